@@ -1,0 +1,120 @@
+"""Where the ledger lives: a database URL turned into the library's persistence settings.
+
+`sqlite:///path` (or a bare path) uses the library's SQLite module, the embedded default;
+`postgresql://user:password@host:port/dbname?schema=name` uses its PostgreSQL module.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from reentry_ledger.domain.errors import InvalidInput
+
+DEFAULT_DB = "sqlite:///reentry-ledger.db"
+DB_ENV_VAR = "REENTRY_LEDGER_DB"
+SQLITE_LOCK_TIMEOUT_SECONDS = 15
+
+
+@dataclass(frozen=True)
+class Backend:
+    url: str
+    kind: str  # "sqlite" or "postgresql"
+    env: dict[str, str]
+    schema: str | None = None
+
+    @property
+    def display(self) -> str:
+        """The URL without any password, for messages."""
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+
+
+def resolve_db(option: str | None) -> str:
+    """The option beats the environment variable, which beats the default."""
+    return option or os.environ.get(DB_ENV_VAR) or DEFAULT_DB
+
+
+def parse_db_url(url: str) -> Backend:
+    if "://" not in url:
+        return _sqlite(url, url)
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+        return _sqlite(url, path or ":memory:")
+    if parts.scheme in ("postgresql", "postgres"):
+        return _postgres(url)
+    raise InvalidInput(
+        f"database URL {url!r} has unknown scheme {parts.scheme!r}: "
+        "use sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME"
+    )
+
+
+def _sqlite(url: str, path: str) -> Backend:
+    if path != ":memory:" and not path.startswith("file:"):
+        folder = Path(path).expanduser().parent
+        if not folder.is_dir():
+            raise InvalidInput(f"database folder {str(folder)!r} does not exist (from --db {url!r})")
+        path = str(Path(path).expanduser())
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": path,
+        "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_SECONDS),
+    }
+    return Backend(url=url, kind="sqlite", env=env)
+
+
+def _postgres(url: str) -> Backend:
+    parts = urlsplit(url)
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise InvalidInput(f"database URL {url!r} names no database (…/DBNAME)")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise InvalidInput(f"database URL {url!r} has a malformed port") from None
+    query = parse_qs(parts.query)
+    schema = query.get("schema", [None])[0]
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": unquote(parts.username) if parts.username else getpass.getuser(),
+        "POSTGRES_PASSWORD": unquote(parts.password) if parts.password else "",
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_LOCK_TIMEOUT": "15",
+    }
+    if schema:
+        if not schema.isidentifier():
+            raise InvalidInput(f"schema {schema!r} in {url!r} is not a plain identifier")
+        env["POSTGRES_SCHEMA"] = schema
+    return Backend(url=url, kind="postgresql", env=env, schema=schema)
+
+
+def ensure_schema(backend: Backend) -> None:
+    """Create the PostgreSQL schema named in the URL, if it is missing."""
+    if backend.kind != "postgresql" or not backend.schema:
+        return
+    import psycopg
+    from psycopg import sql
+
+    env = backend.env
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
+        autocommit=True,
+    ) as connection:
+        connection.execute(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(backend.schema))
+        )

@@ -1,0 +1,1 @@
+"""The domain core: the client aggregate, its events, codes and errors. No I/O here."""

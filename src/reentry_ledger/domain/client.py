@@ -1,0 +1,267 @@
+"""The client aggregate: one per person under supervision, identified by the agency's reference.
+
+Each command checks the rules against the case as it stands, then records exactly one event.
+A refused command raises a domain error before anything is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from eventsourcing.domain import Aggregate
+from pydantic import ValidationError
+
+from reentry_ledger.domain.codes import ReferralStatus
+from reentry_ledger.domain.errors import InvalidInput, RuleViolated
+from reentry_ledger.domain.events import (
+    Assessed,
+    CasePlanRevised,
+    ClientEvent,
+    ContactLogged,
+    Corrected,
+    Discharged,
+    Enrolled,
+    Referred,
+    ReferralUpdated,
+    ViolationRecorded,
+    ViolationResponded,
+    VolunteerMatched,
+    VolunteerMatchEnded,
+)
+from reentry_ledger.domain.references import client_id
+from reentry_ledger.domain.state import CaseState, case_state
+
+NEXT_REFERRAL_STATUSES: dict[ReferralStatus, set[ReferralStatus]] = {
+    ReferralStatus.MADE: {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED},
+    ReferralStatus.ACCEPTED: {ReferralStatus.STARTED, ReferralStatus.DROPPED},
+    ReferralStatus.STARTED: {ReferralStatus.COMPLETED, ReferralStatus.DROPPED},
+}
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who records an event, the date it took effect, and today's date (UTC) to check it by."""
+
+    on: date
+    by: str
+    today: date
+
+
+def coded(code: str, raw_text: str | None = None) -> dict[str, Any]:
+    """A coded value as the events take it: our code, and the agency's wording beside it."""
+    return {"code": code, "raw_text": raw_text}
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for detail in error.errors():
+        where = ".".join(str(part) for part in detail["loc"] if part != "code") or "value"
+        problems.append(f"{where}: {detail['msg']}")
+    return "; ".join(problems)
+
+
+def _validated(construct: Any) -> Any:
+    try:
+        return construct()
+    except ValidationError as error:
+        raise InvalidInput(_describe(error)) from None
+
+
+class Client(Aggregate):
+    def __init__(self) -> None:
+        self.history: list[ClientEvent] = []
+        self.retracted: dict[int, int] = {}
+        self._state: CaseState | None = None
+
+    # --- creation --------------------------------------------------------------------------
+
+    @classmethod
+    def enroll(cls, ref: str, stamp: Stamp, **details: Any) -> Client:
+        check_not_future(stamp)
+        return cast(
+            Client,
+            _validated(
+                lambda: cls._create(
+                    Enrolled,
+                    id=client_id(ref),
+                    client_ref=ref,
+                    occurred_on=stamp.on,
+                    recorded_by=stamp.by,
+                    **details,
+                )
+            ),
+        )
+
+    # --- history and state -----------------------------------------------------------------
+
+    def append_to_history(self, event: ClientEvent) -> None:
+        self.history.append(event)
+        if isinstance(event, Corrected):
+            self.retracted[event.corrects] = event.number
+        self._state = None
+
+    @property
+    def ref(self) -> str:
+        return self.enrolment.client_ref
+
+    @property
+    def enrolment(self) -> Enrolled:
+        return cast(Enrolled, self.history[0])
+
+    @property
+    def state(self) -> CaseState:
+        if self._state is None:
+            self._state = case_state(self.enrolment, self.effective_events())
+        return self._state
+
+    def effective_events(self) -> Iterator[ClientEvent]:
+        return (event for event in self.history if event.number not in self.retracted)
+
+    def event(self, number: int) -> ClientEvent:
+        if not 1 <= number <= len(self.history):
+            raise RuleViolated(
+                f"client {self.ref!r} has no event {number} (its events are 1 to {len(self.history)})"
+            )
+        return self.history[number - 1]
+
+    # --- commands --------------------------------------------------------------------------
+
+    def assess(self, stamp: Stamp, **details: Any) -> None:
+        self._record(Assessed, stamp, **details)
+
+    def revise_plan(self, stamp: Stamp, **details: Any) -> None:
+        self._record(CasePlanRevised, stamp, **details)
+
+    def refer(self, stamp: Stamp, **details: Any) -> str:
+        referral_id = f"R{self._count(Referred) + 1}"
+        self._record(Referred, stamp, referral_id=referral_id, **details)
+        return referral_id
+
+    def update_referral(self, stamp: Stamp, referral_id: str, status: dict[str, Any]) -> None:
+        new_status = _validated(lambda: ReferralStatus(status["code"]))
+        self.check_referral_transition(stamp, referral_id, new_status)
+        self._record(ReferralUpdated, stamp, referral_id=referral_id, status=status)
+
+    def log_contact(self, stamp: Stamp, **details: Any) -> None:
+        self._record(ContactLogged, stamp, **details)
+
+    def match_volunteer(self, stamp: Stamp, **details: Any) -> None:
+        current = self.state.active_match
+        if current is not None:
+            raise RuleViolated(
+                f"client {self.ref!r} is already matched with volunteer {current.volunteer!r} "
+                f"since {current.matched_on}; end that match first"
+            )
+        self._record(VolunteerMatched, stamp, **details)
+
+    def end_volunteer_match(self, stamp: Stamp, **details: Any) -> None:
+        current = self.state.active_match
+        if current is None:
+            raise RuleViolated(f"client {self.ref!r} has no active volunteer match to end")
+        check_not_before(stamp, current.matched_on, "the volunteer match")
+        self._record(VolunteerMatchEnded, stamp, **details)
+
+    def record_violation(self, stamp: Stamp, **details: Any) -> str:
+        violation_id = f"V{self._count(ViolationRecorded) + 1}"
+        self._record(ViolationRecorded, stamp, violation_id=violation_id, **details)
+        return violation_id
+
+    def respond_to_violation(self, stamp: Stamp, violation_id: str, **details: Any) -> None:
+        violation = self.state.violations.get(violation_id)
+        if violation is None:
+            raise RuleViolated(
+                f"client {self.ref!r} has no violation {violation_id!r}"
+                f"{self._known('violations', self.state.violations)}"
+            )
+        check_not_before(stamp, violation.occurred_on, f"violation {violation_id}")
+        self._record(ViolationResponded, stamp, violation_id=violation_id, **details)
+
+    def discharge(self, stamp: Stamp, **details: Any) -> None:
+        last = self.state.last_effective_on
+        if last is not None:
+            check_not_before(stamp, last, "the client's latest recorded event")
+        self._record(Discharged, stamp, **details)
+
+    def correct(self, stamp: Stamp, number: int, reason: str) -> None:
+        self.check_correctable(number)
+        self._record(Corrected, stamp, corrects=number, reason=reason, allowed_after_discharge=True)
+
+    # --- rules -----------------------------------------------------------------------------
+
+    def check_open(self) -> None:
+        state = self.state
+        if state.is_discharged:
+            raise RuleViolated(
+                f"client {self.ref!r} was discharged on {state.discharged_on} "
+                f"({state.outcome}); only corrections may be recorded"
+            )
+
+    def check_within_supervision(self, stamp: Stamp) -> None:
+        check_not_future(stamp)
+        check_not_before(stamp, self.enrolment.occurred_on, "enrolment")
+
+    def check_referral_transition(
+        self, stamp: Stamp, referral_id: str, new_status: ReferralStatus
+    ) -> None:
+        referral = self.state.referrals.get(referral_id)
+        if referral is None:
+            raise RuleViolated(
+                f"client {self.ref!r} has no referral {referral_id!r}"
+                f"{self._known('referrals', self.state.referrals)}"
+            )
+        allowed = NEXT_REFERRAL_STATUSES.get(referral.status, set())
+        if new_status not in allowed:
+            after = ", ".join(sorted(allowed)) if allowed else "nothing (it is closed)"
+            raise RuleViolated(
+                f"referral {referral_id} is {referral.status}: it can become {after}, "
+                f"not {new_status}"
+            )
+        check_not_before(stamp, referral.last_changed_on, f"referral {referral_id}'s last change")
+
+    def check_correctable(self, number: int) -> None:
+        target = self.event(number)
+        if isinstance(target, Enrolled):
+            raise RuleViolated("the enrolment (event 1) cannot be retracted")
+        if isinstance(target, Corrected):
+            raise RuleViolated(f"event {number} is itself a correction and cannot be retracted")
+        if number in self.retracted:
+            raise RuleViolated(
+                f"event {number} was already retracted by event {self.retracted[number]}"
+            )
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _record(
+        self,
+        event_class: type[ClientEvent],
+        stamp: Stamp,
+        allowed_after_discharge: bool = False,
+        **details: Any,
+    ) -> None:
+        if not allowed_after_discharge:
+            self.check_open()
+        self.check_within_supervision(stamp)
+        _validated(
+            lambda: self.trigger_event(
+                event_class, occurred_on=stamp.on, recorded_by=stamp.by, **details
+            )
+        )
+
+    def _count(self, event_class: type[ClientEvent]) -> int:
+        return sum(1 for event in self.history if isinstance(event, event_class))
+
+    def _known(self, what: str, items: Sequence[str] | dict[str, Any]) -> str:
+        return f" (its {what}: {', '.join(items)})" if items else f" (it has no {what})"
+
+
+def check_not_future(stamp: Stamp) -> None:
+    if stamp.on > stamp.today:
+        raise RuleViolated(f"date {stamp.on} is in the future (today is {stamp.today}, UTC)")
+
+
+def check_not_before(stamp: Stamp, earliest: date, what: str) -> None:
+    if stamp.on < earliest:
+        raise RuleViolated(f"date {stamp.on} is before {what} ({earliest})")

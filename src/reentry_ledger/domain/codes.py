@@ -1,0 +1,158 @@
+"""The shared vocabulary: every code the ledger accepts (see shared/DOMAIN.md).
+
+Code lists are extended, never renamed: stored events refer to these values.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SupervisionType(StrEnum):
+    PROBATION = "probation"
+    PAROLE = "parole"
+    COMMUNITY_ORDER = "community_order"
+    POST_RELEASE = "post_release"
+    REENTRY = "reentry"
+    UNKNOWN = "unknown"
+
+
+class Condition(StrEnum):
+    REPORT_WEEKLY = "report_weekly"
+    REPORT_MONTHLY = "report_monthly"
+    DRUG_TESTING = "drug_testing"
+    CURFEW = "curfew"
+    ELECTRONIC_MONITORING = "electronic_monitoring"
+    NO_TRAVEL = "no_travel"
+    RESIDENCE = "residence"
+    EMPLOYMENT = "employment"
+    PROGRAMME_ATTENDANCE = "programme_attendance"
+    PAY_FEES = "pay_fees"
+    NO_CONTACT = "no_contact"
+
+
+class RiskLevel(StrEnum):
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+    VERY_HIGH = "very_high"
+
+
+class Need(StrEnum):
+    """The 'central eight' criminogenic needs."""
+
+    CRIMINAL_HISTORY = "criminal_history"
+    ANTISOCIAL_PERSONALITY = "antisocial_personality"
+    ANTISOCIAL_COGNITION = "antisocial_cognition"
+    ANTISOCIAL_ASSOCIATES = "antisocial_associates"
+    FAMILY_MARITAL = "family_marital"
+    SCHOOL_WORK = "school_work"
+    LEISURE_RECREATION = "leisure_recreation"
+    SUBSTANCE_USE = "substance_use"
+
+
+class Responsivity(StrEnum):
+    MENTAL_HEALTH = "mental_health"
+    LITERACY = "literacy"
+    LANGUAGE = "language"
+    TRAUMA = "trauma"
+    OTHER = "other"
+
+
+class Service(StrEnum):
+    HOUSING = "housing"
+    EMPLOYMENT = "employment"
+    EDUCATION = "education"
+    MENTAL_HEALTH = "mental_health"
+    SUBSTANCE_USE = "substance_use"
+    LEGAL_AID = "legal_aid"
+    BENEFITS = "benefits"
+    FAMILY = "family"
+    BEFRIENDING = "befriending"
+
+
+class ReferralStatus(StrEnum):
+    MADE = "made"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    STARTED = "started"
+    COMPLETED = "completed"
+    DROPPED = "dropped"
+
+
+class ContactKind(StrEnum):
+    CASEWORK = "casework"
+    GROUP = "group"
+
+
+class PlanModel(StrEnum):
+    STRENGTH_BASED = "strength_based"
+    ASSERTIVE = "assertive"
+
+
+class TechnicalViolation(StrEnum):
+    """The condition breached by a technical violation."""
+
+    FAILURE_TO_REPORT = "failure_to_report"
+    POSITIVE_DRUG_TEST = "positive_drug_test"
+    MISSED_DRUG_TEST = "missed_drug_test"
+    CURFEW = "curfew"
+    TRAVEL_WITHOUT_PERMISSION = "travel_without_permission"
+    MOVED_WITHOUT_PERMISSION = "moved_without_permission"
+    ELECTRONIC_MONITORING = "electronic_monitoring"
+    MISSED_PROGRAMME = "missed_programme"
+    UNPAID_FEES = "unpaid_fees"
+    NO_CONTACT_BREACH = "no_contact_breach"
+    OTHER_CONDITION = "other_condition"
+
+
+class OffenceSeverity(StrEnum):
+    """Severity of a new offence; `unknown` for imported records that do not say."""
+
+    FELONY = "felony"
+    MISDEMEANOR = "misdemeanor"
+    UNKNOWN = "unknown"
+
+
+class ViolationCategory(StrEnum):
+    """Audit category of a violation incident, most serious first (Justice Counts)."""
+
+    NEW_OFFENCE = "new_offence"
+    ABSCONDING = "absconding"
+    TECHNICAL = "technical"
+
+
+class Response(StrEnum):
+    WARNING = "warning"
+    SANCTION = "sanction"
+    REVOCATION = "revocation"
+
+
+class DecidingBody(StrEnum):
+    OFFICER = "officer"
+    COURT = "court"
+    PAROLE_BOARD = "parole_board"
+
+
+class MatchEnding(StrEnum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+    TAKEN_BACK = "taken_back"
+    CLIENT_WITHDREW = "client_withdrew"
+    VOLUNTEER_WITHDREW = "volunteer_withdrew"
+
+
+class DischargeOutcome(StrEnum):
+    SUCCESSFUL = "successful"
+    EARLY = "early"
+    REVOKED_TECHNICAL = "revoked_technical"
+    REVOKED_NEW_OFFENCE = "revoked_new_offence"
+    ABSCONDED = "absconded"
+    TRANSFERRED = "transferred"
+    DEATH = "death"
+    OTHER = "other"
+
+
+def values(code_list: type[StrEnum]) -> list[str]:
+    """The codes of one list, in their documented order."""
+    return [member.value for member in code_list]

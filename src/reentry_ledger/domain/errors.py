@@ -1,0 +1,33 @@
+"""Domain errors. Each kind maps to one CLI exit code (see cli/errors.py)."""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every error the ledger reports to a user."""
+
+
+class InvalidInput(LedgerError):
+    """A value is malformed or unknown (a bad date, an unknown code)."""
+
+
+class RuleViolated(LedgerError):
+    """A command was refused by a rule of the domain; nothing was recorded."""
+
+
+class ClientNotFound(LedgerError):
+    """No client is enrolled under the given reference."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"no client with reference {ref!r}")
+        self.ref = ref
+
+
+class ClientAlreadyEnrolled(RuleViolated):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"client {ref!r} is already enrolled")
+        self.ref = ref
+
+
+class Conflict(LedgerError):
+    """A concurrent write won the race for the same client, or the database stayed busy."""

@@ -1,0 +1,239 @@
+"""The client's events: immutable pydantic models, named in the past tense.
+
+Each event carries when it took effect (`occurred_on`), when it was recorded (`recorded_at`, the
+library's `timestamp`) and who recorded it (`recorded_by`). Its stored topic is fixed by `TOPIC`,
+so moving or renaming a class never orphans stored events. A change of shape bumps
+`class_version` and adds a static `upcast_vN_vN+1` that rewrites the stored dict.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+
+from reentry_ledger.domain.codes import (
+    Condition,
+    ContactKind,
+    DecidingBody,
+    DischargeOutcome,
+    MatchEnding,
+    Need,
+    OffenceSeverity,
+    PlanModel,
+    ReferralStatus,
+    Response,
+    RiskLevel,
+    Service,
+    SupervisionType,
+    TechnicalViolation,
+    ViolationCategory,
+)
+
+if TYPE_CHECKING:
+    from reentry_ledger.domain.client import Client
+
+C = TypeVar("C")
+
+TOPIC_PREFIX = "reentry_ledger.domain.events:"
+
+
+class Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Coded(Value, Generic[C]):
+    """A code from one of our lists, with the agency's original code or wording beside it."""
+
+    code: C
+    raw_text: str | None = None
+
+
+class ClientEvent(BaseModel, CanMutateAggregate[UUID]):
+    """Base of every event in a client's history."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    TOPIC: ClassVar[str]
+    class_version: ClassVar[int] = 1
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime = Field(
+        validation_alias=AliasChoices("recorded_at", "timestamp"),
+        serialization_alias="recorded_at",
+    )
+    occurred_on: date
+    recorded_by: str = Field(min_length=1)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "TOPIC" not in cls.__dict__:
+            cls.TOPIC = TOPIC_PREFIX + cls.__name__
+
+    @property
+    def number(self) -> int:
+        """The event's number in the client's timeline, from 1."""
+        return self.originator_version
+
+    @property
+    def recorded_at(self) -> datetime:
+        return self.timestamp
+
+    def apply(self, aggregate: Client) -> None:
+        aggregate.append_to_history(self)
+
+
+class Enrolled(ClientEvent, CanInitAggregate[UUID]):
+    """Intake: the client's supervision begins. Always event number 1."""
+
+    originator_topic: str
+    client_ref: str
+    agency: str = Field(min_length=1)
+    officer: str = Field(min_length=1)
+    supervision: Coded[SupervisionType]
+    expected_end: date | None = None
+    conditions: tuple[Coded[Condition], ...] = ()
+    juvenile: bool = False
+    details: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Enrolled:
+        if self.expected_end is not None and self.expected_end < self.occurred_on:
+            msg = f"expected end {self.expected_end} is before the start {self.occurred_on}"
+            raise ValueError(msg)
+        return self
+
+
+class Assessed(ClientEvent):
+    """A risk/needs assessment.
+
+    Version 2 keeps each code with its raw text; version 1 stored bare code strings.
+    """
+
+    class_version: ClassVar[int] = 2
+
+    instrument: str = Field(min_length=1)
+    instrument_version: str | None = None
+    score: float | None = None
+    risk_level: Coded[RiskLevel]
+    needs: tuple[Coded[Need], ...] = ()
+    responsivity: tuple[str, ...] = ()
+    strengths: tuple[str, ...] = ()
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["risk_level"] = {"code": state["risk_level"], "raw_text": None}
+        state["needs"] = [{"code": need, "raw_text": None} for need in state.get("needs", [])]
+
+
+class Goal(Value):
+    priority: int = Field(ge=1)
+    description: str = Field(min_length=1)
+    need: Coded[Need]
+
+
+class CasePlanRevised(ClientEvent):
+    """The case plan as revised: prioritised goals, each tied to a criminogenic need."""
+
+    goals: tuple[Goal, ...] = Field(min_length=1)
+    model: PlanModel | None = None
+
+
+class Referred(ClientEvent):
+    referral_id: str
+    service: Coded[Service]
+    provider: str | None = None
+
+
+class ReferralUpdated(ClientEvent):
+    referral_id: str
+    status: Coded[ReferralStatus]
+
+
+class ContactLogged(ClientEvent):
+    """A case note: one-to-one casework or a group session."""
+
+    kind: ContactKind
+    note: str = ""
+    confidential: bool = True
+    group_session: str | None = None
+
+
+class VolunteerMatched(ClientEvent):
+    volunteer: str = Field(min_length=1)
+    needs: tuple[Coded[Need], ...] = ()
+
+
+class VolunteerMatchEnded(ClientEvent):
+    ending: MatchEnding
+    reason: str | None = None
+
+
+class NewOffence(Value):
+    severity: Coded[OffenceSeverity]
+    violent: bool = False
+
+
+class ViolationRecorded(ClientEvent):
+    """One violation incident: technical breaches, absconding and/or a new offence."""
+
+    violation_id: str
+    technical: tuple[Coded[TechnicalViolation], ...] = ()
+    absconding: bool = False
+    new_offence: NewOffence | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _names_at_least_one_kind(self) -> ViolationRecorded:
+        if not (self.technical or self.absconding or self.new_offence):
+            msg = "a violation needs at least one of: a technical condition, absconding, a new offence"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def category(self) -> ViolationCategory:
+        """The most serious category (new offence > absconding > technical)."""
+        if self.new_offence is not None:
+            return ViolationCategory.NEW_OFFENCE
+        if self.absconding:
+            return ViolationCategory.ABSCONDING
+        return ViolationCategory.TECHNICAL
+
+
+class ViolationResponded(ClientEvent):
+    violation_id: str
+    response: Coded[Response]
+    custody_days: int | None = Field(default=None, ge=0)
+    decided_by: DecidingBody = DecidingBody.OFFICER
+
+
+class Discharged(ClientEvent):
+    outcome: Coded[DischargeOutcome]
+    note: str | None = None
+
+
+class Corrected(ClientEvent):
+    """Retracts an earlier event, which stays on record, marked as retracted."""
+
+    corrects: int = Field(ge=1)
+    reason: str = Field(min_length=1)
+
+
+EVENT_CLASSES: tuple[type[ClientEvent], ...] = (
+    Enrolled,
+    Assessed,
+    CasePlanRevised,
+    Referred,
+    ReferralUpdated,
+    ContactLogged,
+    VolunteerMatched,
+    VolunteerMatchEnded,
+    ViolationRecorded,
+    ViolationResponded,
+    Discharged,
+    Corrected,
+)

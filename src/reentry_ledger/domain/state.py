@@ -1,0 +1,216 @@
+"""A client's case as it stands: a pure fold over its effective events.
+
+Effective events are those not retracted, taken in order of effect (`occurred_on`, then number),
+so a backdated event takes its place in the story rather than at the end of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import singledispatchmethod
+
+from reentry_ledger.domain.codes import (
+    DischargeOutcome,
+    ReferralStatus,
+    RiskLevel,
+    ViolationCategory,
+)
+from reentry_ledger.domain.events import (
+    Assessed,
+    CasePlanRevised,
+    ClientEvent,
+    ContactLogged,
+    Corrected,
+    Discharged,
+    Enrolled,
+    Goal,
+    Referred,
+    ReferralUpdated,
+    ViolationRecorded,
+    ViolationResponded,
+    VolunteerMatched,
+    VolunteerMatchEnded,
+)
+
+CLOSED_REFERRAL = {ReferralStatus.DECLINED, ReferralStatus.COMPLETED, ReferralStatus.DROPPED}
+
+
+@dataclass
+class ReferralState:
+    referral_id: str
+    service: str
+    provider: str | None
+    made_on: date
+    status: ReferralStatus = ReferralStatus.MADE
+    status_on: date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_REFERRAL
+
+    @property
+    def last_changed_on(self) -> date:
+        return self.status_on or self.made_on
+
+
+@dataclass
+class ResponseState:
+    response: str
+    occurred_on: date
+    custody_days: int | None
+    decided_by: str
+
+
+@dataclass
+class ViolationState:
+    violation_id: str
+    occurred_on: date
+    category: ViolationCategory
+    technical: list[str]
+    absconding: bool
+    new_offence: str | None
+    violent: bool
+    responses: list[ResponseState] = field(default_factory=list)
+
+
+@dataclass
+class MatchState:
+    volunteer: str
+    matched_on: date
+    ended_on: date | None = None
+    ending: str | None = None
+
+
+@dataclass
+class CaseState:
+    ref: str
+    agency: str
+    officer: str
+    supervision: str
+    juvenile: bool
+    start: date
+    expected_end: date | None
+    conditions: list[str]
+    status: str = "active"
+    risk_level: RiskLevel | None = None
+    assessed_on: date | None = None
+    needs: list[str] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    referrals: dict[str, ReferralState] = field(default_factory=dict)
+    contacts: int = 0
+    matches: list[MatchState] = field(default_factory=list)
+    violations: dict[str, ViolationState] = field(default_factory=dict)
+    outcome: DischargeOutcome | None = None
+    discharged_on: date | None = None
+    last_effective_on: date | None = None
+
+    @property
+    def is_discharged(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def active_match(self) -> MatchState | None:
+        current = self.matches[-1] if self.matches else None
+        return current if current is not None and current.ended_on is None else None
+
+    @singledispatchmethod
+    def fold(self, event: ClientEvent) -> None:
+        raise TypeError(f"no state change defined for {type(event).__name__}")
+
+    @fold.register
+    def _(self, event: Assessed) -> None:
+        self.risk_level = event.risk_level.code
+        self.assessed_on = event.occurred_on
+        self.needs = [need.code.value for need in event.needs]
+
+    @fold.register
+    def _(self, event: CasePlanRevised) -> None:
+        self.goals = sorted(event.goals, key=lambda goal: goal.priority)
+
+    @fold.register
+    def _(self, event: Referred) -> None:
+        self.referrals[event.referral_id] = ReferralState(
+            event.referral_id, event.service.code.value, event.provider, event.occurred_on
+        )
+
+    @fold.register
+    def _(self, event: ReferralUpdated) -> None:
+        referral = self.referrals.get(event.referral_id)
+        if referral is not None:
+            referral.status = event.status.code
+            referral.status_on = event.occurred_on
+
+    @fold.register
+    def _(self, event: ContactLogged) -> None:
+        self.contacts += 1
+
+    @fold.register
+    def _(self, event: VolunteerMatched) -> None:
+        self.matches.append(MatchState(event.volunteer, event.occurred_on))
+
+    @fold.register
+    def _(self, event: VolunteerMatchEnded) -> None:
+        match = self.active_match
+        if match is not None:
+            match.ended_on = event.occurred_on
+            match.ending = event.ending.value
+
+    @fold.register
+    def _(self, event: ViolationRecorded) -> None:
+        offence = event.new_offence
+        self.violations[event.violation_id] = ViolationState(
+            violation_id=event.violation_id,
+            occurred_on=event.occurred_on,
+            category=event.category,
+            technical=[breach.code.value for breach in event.technical],
+            absconding=event.absconding,
+            new_offence=offence.severity.code.value if offence else None,
+            violent=bool(offence and offence.violent),
+        )
+
+    @fold.register
+    def _(self, event: ViolationResponded) -> None:
+        violation = self.violations.get(event.violation_id)
+        if violation is not None:
+            violation.responses.append(
+                ResponseState(
+                    event.response.code.value,
+                    event.occurred_on,
+                    event.custody_days,
+                    event.decided_by.value,
+                )
+            )
+
+    @fold.register
+    def _(self, event: Discharged) -> None:
+        self.status = "discharged"
+        self.outcome = event.outcome.code
+        self.discharged_on = event.occurred_on
+
+
+def effective_order(events: Iterable[ClientEvent]) -> list[ClientEvent]:
+    """Events in order of effect: by date, then by number for events of the same day."""
+    return sorted(events, key=lambda event: (event.occurred_on, event.originator_version))
+
+
+def case_state(enrolled: Enrolled, effective: Iterable[ClientEvent]) -> CaseState:
+    """Fold the enrolment and the client's other effective (non-retracted) events."""
+    state = CaseState(
+        ref=enrolled.client_ref,
+        agency=enrolled.agency,
+        officer=enrolled.officer,
+        supervision=enrolled.supervision.code.value,
+        juvenile=enrolled.juvenile,
+        start=enrolled.occurred_on,
+        expected_end=enrolled.expected_end,
+        conditions=[condition.code.value for condition in enrolled.conditions],
+        last_effective_on=enrolled.occurred_on,
+    )
+    for event in effective_order(effective):
+        if isinstance(event, (Enrolled, Corrected)):
+            continue
+        state.fold(event)
+        state.last_effective_on = max(state.last_effective_on or event.occurred_on, event.occurred_on)
+    return state

@@ -1,0 +1,90 @@
+"""A client's timeline: its events in recorded order, as of a date or as known at a moment.
+
+`as_of` keeps what had taken effect by that date, with every retraction applied whatever its
+own date (the corrected history). `known_at` keeps only what had been recorded by that moment,
+so it alone can show an event before it was retracted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from reentry_ledger.domain.events import ClientEvent, Corrected
+
+_COMMON_FIELDS = frozenset(
+    {"originator_id", "originator_version", "timestamp", "occurred_on", "recorded_by"}
+)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    number: int
+    type: str
+    occurred_on: date
+    recorded_at: datetime
+    recorded_by: str
+    data: dict[str, Any] = field(default_factory=dict)
+    retracted_by: int | None = None
+    corrects: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "number": self.number,
+            "type": self.type,
+            "occurred_on": self.occurred_on.isoformat(),
+            "recorded_at": iso_utc(self.recorded_at),
+            "recorded_by": self.recorded_by,
+        }
+        if self.retracted_by is not None:
+            entry["retracted_by"] = self.retracted_by
+        if self.corrects is not None:
+            entry["corrects"] = self.corrects
+        entry["data"] = self.data
+        return entry
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A naive moment is taken as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def timeline(
+    history: Iterable[ClientEvent],
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[TimelineEntry]:
+    known = list(history)
+    if known_at is not None:
+        moment = as_utc(known_at)
+        known = [event for event in known if event.timestamp <= moment]
+    retracted_by = {
+        event.corrects: event.number for event in known if isinstance(event, Corrected)
+    }
+    return [
+        entry(event, retracted_by.get(event.number))
+        for event in known
+        if as_of is None or event.occurred_on <= as_of
+    ]
+
+
+def entry(event: ClientEvent, retracted_by: int | None = None) -> TimelineEntry:
+    data = event.model_dump(mode="json", exclude=_COMMON_FIELDS)
+    data.pop("originator_topic", None)
+    return TimelineEntry(
+        number=event.number,
+        type=type(event).__name__,
+        occurred_on=event.occurred_on,
+        recorded_at=event.timestamp,
+        recorded_by=event.recorded_by,
+        data=data,
+        retracted_by=retracted_by,
+        corrects=event.corrects if isinstance(event, Corrected) else None,
+    )
