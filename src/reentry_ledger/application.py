@@ -41,6 +41,21 @@ def as_coded_list(values: list[CodeValue] | tuple[CodeValue, ...]) -> list[dict[
 
 
 @dataclass(frozen=True)
+class Recorded:
+    """What a command recorded: the event's number and type, and any id it assigned."""
+
+    ref: str
+    number: int
+    event_type: str
+    new_id: str | None = None
+
+    @classmethod
+    def latest(cls, client: Client, new_id: str | None = None) -> Recorded:
+        event = client.history[-1]
+        return cls(client.ref, event.number, type(event).__name__, new_id)
+
+
+@dataclass(frozen=True)
 class ReplayReport:
     clients: int
     events: int
@@ -79,7 +94,7 @@ class Ledger(Application[UUID]):
         expected_end: date | None = None,
         juvenile: bool = False,
         details: dict[str, str] | None = None,
-    ) -> None:
+    ) -> Recorded:
         if self._exists(ref):
             raise ClientAlreadyEnrolled(ref)
         client = Client.enroll(
@@ -94,6 +109,7 @@ class Ledger(Application[UUID]):
             details=details or {},
         )
         self._save(client)
+        return Recorded.latest(client)
 
     def assess(
         self,
@@ -108,9 +124,10 @@ class Ledger(Application[UUID]):
         instrument_version: str | None = None,
         responsivity: tuple[str, ...] = (),
         strengths: tuple[str, ...] = (),
-    ) -> None:
-        with self._client(ref) as client:
-            client.assess(
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            lambda client: client.assess(
                 self._stamp(actor, on),
                 instrument=instrument,
                 instrument_version=instrument_version,
@@ -119,7 +136,8 @@ class Ledger(Application[UUID]):
                 needs=as_coded_list(needs),
                 responsivity=responsivity,
                 strengths=strengths,
-            )
+            ),
+        )
 
     def revise_plan(
         self,
@@ -129,14 +147,15 @@ class Ledger(Application[UUID]):
         on: date | None = None,
         goals: list[tuple[CodeValue, str]],
         model: str | None = None,
-    ) -> None:
+    ) -> Recorded:
         """Goals are (need, description) pairs in order of priority."""
         plan = [
             {"priority": rank, "need": as_coded(need), "description": text}
             for rank, (need, text) in enumerate(goals, start=1)
         ]
-        with self._client(ref) as client:
-            client.revise_plan(self._stamp(actor, on), goals=plan, model=model)
+        return self._apply(
+            ref, lambda client: client.revise_plan(self._stamp(actor, on), goals=plan, model=model)
+        )
 
     def refer(
         self,
@@ -146,15 +165,23 @@ class Ledger(Application[UUID]):
         on: date | None = None,
         service: CodeValue,
         provider: str | None = None,
-    ) -> str:
-        with self._client(ref) as client:
-            return client.refer(self._stamp(actor, on), service=as_coded(service), provider=provider)
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            lambda client: client.refer(
+                self._stamp(actor, on), service=as_coded(service), provider=provider
+            ),
+        )
 
     def update_referral(
         self, ref: str, referral_id: str, status: CodeValue, *, actor: str, on: date | None = None
-    ) -> None:
-        with self._client(ref) as client:
-            client.update_referral(self._stamp(actor, on), referral_id, as_coded(status))
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            lambda client: client.update_referral(
+                self._stamp(actor, on), referral_id, as_coded(status)
+            ),
+        )
 
     def log_contact(
         self,
@@ -166,15 +193,17 @@ class Ledger(Application[UUID]):
         note: str = "",
         confidential: bool = True,
         group_session: str | None = None,
-    ) -> None:
-        with self._client(ref) as client:
-            client.log_contact(
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            lambda client: client.log_contact(
                 self._stamp(actor, on),
                 kind=kind,
                 note=note,
                 confidential=confidential,
                 group_session=group_session,
-            )
+            ),
+        )
 
     def match_volunteer(
         self,
@@ -184,11 +213,13 @@ class Ledger(Application[UUID]):
         on: date | None = None,
         volunteer: str,
         needs: tuple[CodeValue, ...] = (),
-    ) -> None:
-        with self._client(ref) as client:
-            client.match_volunteer(
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            lambda client: client.match_volunteer(
                 self._stamp(actor, on), volunteer=volunteer, needs=as_coded_list(needs)
-            )
+            ),
+        )
 
     def end_volunteer_match(
         self,
@@ -198,9 +229,13 @@ class Ledger(Application[UUID]):
         on: date | None = None,
         ending: str,
         reason: str | None = None,
-    ) -> None:
-        with self._client(ref) as client:
-            client.end_volunteer_match(self._stamp(actor, on), ending=ending, reason=reason)
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            lambda client: client.end_volunteer_match(
+                self._stamp(actor, on), ending=ending, reason=reason
+            ),
+        )
 
     def record_violation(
         self,
@@ -213,18 +248,20 @@ class Ledger(Application[UUID]):
         new_offence: CodeValue | None = None,
         violent: bool = False,
         description: str | None = None,
-    ) -> str:
+    ) -> Recorded:
         offence = None
         if new_offence is not None:
             offence = {"severity": as_coded(new_offence), "violent": violent}
-        with self._client(ref) as client:
-            return client.record_violation(
+        return self._apply(
+            ref,
+            lambda client: client.record_violation(
                 self._stamp(actor, on),
                 technical=as_coded_list(technical),
                 absconding=absconding,
                 new_offence=offence,
                 description=description,
-            )
+            ),
+        )
 
     def respond_to_violation(
         self,
@@ -236,15 +273,17 @@ class Ledger(Application[UUID]):
         on: date | None = None,
         custody_days: int | None = None,
         decided_by: str = "officer",
-    ) -> None:
-        with self._client(ref) as client:
-            client.respond_to_violation(
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            lambda client: client.respond_to_violation(
                 self._stamp(actor, on),
                 violation_id,
                 response=as_coded(response),
                 custody_days=custody_days,
                 decided_by=decided_by,
-            )
+            ),
+        )
 
     def discharge(
         self,
@@ -254,15 +293,20 @@ class Ledger(Application[UUID]):
         on: date | None = None,
         outcome: CodeValue,
         note: str | None = None,
-    ) -> None:
-        with self._client(ref) as client:
-            client.discharge(self._stamp(actor, on), outcome=as_coded(outcome), note=note)
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            lambda client: client.discharge(
+                self._stamp(actor, on), outcome=as_coded(outcome), note=note
+            ),
+        )
 
     def correct(
         self, ref: str, number: int, *, actor: str, reason: str, on: date | None = None
-    ) -> None:
-        with self._client(ref) as client:
-            client.correct(self._stamp(actor, on), number, reason)
+    ) -> Recorded:
+        return self._apply(
+            ref, lambda client: client.correct(self._stamp(actor, on), number, reason)
+        )
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -312,8 +356,12 @@ class Ledger(Application[UUID]):
         today = self.clock()
         return Stamp(on=on or today, by=actor, today=today)
 
-    def _client(self, ref: str) -> _Saving:
-        return _Saving(self, self.get_client(ref))
+    def _apply(self, ref: str, command: Callable[[Client], str | None]) -> Recorded:
+        """Load the client, run one command on it, save the one event it records."""
+        client = self.get_client(ref)
+        new_id = command(client)
+        self._save(client)
+        return Recorded.latest(client, new_id)
 
     def _save(self, client: Client) -> None:
         try:
@@ -329,18 +377,3 @@ class Ledger(Application[UUID]):
                     f"the database stayed busy; nothing was written for {client.ref!r}: retry"
                 ) from None
             raise
-
-
-class _Saving:
-    """Context for one command: yields the client, saves it if the command raised nothing."""
-
-    def __init__(self, ledger: Ledger, client: Client) -> None:
-        self.ledger = ledger
-        self.client = client
-
-    def __enter__(self) -> Client:
-        return self.client
-
-    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
-        if error_type is None:
-            self.ledger._save(self.client)

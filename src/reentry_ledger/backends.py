@@ -60,7 +60,9 @@ def _sqlite(url: str, path: str) -> Backend:
     if path != ":memory:" and not path.startswith("file:"):
         folder = Path(path).expanduser().parent
         if not folder.is_dir():
-            raise InvalidInput(f"database folder {str(folder)!r} does not exist (from --db {url!r})")
+            raise InvalidInput(
+                f"database folder {str(folder)!r} does not exist (from --db {url!r})"
+            )
         path = str(Path(path).expanduser())
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",

@@ -65,9 +65,7 @@ def timeline(
     if known_at is not None:
         moment = as_utc(known_at)
         known = [event for event in known if event.timestamp <= moment]
-    retracted_by = {
-        event.corrects: event.number for event in known if isinstance(event, Corrected)
-    }
+    retracted_by = {event.corrects: event.number for event in known if isinstance(event, Corrected)}
     return [
         entry(event, retracted_by.get(event.number))
         for event in known

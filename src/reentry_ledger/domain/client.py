@@ -24,8 +24,8 @@ from reentry_ledger.domain.events import (
     Corrected,
     Discharged,
     Enrolled,
-    Referred,
     ReferralUpdated,
+    Referred,
     ViolationRecorded,
     ViolationResponded,
     VolunteerMatched,
@@ -123,7 +123,8 @@ class Client(Aggregate):
     def event(self, number: int) -> ClientEvent:
         if not 1 <= number <= len(self.history):
             raise RuleViolated(
-                f"client {self.ref!r} has no event {number} (its events are 1 to {len(self.history)})"
+                f"client {self.ref!r} has no event {number} "
+                f"(its events are 1 to {len(self.history)})"
             )
         return self.history[number - 1]
 

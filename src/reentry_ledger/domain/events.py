@@ -190,7 +190,10 @@ class ViolationRecorded(ClientEvent):
     @model_validator(mode="after")
     def _names_at_least_one_kind(self) -> ViolationRecorded:
         if not (self.technical or self.absconding or self.new_offence):
-            msg = "a violation needs at least one of: a technical condition, absconding, a new offence"
+            msg = (
+                "a violation needs at least one of: "
+                "a technical condition, absconding, a new offence"
+            )
             raise ValueError(msg)
         return self
 

@@ -26,8 +26,8 @@ from reentry_ledger.domain.events import (
     Discharged,
     Enrolled,
     Goal,
-    Referred,
     ReferralUpdated,
+    Referred,
     ViolationRecorded,
     ViolationResponded,
     VolunteerMatched,
@@ -212,5 +212,7 @@ def case_state(enrolled: Enrolled, effective: Iterable[ClientEvent]) -> CaseStat
         if isinstance(event, (Enrolled, Corrected)):
             continue
         state.fold(event)
-        state.last_effective_on = max(state.last_effective_on or event.occurred_on, event.occurred_on)
+        state.last_effective_on = max(
+            state.last_effective_on or event.occurred_on, event.occurred_on
+        )
     return state

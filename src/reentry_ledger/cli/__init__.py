@@ -1,0 +1,70 @@
+"""The `reentry-ledger` command line: one click group, commands split by concern."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from reentry_ledger import __version__
+from reentry_ledger.backends import DB_ENV_VAR
+from reentry_ledger.cli.context import ACTOR_ENV_VAR, LedgerContext
+from reentry_ledger.cli.errors import report
+
+
+class LedgerGroup(click.Group):
+    """Runs a command and turns any error into a message and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        state = ctx.ensure_object(LedgerContext)
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:  # every other error is reported, never dumped
+            ctx.exit(report(error, debug=state.debug))
+        finally:
+            state.close()
+
+
+@click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar=DB_ENV_VAR,
+    default=None,
+    help=f"Database URL: sqlite:///PATH (default sqlite:///reentry-ledger.db) or "
+    f"postgresql://USER@HOST:PORT/DBNAME[?schema=NAME]. Env: {DB_ENV_VAR}.",
+)
+@click.option(
+    "--actor", envvar=ACTOR_ENV_VAR, default=None, help=f"Who acts. Env: {ACTOR_ENV_VAR}."
+)
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+@click.version_option(__version__, prog_name="reentry-ledger")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> None:
+    """An event-sourced case ledger for community supervision and reentry casework.
+
+    Every write records one immutable event on a client's ledger; nothing is ever edited.
+    Exit codes: 0 done, 1 failed (e.g. database unreachable), 2 bad usage or input,
+    3 refused by a rule, 4 not found, 5 conflict (retry).
+
+    \b
+    Example:
+      export REENTRY_LEDGER_ACTOR=jdoe REENTRY_LEDGER_DB=sqlite:///ledger.db
+      reentry-ledger enroll GA-1 --agency GA --officer o-17 --supervision parole
+      reentry-ledger timeline GA-1
+    """
+    state = ctx.ensure_object(LedgerContext)
+    state.db, state.actor, state.debug = db, actor, debug
+
+
+def main() -> None:
+    cli.main(prog_name="reentry-ledger")
+
+
+# Importing the command modules registers their commands on the group.
+from reentry_ledger.cli import casework, reading  # noqa: E402, F401
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

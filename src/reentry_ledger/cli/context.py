@@ -1,0 +1,76 @@
+"""What every command shares: the database, the actor, and the ledger opened on demand."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.backends import DB_ENV_VAR, resolve_db
+from reentry_ledger.domain.errors import InvalidInput
+
+ACTOR_ENV_VAR = "REENTRY_LEDGER_ACTOR"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class LedgerContext:
+    db: str | None = None
+    actor: str | None = None
+    debug: bool = False
+    _ledger: Ledger | None = field(default=None, repr=False)
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = Ledger(resolve_db(self.db))
+        return self._ledger
+
+    def require_actor(self) -> str:
+        actor = self.actor or os.environ.get(ACTOR_ENV_VAR, "")
+        if not actor.strip():
+            raise InvalidInput(
+                f"no actor: writes must say who records them (--actor NAME or {ACTOR_ENV_VAR})"
+            )
+        return actor.strip()
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+
+pass_context = click.make_pass_decorator(LedgerContext, ensure=True)
+
+
+def _remember(attribute: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def callback(ctx: click.Context, _: click.Parameter, value: Any) -> None:
+        if value is not None:
+            setattr(ctx.ensure_object(LedgerContext), attribute, value)
+
+    return callback
+
+
+def ledger_options(func: F) -> F:
+    """--db and --actor, accepted after the command name too (they override the group's)."""
+    func = click.option(
+        "--db",
+        default=None,
+        expose_value=False,
+        is_eager=True,
+        callback=_remember("db"),
+        help=f"Database URL (overrides the group option and {DB_ENV_VAR}).",
+    )(func)
+    return click.option(
+        "--actor",
+        default=None,
+        expose_value=False,
+        is_eager=True,
+        callback=_remember("actor"),
+        help=f"Who records this (overrides the group option and {ACTOR_ENV_VAR}).",
+    )(func)

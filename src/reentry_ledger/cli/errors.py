@@ -1,0 +1,53 @@
+"""Exit codes, and turning errors into one clear line on stderr (a traceback only with --debug)."""
+
+from __future__ import annotations
+
+import traceback
+
+import click
+from eventsourcing.persistence import PersistenceError
+
+from reentry_ledger.domain.errors import (
+    ClientNotFound,
+    Conflict,
+    InvalidInput,
+    LedgerError,
+    RuleViolated,
+)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_REFUSED = 3
+EXIT_NOT_FOUND = 4
+EXIT_CONFLICT = 5
+
+EXIT_CODES: dict[type[LedgerError], int] = {
+    InvalidInput: EXIT_USAGE,
+    RuleViolated: EXIT_REFUSED,
+    ClientNotFound: EXIT_NOT_FOUND,
+    Conflict: EXIT_CONFLICT,
+}
+
+
+def exit_code(error: LedgerError) -> int:
+    for kind, code in EXIT_CODES.items():
+        if isinstance(error, kind):
+            return code
+    return EXIT_FAILED
+
+
+def report(error: Exception, *, debug: bool) -> int:
+    """Print the error for a person and return the exit code."""
+    if debug:
+        traceback.print_exception(error)
+    if isinstance(error, LedgerError):
+        click.echo(f"Error: {error}", err=True)
+        return exit_code(error)
+    if isinstance(error, (PersistenceError, OSError)):
+        click.echo(f"Error: the database could not be used: {error}", err=True)
+    else:
+        click.echo(f"Error: unexpected {type(error).__name__}: {error}", err=True)
+    if not debug:
+        click.echo("(run again with --debug for details)", err=True)
+    return EXIT_FAILED

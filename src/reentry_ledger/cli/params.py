@@ -1,0 +1,68 @@
+"""Parameter types and options shared by every command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import click
+
+from reentry_ledger.domain.codes import values
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class IsoDate(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            if len(value) != 10:
+                raise ValueError("expected exactly YYYY-MM-DD")
+            return date.fromisoformat(value)
+        except ValueError as error:
+            self.fail(f"{value!r} is not a date of the form YYYY-MM-DD ({error})", param, ctx)
+
+
+class Timestamp(click.ParamType):
+    name = "TIMESTAMP"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(
+                f"{value!r} is not an ISO 8601 timestamp "
+                "(e.g. 2024-05-01T09:30:00Z; UTC unless it carries an offset)",
+                param,
+                ctx,
+            )
+
+
+ISO_DATE = IsoDate()
+TIMESTAMP = Timestamp()
+
+
+def codes(code_list: type[StrEnum]) -> click.Choice:
+    return click.Choice(values(code_list))
+
+
+def on_option(func: F) -> F:
+    return click.option(
+        "--on",
+        type=ISO_DATE,
+        default=None,
+        help="Date the event took effect (default: today, UTC).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)

@@ -1,0 +1,146 @@
+"""Commands that read the ledger: timelines, a client's current state, replay."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+from reentry_ledger.cli import cli
+from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
+from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, json_option
+from reentry_ledger.cli.render import Progress, brief, echo_json, timeline_lines
+from reentry_ledger.domain.state import CaseState
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--as-of", type=ISO_DATE, default=None, help="What had happened by this date.")
+@click.option(
+    "--known-at",
+    type=TIMESTAMP,
+    default=None,
+    help="What the record said at this moment (ISO 8601, UTC unless it has an offset).",
+)
+@json_option
+@ledger_options
+@pass_context
+def timeline(
+    state: LedgerContext,
+    ref: str,
+    as_of: date | None,
+    known_at: datetime | None,
+    as_json: bool,
+) -> None:
+    """Show the events of client REF in recorded order, numbered from 1.
+
+    Retracted events stay, marked with the correction that retracted them. --as-of shows the
+    corrected history up to a date; --known-at shows the record as it stood at a moment,
+    before any later correction.
+
+    \b
+    Examples:
+      reentry-ledger timeline GA-1
+      reentry-ledger timeline GA-1 --as-of 2024-02-01 --json
+      reentry-ledger timeline GA-1 --known-at 2024-06-02T12:00:00Z
+    """
+    entries = state.ledger.timeline(ref, as_of=as_of, known_at=known_at)
+    if as_json:
+        echo_json([entry.as_json() for entry in entries])
+    else:
+        for line in timeline_lines(entries):
+            click.echo(line)
+
+
+def state_json(case: CaseState) -> dict[str, Any]:
+    data = asdict(case)
+    data["active_match"] = case.active_match
+    data["open_referrals"] = [asdict(r) for r in case.referrals.values() if r.is_open]
+    return data
+
+
+def state_lines(case: CaseState) -> list[str]:
+    open_referrals = [r for r in case.referrals.values() if r.is_open]
+    match = case.active_match
+    lines = [
+        f"client       {case.ref}",
+        f"status       {case.status}"
+        + (f" ({case.outcome} on {case.discharged_on})" if case.outcome else ""),
+        f"agency       {case.agency}   officer {case.officer}",
+        f"supervision  {case.supervision}{' (juvenile)' if case.juvenile else ''}  "
+        f"from {case.start}" + (f" to {case.expected_end}" if case.expected_end else ""),
+        f"conditions   {', '.join(case.conditions) or '-'}",
+        f"risk level   {case.risk_level or 'unassessed'}"
+        + (f" (assessed {case.assessed_on})" if case.assessed_on else ""),
+        f"needs        {', '.join(case.needs) or '-'}",
+        f"plan         {'; '.join(f'{g.priority}. {g.description}' for g in case.goals) or '-'}",
+        "referrals    "
+        + (
+            ", ".join(f"{r.referral_id} {r.service} ({r.status})" for r in open_referrals)
+            or "none open"
+        ),
+        f"volunteer    {match.volunteer + ' since ' + str(match.matched_on) if match else '-'}",
+        f"contacts     {case.contacts}",
+    ]
+    for v in case.violations.values():
+        kinds = brief(
+            {"technical": v.technical, "absconding": v.absconding, "new_offence": v.new_offence}
+        )
+        responses = "; ".join(
+            f"{r.response} {r.occurred_on}"
+            + (f" {r.custody_days}d custody" if r.custody_days else "")
+            for r in v.responses
+        )
+        lines.append(f"violation    {v.violation_id} {v.occurred_on} {v.category}: {kinds}")
+        if responses:
+            lines.append(f"             response: {responses}")
+    if not case.violations:
+        lines.append("violations   none")
+    return lines
+
+
+@cli.command()
+@click.argument("ref")
+@json_option
+@ledger_options
+@pass_context
+def show(state: LedgerContext, ref: str, as_json: bool) -> None:
+    """Show client REF as the case stands: status, risk, referrals, violations, outcome.
+
+    \b
+    Example:
+      reentry-ledger show GA-1 --json
+    """
+    case = state.ledger.get_client(ref).state
+    if as_json:
+        echo_json(state_json(case))
+    else:
+        for line in state_lines(case):
+            click.echo(line)
+
+
+@cli.command()
+@click.argument("ref", required=False)
+@json_option
+@ledger_options
+@pass_context
+def replay(state: LedgerContext, ref: str | None, as_json: bool) -> None:
+    """Rebuild clients' state from their events: client REF, or every client.
+
+    Reads the ledger as a stream, one client in memory at a time, and reports how many
+    clients and events it read.
+
+    \b
+    Examples:
+      reentry-ledger replay
+      reentry-ledger replay GA-1
+    """
+    progress = Progress("replayed clients")
+    report = state.ledger.replay(ref, progress=progress)
+    progress.done()
+    if as_json:
+        echo_json({"clients": report.clients, "events": report.events})
+    else:
+        click.echo(f"replayed {report.clients} clients, {report.events} events")

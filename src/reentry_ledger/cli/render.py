@@ -1,0 +1,80 @@
+"""Output: JSON for programs, short aligned lines for people."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+import click
+import orjson
+from pydantic import BaseModel
+
+from reentry_ledger.timeline import TimelineEntry, iso_utc
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    raise TypeError(f"cannot print {type(value).__name__} as JSON")
+
+
+def echo_json(value: Any) -> None:
+    click.echo(orjson.dumps(value, default=_default, option=orjson.OPT_INDENT_2).decode())
+
+
+def brief(value: Any) -> str:
+    """One value, briefly: a code with the agency's wording in brackets, lists comma-joined."""
+    if isinstance(value, dict) and "code" in value:
+        raw = value.get("raw_text")
+        return f"{value['code']} [{raw}]" if raw else str(value["code"])
+    if isinstance(value, dict):
+        return " ".join(f"{key}={brief(item)}" for key, item in value.items() if item)
+    if isinstance(value, list):
+        return ",".join(brief(item) for item in value)
+    return str(value)
+
+
+def summary(data: dict[str, Any]) -> str:
+    return "  ".join(
+        f"{key}={brief(value)}"
+        for key, value in data.items()
+        if value not in (None, False, "", [], {})
+    )
+
+
+def timeline_lines(entries: list[TimelineEntry]) -> list[str]:
+    lines = []
+    for entry in entries:
+        mark = f"  [retracted by {entry.retracted_by}]" if entry.retracted_by else ""
+        recorded = iso_utc(entry.recorded_at)[:19].replace("T", " ")
+        lines.append(
+            f"{entry.number:>4}  {entry.occurred_on}  {recorded}  {entry.recorded_by:<10} "
+            f"{entry.type}{mark}\n      {summary(entry.data)}"
+        )
+    return lines
+
+
+class Progress:
+    """Counts long work on a terminal's stderr; says nothing when stderr is not a terminal."""
+
+    def __init__(self, label: str, every: int = 1000) -> None:
+        self.label = label
+        self.every = every
+        self.items = 0
+        self.units = 0
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, units: int) -> None:
+        self.items += 1
+        self.units += units
+        if self.enabled and self.items % self.every == 0:
+            click.echo(
+                f"\r{self.label}: {self.items:,} ({self.units:,} events)", err=True, nl=False
+            )
+
+    def done(self) -> None:
+        if self.enabled and self.items >= self.every:
+            click.echo("", err=True)
