@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper, OperationalError
 
-from reentry_ledger.backends import Backend, ensure_schema, parse_db_url
+from reentry_ledger.backends import Backend, parse_db_url, setting_up
 from reentry_ledger.domain.client import Client, Stamp, coded
 from reentry_ledger.domain.errors import ClientAlreadyEnrolled, ClientNotFound, Conflict
 from reentry_ledger.domain.events import Enrolled
@@ -69,8 +69,8 @@ class Ledger(Application[UUID]):
     def __init__(self, backend: Backend | str, clock: Callable[[], date] = utc_today) -> None:
         self.backend = parse_db_url(backend) if isinstance(backend, str) else backend
         self.clock = clock
-        ensure_schema(self.backend)
-        super().__init__(env=self.backend.env)
+        with setting_up(self.backend):
+            super().__init__(env=self.backend.env)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PydanticMapper(

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from reentry_ledger.domain.errors import InvalidInput
@@ -100,15 +103,16 @@ def _postgres(url: str) -> Backend:
     return Backend(url=url, kind="postgresql", env=env, schema=schema)
 
 
-def ensure_schema(backend: Backend) -> None:
-    """Create the PostgreSQL schema named in the URL, if it is missing."""
-    if backend.kind != "postgresql" or not backend.schema:
-        return
+# Key of the PostgreSQL advisory lock held while a process creates tables and functions:
+# the library's CREATE OR REPLACE FUNCTION fails when two processes run it at once.
+SETUP_LOCK_KEY = 0x5EE7_1ED6
+
+
+def connect_postgres(backend: Backend) -> Any:
     import psycopg
-    from psycopg import sql
 
     env = backend.env
-    with psycopg.connect(
+    return psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
         port=env["POSTGRES_PORT"],
@@ -116,7 +120,24 @@ def ensure_schema(backend: Backend) -> None:
         password=env["POSTGRES_PASSWORD"],
         connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
         autocommit=True,
-    ) as connection:
-        connection.execute(
-            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(backend.schema))
-        )
+    )
+
+
+@contextmanager
+def setting_up(backend: Backend) -> Iterator[None]:
+    """Hold the set-up lock (PostgreSQL) and create the schema named in the URL, if missing."""
+    if backend.kind != "postgresql":
+        yield
+        return
+    from psycopg import sql
+
+    with connect_postgres(backend) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
+        try:
+            if backend.schema:
+                connection.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(backend.schema))
+                )
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))

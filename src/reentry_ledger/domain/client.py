@@ -242,14 +242,22 @@ class Client(Aggregate):
         allowed_after_discharge: bool = False,
         **details: Any,
     ) -> None:
+        """Check the event's values, then the rules; only then apply and keep it."""
+        event = _validated(
+            lambda: event_class(
+                originator_id=self.id,
+                originator_version=self.version + 1,
+                timestamp=event_class.create_timestamp(),
+                occurred_on=stamp.on,
+                recorded_by=stamp.by,
+                **details,
+            )
+        )
         if not allowed_after_discharge:
             self.check_open()
         self.check_within_supervision(stamp)
-        _validated(
-            lambda: self.trigger_event(
-                event_class, occurred_on=stamp.on, recorded_by=stamp.by, **details
-            )
-        )
+        event.mutate(self)
+        self.pending_events.append(event)
 
     def _count(self, event_class: type[ClientEvent]) -> int:
         return sum(1 for event in self.history if isinstance(event, event_class))

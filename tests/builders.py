@@ -1,0 +1,38 @@
+"""Small builders that tests share."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.domain.client import Client, Stamp, coded
+
+TODAY = date(2026, 1, 15)
+START = date(2025, 1, 10)
+
+
+def stamp(on: date, by: str = "jdoe", today: date = TODAY) -> Stamp:
+    return Stamp(on=on, by=by, today=today)
+
+
+def new_client(ref: str = "GA-1", start: date = START) -> Client:
+    return Client.enroll(
+        ref,
+        stamp(start),
+        agency="GA",
+        officer="o-17",
+        supervision=coded("parole"),
+        conditions=[coded("report_weekly"), coded("drug_testing")],
+    )
+
+
+def enroll_parolee(ledger: Ledger, ref: str = "GA-1", start: date = START) -> None:
+    ledger.enroll(
+        ref,
+        actor="jdoe",
+        start=start,
+        agency="GA",
+        officer="o-17",
+        supervision="parole",
+        conditions=("report_weekly", "drug_testing"),
+    )
