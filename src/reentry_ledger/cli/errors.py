@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import traceback
 
 import click
+import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from reentry_ledger.domain.errors import (
@@ -30,6 +32,9 @@ EXIT_CODES: dict[type[LedgerError], int] = {
 }
 
 
+STORAGE_ERRORS = (PersistenceError, OSError, sqlite3.Error, psycopg.Error)
+
+
 def exit_code(error: LedgerError) -> int:
     for kind, code in EXIT_CODES.items():
         if isinstance(error, kind):
@@ -44,7 +49,7 @@ def report(error: Exception, *, debug: bool) -> int:
     if isinstance(error, LedgerError):
         click.echo(f"Error: {error}", err=True)
         return exit_code(error)
-    if isinstance(error, (PersistenceError, OSError)):
+    if isinstance(error, STORAGE_ERRORS):
         click.echo(f"Error: the database could not be used: {error}", err=True)
     else:
         click.echo(f"Error: unexpected {type(error).__name__}: {error}", err=True)

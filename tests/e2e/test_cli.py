@@ -1,0 +1,225 @@
+"""The command line, end to end with click's runner, on both backends."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from reentry_ledger.cli import cli
+
+
+@pytest.fixture
+def run(db_url: str) -> object:
+    runner = CliRunner()
+
+    def invoke(*args: str, actor: str | None = "jdoe", **env: str) -> Result:
+        environment = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": actor, **env}
+        return runner.invoke(cli, list(args), env=environment, catch_exceptions=False)
+
+    return invoke
+
+
+def enroll(run, ref: str = "GA-1") -> Result:  # type: ignore[no-untyped-def]
+    return run(
+        "enroll", ref, "--agency", "GA", "--officer", "o-17", "--supervision", "parole",
+        "--start", "2024-01-10", "--condition", "report_weekly", "--condition", "drug_testing",
+    )  # fmt: skip
+
+
+def timeline_json(run, *args: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    result = run("timeline", "GA-1", "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_the_acceptance_sequence(run) -> None:  # type: ignore[no-untyped-def]
+    assert enroll(run).exit_code == 0
+    ok = run("assess", "GA-1", "--on", "2024-01-15", "--instrument", "ORAS", "--risk", "high",
+             "--need", "substance_use", "--need", "school_work")  # fmt: skip
+    assert ok.exit_code == 0
+    referral = run("refer", "GA-1", "--on", "2024-01-20", "--service", "housing")
+    assert referral.stdout == "R1\n"
+    violation = run("violation", "GA-1", "--on", "2024-03-01", "--technical", "failure_to_report")
+    assert violation.stdout == "V1\n"
+    responded = run("respond", "GA-1", "V1", "sanction", "--on", "2024-03-05",
+                    "--custody-days", "3")  # fmt: skip
+    assert responded.exit_code == 0
+    assert (
+        run("violation", "GA-1", "--on", "2024-06-01", "--new-offence", "misdemeanor").exit_code
+        == 0
+    )
+    sixth_recorded = timeline_json(run)[5]["recorded_at"]
+    corrected = run("correct", "GA-1", "6", "--reason", "entered on the wrong client")
+    assert corrected.exit_code == 0
+    assert run("discharge", "GA-1", "--on", "2024-12-31", "--outcome", "successful").exit_code == 0
+
+    events = timeline_json(run)
+    assert len(events) == 8
+    assert [e["type"] for e in events] == [
+        "Enrolled", "Assessed", "Referred", "ViolationRecorded", "ViolationResponded",
+        "ViolationRecorded", "Corrected", "Discharged",
+    ]  # fmt: skip
+    assert [e["number"] for e in events] == list(range(1, 9))
+    assert events[5]["retracted_by"] == 7 and events[6]["corrects"] == 6
+    assert all(e["recorded_by"] == "jdoe" for e in events)
+    assert [e["number"] for e in timeline_json(run, "--as-of", "2024-02-01")] == [1, 2, 3]
+    known = timeline_json(run, "--known-at", sixth_recorded)
+    assert [e["number"] for e in known] == [1, 2, 3, 4, 5, 6]
+    assert "retracted_by" not in known[5]
+
+    refused = run("violation", "GA-1", "--on", "2025-01-05", "--technical", "curfew")
+    assert refused.exit_code == 3 and "discharged" in refused.stderr
+    bad_date = run("assess", "GA-1", "--on", "2024-13-01", "--instrument", "ORAS", "--risk", "high")
+    assert bad_date.exit_code == 2 and "2024-13-01" in bad_date.stderr
+    missing = run("show", "GA-404")
+    assert missing.exit_code == 4 and "GA-404" in missing.stderr
+    assert timeline_json(run) == events
+
+
+def test_show_reports_the_case_as_it_stands(run) -> None:  # type: ignore[no-untyped-def]
+    enroll(run)
+    run("assess", "GA-1", "--on", "2024-01-15", "--instrument", "ORAS", "--risk", "moderate")
+    run("refer", "GA-1", "--on", "2024-01-20", "--service", "employment")
+    run("violation", "GA-1", "--on", "2024-02-01", "--absconding")
+    shown = run("show", "GA-1", "--json")
+    assert shown.exit_code == 0
+    state = json.loads(shown.stdout)
+    assert state["status"] == "active"
+    assert state["risk_level"] == "moderate"
+    assert [r["referral_id"] for r in state["open_referrals"]] == ["R1"]
+    assert state["violations"]["V1"]["category"] == "absconding"
+    text = run("show", "GA-1").stdout
+    assert "risk level   moderate" in text and "V1 2024-02-01 absconding" in text
+
+
+def test_replay_reports_clients_and_events(run) -> None:  # type: ignore[no-untyped-def]
+    enroll(run, "GA-1")
+    enroll(run, "GA-2")
+    run("contact", "GA-2", "--on", "2024-02-01", "--note", "hello")
+    assert run("replay").stdout == "replayed 2 clients, 3 events\n"
+    assert json.loads(run("replay", "GA-2", "--json").stdout) == {"clients": 1, "events": 2}
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["assess", "GA-1", "--instrument", "ORAS", "--risk", "hgh"], 2, "'hgh' is not one of"),
+        (["refer", "GA-1", "--service", "spa"], 2, "'spa' is not one of"),
+        (["violation", "GA-1"], 2, "at least one of"),
+        (["violation", "GA-1", "--technical", "curfew", "--violent"], 2, "--new-offence"),
+        (["respond", "GA-1", "V9", "warning"], 3, "no violation 'V9'"),
+        (["respond", "GA-1", "V1", "warning", "--custody-days", "-1"], 2, "custody-days"),
+        (["referral", "GA-1", "R1", "completed", "--on", "2024-02-01"], 3, "made: it can become"),
+        (["correct", "GA-1", "1", "--reason", "oops"], 3, "enrolment"),
+        (["correct", "GA-1", "99", "--reason", "oops"], 3, "no event 99"),
+        (["correct", "GA-1", "2", "--reason", " "], 2, "must not be empty"),
+        (["contact", "GA-1", "--on", "2099-01-01"], 3, "in the future"),
+        (["contact", "GA-1", "--on", "2023-01-01"], 3, "before enrolment"),
+        (["contact", "GA-1", "--on", "01/02/2024"], 2, "YYYY-MM-DD"),
+        (
+            ["enroll", "GA-1", "--agency", "GA", "--officer", "o", "--supervision", "parole"],
+            3,
+            "already enrolled",
+        ),
+        (
+            ["enroll", "GA 2", "--agency", "GA", "--officer", "o", "--supervision", "parole"],
+            2,
+            "malformed",
+        ),
+        (["timeline", "GA-1", "--known-at", "yesterday"], 2, "ISO 8601"),
+        (["plan", "GA-1", "--goal", "housing:find a flat"], 2, "NEED:description"),
+        (["unmatch", "GA-1"], 3, "no active volunteer match"),
+    ],
+)
+def test_bad_input_and_refusals_exit_with_their_code_and_write_nothing(
+    run,
+    args: list[str],
+    code: int,
+    message: str,  # type: ignore[no-untyped-def]
+) -> None:
+    enroll(run)
+    run("refer", "GA-1", "--on", "2024-01-20", "--service", "housing")
+    before = timeline_json(run)
+    result = run(*args)
+    assert result.exit_code == code, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert timeline_json(run) == before
+
+
+def test_a_write_without_an_actor_is_refused(run) -> None:  # type: ignore[no-untyped-def]
+    result = run(
+        "enroll", "GA-1", "--agency", "GA", "--officer", "o", "--supervision", "parole", actor=None
+    )
+    assert result.exit_code == 2
+    assert "no actor" in result.stderr
+    assert run("show", "GA-1").exit_code == 4
+
+
+def test_actor_option_beats_the_environment(run) -> None:  # type: ignore[no-untyped-def]
+    enroll(run)
+    run("--actor", "group-level", "contact", "GA-1", "--on", "2024-02-01")
+    run("contact", "GA-1", "--on", "2024-02-02", "--actor", "command-level")
+    assert [e["recorded_by"] for e in timeline_json(run)] == [
+        "jdoe",
+        "group-level",
+        "command-level",
+    ]
+
+
+def test_db_option_beats_the_environment(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    other = f"sqlite:///{tmp_path}/other.db"
+    run("--db", other, "enroll", "GA-7", "--agency", "GA", "--officer", "o",
+        "--supervision", "probation", "--start", "2024-01-01")  # fmt: skip
+    assert run("show", "GA-7").exit_code == 4
+    assert run("show", "GA-7", "--db", other).exit_code == 0
+
+
+def test_unknown_database_scheme_is_bad_usage(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("show", "GA-1", "--db", "mysql://localhost/x")
+    assert result.exit_code == 2
+    assert "unknown scheme 'mysql'" in result.stderr
+
+
+def test_unreachable_database_fails_without_a_traceback_unless_debug(run) -> None:  # type: ignore[no-untyped-def]
+    url = "postgresql://nobody@127.0.0.1:1/nothing"
+    result = run("show", "GA-1", "--db", url)
+    assert result.exit_code == 1
+    assert "database could not be used" in result.stderr
+    assert "Traceback" not in result.stderr
+    debug = run("--debug", "show", "GA-1", "--db", url)
+    assert "Traceback" in debug.stderr
+
+
+def test_timeline_text_marks_retractions(run) -> None:  # type: ignore[no-untyped-def]
+    enroll(run)
+    run("contact", "GA-1", "--on", "2024-02-01", "--note", "wrong client")
+    run("correct", "GA-1", "2", "--reason", "wrong client")
+    text = run("timeline", "GA-1").stdout
+    assert "ContactLogged  [retracted by 3]" in text
+    assert "corrects=2" in text
+
+
+def test_a_new_clients_events_default_to_today(run) -> None:  # type: ignore[no-untyped-def]
+    run("enroll", "GA-1", "--agency", "GA", "--officer", "o", "--supervision", "reentry")
+    run("contact", "GA-1")
+    today = datetime.now(UTC).date().isoformat()
+    assert [e["occurred_on"] for e in timeline_json(run)] == [today, today]
+
+
+def all_commands() -> list[str]:
+    return sorted(cli.commands)
+
+
+@pytest.mark.parametrize("name", all_commands())
+def test_every_command_has_help_with_an_example(name: str) -> None:
+    command = cli.commands[name]
+    assert isinstance(command, click.Command)
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
+    assert (command.help or "").strip()
