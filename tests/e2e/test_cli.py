@@ -223,3 +223,14 @@ def test_every_command_has_help_with_an_example(name: str) -> None:
     assert result.exit_code == 0
     assert "Example" in result.stdout
     assert (command.help or "").strip()
+
+
+def test_the_cli_reference_in_docs_is_current() -> None:
+    import runpy
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "cli_reference.py"
+    reference = runpy.run_path(str(script))
+    assert reference["TARGET"].read_text() == reference["reference"](), (
+        "docs/cli.md is stale: run python scripts/cli_reference.py"
+    )

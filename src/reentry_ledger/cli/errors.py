@@ -6,7 +6,6 @@ import sqlite3
 import traceback
 
 import click
-import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from reentry_ledger.domain.errors import (
@@ -32,7 +31,12 @@ EXIT_CODES: dict[type[LedgerError], int] = {
 }
 
 
-STORAGE_ERRORS = (PersistenceError, OSError, sqlite3.Error, psycopg.Error)
+STORAGE_ERRORS = (PersistenceError, OSError, sqlite3.Error)
+
+
+def is_driver_error(error: Exception) -> bool:
+    """A PostgreSQL driver error, told apart without importing the driver for every command."""
+    return type(error).__module__.split(".")[0] in ("psycopg", "psycopg_pool")
 
 
 def exit_code(error: LedgerError) -> int:
@@ -49,7 +53,7 @@ def report(error: Exception, *, debug: bool) -> int:
     if isinstance(error, LedgerError):
         click.echo(f"Error: {error}", err=True)
         return exit_code(error)
-    if isinstance(error, STORAGE_ERRORS):
+    if isinstance(error, STORAGE_ERRORS) or is_driver_error(error):
         click.echo(f"Error: the database could not be used: {error}", err=True)
     else:
         click.echo(f"Error: unexpected {type(error).__name__}: {error}", err=True)

@@ -11,7 +11,7 @@ import click
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, json_option
-from reentry_ledger.cli.render import Progress, brief, echo_json, timeline_lines
+from reentry_ledger.cli.render import Progress, echo_json, timeline_lines
 from reentry_ledger.domain.state import CaseState
 
 
@@ -85,15 +85,17 @@ def state_lines(case: CaseState) -> list[str]:
         f"contacts     {case.contacts}",
     ]
     for v in case.violations.values():
-        kinds = brief(
-            {"technical": v.technical, "absconding": v.absconding, "new_offence": v.new_offence}
-        )
+        kinds = [*v.technical, *(["absconding"] if v.absconding else [])]
+        if v.new_offence:
+            kinds.append(f"new offence ({v.new_offence}{', violent' if v.violent else ''})")
         responses = "; ".join(
             f"{r.response} {r.occurred_on}"
             + (f" {r.custody_days}d custody" if r.custody_days else "")
             for r in v.responses
         )
-        lines.append(f"violation    {v.violation_id} {v.occurred_on} {v.category}: {kinds}")
+        lines.append(
+            f"violation    {v.violation_id} {v.occurred_on} {v.category}: {', '.join(kinds)}"
+        )
         if responses:
             lines.append(f"             response: {responses}")
     if not case.violations:
@@ -143,4 +145,5 @@ def replay(state: LedgerContext, ref: str | None, as_json: bool) -> None:
     if as_json:
         echo_json({"clients": report.clients, "events": report.events})
     else:
-        click.echo(f"replayed {report.clients} clients, {report.events} events")
+        clients = "client" if report.clients == 1 else "clients"
+        click.echo(f"replayed {report.clients} {clients}, {report.events} events")

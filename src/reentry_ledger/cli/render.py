@@ -33,7 +33,10 @@ def brief(value: Any) -> str:
     if isinstance(value, dict):
         return " ".join(f"{key}={brief(item)}" for key, item in value.items() if item)
     if isinstance(value, list):
-        return ",".join(brief(item) for item in value)
+        separator = (
+            "; " if any(isinstance(item, dict) and "code" not in item for item in value) else ","
+        )
+        return separator.join(brief(item) for item in value)
     return str(value)
 
 
