@@ -20,7 +20,8 @@ def help_text(args: list[str]) -> str:
     for name in args:
         assert isinstance(command, click.Group)
         command = command.commands[name]
-    with click.Context(command, info_name=" ".join(["reentry-ledger", *args])) as ctx:
+    name = " ".join(["reentry-ledger", *args])
+    with click.Context(command, info_name=name, **cli.context_settings) as ctx:
         ctx.terminal_width = 100
         ctx.max_content_width = 100
         return command.get_help(ctx)

@@ -7,7 +7,7 @@ to keep the agency's original wording.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -145,7 +145,7 @@ class Ledger(Application[UUID]):
         *,
         actor: str,
         on: date | None = None,
-        goals: list[tuple[CodeValue, str]],
+        goals: Sequence[tuple[CodeValue, str]],
         model: str | None = None,
     ) -> Recorded:
         """Goals are (need, description) pairs in order of priority."""

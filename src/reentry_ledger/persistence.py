@@ -40,7 +40,7 @@ def register_stable_topics() -> None:
 
 register_stable_topics()
 
-_IDENTITY = frozenset({"originator_id", "originator_version"})
+_IDENTITY = {"originator_id", "originator_version"}
 
 
 class PydanticMapper(Mapper[UUID]):

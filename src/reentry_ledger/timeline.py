@@ -14,7 +14,7 @@ from typing import Any
 
 from reentry_ledger.domain.events import ClientEvent, Corrected
 
-_COMMON_FIELDS = frozenset(
+_COMMON_FIELDS = set(
     {"originator_id", "originator_version", "timestamp", "occurred_on", "recorded_by"}
 )
 

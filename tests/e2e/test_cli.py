@@ -231,6 +231,5 @@ def test_the_cli_reference_in_docs_is_current() -> None:
 
     script = Path(__file__).resolve().parents[2] / "scripts" / "cli_reference.py"
     reference = runpy.run_path(str(script))
-    assert reference["TARGET"].read_text() == reference["reference"](), (
-        "docs/cli.md is stale: run python scripts/cli_reference.py"
-    )
+    current = reference["TARGET"].read_text() == reference["reference"]()
+    assert current, "docs/cli.md is stale: run python scripts/cli_reference.py"
