@@ -146,7 +146,7 @@ class Ledger(Application[UUID]):
         actor: str,
         on: date | None = None,
         goals: Sequence[tuple[CodeValue, str]],
-        model: str | None = None,
+        model: CodeValue | None = None,
     ) -> Recorded:
         """Goals are (need, description) pairs in order of priority."""
         plan = [
@@ -154,7 +154,10 @@ class Ledger(Application[UUID]):
             for rank, (need, text) in enumerate(goals, start=1)
         ]
         return self._apply(
-            ref, lambda client: client.revise_plan(self._stamp(actor, on), goals=plan, model=model)
+            ref,
+            lambda client: client.revise_plan(
+                self._stamp(actor, on), goals=plan, model=as_coded(model) if model else None
+            ),
         )
 
     def refer(
@@ -189,7 +192,7 @@ class Ledger(Application[UUID]):
         *,
         actor: str,
         on: date | None = None,
-        kind: str = "casework",
+        kind: CodeValue = "casework",
         note: str = "",
         confidential: bool = True,
         group_session: str | None = None,
@@ -198,7 +201,7 @@ class Ledger(Application[UUID]):
             ref,
             lambda client: client.log_contact(
                 self._stamp(actor, on),
-                kind=kind,
+                kind=as_coded(kind),
                 note=note,
                 confidential=confidential,
                 group_session=group_session,
@@ -227,13 +230,13 @@ class Ledger(Application[UUID]):
         *,
         actor: str,
         on: date | None = None,
-        ending: str,
+        ending: CodeValue,
         reason: str | None = None,
     ) -> Recorded:
         return self._apply(
             ref,
             lambda client: client.end_volunteer_match(
-                self._stamp(actor, on), ending=ending, reason=reason
+                self._stamp(actor, on), ending=as_coded(ending), reason=reason
             ),
         )
 
@@ -272,7 +275,7 @@ class Ledger(Application[UUID]):
         actor: str,
         on: date | None = None,
         custody_days: int | None = None,
-        decided_by: str = "officer",
+        decided_by: CodeValue = "officer",
     ) -> Recorded:
         return self._apply(
             ref,
@@ -281,7 +284,7 @@ class Ledger(Application[UUID]):
                 violation_id,
                 response=as_coded(response),
                 custody_days=custody_days,
-                decided_by=decided_by,
+                decided_by=as_coded(decided_by),
             ),
         )
 

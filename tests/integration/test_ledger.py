@@ -9,6 +9,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.domain.client import coded
 from reentry_ledger.domain.codes import RiskLevel
 from reentry_ledger.domain.errors import (
     ClientAlreadyEnrolled,
@@ -141,8 +142,8 @@ def test_the_later_of_two_writers_holding_the_same_version_gets_a_conflict(
     other = Ledger(db_url, clock=lambda: TODAY)
     try:
         mine, theirs = ledger.get_client("GA-1"), other.get_client("GA-1")
-        mine.log_contact(stamp(date(2025, 2, 1)), kind="casework", note="mine")
-        theirs.log_contact(stamp(date(2025, 2, 1)), kind="casework", note="theirs")
+        mine.log_contact(stamp(date(2025, 2, 1)), kind=coded("casework"), note="mine")
+        theirs.log_contact(stamp(date(2025, 2, 1)), kind=coded("casework"), note="theirs")
         ledger._save(mine)
         with pytest.raises(Conflict, match="another write to client 'GA-1' was recorded first"):
             other._save(theirs)
@@ -150,3 +151,33 @@ def test_the_later_of_two_writers_holding_the_same_version_gets_a_conflict(
         other.close()
     notes = [getattr(e, "note", None) for e in ledger.get_client("GA-1").history]
     assert notes == [None, "mine"]
+
+
+def test_the_agencys_own_wording_is_stored_beside_each_code(ledger: Ledger) -> None:
+    ledger.enroll(
+        "IA-7",
+        actor="import",
+        start=date(2025, 1, 10),
+        agency="5JD",
+        officer="unknown",
+        supervision={"code": "parole", "raw_text": "Parole Granted"},
+    )
+    ledger.record_violation(
+        "IA-7",
+        actor="import",
+        on=date(2025, 4, 1),
+        new_offence={"code": "unknown", "raw_text": "Other Criminal"},
+    )
+    ledger.respond_to_violation(
+        "IA-7",
+        "V1",
+        {"code": "revocation", "raw_text": "Returned to prison"},
+        actor="import",
+        on=date(2025, 4, 1),
+        decided_by={"code": "parole_board", "raw_text": "Board of Parole"},
+    )
+    data = [entry.data for entry in ledger.timeline("IA-7")]
+    assert data[0]["supervision"] == {"code": "parole", "raw_text": "Parole Granted"}
+    assert data[1]["new_offence"]["severity"] == {"code": "unknown", "raw_text": "Other Criminal"}
+    assert data[2]["response"]["raw_text"] == "Returned to prison"
+    assert data[2]["decided_by"] == {"code": "parole_board", "raw_text": "Board of Parole"}

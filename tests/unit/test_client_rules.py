@@ -31,7 +31,7 @@ def test_every_command_records_exactly_one_event() -> None:
     before = client.version
     client.assess(stamp(date(2025, 1, 15)), instrument="ORAS", risk_level=coded("high"))
     client.refer(stamp(date(2025, 1, 20)), service=coded("housing"))
-    client.log_contact(stamp(date(2025, 1, 21)), kind="casework", note="first meeting")
+    client.log_contact(stamp(date(2025, 1, 21)), kind=coded("casework"), note="first meeting")
     assert client.version == before + 3
     assert pending_count(client) == 4
 
@@ -137,7 +137,7 @@ def test_update_of_an_unknown_referral_is_refused() -> None:
         ("refer", {"service": coded("spa_day")}, "service"),
         ("record_violation", {"technical": [coded("jaywalking")]}, "technical.0"),
         ("discharge", {"outcome": coded("vanished")}, "outcome"),
-        ("log_contact", {"kind": "telepathy"}, "kind"),
+        ("log_contact", {"kind": coded("telepathy")}, "kind"),
     ],
 )
 def test_unknown_codes_are_refused_as_invalid_input(
@@ -181,7 +181,10 @@ def test_a_revocation_is_a_response_and_leaves_the_client_under_supervision() ->
     client = new_client()
     violation_id = client.record_violation(stamp(date(2025, 3, 1)), technical=[coded("curfew")])
     client.respond_to_violation(
-        stamp(date(2025, 3, 5)), violation_id, response=coded("revocation"), decided_by="court"
+        stamp(date(2025, 3, 5)),
+        violation_id,
+        response=coded("revocation"),
+        decided_by=coded("court"),
     )
     assert client.state.status == "active"
     assert client.state.outcome is None
@@ -214,7 +217,7 @@ def test_ids_are_never_reused_after_a_retraction() -> None:
 )
 def test_corrections_that_cannot_apply_are_refused(number: int, message: str) -> None:
     client = new_client()
-    client.log_contact(stamp(date(2025, 2, 1)), kind="casework", note="n")
+    client.log_contact(stamp(date(2025, 2, 1)), kind=coded("casework"), note="n")
     client.correct(stamp(TODAY), 2, "wrong note")
     with pytest.raises(RuleViolated, match=message):
         client.correct(stamp(TODAY), number, "again")
@@ -222,7 +225,7 @@ def test_corrections_that_cannot_apply_are_refused(number: int, message: str) ->
 
 def test_an_event_cannot_be_retracted_twice() -> None:
     client = new_client()
-    client.log_contact(stamp(date(2025, 2, 1)), kind="casework", note="n")
+    client.log_contact(stamp(date(2025, 2, 1)), kind=coded("casework"), note="n")
     client.correct(stamp(TODAY), 2, "wrong note")
     with pytest.raises(RuleViolated, match="already retracted by event 3"):
         client.correct(stamp(TODAY), 2, "again")
@@ -231,13 +234,15 @@ def test_an_event_cannot_be_retracted_twice() -> None:
 def test_one_volunteer_match_at_a_time() -> None:
     client = new_client()
     with pytest.raises(RuleViolated, match="no active volunteer match"):
-        client.end_volunteer_match(stamp(date(2025, 2, 1)), ending="completed")
+        client.end_volunteer_match(stamp(date(2025, 2, 1)), ending=coded("completed"))
     client.match_volunteer(
         stamp(date(2025, 2, 1)), volunteer="v-1", needs=[coded("family_marital")]
     )
     with pytest.raises(RuleViolated, match="already matched with volunteer 'v-1'"):
         client.match_volunteer(stamp(date(2025, 2, 2)), volunteer="v-2")
-    client.end_volunteer_match(stamp(date(2025, 5, 1)), ending="taken_back", reason="needs grew")
+    client.end_volunteer_match(
+        stamp(date(2025, 5, 1)), ending=coded("taken_back"), reason="needs grew"
+    )
     client.match_volunteer(stamp(date(2025, 5, 2)), volunteer="v-2")
     assert client.state.active_match is not None
     assert client.state.active_match.volunteer == "v-2"

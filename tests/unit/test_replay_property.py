@@ -67,11 +67,11 @@ def run(client: Client, step: tuple[Any, ...]) -> None:
         case "update_referral":
             client.update_referral(at, f"R{args[0]}", coded(args[1]))
         case "contact":
-            client.log_contact(at, kind="casework", note="n", confidential=args[0])
+            client.log_contact(at, kind=coded("casework"), note="n", confidential=args[0])
         case "match":
             client.match_volunteer(at, volunteer=args[0])
         case "unmatch":
-            client.end_volunteer_match(at, ending=args[0])
+            client.end_volunteer_match(at, ending=coded(args[0]))
         case "violation":
             technical, absconding, severity = args
             client.record_violation(

@@ -140,7 +140,7 @@ class CasePlanRevised(ClientEvent):
     """The case plan as revised: prioritised goals, each tied to a criminogenic need."""
 
     goals: tuple[Goal, ...] = Field(min_length=1)
-    model: PlanModel | None = None
+    model: Coded[PlanModel] | None = None
 
 
 class Referred(ClientEvent):
@@ -157,7 +157,7 @@ class ReferralUpdated(ClientEvent):
 class ContactLogged(ClientEvent):
     """A case note: one-to-one casework or a group session."""
 
-    kind: ContactKind
+    kind: Coded[ContactKind]
     note: str = ""
     confidential: bool = True
     group_session: str | None = None
@@ -169,7 +169,7 @@ class VolunteerMatched(ClientEvent):
 
 
 class VolunteerMatchEnded(ClientEvent):
-    ending: MatchEnding
+    ending: Coded[MatchEnding]
     reason: str | None = None
 
 
@@ -211,7 +211,7 @@ class ViolationResponded(ClientEvent):
     violation_id: str
     response: Coded[Response]
     custody_days: int | None = Field(default=None, ge=0)
-    decided_by: DecidingBody = DecidingBody.OFFICER
+    decided_by: Coded[DecidingBody] = Coded[DecidingBody](code=DecidingBody.OFFICER)
 
 
 class Discharged(ClientEvent):

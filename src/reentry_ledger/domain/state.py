@@ -155,7 +155,7 @@ class CaseState:
         match = self.active_match
         if match is not None:
             match.ended_on = event.occurred_on
-            match.ending = event.ending.value
+            match.ending = event.ending.code.value
 
     @fold.register
     def _(self, event: ViolationRecorded) -> None:
@@ -179,7 +179,7 @@ class CaseState:
                     event.response.code.value,
                     event.occurred_on,
                     event.custody_days,
-                    event.decided_by.value,
+                    event.decided_by.code.value,
                 )
             )
 
