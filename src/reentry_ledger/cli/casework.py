@@ -108,9 +108,8 @@ def assess(state: LedgerContext, ref: str, on: date | None, **details: Any) -> N
         --need substance_use --need school_work
     """
     risk = details.pop("risk")
-    confirm(
-        state.ledger.assess(ref, actor=state.require_actor(), on=on, risk_level=risk, **details)
-    )
+    actor = state.require_actor()
+    confirm(state.ledger.assess(ref, actor=actor, on=on, risk_level=risk, **details))
 
 
 def parse_goal(text: str) -> tuple[str, str]:
