@@ -27,6 +27,15 @@ def help_text(args: list[str]) -> str:
         return command.get_help(ctx)
 
 
+def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = []
+    for name, command in sorted(group.commands.items()):
+        paths.append((*prefix, name))
+        if isinstance(command, click.Group):
+            paths.extend(command_paths(command, (*prefix, name)))
+    return paths
+
+
 def reference() -> str:
     parts = [
         "# Command-line reference",
@@ -37,8 +46,8 @@ def reference() -> str:
         help_text([]),
         "```",
     ]
-    for name in sorted(cli.commands):
-        parts += ["", f"## {name}", "", "```", help_text([name]), "```"]
+    for path in command_paths(cli):
+        parts += ["", f"## {' '.join(path)}", "", "```", help_text(list(path)), "```"]
     return "\n".join(parts) + "\n"
 
 

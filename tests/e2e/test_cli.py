@@ -211,18 +211,26 @@ def test_a_new_clients_events_default_to_today(run) -> None:  # type: ignore[no-
     assert [e["occurred_on"] for e in timeline_json(run)] == [today, today]
 
 
-def all_commands() -> list[str]:
-    return sorted(cli.commands)
+def all_commands(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command's path, groups included, e.g. ("report", "violations")."""
+    paths = []
+    for name, command in sorted(group.commands.items()):
+        paths.append((*prefix, name))
+        if isinstance(command, click.Group):
+            paths.extend(all_commands(command, (*prefix, name)))
+    return paths
 
 
-@pytest.mark.parametrize("name", all_commands())
-def test_every_command_has_help_with_an_example(name: str) -> None:
-    command = cli.commands[name]
-    assert isinstance(command, click.Command)
-    result = CliRunner().invoke(cli, [name, "--help"])
+@pytest.mark.parametrize("path", all_commands(), ids=" ".join)
+def test_every_command_has_help_and_every_leaf_an_example(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"])
     assert result.exit_code == 0
-    assert "Example" in result.stdout
+    command: click.Command = cli
+    for name in path:
+        command = command.commands[name]  # type: ignore[attr-defined]
     assert (command.help or "").strip()
+    if not isinstance(command, click.Group):
+        assert "Example" in result.stdout
 
 
 def test_the_cli_reference_in_docs_is_current() -> None:

@@ -1,0 +1,182 @@
+"""Reports for supervisors and oversight, and the projections they are read from."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from reentry_ledger.cli import cli
+from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
+from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP
+from reentry_ledger.cli.render import Progress, echo_json
+from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.reports import chart
+from reentry_ledger.reports.output import as_csv, as_json, as_table
+from reentry_ledger.reports.periods import UNITS
+from reentry_ledger.reports.service import Reports
+from reentry_ledger.reports.violations import DIMENSIONS, METRICS, ReportRequest
+
+TABLE_METRICS = (
+    "clients",
+    "person_days",
+    "technical_violations",
+    "absconding",
+    "new_offences",
+    "technical_per_100_person_years",
+    "new_offences_per_100_person_years",
+    "technical_to_new_offence_ratio",
+    "revocations_technical",
+    "revocations_new_offence",
+    "revocation_share_technical",
+)
+
+
+def parse_dimensions(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [d for d in chosen if d not in DIMENSIONS]
+    if unknown:
+        raise InvalidInput(
+            f"--by: unknown dimension {', '.join(map(repr, unknown))} "
+            f"(known: {', '.join(DIMENSIONS)})"
+        )
+    return chosen
+
+
+def check_range(first: date | None, last: date | None) -> None:
+    if first and last and first > last:
+        raise InvalidInput(f"--from {first} is after --to {last}")
+
+
+@cli.group()
+def report() -> None:
+    """Reports computed from the projections (caught up first, so never stale)."""
+
+
+@report.command("violations")
+@click.option("--by", "by", default=None, help=f"Comma-separated: {','.join(DIMENSIONS)}.")
+@click.option("--period", type=click.Choice(UNITS), default=None, help="Split by calendar period.")
+@click.option("--from", "first", type=ISO_DATE, default=None, help="First day (inclusive).")
+@click.option("--to", "last", type=ISO_DATE, default=None, help="Last day (inclusive).")
+@click.option("--known-at", type=TIMESTAMP, default=None, help="What the ledger said then.")
+@click.option(
+    "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table",
+    show_default=True,
+)  # fmt: skip
+@click.option("--chart", "chart_path", type=click.Path(path_type=Path), default=None,
+              help="Also draw the rates with their intervals (.png or .svg).")  # fmt: skip
+@click.option("--suppress-below", type=click.IntRange(min=2), default=None,
+              help="Hide counts from 1 to K-1 and every rate derived from them.")  # fmt: skip
+@ledger_options
+@pass_context
+def report_violations(
+    state: LedgerContext,
+    by: str | None,
+    period: str | None,
+    first: date | None,
+    last: date | None,
+    known_at: datetime | None,
+    output: str,
+    chart_path: Path | None,
+    suppress_below: int | None,
+) -> None:
+    """Technical violations against new offences, revocations each drives, by group.
+
+    Rates are per 100 clients (Wilson intervals) and per 100 person-years (exact Poisson);
+    every definition is in docs/metrics.md.
+
+    \b
+    Example:
+      reentry-ledger report violations --by agency,risk --period year --format csv
+      reentry-ledger report violations --from 2024-01-01 --to 2024-12-31 --chart rates.png
+    """
+    request = ReportRequest(
+        today=state.ledger.clock(),
+        by=parse_dimensions(by),
+        period=period,
+        first=first,
+        last=last,
+        suppress_below=suppress_below,
+    )
+    check_range(first, last)
+    if chart_path:
+        chart.check_chart_path(chart_path)
+    result = Reports(state.ledger).violations(request, known_at)
+    groups, columns = result["groups"], [*request.dimensions, *METRICS]
+    if output == "json":
+        click.echo(as_json(result), nl=False)
+    elif output == "csv":
+        click.echo(as_csv(groups, columns), nl=False)
+    else:
+        click.echo(as_table(groups, [*request.dimensions, *TABLE_METRICS]), nl=False)
+    if chart_path:
+        chart.draw(groups, request.dimensions, chart_path)
+        click.echo(f"chart written to {chart_path}", err=True)
+
+
+@cli.group()
+def projections() -> None:
+    """The read models reports are computed from: their position, catch-up and rebuild."""
+
+
+@projections.command("status")
+@click.option("--json", "as_json_flag", is_flag=True, help="Print JSON.")
+@ledger_options
+@pass_context
+def projections_status(state: LedgerContext, as_json_flag: bool) -> None:
+    """Show each projection's position in the event log and how far it lags behind.
+
+    \b
+    Example:
+      reentry-ledger projections status
+    """
+    statuses = ProjectionRunner(state.ledger).status()
+    rows = [
+        {"name": s.name, "position": s.position, "head": s.head, "lag": s.lag,
+         "description": s.description}
+        for s in statuses
+    ]  # fmt: skip
+    if as_json_flag:
+        echo_json(rows)
+    else:
+        click.echo(as_table(rows, ["name", "position", "head", "lag", "description"]), nl=False)
+
+
+@projections.command("catch-up")
+@click.option("--page-size", type=click.IntRange(min=1), default=500, show_default=True)
+@ledger_options
+@pass_context
+def projections_catch_up(state: LedgerContext, page_size: int) -> None:
+    """Apply the events recorded since each projection's position (resumes after a crash).
+
+    \b
+    Example:
+      reentry-ledger projections catch-up
+    """
+    progress = Progress("events applied", every=1)
+    applied = ProjectionRunner(state.ledger, page_size=page_size).catch_up(progress)
+    progress.done()
+    click.echo(f"applied {applied} events", err=True)
+
+
+@projections.command("rebuild")
+@click.argument("names", nargs=-1)
+@click.option("--page-size", type=click.IntRange(min=1), default=500, show_default=True)
+@ledger_options
+@pass_context
+def projections_rebuild(state: LedgerContext, names: tuple[str, ...], page_size: int) -> None:
+    """Rebuild projections NAMES (default: all) from the start of the event log.
+
+    \b
+    Example:
+      reentry-ledger projections rebuild
+      reentry-ledger projections rebuild violations
+    """
+    progress = Progress("events applied", every=1)
+    applied = ProjectionRunner(state.ledger, page_size=page_size).rebuild(names, progress)
+    progress.done()
+    click.echo(f"rebuilt from {applied} events", err=True)

@@ -1,0 +1,172 @@
+"""Catch projections up from the notification log, rebuild them, report their positions.
+
+One code path for SQLite and PostgreSQL: pages are pulled with `select_notifications` from
+the tracked position (the library's subscriptions are PostgreSQL-only), and each page's rows
+are written in one transaction with the new position, through the library's tracking recorder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.domain.events import ClientEvent
+from reentry_ledger.projections.base import Projection, Statement
+from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
+
+PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    description: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return self.head - self.position
+
+
+class ProjectionStore:
+    """The projection tables and tracking rows, in the ledger's own database."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.tracking: TrackingRecorder = ledger.factory.tracking_recorder()
+        self.datastore: Any = self.tracking.datastore  # type: ignore[attr-defined]
+        self.postgres = ledger.backend.kind == "postgresql"
+        schema = getattr(self.datastore, "schema", None)
+        self.prefix = f'"{schema}".' if self.postgres and schema else ""
+        self.tracking_table = self.prefix + getattr(
+            self.tracking, "tracking_table_name", "tracking"
+        )
+
+    def sql(self, statement: str, tables: Iterable[str] = ()) -> str:
+        """Qualify {table} names, and use the driver's placeholder."""
+        names = {name: self.prefix + name for name in tables}
+        statement = statement.format(**names) if names else statement
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    @contextmanager
+    def transaction(self, commit: bool = True) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def create(self, projection: Projection) -> None:
+        with self.transaction() as cursor:
+            for table, columns in projection.tables.items():
+                cursor.execute(
+                    self.sql(f"CREATE TABLE IF NOT EXISTS {{{table}}} ({columns})", [table])
+                )
+            for index in projection.indexes:
+                table, _, columns = index.partition("(")
+                name = f"{table}_{columns.rstrip(')').replace(', ', '_')}_idx"
+                statement = f"CREATE INDEX IF NOT EXISTS {name} ON {{{table}}} ({columns}"
+                cursor.execute(self.sql(statement, [table]))
+
+    def position(self, projection: Projection) -> int:
+        return self.tracking.max_tracking_id(projection.name) or 0
+
+    def apply(
+        self, projection: Projection, statements: Sequence[Statement], notification_id: int
+    ) -> None:
+        """Write a page's rows and the projection's new position, all or nothing."""
+        with self.transaction() as cursor:
+            for statement, params in statements:
+                cursor.execute(self.sql(statement, projection.tables), params)
+            self.tracking._insert_tracking(cursor, Tracking(projection.name, notification_id))  # type: ignore[attr-defined]
+
+    def clear(self, projection: Projection) -> None:
+        """Empty the projection's tables and forget its position, in one transaction."""
+        with self.transaction() as cursor:
+            for table in projection.tables:
+                cursor.execute(self.sql(f"DELETE FROM {{{table}}}", [table]))
+            cursor.execute(
+                self.sql(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
+                (projection.name,),
+            )
+
+    def rows(
+        self, statement: str, params: Sequence[Any] = (), tables: Iterable[str] = ()
+    ) -> list[Any]:
+        with self.transaction(commit=False) as cursor:
+            cursor.execute(self.sql(statement, tables), tuple(params))
+            return [
+                tuple(row.values()) if isinstance(row, dict) else tuple(row)
+                for row in cursor.fetchall()
+            ]
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        ledger: Ledger,
+        projections: Sequence[Projection] = PROJECTIONS,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.ledger = ledger
+        self.store = ProjectionStore(ledger)
+        self.projections = list(projections)
+        self.page_size = page_size
+        for projection in self.projections:
+            self.store.create(projection)
+
+    def head(self) -> int:
+        return self.ledger.recorder.max_notification_id() or 0
+
+    def status(self) -> list[Status]:
+        head = self.head()
+        return [
+            Status(p.name, p.description, self.store.position(p), head) for p in self.projections
+        ]
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Apply every event recorded since each projection's position. Returns events applied."""
+        head = self.head()
+        return sum(self._catch_up(p, head, progress) for p in self.projections)
+
+    def rebuild(
+        self, names: Sequence[str] = (), progress: Callable[[int], None] | None = None
+    ) -> int:
+        chosen = [projection_named(n) for n in names] if names else self.projections
+        head = self.head()
+        applied = 0
+        for projection in chosen:
+            self.store.clear(projection)
+            applied += self._catch_up(projection, head, progress)
+        return applied
+
+    def _catch_up(
+        self, projection: Projection, head: int, progress: Callable[[int], None] | None
+    ) -> int:
+        position = self.store.position(projection)
+        applied = 0
+        mapper = self.ledger.mapper
+        while position < head:
+            page = self.ledger.recorder.select_notifications(
+                start=position,
+                limit=self.page_size,
+                stop=head,
+                topics=projection.topics,
+                inclusive_of_start=False,
+            )
+            # A short page holds the last events of interest up to head: record head itself,
+            # so the position says "applied everything up to head" and the lag is honest.
+            last = head if len(page) < self.page_size else page[-1].id
+            statements: list[Statement] = []
+            for notification in page:
+                event: ClientEvent = mapper.to_domain_event(notification)  # type: ignore[assignment]
+                statements.extend(projection.statements(event))
+            self.store.apply(projection, statements, last)
+            applied += len(page)
+            position = last
+            if progress:
+                progress(len(page))
+        return applied

@@ -1,0 +1,52 @@
+"""A chart of technical-violation and new-offence rates per group, with their intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from reentry_ledger.domain.errors import InvalidInput
+
+FORMATS = (".png", ".svg")
+SERIES = (
+    ("technical_per_100_person_years", "technical violations", "#c0392b"),
+    ("new_offences_per_100_person_years", "new offences", "#2c3e50"),
+)
+
+
+def check_chart_path(path: Path) -> None:
+    if path.suffix.lower() not in FORMATS:
+        raise InvalidInput(f"chart {str(path)!r} must end in .png or .svg")
+    if not path.parent.exists():
+        raise InvalidInput(f"chart folder {str(path.parent)!r} does not exist")
+
+
+def draw(rows: Sequence[dict[str, Any]], dimensions: Sequence[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    labels = [" / ".join(str(row[d]) for d in dimensions) or "all clients" for row in rows]
+    figure, axes = pyplot.subplots(figsize=(max(6.0, 0.9 * len(rows) + 3), 4.8))
+    width = 0.38
+    for offset, (metric, name, colour) in enumerate(SERIES):
+        xs, ys, errors = [], [], [[], []]
+        for index, row in enumerate(rows):
+            value, low, high = row[metric], row[f"{metric}_low"], row[f"{metric}_high"]
+            if not all(isinstance(v, int | float) for v in (value, low, high)):
+                continue  # no person-time, or suppressed
+            xs.append(index + (offset - 0.5) * width)
+            ys.append(value)
+            errors[0].append(value - low)
+            errors[1].append(high - value)
+        axes.errorbar(xs, ys, yerr=errors, fmt="o", capsize=4, color=colour, label=name)
+    axes.set_xticks(range(len(rows)), labels, rotation=30, ha="right")
+    axes.set_ylabel("per 100 person-years (95% interval)")
+    axes.set_title("Technical violations and new offences under supervision")
+    axes.legend()
+    axes.grid(axis="y", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, metadata={"Date": None} if path.suffix == ".svg" else None)
+    pyplot.close(figure)

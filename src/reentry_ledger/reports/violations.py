@@ -1,0 +1,260 @@
+"""The violation-rate metrics: technical violations against new offences, by group.
+
+Every definition is in docs/metrics.md; the names here are the report's keys.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from reentry_ledger.reports.facts import ClientFacts
+from reentry_ledger.reports.periods import Period, period_of, split
+from reentry_ledger.reports.stats import poisson_interval, wilson
+
+DEFINITIONS_VERSION = "1"
+DIMENSIONS = ("agency", "officer", "supervision", "juvenile", "risk", "period")
+RISK_ORDER = {"unassessed": 0, "low": 1, "moderate": 2, "high": 3, "very_high": 4}
+DAYS_PER_YEAR = 365.25
+UNASSESSED = "unassessed"
+
+COUNTS = (
+    "clients",
+    "person_days",
+    "technical_violations",
+    "absconding",
+    "new_offences",
+    "clients_with_technical",
+    "clients_with_new_offence",
+    "revocations_technical",
+    "revocations_absconding",
+    "revocations_new_offence",
+    "custody_days_technical",
+)
+RATES = (
+    "technical_clients_per_100",
+    "new_offence_clients_per_100",
+    "technical_per_100_person_years",
+    "absconding_per_100_person_years",
+    "new_offences_per_100_person_years",
+)
+METRICS = (
+    *COUNTS[:7],
+    *(f"{rate}{suffix}" for rate in RATES for suffix in ("", "_low", "_high")),
+    "technical_to_new_offence_ratio",
+    *COUNTS[7:10],
+    "revocation_share_technical",
+    "custody_days_technical",
+)
+# What each derived value is computed from: suppressing a count suppresses these too.
+DERIVED_FROM = {
+    "person_days": ("clients",),
+    "technical_clients_per_100": ("clients_with_technical", "clients"),
+    "new_offence_clients_per_100": ("clients_with_new_offence", "clients"),
+    "technical_per_100_person_years": ("technical_violations",),
+    "absconding_per_100_person_years": ("absconding",),
+    "new_offences_per_100_person_years": ("new_offences",),
+    "technical_to_new_offence_ratio": ("technical_violations", "new_offences"),
+    "revocation_share_technical": (
+        "revocations_technical",
+        "revocations_absconding",
+        "revocations_new_offence",
+    ),
+    "custody_days_technical": ("revocations_technical", "technical_violations"),
+}
+SUPPRESSIBLE = tuple(name for name in COUNTS if name not in DERIVED_FROM)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    today: date  # open enrolments run to --to, else to today (UTC)
+    by: tuple[str, ...] = ()
+    period: str | None = None
+    first: date | None = None  # --from
+    last: date | None = None  # --to
+    suppress_below: int | None = None
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        chosen = list(self.by)
+        if self.period and "period" not in chosen:
+            chosen.append("period")
+        return tuple(d for d in DIMENSIONS if d in chosen)
+
+
+@dataclass
+class Tally:
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+
+
+class RiskHistory:
+    """The risk level in force on any day: the latest assessment on or before it."""
+
+    def __init__(self, client: ClientFacts) -> None:
+        ordered = sorted(client.assessments, key=lambda a: (a.on, a.number))
+        self.changes = [(a.on, a.risk_level) for a in ordered]
+
+    def on(self, day: date) -> str:
+        level = UNASSESSED
+        for since, risk in self.changes:
+            if since > day:
+                break
+            level = risk
+        return level
+
+    def segments(self, first: date, last: date) -> list[tuple[date, date, str]]:
+        """(from, to, level) pieces covering first..last inclusive."""
+        cuts = [since for since, _ in self.changes if first < since <= last]
+        starts = [first, *sorted(set(cuts))]
+        ends = [*(start.fromordinal(start.toordinal() - 1) for start in starts[1:]), last]
+        return [(s, e, self.on(s)) for s, e in zip(starts, ends, strict=True)]
+
+
+def compute(
+    clients: Iterable[ClientFacts], request: ReportRequest, earliest_start: date | None
+) -> list[dict[str, Any]]:
+    """One row per group with at least one client or event, sorted by its dimensions."""
+    if earliest_start is None:
+        return []
+    first = request.first or earliest_start
+    last = request.last or request.today
+    periods = split(first, last, request.period)
+    tallies: dict[tuple[Any, ...], Tally] = defaultdict(Tally)
+    for client in clients:
+        _tally_client(client, request, periods, first, last, tallies)
+    rows = [_row(request.dimensions, key, tally.counts) for key, tally in tallies.items()]
+    rows.sort(key=lambda row: _sort_key(request.dimensions, row))
+    return [suppress(row, request.suppress_below) for row in rows]
+
+
+def _tally_client(
+    client: ClientFacts,
+    request: ReportRequest,
+    periods: Sequence[Period],
+    first: date,
+    last: date,
+    tallies: dict[tuple[Any, ...], Tally],
+) -> None:
+    risk = RiskHistory(client)
+
+    def key(period: Period, level: str) -> tuple[Any, ...]:
+        values = {
+            "agency": client.agency,
+            "officer": client.officer,
+            "supervision": client.supervision,
+            "juvenile": client.juvenile,
+            "risk": level,
+            "period": period,
+        }
+        return tuple(values[d] for d in request.dimensions)
+
+    held: set[tuple[Any, ...]] = set()
+    begin = max(client.start_on, first)
+    end = min(client.discharged_on or last, last)
+    for period in periods:
+        if period.end < begin or period.start > end:
+            continue
+        for seg_from, seg_to, level in risk.segments(begin, end):
+            days = period.days_overlapping(seg_from, seg_to)
+            if days:
+                group = key(period, level)
+                tallies[group].counts["person_days"] += days
+                held.add(group)
+    for group in held:
+        tallies[group].counts["clients"] += 1
+
+    categories = {v.violation_id: v.category for v in client.violations}
+    with_technical: set[tuple[Any, ...]] = set()
+    with_new_offence: set[tuple[Any, ...]] = set()
+    for violation in client.violations:
+        period = period_of(periods, violation.on) if first <= violation.on <= last else None
+        if period is None:
+            continue
+        group = key(period, risk.on(violation.on))
+        counts = tallies[group].counts
+        if violation.category == "technical":
+            counts["technical_violations"] += 1
+            with_technical.add(group)
+        elif violation.category == "absconding":
+            counts["absconding"] += 1
+        else:
+            counts["new_offences"] += 1
+            with_new_offence.add(group)
+    for group in with_technical:
+        tallies[group].counts["clients_with_technical"] += 1
+    for group in with_new_offence:
+        tallies[group].counts["clients_with_new_offence"] += 1
+
+    for response in client.responses:
+        period = period_of(periods, response.on) if first <= response.on <= last else None
+        if period is None:
+            continue
+        counts = tallies[key(period, risk.on(response.on))].counts
+        category = categories[response.violation_id]
+        if response.response == "revocation":
+            counts[f"revocations_{category}"] += 1
+        if category == "technical" and response.custody_days:
+            counts["custody_days_technical"] += response.custody_days
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for dimension, value in zip(dimensions, key, strict=True):
+        row[dimension] = value.label if isinstance(value, Period) else value
+    row.update({name: counts[name] for name in COUNTS[:7]})
+    clients, years = counts["clients"], counts["person_days"] / DAYS_PER_YEAR
+    for rate, numerator in (
+        ("technical_clients_per_100", "clients_with_technical"),
+        ("new_offence_clients_per_100", "clients_with_new_offence"),
+    ):
+        interval = wilson(counts[numerator], clients)
+        for suffix, value in zip(("", "_low", "_high"), interval or (None,) * 3, strict=True):
+            row[rate + suffix] = _rounded(None if value is None else 100 * value)
+    for rate, numerator in (
+        ("technical_per_100_person_years", "technical_violations"),
+        ("absconding_per_100_person_years", "absconding"),
+        ("new_offences_per_100_person_years", "new_offences"),
+    ):
+        count = counts[numerator]
+        low, high = poisson_interval(count)
+        values = (count, low, high) if years else (None, None, None)
+        for suffix, value in zip(("", "_low", "_high"), values, strict=True):
+            row[rate + suffix] = _rounded(None if value is None else 100 * value / years)
+    new = counts["new_offences"]
+    row["technical_to_new_offence_ratio"] = (
+        _rounded(counts["technical_violations"] / new) if new else None
+    )
+    revocations = [counts[f"revocations_{c}"] for c in ("technical", "absconding", "new_offence")]
+    row.update(zip(COUNTS[7:10], revocations, strict=True))
+    total = sum(revocations)
+    row["revocation_share_technical"] = _rounded(revocations[0] / total) if total else None
+    row["custody_days_technical"] = counts["custody_days_technical"]
+    return row
+
+
+def _sort_key(dimensions: Sequence[str], row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(RISK_ORDER.get(row[d], 9) if d == "risk" else row[d] for d in dimensions)
+
+
+def suppress(row: dict[str, Any], below: int | None) -> dict[str, Any]:
+    """Replace counts from 1 to below-1, and everything derived from them, with a marker."""
+    if not below:
+        return row
+    marker = f"<{below}"
+    hidden = {name for name in SUPPRESSIBLE if 0 < row[name] < below}
+    result = dict(row)
+    for name in hidden:
+        result[name] = marker
+    for derived, sources in DERIVED_FROM.items():
+        if hidden.intersection(sources):
+            for key in (derived, f"{derived}_low", f"{derived}_high"):
+                if key in result:
+                    result[key] = marker
+    return result
