@@ -1,0 +1,268 @@
+"""report violations on a small ledger built through the CLI, every number worked out by hand.
+
+The ledger (year 2024 unless said):
+- GA-1, agency GA, probation, from 1 Jan; assessed low 1 Jan; curfew breach 1 Mar, revoked
+  10 Mar with 30 custody days; discharged revoked_technical 10 Mar.
+  Supervised 1 Jan-10 Mar: 31 + 29 + 10 = 70 days, all low.
+- GA-2, agency GA, parole, from 1 Jun; assessed high 1 Jul; failure to report 15 Jul, sanction
+  16 Jul with 3 custody days; felony 15 Aug, revoked by the court 20 Aug; still open.
+  Unassessed 1-30 Jun = 30 days; high 1 Jul-31 Dec = 31+31+30+31+30+31 = 184 days.
+- GB-1, agency GB, probation, from 1 Jun 2023; assessed moderate 5 Jun 2023; curfew breach and
+  absconding 1 Feb (one incident: absconding), revoked 5 Feb; a technical breach 1 Apr later
+  retracted; discharged absconded 31 May. In 2024: 31+29+31+30+31 = 152 days, moderate.
+- GB-2, agency GB, from 5 Jan 2025: outside the range, never counted.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from reentry_ledger.cli import cli
+
+YEAR = ["--from", "2024-01-01", "--to", "2024-12-31"]
+
+
+def per_100_person_years(count: int, days: int) -> float:
+    return round(100 * count / (days / 365.25), 4)
+
+
+@pytest.fixture
+def run(db_url: str):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    env = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": "analyst"}
+
+    def invoke(*args: str) -> str:
+        result = runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    return invoke
+
+
+@pytest.fixture
+def ledger(run):  # type: ignore[no-untyped-def]
+    run(
+        "enroll",
+        "GA-1",
+        "--agency",
+        "GA",
+        "--officer",
+        "o-1",
+        "--supervision",
+        "probation",
+        "--start",
+        "2024-01-01",
+    )
+    run("assess", "GA-1", "--on", "2024-01-01", "--instrument", "ORAS", "--risk", "low")
+    v = run("violation", "GA-1", "--on", "2024-03-01", "--technical", "curfew").strip()
+    run("respond", "GA-1", v, "revocation", "--on", "2024-03-10", "--custody-days", "30")
+    run("discharge", "GA-1", "--on", "2024-03-10", "--outcome", "revoked_technical")
+
+    run(
+        "enroll",
+        "GA-2",
+        "--agency",
+        "GA",
+        "--officer",
+        "o-1",
+        "--supervision",
+        "parole",
+        "--start",
+        "2024-06-01",
+    )
+    run("assess", "GA-2", "--on", "2024-07-01", "--instrument", "ORAS", "--risk", "high")
+    t = run("violation", "GA-2", "--on", "2024-07-15", "--technical", "failure_to_report").strip()
+    run("respond", "GA-2", t, "sanction", "--on", "2024-07-16", "--custody-days", "3")
+    f = run("violation", "GA-2", "--on", "2024-08-15", "--new-offence", "felony").strip()
+    run("respond", "GA-2", f, "revocation", "--on", "2024-08-20", "--by", "court")
+
+    run(
+        "enroll",
+        "GB-1",
+        "--agency",
+        "GB",
+        "--officer",
+        "o-2",
+        "--supervision",
+        "probation",
+        "--start",
+        "2023-06-01",
+    )
+    run("assess", "GB-1", "--on", "2023-06-05", "--instrument", "ORAS", "--risk", "moderate")
+    a = run(
+        "violation", "GB-1", "--on", "2024-02-01", "--technical", "curfew", "--absconding"
+    ).strip()
+    run("respond", "GB-1", a, "revocation", "--on", "2024-02-05")
+    run("violation", "GB-1", "--on", "2024-04-01", "--technical", "missed_drug_test")
+    before_correction = json.loads(run("timeline", "GB-1", "--json"))[-1]["recorded_at"]
+    run("correct", "GB-1", "5", "--reason", "the test was not due")
+    run("discharge", "GB-1", "--on", "2024-05-31", "--outcome", "absconded")
+
+    run(
+        "enroll",
+        "GB-2",
+        "--agency",
+        "GB",
+        "--officer",
+        "o-2",
+        "--supervision",
+        "parole",
+        "--start",
+        "2025-01-05",
+    )
+    return before_correction
+
+
+def report(run, *args: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    document = json.loads(run("report", "violations", "--format", "json", *YEAR, *args))
+    assert document["definitions_version"] == "1"
+    return document["groups"]
+
+
+def test_by_agency_and_risk(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    groups = report(run, "--by", "agency,risk", "--period", "year")
+    assert [(g["agency"], g["risk"], g["period"]) for g in groups] == [
+        ("GA", "unassessed", "2024"),
+        ("GA", "low", "2024"),
+        ("GA", "high", "2024"),
+        ("GB", "moderate", "2024"),
+    ]
+    unassessed, low, high, moderate = groups
+    assert (unassessed["clients"], unassessed["person_days"]) == (1, 30)
+    assert unassessed["technical_violations"] == unassessed["new_offences"] == 0
+
+    assert (low["clients"], low["person_days"], low["technical_violations"]) == (1, 70, 1)
+    assert (low["revocations_technical"], low["custody_days_technical"]) == (1, 30)
+    assert low["revocation_share_technical"] == 1.0
+    assert low["technical_per_100_person_years"] == per_100_person_years(1, 70)
+    assert low["technical_to_new_offence_ratio"] is None
+
+    assert (high["clients"], high["person_days"]) == (1, 184)
+    assert (high["technical_violations"], high["new_offences"], high["absconding"]) == (1, 1, 0)
+    assert (high["clients_with_technical"], high["clients_with_new_offence"]) == (1, 1)
+    assert (high["revocations_technical"], high["revocations_new_offence"]) == (0, 1)
+    assert high["revocation_share_technical"] == 0.0
+    assert high["custody_days_technical"] == 3  # a sanction's custody counts; it is no revocation
+    assert high["technical_to_new_offence_ratio"] == 1.0
+    assert high["technical_clients_per_100"] == 100.0
+
+    assert (moderate["clients"], moderate["person_days"]) == (1, 152)
+    assert (moderate["absconding"], moderate["technical_violations"]) == (1, 0)
+    assert moderate["revocations_absconding"] == 1
+    assert moderate["absconding_per_100_person_years"] == per_100_person_years(1, 152)
+
+
+def test_one_group_without_by(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    [total] = report(run)
+    assert "period" not in total and "agency" not in total
+    assert total["clients"] == 3
+    assert total["person_days"] == 70 + 30 + 184 + 152
+    assert (total["technical_violations"], total["absconding"], total["new_offences"]) == (2, 1, 1)
+    assert (total["clients_with_technical"], total["clients_with_new_offence"]) == (2, 1)
+    assert (
+        total["revocations_technical"],
+        total["revocations_absconding"],
+        total["revocations_new_offence"],
+    ) == (1, 1, 1)
+    assert total["revocation_share_technical"] == round(1 / 3, 4)
+    assert total["custody_days_technical"] == 33
+    assert total["technical_to_new_offence_ratio"] == 2.0
+    # Wilson interval for 2 of 3 clients at 95%: 20.77% to 93.85% (published tables).
+    interval = (
+        total["technical_clients_per_100"],
+        total["technical_clients_per_100_low"],
+        total["technical_clients_per_100_high"],
+    )
+    assert interval == pytest.approx((66.6667, 20.77, 93.85), abs=0.01)
+
+
+def test_known_at_before_a_correction_counts_the_retracted_violation(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    [then] = report(run, "--known-at", ledger)
+    assert then["technical_violations"] == 3
+    assert then["clients_with_technical"] == 3
+    [now] = report(run)
+    assert now["technical_violations"] == 2
+
+
+def test_quarters_split_person_days_and_events(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    groups = report(run, "--by", "agency", "--period", "quarter")
+    ga = {g["period"]: g for g in groups if g["agency"] == "GA"}
+    assert sorted(ga) == ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    assert (ga["2024-Q1"]["person_days"], ga["2024-Q1"]["technical_violations"]) == (70, 1)
+    assert ga["2024-Q2"]["person_days"] == 30  # GA-2 from 1 June
+    assert (ga["2024-Q3"]["person_days"], ga["2024-Q3"]["new_offences"]) == (92, 1)
+    assert ga["2024-Q4"]["person_days"] == 92
+    gb = [g for g in groups if g["agency"] == "GB"]
+    assert [(g["period"], g["person_days"]) for g in gb] == [("2024-Q1", 91), ("2024-Q2", 61)]
+
+
+def test_from_to_filter_on_effective_dates(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    document = json.loads(
+        run(
+            "report", "violations", "--format", "json", "--from", "2024-07-01", "--to", "2024-07-31"
+        )
+    )
+    [july] = document["groups"]
+    assert (july["clients"], july["person_days"], july["technical_violations"]) == (1, 31, 1)
+
+
+def test_suppression_hides_small_counts_and_what_derives_from_them(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    [total] = report(run, "--suppress-below", "3")
+    assert total["clients"] == 3
+    assert total["technical_violations"] == "<3"
+    assert total["technical_per_100_person_years"] == "<3"
+    assert total["technical_to_new_offence_ratio"] == "<3"
+    assert total["person_days"] == 436
+
+
+def test_json_is_byte_identical_across_runs_and_csv_has_the_same_columns(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    args = ["report", "violations", "--format", "json", "--by", "agency,risk", *YEAR]
+    first, second = run(*args), run(*args)
+    assert first == second
+    csv_lines = run(
+        "report", "violations", "--format", "csv", "--by", "agency,risk", *YEAR
+    ).splitlines()
+    assert csv_lines[0].split(",")[:3] == ["agency", "risk", "clients"]
+    assert len(csv_lines) == 1 + 4
+
+
+def test_every_metric_key_in_every_group(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    groups = report(run, "--by", "agency,officer,supervision,juvenile,risk", "--period", "month")
+    keys = {tuple(g) for g in groups}
+    assert len(keys) == 1
+    for group in groups:
+        for name in ("clients", "technical_violations", "revocations_technical"):
+            assert isinstance(group[name], int)
+
+
+def test_an_empty_ledger_reports_no_groups(run) -> None:  # type: ignore[no-untyped-def]
+    assert json.loads(run("report", "violations", "--format", "json")) == {
+        "groups": [],
+        "definitions_version": "1",
+    }
+
+
+def test_a_report_catches_up_new_events_itself(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    assert report(run)[0]["new_offences"] == 1
+    run("violation", "GA-2", "--on", "2024-09-01", "--new-offence", "misdemeanor")
+    assert report(run)[0]["new_offences"] == 2
+
+
+def test_chart_is_drawn(run, ledger, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "rates.svg"
+    run("report", "violations", "--by", "agency", *YEAR, "--chart", str(target))
+    assert target.read_text().lstrip().startswith("<?xml")
+
+
+def test_open_enrolments_run_to_today_without_to(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    today = date.today()
+    groups = json.loads(
+        run("report", "violations", "--format", "json", "--by", "agency", "--from", "2024-01-01")
+    )["groups"]
+    ga = next(g for g in groups if g["agency"] == "GA")
+    ga2_days = (today - date(2024, 6, 1)).days + 1
+    assert ga["person_days"] == 70 + ga2_days
