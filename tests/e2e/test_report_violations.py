@@ -266,3 +266,93 @@ def test_open_enrolments_run_to_today_without_to(run, ledger) -> None:  # type: 
     ga = next(g for g in groups if g["agency"] == "GA")
     ga2_days = (today - date(2024, 6, 1)).days + 1
     assert ga["person_days"] == 70 + ga2_days
+
+
+def rows(run, *args: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    return json.loads(run("report", *args, "--format", "json"))["groups"]
+
+
+def test_caseload_on_a_day(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    # 1 March 2024: GA-1 (until 10 Mar) and GB-1 (until 31 May); GA-2 starts 1 June.
+    assert rows(run, "caseload", "--on", "2024-03-01", "--by", "agency") == [
+        {"agency": "GA", "active_clients": 1},
+        {"agency": "GB", "active_clients": 1},
+    ]
+    # 1 July 2024: only GA-2.
+    assert rows(run, "caseload", "--on", "2024-07-01", "--by", "agency,officer") == [
+        {"agency": "GA", "officer": "o-1", "active_clients": 1}
+    ]
+
+
+def test_discharges_by_outcome_and_class(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    [total] = rows(run, "discharges", *YEAR)
+    assert (total["revoked_technical"], total["absconded"], total["successful"]) == (1, 1, 0)
+    assert (total["unsuccessful"], total["successful_total"], total["neutral"]) == (2, 0, 0)
+
+
+def test_referral_outcomes_and_days_to_start(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    run("refer", "GA-2", "--on", "2024-06-03", "--service", "housing")
+    run("referral", "GA-2", "R1", "accepted", "--on", "2024-06-05")
+    run("referral", "GA-2", "R1", "started", "--on", "2024-06-13")
+    run("refer", "GA-2", "--on", "2024-06-04", "--service", "housing")
+    run("referral", "GA-2", "R2", "declined", "--on", "2024-06-06")
+    [housing] = rows(run, "referrals", *YEAR)
+    assert housing == {
+        "service": "housing", "made": 2, "accepted": 1, "declined": 1, "started": 1,
+        "completed": 0, "dropped": 0, "median_days_to_start": 10,
+    }  # fmt: skip
+
+
+def test_volunteer_matches(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    run("match", "GA-2", "--on", "2024-06-10", "--volunteer", "v-1")
+    run("unmatch", "GA-2", "--on", "2024-07-10", "--ending", "failed")
+    run("match", "GA-2", "--on", "2024-07-20", "--volunteer", "v-2")
+    [ga] = rows(run, "volunteers", *YEAR, "--by", "agency")
+    assert ga == {
+        "agency": "GA",
+        "matched": 2,
+        "ended": 1,
+        "active_at_end": 1,
+        "median_days_matched": 30,
+    }
+
+
+def test_justice_counts_for_a_year(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    lines = run("report", "justice-counts", "--year", "2024", "--format", "csv").splitlines()
+    assert lines[0] == "year,system,metric,breakdown,value"
+    values = {tuple(line.split(",")[1:4]): int(line.split(",")[4]) for line in lines[1:]}
+    assert values["SUPERVISION", "SUPERVISION_SUPERVISION_STARTS", "Total"] == 2  # GA-1, GA-2
+    assert values["SUPERVISION", "SUPERVISION_SUPERVISION_VIOLATIONS", "Technical Violations"] == 2
+    assert values["SUPERVISION", "SUPERVISION_SUPERVISION_VIOLATIONS", "Absconding Violations"] == 1
+    assert (
+        values["SUPERVISION", "SUPERVISION_SUPERVISION_VIOLATIONS", "New Offense Violations"] == 1
+    )
+    assert values["SUPERVISION", "SUPERVISION_REVOCATIONS", "Total"] == 3
+    assert values["PROBATION", "PROBATION_REVOCATIONS", "Technical Violations"] == 1
+    assert values["PAROLE", "PAROLE_REVOCATIONS", "New Offense Violations"] == 1
+    assert (
+        values["SUPERVISION", "SUPERVISION_SUPERVISION_TERMINATIONS", "Unsuccessful Discharges"]
+        == 2
+    )
+    assert values["SUPERVISION", "SUPERVISION_CASELOADS_PEOPLE", "Total"] == 1  # GA-2 on 31 Dec
+    assert values["SUPERVISION", "SUPERVISION_CASELOADS_STAFF", "Total"] == 1
+    assert values["OTHER_SUPERVISION", "OTHER_SUPERVISION_SUPERVISION_STARTS", "Total"] == 0
+
+
+def test_projection_commands(run, ledger) -> None:  # type: ignore[no-untyped-def]
+    run("projections", "catch-up")
+    status = json.loads(run("projections", "status", "--json"))
+    assert {s["name"] for s in status} == {
+        "clients",
+        "risk",
+        "violations",
+        "referrals",
+        "volunteers",
+    }
+    assert all(s["lag"] == 0 and s["position"] == s["head"] for s in status)
+    run("contact", "GA-2", "--on", "2024-09-01")
+    lagging = json.loads(run("projections", "status", "--json"))
+    assert all(s["lag"] == 1 for s in lagging)
+    before = run("report", "violations", "--format", "json", *YEAR)
+    run("projections", "rebuild", "violations")
+    assert run("report", "violations", "--format", "json", *YEAR) == before

@@ -9,14 +9,15 @@ import click
 
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
-from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP
+from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, F
 from reentry_ledger.cli.render import Progress, echo_json
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports import chart
+from reentry_ledger.reports.casework import CLIENT_DIMENSIONS
 from reentry_ledger.reports.output import as_csv, as_json, as_table
 from reentry_ledger.reports.periods import UNITS
-from reentry_ledger.reports.service import Reports
+from reentry_ledger.reports.service import Reports, Table
 from reentry_ledger.reports.violations import DIMENSIONS, METRICS, ReportRequest
 
 TABLE_METRICS = (
@@ -47,6 +48,46 @@ def parse_dimensions(text: str | None) -> tuple[str, ...]:
     return chosen
 
 
+def parse_client_dimensions(text: str | None) -> tuple[str, ...]:
+    chosen = parse_dimensions(text)
+    other = [d for d in chosen if d not in CLIENT_DIMENSIONS]
+    if other:
+        raise InvalidInput(
+            f"--by: this report groups by {', '.join(CLIENT_DIMENSIONS)} only, "
+            f"not {', '.join(other)}"
+        )
+    return chosen
+
+
+def emit(table: Table, output: str) -> None:
+    if output == "json":
+        click.echo(as_json(table.as_document()), nl=False)
+    elif output == "csv":
+        click.echo(as_csv(table.rows, table.columns), nl=False)
+    else:
+        click.echo(as_table(table.rows, table.columns), nl=False)
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table",
+        show_default=True,
+    )(func)  # fmt: skip
+
+
+def known_at_option(func: F) -> F:
+    return click.option(
+        "--known-at", type=TIMESTAMP, default=None, help="What the ledger said at that moment."
+    )(func)
+
+
+def range_options(func: F) -> F:
+    last_help = "Last day, inclusive (default: today, UTC)."
+    first_help = "First day, inclusive (default: the earliest enrolment)."
+    func = click.option("--to", "last", type=ISO_DATE, default=None, help=last_help)(func)
+    return click.option("--from", "first", type=ISO_DATE, default=None, help=first_help)(func)
+
+
 def check_range(first: date | None, last: date | None) -> None:
     if first and last and first > last:
         raise InvalidInput(f"--from {first} is after --to {last}")
@@ -60,13 +101,9 @@ def report() -> None:
 @report.command("violations")
 @click.option("--by", "by", default=None, help=f"Comma-separated: {','.join(DIMENSIONS)}.")
 @click.option("--period", type=click.Choice(UNITS), default=None, help="Split by calendar period.")
-@click.option("--from", "first", type=ISO_DATE, default=None, help="First day (inclusive).")
-@click.option("--to", "last", type=ISO_DATE, default=None, help="Last day (inclusive).")
-@click.option("--known-at", type=TIMESTAMP, default=None, help="What the ledger said then.")
-@click.option(
-    "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table",
-    show_default=True,
-)  # fmt: skip
+@range_options
+@known_at_option
+@format_option
 @click.option("--chart", "chart_path", type=click.Path(path_type=Path), default=None,
               help="Also draw the rates with their intervals (.png or .svg).")  # fmt: skip
 @click.option("--suppress-below", type=click.IntRange(min=2), default=None,
@@ -116,6 +153,127 @@ def report_violations(
     if chart_path:
         chart.draw(groups, request.dimensions, chart_path)
         click.echo(f"chart written to {chart_path}", err=True)
+
+
+@report.command("caseload")
+@click.option("--on", type=ISO_DATE, default=None, help="The day (default: today, UTC).")
+@click.option("--by", default="agency,officer", show_default=True,
+              help=f"Comma-separated: {','.join(CLIENT_DIMENSIONS)}.")  # fmt: skip
+@known_at_option
+@format_option
+@ledger_options
+@pass_context
+def report_caseload(
+    state: LedgerContext, on: date | None, by: str, known_at: datetime | None, output: str
+) -> None:
+    """Clients under supervision on a day, per agency and officer (or other groups).
+
+    \b
+    Example:
+      reentry-ledger report caseload --on 2024-06-30 --by agency,officer
+    """
+    dimensions = parse_client_dimensions(by)
+    emit(Reports(state.ledger).caseload(on or state.ledger.clock(), dimensions, known_at), output)
+
+
+@report.command("discharges")
+@range_options
+@click.option("--by", default=None, help=f"Comma-separated: {','.join(CLIENT_DIMENSIONS)}.")
+@known_at_option
+@format_option
+@ledger_options
+@pass_context
+def report_discharges(
+    state: LedgerContext,
+    first: date | None,
+    last: date | None,
+    by: str | None,
+    known_at: datetime | None,
+    output: str,
+) -> None:
+    """Discharges by outcome, and as successful, neutral and unsuccessful.
+
+    \b
+    Example:
+      reentry-ledger report discharges --from 2024-01-01 --to 2024-12-31 --by agency
+    """
+    check_range(first, last)
+    dimensions = parse_client_dimensions(by)
+    reports = Reports(state.ledger)
+    emit(reports.discharges(first, last or state.ledger.clock(), dimensions, known_at), output)
+
+
+@report.command("referrals")
+@range_options
+@known_at_option
+@format_option
+@ledger_options
+@pass_context
+def report_referrals(
+    state: LedgerContext,
+    first: date | None,
+    last: date | None,
+    known_at: datetime | None,
+    output: str,
+) -> None:
+    """Referrals made in the range, by service: how many were accepted, started, completed,
+    dropped, and the median days from referral to start.
+
+    \b
+    Example:
+      reentry-ledger report referrals --from 2024-01-01 --to 2024-12-31
+    """
+    check_range(first, last)
+    emit(Reports(state.ledger).referrals(first, last or state.ledger.clock(), known_at), output)
+
+
+@report.command("volunteers")
+@range_options
+@click.option("--by", default=None, help=f"Comma-separated: {','.join(CLIENT_DIMENSIONS)}.")
+@known_at_option
+@format_option
+@ledger_options
+@pass_context
+def report_volunteers(
+    state: LedgerContext,
+    first: date | None,
+    last: date | None,
+    by: str | None,
+    known_at: datetime | None,
+    output: str,
+) -> None:
+    """Volunteer matches begun and ended in the range, active at its end, median days matched.
+
+    \b
+    Example:
+      reentry-ledger report volunteers --by agency
+    """
+    check_range(first, last)
+    dimensions = parse_client_dimensions(by)
+    reports = Reports(state.ledger)
+    emit(reports.volunteers(first, last or state.ledger.clock(), dimensions, known_at), output)
+
+
+@report.command("justice-counts")
+@click.option("--year", type=click.IntRange(1900, 2200), required=True, help="Calendar year.")
+@known_at_option
+@format_option
+@ledger_options
+@pass_context
+def report_justice_counts(
+    state: LedgerContext, year: int, known_at: datetime | None, output: str
+) -> None:
+    """The Justice Counts supervision metrics the ledger can fill, for one year.
+
+    Starts, violations (technical / absconding / new offense), revocations, terminations
+    (successful / neutral / unsuccessful; transfers excluded), caseload people and staff on
+    31 December; for all supervision and for parole, probation and other supervision.
+
+    \b
+    Example:
+      reentry-ledger report justice-counts --year 2024 --format csv
+    """
+    emit(Reports(state.ledger).justice_counts(year, known_at), output)
 
 
 @cli.group()

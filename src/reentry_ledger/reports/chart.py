@@ -32,7 +32,9 @@ def draw(rows: Sequence[dict[str, Any]], dimensions: Sequence[str], path: Path) 
     figure, axes = pyplot.subplots(figsize=(max(6.0, 0.9 * len(rows) + 3), 4.8))
     width = 0.38
     for offset, (metric, name, colour) in enumerate(SERIES):
-        xs, ys, errors = [], [], [[], []]
+        xs: list[float] = []
+        ys: list[float] = []
+        errors: list[list[float]] = [[], []]
         for index, row in enumerate(rows):
             value, low, high = row[metric], row[f"{metric}_low"], row[f"{metric}_high"]
             if not all(isinstance(v, int | float) for v in (value, low, high)):

@@ -42,6 +42,21 @@ class ResponseFact:
 
 
 @dataclass
+class ReferralFact:
+    referral_id: str
+    service: str
+    made_on: date
+    statuses: list[tuple[date, str]] = field(default_factory=list)  # in recorded order
+
+
+@dataclass
+class MatchFact:
+    matched_on: date
+    ended_on: date | None = None
+    ending: str | None = None
+
+
+@dataclass
 class ClientFacts:
     client_id: str
     agency: str
@@ -54,6 +69,11 @@ class ClientFacts:
     assessments: list[Assessment] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     responses: list[ResponseFact] = field(default_factory=list)
+    referrals: list[ReferralFact] = field(default_factory=list)
+    matches: list[MatchFact] = field(default_factory=list)
+
+    def supervised_on(self, day: date) -> bool:
+        return self.start_on <= day and (self.discharged_on is None or day <= self.discharged_on)
 
 
 def known_filter(known_at: str | None) -> tuple[str, tuple[str, ...]]:
@@ -63,9 +83,12 @@ def known_filter(known_at: str | None) -> tuple[str, tuple[str, ...]]:
 
 
 class FactReader:
-    def __init__(self, store: ProjectionStore, known_at: str | None) -> None:
+    def __init__(
+        self, store: ProjectionStore, known_at: str | None, casework: bool = False
+    ) -> None:
         self.store = store
         self.known_at = known_at
+        self.casework = casework  # also read referrals and volunteer matches
 
     def earliest_start(self) -> date | None:
         where, params = self._clients_filter()
@@ -136,3 +159,28 @@ class FactReader:
                 clients[client_id].responses.append(
                     ResponseFact(date.fromisoformat(on), number, violation_id, response, days)
                 )
+        if self.casework:
+            self._attach_casework(clients, first, last)
+
+    def _attach_casework(self, clients: dict[str, ClientFacts], first: str, last: str) -> None:
+        referrals: dict[tuple[str, str], ReferralFact] = {}
+        for client_id, on, _n, referral_id, service in self._facts(
+            "audit_referrals", "referral_id, service", first, last
+        ):
+            referral = ReferralFact(referral_id, service, date.fromisoformat(on))
+            referrals[client_id, referral_id] = referral
+            clients[client_id].referrals.append(referral)
+        for client_id, on, _n, referral_id, status in self._facts(
+            "audit_referral_updates", "referral_id, status", first, last
+        ):
+            if (client_id, referral_id) in referrals:
+                referrals[client_id, referral_id].statuses.append((date.fromisoformat(on), status))
+        for client_id, on, _n, kind, ending in self._facts(
+            "audit_matches", "event, ending", first, last
+        ):
+            client = clients[client_id]
+            if kind == "matched":
+                client.matches.append(MatchFact(date.fromisoformat(on)))
+            elif client.matches and client.matches[-1].ended_on is None:
+                client.matches[-1].ended_on = date.fromisoformat(on)
+                client.matches[-1].ending = ending

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.reports import casework
 from reentry_ledger.reports.facts import FactReader
+from reentry_ledger.reports.justice_counts import COLUMNS, justice_counts
 from reentry_ledger.reports.violations import DEFINITIONS_VERSION, ReportRequest, compute
 from reentry_ledger.timeline import as_utc
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: list[dict[str, Any]]
+
+    def as_document(self) -> dict[str, Any]:
+        return {"groups": self.rows, "definitions_version": DEFINITIONS_VERSION}
 
 
 class Reports:
@@ -18,10 +31,11 @@ class Reports:
         self.ledger = ledger
         self.runner = ProjectionRunner(ledger)
 
-    def reader(self, known_at: datetime | None) -> FactReader:
+    def reader(self, known_at: datetime | None, casework: bool = False) -> FactReader:
         """Catch up first, so a report always reflects every event recorded before it."""
         self.runner.catch_up()
-        return FactReader(self.runner.store, moment(as_utc(known_at)) if known_at else None)
+        moment_text = moment(as_utc(known_at)) if known_at else None
+        return FactReader(self.runner.store, moment_text, casework=casework)
 
     def violations(
         self, request: ReportRequest, known_at: datetime | None = None
@@ -29,3 +43,34 @@ class Reports:
         reader = self.reader(known_at)
         groups = compute(reader.clients(), request, reader.earliest_start())
         return {"groups": groups, "definitions_version": DEFINITIONS_VERSION}
+
+    def caseload(self, on: date, by: Sequence[str], known_at: datetime | None = None) -> Table:
+        rows = casework.caseload(self.reader(known_at).clients(), on, by)
+        return Table((*by, "active_clients"), rows)
+
+    def discharges(
+        self, first: date | None, last: date, by: Sequence[str], known_at: datetime | None = None
+    ) -> Table:
+        reader = self.reader(known_at)
+        start = first or reader.earliest_start() or last
+        rows = casework.discharges(reader.clients(), start, last, by)
+        return Table((*by, *casework.DISCHARGE_COLUMNS), rows)
+
+    def referrals(self, first: date | None, last: date, known_at: datetime | None = None) -> Table:
+        reader = self.reader(known_at, casework=True)
+        start = first or reader.earliest_start() or last
+        return Table(
+            ("service", *casework.REFERRAL_COLUMNS),
+            casework.referrals(reader.clients(), start, last),
+        )
+
+    def volunteers(
+        self, first: date | None, last: date, by: Sequence[str], known_at: datetime | None = None
+    ) -> Table:
+        reader = self.reader(known_at, casework=True)
+        start = first or reader.earliest_start() or last
+        rows = casework.volunteers(reader.clients(), start, last, by)
+        return Table((*by, *casework.VOLUNTEER_COLUMNS), rows)
+
+    def justice_counts(self, year: int, known_at: datetime | None = None) -> Table:
+        return Table(COLUMNS, justice_counts(self.reader(known_at).clients(), year))

@@ -170,10 +170,10 @@ def _tally_client(
     with_technical: set[tuple[Any, ...]] = set()
     with_new_offence: set[tuple[Any, ...]] = set()
     for violation in client.violations:
-        period = period_of(periods, violation.on) if first <= violation.on <= last else None
-        if period is None:
+        when = period_of(periods, violation.on) if first <= violation.on <= last else None
+        if when is None:
             continue
-        group = key(period, risk.on(violation.on))
+        group = key(when, risk.on(violation.on))
         counts = tallies[group].counts
         if violation.category == "technical":
             counts["technical_violations"] += 1
@@ -189,10 +189,10 @@ def _tally_client(
         tallies[group].counts["clients_with_new_offence"] += 1
 
     for response in client.responses:
-        period = period_of(periods, response.on) if first <= response.on <= last else None
-        if period is None:
+        when = period_of(periods, response.on) if first <= response.on <= last else None
+        if when is None:
             continue
-        counts = tallies[key(period, risk.on(response.on))].counts
+        counts = tallies[key(when, risk.on(response.on))].counts
         category = categories[response.violation_id]
         if response.response == "revocation":
             counts[f"revocations_{category}"] += 1

@@ -1,0 +1,131 @@
+"""Caseload, discharge outcomes, referral outcomes and volunteer matches, by group."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from statistics import median
+from typing import Any
+
+from reentry_ledger.domain.codes import DischargeOutcome, ReferralStatus, Service, values
+from reentry_ledger.reports.facts import ClientFacts
+
+CLIENT_DIMENSIONS = ("agency", "officer", "supervision", "juvenile")
+OUTCOME_CLASS = {
+    "successful": "successful",
+    "early": "successful",
+    "transferred": "neutral",
+    "death": "neutral",
+    "other": "neutral",
+    "revoked_technical": "unsuccessful",
+    "revoked_new_offence": "unsuccessful",
+    "absconded": "unsuccessful",
+}
+
+
+def client_key(client: ClientFacts, dimensions: Sequence[str]) -> tuple[Any, ...]:
+    return tuple(getattr(client, d) for d in dimensions)
+
+
+def grouped(
+    clients: Iterable[ClientFacts],
+    dimensions: Sequence[str],
+    tally: Callable[[ClientFacts, Counter[str]], None],
+    columns: Sequence[str],
+) -> list[dict[str, Any]]:
+    counters: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    for client in clients:
+        tally(client, counters[client_key(client, dimensions)])
+    rows = []
+    for key in sorted(counters):
+        counter = counters[key]
+        if not any(counter.values()):
+            continue
+        row: dict[str, Any] = dict(zip(dimensions, key, strict=True))
+        row.update({column: counter[column] for column in columns})
+        rows.append(row)
+    return rows
+
+
+def caseload(clients: Iterable[ClientFacts], on: date, dimensions: Sequence[str]) -> list[dict]:
+    """Clients under supervision on a date (enrolled by then, not yet discharged before it)."""
+
+    def tally(client: ClientFacts, counter: Counter[str]) -> None:
+        counter["active_clients"] += client.supervised_on(on)
+
+    return grouped(clients, dimensions, tally, ["active_clients"])
+
+
+DISCHARGE_COLUMNS = (*values(DischargeOutcome), "successful_total", "neutral", "unsuccessful")
+
+
+def discharges(
+    clients: Iterable[ClientFacts], first: date, last: date, dimensions: Sequence[str]
+) -> list[dict]:
+    """Discharges dated first..last by outcome, and by class (transfers count as neutral)."""
+
+    def tally(client: ClientFacts, counter: Counter[str]) -> None:
+        if client.outcome and client.discharged_on and first <= client.discharged_on <= last:
+            counter[client.outcome] += 1
+            kind = OUTCOME_CLASS[client.outcome]
+            counter["successful_total" if kind == "successful" else kind] += 1
+
+    return grouped(clients, dimensions, tally, DISCHARGE_COLUMNS)
+
+
+REFERRAL_COLUMNS = (*values(ReferralStatus), "median_days_to_start")
+
+
+def referrals(clients: Iterable[ClientFacts], first: date, last: date) -> list[dict]:
+    """Referrals made first..last by service: how many reached each status; days to start."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    waits: dict[str, list[int]] = defaultdict(list)
+    for client in clients:
+        for referral in client.referrals:
+            if not first <= referral.made_on <= last:
+                continue
+            counter = counts[referral.service]
+            counter["made"] += 1
+            for on, status in referral.statuses:
+                counter[status] += 1
+                if status == "started":
+                    waits[referral.service].append((on - referral.made_on).days)
+    rows = []
+    for service in values(Service):
+        if service in counts:
+            row: dict[str, Any] = {"service": service}
+            row.update({s: counts[service][s] for s in values(ReferralStatus)})
+            row["median_days_to_start"] = median(waits[service]) if waits[service] else None
+            rows.append(row)
+    return rows
+
+
+VOLUNTEER_COLUMNS = ("matched", "ended", "active_at_end", "median_days_matched")
+
+
+def volunteers(
+    clients: Iterable[ClientFacts], first: date, last: date, dimensions: Sequence[str]
+) -> list[dict]:
+    """Matches begun and ended in first..last, those still active on the last day, durations."""
+    counters: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    durations: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for client in clients:
+        key = client_key(client, dimensions)
+        for match in client.matches:
+            counter = counters[key]
+            counter["matched"] += first <= match.matched_on <= last
+            if match.ended_on and first <= match.ended_on <= last:
+                counter["ended"] += 1
+                counter[f"ended_{match.ending}"] += 1
+                durations[key].append((match.ended_on - match.matched_on).days)
+            counter["active_at_end"] += match.matched_on <= last and (
+                match.ended_on is None or match.ended_on > last
+            )
+    rows = []
+    for key in sorted(counters):
+        row: dict[str, Any] = dict(zip(dimensions, key, strict=True))
+        row.update({c: counters[key][c] for c in VOLUNTEER_COLUMNS[:3]})
+        row["median_days_matched"] = median(durations[key]) if durations[key] else None
+        rows.append(row)
+    return rows
