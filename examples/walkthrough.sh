@@ -43,3 +43,5 @@ say "The case as it stands"
 reentry-ledger show GA-1
 say "Replay every client from its events"
 reentry-ledger replay
+say "The audit report: technical violations against new offences, by risk level and year"
+reentry-ledger report violations --by risk --period year
