@@ -22,6 +22,30 @@ def check_chart_path(path: Path) -> None:
         raise InvalidInput(f"chart folder {str(path.parent)!r} does not exist")
 
 
+def _scale_to_the_larger_groups(axes: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Scale to groups with at least a tenth of the largest group's person-time: a tiny group's
+    interval would otherwise dwarf every other."""
+    days = [row["person_days"] for row in rows if isinstance(row["person_days"], int)]
+    if not days:
+        return
+    large = [
+        row for row in rows if row["person_days"] in days and row["person_days"] >= max(days) / 10
+    ]
+    tops = [
+        row[f"{metric}_high"]
+        for row in large
+        for metric, _, _ in SERIES
+        if isinstance(row[f"{metric}_high"], int | float)
+    ]
+    if tops and max(tops) > 0:
+        axes.set_ylim(0, 1.15 * max(tops))
+    if len(large) < len(rows):
+        axes.annotate(
+            "intervals of small groups may run off the top",
+            xy=(0.01, 0.99), xycoords="axes fraction", va="top", fontsize=8, color="#555",
+        )  # fmt: skip
+
+
 def draw(rows: Sequence[dict[str, Any]], dimensions: Sequence[str], path: Path) -> None:
     import matplotlib
 
@@ -44,6 +68,7 @@ def draw(rows: Sequence[dict[str, Any]], dimensions: Sequence[str], path: Path) 
             errors[0].append(value - low)
             errors[1].append(high - value)
         axes.errorbar(xs, ys, yerr=errors, fmt="o", capsize=4, color=colour, label=name)
+    _scale_to_the_larger_groups(axes, rows)
     axes.set_xticks(range(len(rows)), labels, rotation=30, ha="right")
     axes.set_ylabel("per 100 person-years (95% interval)")
     axes.set_title("Technical violations and new offences under supervision")
