@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
 from eventsourcing.domain import Aggregate
@@ -43,11 +43,15 @@ NEXT_REFERRAL_STATUSES: dict[ReferralStatus, set[ReferralStatus]] = {
 
 @dataclass(frozen=True)
 class Stamp:
-    """Who records an event, the date it took effect, and today's date (UTC) to check it by."""
+    """Who records an event, the date it took effect, and today's date (UTC) to check it by.
+
+    `at` is the moment of recording; left out, it is now. Only imports and the demo set it.
+    """
 
     on: date
     by: str
     today: date
+    at: datetime | None = None
 
 
 def coded(code: str, raw_text: str | None = None) -> dict[str, Any]:
@@ -90,6 +94,7 @@ class Client(Aggregate):
                     client_ref=ref,
                     occurred_on=stamp.on,
                     recorded_by=stamp.by,
+                    timestamp=stamp.at,
                     **details,
                 )
             ),
@@ -247,7 +252,7 @@ class Client(Aggregate):
             lambda: event_class(
                 originator_id=self.id,
                 originator_version=self.version + 1,
-                timestamp=event_class.create_timestamp(),
+                timestamp=stamp.at or event_class.create_timestamp(),
                 occurred_on=stamp.on,
                 recorded_by=stamp.by,
                 **details,

@@ -1,0 +1,78 @@
+"""Bulk writes in one transaction: an import or a demo is stored whole, or not at all.
+
+The library's recorders insert one batch per transaction. Here we hold one transaction open
+and hand it batch after batch through the recorder's own insert statement (SQLite's
+`_insert_events`, PostgreSQL's `_insert_stored_events`, which also takes the table lock that
+keeps notification ids in commit order). A process killed part-way leaves nothing behind:
+SQLite rolls the journal back, PostgreSQL aborts the open transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.domain.errors import Conflict, RuleViolated
+from reentry_ledger.domain.events import ClientEvent
+
+BATCH = 2000
+
+
+class BulkWriter:
+    def __init__(self, ledger: Ledger, progress: Callable[[int], None] | None = None) -> None:
+        self.ledger = ledger
+        self.progress = progress
+        self.pending: list[StoredEvent] = []
+        self.written = 0
+        self._insert: Callable[[Sequence[StoredEvent]], Any] | None = None
+
+    def require_empty(self) -> None:
+        if self.ledger.recorder.max_notification_id():
+            raise RuleViolated(
+                f"the ledger at {self.ledger.backend.display} already holds events: "
+                "import and demo write only into an empty ledger"
+            )
+
+    def add(self, events: Iterable[ClientEvent] | Sequence[Any]) -> None:
+        mapper = self.ledger.mapper
+        self.pending.extend(mapper.to_stored_event(event) for event in events)
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending and self._insert is not None:
+            self._insert(self.pending)
+            self.written += len(self.pending)
+            if self.progress:
+                self.progress(len(self.pending))
+            self.pending = []
+
+    @contextmanager
+    def transaction(self) -> Iterator[BulkWriter]:
+        recorder: Any = self.ledger.recorder
+        try:
+            with self._cursor(recorder) as insert:
+                self._insert = insert
+                yield self
+                self.flush()
+        except IntegrityError as error:
+            raise Conflict(f"an event was already stored, nothing was written: {error}") from None
+        finally:
+            self._insert = None
+
+    @contextmanager
+    def _cursor(self, recorder: Any) -> Iterator[Callable[[Sequence[StoredEvent]], Any]]:
+        if self.ledger.backend.kind == "postgresql":
+            with (
+                recorder.datastore.get_connection() as connection,
+                connection.transaction(),
+                connection.cursor() as cursor,
+            ):
+                yield lambda batch: recorder._insert_stored_events(cursor, batch)
+        else:
+            with recorder.datastore.transaction(commit=True) as cursor:
+                yield lambda batch: recorder._insert_events(cursor, batch)

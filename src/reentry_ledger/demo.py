@@ -1,0 +1,290 @@
+"""A synthetic population whose shape follows published figures (sources in docs/demo.md).
+
+Deterministic for a seed: each client draws from its own generator seeded by (seed, number), so
+the ledger is the same whatever the batch size or backend. Every event goes through the client
+aggregate, so the rules hold exactly as for events a caseworker records.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.bulk import BulkWriter
+from reentry_ledger.domain.client import Client, Stamp, coded
+from reentry_ledger.domain.codes import Need, values
+from reentry_ledger.domain.errors import RuleViolated
+
+SUPERVISION = {
+    "probation": 0.70,
+    "parole": 0.18,
+    "post_release": 0.05,
+    "community_order": 0.04,
+    "reentry": 0.03,
+}
+RISK = {"low": 0.30, "moderate": 0.40, "high": 0.22, "very_high": 0.08}
+# Monthly chances of an incident, by risk level (see docs/demo.md for how they were set).
+TECHNICAL_PER_MONTH = {"low": 0.010, "moderate": 0.022, "high": 0.040, "very_high": 0.060}
+NEW_OFFENCE_PER_MONTH = {"low": 0.003, "moderate": 0.007, "high": 0.013, "very_high": 0.020}
+ABSCONDING_PER_MONTH = {"low": 0.001, "moderate": 0.003, "high": 0.006, "very_high": 0.010}
+SERVICE_FOR_NEED = {
+    "substance_use": "substance_use",
+    "school_work": "employment",
+    "family_marital": "family",
+    "antisocial_associates": "befriending",
+    "leisure_recreation": "befriending",
+    "antisocial_cognition": "mental_health",
+    "antisocial_personality": "mental_health",
+    "criminal_history": "housing",
+}
+CONDITIONS = [
+    "report_weekly",
+    "report_monthly",
+    "drug_testing",
+    "curfew",
+    "electronic_monitoring",
+    "no_travel",
+    "residence",
+    "employment",
+    "programme_attendance",
+    "pay_fees",
+    "no_contact",
+]
+BREACH_FOR_CONDITION = {
+    "report_weekly": "failure_to_report",
+    "report_monthly": "failure_to_report",
+    "drug_testing": "positive_drug_test",
+    "curfew": "curfew",
+    "electronic_monitoring": "electronic_monitoring",
+    "no_travel": "travel_without_permission",
+    "residence": "moved_without_permission",
+    "employment": "other_condition",
+    "programme_attendance": "missed_programme",
+    "pay_fees": "unpaid_fees",
+    "no_contact": "no_contact_breach",
+}
+AGENCIES = 5
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    clients: int
+    events: int
+
+
+def weighted(rng: random.Random, table: dict[str, float]) -> str:
+    return rng.choices(list(table), weights=list(table.values()))[0]
+
+
+class ClientStory:
+    """Draws one client's supervision, month by month, from enrolment to discharge or today."""
+
+    def __init__(self, number: int, seed: int, today: date, officers_per_agency: int) -> None:
+        self.rng = random.Random(f"{seed}:{number}")
+        self.number = number
+        self.today = today
+        self.agency = f"AG{number % AGENCIES + 1}"
+        self.officer = f"{self.agency}-o{self.rng.randrange(officers_per_agency) + 1:03d}"
+        self.last_recorded = datetime(2000, 1, 1, tzinfo=UTC)
+
+    def stamp(self, on: date) -> Stamp:
+        """Recorded on the day or a few days later, in office hours, never before the last."""
+        lag = timedelta(
+            days=self.rng.choice([0, 0, 0, 1, 1, 2, 3, 7]),
+            seconds=self.rng.randrange(8 * 3600, 18 * 3600),
+        )
+        at = max(datetime.combine(on, time(), UTC) + lag, self.last_recorded + timedelta(seconds=1))
+        at = min(at, datetime.combine(self.today, time(23, 59), UTC))
+        self.last_recorded = at
+        return Stamp(on=on, by=self.officer, today=self.today, at=at)
+
+    def tell(self) -> Client:
+        rng = self.rng
+        start = self.today - timedelta(days=rng.randrange(30, 3 * 365))
+        supervision = weighted(rng, SUPERVISION)
+        conditions = rng.sample(CONDITIONS, rng.randint(1, 4))
+        client = Client.enroll(
+            f"DEMO-{self.number:07d}",
+            self.stamp(start),
+            agency=self.agency,
+            officer=self.officer,
+            supervision=coded(supervision),
+            conditions=[coded(c) for c in conditions],
+            expected_end=start + timedelta(days=rng.choice([365, 548, 730, 1095])),
+            juvenile=rng.random() < 0.08,
+        )
+        risk = weighted(rng, RISK)
+        needs = rng.sample(values(Need), rng.randint(1, 3))
+        day = start + timedelta(days=rng.randint(0, 14))
+        if day > self.today:
+            return client
+        client.assess(
+            self.stamp(day),
+            instrument="ORAS",
+            risk_level=coded(risk),
+            needs=[coded(n) for n in needs],
+        )
+        client.revise_plan(
+            self.stamp(day),
+            goals=[
+                {
+                    "priority": rank,
+                    "need": coded(need),
+                    "description": f"work on {need.replace('_', ' ')}",
+                }
+                for rank, need in enumerate(needs, start=1)
+            ],
+        )
+        referrals = self._refer(client, needs, day)
+        end = client.enrolment.expected_end or self.today
+        while True:
+            day += timedelta(days=rng.randint(20, 40))
+            if day > min(end, self.today):
+                break
+            if self._month(client, day, risk, conditions, referrals):
+                return client
+            if rng.random() < 0.08:  # reassessment
+                order = list(RISK)
+                risk = order[max(0, min(3, order.index(risk) + rng.choice([-1, 0, 1])))]
+                client.assess(self.stamp(day), instrument="ORAS", risk_level=coded(risk))
+        if end <= self.today:
+            outcome = weighted(
+                rng,
+                {
+                    "successful": 0.82,
+                    "early": 0.08,
+                    "transferred": 0.05,
+                    "death": 0.01,
+                    "other": 0.04,
+                },
+            )
+            client.discharge(
+                self.stamp(max(end, client.state.last_effective_on or end)), outcome=coded(outcome)
+            )
+        return client
+
+    def _refer(self, client: Client, needs: list[str], day: date) -> list[tuple[str, date]]:
+        referrals = []
+        for need in needs:
+            if self.rng.random() < 0.6:
+                referral = client.refer(self.stamp(day), service=coded(SERVICE_FOR_NEED[need]))
+                referrals.append((referral, day))
+        return referrals
+
+    def _month(
+        self,
+        client: Client,
+        day: date,
+        risk: str,
+        conditions: list[str],
+        referrals: list[tuple[str, date]],
+    ) -> bool:
+        """One month of supervision; True when it ends in a revocation and discharge."""
+        rng = self.rng
+        client.log_contact(
+            self.stamp(day),
+            kind=coded("casework"),
+            note="monthly contact",
+            confidential=rng.random() < 0.7,
+        )
+        self._advance_referrals(client, day, referrals)
+        if rng.random() < 0.01 and client.version > 2:  # an entry made in error, retracted
+            client.log_contact(self.stamp(day), kind=coded("casework"), note="wrong client")
+            client.correct(self.stamp(day), client.version, "entered on the wrong client")
+        if rng.random() < 0.03 and client.state.active_match is None:
+            client.match_volunteer(self.stamp(day), volunteer=f"v-{rng.randrange(500):03d}")
+        elif client.state.active_match and rng.random() < 0.08:
+            client.end_volunteer_match(
+                self.stamp(day),
+                ending=coded(weighted(rng, {"completed": 0.6, "failed": 0.2, "taken_back": 0.2})),
+            )
+        return self._violations(client, day, risk, conditions)
+
+    def _advance_referrals(
+        self, client: Client, day: date, referrals: list[tuple[str, date]]
+    ) -> None:
+        for referral, _ in referrals:
+            status = client.state.referrals[referral].status
+            step = {
+                "made": {"accepted": 0.75, "declined": 0.25},
+                "accepted": {"started": 0.85, "dropped": 0.15},
+                "started": {"completed": 0.65, "dropped": 0.35},
+            }.get(status)
+            if step and self.rng.random() < 0.5:
+                client.update_referral(self.stamp(day), referral, coded(weighted(self.rng, step)))
+
+    def _violations(self, client: Client, day: date, risk: str, conditions: list[str]) -> bool:
+        rng = self.rng
+        kind = None
+        if rng.random() < NEW_OFFENCE_PER_MONTH[risk]:
+            kind = "new_offence"
+        elif rng.random() < ABSCONDING_PER_MONTH[risk]:
+            kind = "absconding"
+        elif rng.random() < TECHNICAL_PER_MONTH[risk]:
+            kind = "technical"
+        if kind is None:
+            return False
+        breach = [coded(BREACH_FOR_CONDITION[rng.choice(conditions)])]
+        if kind == "new_offence":
+            severity = "felony" if rng.random() < 0.45 else "misdemeanor"
+            violation = client.record_violation(
+                self.stamp(day),
+                new_offence={"severity": coded(severity), "violent": rng.random() < 0.2},
+            )
+            revoke = rng.random() < (0.65 if severity == "felony" else 0.35)
+        else:
+            violation = client.record_violation(
+                self.stamp(day), technical=breach, absconding=kind == "absconding"
+            )
+            revoke = rng.random() < (0.45 if kind == "absconding" else 0.30)
+        answered = day + timedelta(days=rng.randint(1, 21))
+        if answered > self.today:
+            return False
+        if revoke:
+            client.respond_to_violation(
+                self.stamp(answered),
+                violation,
+                response=coded("revocation"),
+                custody_days=rng.choice([90, 180, 365]),
+                decided_by=coded(rng.choice(["court", "parole_board"])),
+            )
+            outcome = {"new_offence": "revoked_new_offence", "absconding": "absconded"}.get(
+                kind, "revoked_technical"
+            )
+            client.discharge(self.stamp(answered), outcome=coded(outcome))
+            return True
+        sanction = rng.random() < 0.45
+        client.respond_to_violation(
+            self.stamp(answered),
+            violation,
+            response=coded("sanction" if sanction else "warning"),
+            custody_days=rng.choice([None, 2, 3, 5, 7, 14]) if sanction else None,
+        )
+        return False
+
+
+def stories(clients: int, seed: int, today: date) -> Iterator[Client]:
+    officers = max(1, clients // AGENCIES // 60)  # caseloads of about sixty
+    for number in range(1, clients + 1):
+        try:
+            yield ClientStory(number, seed, today, officers).tell()
+        except RuleViolated as error:  # a story the rules refuse is a bug in the story
+            raise AssertionError(f"demo client {number} broke a rule: {error}") from error
+
+
+def build_demo(
+    ledger: Ledger, clients: int, seed: int, progress: Callable[[int], None] | None = None
+) -> DemoReport:
+    """Write the whole population in one transaction, into an empty ledger."""
+    writer = BulkWriter(ledger)
+    writer.require_empty()
+    with writer.transaction():
+        for client in stories(clients, seed, ledger.clock()):
+            events = client.collect_events()
+            writer.add(events)
+            if progress:
+                progress(len(events))
+    return DemoReport(clients=clients, events=writer.written)
