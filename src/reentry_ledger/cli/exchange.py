@@ -1,0 +1,125 @@
+"""Getting records in and out: the demo population, export and import."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+
+from reentry_ledger.cli import cli
+from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
+from reentry_ledger.cli.render import Progress
+from reentry_ledger.cli.reports import TABLE_METRICS
+from reentry_ledger.demo import build_demo
+from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.exchange import export_lines, import_lines
+from reentry_ledger.importers.iowa import import_iowa
+from reentry_ledger.reports.output import as_table
+from reentry_ledger.reports.service import Reports
+from reentry_ledger.reports.violations import ReportRequest
+
+
+@cli.command()
+@click.option("--clients", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same ledger.")
+@ledger_options
+@pass_context
+def demo(state: LedgerContext, clients: int, seed: int) -> None:
+    """Build a synthetic ledger into an empty database, then print its audit report.
+
+    Distributions follow published figures (docs/demo.md). The whole population is written in
+    one transaction.
+
+    \b
+    Example:
+      reentry-ledger demo --clients 2000 --seed 7 --db sqlite:///demo.db
+    """
+    progress = Progress("events written", every=1)
+    built = build_demo(state.ledger, clients, seed, progress=progress)
+    progress.done()
+    click.echo(f"demo: {built.clients} clients, {built.events} events", err=True)
+    request = ReportRequest(today=state.ledger.clock(), by=("risk",))
+    groups = Reports(state.ledger).violations(request)["groups"]
+    click.echo(as_table(groups, ["risk", *TABLE_METRICS]), nl=False)
+
+
+@cli.command("export")
+@click.option(
+    "--format", "output", type=click.Choice(["jsonl"]), default="jsonl", show_default=True
+)
+@click.option("-o", "--output-file", type=click.Path(path_type=Path), default=None,
+              help="Write here (whole, or not at all) instead of to stdout.")  # fmt: skip
+@ledger_options
+@pass_context
+def export_command(state: LedgerContext, output: str, output_file: Path | None) -> None:
+    """Stream every event with its metadata, one JSON object per line, in recorded order.
+
+    \b
+    Example:
+      reentry-ledger export -o ledger.jsonl
+    """
+    progress = Progress("events exported", every=1)
+    lines = export_lines(state.ledger, progress)
+    if output_file is None:
+        for line in lines:
+            sys.stdout.buffer.write(line)
+        sys.stdout.buffer.flush()
+    else:
+        write_whole(output_file, lines)
+    progress.done()
+
+
+def write_whole(target: Path, lines: Iterable[bytes]) -> None:
+    """Write to a temporary file beside the target, then rename: never a half-written file."""
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        raise InvalidInput(f"folder {str(folder)!r} does not exist (from -o {str(target)!r})")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            for line in lines:
+                stream.write(line)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "kind", type=click.Choice(["jsonl", "iowa"]), required=True)
+@ledger_options
+@pass_context
+def import_command(state: LedgerContext, source: Path, kind: str) -> None:
+    """Import SOURCE into an empty ledger, all or nothing.
+
+    \b
+    jsonl  a file made by `export`; the copy has the same timelines, reports and export.
+    iowa   the Iowa DoC "3-Year Recidivism for Offenders Released from Prison" CSV
+           (rules in docs/iowa.md); ends with what it could not map.
+
+    \b
+    Example:
+      reentry-ledger --db sqlite:///copy.db import ledger.jsonl --format jsonl
+      reentry-ledger --db sqlite:///iowa.db import iowa-releases.csv --format iowa
+    """
+    progress = Progress("events imported", every=1)
+    if kind == "jsonl":
+        with source.open("rb") as stream:
+            count = import_lines(state.ledger, stream, str(source), progress)
+        progress.done()
+        click.echo(f"imported {count} events from {source}", err=True)
+        return
+    summary = import_iowa(state.ledger, source, state.require_actor(), progress)
+    progress.done()
+    click.echo(
+        f"imported {summary.clients} clients, {summary.events} events from {source}", err=True
+    )
+    if summary.unmapped:
+        click.echo("could not map (kept as written, counted as unknown or no violation):", err=True)
+        for (column, value), count in sorted(summary.unmapped.items()):
+            click.echo(f"  {column}: {value!r} x {count}", err=True)

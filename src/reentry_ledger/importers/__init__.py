@@ -1,0 +1,1 @@
+"""Importers from outside formats: each turns rows into commands on client aggregates."""

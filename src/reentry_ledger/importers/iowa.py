@@ -1,0 +1,165 @@
+"""Iowa prison releases and three-year returns, as one client each (rules in docs/iowa.md).
+
+Any file of this publication imports the same way: values it does not recognise are kept as
+written, mapped to `unknown` (or, for a return type, to no violation), and counted in the
+summary of what could not be mapped; they never refuse the import.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.bulk import BulkWriter
+from reentry_ledger.domain.client import Client, Stamp, coded
+from reentry_ledger.importers.rows import RowError, read_rows
+
+FOLLOW_UP_DAYS = 1095
+REQUIRED = ("Fiscal Year Released", "Main Supervising District", "Release Type",
+            "Days to Return", "Recidivism Type", "New Offense Classification")  # fmt: skip
+DETAILS = ("Fiscal Year Released", "Recidivism Reporting Year", "Race - Ethnicity",
+           "Age At Release ", "Sex", "Offense Classification", "Offense Type",
+           "Offense Subtype", "Target Population", "Return to Prison")  # fmt: skip
+EXACT_RELEASE_TYPES = {
+    "Paroled w/Immediate Discharge": "reentry",
+    "Interstate Compact Parole": "parole",
+}
+
+
+@dataclass
+class IowaSummary:
+    clients: int = 0
+    events: int = 0
+    unmapped: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
+def supervision_for(release_type: str) -> str | None:
+    """Our supervision type for a Release Type, or None when it has no rule (-> unknown)."""
+    text = release_type.strip()
+    if text in EXACT_RELEASE_TYPES:
+        return EXACT_RELEASE_TYPES[text]
+    if text.startswith(("Parole", "Paroled to Detainer")):
+        return "parole"
+    if text.startswith("Discharged"):
+        return "reentry"
+    if text.endswith("Special Sentence"):
+        return "post_release"
+    return None
+
+
+def severity_for(classification: str) -> str:
+    if "Felony" in classification:
+        return "felony"
+    if "Misdemeanor" in classification:
+        return "misdemeanor"
+    return "unknown"
+
+
+def release_date(fiscal_year: int) -> date:
+    """1 January of the fiscal year's name: the middle of the year July to June."""
+    return date(fiscal_year, 1, 1)
+
+
+def reference(fiscal_year: int, row_number: int) -> str:
+    return f"IA-{fiscal_year}-{row_number}"
+
+
+class IowaImport:
+    def __init__(self, path: Path, actor: str, today: date) -> None:
+        self.path = path
+        self.actor = actor
+        self.today = today
+        self.summary = IowaSummary()
+
+    def clients(self) -> Iterator[Client]:
+        for row_number, (line, row) in enumerate(read_rows(self.path, REQUIRED), start=1):
+            yield self.client(row_number, line, row)
+
+    def fail(self, line: int, column: str, reason: str) -> RowError:
+        return RowError(str(self.path), line, column, reason)
+
+    def client(self, row_number: int, line: int, row: dict[str, str]) -> Client:
+        year_text = row["Fiscal Year Released"].strip()
+        if not year_text.isdigit():
+            raise self.fail(line, "Fiscal Year Released", f"{year_text!r} is not a year")
+        released = release_date(int(year_text))
+        district = row["Main Supervising District"].strip()
+        if not district:
+            self.summary.unmapped["Main Supervising District", "(blank)"] += 1
+        release_type = row["Release Type"]
+        supervision = supervision_for(release_type)
+        if supervision is None:
+            self.summary.unmapped["Release Type", release_type.strip() or "(blank)"] += 1
+        client = Client.enroll(
+            reference(int(year_text), row_number),
+            self.stamp(released),
+            agency=district or "unknown",
+            officer="unknown",
+            supervision=coded(supervision or "unknown", release_type.strip() or None),
+            details={name.strip(): row[name] for name in DETAILS if name in row},
+        )
+        self.record_return(client, line, row, released)
+        self.summary.clients += 1
+        self.summary.events += client.version
+        return client
+
+    def record_return(self, client: Client, line: int, row: dict[str, str], released: date) -> None:
+        kind = row["Recidivism Type"].strip()
+        if kind not in ("Tech", "New"):
+            if kind != "No Recidivism":
+                self.summary.unmapped["Recidivism Type", kind or "(blank)"] += 1
+            return
+        days_text = row["Days to Return"].strip()
+        flagged = None
+        if not days_text:
+            days, flagged = FOLLOW_UP_DAYS, "Days to Return missing: dated at the end of follow-up"
+            self.summary.unmapped["Days to Return", f"(blank, {kind})"] += 1
+        elif days_text.isdigit():
+            days = int(days_text)
+        else:
+            raise self.fail(line, "Days to Return", f"{days_text!r} is not a number of days")
+        on = released + timedelta(days=days)
+        stamp = self.stamp(on)
+        if kind == "Tech":
+            violation = client.record_violation(
+                stamp, technical=[coded("other_condition", "Tech")], description=flagged
+            )
+            outcome = coded("revoked_technical", "Tech")
+        else:
+            wording = row["New Offense Classification"].strip()
+            severity = severity_for(wording)
+            if severity == "unknown":
+                self.summary.unmapped["New Offense Classification", wording or "(blank)"] += 1
+            violation = client.record_violation(
+                stamp,
+                new_offence={"severity": coded(severity, wording or None)},
+                description=flagged,
+            )
+            outcome = coded("revoked_new_offence", "New")
+        client.respond_to_violation(
+            stamp, violation, response=coded("revocation", "Return to Prison: Yes")
+        )
+        client.discharge(stamp, outcome=outcome)
+
+    def stamp(self, on: date) -> Stamp:
+        return Stamp(on=on, by=self.actor, today=self.today)
+
+
+def import_iowa(
+    ledger: Ledger, path: Path, actor: str, progress: Callable[[int], None] | None = None
+) -> IowaSummary:
+    """All rows in one transaction, into an empty ledger; any bad row stores nothing."""
+    job = IowaImport(path, actor, ledger.clock())
+    writer = BulkWriter(ledger)
+    writer.require_empty()
+    with writer.transaction():
+        for client in job.clients():
+            events = client.collect_events()
+            writer.add(events)
+            if progress:
+                progress(len(events))
+    return job.summary

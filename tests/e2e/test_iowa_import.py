@@ -1,0 +1,158 @@
+"""The Iowa releases file: per-agency counts from the report equal those counted straight from
+the CSV with the standard library."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reentry_ledger.cli import cli
+from reentry_ledger.importers.iowa import severity_for, supervision_for
+from tests.shared_data import IOWA, require
+
+
+def expected_by_agency(path: Path) -> dict[str, dict[str, int]]:
+    counts: dict[str, Counter[str]] = {}
+    with path.open(encoding="utf-8", newline="") as stream:
+        for row in csv.DictReader(stream):
+            agency = row["Main Supervising District"].strip() or "unknown"
+            counter = counts.setdefault(agency, Counter())
+            counter["clients"] += 1
+            if row["Recidivism Type"] == "Tech":
+                counter["technical_violations"] += 1
+                counter["revocations_technical"] += 1
+            elif row["Recidivism Type"] == "New":
+                counter["new_offences"] += 1
+                counter["revocations_new_offence"] += 1
+    return {agency: dict(counter) for agency, counter in counts.items()}
+
+
+def test_report_by_agency_matches_counts_from_the_csv(db_url: str) -> None:
+    path = require(IOWA)
+    runner = CliRunner()
+    env = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": "importer"}
+    imported = runner.invoke(cli, ["import", str(path), "--format", "iowa"], env=env)
+    assert imported.exit_code == 0, imported.output
+    assert "imported 17060 clients" in imported.stderr
+    assert "New Offense Classification: 'Public Order' x 13" in imported.stderr
+
+    result = runner.invoke(
+        cli, ["report", "violations", "--by", "agency", "--format", "json"], env=env
+    )
+    groups = {g["agency"]: g for g in json.loads(result.stdout)["groups"]}
+    expected = expected_by_agency(path)
+    assert set(groups) == set(expected)
+    for agency, counts in expected.items():
+        for metric in ("clients", "technical_violations", "new_offences",
+                       "revocations_technical", "revocations_new_offence"):  # fmt: skip
+            assert groups[agency][metric] == counts.get(metric, 0), (agency, metric)
+
+    timeline = runner.invoke(cli, ["timeline", "IA-2010-1", "--json"], env=env)
+    events = json.loads(timeline.stdout)
+    # Row 1: FY2010, 7JD, Parole, returned after 433 days for a new C Felony.
+    assert [e["type"] for e in events] == [
+        "Enrolled",
+        "ViolationRecorded",
+        "ViolationResponded",
+        "Discharged",
+    ]
+    assert events[0]["data"]["agency"] == "7JD"
+    assert events[0]["data"]["supervision"] == {"code": "parole", "raw_text": "Parole"}
+    assert events[0]["data"]["details"]["Offense Subtype"] == "Robbery"
+    assert events[1]["occurred_on"] == "2011-03-10"  # 2010-01-01 + 365 + 68 days
+    assert events[1]["data"]["new_offence"]["severity"] == {
+        "code": "felony",
+        "raw_text": "C Felony",
+    }
+    assert events[3]["data"]["outcome"]["code"] == "revoked_new_offence"
+
+
+@pytest.mark.parametrize(
+    ("release_type", "supervision"),
+    [
+        ("Paroled w/Immediate Discharge", "reentry"),
+        ("Parole", "parole"),
+        ("Parole Granted", "parole"),
+        ("Paroled to Detainer - INS", "parole"),
+        ("Interstate Compact Parole", "parole"),
+        ("Discharged \u2013 End of Sentence", "reentry"),  # an en dash, as in the file
+        ("Discharged - Expiration of Sentence", "reentry"),
+        ("Special Sentence", "post_release"),
+        ("Released to Special Sentence", "post_release"),
+        ("", None),
+        ("Shock Probation", None),
+    ],
+)
+def test_release_types_map_by_the_published_rules(
+    release_type: str, supervision: str | None
+) -> None:
+    assert supervision_for(release_type) == supervision
+
+
+@pytest.mark.parametrize(
+    ("classification", "severity"),
+    [("D Felony", "felony"), ("Felony - Enhancement to Original Penalty", "felony"),
+     ("Aggravated Misdemeanor", "misdemeanor"), ("Simple Misdemeanor", "misdemeanor"),
+     ("Public Order", "unknown"), ("", "unknown")],
+)  # fmt: skip
+def test_new_offence_classes_map_to_a_severity(classification: str, severity: str) -> None:
+    assert severity_for(classification) == severity
+
+
+HEADER = (
+    "Fiscal Year Released,Recidivism Reporting Year,Main Supervising District,Release Type,"
+    "Race - Ethnicity,Age At Release ,Sex,Offense Classification,Offense Type,Offense Subtype,"
+    "Return to Prison,Days to Return,Recidivism Type,New Offense Classification,New Offense Type,"
+    "New Offense Sub Type,Target Population\n"
+)
+
+
+def test_values_of_other_years_are_mapped_by_the_same_rules_never_refused(
+    tmp_path: Path, db_url: str
+) -> None:
+    path = tmp_path / "fy2014.csv"
+    path.write_text(
+        HEADER
+        + "2014,2017, 3JD ,Work Release,White,25-34,Female,C Felony,Drug,Trafficking,Yes,,Tech,,,,No\n"
+        + "2014,2017,,Parole,White,25-34,Male,D Felony,Property,Theft,Yes,30,Escape,,,,No\n",
+        encoding="utf-8",
+    )
+    env = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": "importer"}
+    result = CliRunner().invoke(cli, ["import", str(path), "--format", "iowa"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Release Type: 'Work Release' x 1" in result.stderr
+    assert "Recidivism Type: 'Escape' x 1" in result.stderr
+    assert "Days to Return: '(blank, Tech)' x 1" in result.stderr
+    events = json.loads(
+        CliRunner().invoke(cli, ["timeline", "IA-2014-1", "--json"], env=env).stdout
+    )
+    assert events[0]["data"]["agency"] == "3JD"
+    assert events[0]["data"]["supervision"] == {"code": "unknown", "raw_text": "Work Release"}
+    assert events[1]["occurred_on"] == "2016-12-31"  # end of the three-year follow-up
+    assert "Days to Return missing" in events[1]["data"]["description"]
+    second = json.loads(
+        CliRunner().invoke(cli, ["timeline", "IA-2014-2", "--json"], env=env).stdout
+    )
+    assert [e["type"] for e in second] == ["Enrolled"]
+
+
+def test_a_bad_row_stores_nothing_and_names_line_and_column(tmp_path: Path, db_url: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        HEADER
+        + "2014,2017,3JD,Parole,White,25-34,Female,C Felony,Drug,Trafficking,No,,No Recidivism,,,,No\n"
+        + "2014,2017,3JD,Parole,White,25-34,Female,C Felony,Drug,Trafficking,Yes,soon,Tech,,,,No\n",
+        encoding="utf-8",
+    )
+    env = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": "importer"}
+    result = CliRunner().invoke(cli, ["import", str(path), "--format", "iowa"], env=env)
+    assert result.exit_code == 2
+    assert (
+        f"{path}, line 3, column 'Days to Return': 'soon' is not a number of days" in result.stderr
+    )
+    assert CliRunner().invoke(cli, ["show", "IA-2014-1"], env=env).exit_code == 4
