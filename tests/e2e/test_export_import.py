@@ -1,0 +1,123 @@
+"""Export and import: a copy made through JSON lines is the same ledger, and an import that
+fails or is killed part-way leaves the target exactly as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.cli import cli
+from reentry_ledger.demo import build_demo
+from reentry_ledger.exchange import export_lines, import_lines
+from reentry_ledger.reports.service import Reports
+from reentry_ledger.reports.violations import ReportRequest
+from tests.builders import TODAY
+from tests.conftest import POSTGRES_URL, drop_schema
+
+SCRIPT = Path(sys.executable).parent / "reentry-ledger"
+
+
+@pytest.fixture
+def second_db(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Another empty ledger on the same backend as db_url."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path}/copy.db"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    yield f"{POSTGRES_URL}?schema={schema}"
+    drop_schema(schema)
+
+
+def test_a_copy_through_jsonl_is_the_same_ledger(
+    db_url: str, second_db: str, tmp_path: Path
+) -> None:
+    original = Ledger(db_url, clock=lambda: TODAY)
+    built = build_demo(original, clients=4500, seed=11)
+    assert built.events >= 100_000
+    exported = tmp_path / "ledger.jsonl"
+    with exported.open("wb") as stream:
+        for line in export_lines(original):
+            stream.write(line)
+
+    copy = Ledger(second_db, clock=lambda: TODAY)
+    with exported.open("rb") as stream:
+        assert import_lines(copy, stream, str(exported)) == built.events
+
+    assert b"".join(export_lines(copy)) == exported.read_bytes()
+    for ref in ("DEMO-0000001", "DEMO-0002250", "DEMO-0004500"):
+        assert copy.timeline(ref) == original.timeline(ref)
+    request = ReportRequest(today=TODAY, by=("agency", "risk"), period="year")
+    assert Reports(copy).violations(request) == Reports(original).violations(request)
+    original.close()
+    copy.close()
+
+
+def write_lines(ledger: Ledger, path: Path) -> list[bytes]:
+    lines = list(export_lines(ledger))
+    path.write_bytes(b"".join(lines))
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda lines: [*lines[:-1], b'{"topic": "nonsense"}\n'], "line {n}: unknown event topic"),
+        (lambda lines: [*lines[:-1], lines[-1][:40] + b"\n"], "line {n}: not a JSON object"),
+        (lambda lines: [*lines, lines[-1]], "line {n1}: client"),
+        (
+            lambda lines: [*lines[:-1], lines[-1].replace(b'"occurred_on":"', b'"occurred_on":"x')],
+            "line {n}: malformed event",
+        ),
+    ],
+    ids=["unknown topic", "truncated", "duplicate", "bad date"],
+)
+def test_a_faulty_line_stores_nothing(
+    db_url: str, second_db: str, tmp_path: Path, damage, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    original = Ledger(db_url, clock=lambda: TODAY)
+    build_demo(original, clients=20, seed=2)
+    lines = damage(write_lines(original, tmp_path / "good.jsonl"))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"".join(lines))
+    result = CliRunner().invoke(cli, ["--db", second_db, "import", str(bad), "--format", "jsonl"])
+    assert result.exit_code == 2, result.output
+    assert message.format(n=len(lines), n1=len(lines)) in result.stderr
+    copy = Ledger(second_db, clock=lambda: TODAY)
+    assert copy.recorder.max_notification_id() in (None, 0)
+    original.close()
+    copy.close()
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason=f"the console script is not installed ({SCRIPT})")
+def test_an_import_killed_part_way_leaves_the_ledger_empty(
+    db_url: str, second_db: str, tmp_path: Path
+) -> None:
+    original = Ledger(db_url, clock=lambda: TODAY)
+    build_demo(original, clients=3000, seed=5)
+    source = tmp_path / "ledger.jsonl"
+    write_lines(original, source)
+    copy = Ledger(second_db, clock=lambda: TODAY)  # creates the tables
+    env = {**os.environ, "REENTRY_LEDGER_DB": second_db}
+    process = subprocess.Popen(
+        [str(SCRIPT), "import", str(source), "--format", "jsonl"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1.0)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL, "the import finished before it could be killed"
+    time.sleep(0.5)  # PostgreSQL notices the closed connection and aborts its transaction
+    assert copy.recorder.max_notification_id() in (None, 0)
+    again = CliRunner().invoke(cli, ["--db", second_db, "import", str(source), "--format", "jsonl"])
+    assert again.exit_code == 0, again.output
+    original.close()
+    copy.close()
