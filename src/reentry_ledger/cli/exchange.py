@@ -18,6 +18,7 @@ from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.exchange import export_lines, import_lines
 from reentry_ledger.importers.iowa import import_iowa
+from reentry_ledger.importers.mapped import import_mapped
 from reentry_ledger.reports.output import as_table
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
@@ -91,20 +92,30 @@ def write_whole(target: Path, lines: Iterable[bytes]) -> None:
 
 @cli.command("import")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "kind", type=click.Choice(["jsonl", "iowa"]), required=True)
+@click.option("--format", "kind", type=click.Choice(["jsonl", "csv", "iowa"]), required=True)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="For csv: which columns and rows make which events (TOML).",
+)
 @ledger_options
 @pass_context
-def import_command(state: LedgerContext, source: Path, kind: str) -> None:
+def import_command(state: LedgerContext, source: Path, kind: str, mapping: Path | None) -> None:
     """Import SOURCE into an empty ledger, all or nothing.
 
     \b
     jsonl  a file made by `export`; the copy has the same timelines, reports and export.
+    csv    legacy records, with --mapping naming what each column and row means
+           (docs/import.md); into a new or an existing ledger.
     iowa   the Iowa DoC "3-Year Recidivism for Offenders Released from Prison" CSV
            (rules in docs/iowa.md); ends with what it could not map.
 
     \b
     Example:
       reentry-ledger --db sqlite:///copy.db import ledger.jsonl --format jsonl
+      reentry-ledger import examples/legacy/records.csv --format csv \\
+        --mapping examples/legacy/mapping.toml
       reentry-ledger --db sqlite:///iowa.db import iowa-releases.csv --format iowa
     """
     progress = Progress("events imported", every=1)
@@ -113,6 +124,14 @@ def import_command(state: LedgerContext, source: Path, kind: str) -> None:
             count = import_lines(state.ledger, stream, str(source), progress)
         progress.done()
         click.echo(f"imported {count} events from {source}", err=True)
+        return
+    if kind == "csv":
+        if mapping is None:
+            raise click.UsageError("--format csv needs --mapping MAPPING.toml")
+        actor = state.require_actor()
+        rows, events = import_mapped(state.ledger, source, mapping, actor, progress)
+        progress.done()
+        click.echo(f"imported {rows} rows as {events} events from {source}", err=True)
         return
     summary = import_iowa(state.ledger, source, state.require_actor(), progress)
     progress.done()

@@ -1,0 +1,290 @@
+"""Legacy CSV records, turned into events by a TOML mapping (documented in docs/import.md).
+
+Each row's value in `kind_column` picks a rule; the rule names the command the row records and
+where each of its fields comes from. Codes are translated by the mapping's tables, keeping the
+agency's wording beside our code. Rows may come in any order of clients, each client's in the
+order they happened; the whole file is checked against the rules and written in one
+transaction, or not at all.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.bulk import BulkWriter
+from reentry_ledger.domain.client import Client, Stamp, coded
+from reentry_ledger.domain.errors import ClientNotFound, InvalidInput, LedgerError
+from reentry_ledger.domain.references import check_reference
+from reentry_ledger.importers.rows import RowError, read_rows
+
+FIELDS = {
+    "enroll": {"agency", "officer", "supervision", "conditions", "expected_end", "juvenile"},
+    "assess": {"instrument", "instrument_version", "score", "risk_level", "needs",
+               "responsivity", "strengths"},
+    "refer": {"key", "service", "provider"},
+    "referral": {"referral", "status"},
+    "contact": {"kind", "note", "confidential", "group_session"},
+    "violation": {"key", "technical", "absconding", "new_offence", "violent", "description"},
+    "respond": {"violation", "response", "custody_days", "decided_by"},
+    "discharge": {"outcome", "note"},
+}  # fmt: skip
+COMMANDS = tuple(FIELDS)
+CODED = {"supervision", "conditions", "risk_level", "needs", "service", "status", "technical",
+         "new_offence", "response", "outcome", "kind", "decided_by"}  # fmt: skip
+LISTS = {"conditions", "needs", "technical", "responsivity", "strengths"}
+FLAGS = {"juvenile", "absconding", "violent", "confidential"}
+NUMBERS = {"custody_days", "score"}
+DATES = {"expected_end"}
+KEYS = {"key", "violation", "referral"}  # the agency's own ids, linking later rows to earlier
+
+
+@dataclass(frozen=True)
+class Field:
+    column: str
+    codes: str | None = None
+    split: str | None = None
+    true: tuple[str, ...] = ("Y", "YES", "TRUE", "1")
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    command: str
+    on: str
+    fields: dict[str, Field]
+
+
+@dataclass(frozen=True)
+class Mapping:
+    reference: str
+    kind_column: str
+    date_format: str
+    encoding: str
+    codes: dict[str, dict[str, str]]
+    rules: dict[str, Rule]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        used = {self.reference, self.kind_column}
+        for rule in self.rules.values():
+            used.add(rule.on)
+            used.update(field.column for field in rule.fields.values())
+        return tuple(sorted(used))
+
+
+def load_mapping(path: Path) -> Mapping:
+    where = str(path)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"mapping {where}: cannot read it ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidInput(f"mapping {where}: not valid TOML ({error})") from None
+    try:
+        rules = {
+            str(kind): parse_rule(str(kind), spec, where)
+            for kind, spec in document["kinds"].items()
+        }
+        return Mapping(
+            reference=document["reference"],
+            kind_column=document["kind_column"],
+            date_format=document.get("date_format", "%Y-%m-%d"),
+            encoding=document.get("encoding", "utf-8"),
+            codes={
+                name: {str(k): str(v) for k, v in table.items()}
+                for name, table in document.get("codes", {}).items()
+            },
+            rules=rules,
+        )
+    except KeyError as error:
+        raise InvalidInput(f"mapping {where}: missing key {error}") from None
+
+
+def parse_rule(kind: str, spec: dict[str, Any], where: str) -> Rule:
+    command = spec.get("command")
+    if command not in COMMANDS:
+        raise InvalidInput(
+            f"mapping {where}: kinds.{kind}.command is {command!r}; "
+            f"use one of {', '.join(COMMANDS)}"
+        )
+    fields = {}
+    for name, value in spec.items():
+        if name in ("command", "on"):
+            continue
+        if name not in FIELDS[command]:
+            raise InvalidInput(
+                f"mapping {where}: kinds.{kind}.{name} is not a field of {command} "
+                f"(its fields: {', '.join(sorted(FIELDS[command]))})"
+            )
+        if isinstance(value, str):
+            fields[name] = Field(column=value)
+        elif isinstance(value, dict) and "column" in value:
+            true = tuple(str(t).upper() for t in value.get("true", Field.true))
+            fields[name] = Field(value["column"], value.get("codes"), value.get("split"), true)
+        else:
+            raise InvalidInput(f"mapping {where}: kinds.{kind}.{name} must name a column")
+    return Rule(kind, command, spec.get("on", "date"), fields)
+
+
+class MappedImport:
+    def __init__(self, ledger: Ledger, mapping: Mapping, path: Path, actor: str) -> None:
+        self.ledger = ledger
+        self.mapping = mapping
+        self.path = path
+        self.actor = actor
+        self.today = ledger.clock()
+        self.clients: dict[str, Client] = {}
+        self.ids: dict[tuple[str, str, str], str] = {}  # (ref, kind of id, agency's id) -> ours
+        self.seen_rows: dict[tuple[str, ...], int] = {}
+
+    def run(self, writer: BulkWriter) -> int:
+        rows = 0
+        for line, row in read_rows(self.path, self.mapping.columns, self.mapping.encoding):
+            self.check_not_repeated(line, row)
+            self.apply(line, row)
+            rows += 1
+        for client in self.clients.values():
+            writer.add(client.collect_events())
+        return rows
+
+    def check_not_repeated(self, line: int, row: dict[str, str]) -> None:
+        key = tuple(row.values())
+        if key in self.seen_rows:
+            raise RowError(
+                str(self.path), line, None, f"repeats line {self.seen_rows[key]} exactly"
+            )
+        self.seen_rows[key] = line
+
+    def fail(self, line: int, column: str | None, reason: str) -> RowError:
+        return RowError(str(self.path), line, column, reason)
+
+    def apply(self, line: int, row: dict[str, str]) -> None:
+        kind = row[self.mapping.kind_column].strip()
+        rule = self.mapping.rules.get(kind)
+        if rule is None:
+            known = ", ".join(sorted(self.mapping.rules))
+            raise self.fail(
+                line, self.mapping.kind_column, f"unknown kind {kind!r} (mapped: {known})"
+            )
+        ref = row[self.mapping.reference].strip()
+        try:
+            check_reference(ref)
+        except InvalidInput as error:
+            raise self.fail(line, self.mapping.reference, str(error)) from None
+        values = {name: self.value(line, row, name, spec) for name, spec in rule.fields.items()}
+        stamp = Stamp(on=self.date(line, row, rule.on), by=self.actor, today=self.today)
+        try:
+            self.record(ref, rule.command, stamp, values)
+        except RowError:
+            raise
+        except LedgerError as error:
+            raise self.fail(line, None, f"{rule.command} {ref}: {error}") from None
+
+    def record(self, ref: str, command: str, stamp: Stamp, values: dict[str, Any]) -> None:
+        if command == "enroll":
+            if ref in self.clients or self.ledger._exists(ref):
+                raise InvalidInput(f"client {ref!r} is already enrolled")
+            values.setdefault("officer", "unknown")
+            self.clients[ref] = Client.enroll(ref, stamp, **values)
+            return
+        client = self.client(ref)
+        key = values.pop("key", None)
+        if command == "respond":
+            violation = self.our_id(ref, "violation", values.pop("violation"))
+            client.respond_to_violation(stamp, violation, **values)
+        elif command == "referral":
+            referral = self.our_id(ref, "referral", values.pop("referral"))
+            client.update_referral(stamp, referral, values["status"])
+        elif command == "violation":
+            offence = values.pop("new_offence", None)
+            violent = values.pop("violent", False)
+            if offence is not None:
+                values["new_offence"] = {"severity": offence, "violent": violent}
+            new_id = client.record_violation(stamp, **values)
+            self.remember(ref, "violation", key, new_id)
+        elif command == "refer":
+            self.remember(ref, "referral", key, client.refer(stamp, **values))
+        else:
+            method = {"assess": client.assess, "contact": client.log_contact,
+                      "discharge": client.discharge}[command]  # fmt: skip
+            method(stamp, **values)
+
+    def client(self, ref: str) -> Client:
+        if ref not in self.clients:
+            try:
+                self.clients[ref] = self.ledger.get_client(ref)
+            except ClientNotFound:
+                raise InvalidInput(
+                    f"client {ref!r} is not enrolled (no intake row before this)"
+                ) from None
+        return self.clients[ref]
+
+    def remember(self, ref: str, kind: str, theirs: str | None, ours: str) -> None:
+        if theirs:
+            self.ids[ref, kind, theirs] = ours
+
+    def our_id(self, ref: str, kind: str, theirs: str | None) -> str:
+        if not theirs or (ref, kind, theirs) not in self.ids:
+            raise InvalidInput(f"no earlier {kind} {theirs!r} for client {ref!r} in this file")
+        return self.ids[ref, kind, theirs]
+
+    def date(self, line: int, row: dict[str, str], column: str) -> date:
+        text = row[column].strip()
+        try:
+            return datetime.strptime(text, self.mapping.date_format).date()
+        except ValueError:
+            raise self.fail(
+                line, column, f"{text!r} is not a date of the form {self.mapping.date_format}"
+            ) from None
+
+    def value(self, line: int, row: dict[str, str], name: str, spec: Field) -> Any:
+        text = row[spec.column].strip()
+        if name in FLAGS:
+            return text.upper() in spec.true
+        if not text:
+            return [] if name in LISTS else None
+        if name in DATES:
+            return self.date(line, row, spec.column)
+        if name in NUMBERS:
+            try:
+                return int(text) if name == "custody_days" else float(text)
+            except ValueError:
+                raise self.fail(line, spec.column, f"{text!r} is not a number") from None
+        if name in LISTS:
+            parts = [p.strip() for p in text.split(spec.split or ";") if p.strip()]
+            return [self.code(line, spec, p) for p in parts] if name in CODED else parts
+        if name in CODED:
+            return self.code(line, spec, text)
+        return text
+
+    def code(self, line: int, spec: Field, text: str) -> dict[str, Any]:
+        table = self.mapping.codes.get(spec.codes or "", {})
+        if spec.codes and text not in table and text not in table.values():
+            raise self.fail(
+                line, spec.column,
+                f"{text!r} is not in the mapping's codes.{spec.codes} (nor one of our codes)",
+            )  # fmt: skip
+        ours = table.get(text, text)
+        return coded(ours, text if ours != text else None)
+
+
+def import_mapped(
+    ledger: Ledger,
+    path: Path,
+    mapping_path: Path,
+    actor: str,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
+    """(rows read, events written): all of them in one transaction, or none."""
+    mapping = load_mapping(mapping_path)
+    job = MappedImport(ledger, mapping, path, actor)
+    writer = BulkWriter(ledger, progress)
+    with writer.transaction():
+        rows = job.run(writer)
+    return rows, writer.written
