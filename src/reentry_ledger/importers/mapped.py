@@ -86,6 +86,9 @@ def load_mapping(path: Path) -> Mapping:
         raise InvalidInput(f"mapping {where}: cannot read it ({error})") from None
     except tomllib.TOMLDecodeError as error:
         raise InvalidInput(f"mapping {where}: not valid TOML ({error})") from None
+    missing = [key for key in ("reference", "kind_column", "kinds") if key not in document]
+    if missing:
+        raise InvalidInput(f"mapping {where}: missing {', '.join(missing)}")
     try:
         rules = {
             str(kind): parse_rule(str(kind), spec, where)

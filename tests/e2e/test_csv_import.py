@@ -1,0 +1,196 @@
+"""Legacy CSV import through a mapping: good files import; every kind of bad file is refused
+with its file, line and column named, and the ledger is left exactly as it was."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reentry_ledger.cli import cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "legacy"
+MAPPING = EXAMPLES / "mapping.toml"
+GOOD = (EXAMPLES / "records.csv").read_text(encoding="utf-8")
+HEADER, *ROWS = GOOD.splitlines()
+
+
+@pytest.fixture
+def run(db_url: str):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    env = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": "migrator"}
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def import_csv(run, path: Path, mapping: Path = MAPPING) -> Result:  # type: ignore[no-untyped-def]
+    return run("import", str(path), "--format", "csv", "--mapping", str(mapping))
+
+
+def test_the_example_imports_with_codes_translated_and_wording_kept(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = import_csv(run, EXAMPLES / "records.csv")
+    assert result.exit_code == 0, result.output
+    assert "imported 10 rows as 10 events" in result.stderr
+    events = json.loads(run("timeline", "NW-0101", "--json").stdout)
+    assert [e["type"] for e in events] == [
+        "Enrolled",
+        "Assessed",
+        "ViolationRecorded",
+        "ViolationResponded",
+        "Discharged",
+    ]
+    assert events[0]["occurred_on"] == "2024-01-02"  # 02/01/2024, day first
+    assert events[0]["data"]["supervision"] == {"code": "probation", "raw_text": "PROB"}
+    assert events[2]["data"]["technical"] == [{"code": "positive_drug_test", "raw_text": "UA+"}]
+    assert events[3]["data"]["violation_id"] == "V1"  # the agency's B-17, linked
+    assert events[3]["data"]["custody_days"] == 3
+    report = json.loads(run("report", "violations", "--format", "json").stdout)["groups"][0]
+    assert (
+        report["technical_violations"],
+        report["new_offences"],
+        report["revocations_new_offence"],
+    ) == (1, 1, 1)
+
+
+def test_later_files_add_to_clients_already_in_the_ledger(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first = tmp_path / "intake.csv"
+    first.write_text("\n".join([HEADER, ROWS[0]]) + "\n", encoding="utf-8")
+    assert import_csv(run, first).exit_code == 0
+    later = tmp_path / "later.csv"
+    later.write_text("\n".join([HEADER, ROWS[2], ROWS[4], ROWS[5]]) + "\n", encoding="utf-8")
+    result = import_csv(run, later)
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(run("timeline", "NW-0101", "--json").stdout)) == 4
+
+
+def replace_row(index: int, old: str, new: str) -> str:
+    rows = list(ROWS)
+    rows[index] = rows[index].replace(old, new, 1)
+    return "\n".join([HEADER, *rows]) + "\n"
+
+
+BAD_FILES = {
+    "malformed date": (
+        replace_row(2, "10/01/2024", "2024-01-10"),
+        "line 4, column 'date': '2024-01-10' is not a date of the form %d/%m/%Y",
+    ),
+    "impossible date": (
+        replace_row(2, "10/01/2024", "31/02/2024"),
+        "line 4, column 'date': '31/02/2024'",
+    ),
+    "unknown code": (
+        replace_row(3, ",M,", ",MED,"),
+        "line 5, column 'detail': 'MED' is not in the mapping's codes.risk",
+    ),
+    "unknown condition": (
+        replace_row(0, "drug_testing", "drug_tests"),
+        "line 2: enroll NW-0101: conditions.1: Input should be",
+    ),
+    "unknown kind": (
+        replace_row(4, "BREACH", "BREECH"),
+        "line 6, column 'record': unknown kind 'BREECH'",
+    ),
+    "violation before enrolment": (
+        replace_row(4, "01/03/2024", "01/12/2023"),
+        "line 6: violation NW-0101: date 2023-12-01 is before enrolment (2024-01-02)",
+    ),
+    "response before violation": (
+        replace_row(5, "05/03/2024", "28/02/2024"),
+        "line 7: respond NW-0101: date 2024-02-28 is before violation V1",
+    ),
+    "event after discharge": (
+        "\n".join([HEADER, *ROWS, "NW-0101,ASSESS,01/02/2025,,ORAS,L,,,"]) + "\n",
+        "line 12: assess NW-0101: client 'NW-0101' was discharged",
+    ),
+    "no intake": (
+        "\n".join([HEADER, ROWS[2]]) + "\n",
+        "line 2: assess NW-0101: client 'NW-0101' is not enrolled",
+    ),
+    "response to an unknown incident": (
+        replace_row(5, "B-17", "B-99"),
+        "line 7: respond NW-0101: no earlier violation 'B-99'",
+    ),
+    "duplicate row": (
+        "\n".join([HEADER, *ROWS[:5], ROWS[4], *ROWS[5:]]) + "\n",
+        "line 7: repeats line 6 exactly",
+    ),
+    "duplicate intake": (
+        "\n".join([HEADER, *ROWS, ROWS[0].replace("02/01/2024", "03/01/2024")]) + "\n",
+        "line 12: enroll NW-0101: client 'NW-0101' is already enrolled",
+    ),
+    "truncated file": (
+        "\n".join([HEADER, *ROWS])[:-12] + "\n",
+        "line 11: 3 fields where the header has 9",
+    ),
+    "missing column": (GOOD.replace("detail", "details", 1), "line 1: missing column(s): detail"),
+    "empty file": ("", "line 1: the file is empty"),
+    "bad reference": (replace_row(1, "NW-0102", "NW 0102"), "line 3, column 'case_no'"),
+    "bad number": (
+        replace_row(5, ",3", ",three"),
+        "line 7, column 'days': 'three' is not a number",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_a_bad_file_is_refused_whole_and_the_ledger_is_unchanged(
+    run, tmp_path: Path, name: str
+) -> None:  # type: ignore[no-untyped-def]
+    existing = tmp_path / "existing.csv"
+    existing.write_text(
+        HEADER + "\nGA-7,INTAKE,01/06/2023,South,kb,PAR,curfew,,\n", encoding="utf-8"
+    )
+    assert import_csv(run, existing).exit_code == 0
+    before = run("export").stdout
+
+    text, message = BAD_FILES[name]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text, encoding="utf-8")
+    result = import_csv(run, bad)
+    assert result.exit_code == 2, result.output
+    assert f"{bad}, {message}" in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+    assert run("export").stdout == before
+
+
+def test_a_file_in_the_wrong_encoding_is_refused(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes(replace_row(0, "North", "Nörth").encode("latin-1"))
+    result = import_csv(run, latin)
+    assert result.exit_code == 2
+    assert "not valid utf-8 text" in result.stderr
+    assert run("export").stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ("reference = 'case_no'\n", "missing kind_column, kinds"),
+        (
+            "reference = 'case_no'\nkind_column = 'record'\n[kinds.X]\ncommand = 'teleport'\n",
+            "kinds.X.command is 'teleport'",
+        ),
+        (
+            "reference = 'case_no'\nkind_column = 'record'\n[kinds.X]\ncommand = 'assess'\nrisk = 'detail'\n",
+            "kinds.X.risk is not a field of assess",
+        ),
+        ("reference = [", "not valid TOML"),
+    ],
+)
+def test_a_bad_mapping_is_refused(run, tmp_path: Path, mapping: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "mapping.toml"
+    path.write_text(mapping, encoding="utf-8")
+    result = import_csv(run, EXAMPLES / "records.csv", path)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_csv_without_a_mapping_is_bad_usage(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("import", str(EXAMPLES / "records.csv"), "--format", "csv")
+    assert result.exit_code == 2
+    assert "--mapping" in result.stderr
