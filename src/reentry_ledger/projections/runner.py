@@ -74,14 +74,14 @@ class ProjectionStore:
     def position(self, projection: Projection) -> int:
         return self.tracking.max_tracking_id(projection.name) or 0
 
-    def apply(
-        self, projection: Projection, statements: Sequence[Statement], notification_id: int
-    ) -> None:
-        """Write a page's rows and the projection's new position, all or nothing."""
+    def apply(self, page: dict[Projection, list[Statement]], notification_id: int) -> None:
+        """Write a page's rows for each projection and their new positions, all or nothing."""
         with self.transaction() as cursor:
-            for statement, params in statements:
-                cursor.execute(self.sql(statement, projection.tables), params)
-            self.tracking._insert_tracking(cursor, Tracking(projection.name, notification_id))  # type: ignore[attr-defined]
+            for projection, statements in page.items():
+                for statement, params in statements:
+                    cursor.execute(self.sql(statement, projection.tables), params)
+                tracking = Tracking(projection.name, notification_id)
+                self.tracking._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
 
     def clear(self, projection: Projection) -> None:
         """Empty the projection's tables and forget its position, in one transaction."""
@@ -128,45 +128,53 @@ class ProjectionRunner:
         ]
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Apply every event recorded since each projection's position. Returns events applied."""
-        head = self.head()
-        return sum(self._catch_up(p, head, progress) for p in self.projections)
+        """Apply every event recorded since each projection's position. Returns events read."""
+        return self._advance(self.projections, progress)
 
     def rebuild(
         self, names: Sequence[str] = (), progress: Callable[[int], None] | None = None
     ) -> int:
         chosen = [projection_named(n) for n in names] if names else self.projections
-        head = self.head()
-        applied = 0
         for projection in chosen:
             self.store.clear(projection)
-            applied += self._catch_up(projection, head, progress)
-        return applied
+        return self._advance(chosen, progress)
 
-    def _catch_up(
-        self, projection: Projection, head: int, progress: Callable[[int], None] | None
+    def _advance(
+        self, projections: Sequence[Projection], progress: Callable[[int], None] | None
     ) -> int:
-        position = self.store.position(projection)
-        applied = 0
+        """One pass over the log from the furthest-behind position: each event is decoded
+        once and given to every projection that has not applied it and reads its topic."""
+        head = self.head()
+        positions = {p: self.store.position(p) for p in projections}
+        behind = [p for p in projections if positions[p] < head]
+        if not behind:
+            return 0
+        topics = sorted({topic for p in behind for topic in p.topics})
+        position, read = min(positions[p] for p in behind), 0
         mapper = self.ledger.mapper
         while position < head:
             page = self.ledger.recorder.select_notifications(
-                start=position,
-                limit=self.page_size,
-                stop=head,
-                topics=projection.topics,
+                start=position, limit=self.page_size, stop=head, topics=topics,
                 inclusive_of_start=False,
-            )
+            )  # fmt: skip
             # A short page holds the last events of interest up to head: record head itself,
-            # so the position says "applied everything up to head" and the lag is honest.
+            # so each position says "applied everything up to here" and the lag is honest.
             last = head if len(page) < self.page_size else page[-1].id
-            statements: list[Statement] = []
+            rows: dict[Projection, list[Statement]] = {p: [] for p in behind if positions[p] < last}
             for notification in page:
-                event: ClientEvent = mapper.to_domain_event(notification)  # type: ignore[assignment]
-                statements.extend(projection.statements(event))
-            self.store.apply(projection, statements, last)
-            applied += len(page)
+                readers = [
+                    p for p in rows
+                    if notification.id > positions[p] and notification.topic in p.topics
+                ]  # fmt: skip
+                if readers:
+                    event: ClientEvent = mapper.to_domain_event(notification)  # type: ignore[assignment]
+                    for projection in readers:
+                        rows[projection].extend(projection.statements(event))
+            self.store.apply(rows, last)
+            for projection in rows:
+                positions[projection] = last
+            read += len(page)
             position = last
             if progress:
                 progress(len(page))
-        return applied
+        return read
