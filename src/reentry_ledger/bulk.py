@@ -39,7 +39,10 @@ class BulkWriter:
 
     def add(self, events: Iterable[ClientEvent] | Sequence[Any]) -> None:
         mapper = self.ledger.mapper
-        self.pending.extend(mapper.to_stored_event(event) for event in events)
+        self.add_stored([mapper.to_stored_event(event) for event in events])
+
+    def add_stored(self, stored: Sequence[StoredEvent]) -> None:
+        self.pending.extend(stored)
         if len(self.pending) >= BATCH:
             self.flush()
 

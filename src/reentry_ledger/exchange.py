@@ -1,80 +1,81 @@
 """The ledger as JSON lines: every event with its metadata, in recorded order, and back.
 
-One line per event: `{"position", "client_id", "number", "type", "topic", "class_version",
-"event"}`, where `event` holds every field of the event as stored (its `recorded_at`,
-`recorded_by`, `occurred_on` included). Importing an export into an empty ledger reproduces it:
-exporting the copy gives the same lines.
+One line per event: `{"position", "client_id", "number", "type", "topic", "state"}`, where
+`state` is the event exactly as stored (every field, its class version beyond 1 and its hashes),
+not upcast. Importing an export into an empty ledger stores the same states, so the copy has the
+same hashes and digest, and exporting it gives the same lines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO
 from uuid import UUID
 
 import orjson
-from eventsourcing.utils import resolve_topic
+from eventsourcing.persistence import MapperDeserialisationError, Notification, StoredEvent
 from pydantic import ValidationError
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.bulk import BulkWriter
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.events import ClientEvent
-from reentry_ledger.persistence import STABLE_TOPICS
+from reentry_ledger.persistence import STABLE_TOPICS, PydanticMapper
 
 PAGE = 1000
-_IDENTITY = {"originator_id", "originator_version"}
 
 
 def export_lines(ledger: Ledger, progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
     """Stream the event log page by page; never the whole ledger in memory."""
-    position = 0
-    mapper = ledger.mapper
-    while page := ledger.recorder.select_notifications(
-        start=position, limit=PAGE, inclusive_of_start=False
-    ):
+    count = 0
+    mapper: PydanticMapper = ledger.mapper  # type: ignore[assignment]
+    for page in notification_pages(ledger):
         for notification in page:
-            event: ClientEvent = mapper.to_domain_event(notification)  # type: ignore[assignment]
-            yield orjson.dumps(export_record(notification.id, event)) + b"\n"
-        position = page[-1].id
+            count += 1
+            record = {
+                "position": count,
+                "client_id": str(notification.originator_id),
+                "number": notification.originator_version,
+                "type": notification.topic.rpartition(":")[2],
+                "topic": notification.topic,
+                "state": mapper.stored_state(notification),
+            }
+            yield orjson.dumps(record) + b"\n"
         if progress:
             progress(len(page))
 
 
-def export_record(position: int, event: ClientEvent) -> dict[str, Any]:
-    event_class = type(event)
-    return {
-        "position": position,
-        "client_id": str(event.originator_id),
-        "number": event.number,
-        "type": event_class.__name__,
-        "topic": event_class.TOPIC,
-        "class_version": event_class.class_version,
-        "event": event.model_dump(mode="json", by_alias=True, exclude=_IDENTITY),
-    }
+def notification_pages(ledger: Ledger) -> Iterator[Sequence[Notification]]:
+    position = 0
+    while page := ledger.recorder.select_notifications(
+        start=position, limit=PAGE, inclusive_of_start=False
+    ):
+        yield page
+        position = page[-1].id
 
 
-def parse_line(line: bytes, where: str) -> ClientEvent:
+def parse_line(ledger: Ledger, line: bytes, where: str) -> tuple[ClientEvent, StoredEvent]:
+    """The event a line holds (checked as the ledger will read it), and the row to store."""
     try:
         record = orjson.loads(line)
         topic = record["topic"]
         if topic not in STABLE_TOPICS:
             raise InvalidInput(f"{where}: unknown event topic {topic!r}")
-        event_class = resolve_topic(topic)
-        if record.get("class_version", 1) != event_class.class_version:
-            raise InvalidInput(
-                f"{where}: {record['type']} version {record.get('class_version')} "
-                f"is not this ledger's version {event_class.class_version}"
-            )
-        state = dict(record["event"])
-        state["originator_id"] = UUID(record["client_id"])
-        state["originator_version"] = record["number"]
-        return event_class.model_validate(state)
+        if not isinstance(record["state"], dict):
+            raise TypeError("state is not an object")
+        stored = StoredEvent(
+            originator_id=UUID(record["client_id"]),
+            originator_version=int(record["number"]),
+            topic=topic,
+            state=ledger.mapper.seal(orjson.dumps(record["state"])),  # type: ignore[attr-defined]
+        )
+        event: ClientEvent = ledger.mapper.to_domain_event(stored)  # type: ignore[assignment]
+        return event, stored
     except InvalidInput:
         raise
     except orjson.JSONDecodeError as error:
         raise InvalidInput(f"{where}: not a JSON object ({error})") from None
-    except (KeyError, TypeError, ValueError, ValidationError) as error:
+    except (KeyError, TypeError, ValueError, ValidationError, MapperDeserialisationError) as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise InvalidInput(f"{where}: malformed event ({detail})") from None
 
@@ -94,7 +95,7 @@ def import_lines(
             if not line.strip():
                 continue
             where = f"{source}, line {line_number}"
-            event = parse_line(line, where)
+            event, stored = parse_line(ledger, line, where)
             following = expected.get(event.originator_id, 1)
             if event.number != following:
                 raise InvalidInput(
@@ -102,7 +103,7 @@ def import_lines(
                     f"where event {following} was expected"
                 )
             expected[event.originator_id] = following + 1
-            writer.add([event])
+            writer.add_stored([stored])
     return writer.written
 
 

@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic, register_topic, resolve_topic
 
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.events import EVENT_CLASSES, ClientEvent
+from reentry_ledger.domain.integrity import stored_state
 
 # Topics stored in events, pinned to the classes they name. A class that moves or is renamed
 # keeps its entry here under the old topic, so stored events still resolve.
@@ -40,45 +41,45 @@ def register_stable_topics() -> None:
 
 register_stable_topics()
 
-_IDENTITY = {"originator_id", "originator_version"}
-
 
 class PydanticMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         event = cast(ClientEvent, domain_event)
-        event_class = type(event)
-        state = event.model_dump(mode="json", by_alias=True, exclude=_IDENTITY)
-        if event_class.class_version > 1:
-            state["class_version"] = event_class.class_version
         return StoredEvent(
             originator_id=event.originator_id,
             originator_version=event.originator_version,
-            topic=get_topic(event_class),
-            state=self._seal(self.transcoder.encode(state)),
+            topic=get_topic(type(event)),
+            state=self.seal(self.transcoder.encode(stored_state(event))),
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         event_class: type[ClientEvent] = resolve_topic(stored_event.topic)
-        try:
-            state: dict[str, Any] = self.transcoder.decode(self._unseal(stored_event.state))
-        except Exception as error:
-            raise MapperDeserialisationError(
-                f"cannot read stored event {stored_event.originator_id} "
-                f"#{stored_event.originator_version} ({stored_event.topic}): {error}"
-            ) from error
+        state = self.stored_state(stored_event)
         upcast(event_class, state)
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return event_class.model_validate(state)
 
-    def _seal(self, data: bytes) -> bytes:
+    def stored_state(self, stored_event: StoredEvent) -> dict[str, Any]:
+        """The state as stored, before any upcasting: what hashes and exports are made of."""
+        try:
+            state: dict[str, Any] = self.transcoder.decode(self.unseal(stored_event.state))
+        except Exception as error:
+            raise MapperDeserialisationError(
+                f"cannot read stored event {stored_event.originator_id} "
+                f"#{stored_event.originator_version} ({stored_event.topic}): {error}"
+            ) from error
+        return state
+
+    def seal(self, data: bytes) -> bytes:
+        """Compress and encrypt, where configured."""
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
             data = self.cipher.encrypt(data)
         return data
 
-    def _unseal(self, data: bytes) -> bytes:
+    def unseal(self, data: bytes) -> bytes:
         if self.cipher:
             data = self.cipher.decrypt(data)
         if self.compressor:

@@ -15,7 +15,15 @@ from typing import Any
 from reentry_ledger.domain.events import ClientEvent, Corrected
 
 _COMMON_FIELDS = set(
-    {"originator_id", "originator_version", "timestamp", "occurred_on", "recorded_by"}
+    {
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "occurred_on",
+        "recorded_by",
+        "previous_hash",
+        "event_hash",
+    }
 )
 
 

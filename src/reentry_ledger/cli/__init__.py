@@ -46,7 +46,7 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
 
     Every write records one immutable event on a client's ledger; nothing is ever edited.
     Exit codes: 0 done, 1 failed (e.g. database unreachable), 2 bad usage or input,
-    3 refused by a rule, 4 not found, 5 conflict (retry).
+    3 refused by a rule, 4 not found, 5 conflict (retry), 6 verification failed.
 
     \b
     Example:

@@ -22,6 +22,7 @@ EXIT_USAGE = 2
 EXIT_REFUSED = 3
 EXIT_NOT_FOUND = 4
 EXIT_CONFLICT = 5
+EXIT_TAMPERED = 6
 
 EXIT_CODES: dict[type[LedgerError], int] = {
     InvalidInput: EXIT_USAGE,

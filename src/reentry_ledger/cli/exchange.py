@@ -12,6 +12,7 @@ import click
 
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
+from reentry_ledger.cli.errors import EXIT_TAMPERED
 from reentry_ledger.cli.render import Progress
 from reentry_ledger.cli.reports import TABLE_METRICS
 from reentry_ledger.demo import build_demo
@@ -22,6 +23,8 @@ from reentry_ledger.importers.mapped import import_mapped
 from reentry_ledger.reports.output import as_table
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
+from reentry_ledger.verification import Digest
+from reentry_ledger.verification import verify as run_verification
 
 
 @cli.command()
@@ -142,3 +145,52 @@ def import_command(state: LedgerContext, source: Path, kind: str, mapping: Path 
         click.echo("could not map (kept as written, counted as unknown or no violation):", err=True)
         for (column, value), count in sorted(summary.unmapped.items()):
             click.echo(f"  {column}: {value!r} x {count}", err=True)
+
+
+@cli.command()
+@click.option(
+    "--against",
+    default=None,
+    help="A line printed by `digest`, or a file holding it: prove the ledger up to its "
+    "position is unchanged (later events are allowed).",
+)
+@ledger_options
+@pass_context
+def verify(state: LedgerContext, against: str | None) -> None:
+    """Recompute every hash and the running digest; exit 0 only if all holds.
+
+    Otherwise exit 6 and name the first broken link: position, client, event, what is wrong.
+
+    \b
+    Examples:
+      reentry-ledger verify
+      reentry-ledger verify --against published-digest.txt
+    """
+    reference = Digest.parse(against) if against else None
+    progress = Progress("events verified", every=1)
+    result = run_verification(state.ledger, reference, progress)
+    progress.done()
+    if result.broken:
+        click.echo(f"Error: verification failed at {result.broken}", err=True)
+        raise SystemExit(EXIT_TAMPERED)
+    checked = f" and matches the digest at position {reference.position}" if reference else ""
+    click.echo(f"verified {result.events} events of {result.clients} clients{checked}")
+
+
+@cli.command()
+@ledger_options
+@pass_context
+def digest(state: LedgerContext) -> None:
+    """Print the ledger's head (position and running digest) as one line to publish.
+
+    The ledger is verified first; a ledger that does not verify has no digest (exit 6).
+
+    \b
+    Example:
+      reentry-ledger digest > published-digest.txt
+    """
+    result = run_verification(state.ledger, None, None)
+    if result.broken:
+        click.echo(f"Error: verification failed at {result.broken}", err=True)
+        raise SystemExit(EXIT_TAMPERED)
+    click.echo(result.digest.line())

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
 from pydantic import ValidationError
 
 from reentry_ledger.domain.codes import ReferralStatus
@@ -31,6 +32,7 @@ from reentry_ledger.domain.events import (
     VolunteerMatched,
     VolunteerMatchEnded,
 )
+from reentry_ledger.domain.integrity import sealed
 from reentry_ledger.domain.references import client_id
 from reentry_ledger.domain.state import CaseState, case_state
 
@@ -84,21 +86,23 @@ class Client(Aggregate):
 
     @classmethod
     def enroll(cls, ref: str, stamp: Stamp, **details: Any) -> Client:
-        check_not_future(stamp)
-        return cast(
-            Client,
-            _validated(
-                lambda: cls._create(
-                    Enrolled,
-                    id=client_id(ref),
-                    client_ref=ref,
-                    occurred_on=stamp.on,
-                    recorded_by=stamp.by,
-                    timestamp=stamp.at,
-                    **details,
-                )
-            ),
+        event: Enrolled = _validated(
+            lambda: Enrolled(
+                originator_id=client_id(ref),
+                originator_version=cls.INITIAL_VERSION,
+                originator_topic=get_topic(cls),
+                timestamp=stamp.at or Enrolled.create_timestamp(),
+                client_ref=ref,
+                occurred_on=stamp.on,
+                recorded_by=stamp.by,
+                **details,
+            )
         )
+        check_not_future(stamp)
+        event = sealed(event, previous_hash="")
+        client = cast(Client, event.mutate(None))
+        client.pending_events.append(event)
+        return client
 
     # --- history and state -----------------------------------------------------------------
 
@@ -261,6 +265,7 @@ class Client(Aggregate):
         if not allowed_after_discharge:
             self.check_open()
         self.check_within_supervision(stamp)
+        event = sealed(event, previous_hash=self.history[-1].event_hash)
         event.mutate(self)
         self.pending_events.append(event)
 

@@ -68,6 +68,8 @@ class ClientEvent(BaseModel, CanMutateAggregate[UUID]):
     )
     occurred_on: date
     recorded_by: str = Field(min_length=1)
+    previous_hash: str = ""  # the client's previous event's hash ("" for the enrolment)
+    event_hash: str = ""  # over this event's canonical stored form (domain/integrity.py)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -1,0 +1,156 @@
+"""Verifying the ledger: every client's hash chain, and the running digest over all events.
+
+The running digest starts at 64 zeros and, for each event in recorded order, becomes
+sha256(digest + event hash). `digest` publishes (position, digest); `verify --against` proves
+that the first `position` events are exactly those the digest was taken over. Positions count
+events from 1, so a copy made by export and import has the same positions and digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.domain.integrity import content_hash
+from reentry_ledger.exchange import notification_pages
+
+GENESIS = "0" * 64
+DIGEST_LINE = re.compile(r"reentry-ledger digest v1 position=(\d+) sha256=([0-9a-f]{64})")
+
+
+@dataclass(frozen=True)
+class Digest:
+    position: int
+    value: str
+
+    def line(self) -> str:
+        return f"reentry-ledger digest v1 position={self.position} sha256={self.value}"
+
+    @classmethod
+    def parse(cls, text: str) -> Digest:
+        """From the line itself, or from a file holding it."""
+        candidate = text.strip()
+        if not DIGEST_LINE.fullmatch(candidate) and Path(candidate).is_file():
+            candidate = Path(candidate).read_text(encoding="utf-8").strip()
+        found = DIGEST_LINE.fullmatch(candidate)
+        if not found:
+            raise InvalidInput(
+                "--against needs a line printed by `digest` (or a file holding it): "
+                "'reentry-ledger digest v1 position=N sha256=HEX'"
+            )
+        return cls(int(found.group(1)), found.group(2))
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first broken link: where, and what is wrong."""
+
+    position: int
+    client: str
+    number: int
+    problem: str
+
+    def __str__(self) -> str:
+        return (
+            f"position {self.position}, client {self.client}, event {self.number}: {self.problem}"
+        )
+
+
+@dataclass(frozen=True)
+class Verification:
+    events: int
+    clients: int
+    digest: Digest
+    broken: Break | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+@dataclass
+class ClientChain:
+    ref: str
+    number: int = 0
+    last_hash: str = ""
+
+
+def advance(digest: str, event_hash: str) -> str:
+    return hashlib.sha256((digest + event_hash).encode()).hexdigest()
+
+
+def verify(
+    ledger: Ledger,
+    against: Digest | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Verification:
+    chains: dict[str, ClientChain] = {}
+    digest, position = GENESIS, 0
+    mapper: Any = ledger.mapper
+
+    def result(broken: Break | None = None) -> Verification:
+        return Verification(position, len(chains), Digest(position, digest), broken)
+
+    for page in notification_pages(ledger):
+        for notification in page:
+            position += 1
+            client_id, number = str(notification.originator_id), notification.originator_version
+            state = mapper.stored_state(notification)
+            chain = chains.setdefault(client_id, ClientChain(state.get("client_ref", client_id)))
+            problem = link_problem(chain, number, state, notification.topic, client_id)
+            if problem:
+                return result(Break(position, chain.ref, number, problem))
+            chain.number, chain.last_hash = number, state["event_hash"]
+            digest = advance(digest, chain.last_hash)
+            if against and position == against.position and digest != against.value:
+                return result(Break(position, chain.ref, number, against_problem(against)))
+        if progress:
+            progress(len(page))
+    if against and position < against.position:
+        return result(
+            Break(
+                position,
+                "-",
+                0,
+                f"the ledger holds {position} events but the digest covers {against.position}: "
+                "events were deleted",
+            )
+        )
+    return result()
+
+
+def link_problem(
+    chain: ClientChain, number: int, state: dict[str, Any], topic: str, client_id: str
+) -> str | None:
+    if number != chain.number + 1:
+        if number > chain.number + 1:
+            return f"events {chain.number + 1} to {number - 1} are missing"
+        return f"event {number} comes after event {chain.number} (out of order)"
+    if not state.get("event_hash"):
+        return "the event carries no hash"
+    if state.get("previous_hash", "") != chain.last_hash:
+        return (
+            "its previous-event hash does not match the event before it "
+            "(an earlier event was changed or removed)"
+        )
+    if content_hash(client_id, number, topic, state) != state["event_hash"]:
+        return "its content does not match its hash (the stored event was changed)"
+    return None
+
+
+def against_problem(against: Digest) -> str:
+    return (
+        f"the running digest at position {against.position} differs from the published one "
+        "(events up to it were changed, removed, inserted or reordered)"
+    )
+
+
+def digest_of(ledger: Ledger) -> Digest:
+    """The ledger's head: its position and running digest (after verifying every link)."""
+    return verify(ledger).digest
