@@ -7,16 +7,14 @@ A refused command raises a domain error before anything is recorded.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, cast
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
-from pydantic import ValidationError
 
 from reentry_ledger.domain.codes import ReferralStatus
-from reentry_ledger.domain.errors import InvalidInput, RuleViolated
+from reentry_ledger.domain.errors import RuleViolated
 from reentry_ledger.domain.events import (
     Assessed,
     CasePlanRevised,
@@ -33,6 +31,7 @@ from reentry_ledger.domain.events import (
     VolunteerMatchEnded,
 )
 from reentry_ledger.domain.integrity import sealed
+from reentry_ledger.domain.recording import Stamp, keep, next_event, validated
 from reentry_ledger.domain.references import client_id
 from reentry_ledger.domain.state import CaseState, case_state
 
@@ -43,37 +42,9 @@ NEXT_REFERRAL_STATUSES: dict[ReferralStatus, set[ReferralStatus]] = {
 }
 
 
-@dataclass(frozen=True)
-class Stamp:
-    """Who records an event, the date it took effect, and today's date (UTC) to check it by.
-
-    `at` is the moment of recording; left out, it is now. Only imports and the demo set it.
-    """
-
-    on: date
-    by: str
-    today: date
-    at: datetime | None = None
-
-
 def coded(code: str, raw_text: str | None = None) -> dict[str, Any]:
     """A coded value as the events take it: our code, and the agency's wording beside it."""
     return {"code": code, "raw_text": raw_text}
-
-
-def _describe(error: ValidationError) -> str:
-    problems = []
-    for detail in error.errors():
-        where = ".".join(str(part) for part in detail["loc"] if part != "code") or "value"
-        problems.append(f"{where}: {detail['msg']}")
-    return "; ".join(problems)
-
-
-def _validated(construct: Any) -> Any:
-    try:
-        return construct()
-    except ValidationError as error:
-        raise InvalidInput(_describe(error)) from None
 
 
 class Client(Aggregate):
@@ -86,7 +57,7 @@ class Client(Aggregate):
 
     @classmethod
     def enroll(cls, ref: str, stamp: Stamp, **details: Any) -> Client:
-        event: Enrolled = _validated(
+        event: Enrolled = validated(
             lambda: Enrolled(
                 originator_id=client_id(ref),
                 originator_version=cls.INITIAL_VERSION,
@@ -99,9 +70,8 @@ class Client(Aggregate):
             )
         )
         check_not_future(stamp)
-        event = sealed(event, previous_hash="")
-        client = cast(Client, event.mutate(None))
-        client.pending_events.append(event)
+        client = cast(Client, sealed(event, previous_hash="").mutate(None))
+        client.pending_events.append(client.history[0])
         return client
 
     # --- history and state -----------------------------------------------------------------
@@ -151,7 +121,7 @@ class Client(Aggregate):
         return referral_id
 
     def update_referral(self, stamp: Stamp, referral_id: str, status: dict[str, Any]) -> None:
-        new_status = _validated(lambda: ReferralStatus(status["code"]))
+        new_status = validated(lambda: ReferralStatus(status["code"]))
         self.check_referral_transition(stamp, referral_id, new_status)
         self._record(ReferralUpdated, stamp, referral_id=referral_id, status=status)
 
@@ -252,22 +222,11 @@ class Client(Aggregate):
         **details: Any,
     ) -> None:
         """Check the event's values, then the rules; only then apply and keep it."""
-        event = _validated(
-            lambda: event_class(
-                originator_id=self.id,
-                originator_version=self.version + 1,
-                timestamp=stamp.at or event_class.create_timestamp(),
-                occurred_on=stamp.on,
-                recorded_by=stamp.by,
-                **details,
-            )
-        )
+        event = next_event(self, event_class, stamp, **details)
         if not allowed_after_discharge:
             self.check_open()
         self.check_within_supervision(stamp)
-        event = sealed(event, previous_hash=self.history[-1].event_hash)
-        event.mutate(self)
-        self.pending_events.append(event)
+        keep(self, event)
 
     def _count(self, event_class: type[ClientEvent]) -> int:
         return sum(1 for event in self.history if isinstance(event, event_class))

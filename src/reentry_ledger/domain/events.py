@@ -9,7 +9,7 @@ so moving or renaming a class never orphans stored events. A change of shape bum
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
@@ -33,9 +33,6 @@ from reentry_ledger.domain.codes import (
     ViolationCategory,
 )
 
-if TYPE_CHECKING:
-    from reentry_ledger.domain.client import Client
-
 C = TypeVar("C")
 
 TOPIC_PREFIX = "reentry_ledger.domain.events:"
@@ -52,8 +49,8 @@ class Coded(Value, Generic[C]):
     raw_text: str | None = None
 
 
-class ClientEvent(BaseModel, CanMutateAggregate[UUID]):
-    """Base of every event in a client's history."""
+class LedgerEvent(BaseModel, CanMutateAggregate[UUID]):
+    """Base of every event on the ledger: what every event carries, and its hash chain."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -85,8 +82,12 @@ class ClientEvent(BaseModel, CanMutateAggregate[UUID]):
     def recorded_at(self) -> datetime:
         return self.timestamp
 
-    def apply(self, aggregate: Client) -> None:
+    def apply(self, aggregate: Any) -> None:
         aggregate.append_to_history(self)
+
+
+class ClientEvent(LedgerEvent):
+    """Base of every event in a client's history."""
 
 
 class Enrolled(ClientEvent, CanInitAggregate[UUID]):

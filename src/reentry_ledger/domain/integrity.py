@@ -13,13 +13,13 @@ from typing import Any, TypeVar
 
 import orjson
 
-from reentry_ledger.domain.events import ClientEvent
+from reentry_ledger.domain.events import LedgerEvent
 
-E = TypeVar("E", bound=ClientEvent)
+E = TypeVar("E", bound=LedgerEvent)
 IDENTITY = {"originator_id", "originator_version"}
 
 
-def stored_state(event: ClientEvent) -> dict[str, Any]:
+def stored_state(event: LedgerEvent) -> dict[str, Any]:
     """The event's state as it is stored (JSON types), with its class version beyond 1."""
     state = event.model_dump(mode="json", by_alias=True, exclude=IDENTITY)
     if type(event).class_version > 1:

@@ -1,0 +1,101 @@
+"""What each role may do. Enforced by the application for every command.
+
+A ledger with no users runs in single-user mode: any named actor acts, holding every role. Once
+a user exists, only users act. A refusal says what was refused and never anything about the
+record: a client of another agency is "not found", exactly as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from reentry_ledger.domain.directory import AGENCY_ROLES, Directory, Role
+from reentry_ledger.domain.errors import RuleViolated
+
+
+class Permission(StrEnum):
+    WRITE = "record casework"
+    CORRECT = "correct recorded events"
+    READ_CLIENT = "read client records"
+    REPORT = "run aggregate reports"
+    OPERATE = "operate the ledger (replay, projections, import, demo)"
+    AUDIT = "audit the ledger (verify, digest, access log, full export)"
+    EXPORT_DEIDENTIFIED = "export de-identified data"
+    MANAGE_USERS = "manage users"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CASEWORKER: frozenset({Permission.WRITE, Permission.READ_CLIENT, Permission.REPORT}),
+    Role.SUPERVISOR: frozenset(
+        {
+            Permission.WRITE,
+            Permission.CORRECT,
+            Permission.READ_CLIENT,
+            Permission.REPORT,
+            Permission.OPERATE,
+            Permission.MANAGE_USERS,
+        }
+    ),
+    Role.AUDITOR: frozenset(
+        {
+            Permission.READ_CLIENT,
+            Permission.REPORT,
+            Permission.OPERATE,
+            Permission.AUDIT,
+            Permission.EXPORT_DEIDENTIFIED,
+            Permission.MANAGE_USERS,
+        }
+    ),
+    Role.OVERSIGHT: frozenset({Permission.REPORT, Permission.EXPORT_DEIDENTIFIED}),
+}
+OVERSIGHT_SUPPRESS_BELOW = 10
+
+
+class NotPermitted(RuleViolated):
+    """Refused for who the actor is, not for anything about a record."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: Role | None  # None: single-user mode, every role
+    agency: str | None = None
+
+    @property
+    def single_user(self) -> bool:
+        return self.role is None
+
+    def may(self, permission: Permission) -> bool:
+        return self.role is None or permission in ROLE_PERMISSIONS[self.role]
+
+    def require(self, permission: Permission) -> Actor:
+        if not self.may(permission):
+            raise NotPermitted(f"{self.name} ({self.role}) may not {permission}")
+        return self
+
+    def sees(self, agency: str) -> bool:
+        """May this actor see the records of this agency's clients at all?"""
+        if self.role is None or self.role == Role.AUDITOR:
+            return True
+        return self.role in AGENCY_ROLES and agency == self.agency
+
+    def reads_confidential(self, agency: str) -> bool:
+        """Confidential case notes: the casework staff of the client's own agency only."""
+        return self.role is None or (self.role in AGENCY_ROLES and agency == self.agency)
+
+    @property
+    def default_suppression(self) -> int | None:
+        return OVERSIGHT_SUPPRESS_BELOW if self.role == Role.OVERSIGHT else None
+
+
+def actor_named(name: str, directory: Directory | None) -> Actor:
+    if directory is None or not directory.users:
+        return Actor(name, None)
+    user = directory.users.get(name)
+    if user is None:
+        raise NotPermitted(
+            f"unknown actor {name!r}: this ledger has users; ask a supervisor or auditor "
+            "to add you (`users add`)"
+        )
+    return Actor(user.name, user.role, user.agency)

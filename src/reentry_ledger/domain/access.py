@@ -1,0 +1,31 @@
+"""Records of who read which client's record: one access log per actor, never in a timeline."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from reentry_ledger.domain.directory import OpenedAggregate, OpeningEvent
+from reentry_ledger.domain.references import CLIENT_NAMESPACE
+
+
+def access_log_id(actor: str) -> UUID:
+    return uuid5(CLIENT_NAMESPACE, f"access log of {actor}")
+
+
+class ClientRecordRead(OpeningEvent):
+    """An actor read a client's record (its timeline or its current state)."""
+
+    TOPIC = "reentry_ledger.domain.access:ClientRecordRead"
+    client_ref: str
+    view: str  # "timeline" or "show"
+    as_of: date | None = None
+    known_at: datetime | None = None
+
+    def opens(self) -> type[Any]:
+        return AccessLog
+
+
+class AccessLog(OpenedAggregate):
+    """An actor's reads of client records, one event per read."""

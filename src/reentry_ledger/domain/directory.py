@@ -1,0 +1,128 @@
+"""Who may use the ledger: users and their roles, kept on the ledger as events.
+
+One directory per ledger. Its first event opens it; with no directory the ledger runs in
+single-user mode (any named actor acts, holding every role).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from reentry_ledger.domain.errors import InvalidInput, RuleViolated
+from reentry_ledger.domain.events import LedgerEvent
+from reentry_ledger.domain.recording import Stamp, keep, next_event
+from reentry_ledger.domain.references import CLIENT_NAMESPACE
+
+DIRECTORY_ID = uuid5(CLIENT_NAMESPACE, "directory of users")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+
+
+class Role(StrEnum):
+    CASEWORKER = "caseworker"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+    OVERSIGHT = "oversight"
+
+
+AGENCY_ROLES = {Role.CASEWORKER, Role.SUPERVISOR}
+
+
+class OpeningEvent(LedgerEvent):
+    """An event that opens its aggregate when it is the first."""
+
+    def mutate(self, aggregate: Any) -> Any:
+        if aggregate is None:
+            aggregate = self.opens().empty(self.originator_id, self.timestamp)
+        return super().mutate(aggregate)
+
+    def opens(self) -> type[Any]:
+        raise NotImplementedError
+
+
+class OpenedAggregate(Aggregate):
+    """An aggregate opened by its first event (no separate creation event)."""
+
+    def __init__(self) -> None:
+        self.history: list[LedgerEvent] = []
+
+    @classmethod
+    def empty(cls, aggregate_id: UUID, timestamp: Any) -> Any:
+        aggregate = cls.__new__(cls)
+        aggregate.__base_init__(
+            originator_id=aggregate_id, originator_version=0, timestamp=timestamp
+        )
+        aggregate.__init__()  # type: ignore[misc]
+        return aggregate
+
+    def append_to_history(self, event: LedgerEvent) -> None:
+        self.history.append(event)
+
+
+class DirectoryEvent(OpeningEvent):
+    def opens(self) -> type[Any]:
+        return Directory
+
+
+class UserAdded(DirectoryEvent):
+    TOPIC = "reentry_ledger.domain.directory:UserAdded"
+    name: str
+    role: Role
+    agency: str | None = None
+
+
+class UserRemoved(DirectoryEvent):
+    TOPIC = "reentry_ledger.domain.directory:UserRemoved"
+    name: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: Role
+    agency: str | None
+    added_on: date
+    added_by: str
+
+
+class Directory(OpenedAggregate):
+    def __init__(self) -> None:
+        super().__init__()
+        self.users: dict[str, User] = {}
+
+    def append_to_history(self, event: LedgerEvent) -> None:
+        super().append_to_history(event)
+        if isinstance(event, UserAdded):
+            self.users[event.name] = User(
+                event.name, event.role, event.agency, event.occurred_on, event.recorded_by
+            )
+        elif isinstance(event, UserRemoved):
+            self.users.pop(event.name, None)
+
+    def add_user(self, stamp: Stamp, name: str, role: str, agency: str | None) -> None:
+        if not _NAME.fullmatch(name):
+            raise InvalidInput(f"user name {name!r} is malformed: 1-64 letters, digits, . _ @ -")
+        if name in self.users:
+            raise RuleViolated(f"user {name!r} already exists ({self.users[name].role})")
+        if role in AGENCY_ROLES and not agency:
+            raise InvalidInput(f"a {role} belongs to an agency: give --agency")
+        if role not in AGENCY_ROLES and agency:
+            raise InvalidInput(f"a {role} works across agencies: leave out --agency")
+        keep(self, next_event(self, UserAdded, stamp, name=name, role=role, agency=agency))
+
+    def remove_user(self, stamp: Stamp, name: str, reason: str | None) -> None:
+        if name not in self.users:
+            raise RuleViolated(f"no user {name!r}")
+        keep(self, next_event(self, UserRemoved, stamp, name=name, reason=reason))
+
+
+def new_directory(timestamp: Any) -> Directory:
+    directory: Directory = Directory.empty(DIRECTORY_ID, timestamp)
+    return directory

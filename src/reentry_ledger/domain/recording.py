@@ -1,0 +1,65 @@
+"""How any aggregate of ours makes its next event: validated, linked into its hash chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.domain.events import LedgerEvent
+from reentry_ledger.domain.integrity import sealed
+
+E = TypeVar("E", bound=LedgerEvent)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who records an event, the date it took effect, and today's date (UTC) to check it by.
+
+    `at` is the moment of recording; left out, it is now. Only imports and the demo set it.
+    """
+
+    on: date
+    by: str
+    today: date
+    at: datetime | None = None
+
+
+def describe(error: ValidationError) -> str:
+    problems = []
+    for detail in error.errors():
+        where = ".".join(str(part) for part in detail["loc"] if part != "code") or "value"
+        problems.append(f"{where}: {detail['msg']}")
+    return "; ".join(problems)
+
+
+def validated(construct: Any) -> Any:
+    try:
+        return construct()
+    except ValidationError as error:
+        raise InvalidInput(describe(error)) from None
+
+
+def next_event(aggregate: Any, event_class: type[E], stamp: Stamp, **details: Any) -> E:
+    """The aggregate's next event, checked and sealed, not yet applied."""
+    event: E = validated(
+        lambda: event_class(
+            originator_id=aggregate.id,
+            originator_version=aggregate.version + 1,
+            timestamp=stamp.at or event_class.create_timestamp(),
+            occurred_on=stamp.on,
+            recorded_by=stamp.by,
+            **details,
+        )
+    )
+    history = aggregate.history
+    return sealed(event, previous_hash=history[-1].event_hash if history else "")
+
+
+def keep(aggregate: Any, event: LedgerEvent) -> None:
+    """Apply the event and hold it for saving."""
+    event.mutate(aggregate)
+    aggregate.pending_events.append(event)
