@@ -8,7 +8,7 @@ to keep the agency's original wording.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -16,16 +16,40 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper, OperationalError
 
+from reentry_ledger.authorization import Actor, NotPermitted, Permission, actor_named
 from reentry_ledger.backends import Backend, parse_db_url, setting_up
-from reentry_ledger.domain.client import Client, Stamp, coded
-from reentry_ledger.domain.errors import ClientAlreadyEnrolled, ClientNotFound, Conflict
-from reentry_ledger.domain.events import Enrolled
+from reentry_ledger.domain.access import ClientRecordRead, access_log_id
+from reentry_ledger.domain.client import Client, coded
+from reentry_ledger.domain.directory import (
+    AGENCY_ROLES,
+    DIRECTORY_ID,
+    Directory,
+    Role,
+    new_directory,
+)
+from reentry_ledger.domain.errors import (
+    ClientAlreadyEnrolled,
+    ClientNotFound,
+    Conflict,
+    InvalidInput,
+)
+from reentry_ledger.domain.events import ContactLogged, Enrolled
+from reentry_ledger.domain.integrity import sealed
+from reentry_ledger.domain.recording import Stamp
 from reentry_ledger.domain.references import client_id
+from reentry_ledger.domain.state import CaseState
 from reentry_ledger.persistence import OrjsonTranscoder, PydanticMapper
 from reentry_ledger.timeline import TimelineEntry, timeline
 
 CodeValue = str | dict[str, Any]
 PAGE_SIZE = 1000
+
+
+def redacted(entry: TimelineEntry) -> TimelineEntry:
+    """A confidential case note, as someone outside the client's agency sees it."""
+    if entry.type != ContactLogged.__name__ or not entry.data.get("confidential"):
+        return entry
+    return replace(entry, data={**entry.data, "note": "[confidential]"})
 
 
 def utc_today() -> date:
@@ -95,6 +119,9 @@ class Ledger(Application[UUID]):
         juvenile: bool = False,
         details: dict[str, str] | None = None,
     ) -> Recorded:
+        who = self.actor(actor).require(Permission.WRITE)
+        if who.role in AGENCY_ROLES and agency != who.agency:
+            raise NotPermitted(f"{who.name} may enroll clients of agency {who.agency} only")
         if self._exists(ref):
             raise ClientAlreadyEnrolled(ref)
         client = Client.enroll(
@@ -137,6 +164,7 @@ class Ledger(Application[UUID]):
                 responsivity=responsivity,
                 strengths=strengths,
             ),
+            actor,
         )
 
     def revise_plan(
@@ -158,6 +186,7 @@ class Ledger(Application[UUID]):
             lambda client: client.revise_plan(
                 self._stamp(actor, on), goals=plan, model=as_coded(model) if model else None
             ),
+            actor,
         )
 
     def refer(
@@ -174,6 +203,7 @@ class Ledger(Application[UUID]):
             lambda client: client.refer(
                 self._stamp(actor, on), service=as_coded(service), provider=provider
             ),
+            actor,
         )
 
     def update_referral(
@@ -184,6 +214,7 @@ class Ledger(Application[UUID]):
             lambda client: client.update_referral(
                 self._stamp(actor, on), referral_id, as_coded(status)
             ),
+            actor,
         )
 
     def log_contact(
@@ -206,6 +237,7 @@ class Ledger(Application[UUID]):
                 confidential=confidential,
                 group_session=group_session,
             ),
+            actor,
         )
 
     def match_volunteer(
@@ -222,6 +254,7 @@ class Ledger(Application[UUID]):
             lambda client: client.match_volunteer(
                 self._stamp(actor, on), volunteer=volunteer, needs=as_coded_list(needs)
             ),
+            actor,
         )
 
     def end_volunteer_match(
@@ -238,6 +271,7 @@ class Ledger(Application[UUID]):
             lambda client: client.end_volunteer_match(
                 self._stamp(actor, on), ending=as_coded(ending), reason=reason
             ),
+            actor,
         )
 
     def record_violation(
@@ -264,6 +298,7 @@ class Ledger(Application[UUID]):
                 new_offence=offence,
                 description=description,
             ),
+            actor,
         )
 
     def respond_to_violation(
@@ -286,6 +321,7 @@ class Ledger(Application[UUID]):
                 custody_days=custody_days,
                 decided_by=as_coded(decided_by),
             ),
+            actor,
         )
 
     def discharge(
@@ -302,13 +338,17 @@ class Ledger(Application[UUID]):
             lambda client: client.discharge(
                 self._stamp(actor, on), outcome=as_coded(outcome), note=note
             ),
+            actor,
         )
 
     def correct(
         self, ref: str, number: int, *, actor: str, reason: str, on: date | None = None
     ) -> Recorded:
         return self._apply(
-            ref, lambda client: client.correct(self._stamp(actor, on), number, reason)
+            ref,
+            lambda client: client.correct(self._stamp(actor, on), number, reason),
+            actor,
+            Permission.CORRECT,
         )
 
     # --- queries -----------------------------------------------------------------------------
@@ -321,9 +361,109 @@ class Ledger(Application[UUID]):
         return client
 
     def timeline(
-        self, ref: str, *, as_of: date | None = None, known_at: datetime | None = None
+        self,
+        ref: str,
+        *,
+        actor: str | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
     ) -> list[TimelineEntry]:
-        return timeline(self.get_client(ref).history, as_of=as_of, known_at=known_at)
+        """The client's timeline, as the actor may see it; the reading is logged."""
+        who = self.actor(actor).require(Permission.READ_CLIENT)
+        client = self.client_for(who, ref)
+        self.log_read(who, client, "timeline", as_of, known_at)
+        entries = timeline(client.history, as_of=as_of, known_at=known_at)
+        if who.reads_confidential(client.enrolment.agency):
+            return entries
+        return [redacted(entry) for entry in entries]
+
+    def client_state(self, ref: str, *, actor: str | None = None) -> CaseState:
+        who = self.actor(actor).require(Permission.READ_CLIENT)
+        client = self.client_for(who, ref)
+        self.log_read(who, client, "show", None, None)
+        return client.state
+
+    # --- actors and users ----------------------------------------------------------------------
+
+    def directory(self) -> Directory | None:
+        try:
+            directory: Directory = self.repository.get(DIRECTORY_ID)
+        except AggregateNotFoundError:
+            return None
+        return directory
+
+    def actor(self, name: str | None) -> Actor:
+        """Who acts; in single-user mode (no users yet) anyone named, or unnamed for reads."""
+        directory = self.directory()
+        if name is None or not name.strip():
+            if directory is not None and directory.users:
+                raise InvalidInput("no actor: this ledger has users; say who you are (--actor)")
+            return Actor("(unnamed)", None)
+        return actor_named(name.strip(), directory)
+
+    def require(self, actor: str | None, permission: Permission) -> Actor:
+        return self.actor(actor).require(permission)
+
+    def client_for(self, who: Actor, ref: str) -> Client:
+        """The client, if the actor may see it; otherwise exactly as if it did not exist."""
+        client = self.get_client(ref)
+        if not who.sees(client.enrolment.agency):
+            raise ClientNotFound(ref)
+        return client
+
+    def add_user(self, name: str, role: str, agency: str | None, *, actor: str | None) -> None:
+        directory = self.directory()
+        if directory is not None and directory.users:
+            who = self.actor(actor).require(Permission.MANAGE_USERS)
+            if who.role == Role.SUPERVISOR and (role not in AGENCY_ROLES or agency != who.agency):
+                raise NotPermitted(
+                    f"{who.name} (supervisor) may add caseworkers and supervisors "
+                    f"of agency {who.agency} only"
+                )
+        directory = directory or new_directory(self._now())
+        directory.add_user(self._stamp(actor or "(unnamed)", None), name, role, agency)
+        self._save(directory)
+
+    def remove_user(self, name: str, *, actor: str | None, reason: str | None = None) -> None:
+        self.actor(actor).require(Permission.MANAGE_USERS)
+        directory = self.directory()
+        if directory is None:
+            raise InvalidInput(f"no user {name!r}: this ledger has no users")
+        directory.remove_user(self._stamp(actor or "(unnamed)", None), name, reason)
+        self._save(directory)
+
+    def log_read(
+        self,
+        who: Actor,
+        client: Client,
+        view: str,
+        as_of: date | None,
+        known_at: datetime | None,
+    ) -> None:
+        """Append to the actor's access log, without loading it: never in a client's timeline."""
+        log_id = access_log_id(who.name)
+        for _ in range(5):
+            last = self.recorder.select_events(log_id, desc=True, limit=1)
+            previous_hash = self.mapper.stored_state(last[0])["event_hash"] if last else ""  # type: ignore[attr-defined]
+            event = ClientRecordRead(
+                originator_id=log_id,
+                originator_version=last[0].originator_version + 1 if last else 1,
+                timestamp=self._now(),
+                occurred_on=self.clock(),
+                recorded_by=who.name,
+                client_ref=client.ref,
+                view=view,
+                as_of=as_of,
+                known_at=known_at,
+            )
+            try:
+                self.recorder.insert_events(
+                    [self.mapper.to_stored_event(sealed(event, previous_hash))]
+                )
+                return
+            except IntegrityError:
+                continue  # another read by the same actor took that number: try the next
+        raise Conflict("the access log stayed busy; the record was not shown: retry")
 
     def client_ids(self) -> Iterator[UUID]:
         """Every enrolled client's id, in order of enrolment, read page by page."""
@@ -333,6 +473,19 @@ class Ledger(Application[UUID]):
         ):
             for notification in page:
                 yield UUID(str(notification.originator_id))
+            position = page[-1].id
+
+    def access_log(self) -> Iterator[ClientRecordRead]:
+        """Every read of a client record, in recorded order, read page by page."""
+        position = 0
+        while page := self.recorder.select_notifications(
+            start=position,
+            limit=PAGE_SIZE,
+            topics=[ClientRecordRead.TOPIC],
+            inclusive_of_start=False,
+        ):
+            for notification in page:
+                yield self.mapper.to_domain_event(notification)  # type: ignore[misc]
             position = page[-1].id
 
     def replay(
@@ -355,28 +508,38 @@ class Ledger(Application[UUID]):
     def _exists(self, ref: str) -> bool:
         return bool(self.recorder.select_events(client_id(ref), limit=1))
 
+    def _now(self) -> datetime:
+        return ClientRecordRead.create_timestamp()
+
     def _stamp(self, actor: str, on: date | None) -> Stamp:
         today = self.clock()
         return Stamp(on=on or today, by=actor, today=today)
 
-    def _apply(self, ref: str, command: Callable[[Client], str | None]) -> Recorded:
+    def _apply(
+        self,
+        ref: str,
+        command: Callable[[Client], str | None],
+        actor: str,
+        permission: Permission = Permission.WRITE,
+    ) -> Recorded:
         """Load the client, run one command on it, save the one event it records."""
-        client = self.get_client(ref)
+        client = self.client_for(self.actor(actor).require(permission), ref)
         new_id = command(client)
         self._save(client)
         return Recorded.latest(client, new_id)
 
-    def _save(self, client: Client) -> None:
+    def _save(self, aggregate: Client | Directory) -> None:
+        what = f"client {aggregate.ref!r}" if isinstance(aggregate, Client) else "the users"
         try:
-            self.save(client)
+            self.save(aggregate)
         except IntegrityError:
             raise Conflict(
-                f"another write to client {client.ref!r} was recorded first; "
-                "nothing was written: look at the client again and retry"
+                f"another write to {what} was recorded first; "
+                "nothing was written: look again and retry"
             ) from None
         except OperationalError as error:
             if "locked" in str(error) or "busy" in str(error):
                 raise Conflict(
-                    f"the database stayed busy; nothing was written for {client.ref!r}: retry"
+                    f"the database stayed busy; nothing was written for {what}: retry"
                 ) from None
             raise

@@ -22,7 +22,9 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, register_topic, resolve_topic
 
+from reentry_ledger.domain.access import ClientRecordRead
 from reentry_ledger.domain.client import Client
+from reentry_ledger.domain.directory import UserAdded, UserRemoved
 from reentry_ledger.domain.events import EVENT_CLASSES, ClientEvent
 from reentry_ledger.domain.integrity import stored_state
 
@@ -31,6 +33,9 @@ from reentry_ledger.domain.integrity import stored_state
 STABLE_TOPICS: dict[str, type] = {
     "reentry_ledger.domain.client:Client": Client,
     **{event_class.TOPIC: event_class for event_class in EVENT_CLASSES},
+    UserAdded.TOPIC: UserAdded,
+    UserRemoved.TOPIC: UserRemoved,
+    ClientRecordRead.TOPIC: ClientRecordRead,
 }
 
 

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.domain.access import ClientRecordRead
 from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.domain.events import Enrolled
 from reentry_ledger.domain.integrity import content_hash
 from reentry_ledger.exchange import notification_pages
 
@@ -76,9 +78,25 @@ class Verification:
 
 @dataclass
 class ClientChain:
+    """One aggregate's chain: a client's, or the user directory's, or an access log's."""
+
     ref: str
     number: int = 0
     last_hash: str = ""
+
+    @property
+    def is_client(self) -> bool:
+        return not self.ref.startswith(("the user directory", "the access log"))
+
+
+def chain_label(topic: str, state: dict[str, Any], aggregate_id: str) -> str:
+    if topic == Enrolled.TOPIC:
+        return str(state["client_ref"])
+    if topic.startswith("reentry_ledger.domain.directory:"):
+        return "the user directory"
+    if topic == ClientRecordRead.TOPIC:
+        return f"the access log of {state.get('recorded_by')}"
+    return aggregate_id
 
 
 def advance(digest: str, event_hash: str) -> str:
@@ -95,14 +113,17 @@ def verify(
     mapper: Any = ledger.mapper
 
     def result(broken: Break | None = None) -> Verification:
-        return Verification(position, len(chains), Digest(position, digest), broken)
+        clients = sum(1 for chain in chains.values() if chain.is_client)
+        return Verification(position, clients, Digest(position, digest), broken)
 
     for page in notification_pages(ledger):
         for notification in page:
             position += 1
             client_id, number = str(notification.originator_id), notification.originator_version
             state = mapper.stored_state(notification)
-            chain = chains.setdefault(client_id, ClientChain(state.get("client_ref", client_id)))
+            chain = chains.get(client_id) or chains.setdefault(
+                client_id, ClientChain(chain_label(notification.topic, state, client_id))
+            )
             problem = link_problem(chain, number, state, notification.topic, client_id)
             if problem:
                 return result(Break(position, chain.ref, number, problem))

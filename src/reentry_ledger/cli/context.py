@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.backends import DB_ENV_VAR, resolve_db
 from reentry_ledger.domain.errors import InvalidInput
 
@@ -30,6 +31,16 @@ class LedgerContext:
         if self._ledger is None:
             self._ledger = Ledger(resolve_db(self.db))
         return self._ledger
+
+    @property
+    def actor_name(self) -> str | None:
+        """The actor, if one was named (option, then environment)."""
+        name = self.actor or os.environ.get(ACTOR_ENV_VAR, "")
+        return name.strip() or None
+
+    def who(self, permission: Permission) -> Actor:
+        """The acting user, refused unless they hold the permission."""
+        return self.ledger.require(self.actor_name, permission)
 
     def require_actor(self) -> str:
         actor = self.actor or os.environ.get(ACTOR_ENV_VAR, "")

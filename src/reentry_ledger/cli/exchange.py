@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from reentry_ledger.authorization import Permission
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.errors import EXIT_TAMPERED
@@ -42,6 +43,7 @@ def demo(state: LedgerContext, clients: int, seed: int) -> None:
     Example:
       reentry-ledger demo --clients 2000 --seed 7 --db sqlite:///demo.db
     """
+    state.who(Permission.OPERATE)
     progress = Progress("events written", every=1)
     built = build_demo(state.ledger, clients, seed, progress=progress)
     progress.done()
@@ -66,6 +68,7 @@ def export_command(state: LedgerContext, output: str, output_file: Path | None) 
     Example:
       reentry-ledger export -o ledger.jsonl
     """
+    state.who(Permission.AUDIT)
     progress = Progress("events exported", every=1)
     lines = export_lines(state.ledger, progress)
     if output_file is None:
@@ -121,6 +124,7 @@ def import_command(state: LedgerContext, source: Path, kind: str, mapping: Path 
         --mapping examples/legacy/mapping.toml
       reentry-ledger --db sqlite:///iowa.db import iowa-releases.csv --format iowa
     """
+    state.who(Permission.OPERATE)
     progress = Progress("events imported", every=1)
     if kind == "jsonl":
         with source.open("rb") as stream:
@@ -166,6 +170,7 @@ def verify(state: LedgerContext, against: str | None) -> None:
       reentry-ledger verify
       reentry-ledger verify --against published-digest.txt
     """
+    state.who(Permission.AUDIT)
     reference = Digest.parse(against) if against else None
     progress = Progress("events verified", every=1)
     result = run_verification(state.ledger, reference, progress)
@@ -189,6 +194,7 @@ def digest(state: LedgerContext) -> None:
     Example:
       reentry-ledger digest > published-digest.txt
     """
+    state.who(Permission.AUDIT)
     result = run_verification(state.ledger, None, None)
     if result.broken:
         click.echo(f"Error: verification failed at {result.broken}", err=True)

@@ -8,11 +8,13 @@ from typing import Any
 
 import click
 
+from reentry_ledger.authorization import Permission
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, json_option
 from reentry_ledger.cli.render import Progress, echo_json, timeline_lines
 from reentry_ledger.domain.state import CaseState
+from reentry_ledger.reports.output import as_table
 
 
 @cli.command()
@@ -46,7 +48,7 @@ def timeline(
       reentry-ledger timeline GA-1 --as-of 2024-02-01 --json
       reentry-ledger timeline GA-1 --known-at 2024-06-02T12:00:00Z
     """
-    entries = state.ledger.timeline(ref, as_of=as_of, known_at=known_at)
+    entries = state.ledger.timeline(ref, actor=state.actor_name, as_of=as_of, known_at=known_at)
     if as_json:
         echo_json([entry.as_json() for entry in entries])
     else:
@@ -115,7 +117,7 @@ def show(state: LedgerContext, ref: str, as_json: bool) -> None:
     Example:
       reentry-ledger show GA-1 --json
     """
-    case = state.ledger.get_client(ref).state
+    case = state.ledger.client_state(ref, actor=state.actor_name)
     if as_json:
         echo_json(state_json(case))
     else:
@@ -139,6 +141,7 @@ def replay(state: LedgerContext, ref: str | None, as_json: bool) -> None:
       reentry-ledger replay
       reentry-ledger replay GA-1
     """
+    state.who(Permission.OPERATE)
     progress = Progress("replayed clients")
     report = state.ledger.replay(ref, progress=progress)
     progress.done()
@@ -147,3 +150,41 @@ def replay(state: LedgerContext, ref: str | None, as_json: bool) -> None:
     else:
         clients = "client" if report.clients == 1 else "clients"
         click.echo(f"replayed {report.clients} {clients}, {report.events} events")
+
+
+@cli.command("access-log")
+@click.option("--client", "client_ref", default=None, help="Only reads of this client.")
+@click.option("--by", "reader", default=None, help="Only reads by this actor.")
+@json_option
+@ledger_options
+@pass_context
+def access_log(
+    state: LedgerContext, client_ref: str | None, reader: str | None, as_json: bool
+) -> None:
+    """List who read which client's record, and when (auditors).
+
+    \b
+    Example:
+      reentry-ledger access-log --client GA-1
+    """
+    state.who(Permission.AUDIT)
+    rows = [
+        {
+            "recorded_at": read.recorded_at.isoformat().replace("+00:00", "Z"),
+            "actor": read.recorded_by,
+            "client": read.client_ref,
+            "view": read.view,
+            "as_of": read.as_of.isoformat() if read.as_of else None,
+            "known_at": read.known_at.isoformat() if read.known_at else None,
+        }
+        for read in state.ledger.access_log()
+        if (client_ref is None or read.client_ref == client_ref)
+        and (reader is None or read.recorded_by == reader)
+    ]
+    if as_json:
+        echo_json(rows)
+    else:
+        click.echo(
+            as_table(rows, ["recorded_at", "actor", "client", "view", "as_of", "known_at"]),
+            nl=False,
+        )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
+from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, F
@@ -59,13 +61,29 @@ def parse_client_dimensions(text: str | None) -> tuple[str, ...]:
     return chosen
 
 
-def emit(table: Table, output: str) -> None:
+def emit(table: Table, output: str, who: Actor) -> None:
+    """Print a report; for the oversight role, counts from 1 to 9 are hidden."""
+    below = who.default_suppression
+    if below:
+        table = Table(table.columns, [hide_small_counts(row, below) for row in table.rows])
     if output == "json":
         click.echo(as_json(table.as_document()), nl=False)
     elif output == "csv":
         click.echo(as_csv(table.rows, table.columns), nl=False)
     else:
         click.echo(as_table(table.rows, table.columns), nl=False)
+
+
+def hide_small_counts(row: dict[str, Any], below: int) -> dict[str, Any]:
+    return {
+        key: f"<{below}"
+        if key != "year"
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+        and 0 < value < below
+        else value
+        for key, value in row.items()
+    }
 
 
 def format_option(func: F) -> F:
@@ -131,13 +149,14 @@ def report_violations(
       reentry-ledger report violations --by agency,risk --period year --format csv
       reentry-ledger report violations --from 2024-01-01 --to 2024-12-31 --chart rates.png
     """
+    who = state.who(Permission.REPORT)
     request = ReportRequest(
         today=state.ledger.clock(),
         by=parse_dimensions(by),
         period=period,
         first=first,
         last=last,
-        suppress_below=suppress_below,
+        suppress_below=suppress_below or who.default_suppression,
     )
     check_range(first, last)
     if chart_path:
@@ -172,8 +191,10 @@ def report_caseload(
     Example:
       reentry-ledger report caseload --on 2024-06-30 --by agency,officer
     """
+    who = state.who(Permission.REPORT)
     dimensions = parse_client_dimensions(by)
-    emit(Reports(state.ledger).caseload(on or state.ledger.clock(), dimensions, known_at), output)
+    table = Reports(state.ledger).caseload(on or state.ledger.clock(), dimensions, known_at)
+    emit(table, output, who)
 
 
 @report.command("discharges")
@@ -197,10 +218,11 @@ def report_discharges(
     Example:
       reentry-ledger report discharges --from 2024-01-01 --to 2024-12-31 --by agency
     """
+    who = state.who(Permission.REPORT)
     check_range(first, last)
     dimensions = parse_client_dimensions(by)
     reports = Reports(state.ledger)
-    emit(reports.discharges(first, last or state.ledger.clock(), dimensions, known_at), output)
+    emit(reports.discharges(first, last or state.ledger.clock(), dimensions, known_at), output, who)
 
 
 @report.command("referrals")
@@ -223,8 +245,11 @@ def report_referrals(
     Example:
       reentry-ledger report referrals --from 2024-01-01 --to 2024-12-31
     """
+    who = state.who(Permission.REPORT)
     check_range(first, last)
-    emit(Reports(state.ledger).referrals(first, last or state.ledger.clock(), known_at), output)
+    emit(
+        Reports(state.ledger).referrals(first, last or state.ledger.clock(), known_at), output, who
+    )
 
 
 @report.command("volunteers")
@@ -248,10 +273,11 @@ def report_volunteers(
     Example:
       reentry-ledger report volunteers --by agency
     """
+    who = state.who(Permission.REPORT)
     check_range(first, last)
     dimensions = parse_client_dimensions(by)
     reports = Reports(state.ledger)
-    emit(reports.volunteers(first, last or state.ledger.clock(), dimensions, known_at), output)
+    emit(reports.volunteers(first, last or state.ledger.clock(), dimensions, known_at), output, who)
 
 
 @report.command("justice-counts")
@@ -273,7 +299,8 @@ def report_justice_counts(
     Example:
       reentry-ledger report justice-counts --year 2024 --format csv
     """
-    emit(Reports(state.ledger).justice_counts(year, known_at), output)
+    who = state.who(Permission.REPORT)
+    emit(Reports(state.ledger).justice_counts(year, known_at), output, who)
 
 
 @cli.group()
@@ -292,6 +319,7 @@ def projections_status(state: LedgerContext, as_json_flag: bool) -> None:
     Example:
       reentry-ledger projections status
     """
+    state.who(Permission.OPERATE)
     statuses = ProjectionRunner(state.ledger).status()
     rows = [
         {"name": s.name, "position": s.position, "head": s.head, "lag": s.lag,
@@ -315,6 +343,7 @@ def projections_catch_up(state: LedgerContext, page_size: int) -> None:
     Example:
       reentry-ledger projections catch-up
     """
+    state.who(Permission.OPERATE)
     progress = Progress("events applied", every=1)
     applied = ProjectionRunner(state.ledger, page_size=page_size).catch_up(progress)
     progress.done()
@@ -334,6 +363,7 @@ def projections_rebuild(state: LedgerContext, names: tuple[str, ...], page_size:
       reentry-ledger projections rebuild
       reentry-ledger projections rebuild violations
     """
+    state.who(Permission.OPERATE)
     progress = Progress("events applied", every=1)
     applied = ProjectionRunner(state.ledger, page_size=page_size).rebuild(names, progress)
     progress.done()
