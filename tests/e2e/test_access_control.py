@@ -1,0 +1,158 @@
+"""Every role against every command (a table), reads logged, refusals that reveal nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reentry_ledger.cli import cli
+
+ROLES = ("cw-ga", "sup-ga", "cw-gb", "aud", "ov", "stranger")
+OK, REFUSED, HIDDEN = 0, 3, 4
+
+# command -> expected exit code for cw-ga, sup-ga, cw-gb, aud, ov, stranger
+TABLE: dict[str, tuple[list[str], tuple[int, ...]]] = {
+    "enroll": (["enroll", "GA-9", "--agency", "GA", "--officer", "o", "--supervision", "parole", "--start", "2024-05-01"],
+               (OK, OK, REFUSED, REFUSED, REFUSED, REFUSED)),
+    "assess": (["assess", "GA-1", "--on", "2024-02-01", "--instrument", "ORAS", "--risk", "low"],
+               (OK, OK, HIDDEN, REFUSED, REFUSED, REFUSED)),
+    "contact": (["contact", "GA-1", "--on", "2024-02-01", "--note", "n"], (OK, OK, HIDDEN, REFUSED, REFUSED, REFUSED)),
+    "refer": (["refer", "GA-1", "--on", "2024-02-01", "--service", "housing"], (OK, OK, HIDDEN, REFUSED, REFUSED, REFUSED)),
+    "violation": (["violation", "GA-1", "--on", "2024-02-01", "--absconding"], (OK, OK, HIDDEN, REFUSED, REFUSED, REFUSED)),
+    "respond": (["respond", "GA-1", "V1", "warning", "--on", "2024-03-02"], (OK, OK, HIDDEN, REFUSED, REFUSED, REFUSED)),
+    "discharge": (["discharge", "GA-1", "--on", "2024-06-01", "--outcome", "successful"], (OK, OK, HIDDEN, REFUSED, REFUSED, REFUSED)),
+    "correct": (["correct", "GA-1", "2", "--reason", "wrong"], (REFUSED, OK, REFUSED, REFUSED, REFUSED, REFUSED)),
+    "timeline": (["timeline", "GA-1", "--json"], (OK, OK, HIDDEN, OK, REFUSED, REFUSED)),
+    "show": (["show", "GA-1", "--json"], (OK, OK, HIDDEN, OK, REFUSED, REFUSED)),
+    "replay": (["replay"], (REFUSED, OK, REFUSED, OK, REFUSED, REFUSED)),
+    "report violations": (["report", "violations", "--format", "json"], (OK, OK, OK, OK, OK, REFUSED)),
+    "report caseload": (["report", "caseload", "--on", "2024-03-01"], (OK, OK, OK, OK, OK, REFUSED)),
+    "report justice-counts": (["report", "justice-counts", "--year", "2024"], (OK, OK, OK, OK, OK, REFUSED)),
+    "projections status": (["projections", "status"], (REFUSED, OK, REFUSED, OK, REFUSED, REFUSED)),
+    "verify": (["verify"], (REFUSED, REFUSED, REFUSED, OK, REFUSED, REFUSED)),
+    "digest": (["digest"], (REFUSED, REFUSED, REFUSED, OK, REFUSED, REFUSED)),
+    "export": (["export"], (REFUSED, REFUSED, REFUSED, OK, REFUSED, REFUSED)),
+    "access-log": (["access-log"], (REFUSED, REFUSED, REFUSED, OK, REFUSED, REFUSED)),
+    "users list": (["users", "list"], (REFUSED, OK, REFUSED, OK, REFUSED, REFUSED)),
+    "users add": (["users", "add", "new-cw", "--role", "caseworker", "--agency", "GA"], (REFUSED, OK, REFUSED, OK, REFUSED, REFUSED)),
+}  # fmt: skip
+
+
+@pytest.fixture
+def ledger(tmp_path: Path):  # type: ignore[no-untyped-def]
+    db = f"sqlite:///{tmp_path}/ledger.db"
+    runner = CliRunner()
+
+    def run(actor: str, *args: str) -> Result:
+        return runner.invoke(cli, ["--db", db, "--actor", actor, *args], catch_exceptions=False)
+
+    for name, role, agency in (("aud", "auditor", None), ("sup-ga", "supervisor", "GA"),
+                               ("cw-ga", "caseworker", "GA"), ("cw-gb", "caseworker", "GB"),
+                               ("ov", "oversight", None)):  # fmt: skip
+        add = ["users", "add", name, "--role", role] + (["--agency", agency] if agency else [])
+        assert run("aud", *add).exit_code == 0
+    setup = [
+        [
+            "enroll",
+            "GA-1",
+            "--agency",
+            "GA",
+            "--officer",
+            "o",
+            "--supervision",
+            "parole",
+            "--start",
+            "2024-01-01",
+        ],
+        ["contact", "GA-1", "--on", "2024-01-15", "--note", "talked about the family court"],
+        ["violation", "GA-1", "--on", "2024-03-01", "--technical", "curfew"],
+    ]
+    for args in setup:
+        assert run("cw-ga", *args).exit_code == 0
+    return run
+
+
+@pytest.mark.parametrize("command", sorted(TABLE))
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_against_every_command(ledger, command: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    args, expected = TABLE[command]
+    result = ledger(role, *args)
+    assert result.exit_code == expected[ROLES.index(role)], result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_hidden_client_is_refused_exactly_like_a_missing_one(ledger) -> None:  # type: ignore[no-untyped-def]
+    hidden = ledger("cw-gb", "timeline", "GA-1")
+    missing = ledger("cw-gb", "timeline", "GA-404")
+    assert (hidden.exit_code, missing.exit_code) == (HIDDEN, HIDDEN)
+    assert hidden.stderr.replace("GA-1", "X") == missing.stderr.replace("GA-404", "X")
+    written = ledger("cw-gb", "contact", "GA-1", "--on", "2024-02-01")
+    assert written.stderr.replace("GA-1", "X") == missing.stderr.replace("GA-404", "X")
+
+
+def test_confidential_notes_are_for_the_clients_agency_only(ledger) -> None:  # type: ignore[no-untyped-def]
+    own = json.loads(ledger("cw-ga", "timeline", "GA-1", "--json").stdout)
+    audited = json.loads(ledger("aud", "timeline", "GA-1", "--json").stdout)
+    assert own[1]["data"]["note"] == "talked about the family court"
+    assert audited[1]["data"]["note"] == "[confidential]"
+    assert "family court" not in ledger("aud", "timeline", "GA-1").stdout
+
+
+def test_oversight_sees_small_counts_suppressed(ledger) -> None:  # type: ignore[no-untyped-def]
+    [group] = json.loads(ledger("ov", "report", "violations", "--format", "json").stdout)["groups"]
+    assert group["clients"] == "<10" and group["technical_violations"] == "<10"
+    [exact] = json.loads(ledger("aud", "report", "violations", "--format", "json").stdout)["groups"]
+    assert exact["clients"] == 1
+
+
+def test_reads_are_logged_and_never_enter_a_timeline(ledger) -> None:  # type: ignore[no-untyped-def]
+    before = json.loads(ledger("cw-ga", "timeline", "GA-1", "--json").stdout)
+    ledger("aud", "show", "GA-1")
+    ledger("aud", "timeline", "GA-1", "--as-of", "2024-02-01")
+    log = json.loads(ledger("aud", "access-log", "--client", "GA-1", "--json").stdout)
+    assert [(r["actor"], r["view"], r["as_of"]) for r in log] == [
+        ("cw-ga", "timeline", None),
+        ("aud", "show", None),
+        ("aud", "timeline", "2024-02-01"),
+    ]
+    after = json.loads(ledger("cw-ga", "timeline", "GA-1", "--json").stdout)
+    assert after == before and [e["number"] for e in after] == [1, 2, 3]
+    ledger("cw-ga", "contact", "GA-1", "--on", "2024-04-01")
+    assert json.loads(ledger("cw-ga", "timeline", "GA-1", "--json").stdout)[-1]["number"] == 4
+    assert ledger("aud", "verify").exit_code == 0  # access records are chained and digested too
+
+
+def test_supervisors_add_only_their_own_agencys_casework_staff(ledger) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        ledger("sup-ga", "users", "add", "x", "--role", "caseworker", "--agency", "GB").exit_code
+        == REFUSED
+    )
+    assert ledger("sup-ga", "users", "add", "y", "--role", "auditor").exit_code == REFUSED
+    assert (
+        ledger("aud", "users", "add", "z", "--role", "oversight", "--agency", "GA").exit_code == 2
+    )
+    removed = ledger("aud", "users", "remove", "cw-gb", "--reason", "left")
+    assert removed.exit_code == 0
+    assert ledger("cw-gb", "report", "violations").exit_code == REFUSED
+
+
+def test_single_user_mode_until_the_first_user(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/solo.db"
+    runner = CliRunner()
+    enroll = ["enroll", "S-1", "--agency", "A", "--officer", "o", "--supervision", "probation"]
+    assert runner.invoke(cli, ["--db", db, "--actor", "anyone", *enroll]).exit_code == 0
+    assert runner.invoke(cli, ["--db", db, "timeline", "S-1"]).exit_code == 0  # unnamed reader
+    assert (
+        runner.invoke(
+            cli, ["--db", db, "--actor", "first", "users", "add", "first", "--role", "auditor"]
+        ).exit_code
+        == 0
+    )
+    assert (
+        runner.invoke(cli, ["--db", db, "--actor", "anyone", "timeline", "S-1"]).exit_code
+        == REFUSED
+    )
+    assert runner.invoke(cli, ["--db", db, "timeline", "S-1"]).exit_code == 2  # no actor named
