@@ -14,7 +14,12 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Mapper, OperationalError
+from eventsourcing.persistence import (
+    IntegrityError,
+    Mapper,
+    MapperDeserialisationError,
+    OperationalError,
+)
 
 from reentry_ledger.authorization import Actor, NotPermitted, Permission, actor_named
 from reentry_ledger.backends import Backend, parse_db_url, setting_up
@@ -38,6 +43,7 @@ from reentry_ledger.domain.integrity import sealed
 from reentry_ledger.domain.recording import Stamp
 from reentry_ledger.domain.references import client_id
 from reentry_ledger.domain.state import CaseState
+from reentry_ledger.encryption import KEY_ENV_VAR, KEY_FILE_ENV_VAR, cipher_settings
 from reentry_ledger.persistence import OrjsonTranscoder, PydanticMapper
 from reentry_ledger.timeline import TimelineEntry, timeline
 
@@ -94,7 +100,21 @@ class Ledger(Application[UUID]):
         self.backend = parse_db_url(backend) if isinstance(backend, str) else backend
         self.clock = clock
         with setting_up(self.backend):
-            super().__init__(env=self.backend.env)
+            super().__init__(env={**self.backend.env, **cipher_settings()})
+        self.check_readable()
+
+    def check_readable(self) -> None:
+        """Fail at once, and clearly, when the stored events cannot be read with this key."""
+        first = self.recorder.select_notifications(start=None, limit=1)
+        if first:
+            try:
+                self.mapper.stored_state(first[0])  # type: ignore[attr-defined]
+            except MapperDeserialisationError:
+                raise InvalidInput(
+                    "the stored events cannot be read: the ledger is encrypted and "
+                    f"{KEY_ENV_VAR} (or {KEY_FILE_ENV_VAR}) is missing or not its key, "
+                    "or it is not encrypted and a key was given"
+                ) from None
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PydanticMapper(
@@ -118,6 +138,7 @@ class Ledger(Application[UUID]):
         expected_end: date | None = None,
         juvenile: bool = False,
         details: dict[str, str] | None = None,
+        name: str | None = None,
     ) -> Recorded:
         who = self.actor(actor).require(Permission.WRITE)
         if who.role in AGENCY_ROLES and agency != who.agency:
@@ -134,6 +155,7 @@ class Ledger(Application[UUID]):
             expected_end=expected_end,
             juvenile=juvenile,
             details=details or {},
+            name=name,
         )
         self._save(client)
         return Recorded.latest(client)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import click
@@ -9,7 +11,7 @@ import click
 from reentry_ledger import __version__
 from reentry_ledger.backends import DB_ENV_VAR
 from reentry_ledger.cli.context import ACTOR_ENV_VAR, LedgerContext
-from reentry_ledger.cli.errors import report
+from reentry_ledger.cli.errors import EXIT_BROKEN_PIPE, report
 
 
 class LedgerGroup(click.Group):
@@ -21,6 +23,10 @@ class LedgerGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (e.g. `| head`): stop quietly, as pipes expect.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(EXIT_BROKEN_PIPE)
         except Exception as error:  # every other error is reported, never dumped
             ctx.exit(report(error, debug=state.debug))
         finally:

@@ -43,6 +43,7 @@ def confirm(recorded: Recorded) -> None:
 
 @cli.command()
 @click.argument("ref")
+@click.option("--name", default=None, help="The person's name (personal data).")
 @click.option("--agency", required=True, help="The supervising agency.")
 @click.option("--officer", required=True, help="The responsible officer.")
 @click.option("--supervision", required=True, type=codes(SupervisionType))
@@ -55,6 +56,7 @@ def confirm(recorded: Recorded) -> None:
 def enroll(
     state: LedgerContext,
     ref: str,
+    name: str | None,
     agency: str,
     officer: str,
     supervision: str,
@@ -83,6 +85,7 @@ def enroll(
             conditions=conditions,
             expected_end=expected_end,
             juvenile=juvenile,
+            name=name,
         )
     )
 

@@ -18,6 +18,7 @@ from reentry_ledger.cli.render import Progress
 from reentry_ledger.cli.reports import TABLE_METRICS
 from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.encryption import new_key
 from reentry_ledger.exchange import export_lines, import_lines
 from reentry_ledger.importers.iowa import import_iowa
 from reentry_ledger.importers.mapped import import_mapped
@@ -200,3 +201,25 @@ def digest(state: LedgerContext) -> None:
         click.echo(f"Error: verification failed at {result.broken}", err=True)
         raise SystemExit(EXIT_TAMPERED)
     click.echo(result.digest.line())
+
+
+@cli.group()
+def key() -> None:
+    """Encryption at rest: every stored event sealed under the ledger's key.
+
+    Set REENTRY_LEDGER_KEY (or REENTRY_LEDGER_KEY_FILE, a file holding it) for every command
+    on an encrypted ledger. Keep the key apart from the database: without it the events
+    cannot be read.
+    """
+
+
+@key.command("new")
+def key_new() -> None:
+    """Print a new random 256-bit key (base64).
+
+    \b
+    Example:
+      reentry-ledger key new > ledger.key && chmod 600 ledger.key
+      export REENTRY_LEDGER_KEY_FILE=ledger.key
+    """
+    click.echo(new_key())

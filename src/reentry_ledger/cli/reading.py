@@ -67,7 +67,7 @@ def state_lines(case: CaseState) -> list[str]:
     open_referrals = [r for r in case.referrals.values() if r.is_open]
     match = case.active_match
     lines = [
-        f"client       {case.ref}",
+        f"client       {case.ref}" + (f"  {case.name}" if case.name else ""),
         f"status       {case.status}"
         + (f" ({case.outcome} on {case.discharged_on})" if case.outcome else ""),
         f"agency       {case.agency}   officer {case.officer}",

@@ -95,6 +95,7 @@ class Enrolled(ClientEvent, CanInitAggregate[UUID]):
 
     originator_topic: str
     client_ref: str
+    name: str | None = None  # the person's name: personal data, never in reports or exports
     agency: str = Field(min_length=1)
     officer: str = Field(min_length=1)
     supervision: Coded[SupervisionType]

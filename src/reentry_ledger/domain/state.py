@@ -86,6 +86,7 @@ class MatchState:
 @dataclass
 class CaseState:
     ref: str
+    name: str | None
     agency: str
     officer: str
     supervision: str
@@ -199,6 +200,7 @@ def case_state(enrolled: Enrolled, effective: Iterable[ClientEvent]) -> CaseStat
     """Fold the enrolment and the client's other effective (non-retracted) events."""
     state = CaseState(
         ref=enrolled.client_ref,
+        name=enrolled.name,
         agency=enrolled.agency,
         officer=enrolled.officer,
         supervision=enrolled.supervision.code.value,
