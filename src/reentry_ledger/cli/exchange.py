@@ -16,6 +16,7 @@ from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_conte
 from reentry_ledger.cli.errors import EXIT_TAMPERED
 from reentry_ledger.cli.render import Progress
 from reentry_ledger.cli.reports import TABLE_METRICS
+from reentry_ledger.deidentify import deidentified_lines
 from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.encryption import new_key
@@ -60,18 +61,44 @@ def demo(state: LedgerContext, clients: int, seed: int) -> None:
 )
 @click.option("-o", "--output-file", type=click.Path(path_type=Path), default=None,
               help="Write here (whole, or not at all) instead of to stdout.")  # fmt: skip
+@click.option(
+    "--deidentified",
+    is_flag=True,
+    help="For researchers: pseudonyms, months, codes only (no names, notes or officers).",
+)
+@click.option(
+    "--pseudonym-key",
+    envvar="REENTRY_LEDGER_PSEUDONYM_KEY",
+    default=None,
+    help="With --deidentified: the same key gives the same pseudonyms (default: a random one). "
+    "Env: REENTRY_LEDGER_PSEUDONYM_KEY.",
+)
 @ledger_options
 @pass_context
-def export_command(state: LedgerContext, output: str, output_file: Path | None) -> None:
+def export_command(
+    state: LedgerContext,
+    output: str,
+    output_file: Path | None,
+    deidentified: bool,
+    pseudonym_key: str | None,
+) -> None:
     """Stream every event with its metadata, one JSON object per line, in recorded order.
 
+    With --deidentified, client events only: a pseudonym per client (a keyed hash), the month
+    each took effect, and codes, flags and numbers; no free text, names or officers.
+
     \b
-    Example:
+    Examples:
       reentry-ledger export -o ledger.jsonl
+      reentry-ledger export --deidentified -o research.jsonl
     """
-    state.who(Permission.AUDIT)
     progress = Progress("events exported", every=1)
-    lines = export_lines(state.ledger, progress)
+    if deidentified:
+        state.who(Permission.EXPORT_DEIDENTIFIED)
+        lines = deidentified_lines(state.ledger, pseudonym_key, progress)
+    else:
+        state.who(Permission.AUDIT)
+        lines = export_lines(state.ledger, progress)
     if output_file is None:
         for line in lines:
             sys.stdout.buffer.write(line)
