@@ -40,10 +40,12 @@ from reentry_ledger.domain.errors import (
 )
 from reentry_ledger.domain.events import ContactLogged, Enrolled
 from reentry_ledger.domain.integrity import sealed
+from reentry_ledger.domain.personal import Protect, decrypt, encrypt, reveal_value
 from reentry_ledger.domain.recording import Stamp
 from reentry_ledger.domain.references import client_id
 from reentry_ledger.domain.state import CaseState
 from reentry_ledger.encryption import KEY_ENV_VAR, KEY_FILE_ENV_VAR, cipher_settings
+from reentry_ledger.keys import KeyStore
 from reentry_ledger.persistence import OrjsonTranscoder, PydanticMapper
 from reentry_ledger.timeline import TimelineEntry, timeline
 
@@ -102,6 +104,7 @@ class Ledger(Application[UUID]):
         with setting_up(self.backend):
             super().__init__(env={**self.backend.env, **cipher_settings()})
         self.check_readable()
+        self.keys = KeyStore(self)
 
     def check_readable(self) -> None:
         """Fail at once, and clearly, when the stored events cannot be read with this key."""
@@ -147,7 +150,7 @@ class Ledger(Application[UUID]):
             raise ClientAlreadyEnrolled(ref)
         client = Client.enroll(
             ref,
-            self._stamp(actor, start),
+            self._stamp(actor, start, ref),
             agency=agency,
             officer=officer,
             supervision=as_coded(supervision),
@@ -177,7 +180,7 @@ class Ledger(Application[UUID]):
         return self._apply(
             ref,
             lambda client: client.assess(
-                self._stamp(actor, on),
+                self._stamp(actor, on, ref),
                 instrument=instrument,
                 instrument_version=instrument_version,
                 score=score,
@@ -206,7 +209,7 @@ class Ledger(Application[UUID]):
         return self._apply(
             ref,
             lambda client: client.revise_plan(
-                self._stamp(actor, on), goals=plan, model=as_coded(model) if model else None
+                self._stamp(actor, on, ref), goals=plan, model=as_coded(model) if model else None
             ),
             actor,
         )
@@ -223,7 +226,7 @@ class Ledger(Application[UUID]):
         return self._apply(
             ref,
             lambda client: client.refer(
-                self._stamp(actor, on), service=as_coded(service), provider=provider
+                self._stamp(actor, on, ref), service=as_coded(service), provider=provider
             ),
             actor,
         )
@@ -234,7 +237,7 @@ class Ledger(Application[UUID]):
         return self._apply(
             ref,
             lambda client: client.update_referral(
-                self._stamp(actor, on), referral_id, as_coded(status)
+                self._stamp(actor, on, ref), referral_id, as_coded(status)
             ),
             actor,
         )
@@ -253,7 +256,7 @@ class Ledger(Application[UUID]):
         return self._apply(
             ref,
             lambda client: client.log_contact(
-                self._stamp(actor, on),
+                self._stamp(actor, on, ref),
                 kind=as_coded(kind),
                 note=note,
                 confidential=confidential,
@@ -274,7 +277,7 @@ class Ledger(Application[UUID]):
         return self._apply(
             ref,
             lambda client: client.match_volunteer(
-                self._stamp(actor, on), volunteer=volunteer, needs=as_coded_list(needs)
+                self._stamp(actor, on, ref), volunteer=volunteer, needs=as_coded_list(needs)
             ),
             actor,
         )
@@ -291,7 +294,7 @@ class Ledger(Application[UUID]):
         return self._apply(
             ref,
             lambda client: client.end_volunteer_match(
-                self._stamp(actor, on), ending=as_coded(ending), reason=reason
+                self._stamp(actor, on, ref), ending=as_coded(ending), reason=reason
             ),
             actor,
         )
@@ -314,7 +317,7 @@ class Ledger(Application[UUID]):
         return self._apply(
             ref,
             lambda client: client.record_violation(
-                self._stamp(actor, on),
+                self._stamp(actor, on, ref),
                 technical=as_coded_list(technical),
                 absconding=absconding,
                 new_offence=offence,
@@ -337,7 +340,7 @@ class Ledger(Application[UUID]):
         return self._apply(
             ref,
             lambda client: client.respond_to_violation(
-                self._stamp(actor, on),
+                self._stamp(actor, on, ref),
                 violation_id,
                 response=as_coded(response),
                 custody_days=custody_days,
@@ -358,17 +361,29 @@ class Ledger(Application[UUID]):
         return self._apply(
             ref,
             lambda client: client.discharge(
-                self._stamp(actor, on), outcome=as_coded(outcome), note=note
+                self._stamp(actor, on, ref), outcome=as_coded(outcome), note=note
             ),
             actor,
         )
+
+    def seal(self, ref: str, *, actor: str, reason: str) -> Recorded | None:
+        """Erase the client's personal data: record that, then destroy its key."""
+        who = self.actor(actor).require(Permission.CORRECT)
+        client = self.client_for(who, ref)
+        recorded = None
+        if not client.state.sealed:
+            client.seal(self._stamp(actor, None, ref), reason)
+            self._save(client)
+            recorded = Recorded.latest(client)
+        self.keys.destroy(str(client.id))
+        return recorded
 
     def correct(
         self, ref: str, number: int, *, actor: str, reason: str, on: date | None = None
     ) -> Recorded:
         return self._apply(
             ref,
-            lambda client: client.correct(self._stamp(actor, on), number, reason),
+            lambda client: client.correct(self._stamp(actor, on, ref), number, reason),
             actor,
             Permission.CORRECT,
         )
@@ -394,7 +409,9 @@ class Ledger(Application[UUID]):
         who = self.actor(actor).require(Permission.READ_CLIENT)
         client = self.client_for(who, ref)
         self.log_read(who, client, "timeline", as_of, known_at)
-        entries = timeline(client.history, as_of=as_of, known_at=known_at)
+        entries = self.revealed(
+            str(client.id), timeline(client.history, as_of=as_of, known_at=known_at)
+        )
         if who.reads_confidential(client.enrolment.agency):
             return entries
         return [redacted(entry) for entry in entries]
@@ -403,6 +420,11 @@ class Ledger(Application[UUID]):
         who = self.actor(actor).require(Permission.READ_CLIENT)
         client = self.client_for(who, ref)
         self.log_read(who, client, "show", None, None)
+        name = client.state.name
+        if name:
+            return replace(
+                client.state, name=decrypt(self.keys.get(str(client.id)), str(client.id), name)
+            )
         return client.state
 
     # --- actors and users ----------------------------------------------------------------------
@@ -533,9 +555,23 @@ class Ledger(Application[UUID]):
     def _now(self) -> datetime:
         return ClientRecordRead.create_timestamp()
 
-    def _stamp(self, actor: str, on: date | None) -> Stamp:
+    def _stamp(self, actor: str, on: date | None, ref: str | None = None) -> Stamp:
         today = self.clock()
-        return Stamp(on=on or today, by=actor, today=today)
+        protect = self.protector(str(client_id(ref))) if ref else None
+        return Stamp(on=on or today, by=actor, today=today, protect=protect)
+
+    def protector(self, client: str) -> Protect:
+        """Encrypts under the client's key, made on first use."""
+        return lambda text: encrypt(self.keys.get_or_create(client), client, text)
+
+    def revealed(self, client: str, entries: list[TimelineEntry]) -> list[TimelineEntry]:
+        """Personal fields decrypted with the client's key, or [sealed] once it is destroyed."""
+        key = self.keys.get(client)
+        reveal = lambda value: decrypt(key, client, value)  # noqa: E731
+        return [
+            replace(entry, data={k: reveal_value(v, reveal) for k, v in entry.data.items()})
+            for entry in entries
+        ]
 
     def _apply(
         self,

@@ -18,6 +18,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.errors import Conflict, RuleViolated
 from reentry_ledger.domain.events import ClientEvent
+from reentry_ledger.domain.personal import Protect, encrypt, new_client_key
 
 BATCH = 2000
 
@@ -28,7 +29,10 @@ class BulkWriter:
         self.progress = progress
         self.pending: list[StoredEvent] = []
         self.written = 0
+        self.keys: dict[str, bytes] = {}  # client keys made in this run, stored with the events
+        self.pending_keys: list[tuple[str, bytes]] = []
         self._insert: Callable[[Sequence[StoredEvent]], Any] | None = None
+        self._cursor_in_use: Any = None
 
     def require_empty(self) -> None:
         if self.ledger.recorder.max_notification_id():
@@ -46,7 +50,28 @@ class BulkWriter:
         if len(self.pending) >= BATCH:
             self.flush()
 
+    def protector(self, client: str) -> Protect:
+        """Encrypts the client's personal fields under a key stored in this same transaction."""
+
+        def protect(text: str) -> str:
+            if client not in self.keys:
+                self.add_key(client, new_client_key())
+            return encrypt(self.keys[client], client, text)
+
+        return protect
+
+    def add_key(self, client: str, key: bytes) -> None:
+        self.keys[client] = key
+        self.pending_keys.append((client, key))
+
     def flush(self) -> None:
+        if self.pending_keys and self._cursor_in_use is not None:
+            store = self.ledger.keys
+            for client, key in self.pending_keys:
+                self._cursor_in_use.execute(
+                    store.insert_statement(), store.insert_params(client, key)
+                )
+            self.pending_keys = []
         if self.pending and self._insert is not None:
             self._insert(self.pending)
             self.written += len(self.pending)
@@ -58,24 +83,26 @@ class BulkWriter:
     def transaction(self) -> Iterator[BulkWriter]:
         recorder: Any = self.ledger.recorder
         try:
-            with self._cursor(recorder) as insert:
-                self._insert = insert
+            with self._cursor(recorder) as (cursor, insert):
+                self._insert, self._cursor_in_use = insert, cursor
                 yield self
                 self.flush()
         except IntegrityError as error:
             raise Conflict(f"an event was already stored, nothing was written: {error}") from None
         finally:
-            self._insert = None
+            self._insert = self._cursor_in_use = None
 
     @contextmanager
-    def _cursor(self, recorder: Any) -> Iterator[Callable[[Sequence[StoredEvent]], Any]]:
+    def _cursor(
+        self, recorder: Any
+    ) -> Iterator[tuple[Any, Callable[[Sequence[StoredEvent]], Any]]]:
         if self.ledger.backend.kind == "postgresql":
             with (
                 recorder.datastore.get_connection() as connection,
                 connection.transaction(),
                 connection.cursor() as cursor,
             ):
-                yield lambda batch: recorder._insert_stored_events(cursor, batch)
+                yield cursor, lambda batch: recorder._insert_stored_events(cursor, batch)
         else:
             with recorder.datastore.transaction(commit=True) as cursor:
-                yield lambda batch: recorder._insert_events(cursor, batch)
+                yield cursor, lambda batch: recorder._insert_events(cursor, batch)

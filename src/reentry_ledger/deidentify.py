@@ -35,6 +35,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "ViolationResponded": ("violation_id", "response", "custody_days", "decided_by"),
     "Discharged": ("outcome",),
     "Corrected": ("corrects",),
+    "ClientSealed": (),
 }
 TOPICS = [event_class.TOPIC for event_class in EVENT_CLASSES]
 

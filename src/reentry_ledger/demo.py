@@ -17,6 +17,8 @@ from reentry_ledger.bulk import BulkWriter
 from reentry_ledger.domain.client import Client, Stamp, coded
 from reentry_ledger.domain.codes import Need, values
 from reentry_ledger.domain.errors import RuleViolated
+from reentry_ledger.domain.personal import Protect
+from reentry_ledger.domain.references import client_id
 
 SUPERVISION = {
     "probation": 0.70,
@@ -82,13 +84,22 @@ def weighted(rng: random.Random, table: dict[str, float]) -> str:
 class ClientStory:
     """Draws one client's supervision, month by month, from enrolment to discharge or today."""
 
-    def __init__(self, number: int, seed: int, today: date, officers_per_agency: int) -> None:
+    def __init__(
+        self,
+        number: int,
+        seed: int,
+        today: date,
+        officers_per_agency: int,
+        protect: Callable[[str], Protect] | None = None,
+    ) -> None:
         self.rng = random.Random(f"{seed}:{number}")
         self.number = number
         self.today = today
         self.agency = f"AG{number % AGENCIES + 1}"
         self.officer = f"{self.agency}-o{self.rng.randrange(officers_per_agency) + 1:03d}"
         self.last_recorded = datetime(2000, 1, 1, tzinfo=UTC)
+        self.ref = f"DEMO-{number:07d}"
+        self.protect = protect(str(client_id(self.ref))) if protect else None
 
     def stamp(self, on: date) -> Stamp:
         """Recorded on the day or a few days later, in office hours, never before the last."""
@@ -99,7 +110,7 @@ class ClientStory:
         at = max(datetime.combine(on, time(), UTC) + lag, self.last_recorded + timedelta(seconds=1))
         at = min(at, datetime.combine(self.today, time(23, 59), UTC))
         self.last_recorded = at
-        return Stamp(on=on, by=self.officer, today=self.today, at=at)
+        return Stamp(on=on, by=self.officer, today=self.today, at=at, protect=self.protect)
 
     def tell(self) -> Client:
         rng = self.rng
@@ -107,7 +118,7 @@ class ClientStory:
         supervision = weighted(rng, SUPERVISION)
         conditions = rng.sample(CONDITIONS, rng.randint(1, 4))
         client = Client.enroll(
-            f"DEMO-{self.number:07d}",
+            self.ref,
             self.stamp(start),
             agency=self.agency,
             officer=self.officer,
@@ -266,11 +277,13 @@ class ClientStory:
         return False
 
 
-def stories(clients: int, seed: int, today: date) -> Iterator[Client]:
+def stories(
+    clients: int, seed: int, today: date, protect: Callable[[str], Protect] | None = None
+) -> Iterator[Client]:
     officers = max(1, clients // AGENCIES // 60)  # caseloads of about sixty
     for number in range(1, clients + 1):
         try:
-            yield ClientStory(number, seed, today, officers).tell()
+            yield ClientStory(number, seed, today, officers, protect).tell()
         except RuleViolated as error:  # a story the rules refuse is a bug in the story
             raise AssertionError(f"demo client {number} broke a rule: {error}") from error
 
@@ -282,7 +295,7 @@ def build_demo(
     writer = BulkWriter(ledger)
     writer.require_empty()
     with writer.transaction():
-        for client in stories(clients, seed, ledger.clock()):
+        for client in stories(clients, seed, ledger.clock(), writer.protector):
             events = client.collect_events()
             writer.add(events)
             if progress:

@@ -3,11 +3,14 @@
 One line per event: `{"position", "client_id", "number", "type", "topic", "state"}`, where
 `state` is the event exactly as stored (every field, its class version beyond 1 and its hashes),
 not upcast. Importing an export into an empty ledger stores the same states, so the copy has the
-same hashes and digest, and exporting it gives the same lines.
+same hashes and digest, and exporting it gives the same lines. After the events come the
+clients' personal-data keys, `{"client_key", "key"}`, so the copy reads what the original reads
+(a sealed client has no key, and stays sealed in every copy).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO
 from uuid import UUID
@@ -43,6 +46,8 @@ def export_lines(ledger: Ledger, progress: Callable[[int], None] | None = None) 
             yield orjson.dumps(record) + b"\n"
         if progress:
             progress(len(page))
+    for client, key in ledger.keys.all():
+        yield orjson.dumps({"client_key": client, "key": base64.b64encode(key).decode()}) + b"\n"
 
 
 def notification_pages(ledger: Ledger) -> Iterator[Sequence[Notification]]:
@@ -95,6 +100,9 @@ def import_lines(
             if not line.strip():
                 continue
             where = f"{source}, line {line_number}"
+            if line.startswith(b'{"client_key"'):
+                writer.add_key(*parse_key(line, where))
+                continue
             event, stored = parse_line(ledger, line, where)
             following = expected.get(event.originator_id, 1)
             if event.number != following:
@@ -105,6 +113,14 @@ def import_lines(
             expected[event.originator_id] = following + 1
             writer.add_stored([stored])
     return writer.written
+
+
+def parse_key(line: bytes, where: str) -> tuple[str, bytes]:
+    try:
+        record = orjson.loads(line)
+        return str(UUID(record["client_key"])), base64.b64decode(record["key"], validate=True)
+    except (orjson.JSONDecodeError, KeyError, ValueError, TypeError) as error:
+        raise InvalidInput(f"{where}: malformed client key ({error})") from None
 
 
 def read_lines(stream: IO[bytes]) -> Iterator[bytes]:

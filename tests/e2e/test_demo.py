@@ -8,17 +8,26 @@ from click.testing import CliRunner
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
+from reentry_ledger.deidentify import deidentified_lines
 from reentry_ledger.demo import build_demo
-from reentry_ledger.exchange import export_lines
 from tests.builders import TODAY
 
 
-def exported(tmp_path: Path, name: str, clients: int, seed: int) -> list[bytes]:
+def exported(tmp_path: Path, name: str, clients: int, seed: int) -> tuple[list[bytes], list]:
+    """What the ledger says: its de-identified export under one pseudonym key, and timelines
+    (the stored bytes differ between runs: personal fields are encrypted under random keys)."""
     ledger = Ledger(f"sqlite:///{tmp_path}/{name}.db", clock=lambda: TODAY)
     build_demo(ledger, clients=clients, seed=seed)
-    lines = list(export_lines(ledger))
+    lines = list(deidentified_lines(ledger, key="same key"))
+    timelines = [
+        [
+            (e.number, e.type, e.occurred_on, e.recorded_at, e.recorded_by, e.data)
+            for e in ledger.timeline(f"DEMO-{n:07d}")
+        ]
+        for n in (1, clients // 2, clients)
+    ]
     ledger.close()
-    return lines
+    return lines, timelines
 
 
 def test_the_same_seed_builds_the_same_ledger_and_another_seed_another(tmp_path: Path) -> None:

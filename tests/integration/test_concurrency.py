@@ -72,9 +72,9 @@ def test_concurrent_writers_lose_no_event_and_store_none_twice(db_url: str) -> N
     assert accepted, "at least some writes must succeed"
 
     reader = Ledger(db_url, clock=lambda: TODAY)
-    history = reader.get_client("GA-1").history
+    history = reader.timeline("GA-1")
     reader.close()
-    stored_notes = [event.note for event in history[1:]]  # type: ignore[attr-defined]
+    stored_notes = [entry.data["note"] for entry in history[1:]]
     assert sorted(stored_notes) == sorted(accepted)
     assert len(set(stored_notes)) == len(stored_notes)
     assert [event.number for event in history] == list(range(1, len(history) + 1))

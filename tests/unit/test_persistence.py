@@ -32,6 +32,7 @@ PINNED_TOPICS = {
     "ViolationResponded": "reentry_ledger.domain.events:ViolationResponded",
     "Discharged": "reentry_ledger.domain.events:Discharged",
     "Corrected": "reentry_ledger.domain.events:Corrected",
+    "ClientSealed": "reentry_ledger.domain.events:ClientSealed",
 }
 
 

@@ -397,3 +397,28 @@ def correct(
         raise click.BadParameter("must not be empty", param_hint="--reason")
     actor = state.require_actor()
     confirm(state.ledger.correct(ref, event_number, actor=actor, reason=reason, on=on))
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--reason", required=True, help="The legal ground, e.g. a court order.")
+@ledger_options
+@pass_context
+def seal(state: LedgerContext, ref: str, reason: str) -> None:
+    """Seal client REF: destroy the key of its personal data, for good.
+
+    Names, notes, descriptions and other personal fields become unreadable; the events stay,
+    still counted in every report, and the ledger still verifies. Nothing more may be
+    recorded for the client.
+
+    \b
+    Example:
+      reentry-ledger seal GA-1 --reason "expungement order 2026/114"
+    """
+    if not reason.strip():
+        raise click.BadParameter("must not be empty", param_hint="--reason")
+    actor = state.require_actor()
+    recorded = state.ledger.seal(ref, actor=actor, reason=reason)
+    if recorded:
+        confirm(recorded)
+    click.echo(f"{ref}: personal data sealed (key destroyed)", err=True)

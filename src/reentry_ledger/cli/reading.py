@@ -69,7 +69,8 @@ def state_lines(case: CaseState) -> list[str]:
     lines = [
         f"client       {case.ref}" + (f"  {case.name}" if case.name else ""),
         f"status       {case.status}"
-        + (f" ({case.outcome} on {case.discharged_on})" if case.outcome else ""),
+        + (f" ({case.outcome} on {case.discharged_on})" if case.outcome else "")
+        + (", sealed" if case.sealed else ""),
         f"agency       {case.agency}   officer {case.officer}",
         f"supervision  {case.supervision}{' (juvenile)' if case.juvenile else ''}  "
         f"from {case.start}" + (f" to {case.expected_end}" if case.expected_end else ""),

@@ -19,6 +19,7 @@ from reentry_ledger.domain.events import (
     Assessed,
     CasePlanRevised,
     ClientEvent,
+    ClientSealed,
     ContactLogged,
     Corrected,
     Discharged,
@@ -31,7 +32,7 @@ from reentry_ledger.domain.events import (
     VolunteerMatchEnded,
 )
 from reentry_ledger.domain.integrity import sealed
-from reentry_ledger.domain.recording import Stamp, keep, next_event, validated
+from reentry_ledger.domain.recording import Stamp, keep, next_event, protected, validated
 from reentry_ledger.domain.references import client_id
 from reentry_ledger.domain.state import CaseState, case_state
 
@@ -70,7 +71,7 @@ class Client(Aggregate):
             )
         )
         check_not_future(stamp)
-        client = cast(Client, sealed(event, previous_hash="").mutate(None))
+        client = cast(Client, sealed(protected(event, stamp), previous_hash="").mutate(None))
         client.pending_events.append(client.history[0])
         return client
 
@@ -165,6 +166,10 @@ class Client(Aggregate):
             check_not_before(stamp, last, "the client's latest recorded event")
         self._record(Discharged, stamp, **details)
 
+    def seal(self, stamp: Stamp, reason: str) -> None:
+        """Record that the client's personal data is erased; its key is destroyed next."""
+        self._record(ClientSealed, stamp, reason=reason, allowed_after_discharge=True)
+
     def correct(self, stamp: Stamp, number: int, reason: str) -> None:
         self.check_correctable(number)
         self._record(Corrected, stamp, corrects=number, reason=reason, allowed_after_discharge=True)
@@ -178,6 +183,10 @@ class Client(Aggregate):
                 f"client {self.ref!r} was discharged on {state.discharged_on} "
                 f"({state.outcome}); only corrections may be recorded"
             )
+
+    def check_not_sealed(self) -> None:
+        if self.state.sealed:
+            raise RuleViolated(f"client {self.ref!r} is sealed: nothing more may be recorded")
 
     def check_within_supervision(self, stamp: Stamp) -> None:
         check_not_future(stamp)
@@ -223,6 +232,7 @@ class Client(Aggregate):
     ) -> None:
         """Check the event's values, then the rules; only then apply and keep it."""
         event = next_event(self, event_class, stamp, **details)
+        self.check_not_sealed()
         if not allowed_after_discharge:
             self.check_open()
         self.check_within_supervision(stamp)

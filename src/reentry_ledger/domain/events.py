@@ -56,6 +56,7 @@ class LedgerEvent(BaseModel, CanMutateAggregate[UUID]):
 
     TOPIC: ClassVar[str]
     class_version: ClassVar[int] = 1
+    PERSONAL: ClassVar[tuple[str, ...]] = ()  # fields stored under the client's own key
 
     originator_id: UUID
     originator_version: int
@@ -93,6 +94,8 @@ class ClientEvent(LedgerEvent):
 class Enrolled(ClientEvent, CanInitAggregate[UUID]):
     """Intake: the client's supervision begins. Always event number 1."""
 
+    PERSONAL: ClassVar[tuple[str, ...]] = ("name", "details")
+
     originator_topic: str
     client_ref: str
     name: str | None = None  # the person's name: personal data, never in reports or exports
@@ -117,6 +120,8 @@ class Assessed(ClientEvent):
 
     Version 2 keeps each code with its raw text; version 1 stored bare code strings.
     """
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("strengths",)
 
     class_version: ClassVar[int] = 2
 
@@ -161,6 +166,8 @@ class ReferralUpdated(ClientEvent):
 class ContactLogged(ClientEvent):
     """A case note: one-to-one casework or a group session."""
 
+    PERSONAL: ClassVar[tuple[str, ...]] = ("note",)
+
     kind: Coded[ContactKind]
     note: str = ""
     confidential: bool = True
@@ -168,6 +175,7 @@ class ContactLogged(ClientEvent):
 
 
 class VolunteerMatched(ClientEvent):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("volunteer",)
     volunteer: str = Field(min_length=1)
     needs: tuple[Coded[Need], ...] = ()
 
@@ -184,6 +192,8 @@ class NewOffence(Value):
 
 class ViolationRecorded(ClientEvent):
     """One violation incident: technical breaches, absconding and/or a new offence."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("description",)
 
     violation_id: str
     technical: tuple[Coded[TechnicalViolation], ...] = ()
@@ -219,12 +229,21 @@ class ViolationResponded(ClientEvent):
 
 
 class Discharged(ClientEvent):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("note",)
     outcome: Coded[DischargeOutcome]
     note: str | None = None
 
 
+class ClientSealed(ClientEvent):
+    """The client's personal data was erased (its key destroyed); the events stay, counted."""
+
+    reason: str = Field(min_length=1)
+
+
 class Corrected(ClientEvent):
     """Retracts an earlier event, which stays on record, marked as retracted."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("reason",)
 
     corrects: int = Field(ge=1)
     reason: str = Field(min_length=1)
@@ -243,4 +262,5 @@ EVENT_CLASSES: tuple[type[ClientEvent], ...] = (
     ViolationResponded,
     Discharged,
     Corrected,
+    ClientSealed,
 )

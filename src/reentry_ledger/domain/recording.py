@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.events import LedgerEvent
 from reentry_ledger.domain.integrity import sealed
+from reentry_ledger.domain.personal import Protect, protect_value
 
 E = TypeVar("E", bound=LedgerEvent)
 
@@ -26,6 +27,7 @@ class Stamp:
     by: str
     today: date
     at: datetime | None = None
+    protect: Protect | None = None  # encrypts personal fields under the client's own key
 
 
 def describe(error: ValidationError) -> str:
@@ -56,7 +58,17 @@ def next_event(aggregate: Any, event_class: type[E], stamp: Stamp, **details: An
         )
     )
     history = aggregate.history
-    return sealed(event, previous_hash=history[-1].event_hash if history else "")
+    return sealed(protected(event, stamp), previous_hash=history[-1].event_hash if history else "")
+
+
+def protected(event: E, stamp: Stamp) -> E:
+    """The event with its personal fields encrypted, when the stamp carries a key."""
+    if stamp.protect is None or not event.PERSONAL:
+        return event
+    protect = stamp.protect
+    return event.model_copy(
+        update={name: protect_value(getattr(event, name), protect) for name in event.PERSONAL}
+    )
 
 
 def keep(aggregate: Any, event: LedgerEvent) -> None:

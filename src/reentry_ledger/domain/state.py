@@ -21,6 +21,7 @@ from reentry_ledger.domain.events import (
     Assessed,
     CasePlanRevised,
     ClientEvent,
+    ClientSealed,
     ContactLogged,
     Corrected,
     Discharged,
@@ -103,6 +104,7 @@ class CaseState:
     contacts: int = 0
     matches: list[MatchState] = field(default_factory=list)
     violations: dict[str, ViolationState] = field(default_factory=dict)
+    sealed: bool = False
     outcome: DischargeOutcome | None = None
     discharged_on: date | None = None
     last_effective_on: date | None = None
@@ -183,6 +185,10 @@ class CaseState:
                     event.decided_by.code.value,
                 )
             )
+
+    @fold.register
+    def _(self, event: ClientSealed) -> None:
+        self.sealed = True
 
     @fold.register
     def _(self, event: Discharged) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from reentry_ledger.application import Ledger
 from reentry_ledger.bulk import BulkWriter
 from reentry_ledger.domain.client import Client, Stamp, coded
+from reentry_ledger.domain.references import client_id
 from reentry_ledger.importers.rows import RowError, read_rows
 
 FOLLOW_UP_DAYS = 1095
@@ -69,10 +70,11 @@ def reference(fiscal_year: int, row_number: int) -> str:
 
 
 class IowaImport:
-    def __init__(self, path: Path, actor: str, today: date) -> None:
+    def __init__(self, path: Path, actor: str, today: date, writer: BulkWriter) -> None:
         self.path = path
         self.actor = actor
         self.today = today
+        self.writer = writer
         self.summary = IowaSummary()
 
     def clients(self) -> Iterator[Client]:
@@ -87,6 +89,8 @@ class IowaImport:
         if not year_text.isdigit():
             raise self.fail(line, "Fiscal Year Released", f"{year_text!r} is not a year")
         released = release_date(int(year_text))
+        ref = reference(int(year_text), row_number)
+        self.protect = self.writer.protector(str(client_id(ref)))
         district = row["Main Supervising District"].strip()
         if not district:
             self.summary.unmapped["Main Supervising District", "(blank)"] += 1
@@ -95,7 +99,7 @@ class IowaImport:
         if supervision is None:
             self.summary.unmapped["Release Type", release_type.strip() or "(blank)"] += 1
         client = Client.enroll(
-            reference(int(year_text), row_number),
+            ref,
             self.stamp(released),
             agency=district or "unknown",
             officer="unknown",
@@ -146,15 +150,15 @@ class IowaImport:
         client.discharge(stamp, outcome=outcome)
 
     def stamp(self, on: date) -> Stamp:
-        return Stamp(on=on, by=self.actor, today=self.today)
+        return Stamp(on=on, by=self.actor, today=self.today, protect=self.protect)
 
 
 def import_iowa(
     ledger: Ledger, path: Path, actor: str, progress: Callable[[int], None] | None = None
 ) -> IowaSummary:
     """All rows in one transaction, into an empty ledger; any bad row stores nothing."""
-    job = IowaImport(path, actor, ledger.clock())
     writer = BulkWriter(ledger)
+    job = IowaImport(path, actor, ledger.clock(), writer)
     writer.require_empty()
     with writer.transaction():
         for client in job.clients():

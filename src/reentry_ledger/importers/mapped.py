@@ -20,7 +20,8 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.bulk import BulkWriter
 from reentry_ledger.domain.client import Client, Stamp, coded
 from reentry_ledger.domain.errors import ClientNotFound, InvalidInput, LedgerError
-from reentry_ledger.domain.references import check_reference
+from reentry_ledger.domain.personal import Protect
+from reentry_ledger.domain.references import check_reference, client_id
 from reentry_ledger.importers.rows import RowError, read_rows
 
 FIELDS = {
@@ -136,8 +137,11 @@ def parse_rule(kind: str, spec: dict[str, Any], where: str) -> Rule:
 
 
 class MappedImport:
-    def __init__(self, ledger: Ledger, mapping: Mapping, path: Path, actor: str) -> None:
+    def __init__(
+        self, ledger: Ledger, mapping: Mapping, path: Path, actor: str, writer: BulkWriter
+    ) -> None:
         self.ledger = ledger
+        self.writer = writer
         self.mapping = mapping
         self.path = path
         self.actor = actor
@@ -181,7 +185,12 @@ class MappedImport:
         except InvalidInput as error:
             raise self.fail(line, self.mapping.reference, str(error)) from None
         values = {name: self.value(line, row, name, spec) for name, spec in rule.fields.items()}
-        stamp = Stamp(on=self.date(line, row, rule.on), by=self.actor, today=self.today)
+        stamp = Stamp(
+            on=self.date(line, row, rule.on),
+            by=self.actor,
+            today=self.today,
+            protect=self.protector(ref),
+        )
         try:
             self.record(ref, rule.command, stamp, values)
         except RowError:
@@ -217,6 +226,13 @@ class MappedImport:
             method = {"assess": client.assess, "contact": client.log_contact,
                       "discharge": client.discharge}[command]  # fmt: skip
             method(stamp, **values)
+
+    def protector(self, ref: str) -> Protect:
+        """New clients' keys go with the import; clients already stored keep theirs."""
+        client = str(client_id(ref))
+        if client not in self.writer.keys and self.ledger.keys.get(client) is not None:
+            return self.ledger.protector(client)
+        return self.writer.protector(client)
 
     def client(self, ref: str) -> Client:
         if ref not in self.clients:
@@ -286,8 +302,8 @@ def import_mapped(
 ) -> tuple[int, int]:
     """(rows read, events written): all of them in one transaction, or none."""
     mapping = load_mapping(mapping_path)
-    job = MappedImport(ledger, mapping, path, actor)
     writer = BulkWriter(ledger, progress)
+    job = MappedImport(ledger, mapping, path, actor, writer)
     with writer.transaction():
         rows = job.run(writer)
     return rows, writer.written

@@ -1,0 +1,68 @@
+"""Personal data under each client's own key, so that destroying the key erases it.
+
+A protected value is the text `pd1:` + base64(nonce + AES-GCM ciphertext), bound to the client's
+id. Events store protected values; their hashes cover the ciphertext, so a client whose key is
+destroyed still verifies, and still counts in every report (which reads codes, never these).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+PREFIX = "pd1:"
+SEALED = "[sealed]"
+Protect = Callable[[str], str]
+
+
+def new_client_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def encrypt(key: bytes, client_id: str, text: str) -> str:
+    nonce = os.urandom(12)
+    ciphertext = AESGCM(key).encrypt(nonce, text.encode(), client_id.encode())
+    return PREFIX + base64.b64encode(nonce + ciphertext).decode()
+
+
+def decrypt(key: bytes | None, client_id: str, value: str) -> str:
+    """The plain text, or [sealed] when the client's key is gone."""
+    if not is_protected(value):
+        return value
+    if key is None:
+        return SEALED
+    raw = base64.b64decode(value[len(PREFIX) :])
+    try:
+        return AESGCM(key).decrypt(raw[:12], raw[12:], client_id.encode()).decode()
+    except InvalidTag:
+        return "[unreadable]"
+
+
+def is_protected(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(PREFIX)
+
+
+def protect_value(value: Any, protect: Protect) -> Any:
+    """Strings, the strings in a list, the values of a mapping; None and empty stay as they are."""
+    if isinstance(value, str):
+        return protect(value) if value else value
+    if isinstance(value, list | tuple):
+        return type(value)(protect_value(item, protect) for item in value)
+    if isinstance(value, dict):
+        return {key: protect_value(item, protect) for key, item in value.items()}
+    return value
+
+
+def reveal_value(value: Any, reveal: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return reveal(value)
+    if isinstance(value, list | tuple):
+        return [reveal_value(item, reveal) for item in value]
+    if isinstance(value, dict):
+        return {key: reveal_value(item, reveal) for key, item in value.items()}
+    return value

@@ -1,0 +1,67 @@
+"""Each client's own key for its personal data, kept beside the events; `seal` destroys it.
+
+Keys live in the table `client_keys` (never in the event log, so destroying one leaves the log
+and its hashes untouched). Under a ledger key (encryption at rest) they are stored encrypted
+with it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from reentry_ledger.domain.personal import new_client_key
+
+TABLE = "client_keys"
+
+
+class KeyStore:
+    def __init__(self, ledger: Any) -> None:
+        self.ledger = ledger
+        self.datastore: Any = ledger.recorder.datastore
+        self.postgres = ledger.backend.kind == "postgresql"
+        schema = getattr(self.datastore, "schema", None)
+        self.table = f'"{schema}".{TABLE}' if self.postgres and schema else TABLE
+        kind = "BYTEA" if self.postgres else "BLOB"
+        columns = f"client_id TEXT PRIMARY KEY, key {kind} NOT NULL"
+        self.execute(f"CREATE TABLE IF NOT EXISTS {self.table} ({columns})", rows=False)
+
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    def execute(self, statement: str, params: tuple = (), rows: bool = True) -> list[Any]:
+        """A read (rows=True) takes a reader connection; a write, the writer."""
+        with self.datastore.transaction(commit=not rows) as cursor:
+            cursor.execute(self.sql(statement), params)
+            return list(cursor.fetchall()) if rows else []
+
+    def get(self, client_id: str) -> bytes | None:
+        rows = self.execute(f"SELECT key FROM {self.table} WHERE client_id = ?", (client_id,))
+        if not rows:
+            return None
+        stored = rows[0]["key"] if isinstance(rows[0], dict) else rows[0][0]
+        key: bytes = self.ledger.mapper.unseal(bytes(stored))
+        return key
+
+    def get_or_create(self, client_id: str) -> bytes:
+        existing = self.get(client_id)
+        if existing is not None:
+            return existing
+        key = new_client_key()
+        self.execute(self.insert_statement(), self.insert_params(client_id, key), rows=False)
+        return self.get(client_id) or key
+
+    def insert_statement(self) -> str:
+        conflict = "ON CONFLICT (client_id) DO NOTHING"
+        return self.sql(f"INSERT INTO {self.table} (client_id, key) VALUES (?, ?) {conflict}")
+
+    def insert_params(self, client_id: str, key: bytes) -> tuple[str, bytes]:
+        return client_id, self.ledger.mapper.seal(key)
+
+    def destroy(self, client_id: str) -> None:
+        self.execute(f"DELETE FROM {self.table} WHERE client_id = ?", (client_id,), rows=False)
+
+    def all(self) -> Iterator[tuple[str, bytes]]:
+        for row in self.execute(f"SELECT client_id, key FROM {self.table} ORDER BY client_id"):
+            client_id, stored = (row["client_id"], row["key"]) if isinstance(row, dict) else row
+            yield client_id, self.ledger.mapper.unseal(bytes(stored))
