@@ -43,7 +43,7 @@ def require_postgres() -> None:
         return
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true requires the PostgreSQL tests to run: {problem}")
-    pytest.skip(problem)
+    pytest.skip(reason=problem)
 
 
 def drop_schema(schema: str) -> None:

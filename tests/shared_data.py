@@ -16,5 +16,5 @@ def require(path: Path) -> Path:
         return path
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true requires the shared data set {path}")
-    pytest.skip(f"the shared data set {path} is not here")
+    pytest.skip(reason=f"the shared data set {path} is not here")
     raise AssertionError  # unreachable: skip raises
