@@ -1,0 +1,111 @@
+"""Ingest: events per second of a bulk import (JSON lines) into SQLite, and PostgreSQL if given,
+against inserting the same serialised rows with the raw driver into a table of the same shape.
+
+    python benchmarks/ingest.py [--clients 4500] [--runs 3] [--postgres postgresql://…/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import tempfile
+import uuid
+from pathlib import Path
+
+import orjson
+
+from benchmarks.common import compare, exported_demo, median_rate, record, timed
+from reentry_ledger.application import Ledger
+from reentry_ledger.exchange import import_lines
+
+SHAPE = (
+    "originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
+    "PRIMARY KEY (originator_id, originator_version)"
+)
+
+
+def rows(path: Path) -> list[tuple[str, int, str, bytes]]:
+    out = []
+    for line in path.read_bytes().splitlines():
+        record_ = orjson.loads(line)
+        if "client_key" not in record_:
+            out.append(
+                (
+                    record_["client_id"],
+                    record_["number"],
+                    record_["topic"],
+                    orjson.dumps(record_["state"]),
+                )
+            )
+    return out
+
+
+def ours(url: str, path: Path) -> None:
+    ledger = Ledger(url)
+    with path.open("rb") as stream:
+        import_lines(ledger, stream, str(path))
+    ledger.close()
+
+
+def raw_sqlite(data: list[tuple[str, int, str, bytes]]) -> None:
+    connection = sqlite3.connect(Path(tempfile.mkdtemp()) / "raw.db")
+    connection.execute(f"CREATE TABLE stored_events ({SHAPE})")
+    with connection:
+        connection.executemany("INSERT INTO stored_events VALUES (?, ?, ?, ?)", data)
+    connection.close()
+
+
+def raw_postgres(url: str, data: list[tuple[str, int, str, bytes]]) -> None:
+    import psycopg
+
+    schema = f"raw_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url.split("?")[0]) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+        connection.execute(
+            f'CREATE TABLE "{schema}".stored_events ({SHAPE.replace("BLOB", "BYTEA")})'
+        )
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f'COPY "{schema}".stored_events FROM STDIN') as copy,
+        ):
+            for row in data:
+                copy.write_row(row)
+        connection.commit()
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        connection.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=4500)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgres", default=None)
+    args = parser.parse_args()
+
+    path, events = exported_demo(args.clients)
+    data = rows(path)
+    print(f"input: {args.clients} demo clients, {events} events")
+    results = []
+    ours_runs = [
+        timed(lambda: ours(f"sqlite:///{tempfile.mkdtemp()}/ledger.db", path))
+        for _ in range(args.runs)
+    ]
+    raw_runs = [timed(lambda: raw_sqlite(data)) for _ in range(args.runs)]
+    ours_rate, raw_rate = median_rate(events, ours_runs), median_rate(events, raw_runs)
+    figure, ratio = compare("SQLite import", ours_rate, "raw executemany", raw_rate)
+    results.append((f"SQLite import ({events:,} events)", figure, ratio))
+    if args.postgres:
+
+        def schema_url() -> str:
+            return f"{args.postgres}?schema=bench_{uuid.uuid4().hex[:8]}"
+
+        ours_runs = [timed(lambda: ours(schema_url(), path)) for _ in range(args.runs)]
+        raw_runs = [timed(lambda: raw_postgres(args.postgres, data)) for _ in range(args.runs)]
+        ours_rate, raw_rate = median_rate(events, ours_runs), median_rate(events, raw_runs)
+        figure, ratio = compare("PostgreSQL import", ours_rate, "raw COPY", raw_rate)
+        results.append((f"PostgreSQL import ({events:,} events)", figure, ratio))
+    record("ingest", results)
+
+
+if __name__ == "__main__":
+    main()
