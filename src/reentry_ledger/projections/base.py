@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reentry_ledger.domain.events import ClientEvent, Corrected
 
 Statement = tuple[str, tuple[Any, ...]]
+ZERO = timedelta(0)
 
 # Columns every fact table carries: whose event, which one, when it took effect, when it was
 # recorded and, if a correction retracted it, when that correction was recorded.
@@ -20,7 +21,8 @@ FACT_COLUMNS = (
 
 def moment(value: datetime) -> str:
     """A recorded moment as fixed-width UTC text, so text order is time order."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = value if value.utcoffset() == ZERO else value.astimezone(UTC)
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def fact_key(event: ClientEvent) -> tuple[str, int, str, str]:

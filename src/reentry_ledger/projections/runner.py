@@ -34,6 +34,20 @@ class Status:
         return self.head - self.position
 
 
+def runs(statements: Sequence[Statement]) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    """Group consecutive statements with the same text, keeping their order."""
+    current = ""
+    params: list[tuple[Any, ...]] = []
+    for statement, values in statements:
+        if statement != current and params:
+            yield current, params
+            params = []
+        current = statement
+        params.append(values)
+    if params:
+        yield current, params
+
+
 class ProjectionStore:
     """The projection tables and tracking rows, in the ledger's own database."""
 
@@ -75,11 +89,15 @@ class ProjectionStore:
         return self.tracking.max_tracking_id(projection.name) or 0
 
     def apply(self, page: dict[Projection, list[Statement]], notification_id: int) -> None:
-        """Write a page's rows for each projection and their new positions, all or nothing."""
+        """Write a page's rows for each projection and their new positions, all or nothing.
+
+        Consecutive statements of the same text go to the database together (executemany);
+        order between different statements is kept, so a retraction follows what it retracts.
+        """
         with self.transaction() as cursor:
             for projection, statements in page.items():
-                for statement, params in statements:
-                    cursor.execute(self.sql(statement, projection.tables), params)
+                for statement, params in runs(statements):
+                    cursor.executemany(self.sql(statement, projection.tables), params)
                 tracking = Tracking(projection.name, notification_id)
                 self.tracking._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
 
