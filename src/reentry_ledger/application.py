@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
-    Mapper,
     MapperDeserialisationError,
     OperationalError,
 )
@@ -97,6 +96,7 @@ class Ledger(Application[UUID]):
     """An event-sourced ledger of clients under community supervision."""
 
     name = "ReentryLedger"
+    mapper: PydanticMapper
 
     def __init__(self, backend: Backend | str, clock: Callable[[], date] = utc_today) -> None:
         self.backend = parse_db_url(backend) if isinstance(backend, str) else backend
@@ -111,7 +111,7 @@ class Ledger(Application[UUID]):
         first = self.recorder.select_notifications(start=None, limit=1)
         if first:
             try:
-                self.mapper.stored_state(first[0])  # type: ignore[attr-defined]
+                self.mapper.stored_state(first[0])
             except MapperDeserialisationError:
                 raise InvalidInput(
                     "the stored events cannot be read: the ledger is encrypted and "
@@ -119,7 +119,7 @@ class Ledger(Application[UUID]):
                     "or it is not encrypted and a key was given"
                 ) from None
 
-    def construct_mapper(self) -> Mapper[UUID]:
+    def construct_mapper(self) -> PydanticMapper:
         return PydanticMapper(
             transcoder=OrjsonTranscoder(),
             compressor=self.factory.compressor(),
@@ -488,7 +488,7 @@ class Ledger(Application[UUID]):
         log_id = access_log_id(who.name)
         for _ in range(5):
             last = self.recorder.select_events(log_id, desc=True, limit=1)
-            previous_hash = self.mapper.stored_state(last[0])["event_hash"] if last else ""  # type: ignore[attr-defined]
+            previous_hash = self.mapper.stored_state(last[0])["event_hash"] if last else ""
             event = ClientRecordRead(
                 originator_id=log_id,
                 originator_version=last[0].originator_version + 1 if last else 1,
@@ -529,7 +529,7 @@ class Ledger(Application[UUID]):
             inclusive_of_start=False,
         ):
             for notification in page:
-                yield self.mapper.to_domain_event(notification)  # type: ignore[misc]
+                yield cast(ClientRecordRead, self.mapper.ledger_event(notification))
             position = page[-1].id
 
     def replay(

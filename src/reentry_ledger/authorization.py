@@ -62,10 +62,6 @@ class Actor:
     role: Role | None  # None: single-user mode, every role
     agency: str | None = None
 
-    @property
-    def single_user(self) -> bool:
-        return self.role is None
-
     def may(self, permission: Permission) -> bool:
         return self.role is None or permission in ROLE_PERMISSIONS[self.role]
 

@@ -13,7 +13,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -88,7 +88,7 @@ def deidentified_lines(
     for page in notification_pages(ledger):
         for notification in page:
             if notification.topic in TOPICS:
-                event: ClientEvent = ledger.mapper.to_domain_event(notification)  # type: ignore[assignment]
+                event = cast(ClientEvent, ledger.mapper.ledger_event(notification))
                 yield orjson.dumps(deidentified(event, pseudonym)) + b"\n"
         if progress:
             progress(len(page))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import IO
+from typing import cast
 from uuid import UUID
 
 import orjson
@@ -31,7 +31,7 @@ PAGE = 1000
 def export_lines(ledger: Ledger, progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
     """Stream the event log page by page; never the whole ledger in memory."""
     count = 0
-    mapper: PydanticMapper = ledger.mapper  # type: ignore[assignment]
+    mapper: PydanticMapper = ledger.mapper
     for page in notification_pages(ledger):
         for notification in page:
             count += 1
@@ -72,9 +72,9 @@ def parse_line(ledger: Ledger, line: bytes, where: str) -> tuple[ClientEvent, St
             originator_id=UUID(record["client_id"]),
             originator_version=int(record["number"]),
             topic=topic,
-            state=ledger.mapper.seal(orjson.dumps(record["state"])),  # type: ignore[attr-defined]
+            state=ledger.mapper.seal(orjson.dumps(record["state"])),
         )
-        event: ClientEvent = ledger.mapper.to_domain_event(stored)  # type: ignore[assignment]
+        event = cast(ClientEvent, ledger.mapper.ledger_event(stored))
         return event, stored
     except InvalidInput:
         raise
@@ -121,7 +121,3 @@ def parse_key(line: bytes, where: str) -> tuple[str, bytes]:
         return str(UUID(record["client_key"])), base64.b64decode(record["key"], validate=True)
     except (orjson.JSONDecodeError, KeyError, ValueError, TypeError) as error:
         raise InvalidInput(f"{where}: malformed client key ({error})") from None
-
-
-def read_lines(stream: IO[bytes]) -> Iterator[bytes]:
-    yield from stream

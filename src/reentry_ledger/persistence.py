@@ -25,7 +25,7 @@ from eventsourcing.utils import get_topic, register_topic, resolve_topic
 from reentry_ledger.domain.access import ClientRecordRead
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.directory import UserAdded, UserRemoved
-from reentry_ledger.domain.events import EVENT_CLASSES, ClientEvent
+from reentry_ledger.domain.events import EVENT_CLASSES, ClientEvent, LedgerEvent
 from reentry_ledger.domain.integrity import stored_state
 
 # Topics stored in events, pinned to the classes they name. A class that moves or is renamed
@@ -64,6 +64,10 @@ class PydanticMapper(Mapper[UUID]):
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return event_class.model_validate(state)
+
+    def ledger_event(self, stored_event: StoredEvent) -> LedgerEvent:
+        """The event a stored row holds, typed as ours."""
+        return cast(LedgerEvent, self.to_domain_event(stored_event))
 
     def stored_state(self, stored_event: StoredEvent) -> dict[str, Any]:
         """The state as stored, before any upcasting: what hashes and exports are made of."""

@@ -110,7 +110,7 @@ def verify(
 ) -> Verification:
     chains: dict[str, ClientChain] = {}
     digest, position = GENESIS, 0
-    mapper: Any = ledger.mapper
+    mapper = ledger.mapper
 
     def result(broken: Break | None = None) -> Verification:
         clients = sum(1 for chain in chains.values() if chain.is_client)
@@ -170,8 +170,3 @@ def against_problem(against: Digest) -> str:
         f"the running digest at position {against.position} differs from the published one "
         "(events up to it were changed, removed, inserted or reordered)"
     )
-
-
-def digest_of(ledger: Ledger) -> Digest:
-    """The ledger's head: its position and running digest (after verifying every link)."""
-    return verify(ledger).digest

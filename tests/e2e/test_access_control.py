@@ -156,3 +156,16 @@ def test_single_user_mode_until_the_first_user(tmp_path: Path) -> None:
         == REFUSED
     )
     assert runner.invoke(cli, ["--db", db, "timeline", "S-1"]).exit_code == 2  # no actor named
+
+
+def test_oversight_sees_small_counts_hidden_in_every_report(ledger) -> None:  # type: ignore[no-untyped-def]
+    hidden = json.loads(
+        ledger("ov", "report", "caseload", "--on", "2024-03-01", "--format", "json").stdout
+    )
+    assert hidden["groups"] == [{"agency": "GA", "officer": "o", "active_clients": "<10"}]
+    exact = json.loads(
+        ledger("aud", "report", "caseload", "--on", "2024-03-01", "--format", "json").stdout
+    )
+    assert exact["groups"][0]["active_clients"] == 1
+    counts = ledger("ov", "report", "justice-counts", "--year", "2024", "--format", "csv").stdout
+    assert "2024,SUPERVISION,SUPERVISION_SUPERVISION_STARTS,Total,<10" in counts

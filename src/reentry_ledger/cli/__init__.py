@@ -69,7 +69,14 @@ def main() -> None:
 
 
 # Importing the command modules registers their commands on the group.
-from reentry_ledger.cli import casework, exchange, reading, reports, users  # noqa: E402, F401
+from reentry_ledger.cli import (  # noqa: E402, F401
+    casework,
+    exchange,
+    integrity,
+    reading,
+    reports,
+    users,
+)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -5,18 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.backends import DB_ENV_VAR, resolve_db
+from reentry_ledger.cli.params import F
 from reentry_ledger.domain.errors import InvalidInput
 
 ACTOR_ENV_VAR = "REENTRY_LEDGER_ACTOR"
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass

@@ -13,21 +13,17 @@ import click
 from reentry_ledger.authorization import Permission
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
-from reentry_ledger.cli.errors import EXIT_TAMPERED
 from reentry_ledger.cli.render import Progress
 from reentry_ledger.cli.reports import TABLE_METRICS
 from reentry_ledger.deidentify import deidentified_lines
 from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.errors import InvalidInput
-from reentry_ledger.encryption import new_key
 from reentry_ledger.exchange import export_lines, import_lines
 from reentry_ledger.importers.iowa import import_iowa
 from reentry_ledger.importers.mapped import import_mapped
 from reentry_ledger.reports.output import as_table
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
-from reentry_ledger.verification import Digest
-from reentry_ledger.verification import verify as run_verification
 
 
 @cli.command()
@@ -51,7 +47,7 @@ def demo(state: LedgerContext, clients: int, seed: int) -> None:
     progress.done()
     click.echo(f"demo: {built.clients} clients, {built.events} events", err=True)
     request = ReportRequest(today=state.ledger.clock(), by=("risk",))
-    groups = Reports(state.ledger).violations(request)["groups"]
+    groups = Reports(state.ledger, state.actor_name).violations(request)["groups"]
     click.echo(as_table(groups, ["risk", *TABLE_METRICS]), nl=False)
 
 
@@ -136,7 +132,7 @@ def write_whole(target: Path, lines: Iterable[bytes]) -> None:
 @ledger_options
 @pass_context
 def import_command(state: LedgerContext, source: Path, kind: str, mapping: Path | None) -> None:
-    """Import SOURCE into an empty ledger, all or nothing.
+    """Import SOURCE, all or nothing (jsonl and iowa: into an empty ledger).
 
     \b
     jsonl  a file made by `export`; the copy has the same timelines, reports and export.
@@ -177,76 +173,3 @@ def import_command(state: LedgerContext, source: Path, kind: str, mapping: Path 
         click.echo("could not map (kept as written, counted as unknown or no violation):", err=True)
         for (column, value), count in sorted(summary.unmapped.items()):
             click.echo(f"  {column}: {value!r} x {count}", err=True)
-
-
-@cli.command()
-@click.option(
-    "--against",
-    default=None,
-    help="A line printed by `digest`, or a file holding it: prove the ledger up to its "
-    "position is unchanged (later events are allowed).",
-)
-@ledger_options
-@pass_context
-def verify(state: LedgerContext, against: str | None) -> None:
-    """Recompute every hash and the running digest; exit 0 only if all holds.
-
-    Otherwise exit 6 and name the first broken link: position, client, event, what is wrong.
-
-    \b
-    Examples:
-      reentry-ledger verify
-      reentry-ledger verify --against published-digest.txt
-    """
-    state.who(Permission.AUDIT)
-    reference = Digest.parse(against) if against else None
-    progress = Progress("events verified", every=1)
-    result = run_verification(state.ledger, reference, progress)
-    progress.done()
-    if result.broken:
-        click.echo(f"Error: verification failed at {result.broken}", err=True)
-        raise SystemExit(EXIT_TAMPERED)
-    checked = f" and matches the digest at position {reference.position}" if reference else ""
-    click.echo(f"verified {result.events} events of {result.clients} clients{checked}")
-
-
-@cli.command()
-@ledger_options
-@pass_context
-def digest(state: LedgerContext) -> None:
-    """Print the ledger's head (position and running digest) as one line to publish.
-
-    The ledger is verified first; a ledger that does not verify has no digest (exit 6).
-
-    \b
-    Example:
-      reentry-ledger digest > published-digest.txt
-    """
-    state.who(Permission.AUDIT)
-    result = run_verification(state.ledger, None, None)
-    if result.broken:
-        click.echo(f"Error: verification failed at {result.broken}", err=True)
-        raise SystemExit(EXIT_TAMPERED)
-    click.echo(result.digest.line())
-
-
-@cli.group()
-def key() -> None:
-    """Encryption at rest: every stored event sealed under the ledger's key.
-
-    Set REENTRY_LEDGER_KEY (or REENTRY_LEDGER_KEY_FILE, a file holding it) for every command
-    on an encrypted ledger. Keep the key apart from the database: without it the events
-    cannot be read.
-    """
-
-
-@key.command("new")
-def key_new() -> None:
-    """Print a new random 256-bit key (base64).
-
-    \b
-    Example:
-      reentry-ledger key new > ledger.key && chmod 600 ledger.key
-      export REENTRY_LEDGER_KEY_FILE=ledger.key
-    """
-    click.echo(new_key())

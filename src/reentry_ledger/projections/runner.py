@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
@@ -185,7 +185,7 @@ class ProjectionRunner:
                     if notification.id > positions[p] and notification.topic in p.topics
                 ]  # fmt: skip
                 if readers:
-                    event: ClientEvent = mapper.to_domain_event(notification)  # type: ignore[assignment]
+                    event = cast(ClientEvent, mapper.ledger_event(notification))
                     for projection in readers:
                         rows[projection].extend(projection.statements(event))
             self.store.apply(rows, last)

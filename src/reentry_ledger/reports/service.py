@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.authorization import Permission
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports import casework
@@ -25,10 +26,28 @@ class Table:
     def as_document(self) -> dict[str, Any]:
         return {"groups": self.rows, "definitions_version": DEFINITIONS_VERSION}
 
+    def hiding_counts_below(self, below: int | None) -> Table:
+        """Counts from 1 to below-1 replaced with a marker (the year is no count)."""
+        if not below:
+            return self
+        return Table(self.columns, [hide_small_counts(row, below) for row in self.rows])
+
+
+def hide_small_counts(row: dict[str, Any], below: int) -> dict[str, Any]:
+    def small(key: str, value: Any) -> bool:
+        is_count = isinstance(value, int) and not isinstance(value, bool) and key != "year"
+        return is_count and 0 < value < below
+
+    return {key: f"<{below}" if small(key, value) else value for key, value in row.items()}
+
 
 class Reports:
-    def __init__(self, ledger: Ledger) -> None:
+    """Every report, for one actor: refused without the REPORT permission, and for the
+    oversight role small counts are hidden unless a threshold is asked for."""
+
+    def __init__(self, ledger: Ledger, actor: str | None = None) -> None:
         self.ledger = ledger
+        self.who = ledger.require(actor, Permission.REPORT)
         self.runner = ProjectionRunner(ledger)
 
     def reader(self, known_at: datetime | None, casework: bool = False) -> FactReader:
@@ -40,13 +59,15 @@ class Reports:
     def violations(
         self, request: ReportRequest, known_at: datetime | None = None
     ) -> dict[str, Any]:
+        if request.suppress_below is None and self.who.default_suppression:
+            request = replace(request, suppress_below=self.who.default_suppression)
         reader = self.reader(known_at)
         groups = compute(reader.clients(), request, reader.earliest_start())
         return {"groups": groups, "definitions_version": DEFINITIONS_VERSION}
 
     def caseload(self, on: date, by: Sequence[str], known_at: datetime | None = None) -> Table:
         rows = casework.caseload(self.reader(known_at).clients(), on, by)
-        return Table((*by, "active_clients"), rows)
+        return self.shown(Table((*by, "active_clients"), rows))
 
     def discharges(
         self, first: date | None, last: date, by: Sequence[str], known_at: datetime | None = None
@@ -54,15 +75,13 @@ class Reports:
         reader = self.reader(known_at)
         start = first or reader.earliest_start() or last
         rows = casework.discharges(reader.clients(), start, last, by)
-        return Table((*by, *casework.DISCHARGE_COLUMNS), rows)
+        return self.shown(Table((*by, *casework.DISCHARGE_COLUMNS), rows))
 
     def referrals(self, first: date | None, last: date, known_at: datetime | None = None) -> Table:
         reader = self.reader(known_at, casework=True)
         start = first or reader.earliest_start() or last
-        return Table(
-            ("service", *casework.REFERRAL_COLUMNS),
-            casework.referrals(reader.clients(), start, last),
-        )
+        rows = casework.referrals(reader.clients(), start, last)
+        return self.shown(Table(("service", *casework.REFERRAL_COLUMNS), rows))
 
     def volunteers(
         self, first: date | None, last: date, by: Sequence[str], known_at: datetime | None = None
@@ -70,7 +89,10 @@ class Reports:
         reader = self.reader(known_at, casework=True)
         start = first or reader.earliest_start() or last
         rows = casework.volunteers(reader.clients(), start, last, by)
-        return Table((*by, *casework.VOLUNTEER_COLUMNS), rows)
+        return self.shown(Table((*by, *casework.VOLUNTEER_COLUMNS), rows))
 
     def justice_counts(self, year: int, known_at: datetime | None = None) -> Table:
-        return Table(COLUMNS, justice_counts(self.reader(known_at).clients(), year))
+        return self.shown(Table(COLUMNS, justice_counts(self.reader(known_at).clients(), year)))
+
+    def shown(self, table: Table) -> Table:
+        return table.hiding_counts_below(self.who.default_suppression)
