@@ -8,17 +8,18 @@ aggregate, so the rules hold exactly as for events a caseworker records.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.bulk import BulkWriter
+from reentry_ledger.bulk import BulkWriter, Row, protector, row
 from reentry_ledger.domain.client import Client, Stamp, coded
 from reentry_ledger.domain.codes import Need, values
 from reentry_ledger.domain.errors import RuleViolated
 from reentry_ledger.domain.personal import Protect
 from reentry_ledger.domain.references import client_id
+from reentry_ledger.workers import available, chunked, ordered_map
 
 SUPERVISION = {
     "probation": 0.70,
@@ -277,27 +278,71 @@ class ClientStory:
         return False
 
 
-def stories(
-    clients: int, seed: int, today: date, protect: Callable[[str], Protect] | None = None
-) -> Iterator[Client]:
-    officers = max(1, clients // AGENCIES // 60)  # caseloads of about sixty
-    for number in range(1, clients + 1):
-        try:
-            yield ClientStory(number, seed, today, officers, protect).tell()
-        except RuleViolated as error:  # a story the rules refuse is a bug in the story
-            raise AssertionError(f"demo client {number} broke a rule: {error}") from error
+def officers_for(clients: int) -> int:
+    return max(1, clients // AGENCIES // 60)  # caseloads of about sixty
+
+
+def story(
+    number: int,
+    seed: int,
+    today: date,
+    officers: int,
+    protect: Callable[[str], Protect] | None = None,
+) -> Client:
+    try:
+        return ClientStory(number, seed, today, officers, protect).tell()
+    except RuleViolated as error:  # a story the rules refuse is a bug in the story
+        raise AssertionError(f"demo client {number} broke a rule: {error}") from error
+
+
+@dataclass(frozen=True)
+class Told:
+    """A run of clients' stories as rows to store, and the personal-data keys they made."""
+
+    rows: list[Row]
+    keys: list[tuple[str, bytes]]
+
+
+def tell(work: tuple[int, date, int, list[int]]) -> Told:
+    """Tell the stories of some clients. Runs in a worker process: plain data in and out."""
+    seed, today, officers, numbers = work
+    keys: dict[str, bytes] = {}
+    made: list[tuple[str, bytes]] = []
+
+    def add_key(client: str, key: bytes) -> None:
+        keys[client] = key
+        made.append((client, key))
+
+    def protect(client: str) -> Protect:
+        return protector(keys, client, add_key)
+
+    rows = [
+        row(event)
+        for number in numbers
+        for event in story(number, seed, today, officers, protect).collect_events()
+    ]
+    return Told(rows, made)
 
 
 def build_demo(
-    ledger: Ledger, clients: int, seed: int, progress: Callable[[int], None] | None = None
+    ledger: Ledger,
+    clients: int,
+    seed: int,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> DemoReport:
-    """Write the whole population in one transaction, into an empty ledger."""
+    """Write the whole population in one transaction, into an empty ledger.
+
+    Worker processes tell the stories, a run of clients at a time; this one writes them."""
     writer = BulkWriter(ledger)
     writer.require_empty()
+    today, officers = ledger.clock(), officers_for(clients)
+    work = ((seed, today, officers, numbers) for numbers in chunked(range(1, clients + 1), 100))
     with writer.transaction():
-        for client in stories(clients, seed, ledger.clock(), writer.protector):
-            events = client.collect_events()
-            writer.add(events)
+        for told in ordered_map(tell, work, workers or available()):
+            writer.add_rows(told.rows)
+            for client, key in told.keys:
+                writer.add_key(client, key)
             if progress:
-                progress(len(events))
+                progress(len(told.rows))
     return DemoReport(clients=clients, events=writer.written)

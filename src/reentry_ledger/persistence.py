@@ -58,12 +58,12 @@ class PydanticMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        event_class: type[ClientEvent] = resolve_topic(stored_event.topic)
-        state = self.stored_state(stored_event)
-        upcast(event_class, state)
-        state["originator_id"] = stored_event.originator_id
-        state["originator_version"] = stored_event.originator_version
-        return event_class.model_validate(state)
+        return event_from_state(
+            resolve_topic(stored_event.topic),
+            self.stored_state(stored_event),
+            cast(UUID, stored_event.originator_id),
+            stored_event.originator_version,
+        )
 
     def ledger_event(self, stored_event: StoredEvent) -> LedgerEvent:
         """The event a stored row holds, typed as ours."""
@@ -94,6 +94,16 @@ class PydanticMapper(Mapper[UUID]):
         if self.compressor:
             data = self.compressor.decompress(data)
         return data
+
+
+def event_from_state(
+    event_class: type[LedgerEvent], state: dict[str, Any], originator_id: UUID, version: int
+) -> LedgerEvent:
+    """The event a stored state holds, upcast and validated (`state` is consumed)."""
+    upcast(event_class, state)
+    state["originator_id"] = originator_id
+    state["originator_version"] = version
+    return event_class.__pydantic_validator__.validate_python(state)  # model_validate, less a step
 
 
 def upcast(event_class: type[Any], state: dict[str, Any]) -> None:

@@ -98,23 +98,49 @@ def test_a_faulty_line_stores_nothing(
     copy.close()
 
 
+def running(argument: str, within: float) -> list[str]:
+    """Processes whose command line holds `argument`, once given `within` seconds to end."""
+    deadline = time.monotonic() + within
+    while True:
+        found = [
+            proc.name for proc in Path("/proc").iterdir()
+            if proc.name.isdigit() and argument.encode() in read_or_empty(proc / "cmdline")
+        ]  # fmt: skip
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # the process ended while we looked
+        return b""
+
+
 @pytest.mark.skipif(not SCRIPT.exists(), reason=f"the console script is not installed ({SCRIPT})")
 def test_an_import_killed_part_way_leaves_the_ledger_empty(
     db_url: str, second_db: str, tmp_path: Path
 ) -> None:
     original = Ledger(db_url, clock=lambda: TODAY)
-    build_demo(original, clients=3000, seed=5)
+    build_demo(original, clients=1000, seed=5)
     source = tmp_path / "ledger.jsonl"
-    write_lines(original, source)
+    lines = write_lines(original, source)
     copy = Ledger(second_db, clock=lambda: TODAY)  # creates the tables
     env = {**os.environ, "REENTRY_LEDGER_DB": second_db}
+    pipe = tmp_path / "arriving.jsonl"  # the import reads what we hand it, and waits for more
+    os.mkfifo(pipe)
     process = subprocess.Popen(
-        [str(SCRIPT), "import", str(source), "--format", "jsonl"],
+        [str(SCRIPT), "import", str(pipe), "--format", "jsonl"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    time.sleep(1.0)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
+    with pipe.open("wb") as stream:
+        stream.writelines(lines[: len(lines) // 2])  # many batches: written, not yet committed
+        stream.flush()
+        time.sleep(1.5)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    assert not running(str(pipe), within=5.0), "the import's worker processes outlived it"
     assert process.returncode == -signal.SIGKILL, "the import finished before it could be killed"
     time.sleep(0.5)  # PostgreSQL notices the closed connection and aborts its transaction
     assert copy.recorder.max_notification_id() in (None, 0)

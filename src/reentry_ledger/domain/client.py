@@ -34,7 +34,7 @@ from reentry_ledger.domain.events import (
 from reentry_ledger.domain.integrity import sealed
 from reentry_ledger.domain.recording import Stamp, keep, next_event, protected, validated
 from reentry_ledger.domain.references import client_id
-from reentry_ledger.domain.state import CaseState, case_state
+from reentry_ledger.domain.state import CaseState, case_state, fold_last, takes_last_place
 
 NEXT_REFERRAL_STATUSES: dict[ReferralStatus, set[ReferralStatus]] = {
     ReferralStatus.MADE: {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED},
@@ -81,7 +81,10 @@ class Client(Aggregate):
         self.history.append(event)
         if isinstance(event, Corrected):
             self.retracted[event.corrects] = event.number
-        self._state = None
+        if self._state is not None and takes_last_place(self._state, event):
+            fold_last(self._state, event)  # the common case: no need to fold it all again
+        else:
+            self._state = None
 
     @property
     def ref(self) -> str:

@@ -1,0 +1,84 @@
+"""CPU-bound work spread over worker processes, its results taken back in order.
+
+Bulk loads parse, validate and serialise in workers while one process writes: the writer
+stays the only one holding the transaction, so a load is still stored whole or not at all.
+At most a few chunks are in flight, so a stream of any length is never held in memory.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain, islice
+from typing import TypeVar
+
+Chunk = TypeVar("Chunk")
+Result = TypeVar("Result")
+Item = TypeVar("Item")
+
+
+def available() -> int:
+    """Processes this one may use: the cores it is allowed to run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def chunked(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def ordered_map(
+    function: Callable[[Chunk], Result], chunks: Iterable[Chunk], workers: int
+) -> Iterator[Result]:
+    """`map(function, chunks)`, run by `workers` processes, results in the order of `chunks`.
+
+    One worker or one chunk runs here, in this process: no processes for a small load.
+    """
+    iterator = iter(chunks)
+    first = next(iterator, None)
+    if first is None:
+        return
+    second = next(iterator, None)
+    if workers <= 1 or second is None:
+        yield function(first)
+        if second is not None:
+            yield function(second)
+            yield from map(function, iterator)
+        return
+    # fork: workers start at once with the code already imported; they never touch the
+    # parent's database connections and leave with os._exit. Elsewhere, the platform default.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=leave_with, initargs=(os.getpid(),)
+    )
+    pending: deque[Future[Result]] = deque()
+    try:
+        for chunk in chain([first, second], iterator):
+            pending.append(pool.submit(function, chunk))
+            if len(pending) > 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def leave_with(parent: int) -> None:
+    """In a worker: exit as soon as the parent has gone (killed, it cannot say so itself)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
