@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.demo import build_demo
-from reentry_ledger.exchange import export_lines
+from reentry_ledger.exchange import export_lines, import_lines
 
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
@@ -68,3 +68,37 @@ def record(benchmark: str, rows: list[tuple[str, str, str]]) -> None:
     if len(parts) > 1 and "\n## " in parts[1]:
         after = "\n## " + parts[1].split("\n## ", 1)[1]
     RESULTS.write_text(before + "\n\n" + "\n".join(section) + "\n" + after)
+
+
+CACHE = Path(tempfile.gettempdir()) / "reentry-bench"
+EVENTS_PER_CLIENT = 22.65  # the demo population's mean, measured (101,946 events / 4,500)
+
+
+def clients_for(events: int) -> int:
+    return max(1, round(events / EVENTS_PER_CLIENT))
+
+
+def demo_ledger(clients: int, postgres: str | None = None, seed: int = 7) -> tuple[str, int]:
+    """The URL of a demo ledger of `clients` and its event count: built with `demo` on SQLite
+    (cached under the temporary folder: a 10-million-event ledger takes minutes), and copied
+    into a PostgreSQL schema through export and import when `postgres` is given."""
+    CACHE.mkdir(exist_ok=True)
+    sqlite_url = f"sqlite:///{CACHE}/demo-{clients}-{seed}.db"
+    ledger = Ledger(sqlite_url)
+    events = ledger.recorder.max_notification_id() or 0
+    if not events:
+        started = time.perf_counter()
+        events = build_demo(ledger, clients=clients, seed=seed).events
+        print(f"built {sqlite_url}: {events:,} events in {time.perf_counter() - started:.0f} s")
+    if postgres is None:
+        ledger.close()
+        return sqlite_url, events
+    url = f"{postgres}?schema=bench_demo_{clients}_{seed}"
+    copy = Ledger(url)
+    if (copy.recorder.max_notification_id() or 0) != events:
+        started = time.perf_counter()
+        import_lines(copy, export_lines(ledger), sqlite_url)
+        print(f"copied into {url}: {events:,} events in {time.perf_counter() - started:.0f} s")
+    copy.close()
+    ledger.close()
+    return url, events

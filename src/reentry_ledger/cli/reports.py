@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_conte
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, F
 from reentry_ledger.cli.render import Progress, echo_json
 from reentry_ledger.domain.errors import InvalidInput
-from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
+from reentry_ledger.projections.runner import PAGE_SIZE, ProjectionRunner
 from reentry_ledger.reports import chart
 from reentry_ledger.reports.casework import CLIENT_DIMENSIONS
 from reentry_ledger.reports.output import as_csv, as_json, as_table
@@ -311,26 +313,50 @@ def projections_status(state: LedgerContext, as_json_flag: bool) -> None:
 
 
 @projections.command("catch-up")
-@click.option("--page-size", type=click.IntRange(min=1), default=500, show_default=True)
+@click.argument("names", nargs=-1)
+@click.option("--page-size", type=click.IntRange(min=1), default=PAGE_SIZE, show_default=True)
+@click.option(
+    "--follow",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    metavar="SECONDS",
+    help="Keep going: catch up again every SECONDS until interrupted (a projection worker).",
+)
 @ledger_options
 @pass_context
-def projections_catch_up(state: LedgerContext, page_size: int) -> None:
-    """Apply the events recorded since each projection's position (resumes after a crash).
+def projections_catch_up(
+    state: LedgerContext, names: tuple[str, ...], page_size: int, follow: float | None
+) -> None:
+    """Apply the events recorded since the position of projections NAMES (default: all).
+
+    Resumes after a crash. Several of these may run at once against one PostgreSQL
+    database, as separate processes: they share the projections between them and never
+    apply an event twice (docs/scaling.md).
 
     \b
-    Example:
+    Examples:
       reentry-ledger projections catch-up
+      reentry-ledger projections catch-up violations clients --follow 5
     """
     state.who(Permission.OPERATE)
+    chosen = [projection_named(name) for name in names] if names else list(PROJECTIONS)
+    runner = ProjectionRunner(state.ledger, chosen, page_size=page_size)
     progress = Progress("events applied", every=1)
-    applied = ProjectionRunner(state.ledger, page_size=page_size).catch_up(progress)
+    applied = runner.catch_up(progress)
     progress.done()
     click.echo(f"applied {applied} events", err=True)
+    try:
+        while follow is not None:
+            time.sleep(follow)
+            if count := runner.catch_up():
+                click.echo(f"applied {count} events", err=True)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
 
 
 @projections.command("rebuild")
 @click.argument("names", nargs=-1)
-@click.option("--page-size", type=click.IntRange(min=1), default=500, show_default=True)
+@click.option("--page-size", type=click.IntRange(min=1), default=PAGE_SIZE, show_default=True)
 @ledger_options
 @pass_context
 def projections_rebuild(state: LedgerContext, names: tuple[str, ...], page_size: int) -> None:

@@ -1,18 +1,26 @@
 """Catch projections up from the notification log, rebuild them, report their positions.
 
-One code path for SQLite and PostgreSQL: pages are pulled with `select_notifications` from
-the tracked position (the library's subscriptions are PostgreSQL-only), and each page's rows
-are written in one transaction with the new position, through the library's tracking recorder.
+One code path for SQLite and PostgreSQL: pages are read from the event log after the tracked
+position (the library's subscriptions are PostgreSQL-only), and each page's rows are written
+in one transaction with the new position, through the library's tracking recorder.
+
+Several runner processes may catch up the same projections of one PostgreSQL database: in
+each page's transaction a runner first claims each projection (a transaction-scoped advisory
+lock, free again at commit), reads its position under that claim, and skips the projections
+another runner holds. So each page of each projection is applied once, by one runner, and
+runners share the projections between them (docs/scaling.md).
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import OperationalError, Tracking, TrackingRecorder
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.events import ClientEvent
@@ -20,6 +28,7 @@ from reentry_ledger.projections.base import Projection, Statement
 from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
 
 PAGE_SIZE = 5000
+WAIT = 0.05  # seconds between looks at projections another runner holds
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,8 @@ class ProjectionStore:
 
     def create(self, projection: Projection) -> None:
         with self.transaction() as cursor:
+            if self.postgres:  # runners starting together: one creates, the others wait
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key(projection),))
             for table, columns in projection.tables.items():
                 cursor.execute(
                     self.sql(f"CREATE TABLE IF NOT EXISTS {{{table}}} ({columns})", [table])
@@ -86,7 +97,7 @@ class ProjectionStore:
                 cursor.execute(self.sql(statement, [table]))
 
     def events(
-        self, after: int, stop: int, topics: Sequence[str], limit: int
+        self, cursor: Any, after: int, stop: int, topics: Sequence[str], limit: int
     ) -> list[tuple[int, Any, int, str, bytes]]:
         """Rows of the event log past `after` up to `stop` with one of `topics`: position,
         client id, number, topic, state. The library's `select_notifications`, less the
@@ -99,23 +110,45 @@ class ProjectionStore:
             f"WHERE {position} > ? AND {position} <= ? "
             f"AND topic IN ({', '.join('?' * len(topics))}) ORDER BY {position} LIMIT ?"
         )
-        return self.rows(statement, (after, stop, *topics, limit))
+        return fetched(cursor, self.sql(statement), (after, stop, *topics, limit))
 
-    def position(self, projection: Projection) -> int:
-        return self.tracking.max_tracking_id(projection.name) or 0
+    def position(self, projection: Projection, cursor: Any = None) -> int:
+        if cursor is None:
+            return self.tracking.max_tracking_id(projection.name) or 0
+        statement = f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?"
+        found = fetched(cursor, self.sql(statement), (projection.name,))
+        return int(found[0][0]) if found and found[0][0] is not None else 0
 
-    def apply(self, page: dict[Projection, list[Statement]], notification_id: int) -> None:
-        """Write a page's rows for each projection and their new positions, all or nothing.
+    def claim(self, cursor: Any, projections: Sequence[Projection]) -> list[Projection]:
+        """The projections this transaction may apply events to: on PostgreSQL, those whose
+        advisory lock it takes (another runner holds the rest until it commits)."""
+        if not self.postgres:
+            return list(projections)  # SQLite has one writer at a time
+        claimed = []
+        for projection in projections:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", (self.lock_key(projection),))
+            row = cursor.fetchone()
+            if (row["pg_try_advisory_xact_lock"] if isinstance(row, dict) else row[0]) is True:
+                claimed.append(projection)
+        return claimed
+
+    def lock_key(self, projection: Projection) -> int:
+        name = f"reentry-ledger projection {self.prefix}{projection.name}".encode()
+        return int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
+
+    def write(
+        self, cursor: Any, page: dict[Projection, list[Statement]], notification_id: int
+    ) -> None:
+        """Write a page's rows for each projection and their new positions.
 
         Consecutive statements of the same text go to the database together (executemany);
         order between different statements is kept, so a retraction follows what it retracts.
         """
-        with self.transaction() as cursor:
-            for projection, statements in page.items():
-                for statement, params in runs(statements):
-                    cursor.executemany(self.sql(statement, projection.tables), params)
-                tracking = Tracking(projection.name, notification_id)
-                self.tracking._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
+        for projection, statements in page.items():
+            for statement, params in runs(statements):
+                cursor.executemany(self.sql(statement, projection.tables), params)
+            tracking = Tracking(projection.name, notification_id)
+            self.tracking._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
 
     def clear(self, projection: Projection) -> None:
         """Empty the projection's tables and forget its position, in one transaction."""
@@ -131,11 +164,14 @@ class ProjectionStore:
         self, statement: str, params: Sequence[Any] = (), tables: Iterable[str] = ()
     ) -> list[Any]:
         with self.transaction(commit=False) as cursor:
-            cursor.execute(self.sql(statement, tables), tuple(params))
-            return [
-                tuple(row.values()) if isinstance(row, dict) else tuple(row)
-                for row in cursor.fetchall()
-            ]
+            return fetched(cursor, self.sql(statement, tables), params)
+
+
+def fetched(cursor: Any, statement: str, params: Sequence[Any]) -> list[Any]:
+    cursor.execute(statement, tuple(params))
+    return [
+        tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in cursor.fetchall()
+    ]
 
 
 class ProjectionRunner:
@@ -176,33 +212,51 @@ class ProjectionRunner:
     def _advance(
         self, projections: Sequence[Projection], progress: Callable[[int], None] | None
     ) -> int:
-        """One pass over the log from the furthest-behind position: each event is decoded
-        once and given to every projection that has not applied it and reads its topic."""
-        head = self.head()
-        positions = {p: self.store.position(p) for p in projections}
-        behind = [p for p in projections if positions[p] < head]
-        if not behind:
-            return 0
+        """Bring the projections up to the head of the log as it is now, page by page, each
+        page in one transaction. Returns the events this runner read for them.
+
+        A page is one pass over the log from the furthest-behind position: each event is
+        decoded once and given to every claimed projection that has not applied it and reads
+        its topic. Projections another runner holds are left to it; this runner returns once
+        every one of them has reached the head, whoever brought it there."""
+        head, read = self.head(), 0
+        while True:
+            try:
+                with self.store.transaction() as cursor:
+                    claimed = self.store.claim(cursor, projections)
+                    positions = {p: self.store.position(p, cursor) for p in claimed}
+                    behind = [p for p in claimed if positions[p] < head]
+                    count = self._page(cursor, behind, positions, head) if behind else 0
+            except OperationalError:  # SQLite: another process wrote first; read again
+                time.sleep(WAIT)
+                continue
+            read += count
+            if progress and count:
+                progress(count)
+            if behind:
+                continue
+            if len(claimed) == len(projections) or all(
+                self.store.position(p) >= head for p in projections
+            ):
+                return read
+            time.sleep(WAIT)  # the rest are another runner's, for now
+
+    def _page(
+        self, cursor: Any, behind: list[Projection], positions: dict[Projection, int], head: int
+    ) -> int:
         topics = sorted({topic for p in behind for topic in p.topics})
-        position, read = min(positions[p] for p in behind), 0
+        position = min(positions[p] for p in behind)
+        page = self.store.events(cursor, position, head, topics, self.page_size)
+        # A short page holds the last events of interest up to head: record head itself,
+        # so each position says "applied everything up to here" and the lag is honest.
+        last = head if len(page) < self.page_size else page[-1][0]
+        rows: dict[Projection, list[Statement]] = {p: [] for p in behind if positions[p] < last}
         mapper = self.ledger.mapper
-        while position < head:
-            page = self.store.events(position, head, topics, self.page_size)
-            # A short page holds the last events of interest up to head: record head itself,
-            # so each position says "applied everything up to here" and the lag is honest.
-            last = head if len(page) < self.page_size else page[-1][0]
-            rows: dict[Projection, list[Statement]] = {p: [] for p in behind if positions[p] < last}
-            for notification_id, client, number, topic, state in page:
-                readers = [p for p in rows if notification_id > positions[p] and topic in p.topics]
-                if readers:
-                    event = cast(ClientEvent, mapper.event_from_row(topic, client, number, state))
-                    for projection in readers:
-                        rows[projection].extend(projection.statements(event))
-            self.store.apply(rows, last)
-            for projection in rows:
-                positions[projection] = last
-            read += len(page)
-            position = last
-            if progress:
-                progress(len(page))
-        return read
+        for notification_id, client, number, topic, state in page:
+            readers = [p for p in rows if notification_id > positions[p] and topic in p.topics]
+            if readers:
+                event = cast(ClientEvent, mapper.event_from_row(topic, client, number, state))
+                for projection in readers:
+                    rows[projection].extend(projection.statements(event))
+        self.store.write(cursor, rows, last)
+        return len(page)

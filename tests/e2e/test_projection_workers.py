@@ -1,0 +1,55 @@
+"""Projection runners as separate processes against one database: they share the work, and
+every event counts once, exactly as a single rebuild counts it."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.demo import build_demo
+from reentry_ledger.projections.catalogue import PROJECTIONS
+from reentry_ledger.projections.runner import ProjectionRunner, ProjectionStore
+from tests.builders import TODAY
+
+SCRIPT = Path(sys.executable).parent / "reentry-ledger"
+
+
+def contents(ledger: Ledger) -> dict[str, list[tuple[object, ...]]]:
+    store = ProjectionStore(ledger)
+    return {
+        table: sorted(store.rows(f"SELECT * FROM {{{table}}}", tables=[table]), key=repr)
+        for projection in PROJECTIONS
+        for table in projection.tables
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SCRIPT.exists(), reason=f"the console script is not installed ({SCRIPT})")
+def test_runners_in_separate_processes_apply_each_event_once(db_url: str) -> None:
+    ledger = Ledger(db_url, clock=lambda: TODAY)
+    build_demo(ledger, clients=600, seed=11)
+    ProjectionRunner(ledger)  # the tables exist before the runners race for them
+    env = {**os.environ, "REENTRY_LEDGER_DB": db_url}
+    runners = [
+        subprocess.Popen(
+            [str(SCRIPT), "projections", "catch-up", "--page-size", "50"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        for _ in range(3)
+    ]
+    outputs = [runner.communicate(timeout=300)[1] for runner in runners]
+    assert [runner.returncode for runner in runners] == [0, 0, 0], outputs
+    applied = [int(re.search(r"applied (\d+) events", out).group(1)) for out in outputs]  # type: ignore[union-attr]
+    shared = contents(ledger)
+    assert all(p.lag == 0 for p in ProjectionRunner(ledger).status())
+
+    alone = ProjectionRunner(ledger).rebuild()
+    assert contents(ledger) == shared, "the runners together must build what one rebuild builds"
+    assert sum(applied) >= alone, "every page was read by one runner or another"
+    ledger.close()
