@@ -36,11 +36,11 @@ def test_runners_in_separate_processes_apply_each_event_once(db_url: str) -> Non
     build_demo(ledger, clients=600, seed=11)
     ProjectionRunner(ledger)  # the tables exist before the runners race for them
     env = {**os.environ, "REENTRY_LEDGER_DB": db_url}
+    command = [str(SCRIPT), "projections", "catch-up", "--page-size", "50"]
     runners = [
         subprocess.Popen(
-            [str(SCRIPT), "projections", "catch-up", "--page-size", "50"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         for _ in range(3)
     ]
     outputs = [runner.communicate(timeout=300)[1] for runner in runners]
