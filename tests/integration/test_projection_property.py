@@ -32,8 +32,9 @@ from reentry_ledger.reports.facts import (
     ResponseFact,
     Violation,
 )
-from reentry_ledger.reports.violations import DIMENSIONS, ReportRequest, compute
+from reentry_ledger.reports.violations import DIMENSIONS, ReportRequest, report
 from tests.builders import TODAY
+from tests.reference_report import compute
 
 START = date(2025, 1, 10)
 CLIENTS = [("GA-1", "GA", "o-1", "parole"), ("GA-2", "GA", "o-2", "probation"),
@@ -162,7 +163,7 @@ def test_incremental_rebuilt_and_brute_force_reports_agree(
 
         def from_projection() -> list[dict[str, Any]]:
             reader = FactReader(runner.store, moment(known_at) if known_at else None)
-            return compute(reader.clients(), request, reader.earliest_start())
+            return report(runner.store, request, reader.known_at, reader.earliest_start())
 
         runner.catch_up()
         incremental = from_projection()

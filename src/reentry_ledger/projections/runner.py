@@ -167,8 +167,8 @@ class ProjectionStore:
             return fetched(cursor, self.sql(statement, tables), params)
 
 
-def fetched(cursor: Any, statement: str, params: Sequence[Any]) -> list[Any]:
-    cursor.execute(statement, tuple(params))
+def fetched(cursor: Any, statement: str, params: Sequence[Any] | dict[str, Any]) -> list[Any]:
+    cursor.execute(statement, params if isinstance(params, dict) else tuple(params))
     return [
         tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in cursor.fetchall()
     ]

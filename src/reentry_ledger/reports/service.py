@@ -14,7 +14,7 @@ from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports import casework
 from reentry_ledger.reports.facts import FactReader
 from reentry_ledger.reports.justice_counts import COLUMNS, justice_counts
-from reentry_ledger.reports.violations import DEFINITIONS_VERSION, ReportRequest, compute
+from reentry_ledger.reports.violations import DEFINITIONS_VERSION, ReportRequest, report
 from reentry_ledger.timeline import as_utc
 
 
@@ -62,7 +62,7 @@ class Reports:
         if request.suppress_below is None and self.who.default_suppression:
             request = replace(request, suppress_below=self.who.default_suppression)
         reader = self.reader(known_at)
-        groups = compute(reader.clients(), request, reader.earliest_start())
+        groups = report(reader.store, request, reader.known_at, reader.earliest_start())
         return {"groups": groups, "definitions_version": DEFINITIONS_VERSION}
 
     def caseload(self, on: date, by: Sequence[str], known_at: datetime | None = None) -> Table:
