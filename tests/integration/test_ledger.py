@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import orjson
@@ -181,3 +182,11 @@ def test_the_agencys_own_wording_is_stored_beside_each_code(ledger: Ledger) -> N
     assert data[1]["new_offence"]["severity"] == {"code": "unknown", "raw_text": "Other Criminal"}
     assert data[2]["response"]["raw_text"] == "Returned to prison"
     assert data[2]["decided_by"] == {"code": "parole_board", "raw_text": "Board of Parole"}
+
+
+def test_client_keys_stream_in_pages_and_all_come_back(ledger: Ledger) -> None:
+    made: dict[str, bytes] = {}
+    for number in range(7):
+        client = str(uuid.UUID(int=number + 1))
+        made[client] = ledger.keys.get_or_create(client)
+    assert list(ledger.keys.all(page=3)) == sorted(made.items())
