@@ -1,0 +1,75 @@
+"""Memory: peak resident memory of a full rebuild of the projections and of an export, over a
+ledger of each size asked for, each run as its own CLI process; against a raw process that
+scans the same stored events with the driver alone, decoding each payload.
+
+    python -m benchmarks.memory [--events 10000000] [--postgres postgresql://…/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import clients_for, demo_ledger, record
+
+SCRIPT = Path(sys.executable).parent / "reentry-ledger"
+RAW_SCAN = """
+import sys, orjson
+url = sys.argv[1]
+if url.startswith("sqlite"):
+    import sqlite3
+    rows = sqlite3.connect(url.removeprefix("sqlite:///")).execute(
+        "SELECT state FROM stored_events ORDER BY rowid")
+else:
+    import psycopg
+    base, _, schema = url.partition("?schema=")
+    connection = psycopg.connect(base)
+    rows = connection.cursor(name="scan").execute(
+        f'SELECT state FROM "{schema}".stored_events ORDER BY notification_id')
+for (state,) in rows:
+    orjson.loads(state)
+"""
+
+
+def peak(command: list[str]) -> tuple[float, float]:
+    """Peak resident memory (MB) and seconds of one process, its output thrown away."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status:
+        error = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{' '.join(command)} failed: {error}")
+    return usage.ru_maxrss / 1024, elapsed  # ru_maxrss is in KiB on Linux
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, nargs="+", default=[10_000_000])
+    parser.add_argument("--postgres", default=None)
+    args = parser.parse_args()
+    rows = []
+    for size in args.events:
+        for postgres in (None, args.postgres) if args.postgres else (None,):
+            url, events = demo_ledger(clients_for(size), postgres)
+            backend = "PostgreSQL" if postgres else "SQLite"
+            raw, raw_seconds = peak([sys.executable, "-c", RAW_SCAN, url])
+            for name, command in (
+                ("rebuild", [str(SCRIPT), "--db", url, "projections", "rebuild"]),
+                ("export", [str(SCRIPT), "--db", url, "export"]),
+            ):
+                megabytes, seconds = peak(command)
+                label = f"peak memory of `{name}` ({backend}, {events:,} events)"
+                print(f"{label}: {megabytes:.0f} MB in {seconds:.0f} s; raw scan {raw:.0f} MB")
+                rows.append((label, f"{megabytes:.0f} MB ({seconds:.0f} s)",
+                             f"{megabytes / raw:.1f}x raw scan + decode ({raw:.0f} MB, "
+                             f"{raw_seconds:.0f} s)"))  # fmt: skip
+    record("memory", rows)
+
+
+if __name__ == "__main__":
+    main()
