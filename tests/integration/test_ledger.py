@@ -21,6 +21,7 @@ from reentry_ledger.domain.errors import (
 )
 from reentry_ledger.domain.events import Assessed
 from reentry_ledger.domain.references import client_id
+from reentry_ledger.projections.runner import VERSIONS, ProjectionRunner
 from tests.builders import TODAY, enroll_parolee, stamp
 
 
@@ -190,3 +191,21 @@ def test_client_keys_stream_in_pages_and_all_come_back(ledger: Ledger) -> None:
         client = str(uuid.UUID(int=number + 1))
         made[client] = ledger.keys.get_or_create(client)
     assert list(ledger.keys.all(page=3)) == sorted(made.items())
+
+
+def test_projections_stored_by_another_version_are_built_again(ledger: Ledger) -> None:
+    for number in range(1, 4):
+        enroll_parolee(ledger, f"GA-{number}")
+    runner = ProjectionRunner(ledger)
+    runner.catch_up()
+    store = runner.store
+    with store.transaction() as cursor:  # as an older release left them
+        cursor.execute(store.sql(f"UPDATE {store.prefix}{VERSIONS} SET version = 1"))
+        cursor.execute(store.sql("DELETE FROM {audit_clients} WHERE client_id <> ''",
+                                 ["audit_clients"]))  # fmt: skip
+    assert store.rows("SELECT COUNT(*) FROM {audit_clients}", tables=["audit_clients"]) == [(0,)]
+
+    upgraded = ProjectionRunner(ledger)
+    assert {status.lag for status in upgraded.status()} == {3}, "every projection starts again"
+    upgraded.catch_up()
+    assert store.rows("SELECT COUNT(*) FROM {audit_clients}", tables=["audit_clients"]) == [(3,)]

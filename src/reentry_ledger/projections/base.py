@@ -43,6 +43,9 @@ class Projection:
     tables: dict[str, str]  # table name -> column definitions
     fact_tables: tuple[str, ...] = ()  # tables whose rows a correction can retract
     indexes: tuple[str, ...] = ()  # "table(column, ...)"
+    # Raise when the tables or their rows change: stored tables of another version are
+    # dropped and built again from the log. 1: before versions were recorded.
+    version: int = 2
 
     def statements(self, event: ClientEvent) -> Iterable[Statement]:
         if isinstance(event, Corrected):

@@ -16,7 +16,7 @@ class ClientsProjection(Projection):
         "audit_clients": (
             "client_id TEXT PRIMARY KEY, agency TEXT NOT NULL, officer TEXT NOT NULL, "
             "supervision TEXT NOT NULL, juvenile INTEGER NOT NULL, start_on TEXT NOT NULL, "
-            "expected_end TEXT, recorded_at TEXT NOT NULL"
+            "expected_end TEXT, recorded_at TEXT NOT NULL, discharged_on TEXT"
         ),
         "audit_discharges": f"{FACT_COLUMNS}, outcome TEXT NOT NULL, "
         "PRIMARY KEY (client_id, number)",
@@ -28,7 +28,7 @@ class ClientsProjection(Projection):
             client_id, _, start_on, recorded_at = fact_key(event)
             end = event.expected_end.isoformat() if event.expected_end else None
             yield (
-                "INSERT INTO {audit_clients} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO {audit_clients} VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                 (
                     client_id,
                     event.agency,
@@ -45,3 +45,18 @@ class ClientsProjection(Projection):
                 "INSERT INTO {audit_discharges} VALUES (?, ?, ?, ?, NULL, ?)",
                 (*fact_key(event), event.outcome.code.value),
             )
+            yield self.current_discharge(str(event.originator_id))
+
+    def retract(self, correction: Corrected) -> Iterable[Statement]:
+        yield from super().retract(correction)
+        yield self.current_discharge(str(correction.originator_id))
+
+    def current_discharge(self, client_id: str) -> Statement:
+        """The client's discharge date as it now stands: its latest discharge not retracted
+        (kept on the client's row, so a report over every client reads it without a lookup)."""
+        return (
+            "UPDATE {audit_clients} SET discharged_on = (SELECT d.occurred_on FROM "
+            "{audit_discharges} d WHERE d.client_id = ? AND d.retracted_at IS NULL "
+            "ORDER BY d.number DESC LIMIT 1) WHERE client_id = ?",
+            (client_id, client_id),
+        )

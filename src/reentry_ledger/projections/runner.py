@@ -28,6 +28,7 @@ from reentry_ledger.projections.base import Projection, Statement
 from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
 
 PAGE_SIZE = 5000
+VERSIONS = "projection_versions"  # which version of each projection its tables hold
 WAIT = 0.05  # seconds between looks at projections another runner holds
 
 
@@ -83,17 +84,40 @@ class ProjectionStore:
             yield cursor
 
     def create(self, projection: Projection) -> None:
+        """Make the projection's tables, first dropping any made by another version of it
+        (its position goes with them, so the next catch-up builds it again from the start)."""
         with self.transaction() as cursor:
             if self.postgres:  # runners starting together: one creates, the others wait
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key(projection),))
-            for table, columns in projection.tables.items():
+            versions = self.prefix + VERSIONS
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {versions} (name TEXT PRIMARY KEY, version INTEGER)"
+            )
+            name = (projection.name,)
+            found = fetched(
+                cursor, self.sql(f"SELECT version FROM {versions} WHERE name = ?"), name
+            )
+            if not found or found[0][0] != projection.version:
+                for table in projection.tables:
+                    cursor.execute(self.sql(f"DROP TABLE IF EXISTS {{{table}}}", [table]))
                 cursor.execute(
-                    self.sql(f"CREATE TABLE IF NOT EXISTS {{{table}}} ({columns})", [table])
+                    self.sql(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"), name
                 )
+                cursor.execute(self.sql(f"DELETE FROM {versions} WHERE name = ?"), name)
+                cursor.execute(
+                    self.sql(f"INSERT INTO {versions} (name, version) VALUES (?, ?)"),
+                    (projection.name, projection.version),
+                )
+            for table, columns in projection.tables.items():
+                # SQLite: rows kept in key order, found in one descent rather than two.
+                keyed = "PRIMARY KEY" in columns
+                clustered = " WITHOUT ROWID" if keyed and not self.postgres else ""
+                statement = f"CREATE TABLE IF NOT EXISTS {{{table}}} ({columns}){clustered}"
+                cursor.execute(self.sql(statement, [table]))
             for index in projection.indexes:
                 table, _, columns = index.partition("(")
-                name = f"{table}_{columns.rstrip(')').replace(', ', '_')}_idx"
-                statement = f"CREATE INDEX IF NOT EXISTS {name} ON {{{table}}} ({columns}"
+                name_ = f"{table}_{columns.rstrip(')').replace(', ', '_')}_idx"
+                statement = f"CREATE INDEX IF NOT EXISTS {name_} ON {{{table}}} ({columns}"
                 cursor.execute(self.sql(statement, [table]))
 
     def events(

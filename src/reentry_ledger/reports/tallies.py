@@ -123,12 +123,19 @@ class Query:
             f"({n}, '{p.start.isoformat()}', '{p.end.isoformat()}')"
             for n, p in enumerate(self.periods)
         )
+        # The client's row keeps its discharge as it now stands; as known at a moment, the
+        # latest discharge recorded by then and not yet retracted (looked up once per client:
+        # the spans are materialised rather than folded into each use).
         discharged = (
-            "(SELECT d.occurred_on FROM {audit_discharges} d WHERE d.client_id = c.client_id "
-            f"AND {self.known('d')} ORDER BY d.number DESC LIMIT 1)"
+            "c.discharged_on"
+            if self.known_at is None
+            else (
+                "(SELECT d.occurred_on FROM {audit_discharges} d WHERE d.client_id = c.client_id "
+                f"AND {self.known('d')} ORDER BY d.number DESC LIMIT 1)"
+            )
         )
         clients = f"""
-            spans AS MATERIALIZED (
+            spans AS {"MATERIALIZED" if self.known_at else ""} (
                 SELECT client_id, agency, officer, supervision, juvenile, s_begin, s_end,
                     {sql.day("s_begin")} AS begin_day, {sql.day("s_end")} AS end_day
                 FROM (
@@ -196,26 +203,28 @@ class Query:
         return f"{context} SELECT {', '.join(named)} FROM {source} {group_by}"
 
     def exposure(self) -> str:
+        # Each client once, then its few spells, then the periods each overlaps: SQLite keeps
+        # the order of CROSS JOINs (PostgreSQL plans them as any join).
         sql = self.sql
         ends, starts = ["cl.end_day", "p.end_day"], ["cl.begin_day", "p.start_day"]
-        source = (
-            "spans cl JOIN periods p ON p.p_start <= cl.s_end AND p.p_end >= cl.s_begin "
-            "AND cl.s_begin <= cl.s_end"
-        )
+        tables = ["spans cl", "periods p"]
+        conditions = ["cl.s_begin <= cl.s_end", "p.p_start <= cl.s_end", "p.p_end >= cl.s_begin"]
         context = self.context()
         # A client holds one group per period, unless its risk changes within one.
         clients = "COUNT(*)"
         if self.by_risk:
             ends.append("COALESCE(sp.until_day - 1, cl.end_day)")
             starts.append("sp.since_day")
-            source += (
-                " JOIN spells sp ON sp.client_id = cl.client_id "
-                f"AND sp.since <= {sql.least('cl.s_end', 'p.p_end')} AND (sp.until IS NULL "
-                f"OR sp.until > {sql.greatest('cl.s_begin', 'p.p_start')})"
-            )
+            tables.insert(1, "spells sp")
+            conditions += [
+                "sp.client_id = cl.client_id",
+                f"sp.since <= {sql.least('cl.s_end', 'p.p_end')}",
+                f"(sp.until IS NULL OR sp.until > {sql.greatest('cl.s_begin', 'p.p_start')})",
+            ]
             context += self.spells()
             clients = "COUNT(DISTINCT cl.client_id)"
         days = f"{sql.least(*ends)} - {sql.greatest(*starts)} + 1"
+        source = f"{' CROSS JOIN '.join(tables)} WHERE {' AND '.join(conditions)}"
         return self.grouped(context, [f"SUM({days})", clients], source, "sp.risk_level")
 
     def incidents(self) -> str:
