@@ -1,7 +1,8 @@
 """Ingest: events per second of a bulk import (JSON lines) into SQLite, and PostgreSQL if given,
-against inserting the same serialised rows with the raw driver into a table of the same shape.
+against inserting the same serialised rows with the raw driver into a table of the same shape
+(the library's own: the same columns and primary key), for a demo ledger of each size.
 
-    python benchmarks/ingest.py [--clients 4500] [--runs 3] [--postgres postgresql://…/test]
+    python -m benchmarks.ingest [--events 100000 1000000] [--runs 3] [--postgres postgresql://…]
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-from benchmarks.common import compare, exported_demo, median_rate, record, timed
+from benchmarks.common import clients_for, compare, exported, median_rate, record, timed
 from reentry_ledger.application import Ledger
 from reentry_ledger.exchange import import_lines
 
@@ -31,7 +32,7 @@ def rows(path: Path) -> list[tuple[str, int, str, bytes]]:
         if "client_key" not in record_:
             out.append(
                 (
-                    record_["client_id"],
+                    uuid.UUID(record_["client_id"]).hex,  # as the recorder stores it
                     record_["number"],
                     record_["topic"],
                     orjson.dumps(record_["state"]),
@@ -75,36 +76,42 @@ def raw_postgres(url: str, data: list[tuple[str, int, str, bytes]]) -> None:
         connection.commit()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--clients", type=int, default=4500)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--postgres", default=None)
-    args = parser.parse_args()
-
-    path, events = exported_demo(args.clients)
+def measure(size: int, runs: int, postgres: str | None) -> list[tuple[str, str, str]]:
+    path, events = exported(clients_for(size))
     data = rows(path)
-    print(f"input: {args.clients} demo clients, {events} events")
+    print(f"input: {path}, {events:,} events")
     results = []
-    ours_runs = [
-        timed(lambda: ours(f"sqlite:///{tempfile.mkdtemp()}/ledger.db", path))
-        for _ in range(args.runs)
-    ]
-    raw_runs = [timed(lambda: raw_sqlite(data)) for _ in range(args.runs)]
+
+    def sqlite_url() -> str:
+        return f"sqlite:///{tempfile.mkdtemp()}/ledger.db"
+
+    ours_runs = [timed(lambda: ours(sqlite_url(), path)) for _ in range(runs)]
+    raw_runs = [timed(lambda: raw_sqlite(data)) for _ in range(runs)]
     ours_rate, raw_rate = median_rate(events, ours_runs), median_rate(events, raw_runs)
     figure, ratio = compare("SQLite import", ours_rate, "raw executemany", raw_rate)
     results.append((f"SQLite import ({events:,} events)", figure, ratio))
-    if args.postgres:
+    if postgres:
 
         def schema_url() -> str:
-            return f"{args.postgres}?schema=bench_{uuid.uuid4().hex[:8]}"
+            return f"{postgres}?schema=bench_{uuid.uuid4().hex[:8]}"
 
-        ours_runs = [timed(lambda: ours(schema_url(), path)) for _ in range(args.runs)]
-        raw_runs = [timed(lambda: raw_postgres(args.postgres, data)) for _ in range(args.runs)]
+        ours_runs = [timed(lambda: ours(schema_url(), path)) for _ in range(runs)]
+        raw_runs = [timed(lambda: raw_postgres(postgres, data)) for _ in range(runs)]
         ours_rate, raw_rate = median_rate(events, ours_runs), median_rate(events, raw_runs)
         figure, ratio = compare("PostgreSQL import", ours_rate, "raw COPY", raw_rate)
         results.append((f"PostgreSQL import ({events:,} events)", figure, ratio))
-    record("ingest", results)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgres", default=None)
+    args = parser.parse_args()
+    record(
+        "ingest", [row for size in args.events for row in measure(size, args.runs, args.postgres)]
+    )
 
 
 if __name__ == "__main__":

@@ -15,21 +15,22 @@ import time
 from pathlib import Path
 
 from benchmarks.common import clients_for, demo_ledger, record
+from reentry_ledger.application import Ledger
 
 SCRIPT = Path(sys.executable).parent / "reentry-ledger"
 RAW_SCAN = """
 import sys, orjson
-url = sys.argv[1]
+url, table = sys.argv[1], sys.argv[2]
 if url.startswith("sqlite"):
     import sqlite3
     rows = sqlite3.connect(url.removeprefix("sqlite:///")).execute(
-        "SELECT state FROM stored_events ORDER BY rowid")
+        f"SELECT state FROM {table} ORDER BY rowid")
 else:
     import psycopg
     base, _, schema = url.partition("?schema=")
     connection = psycopg.connect(base)
     rows = connection.cursor(name="scan").execute(
-        f'SELECT state FROM "{schema}".stored_events ORDER BY notification_id')
+        f'SELECT state FROM "{schema}".{table} ORDER BY notification_id')
 for (state,) in rows:
     orjson.loads(state)
 """
@@ -57,7 +58,10 @@ def main() -> None:
         for postgres in (None, args.postgres) if args.postgres else (None,):
             url, events = demo_ledger(clients_for(size), postgres)
             backend = "PostgreSQL" if postgres else "SQLite"
-            raw, raw_seconds = peak([sys.executable, "-c", RAW_SCAN, url])
+            ledger = Ledger(url)
+            table = ledger.recorder.events_table_name
+            ledger.close()
+            raw, raw_seconds = peak([sys.executable, "-c", RAW_SCAN, url, table])
             for name, command in (
                 ("rebuild", [str(SCRIPT), "--db", url, "projections", "rebuild"]),
                 ("export", [str(SCRIPT), "--db", url, "export"]),

@@ -40,23 +40,20 @@ def latencies(work: Callable[[str], Any], refs: list[str]) -> list[float]:
     return samples
 
 
-def raw_reader(url: str) -> Callable[[str], Any]:
+def raw_reader(url: str, table: str) -> Callable[[str], Any]:
     """The client's stored rows selected by the driver alone, each payload decoded."""
     if url.startswith("sqlite"):
         connection = sqlite3.connect(url.removeprefix("sqlite:///"))
-        statement = (
-            "SELECT state FROM stored_events WHERE originator_id = ? ORDER BY originator_version"
-        )
+        statement = f"SELECT state FROM {table} WHERE originator_id = ? ORDER BY originator_version"
         return lambda ref: [
             orjson.loads(state) for (state,) in connection.execute(statement, (client_id(ref).hex,))
         ]
     import psycopg
 
-    base, _, query = url.partition("?schema=")
+    base, _, schema = url.partition("?schema=")
     postgres = psycopg.connect(base, autocommit=True)
     statement = (
-        f'SELECT state FROM "{query}".stored_events WHERE originator_id = %s '
-        "ORDER BY originator_version"
+        f'SELECT state FROM "{schema}".{table} WHERE originator_id = %s ORDER BY originator_version'
     )
     return lambda ref: [
         orjson.loads(state)
@@ -77,7 +74,7 @@ def measure(
     refs = [f"DEMO-{rng.randrange(1, clients + 1):07d}" for _ in range(samples)]
     ledger = Ledger(url)
     ProjectionRunner(ledger).catch_up()  # the report reads projections that are current
-    raw = raw_reader(url)
+    raw = raw_reader(url, ledger.recorder.events_table_name)
     latencies(raw, refs[:20])  # warm the same pages for both
     raw_runs = latencies(raw, refs)
     rows = []
@@ -90,12 +87,11 @@ def measure(
         rows.append((f"`{name}` in-process ({size})", milliseconds(ours), against))
     for name in ("timeline", "show"):
         command = [str(SCRIPT), "--db", url, name]
-        cli = latencies(
-            lambda ref, command=command: subprocess.run(
-                [*command, ref], check=True, capture_output=True
-            ),
-            refs[:cli_samples],
-        )
+
+        def call(ref: str, command: list[str] = command) -> object:
+            return subprocess.run([*command, ref], check=True, capture_output=True)
+
+        cli = latencies(call, refs[:cli_samples])
         print(f"{size}: {name} as a CLI call {milliseconds(cli)}")
         rows.append(
             (f"`{name}` as a CLI call ({size})", milliseconds(cli), "process start included")

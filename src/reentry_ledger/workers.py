@@ -39,38 +39,76 @@ def chunked(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 def ordered_map(
     function: Callable[[Chunk], Result], chunks: Iterable[Chunk], workers: int
 ) -> Iterator[Result]:
-    """`map(function, chunks)`, run by `workers` processes, results in the order of `chunks`.
+    """`map(function, chunks)`, run by `workers` processes, results in the order of `chunks`."""
+    with Workers(workers) as pool:
+        yield from pool.map(function, chunks)
 
-    One worker or one chunk runs here, in this process: no processes for a small load.
-    """
-    iterator = iter(chunks)
-    first = next(iterator, None)
-    if first is None:
-        return
-    second = next(iterator, None)
-    if workers <= 1 or second is None:
-        yield function(first)
-        if second is not None:
-            yield function(second)
-            yield from map(function, iterator)
-        return
-    # fork: workers start at once with the code already imported; they never touch the
-    # parent's database connections and leave with os._exit. Elsewhere, the platform default.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=leave_with, initargs=(os.getpid(),)
-    )
-    pending: deque[Future[Result]] = deque()
-    try:
-        for chunk in chain([first, second], iterator):
-            pending.append(pool.submit(function, chunk))
-            if len(pending) > 2 * workers:
+
+class Workers:
+    """Worker processes, started on first use and stopped on leaving the `with` block, so that
+    one pool serves every page of a long run."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def map(self, function: Callable[[Chunk], Result], chunks: Iterable[Chunk]) -> Iterator[Result]:
+        """Results in the order of `chunks`, at most two chunks per worker in flight. One
+        worker or one chunk runs here, in this process: no processes for a small load."""
+        iterator = iter(chunks)
+        first = next(iterator, None)
+        if first is None:
+            return
+        second = next(iterator, None)
+        if self.count <= 1 or second is None:
+            yield function(first)
+            if second is not None:
+                yield function(second)
+                yield from map(function, iterator)
+            return
+        pool = self.pool()
+        pending: deque[Future[Result]] = deque()
+        try:
+            for chunk in chain([first, second], iterator):
+                pending.append(pool.submit(function, chunk))
+                if len(pending) > 2 * self.count:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            for future in pending:  # left early (an error): drop what has not started
+                future.cancel()
+
+    def start(
+        self, function: Callable[[Chunk], Result], chunks: Iterable[Chunk]
+    ) -> Callable[[], list[Result]]:
+        """Set every chunk going now; the returned call waits for their results, in order.
+        One worker or one chunk: the work is done here, when the results are asked for."""
+        work = list(chunks)
+        if self.count <= 1 or len(work) <= 1:
+            return lambda: [function(chunk) for chunk in work]
+        futures = [self.pool().submit(function, chunk) for chunk in work]
+        return lambda: [future.result() for future in futures]
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # fork: workers start at once with the code already imported; they never touch
+            # the parent's database connections and leave with os._exit. Elsewhere, the
+            # platform's default.
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self._pool = ProcessPoolExecutor(
+                self.count, mp_context=context, initializer=leave_with, initargs=(os.getpid(),)
+            )
+        return self._pool
 
 
 def leave_with(parent: int) -> None:
