@@ -27,6 +27,7 @@ from reentry_ledger.domain.errors import Conflict, RuleViolated
 from reentry_ledger.domain.events import LedgerEvent
 from reentry_ledger.domain.integrity import stored_state
 from reentry_ledger.domain.personal import Protect, encrypt, new_client_key
+from reentry_ledger.keys import TABLE as KEYS_TABLE
 
 BATCH = 2000
 
@@ -111,6 +112,17 @@ class BulkWriter:
             raise Conflict(f"an event was already stored, nothing was written: {error}") from None
         finally:
             self._insert = self._cursor_in_use = None
+        if self.ledger.backend.kind == "postgresql":
+            self._analyze(recorder)
+
+    def _analyze(self, recorder: Any) -> None:
+        """PostgreSQL: gather the planner's statistics now. Until autovacuum gets to a table
+        loaded in one go, the planner has none, and it reads one client's events by a
+        parallel scan of the whole table (60 ms at 10 million events) instead of the key."""
+        schema = Identifier(recorder.datastore.schema)
+        with recorder.datastore.transaction(commit=True) as cursor:
+            for table in (recorder.events_table_name, KEYS_TABLE):
+                cursor.execute(SQL("ANALYZE {}.{}").format(schema, Identifier(table)))
 
     @contextmanager
     def _cursor(self, recorder: Any) -> Iterator[tuple[Any, Callable[[Sequence[Row]], Any]]]:

@@ -18,10 +18,11 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
 from reentry_ledger.demo import build_demo
 from reentry_ledger.exchange import export_lines, import_lines
+from reentry_ledger.projections.runner import ProjectionStore
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
 from tests.builders import TODAY
-from tests.conftest import POSTGRES_URL, drop_schema
+from tests.conftest import POSTGRES_URL, drop_schema, require_postgres
 
 SCRIPT = Path(sys.executable).parent / "reentry-ledger"
 
@@ -148,3 +149,27 @@ def test_an_import_killed_part_way_leaves_the_ledger_empty(
     assert again.exit_code == 0, again.output
     original.close()
     copy.close()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_import_leaves_the_planner_statistics_of_what_it_loaded(
+    tmp_path: Path,
+) -> None:
+    """Without them, until autovacuum passes, reading one client scans the whole table."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    original = Ledger(f"sqlite:///{tmp_path}/original.db", clock=lambda: TODAY)
+    build_demo(original, clients=30, seed=3)
+    copy = Ledger(f"{POSTGRES_URL}?schema={schema}", clock=lambda: TODAY)
+    try:
+        import_lines(copy, export_lines(original), "original")
+        analysed = ProjectionStore(copy).rows(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = ? "
+            "AND last_analyze IS NOT NULL",
+            (schema,),
+        )
+        assert {"reentryledger_events", "client_keys"} <= {name for (name,) in analysed}
+    finally:
+        original.close()
+        copy.close()
+        drop_schema(schema)

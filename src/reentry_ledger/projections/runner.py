@@ -33,6 +33,7 @@ from reentry_ledger.workers import Workers, available, chunked
 PAGE_SIZE = 20000
 VERSIONS = "projection_versions"  # which version of each projection its tables hold
 WAIT = 0.05  # seconds between looks at projections another runner holds
+ANALYZE_AFTER = 100_000  # events read in one catch-up or rebuild: then refresh statistics
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,15 @@ class ProjectionStore:
             tracking = Tracking(projection.name, notification_id)
             self.tracking._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
 
+    def analyze(self, projections: Sequence[Projection]) -> None:
+        """PostgreSQL: fresh planner statistics for tables that have just grown a lot (until
+        autovacuum comes by, a table filled in one go has none, and reports plan badly)."""
+        if self.postgres:
+            with self.transaction() as cursor:
+                for projection in projections:
+                    for table in projection.tables:
+                        cursor.execute(self.sql(f"ANALYZE {{{table}}}", [table]))
+
     def clear(self, projection: Projection) -> None:
         """Empty the projection's tables and forget its position, in one transaction."""
         with self.transaction() as cursor:
@@ -296,6 +306,8 @@ class ProjectionRunner:
                 if len(claimed) == len(projections) or all(
                     self.store.position(p) >= head for p in projections
                 ):
+                    if read >= ANALYZE_AFTER:
+                        self.store.analyze(projections)
                     return read
                 time.sleep(WAIT)  # the rest are another runner's, for now
 
