@@ -1,6 +1,7 @@
 """Memory: peak resident memory of a full rebuild of the projections and of an export, over a
-ledger of each size asked for, each run as its own CLI process; against a raw process that
-scans the same stored events with the driver alone, decoding each payload.
+ledger of each size asked for, each run as its own CLI process (with its worker processes,
+summed); against a raw process that scans the same stored events with the driver alone,
+decoding each payload.
 
     python -m benchmarks.memory [--events 10000000] [--postgres postgresql://…/test]
 """
@@ -8,7 +9,6 @@ scans the same stored events with the driver alone, decoding each payload.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
@@ -37,15 +37,32 @@ for (state,) in rows:
 
 
 def peak(command: list[str]) -> tuple[float, float]:
-    """Peak resident memory (MB) and seconds of one process, its output thrown away."""
+    """Peak resident memory (MB) of a process and its worker processes together, sampled
+    every 0.1 s from /proc, and its seconds; its output thrown away."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    highest = 0
+    while process.poll() is None:
+        highest = max(highest, tree_rss(process.pid))
+        time.sleep(0.1)
     elapsed = time.perf_counter() - started
-    if status:
+    if process.returncode:
         error = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"{' '.join(command)} failed: {error}")
-    return usage.ru_maxrss / 1024, elapsed  # ru_maxrss is in KiB on Linux
+    return highest / 1024, elapsed
+
+
+def tree_rss(pid: int) -> int:
+    """Resident KiB of a process and all its descendants (0 for one that has just ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+        children = " ".join(
+            Path(task, "children").read_text() for task in Path(f"/proc/{pid}/task").iterdir()
+        ).split()
+    except (OSError, StopIteration):
+        return 0
+    return rss + sum(tree_rss(int(child)) for child in children)
 
 
 def main() -> None:
