@@ -31,6 +31,7 @@ EVER = "0001-01-01"  # the start of the unassessed spell
 UNASSESSED = "unassessed"
 TABLES = ("audit_clients", "audit_discharges", "audit_assessments", "audit_violations",
           "audit_responses")  # fmt: skip
+CLIENT_DIMENSIONS = {"agency", "officer", "supervision", "juvenile"}
 EXPOSURE = ("person_days", "clients")
 INCIDENTS = ("technical_violations", "absconding", "new_offences", "clients_with_technical",
              "clients_with_new_offence")  # fmt: skip
@@ -125,7 +126,8 @@ class Query:
         )
         # The client's row keeps its discharge as it now stands; as known at a moment, the
         # latest discharge recorded by then and not yet retracted (looked up once per client:
-        # the spans are materialised rather than folded into each use).
+        # the spans are materialised rather than folded into each use). Dates become day
+        # numbers once, here: text compared under PostgreSQL's collation is slow.
         discharged = (
             "c.discharged_on"
             if self.known_at is None
@@ -134,17 +136,14 @@ class Query:
                 f"AND {self.known('d')} ORDER BY d.number DESC LIMIT 1)"
             )
         )
+        first_day, last_day = sql.day(f"'{first.isoformat()}'"), sql.day(f"'{last.isoformat()}'")
         clients = f"""
             spans AS {"MATERIALIZED" if self.known_at else ""} (
-                SELECT client_id, agency, officer, supervision, juvenile, s_begin, s_end,
-                    {sql.day("s_begin")} AS begin_day, {sql.day("s_end")} AS end_day
-                FROM (
-                    SELECT c.client_id, c.agency, c.officer, c.supervision, c.juvenile,
-                        {sql.greatest("c.start_on", f"'{first.isoformat()}'")} AS s_begin,
-                        {sql.least(f"COALESCE({discharged}, '{last.isoformat()}')",
-                                   f"'{last.isoformat()}'")} AS s_end
-                    FROM {{audit_clients}} c WHERE {self.enrolled("c")}
-                ) AS supervised
+                SELECT c.client_id, c.agency, c.officer, c.supervision, c.juvenile,
+                    {sql.greatest(sql.day("c.start_on"), first_day)} AS begin_day,
+                    {sql.least(f"COALESCE({sql.day(discharged)}, {last_day})", last_day)}
+                        AS end_day
+                FROM {{audit_clients}} c WHERE {self.enrolled("c")}
             )"""  # fmt: skip
         periods = (
             f"given (position, p_start, p_end) AS (VALUES {values}), "
@@ -152,6 +151,17 @@ class Query:
             f"{sql.day('p_start')} AS start_day, {sql.day('p_end')} AS end_day FROM given)"
         )
         return f"WITH {periods}, {clients}" if spans else f"WITH {periods}"
+
+    def client_of(self, fact: str) -> str:
+        """The join to the fact's client, where its enrolment matters: for a dimension of the
+        client's, or to leave out clients enrolled after the moment asked about. (Every event
+        follows its client's enrolment, so with neither, every fact's client counts.)"""
+        if self.known_at is None and not CLIENT_DIMENSIONS.intersection(self.dimensions):
+            return ""
+        return (
+            f"JOIN {{audit_clients}} cl ON cl.client_id = {fact}.client_id "
+            f"AND {self.enrolled('cl')}"
+        )
 
     def enrolled(self, table: str) -> str:
         return f"{table}.recorded_at <= {self.known_at}" if self.known_at else "1 = 1"
@@ -208,7 +218,11 @@ class Query:
         sql = self.sql
         ends, starts = ["cl.end_day", "p.end_day"], ["cl.begin_day", "p.start_day"]
         tables = ["spans cl", "periods p"]
-        conditions = ["cl.s_begin <= cl.s_end", "p.p_start <= cl.s_end", "p.p_end >= cl.s_begin"]
+        conditions = [
+            "cl.begin_day <= cl.end_day",
+            "p.start_day <= cl.end_day",
+            "p.end_day >= cl.begin_day",
+        ]
         context = self.context()
         # A client holds one group per period, unless its risk changes within one.
         clients = "COUNT(*)"
@@ -218,8 +232,9 @@ class Query:
             tables.insert(1, "spells sp")
             conditions += [
                 "sp.client_id = cl.client_id",
-                f"sp.since <= {sql.least('cl.s_end', 'p.p_end')}",
-                f"(sp.until IS NULL OR sp.until > {sql.greatest('cl.s_begin', 'p.p_start')})",
+                f"sp.since_day <= {sql.least('cl.end_day', 'p.end_day')}",
+                "(sp.until_day IS NULL OR "
+                f"sp.until_day > {sql.greatest('cl.begin_day', 'p.start_day')})",
             ]
             context += self.spells()
             clients = "COUNT(DISTINCT cl.client_id)"
@@ -229,9 +244,9 @@ class Query:
 
     def incidents(self) -> str:
         source = (
-            "{audit_violations} v JOIN {audit_clients} cl ON cl.client_id = v.client_id "
-            "JOIN periods p ON v.occurred_on >= p.p_start AND v.occurred_on <= p.p_end "
-            f"WHERE {self.known('v')} AND {self.enrolled('cl')}"
+            f"{{audit_violations}} v {self.client_of('v')} "
+            f"JOIN periods p ON {self.sql.day('v.occurred_on')} BETWEEN p.start_day AND p.end_day "
+            f"WHERE {self.known('v')}"
         )
         values = [
             *(number_where(f"v.category = '{c}'") for c in CATEGORIES),
@@ -244,10 +259,10 @@ class Query:
     def responses(self) -> str:
         source = (
             "{audit_responses} r JOIN {audit_violations} v "
-            f"ON v.client_id = r.client_id AND v.violation_id = r.violation_id "
-            "JOIN {audit_clients} cl ON cl.client_id = r.client_id "
-            "JOIN periods p ON r.occurred_on >= p.p_start AND r.occurred_on <= p.p_end "
-            f"WHERE {self.known('r')} AND {self.known('v')} AND {self.enrolled('cl')}"
+            "ON v.client_id = r.client_id AND v.violation_id = r.violation_id "
+            f"{self.client_of('r')} "
+            f"JOIN periods p ON {self.sql.day('r.occurred_on')} BETWEEN p.start_day AND p.end_day "
+            f"WHERE {self.known('r')} AND {self.known('v')}"
         )
         values = [
             *(
