@@ -14,6 +14,7 @@ runners share the projections between them (docs/scaling.md).
 from __future__ import annotations
 
 import hashlib
+import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -147,18 +148,47 @@ class ProjectionStore:
         found = fetched(cursor, self.sql(statement), (projection.name,))
         return int(found[0][0]) if found and found[0][0] is not None else 0
 
-    def claim(self, cursor: Any, projections: Sequence[Projection]) -> list[Projection]:
-        """The projections this transaction may apply events to: on PostgreSQL, those whose
-        advisory lock it takes (another runner holds the rest until it commits)."""
+    def claim(self, cursor: Any, candidates: Sequence[Projection], share: int) -> list[Projection]:
+        """The projections this transaction may apply events to, at most `share` of them: on
+        PostgreSQL, those whose advisory lock it takes first (another runner holds the rest
+        until it commits)."""
         if not self.postgres:
-            return list(projections)  # SQLite has one writer at a time
-        claimed = []
-        for projection in projections:
+            return list(candidates)  # SQLite has one writer at a time
+        claimed: list[Projection] = []
+        for projection in candidates:
+            if len(claimed) == share:
+                break
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", (self.lock_key(projection),))
-            row = cursor.fetchone()
-            if (row["pg_try_advisory_xact_lock"] if isinstance(row, dict) else row[0]) is True:
+            if first_value(cursor.fetchone()) is True:
                 claimed.append(projection)
         return claimed
+
+    @contextmanager
+    def present(self) -> Iterator[Callable[[], int]]:
+        """While a runner works, it is counted among the runners of this ledger (PostgreSQL: a
+        session advisory lock under the ledger's key, held on a connection of its own).
+        Yields the count of runners now at work, this one included."""
+        if not self.postgres:
+            yield lambda: 1
+            return
+        ledger_key = int.from_bytes(hashlib.sha256(self.prefix.encode()).digest()[:4]) >> 1
+        me = random.randrange(1, 2**31)
+        count = (
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND objsubid = 2 AND classid = %s::oid"
+        )
+
+        def runners() -> int:
+            with connection.cursor() as cursor:
+                cursor.execute(count, (ledger_key,))
+                return int(first_value(cursor.fetchone()))
+
+        with self.datastore.get_connection() as connection:
+            connection.execute("SELECT pg_advisory_lock(%s, %s)", (ledger_key, me))
+            try:
+                yield runners
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(%s, %s)", (ledger_key, me))
 
     def lock_key(self, projection: Projection) -> int:
         name = f"reentry-ledger projection {self.prefix}{projection.name}".encode()
@@ -215,6 +245,10 @@ class ProjectionStore:
     ) -> list[Any]:
         with self.transaction(commit=False) as cursor:
             return fetched(cursor, self.sql(statement, tables), params)
+
+
+def first_value(row: Any) -> Any:
+    return next(iter(row.values())) if isinstance(row, dict) else row[0]
 
 
 def fetched(cursor: Any, statement: str, params: Sequence[Any] | dict[str, Any]) -> list[Any]:
@@ -274,12 +308,16 @@ class ProjectionRunner:
         are left to it; this runner returns once every one of them has reached the head,
         whoever brought it there."""
         head, read = self.head(), 0
-        with Workers(self.workers) as workers:
+        start = random.randrange(len(projections))  # runners look in different orders
+        order = [*projections[start:], *projections[:start]]
+        with Workers(self.workers) as workers, self.store.present() as runners:
             ahead: Page | None = None
             while True:
                 try:
                     with self.store.transaction() as cursor:
-                        claimed = self.store.claim(cursor, projections)
+                        hint = [p for p in order if self.store.position(p, cursor) < head]
+                        share = -(-len(hint) // runners())  # a fair share, rounded up
+                        claimed = self.store.claim(cursor, hint, share)
                         positions = {p: self.store.position(p, cursor) for p in claimed}
                         behind = [p for p in claimed if positions[p] < head]
                         count = 0
@@ -303,9 +341,7 @@ class ProjectionRunner:
                     progress(count)
                 if behind:
                     continue
-                if len(claimed) == len(projections) or all(
-                    self.store.position(p) >= head for p in projections
-                ):
+                if all(self.store.position(p) >= head for p in projections):
                     if read >= ANALYZE_AFTER:
                         self.store.analyze(projections)
                     return read
