@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.demo import build_demo
@@ -114,7 +115,7 @@ def demo_ledger(clients: int, postgres: str | None = None, seed: int = 7) -> tup
 def client_events(ledger: Ledger) -> int:
     """Events on clients' records: the ledger less the access log that benchmark reads add."""
     store = ProjectionStore(ledger)
-    table = store.prefix + ledger.recorder.events_table_name
+    table = store.prefix + cast(Any, ledger.recorder).events_table_name
     rows = store.rows(f"SELECT COUNT(*) FROM {table} WHERE topic <> ?", (ClientRecordRead.TOPIC,))
     return int(rows[0][0])
 

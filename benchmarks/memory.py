@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any, cast
 
 from benchmarks.common import clients_for, demo_ledger, record
 from reentry_ledger.application import Ledger
@@ -76,7 +77,7 @@ def main() -> None:
             url, events = demo_ledger(clients_for(size), postgres)
             backend = "PostgreSQL" if postgres else "SQLite"
             ledger = Ledger(url)
-            table = ledger.recorder.events_table_name
+            table = cast(Any, ledger.recorder).events_table_name
             ledger.close()
             raw, raw_seconds = peak([sys.executable, "-c", RAW_SCAN, url, table])
             for name, command in (

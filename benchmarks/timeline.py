@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -74,7 +74,7 @@ def measure(
     refs = [f"DEMO-{rng.randrange(1, clients + 1):07d}" for _ in range(samples)]
     ledger = Ledger(url)
     ProjectionRunner(ledger).catch_up()  # the report reads projections that are current
-    raw = raw_reader(url, ledger.recorder.events_table_name)
+    raw = raw_reader(url, cast(Any, ledger.recorder).events_table_name)
     latencies(raw, refs[:20])  # warm the same pages for both
     raw_runs = latencies(raw, refs)
     rows = []
