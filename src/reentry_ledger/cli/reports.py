@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -345,13 +346,20 @@ def projections_catch_up(
     applied = runner.catch_up(progress)
     progress.done()
     click.echo(f"applied {applied} events", err=True)
+    if follow is None:
+        return
+    signal.signal(signal.SIGTERM, stop)  # a service manager's stop: a page in hand rolls back
     try:
-        while follow is not None:
+        while True:
             time.sleep(follow)
             if count := runner.catch_up():
                 click.echo(f"applied {count} events", err=True)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+
+
+def stop(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 @projections.command("rebuild")
