@@ -6,6 +6,8 @@ from datetime import date
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.client import Client, Stamp, coded
+from reentry_ledger.projections.catalogue import PROJECTIONS
+from reentry_ledger.projections.runner import ProjectionStore
 
 TODAY = date(2026, 1, 15)
 START = date(2025, 1, 10)
@@ -36,3 +38,13 @@ def enroll_parolee(ledger: Ledger, ref: str = "GA-1", start: date = START) -> No
         supervision="parole",
         conditions=("report_weekly", "drug_testing"),
     )
+
+
+def projection_contents(ledger: Ledger) -> dict[str, list[str]]:
+    """Every row of every projection table, in a stable order: for comparing two builds."""
+    store = ProjectionStore(ledger)
+    return {
+        table: sorted(map(repr, store.rows(f"SELECT * FROM {{{table}}}", tables=[table])))
+        for projection in PROJECTIONS
+        for table in projection.tables
+    }

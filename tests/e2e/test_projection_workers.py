@@ -15,20 +15,10 @@ import pytest
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.demo import build_demo
-from reentry_ledger.projections.catalogue import PROJECTIONS
-from reentry_ledger.projections.runner import ProjectionRunner, ProjectionStore
-from tests.builders import TODAY
+from reentry_ledger.projections.runner import ProjectionRunner
+from tests.builders import TODAY, projection_contents
 
 SCRIPT = Path(sys.executable).parent / "reentry-ledger"
-
-
-def contents(ledger: Ledger) -> dict[str, list[tuple[object, ...]]]:
-    store = ProjectionStore(ledger)
-    return {
-        table: sorted(store.rows(f"SELECT * FROM {{{table}}}", tables=[table]), key=repr)
-        for projection in PROJECTIONS
-        for table in projection.tables
-    }
 
 
 @pytest.mark.slow
@@ -48,11 +38,13 @@ def test_runners_in_separate_processes_apply_each_event_once(db_url: str) -> Non
     outputs = [runner.communicate(timeout=300)[1] for runner in runners]
     assert [runner.returncode for runner in runners] == [0, 0, 0], outputs
     applied = [int(re.search(r"applied (\d+) events", out).group(1)) for out in outputs]  # type: ignore[union-attr]
-    shared = contents(ledger)
+    shared = projection_contents(ledger)
     assert all(p.lag == 0 for p in ProjectionRunner(ledger).status())
 
     alone = ProjectionRunner(ledger).rebuild()
-    assert contents(ledger) == shared, "the runners together must build what one rebuild builds"
+    assert projection_contents(ledger) == shared, (
+        "the runners together must build what one rebuild builds"
+    )
     assert sum(applied) >= alone, "every page was read by one runner or another"
     ledger.close()
 

@@ -8,18 +8,8 @@ import pytest
 from reentry_ledger.application import Ledger
 from reentry_ledger.demo import build_demo
 from reentry_ledger.encryption import new_key
-from reentry_ledger.projections.catalogue import PROJECTIONS
-from reentry_ledger.projections.runner import ProjectionRunner, ProjectionStore
-from tests.builders import TODAY
-
-
-def contents(ledger: Ledger) -> dict[str, list[str]]:
-    store = ProjectionStore(ledger)
-    return {
-        table: sorted(map(repr, store.rows(f"SELECT * FROM {{{table}}}", tables=[table])))
-        for projection in PROJECTIONS
-        for table in projection.tables
-    }
+from reentry_ledger.projections.runner import ProjectionRunner
+from tests.builders import TODAY, projection_contents
 
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted at rest"])
@@ -32,8 +22,8 @@ def test_rows_made_by_workers_page_ahead_equal_rows_made_one_by_one(
     build_demo(ledger, clients=250, seed=6)
     monkeypatch.setattr("reentry_ledger.projections.runner.CHUNK", 400)
     ProjectionRunner(ledger, page_size=1500, workers=2).rebuild()  # pages of 4 chunks
-    by_workers = contents(ledger)
+    by_workers = projection_contents(ledger)
     ProjectionRunner(ledger, page_size=7, workers=1).rebuild()  # small pages, all here
-    assert contents(ledger) == by_workers
+    assert projection_contents(ledger) == by_workers
     assert sum(len(rows) for rows in by_workers.values()) > 2000
     ledger.close()

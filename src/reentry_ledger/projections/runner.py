@@ -7,8 +7,9 @@ in one transaction with the new position, through the library's tracking recorde
 Several runner processes may catch up the same projections of one PostgreSQL database: in
 each page's transaction a runner first claims each projection (a transaction-scoped advisory
 lock, free again at commit), reads its position under that claim, and skips the projections
-another runner holds. So each page of each projection is applied once, by one runner, and
-runners share the projections between them (docs/scaling.md).
+another runner holds. Each runner counts the runners at work and claims at most its share. So
+each page of each projection is applied once, by one runner, and runners share the projections
+between them (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -105,9 +106,7 @@ class ProjectionStore:
             if not found or found[0][0] != projection.version:
                 for table in projection.tables:
                     cursor.execute(self.sql(f"DROP TABLE IF EXISTS {{{table}}}", [table]))
-                cursor.execute(
-                    self.sql(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"), name
-                )
+                self.forget(cursor, projection)
                 cursor.execute(self.sql(f"DELETE FROM {versions} WHERE name = ?"), name)
                 cursor.execute(
                     self.sql(f"INSERT INTO {versions} (name, version) VALUES (?, ?)"),
@@ -175,7 +174,8 @@ class ProjectionStore:
         me = random.randrange(1, 2**31)
         count = (
             "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND objsubid = 2 AND classid = %s::oid"
+            "AND objsubid = 2 AND classid = %s::oid AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
         )
 
         def runners() -> int:
@@ -235,10 +235,14 @@ class ProjectionStore:
         with self.transaction() as cursor:
             for table in projection.tables:
                 cursor.execute(self.sql(f"DELETE FROM {{{table}}}", [table]))
-            cursor.execute(
-                self.sql(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
-                (projection.name,),
-            )
+            self.forget(cursor, projection)
+
+    def forget(self, cursor: Any, projection: Projection) -> None:
+        """Drop the projection's position: its next catch-up starts from the beginning."""
+        cursor.execute(
+            self.sql(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
+            (projection.name,),
+        )
 
     def rows(
         self, statement: str, params: Sequence[Any] = (), tables: Iterable[str] = ()
