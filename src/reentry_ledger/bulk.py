@@ -82,7 +82,7 @@ class BulkWriter:
         return protector(self.keys, client, self.add_key)
 
     def add_key(self, client: str, key: bytes) -> None:
-        self.keys[client] = key
+        """Store a client's key with the events (held until the next flush, not kept)."""
         self.pending_keys.append((client, key))
 
     def flush(self) -> None:
@@ -154,13 +154,15 @@ class BulkWriter:
 
 
 def protector(
-    keys: dict[str, bytes], client: str, add_key: Callable[[str, bytes], None]
+    keys: dict[str, bytes], client: str, store: Callable[[str, bytes], None]
 ) -> Protect:
-    """Encrypts a client's personal fields, making the client's key on first use."""
+    """Encrypts a client's personal fields, making the client's key (kept in `keys`, handed
+    to `store`) on first use."""
 
     def protect(text: str) -> str:
         if client not in keys:
-            add_key(client, new_client_key())
+            keys[client] = new_client_key()
+            store(client, keys[client])
         return encrypt(keys[client], client, text)
 
     return protect

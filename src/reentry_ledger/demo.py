@@ -309,12 +309,8 @@ def tell(work: tuple[int, date, int, list[int]]) -> Told:
     keys: dict[str, bytes] = {}
     made: list[tuple[str, bytes]] = []
 
-    def add_key(client: str, key: bytes) -> None:
-        keys[client] = key
-        made.append((client, key))
-
     def protect(client: str) -> Protect:
-        return protector(keys, client, add_key)
+        return protector(keys, client, lambda owner, key: made.append((owner, key)))
 
     rows = [
         row(event)
