@@ -153,9 +153,7 @@ class BulkWriter:
                 yield cursor, lambda rows: cursor.executemany(statement, rows)
 
 
-def protector(
-    keys: dict[str, bytes], client: str, store: Callable[[str, bytes], None]
-) -> Protect:
+def protector(keys: dict[str, bytes], client: str, store: Callable[[str, bytes], None]) -> Protect:
     """Encrypts a client's personal fields, making the client's key (kept in `keys`, handed
     to `store`) on first use."""
 

@@ -7,6 +7,9 @@ this one applies them, exactly as the library's `Mapper` does for dataclass even
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache, partial
 from typing import Any, cast
 from uuid import UUID
 
@@ -21,12 +24,14 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 from eventsourcing.utils import get_topic, register_topic, resolve_topic
+from pydantic.fields import FieldInfo
+from pydantic_core import to_jsonable_python
 
 from reentry_ledger.domain.access import ClientRecordRead
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.directory import UserAdded, UserRemoved
 from reentry_ledger.domain.events import EVENT_CLASSES, ClientEvent, LedgerEvent
-from reentry_ledger.domain.integrity import stored_state
+from reentry_ledger.domain.integrity import IDENTITY, stored_state
 
 # Topics stored in events, pinned to the classes they name. A class that moves or is renamed
 # keeps its entry here under the old topic, so stored events still resolve.
@@ -64,25 +69,6 @@ class PydanticMapper(Mapper[UUID]):
             cast(UUID, stored_event.originator_id),
             stored_event.originator_version,
         )
-
-    def event_from_row(
-        self, topic: str, originator_id: UUID | str, version: int, state: bytes
-    ) -> LedgerEvent:
-        """The event a stored row holds, read straight from its JSON where no upcasting is due:
-        pydantic's own parser validates the stored bytes with the identity put in front."""
-        event_class: type[LedgerEvent] = STABLE_TOPICS.get(topic) or resolve_topic(topic)
-        data = self.unseal(state) if self.cipher or self.compressor else state
-        version_now = event_class.class_version
-        if version_now > 1:  # stored at the current version, the state ends with it
-            ending = b',"class_version":%d}' % version_now
-            data = data[: -len(ending)] + b"}" if data.endswith(ending) else b""
-        if not data.startswith(b'{"'):  # an older version to upcast (or not ours): the long way
-            return self.ledger_event(StoredEvent(originator_id, version, topic, state))
-        identity = b'{"originator_id":"%s","originator_version":%d,' % (
-            str(originator_id).encode(),
-            version,
-        )
-        return event_class.__pydantic_validator__.validate_json(identity + data[1:])
 
     def ledger_event(self, stored_event: StoredEvent) -> LedgerEvent:
         """The event a stored row holds, typed as ours."""
@@ -123,6 +109,47 @@ def event_from_state(
     state["originator_id"] = originator_id
     state["originator_version"] = version
     return event_class.__pydantic_validator__.validate_python(state)  # model_validate, less a step
+
+
+def current_state(topic: str, data: bytes) -> dict[str, Any]:
+    """A stored event's state (plain JSON) as its class's current version stores it: upcast,
+    with the defaults of any field it leaves out. What projections read, without building and
+    validating the event (ADR 0013)."""
+    event_class = STABLE_TOPICS.get(topic) or resolve_topic(topic)
+    state: dict[str, Any] = orjson.loads(data)
+    upcast(event_class, state)
+    defaults = stored_defaults(event_class)
+    if len(state) < defaults.fields:  # an older or shorter form than ours
+        for key, default in defaults.values.items():
+            state.setdefault(key, default())
+    return state
+
+
+@dataclass(frozen=True)
+class StoredDefaults:
+    fields: int  # how many fields the current version stores
+    values: dict[str, Callable[[], Any]]  # stored name -> its default, in JSON form
+
+
+@cache
+def stored_defaults(event_class: type[LedgerEvent]) -> StoredDefaults:
+    stored = {
+        field.serialization_alias or name: field
+        for name, field in event_class.model_fields.items()
+        if name not in IDENTITY
+    }
+    return StoredDefaults(
+        len(stored),
+        {
+            key: partial(json_default, field)
+            for key, field in stored.items()
+            if not field.is_required()
+        },
+    )
+
+
+def json_default(field: FieldInfo) -> Any:
+    return to_jsonable_python(field.get_default(call_default_factory=True))
 
 
 def upcast(event_class: type[Any], state: dict[str, Any]) -> None:

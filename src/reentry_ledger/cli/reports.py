@@ -296,6 +296,9 @@ def projections() -> None:
 def projections_status(state: LedgerContext, as_json_flag: bool) -> None:
     """Show each projection's position in the event log and how far it lags behind.
 
+    A projection built from empty is "building" until it reaches the head: its rows are
+    staged and go into its tables at the end, so until then its tables stay empty.
+
     \b
     Example:
       reentry-ledger projections status
@@ -304,13 +307,15 @@ def projections_status(state: LedgerContext, as_json_flag: bool) -> None:
     statuses = ProjectionRunner(state.ledger).status()
     rows = [
         {"name": s.name, "position": s.position, "head": s.head, "lag": s.lag,
-         "description": s.description}
+         "state": "building" if s.building else "built", "description": s.description}
         for s in statuses
     ]  # fmt: skip
     if as_json_flag:
         echo_json(rows)
     else:
-        click.echo(as_table(rows, ["name", "position", "head", "lag", "description"]), nl=False)
+        click.echo(
+            as_table(rows, ["name", "position", "head", "lag", "state", "description"]), nl=False
+        )
 
 
 @projections.command("catch-up")

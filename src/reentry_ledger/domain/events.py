@@ -213,12 +213,16 @@ class ViolationRecorded(ClientEvent):
 
     @property
     def category(self) -> ViolationCategory:
-        """The most serious category (new offence > absconding > technical)."""
-        if self.new_offence is not None:
-            return ViolationCategory.NEW_OFFENCE
-        if self.absconding:
-            return ViolationCategory.ABSCONDING
-        return ViolationCategory.TECHNICAL
+        return most_serious(self.new_offence is not None, self.absconding)
+
+
+def most_serious(new_offence: bool, absconding: bool) -> ViolationCategory:
+    """A violation's most serious category (new offence > absconding > technical)."""
+    if new_offence:
+        return ViolationCategory.NEW_OFFENCE
+    if absconding:
+        return ViolationCategory.ABSCONDING
+    return ViolationCategory.TECHNICAL
 
 
 class ViolationResponded(ClientEvent):

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
-from reentry_ledger.domain.events import ClientEvent, Corrected
+from reentry_ledger.domain.events import Corrected
 
 Statement = tuple[str, tuple[Any, ...]]
 ZERO = timedelta(0)
 
 # Columns every fact table carries: whose event, which one, when it took effect, when it was
-# recorded and, if a correction retracted it, when that correction was recorded.
+# recorded and, if a correction retracted it, when that correction was recorded. Every table's
+# key is its leading columns (client_id, and number in a fact table): rows are kept in that order.
 FACT_COLUMNS = (
     "client_id TEXT NOT NULL, number INTEGER NOT NULL, occurred_on TEXT NOT NULL, "
     "recorded_at TEXT NOT NULL, retracted_at TEXT"
@@ -25,13 +28,54 @@ def moment(value: datetime) -> str:
     return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def fact_key(event: ClientEvent) -> tuple[str, int, str, str]:
-    return (
-        str(event.originator_id),
-        event.number,
-        event.occurred_on.isoformat(),
-        moment(event.timestamp),
-    )
+def moment_text(stored: str) -> str:
+    """`moment` of a stored moment: the forms pydantic writes for UTC are mended as text."""
+    if stored.endswith("Z"):
+        if len(stored) == 20:  # 2026-07-08T16:26:15Z
+            return stored[:-1] + ".000000Z"
+        if len(stored) == 27:  # 2026-07-08T16:26:15.123456Z
+            return stored
+    return moment(datetime.fromisoformat(stored))
+
+
+def client_text(stored: UUID | str) -> str:
+    """A client id as the projections keep it, the UUID's text: SQLite stores its hex."""
+    if isinstance(stored, str) and len(stored) == 32:
+        return f"{stored[:8]}-{stored[8:12]}-{stored[12:16]}-{stored[16:20]}-{stored[20:]}"
+    return str(stored if isinstance(stored, UUID) else UUID(stored))
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An event as the log holds it, which is what projections read: its topic, whose and
+    which event it is, and its stored state brought up to the class's current version.
+
+    Projections read fields of the stored state rather than build each domain event: the stored
+    form is the ledger's canonical, versioned form (hashes and exports are made of it), every
+    event in it was validated when it was recorded, and validating millions again was most of a
+    rebuild's work (ADR 0013). `verify` is what finds an altered stored event."""
+
+    topic: str
+    client_id: str
+    number: int
+    state: dict[str, Any]
+
+    def __getitem__(self, field: str) -> Any:
+        return self.state[field]
+
+    def code(self, field: str) -> str | None:
+        """A coded field's code, or None where the field is empty."""
+        value = self.state[field]
+        return None if value is None else str(value["code"])
+
+    def key(self) -> tuple[str, int, str, str]:
+        """Whose event, which one, when it took effect, when it was recorded: a fact's lead."""
+        return (
+            self.client_id,
+            self.number,
+            self.state["occurred_on"],
+            moment_text(self.state["recorded_at"]),
+        )
 
 
 class Projection:
@@ -47,18 +91,18 @@ class Projection:
     # dropped and built again from the log. 1: before versions were recorded.
     version: int = 2
 
-    def statements(self, event: ClientEvent) -> Iterable[Statement]:
-        if isinstance(event, Corrected):
+    def statements(self, event: Recorded) -> Iterable[Statement]:
+        if event.topic == Corrected.TOPIC:
             return self.retract(event)
         return self.facts(event)
 
-    def facts(self, event: ClientEvent) -> Iterable[Statement]:
+    def facts(self, event: Recorded) -> Iterable[Statement]:
         raise NotImplementedError
 
-    def retract(self, correction: Corrected) -> Iterable[Statement]:
-        client_id, when = str(correction.originator_id), moment(correction.timestamp)
+    def retract(self, correction: Recorded) -> Iterable[Statement]:
+        client_id, when = correction.client_id, moment_text(correction["recorded_at"])
         for table in self.fact_tables:
             yield (
                 f"UPDATE {{{table}}} SET retracted_at = ? WHERE client_id = ? AND number = ?",
-                (when, client_id, correction.corrects),
+                (when, client_id, correction["corrects"]),
             )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reentry_ledger.domain.events import ClientEvent, Corrected, Discharged, Enrolled
-from reentry_ledger.projections.base import FACT_COLUMNS, Projection, Statement, fact_key
+from reentry_ledger.domain.events import Corrected, Discharged, Enrolled
+from reentry_ledger.projections.base import FACT_COLUMNS, Projection, Recorded, Statement
 
 
 class ClientsProjection(Projection):
@@ -23,33 +23,32 @@ class ClientsProjection(Projection):
     }
     fact_tables = ("audit_discharges",)
 
-    def facts(self, event: ClientEvent) -> Iterable[Statement]:
-        if isinstance(event, Enrolled):
-            client_id, _, start_on, recorded_at = fact_key(event)
-            end = event.expected_end.isoformat() if event.expected_end else None
+    def facts(self, event: Recorded) -> Iterable[Statement]:
+        if event.topic == Enrolled.TOPIC:
+            client_id, _, start_on, recorded_at = event.key()
             yield (
                 "INSERT INTO {audit_clients} VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                 (
                     client_id,
-                    event.agency,
-                    event.officer,
-                    event.supervision.code.value,
-                    int(event.juvenile),
+                    event["agency"],
+                    event["officer"],
+                    event.code("supervision"),
+                    int(event["juvenile"]),
                     start_on,
-                    end,
+                    event["expected_end"],
                     recorded_at,
                 ),
             )
-        elif isinstance(event, Discharged):
+        elif event.topic == Discharged.TOPIC:
             yield (
                 "INSERT INTO {audit_discharges} VALUES (?, ?, ?, ?, NULL, ?)",
-                (*fact_key(event), event.outcome.code.value),
+                (*event.key(), event.code("outcome")),
             )
-            yield self.current_discharge(str(event.originator_id))
+            yield self.current_discharge(event.client_id)
 
-    def retract(self, correction: Corrected) -> Iterable[Statement]:
+    def retract(self, correction: Recorded) -> Iterable[Statement]:
         yield from super().retract(correction)
-        yield self.current_discharge(str(correction.originator_id))
+        yield self.current_discharge(correction.client_id)
 
     def current_discharge(self, client_id: str) -> Statement:
         """The client's discharge date as it now stands: its latest discharge not retracted

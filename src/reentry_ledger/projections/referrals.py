@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reentry_ledger.domain.events import ClientEvent, Corrected, ReferralUpdated, Referred
-from reentry_ledger.projections.base import FACT_COLUMNS, Projection, Statement, fact_key
+from reentry_ledger.domain.events import Corrected, ReferralUpdated, Referred
+from reentry_ledger.projections.base import FACT_COLUMNS, Projection, Recorded, Statement
 
 
 class ReferralsProjection(Projection):
@@ -20,14 +20,14 @@ class ReferralsProjection(Projection):
     }
     fact_tables = ("audit_referrals", "audit_referral_updates")
 
-    def facts(self, event: ClientEvent) -> Iterable[Statement]:
-        if isinstance(event, Referred):
+    def facts(self, event: Recorded) -> Iterable[Statement]:
+        if event.topic == Referred.TOPIC:
             yield (
                 "INSERT INTO {audit_referrals} VALUES (?, ?, ?, ?, NULL, ?, ?)",
-                (*fact_key(event), event.referral_id, event.service.code.value),
+                (*event.key(), event["referral_id"], event.code("service")),
             )
-        elif isinstance(event, ReferralUpdated):
+        elif event.topic == ReferralUpdated.TOPIC:
             yield (
                 "INSERT INTO {audit_referral_updates} VALUES (?, ?, ?, ?, NULL, ?, ?)",
-                (*fact_key(event), event.referral_id, event.status.code.value),
+                (*event.key(), event["referral_id"], event.code("status")),
             )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reentry_ledger.domain.events import Assessed, ClientEvent, Corrected
-from reentry_ledger.projections.base import FACT_COLUMNS, Projection, Statement, fact_key
+from reentry_ledger.domain.events import Assessed, Corrected
+from reentry_ledger.projections.base import FACT_COLUMNS, Projection, Recorded, Statement
 
 
 class RiskProjection(Projection):
@@ -18,9 +18,8 @@ class RiskProjection(Projection):
     }
     fact_tables = ("audit_assessments",)
 
-    def facts(self, event: ClientEvent) -> Iterable[Statement]:
-        assert isinstance(event, Assessed)
+    def facts(self, event: Recorded) -> Iterable[Statement]:
         yield (
             "INSERT INTO {audit_assessments} VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
-            (*fact_key(event), event.risk_level.code.value, event.instrument, event.score),
+            (*event.key(), event.code("risk_level"), event["instrument"], event["score"]),
         )

@@ -16,24 +16,33 @@ from __future__ import annotations
 
 import hashlib
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, cast
 
-from eventsourcing.persistence import OperationalError, Tracking, TrackingRecorder
+import orjson
+from eventsourcing.persistence import (
+    MapperDeserialisationError,
+    OperationalError,
+    Tracking,
+    TrackingRecorder,
+)
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.domain.events import ClientEvent
-from reentry_ledger.persistence import OrjsonTranscoder, PydanticMapper
-from reentry_ledger.projections.base import Projection, Statement
+from reentry_ledger.persistence import current_state
+from reentry_ledger.projections.base import Projection, Recorded, Statement, client_text
 from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
 from reentry_ledger.workers import Workers, available, chunked
 
 PAGE_SIZE = 20000
 VERSIONS = "projection_versions"  # which version of each projection its tables hold
+BUILDS = "projection_builds"  # projections being built from empty: how far their staged rows reach
+BUILD_UPDATES = "projection_build_updates"  # a build's updates, applied once its rows are in place
+UPDATES_PAGE = 10000  # a build's updates read back at a time
 WAIT = 0.05  # seconds between looks at projections another runner holds
 ANALYZE_AFTER = 100_000  # events read in one catch-up or rebuild: then refresh statistics
 
@@ -42,8 +51,9 @@ ANALYZE_AFTER = 100_000  # events read in one catch-up or rebuild: then refresh 
 class Status:
     name: str
     description: str
-    position: int
+    position: int  # of its rows, or while it is built from empty, of its staged rows
     head: int
+    building: bool = False
 
     @property
     def lag(self) -> int:
@@ -78,9 +88,9 @@ class ProjectionStore:
             self.tracking, "tracking_table_name", "tracking"
         )
 
-    def sql(self, statement: str, tables: Iterable[str] = ()) -> str:
-        """Qualify {table} names, and use the driver's placeholder."""
-        names = {name: self.prefix + name for name in tables}
+    def sql(self, statement: str, tables: Iterable[str] = (), staged: bool = False) -> str:
+        """Qualify {table} names (or name their staged tables), and use the driver's placeholder."""
+        names = {name: self.prefix + (staged_name(name) if staged else name) for name in tables}
         statement = statement.format(**names) if names else statement
         return statement.replace("?", "%s") if self.postgres else statement
 
@@ -98,6 +108,15 @@ class ProjectionStore:
             versions = self.prefix + VERSIONS
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {versions} (name TEXT PRIMARY KEY, version INTEGER)"
+            )
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.prefix}{BUILDS} "
+                "(name TEXT PRIMARY KEY, position INTEGER NOT NULL)"
+            )
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.prefix}{BUILD_UPDATES} (name TEXT NOT NULL, "
+                "client_id TEXT NOT NULL, position INTEGER NOT NULL, step INTEGER NOT NULL, "
+                "statement TEXT NOT NULL, params TEXT NOT NULL)"
             )
             name = (projection.name,)
             found = fetched(
@@ -138,7 +157,16 @@ class ProjectionStore:
             f"WHERE {position} > ? AND {position} <= ? "
             f"AND topic IN ({', '.join('?' * len(topics))}) ORDER BY {position} LIMIT ?"
         )
-        return fetched(cursor, self.sql(statement), (after, stop, *topics, limit))
+        params = (after, stop, *topics, limit)
+        if self.postgres:
+            return fetched(cursor, self.sql(statement), params)
+        raw = cursor.sqlite_cursor  # plain tuples, not the library's named rows: far cheaper
+        raw.row_factory = None
+        try:
+            raw.execute(statement, params)
+            return cast(list[tuple[int, Any, int, str, bytes]], raw.fetchall())
+        finally:
+            raw.row_factory = sqlite3.Row
 
     def position(self, projection: Projection, cursor: Any = None) -> int:
         if cursor is None:
@@ -195,31 +223,139 @@ class ProjectionStore:
         return int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
 
     def write(
-        self, cursor: Any, page: dict[Projection, list[Statement]], notification_id: int
+        self,
+        cursor: Any,
+        page: dict[Projection, Rows],
+        notification_id: int,
+        builds: dict[Projection, int],
+        head: int,
     ) -> None:
         """Write a page's rows for each projection and their new positions.
 
         A projection inserts only rows of its own events (each new) and updates only rows
         already there (a retraction reaches an earlier event) or recomputes a value from what
-        is there. So a page's inserts go first, each table's in one `executemany` in key
+        is there after each change it depends on; an event's statements touch only its own
+        client's rows. So a page's inserts go first, each table's in one `executemany` in key
         order, and its updates after them in the order they came: the same tables as writing
         each event in turn, with far fewer round trips.
+
+        A projection being built from empty (`builds`) takes this further across the whole log:
+        its rows are appended to staged tables without keys, its updates kept, and once the
+        build reaches `head` the rows go into the keyed tables in key order and the updates
+        after them, client by client, each client's in the order they came (`finish_build`).
+        Inserting millions of rows at random places in keyed tables was most of a rebuild's
+        time; appending and sorting once is not.
         """
-        for projection, statements in page.items():
-            inserts: dict[str, list[tuple[Any, ...]]] = {}
-            updates: list[Statement] = []
-            for statement, values in statements:
-                if statement.startswith("INSERT"):
-                    inserts.setdefault(statement, []).append(values)
-                else:
-                    updates.append((statement, values))
-            for statement, params in inserts.items():
-                params.sort(key=itemgetter(0, 1))  # (client_id, number): the primary key
-                cursor.executemany(self.sql(statement, projection.tables), params)
+        for projection, rows in page.items():
+            staged = projection in builds
+            for statement, params in rows.inserts.items():
+                if not staged:
+                    params.sort(key=itemgetter(0, 1))  # (client_id, number): the primary key
+                cursor.executemany(self.sql(statement, projection.tables, staged), params)
+            if staged:
+                self.stage_updates(cursor, projection, rows.updates, notification_id)
+                if notification_id >= head:
+                    self.finish_build(cursor, projection, notification_id)
+                continue
+            updates = [(statement, values) for _, statement, values in rows.updates]
             for statement, params in runs(updates):
                 cursor.executemany(self.sql(statement, projection.tables), params)
-            tracking = Tracking(projection.name, notification_id)
-            self.tracking._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
+            self.track(cursor, projection, notification_id)
+
+    def track(self, cursor: Any, projection: Projection, notification_id: int) -> None:
+        tracking = Tracking(projection.name, notification_id)
+        self.tracking._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
+
+    def builds(
+        self, cursor: Any, claimed: Sequence[Projection], head: int
+    ) -> dict[Projection, int]:
+        """The claimed projections being built from empty, with how far their staged rows
+        reach. A claimed projection that has applied nothing yet begins its build here."""
+        found = dict(fetched(cursor, f"SELECT name, position FROM {self.prefix}{BUILDS}", ()))
+        builds: dict[Projection, int] = {}
+        for projection in claimed:
+            if projection.name in found:
+                builds[projection] = int(found[projection.name])
+            elif head > 0 and self.position(projection, cursor) == 0:
+                for table in projection.tables:  # the same columns, without keys
+                    cursor.execute(
+                        f"CREATE TABLE {self.prefix}{staged_name(table)} AS "
+                        f"SELECT * FROM {self.prefix}{table} WHERE 1 = 0"
+                    )
+                cursor.execute(
+                    self.sql(f"INSERT INTO {self.prefix}{BUILDS} (name, position) VALUES (?, 0)"),
+                    (projection.name,),
+                )
+                builds[projection] = 0
+        return builds
+
+    def stage_updates(
+        self, cursor: Any, projection: Projection, updates: list[Update], position: int
+    ) -> None:
+        """Keep a page's updates of a build, in order, and note how far the build reaches."""
+        cursor.executemany(
+            self.sql(
+                f"INSERT INTO {self.prefix}{BUILD_UPDATES} "
+                "(name, client_id, position, step, statement, params) VALUES (?, ?, ?, ?, ?, ?)"
+            ),
+            [
+                (projection.name, client, position, step, statement, orjson.dumps(values).decode())
+                for step, (client, statement, values) in enumerate(updates)
+            ],
+        )
+        cursor.execute(
+            self.sql(f"UPDATE {self.prefix}{BUILDS} SET position = ? WHERE name = ?"),
+            (position, projection.name),
+        )
+
+    def finish_build(self, cursor: Any, projection: Projection, position: int) -> None:
+        """Put a build's staged rows into the keyed tables in key order, then apply its updates
+        in the order they came, and record its position: from now on it is caught up page by
+        page."""
+        for table, columns in projection.tables.items():
+            staged = self.prefix + staged_name(table)
+            cursor.execute(
+                f"INSERT INTO {self.prefix}{table} SELECT * FROM {staged} "
+                f"ORDER BY {primary_key(columns)}"
+            )
+            cursor.execute(f"DROP TABLE {staged}")
+        kept = self.sql(
+            f"SELECT statement, params FROM {self.prefix}{BUILD_UPDATES} WHERE name = ? "
+            "ORDER BY client_id, position, step"
+        )
+        for batch in self.streamed(cursor, kept, (projection.name,)):
+            statements = [(statement, tuple(orjson.loads(params))) for statement, params in batch]
+            for statement, params in runs(statements):
+                cursor.executemany(self.sql(statement, projection.tables), params)
+        self.drop_build(cursor, projection)
+        self.track(cursor, projection, position)
+
+    def streamed(
+        self, cursor: Any, statement: str, params: tuple[Any, ...]
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """A query's rows in batches, read alongside other statements in the same transaction
+        (a second cursor on the same connection: SQLite's own, or PostgreSQL's server side)."""
+        if self.postgres:
+            reader = cursor.connection.cursor(name=f"stream_{random.randrange(2**31)}")
+        else:
+            reader = cursor.sqlite_cursor.connection.cursor()
+            reader.row_factory = None
+        try:
+            reader.execute(statement, params)
+            while batch := reader.fetchmany(UPDATES_PAGE):
+                yield [
+                    tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in batch
+                ]
+        finally:
+            reader.close()
+
+    def drop_build(self, cursor: Any, projection: Projection) -> None:
+        for table in projection.tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.prefix}{staged_name(table)}")
+        for kept in (BUILDS, BUILD_UPDATES):
+            cursor.execute(
+                self.sql(f"DELETE FROM {self.prefix}{kept} WHERE name = ?"), (projection.name,)
+            )
 
     def analyze(self, projections: Sequence[Projection]) -> None:
         """PostgreSQL: fresh planner statistics for tables that have just grown a lot (until
@@ -238,17 +374,31 @@ class ProjectionStore:
             self.forget(cursor, projection)
 
     def forget(self, cursor: Any, projection: Projection) -> None:
-        """Drop the projection's position: its next catch-up starts from the beginning."""
+        """Drop the projection's position and any build under way: its next catch-up starts
+        from the beginning."""
         cursor.execute(
             self.sql(f"DELETE FROM {self.tracking_table} WHERE application_name = ?"),
             (projection.name,),
         )
+        self.drop_build(cursor, projection)
 
     def rows(
         self, statement: str, params: Sequence[Any] = (), tables: Iterable[str] = ()
     ) -> list[Any]:
         with self.transaction(commit=False) as cursor:
             return fetched(cursor, self.sql(statement, tables), params)
+
+
+def staged_name(table: str) -> str:
+    return f"{table}_staged"
+
+
+def primary_key(columns: str) -> str:
+    """The key columns in column definitions: "PRIMARY KEY (a, b)" or "a TEXT PRIMARY KEY"."""
+    if "PRIMARY KEY (" in columns:
+        return columns.split("PRIMARY KEY (", 1)[1].split(")", 1)[0]
+    before = columns.split(" PRIMARY KEY", 1)[0]
+    return before.rsplit(",", 1)[-1].split()[0]
 
 
 def first_value(row: Any) -> Any:
@@ -283,8 +433,12 @@ class ProjectionRunner:
 
     def status(self) -> list[Status]:
         head = self.head()
+        builds = dict(self.store.rows(f"SELECT name, position FROM {self.store.prefix}{BUILDS}"))
         return [
-            Status(p.name, p.description, self.store.position(p), head) for p in self.projections
+            Status(p.name, p.description, builds[p.name], head, building=True)
+            if p.name in builds
+            else Status(p.name, p.description, self.store.position(p), head)
+            for p in self.projections
         ]
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
@@ -322,7 +476,11 @@ class ProjectionRunner:
                         hint = [p for p in order if self.store.position(p, cursor) < head]
                         share = -(-len(hint) // runners())  # a fair share, rounded up
                         claimed = self.store.claim(cursor, hint, share)
-                        positions = {p: self.store.position(p, cursor) for p in claimed}
+                        builds = self.store.builds(cursor, claimed, head)
+                        positions = {
+                            p: builds[p] if p in builds else self.store.position(p, cursor)
+                            for p in claimed
+                        }
                         behind = [p for p in claimed if positions[p] < head]
                         count = 0
                         if behind:
@@ -334,7 +492,7 @@ class ProjectionRunner:
                             ahead = None
                             if following:  # the next page, turned into rows while this is written
                                 ahead = self._read(cursor, workers, following, after, head)
-                            self._write(cursor, page)
+                            self._write(cursor, page, builds, head)
                             count = page.count
                 except OperationalError:  # SQLite: another process wrote first; read again
                     ahead = None
@@ -377,15 +535,38 @@ class ProjectionRunner:
             readers,
             last,
             len(events),
-            workers.start(statements_of, chunks),
+            workers.start(rows_of, chunks),
         )
 
-    def _write(self, cursor: Any, page: Page) -> None:
-        rows: dict[Projection, list[Statement]] = {p: [] for p in page.readers}
-        for statements in page.statements():
-            for projection, made in zip(page.readers, statements, strict=True):
+    def _write(self, cursor: Any, page: Page, builds: dict[Projection, int], head: int) -> None:
+        rows = {p: Rows() for p in page.readers}
+        for chunk in page.rows():
+            for projection, made in zip(page.readers, chunk, strict=True):
                 rows[projection].extend(made)
-        self.store.write(cursor, rows, page.last)
+        self.store.write(cursor, rows, page.last, builds, head)
+
+
+Update = tuple[str, str, tuple[Any, ...]]  # the client whose event made it, statement, values
+
+
+@dataclass
+class Rows:
+    """A projection's rows from a run of events: inserts by statement, and updates in order."""
+
+    inserts: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    updates: list[Update] = field(default_factory=list)
+
+    def add(self, client_id: str, statements: Iterable[Statement]) -> None:
+        for statement, values in statements:
+            if statement.startswith("INSERT"):
+                self.inserts.setdefault(statement, []).append(values)
+            else:
+                self.updates.append((client_id, statement, values))
+
+    def extend(self, more: Rows) -> None:
+        for statement, values in more.inserts.items():
+            self.inserts.setdefault(statement, []).extend(values)
+        self.updates.extend(more.updates)
 
 
 @dataclass
@@ -396,28 +577,35 @@ class Page:
     readers: list[Projection]  # the projections it brings forward, to `last`
     last: int
     count: int
-    statements: Callable[[], list[list[list[Statement]]]]  # each chunk's, each reader's
+    rows: Callable[[], list[list[Rows]]]  # each chunk's, each reader's
 
     def planned_from(self, positions: dict[Projection, int], behind: list[Projection]) -> bool:
         return self.since == {p: positions[p] for p in behind}
 
 
 CHUNK = 1000  # events a worker turns into rows at a time
-PLAIN = PydanticMapper(transcoder=OrjsonTranscoder())
 
 
-def statements_of(
+def rows_of(
     work: tuple[list[Projection], dict[str, int], list[tuple[int, Any, int, str, bytes]]],
-) -> list[list[Statement]]:
+) -> list[Rows]:
     """Each projection's rows from a run of stored events (plain JSON), each event decoded
     once. Runs in a worker process: plain data in and out."""
     projections, since, events = work
-    made: list[list[Statement]] = [[] for _ in projections]
+    made = [Rows() for _ in projections]
     for notification_id, client, number, topic, state in events:
-        event: ClientEvent | None = None
+        event: Recorded | None = None
         for index, projection in enumerate(projections):
             if notification_id > since[projection.name] and topic in projection.topics:
-                if event is None:
-                    event = cast(ClientEvent, PLAIN.event_from_row(topic, client, number, state))
-                made[index].extend(projection.statements(event))
+                try:
+                    if event is None:
+                        event = Recorded(
+                            topic, client_text(client), number, current_state(topic, state)
+                        )
+                    made[index].add(event.client_id, projection.statements(event))
+                except (KeyError, TypeError, ValueError) as error:
+                    raise MapperDeserialisationError(
+                        f"cannot project stored event {client} #{number} ({topic}) into "
+                        f"{projection.name}: {type(error).__name__} {error}"
+                    ) from error
     return made

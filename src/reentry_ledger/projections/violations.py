@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from reentry_ledger.domain.events import (
-    ClientEvent,
     Corrected,
     ViolationRecorded,
     ViolationResponded,
+    most_serious,
 )
-from reentry_ledger.projections.base import FACT_COLUMNS, Projection, Statement, fact_key
+from reentry_ledger.projections.base import FACT_COLUMNS, Projection, Recorded, Statement
 
 
 class ViolationsProjection(Projection):
@@ -27,29 +27,29 @@ class ViolationsProjection(Projection):
     }
     fact_tables = ("audit_violations", "audit_responses")
 
-    def facts(self, event: ClientEvent) -> Iterable[Statement]:
-        if isinstance(event, ViolationRecorded):
-            offence = event.new_offence
+    def facts(self, event: Recorded) -> Iterable[Statement]:
+        if event.topic == ViolationRecorded.TOPIC:
+            offence = event["new_offence"]
             yield (
                 "INSERT INTO {audit_violations} VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
                 (
-                    *fact_key(event),
-                    event.violation_id,
-                    event.category.value,
-                    ",".join(breach.code.value for breach in event.technical),
-                    int(event.absconding),
-                    offence.severity.code.value if offence else None,
-                    int(bool(offence and offence.violent)),
+                    *event.key(),
+                    event["violation_id"],
+                    most_serious(offence is not None, event["absconding"]).value,
+                    ",".join(breach["code"] for breach in event["technical"]),
+                    int(event["absconding"]),
+                    offence["severity"]["code"] if offence else None,
+                    int(bool(offence and offence["violent"])),
                 ),
             )
-        elif isinstance(event, ViolationResponded):
+        elif event.topic == ViolationResponded.TOPIC:
             yield (
                 "INSERT INTO {audit_responses} VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)",
                 (
-                    *fact_key(event),
-                    event.violation_id,
-                    event.response.code.value,
-                    event.custody_days,
-                    event.decided_by.code.value,
+                    *event.key(),
+                    event["violation_id"],
+                    event.code("response"),
+                    event["custody_days"],
+                    event.code("decided_by"),
                 ),
             )

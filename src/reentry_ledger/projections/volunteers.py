@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reentry_ledger.domain.events import (
-    ClientEvent,
-    Corrected,
-    VolunteerMatched,
-    VolunteerMatchEnded,
-)
-from reentry_ledger.projections.base import FACT_COLUMNS, Projection, Statement, fact_key
+from reentry_ledger.domain.events import Corrected, VolunteerMatched, VolunteerMatchEnded
+from reentry_ledger.projections.base import FACT_COLUMNS, Projection, Recorded, Statement
 
 
 class VolunteersProjection(Projection):
@@ -23,14 +18,14 @@ class VolunteersProjection(Projection):
     }
     fact_tables = ("audit_matches",)
 
-    def facts(self, event: ClientEvent) -> Iterable[Statement]:
-        if isinstance(event, VolunteerMatched):
+    def facts(self, event: Recorded) -> Iterable[Statement]:
+        if event.topic == VolunteerMatched.TOPIC:
             yield (
                 "INSERT INTO {audit_matches} VALUES (?, ?, ?, ?, NULL, 'matched', NULL)",
-                fact_key(event),
+                event.key(),
             )
-        elif isinstance(event, VolunteerMatchEnded):
+        elif event.topic == VolunteerMatchEnded.TOPIC:
             yield (
                 "INSERT INTO {audit_matches} VALUES (?, ?, ?, ?, NULL, 'ended', ?)",
-                (*fact_key(event), event.ending.code.value),
+                (*event.key(), event.code("ending")),
             )
