@@ -45,7 +45,7 @@ def client_text(stored: UUID | str) -> str:
     return str(stored if isinstance(stored, UUID) else UUID(stored))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Recorded:
     """An event as the log holds it, which is what projections read: its topic, whose and
     which event it is, and its stored state brought up to the class's current version.

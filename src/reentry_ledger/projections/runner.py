@@ -15,6 +15,7 @@ between them (docs/scaling.md).
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import sqlite3
 import time
@@ -33,12 +34,12 @@ from eventsourcing.persistence import (
 )
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.persistence import current_state
+from reentry_ledger.persistence import PydanticMapper, current_state
 from reentry_ledger.projections.base import Projection, Recorded, Statement, client_text
 from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
-from reentry_ledger.workers import Workers, available, chunked
+from reentry_ledger.workers import Workers, available
 
-PAGE_SIZE = 20000
+PAGE_SIZE = 50000  # positions of the log a page spans
 VERSIONS = "projection_versions"  # which version of each projection its tables hold
 BUILDS = "projection_builds"  # projections being built from empty: how far their staged rows reach
 BUILD_UPDATES = "projection_build_updates"  # a build's updates, applied once its rows are in place
@@ -84,6 +85,7 @@ class ProjectionStore:
         self.postgres = ledger.backend.kind == "postgresql"
         schema = getattr(self.datastore, "schema", None)
         self.prefix = f'"{schema}".' if self.postgres and schema else ""
+        self.events_table: str = cast(Any, ledger.recorder).events_table_name
         self.tracking_table = self.prefix + getattr(
             self.tracking, "tracking_table_name", "tracking"
         )
@@ -143,30 +145,46 @@ class ProjectionStore:
                 statement = f"CREATE INDEX IF NOT EXISTS {name_} ON {{{table}}} ({columns}"
                 cursor.execute(self.sql(statement, [table]))
 
-    def events(
-        self, cursor: Any, after: int, stop: int, topics: Sequence[str], limit: int
-    ) -> list[tuple[int, Any, int, str, bytes]]:
-        """Rows of the event log past `after` up to `stop` with one of `topics`: position,
-        client id, number, topic, state. The library's `select_notifications`, less the
-        building of a notification object per row, which a rebuild of millions can skip."""
-        recorder: Any = self.ledger.recorder
-        position = "notification_id" if self.postgres else "rowid"
-        statement = (
-            f"SELECT {position}, originator_id, originator_version, topic, state "
-            f"FROM {self.prefix}{recorder.events_table_name} "
-            f"WHERE {position} > ? AND {position} <= ? "
-            f"AND topic IN ({', '.join('?' * len(topics))}) ORDER BY {position} LIMIT ?"
+    def events(self, cursor: Any, after: int, last: int, topics: Sequence[str]) -> list[StoredRow]:
+        """The log's rows past `after` up to `last` with one of `topics`, read on this
+        connection, states unsealed: for a database no other process can open."""
+        here = LogSource(
+            self.ledger.backend.kind, "", self.prefix + self.events_table, self.unsealer()
         )
-        params = (after, stop, *topics, limit)
+        statement, params = here.statement(len(topics)), (after, last, *topics)
         if self.postgres:
-            return fetched(cursor, self.sql(statement), params)
+            return here.unsealed(fetched(cursor, statement, params))
         raw = cursor.sqlite_cursor  # plain tuples, not the library's named rows: far cheaper
         raw.row_factory = None
         try:
             raw.execute(statement, params)
-            return cast(list[tuple[int, Any, int, str, bytes]], raw.fetchall())
+            return here.unsealed(raw.fetchall())
         finally:
             raw.row_factory = sqlite3.Row
+
+    def source(self) -> LogSource | None:
+        """Where workers may read the log themselves (None: an in-memory SQLite database)."""
+        backend = self.ledger.backend
+        env = backend.env
+        if not self.postgres:
+            path = env["SQLITE_DBNAME"]
+            if path == ":memory:" or path.startswith("file:"):
+                return None
+            return LogSource("sqlite", path, self.prefix + self.events_table, self.unsealer())
+        from psycopg.conninfo import make_conninfo
+
+        connect = make_conninfo(
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            dbname=env["POSTGRES_DBNAME"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+        )
+        return LogSource("postgresql", connect, self.prefix + self.events_table, self.unsealer())
+
+    def unsealer(self) -> PydanticMapper | None:
+        mapper = self.ledger.mapper
+        return mapper if mapper.cipher or mapper.compressor else None
 
     def position(self, projection: Projection, cursor: Any = None) -> int:
         if cursor is None:
@@ -492,8 +510,7 @@ class ProjectionRunner:
                             ahead = None
                             if following:  # the next page, turned into rows while this is written
                                 ahead = self._read(cursor, workers, following, after, head)
-                            self._write(cursor, page, builds, head)
-                            count = page.count
+                            count = self._write(cursor, page, builds, head)
                 except OperationalError:  # SQLite: another process wrote first; read again
                     ahead = None
                     time.sleep(WAIT)
@@ -517,33 +534,37 @@ class ProjectionRunner:
         positions: dict[Projection, int],
         head: int,
     ) -> Page:
-        """Read a page of the log and set workers turning it into rows (a chunk each)."""
-        topics = sorted({topic for p in behind for topic in p.topics})
+        """Set workers reading the next page of the log, each a run of positions, and turning
+        it into rows. A page spans `page_size` positions, or up to the head: each position
+        then says "applied everything up to here", so the lag is honest."""
         position = min(positions[p] for p in behind)
-        events = self.store.events(cursor, position, head, topics, self.page_size)
-        # A short page holds the last events of interest up to head: record head itself,
-        # so each position says "applied everything up to here" and the lag is honest.
-        last = head if len(events) < self.page_size else events[-1][0]
+        last = min(position + self.page_size, head)
         readers = [p for p in behind if positions[p] < last]
-        mapper = self.ledger.mapper
-        if mapper.cipher or mapper.compressor:  # workers read plain JSON
-            events = [(n, c, v, topic, mapper.unseal(state)) for n, c, v, topic, state in events]
         since = {p.name: positions[p] for p in readers}
-        chunks = ((readers, since, chunk) for chunk in chunked(events, CHUNK))
+        runs = [(low, min(low + CHUNK, last)) for low in range(position, last, CHUNK)]
+        source = self.store.source()
+        chunks: list[Work]
+        if source is None:  # a database only this connection sees: read here, hand rows over
+            topics = sorted({topic for p in readers for topic in p.topics})
+            chunks = [
+                (readers, since, self.store.events(cursor, low, high, topics), (low, high))
+                for low, high in runs
+            ]
+        else:
+            chunks = [(readers, since, source, run) for run in runs]
         return Page(
-            {p: positions[p] for p in behind},
-            readers,
-            last,
-            len(events),
-            workers.start(rows_of, chunks),
+            {p: positions[p] for p in behind}, readers, last, workers.start(rows_of, chunks)
         )
 
-    def _write(self, cursor: Any, page: Page, builds: dict[Projection, int], head: int) -> None:
-        rows = {p: Rows() for p in page.readers}
-        for chunk in page.rows():
+    def _write(self, cursor: Any, page: Page, builds: dict[Projection, int], head: int) -> int:
+        """Write a page's rows; returns the events read for it."""
+        rows, count = {p: Rows() for p in page.readers}, 0
+        for chunk, read in page.rows():
+            count += read
             for projection, made in zip(page.readers, chunk, strict=True):
                 rows[projection].extend(made)
         self.store.write(cursor, rows, page.last, builds, head)
+        return count
 
 
 Update = tuple[str, str, tuple[Any, ...]]  # the client whose event made it, statement, values
@@ -576,36 +597,96 @@ class Page:
     since: dict[Projection, int]  # the positions it was read from
     readers: list[Projection]  # the projections it brings forward, to `last`
     last: int
-    count: int
-    rows: Callable[[], list[list[Rows]]]  # each chunk's, each reader's
+    rows: Callable[[], list[tuple[list[Rows], int]]]  # each chunk's: each reader's, events read
 
     def planned_from(self, positions: dict[Projection, int], behind: list[Projection]) -> bool:
         return self.since == {p: positions[p] for p in behind}
 
 
-CHUNK = 1000  # events a worker turns into rows at a time
+CHUNK = 2500  # positions of the log a worker reads and turns into rows at a time
+StoredRow = tuple[int, Any, int, str, bytes]  # position, client id, number, topic, state
 
 
-def rows_of(
-    work: tuple[list[Projection], dict[str, int], list[tuple[int, Any, int, str, bytes]]],
-) -> list[Rows]:
-    """Each projection's rows from a run of stored events (plain JSON), each event decoded
-    once. Runs in a worker process: plain data in and out."""
-    projections, since, events = work
+@dataclass(frozen=True)
+class LogSource:
+    """Where a worker process reads the log itself: a SQLite file or a PostgreSQL database
+    (its own connection, kept for the life of the process). Positions up to the head are
+    never written again, so a worker's reads agree with the writer's."""
+
+    kind: str  # "sqlite" or "postgresql"
+    connect: str  # the SQLite file, or a PostgreSQL connection string
+    table: str  # the events table, qualified
+    mapper: PydanticMapper | None  # to unseal states stored compressed or encrypted
+
+    def statement(self, topics: int) -> str:
+        """Rows past a position up to another, with one of `topics` topics, in order."""
+        postgres = self.kind == "postgresql"
+        position = "notification_id" if postgres else "rowid"
+        marker = "%s" if postgres else "?"
+        return (
+            f"SELECT {position}, originator_id, originator_version, topic, state "
+            f"FROM {self.table} WHERE {position} > {marker} AND {position} <= {marker} "
+            f"AND topic IN ({', '.join([marker] * topics)}) ORDER BY {position}"
+        )
+
+    def rows(self, after: int, last: int, topics: Sequence[str]) -> list[StoredRow]:
+        found = opened(self).execute(self.statement(len(topics)), (after, last, *topics))
+        return self.unsealed(found.fetchall())
+
+    def unsealed(self, rows: list[StoredRow]) -> list[StoredRow]:
+        if self.mapper is None:
+            return rows
+        unseal = self.mapper.unseal
+        return [(n, c, v, topic, unseal(state)) for n, c, v, topic, state in rows]
+
+
+_OPENED: dict[tuple[int, str, str], Any] = {}
+
+
+def opened(source: LogSource) -> Any:
+    """This process's connection to the log (autocommit: each read sees what is committed).
+    Keyed by process too: a forked worker never uses a connection its parent opened."""
+    key = (os.getpid(), source.kind, source.connect)
+    if key not in _OPENED:
+        if source.kind == "postgresql":
+            import psycopg
+
+            _OPENED[key] = psycopg.connect(source.connect, autocommit=True)
+        else:
+            _OPENED[key] = sqlite3.connect(
+                f"file:{source.connect}?mode=ro", uri=True, isolation_level=None
+            )
+    return _OPENED[key]
+
+
+Work = tuple[list[Projection], dict[str, int], LogSource | list[StoredRow], tuple[int, int]]
+
+
+def rows_of(work: Work) -> tuple[list[Rows], int]:
+    """Each projection's rows from a run of the log, and the count of events read. The worker
+    reads the run itself from `source` (or is handed its rows, for a database it cannot open)
+    and decodes each event once. Runs in a worker process: plain data in and out."""
+    projections, since, source, (after, last) = work
+    topics = sorted({topic for projection in projections for topic in projection.topics})
+    events = source.rows(after, last, topics) if isinstance(source, LogSource) else source
     made = [Rows() for _ in projections]
+    readers: dict[str, list[tuple[Projection, int, Rows]]] = {}  # by topic
+    for projection, rows in zip(projections, made, strict=True):
+        for topic in projection.topics:
+            readers.setdefault(topic, []).append((projection, since[projection.name], rows))
     for notification_id, client, number, topic, state in events:
         event: Recorded | None = None
-        for index, projection in enumerate(projections):
-            if notification_id > since[projection.name] and topic in projection.topics:
+        for projection, after, rows in readers.get(topic, ()):
+            if notification_id > after:
                 try:
                     if event is None:
                         event = Recorded(
                             topic, client_text(client), number, current_state(topic, state)
                         )
-                    made[index].add(event.client_id, projection.statements(event))
+                    rows.add(event.client_id, projection.statements(event))
                 except (KeyError, TypeError, ValueError) as error:
                     raise MapperDeserialisationError(
                         f"cannot project stored event {client} #{number} ({topic}) into "
                         f"{projection.name}: {type(error).__name__} {error}"
                     ) from error
-    return made
+    return made, len(events)
