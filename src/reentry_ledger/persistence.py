@@ -115,30 +115,39 @@ def current_state(topic: str, data: bytes) -> dict[str, Any]:
     """A stored event's state (plain JSON) as its class's current version stores it: upcast,
     with the defaults of any field it leaves out. What projections read, without building and
     validating the event (ADR 0013)."""
-    event_class = STABLE_TOPICS.get(topic) or resolve_topic(topic)
+    form = stored_form(topic)
     state: dict[str, Any] = orjson.loads(data)
-    upcast(event_class, state)
-    defaults = stored_defaults(event_class)
-    if len(state) < defaults.fields:  # an older or shorter form than ours
-        for key, default in defaults.values.items():
+    version = state.pop("class_version", 1)
+    if version < form.version:
+        state["class_version"] = version
+        upcast(form.event_class, state)
+    if len(state) < form.fields:  # an older or shorter form than ours
+        for key, default in form.defaults.items():
             state.setdefault(key, default())
     return state
 
 
 @dataclass(frozen=True)
-class StoredDefaults:
-    fields: int  # how many fields the current version stores
-    values: dict[str, Callable[[], Any]]  # stored name -> its default, in JSON form
+class StoredForm:
+    """What the current version of an event class stores, less its identity and version."""
+
+    event_class: type[LedgerEvent]
+    version: int
+    fields: int  # how many fields it stores
+    defaults: dict[str, Callable[[], Any]]  # stored name -> its default, in JSON form
 
 
 @cache
-def stored_defaults(event_class: type[LedgerEvent]) -> StoredDefaults:
+def stored_form(topic: str) -> StoredForm:
+    event_class: type[LedgerEvent] = STABLE_TOPICS.get(topic) or resolve_topic(topic)
     stored = {
         field.serialization_alias or name: field
         for name, field in event_class.model_fields.items()
         if name not in IDENTITY
     }
-    return StoredDefaults(
+    return StoredForm(
+        event_class,
+        event_class.class_version,
         len(stored),
         {
             key: partial(json_default, field)

@@ -33,7 +33,7 @@ from reentry_ledger.reports.facts import (
     Violation,
 )
 from reentry_ledger.reports.violations import DIMENSIONS, ReportRequest, report
-from tests.builders import TODAY
+from tests.builders import TODAY, projection_contents
 from tests.reference_report import compute
 
 START = date(2025, 1, 10)
@@ -168,7 +168,10 @@ def test_incremental_rebuilt_and_brute_force_reports_agree(
         runner.catch_up()
         incremental = from_projection()
         runner.rebuild()
-        rebuilt = from_projection()
+        rebuilt, rows_paged_in = from_projection(), projection_contents(ledger)
+        ProjectionRunner(ledger, page_size=7, workers=0, stage_from=1).rebuild()
+        assert from_projection() == rebuilt
+        assert projection_contents(ledger) == rows_paged_in
         facts = [f for h in histories if (f := facts_from_events(h, known_at)) is not None]
         earliest = min((f.start_on for f in facts), default=None)
         brute_force = compute(facts, request, earliest)

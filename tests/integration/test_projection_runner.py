@@ -3,27 +3,95 @@ writes this one: the tables must be exactly those one process builds event by ev
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.demo import build_demo
 from reentry_ledger.encryption import new_key
-from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.projections.catalogue import PROJECTIONS
+from reentry_ledger.projections.runner import (
+    BUILD_UPDATES,
+    BUILDS,
+    ProjectionRunner,
+    ProjectionStore,
+    staged_name,
+)
 from tests.builders import TODAY, projection_contents
 
 
+@pytest.mark.parametrize("staged", [False, True], ids=["paged in", "staged build"])
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted at rest"])
 def test_rows_made_by_workers_page_ahead_equal_rows_made_one_by_one(
-    db_url: str, encrypted: bool, monkeypatch: pytest.MonkeyPatch
+    db_url: str, encrypted: bool, staged: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if encrypted:
         monkeypatch.setenv("REENTRY_LEDGER_KEY", new_key())
     ledger = Ledger(db_url, clock=lambda: TODAY)
     build_demo(ledger, clients=250, seed=6)
     monkeypatch.setattr("reentry_ledger.projections.runner.CHUNK", 400)
-    ProjectionRunner(ledger, page_size=1500, workers=2).rebuild()  # pages of 4 chunks
+    stage_from = 1 if staged else 10**9
+    # pages of 4 runs of positions, each read by a worker
+    ProjectionRunner(ledger, page_size=1600, workers=2, stage_from=stage_from).rebuild()
     by_workers = projection_contents(ledger)
     ProjectionRunner(ledger, page_size=7, workers=1).rebuild()  # small pages, all here
     assert projection_contents(ledger) == by_workers
     assert sum(len(rows) for rows in by_workers.values()) > 2000
     ledger.close()
+
+
+def test_a_build_cut_short_is_carried_on_by_the_next_runner(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A projection built from empty through staged tables commits page by page: after a
+    crash its tables are still empty and it says "building"; the next runner (here with
+    workers) carries on from the staged position and ends with the rows of a paged rebuild."""
+    ledger = Ledger(db_url, clock=lambda: TODAY)
+    build_demo(ledger, clients=150, seed=5)
+    ProjectionRunner(ledger, page_size=7, workers=0).rebuild()
+    paged_in = projection_contents(ledger)
+
+    runner = ProjectionRunner(ledger, page_size=400, workers=0, stage_from=1)
+    for projection in PROJECTIONS:
+        runner.store.clear(projection)
+    write, pages = ProjectionStore.write, []
+
+    def power_cut_after_three_pages(store: ProjectionStore, *args: Any) -> None:
+        pages.append(args[2])
+        if len(pages) > 3:
+            raise RuntimeError("power cut")
+        write(store, *args)
+
+    monkeypatch.setattr(ProjectionStore, "write", power_cut_after_three_pages)
+    with pytest.raises(RuntimeError, match="power cut"):
+        runner.catch_up()
+    monkeypatch.setattr(ProjectionStore, "write", write)
+    cut_short = runner.status()
+    assert all(s.building and 0 < s.position < s.head for s in cut_short), cut_short
+    assert not any(projection_contents(ledger).values())
+
+    ProjectionRunner(ledger, page_size=400, workers=2, stage_from=1).catch_up()
+    assert not any(s.building or s.lag for s in runner.status())
+    assert projection_contents(ledger) == paged_in
+    assert ledger_tables(runner) == set(), "staged tables and build rows are gone"
+    ledger.close()
+
+
+def ledger_tables(runner: ProjectionRunner) -> set[str]:
+    """What is left of builds: staged tables, and rows of builds under way."""
+    store = runner.store
+    rows = store.rows(f"SELECT name FROM {store.prefix}{BUILDS}")
+    rows += store.rows(f"SELECT name FROM {store.prefix}{BUILD_UPDATES}")
+    staged = [
+        table
+        for projection in PROJECTIONS
+        for table in projection.tables
+        if store.rows(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?"
+            if store.postgres
+            else "SELECT COUNT(*) FROM sqlite_master WHERE name = ?",
+            (staged_name(table),),
+        )[0][0]
+    ]
+    return {str(row[0]) for row in rows} | set(staged)

@@ -44,6 +44,9 @@ VERSIONS = "projection_versions"  # which version of each projection its tables 
 BUILDS = "projection_builds"  # projections being built from empty: how far their staged rows reach
 BUILD_UPDATES = "projection_build_updates"  # a build's updates, applied once its rows are in place
 UPDATES_PAGE = 10000  # a build's updates read back at a time
+# Build a projection from empty through staged tables when the log holds this many positions
+# (measured: 0.46 s staged against 0.40 s paged in at 100,000; 3.7 s against 6.2 s at 1M).
+STAGE_FROM = 250_000
 WAIT = 0.05  # seconds between looks at projections another runner holds
 ANALYZE_AFTER = 100_000  # events read in one catch-up or rebuild: then refresh statistics
 
@@ -285,16 +288,17 @@ class ProjectionStore:
         self.tracking._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
 
     def builds(
-        self, cursor: Any, claimed: Sequence[Projection], head: int
+        self, cursor: Any, claimed: Sequence[Projection], head: int, stage_from: int
     ) -> dict[Projection, int]:
         """The claimed projections being built from empty, with how far their staged rows
-        reach. A claimed projection that has applied nothing yet begins its build here."""
+        reach. A claimed projection that has applied nothing yet begins its build here when
+        the log holds at least `stage_from` positions (below that, paging in is quicker)."""
         found = dict(fetched(cursor, f"SELECT name, position FROM {self.prefix}{BUILDS}", ()))
         builds: dict[Projection, int] = {}
         for projection in claimed:
             if projection.name in found:
                 builds[projection] = int(found[projection.name])
-            elif head > 0 and self.position(projection, cursor) == 0:
+            elif head >= max(stage_from, 1) and self.position(projection, cursor) == 0:
                 for table in projection.tables:  # the same columns, without keys
                     cursor.execute(
                         f"CREATE TABLE {self.prefix}{staged_name(table)} AS "
@@ -437,12 +441,14 @@ class ProjectionRunner:
         projections: Sequence[Projection] = PROJECTIONS,
         page_size: int = PAGE_SIZE,
         workers: int | None = None,
+        stage_from: int = STAGE_FROM,
     ) -> None:
         self.ledger = ledger
         self.workers = available() if workers is None else workers
         self.store = ProjectionStore(ledger)
         self.projections = list(projections)
         self.page_size = page_size
+        self.stage_from = stage_from
         for projection in self.projections:
             self.store.create(projection)
 
@@ -494,7 +500,7 @@ class ProjectionRunner:
                         hint = [p for p in order if self.store.position(p, cursor) < head]
                         share = -(-len(hint) // runners())  # a fair share, rounded up
                         claimed = self.store.claim(cursor, hint, share)
-                        builds = self.store.builds(cursor, claimed, head)
+                        builds = self.store.builds(cursor, claimed, head, self.stage_from)
                         positions = {
                             p: builds[p] if p in builds else self.store.position(p, cursor)
                             for p in claimed
@@ -666,9 +672,9 @@ def rows_of(work: Work) -> tuple[list[Rows], int]:
     """Each projection's rows from a run of the log, and the count of events read. The worker
     reads the run itself from `source` (or is handed its rows, for a database it cannot open)
     and decodes each event once. Runs in a worker process: plain data in and out."""
-    projections, since, source, (after, last) = work
+    projections, since, source, (low, high) = work
     topics = sorted({topic for projection in projections for topic in projection.topics})
-    events = source.rows(after, last, topics) if isinstance(source, LogSource) else source
+    events = source.rows(low, high, topics) if isinstance(source, LogSource) else source
     made = [Rows() for _ in projections]
     readers: dict[str, list[tuple[Projection, int, Rows]]] = {}  # by topic
     for projection, rows in zip(projections, made, strict=True):
