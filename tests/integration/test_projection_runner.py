@@ -3,6 +3,8 @@ writes this one: the tables must be exactly those one process builds event by ev
 
 from __future__ import annotations
 
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -19,6 +21,7 @@ from reentry_ledger.projections.runner import (
     staged_name,
 )
 from tests.builders import TODAY, projection_contents
+from tests.conftest import POSTGRES_URL, drop_schema, require_postgres
 
 
 @pytest.mark.parametrize("staged", [False, True], ids=["paged in", "staged build"])
@@ -95,3 +98,34 @@ def ledger_tables(runner: ProjectionRunner) -> set[str]:
         )[0][0]
     ]
     return {str(row[0]) for row in rows} | set(staged)
+
+
+@pytest.mark.postgres
+def test_runners_at_once_share_staged_builds_without_double_counting() -> None:
+    """Three runners (each its own connections) build the projections from empty at once on
+    PostgreSQL: each page of each build is claimed by one of them, and the rows equal a paged
+    rebuild's exactly."""
+    require_postgres()
+    url = f"{POSTGRES_URL}?schema=t_{uuid.uuid4().hex[:12]}"
+    ledger = Ledger(url, clock=lambda: TODAY)
+    try:
+        build_demo(ledger, clients=150, seed=4)
+        runner = ProjectionRunner(ledger, page_size=7, workers=0)
+        runner.rebuild()
+        paged_in = projection_contents(ledger)
+        for projection in PROJECTIONS:
+            runner.store.clear(projection)
+        ledgers = [Ledger(url, clock=lambda: TODAY) for _ in range(3)]
+        runners = [
+            ProjectionRunner(each, page_size=300, workers=0, stage_from=1) for each in ledgers
+        ]
+        with ThreadPoolExecutor(3) as pool:
+            list(pool.map(lambda each: each.catch_up(), runners))
+        assert not any(s.building or s.lag for s in runner.status())
+        assert projection_contents(ledger) == paged_in
+        assert ledger_tables(runner) == set()
+        for each in ledgers:
+            each.close()
+    finally:
+        ledger.close()
+        drop_schema(url.rsplit("=", 1)[1])
