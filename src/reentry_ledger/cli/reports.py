@@ -318,15 +318,18 @@ def projections_status(state: LedgerContext, as_json_flag: bool) -> None:
         )
 
 
-@projections.command("catch-up")
-@click.argument("names", nargs=-1)
-@click.option(
+page_size_option = click.option(
     "--page-size",
     type=click.IntRange(min=1),
     default=PAGE_SIZE,
     show_default=True,
     help="Positions of the event log each transaction covers.",
 )
+
+
+@projections.command("catch-up")
+@click.argument("names", nargs=-1)
+@page_size_option
 @click.option(
     "--follow",
     type=click.FloatRange(min=0.1),
@@ -375,13 +378,7 @@ def stop(*_: object) -> None:
 
 @projections.command("rebuild")
 @click.argument("names", nargs=-1)
-@click.option(
-    "--page-size",
-    type=click.IntRange(min=1),
-    default=PAGE_SIZE,
-    show_default=True,
-    help="Positions of the event log each transaction covers.",
-)
+@page_size_option
 @ledger_options
 @pass_context
 def projections_rebuild(state: LedgerContext, names: tuple[str, ...], page_size: int) -> None:
