@@ -3,11 +3,15 @@ writes this one: the tables must be exactly those one process builds event by ev
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from eventsourcing.persistence import DatabaseError
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.demo import build_demo
@@ -16,6 +20,7 @@ from reentry_ledger.projections.catalogue import PROJECTIONS
 from reentry_ledger.projections.runner import (
     BUILD_UPDATES,
     BUILDS,
+    LogSource,
     ProjectionRunner,
     ProjectionStore,
     staged_name,
@@ -129,3 +134,41 @@ def test_runners_at_once_share_staged_builds_without_double_counting() -> None:
     finally:
         ledger.close()
         drop_schema(url.rsplit("=", 1)[1])
+
+
+def test_workers_read_a_ledger_whose_path_needs_escaping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers open the SQLite file themselves, by URI: spaces, "#" and "?" in its path."""
+    folder = tmp_path / "agency #1? 100% ledgers"
+    folder.mkdir()
+    ledger = Ledger(f"sqlite:///{quote(str(folder / 'case ledger.db'))}", clock=lambda: TODAY)
+    assert (folder / "case ledger.db").exists()
+    build_demo(ledger, clients=40, seed=2)
+    ProjectionRunner(ledger, page_size=7, workers=0).rebuild()
+    here = projection_contents(ledger)
+    monkeypatch.setattr("reentry_ledger.projections.runner.CHUNK", 100)  # runs in workers
+    ProjectionRunner(ledger, page_size=300, workers=2).rebuild()
+    assert projection_contents(ledger) == here
+    assert any(here.values())
+    ledger.close()
+
+
+def test_a_worker_that_cannot_read_the_log_stops_the_catch_up_with_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a conflict to retry for ever: the catch-up ends with an error saying so, and the
+    projections keep the position they had."""
+    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
+    build_demo(ledger, clients=40, seed=2)
+
+    def unreadable(*_: object) -> list[Any]:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(LogSource, "rows", unreadable)
+    monkeypatch.setattr("reentry_ledger.projections.runner.CHUNK", 100)
+    runner = ProjectionRunner(ledger, page_size=300, workers=2)
+    with pytest.raises(DatabaseError, match="could not read the log: unable to open"):
+        runner.catch_up()
+    assert all(s.position == 0 for s in runner.status())
+    ledger.close()

@@ -23,10 +23,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
+from pathlib import Path
 from typing import Any, cast
 
 import orjson
 from eventsourcing.persistence import (
+    DatabaseError,
     MapperDeserialisationError,
     OperationalError,
     Tracking,
@@ -34,6 +36,7 @@ from eventsourcing.persistence import (
 )
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.domain.errors import Conflict
 from reentry_ledger.persistence import PydanticMapper, current_state
 from reentry_ledger.projections.base import Projection, Recorded, Statement, client_text
 from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
@@ -48,6 +51,7 @@ UPDATES_PAGE = 10000  # a build's updates read back at a time
 # (measured: 0.46 s staged against 0.40 s paged in at 100,000; 3.7 s against 6.2 s at 1M).
 STAGE_FROM = 250_000
 WAIT = 0.05  # seconds between looks at projections another runner holds
+RETRIES = 100  # pages in a row lost to another process's write: then the database is busy
 ANALYZE_AFTER = 100_000  # events read in one catch-up or rebuild: then refresh statistics
 
 
@@ -489,7 +493,7 @@ class ProjectionRunner:
         rows (used if the positions are then as foreseen). Projections another runner holds
         are left to it; this runner returns once every one of them has reached the head,
         whoever brought it there."""
-        head, read = self.head(), 0
+        head, read, busy = self.head(), 0, 0
         start = random.randrange(len(projections))  # runners look in different orders
         order = [*projections[start:], *projections[:start]]
         with Workers(self.workers) as workers, self.store.present() as runners:
@@ -517,10 +521,14 @@ class ProjectionRunner:
                             if following:  # the next page, turned into rows while this is written
                                 ahead = self._read(cursor, workers, following, after, head)
                             count = self._write(cursor, page, builds, head)
-                except OperationalError:  # SQLite: another process wrote first; read again
+                except OperationalError as error:  # SQLite: another process wrote first
                     ahead = None
+                    busy += 1
+                    if busy > RETRIES:
+                        raise Conflict(f"the database stayed busy: {error}") from error
                     time.sleep(WAIT)
                     continue
+                busy = 0
                 read += count
                 if progress and count:
                     progress(count)
@@ -659,9 +667,8 @@ def opened(source: LogSource) -> Any:
 
             _OPENED[key] = psycopg.connect(source.connect, autocommit=True)
         else:
-            _OPENED[key] = sqlite3.connect(
-                f"file:{source.connect}?mode=ro", uri=True, isolation_level=None
-            )
+            uri = Path(source.connect).resolve().as_uri()  # spaces, "#" and "?" escaped
+            _OPENED[key] = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
     return _OPENED[key]
 
 
@@ -674,7 +681,10 @@ def rows_of(work: Work) -> tuple[list[Rows], int]:
     and decodes each event once. Runs in a worker process: plain data in and out."""
     projections, since, source, (low, high) = work
     topics = sorted({topic for projection in projections for topic in projection.topics})
-    events = source.rows(low, high, topics) if isinstance(source, LogSource) else source
+    try:
+        events = source.rows(low, high, topics) if isinstance(source, LogSource) else source
+    except Exception as error:  # not a conflict to retry: the log cannot be read from here
+        raise DatabaseError(f"a projection worker could not read the log: {error}") from None
     made = [Rows() for _ in projections]
     readers: dict[str, list[tuple[Projection, int, Rows]]] = {}  # by topic
     for projection, rows in zip(projections, made, strict=True):
