@@ -11,10 +11,11 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from eventsourcing.persistence import DatabaseError
+from eventsourcing.persistence import DatabaseError, OperationalError
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.demo import build_demo
+from reentry_ledger.domain.errors import Conflict
 from reentry_ledger.encryption import new_key
 from reentry_ledger.projections.catalogue import PROJECTIONS
 from reentry_ledger.projections.runner import (
@@ -171,4 +172,21 @@ def test_a_worker_that_cannot_read_the_log_stops_the_catch_up_with_an_error(
     with pytest.raises(DatabaseError, match="could not read the log: unable to open"):
         runner.catch_up()
     assert all(s.position == 0 for s in runner.status())
+    ledger.close()
+
+
+def test_a_catch_up_that_keeps_losing_to_other_writers_says_the_database_is_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
+    build_demo(ledger, clients=5, seed=2)
+    runner = ProjectionRunner(ledger, workers=0)
+
+    def locked(*_: object) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(ProjectionStore, "claim", locked)
+    monkeypatch.setattr("reentry_ledger.projections.runner.RETRIES", 3)
+    with pytest.raises(Conflict, match="stayed busy: database is locked"):
+        runner.catch_up()
     ledger.close()
