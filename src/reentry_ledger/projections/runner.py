@@ -155,9 +155,7 @@ class ProjectionStore:
     def events(self, cursor: Any, after: int, last: int, topics: Sequence[str]) -> list[StoredRow]:
         """The log's rows past `after` up to `last` with one of `topics`, read on this
         connection, states unsealed: for a database no other process can open."""
-        here = LogSource(
-            self.ledger.backend.kind, "", self.prefix + self.events_table, self.unsealer()
-        )
+        here = self.log("")
         statement, params = here.statement(len(topics)), (after, last, *topics)
         if self.postgres:
             return here.unsealed(fetched(cursor, statement, params))
@@ -171,27 +169,27 @@ class ProjectionStore:
 
     def source(self) -> LogSource | None:
         """Where workers may read the log themselves (None: an in-memory SQLite database)."""
-        backend = self.ledger.backend
-        env = backend.env
+        env = self.ledger.backend.env
         if not self.postgres:
             path = env["SQLITE_DBNAME"]
-            if path == ":memory:" or path.startswith("file:"):
-                return None
-            return LogSource("sqlite", path, self.prefix + self.events_table, self.unsealer())
+            return None if path == ":memory:" or path.startswith("file:") else self.log(path)
         from psycopg.conninfo import make_conninfo
 
-        connect = make_conninfo(
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            dbname=env["POSTGRES_DBNAME"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
+        return self.log(
+            make_conninfo(
+                host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"],
+                dbname=env["POSTGRES_DBNAME"],
+                user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"] or None,
+            )
         )
-        return LogSource("postgresql", connect, self.prefix + self.events_table, self.unsealer())
 
-    def unsealer(self) -> PydanticMapper | None:
+    def log(self, connect: str) -> LogSource:
         mapper = self.ledger.mapper
-        return mapper if mapper.cipher or mapper.compressor else None
+        unsealer = mapper if mapper.cipher or mapper.compressor else None
+        kind = self.ledger.backend.kind
+        return LogSource(kind, connect, self.prefix + self.events_table, unsealer)
 
     def position(self, projection: Projection, cursor: Any = None) -> int:
         if cursor is None:
