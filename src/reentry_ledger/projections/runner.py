@@ -688,14 +688,17 @@ def rows_of(work: Work) -> tuple[list[Rows], int]:
     for projection, rows in zip(projections, made, strict=True):
         for topic in projection.topics:
             readers.setdefault(topic, []).append((projection, since[projection.name], rows))
+    clients: dict[Any, str] = {}  # each client's id as the projections keep it, made once
     for notification_id, client, number, topic, state in events:
         event: Recorded | None = None
         for projection, after, rows in readers.get(topic, ()):
             if notification_id > after:
                 try:
                     if event is None:
+                        if client not in clients:
+                            clients[client] = client_text(client)
                         event = Recorded(
-                            topic, client_text(client), number, current_state(topic, state)
+                            topic, clients[client], number, current_state(topic, state)
                         )
                     rows.add(event.client_id, projection.statements(event))
                 except (KeyError, TypeError, ValueError) as error:
