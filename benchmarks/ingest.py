@@ -11,6 +11,7 @@ import argparse
 import sqlite3
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -48,18 +49,17 @@ def ours(url: str, path: Path) -> None:
     ledger.close()
 
 
-def raw_sqlite(data: list[tuple[str, int, str, bytes]]) -> None:
-    connection = sqlite3.connect(Path(tempfile.mkdtemp()) / "raw.db")
+def raw_sqlite(data: list[tuple[str, int, str, bytes]], folder: str) -> None:
+    connection = sqlite3.connect(Path(folder) / "raw.db")
     connection.execute(f"CREATE TABLE stored_events ({SHAPE})")
     with connection:
         connection.executemany("INSERT INTO stored_events VALUES (?, ?, ?, ?)", data)
     connection.close()
 
 
-def raw_postgres(url: str, data: list[tuple[str, int, str, bytes]]) -> None:
+def raw_postgres(url: str, data: list[tuple[str, int, str, bytes]], schema: str) -> None:
     import psycopg
 
-    schema = f"raw_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(url.split("?")[0]) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
         connection.execute(
@@ -72,8 +72,13 @@ def raw_postgres(url: str, data: list[tuple[str, int, str, bytes]]) -> None:
             for row in data:
                 copy.write_row(row)
         connection.commit()
-        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        connection.commit()
+
+
+def drop_schema(url: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url.split("?")[0]) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def measure(size: int, runs: int, postgres: str | None) -> list[tuple[str, str, str]]:
@@ -82,21 +87,37 @@ def measure(size: int, runs: int, postgres: str | None) -> list[tuple[str, str, 
     print(f"input: {path}, {events:,} events")
     results = []
 
-    def sqlite_url() -> str:
-        return f"sqlite:///{tempfile.mkdtemp()}/ledger.db"
+    def in_a_new_folder(work: Callable[[str], object]) -> float:
+        """Seconds of `work` in a new folder, which is deleted afterwards (untimed)."""
+        with tempfile.TemporaryDirectory() as folder:
+            return timed(lambda: work(folder))
 
-    ours_runs = [timed(lambda: ours(sqlite_url(), path)) for _ in range(runs)]
-    raw_runs = [timed(lambda: raw_sqlite(data)) for _ in range(runs)]
+    ours_runs = [
+        in_a_new_folder(lambda folder: ours(f"sqlite:///{folder}/ledger.db", path))
+        for _ in range(runs)
+    ]
+    raw_runs = [in_a_new_folder(lambda folder: raw_sqlite(data, folder)) for _ in range(runs)]
     ours_rate, raw_rate = median_rate(events, ours_runs), median_rate(events, raw_runs)
     figure, ratio = compare("SQLite import", ours_rate, "raw executemany", raw_rate)
     results.append((f"SQLite import ({events:,} events)", figure, ratio))
     if postgres:
 
-        def schema_url() -> str:
-            return f"{postgres}?schema=bench_{uuid.uuid4().hex[:8]}"
+        def in_a_new_schema(work: Callable[[str], object]) -> float:
+            """Seconds of `work` in a new schema, which is dropped afterwards (untimed)."""
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            try:
+                return timed(lambda: work(schema))
+            finally:
+                drop_schema(postgres, schema)
 
-        ours_runs = [timed(lambda: ours(schema_url(), path)) for _ in range(runs)]
-        raw_runs = [timed(lambda: raw_postgres(postgres, data)) for _ in range(runs)]
+        ours_runs = [
+            in_a_new_schema(lambda schema: ours(f"{postgres}?schema={schema}", path))
+            for _ in range(runs)
+        ]
+        raw_runs = [
+            in_a_new_schema(lambda schema: raw_postgres(postgres, data, schema))
+            for _ in range(runs)
+        ]
         ours_rate, raw_rate = median_rate(events, ours_runs), median_rate(events, raw_runs)
         figure, ratio = compare("PostgreSQL import", ours_rate, "raw COPY", raw_rate)
         results.append((f"PostgreSQL import ({events:,} events)", figure, ratio))
