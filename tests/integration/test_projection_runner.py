@@ -190,3 +190,47 @@ def test_a_catch_up_that_keeps_losing_to_other_writers_says_the_database_is_busy
     with pytest.raises(Conflict, match="stayed busy: database is locked"):
         runner.catch_up()
     ledger.close()
+
+
+def test_a_runner_that_saw_an_earlier_head_finishes_a_build_that_already_reaches_it(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build stopped part-way at position P, then a runner whose head is P (it read the head
+    before the other went on): it finishes the build rather than wait for ever."""
+    ledger = Ledger(db_url, clock=lambda: TODAY)
+    build_demo(ledger, clients=150, seed=5)
+    ProjectionRunner(ledger, page_size=7, workers=0).rebuild()
+    paged_in = projection_contents(ledger)
+    runner = ProjectionRunner(ledger, page_size=400, workers=0, stage_from=1)
+    for projection in PROJECTIONS:
+        runner.store.clear(projection)
+    write, pages = ProjectionStore.write, []
+
+    def power_cut_after_two_pages(store: ProjectionStore, *args: Any) -> None:
+        pages.append(args[2])
+        if len(pages) > 2:
+            raise RuntimeError("power cut")
+        write(store, *args)
+
+    monkeypatch.setattr(ProjectionStore, "write", power_cut_after_two_pages)
+    with pytest.raises(RuntimeError, match="power cut"):
+        runner.catch_up()
+    monkeypatch.setattr(ProjectionStore, "write", write)
+    staged = {s.position for s in runner.status()}
+    assert len(staged) == 1 and all(s.building for s in runner.status())
+
+    earlier = ProjectionRunner(ledger, page_size=400, workers=0, stage_from=1)
+    monkeypatch.setattr(earlier, "head", lambda: min(staged))
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:  # a runner waiting for another: here, none will come
+        waits.append(seconds)
+        assert len(waits) < 20, "the runner waits for a build nobody will finish"
+
+    monkeypatch.setattr("reentry_ledger.projections.runner.time.sleep", wait)
+    earlier.catch_up()
+    assert not any(s.building for s in runner.status())
+    assert {s.position for s in runner.status()} == staged
+    runner.catch_up()
+    assert projection_contents(ledger) == paged_in
+    ledger.close()

@@ -294,12 +294,17 @@ class ProjectionStore:
     ) -> dict[Projection, int]:
         """The claimed projections being built from empty, with how far their staged rows
         reach. A claimed projection that has applied nothing yet begins its build here when
-        the log holds at least `stage_from` positions (below that, paging in is quicker)."""
-        found = dict(fetched(cursor, f"SELECT name, position FROM {self.prefix}{BUILDS}", ()))
+        the log holds at least `stage_from` positions (below that, paging in is quicker). A
+        build whose staged rows already reach `head` (staged by a runner that saw a later
+        head, and stopped) is finished here."""
+        found = self.staged_positions(cursor)
         builds: dict[Projection, int] = {}
         for projection in claimed:
             if projection.name in found:
-                builds[projection] = int(found[projection.name])
+                if found[projection.name] >= head:
+                    self.finish_build(cursor, projection, found[projection.name])
+                else:
+                    builds[projection] = found[projection.name]
             elif head >= max(stage_from, 1) and self.position(projection, cursor) == 0:
                 for table in projection.tables:  # the same columns, without keys
                     cursor.execute(
@@ -312,6 +317,12 @@ class ProjectionStore:
                 )
                 builds[projection] = 0
         return builds
+
+    def staged_positions(self, cursor: Any = None) -> dict[str, int]:
+        """The projections being built from empty, by name, and how far their staged rows reach."""
+        statement = f"SELECT name, position FROM {self.prefix}{BUILDS}"
+        found = self.rows(statement) if cursor is None else fetched(cursor, statement, ())
+        return {str(name): int(position) for name, position in found}
 
     def stage_updates(
         self, cursor: Any, projection: Projection, updates: list[Update], position: int
@@ -367,9 +378,7 @@ class ProjectionStore:
         try:
             reader.execute(statement, params)
             while batch := reader.fetchmany(UPDATES_PAGE):
-                yield [
-                    tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in batch
-                ]
+                yield [plain(row) for row in batch]
         finally:
             reader.close()
 
@@ -431,9 +440,12 @@ def first_value(row: Any) -> Any:
 
 def fetched(cursor: Any, statement: str, params: Sequence[Any] | dict[str, Any]) -> list[Any]:
     cursor.execute(statement, params if isinstance(params, dict) else tuple(params))
-    return [
-        tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in cursor.fetchall()
-    ]
+    return [plain(row) for row in cursor.fetchall()]
+
+
+def plain(row: Any) -> tuple[Any, ...]:
+    """A row as a tuple, whichever the driver's row type (PostgreSQL's come as dicts)."""
+    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
 
 
 class ProjectionRunner:
@@ -459,7 +471,7 @@ class ProjectionRunner:
 
     def status(self) -> list[Status]:
         head = self.head()
-        builds = dict(self.store.rows(f"SELECT name, position FROM {self.store.prefix}{BUILDS}"))
+        builds = self.store.staged_positions()
         return [
             Status(p.name, p.description, builds[p.name], head, building=True)
             if p.name in builds
