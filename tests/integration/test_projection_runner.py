@@ -57,25 +57,7 @@ def test_a_build_cut_short_is_carried_on_by_the_next_runner(
     crash its tables are still empty and it says "building"; the next runner (here with
     workers) carries on from the staged position and ends with the rows of a paged rebuild."""
     ledger = Ledger(db_url, clock=lambda: TODAY)
-    build_demo(ledger, clients=150, seed=5)
-    ProjectionRunner(ledger, page_size=7, workers=0).rebuild()
-    paged_in = projection_contents(ledger)
-
-    runner = ProjectionRunner(ledger, page_size=400, workers=0, stage_from=1)
-    for projection in PROJECTIONS:
-        runner.store.clear(projection)
-    write, pages = ProjectionStore.write, []
-
-    def power_cut_after_three_pages(store: ProjectionStore, *args: Any) -> None:
-        pages.append(args[2])
-        if len(pages) > 3:
-            raise RuntimeError("power cut")
-        write(store, *args)
-
-    monkeypatch.setattr(ProjectionStore, "write", power_cut_after_three_pages)
-    with pytest.raises(RuntimeError, match="power cut"):
-        runner.catch_up()
-    monkeypatch.setattr(ProjectionStore, "write", write)
+    runner, paged_in = build_cut_short(ledger, monkeypatch, pages=3)
     cut_short = runner.status()
     assert all(s.building and 0 < s.position < s.head for s in cut_short), cut_short
     assert not any(projection_contents(ledger).values())
@@ -85,6 +67,32 @@ def test_a_build_cut_short_is_carried_on_by_the_next_runner(
     assert projection_contents(ledger) == paged_in
     assert ledger_tables(runner) == set(), "staged tables and build rows are gone"
     ledger.close()
+
+
+def build_cut_short(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch, pages: int
+) -> tuple[ProjectionRunner, dict[str, list[str]]]:
+    """A demo ledger whose projections are built from empty through staged tables until a
+    power cut after `pages` pages; and the rows a paged rebuild gives, to compare with."""
+    build_demo(ledger, clients=150, seed=5)
+    ProjectionRunner(ledger, page_size=7, workers=0).rebuild()
+    paged_in = projection_contents(ledger)
+    runner = ProjectionRunner(ledger, page_size=400, workers=0, stage_from=1)
+    for projection in PROJECTIONS:
+        runner.store.clear(projection)
+    write, written = ProjectionStore.write, []
+
+    def power_cut(store: ProjectionStore, *args: Any) -> None:
+        written.append(args[2])
+        if len(written) > pages:
+            raise RuntimeError("power cut")
+        write(store, *args)
+
+    monkeypatch.setattr(ProjectionStore, "write", power_cut)
+    with pytest.raises(RuntimeError, match="power cut"):
+        runner.catch_up()
+    monkeypatch.setattr(ProjectionStore, "write", write)
+    return runner, paged_in
 
 
 def ledger_tables(runner: ProjectionRunner) -> set[str]:
@@ -198,24 +206,7 @@ def test_a_runner_that_saw_an_earlier_head_finishes_a_build_that_already_reaches
     """A build stopped part-way at position P, then a runner whose head is P (it read the head
     before the other went on): it finishes the build rather than wait for ever."""
     ledger = Ledger(db_url, clock=lambda: TODAY)
-    build_demo(ledger, clients=150, seed=5)
-    ProjectionRunner(ledger, page_size=7, workers=0).rebuild()
-    paged_in = projection_contents(ledger)
-    runner = ProjectionRunner(ledger, page_size=400, workers=0, stage_from=1)
-    for projection in PROJECTIONS:
-        runner.store.clear(projection)
-    write, pages = ProjectionStore.write, []
-
-    def power_cut_after_two_pages(store: ProjectionStore, *args: Any) -> None:
-        pages.append(args[2])
-        if len(pages) > 2:
-            raise RuntimeError("power cut")
-        write(store, *args)
-
-    monkeypatch.setattr(ProjectionStore, "write", power_cut_after_two_pages)
-    with pytest.raises(RuntimeError, match="power cut"):
-        runner.catch_up()
-    monkeypatch.setattr(ProjectionStore, "write", write)
+    runner, paged_in = build_cut_short(ledger, monkeypatch, pages=2)
     staged = {s.position for s in runner.status()}
     assert len(staged) == 1 and all(s.building for s in runner.status())
 
