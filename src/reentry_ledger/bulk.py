@@ -12,8 +12,9 @@ transaction. See docs/adr/0010.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, cast
 from uuid import UUID
 
@@ -148,9 +149,38 @@ class BulkWriter:
 
                 yield cursor, insert
         else:
-            with recorder.datastore.transaction(commit=True) as cursor:
+            with (
+                recorder.datastore.get_connection(commit=True) as connection,
+                rollback_journal(connection._sqlite_conn),
+                connection.transaction(commit=True) as cursor,
+            ):
                 statement = recorder.insert_events_statement
                 yield cursor, lambda rows: cursor.executemany(statement, rows)
+
+
+@contextmanager
+def rollback_journal(connection: sqlite3.Connection) -> Iterator[None]:
+    """SQLite: load with a rollback journal rather than the write-ahead log, where no other
+    connection has the file open. Into an empty ledger, a rollback journal has nothing to
+    save, and each page is written once; through the log, every page is written twice (log,
+    then checkpoint), and pages written again during the load are logged again. A load killed
+    part-way is rolled back all the same, by the journal left behind. Where another
+    connection has the file open, the mode cannot change, and the load goes through the log
+    as ever. See docs/adr/0014."""
+    (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
+    if mode.lower() != "wal":  # in memory, or set otherwise by someone else: leave it be
+        yield
+        return
+    try:
+        (changed,) = connection.execute("PRAGMA journal_mode = DELETE").fetchone()
+    except sqlite3.OperationalError:  # another connection has the file open (fails at once)
+        changed = mode
+    try:
+        yield
+    finally:
+        if changed.lower() != "wal":
+            with suppress(sqlite3.OperationalError):  # a reader holds the file: the next
+                connection.execute("PRAGMA journal_mode = WAL")  # ledger opened sets it
 
 
 def protector(keys: dict[str, bytes], client: str, store: Callable[[str, bytes], None]) -> Protect:

@@ -127,7 +127,8 @@ def test_an_import_killed_part_way_leaves_the_ledger_empty(
     build_demo(original, clients=1000, seed=5)
     source = tmp_path / "ledger.jsonl"
     lines = write_lines(original, source)
-    copy = Ledger(second_db, clock=lambda: TODAY)  # creates the tables
+    Ledger(second_db, clock=lambda: TODAY).close()  # creates the tables, then lets go:
+    # alone with the file, a SQLite import loads through a rollback journal
     env = {**os.environ, "REENTRY_LEDGER_DB": second_db}
     pipe = tmp_path / "arriving.jsonl"  # the import reads what we hand it, and waits for more
     os.mkfifo(pipe)
@@ -144,11 +145,50 @@ def test_an_import_killed_part_way_leaves_the_ledger_empty(
     assert not running(str(pipe), within=5.0), "the import's worker processes outlived it"
     assert process.returncode == -signal.SIGKILL, "the import finished before it could be killed"
     time.sleep(0.5)  # PostgreSQL notices the closed connection and aborts its transaction
+    copy = Ledger(second_db, clock=lambda: TODAY)
     assert copy.recorder.max_notification_id() in (None, 0)
+    if second_db.startswith("sqlite"):
+        assert journal_mode(copy) == "wal", "the ledger did not go back to its write-ahead log"
     again = CliRunner().invoke(cli, ["--db", second_db, "import", str(source), "--format", "jsonl"])
     assert again.exit_code == 0, again.output
     original.close()
     copy.close()
+
+
+def journal_mode(ledger: Ledger) -> str:
+    with ledger.recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        return str(cursor.fetchone()[0])
+
+
+def test_a_sqlite_import_leaves_the_ledger_on_its_write_ahead_log(tmp_path: Path) -> None:
+    """The load itself goes through a rollback journal (docs/adr/0014); readers afterwards
+    read beside a writer again."""
+    original = Ledger(f"sqlite:///{tmp_path}/original.db", clock=lambda: TODAY)
+    build_demo(original, clients=40, seed=3)
+    copy = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY)
+    count = import_lines(copy, export_lines(original), "original")
+    assert copy.recorder.max_notification_id() == count
+    assert journal_mode(copy) == "wal"
+    assert not (tmp_path / "copy.db-journal").exists()
+
+
+def test_a_sqlite_import_beside_another_open_connection_goes_through_the_log_at_once(
+    tmp_path: Path,
+) -> None:
+    """Another process with the file open keeps its write-ahead log: the import neither waits
+    for it nor fails."""
+    original = Ledger(f"sqlite:///{tmp_path}/original.db", clock=lambda: TODAY)
+    build_demo(original, clients=40, seed=3)
+    copy = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY)
+    reader = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY)
+    assert reader.recorder.max_notification_id() in (None, 0)  # its connection stays open
+    started = time.monotonic()
+    count = import_lines(copy, export_lines(original), "original")
+    assert time.monotonic() - started < 4, "the import waited out the other connection's lock"
+    assert reader.recorder.max_notification_id() == count
+    assert journal_mode(reader) == "wal"
+    reader.close()
 
 
 @pytest.mark.postgres

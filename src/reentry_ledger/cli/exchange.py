@@ -141,6 +141,9 @@ def import_command(state: LedgerContext, source: Path, kind: str, mapping: Path 
     iowa   the Iowa DoC "3-Year Recidivism for Offenders Released from Prison" CSV
            (rules in docs/iowa.md); ends with what it could not map.
 
+    Into an empty SQLite ledger that nothing else has open, the import holds the file
+    to itself until it is done: other commands on it meanwhile report it locked.
+
     \b
     Example:
       reentry-ledger --db sqlite:///copy.db import ledger.jsonl --format jsonl
