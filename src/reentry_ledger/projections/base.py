@@ -12,6 +12,9 @@ from reentry_ledger.domain.events import Corrected
 
 Statement = tuple[str, tuple[Any, ...]]
 ZERO = timedelta(0)
+# What a correction yields in place of SQL: (when, client_id, number) of the event it retracts.
+# The runner marks that event's row retracted in each of the projection's fact tables.
+RETRACT = "RETRACT"
 
 # Columns every fact table carries: whose event, which one, when it took effect, when it was
 # recorded and, if a correction retracted it, when that correction was recorded. Every table's
@@ -87,6 +90,10 @@ class Projection:
     tables: dict[str, str]  # table name -> column definitions
     fact_tables: tuple[str, ...] = ()  # tables whose rows a correction can retract
     indexes: tuple[str, ...] = ()  # "table(column, ...)"
+    # Statements that work a derived column out again for every row, from the rows it derives
+    # from. An event that changes those rows yields the same statement for its client alone
+    # (`refreshed`). A build from empty runs each once, whole, instead.
+    refresh: tuple[str, ...] = ()
     # Raise when the tables or their rows change: stored tables of another version are
     # dropped and built again from the log. 1: before versions were recorded.
     version: int = 2
@@ -100,9 +107,18 @@ class Projection:
         raise NotImplementedError
 
     def retract(self, correction: Recorded) -> Iterable[Statement]:
-        client_id, when = correction.client_id, moment_text(correction["recorded_at"])
-        for table in self.fact_tables:
-            yield (
-                f"UPDATE {{{table}}} SET retracted_at = ? WHERE client_id = ? AND number = ?",
-                (when, client_id, correction["corrects"]),
-            )
+        if self.fact_tables:
+            when = moment_text(correction["recorded_at"])
+            yield RETRACT, (when, correction.client_id, correction["corrects"])
+
+    def retraction(self, table: str) -> str:
+        """The statement that marks one event's row of a fact table retracted."""
+        return f"UPDATE {{{table}}} SET retracted_at = ? WHERE client_id = ? AND number = ?"
+
+    def refreshed(self, statement: str, client_id: str) -> Statement:
+        """A `refresh` statement for one client's row (its table is aliased `target`)."""
+        return f"{statement} WHERE target.client_id = ?", (client_id,)
+
+    def per_client(self) -> frozenset[str]:
+        """The `refresh` statements as `refreshed` gives them."""
+        return frozenset(self.refreshed(statement, "")[0] for statement in self.refresh)

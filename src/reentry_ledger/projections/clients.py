@@ -22,6 +22,14 @@ class ClientsProjection(Projection):
         "PRIMARY KEY (client_id, number)",
     }
     fact_tables = ("audit_discharges",)
+    # The client's discharge date as it now stands: its latest discharge not retracted (kept
+    # on the client's row, so a report over every client reads it without a lookup).
+    DISCHARGED_ON = (
+        "UPDATE {audit_clients} AS target SET discharged_on = (SELECT d.occurred_on FROM "
+        "{audit_discharges} d WHERE d.client_id = target.client_id AND d.retracted_at IS NULL "
+        "ORDER BY d.number DESC LIMIT 1)"
+    )
+    refresh = (DISCHARGED_ON,)
 
     def facts(self, event: Recorded) -> Iterable[Statement]:
         if event.topic == Enrolled.TOPIC:
@@ -44,18 +52,8 @@ class ClientsProjection(Projection):
                 "INSERT INTO {audit_discharges} VALUES (?, ?, ?, ?, NULL, ?)",
                 (*event.key(), event.code("outcome")),
             )
-            yield self.current_discharge(event.client_id)
+            yield self.refreshed(self.DISCHARGED_ON, event.client_id)
 
     def retract(self, correction: Recorded) -> Iterable[Statement]:
         yield from super().retract(correction)
-        yield self.current_discharge(correction.client_id)
-
-    def current_discharge(self, client_id: str) -> Statement:
-        """The client's discharge date as it now stands: its latest discharge not retracted
-        (kept on the client's row, so a report over every client reads it without a lookup)."""
-        return (
-            "UPDATE {audit_clients} SET discharged_on = (SELECT d.occurred_on FROM "
-            "{audit_discharges} d WHERE d.client_id = ? AND d.retracted_at IS NULL "
-            "ORDER BY d.number DESC LIMIT 1) WHERE client_id = ?",
-            (client_id, client_id),
-        )
+        yield self.refreshed(self.DISCHARGED_ON, correction.client_id)
