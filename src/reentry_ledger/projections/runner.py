@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
@@ -179,6 +180,7 @@ class ProjectionStore:
         finally:
             raw.row_factory = sqlite3.Row
 
+    @cached_property
     def source(self) -> LogSource | None:
         """Where workers may read the log themselves (None: an in-memory SQLite database)."""
         env = self.ledger.backend.env
@@ -608,7 +610,7 @@ class ProjectionRunner:
         readers = [p for p in behind if positions[p] < last]
         since = {p.name: positions[p] for p in readers}
         runs = [(low, min(low + CHUNK, last)) for low in range(position, last, CHUNK)]
-        source = self.store.source()
+        source = self.store.source
         chunks: list[Work]
         if source is None:  # a database only this connection sees: read here, hand rows over
             topics = sorted({topic for p in readers for topic in p.topics})
