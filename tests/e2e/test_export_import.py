@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from reentry_ledger import backends
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
 from reentry_ledger.demo import build_demo
@@ -213,3 +215,22 @@ def test_a_postgresql_import_leaves_the_planner_statistics_of_what_it_loaded(
         original.close()
         copy.close()
         drop_schema(schema)
+
+
+def test_a_command_on_a_ledger_a_load_holds_says_it_is_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a bulk load holds an empty SQLite ledger (docs/adr/0014), other commands wait
+    out the lock timeout and then say so, with exit code 5, not a driver's message."""
+    path = tmp_path / "ledger.db"
+    Ledger(f"sqlite:///{path}", clock=lambda: TODAY).close()
+    monkeypatch.setattr(backends, "SQLITE_LOCK_TIMEOUT_SECONDS", 1)
+    load = sqlite3.connect(path, isolation_level=None)
+    assert load.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+    load.execute("BEGIN EXCLUSIVE")  # as a load does once it writes
+    result = CliRunner().invoke(cli, ["--db", f"sqlite:///{path}", "projections", "status"])
+    load.execute("ROLLBACK")
+    load.close()
+    assert result.exit_code == 5, result.output
+    assert "the ledger is busy" in result.output
+    assert "Traceback" not in result.output

@@ -41,6 +41,11 @@ def is_driver_error(error: Exception) -> bool:
     return type(error).__module__.split(".")[0] in ("psycopg", "psycopg_pool")
 
 
+def is_locked(error: Exception) -> bool:
+    """SQLite's busy timeout ran out: another connection holds the file."""
+    return isinstance(error, STORAGE_ERRORS) and "database is locked" in str(error)
+
+
 def exit_code(error: LedgerError) -> int:
     for kind, code in EXIT_CODES.items():
         if isinstance(error, kind):
@@ -55,6 +60,13 @@ def report(error: Exception, *, debug: bool) -> int:
     if isinstance(error, LedgerError):
         click.echo(f"Error: {error}", err=True)
         return exit_code(error)
+    if is_locked(error):
+        click.echo(
+            "Error: the ledger is busy: another process held it longer than we waited (an "
+            "import or demo into an empty ledger holds it until it is done); try again",
+            err=True,
+        )
+        return EXIT_CONFLICT
     if isinstance(error, STORAGE_ERRORS) or is_driver_error(error):
         click.echo(f"Error: the database could not be used: {error}", err=True)
     else:

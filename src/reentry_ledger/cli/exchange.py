@@ -142,7 +142,7 @@ def import_command(state: LedgerContext, source: Path, kind: str, mapping: Path 
            (rules in docs/iowa.md); ends with what it could not map.
 
     Into an empty SQLite ledger that nothing else has open, the import holds the file
-    to itself until it is done: other commands on it meanwhile report it locked.
+    to itself until it is done: other commands on it meanwhile wait, then report it busy.
 
     \b
     Example:
