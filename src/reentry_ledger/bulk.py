@@ -59,6 +59,7 @@ class BulkWriter:
         self._cursor_in_use: Any = None
         mapper = ledger.mapper
         self._seal = mapper.seal if mapper.cipher or mapper.compressor else None
+        self.into_empty = False  # set by require_empty: then SQLite may use a rollback journal
 
     def require_empty(self) -> None:
         if self.ledger.recorder.max_notification_id():
@@ -66,6 +67,7 @@ class BulkWriter:
                 f"the ledger at {self.ledger.backend.display} already holds events: "
                 "import and demo write only into an empty ledger"
             )
+        self.into_empty = True
 
     def add(self, events: Iterable[DomainEventProtocol[UUID]]) -> None:
         self.add_rows([row(event) for event in events])
@@ -151,7 +153,7 @@ class BulkWriter:
         else:
             with (
                 recorder.datastore.get_connection(commit=True) as connection,
-                rollback_journal(connection._sqlite_conn),
+                rollback_journal(connection._sqlite_conn, self.into_empty),
                 connection.transaction(commit=True) as cursor,
             ):
                 statement = recorder.insert_events_statement
@@ -159,16 +161,18 @@ class BulkWriter:
 
 
 @contextmanager
-def rollback_journal(connection: sqlite3.Connection) -> Iterator[None]:
-    """SQLite: load with a rollback journal rather than the write-ahead log, where no other
-    connection has the file open. Into an empty ledger, a rollback journal has nothing to
+def rollback_journal(connection: sqlite3.Connection, into_empty: bool) -> Iterator[None]:
+    """SQLite: load an empty ledger with a rollback journal rather than the write-ahead log,
+    where no other connection has the file open. (A load into a ledger in use keeps the log:
+    under a rollback journal, its own reads of existing clients, on other connections, would
+    wait for its write lock.) Into an empty ledger, a rollback journal has nothing to
     save, and each page is written once; through the log, every page is written twice (log,
     then checkpoint), and pages written again during the load are logged again. A load killed
     part-way is rolled back all the same, by the journal left behind. Where another
     connection has the file open, the mode cannot change, and the load goes through the log
     as ever. See docs/adr/0014."""
     (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
-    if mode.lower() != "wal":  # in memory, or set otherwise by someone else: leave it be
+    if not into_empty or mode.lower() != "wal":  # in memory, or set otherwise: leave it be
         yield
         return
     try:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
 from reentry_ledger.demo import build_demo
 from reentry_ledger.exchange import export_lines, import_lines
+from reentry_ledger.importers.mapped import import_mapped
 from reentry_ledger.projections.runner import ProjectionStore
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
@@ -173,6 +175,48 @@ def test_a_sqlite_import_leaves_the_ledger_on_its_write_ahead_log(tmp_path: Path
     assert copy.recorder.max_notification_id() == count
     assert journal_mode(copy) == "wal"
     assert not (tmp_path / "copy.db-journal").exists()
+
+
+def modes_during_the_load(path: Path, seen: list[str]) -> Callable[[int], None]:
+    """A progress callback, which a load calls inside its transaction: it notes the journal
+    mode another connection to `path` sees."""
+
+    def progress(_: int) -> None:
+        connection = sqlite3.connect(path)
+        try:
+            seen.append(str(connection.execute("PRAGMA journal_mode").fetchone()[0]))
+        finally:
+            connection.close()
+
+    return progress
+
+
+def test_an_import_into_an_empty_sqlite_ledger_loads_through_a_rollback_journal(
+    tmp_path: Path,
+) -> None:
+    original = Ledger(f"sqlite:///{tmp_path}/original.db", clock=lambda: TODAY)
+    build_demo(original, clients=40, seed=3)
+    Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY).close()
+    copy = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY)
+    seen: list[str] = []
+    import_lines(
+        copy, export_lines(original), "original", modes_during_the_load(tmp_path / "copy.db", seen)
+    )
+    assert seen and set(seen) == {"delete"}
+    assert journal_mode(copy) == "wal"
+
+
+def test_a_csv_import_into_a_ledger_in_use_keeps_the_write_ahead_log(tmp_path: Path) -> None:
+    """It reads the clients already there while it loads: under a rollback journal those
+    reads would wait for its own write lock."""
+    path = tmp_path / "ledger.db"
+    ledger = Ledger(f"sqlite:///{path}", clock=lambda: TODAY)
+    build_demo(ledger, clients=20, seed=3)
+    legacy = Path(__file__).resolve().parents[2] / "examples" / "legacy"
+    seen: list[str] = []
+    progress = modes_during_the_load(path, seen)
+    import_mapped(ledger, legacy / "records.csv", legacy / "mapping.toml", "migrator", progress)
+    assert seen and set(seen) == {"wal"}
 
 
 def test_a_sqlite_import_beside_another_open_connection_goes_through_the_log_at_once(
