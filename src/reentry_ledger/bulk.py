@@ -153,7 +153,8 @@ class BulkWriter:
         else:
             with (
                 recorder.datastore.get_connection(commit=True) as connection,
-                rollback_journal(connection._sqlite_conn, self.into_empty),
+                connection.cursor() as driver_cursor,  # the driver's own cursor
+                rollback_journal(driver_cursor.connection, self.into_empty),
                 connection.transaction(commit=True) as cursor,
             ):
                 statement = recorder.insert_events_statement
