@@ -117,10 +117,10 @@ def current_state(topic: str, data: bytes) -> dict[str, Any]:
     validating the event (ADR 0013)."""
     form = stored_form(topic)
     state: dict[str, Any] = orjson.loads(data)
-    version = state.pop("class_version", 1)
-    if version < form.version:
-        state["class_version"] = version
-        upcast(form.event_class, state)
+    if state.get("class_version", 1) < form.version:
+        upcast(form.event_class, state)  # takes class_version out
+    else:
+        state.pop("class_version", None)
     if len(state) < form.fields:  # an older or shorter form than ours
         for key, default in form.defaults.items():
             state.setdefault(key, default())

@@ -111,10 +111,6 @@ class Projection:
             when = moment_text(correction["recorded_at"])
             yield RETRACT, (when, correction.client_id, correction["corrects"])
 
-    def retraction(self, table: str) -> str:
-        """The statement that marks one event's row of a fact table retracted."""
-        return f"UPDATE {{{table}}} SET retracted_at = ? WHERE client_id = ? AND number = ?"
-
     def refreshed(self, statement: str, client_id: str) -> Statement:
         """A `refresh` statement for one client's row (its table is aliased `target`)."""
         return f"{statement} WHERE target.client_id = ?", (client_id,)

@@ -55,6 +55,16 @@ BUILDS = "projection_builds"  # projections being built from empty: how far thei
 BUILD_UPDATES = "projection_build_updates"  # a build's updates, applied once its rows are in place
 BUILD_RETRACTIONS = "projection_build_retractions"  # and its retractions, likewise
 UPDATES_PAGE = 10000  # a build's updates read back at a time
+# A correction's retraction, made on each fact table of a projection: paged in, one event's row
+# at a time (when, client_id, number); in a build, every kept retraction at once, the latest
+# where an event was retracted twice (as applying them in order would leave it).
+RETRACTION = "UPDATE {{{table}}} SET retracted_at = ? WHERE client_id = ? AND number = ?"
+BUILD_RETRACTION = (
+    "UPDATE {{{table}}} AS target SET retracted_at = r.retracted_at FROM (SELECT retracted_at, "
+    "client_id, number, ROW_NUMBER() OVER (PARTITION BY client_id, number ORDER BY position "
+    "DESC, step DESC) AS latest FROM {kept} WHERE name = ?) AS r WHERE r.latest = 1 "
+    "AND target.client_id = r.client_id AND target.number = r.number"
+)
 # Build a projection from empty through staged tables when the log holds this many positions
 # (measured: 0.46 s staged against 0.40 s paged in at 100,000; 3.7 s against 6.2 s at 1M).
 STAGE_FROM = 250_000
@@ -297,7 +307,7 @@ class ProjectionStore:
                 continue
             if rows.retractions:
                 for table in projection.fact_tables:
-                    statement = self.sql(projection.retraction(table), projection.tables)
+                    statement = self.sql(RETRACTION.format(table=table), projection.tables)
                     cursor.executemany(statement, rows.retractions)
             updates = [(statement, values) for _, statement, values in rows.updates]
             for statement, params in runs(updates):
@@ -384,18 +394,9 @@ class ProjectionStore:
                 f"ORDER BY {primary_key(columns)}"
             )
             cursor.execute(f"DROP TABLE {staged}")
-        for table in projection.fact_tables:  # the latest retraction of each event, if twice
-            cursor.execute(
-                self.sql(
-                    f"UPDATE {{{table}}} AS target SET retracted_at = r.retracted_at FROM "
-                    "(SELECT retracted_at, client_id, number, ROW_NUMBER() OVER (PARTITION BY "
-                    "client_id, number ORDER BY position DESC, step DESC) AS latest FROM "
-                    f"{self.prefix}{BUILD_RETRACTIONS} WHERE name = ?) AS r WHERE r.latest = 1 "
-                    "AND target.client_id = r.client_id AND target.number = r.number",
-                    projection.tables,
-                ),
-                (projection.name,),
-            )
+        for table in projection.fact_tables:
+            statement = BUILD_RETRACTION.format(table=table, kept=self.prefix + BUILD_RETRACTIONS)
+            cursor.execute(self.sql(statement, projection.tables), (projection.name,))
         kept = self.sql(
             f"SELECT statement, params FROM {self.prefix}{BUILD_UPDATES} WHERE name = ? "
             "ORDER BY client_id, position, step"
