@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 from uuid import UUID
 
 import orjson
@@ -59,43 +60,88 @@ def notification_pages(ledger: Ledger) -> Iterator[Sequence[Notification]]:
         position = page[-1].id
 
 
-CHUNK = 2000  # lines a worker checks at a time
+CHUNK = 2000  # lines a worker checks at a time, read from a file as one block of about:
+BLOCK = 1 << 20  # bytes
+
+
+def blocks(lines: Iterable[bytes] | BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """The lines as blocks of whole lines, each with the number of its first line. A file is
+    read a block at a time, so this process, which also writes every row, never splits it
+    into lines: the workers do."""
+    read = getattr(lines, "read", None)
+    if read is None:
+        first = 1
+        for chunk in chunked(lines, CHUNK):
+            yield first, b"".join(line if line.endswith(b"\n") else line + b"\n" for line in chunk)
+            first += len(chunk)
+        return
+    first, rest = 1, b""
+    while piece := read(BLOCK):
+        cut = piece.rfind(b"\n") + 1
+        if not cut:  # no line ends in it: a line longer than a block
+            rest += piece
+            continue
+        block, rest = rest + piece[:cut], piece[cut:]
+        yield first, block
+        first += block.count(b"\n")
+    if rest:
+        yield first, rest
+
+
+@dataclass(slots=True)
+class Run:
+    """Consecutive events of one client, from `first` to before `following`, the first of
+    them on line `line`."""
+
+    client: str
+    first: int
+    following: int
+    line: int
 
 
 @dataclass
 class Parsed:
-    """What a run of lines holds: rows to store (with their line numbers), client keys, and
-    the fault that stopped the reading, if one did (every line before it was good)."""
+    """What a block of lines holds: rows to store (their runs of consecutive events of one
+    client), client keys, and the fault that stopped the reading, if one did (every line before
+    it was good)."""
 
     rows: list[Row] = field(default_factory=list)
-    line_numbers: list[int] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
     keys: list[tuple[str, bytes]] = field(default_factory=list)
     fault: str | None = None
 
 
-def parse_lines(work: tuple[str, int, list[bytes]]) -> Parsed:
+def parse_lines(work: tuple[str, int, bytes]) -> Parsed:
     """Check lines as the ledger will read them: each state must make its event, upcast and
     validated. Runs in a worker process: it takes and returns only plain data."""
-    source, first, lines = work
+    source, first, block = work
     parsed = Parsed()
-    ids: dict[str, UUID] = {}  # an export holds each client's events together
-    for line_number, line in enumerate(lines, start=first):
+    ids: dict[str, tuple[UUID, str]] = {}  # an export holds each client's events together
+    run = Run("", 0, 0, 0)
+    for line_number, line in enumerate(block.split(b"\n"), start=first):
         if not line.strip():
             continue
         try:
             if line.startswith(b'{"client_key"'):
                 parsed.keys.append(parse_key(line))
-            else:
-                parsed.rows.append(parse_line(line, ids))
-                parsed.line_numbers.append(line_number)
+                continue
+            row = parse_line(line, ids)
         except InvalidInput as fault:
             parsed.fault = f"{source}, line {line_number}: {fault}"
             break
+        parsed.rows.append(row)
+        client, number = row[0], row[1]
+        if client == run.client and number == run.following:
+            run.following += 1
+        else:
+            run = Run(client, number, number + 1, line_number)
+            parsed.runs.append(run)
     return parsed
 
 
-def parse_line(line: bytes, ids: dict[str, UUID]) -> Row:
-    """The row a line holds, once its event is known to read back."""
+def parse_line(line: bytes, ids: dict[str, tuple[UUID, str]]) -> Row:
+    """The row a line holds, once its event is known to read back. `ids` holds the last
+    client's id, as a UUID and as the ledger stores it."""
     try:
         record = orjson.loads(line)
         topic = record["topic"]
@@ -106,12 +152,14 @@ def parse_line(line: bytes, ids: dict[str, UUID]) -> Row:
         if not isinstance(state, dict):
             raise TypeError("state is not an object")
         client = record["client_id"]
-        originator_id = ids.get(client)
-        if originator_id is None:
+        known = ids.get(client)
+        if known is None:
             ids.clear()
-            originator_id = ids[client] = UUID(client)
+            originator_id = UUID(client)
+            known = ids[client] = originator_id, originator_id.hex
+        originator_id, stored_id = known
         number = int(record["number"])
-        row = (originator_id.hex, number, topic, orjson.dumps(state))
+        row = (stored_id, number, topic, orjson.dumps(state))
         event_from_state(event_class, state, originator_id, number)
         return row
     except InvalidInput:
@@ -135,20 +183,18 @@ def import_lines(
     Worker processes check the lines, chunk by chunk; this one writes them in file order."""
     writer = BulkWriter(ledger, progress)
     writer.require_empty()
-    work = ((source, 1 + index * CHUNK, chunk) for index, chunk in enumerate(chunked(lines, CHUNK)))
+    work = ((source, first, block) for first, block in blocks(lines))
     expected: dict[str, int] = {}
     with writer.transaction():
         for parsed in ordered_map(parse_lines, work, workers or available()):
-            for (client, number, _, _), line_number in zip(
-                parsed.rows, parsed.line_numbers, strict=True
-            ):
-                following = expected.get(client, 1)
-                if number != following:
+            for run in parsed.runs:  # each client's events numbered on from where they were
+                following = expected.get(run.client, 1)
+                if run.first != following:
                     raise InvalidInput(
-                        f"{source}, line {line_number}: client {UUID(client)} event {number} "
-                        f"where event {following} was expected"
+                        f"{source}, line {run.line}: client {UUID(run.client)} event "
+                        f"{run.first} where event {following} was expected"
                     )
-                expected[client] = following + 1
+                expected[run.client] = run.following
             writer.add_rows(parsed.rows)
             for client, key in parsed.keys:
                 writer.add_key(client, key)

@@ -13,13 +13,15 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner
 
-from reentry_ledger import backends
+from reentry_ledger import backends, exchange
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
 from reentry_ledger.demo import build_demo
+from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.exchange import export_lines, import_lines
 from reentry_ledger.importers.mapped import import_mapped
 from reentry_ledger.projections.runner import ProjectionStore
@@ -98,6 +100,35 @@ def test_a_faulty_line_stores_nothing(
     assert result.exit_code == 2, result.output
     assert message.format(n=len(lines), n1=len(lines)) in result.stderr
     copy = Ledger(second_db, clock=lambda: TODAY)
+    assert copy.recorder.max_notification_id() in (None, 0)
+    original.close()
+    copy.close()
+
+
+@pytest.mark.parametrize("where", ["a bad line", "an event out of its order"])
+def test_a_fault_far_into_a_file_read_in_many_blocks_is_named_by_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    original = Ledger(f"sqlite:///{tmp_path}/original.db", clock=lambda: TODAY)
+    build_demo(original, clients=30, seed=2)
+    lines = write_lines(original, tmp_path / "good.jsonl")
+    fault = 300  # the line that is wrong, dozens of blocks in
+    if where == "a bad line":
+        lines[fault - 1] = b'{"topic": "nonsense"}\n'
+        expected = "unknown event topic"
+    else:  # two events of one client swapped
+        clients = [orjson.loads(line)["client_id"] for line in lines]
+        fault = next(n for n in range(fault, len(lines)) if clients[n - 1] == clients[n])
+        lines[fault - 1], lines[fault] = lines[fault], lines[fault - 1]
+        number = orjson.loads(lines[fault])["number"]
+        expected = f"client {clients[fault]} event {number + 1} where event {number} was expected"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"".join(lines))
+    monkeypatch.setattr(exchange, "BLOCK", 2000)  # a few lines a block, cut mid-line
+    copy = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY)
+    with pytest.raises(InvalidInput, match=f"line {fault}: {expected}"):
+        with bad.open("rb") as stream:
+            import_lines(copy, stream, str(bad), workers=2)
     assert copy.recorder.max_notification_id() in (None, 0)
     original.close()
     copy.close()
