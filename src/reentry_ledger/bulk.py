@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any, cast
 from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError
+from psycopg import Copy
 from psycopg.sql import SQL, Identifier
 
 from reentry_ledger.application import Ledger
@@ -56,7 +57,7 @@ class BulkWriter:
         self.keys: dict[str, bytes] = {}  # client keys made in this run, stored with the events
         self.pending_keys: list[tuple[str, bytes]] = []
         self._insert: Callable[[Sequence[Row]], Any] | None = None
-        self._cursor_in_use: Any = None
+        self._execute: Callable[[str, Sequence[Any]], Any] | None = None  # other statements
         mapper = ledger.mapper
         self._seal = mapper.seal if mapper.cipher or mapper.compressor else None
         self.into_empty = False  # set by require_empty: then SQLite may use a rollback journal
@@ -89,12 +90,10 @@ class BulkWriter:
         self.pending_keys.append((client, key))
 
     def flush(self) -> None:
-        if self.pending_keys and self._cursor_in_use is not None:
+        if self.pending_keys and self._execute is not None:
             store = self.ledger.keys
-            for client, key in self.pending_keys:
-                self._cursor_in_use.execute(
-                    store.insert_statement(), store.insert_params(client, key)
-                )
+            params = [store.insert_params(client, key) for client, key in self.pending_keys]
+            self._execute(store.insert_statement(), params)
             self.pending_keys = []
         if self.pending and self._insert is not None:
             self._insert(self.pending)
@@ -107,14 +106,14 @@ class BulkWriter:
     def transaction(self) -> Iterator[BulkWriter]:
         recorder: Any = self.ledger.recorder
         try:
-            with self._cursor(recorder) as (cursor, insert):
-                self._insert, self._cursor_in_use = insert, cursor
+            with self._cursor(recorder) as (execute, insert):
+                self._insert, self._execute = insert, execute
                 yield self
                 self.flush()
         except IntegrityError as error:
             raise Conflict(f"an event was already stored, nothing was written: {error}") from None
         finally:
-            self._insert = self._cursor_in_use = None
+            self._insert = self._execute = None
         if self.ledger.backend.kind == "postgresql":
             self._analyze(recorder)
 
@@ -128,12 +127,17 @@ class BulkWriter:
                 cursor.execute(SQL("ANALYZE {}.{}").format(schema, Identifier(table)))
 
     @contextmanager
-    def _cursor(self, recorder: Any) -> Iterator[tuple[Any, Callable[[Sequence[Row]], Any]]]:
+    def _cursor(
+        self, recorder: Any
+    ) -> Iterator[tuple[Callable[[str, Sequence[Any]], Any], Callable[[Sequence[Row]], Any]]]:
+        """How to execute another statement (for each of its params) and how to insert rows,
+        in the one transaction."""
         if self.ledger.backend.kind == "postgresql":
             with (
                 recorder.datastore.get_connection() as connection,
                 connection.transaction(),
                 connection.cursor() as cursor,
+                ExitStack() as copying,
             ):
                 recorder._lock_table(cursor)
                 recorder._notify_channel(cursor)
@@ -143,13 +147,24 @@ class BulkWriter:
                 copy = SQL(
                     "COPY {} (originator_id, originator_version, topic, state) FROM STDIN"
                 ).format(table)
+                # One COPY takes batch after batch, so the server stores rows while we make
+                # more, until another statement is to be executed: that ends it first.
+                streams: list[Copy] = []
 
                 def insert(rows: Sequence[Row]) -> None:
-                    with cursor.copy(copy) as stream:
-                        for values in rows:
-                            stream.write_row(values)
+                    if not streams:
+                        streams.append(copying.enter_context(cursor.copy(copy)))
+                    write_row = streams[0].write_row
+                    for values in rows:
+                        write_row(values)
 
-                yield cursor, insert
+                def execute(statement: str, params: Sequence[Any]) -> None:
+                    if streams:
+                        copying.close()
+                        streams.clear()
+                    cursor.executemany(statement, params)
+
+                yield execute, insert
         else:
             with (
                 recorder.datastore.get_connection(commit=True) as connection,
@@ -158,7 +173,7 @@ class BulkWriter:
                 connection.transaction(commit=True) as cursor,
             ):
                 statement = recorder.insert_events_statement
-                yield cursor, lambda rows: cursor.executemany(statement, rows)
+                yield cursor.executemany, lambda rows: cursor.executemany(statement, rows)
 
 
 @contextmanager

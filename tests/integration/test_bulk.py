@@ -1,0 +1,58 @@
+"""A bulk load is one transaction: rows and client keys go in batch after batch (on
+PostgreSQL through one COPY, ended whenever keys are written), and a fault anywhere in it
+leaves the ledger as it was."""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+import pytest
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.bulk import BATCH, BulkWriter, Row
+from reentry_ledger.domain.errors import Conflict
+
+
+def rows(client: uuid.UUID, count: int, first: int = 1) -> list[Row]:
+    return [
+        (client.hex, number, "tests:row", orjson.dumps({"n": number}))
+        for number in range(first, first + count)
+    ]
+
+
+def stored(ledger: Ledger) -> list[tuple[str, int]]:
+    return [
+        (str(n.originator_id), n.originator_version)
+        for n in ledger.recorder.select_notifications(start=1, limit=10 * BATCH)
+    ]
+
+
+def test_batches_and_keys_between_them_are_all_stored_in_order(ledger: Ledger) -> None:
+    clients = [uuid.uuid4() for _ in range(3)]
+    writer = BulkWriter(ledger)
+    writer.require_empty()
+    with writer.transaction():
+        for client in clients:
+            writer.add_rows(rows(client, BATCH + 1))
+            writer.add_key(str(client), client.bytes)
+    assert writer.written == 3 * (BATCH + 1)
+    assert stored(ledger) == [
+        (str(client), number) for client in clients for number in range(1, BATCH + 2)
+    ]
+    assert dict(ledger.keys.all()) == {str(client): client.bytes for client in clients}
+
+
+def test_an_event_stored_twice_in_one_load_stores_nothing(ledger: Ledger) -> None:
+    client, other = uuid.uuid4(), uuid.uuid4()
+    writer = BulkWriter(ledger)
+    with (
+        pytest.raises(Conflict, match="already stored, nothing was written"),
+        writer.transaction(),
+    ):
+        writer.add_rows(rows(client, BATCH))
+        writer.add_key(str(client), client.bytes)
+        writer.add_rows(rows(other, BATCH))
+        writer.add_rows(rows(client, 1, first=BATCH))  # in a later batch, a later COPY
+    assert stored(ledger) == []
+    assert list(ledger.keys.all()) == []
