@@ -20,9 +20,14 @@ from benchmarks.common import clients_for, compare, exported, median_rate, recor
 from reentry_ledger.application import Ledger
 from reentry_ledger.exchange import import_lines
 
+# The library's tables, column for column, key for key (eventsourcing.sqlite, .postgres).
 SHAPE = (
     "originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
     "PRIMARY KEY (originator_id, originator_version)"
+)
+POSTGRES_SHAPE = (
+    "originator_id uuid NOT NULL, originator_version bigint NOT NULL, topic text, state bytea, "
+    "notification_id bigserial, PRIMARY KEY (originator_id, originator_version)"
 )
 
 
@@ -61,13 +66,14 @@ def raw_postgres(url: str, data: list[tuple[str, int, str, bytes]], schema: str)
     import psycopg
 
     with psycopg.connect(url.split("?")[0]) as connection:
+        table = f'"{schema}".stored_events'
         connection.execute(f'CREATE SCHEMA "{schema}"')
-        connection.execute(
-            f'CREATE TABLE "{schema}".stored_events ({SHAPE.replace("BLOB", "BYTEA")})'
-        )
+        connection.execute(f"CREATE TABLE {table} ({POSTGRES_SHAPE})")
+        connection.execute(f"CREATE UNIQUE INDEX ON {table} (notification_id)")
+        columns = "originator_id, originator_version, topic, state"
         with (
             connection.cursor() as cursor,
-            cursor.copy(f'COPY "{schema}".stored_events FROM STDIN') as copy,
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
         ):
             for row in data:
                 copy.write_row(row)
