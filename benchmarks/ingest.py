@@ -1,6 +1,6 @@
 """Ingest: events per second of a bulk import (JSON lines) into SQLite, and PostgreSQL if given,
 against inserting the same serialised rows with the raw driver into a table of the same shape
-(the library's own: the same columns and primary key), for a demo ledger of each size.
+(the library's own: the same columns, keys and indexes), for a demo ledger of each size.
 
     python -m benchmarks.ingest [--events 100000 1000000] [--runs 3] [--postgres postgresql://…]
 """
