@@ -21,7 +21,7 @@ from eventsourcing.persistence import MapperDeserialisationError, Notification
 from pydantic import ValidationError
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.bulk import BulkWriter, Row
+from reentry_ledger.bulk import BulkWriter, Row, encoded
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.persistence import STABLE_TOPICS, PydanticMapper, event_from_state
 from reentry_ledger.workers import available, chunked, ordered_map
@@ -159,7 +159,7 @@ def parse_line(line: bytes, ids: dict[str, tuple[UUID, str]]) -> Row:
             known = ids[client] = originator_id, originator_id.hex
         originator_id, stored_id = known
         number = int(record["number"])
-        row = (stored_id, number, topic, orjson.dumps(state))
+        row = (stored_id, number, topic, encoded(state))
         event_from_state(event_class, state, originator_id, number)
         return row
     except InvalidInput:
