@@ -77,7 +77,13 @@ class Workers:
         pool = self.pool()
         pending: deque[Future[Result]] = deque()
         try:
-            for chunk in chain([first, second], iterator):
+            # The first chunk is done here while the workers start on the next ones: a freshly
+            # forked worker takes some 30 ms to hand back its first result, time the caller
+            # would otherwise spend waiting for something to write.
+            for chunk in islice(chain([second], iterator), 2 * self.count):
+                pending.append(pool.submit(function, chunk))
+            yield function(first)
+            for chunk in iterator:
                 pending.append(pool.submit(function, chunk))
                 if len(pending) > 2 * self.count:
                     yield pending.popleft().result()
