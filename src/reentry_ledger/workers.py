@@ -62,7 +62,8 @@ class Workers:
 
     def map(self, function: Callable[[Chunk], Result], chunks: Iterable[Chunk]) -> Iterator[Result]:
         """Results in the order of `chunks`, at most two chunks per worker in flight. One
-        worker or one chunk runs here, in this process: no processes for a small load."""
+        worker or one chunk runs here, in this process: no processes for a small load. With
+        more, the first chunk runs here too, while the workers start."""
         iterator = iter(chunks)
         first = next(iterator, None)
         if first is None:
