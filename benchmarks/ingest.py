@@ -19,6 +19,7 @@ import orjson
 
 from benchmarks.common import clients_for, compare, exported, median_rate, record, timed
 from reentry_ledger.application import Ledger
+from reentry_ledger.bulk import encoded
 from reentry_ledger.exchange import import_lines
 
 # The library's tables, column for column, key for key (eventsourcing.sqlite, .postgres).
@@ -46,8 +47,7 @@ def rows(path: Path) -> list[tuple[str, int, str, bytes]]:
                 client = record_["client_id"]
                 stored_id = uuid.UUID(client).hex  # as the recorder stores it
             topic = sys.intern(record_["topic"])
-            state = orjson.dumps(record_["state"])  # held in a buffer of 4 KB or more: copy it
-            out.append((stored_id, record_["number"], topic, bytes(memoryview(state))))
+            out.append((stored_id, record_["number"], topic, encoded(record_["state"])))
     return out
 
 
