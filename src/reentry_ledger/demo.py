@@ -141,14 +141,7 @@ class ClientStory:
         )
         client.revise_plan(
             self.stamp(day),
-            goals=[
-                {
-                    "priority": rank,
-                    "need": coded(need),
-                    "description": f"work on {need.replace('_', ' ')}",
-                }
-                for rank, need in enumerate(needs, start=1)
-            ],
+            goals=[(coded(need), f"work on {need.replace('_', ' ')}") for need in needs],
         )
         referrals = self._refer(client, needs, day)
         end = client.enrolment.expected_end or self.today
@@ -244,7 +237,8 @@ class ClientStory:
             severity = "felony" if rng.random() < 0.45 else "misdemeanor"
             violation = client.record_violation(
                 self.stamp(day),
-                new_offence={"severity": coded(severity), "violent": rng.random() < 0.2},
+                new_offence=coded(severity),
+                violent=rng.random() < 0.2,
             )
             revoke = rng.random() < (0.65 if severity == "felony" else 0.35)
         else:

@@ -166,7 +166,7 @@ def test_violation_category_is_its_most_serious_kind() -> None:
         stamp(date(2025, 2, 1)),
         technical=[coded("curfew")],
         absconding=True,
-        new_offence={"severity": coded("felony"), "violent": True},
+        new_offence=coded("felony"), violent=True,
     )
     client.record_violation(stamp(date(2025, 2, 2)), technical=[coded("curfew")], absconding=True)
     client.record_violation(stamp(date(2025, 2, 3)), technical=[coded("curfew")])
@@ -238,7 +238,7 @@ def test_one_volunteer_match_at_a_time() -> None:
     client.match_volunteer(
         stamp(date(2025, 2, 1)), volunteer="v-1", needs=[coded("family_marital")]
     )
-    with pytest.raises(RuleViolated, match="already matched with volunteer 'v-1'"):
+    with pytest.raises(RuleViolated, match="already matched with a volunteer"):
         client.match_volunteer(stamp(date(2025, 2, 2)), volunteer="v-2")
     client.end_volunteer_match(
         stamp(date(2025, 5, 1)), ending=coded("taken_back"), reason="needs grew"

@@ -71,7 +71,7 @@ def test_events_round_trip_through_the_mapper(mapper: PydanticMapper) -> None:
         needs=[coded("substance_use")],
     )
     client.record_violation(
-        stamp(date(2025, 2, 1)), new_offence={"severity": coded("felony"), "violent": True}
+        stamp(date(2025, 2, 1)), new_offence=coded("felony"), violent=True
     )
     for event in client.collect_events():
         stored = mapper.to_stored_event(event)

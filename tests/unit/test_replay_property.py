@@ -78,7 +78,7 @@ def run(client: Client, step: tuple[Any, ...]) -> None:
                 at,
                 technical=[coded(t) for t in technical],
                 absconding=absconding,
-                new_offence={"severity": coded(severity)} if severity else None,
+                new_offence=coded(severity) if severity else None,
             )
         case "respond":
             client.respond_to_violation(

@@ -13,8 +13,8 @@ from typing import Any, cast
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
-from reentry_ledger.domain.codes import ReferralStatus
-from reentry_ledger.domain.errors import RuleViolated
+from reentry_ledger.domain.codes import DecidingBody, Need, ReferralStatus, Response, values
+from reentry_ledger.domain.errors import InvalidInput, RuleViolated
 from reentry_ledger.domain.events import (
     Assessed,
     CasePlanRevised,
@@ -32,7 +32,14 @@ from reentry_ledger.domain.events import (
     VolunteerMatchEnded,
 )
 from reentry_ledger.domain.integrity import sealed
-from reentry_ledger.domain.recording import Stamp, keep, next_event, protected, validated
+from reentry_ledger.domain.recording import (
+    Stamp,
+    checked_event,
+    finished,
+    keep,
+    protected,
+    validated,
+)
 from reentry_ledger.domain.references import client_id
 from reentry_ledger.domain.state import CaseState, case_state, fold_last, takes_last_place
 
@@ -41,6 +48,21 @@ NEXT_REFERRAL_STATUSES: dict[ReferralStatus, set[ReferralStatus]] = {
     ReferralStatus.ACCEPTED: {ReferralStatus.STARTED, ReferralStatus.DROPPED},
     ReferralStatus.STARTED: {ReferralStatus.COMPLETED, ReferralStatus.DROPPED},
 }
+
+
+CodedInput = dict[str, Any]  # {"code": one of our codes, "raw_text": the agency's wording}
+GoalInput = tuple[CodedInput, str]  # (need, description)
+CUSTODY_RESPONSES = {Response.SANCTION, Response.REVOCATION}
+
+
+def parse_goal(text: str) -> GoalInput:
+    """A goal written NEED:description, as the CLI and imports take it."""
+    need, _, description = text.partition(":")
+    if need not in values(Need) or not description.strip():
+        raise InvalidInput(
+            f"goal {text!r} must be NEED:description, NEED one of {', '.join(values(Need))}"
+        )
+    return coded(need), description.strip()
 
 
 def coded(code: str, raw_text: str | None = None) -> dict[str, Any]:
@@ -57,7 +79,21 @@ class Client(Aggregate):
     # --- creation --------------------------------------------------------------------------
 
     @classmethod
-    def enroll(cls, ref: str, stamp: Stamp, **details: Any) -> Client:
+    def enroll(
+        cls,
+        ref: str,
+        stamp: Stamp,
+        *,
+        agency: str,
+        officer: str,
+        supervision: CodedInput,
+        conditions: Sequence[CodedInput] = (),
+        expected_end: date | None = None,
+        juvenile: bool = False,
+        details: dict[str, str] | None = None,
+        name: str | None = None,
+    ) -> Client:
+        check_not_future(stamp)
         event: Enrolled = validated(
             lambda: Enrolled(
                 originator_id=client_id(ref),
@@ -67,10 +103,16 @@ class Client(Aggregate):
                 client_ref=ref,
                 occurred_on=stamp.on,
                 recorded_by=stamp.by,
-                **details,
+                agency=agency,
+                officer=officer,
+                supervision=supervision,
+                conditions=tuple(conditions),
+                expected_end=expected_end,
+                juvenile=juvenile,
+                details=details or {},
+                name=name,
             )
         )
-        check_not_future(stamp)
         client = cast(Client, sealed(protected(event, stamp), previous_hash="").mutate(None))
         client.pending_events.append(client.history[0])
         return client
@@ -113,69 +155,170 @@ class Client(Aggregate):
 
     # --- commands --------------------------------------------------------------------------
 
-    def assess(self, stamp: Stamp, **details: Any) -> None:
-        self._record(Assessed, stamp, **details)
+    def assess(
+        self,
+        stamp: Stamp,
+        *,
+        instrument: str,
+        risk_level: CodedInput,
+        needs: Sequence[CodedInput] = (),
+        score: float | None = None,
+        instrument_version: str | None = None,
+        responsivity: Sequence[str] = (),
+        strengths: Sequence[str] = (),
+    ) -> None:
+        self._record(
+            Assessed,
+            stamp,
+            instrument=instrument,
+            instrument_version=instrument_version,
+            score=score,
+            risk_level=risk_level,
+            needs=tuple(needs),
+            responsivity=tuple(responsivity),
+            strengths=tuple(strengths),
+        )
 
-    def revise_plan(self, stamp: Stamp, **details: Any) -> None:
-        self._record(CasePlanRevised, stamp, **details)
+    def revise_plan(
+        self, stamp: Stamp, *, goals: Sequence[GoalInput], model: CodedInput | None = None
+    ) -> None:
+        """Goals are (need, description) pairs, in order of priority."""
+        plan = [
+            {"priority": rank, "need": need, "description": description.strip()}
+            for rank, (need, description) in enumerate(goals, start=1)
+        ]
+        self._record(CasePlanRevised, stamp, goals=plan, model=model)
 
-    def refer(self, stamp: Stamp, **details: Any) -> str:
+    def refer(self, stamp: Stamp, *, service: CodedInput, provider: str | None = None) -> str:
         referral_id = f"R{self._count(Referred) + 1}"
-        self._record(Referred, stamp, referral_id=referral_id, **details)
+        self._record(Referred, stamp, referral_id=referral_id, service=service, provider=provider)
         return referral_id
 
-    def update_referral(self, stamp: Stamp, referral_id: str, status: dict[str, Any]) -> None:
+    def update_referral(self, stamp: Stamp, referral_id: str, status: CodedInput) -> None:
         new_status = validated(lambda: ReferralStatus(status["code"]))
         self.check_referral_transition(stamp, referral_id, new_status)
         self._record(ReferralUpdated, stamp, referral_id=referral_id, status=status)
 
-    def log_contact(self, stamp: Stamp, **details: Any) -> None:
-        self._record(ContactLogged, stamp, **details)
+    def log_contact(
+        self,
+        stamp: Stamp,
+        *,
+        kind: CodedInput,
+        note: str = "",
+        confidential: bool = True,
+        group_session: str | None = None,
+    ) -> None:
+        self._record(
+            ContactLogged,
+            stamp,
+            kind=kind,
+            note=note,
+            confidential=confidential,
+            group_session=group_session,
+        )
 
-    def match_volunteer(self, stamp: Stamp, **details: Any) -> None:
+    def match_volunteer(
+        self, stamp: Stamp, *, volunteer: str, needs: Sequence[CodedInput] = ()
+    ) -> None:
         current = self.state.active_match
         if current is not None:
             raise RuleViolated(
-                f"client {self.ref!r} is already matched with volunteer {current.volunteer!r} "
+                f"client {self.ref!r} is already matched with a volunteer "
                 f"since {current.matched_on}; end that match first"
             )
-        self._record(VolunteerMatched, stamp, **details)
+        self._record(VolunteerMatched, stamp, volunteer=volunteer, needs=tuple(needs))
 
-    def end_volunteer_match(self, stamp: Stamp, **details: Any) -> None:
+    def end_volunteer_match(
+        self, stamp: Stamp, *, ending: CodedInput, reason: str | None = None
+    ) -> None:
         current = self.state.active_match
         if current is None:
             raise RuleViolated(f"client {self.ref!r} has no active volunteer match to end")
         check_not_before(stamp, current.matched_on, "the volunteer match")
-        self._record(VolunteerMatchEnded, stamp, **details)
+        self._record(VolunteerMatchEnded, stamp, ending=ending, reason=reason)
 
-    def record_violation(self, stamp: Stamp, **details: Any) -> str:
+    def record_violation(
+        self,
+        stamp: Stamp,
+        *,
+        technical: Sequence[CodedInput] = (),
+        absconding: bool = False,
+        new_offence: CodedInput | None = None,
+        violent: bool = False,
+        description: str | None = None,
+    ) -> str:
+        """One incident; `new_offence` is its severity, `violent` says more of that offence."""
+        if violent and new_offence is None:
+            raise InvalidInput("violent describes a new offence: give the new offence too")
+        offence = None if new_offence is None else {"severity": new_offence, "violent": violent}
         violation_id = f"V{self._count(ViolationRecorded) + 1}"
-        self._record(ViolationRecorded, stamp, violation_id=violation_id, **details)
+        self._record(
+            ViolationRecorded,
+            stamp,
+            violation_id=violation_id,
+            technical=tuple(technical),
+            absconding=absconding,
+            new_offence=offence,
+            description=description,
+        )
         return violation_id
 
-    def respond_to_violation(self, stamp: Stamp, violation_id: str, **details: Any) -> None:
+    def respond_to_violation(
+        self,
+        stamp: Stamp,
+        violation_id: str,
+        *,
+        response: CodedInput,
+        custody_days: int | None = None,
+        decided_by: CodedInput | None = None,
+    ) -> None:
+        """The decision on a violation: one per violation (a reversal is a correction)."""
         violation = self.state.violations.get(violation_id)
         if violation is None:
             raise RuleViolated(
                 f"client {self.ref!r} has no violation {violation_id!r}"
                 f"{self._known('violations', self.state.violations)}"
             )
+        if custody_days is not None and response.get("code") not in CUSTODY_RESPONSES:
+            raise InvalidInput(
+                f"custody days go with a sanction or a revocation, not a {response.get('code')}"
+            )
+        if violation.responses:
+            decided = violation.responses[-1]
+            raise RuleViolated(
+                f"violation {violation_id} of client {self.ref!r} was already decided "
+                f"({decided.response} on {decided.occurred_on}): one decision per violation; "
+                "to reverse or amend it, correct that decision's event and record the new one"
+            )
         check_not_before(stamp, violation.occurred_on, f"violation {violation_id}")
-        self._record(ViolationResponded, stamp, violation_id=violation_id, **details)
+        self._record(
+            ViolationResponded,
+            stamp,
+            violation_id=violation_id,
+            response=response,
+            custody_days=custody_days,
+            decided_by=decided_by or coded(DecidingBody.OFFICER),
+        )
 
-    def discharge(self, stamp: Stamp, **details: Any) -> None:
+    def discharge(self, stamp: Stamp, *, outcome: CodedInput, note: str | None = None) -> None:
         last = self.state.last_effective_on
         if last is not None:
             check_not_before(stamp, last, "the client's latest recorded event")
-        self._record(Discharged, stamp, **details)
+        self._record(Discharged, stamp, outcome=outcome, note=note)
 
     def seal(self, stamp: Stamp, reason: str) -> None:
-        """Record that the client's personal data is erased; its key is destroyed next."""
-        self._record(ClientSealed, stamp, reason=reason, allowed_after_discharge=True)
+        """Record that the client's personal data is erased; its key is destroyed with it."""
+        self._record(ClientSealed, stamp, reason=reason.strip(), allowed_after_discharge=True)
 
     def correct(self, stamp: Stamp, number: int, reason: str) -> None:
         self.check_correctable(number)
-        self._record(Corrected, stamp, corrects=number, reason=reason, allowed_after_discharge=True)
+        self._record(
+            Corrected,
+            stamp,
+            corrects=number,
+            reason=reason.strip(),
+            allowed_after_discharge=True,
+        )
 
     # --- rules -----------------------------------------------------------------------------
 
@@ -233,13 +376,16 @@ class Client(Aggregate):
         allowed_after_discharge: bool = False,
         **details: Any,
     ) -> None:
-        """Check the event's values, then the rules; only then apply and keep it."""
-        event = next_event(self, event_class, stamp, **details)
+        """Check the event's values, then the rules; only then encrypt, apply and keep it.
+
+        Nothing is encrypted before the rules pass: encrypting is what makes a client's key,
+        and a refused command (on a sealed client above all) must make none."""
+        event = checked_event(self, event_class, stamp, **details)
         self.check_not_sealed()
         if not allowed_after_discharge:
             self.check_open()
         self.check_within_supervision(stamp)
-        keep(self, event)
+        keep(self, finished(self, event, stamp))
 
     def _count(self, event_class: type[ClientEvent]) -> int:
         return sum(1 for event in self.history if isinstance(event, event_class))

@@ -32,6 +32,7 @@ class Role(StrEnum):
 
 
 AGENCY_ROLES = {Role.CASEWORKER, Role.SUPERVISOR}
+MANAGERS = {Role.SUPERVISOR, Role.AUDITOR}  # the roles that may manage users
 
 
 class OpeningEvent(LedgerEvent):
@@ -118,9 +119,30 @@ class Directory(OpenedAggregate):
         keep(self, next_event(self, UserAdded, stamp, name=name, role=role, agency=agency))
 
     def remove_user(self, stamp: Stamp, name: str, reason: str | None) -> None:
+        user = self.user(name)
+        if user.role == Role.AUDITOR and self.count(Role.AUDITOR) == 1:
+            raise RuleViolated(
+                f"{name!r} is the ledger's last auditor and cannot be removed: "
+                "add another auditor first"
+            )
+        managers = [u for u in self.users.values() if u.role in MANAGERS and u.name != name]
+        if not managers:
+            raise RuleViolated(
+                f"removing {name!r} would leave no one who can manage users: "
+                "add an auditor first"
+            )
+        keep(self, next_event(self, UserRemoved, stamp, name=name, reason=reason))
+
+    def user(self, name: str) -> User:
         if name not in self.users:
             raise RuleViolated(f"no user {name!r}")
-        keep(self, next_event(self, UserRemoved, stamp, name=name, reason=reason))
+        return self.users[name]
+
+    def count(self, role: Role) -> int:
+        return sum(1 for user in self.users.values() if user.role == role)
+
+    def has(self, role: Role) -> bool:
+        return self.count(role) > 0
 
 
 def new_directory(timestamp: Any) -> Directory:

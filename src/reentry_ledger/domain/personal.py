@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable
+from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -59,6 +60,10 @@ def protect_value(value: Any, protect: Protect) -> Any:
 
 
 def reveal_value(value: Any, reveal: Callable[[str], str]) -> Any:
+    """Every protected string revealed: in lists, mappings and dataclasses (a case state)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: reveal_value(getattr(value, f.name), reveal) for f in fields(value)}
+        return replace(value, **changes)
     if isinstance(value, str):
         return reveal(value)
     if isinstance(value, list | tuple):

@@ -46,7 +46,12 @@ def validated(construct: Any) -> Any:
 
 
 def next_event(aggregate: Any, event_class: type[E], stamp: Stamp, **details: Any) -> E:
-    """The aggregate's next event, checked and sealed, not yet applied."""
+    """The aggregate's next event, checked, encrypted and chained, not yet applied."""
+    return finished(aggregate, checked_event(aggregate, event_class, stamp, **details), stamp)
+
+
+def checked_event(aggregate: Any, event_class: type[E], stamp: Stamp, **details: Any) -> E:
+    """The aggregate's next event with its values checked: nothing encrypted yet."""
     event: E = validated(
         lambda: event_class(
             originator_id=aggregate.id,
@@ -57,6 +62,11 @@ def next_event(aggregate: Any, event_class: type[E], stamp: Stamp, **details: An
             **details,
         )
     )
+    return event
+
+
+def finished(aggregate: Any, event: E, stamp: Stamp) -> E:
+    """The event with its personal fields encrypted, linked into the aggregate's chain."""
     history = aggregate.history
     return sealed(protected(event, stamp), previous_hash=history[-1].event_hash if history else "")
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.authorization import Actor
 from reentry_ledger.bulk import BulkWriter
 from reentry_ledger.domain.client import Client, Stamp, coded
 from reentry_ledger.domain.references import client_id
@@ -70,9 +71,9 @@ def reference(fiscal_year: int, row_number: int) -> str:
 
 
 class IowaImport:
-    def __init__(self, path: Path, actor: str, today: date, writer: BulkWriter) -> None:
+    def __init__(self, path: Path, who: Actor, today: date, writer: BulkWriter) -> None:
         self.path = path
-        self.actor = actor
+        self.who = who
         self.today = today
         self.writer = writer
         self.summary = IowaSummary()
@@ -94,6 +95,7 @@ class IowaImport:
         district = row["Main Supervising District"].strip()
         if not district:
             self.summary.unmapped["Main Supervising District", "(blank)"] += 1
+        self.who.check_enrols_in(district or "unknown")
         release_type = row["Release Type"]
         supervision = supervision_for(release_type)
         if supervision is None:
@@ -140,7 +142,7 @@ class IowaImport:
                 self.summary.unmapped["New Offense Classification", wording or "(blank)"] += 1
             violation = client.record_violation(
                 stamp,
-                new_offence={"severity": coded(severity, wording or None)},
+                new_offence=coded(severity, wording or None),
                 description=flagged,
             )
             outcome = coded("revoked_new_offence", "New")
@@ -150,15 +152,16 @@ class IowaImport:
         client.discharge(stamp, outcome=outcome)
 
     def stamp(self, on: date) -> Stamp:
-        return Stamp(on=on, by=self.actor, today=self.today, protect=self.protect)
+        return Stamp(on=on, by=self.who.name, today=self.today, protect=self.protect)
 
 
 def import_iowa(
-    ledger: Ledger, path: Path, actor: str, progress: Callable[[int], None] | None = None
+    ledger: Ledger, path: Path, who: Actor, progress: Callable[[int], None] | None = None
 ) -> IowaSummary:
-    """All rows in one transaction, into an empty ledger; any bad row stores nothing."""
+    """All rows in one transaction, into an empty ledger; any bad row stores nothing.
+    Each client's agency (its district) is one the actor may enrol into, as for `enroll`."""
     writer = BulkWriter(ledger)
-    job = IowaImport(path, actor, ledger.clock(), writer)
+    job = IowaImport(path, who, ledger.clock(), writer)
     writer.require_empty()
     with writer.transaction():
         for client in job.clients():

@@ -17,12 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.application.recording import Recording
+from reentry_ledger.authorization import Actor
 from reentry_ledger.bulk import BulkWriter
-from reentry_ledger.domain.client import Client, Stamp, coded
-from reentry_ledger.domain.errors import ClientNotFound, InvalidInput, LedgerError
+from reentry_ledger.domain.client import Client, coded
+from reentry_ledger.domain.errors import (
+    ClientNotFound,
+    InvalidInput,
+    LedgerError,
+    RuleViolated,
+)
 from reentry_ledger.domain.personal import Protect
-from reentry_ledger.domain.references import check_reference, client_id
-from reentry_ledger.importers.rows import RowError, read_rows
+from reentry_ledger.domain.references import check_reference
+from reentry_ledger.importers.rows import RowError, RowRefused, read_rows
 
 FIELDS = {
     "enroll": {"agency", "officer", "supervision", "conditions", "expected_end", "juvenile"},
@@ -137,16 +144,17 @@ def parse_rule(kind: str, spec: dict[str, Any], where: str) -> Rule:
 
 
 class MappedImport:
+    """Each row recorded through the one write path (a Recording), as the actor: refused as
+    the command it stands for would be refused."""
+
     def __init__(
-        self, ledger: Ledger, mapping: Mapping, path: Path, actor: str, writer: BulkWriter
+        self, ledger: Ledger, who: Actor, mapping: Mapping, path: Path, writer: BulkWriter
     ) -> None:
         self.ledger = ledger
         self.writer = writer
         self.mapping = mapping
         self.path = path
-        self.actor = actor
-        self.today = ledger.clock()
-        self.clients: dict[str, Client] = {}
+        self.recording = Recording(ledger, who, self.protector)
         self.ids: dict[tuple[str, str, str], str] = {}  # (ref, kind of id, agency's id) -> ours
         self.seen_rows: dict[tuple[str, ...], int] = {}
 
@@ -156,7 +164,7 @@ class MappedImport:
             self.check_not_repeated(line, row)
             self.apply(line, row)
             rows += 1
-        for client in self.clients.values():
+        for client in self.recording.clients.values():
             writer.add(client.collect_events())
         return rows
 
@@ -185,67 +193,59 @@ class MappedImport:
         except InvalidInput as error:
             raise self.fail(line, self.mapping.reference, str(error)) from None
         values = {name: self.value(line, row, name, spec) for name, spec in rule.fields.items()}
-        stamp = Stamp(
-            on=self.date(line, row, rule.on),
-            by=self.actor,
-            today=self.today,
-            protect=self.protector(ref),
-        )
+        on = self.date(line, row, rule.on)
         try:
-            self.record(ref, rule.command, stamp, values)
+            self.record(ref, rule.command, on, values)
         except RowError:
             raise
+        except ClientNotFound:
+            raise RowRefused(
+                str(self.path), line, self.mapping.reference,
+                f"{rule.command} {ref}: client {ref!r} is not enrolled (no intake row before "
+                "this in the file, nor a client on this ledger that you may record on)",
+            ) from None  # fmt: skip
+        except RuleViolated as error:
+            raise RowRefused(str(self.path), line, None, f"{rule.command} {ref}: {error}") from None
         except LedgerError as error:
             raise self.fail(line, None, f"{rule.command} {ref}: {error}") from None
 
-    def record(self, ref: str, command: str, stamp: Stamp, values: dict[str, Any]) -> None:
+    def record(self, ref: str, command: str, on: date, values: dict[str, Any]) -> None:
+        recording = self.recording
         if command == "enroll":
-            if ref in self.clients or self.ledger._exists(ref):
-                raise InvalidInput(f"client {ref!r} is already enrolled")
             values.setdefault("officer", "unknown")
-            self.clients[ref] = Client.enroll(ref, stamp, **values)
+            agency = values.get("agency") or ""
+            recording.enroll(ref, on, agency, lambda stamp: Client.enroll(ref, stamp, **values))
             return
-        client = self.client(ref)
         key = values.pop("key", None)
         if command == "respond":
             violation = self.our_id(ref, "violation", values.pop("violation"))
-            client.respond_to_violation(stamp, violation, **values)
+            recording.record(
+                ref, on, lambda c, stamp: c.respond_to_violation(stamp, violation, **values)
+            )
         elif command == "referral":
             referral = self.our_id(ref, "referral", values.pop("referral"))
-            client.update_referral(stamp, referral, values["status"])
+            recording.record(
+                ref, on, lambda c, stamp: c.update_referral(stamp, referral, values["status"])
+            )
         elif command == "violation":
-            offence = values.pop("new_offence", None)
-            violent = values.pop("violent", False)
-            if offence is not None:
-                values["new_offence"] = {"severity": offence, "violent": violent}
-            new_id = client.record_violation(stamp, **values)
+            new_id = recording.record(ref, on, lambda c, s: c.record_violation(s, **values))
             self.remember(ref, "violation", key, new_id)
         elif command == "refer":
-            self.remember(ref, "referral", key, client.refer(stamp, **values))
+            new_id = recording.record(ref, on, lambda c, stamp: c.refer(stamp, **values))
+            self.remember(ref, "referral", key, new_id)
         else:
-            method = {"assess": client.assess, "contact": client.log_contact,
-                      "discharge": client.discharge}[command]  # fmt: skip
-            method(stamp, **values)
+            methods = {"assess": "assess", "contact": "log_contact", "discharge": "discharge"}
+            method = methods[command]
+            recording.record(ref, on, lambda c, stamp: getattr(c, method)(stamp, **values))
 
-    def protector(self, ref: str) -> Protect:
+    def protector(self, client: str) -> Protect:
         """New clients' keys go with the import; clients already stored keep theirs."""
-        client = str(client_id(ref))
         if client not in self.writer.keys and self.ledger.keys.get(client) is not None:
             return self.ledger.protector(client)
         return self.writer.protector(client)
 
-    def client(self, ref: str) -> Client:
-        if ref not in self.clients:
-            try:
-                self.clients[ref] = self.ledger.get_client(ref)
-            except ClientNotFound:
-                raise InvalidInput(
-                    f"client {ref!r} is not enrolled (no intake row before this)"
-                ) from None
-        return self.clients[ref]
-
-    def remember(self, ref: str, kind: str, theirs: str | None, ours: str) -> None:
-        if theirs:
+    def remember(self, ref: str, kind: str, theirs: str | None, ours: str | None) -> None:
+        if theirs and ours:
             self.ids[ref, kind, theirs] = ours
 
     def our_id(self, ref: str, kind: str, theirs: str | None) -> str:
@@ -295,15 +295,15 @@ class MappedImport:
 
 def import_mapped(
     ledger: Ledger,
+    who: Actor,
     path: Path,
     mapping_path: Path,
-    actor: str,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[int, int]:
     """(rows read, events written): all of them in one transaction, or none."""
     mapping = load_mapping(mapping_path)
     writer = BulkWriter(ledger, progress)
-    job = MappedImport(ledger, mapping, path, actor, writer)
+    job = MappedImport(ledger, who, mapping, path, writer)
     with writer.transaction():
         rows = job.run(writer)
     return rows, writer.written

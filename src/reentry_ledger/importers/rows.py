@@ -6,13 +6,25 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.domain.errors import InvalidInput, RuleViolated
+
+
+def where(source: str, line: int, column: str | None) -> str:
+    return f"{source}, line {line}" + (f", column {column!r}" if column else "")
 
 
 class RowError(InvalidInput):
+    """A row that is malformed (exit 2)."""
+
     def __init__(self, source: str, line: int, column: str | None, reason: str) -> None:
-        where = f"{source}, line {line}" + (f", column {column!r}" if column else "")
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{where(source, line, column)}: {reason}")
+
+
+class RowRefused(RuleViolated):
+    """A row refused by a rule or by the importer's role (exit 3): the import stores nothing."""
+
+    def __init__(self, source: str, line: int, column: str | None, reason: str) -> None:
+        super().__init__(f"{where(source, line, column)}: {reason}")
 
 
 def read_rows(

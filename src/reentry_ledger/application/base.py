@@ -1,0 +1,192 @@
+"""The ledger application's core: storage, who acts, loading and saving aggregates.
+
+Every other part of the application (casework, reads, users, the access log, operations) is a
+mixin over this one, and every permission is checked in them, never in a front end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    IntegrityError,
+    MapperDeserialisationError,
+    OperationalError,
+)
+
+from reentry_ledger.authorization import Actor, Permission, actor_named
+from reentry_ledger.backends import Backend, parse_db_url, setting_up
+from reentry_ledger.domain.access import ClientRecordRead
+from reentry_ledger.domain.client import Client, coded
+from reentry_ledger.domain.directory import DIRECTORY_ID, Directory
+from reentry_ledger.domain.errors import ClientNotFound, Conflict, InvalidInput
+from reentry_ledger.domain.events import Enrolled
+from reentry_ledger.domain.personal import Protect, encrypt
+from reentry_ledger.domain.recording import Stamp
+from reentry_ledger.domain.references import client_id
+from reentry_ledger.encryption import KEY_ENV_VAR, KEY_FILE_ENV_VAR, cipher_settings
+from reentry_ledger.keys import KeyStore
+from reentry_ledger.persistence import OrjsonTranscoder, PydanticMapper
+
+CodeValue = str | dict[str, Any]
+PAGE_SIZE = 1000
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def as_coded(value: CodeValue) -> dict[str, Any]:
+    return value if isinstance(value, dict) else coded(value)
+
+
+def as_coded_list(values: list[CodeValue] | tuple[CodeValue, ...]) -> list[dict[str, Any]]:
+    return [as_coded(value) for value in values]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a command recorded: the event's number and type, and any id it assigned."""
+
+    ref: str
+    number: int
+    event_type: str
+    new_id: str | None = None
+
+    @classmethod
+    def latest(cls, client: Client, new_id: str | None = None) -> Recorded:
+        event = client.history[-1]
+        return cls(client.ref, event.number, type(event).__name__, new_id)
+
+
+class LedgerBase(Application[UUID]):
+    """An event-sourced ledger of clients under community supervision."""
+
+    name = "ReentryLedger"
+    mapper: PydanticMapper
+
+    def __init__(self, backend: Backend | str, clock: Callable[[], date] = utc_today) -> None:
+        self.backend = parse_db_url(backend) if isinstance(backend, str) else backend
+        self.clock = clock
+        with setting_up(self.backend):
+            super().__init__(env={**self.backend.env, **cipher_settings()})
+        self.check_readable()
+        self.keys = KeyStore(self)
+
+    def check_readable(self) -> None:
+        """Fail at once, and clearly, when the stored events cannot be read with this key."""
+        first = self.recorder.select_notifications(start=None, limit=1)
+        if first:
+            try:
+                self.mapper.stored_state(first[0])
+            except MapperDeserialisationError:
+                raise InvalidInput(
+                    "the stored events cannot be read: the ledger is encrypted and "
+                    f"{KEY_ENV_VAR} (or {KEY_FILE_ENV_VAR}) is missing or not its key, "
+                    "or it is not encrypted and a key was given"
+                ) from None
+
+    def construct_mapper(self) -> PydanticMapper:
+        return PydanticMapper(
+            transcoder=OrjsonTranscoder(),
+            compressor=self.factory.compressor(),
+            cipher=self.factory.cipher(),
+        )
+
+    # --- who acts ------------------------------------------------------------------------------
+
+    def directory(self) -> Directory | None:
+        try:
+            directory: Directory = self.repository.get(DIRECTORY_ID)
+        except AggregateNotFoundError:
+            return None
+        return directory
+
+    def actor(self, name: str | None) -> Actor:
+        """Who acts. Until the first user is added (single-user mode) anyone named, or unnamed
+        for reads; once a ledger has had users, only its users, for good."""
+        directory = self.directory()
+        if name is None or not name.strip():
+            if directory is not None:
+                raise InvalidInput("no actor: this ledger has users; say who you are (--actor)")
+            return Actor("(unnamed)", None)
+        return actor_named(name.strip(), directory)
+
+    def require(self, actor: str | None, permission: Permission) -> Actor:
+        """The actor, refused unless they hold the permission."""
+        return self.actor(actor).require(permission)
+
+    def writer(self, actor: str | None, permission: Permission = Permission.WRITE) -> Actor:
+        """An actor who records: named (writes always say who records them) and permitted."""
+        if actor is None or not actor.strip():
+            raise InvalidInput(
+                "no actor: writes must say who records them (--actor NAME or "
+                "REENTRY_LEDGER_ACTOR)"
+            )
+        return self.require(actor, permission)
+
+    # --- clients -------------------------------------------------------------------------------
+
+    def get_client(self, ref: str) -> Client:
+        """The client, whoever asks: for the application's own use, never handed to a reader
+        without `client_for`."""
+        try:
+            client: Client = self.repository.get(client_id(ref))
+        except AggregateNotFoundError:
+            raise ClientNotFound(ref) from None
+        return client
+
+    def client_for(self, who: Actor, ref: str) -> Client:
+        """The client, if the actor may see it; otherwise exactly as if it did not exist."""
+        client = self.get_client(ref)
+        if not who.sees(client.enrolment.agency):
+            raise ClientNotFound(ref)
+        return client
+
+    def client_ids(self) -> Iterator[UUID]:
+        """Every enrolled client's id, in order of enrolment, read page by page."""
+        position = 0
+        while page := self.recorder.select_notifications(
+            start=position, limit=PAGE_SIZE, topics=[Enrolled.TOPIC], inclusive_of_start=False
+        ):
+            for notification in page:
+                yield UUID(str(notification.originator_id))
+            position = page[-1].id
+
+    def exists(self, ref: str) -> bool:
+        return bool(self.recorder.select_events(client_id(ref), limit=1))
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return ClientRecordRead.create_timestamp()
+
+    def stamp(self, actor: str, on: date | None, ref: str | None = None) -> Stamp:
+        today = self.clock()
+        protect = self.protector(str(client_id(ref))) if ref else None
+        return Stamp(on=on or today, by=actor, today=today, protect=protect)
+
+    def protector(self, client: str) -> Protect:
+        """Encrypts under the client's key, made on first use."""
+        return lambda text: encrypt(self.keys.get_or_create(client), client, text)
+
+    def _save(self, aggregate: Client | Directory, **kwargs: Any) -> None:
+        what = f"client {aggregate.ref!r}" if isinstance(aggregate, Client) else "the users"
+        try:
+            self.save(aggregate, **kwargs)
+        except IntegrityError:
+            raise Conflict(
+                f"another write to {what} was recorded first; "
+                "nothing was written: look again and retry"
+            ) from None
+        except OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise Conflict(
+                    f"the database stayed busy; nothing was written for {what}: retry"
+                ) from None
+            raise
