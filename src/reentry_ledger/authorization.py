@@ -1,8 +1,13 @@
-"""What each role may do. Enforced by the application for every command.
+"""What each role may do: the policy. Enforced by the application for every command, on
+every path (commands, imports, the demo); front ends hold no permission logic.
 
-A ledger with no users runs in single-user mode: any named actor acts, holding every role. Once
-a user exists, only users act. A refusal says what was refused and never anything about the
-record: a client of another agency is "not found", exactly as one that does not exist.
+A ledger that has never had users runs in single-user mode: any named actor acts, holding
+every role. Once a user has been added, only users act, for good. A refusal says what was
+refused and never anything about the record: a client of another agency is "not found",
+exactly as one that does not exist.
+
+Who the actor is, is what the front end says: on the CLI against a database, a name anyone
+holding the database's credentials can type (ADR 0009, ADR 0017).
 """
 
 from __future__ import annotations
@@ -70,6 +75,26 @@ class Actor:
             raise NotPermitted(f"{self.name} ({self.role}) may not {permission}")
         return self
 
+    def check_enrols_in(self, agency: str) -> None:
+        """Agency staff enrol their own agency's clients only."""
+        if self.role in AGENCY_ROLES and agency != self.agency:
+            raise NotPermitted(f"{self.name} may enroll clients of agency {self.agency} only")
+
+    def check_manages(self, role: str, agency: str | None, directory: Directory) -> None:
+        """Who may add or remove whom: auditors anyone; a supervisor its own agency's
+        caseworkers and supervisors, and the first auditor of a ledger that has none."""
+        self.require(Permission.MANAGE_USERS)
+        if self.role != Role.SUPERVISOR:
+            return
+        if role in AGENCY_ROLES and agency == self.agency:
+            return
+        if role == Role.AUDITOR and not directory.has(Role.AUDITOR):
+            return
+        raise NotPermitted(
+            f"{self.name} (supervisor) may manage caseworkers and supervisors "
+            f"of agency {self.agency} only (and add the first auditor, while there is none)"
+        )
+
     def sees(self, agency: str) -> bool:
         """May this actor see the records of this agency's clients at all?"""
         if self.role is None or self.role == Role.AUDITOR:
@@ -86,7 +111,7 @@ class Actor:
 
 
 def actor_named(name: str, directory: Directory | None) -> Actor:
-    if directory is None or not directory.users:
+    if directory is None:
         return Actor(name, None)
     user = directory.users.get(name)
     if user is None:

@@ -7,9 +7,13 @@ with it too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from reentry_ledger.domain.errors import Conflict
 from reentry_ledger.domain.personal import new_client_key
 
 TABLE = "client_keys"
@@ -59,7 +63,43 @@ class KeyStore:
         return client_id, self.ledger.mapper.seal(key)
 
     def destroy(self, client_id: str) -> None:
-        self.execute(f"DELETE FROM {self.table} WHERE client_id = ?", (client_id,), rows=False)
+        with self.datastore.transaction(commit=True) as cursor:
+            self._delete(cursor, client_id)
+        self._checkpoint()
+
+    def destroy_with(self, client_id: str, events: Sequence[StoredEvent]) -> None:
+        """Store `events` (the seal) and destroy the client's key in one transaction: both, or
+        neither. Through the recorder's own insert, inside its transaction (as bulk loads do):
+        PostgreSQL takes the table lock that keeps notification ids in commit order."""
+        recorder: Any = self.ledger.recorder
+        try:
+            with self.datastore.transaction(commit=True) as cursor:
+                if self.postgres:
+                    recorder._insert_stored_events(cursor, events)
+                else:
+                    recorder._insert_events(cursor, events)
+                self._delete(cursor, client_id)
+        except IntegrityError:
+            raise Conflict("another write was recorded first; nothing was written") from None
+        self._checkpoint()
+
+    def _delete(self, cursor: Any, client_id: str) -> None:
+        if not self.postgres:
+            # Overwrite the deleted key's bytes in the file, whatever the build's default.
+            cursor.execute("PRAGMA secure_delete = ON")
+        cursor.execute(self.sql(f"DELETE FROM {self.table} WHERE client_id = ?"), (client_id,))
+
+    def _checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the file and empty it, so the page that held
+        the key survives in neither (best effort: a reader may hold the log)."""
+        if self.postgres:
+            return
+        with (
+            suppress(Exception),
+            self.datastore.get_connection(commit=True) as connection,
+            connection.cursor() as cursor,  # outside a transaction, as a checkpoint must be
+        ):
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def all(self, page: int = 1000) -> Iterator[tuple[str, bytes]]:
         """Every client's key, in client order, a page at a time: a national ledger holds

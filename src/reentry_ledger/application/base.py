@@ -125,8 +125,7 @@ class LedgerBase(Application[UUID]):
         """An actor who records: named (writes always say who records them) and permitted."""
         if actor is None or not actor.strip():
             raise InvalidInput(
-                "no actor: writes must say who records them (--actor NAME or "
-                "REENTRY_LEDGER_ACTOR)"
+                "no actor: writes must say who records them (--actor NAME or REENTRY_LEDGER_ACTOR)"
             )
         return self.require(actor, permission)
 

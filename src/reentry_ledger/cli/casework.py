@@ -11,6 +11,7 @@ from reentry_ledger.application import Recorded
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import ISO_DATE, codes, on_option
+from reentry_ledger.domain.client import parse_goal
 from reentry_ledger.domain.codes import (
     Condition,
     ContactKind,
@@ -28,7 +29,6 @@ from reentry_ledger.domain.codes import (
     TechnicalViolation,
     values,
 )
-from reentry_ledger.domain.errors import InvalidInput
 
 REPORTABLE_SEVERITIES = [s for s in values(OffenceSeverity) if s != OffenceSeverity.UNKNOWN]
 REFERRAL_UPDATES = [s for s in values(ReferralStatus) if s != ReferralStatus.MADE]
@@ -72,12 +72,11 @@ def enroll(
       reentry-ledger enroll GA-1 --agency GA --officer o-17 --supervision parole \\
         --start 2024-01-10 --condition report_weekly --condition drug_testing
     """
-    actor = state.require_actor()
     ledger = state.ledger
     confirm(
         ledger.enroll(
             ref,
-            actor=actor,
+            actor=state.actor_name,
             start=start or ledger.clock(),
             agency=agency,
             officer=officer,
@@ -111,17 +110,7 @@ def assess(state: LedgerContext, ref: str, on: date | None, **details: Any) -> N
         --need substance_use --need school_work
     """
     risk = details.pop("risk")
-    actor = state.require_actor()
-    confirm(state.ledger.assess(ref, actor=actor, on=on, risk_level=risk, **details))
-
-
-def parse_goal(text: str) -> tuple[str, str]:
-    need, _, description = text.partition(":")
-    if need not in values(Need) or not description.strip():
-        raise InvalidInput(
-            f"goal {text!r} must be NEED:description, NEED one of {', '.join(values(Need))}"
-        )
-    return need, description.strip()
+    confirm(state.ledger.assess(ref, actor=state.actor_name, on=on, risk_level=risk, **details))
 
 
 @cli.command()
@@ -148,8 +137,7 @@ def plan(
         --goal "school_work:find stable work"
     """
     parsed = [parse_goal(goal) for goal in goals]
-    actor = state.require_actor()
-    confirm(state.ledger.revise_plan(ref, actor=actor, on=on, goals=parsed, model=model))
+    confirm(state.ledger.revise_plan(ref, actor=state.actor_name, on=on, goals=parsed, model=model))
 
 
 @cli.command()
@@ -168,8 +156,9 @@ def refer(
     Example:
       reentry-ledger refer GA-1 --service housing --provider "Harbour House"
     """
-    actor = state.require_actor()
-    recorded = state.ledger.refer(ref, actor=actor, on=on, service=service, provider=provider)
+    recorded = state.ledger.refer(
+        ref, actor=state.actor_name, on=on, service=service, provider=provider
+    )
     confirm(recorded)
     click.echo(recorded.new_id)
 
@@ -193,8 +182,7 @@ def referral(
     Example:
       reentry-ledger referral GA-1 R1 accepted --on 2024-01-25
     """
-    actor = state.require_actor()
-    confirm(state.ledger.update_referral(ref, referral_id, status, actor=actor, on=on))
+    confirm(state.ledger.update_referral(ref, referral_id, status, actor=state.actor_name, on=on))
 
 
 @cli.command()
@@ -218,8 +206,7 @@ def contact(state: LedgerContext, ref: str, on: date | None, **details: Any) -> 
     Example:
       reentry-ledger contact GA-1 --note "Discussed housing options"
     """
-    actor = state.require_actor()
-    confirm(state.ledger.log_contact(ref, actor=actor, on=on, **details))
+    confirm(state.ledger.log_contact(ref, actor=state.actor_name, on=on, **details))
 
 
 @cli.command()
@@ -238,8 +225,11 @@ def match(
     Example:
       reentry-ledger match GA-1 --volunteer v-204 --need family_marital
     """
-    actor = state.require_actor()
-    confirm(state.ledger.match_volunteer(ref, actor=actor, on=on, volunteer=volunteer, needs=needs))
+    confirm(
+        state.ledger.match_volunteer(
+            ref, actor=state.actor_name, on=on, volunteer=volunteer, needs=needs
+        )
+    )
 
 
 @cli.command()
@@ -258,8 +248,11 @@ def unmatch(
     Example:
       reentry-ledger unmatch GA-1 --ending taken_back --reason "needs beyond the volunteer"
     """
-    actor = state.require_actor()
-    confirm(state.ledger.end_volunteer_match(ref, actor=actor, on=on, ending=ending, reason=reason))
+    confirm(
+        state.ledger.end_volunteer_match(
+            ref, actor=state.actor_name, on=on, ending=ending, reason=reason
+        )
+    )
 
 
 @cli.command()
@@ -296,14 +289,9 @@ def violation(
     Example:
       V=$(reentry-ledger violation GA-1 --on 2024-03-01 --technical failure_to_report)
     """
-    if not (technical or absconding or new_offence):
-        raise click.UsageError("give at least one of --technical, --absconding, --new-offence")
-    if violent and not new_offence:
-        raise click.UsageError("--violent describes a new offence: give --new-offence too")
-    actor = state.require_actor()
     recorded = state.ledger.record_violation(
         ref,
-        actor=actor,
+        actor=state.actor_name,
         on=on,
         technical=technical,
         absconding=absconding,
@@ -341,13 +329,12 @@ def respond(
     Example:
       reentry-ledger respond GA-1 V1 sanction --on 2024-03-05 --custody-days 3
     """
-    actor = state.require_actor()
     confirm(
         state.ledger.respond_to_violation(
             ref,
             violation_id,
             response,
-            actor=actor,
+            actor=state.actor_name,
             on=on,
             custody_days=custody_days,
             decided_by=decided_by,
@@ -371,8 +358,7 @@ def discharge(
     Example:
       reentry-ledger discharge GA-1 --on 2024-12-31 --outcome successful
     """
-    actor = state.require_actor()
-    confirm(state.ledger.discharge(ref, actor=actor, on=on, outcome=outcome, note=note))
+    confirm(state.ledger.discharge(ref, actor=state.actor_name, on=on, outcome=outcome, note=note))
 
 
 @cli.command()
@@ -393,10 +379,7 @@ def correct(
     Example:
       reentry-ledger correct GA-1 6 --reason "entered on the wrong client"
     """
-    if not reason.strip():
-        raise click.BadParameter("must not be empty", param_hint="--reason")
-    actor = state.require_actor()
-    confirm(state.ledger.correct(ref, event_number, actor=actor, reason=reason, on=on))
+    confirm(state.ledger.correct(ref, event_number, actor=state.actor_name, reason=reason, on=on))
 
 
 @cli.command()
@@ -415,10 +398,7 @@ def seal(state: LedgerContext, ref: str, reason: str) -> None:
     Example:
       reentry-ledger seal GA-1 --reason "expungement order 2026/114"
     """
-    if not reason.strip():
-        raise click.BadParameter("must not be empty", param_hint="--reason")
-    actor = state.require_actor()
-    recorded = state.ledger.seal(ref, actor=actor, reason=reason)
+    recorded = state.ledger.seal(ref, actor=state.actor_name, reason=reason)
     if recorded:
         confirm(recorded)
     click.echo(f"{ref}: personal data sealed (key destroyed)", err=True)

@@ -10,10 +10,8 @@ from typing import Any
 import click
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.backends import DB_ENV_VAR, resolve_db
 from reentry_ledger.cli.params import F
-from reentry_ledger.domain.errors import InvalidInput
 
 ACTOR_ENV_VAR = "REENTRY_LEDGER_ACTOR"
 
@@ -36,18 +34,6 @@ class LedgerContext:
         """The actor, if one was named (option, then environment)."""
         name = self.actor or os.environ.get(ACTOR_ENV_VAR, "")
         return name.strip() or None
-
-    def who(self, permission: Permission) -> Actor:
-        """The acting user, refused unless they hold the permission."""
-        return self.ledger.require(self.actor_name, permission)
-
-    def require_actor(self) -> str:
-        actor = self.actor or os.environ.get(ACTOR_ENV_VAR, "")
-        if not actor.strip():
-            raise InvalidInput(
-                f"no actor: writes must say who records them (--actor NAME or {ACTOR_ENV_VAR})"
-            )
-        return actor.strip()
 
     def close(self) -> None:
         if self._ledger is not None:

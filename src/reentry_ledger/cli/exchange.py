@@ -10,19 +10,12 @@ from pathlib import Path
 
 import click
 
-from reentry_ledger.authorization import Permission
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.render import Progress
 from reentry_ledger.cli.reports import TABLE_METRICS
-from reentry_ledger.deidentify import deidentified_lines
-from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.errors import InvalidInput
-from reentry_ledger.exchange import export_lines, import_lines
-from reentry_ledger.importers.iowa import import_iowa
-from reentry_ledger.importers.mapped import import_mapped
 from reentry_ledger.reports.output import as_table
-from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
 
 
@@ -41,13 +34,12 @@ def demo(state: LedgerContext, clients: int, seed: int) -> None:
     Example:
       reentry-ledger demo --clients 2000 --seed 7 --db sqlite:///demo.db
     """
-    state.who(Permission.OPERATE)
     progress = Progress("events written", every=1)
-    built = build_demo(state.ledger, clients, seed, progress=progress)
+    built = state.ledger.build_demo(clients, seed, progress, actor=state.actor_name)
     progress.done()
     click.echo(f"demo: {built.clients} clients, {built.events} events", err=True)
     request = ReportRequest(today=state.ledger.clock(), by=("risk",))
-    groups = Reports(state.ledger, state.actor_name).violations(request)["groups"]
+    groups = state.ledger.reports(actor=state.actor_name).violations(request)["groups"]
     click.echo(as_table(groups, ["risk", *TABLE_METRICS]), nl=False)
 
 
@@ -89,12 +81,11 @@ def export_command(
       reentry-ledger export --deidentified -o research.jsonl
     """
     progress = Progress("events exported", every=1)
+    ledger, actor = state.ledger, state.actor_name
     if deidentified:
-        state.who(Permission.EXPORT_DEIDENTIFIED)
-        lines = deidentified_lines(state.ledger, pseudonym_key, progress)
+        lines = ledger.deidentified_lines(pseudonym_key, progress, actor=actor)
     else:
-        state.who(Permission.AUDIT)
-        lines = export_lines(state.ledger, progress)
+        lines = ledger.export_lines(progress, actor=actor)
     if output_file is None:
         for line in lines:
             sys.stdout.buffer.write(line)
@@ -151,23 +142,22 @@ def import_command(state: LedgerContext, source: Path, kind: str, mapping: Path 
         --mapping examples/legacy/mapping.toml
       reentry-ledger --db sqlite:///iowa.db import iowa-releases.csv --format iowa
     """
-    state.who(Permission.OPERATE)
+    ledger, actor = state.ledger, state.actor_name
     progress = Progress("events imported", every=1)
     if kind == "jsonl":
         with source.open("rb") as stream:
-            count = import_lines(state.ledger, stream, str(source), progress)
+            count = ledger.import_jsonl(stream, str(source), progress, actor=actor)
         progress.done()
         click.echo(f"imported {count} events from {source}", err=True)
         return
     if kind == "csv":
         if mapping is None:
             raise click.UsageError("--format csv needs --mapping MAPPING.toml")
-        actor = state.require_actor()
-        rows, events = import_mapped(state.ledger, source, mapping, actor, progress)
+        rows, events = ledger.import_csv(source, mapping, progress, actor=actor)
         progress.done()
         click.echo(f"imported {rows} rows as {events} events from {source}", err=True)
         return
-    summary = import_iowa(state.ledger, source, state.require_actor(), progress)
+    summary = ledger.import_iowa(source, progress, actor=actor)
     progress.done()
     click.echo(
         f"imported {summary.clients} clients, {summary.events} events from {source}", err=True

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import click
 
-from reentry_ledger.authorization import Permission
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.errors import EXIT_TAMPERED
 from reentry_ledger.cli.render import Progress
 from reentry_ledger.encryption import new_key
 from reentry_ledger.verification import Digest
-from reentry_ledger.verification import verify as run_verification
 
 
 @cli.command()
@@ -33,10 +31,9 @@ def verify(state: LedgerContext, against: str | None) -> None:
       reentry-ledger verify
       reentry-ledger verify --against published-digest.txt
     """
-    state.who(Permission.AUDIT)
     reference = Digest.parse(against) if against else None
     progress = Progress("events verified", every=1)
-    result = run_verification(state.ledger, reference, progress)
+    result = state.ledger.verify(reference, progress, actor=state.actor_name)
     progress.done()
     if result.broken:
         click.echo(f"Error: verification failed at {result.broken}", err=True)
@@ -57,8 +54,7 @@ def digest(state: LedgerContext) -> None:
     Example:
       reentry-ledger digest > published-digest.txt
     """
-    state.who(Permission.AUDIT)
-    result = run_verification(state.ledger, None, None)
+    result = state.ledger.verify(actor=state.actor_name)
     if result.broken:
         click.echo(f"Error: verification failed at {result.broken}", err=True)
         raise SystemExit(EXIT_TAMPERED)

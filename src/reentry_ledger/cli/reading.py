@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from reentry_ledger.authorization import Permission
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, json_option
@@ -142,9 +141,8 @@ def replay(state: LedgerContext, ref: str | None, as_json: bool) -> None:
       reentry-ledger replay
       reentry-ledger replay GA-1
     """
-    state.who(Permission.OPERATE)
     progress = Progress("replayed clients")
-    report = state.ledger.replay(ref, progress=progress)
+    report = state.ledger.replay(ref, progress, actor=state.actor_name)
     progress.done()
     if as_json:
         echo_json({"clients": report.clients, "events": report.events})
@@ -168,7 +166,7 @@ def access_log(
     Example:
       reentry-ledger access-log --client GA-1
     """
-    state.who(Permission.AUDIT)
+    reads = state.ledger.access_log(actor=state.actor_name, client_ref=client_ref, reader=reader)
     rows = [
         {
             "recorded_at": read.recorded_at.isoformat().replace("+00:00", "Z"),
@@ -178,9 +176,7 @@ def access_log(
             "as_of": read.as_of.isoformat() if read.as_of else None,
             "known_at": read.known_at.isoformat() if read.known_at else None,
         }
-        for read in state.ledger.access_log()
-        if (client_ref is None or read.client_ref == client_ref)
-        and (reader is None or read.recorded_by == reader)
+        for read in reads
     ]
     if as_json:
         echo_json(rows)

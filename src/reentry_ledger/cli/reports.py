@@ -9,19 +9,17 @@ from pathlib import Path
 
 import click
 
-from reentry_ledger.authorization import Permission
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, F
 from reentry_ledger.cli.render import Progress, echo_json
 from reentry_ledger.domain.errors import InvalidInput
-from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
-from reentry_ledger.projections.runner import PAGE_SIZE, ProjectionRunner
+from reentry_ledger.projections.runner import PAGE_SIZE
 from reentry_ledger.reports import chart
 from reentry_ledger.reports.casework import CLIENT_DIMENSIONS
 from reentry_ledger.reports.output import as_csv, as_json, as_table
 from reentry_ledger.reports.periods import UNITS
-from reentry_ledger.reports.service import Reports, Table
+from reentry_ledger.reports.service import Table
 from reentry_ledger.reports.violations import DIMENSIONS, METRICS, ReportRequest
 
 TABLE_METRICS = (
@@ -146,7 +144,7 @@ def report_violations(
     check_range(first, last)
     if chart_path:
         chart.check_chart_path(chart_path)
-    result = Reports(state.ledger, state.actor_name).violations(request, known_at)
+    result = state.ledger.reports(actor=state.actor_name).violations(request, known_at)
     groups, columns = result["groups"], [*request.dimensions, *METRICS]
     if output == "json":
         click.echo(as_json(result), nl=False)
@@ -177,7 +175,7 @@ def report_caseload(
       reentry-ledger report caseload --on 2024-06-30 --by agency,officer
     """
     dimensions = parse_client_dimensions(by)
-    table = Reports(state.ledger, state.actor_name).caseload(
+    table = state.ledger.reports(actor=state.actor_name).caseload(
         on or state.ledger.clock(), dimensions, known_at
     )
     emit(table, output)
@@ -206,7 +204,7 @@ def report_discharges(
     """
     check_range(first, last)
     dimensions = parse_client_dimensions(by)
-    reports = Reports(state.ledger, state.actor_name)
+    reports = state.ledger.reports(actor=state.actor_name)
     emit(reports.discharges(first, last or state.ledger.clock(), dimensions, known_at), output)
 
 
@@ -231,7 +229,7 @@ def report_referrals(
       reentry-ledger report referrals --from 2024-01-01 --to 2024-12-31
     """
     check_range(first, last)
-    reports = Reports(state.ledger, state.actor_name)
+    reports = state.ledger.reports(actor=state.actor_name)
     emit(reports.referrals(first, last or state.ledger.clock(), known_at), output)
 
 
@@ -258,7 +256,7 @@ def report_volunteers(
     """
     check_range(first, last)
     dimensions = parse_client_dimensions(by)
-    reports = Reports(state.ledger, state.actor_name)
+    reports = state.ledger.reports(actor=state.actor_name)
     emit(reports.volunteers(first, last or state.ledger.clock(), dimensions, known_at), output)
 
 
@@ -281,7 +279,7 @@ def report_justice_counts(
     Example:
       reentry-ledger report justice-counts --year 2024 --format csv
     """
-    emit(Reports(state.ledger, state.actor_name).justice_counts(year, known_at), output)
+    emit(state.ledger.reports(actor=state.actor_name).justice_counts(year, known_at), output)
 
 
 @cli.group()
@@ -303,8 +301,7 @@ def projections_status(state: LedgerContext, as_json_flag: bool) -> None:
     Example:
       reentry-ledger projections status
     """
-    state.who(Permission.OPERATE)
-    statuses = ProjectionRunner(state.ledger).status()
+    statuses = state.ledger.projection_runner(actor=state.actor_name).status()
     rows = [
         {"name": s.name, "position": s.position, "head": s.head, "lag": s.lag,
          "state": "building" if s.building else "built", "description": s.description}
@@ -353,9 +350,7 @@ def projections_catch_up(
       reentry-ledger projections catch-up
       reentry-ledger projections catch-up violations clients --follow 5
     """
-    state.who(Permission.OPERATE)
-    chosen = [projection_named(name) for name in names] if names else list(PROJECTIONS)
-    runner = ProjectionRunner(state.ledger, chosen, page_size=page_size)
+    runner = state.ledger.projection_runner(names, page_size, actor=state.actor_name)
     progress = Progress("events applied", every=1)
     applied = runner.catch_up(progress)
     progress.done()
@@ -389,8 +384,8 @@ def projections_rebuild(state: LedgerContext, names: tuple[str, ...], page_size:
       reentry-ledger projections rebuild
       reentry-ledger projections rebuild violations
     """
-    state.who(Permission.OPERATE)
+    runner = state.ledger.projection_runner(page_size=page_size, actor=state.actor_name)
     progress = Progress("events applied", every=1)
-    applied = ProjectionRunner(state.ledger, page_size=page_size).rebuild(names, progress)
+    applied = runner.rebuild(names, progress)
     progress.done()
     click.echo(f"rebuilt from {applied} events", err=True)

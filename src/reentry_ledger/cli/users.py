@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from reentry_ledger.authorization import Permission
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import codes, json_option
@@ -68,9 +67,7 @@ def users_list(state: LedgerContext, as_json: bool) -> None:
     Example:
       reentry-ledger users list
     """
-    state.who(Permission.MANAGE_USERS)
-    directory = state.ledger.directory()
-    people = sorted(directory.users.values(), key=lambda u: u.name) if directory else []
+    people = state.ledger.list_users(actor=state.actor_name)
     rows = [
         {
             "name": u.name,

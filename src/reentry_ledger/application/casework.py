@@ -1,0 +1,313 @@
+"""Casework commands: each loads one client, records one event through the one write path
+(a Recording), and saves it. Values arrive as plain strings and dates; a coded value may also
+be a dict {"code": ..., "raw_text": ...} to keep the agency's original wording."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from reentry_ledger.application.base import (
+    CodeValue,
+    LedgerBase,
+    Recorded,
+    as_coded,
+    as_coded_list,
+)
+from reentry_ledger.application.recording import Command, Recording
+from reentry_ledger.authorization import Permission
+from reentry_ledger.domain.client import Client
+from reentry_ledger.domain.errors import Conflict
+from reentry_ledger.domain.recording import Stamp
+
+
+class Casework(LedgerBase):
+    def enroll(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        start: date | None = None,
+        agency: str,
+        officer: str,
+        supervision: CodeValue,
+        conditions: tuple[CodeValue, ...] = (),
+        expected_end: date | None = None,
+        juvenile: bool = False,
+        details: dict[str, str] | None = None,
+        name: str | None = None,
+    ) -> Recorded:
+        recording = Recording(self, self.writer(actor))
+
+        def enrol(stamp: Stamp) -> Client:
+            return Client.enroll(
+                ref,
+                stamp,
+                agency=agency,
+                officer=officer,
+                supervision=as_coded(supervision),
+                conditions=as_coded_list(conditions),
+                expected_end=expected_end,
+                juvenile=juvenile,
+                details=details,
+                name=name,
+            )
+
+        client = recording.enroll(ref, start or self.clock(), agency, enrol)
+        self._save(client)
+        return Recorded.latest(client)
+
+    def assess(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        instrument: str,
+        risk_level: CodeValue,
+        needs: tuple[CodeValue, ...] = (),
+        score: float | None = None,
+        instrument_version: str | None = None,
+        responsivity: tuple[str, ...] = (),
+        strengths: tuple[str, ...] = (),
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.assess(
+                stamp,
+                instrument=instrument,
+                instrument_version=instrument_version,
+                score=score,
+                risk_level=as_coded(risk_level),
+                needs=as_coded_list(needs),
+                responsivity=responsivity,
+                strengths=strengths,
+            ),
+        )
+
+    def revise_plan(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        goals: Sequence[tuple[CodeValue, str]],
+        model: CodeValue | None = None,
+    ) -> Recorded:
+        """Goals are (need, description) pairs in order of priority."""
+        plan = [(as_coded(need), text) for need, text in goals]
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.revise_plan(
+                stamp, goals=plan, model=as_coded(model) if model else None
+            ),
+        )
+
+    def refer(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        service: CodeValue,
+        provider: str | None = None,
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.refer(stamp, service=as_coded(service), provider=provider),
+        )
+
+    def update_referral(
+        self,
+        ref: str,
+        referral_id: str,
+        status: CodeValue,
+        *,
+        actor: str | None,
+        on: date | None = None,
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.update_referral(stamp, referral_id, as_coded(status)),
+        )
+
+    def log_contact(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        kind: CodeValue = "casework",
+        note: str = "",
+        confidential: bool = True,
+        group_session: str | None = None,
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.log_contact(
+                stamp,
+                kind=as_coded(kind),
+                note=note,
+                confidential=confidential,
+                group_session=group_session,
+            ),
+        )
+
+    def match_volunteer(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        volunteer: str,
+        needs: tuple[CodeValue, ...] = (),
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.match_volunteer(
+                stamp, volunteer=volunteer, needs=as_coded_list(needs)
+            ),
+        )
+
+    def end_volunteer_match(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        ending: CodeValue,
+        reason: str | None = None,
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.end_volunteer_match(
+                stamp, ending=as_coded(ending), reason=reason
+            ),
+        )
+
+    def record_violation(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        technical: tuple[CodeValue, ...] = (),
+        absconding: bool = False,
+        new_offence: CodeValue | None = None,
+        violent: bool = False,
+        description: str | None = None,
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.record_violation(
+                stamp,
+                technical=as_coded_list(technical),
+                absconding=absconding,
+                new_offence=None if new_offence is None else as_coded(new_offence),
+                violent=violent,
+                description=description,
+            ),
+        )
+
+    def respond_to_violation(
+        self,
+        ref: str,
+        violation_id: str,
+        response: CodeValue,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        custody_days: int | None = None,
+        decided_by: CodeValue = "officer",
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.respond_to_violation(
+                stamp,
+                violation_id,
+                response=as_coded(response),
+                custody_days=custody_days,
+                decided_by=as_coded(decided_by),
+            ),
+        )
+
+    def discharge(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        outcome: CodeValue,
+        note: str | None = None,
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.discharge(stamp, outcome=as_coded(outcome), note=note),
+        )
+
+    def correct(
+        self, ref: str, number: int, *, actor: str | None, reason: str, on: date | None = None
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.correct(stamp, number, reason),
+            Permission.CORRECT,
+        )
+
+    def seal(self, ref: str, *, actor: str | None, reason: str) -> Recorded | None:
+        """Erase the client's personal data: the seal event and the key's destruction are
+        one transaction, so no client is ever marked sealed with its data still readable.
+        Sealing a client already sealed makes sure its key is gone, and records nothing."""
+        recording = Recording(self, self.writer(actor, Permission.CORRECT))
+        client = recording.client(ref, Permission.CORRECT)
+        if client.state.sealed:
+            self.keys.destroy(str(client.id))
+            return None
+        client.seal(Stamp(on=recording.today, by=recording.who.name, today=recording.today),
+                    reason)  # fmt: skip
+        events = [self.mapper.to_stored_event(event) for event in client.collect_events()]
+        try:
+            self.keys.destroy_with(str(client.id), events)
+        except Conflict:
+            raise Conflict(
+                f"another write to client {ref!r} was recorded first; "
+                "nothing was written: look again and retry"
+            ) from None
+        return Recorded.latest(client)
+
+    def _apply(
+        self,
+        ref: str,
+        actor: str | None,
+        on: date | None,
+        command: Command,
+        permission: Permission = Permission.WRITE,
+    ) -> Recorded:
+        """Record one event on one client, as `actor`, and save it."""
+        recording = Recording(self, self.writer(actor, permission))
+        new_id = recording.record(ref, on, command, permission)
+        client = recording.clients[ref]
+        self._save(client)
+        return Recorded.latest(client, new_id)

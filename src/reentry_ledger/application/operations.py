@@ -1,0 +1,134 @@
+"""What operators and auditors do with a whole ledger: replay, verify and publish its digest,
+export and import it, build a demo, run its projections and reports. Each checks the actor's
+permission here, before it touches anything; the modules that do the work stay free of it.
+Those modules are imported when used, so a command loads only what it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from reentry_ledger.application.base import LedgerBase
+from reentry_ledger.authorization import Permission
+from reentry_ledger.domain.client import Client
+from reentry_ledger.domain.references import client_id
+
+if TYPE_CHECKING:
+    from reentry_ledger.application import Ledger
+    from reentry_ledger.demo import DemoReport
+    from reentry_ledger.importers.iowa import IowaSummary
+    from reentry_ledger.projections.runner import ProjectionRunner
+    from reentry_ledger.reports.service import Reports
+    from reentry_ledger.verification import Digest, Verification
+
+Progress = Callable[[int], None] | None
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    clients: int
+    events: int
+
+
+class Operations(LedgerBase):
+    @property
+    def whole(self) -> Ledger:
+        """This ledger, as the modules that work on a whole ledger take it."""
+        return cast("Ledger", self)
+
+    def replay(
+        self, ref: str | None = None, progress: Progress = None, *, actor: str | None
+    ) -> ReplayReport:
+        """Rebuild clients' state from their events; one client in memory at a time."""
+        who = self.require(actor, Permission.OPERATE)
+        if ref:
+            self.client_for(who, ref)  # another agency's client is not found
+        ids = iter([client_id(ref)]) if ref else self.client_ids()
+        clients = events = 0
+        for aggregate_id in ids:
+            client: Client = self.repository.get(aggregate_id)
+            client.state  # noqa: B018 - folding the events is the work being done
+            clients += 1
+            events += client.version
+            if progress:
+                progress(client.version)
+        return ReplayReport(clients=clients, events=events)
+
+    def verify(
+        self, against: Digest | None = None, progress: Progress = None, *, actor: str | None
+    ) -> Verification:
+        from reentry_ledger.verification import verify
+
+        self.require(actor, Permission.AUDIT)
+        return verify(self.whole, against, progress)
+
+    def export_lines(self, progress: Progress = None, *, actor: str | None) -> Iterator[bytes]:
+        """Every event and client key, as JSON lines: the full export, for auditors."""
+        from reentry_ledger.exchange import export_lines
+
+        self.require(actor, Permission.AUDIT)
+        return export_lines(self.whole, progress)
+
+    def deidentified_lines(
+        self, pseudonym_key: str | None, progress: Progress = None, *, actor: str | None
+    ) -> Iterator[bytes]:
+        from reentry_ledger.deidentify import deidentified_lines
+
+        self.require(actor, Permission.EXPORT_DEIDENTIFIED)
+        return deidentified_lines(self.whole, pseudonym_key, progress)
+
+    def import_jsonl(
+        self, lines: Iterator[bytes], source: str, progress: Progress = None, *,
+        actor: str | None,
+    ) -> int:  # fmt: skip
+        """A restore: one operator action into an empty ledger. The file is checked, not each
+        event's author's permissions (an empty ledger has no users to hold them)."""
+        from reentry_ledger.exchange import import_lines
+
+        self.require(actor, Permission.OPERATE)
+        return import_lines(self.whole, lines, source, progress)
+
+    def import_csv(
+        self, source: Path, mapping: Path, progress: Progress = None, *, actor: str | None
+    ) -> tuple[int, int]:
+        """Legacy records: each row is recorded through the one write path, as the command it
+        stands for would be, by this actor; the first refused row refuses the whole file."""
+        from reentry_ledger.importers.mapped import import_mapped
+
+        who = self.writer(actor, Permission.OPERATE).require(Permission.WRITE)
+        return import_mapped(self.whole, who, source, mapping, progress)
+
+    def import_iowa(
+        self, source: Path, progress: Progress = None, *, actor: str | None
+    ) -> IowaSummary:
+        from reentry_ledger.importers.iowa import import_iowa
+
+        who = self.writer(actor, Permission.OPERATE).require(Permission.WRITE)
+        return import_iowa(self.whole, source, who, progress)
+
+    def build_demo(
+        self, clients: int, seed: int, progress: Progress = None, *, actor: str | None
+    ) -> DemoReport:
+        from reentry_ledger.demo import build_demo
+
+        self.require(actor, Permission.OPERATE).require(Permission.WRITE)
+        return build_demo(self.whole, clients, seed, progress)
+
+    def projection_runner(
+        self, names: tuple[str, ...] = (), page_size: int | None = None, *, actor: str | None
+    ) -> ProjectionRunner:
+        """The projections' runner (status, catch-up, rebuild), for operators."""
+        from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
+        from reentry_ledger.projections.runner import PAGE_SIZE, ProjectionRunner
+
+        self.require(actor, Permission.OPERATE)
+        chosen = [projection_named(name) for name in names] if names else list(PROJECTIONS)
+        return ProjectionRunner(self.whole, chosen, page_size=page_size or PAGE_SIZE)
+
+    def reports(self, *, actor: str | None) -> Reports:
+        """Every aggregate report, as this actor may see it."""
+        from reentry_ledger.reports.service import Reports
+
+        return Reports(self.whole, actor)

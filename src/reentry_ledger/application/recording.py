@@ -1,0 +1,71 @@
+"""The one write path: every event of casework, typed or imported, goes through a Recording.
+
+A Recording is one actor's unit of writes. Each command first asks the actor's role and agency
+(the policy in authorization.py), then the client aggregate's own rules, and only then builds
+the event. The interactive commands save the one client they touched; a CSV import keeps every
+client it touched and hands their events to the bulk writer, all in one transaction. So a
+command refused at the prompt is refused in a file, with the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING
+
+from reentry_ledger.authorization import Actor, Permission
+from reentry_ledger.domain.client import Client
+from reentry_ledger.domain.errors import ClientAlreadyEnrolled
+from reentry_ledger.domain.personal import Protect
+from reentry_ledger.domain.recording import Stamp
+from reentry_ledger.domain.references import check_reference, client_id
+
+if TYPE_CHECKING:
+    from reentry_ledger.application.base import LedgerBase
+
+Command = Callable[[Client, Stamp], str | None]
+
+
+class Recording:
+    def __init__(
+        self,
+        ledger: LedgerBase,
+        who: Actor,
+        protector: Callable[[str], Protect] | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.who = who
+        self.today = ledger.clock()
+        self.protector = protector or ledger.protector
+        self.clients: dict[str, Client] = {}  # every client touched, by reference
+
+    def stamp(self, ref: str, on: date | None) -> Stamp:
+        protect = self.protector(str(client_id(ref)))
+        return Stamp(on=on or self.today, by=self.who.name, today=self.today, protect=protect)
+
+    def enroll(self, ref: str, on: date, agency: str, enrol: Callable[[Stamp], Client]) -> Client:
+        """A new client of `agency`, made by `enrol` (Client.enroll with its values)."""
+        check_reference(ref)
+        self.who.require(Permission.WRITE).check_enrols_in(agency)
+        if ref in self.clients or self.ledger.exists(ref):
+            raise ClientAlreadyEnrolled(ref)
+        client = self.clients[ref] = enrol(self.stamp(ref, on))
+        return client
+
+    def client(self, ref: str, permission: Permission = Permission.WRITE) -> Client:
+        """The client to record on, if the actor may; one of another agency is refused
+        exactly as one that does not exist."""
+        self.who.require(permission)
+        if ref not in self.clients:
+            self.clients[ref] = self.ledger.client_for(self.who, ref)
+        return self.clients[ref]
+
+    def record(
+        self,
+        ref: str,
+        on: date | None,
+        command: Command,
+        permission: Permission = Permission.WRITE,
+    ) -> str | None:
+        """Run one of the client's commands; returns the id it assigned, if any."""
+        return command(self.client(ref, permission), self.stamp(ref, on))
