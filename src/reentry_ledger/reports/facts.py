@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from reentry_ledger.projections.runner import ProjectionStore
+from reentry_ledger.projections.store import ProjectionStore
 
 CLIENT_PAGE = 2000
 

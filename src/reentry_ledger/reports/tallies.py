@@ -23,7 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from reentry_ledger.projections.runner import ProjectionStore, fetched
+from reentry_ledger.projections.database import fetched
+from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.periods import Period
 
 CATEGORIES = ("technical", "absconding", "new_offence")  # in the order of the counts below

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from reentry_ledger.projections.runner import ProjectionStore
+from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.periods import Period, split
 from reentry_ledger.reports.stats import poisson_interval, wilson
 from reentry_ledger.reports.tallies import tallies
