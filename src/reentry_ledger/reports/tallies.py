@@ -25,6 +25,7 @@ from typing import Any
 
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ProjectionStore
+from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS
 from reentry_ledger.reports.periods import Period
 
 CATEGORIES = ("technical", "absconding", "new_offence")  # in the order of the counts below
@@ -32,7 +33,6 @@ EVER = "0001-01-01"  # the start of the unassessed spell
 UNASSESSED = "unassessed"
 TABLES = ("audit_clients", "audit_discharges", "audit_assessments", "audit_violations",
           "audit_responses")  # fmt: skip
-CLIENT_DIMENSIONS = {"agency", "officer", "supervision", "juvenile"}
 EXPOSURE = ("person_days", "clients")
 INCIDENTS = ("technical_violations", "absconding", "new_offences", "clients_with_technical",
              "clients_with_new_offence")  # fmt: skip
@@ -157,7 +157,7 @@ class Query:
         """The join to the fact's client, where its enrolment matters: for a dimension of the
         client's, or to leave out clients enrolled after the moment asked about. (Every event
         follows its client's enrolment, so with neither, every fact's client counts.)"""
-        if self.known_at is None and not CLIENT_DIMENSIONS.intersection(self.dimensions):
+        if self.known_at is None and not any(d in CLIENT_DIMENSIONS for d in self.dimensions):
             return ""
         return (
             f"JOIN {{audit_clients}} cl ON cl.client_id = {fact}.client_id "
@@ -204,8 +204,11 @@ class Query:
         return f"COALESCE(({latest}), '{UNASSESSED}')"
 
     def grouped(self, context: str, values: Sequence[str], source: str, risk: str) -> str:
-        columns = {"agency": "cl.agency", "officer": "cl.officer", "supervision": "cl.supervision",
-                   "juvenile": "cl.juvenile", "risk": risk, "period": "p.position"}  # fmt: skip
+        columns = {
+            **{d: f"cl.{d}" for d in CLIENT_DIMENSIONS},
+            "risk": risk,
+            "period": "p.position",
+        }
         keys = [columns[d] for d in self.dimensions]
         # Named, every one: PostgreSQL rows come back as dicts, where two "sum"s would be one.
         named = [f"{k} AS key_{i}" for i, k in enumerate(keys)]

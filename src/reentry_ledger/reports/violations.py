@@ -11,13 +11,12 @@ from datetime import date
 from typing import Any
 
 from reentry_ledger.projections.store import ProjectionStore
+from reentry_ledger.reports.dimensions import DIMENSIONS, RISK_ORDER
 from reentry_ledger.reports.periods import Period, split
 from reentry_ledger.reports.stats import poisson_interval, wilson
 from reentry_ledger.reports.tallies import tallies
 
 DEFINITIONS_VERSION = "1"
-DIMENSIONS = ("agency", "officer", "supervision", "juvenile", "risk", "period")
-RISK_ORDER = {"unassessed": 0, "low": 1, "moderate": 2, "high": 3, "very_high": 4}
 DAYS_PER_YEAR = 365.25
 
 COUNTS = (
