@@ -26,6 +26,7 @@ from typing import Any
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS
+from reentry_ledger.reports.known_at import enrolled, known
 from reentry_ledger.reports.periods import Period
 
 CATEGORIES = ("technical", "absconding", "new_offence")  # in the order of the counts below
@@ -111,12 +112,7 @@ class Query:
 
     def known(self, table: str) -> str:
         """The facts recorded by the moment asked about and not retracted by then."""
-        if self.known_at is None:
-            return f"{table}.retracted_at IS NULL"
-        return (
-            f"{table}.recorded_at <= {self.known_at} AND "
-            f"({table}.retracted_at IS NULL OR {table}.retracted_at > {self.known_at})"
-        )
+        return known(table, self.known_at)
 
     def context(self, spans: bool = True) -> str:
         """Periods (our own dates, written in) and every known client's supervised span."""
@@ -165,7 +161,7 @@ class Query:
         )
 
     def enrolled(self, table: str) -> str:
-        return f"{table}.recorded_at <= {self.known_at}" if self.known_at else "1 = 1"
+        return enrolled(table, self.known_at)
 
     def spells(self) -> str:
         """Each client's risk spells: `since` inclusive, `until` exclusive (NULL: open)."""
