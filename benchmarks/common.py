@@ -15,7 +15,7 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.access import ClientRecordRead
 from reentry_ledger.exchange import export_lines, import_lines
-from reentry_ledger.projections.runner import ProjectionStore
+from reentry_ledger.projections.store import ProjectionStore
 
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from benchmarks.common import clients_for, demo_ledger, record
 from reentry_ledger.application import Ledger
 from reentry_ledger.projections.catalogue import PROJECTIONS
-from reentry_ledger.projections.runner import ProjectionRunner, ProjectionStore
+from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.projections.store import ProjectionStore
 
 SCRIPT = Path(sys.executable).parent / "reentry-ledger"
 

@@ -7,7 +7,7 @@ from datetime import date
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.client import Client, Stamp, coded
 from reentry_ledger.projections.catalogue import PROJECTIONS
-from reentry_ledger.projections.runner import ProjectionStore
+from reentry_ledger.projections.store import ProjectionStore
 
 TODAY = date(2026, 1, 15)
 START = date(2025, 1, 10)

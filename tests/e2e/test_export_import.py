@@ -24,7 +24,7 @@ from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.exchange import export_lines, import_lines
 from reentry_ledger.importers.mapped import import_mapped
-from reentry_ledger.projections.runner import ProjectionStore
+from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
 from tests.builders import TODAY

@@ -21,7 +21,8 @@ from reentry_ledger.domain.errors import (
 )
 from reentry_ledger.domain.events import Assessed
 from reentry_ledger.domain.references import client_id
-from reentry_ledger.projections.runner import VERSIONS, ProjectionRunner
+from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.projections.store import VERSIONS
 from tests.builders import TODAY, enroll_parolee, stamp
 
 

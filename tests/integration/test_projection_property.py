@@ -25,6 +25,7 @@ from reentry_ledger.domain.events import (
 )
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.reports.dimensions import DIMENSIONS
 from reentry_ledger.reports.facts import (
     Assessment,
     ClientFacts,
@@ -32,7 +33,7 @@ from reentry_ledger.reports.facts import (
     ResponseFact,
     Violation,
 )
-from reentry_ledger.reports.violations import DIMENSIONS, ReportRequest, report
+from reentry_ledger.reports.violations import ReportRequest, report
 from tests.builders import TODAY, projection_contents
 from tests.reference_report import compute
 

@@ -17,15 +17,12 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.errors import Conflict
 from reentry_ledger.encryption import new_key
+from reentry_ledger.projections.builds import BUILD_UPDATES, BUILDS
 from reentry_ledger.projections.catalogue import PROJECTIONS
-from reentry_ledger.projections.runner import (
-    BUILD_UPDATES,
-    BUILDS,
-    LogSource,
-    ProjectionRunner,
-    ProjectionStore,
-    staged_name,
-)
+from reentry_ledger.projections.database import staged_name
+from reentry_ledger.projections.log import LogSource
+from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.projections.store import ProjectionStore
 from tests.builders import TODAY, projection_contents
 from tests.conftest import POSTGRES_URL, drop_schema, require_postgres
 

@@ -11,8 +11,9 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.demo import build_demo
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.reports.dimensions import DIMENSIONS
 from reentry_ledger.reports.facts import FactReader
-from reentry_ledger.reports.violations import DIMENSIONS, ReportRequest, report
+from reentry_ledger.reports.violations import ReportRequest, report
 from tests.builders import TODAY
 from tests.reference_report import compute
 

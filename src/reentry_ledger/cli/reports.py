@@ -16,11 +16,11 @@ from reentry_ledger.cli.render import Progress, echo_json
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.runner import PAGE_SIZE
 from reentry_ledger.reports import chart
-from reentry_ledger.reports.casework import CLIENT_DIMENSIONS
+from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS, DIMENSIONS
 from reentry_ledger.reports.output import as_csv, as_json, as_table
 from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.service import Table
-from reentry_ledger.reports.violations import DIMENSIONS, METRICS, ReportRequest
+from reentry_ledger.reports.violations import METRICS, ReportRequest
 
 TABLE_METRICS = (
     "clients",

@@ -11,7 +11,6 @@ from typing import Any
 from reentry_ledger.domain.codes import DischargeOutcome, ReferralStatus, Service, values
 from reentry_ledger.reports.facts import ClientFacts
 
-CLIENT_DIMENSIONS = ("agency", "officer", "supervision", "juvenile")
 OUTCOME_CLASS = {
     "successful": "successful",
     "early": "successful",

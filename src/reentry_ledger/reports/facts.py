@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from reentry_ledger.projections.runner import ProjectionStore
+from reentry_ledger.projections.store import ProjectionStore
+from reentry_ledger.reports.known_at import enrolled, known, positional
 
 CLIENT_PAGE = 2000
 
@@ -76,12 +77,6 @@ class ClientFacts:
         return self.start_on <= day and (self.discharged_on is None or day <= self.discharged_on)
 
 
-def known_filter(known_at: str | None) -> tuple[str, tuple[str, ...]]:
-    if known_at is None:
-        return "retracted_at IS NULL", ()
-    return "recorded_at <= ? AND (retracted_at IS NULL OR retracted_at > ?)", (known_at, known_at)
-
-
 class FactReader:
     def __init__(
         self, store: ProjectionStore, known_at: str | None, casework: bool = False
@@ -121,12 +116,10 @@ class FactReader:
             last = page[-1][0]
 
     def _clients_filter(self) -> tuple[str, tuple[str, ...]]:
-        if self.known_at is None:
-            return "1 = 1", ()
-        return "recorded_at <= ?", (self.known_at,)
+        return positional(enrolled, self.known_at)
 
     def _facts(self, table: str, columns: str, first: str, last: str) -> list[tuple]:
-        where, params = known_filter(self.known_at)
+        where, params = positional(known, self.known_at)
         return self.store.rows(
             f"SELECT client_id, occurred_on, number, {columns} FROM {{{table}}} "
             f"WHERE client_id >= ? AND client_id <= ? AND {where} ORDER BY client_id, number",

@@ -14,6 +14,7 @@ from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports import casework
 from reentry_ledger.reports.facts import FactReader
 from reentry_ledger.reports.justice_counts import COLUMNS, justice_counts
+from reentry_ledger.reports.suppression import hide_small_counts, threshold
 from reentry_ledger.reports.violations import DEFINITIONS_VERSION, ReportRequest, report
 from reentry_ledger.timeline import as_utc
 
@@ -25,20 +26,6 @@ class Table:
 
     def as_document(self) -> dict[str, Any]:
         return {"groups": self.rows, "definitions_version": DEFINITIONS_VERSION}
-
-    def hiding_counts_below(self, below: int | None) -> Table:
-        """Counts from 1 to below-1 replaced with a marker (the year is no count)."""
-        if not below:
-            return self
-        return Table(self.columns, [hide_small_counts(row, below) for row in self.rows])
-
-
-def hide_small_counts(row: dict[str, Any], below: int) -> dict[str, Any]:
-    def small(key: str, value: Any) -> bool:
-        is_count = isinstance(value, int) and not isinstance(value, bool) and key != "year"
-        return is_count and 0 < value < below
-
-    return {key: f"<{below}" if small(key, value) else value for key, value in row.items()}
 
 
 class Reports:
@@ -59,8 +46,8 @@ class Reports:
     def violations(
         self, request: ReportRequest, known_at: datetime | None = None
     ) -> dict[str, Any]:
-        if request.suppress_below is None and self.who.default_suppression:
-            request = replace(request, suppress_below=self.who.default_suppression)
+        below = threshold(request.suppress_below, self.who.default_suppression)
+        request = replace(request, suppress_below=below)
         reader = self.reader(known_at)
         groups = report(reader.store, request, reader.known_at, reader.earliest_start())
         return {"groups": groups, "definitions_version": DEFINITIONS_VERSION}
@@ -95,4 +82,5 @@ class Reports:
         return self.shown(Table(COLUMNS, justice_counts(self.reader(known_at).clients(), year)))
 
     def shown(self, table: Table) -> Table:
-        return table.hiding_counts_below(self.who.default_suppression)
+        below = self.who.default_suppression
+        return Table(table.columns, hide_small_counts(table.rows, below))

@@ -23,7 +23,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from reentry_ledger.projections.runner import ProjectionStore, fetched
+from reentry_ledger.projections.database import fetched
+from reentry_ledger.projections.store import ProjectionStore
+from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS
+from reentry_ledger.reports.known_at import enrolled, known
 from reentry_ledger.reports.periods import Period
 
 CATEGORIES = ("technical", "absconding", "new_offence")  # in the order of the counts below
@@ -31,7 +34,6 @@ EVER = "0001-01-01"  # the start of the unassessed spell
 UNASSESSED = "unassessed"
 TABLES = ("audit_clients", "audit_discharges", "audit_assessments", "audit_violations",
           "audit_responses")  # fmt: skip
-CLIENT_DIMENSIONS = {"agency", "officer", "supervision", "juvenile"}
 EXPOSURE = ("person_days", "clients")
 INCIDENTS = ("technical_violations", "absconding", "new_offences", "clients_with_technical",
              "clients_with_new_offence")  # fmt: skip
@@ -110,12 +112,7 @@ class Query:
 
     def known(self, table: str) -> str:
         """The facts recorded by the moment asked about and not retracted by then."""
-        if self.known_at is None:
-            return f"{table}.retracted_at IS NULL"
-        return (
-            f"{table}.recorded_at <= {self.known_at} AND "
-            f"({table}.retracted_at IS NULL OR {table}.retracted_at > {self.known_at})"
-        )
+        return known(table, self.known_at)
 
     def context(self, spans: bool = True) -> str:
         """Periods (our own dates, written in) and every known client's supervised span."""
@@ -156,7 +153,7 @@ class Query:
         """The join to the fact's client, where its enrolment matters: for a dimension of the
         client's, or to leave out clients enrolled after the moment asked about. (Every event
         follows its client's enrolment, so with neither, every fact's client counts.)"""
-        if self.known_at is None and not CLIENT_DIMENSIONS.intersection(self.dimensions):
+        if self.known_at is None and not any(d in CLIENT_DIMENSIONS for d in self.dimensions):
             return ""
         return (
             f"JOIN {{audit_clients}} cl ON cl.client_id = {fact}.client_id "
@@ -164,7 +161,7 @@ class Query:
         )
 
     def enrolled(self, table: str) -> str:
-        return f"{table}.recorded_at <= {self.known_at}" if self.known_at else "1 = 1"
+        return enrolled(table, self.known_at)
 
     def spells(self) -> str:
         """Each client's risk spells: `since` inclusive, `until` exclusive (NULL: open)."""
@@ -203,8 +200,11 @@ class Query:
         return f"COALESCE(({latest}), '{UNASSESSED}')"
 
     def grouped(self, context: str, values: Sequence[str], source: str, risk: str) -> str:
-        columns = {"agency": "cl.agency", "officer": "cl.officer", "supervision": "cl.supervision",
-                   "juvenile": "cl.juvenile", "risk": risk, "period": "p.position"}  # fmt: skip
+        columns = {
+            **{d: f"cl.{d}" for d in CLIENT_DIMENSIONS},
+            "risk": risk,
+            "period": "p.position",
+        }
         keys = [columns[d] for d in self.dimensions]
         # Named, every one: PostgreSQL rows come back as dicts, where two "sum"s would be one.
         named = [f"{k} AS key_{i}" for i, k in enumerate(keys)]

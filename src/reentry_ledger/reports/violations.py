@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from reentry_ledger.projections.runner import ProjectionStore
+from reentry_ledger.projections.store import ProjectionStore
+from reentry_ledger.reports.dimensions import DIMENSIONS, RISK_ORDER
 from reentry_ledger.reports.periods import Period, split
 from reentry_ledger.reports.stats import poisson_interval, wilson
+from reentry_ledger.reports.suppression import suppress
 from reentry_ledger.reports.tallies import tallies
 
 DEFINITIONS_VERSION = "1"
-DIMENSIONS = ("agency", "officer", "supervision", "juvenile", "risk", "period")
-RISK_ORDER = {"unassessed": 0, "low": 1, "moderate": 2, "high": 3, "very_high": 4}
 DAYS_PER_YEAR = 365.25
 
 COUNTS = (
@@ -48,23 +48,6 @@ METRICS = (
     "revocation_share_technical",
     "custody_days_technical",
 )
-# What each derived value is computed from: suppressing a count suppresses these too.
-DERIVED_FROM = {
-    "person_days": ("clients",),
-    "technical_clients_per_100": ("clients_with_technical", "clients"),
-    "new_offence_clients_per_100": ("clients_with_new_offence", "clients"),
-    "technical_per_100_person_years": ("technical_violations",),
-    "absconding_per_100_person_years": ("absconding",),
-    "new_offences_per_100_person_years": ("new_offences",),
-    "technical_to_new_offence_ratio": ("technical_violations", "new_offences"),
-    "revocation_share_technical": (
-        "revocations_technical",
-        "revocations_absconding",
-        "revocations_new_offence",
-    ),
-    "custody_days_technical": ("revocations_technical", "technical_violations"),
-}
-SUPPRESSIBLE = tuple(name for name in COUNTS if name not in DERIVED_FROM)
 
 
 @dataclass(frozen=True)
@@ -106,7 +89,7 @@ def rows(
         for key, counts in counts_by_group.items()
     ]
     result.sort(key=lambda row: _sort_key(request.dimensions, row))
-    return [suppress(row, request.suppress_below) for row in result]
+    return [suppress(row, request.suppress_below, COUNTS) for row in result]
 
 
 def _rounded(value: float | None) -> float | None:
@@ -150,20 +133,3 @@ def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]
 
 def _sort_key(dimensions: Sequence[str], row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(RISK_ORDER.get(row[d], 9) if d == "risk" else row[d] for d in dimensions)
-
-
-def suppress(row: dict[str, Any], below: int | None) -> dict[str, Any]:
-    """Replace counts from 1 to below-1, and everything derived from them, with a marker."""
-    if not below:
-        return row
-    marker = f"<{below}"
-    hidden = {name for name in SUPPRESSIBLE if 0 < row[name] < below}
-    result = dict(row)
-    for name in hidden:
-        result[name] = marker
-    for derived, sources in DERIVED_FROM.items():
-        if hidden.intersection(sources):
-            for key in (derived, f"{derived}_low", f"{derived}_high"):
-                if key in result:
-                    result[key] = marker
-    return result

@@ -1,0 +1,90 @@
+"""The ledger's database as the projections use it: names qualified by schema, the driver's
+placeholder, transactions, each projection's position in the library's tracking table; and
+rows as plain tuples, whichever the driver."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, cast
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.projections.base import Projection, Statement
+
+
+class ProjectionDatabase:
+    """What every part of the projection store stands on: the ledger's own database."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.tracking: TrackingRecorder = ledger.factory.tracking_recorder()
+        self.datastore: Any = self.tracking.datastore  # type: ignore[attr-defined]
+        self.postgres = ledger.backend.kind == "postgresql"
+        schema = getattr(self.datastore, "schema", None)
+        self.prefix = f'"{schema}".' if self.postgres and schema else ""
+        self.events_table: str = cast(Any, ledger.recorder).events_table_name
+        self.tracking_table = self.prefix + getattr(
+            self.tracking, "tracking_table_name", "tracking"
+        )
+
+    def sql(self, statement: str, tables: Iterable[str] = (), staged: bool = False) -> str:
+        """Qualify {table} names (or name their staged tables), and use the driver's placeholder."""
+        names = {name: self.prefix + (staged_name(name) if staged else name) for name in tables}
+        statement = statement.format(**names) if names else statement
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    @contextmanager
+    def transaction(self, commit: bool = True) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def rows(
+        self, statement: str, params: Sequence[Any] = (), tables: Iterable[str] = ()
+    ) -> list[Any]:
+        with self.transaction(commit=False) as cursor:
+            return fetched(cursor, self.sql(statement, tables), params)
+
+    def position(self, projection: Projection, cursor: Any = None) -> int:
+        if cursor is None:
+            return self.tracking.max_tracking_id(projection.name) or 0
+        statement = f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?"
+        found = fetched(cursor, self.sql(statement), (projection.name,))
+        return int(found[0][0]) if found and found[0][0] is not None else 0
+
+    def track(self, cursor: Any, projection: Projection, notification_id: int) -> None:
+        tracking = Tracking(projection.name, notification_id)
+        self.tracking._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
+
+
+def staged_name(table: str) -> str:
+    return f"{table}_staged"
+
+
+def runs(statements: Sequence[Statement]) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    """Group consecutive statements with the same text, keeping their order."""
+    current = ""
+    params: list[tuple[Any, ...]] = []
+    for statement, values in statements:
+        if statement != current and params:
+            yield current, params
+            params = []
+        current = statement
+        params.append(values)
+    if params:
+        yield current, params
+
+
+def first_value(row: Any) -> Any:
+    return next(iter(row.values())) if isinstance(row, dict) else row[0]
+
+
+def fetched(cursor: Any, statement: str, params: Sequence[Any] | dict[str, Any]) -> list[Any]:
+    cursor.execute(statement, params if isinstance(params, dict) else tuple(params))
+    return [plain(row) for row in cursor.fetchall()]
+
+
+def plain(row: Any) -> tuple[Any, ...]:
+    """A row as a tuple, whichever the driver's row type (PostgreSQL's come as dicts)."""
+    return tuple(row.values()) if isinstance(row, dict) else tuple(row)

@@ -1,0 +1,182 @@
+"""Reading the notification log: where a worker process reads it, and the rows each projection
+makes of a run of it (in a worker: plain data in and out)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import DatabaseError, MapperDeserialisationError
+
+from reentry_ledger.persistence import PydanticMapper, current_state
+from reentry_ledger.projections.base import RETRACT, Projection, Recorded, Statement, client_text
+from reentry_ledger.projections.database import ProjectionDatabase, fetched
+
+StoredRow = tuple[int, Any, int, str, bytes]  # position, client id, number, topic, state
+
+
+class LogReader(ProjectionDatabase):
+    """The store's reading of the log: on its own connection, or where workers read it."""
+
+    def events(self, cursor: Any, after: int, last: int, topics: Sequence[str]) -> list[StoredRow]:
+        """The log's rows past `after` up to `last` with one of `topics`, read on this
+        connection, states unsealed: for a database no other process can open."""
+        here = self.log("")
+        statement, params = here.statement(len(topics)), (after, last, *topics)
+        if self.postgres:
+            return here.unsealed(fetched(cursor, statement, params))
+        raw = cursor.sqlite_cursor  # plain tuples, not the library's named rows: far cheaper
+        raw.row_factory = None
+        try:
+            raw.execute(statement, params)
+            return here.unsealed(raw.fetchall())
+        finally:
+            raw.row_factory = sqlite3.Row
+
+    @cached_property
+    def source(self) -> LogSource | None:
+        """Where workers may read the log themselves (None: an in-memory SQLite database)."""
+        env = self.ledger.backend.env
+        if not self.postgres:
+            path = env["SQLITE_DBNAME"]
+            return None if path == ":memory:" or path.startswith("file:") else self.log(path)
+        from psycopg.conninfo import make_conninfo
+
+        return self.log(
+            make_conninfo(
+                host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"],
+                dbname=env["POSTGRES_DBNAME"],
+                user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"] or None,
+            )
+        )
+
+    def log(self, connect: str) -> LogSource:
+        mapper = self.ledger.mapper
+        unsealer = mapper if mapper.cipher or mapper.compressor else None
+        kind = self.ledger.backend.kind
+        return LogSource(kind, connect, self.prefix + self.events_table, unsealer)
+
+
+Update = tuple[str, str, tuple[Any, ...]]  # the client whose event made it, statement, values
+
+
+@dataclass
+class Rows:
+    """A projection's rows from a run of events: inserts by statement, then retractions
+    (when, client_id, number) and updates, each in order."""
+
+    inserts: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    retractions: list[tuple[Any, ...]] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
+
+    def add(self, client_id: str, statements: Iterable[Statement]) -> None:
+        for statement, values in statements:
+            if statement.startswith("INSERT"):
+                self.inserts.setdefault(statement, []).append(values)
+            elif statement == RETRACT:
+                self.retractions.append(values)
+            else:
+                self.updates.append((client_id, statement, values))
+
+    def extend(self, more: Rows) -> None:
+        for statement, values in more.inserts.items():
+            self.inserts.setdefault(statement, []).extend(values)
+        self.retractions.extend(more.retractions)
+        self.updates.extend(more.updates)
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """Where a worker process reads the log itself: a SQLite file or a PostgreSQL database
+    (its own connection, kept for the life of the process). Positions up to the head are
+    never written again, so a worker's reads agree with the writer's."""
+
+    kind: str  # "sqlite" or "postgresql"
+    connect: str  # the SQLite file, or a PostgreSQL connection string
+    table: str  # the events table, qualified
+    mapper: PydanticMapper | None  # to unseal states stored compressed or encrypted
+
+    def statement(self, topics: int) -> str:
+        """Rows past a position up to another, with one of `topics` topics, in order."""
+        postgres = self.kind == "postgresql"
+        position = "notification_id" if postgres else "rowid"
+        marker = "%s" if postgres else "?"
+        return (
+            f"SELECT {position}, originator_id, originator_version, topic, state "
+            f"FROM {self.table} WHERE {position} > {marker} AND {position} <= {marker} "
+            f"AND topic IN ({', '.join([marker] * topics)}) ORDER BY {position}"
+        )
+
+    def rows(self, after: int, last: int, topics: Sequence[str]) -> list[StoredRow]:
+        found = opened(self).execute(self.statement(len(topics)), (after, last, *topics))
+        return self.unsealed(found.fetchall())
+
+    def unsealed(self, rows: list[StoredRow]) -> list[StoredRow]:
+        if self.mapper is None:
+            return rows
+        unseal = self.mapper.unseal
+        return [(n, c, v, topic, unseal(state)) for n, c, v, topic, state in rows]
+
+
+_OPENED: dict[tuple[int, str, str], Any] = {}
+
+
+def opened(source: LogSource) -> Any:
+    """This process's connection to the log (autocommit: each read sees what is committed).
+    Keyed by process too: a forked worker never uses a connection its parent opened."""
+    key = (os.getpid(), source.kind, source.connect)
+    if key not in _OPENED:
+        if source.kind == "postgresql":
+            import psycopg
+
+            _OPENED[key] = psycopg.connect(source.connect, autocommit=True)
+        else:
+            uri = Path(source.connect).resolve().as_uri()  # spaces, "#" and "?" escaped
+            _OPENED[key] = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+    return _OPENED[key]
+
+
+Work = tuple[list[Projection], dict[str, int], LogSource | list[StoredRow], tuple[int, int]]
+
+
+def rows_of(work: Work) -> tuple[list[Rows], int]:
+    """Each projection's rows from a run of the log, and the count of events read. The worker
+    reads the run itself from `source` (or is handed its rows, for a database it cannot open)
+    and decodes each event once. Runs in a worker process: plain data in and out."""
+    projections, since, source, (low, high) = work
+    topics = sorted({topic for projection in projections for topic in projection.topics})
+    try:
+        events = source.rows(low, high, topics) if isinstance(source, LogSource) else source
+    except Exception as error:  # not a conflict to retry: the log cannot be read from here
+        raise DatabaseError(f"a projection worker could not read the log: {error}") from None
+    made = [Rows() for _ in projections]
+    readers: dict[str, list[tuple[Projection, int, Rows]]] = {}  # by topic
+    for projection, rows in zip(projections, made, strict=True):
+        for topic in projection.topics:
+            readers.setdefault(topic, []).append((projection, since[projection.name], rows))
+    clients: dict[Any, str] = {}  # each client's id as the projections keep it, made once
+    for notification_id, client, number, topic, state in events:
+        event: Recorded | None = None
+        for projection, after, rows in readers.get(topic, ()):
+            if notification_id > after:
+                try:
+                    if event is None:
+                        if client not in clients:
+                            clients[client] = client_text(client)
+                        event = Recorded(
+                            topic, clients[client], number, current_state(topic, state)
+                        )
+                    rows.add(event.client_id, projection.statements(event))
+                except (KeyError, TypeError, ValueError) as error:
+                    raise MapperDeserialisationError(
+                        f"cannot project stored event {client} #{number} ({topic}) into "
+                        f"{projection.name}: {type(error).__name__} {error}"
+                    ) from error
+    return made, len(events)

@@ -1,0 +1,70 @@
+"""Several runner processes catching up the same projections of one PostgreSQL database.
+
+In each page's transaction a runner first claims each projection (a transaction-scoped advisory
+lock, free again at commit), reads its position under that claim, and skips the projections
+another runner holds. Each runner counts the runners at work and claims at most its share. So
+each page of each projection is applied once, by one runner, and runners share the projections
+between them (docs/scaling.md). SQLite has one writer at a time: nothing to share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from reentry_ledger.projections.base import Projection
+from reentry_ledger.projections.database import ProjectionDatabase, first_value
+
+
+class Sharing(ProjectionDatabase):
+    """The store's claims and advisory locks between runner processes."""
+
+    def claim(self, cursor: Any, candidates: Sequence[Projection], share: int) -> list[Projection]:
+        """The projections this transaction may apply events to, at most `share` of them: on
+        PostgreSQL, those whose advisory lock it takes first (another runner holds the rest
+        until it commits)."""
+        if not self.postgres:
+            return list(candidates)  # SQLite has one writer at a time
+        claimed: list[Projection] = []
+        for projection in candidates:
+            if len(claimed) == share:
+                break
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", (self.lock_key(projection),))
+            if first_value(cursor.fetchone()) is True:
+                claimed.append(projection)
+        return claimed
+
+    @contextmanager
+    def present(self) -> Iterator[Callable[[], int]]:
+        """While a runner works, it is counted among the runners of this ledger (PostgreSQL: a
+        session advisory lock under the ledger's key, held on a connection of its own).
+        Yields the count of runners now at work, this one included."""
+        if not self.postgres:
+            yield lambda: 1
+            return
+        ledger_key = int.from_bytes(hashlib.sha256(self.prefix.encode()).digest()[:4]) >> 1
+        me = random.randrange(1, 2**31)
+        count = (
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND objsubid = 2 AND classid = %s::oid AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+
+        def runners() -> int:
+            with connection.cursor() as cursor:
+                cursor.execute(count, (ledger_key,))
+                return int(first_value(cursor.fetchone()))
+
+        with self.datastore.get_connection() as connection:
+            connection.execute("SELECT pg_advisory_lock(%s, %s)", (ledger_key, me))
+            try:
+                yield runners
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(%s, %s)", (ledger_key, me))
+
+    def lock_key(self, projection: Projection) -> int:
+        name = f"reentry-ledger projection {self.prefix}{projection.name}".encode()
+        return int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
