@@ -196,7 +196,10 @@ class MappedImport:
         except RowError:
             raise
         except LedgerError as error:
-            raise self.fail(line, None, f"{rule.command} {ref}: {error}") from None
+            field = getattr(error, "field", None)
+            spec = rule.fields.get(field) if field else None
+            column = spec.column if spec else rule.on if field == "occurred_on" else None
+            raise self.fail(line, column, f"{rule.command} {ref}: {error}") from None
 
     def record(self, ref: str, command: str, stamp: Stamp, values: dict[str, Any]) -> None:
         if command == "enroll":
