@@ -88,3 +88,72 @@ def test_a_nul_byte_in_an_imported_jsonl_line_is_refused_with_file_and_line(
     result = run("import", str(exported), "--format", "jsonl", "--db", copy)
     refused(result, f"{exported}, line 1:", "officer: contains the control character U+0000")
     assert run("export", "--db", copy).stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("timeline", "GA-1", "--known-at", "9999-12-31T23:59:59-12:00"),
+        ("timeline", "GA-1", "--as-of", "0001-01-01"),
+        ("report", "violations", "--to", "9999-12-31", "--period", "month"),
+        ("report", "violations", "--from", "1899-12-31"),
+        ("report", "caseload", "--on", "2200-01-01"),
+        ("report", "justice-counts", "--year", "2200"),
+        ("contact", "GA-1", "--on", "0001-01-01"),
+        (
+            "enroll",
+            "GA-2",
+            "--agency",
+            "GA",
+            "--officer",
+            "o-17",
+            "--supervision",
+            "parole",
+            "--start",
+            "0001-01-01",
+        ),
+        (
+            "enroll",
+            "GA-2",
+            "--agency",
+            "GA",
+            "--officer",
+            "o-17",
+            "--supervision",
+            "parole",
+            "--start",
+            "2024-01-10",
+            "--expected-end",
+            "9999-12-31",
+        ),
+    ],  # fmt: skip
+)
+def test_a_date_outside_the_window_is_bad_usage_and_writes_nothing(
+    run, args: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    assert enroll(run).exit_code == 0
+    before = run("export").stdout
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert any(
+        window in result.stderr
+        for window in (
+            "is outside the dates the ledger takes (1900-01-01 to 2199-12-31)",
+            "is not in the range 1900<=x<=2199",  # --year
+        )
+    ), result.stderr
+    assert "Traceback" not in result.output
+    assert run("export").stdout == before
+
+
+def test_dates_at_the_edges_of_the_window_are_taken(run) -> None:  # type: ignore[no-untyped-def]
+    assert enroll(run, "GA-1", "--expected-end", "2199-12-31").exit_code == 0
+    for args in (
+        ("timeline", "GA-1", "--known-at", "2199-12-31T23:59:59-12:00"),
+        ("timeline", "GA-1", "--as-of", "1900-01-01"),
+        ("report", "violations", "--to", "2199-12-31", "--period", "year", "--format", "json"),
+        ("report", "violations", "--from", "1900-01-01", "--to", "2024-12-31"),
+        ("report", "justice-counts", "--year", "2199"),
+    ):
+        result = run(*args)
+        assert result.exit_code == 0, (args, result.output)
