@@ -15,7 +15,7 @@ from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, json_option
 from reentry_ledger.cli.render import Progress, echo_json, timeline_lines
 from reentry_ledger.domain.checks import WINDOW
 from reentry_ledger.domain.state import CaseState
-from reentry_ledger.reports.output import as_table
+from reentry_ledger.reports.output import as_table, escaped
 
 
 @cli.command()
@@ -126,7 +126,7 @@ def show(state: LedgerContext, ref: str, as_json: bool) -> None:
         echo_json(state_json(case))
     else:
         for line in state_lines(case):
-            click.echo(line)
+            click.echo(escaped(line))
 
 
 @cli.command()
