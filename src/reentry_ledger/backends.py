@@ -11,10 +11,10 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from reentry_ledger.domain.errors import InvalidInput
 
@@ -29,6 +29,7 @@ class Backend:
     kind: str  # "sqlite" or "postgresql"
     env: dict[str, str]
     schema: str | None = None
+    read_only: bool = False  # opened only to read: nothing created, nothing written
 
     @property
     def display(self) -> str:
@@ -50,9 +51,36 @@ USE = "use sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME"
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
-def parse_db_url(url: str) -> Backend:
+def parse_db_url(url: str, *, read_only: bool = False) -> Backend:
     """The backend a URL names, or InvalidInput saying what is wrong with it (and what was
-    meant, where that is clear): nothing is opened or created here."""
+    meant, where that is clear): nothing is opened or created here. A `read_only` backend
+    creates no table or schema and writes nothing: SQLite opens the file with mode=ro."""
+    backend = _parse(url)
+    if not read_only:
+        return backend
+    env = {**backend.env, "CREATE_TABLE": "n"}
+    if backend.kind == "sqlite":
+        env["SQLITE_DBNAME"] = _read_only_sqlite(env["SQLITE_DBNAME"], url)
+    return replace(backend, env=env, read_only=True)
+
+
+def _read_only_sqlite(path: str, url: str) -> str:
+    """A URI opening the file read-only. In a folder we may not write, where no write-ahead
+    log is open, SQLite could not make the log's index beside it: the file is then opened as
+    immutable (as a ledger on read-only media)."""
+    if path == ":memory:" or path.startswith("file:"):
+        return path
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidInput(f"no ledger at {path!r} (from --db {url!r})")
+    uri = f"file:{quote(str(file.resolve()))}?mode=ro"
+    wal = file.with_name(file.name + "-wal")
+    if not os.access(file.resolve().parent, os.W_OK) and not wal.exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def _parse(url: str) -> Backend:
     if not url.strip():
         raise InvalidInput(f"database URL is blank: {USE}")
     if "://" not in url:
@@ -176,8 +204,9 @@ def connect_postgres(backend: Backend) -> Any:
 
 @contextmanager
 def setting_up(backend: Backend) -> Iterator[None]:
-    """Hold the set-up lock (PostgreSQL) and create the schema named in the URL, if missing."""
-    if backend.kind != "postgresql":
+    """Hold the set-up lock (PostgreSQL) and create the schema named in the URL, if missing
+    (not when the backend is read-only: then nothing is created)."""
+    if backend.kind != "postgresql" or backend.read_only:
         yield
         return
     from psycopg import sql
