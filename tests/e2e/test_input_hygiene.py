@@ -126,7 +126,7 @@ def test_a_nul_byte_in_an_imported_jsonl_line_is_refused_with_file_and_line(
             "--expected-end",
             "9999-12-31",
         ),
-    ],  # fmt: skip
+    ],
 )
 def test_a_date_outside_the_window_is_bad_usage_and_writes_nothing(
     run, args: tuple[str, ...]
