@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from reentry_ledger.domain.errors import InvalidInput
 
@@ -28,6 +29,7 @@ class Backend:
     kind: str  # "sqlite" or "postgresql"
     env: dict[str, str]
     schema: str | None = None
+    read_only: bool = False  # opened only to read: nothing created, nothing written
 
     @property
     def display(self) -> str:
@@ -44,19 +46,76 @@ def resolve_db(option: str | None) -> str:
     return option or os.environ.get(DB_ENV_VAR) or DEFAULT_DB
 
 
-def parse_db_url(url: str) -> Backend:
+SCHEMES = ("sqlite", "postgresql", "postgres")
+USE = "use sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME"
+_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def parse_db_url(url: str, *, read_only: bool = False) -> Backend:
+    """The backend a URL names, or InvalidInput saying what is wrong with it (and what was
+    meant, where that is clear): nothing is opened or created here. A `read_only` backend
+    creates no table or schema and writes nothing: SQLite opens the file with mode=ro."""
+    backend = _parse(url)
+    if not read_only:
+        return backend
+    env = {**backend.env, "CREATE_TABLE": "n"}
+    if backend.kind == "sqlite":
+        env["SQLITE_DBNAME"] = _read_only_sqlite(env["SQLITE_DBNAME"], url)
+    return replace(backend, env=env, read_only=True)
+
+
+def _read_only_sqlite(path: str, url: str) -> str:
+    """A URI opening the file read-only. In a folder we may not write, where no write-ahead
+    log is open, SQLite could not make the log's index beside it: the file is then opened as
+    immutable (as a ledger on read-only media)."""
+    if path == ":memory:" or path.startswith("file:"):
+        return path
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidInput(f"no ledger at {path!r} (from --db {url!r})")
+    uri = f"file:{quote(str(file.resolve()))}?mode=ro"
+    wal = file.with_name(file.name + "-wal")
+    if not os.access(file.resolve().parent, os.W_OK) and not wal.exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def _parse(url: str) -> Backend:
+    if not url.strip():
+        raise InvalidInput(f"database URL is blank: {USE}")
     if "://" not in url:
+        scheme = url.partition(":")[0].lower()
+        if scheme in SCHEMES:
+            raise InvalidInput(f"database URL {url!r} lacks '//' after '{scheme}:': {USE}")
         return _sqlite(url, url)
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
-        return _sqlite(url, path or ":memory:")
+        return _sqlite(url, _sqlite_path(url))
     if parts.scheme in ("postgresql", "postgres"):
         return _postgres(url)
-    raise InvalidInput(
-        f"database URL {url!r} has unknown scheme {parts.scheme!r}: "
-        "use sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME"
-    )
+    raise InvalidInput(f"database URL {url!r} has unknown scheme {parts.scheme!r}: {USE}")
+
+
+def _sqlite_path(url: str) -> str:
+    """The file a sqlite: URL names: sqlite:///relative/path, sqlite:////absolute/path, or
+    sqlite:///:memory: (a ledger that lives only as long as the command)."""
+    parts = urlsplit(url)
+    if parts.netloc:
+        meant = f"sqlite:///{parts.netloc}{parts.path}"
+        raise InvalidInput(
+            f"database URL {url!r} has two slashes, so {parts.netloc!r} would be a host, "
+            f"which SQLite has not: a file is sqlite:///PATH (three slashes), e.g. {meant!r}"
+        )
+    if parts.query or parts.fragment:
+        extra = "?" + parts.query if parts.query else "#" + parts.fragment
+        raise InvalidInput(f"database URL {url!r}: SQLite takes no {extra!r}, only a path")
+    path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+    if not path:
+        raise InvalidInput(
+            f"database URL {url!r} names no file: use sqlite:///PATH "
+            "(or sqlite:///:memory: for a ledger kept in memory for one command)"
+        )
+    return path
 
 
 def _sqlite(url: str, path: str) -> Backend:
@@ -84,8 +143,14 @@ def _postgres(url: str) -> Backend:
         port = parts.port or 5432
     except ValueError:
         raise InvalidInput(f"database URL {url!r} has a malformed port") from None
-    query = parse_qs(parts.query)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    unknown = sorted(set(query) - {"schema"})
+    if unknown or parts.fragment:
+        what = ", ".join(repr(key) for key in unknown) or repr("#" + parts.fragment)
+        raise InvalidInput(f"database URL {url!r}: unknown {what}; it takes only ?schema=NAME")
     schema = query.get("schema", [None])[0]
+    if schema is not None:
+        check_schema(schema, url)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": dbname,
@@ -97,10 +162,24 @@ def _postgres(url: str) -> Backend:
         "POSTGRES_LOCK_TIMEOUT": "15",
     }
     if schema:
-        if not schema.isidentifier():
-            raise InvalidInput(f"schema {schema!r} in {url!r} is not a plain identifier")
         env["POSTGRES_SCHEMA"] = schema
     return Backend(url=url, kind="postgresql", env=env, schema=schema)
+
+
+def check_schema(schema: str, url: str) -> None:
+    """A schema name PostgreSQL keeps as written: lower-case letters, digits and _ (it folds
+    an unquoted name to lower case, so `Probe_Up` would be created, then not found)."""
+    if _SCHEMA.fullmatch(schema):
+        return
+    if _SCHEMA.fullmatch(schema.lower()):
+        raise InvalidInput(
+            f"schema {schema!r} in {url!r} has capitals, which PostgreSQL folds to lower case: "
+            f"write it as {schema.lower()!r}"
+        )
+    raise InvalidInput(
+        f"schema {schema!r} in {url!r} is not a plain name: 1-63 lower-case letters, digits "
+        "and _, not starting with a digit"
+    )
 
 
 # Key of the PostgreSQL advisory lock held while a process creates tables and functions:
@@ -125,8 +204,9 @@ def connect_postgres(backend: Backend) -> Any:
 
 @contextmanager
 def setting_up(backend: Backend) -> Iterator[None]:
-    """Hold the set-up lock (PostgreSQL) and create the schema named in the URL, if missing."""
-    if backend.kind != "postgresql":
+    """Hold the set-up lock (PostgreSQL) and create the schema named in the URL, if missing
+    (not when the backend is read-only: then nothing is created)."""
+    if backend.kind != "postgresql" or backend.read_only:
         yield
         return
     from psycopg import sql

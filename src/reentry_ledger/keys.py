@@ -28,7 +28,8 @@ class KeyStore:
         self.table = f'"{schema}".{TABLE}' if self.postgres and schema else TABLE
         kind = "BYTEA" if self.postgres else "BLOB"
         columns = f"client_id TEXT PRIMARY KEY, key {kind} NOT NULL"
-        self.execute(f"CREATE TABLE IF NOT EXISTS {self.table} ({columns})", rows=False)
+        if not ledger.backend.read_only:
+            self.execute(f"CREATE TABLE IF NOT EXISTS {self.table} ({columns})", rows=False)
 
     def sql(self, statement: str) -> str:
         return statement.replace("?", "%s") if self.postgres else statement

@@ -24,14 +24,18 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 from eventsourcing.utils import get_topic, register_topic, resolve_topic
+from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import to_jsonable_python
 
 from reentry_ledger.domain.access import ClientRecordRead
+from reentry_ledger.domain.checks import STORED
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.directory import UserAdded, UserRemoved
+from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.events import EVENT_CLASSES, ClientEvent, LedgerEvent
 from reentry_ledger.domain.integrity import IDENTITY, stored_state
+from reentry_ledger.domain.recording import describe
 
 # Topics stored in events, pinned to the classes they name. A class that moves or is renamed
 # keeps its entry here under the old topic, so stored events still resolve.
@@ -68,6 +72,7 @@ class PydanticMapper(Mapper[UUID]):
             self.stored_state(stored_event),
             cast(UUID, stored_event.originator_id),
             stored_event.originator_version,
+            stored=True,
         )
 
     def ledger_event(self, stored_event: StoredEvent) -> LedgerEvent:
@@ -102,13 +107,26 @@ class PydanticMapper(Mapper[UUID]):
 
 
 def event_from_state(
-    event_class: type[LedgerEvent], state: dict[str, Any], originator_id: UUID, version: int
+    event_class: type[LedgerEvent],
+    state: dict[str, Any],
+    originator_id: UUID,
+    version: int,
+    *,
+    stored: bool = False,
 ) -> LedgerEvent:
-    """The event a stored state holds, upcast and validated (`state` is consumed)."""
+    """The event a stored state holds, upcast and validated (`state` is consumed). Texts and
+    dates are checked as a new event's are (domain/checks.py), unless it is `stored` already:
+    what the ledger holds stays readable."""
     upcast(event_class, state)
     state["originator_id"] = originator_id
     state["originator_version"] = version
-    return event_class.__pydantic_validator__.validate_python(state)  # model_validate, less a step
+    validate = event_class.__pydantic_validator__.validate_python  # model_validate, less a step
+    if stored:
+        return validate(state, context=STORED)
+    try:
+        return validate(state)
+    except ValidationError as error:
+        raise InvalidInput(f"malformed event ({describe(error)})") from None
 
 
 def current_state(topic: str, data: bytes) -> dict[str, Any]:

@@ -89,7 +89,7 @@ BAD_FILES = {
     ),
     "unknown condition": (
         replace_row(0, "drug_testing", "drug_tests"),
-        "line 2: enroll NW-0101: conditions.1: Input should be",
+        "line 2, column 'list': enroll NW-0101: conditions.1: Input should be",
     ),
     "unknown kind": (
         replace_row(4, "BREACH", "BREECH"),
@@ -130,6 +130,26 @@ BAD_FILES = {
     "missing column": (GOOD.replace("detail", "details", 1), "line 1: missing column(s): detail"),
     "empty file": ("", "line 1: the file is empty"),
     "bad reference": (replace_row(1, "NW-0102", "NW 0102"), "line 3, column 'case_no'"),
+    "NUL in an officer": (
+        replace_row(0, ",jt,", ",j\x00t,"),
+        "line 2, column 'officer': enroll NW-0101: officer: contains the control character "
+        "U+0000 (NUL) at character 2",
+    ),
+    "NUL in an agency": (
+        replace_row(1, "North", "Nor\x00th"),
+        "line 3, column 'office': enroll NW-0102: agency: contains the control character "
+        "U+0000 (NUL) at character 4",
+    ),
+    "escape in an instrument": (
+        replace_row(2, "ORAS", "OR\x1b[2JAS"),
+        "line 4, column 'officer': assess NW-0101: instrument: contains the control "
+        "character U+001B (ESCAPE) at character 3",
+    ),
+    "date before 1900": (
+        replace_row(0, "02/01/2024", "02/01/0001"),
+        "line 2, column 'date': enroll NW-0101: occurred_on: 0001-01-02 is outside the dates "
+        "the ledger takes (1900-01-01 to 2199-12-31)",
+    ),
     "bad number": (
         replace_row(5, ",3", ",three"),
         "line 7, column 'days': 'three' is not a number",
@@ -199,3 +219,24 @@ def test_csv_without_a_mapping_is_bad_usage(run) -> None:  # type: ignore[no-unt
     result = run("import", str(EXAMPLES / "records.csv"), "--format", "csv")
     assert result.exit_code == 2
     assert "--mapping" in result.stderr
+
+
+def test_a_nul_byte_in_an_officer_is_refused_and_reports_keep_working(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert import_csv(run, EXAMPLES / "records.csv").exit_code == 0
+    assert run("projections", "catch-up").exit_code == 0
+    bad = tmp_path / "nul.csv"
+    bad.write_text(
+        HEADER + "\nGA-7,INTAKE,01/06/2023,South,k\x00b,PAR,curfew,,\n", encoding="utf-8"
+    )
+    result = import_csv(run, bad)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1, result.stderr  # one line, no traceback
+    assert f"{bad}, line 2, column 'officer':" in result.stderr
+    assert run("show", "GA-7").exit_code == 4  # nothing stored
+    for args in (
+        ("report", "violations", "--format", "json"),
+        ("report", "caseload", "--on", "2024-06-30"),
+        ("projections", "rebuild"),
+        ("projections", "catch-up"),
+    ):
+        assert run(*args).exit_code == 0, (args, run(*args).output)

@@ -126,9 +126,8 @@ def test_a_fault_far_into_a_file_read_in_many_blocks_is_named_by_its_line(
     bad.write_bytes(b"".join(lines))
     monkeypatch.setattr(exchange, "BLOCK", 2000)  # a few lines a block, cut mid-line
     copy = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY)
-    with pytest.raises(InvalidInput, match=f"line {fault}: {expected}"):
-        with bad.open("rb") as stream:
-            import_lines(copy, stream, str(bad), workers=2)
+    with pytest.raises(InvalidInput, match=f"line {fault}: {expected}"), bad.open("rb") as stream:
+        import_lines(copy, stream, str(bad), workers=2)
     assert copy.recorder.max_notification_id() in (None, 0)
     original.close()
     copy.close()

@@ -54,6 +54,10 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
     Exit codes: 0 done, 1 failed (e.g. database unreachable), 2 bad usage or input,
     3 refused by a rule, 4 not found, 5 conflict (retry), 6 verification failed.
 
+    Every date and moment, given or imported, lies between 1900-01-01 and 2199-12-31. Names
+    and codes (agency, officer, volunteer, actor...) take no control characters and no
+    spaces at either end; notes and other free text may hold line breaks and tabs only.
+
     \b
     Example:
       export REENTRY_LEDGER_ACTOR=jdoe REENTRY_LEDGER_DB=sqlite:///ledger.db

@@ -10,10 +10,26 @@ from typing import Any
 import click
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.backends import DB_ENV_VAR, resolve_db
+from reentry_ledger.backends import DB_ENV_VAR, parse_db_url, resolve_db
 from reentry_ledger.cli.params import F
 
 ACTOR_ENV_VAR = "REENTRY_LEDGER_ACTOR"
+
+# Commands that only read, and log no read: they open the ledger read-only, so they work on a
+# ledger file (or folder) that may not be written. `timeline` and `show` log each read, and
+# reports catch their projections up: those write.
+READ_ONLY_COMMANDS = frozenset({"verify", "digest", "export"})
+
+
+def reads_only() -> bool:
+    """Whether the command running is one of the read-only ones (a command of the group)."""
+    ctx = click.get_current_context(silent=True)
+    return (
+        ctx is not None
+        and ctx.parent is not None
+        and ctx.parent.parent is None
+        and ctx.command.name in READ_ONLY_COMMANDS
+    )
 
 
 @dataclass
@@ -26,7 +42,7 @@ class LedgerContext:
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            self._ledger = Ledger(resolve_db(self.db))
+            self._ledger = Ledger(parse_db_url(resolve_db(self.db), read_only=reads_only()))
         return self._ledger
 
     @property

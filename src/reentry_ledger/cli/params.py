@@ -9,9 +9,19 @@ from typing import Any, TypeVar
 
 import click
 
+from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW
 from reentry_ledger.domain.codes import values
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def within_window(
+    value: Any, day: date, kind: click.ParamType, param: click.Parameter | None, ctx: Any
+) -> None:
+    """Every date and moment a command takes lies in the ledger's window (domain/checks.py):
+    one check for every date option, so no date far out reaches a report or an event."""
+    if not EARLIEST <= day <= LATEST:
+        kind.fail(f"{value!r} is outside the dates the ledger takes ({WINDOW})", param, ctx)
 
 
 class IsoDate(click.ParamType):
@@ -23,9 +33,11 @@ class IsoDate(click.ParamType):
         try:
             if len(value) != 10:
                 raise ValueError("expected exactly YYYY-MM-DD")
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError as error:
             self.fail(f"{value!r} is not a date of the form YYYY-MM-DD ({error})", param, ctx)
+        within_window(value, day, self, param, ctx)
+        return day
 
 
 class Timestamp(click.ParamType):
@@ -37,7 +49,7 @@ class Timestamp(click.ParamType):
         if isinstance(value, datetime):
             return value
         try:
-            return datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
         except ValueError:
             self.fail(
                 f"{value!r} is not an ISO 8601 timestamp "
@@ -45,6 +57,8 @@ class Timestamp(click.ParamType):
                 param,
                 ctx,
             )
+        within_window(value, moment.date(), self, param, ctx)
+        return moment
 
 
 ISO_DATE = IsoDate()
@@ -60,7 +74,7 @@ def on_option(func: F) -> F:
         "--on",
         type=ISO_DATE,
         default=None,
-        help="Date the event took effect (default: today, UTC).",
+        help=f"Date the event took effect (default: today, UTC; {WINDOW}).",
     )(func)
 
 

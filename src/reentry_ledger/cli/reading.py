@@ -12,18 +12,21 @@ from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, json_option
 from reentry_ledger.cli.render import Progress, echo_json, timeline_lines
+from reentry_ledger.domain.checks import WINDOW
 from reentry_ledger.domain.state import CaseState
-from reentry_ledger.reports.output import as_table
+from reentry_ledger.reports.output import as_table, escaped
 
 
 @cli.command()
 @click.argument("ref")
-@click.option("--as-of", type=ISO_DATE, default=None, help="What had happened by this date.")
+@click.option(
+    "--as-of", type=ISO_DATE, default=None, help=f"What had happened by this date ({WINDOW})."
+)
 @click.option(
     "--known-at",
     type=TIMESTAMP,
     default=None,
-    help="What the record said at this moment (ISO 8601, UTC unless it has an offset).",
+    help=f"What the record said at this moment (ISO 8601, UTC unless it has an offset; {WINDOW}).",
 )
 @json_option
 @ledger_options
@@ -122,7 +125,7 @@ def show(state: LedgerContext, ref: str, as_json: bool) -> None:
         echo_json(state_json(case))
     else:
         for line in state_lines(case):
-            click.echo(line)
+            click.echo(escaped(line))
 
 
 @cli.command()

@@ -10,6 +10,7 @@ import click
 import orjson
 from pydantic import BaseModel
 
+from reentry_ledger.reports.output import escaped
 from reentry_ledger.timeline import TimelineEntry, iso_utc
 
 
@@ -54,8 +55,8 @@ def timeline_lines(entries: list[TimelineEntry]) -> list[str]:
         mark = f"  [retracted by {entry.retracted_by}]" if entry.retracted_by else ""
         recorded = iso_utc(entry.recorded_at)[:19].replace("T", " ")
         lines.append(
-            f"{entry.number:>4}  {entry.occurred_on}  {recorded}  {entry.recorded_by:<10} "
-            f"{entry.type}{mark}\n      {summary(entry.data)}"
+            f"{entry.number:>4}  {entry.occurred_on}  {recorded}  {escaped(entry.recorded_by):<10} "
+            f"{entry.type}{mark}\n      {escaped(summary(entry.data))}"
         )
     return lines
 

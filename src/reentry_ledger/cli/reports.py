@@ -13,6 +13,7 @@ from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, F
 from reentry_ledger.cli.render import Progress, echo_json
+from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.runner import PAGE_SIZE
 from reentry_ledger.reports import chart
@@ -79,13 +80,16 @@ def format_option(func: F) -> F:
 
 def known_at_option(func: F) -> F:
     return click.option(
-        "--known-at", type=TIMESTAMP, default=None, help="What the ledger said at that moment."
+        "--known-at",
+        type=TIMESTAMP,
+        default=None,
+        help=f"What the ledger said at that moment ({WINDOW}).",
     )(func)
 
 
 def range_options(func: F) -> F:
-    last_help = "Last day, inclusive (default: today, UTC)."
-    first_help = "First day, inclusive (default: the earliest enrolment)."
+    last_help = f"Last day, inclusive (default: today, UTC; {WINDOW})."
+    first_help = f"First day, inclusive (default: the earliest enrolment; {WINDOW})."
     func = click.option("--to", "last", type=ISO_DATE, default=None, help=last_help)(func)
     return click.option("--from", "first", type=ISO_DATE, default=None, help=first_help)(func)
 
@@ -158,7 +162,7 @@ def report_violations(
 
 
 @report.command("caseload")
-@click.option("--on", type=ISO_DATE, default=None, help="The day (default: today, UTC).")
+@click.option("--on", type=ISO_DATE, default=None, help=f"The day (default: today, UTC; {WINDOW}).")
 @click.option("--by", default="agency,officer", show_default=True,
               help=f"Comma-separated: {','.join(CLIENT_DIMENSIONS)}.")  # fmt: skip
 @known_at_option
@@ -261,7 +265,9 @@ def report_volunteers(
 
 
 @report.command("justice-counts")
-@click.option("--year", type=click.IntRange(1900, 2200), required=True, help="Calendar year.")
+@click.option(
+    "--year", type=click.IntRange(EARLIEST.year, LATEST.year), required=True, help="Calendar year."
+)
 @known_at_option
 @format_option
 @ledger_options

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid5
 
+from reentry_ledger.domain.checks import EventDate, EventMoment, Name
 from reentry_ledger.domain.directory import OpenedAggregate, OpeningEvent
 from reentry_ledger.domain.references import CLIENT_NAMESPACE
 
@@ -18,10 +18,10 @@ class ClientRecordRead(OpeningEvent):
     """An actor read a client's record (its timeline or its current state)."""
 
     TOPIC = "reentry_ledger.domain.access:ClientRecordRead"
-    client_ref: str
-    view: str  # "timeline" or "show"
-    as_of: date | None = None
-    known_at: datetime | None = None
+    client_ref: Name
+    view: Name  # "timeline" or "show"
+    as_of: EventDate | None = None
+    known_at: EventMoment | None = None
 
     def opens(self) -> type[Any]:
         return AccessLog

@@ -15,6 +15,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from reentry_ledger.domain.checks import Name, Text
 from reentry_ledger.domain.errors import InvalidInput, RuleViolated
 from reentry_ledger.domain.events import LedgerEvent
 from reentry_ledger.domain.recording import Stamp, keep, next_event
@@ -73,15 +74,15 @@ class DirectoryEvent(OpeningEvent):
 
 class UserAdded(DirectoryEvent):
     TOPIC = "reentry_ledger.domain.directory:UserAdded"
-    name: str
+    name: Name
     role: Role
-    agency: str | None = None
+    agency: Name | None = None
 
 
 class UserRemoved(DirectoryEvent):
     TOPIC = "reentry_ledger.domain.directory:UserRemoved"
-    name: str
-    reason: str | None = None
+    name: Name
+    reason: Text | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ class LedgerError(Exception):
 class InvalidInput(LedgerError):
     """A value is malformed or unknown (a bad date, an unknown code)."""
 
+    field: str | None = None  # the event field at fault, when one is (its first)
+
 
 class RuleViolated(LedgerError):
     """A command was refused by a rule of the domain; nothing was recorded."""

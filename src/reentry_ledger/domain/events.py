@@ -8,13 +8,14 @@ so moving or renaming a class never orphans stored events. A change of shape bum
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
+from reentry_ledger.domain.checks import EventDate, Line, Name, Text
 from reentry_ledger.domain.codes import (
     Condition,
     ContactKind,
@@ -46,7 +47,7 @@ class Coded(Value, Generic[C]):
     """A code from one of our lists, with the agency's original code or wording beside it."""
 
     code: C
-    raw_text: str | None = None
+    raw_text: Line | None = None
 
 
 class LedgerEvent(BaseModel, CanMutateAggregate[UUID]):
@@ -64,10 +65,10 @@ class LedgerEvent(BaseModel, CanMutateAggregate[UUID]):
         validation_alias=AliasChoices("recorded_at", "timestamp"),
         serialization_alias="recorded_at",
     )
-    occurred_on: date
-    recorded_by: str = Field(min_length=1)
-    previous_hash: str = ""  # the client's previous event's hash ("" for the enrolment)
-    event_hash: str = ""  # over this event's canonical stored form (domain/integrity.py)
+    occurred_on: EventDate
+    recorded_by: Name = Field(min_length=1)
+    previous_hash: Line = ""  # the client's previous event's hash ("" for the enrolment)
+    event_hash: Line = ""  # over this event's canonical stored form (domain/integrity.py)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -96,16 +97,16 @@ class Enrolled(ClientEvent, CanInitAggregate[UUID]):
 
     PERSONAL: ClassVar[tuple[str, ...]] = ("name", "details")
 
-    originator_topic: str
-    client_ref: str
-    name: str | None = None  # the person's name: personal data, never in reports or exports
-    agency: str = Field(min_length=1)
-    officer: str = Field(min_length=1)
+    originator_topic: Name
+    client_ref: Name
+    name: Name | None = None  # the person's name: personal data, never in reports or exports
+    agency: Name = Field(min_length=1)
+    officer: Name = Field(min_length=1)
     supervision: Coded[SupervisionType]
-    expected_end: date | None = None
+    expected_end: EventDate | None = None
     conditions: tuple[Coded[Condition], ...] = ()
     juvenile: bool = False
-    details: dict[str, str] = Field(default_factory=dict)
+    details: dict[Name, Line] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Enrolled:
@@ -125,13 +126,13 @@ class Assessed(ClientEvent):
 
     class_version: ClassVar[int] = 2
 
-    instrument: str = Field(min_length=1)
-    instrument_version: str | None = None
+    instrument: Name = Field(min_length=1)
+    instrument_version: Name | None = None
     score: float | None = None
     risk_level: Coded[RiskLevel]
     needs: tuple[Coded[Need], ...] = ()
-    responsivity: tuple[str, ...] = ()
-    strengths: tuple[str, ...] = ()
+    responsivity: tuple[Line, ...] = ()
+    strengths: tuple[Line, ...] = ()
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -141,7 +142,7 @@ class Assessed(ClientEvent):
 
 class Goal(Value):
     priority: int = Field(ge=1)
-    description: str = Field(min_length=1)
+    description: Text = Field(min_length=1)
     need: Coded[Need]
 
 
@@ -153,13 +154,13 @@ class CasePlanRevised(ClientEvent):
 
 
 class Referred(ClientEvent):
-    referral_id: str
+    referral_id: Name
     service: Coded[Service]
-    provider: str | None = None
+    provider: Name | None = None
 
 
 class ReferralUpdated(ClientEvent):
-    referral_id: str
+    referral_id: Name
     status: Coded[ReferralStatus]
 
 
@@ -169,20 +170,20 @@ class ContactLogged(ClientEvent):
     PERSONAL: ClassVar[tuple[str, ...]] = ("note",)
 
     kind: Coded[ContactKind]
-    note: str = ""
+    note: Text = ""
     confidential: bool = True
-    group_session: str | None = None
+    group_session: Name | None = None
 
 
 class VolunteerMatched(ClientEvent):
     PERSONAL: ClassVar[tuple[str, ...]] = ("volunteer",)
-    volunteer: str = Field(min_length=1)
+    volunteer: Name = Field(min_length=1)
     needs: tuple[Coded[Need], ...] = ()
 
 
 class VolunteerMatchEnded(ClientEvent):
     ending: Coded[MatchEnding]
-    reason: str | None = None
+    reason: Text | None = None
 
 
 class NewOffence(Value):
@@ -195,11 +196,11 @@ class ViolationRecorded(ClientEvent):
 
     PERSONAL: ClassVar[tuple[str, ...]] = ("description",)
 
-    violation_id: str
+    violation_id: Name
     technical: tuple[Coded[TechnicalViolation], ...] = ()
     absconding: bool = False
     new_offence: NewOffence | None = None
-    description: str | None = None
+    description: Text | None = None
 
     @model_validator(mode="after")
     def _names_at_least_one_kind(self) -> ViolationRecorded:
@@ -226,7 +227,7 @@ def most_serious(new_offence: bool, absconding: bool) -> ViolationCategory:
 
 
 class ViolationResponded(ClientEvent):
-    violation_id: str
+    violation_id: Name
     response: Coded[Response]
     custody_days: int | None = Field(default=None, ge=0)
     decided_by: Coded[DecidingBody] = Coded[DecidingBody](code=DecidingBody.OFFICER)
@@ -235,13 +236,13 @@ class ViolationResponded(ClientEvent):
 class Discharged(ClientEvent):
     PERSONAL: ClassVar[tuple[str, ...]] = ("note",)
     outcome: Coded[DischargeOutcome]
-    note: str | None = None
+    note: Text | None = None
 
 
 class ClientSealed(ClientEvent):
     """The client's personal data was erased (its key destroyed); the events stay, counted."""
 
-    reason: str = Field(min_length=1)
+    reason: Text = Field(min_length=1)
 
 
 class Corrected(ClientEvent):
@@ -250,7 +251,7 @@ class Corrected(ClientEvent):
     PERSONAL: ClassVar[tuple[str, ...]] = ("reason",)
 
     corrects: int = Field(ge=1)
-    reason: str = Field(min_length=1)
+    reason: Text = Field(min_length=1)
 
 
 EVENT_CLASSES: tuple[type[ClientEvent], ...] = (

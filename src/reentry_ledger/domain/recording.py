@@ -42,7 +42,10 @@ def validated(construct: Any) -> Any:
     try:
         return construct()
     except ValidationError as error:
-        raise InvalidInput(describe(error)) from None
+        problem = InvalidInput(describe(error))
+        locations = [detail["loc"] for detail in error.errors() if detail["loc"]]
+        problem.field = str(locations[0][0]) if locations else None
+        raise problem from None
 
 
 def next_event(aggregate: Any, event_class: type[E], stamp: Stamp, **details: Any) -> E:

@@ -207,7 +207,10 @@ class MappedImport:
         except RuleViolated as error:
             raise RowRefused(str(self.path), line, None, f"{rule.command} {ref}: {error}") from None
         except LedgerError as error:
-            raise self.fail(line, None, f"{rule.command} {ref}: {error}") from None
+            field = getattr(error, "field", None)
+            spec = rule.fields.get(field) if field else None
+            column = spec.column if spec else rule.on if field == "occurred_on" else None
+            raise self.fail(line, column, f"{rule.command} {ref}: {error}") from None
 
     def record(self, ref: str, command: str, on: date, values: dict[str, Any]) -> None:
         recording = self.recording

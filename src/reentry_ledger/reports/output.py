@@ -1,9 +1,17 @@
-"""Report rows as a table for people, CSV for spreadsheets, JSON for programs."""
+"""Report rows as a table for people, CSV for spreadsheets, JSON for programs.
+
+What people read is made safe to show: in a table (and any text printed for people) every
+control character is escaped (`\\n`, `\\x1b`...), so a note cannot start a fake line or
+move the cursor. In CSV, a text cell that a spreadsheet would take for a formula (it starts
+with =, +, -, @, a tab or a carriage return) gets a leading ' (OWASP's advice on CSV
+injection); numbers stay numbers, negative ones too. JSON escapes everything already.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,19 +30,46 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escape(found: re.Match[str]) -> str:
+    char = found.group()
+    code = ord(char)
+    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def escaped(text: str) -> str:
+    """The text on one line, its control characters written out as escapes."""
+    return _CONTROL.sub(_escape, text) if not text.isprintable() else text
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell no spreadsheet runs as a formula: text starting with = + - @ tab or CR
+    gets a leading '. Numbers are left as they are. A carriage return becomes a line feed:
+    the writer, whose lines end in \\n, would leave it unquoted and split the row."""
+    if not isinstance(value, str):
+        return cell(value)
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+
+
 def as_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([csv_cell(column) for column in columns])
     for row in rows:
-        writer.writerow([cell(row.get(column)) for column in columns])
+        writer.writerow([csv_cell(row.get(column)) for column in columns])
     return buffer.getvalue()
 
 
 def as_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     if not rows:
         return "(no groups)\n"
-    texts = [[cell(row.get(column)) for column in columns] for row in rows]
+    texts = [[escaped(cell(row.get(column))) for column in columns] for row in rows]
     widths = [max(len(c), *(len(t[i]) for t in texts)) for i, c in enumerate(columns)]
     numeric = [all(_is_number(row.get(c)) for row in rows) for c in columns]
     lines = ["  ".join(_fit(c, w, n) for c, w, n in zip(columns, widths, numeric, strict=True))]

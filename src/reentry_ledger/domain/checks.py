@@ -1,0 +1,107 @@
+"""What every text and date on an event must be, checked once, in the event models.
+
+Every str field of every event (and of the values inside it) is one of three kinds:
+
+- `Name`: an identifier, code or name (agency, officer, recorded_by, a volunteer, a user
+  name...): no control character at all, not blank, and no space at either end. A padded value
+  is refused, never trimmed: the ledger stores, and hashes, exactly what it was given (the CSV
+  importer trims its cells before they get here).
+- `Line`: one line of text (the agency's wording of a code, an intake detail): no control
+  character; may be blank or padded.
+- `Text`: free text (notes, descriptions, goals, reasons): may hold line breaks (\\n, \\r) and
+  tabs; no other control character (NUL, escape, any C0 or C1 control, DEL).
+
+Dates on events (`occurred_on`, `expected_end`, ...) lie in `EARLIEST`..`LATEST`.
+
+Events read back from the ledger are not checked again (`validate_python(..., context=STORED)`):
+what is stored stays readable, whatever an older version let through.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+WINDOW = f"{EARLIEST.isoformat()} to {LATEST.isoformat()}"
+
+STORED = {"stored": True}  # validation context of events read back from storage
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # keeps \t \n \r
+
+
+def _stored(info: ValidationInfo) -> bool:
+    context = info.context
+    return isinstance(context, dict) and bool(context.get("stored"))
+
+
+def describe_character(char: str) -> str:
+    name = unicodedata.name(char, "") or _CONTROL_NAMES.get(ord(char), "control")
+    return f"U+{ord(char):04X} ({name})"
+
+
+_CONTROL_NAMES = {0: "NUL", 9: "TAB", 10: "LINE FEED", 13: "CARRIAGE RETURN", 27: "ESCAPE",
+                  127: "DELETE"}  # fmt: skip
+
+
+def _refuse_control(value: str, pattern: re.Pattern[str]) -> None:
+    found = pattern.search(value)
+    if found is not None:
+        raise PydanticCustomError(
+            "control_character",
+            "contains the control character {char} at character {at}",
+            {"char": describe_character(found.group()), "at": found.start() + 1},
+        )
+
+
+def check_name(value: str, info: ValidationInfo) -> str:
+    if _stored(info):
+        return value
+    if not value.isprintable():
+        _refuse_control(value, _CONTROL)
+    if not value.strip():
+        raise PydanticCustomError("blank", "is blank")
+    if value[0].isspace() or value[-1].isspace():
+        raise PydanticCustomError(
+            "padded", "{value} has space at its start or end", {"value": repr(value)}
+        )
+    return value
+
+
+def check_line(value: str, info: ValidationInfo) -> str:
+    if not _stored(info) and not value.isprintable():
+        _refuse_control(value, _CONTROL)
+    return value
+
+
+def check_text(value: str, info: ValidationInfo) -> str:
+    if not _stored(info) and not value.isprintable():
+        _refuse_control(value, _CONTROL_IN_TEXT)
+    return value
+
+
+def check_date(value: date, info: ValidationInfo) -> Any:
+    if _stored(info):
+        return value
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise PydanticCustomError(
+            "date_out_of_window",
+            "{value} is outside the dates the ledger takes ({window})",
+            {"value": value.isoformat(), "window": WINDOW},
+        )
+    return value
+
+
+Name = Annotated[str, AfterValidator(check_name)]
+Line = Annotated[str, AfterValidator(check_line)]
+Text = Annotated[str, AfterValidator(check_text)]
+EventDate = Annotated[date, AfterValidator(check_date)]
+EventMoment = Annotated[datetime, AfterValidator(check_date)]

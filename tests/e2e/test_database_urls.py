@@ -1,0 +1,49 @@
+"""Database URLs: a malformed one is refused at once, saying what was meant, and nothing is
+opened or created."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reentry_ledger.cli import cli
+from tests.e2e.test_input_hygiene import refused
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "sqlite://ledger.db",
+            "has two slashes, so 'ledger.db' would be a host, which SQLite has not: a file is "
+            "sqlite:///PATH (three slashes), e.g. 'sqlite:///ledger.db'",
+        ),
+        ("sqlite://", "names no file: use sqlite:///PATH"),
+        ("sqlite:///", "names no file"),
+        ("sqlite:ledger.db", "lacks '//' after 'sqlite:'"),
+        ("sqlite:///ledger.db?mode=ro", "SQLite takes no '?mode=ro', only a path"),
+        ("mysql://localhost/x", "unknown scheme 'mysql'"),
+        (
+            "postgresql://postgres@127.0.0.1:5432/test?schema=Probe_Up",
+            "schema 'Probe_Up' in 'postgresql://postgres@127.0.0.1:5432/test?schema=Probe_Up' "
+            "has capitals, which PostgreSQL folds to lower case: write it as 'probe_up'",
+        ),
+        ("postgresql://postgres@127.0.0.1:5432/test?schema=a-b", "is not a plain name"),
+        ("postgresql://postgres@127.0.0.1:5432/test?schem=x", "unknown 'schem'"),
+        ("postgresql://postgres@127.0.0.1:5432/", "names no database"),
+    ],
+)
+def test_a_malformed_database_url_is_refused_saying_what_was_meant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        cli,
+        ["--db", url, "enroll", "GA-1", "--agency", "GA", "--officer", "o", "--supervision",
+         "parole", "--start", "2024-01-10"],
+        env={"REENTRY_LEDGER_ACTOR": "jdoe", "REENTRY_LEDGER_DB": None},
+    )  # fmt: skip
+    refused(result, message)
+    assert list(tmp_path.iterdir()) == []  # no ledger file made anywhere

@@ -1,0 +1,159 @@
+"""Bad input is refused at the door, in one clear line with exit 2, and nothing is written:
+control characters and padded names, malformed database URLs, dates outside the window."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner, Result
+
+from reentry_ledger.cli import cli
+
+
+@pytest.fixture
+def run(db_url: str) -> object:
+    runner = CliRunner()
+
+    def invoke(*args: str, actor: str | None = "jdoe", **env: str) -> Result:
+        environment = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": actor, **env}
+        return runner.invoke(cli, list(args), env=environment, catch_exceptions=False)
+
+    return invoke
+
+
+def enroll(run, ref: str = "GA-1", *extra: str) -> Result:  # type: ignore[no-untyped-def]
+    return run(
+        "enroll", ref, "--agency", "GA", "--officer", "o-17", "--supervision", "parole",
+        "--start", "2024-01-10", *extra,
+    )  # fmt: skip
+
+
+def refused(result: Result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: "), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr  # one line, never a traceback
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--agency", "G\x00A", "agency: contains the control character U+0000 (NUL)"),
+        ("--officer", "o-17 ", "officer: 'o-17 ' has space at its start or end"),
+        ("--officer", "\x1b[2J", "officer: contains the control character U+001B (ESCAPE)"),
+        ("--agency", " ", "agency: is blank"),
+    ],
+)
+def test_a_control_character_or_padding_in_an_enrolment_is_refused_and_nothing_is_written(
+    run, option: str, value: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    args = {"--agency": "GA", "--officer": "o-17", option: value}
+    result = run(
+        "enroll", "GA-1", "--agency", args["--agency"], "--officer", args["--officer"],
+        "--supervision", "parole", "--start", "2024-01-10",
+    )  # fmt: skip
+    refused(result, message)
+    assert run("export").stdout == ""
+
+
+def test_a_nul_byte_in_a_note_is_refused_but_line_breaks_are_kept(run) -> None:  # type: ignore[no-untyped-def]
+    assert enroll(run).exit_code == 0
+    refused(run("contact", "GA-1", "--on", "2024-02-01", "--note", "a\x00b"), "note:")
+    assert run("contact", "GA-1", "--on", "2024-02-01", "--note", "one\ntwo").exit_code == 0
+    events = json.loads(run("timeline", "GA-1", "--json").stdout)
+    assert [e["type"] for e in events] == ["Enrolled", "ContactLogged"]
+    assert events[1]["data"]["note"] == "one\ntwo"
+
+
+def test_a_nul_byte_in_an_imported_jsonl_line_is_refused_with_file_and_line(
+    run, tmp_path: Path, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    assert enroll(run).exit_code == 0
+    assert run("contact", "GA-1", "--on", "2024-02-01", "--note", "met").exit_code == 0
+    lines = run("export").stdout_bytes.splitlines()
+    first = orjson.loads(lines[0])
+    first["state"]["officer"] = "o\x00-17"
+    lines[0] = orjson.dumps(first)
+    exported = tmp_path / "nul.jsonl"
+    exported.write_bytes(b"\n".join(lines) + b"\n")
+    copy = (
+        f"sqlite:///{tmp_path}/copy.db"
+        if db_url.startswith("sqlite")
+        else db_url.replace("schema=", "schema=c")
+    )
+    result = run("import", str(exported), "--format", "jsonl", "--db", copy)
+    refused(result, f"{exported}, line 1:", "officer: contains the control character U+0000")
+    assert run("export", "--db", copy).stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("timeline", "GA-1", "--known-at", "9999-12-31T23:59:59-12:00"),
+        ("timeline", "GA-1", "--as-of", "0001-01-01"),
+        ("report", "violations", "--to", "9999-12-31", "--period", "month"),
+        ("report", "violations", "--from", "1899-12-31"),
+        ("report", "caseload", "--on", "2200-01-01"),
+        ("report", "justice-counts", "--year", "2200"),
+        ("contact", "GA-1", "--on", "0001-01-01"),
+        (
+            "enroll",
+            "GA-2",
+            "--agency",
+            "GA",
+            "--officer",
+            "o-17",
+            "--supervision",
+            "parole",
+            "--start",
+            "0001-01-01",
+        ),
+        (
+            "enroll",
+            "GA-2",
+            "--agency",
+            "GA",
+            "--officer",
+            "o-17",
+            "--supervision",
+            "parole",
+            "--start",
+            "2024-01-10",
+            "--expected-end",
+            "9999-12-31",
+        ),
+    ],
+)
+def test_a_date_outside_the_window_is_bad_usage_and_writes_nothing(
+    run, args: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    assert enroll(run).exit_code == 0
+    before = run("export").stdout
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert any(
+        window in result.stderr
+        for window in (
+            "is outside the dates the ledger takes (1900-01-01 to 2199-12-31)",
+            "is not in the range 1900<=x<=2199",  # --year
+        )
+    ), result.stderr
+    assert "Traceback" not in result.output
+    assert run("export").stdout == before
+
+
+def test_dates_at_the_edges_of_the_window_are_taken(run) -> None:  # type: ignore[no-untyped-def]
+    assert enroll(run, "GA-1", "--expected-end", "2199-12-31").exit_code == 0
+    for args in (
+        ("timeline", "GA-1", "--known-at", "2199-12-31T23:59:59-12:00"),
+        ("timeline", "GA-1", "--as-of", "1900-01-01"),
+        ("report", "violations", "--to", "2199-12-31", "--period", "year", "--format", "json"),
+        ("report", "violations", "--from", "1900-01-01", "--to", "2024-12-31"),
+        ("report", "justice-counts", "--year", "2199"),
+    ):
+        result = run(*args)
+        assert result.exit_code == 0, (args, result.output)

@@ -1,0 +1,112 @@
+"""Commands that only read (verify, digest, export) open the ledger read-only: they work on a
+ledger file, and folder, that cannot be written, and a read-only ledger writes nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.backends import connect_postgres, parse_db_url
+from reentry_ledger.cli import cli
+from tests.builders import TODAY, enroll_parolee
+from tests.conftest import POSTGRES_URL, drop_schema, require_postgres
+
+
+def enrolled_ledger(url: str) -> None:
+    ledger = Ledger(url, clock=lambda: TODAY)
+    enroll_parolee(ledger)
+    ledger.log_contact("GA-1", actor="jdoe", note="met")
+    ledger.close()
+
+
+def chattr(flag: str, *paths: Path) -> None:
+    subprocess.run(["chattr", flag, *map(str, paths)], check=True, capture_output=True)
+
+
+@pytest.fixture
+def unwritable_ledger(tmp_path: Path) -> Iterator[Path]:
+    """A SQLite ledger whose file and folder nobody may write, root included (immutable:
+    chmod does not stop root, whom the tests run as)."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    path = folder / "ledger.db"
+    enrolled_ledger(f"sqlite:///{path}")
+    assert sorted(p.name for p in folder.iterdir()) == ["ledger.db"]  # no -wal nor -shm left
+    path.chmod(0o444)
+    folder.chmod(0o555)
+    chattr("+i", path, folder)
+    try:
+        yield path
+    finally:
+        chattr("-i", path, folder)
+        folder.chmod(0o755)
+
+
+def invoke(*args: str) -> Result:
+    env = {"REENTRY_LEDGER_ACTOR": "auditor", "REENTRY_LEDGER_DB": None}
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def test_verify_digest_and_export_work_on_a_ledger_that_cannot_be_written(
+    unwritable_ledger: Path,
+) -> None:
+    url = f"sqlite:///{unwritable_ledger}"
+    verified = invoke("verify", "--db", url)
+    assert verified.exit_code == 0, verified.output
+    assert verified.stdout == "verified 2 events of 1 clients\n"
+    digest = invoke("--db", url, "digest")
+    assert digest.exit_code == 0, digest.output
+    exported = invoke("--db", url, "export")
+    assert exported.exit_code == 0, exported.output
+    assert len(exported.stdout.splitlines()) == 3  # two events and the client's key
+    assert sorted(p.name for p in unwritable_ledger.parent.iterdir()) == ["ledger.db"]
+
+
+def test_a_write_to_an_unwritable_ledger_fails_cleanly(unwritable_ledger: Path) -> None:
+    result = invoke("contact", "GA-1", "--note", "x", "--db", f"sqlite:///{unwritable_ledger}")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_ledger_opened_read_only_writes_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    enrolled_ledger(url)
+    ledger = Ledger(parse_db_url(url, read_only=True), clock=lambda: TODAY)
+    try:
+        assert ledger.backend.read_only
+        assert ledger.replay().events == 2
+        with pytest.raises(Exception, match=r"(?i)read.?only"):
+            ledger.log_contact("GA-1", actor="jdoe", note="not stored")
+    finally:
+        ledger.close()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_ledger_opened_read_only_creates_nothing() -> None:
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = f"{POSTGRES_URL}?schema={schema}"
+    try:
+        with pytest.raises(Exception, match="does not exist"):
+            Ledger(parse_db_url(url, read_only=True), clock=lambda: TODAY)
+        with connect_postgres(parse_db_url(POSTGRES_URL)) as connection:
+            found = connection.execute(
+                "SELECT count(*) FROM information_schema.schemata WHERE schema_name = %s",
+                (schema,),
+            ).fetchone()
+        assert found == (0,)
+    finally:
+        drop_schema(schema)
+
+
+def test_a_read_only_command_on_a_missing_ledger_file_says_so(tmp_path: Path) -> None:
+    result = invoke("verify", "--db", f"sqlite:///{tmp_path}/nothing.db")
+    assert result.exit_code == 2, result.output
+    assert "no ledger at" in result.stderr
+    assert list(tmp_path.iterdir()) == []
