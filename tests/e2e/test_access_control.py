@@ -32,6 +32,7 @@ TABLE: dict[str, tuple[list[str], tuple[int, ...]]] = {
     "report caseload": (["report", "caseload", "--on", "2024-03-01"], (OK, OK, OK, OK, OK, REFUSED)),
     "report justice-counts": (["report", "justice-counts", "--year", "2024"], (OK, OK, OK, OK, OK, REFUSED)),
     "projections status": (["projections", "status"], (REFUSED, OK, REFUSED, OK, REFUSED, REFUSED)),
+    "projections verify": (["projections", "verify"], (REFUSED, OK, REFUSED, OK, REFUSED, REFUSED)),
     "verify": (["verify"], (REFUSED, REFUSED, REFUSED, OK, REFUSED, REFUSED)),
     "digest": (["digest"], (REFUSED, REFUSED, REFUSED, OK, REFUSED, REFUSED)),
     "export": (["export"], (REFUSED, REFUSED, REFUSED, OK, REFUSED, REFUSED)),

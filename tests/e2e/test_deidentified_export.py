@@ -34,8 +34,9 @@ def db(tmp_path: Path) -> str:
         ["correct", "GA-1", "5", "--reason", "entered on the wrong client"],
     ):  # fmt: skip
         assert runner.invoke(cli, args, env=env).exit_code == 0
-    runner.invoke(cli, ["users", "add", "ov", "--role", "oversight"], env=env)
-    runner.invoke(cli, ["--actor", "ov", "users", "list"], env=env)
+    assert runner.invoke(cli, ["users", "add", "aud", "--role", "auditor"], env=env).exit_code == 0
+    added = ["--actor", "aud", "users", "add", "ov", "--role", "oversight"]
+    assert runner.invoke(cli, added, env=env).exit_code == 0
     return url
 
 

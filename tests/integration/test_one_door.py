@@ -89,6 +89,8 @@ TABLE: dict[str, tuple[Call, set[str], bool]] = {
                         False),
     "projections": (lambda led, a, i, _: led.projection_runner(actor=a).status(), OPERATORS,
                     False),
+    "projections verify": (lambda led, a, i, _: led.verify_projections(actor=a), OPERATORS,
+                           False),
 }  # fmt: skip
 
 # Into an empty ledger only: permitted roles get that rule, everyone else is refused first.

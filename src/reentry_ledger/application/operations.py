@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from reentry_ledger.demo import DemoReport
     from reentry_ledger.importers.iowa import IowaSummary
     from reentry_ledger.projections.runner import ProjectionRunner
+    from reentry_ledger.projections.verify import Finding
     from reentry_ledger.reports.service import Reports
     from reentry_ledger.verification import Digest, Verification
 
@@ -126,6 +127,18 @@ class Operations(LedgerBase):
         self.require(actor, Permission.OPERATE)
         chosen = [projection_named(name) for name in names] if names else list(PROJECTIONS)
         return ProjectionRunner(self.whole, chosen, page_size=page_size or PAGE_SIZE)
+
+    def verify_projections(
+        self, names: tuple[str, ...] = (), page_size: int | None = None, *, actor: str | None
+    ) -> list[Finding]:
+        """Each projection built again into scratch tables and compared with its own."""
+        from reentry_ledger.projections.catalogue import projection_named
+        from reentry_ledger.projections.runner import PAGE_SIZE, ProjectionRunner
+        from reentry_ledger.projections.verify import verify
+
+        self.require(actor, Permission.OPERATE)
+        chosen = [projection_named(name).name for name in names]
+        return verify(ProjectionRunner(self.whole, page_size=page_size or PAGE_SIZE), chosen)
 
     def reports(self, *, actor: str | None) -> Reports:
         """Every aggregate report, as this actor may see it."""

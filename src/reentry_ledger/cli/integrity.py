@@ -25,6 +25,8 @@ def verify(state: LedgerContext, against: str | None) -> None:
     """Recompute every hash and the running digest; exit 0 only if all holds.
 
     Otherwise exit 6 and name the first broken link: position, client, event, what is wrong.
+    The projections reports are read from are checked against the events by
+    `projections verify`.
 
     \b
     Examples:

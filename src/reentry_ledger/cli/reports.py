@@ -11,6 +11,7 @@ import click
 
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
+from reentry_ledger.cli.errors import EXIT_TAMPERED
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, F
 from reentry_ledger.cli.render import Progress, echo_json
 from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW
@@ -290,7 +291,7 @@ def report_justice_counts(
 
 @cli.group()
 def projections() -> None:
-    """The read models reports are computed from: their position, catch-up and rebuild."""
+    """The read models reports are computed from: their position, catch-up, rebuild, verify."""
 
 
 @projections.command("status")
@@ -301,7 +302,9 @@ def projections_status(state: LedgerContext, as_json_flag: bool) -> None:
     """Show each projection's position in the event log and how far it lags behind.
 
     A projection built from empty is "building" until it reaches the head: its rows are
-    staged and go into its tables at the end, so until then its tables stay empty.
+    staged and go into its tables at the end, so until then its tables stay empty. A
+    position past the head is "damaged": rebuild it. Status reads positions only; whether
+    the tables agree with the events is what `projections verify` checks.
 
     \b
     Example:
@@ -310,7 +313,7 @@ def projections_status(state: LedgerContext, as_json_flag: bool) -> None:
     statuses = state.ledger.projection_runner(actor=state.actor_name).status()
     rows = [
         {"name": s.name, "position": s.position, "head": s.head, "lag": s.lag,
-         "state": "building" if s.building else "built", "description": s.description}
+         "state": s.state, "description": s.description}
         for s in statuses
     ]  # fmt: skip
     if as_json_flag:
@@ -395,3 +398,30 @@ def projections_rebuild(state: LedgerContext, names: tuple[str, ...], page_size:
     applied = runner.rebuild(names, progress)
     progress.done()
     click.echo(f"rebuilt from {applied} events", err=True)
+
+
+@projections.command("verify")
+@click.argument("names", nargs=-1)
+@page_size_option
+@ledger_options
+@pass_context
+def projections_verify(state: LedgerContext, names: tuple[str, ...], page_size: int) -> None:
+    """Check projections NAMES (default: all) against the events.
+
+    Each is caught up, then built again from the event log into scratch tables (dropped
+    afterwards) and compared with its own tables, row by row, by the database. Finds rows
+    edited or deleted by hand and tracking positions moved. Exit 0 "projections verified";
+    exit 6 naming each damaged projection and its fix, `projections rebuild NAME`. As long as
+    a rebuild of them takes; the ledger's own `verify` checks the events, not the projections.
+
+    \b
+    Examples:
+      reentry-ledger projections verify
+      reentry-ledger projections verify violations
+    """
+    findings = state.ledger.verify_projections(names, page_size, actor=state.actor_name)
+    for finding in findings:
+        click.echo(f"Error: {finding.message}", err=True)
+    if findings:
+        raise SystemExit(EXIT_TAMPERED)
+    click.echo("projections verified")

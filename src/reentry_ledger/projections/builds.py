@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from reentry_ledger.projections.base import Projection
+from reentry_ledger.projections.damage import applying
 from reentry_ledger.projections.database import (
     ProjectionDatabase,
     fetched,
@@ -58,7 +59,8 @@ class StagedBuilds(ProjectionDatabase):
         for projection in claimed:
             if projection.name in found:
                 if found[projection.name] >= head:
-                    self.finish_build(cursor, projection, found[projection.name])
+                    with applying(projection.name):
+                        self.finish_build(cursor, projection, found[projection.name])
                 else:
                     builds[projection] = found[projection.name]
             elif head >= max(stage_from, 1) and self.position(projection, cursor) == 0:

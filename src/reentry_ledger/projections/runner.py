@@ -22,6 +22,7 @@ from reentry_ledger.domain.errors import Conflict
 from reentry_ledger.projections.base import Projection
 from reentry_ledger.projections.builds import STAGE_FROM
 from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
+from reentry_ledger.projections.damage import ProjectionDamaged
 from reentry_ledger.projections.log import Rows, Work, rows_of
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.workers import Workers, available
@@ -42,8 +43,23 @@ class Status:
     building: bool = False
 
     @property
-    def lag(self) -> int:
-        return self.head - self.position
+    def damaged(self) -> bool:
+        """Its position is past the head of the log: no runner put it there."""
+        return self.position > self.head
+
+    @property
+    def lag(self) -> int | None:
+        return None if self.damaged else self.head - self.position
+
+    @property
+    def state(self) -> str:
+        if self.damaged:
+            return f"damaged ({past_the_head(self.position, self.head)}): rebuild {self.name}"
+        return "building" if self.building else "built"
+
+
+def past_the_head(position: int, head: int) -> str:
+    return f"position {position} past the head {head}"
 
 
 class ProjectionRunner:
@@ -68,18 +84,30 @@ class ProjectionRunner:
         return self.ledger.recorder.max_notification_id() or 0
 
     def status(self) -> list[Status]:
-        head = self.head()
+        # Positions first, then the head: a position another runner writes meanwhile is never
+        # past the head read after it (so is never taken for damage).
         builds = self.store.staged_positions()
+        positions = {p: self.store.position(p) for p in self.projections}
+        head = self.head()
         return [
             Status(p.name, p.description, builds[p.name], head, building=True)
             if p.name in builds
-            else Status(p.name, p.description, self.store.position(p), head)
+            else Status(p.name, p.description, positions[p], head)
             for p in self.projections
         ]
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Apply every event recorded since each projection's position. Returns events read."""
+        """Apply every event recorded since each projection's position. Returns events read.
+        A projection whose position is past the head of the log is damaged: it would never
+        apply the events recorded up to its position, so it is named rather than caught up."""
+        self.check_positions(self.projections)
         return self._advance(self.projections, progress)
+
+    def check_positions(self, projections: Sequence[Projection]) -> None:
+        chosen = {p.name for p in projections}
+        for status in self.status():
+            if status.name in chosen and status.damaged:
+                raise ProjectionDamaged(status.name, past_the_head(status.position, status.head))
 
     def rebuild(
         self, names: Sequence[str] = (), progress: Callable[[int], None] | None = None
@@ -90,7 +118,10 @@ class ProjectionRunner:
         return self._advance(chosen, progress)
 
     def _advance(
-        self, projections: Sequence[Projection], progress: Callable[[int], None] | None
+        self,
+        projections: Sequence[Projection],
+        progress: Callable[[int], None] | None,
+        until: int | None = None,
     ) -> int:
         """Bring the projections up to the head of the log as it is now, page by page, each
         page in one transaction. Returns the events this runner read for them.
@@ -100,8 +131,8 @@ class ProjectionRunner:
         its topic. While one page is written, worker processes already turn the next into
         rows (used if the positions are then as foreseen). Projections another runner holds
         are left to it; this runner returns once every one of them has reached the head,
-        whoever brought it there."""
-        head, read, busy = self.head(), 0, 0
+        whoever brought it there. `until`: a head to stop at, rather than the head as it is now."""
+        head, read, busy = self.head() if until is None else until, 0, 0
         start = random.randrange(len(projections))  # runners look in different orders
         order = [*projections[start:], *projections[:start]]
         with Workers(self.workers) as workers, self.store.present() as runners:

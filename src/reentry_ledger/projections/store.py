@@ -16,6 +16,7 @@ from reentry_ledger.projections.builds import (
     BUILDS,
     StagedBuilds,
 )
+from reentry_ledger.projections.damage import applying
 from reentry_ledger.projections.database import fetched, runs
 from reentry_ledger.projections.log import LogReader, Rows
 from reentry_ledger.projections.sharing import Sharing
@@ -105,24 +106,36 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         places in keyed tables was most of a rebuild's time; appending and sorting once is not.
         """
         for projection, rows in page.items():
-            staged = projection in builds
-            for statement, params in rows.inserts.items():
-                if not staged:
-                    params.sort(key=itemgetter(0, 1))  # (client_id, number): the primary key
-                cursor.executemany(self.sql(statement, projection.tables, staged), params)
-            if staged:
-                self.stage_updates(cursor, projection, rows, notification_id)
-                if notification_id >= head:
-                    self.finish_build(cursor, projection, notification_id)
-                continue
-            if rows.retractions:
-                for table in projection.fact_tables:
-                    statement = self.sql(RETRACTION.format(table=table), projection.tables)
-                    cursor.executemany(statement, rows.retractions)
-            updates = [(statement, values) for _, statement, values in rows.updates]
-            for statement, params in runs(updates):
-                cursor.executemany(self.sql(statement, projection.tables), params)
-            self.track(cursor, projection, notification_id)
+            with applying(projection.name):
+                self.write_rows(cursor, projection, rows, notification_id, builds, head)
+
+    def write_rows(
+        self,
+        cursor: Any,
+        projection: Projection,
+        rows: Rows,
+        notification_id: int,
+        builds: dict[Projection, int],
+        head: int,
+    ) -> None:
+        staged = projection in builds
+        for statement, params in rows.inserts.items():
+            if not staged:
+                params.sort(key=itemgetter(0, 1))  # (client_id, number): the primary key
+            cursor.executemany(self.sql(statement, projection.tables, staged), params)
+        if staged:
+            self.stage_updates(cursor, projection, rows, notification_id)
+            if notification_id >= head:
+                self.finish_build(cursor, projection, notification_id)
+            return
+        if rows.retractions:
+            for table in projection.fact_tables:
+                statement = self.sql(RETRACTION.format(table=table), projection.tables)
+                cursor.executemany(statement, rows.retractions)
+        updates = [(statement, values) for _, statement, values in rows.updates]
+        for statement, params in runs(updates):
+            cursor.executemany(self.sql(statement, projection.tables), params)
+        self.track(cursor, projection, notification_id)
 
     def analyze(self, projections: Sequence[Projection]) -> None:
         """PostgreSQL: fresh planner statistics for tables that have just grown a lot (until

@@ -15,6 +15,7 @@ from typing import Any
 
 from reentry_ledger.reports.casework import OUTCOME_CLASS
 from reentry_ledger.reports.facts import ClientFacts
+from reentry_ledger.reports.revocations import is_revocation
 
 SYSTEMS = ("SUPERVISION", "PAROLE", "PROBATION", "OTHER_SUPERVISION")
 VIOLATION_TYPES = {
@@ -72,7 +73,7 @@ def _tally(
             counter["SUPERVISION_VIOLATIONS", ""] += 1
             counter["SUPERVISION_VIOLATIONS", VIOLATION_TYPES[violation.category]] += 1
     for response in client.responses:
-        if response.response == "revocation" and first <= response.on <= last:
+        if is_revocation(response.response) and first <= response.on <= last:
             counter["REVOCATIONS", ""] += 1
             counter["REVOCATIONS", VIOLATION_TYPES[categories[response.violation_id]]] += 1
     ended = client.discharged_on is not None and first <= client.discharged_on <= last

@@ -28,6 +28,7 @@ from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS
 from reentry_ledger.reports.known_at import enrolled, known
 from reentry_ledger.reports.periods import Period
+from reentry_ledger.reports.revocations import revocation_sql
 
 CATEGORIES = ("technical", "absconding", "new_offence")  # in the order of the counts below
 EVER = "0001-01-01"  # the start of the unassessed spell
@@ -266,7 +267,7 @@ class Query:
         )
         values = [
             *(
-                number_where(f"r.response = 'revocation' AND v.category = '{c}'")
+                number_where(f"{revocation_sql('r.response')} AND v.category = '{c}'")
                 for c in CATEGORIES
             ),
             "SUM(CASE WHEN v.category = 'technical' THEN COALESCE(r.custody_days, 0) ELSE 0 END)",
