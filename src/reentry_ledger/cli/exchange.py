@@ -15,12 +15,13 @@ from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.render import Progress
 from reentry_ledger.cli.reports import TABLE_METRICS
-from reentry_ledger.deidentify import deidentified_lines
 from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.errors import InvalidInput
-from reentry_ledger.exchange import export_lines, import_lines
+from reentry_ledger.export.deidentified import deidentified_lines
+from reentry_ledger.export.full import export_lines
 from reentry_ledger.importers.iowa import import_iowa
 from reentry_ledger.importers.mapped import import_mapped
+from reentry_ledger.ingest.jsonl import import_lines
 from reentry_ledger.reports.output import as_table
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
