@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -13,10 +10,10 @@ import click
 from reentry_ledger.authorization import Permission
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
+from reentry_ledger.cli.files import refuse_the_ledger, write_whole
 from reentry_ledger.cli.render import Progress
 from reentry_ledger.cli.reports import TABLE_METRICS
 from reentry_ledger.demo import build_demo
-from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.export.deidentified import deidentified_lines
 from reentry_ledger.export.full import export_lines
 from reentry_ledger.importers.iowa import import_iowa
@@ -89,6 +86,8 @@ def export_command(
       reentry-ledger export -o ledger.jsonl
       reentry-ledger export --deidentified -o research.jsonl
     """
+    if output_file is not None:
+        refuse_the_ledger(state.db, output_file, "-o")
     progress = Progress("events exported", every=1)
     if deidentified:
         state.who(Permission.EXPORT_DEIDENTIFIED)
@@ -101,24 +100,8 @@ def export_command(
             sys.stdout.buffer.write(line)
         sys.stdout.buffer.flush()
     else:
-        write_whole(output_file, lines)
+        write_whole(output_file, lambda stream: stream.writelines(lines))
     progress.done()
-
-
-def write_whole(target: Path, lines: Iterable[bytes]) -> None:
-    """Write to a temporary file beside the target, then rename: never a half-written file."""
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise InvalidInput(f"folder {str(folder)!r} does not exist (from -o {str(target)!r})")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            for line in lines:
-                stream.write(line)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @cli.command("import")

@@ -12,6 +12,7 @@ import click
 from reentry_ledger.authorization import Permission
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
+from reentry_ledger.cli.files import refuse_the_ledger, write_whole
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, F
 from reentry_ledger.cli.render import Progress, echo_json
 from reentry_ledger.domain.errors import InvalidInput
@@ -146,6 +147,7 @@ def report_violations(
     check_range(first, last)
     if chart_path:
         chart.check_chart_path(chart_path)
+        refuse_the_ledger(state.db, chart_path, "--chart")
     result = Reports(state.ledger, state.actor_name).violations(request, known_at)
     groups, columns = result["groups"], [*request.dimensions, *METRICS]
     if output == "json":
@@ -155,7 +157,12 @@ def report_violations(
     else:
         click.echo(as_table(groups, [*request.dimensions, *TABLE_METRICS]), nl=False)
     if chart_path:
-        chart.draw(groups, request.dimensions, chart_path)
+        kind = chart_path.suffix.lower()[1:]
+        write_whole(
+            chart_path,
+            lambda stream: chart.draw(groups, request.dimensions, stream, kind),
+            "--chart",
+        )
         click.echo(f"chart written to {chart_path}", err=True)
 
 
