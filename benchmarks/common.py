@@ -14,7 +14,8 @@ from typing import Any, cast
 from reentry_ledger.application import Ledger
 from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.access import ClientRecordRead
-from reentry_ledger.exchange import export_lines, import_lines
+from reentry_ledger.export.full import export_lines
+from reentry_ledger.ingest.jsonl import import_lines
 from reentry_ledger.projections.store import ProjectionStore
 
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"

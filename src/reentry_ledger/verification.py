@@ -20,7 +20,7 @@ from reentry_ledger.domain.access import ClientRecordRead
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.events import Enrolled
 from reentry_ledger.domain.integrity import content_hash
-from reentry_ledger.exchange import notification_pages
+from reentry_ledger.export import notification_pages
 
 GENESIS = "0" * 64
 DIGEST_LINE = re.compile(r"reentry-ledger digest v1 position=(\d+) sha256=([0-9a-f]{64})")

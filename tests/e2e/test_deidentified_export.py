@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from reentry_ledger.cli import cli
-from reentry_ledger.deidentify import ALLOWED
 from reentry_ledger.domain.events import EVENT_CLASSES
+from reentry_ledger.export.deidentified import ALLOWED
 
 SECRETS = ("Jane Doe", "GA-1", "o-17", "jdoe", "Harbour House", "v-204", "custody hearing",
            "Board of Parole", "entered on the wrong client", "her sister")  # fmt: skip

@@ -17,13 +17,15 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from reentry_ledger import backends, exchange
+from reentry_ledger import backends
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
 from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.errors import InvalidInput
-from reentry_ledger.exchange import export_lines, import_lines
+from reentry_ledger.export.full import export_lines
 from reentry_ledger.importers.mapped import import_mapped
+from reentry_ledger.ingest import jsonl
+from reentry_ledger.ingest.jsonl import import_lines
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
@@ -124,9 +126,12 @@ def test_a_fault_far_into_a_file_read_in_many_blocks_is_named_by_its_line(
         expected = f"client {clients[fault]} event {number + 1} where event {number} was expected"
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(b"".join(lines))
-    monkeypatch.setattr(exchange, "BLOCK", 2000)  # a few lines a block, cut mid-line
+    monkeypatch.setattr(jsonl, "BLOCK", 2000)  # a few lines a block, cut mid-line
     copy = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY)
-    with pytest.raises(InvalidInput, match=f"line {fault}: {expected}"), bad.open("rb") as stream:
+    with (
+        pytest.raises(InvalidInput, match=f"line {fault}: {expected}"),
+        bad.open("rb") as stream,
+    ):
         import_lines(copy, stream, str(bad), workers=2)
     assert copy.recorder.max_notification_id() in (None, 0)
     original.close()

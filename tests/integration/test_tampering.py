@@ -13,7 +13,7 @@ import pytest
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.integrity import content_hash
-from reentry_ledger.exchange import export_lines
+from reentry_ledger.export.full import export_lines
 from reentry_ledger.verification import Digest, verify
 from tests.builders import TODAY, enroll_parolee
 
@@ -167,7 +167,7 @@ def test_events_of_different_clients_reordered_show_against_a_digest(ledger: Led
 
 
 def test_a_copy_through_export_and_import_has_the_same_digest(ledger: Ledger, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from reentry_ledger.exchange import import_lines
+    from reentry_ledger.ingest.jsonl import import_lines
 
     copy = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY)
     import_lines(copy, list(export_lines(ledger)), "export")

@@ -67,7 +67,7 @@ class Operations(LedgerBase):
 
     def export_lines(self, progress: Progress = None, *, actor: str | None) -> Iterator[bytes]:
         """Every event and client key, as JSON lines: the full export, for auditors."""
-        from reentry_ledger.exchange import export_lines
+        from reentry_ledger.export.full import export_lines
 
         self.require(actor, Permission.AUDIT)
         return export_lines(self.whole, progress)
@@ -75,7 +75,7 @@ class Operations(LedgerBase):
     def deidentified_lines(
         self, pseudonym_key: str | None, progress: Progress = None, *, actor: str | None
     ) -> Iterator[bytes]:
-        from reentry_ledger.deidentify import deidentified_lines
+        from reentry_ledger.export.deidentified import deidentified_lines
 
         self.require(actor, Permission.EXPORT_DEIDENTIFIED)
         return deidentified_lines(self.whole, pseudonym_key, progress)
@@ -86,7 +86,7 @@ class Operations(LedgerBase):
     ) -> int:  # fmt: skip
         """A restore: one operator action into an empty ledger. The file is checked, not each
         event's author's permissions (an empty ledger has no users to hold them)."""
-        from reentry_ledger.exchange import import_lines
+        from reentry_ledger.ingest.jsonl import import_lines
 
         self.require(actor, Permission.OPERATE)
         return import_lines(self.whole, lines, source, progress)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
+from reentry_ledger.cli.files import refuse_the_ledger, write_whole
 from reentry_ledger.cli.render import Progress
 from reentry_ledger.cli.reports import TABLE_METRICS
-from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports.output import as_table
 from reentry_ledger.reports.violations import ReportRequest
 
@@ -80,6 +77,8 @@ def export_command(
       reentry-ledger export -o ledger.jsonl
       reentry-ledger export --deidentified -o research.jsonl
     """
+    if output_file is not None:
+        refuse_the_ledger(state.db, output_file, "-o")
     progress = Progress("events exported", every=1)
     ledger, actor = state.ledger, state.actor_name
     if deidentified:
@@ -91,24 +90,8 @@ def export_command(
             sys.stdout.buffer.write(line)
         sys.stdout.buffer.flush()
     else:
-        write_whole(output_file, lines)
+        write_whole(output_file, lambda stream: stream.writelines(lines))
     progress.done()
-
-
-def write_whole(target: Path, lines: Iterable[bytes]) -> None:
-    """Write to a temporary file beside the target, then rename: never a half-written file."""
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise InvalidInput(f"folder {str(folder)!r} does not exist (from -o {str(target)!r})")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            for line in lines:
-                stream.write(line)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @cli.command("import")

@@ -12,6 +12,7 @@ import click
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.errors import EXIT_TAMPERED
+from reentry_ledger.cli.files import refuse_the_ledger, write_whole
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, F
 from reentry_ledger.cli.render import Progress, echo_json
 from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW
@@ -149,6 +150,7 @@ def report_violations(
     check_range(first, last)
     if chart_path:
         chart.check_chart_path(chart_path)
+        refuse_the_ledger(state.db, chart_path, "--chart")
     result = state.ledger.reports(actor=state.actor_name).violations(request, known_at)
     groups, columns = result["groups"], [*request.dimensions, *METRICS]
     if output == "json":
@@ -158,7 +160,12 @@ def report_violations(
     else:
         click.echo(as_table(groups, [*request.dimensions, *TABLE_METRICS]), nl=False)
     if chart_path:
-        chart.draw(groups, request.dimensions, chart_path)
+        kind = chart_path.suffix.lower()[1:]
+        write_whole(
+            chart_path,
+            lambda stream: chart.draw(groups, request.dimensions, stream, kind),
+            "--chart",
+        )
         click.echo(f"chart written to {chart_path}", err=True)
 
 

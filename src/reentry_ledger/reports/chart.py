@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from reentry_ledger.domain.errors import InvalidInput
 
@@ -46,7 +46,10 @@ def _scale_to_the_larger_groups(axes: Any, rows: Sequence[dict[str, Any]]) -> No
         )  # fmt: skip
 
 
-def draw(rows: Sequence[dict[str, Any]], dimensions: Sequence[str], path: Path) -> None:
+def draw(
+    rows: Sequence[dict[str, Any]], dimensions: Sequence[str], stream: BinaryIO, kind: str
+) -> None:
+    """Draw the chart into `stream` as `kind` ("png" or "svg")."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -75,5 +78,5 @@ def draw(rows: Sequence[dict[str, Any]], dimensions: Sequence[str], path: Path) 
     axes.legend()
     axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path, metadata={"Date": None} if path.suffix == ".svg" else None)
+    figure.savefig(stream, format=kind, metadata={"Date": None} if kind == "svg" else None)
     pyplot.close(figure)

@@ -19,7 +19,7 @@ import orjson
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.events import EVENT_CLASSES, ClientEvent, ViolationRecorded
-from reentry_ledger.exchange import notification_pages
+from reentry_ledger.export import notification_pages
 
 # What each event may carry out, field by field; everything else stays in the ledger.
 ALLOWED: dict[str, tuple[str, ...]] = {

@@ -8,7 +8,7 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reentry_ledger import exchange
+from reentry_ledger.ingest import jsonl
 
 lines_ = st.lists(st.binary(max_size=40).map(lambda text: text.replace(b"\n", b" ")), max_size=60)
 
@@ -27,11 +27,11 @@ def test_blocks_of_a_file_hold_every_line_whole_under_its_number(
     lines: list[bytes], size: int
 ) -> None:
     data = b"".join(line + b"\n" for line in lines)
-    exchange.BLOCK, kept = size, exchange.BLOCK
+    jsonl.BLOCK, kept = size, jsonl.BLOCK
     try:
-        blocks = list(exchange.blocks(io.BytesIO(data)))
+        blocks = list(jsonl.blocks(io.BytesIO(data)))
     finally:
-        exchange.BLOCK = kept
+        jsonl.BLOCK = kept
     assert b"".join(block for _, block in blocks) == data
     assert numbered(blocks) == list(enumerate(lines, start=1))
 
@@ -39,10 +39,10 @@ def test_blocks_of_a_file_hold_every_line_whole_under_its_number(
 @given(lines=lines_)
 def test_lines_given_one_by_one_make_the_same_lines_as_a_file(lines: list[bytes]) -> None:
     with_ends = [line + b"\n" for line in lines]
-    from_lines = numbered(list(exchange.blocks(with_ends)))
-    assert from_lines == numbered(list(exchange.blocks(io.BytesIO(b"".join(with_ends)))))
-    assert numbered(list(exchange.blocks(lines))) == from_lines  # line ends are added
+    from_lines = numbered(list(jsonl.blocks(with_ends)))
+    assert from_lines == numbered(list(jsonl.blocks(io.BytesIO(b"".join(with_ends)))))
+    assert numbered(list(jsonl.blocks(lines))) == from_lines  # line ends are added
 
 
 def test_a_last_line_without_its_end_is_read() -> None:
-    assert list(exchange.blocks(io.BytesIO(b"a\nb"))) == [(1, b"a\n"), (2, b"b")]
+    assert list(jsonl.blocks(io.BytesIO(b"a\nb"))) == [(1, b"a\n"), (2, b"b")]

@@ -1,64 +1,27 @@
-"""The ledger as JSON lines: every event with its metadata, in recorded order, and back.
+"""A JSON-lines export (reentry_ledger.export.full) taken back into an empty ledger.
 
-One line per event: `{"position", "client_id", "number", "type", "topic", "state"}`, where
-`state` is the event exactly as stored (every field, its class version beyond 1 and its hashes),
-not upcast. Importing an export into an empty ledger stores the same states, so the copy has the
-same hashes and digest, and exporting it gives the same lines. After the events come the
-clients' personal-data keys, `{"client_key", "key"}`, so the copy reads what the original reads
-(a sealed client has no key, and stays sealed in every copy).
+Every line is checked as the ledger will read it, in worker processes, block by block; the
+events are stored in file order in one transaction, with the clients' keys. The copy stores the
+same states, so it has the same hashes and digest, and exporting it gives the same lines.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import MapperDeserialisationError, Notification
+from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.bulk import BulkWriter, Row, encoded
 from reentry_ledger.domain.errors import InvalidInput
-from reentry_ledger.persistence import STABLE_TOPICS, PydanticMapper, event_from_state
+from reentry_ledger.persistence import STABLE_TOPICS, event_from_state
 from reentry_ledger.workers import available, chunked, ordered_map
-
-PAGE = 1000
-
-
-def export_lines(ledger: Ledger, progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
-    """Stream the event log page by page; never the whole ledger in memory."""
-    count = 0
-    mapper: PydanticMapper = ledger.mapper
-    for page in notification_pages(ledger):
-        for notification in page:
-            count += 1
-            record = {
-                "position": count,
-                "client_id": str(notification.originator_id),
-                "number": notification.originator_version,
-                "type": notification.topic.rpartition(":")[2],
-                "topic": notification.topic,
-                "state": mapper.stored_state(notification),
-            }
-            yield orjson.dumps(record) + b"\n"
-        if progress:
-            progress(len(page))
-    for client, key in ledger.keys.all():
-        yield orjson.dumps({"client_key": client, "key": base64.b64encode(key).decode()}) + b"\n"
-
-
-def notification_pages(ledger: Ledger) -> Iterator[Sequence[Notification]]:
-    position = 0
-    while page := ledger.recorder.select_notifications(
-        start=position, limit=PAGE, inclusive_of_start=False
-    ):
-        yield page
-        position = page[-1].id
-
 
 CHUNK = 2000  # lines a worker checks at a time, read from a file as one block of about:
 BLOCK = 1 << 20  # bytes

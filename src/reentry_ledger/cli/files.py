@@ -1,0 +1,98 @@
+"""Files the commands write (an export, a chart): whole or not at all, never over the ledger.
+
+A file is written to a temporary file beside its target, then renamed over it. A failure, or
+SIGTERM, removes the temporary file: the target is as it was. An output path that is the open
+ledger's SQLite database, or one of the files SQLite keeps beside it, is refused before
+anything is read or written.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import BinaryIO
+
+import click
+
+from reentry_ledger.backends import parse_db_url, resolve_db
+from reentry_ledger.domain.errors import InvalidInput
+
+SQLITE_SIDECARS = ("", "-wal", "-shm", "-journal")
+
+
+class Terminated(SystemExit):
+    """SIGTERM arrived while a file was being written: exit as a process killed by it would
+    report, once the temporary file is gone."""
+
+    def __init__(self) -> None:
+        super().__init__(128 + signal.SIGTERM)
+
+
+def ledger_files(db: str | None) -> list[Path]:
+    """The files of the ledger `db` names (none for PostgreSQL or an in-memory SQLite)."""
+    backend = parse_db_url(resolve_db(db))
+    name = backend.env.get("SQLITE_DBNAME", ":memory:")
+    if backend.kind != "sqlite" or name == ":memory:" or name.startswith("file:"):
+        return []
+    return [Path(name + suffix) for suffix in SQLITE_SIDECARS]
+
+
+def same_file(one: Path, other: Path) -> bool:
+    if os.path.realpath(one) == os.path.realpath(other):
+        return True
+    try:
+        return os.path.samefile(one, other)  # a hard link, or another mount of it
+    except OSError:  # either does not exist
+        return False
+
+
+def refuse_the_ledger(db: str | None, target: Path, option: str) -> None:
+    """Refuse an output path that is the ledger's own database file (or a file beside it)."""
+    for own in ledger_files(db):
+        if same_file(target, own):
+            raise InvalidInput(
+                f"{option} {str(target)!r} is the ledger's own database file {str(own)!r}: "
+                "write it somewhere else (nothing was written)"
+            )
+
+
+def write_whole(target: Path, write: Callable[[BinaryIO], None], option: str = "-o") -> None:
+    """Hand `write` a temporary file beside the target, then rename it over the target."""
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        raise InvalidInput(f"folder {str(folder)!r} does not exist (from {option} {str(target)!r})")
+    with terminating():
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                write(stream)
+            os.replace(temporary, target)
+        except BaseException as error:
+            Path(temporary).unlink(missing_ok=True)
+            if isinstance(error, Terminated):
+                click.echo(f"Error: stopped by SIGTERM; nothing was written to {target}", err=True)
+            raise
+
+
+@contextmanager
+def terminating() -> Iterator[None]:
+    """While inside: SIGTERM raises Terminated here rather than ending the process at once
+    (which would leave the temporary file behind). The previous handler is put back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals
+        return
+
+    def stop(_signal: int, _frame: FrameType | None) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

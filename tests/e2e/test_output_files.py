@@ -1,0 +1,153 @@
+"""What `export -o` and `report violations --chart` write: a whole file or none, and never
+over the ledger they read (its database file, or the SQLite files beside it)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.cli import cli
+from reentry_ledger.demo import build_demo
+from reentry_ledger.reports import chart
+from tests.builders import TODAY
+
+SCRIPT = Path(sys.executable).parent / "reentry-ledger"
+
+
+@pytest.fixture
+def sqlite_ledger(tmp_path: Path) -> Path:
+    """A small demo ledger on SQLite, closed again; its database file."""
+    path = tmp_path / "ledger.db"
+    ledger = Ledger(f"sqlite:///{path}", clock=lambda: TODAY)
+    build_demo(ledger, clients=20, seed=4)
+    ledger.close()
+    return path
+
+
+def aimed_at(database: Path, how: str) -> Path:
+    """An output path that is the ledger's database (or a file beside it), reached `how`."""
+    if how == "the file itself":
+        return database
+    if how == "another spelling of it":
+        return database.parent / "." / ".." / database.parent.name / database.name
+    if how == "a symlink to it":
+        link = database.parent / "out.jsonl"
+        link.symlink_to(database)
+        return link
+    if how == "a hard link to it":
+        link = database.parent / "out.jsonl"
+        os.link(database, link)
+        return link
+    sidecar = Path(f"{database}{how.removeprefix('its ')}")
+    sidecar.touch(exist_ok=True)
+    return sidecar
+
+
+WAYS = [
+    "the file itself",
+    "another spelling of it",
+    "a symlink to it",
+    "a hard link to it",
+    "its -wal",
+    "its -shm",
+    "its -journal",
+]
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()}
+
+
+@pytest.mark.parametrize("how", WAYS)
+def test_an_export_never_writes_over_its_own_ledger(sqlite_ledger: Path, how: str) -> None:
+    target = aimed_at(sqlite_ledger, how)
+    before = contents(sqlite_ledger.parent)
+    result = CliRunner().invoke(
+        cli, ["--db", f"sqlite:///{sqlite_ledger}", "export", "-o", str(target)]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"-o {str(target)!r} is the ledger's own database" in result.stderr
+    assert "Traceback" not in result.output
+    assert contents(sqlite_ledger.parent) == before
+    verified = CliRunner().invoke(cli, ["--db", f"sqlite:///{sqlite_ledger}", "verify"])
+    assert verified.exit_code == 0, verified.output
+
+
+@pytest.mark.parametrize("how", ["a symlink to it", "a hard link to it"])
+def test_a_chart_never_writes_over_its_own_ledger(sqlite_ledger: Path, how: str) -> None:
+    target = aimed_at(sqlite_ledger, how).rename(sqlite_ledger.parent / "rates.png")
+    before = contents(sqlite_ledger.parent)
+    result = CliRunner().invoke(
+        cli,
+        ["--db", f"sqlite:///{sqlite_ledger}", "report", "violations", "--chart", str(target)],
+    )
+    assert result.exit_code == 2, result.output
+    assert f"--chart {str(target)!r} is the ledger's own database" in result.stderr
+    assert contents(sqlite_ledger.parent) == before
+
+
+def test_a_chart_that_fails_part_way_leaves_no_file(
+    sqlite_ledger: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = sqlite_ledger.parent / "rates.png"
+    target.write_bytes(b"the chart from before")
+
+    def fail_part_way(rows, dimensions, stream, kind):  # type: ignore[no-untyped-def]
+        stream.write(b"\x89PNG half a chart")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(chart, "draw", fail_part_way)
+    result = CliRunner().invoke(
+        cli,
+        ["--db", f"sqlite:///{sqlite_ledger}", "report", "violations", "--chart", str(target)],
+    )
+    assert result.exit_code == 1, result.output
+    assert target.read_bytes() == b"the chart from before"
+    assert "disk full" in result.stderr
+    assert not temporary_files(sqlite_ledger.parent, target.name)
+
+
+def test_a_chart_is_written_whole_under_its_name(sqlite_ledger: Path) -> None:
+    target = sqlite_ledger.parent / "rates.svg"
+    result = CliRunner().invoke(
+        cli,
+        ["--db", f"sqlite:///{sqlite_ledger}", "report", "violations", "--chart", str(target)],
+    )
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes().lstrip().startswith(b"<?xml")
+    assert not [path for path in sqlite_ledger.parent.iterdir() if path.name.startswith(".")]
+
+
+def temporary_files(folder: Path, name: str) -> list[Path]:
+    return [path for path in folder.iterdir() if path.name.startswith(f".{name}.")]
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason=f"the console script is not installed ({SCRIPT})")
+def test_an_export_stopped_by_sigterm_leaves_no_file(tmp_path: Path) -> None:
+    database = tmp_path / "ledger.db"
+    ledger = Ledger(f"sqlite:///{database}", clock=lambda: TODAY)
+    build_demo(ledger, clients=3000, seed=6)  # some seconds to export
+    ledger.close()
+    target = tmp_path / "out.jsonl"
+    process = subprocess.Popen(
+        [str(SCRIPT), "--db", f"sqlite:///{database}", "export", "-o", str(target)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    while not temporary_files(tmp_path, target.name) and process.poll() is None:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode not in (0, None), "the export finished before it was stopped"
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert b"Traceback" not in stderr
+    assert b"stopped" in stderr
+    assert not target.exists()
+    assert not temporary_files(tmp_path, target.name)
