@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from reentry_ledger import backends
 from reentry_ledger.application import Ledger
+from reentry_ledger.authorization import Actor
 from reentry_ledger.cli import cli
 from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.errors import InvalidInput
@@ -250,7 +251,8 @@ def test_a_csv_import_into_a_ledger_in_use_keeps_the_write_ahead_log(tmp_path: P
     legacy = Path(__file__).resolve().parents[2] / "examples" / "legacy"
     seen: list[str] = []
     progress = modes_during_the_load(path, seen)
-    import_mapped(ledger, legacy / "records.csv", legacy / "mapping.toml", "migrator", progress)
+    migrator = Actor("migrator", None)  # single-user mode: every role
+    import_mapped(ledger, migrator, legacy / "records.csv", legacy / "mapping.toml", progress)
     assert seen and set(seen) == {"wal"}
 
 

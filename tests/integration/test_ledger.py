@@ -210,3 +210,9 @@ def test_projections_stored_by_another_version_are_built_again(ledger: Ledger) -
     assert {status.lag for status in upgraded.status()} == {3}, "every projection starts again"
     upgraded.catch_up()
     assert store.rows("SELECT COUNT(*) FROM {audit_clients}", tables=["audit_clients"]) == [(3,)]
+
+
+def test_the_events_table_keeps_its_name_so_stored_ledgers_still_open(ledger: Ledger) -> None:
+    """The tables ledgers were stored in by earlier versions: SQLite's, then PostgreSQL's."""
+    table = ledger.recorder.events_table_name.split(".")[-1]
+    assert table in {"stored_events", "reentryledger_events"}

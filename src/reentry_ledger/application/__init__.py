@@ -23,5 +23,9 @@ from reentry_ledger.application.users import Users
 class Ledger(Casework, Reads, Users, Operations):
     """An event-sourced ledger of clients under community supervision."""
 
+    # The library names an application's tables after it, and names each subclass anew:
+    # pinned, so ledgers stored by earlier versions keep their `reentryledger_events`.
+    name = "ReentryLedger"
+
 
 __all__ = ["Ledger", "Recorded", "ReplayReport", "redacted", "utc_today"]
