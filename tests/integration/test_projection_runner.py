@@ -102,10 +102,11 @@ def ledger_tables(runner: ProjectionRunner) -> set[str]:
         for projection in PROJECTIONS
         for table in projection.tables
         if store.rows(
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?"
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ? "
+            "AND table_schema = ?"  # this ledger's, not another test's in its own schema
             if store.postgres
-            else "SELECT COUNT(*) FROM sqlite_master WHERE name = ?",
-            (staged_name(table),),
+            else "SELECT COUNT(*) FROM sqlite_master WHERE name = ? AND ? IS NOT NULL",
+            (staged_name(table), getattr(store.datastore, "schema", "") or ""),
         )[0][0]
     ]
     return {str(row[0]) for row in rows} | set(staged)
