@@ -14,6 +14,7 @@ from reentry_ledger.domain.errors import (
     InvalidInput,
     LedgerError,
     RuleViolated,
+    VerificationFailed,
 )
 
 EXIT_OK = 0
@@ -30,6 +31,7 @@ EXIT_CODES: dict[type[LedgerError], int] = {
     RuleViolated: EXIT_REFUSED,
     ClientNotFound: EXIT_NOT_FOUND,
     Conflict: EXIT_CONFLICT,
+    VerificationFailed: EXIT_TAMPERED,
 }
 
 

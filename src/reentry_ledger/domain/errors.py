@@ -11,6 +11,10 @@ class InvalidInput(LedgerError):
     """A value is malformed or unknown (a bad date, an unknown code)."""
 
 
+class VerificationFailed(LedgerError):
+    """Hashes or a digest do not hold: the events were changed, removed or reordered."""
+
+
 class RuleViolated(LedgerError):
     """A command was refused by a rule of the domain; nothing was recorded."""
 
