@@ -110,6 +110,17 @@ def edited(line: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
     return orjson.dumps(record) + b"\n"
 
 
+def rewritten(line: bytes) -> bytes:
+    """The event with another author, and hashed again to match."""
+    record = orjson.loads(line)
+    state = record["state"]
+    state["recorded_by"] = "someone-else"
+    state["event_hash"] = content_hash(
+        record["client_id"], record["number"], record["topic"], state
+    )
+    return orjson.dumps(record) + b"\n"
+
+
 def middle_event(lines: list[bytes]) -> int:
     """The index of an event line half-way through."""
     events = [n for n, line in enumerate(lines) if line.startswith(b'{"position"')]
@@ -152,13 +163,7 @@ def test_an_export_whose_event_and_hash_were_both_rewritten_is_refused(
     """Rehashed to match its new content, the event no longer matches the next one's link
     (or, as a client's last, the closing digest)."""
     n = middle_event(exported)
-    record = orjson.loads(exported[n])
-    state = record["state"]
-    state["recorded_by"] = "someone-else"
-    state["event_hash"] = content_hash(
-        record["client_id"], record["number"], record["topic"], state
-    )
-    exported[n] = orjson.dumps(record) + b"\n"
+    exported[n] = rewritten(exported[n])
     result = import_file(second_db, exported, tmp_path / "edited.jsonl")
     assert result.exit_code == 6, result.output
     assert "edited.jsonl, line " in result.stderr
@@ -264,17 +269,19 @@ def test_a_fault_far_into_a_file_read_in_many_blocks_is_named_by_its_line(
         lines[fault - 1], lines[fault] = lines[fault], lines[fault - 1]
         number = orjson.loads(lines[fault])["number"]
         expected = f"client {clients[fault]} event {number + 1} where event {number} was expected"
+    monkeypatch.setattr(jsonl, "BLOCK", 2000)  # a few lines a block, cut mid-line
+    refused_in_blocks(tmp_path, lines, InvalidInput, f"line {fault}: {expected}")
+    original.close()
+
+
+def refused_in_blocks(tmp_path: Path, lines: list[bytes], error: type, match: str) -> None:
+    """Importing `lines` with two workers raises `error`, matching `match`, and stores none."""
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(b"".join(lines))
-    monkeypatch.setattr(jsonl, "BLOCK", 2000)  # a few lines a block, cut mid-line
     copy = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY)
-    with (
-        pytest.raises(InvalidInput, match=f"line {fault}: {expected}"),
-        bad.open("rb") as stream,
-    ):
+    with pytest.raises(error, match=match), bad.open("rb") as stream:
         import_lines(copy, stream, str(bad), workers=2)
     assert copy.recorder.max_notification_id() in (None, 0)
-    original.close()
     copy.close()
 
 
@@ -471,18 +478,6 @@ def test_a_rewritten_event_is_found_where_its_client_runs_on_in_the_next_block(
         for first in starts[1:]
         if clients[first - 2] and clients[first - 2] == clients[first - 1]
     )
-    record = orjson.loads(lines[n])
-    record["state"]["recorded_by"] = "someone-else"
-    record["state"]["event_hash"] = content_hash(
-        record["client_id"], record["number"], record["topic"], record["state"]
-    )
-    lines[n] = orjson.dumps(record) + b"\n"
-    bad = tmp_path / "bad.jsonl"
-    bad.write_bytes(b"".join(lines))
-    copy = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY)
-    with (
-        pytest.raises(VerificationFailed, match=f"line {n + 2}: its previous-event hash"),
-        bad.open("rb") as stream,
-    ):
-        import_lines(copy, stream, str(bad), workers=2)
-    assert copy.recorder.max_notification_id() in (None, 0)
+    lines[n] = rewritten(lines[n])
+    refused_in_blocks(tmp_path, lines, VerificationFailed, f"line {n + 2}: its previous-event")
+    original.close()
