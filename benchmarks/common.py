@@ -6,17 +6,20 @@ import platform
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+import orjson
+
 from reentry_ledger.application import Ledger
 from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.access import ClientRecordRead
-from reentry_ledger.export.full import export_lines
+from reentry_ledger.export.full import closing_line, export_lines
 from reentry_ledger.ingest.jsonl import import_lines
 from reentry_ledger.projections.store import ProjectionStore
+from reentry_ledger.verification import Closing
 
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
@@ -24,17 +27,30 @@ RESULTS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 def exported(clients: int) -> tuple[Path, int]:
     """The cached demo ledger of `clients` as JSON lines (written once): what imports load."""
     url, events = demo_ledger(clients)
-    path = CACHE / f"demo-{clients}.jsonl"
+    path = CACHE / f"demo-{clients}.closed.jsonl"  # ends with its closing record
     if not path.exists():
         ledger = Ledger(url)
         partial = path.with_suffix(".partial")
         with partial.open("wb") as stream:
-            stream.writelines(
-                line for line in export_lines(ledger) if b'"ClientRecordRead"' not in line
-            )
+            stream.writelines(without_reads(export_lines(ledger)))
         partial.rename(path)
         ledger.close()
     return path, events
+
+
+def without_reads(lines: Iterator[bytes]) -> Iterator[bytes]:
+    """An export without its access-log events, closed by a closing record of what is left."""
+    closing = Closing()
+    for line in lines:
+        if line.startswith(b'{"closing"'):
+            yield closing_line(closing)
+        elif line.startswith(b'{"client_key"'):
+            closing.keys += 1
+            yield line
+        elif b'"ClientRecordRead"' not in line:
+            record = orjson.loads(line)
+            closing.event(record["topic"], record["state"]["event_hash"])
+            yield orjson.dumps({**record, "position": closing.events}) + b"\n"
 
 
 def timed(work: Callable[[], object]) -> float:

@@ -41,7 +41,7 @@ def rows(path: Path) -> list[tuple[str, int, str, bytes]]:
     with path.open("rb") as lines:
         for line in lines:
             record_ = orjson.loads(line)
-            if "client_key" in record_:
+            if "client_key" in record_ or "closing" in record_:
                 continue
             if record_["client_id"] != client:
                 client = record_["client_id"]

@@ -155,13 +155,19 @@ def link_problem(
         return f"event {number} comes after event {chain.number} (out of order)"
     if not state.get("event_hash"):
         return "the event carries no hash"
-    if state.get("previous_hash", "") != chain.last_hash:
+    if problem := previous_problem(chain.last_hash, state.get("previous_hash", "")):
+        return problem
+    if content_hash(client_id, number, topic, state) != state["event_hash"]:
+        return "its content does not match its hash (the stored event was changed)"
+    return None
+
+
+def previous_problem(last_hash: str, previous_hash: str) -> str | None:
+    if previous_hash != last_hash:
         return (
             "its previous-event hash does not match the event before it "
             "(an earlier event was changed or removed)"
         )
-    if content_hash(client_id, number, topic, state) != state["event_hash"]:
-        return "its content does not match its hash (the stored event was changed)"
     return None
 
 
@@ -170,3 +176,39 @@ def against_problem(against: Digest) -> str:
         f"the running digest at position {against.position} differs from the published one "
         "(events up to it were changed, removed, inserted or reordered)"
     )
+
+
+@dataclass
+class Closing:
+    """What a whole export holds, counted as it is written and again as it is read: its last
+    line, so a file cut short, or changed, is known before anything of it is stored."""
+
+    events: int = 0
+    clients: int = 0
+    keys: int = 0
+    digest: str = GENESIS
+
+    def event(self, topic: str, event_hash: str) -> None:
+        self.events += 1
+        self.clients += topic == Enrolled.TOPIC
+        self.digest = advance(self.digest, event_hash)
+
+    def record(self) -> dict[str, Any]:
+        digest = Digest(self.events, self.digest).line()
+        return {"events": self.events, "clients": self.clients, "keys": self.keys, "digest": digest}
+
+    def disagreement(self, written: dict[str, Any]) -> str | None:
+        """How the closing record `written` differs from what was counted, if it does."""
+        counted = self.record()
+        for name in ("events", "clients", "keys"):
+            if written.get(name) != counted[name]:
+                return (
+                    f"the closing record says {written.get(name)} {name}, the file holds "
+                    f"{counted[name]}"
+                )
+        if written.get("digest") != counted["digest"]:
+            return (
+                "the running digest over the file's events differs from the closing record's "
+                "(events were changed, removed, inserted or reordered)"
+            )
+        return None

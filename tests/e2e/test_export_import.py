@@ -3,6 +3,7 @@ fails or is killed part-way leaves the target exactly as it was."""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sqlite3
@@ -22,7 +23,8 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import Actor
 from reentry_ledger.cli import cli
 from reentry_ledger.demo import build_demo
-from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.domain.errors import InvalidInput, VerificationFailed
+from reentry_ledger.domain.integrity import content_hash
 from reentry_ledger.export.full import export_lines
 from reentry_ledger.importers.mapped import import_mapped
 from reentry_ledger.ingest import jsonl
@@ -72,10 +74,153 @@ def test_a_copy_through_jsonl_is_the_same_ledger(
 
 
 def write_lines(ledger: Ledger, path: Path) -> list[bytes]:
-    """The export's event lines (its client-key lines, which follow them, left out)."""
-    lines = [line for line in export_lines(ledger) if not line.startswith(b'{"client_key"')]
+    """Write the whole export to `path`; return its event lines (the client-key lines and the
+    closing record, which follow them, left out)."""
+    lines = list(export_lines(ledger))
     path.write_bytes(b"".join(lines))
+    return [line for line in lines if line.startswith(b'{"position"')]
+
+
+def import_file(db: str, lines: list[bytes], path: Path):  # type: ignore[no-untyped-def]
+    """Import `lines` written to `path` through the command line; the result, once the
+    ledger is known to hold nothing from them if the import failed."""
+    path.write_bytes(b"".join(lines))
+    result = CliRunner().invoke(cli, ["--db", db, "import", str(path), "--format", "jsonl"])
+    assert "Traceback" not in result.output
+    if result.exit_code != 0:
+        copy = Ledger(db, clock=lambda: TODAY)
+        assert copy.recorder.max_notification_id() in (None, 0), "a refused import stored events"
+        copy.close()
+    return result
+
+
+@pytest.fixture
+def exported(db_url: str, tmp_path: Path) -> list[bytes]:
+    """A small ledger's whole export: events, client keys (one client sealed), closing record."""
+    original = Ledger(db_url, clock=lambda: TODAY)
+    build_demo(original, clients=30, seed=8)
+    original.seal("DEMO-0000003", reason="expungement order", actor="auditor")
+    lines = list(export_lines(original))
+    original.close()
     return lines
+
+
+def edited(line: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
+    record = orjson.loads(line)
+    change(record["state"])
+    return orjson.dumps(record) + b"\n"
+
+
+def rewritten(line: bytes) -> bytes:
+    """The event with another author, and hashed again to match."""
+    record = orjson.loads(line)
+    state = record["state"]
+    state["recorded_by"] = "someone-else"
+    state["event_hash"] = content_hash(
+        record["client_id"], record["number"], record["topic"], state
+    )
+    return orjson.dumps(record) + b"\n"
+
+
+def middle_event(lines: list[bytes]) -> int:
+    """The index of an event line half-way through."""
+    events = [n for n, line in enumerate(lines) if line.startswith(b'{"position"')]
+    return events[len(events) // 2]
+
+
+def test_an_export_ends_with_its_closing_record(exported: list[bytes]) -> None:
+    closing = orjson.loads(exported[-1])["closing"]
+    events = [line for line in exported if line.startswith(b'{"position"')]
+    keys = [line for line in exported if line.startswith(b'{"client_key"')]
+    assert closing["events"] == len(events) and closing["keys"] == len(keys) == 29
+    assert closing["clients"] == 30
+    assert closing["digest"].startswith(f"reentry-ledger digest v1 position={len(events)} ")
+
+
+def test_an_export_whose_event_hash_was_edited_is_refused(
+    exported: list[bytes], second_db: str, tmp_path: Path
+) -> None:
+    n = middle_event(exported)
+    exported[n] = edited(exported[n], lambda state: state.update(event_hash="0" * 64))
+    result = import_file(second_db, exported, tmp_path / "edited.jsonl")
+    assert result.exit_code == 6, result.output
+    assert f"edited.jsonl, line {n + 1}: " in result.stderr
+    assert "does not match its hash" in result.stderr
+
+
+def test_an_export_whose_event_data_was_edited_is_refused(
+    exported: list[bytes], second_db: str, tmp_path: Path
+) -> None:
+    n = middle_event(exported)
+    exported[n] = edited(exported[n], lambda state: state.update(recorded_by="someone-else"))
+    result = import_file(second_db, exported, tmp_path / "edited.jsonl")
+    assert result.exit_code == 6, result.output
+    assert f"edited.jsonl, line {n + 1}: " in result.stderr
+
+
+def test_an_export_whose_event_and_hash_were_both_rewritten_is_refused(
+    exported: list[bytes], second_db: str, tmp_path: Path
+) -> None:
+    """Rehashed to match its new content, the event no longer matches the next one's link
+    (or, as a client's last, the closing digest)."""
+    n = middle_event(exported)
+    exported[n] = rewritten(exported[n])
+    result = import_file(second_db, exported, tmp_path / "edited.jsonl")
+    assert result.exit_code == 6, result.output
+    assert "edited.jsonl, line " in result.stderr
+
+
+@pytest.mark.parametrize(
+    "cut", [1, 2, 40, 400], ids=["closing record", "and a key", "all keys", "events"]
+)
+def test_an_export_cut_at_a_line_boundary_is_refused(
+    exported: list[bytes], second_db: str, tmp_path: Path, cut: int
+) -> None:
+    result = import_file(second_db, exported[:-cut], tmp_path / "cut.jsonl")
+    assert result.exit_code == 2, result.output
+    assert "cut.jsonl" in result.stderr and "no closing record" in result.stderr
+
+
+def test_lines_after_the_closing_record_are_refused(
+    exported: list[bytes], second_db: str, tmp_path: Path
+) -> None:
+    lines = [*exported, exported[0]]
+    result = import_file(second_db, lines, tmp_path / "more.jsonl")
+    assert result.exit_code == 2, result.output
+    assert f"more.jsonl, line {len(lines)}: " in result.stderr
+    assert "after the closing record" in result.stderr
+
+
+@pytest.mark.parametrize("what", ["a key removed", "two clients' events swapped"])
+def test_an_export_that_disagrees_with_its_closing_record_is_refused(
+    exported: list[bytes], second_db: str, tmp_path: Path, what: str
+) -> None:
+    lines = list(exported)
+    if what == "a key removed":
+        lines.remove(next(line for line in lines if line.startswith(b'{"client_key"')))
+        expected = "keys"
+    else:  # each client's chain intact, the order of the whole changed
+        n = next(
+            n for n in range(len(lines) - 1)
+            if lines[n].startswith(b'{"position"') and lines[n + 1].startswith(b'{"position"')
+            and orjson.loads(lines[n])["client_id"] != orjson.loads(lines[n + 1])["client_id"]
+        )  # fmt: skip
+        lines[n], lines[n + 1] = lines[n + 1], lines[n]
+        expected = "digest"
+    result = import_file(second_db, lines, tmp_path / "changed.jsonl")
+    assert result.exit_code == 6, result.output
+    assert f"changed.jsonl, line {len(lines)}: " in result.stderr
+    assert expected in result.stderr
+
+
+def test_a_copy_keeps_its_sealed_client_sealed_and_the_others_readable(
+    exported: list[bytes], second_db: str, tmp_path: Path
+) -> None:
+    result = import_file(second_db, exported, tmp_path / "whole.jsonl")
+    assert result.exit_code == 0, result.output
+    copy = Ledger(second_db, clock=lambda: TODAY)
+    assert b"".join(export_lines(copy)) == b"".join(exported)
+    copy.close()
 
 
 @pytest.mark.parametrize(
@@ -125,17 +270,19 @@ def test_a_fault_far_into_a_file_read_in_many_blocks_is_named_by_its_line(
         lines[fault - 1], lines[fault] = lines[fault], lines[fault - 1]
         number = orjson.loads(lines[fault])["number"]
         expected = f"client {clients[fault]} event {number + 1} where event {number} was expected"
+    monkeypatch.setattr(jsonl, "BLOCK", 2000)  # a few lines a block, cut mid-line
+    refused_in_blocks(tmp_path, lines, InvalidInput, f"line {fault}: {expected}")
+    original.close()
+
+
+def refused_in_blocks(tmp_path: Path, lines: list[bytes], error: type, match: str) -> None:
+    """Importing `lines` with two workers raises `error`, matching `match`, and stores none."""
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(b"".join(lines))
-    monkeypatch.setattr(jsonl, "BLOCK", 2000)  # a few lines a block, cut mid-line
     copy = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY)
-    with (
-        pytest.raises(InvalidInput, match=f"line {fault}: {expected}"),
-        bad.open("rb") as stream,
-    ):
+    with pytest.raises(error, match=match), bad.open("rb") as stream:
         import_lines(copy, stream, str(bad), workers=2)
     assert copy.recorder.max_notification_id() in (None, 0)
-    original.close()
     copy.close()
 
 
@@ -315,3 +462,24 @@ def test_a_command_on_a_ledger_a_load_holds_says_it_is_busy(
     assert result.exit_code == 5, result.output
     assert "the ledger is busy" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_rewritten_event_is_found_where_its_client_runs_on_in_the_next_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link from a block's last event to its client's next, in the next block, is checked
+    by the writer, not by either worker."""
+    original = Ledger(f"sqlite:///{tmp_path}/original.db", clock=lambda: TODAY)
+    build_demo(original, clients=30, seed=2)
+    lines = list(export_lines(original))
+    monkeypatch.setattr(jsonl, "BLOCK", 2000)
+    starts = [first for first, _ in jsonl.blocks(io.BytesIO(b"".join(lines)))]
+    clients = [orjson.loads(line).get("client_id") for line in lines]
+    n = next(  # the index of a block's last line, its client's events going on after it
+        first - 2
+        for first in starts[1:]
+        if clients[first - 2] and clients[first - 2] == clients[first - 1]
+    )
+    lines[n] = rewritten(lines[n])
+    refused_in_blocks(tmp_path, lines, VerificationFailed, f"line {n + 2}: its previous-event")
+    original.close()

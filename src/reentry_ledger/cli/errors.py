@@ -14,8 +14,8 @@ from reentry_ledger.domain.errors import (
     InvalidInput,
     LedgerError,
     RuleViolated,
+    VerificationFailed,
 )
-from reentry_ledger.projections.damage import ProjectionDamaged
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -31,7 +31,7 @@ EXIT_CODES: dict[type[LedgerError], int] = {
     RuleViolated: EXIT_REFUSED,
     ClientNotFound: EXIT_NOT_FOUND,
     Conflict: EXIT_CONFLICT,
-    ProjectionDamaged: EXIT_TAMPERED,  # its tables or position disagree with the events
+    VerificationFailed: EXIT_TAMPERED,  # hashes, or a projection, disagree with the events
 }
 
 

@@ -69,6 +69,9 @@ def export_command(
 ) -> None:
     """Stream every event with its metadata, one JSON object per line, in recorded order.
 
+    Then the clients' keys, then a closing record (the counts and the running digest) that
+    `import` checks the file against.
+
     With --deidentified, client events only: a pseudonym per client (a keyed hash), the month
     each took effect, and codes, flags and numbers; no free text, names or officers.
 
@@ -110,6 +113,8 @@ def import_command(state: LedgerContext, source: Path, kind: str, mapping: Path 
 
     \b
     jsonl  a file made by `export`; the copy has the same timelines, reports and export.
+           Every hash chain, the digest and the counts of its closing record (its last
+           line) are checked first: exit 6 if they do not hold, exit 2 if it has none.
     csv    legacy records, with --mapping naming what each column and row means
            (docs/import.md); into a new or an existing ledger.
     iowa   the Iowa DoC "3-Year Recidivism for Offenders Released from Prison" CSV

@@ -13,6 +13,10 @@ class InvalidInput(LedgerError):
     field: str | None = None  # the event field at fault, when one is (its first)
 
 
+class VerificationFailed(LedgerError):
+    """Hashes or a digest do not hold: the events were changed, removed or reordered."""
+
+
 class RuleViolated(LedgerError):
     """A command was refused by a rule of the domain; nothing was recorded."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from uuid import UUID
 
 import orjson
@@ -19,8 +19,9 @@ from pydantic import ValidationError
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.bulk import BulkWriter, Row, encoded
-from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.domain.errors import InvalidInput, LedgerError, VerificationFailed
 from reentry_ledger.persistence import STABLE_TOPICS, event_from_state
+from reentry_ledger.verification import ClientChain, Closing, link_problem, previous_problem
 from reentry_ledger.workers import available, chunked, ordered_map
 
 CHUNK = 2000  # lines a worker checks at a time, read from a file as one block of about:
@@ -54,57 +55,77 @@ def blocks(lines: Iterable[bytes] | BinaryIO) -> Iterator[tuple[int, bytes]]:
 @dataclass(slots=True)
 class Run:
     """Consecutive events of one client, from `first` to before `following`, the first of
-    them on line `line`."""
+    them on line `line`; each linked to the one before it. `previous` is the hash the first
+    names as its predecessor's, `last` the last one's own hash."""
 
     client: str
     first: int
     following: int
     line: int
+    previous: str
+    last: str
 
 
 @dataclass
 class Parsed:
     """What a block of lines holds: rows to store (their runs of consecutive events of one
-    client), client keys, and the fault that stopped the reading, if one did (every line before
-    it was good)."""
+    client, and each event's hash), client keys, the closing record and its line if the block
+    has it, the block's first line that holds anything, and the fault that stopped the
+    reading, if one did (every line before it was good)."""
 
     rows: list[Row] = field(default_factory=list)
+    hashes: list[str] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     keys: list[tuple[str, bytes]] = field(default_factory=list)
-    fault: str | None = None
+    closing: tuple[int, dict[str, Any]] | None = None
+    first_line: int | None = None
+    fault: LedgerError | None = None
 
 
 def parse_lines(work: tuple[str, int, bytes]) -> Parsed:
     """Check lines as the ledger will read them: each state must make its event, upcast and
-    validated. Runs in a worker process: it takes and returns only plain data."""
+    validated, and match its hash and the hash of the event before it in its run. Runs in a
+    worker process: it takes and returns only plain data."""
     source, first, block = work
     parsed = Parsed()
     ids: dict[str, tuple[UUID, str]] = {}  # an export holds each client's events together
-    run = Run("", 0, 0, 0)
+    run = Run("", 0, 0, 0, "", "")
     for line_number, line in enumerate(block.split(b"\n"), start=first):
         if not line.strip():
             continue
+        if parsed.first_line is None:
+            parsed.first_line = line_number
         try:
+            if parsed.closing:
+                raise InvalidInput("a line after the closing record (the export's last line)")
             if line.startswith(b'{"client_key"'):
                 parsed.keys.append(parse_key(line))
                 continue
-            row = parse_line(line, ids)
-        except InvalidInput as fault:
-            parsed.fault = f"{source}, line {line_number}: {fault}"
+            if line.startswith(b'{"closing"'):
+                parsed.closing = line_number, parse_closing(line)
+                continue
+            row, state, originator_id = parse_line(line, ids)
+            client, number = row[0], row[1]
+            if client != run.client or number != run.following:  # a run starts
+                previous = state.get("previous_hash", "")
+                run = Run(client, number, number, line_number, previous, previous)
+            chain = ClientChain(client, run.following - 1, run.last)
+            if problem := link_problem(chain, number, state, row[2], str(originator_id)):
+                raise VerificationFailed(problem)
+        except (InvalidInput, VerificationFailed) as fault:
+            parsed.fault = type(fault)(f"{source}, line {line_number}: {fault}")
             break
-        parsed.rows.append(row)
-        client, number = row[0], row[1]
-        if client == run.client and number == run.following:
-            run.following += 1
-        else:
-            run = Run(client, number, number + 1, line_number)
+        if run.following == run.first:
             parsed.runs.append(run)
+        run.following, run.last = number + 1, state["event_hash"]
+        parsed.rows.append(row)
+        parsed.hashes.append(run.last)
     return parsed
 
 
-def parse_line(line: bytes, ids: dict[str, tuple[UUID, str]]) -> Row:
-    """The row a line holds, once its event is known to read back. `ids` holds the last
-    client's id, as a UUID and as the ledger stores it."""
+def parse_line(line: bytes, ids: dict[str, tuple[UUID, str]]) -> tuple[Row, dict[str, Any], UUID]:
+    """The row a line holds, once its event is known to read back, its state and its client's
+    id. `ids` holds the last client's id, as a UUID and as the ledger stores it."""
     try:
         record = orjson.loads(line)
         topic = record["topic"]
@@ -123,8 +144,9 @@ def parse_line(line: bytes, ids: dict[str, tuple[UUID, str]]) -> Row:
         originator_id, stored_id = known
         number = int(record["number"])
         row = (stored_id, number, topic, encoded(state))
-        event_from_state(event_class, state, originator_id, number)
-        return row
+        event_from_state(event_class, {**state}, originator_id, number)  # it takes the top
+        # level apart (upcasting replaces whole fields): the state is kept for its hashes
+        return row, state, originator_id
     except InvalidInput:
         raise
     except orjson.JSONDecodeError as error:
@@ -143,27 +165,61 @@ def import_lines(
 ) -> int:
     """Check every line and store them all in one transaction; any fault stores nothing.
 
-    Worker processes check the lines, chunk by chunk; this one writes them in file order."""
+    Worker processes check the lines, chunk by chunk, and each event's hash and its link to
+    the event before it within their chunk; this one links each client's runs across chunks,
+    keeps the running digest and the counts, and writes the rows in file order. Nothing is
+    committed unless the file ends with its closing record and agrees with it."""
     writer = BulkWriter(ledger, progress)
     writer.require_empty()
     work = ((source, first, block) for first, block in blocks(lines))
-    expected: dict[str, int] = {}
+    chains: dict[str, tuple[int, str]] = {}  # each client's next number and last hash
+    counted = Closing()
+    closing: tuple[int, dict[str, Any]] | None = None
     with writer.transaction():
         for parsed in ordered_map(parse_lines, work, workers or available()):
+            if closing and parsed.first_line:
+                raise InvalidInput(
+                    f"{source}, line {parsed.first_line}: a line after the closing record "
+                    "(the export's last line)"
+                )
             for run in parsed.runs:  # each client's events numbered on from where they were
-                following = expected.get(run.client, 1)
+                following, last = chains.get(run.client, (1, ""))
                 if run.first != following:
                     raise InvalidInput(
                         f"{source}, line {run.line}: client {UUID(run.client)} event "
                         f"{run.first} where event {following} was expected"
                     )
-                expected[run.client] = run.following
+                if problem := previous_problem(last, run.previous):
+                    raise VerificationFailed(f"{source}, line {run.line}: {problem}")
+                chains[run.client] = run.following, run.last
+            for row, event_hash in zip(parsed.rows, parsed.hashes, strict=True):
+                counted.event(row[2], event_hash)
+            counted.keys += len(parsed.keys)
             writer.add_rows(parsed.rows)
             for client, key in parsed.keys:
                 writer.add_key(client, key)
             if parsed.fault:
-                raise InvalidInput(parsed.fault)
+                raise parsed.fault
+            closing = closing or parsed.closing
+        if closing is None:
+            raise InvalidInput(
+                f"{source}: no closing record at its end: the file was cut short, or is not "
+                "a whole export"
+            )
+        line, written = closing
+        if problem := counted.disagreement(written):
+            raise VerificationFailed(f"{source}, line {line}: {problem}")
     return writer.written
+
+
+def parse_closing(line: bytes) -> dict[str, Any]:
+    try:
+        closing = orjson.loads(line)["closing"]
+        if not isinstance(closing, dict):
+            raise TypeError("not an object")
+        return closing
+    except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+        raise InvalidInput(f"malformed closing record ({error})") from None
 
 
 def parse_key(line: bytes) -> tuple[str, bytes]:

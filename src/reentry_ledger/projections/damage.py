@@ -11,14 +11,14 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from reentry_ledger.domain.errors import LedgerError
+from reentry_ledger.domain.errors import VerificationFailed
 
 
 def rebuild_command(name: str) -> str:
     return f"reentry-ledger projections rebuild {name}"
 
 
-class ProjectionDamaged(LedgerError):
+class ProjectionDamaged(VerificationFailed):
     """A projection's tables or position disagree with the events (exit 6, as verification)."""
 
     def __init__(self, name: str, why: str) -> None:
