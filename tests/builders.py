@@ -48,3 +48,18 @@ def projection_contents(ledger: Ledger) -> dict[str, list[str]]:
         for projection in PROJECTIONS
         for table in projection.tables
     }
+
+
+# A legacy-records mapping for CSV imports: intake rows and case notes.
+CSV_MAPPING = """reference = "ref"
+kind_column = "kind"
+[kinds.intake]
+command = "enroll"
+agency = "agency"
+officer = "officer"
+supervision = "supervision"
+[kinds.note]
+command = "contact"
+note = "note"
+"""
+CSV_HEADER = "ref,kind,date,agency,officer,supervision,note\n"

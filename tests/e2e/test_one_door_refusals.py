@@ -15,20 +15,7 @@ from click.testing import CliRunner, Result
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
 from reentry_ledger.domain.errors import Conflict
-from tests.builders import TODAY
-
-MAPPING = """reference = "ref"
-kind_column = "kind"
-[kinds.intake]
-command = "enroll"
-agency = "agency"
-officer = "officer"
-supervision = "supervision"
-[kinds.note]
-command = "contact"
-note = "note"
-"""
-HEADER = "ref,kind,date,agency,officer,supervision,note\n"
+from tests.builders import CSV_HEADER, CSV_MAPPING, TODAY
 
 Run = Callable[..., Result]
 
@@ -64,8 +51,8 @@ def events(run: Run) -> list[str]:
 
 
 def csv_import(run: Run, actor: str, tmp_path: Path, rows: str) -> Result:
-    (tmp_path / "m.toml").write_text(MAPPING)
-    (tmp_path / "rows.csv").write_text(HEADER + rows)
+    (tmp_path / "m.toml").write_text(CSV_MAPPING)
+    (tmp_path / "rows.csv").write_text(CSV_HEADER + rows)
     return run(actor, "import", str(tmp_path / "rows.csv"), "--format", "csv",
                "--mapping", str(tmp_path / "m.toml"))  # fmt: skip
 

@@ -64,7 +64,7 @@ def test_verify_digest_and_export_work_on_a_ledger_that_cannot_be_written(
     assert digest.exit_code == 0, digest.output
     exported = invoke("--db", url, "export")
     assert exported.exit_code == 0, exported.output
-    assert len(exported.stdout.splitlines()) == 3  # two events and the client's key
+    assert len(exported.stdout.splitlines()) == 4  # two events, the client's key, the closing
     assert sorted(p.name for p in unwritable_ledger.parent.iterdir()) == ["ledger.db"]
 
 

@@ -14,7 +14,7 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import NotPermitted
 from reentry_ledger.domain.errors import ClientNotFound, RuleViolated
 from reentry_ledger.reports.violations import ReportRequest
-from tests.builders import TODAY
+from tests.builders import CSV_HEADER, CSV_MAPPING, TODAY
 
 ROLES = ("cw-ga", "sup-ga", "cw-gb", "aud", "ov", "stranger")
 USERS = (("aud", "auditor", None), ("sup-ga", "supervisor", "GA"), ("cw-ga", "caseworker", "GA"),
@@ -26,15 +26,7 @@ OPERATORS = {"sup-ga", "aud"}
 MANAGERS = {"sup-ga", "aud"}
 REPORTERS = {"cw-ga", "sup-ga", "cw-gb", "aud", "ov"}
 ON = date(2024, 6, 1)
-CSV = "ref,kind,date,agency,officer,supervision\nGA-5{i},intake,2024-05-01,GA,o-1,probation\n"
-MAPPING = """reference = "ref"
-kind_column = "kind"
-[kinds.intake]
-command = "enroll"
-agency = "agency"
-officer = "officer"
-supervision = "supervision"
-"""
+CSV = CSV_HEADER + "GA-5{i},intake,2024-05-01,GA,o-1,probation,\n"
 
 Call = Callable[[Ledger, str, int, Path], Any]
 
@@ -106,7 +98,7 @@ EMPTY_ONLY: dict[str, tuple[Call, set[str]]] = {
 def import_csv(ledger: Ledger, actor: str, i: int, folder: Path) -> Any:
     source, mapping = folder / f"rows-{actor}.csv", folder / "mapping.toml"
     source.write_text(CSV.format(i=i))
-    mapping.write_text(MAPPING)
+    mapping.write_text(CSV_MAPPING)
     return ledger.import_csv(source, mapping, actor=actor)
 
 
