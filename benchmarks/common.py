@@ -14,9 +14,9 @@ from typing import Any, cast
 import orjson
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.access import ClientRecordRead
 from reentry_ledger.export.full import closing_line, export_lines
+from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.ingest.jsonl import import_lines
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.verification import Closing

@@ -19,7 +19,7 @@ import orjson
 
 from benchmarks.common import clients_for, compare, exported, median_rate, record, timed
 from reentry_ledger.application import Ledger
-from reentry_ledger.bulk import encoded
+from reentry_ledger.ingest.bulk import encoded
 from reentry_ledger.ingest.jsonl import import_lines
 
 # The library's tables, column for column, key for key (eventsourcing.sqlite, .postgres).

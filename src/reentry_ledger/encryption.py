@@ -1,4 +1,4 @@
-"""Encryption at rest: every stored event sealed with AES-GCM under the ledger's key.
+"""Encryption at rest: every stored event encrypted with AES-GCM under the ledger's key.
 
 The key (16, 24 or 32 bytes, base64) comes from REENTRY_LEDGER_KEY, or from the file named by
 REENTRY_LEDGER_KEY_FILE. It is handed to the library's own cipher (eventsourcing.cryptography),

@@ -45,7 +45,7 @@ class KeyStore:
         if not rows:
             return None
         stored = rows[0]["key"] if isinstance(rows[0], dict) else rows[0][0]
-        key: bytes = self.ledger.mapper.unseal(bytes(stored))
+        key: bytes = self.ledger.mapper.unpack(bytes(stored))
         return key
 
     def get_or_create(self, client_id: str) -> bytes:
@@ -61,7 +61,7 @@ class KeyStore:
         return self.sql(f"INSERT INTO {self.table} (client_id, key) VALUES (?, ?) {conflict}")
 
     def insert_params(self, client_id: str, key: bytes) -> tuple[str, bytes]:
-        return client_id, self.ledger.mapper.seal(key)
+        return client_id, self.ledger.mapper.pack(key)
 
     def destroy(self, client_id: str) -> None:
         with self.datastore.transaction(commit=True) as cursor:
@@ -113,5 +113,5 @@ class KeyStore:
         while rows := self.execute(statement, (last, page)):
             for row in rows:
                 client_id, stored = (row["client_id"], row["key"]) if isinstance(row, dict) else row
-                yield client_id, self.ledger.mapper.unseal(bytes(stored))
+                yield client_id, self.ledger.mapper.unpack(bytes(stored))
             last = client_id

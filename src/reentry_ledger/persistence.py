@@ -63,7 +63,7 @@ class PydanticMapper(Mapper[UUID]):
             originator_id=event.originator_id,
             originator_version=event.originator_version,
             topic=get_topic(type(event)),
-            state=self.seal(self.transcoder.encode(stored_state(event))),
+            state=self.pack(self.transcoder.encode(stored_state(event))),
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
@@ -82,7 +82,7 @@ class PydanticMapper(Mapper[UUID]):
     def stored_state(self, stored_event: StoredEvent) -> dict[str, Any]:
         """The state as stored, before any upcasting: what hashes and exports are made of."""
         try:
-            state: dict[str, Any] = self.transcoder.decode(self.unseal(stored_event.state))
+            state: dict[str, Any] = self.transcoder.decode(self.unpack(stored_event.state))
         except Exception as error:
             raise MapperDeserialisationError(
                 f"cannot read stored event {stored_event.originator_id} "
@@ -90,7 +90,7 @@ class PydanticMapper(Mapper[UUID]):
             ) from error
         return state
 
-    def seal(self, data: bytes) -> bytes:
+    def pack(self, data: bytes) -> bytes:
         """Compress and encrypt, where configured."""
         if self.compressor:
             data = self.compressor.compress(data)
@@ -98,7 +98,7 @@ class PydanticMapper(Mapper[UUID]):
             data = self.cipher.encrypt(data)
         return data
 
-    def unseal(self, data: bytes) -> bytes:
+    def unpack(self, data: bytes) -> bytes:
         if self.cipher:
             data = self.cipher.decrypt(data)
         if self.compressor:

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
-from reentry_ledger.demo import build_demo
 from reentry_ledger.export.deidentified import deidentified_lines
+from reentry_ledger.ingest.demo import build_demo
 from tests.builders import TODAY
 
 

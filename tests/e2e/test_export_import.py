@@ -22,13 +22,13 @@ from reentry_ledger import backends
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import Actor
 from reentry_ledger.cli import cli
-from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.errors import InvalidInput, VerificationFailed
 from reentry_ledger.domain.integrity import content_hash
 from reentry_ledger.export.full import export_lines
-from reentry_ledger.importers.mapped import import_mapped
 from reentry_ledger.ingest import jsonl
+from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.ingest.jsonl import import_lines
+from reentry_ledger.ingest.mapped import import_mapped
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from reentry_ledger.cli import cli
-from reentry_ledger.importers.iowa import severity_for, supervision_for
+from reentry_ledger.ingest.iowa import severity_for, supervision_for
 from tests.shared_data import IOWA, require
 
 

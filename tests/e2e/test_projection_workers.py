@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.demo import build_demo
+from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.runner import ProjectionRunner
 from tests.builders import TODAY, projection_contents
 

@@ -10,8 +10,8 @@ import orjson
 import pytest
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.bulk import BATCH, BulkWriter, Row
 from reentry_ledger.domain.errors import Conflict
+from reentry_ledger.ingest.bulk import BATCH, BulkWriter, Row
 
 
 def rows(client: uuid.UUID, count: int, first: int = 1) -> list[Row]:

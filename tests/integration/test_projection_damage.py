@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
-from reentry_ledger.demo import build_demo
+from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.catalogue import PROJECTIONS
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.verify import SCRATCH, verify

@@ -14,9 +14,9 @@ import pytest
 from eventsourcing.persistence import DatabaseError, OperationalError
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.demo import build_demo
 from reentry_ledger.domain.errors import Conflict
 from reentry_ledger.encryption import new_key
+from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.builds import BUILD_UPDATES, BUILDS
 from reentry_ledger.projections.catalogue import PROJECTIONS
 from reentry_ledger.projections.database import staged_name

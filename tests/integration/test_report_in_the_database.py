@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.demo import build_demo
+from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports.dimensions import DIMENSIONS

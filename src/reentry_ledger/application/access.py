@@ -14,7 +14,7 @@ from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.domain.access import ClientRecordRead, access_log_id
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.errors import Conflict
-from reentry_ledger.domain.integrity import sealed
+from reentry_ledger.domain.integrity import chained
 
 
 class AccessLog(LedgerBase):
@@ -44,7 +44,7 @@ class AccessLog(LedgerBase):
             )
             try:
                 self.recorder.insert_events(
-                    [self.mapper.to_stored_event(sealed(event, previous_hash))]
+                    [self.mapper.to_stored_event(chained(event, previous_hash))]
                 )
                 return
             except IntegrityError:

@@ -17,8 +17,8 @@ from reentry_ledger.domain.references import client_id
 
 if TYPE_CHECKING:
     from reentry_ledger.application import Ledger
-    from reentry_ledger.demo import DemoReport
-    from reentry_ledger.importers.iowa import IowaSummary
+    from reentry_ledger.ingest.demo import DemoReport
+    from reentry_ledger.ingest.iowa import IowaSummary
     from reentry_ledger.projections.runner import ProjectionRunner
     from reentry_ledger.projections.verify import Finding
     from reentry_ledger.reports.service import Reports
@@ -96,7 +96,7 @@ class Operations(LedgerBase):
     ) -> tuple[int, int]:
         """Legacy records: each row is recorded through the one write path, as the command it
         stands for would be, by this actor; the first refused row refuses the whole file."""
-        from reentry_ledger.importers.mapped import import_mapped
+        from reentry_ledger.ingest.mapped import import_mapped
 
         who = self.writer(actor, Permission.OPERATE).require(Permission.WRITE)
         return import_mapped(self.whole, who, source, mapping, progress)
@@ -104,7 +104,7 @@ class Operations(LedgerBase):
     def import_iowa(
         self, source: Path, progress: Progress = None, *, actor: str | None
     ) -> IowaSummary:
-        from reentry_ledger.importers.iowa import import_iowa
+        from reentry_ledger.ingest.iowa import import_iowa
 
         who = self.writer(actor, Permission.OPERATE).require(Permission.WRITE)
         return import_iowa(self.whole, source, who, progress)
@@ -112,7 +112,7 @@ class Operations(LedgerBase):
     def build_demo(
         self, clients: int, seed: int, progress: Progress = None, *, actor: str | None
     ) -> DemoReport:
-        from reentry_ledger.demo import build_demo
+        from reentry_ledger.ingest.demo import build_demo
 
         self.require(actor, Permission.OPERATE).require(Permission.WRITE)
         return build_demo(self.whole, clients, seed, progress)

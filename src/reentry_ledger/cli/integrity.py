@@ -41,7 +41,8 @@ def verify(state: LedgerContext, against: str | None) -> None:
         click.echo(f"Error: verification failed at {result.broken}", err=True)
         raise SystemExit(EXIT_TAMPERED)
     checked = f" and matches the digest at position {reference.position}" if reference else ""
-    click.echo(f"verified {result.events} events of {result.clients} clients{checked}")
+    clients = "client" if result.clients == 1 else "clients"
+    click.echo(f"verified {result.events} events of {result.clients} {clients}{checked}")
 
 
 @cli.command()
@@ -65,7 +66,7 @@ def digest(state: LedgerContext) -> None:
 
 @cli.group()
 def key() -> None:
-    """Encryption at rest: every stored event sealed under the ledger's key.
+    """Encryption at rest: every stored event encrypted under the ledger's key.
 
     Set REENTRY_LEDGER_KEY (or REENTRY_LEDGER_KEY_FILE, a file holding it) for every command
     on an encrypted ledger. Keep the key apart from the database: without it the events

@@ -31,7 +31,7 @@ from reentry_ledger.domain.events import (
     VolunteerMatched,
     VolunteerMatchEnded,
 )
-from reentry_ledger.domain.integrity import sealed
+from reentry_ledger.domain.integrity import chained
 from reentry_ledger.domain.recording import (
     Stamp,
     checked_event,
@@ -113,7 +113,7 @@ class Client(Aggregate):
                 name=name,
             )
         )
-        client = cast(Client, sealed(protected(event, stamp), previous_hash="").mutate(None))
+        client = cast(Client, chained(protected(event, stamp), previous_hash="").mutate(None))
         client.pending_events.append(client.history[0])
         return client
 

@@ -36,7 +36,7 @@ def content_hash(client_id: str, number: int, topic: str, state: dict[str, Any])
     return hashlib.sha256(canonical).hexdigest()
 
 
-def sealed(event: E, previous_hash: str) -> E:
+def chained(event: E, previous_hash: str) -> E:
     """The event with the previous event's hash and its own."""
     linked = event.model_copy(update={"previous_hash": previous_hash})
     digest = content_hash(

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.events import LedgerEvent
-from reentry_ledger.domain.integrity import sealed
+from reentry_ledger.domain.integrity import chained
 from reentry_ledger.domain.personal import Protect, protect_value
 
 E = TypeVar("E", bound=LedgerEvent)
@@ -33,8 +33,9 @@ class Stamp:
 def describe(error: ValidationError) -> str:
     problems = []
     for detail in error.errors():
-        where = ".".join(str(part) for part in detail["loc"] if part != "code") or "value"
-        problems.append(f"{where}: {detail['msg']}")
+        where = ".".join(str(part) for part in detail["loc"] if part != "code")
+        message = str(detail["msg"]).removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
     return "; ".join(problems)
 
 
@@ -71,7 +72,7 @@ def checked_event(aggregate: Any, event_class: type[E], stamp: Stamp, **details:
 def finished(aggregate: Any, event: E, stamp: Stamp) -> E:
     """The event with its personal fields encrypted, linked into the aggregate's chain."""
     history = aggregate.history
-    return sealed(protected(event, stamp), previous_hash=history[-1].event_hash if history else "")
+    return chained(protected(event, stamp), previous_hash=history[-1].event_hash if history else "")
 
 
 def protected(event: E, stamp: Stamp) -> E:

@@ -18,8 +18,8 @@ from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.bulk import BulkWriter, Row, encoded
 from reentry_ledger.domain.errors import InvalidInput, LedgerError, VerificationFailed
+from reentry_ledger.ingest.bulk import BulkWriter, Row, encoded
 from reentry_ledger.persistence import STABLE_TOPICS, event_from_state
 from reentry_ledger.verification import ClientChain, Closing, link_problem, previous_problem
 from reentry_ledger.workers import available, chunked, ordered_map

@@ -25,16 +25,16 @@ class LogReader(ProjectionDatabase):
 
     def events(self, cursor: Any, after: int, last: int, topics: Sequence[str]) -> list[StoredRow]:
         """The log's rows past `after` up to `last` with one of `topics`, read on this
-        connection, states unsealed: for a database no other process can open."""
+        connection, states unpacked: for a database no other process can open."""
         here = self.log("")
         statement, params = here.statement(len(topics)), (after, last, *topics)
         if self.postgres:
-            return here.unsealed(fetched(cursor, statement, params))
+            return here.unpacked(fetched(cursor, statement, params))
         raw = cursor.sqlite_cursor  # plain tuples, not the library's named rows: far cheaper
         raw.row_factory = None
         try:
             raw.execute(statement, params)
-            return here.unsealed(raw.fetchall())
+            return here.unpacked(raw.fetchall())
         finally:
             raw.row_factory = sqlite3.Row
 
@@ -59,9 +59,9 @@ class LogReader(ProjectionDatabase):
 
     def log(self, connect: str) -> LogSource:
         mapper = self.ledger.mapper
-        unsealer = mapper if mapper.cipher or mapper.compressor else None
+        packed_by = mapper if mapper.cipher or mapper.compressor else None
         kind = self.ledger.backend.kind
-        return LogSource(kind, connect, self.prefix + self.events_table, unsealer)
+        return LogSource(kind, connect, self.prefix + self.events_table, packed_by)
 
 
 Update = tuple[str, str, tuple[Any, ...]]  # the client whose event made it, statement, values
@@ -101,7 +101,7 @@ class LogSource:
     kind: str  # "sqlite" or "postgresql"
     connect: str  # the SQLite file, or a PostgreSQL connection string
     table: str  # the events table, qualified
-    mapper: PydanticMapper | None  # to unseal states stored compressed or encrypted
+    mapper: PydanticMapper | None  # to unpack states stored compressed or encrypted
 
     def statement(self, topics: int) -> str:
         """Rows past a position up to another, with one of `topics` topics, in order."""
@@ -116,13 +116,13 @@ class LogSource:
 
     def rows(self, after: int, last: int, topics: Sequence[str]) -> list[StoredRow]:
         found = opened(self).execute(self.statement(len(topics)), (after, last, *topics))
-        return self.unsealed(found.fetchall())
+        return self.unpacked(found.fetchall())
 
-    def unsealed(self, rows: list[StoredRow]) -> list[StoredRow]:
+    def unpacked(self, rows: list[StoredRow]) -> list[StoredRow]:
         if self.mapper is None:
             return rows
-        unseal = self.mapper.unseal
-        return [(n, c, v, topic, unseal(state)) for n, c, v, topic, state in rows]
+        unpack = self.mapper.unpack
+        return [(n, c, v, topic, unpack(state)) for n, c, v, topic, state in rows]
 
 
 _OPENED: dict[tuple[int, str, str], Any] = {}

@@ -67,7 +67,7 @@ class BulkWriter:
         self._insert: Callable[[Sequence[Row]], Any] | None = None
         self._execute: Callable[[str, Sequence[Any]], Any] | None = None  # other statements
         mapper = ledger.mapper
-        self._seal = mapper.seal if mapper.cipher or mapper.compressor else None
+        self._pack = mapper.pack if mapper.cipher or mapper.compressor else None
         self.into_empty = False  # set by require_empty: then SQLite may use a rollback journal
 
     def require_empty(self) -> None:
@@ -82,9 +82,9 @@ class BulkWriter:
         self.add_rows([row(event) for event in events])
 
     def add_rows(self, rows: Sequence[Row]) -> None:
-        if self._seal:
-            seal = self._seal
-            rows = [(id_, version, topic, seal(state)) for id_, version, topic, state in rows]
+        if self._pack:
+            pack = self._pack
+            rows = [(id_, version, topic, pack(state)) for id_, version, topic, state in rows]
         self.pending.extend(rows)
         if len(self.pending) >= BATCH:
             self.flush()

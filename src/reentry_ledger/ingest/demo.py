@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.bulk import BulkWriter, Row, protector, row
 from reentry_ledger.domain.client import Client, Stamp, coded
 from reentry_ledger.domain.codes import Need, values
 from reentry_ledger.domain.errors import RuleViolated
 from reentry_ledger.domain.personal import Protect
 from reentry_ledger.domain.references import client_id
+from reentry_ledger.ingest.bulk import BulkWriter, Row, protector, row
 from reentry_ledger.workers import available, chunked, ordered_map
 
 SUPERVISION = {

@@ -19,7 +19,6 @@ from typing import Any
 from reentry_ledger.application import Ledger
 from reentry_ledger.application.recording import Recording
 from reentry_ledger.authorization import Actor
-from reentry_ledger.bulk import BulkWriter
 from reentry_ledger.domain.client import Client, coded
 from reentry_ledger.domain.errors import (
     ClientNotFound,
@@ -29,7 +28,8 @@ from reentry_ledger.domain.errors import (
 )
 from reentry_ledger.domain.personal import Protect
 from reentry_ledger.domain.references import check_reference
-from reentry_ledger.importers.rows import RowError, RowRefused, read_rows
+from reentry_ledger.ingest.bulk import BulkWriter
+from reentry_ledger.ingest.rows import RowError, RowRefused, read_rows
 
 FIELDS = {
     "enroll": {"agency", "officer", "supervision", "conditions", "expected_end", "juvenile"},

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import Actor
-from reentry_ledger.bulk import BulkWriter
 from reentry_ledger.domain.client import Client, Stamp, coded
 from reentry_ledger.domain.references import client_id
-from reentry_ledger.importers.rows import RowError, read_rows
+from reentry_ledger.ingest.bulk import BulkWriter
+from reentry_ledger.ingest.rows import RowError, read_rows
 
 FOLLOW_UP_DAYS = 1095
 REQUIRED = ("Fiscal Year Released", "Main Supervising District", "Release Type",

@@ -1,1 +1,0 @@
-"""Importers from outside formats: each turns rows into commands on client aggregates."""
