@@ -22,6 +22,7 @@ from reentry_ledger.domain.errors import RuleViolated
 class Permission(StrEnum):
     WRITE = "record casework"
     CORRECT = "correct recorded events"
+    SEAL = "seal a client's personal data"
     READ_CLIENT = "read client records"
     REPORT = "run aggregate reports"
     OPERATE = "operate the ledger (replay, projections, import, demo)"
@@ -36,6 +37,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {
             Permission.WRITE,
             Permission.CORRECT,
+            Permission.SEAL,
             Permission.READ_CLIENT,
             Permission.REPORT,
             Permission.OPERATE,

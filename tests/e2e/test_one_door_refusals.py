@@ -207,3 +207,22 @@ def test_a_seal_that_loses_a_race_writes_nothing(ledger: Ledger) -> None:
     ledger.client_for = original  # type: ignore[method-assign]
     assert not ledger.get_client("GA-1").state.sealed
     assert ledger.keys.get(str(stale.id)) is not None
+
+
+def test_a_padded_actor_is_refused_not_trimmed_into_someone_else(staffed: Run) -> None:
+    before = events(staffed)
+    padded = staffed("sup-ga ", "contact", "GA-1", "--on", "2024-02-01", "--note", "hi")
+    assert padded.exit_code == 2 and "space at its start or end" in padded.stderr
+    assert events(staffed) == before
+
+
+def test_a_caseworker_may_not_seal_and_is_told_so_in_those_words(staffed: Run) -> None:
+    refused = staffed("cw-ga", "seal", "GA-1", "--reason", "court order")
+    assert refused.exit_code == 3 and "may not seal" in refused.stderr
+    assert staffed("sup-ga", "show", "GA-1", "--json").stdout.count("A B") == 1
+
+
+def test_an_empty_timeline_says_so_rather_than_printing_nothing(staffed: Run) -> None:
+    shown = staffed("sup-ga", "timeline", "GA-1", "--as-of", "2023-01-01")
+    assert shown.exit_code == 0 and shown.stdout == ""
+    assert "nothing had happened by then" in shown.stderr

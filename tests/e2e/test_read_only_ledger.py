@@ -59,7 +59,7 @@ def test_verify_digest_and_export_work_on_a_ledger_that_cannot_be_written(
     url = f"sqlite:///{unwritable_ledger}"
     verified = invoke("verify", "--db", url)
     assert verified.exit_code == 0, verified.output
-    assert verified.stdout == "verified 2 events of 1 clients\n"
+    assert verified.stdout == "verified 2 events of 1 client\n"
     digest = invoke("--db", url, "digest")
     assert digest.exit_code == 0, digest.output
     exported = invoke("--db", url, "export")

@@ -115,7 +115,9 @@ class LedgerBase(Application[UUID]):
             if directory is not None:
                 raise InvalidInput("no actor: this ledger has users; say who you are (--actor)")
             return Actor("(unnamed)", None)
-        return actor_named(name.strip(), directory)
+        if name != name.strip():
+            raise InvalidInput(f"actor {name!r} has space at its start or end")
+        return actor_named(name, directory)
 
     def require(self, actor: str | None, permission: Permission) -> Actor:
         """The actor, refused unless they hold the permission."""

@@ -280,8 +280,8 @@ class Casework(LedgerBase):
         """Erase the client's personal data: the seal event and the key's destruction are
         one transaction, so no client is ever marked sealed with its data still readable.
         Sealing a client already sealed makes sure its key is gone, and records nothing."""
-        recording = Recording(self, self.writer(actor, Permission.CORRECT))
-        client = recording.client(ref, Permission.CORRECT)
+        recording = Recording(self, self.writer(actor, Permission.SEAL))
+        client = recording.client(ref, Permission.SEAL)
         if client.state.sealed:
             self.keys.destroy(str(client.id))
             return None

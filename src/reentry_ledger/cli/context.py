@@ -48,8 +48,8 @@ class LedgerContext:
     @property
     def actor_name(self) -> str | None:
         """The actor, if one was named (option, then environment)."""
-        name = self.actor or os.environ.get(ACTOR_ENV_VAR, "")
-        return name.strip() or None
+        name = self.actor if self.actor is not None else os.environ.get(ACTOR_ENV_VAR, "")
+        return name if name.strip() else None  # padded names are the application's to refuse
 
     def close(self) -> None:
         if self._ledger is not None:

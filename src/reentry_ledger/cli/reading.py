@@ -56,6 +56,9 @@ def timeline(
     else:
         for line in timeline_lines(entries):
             click.echo(line)
+        if not entries:
+            when = "had happened by" if as_of else "was recorded by"
+            click.echo(f"{ref}: nothing {when} then", err=True)
 
 
 def state_json(case: CaseState) -> dict[str, Any]:
