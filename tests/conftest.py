@@ -11,9 +11,11 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from click.testing import CliRunner, Result
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.backends import connect_postgres, parse_db_url
+from reentry_ledger.cli import cli
 from tests.builders import TODAY
 
 POSTGRES_URL = os.environ.get(
@@ -69,3 +71,16 @@ def ledger(db_url: str) -> Iterator[Ledger]:
     app = Ledger(db_url, clock=lambda: TODAY)
     yield app
     app.close()
+
+
+@pytest.fixture
+def run(db_url: str) -> object:
+    """The CLI against a ledger on each backend, as `jdoe` unless told otherwise (a test
+    module may define a `run` of its own)."""
+    runner = CliRunner()
+
+    def invoke(*args: str, actor: str | None = "jdoe", **env: str) -> Result:
+        environment = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": actor, **env}
+        return runner.invoke(cli, list(args), env=environment, catch_exceptions=False)
+
+    return invoke

@@ -12,17 +12,6 @@ from click.testing import CliRunner, Result
 from reentry_ledger.cli import cli
 
 
-@pytest.fixture
-def run(db_url: str) -> object:
-    runner = CliRunner()
-
-    def invoke(*args: str, actor: str | None = "jdoe", **env: str) -> Result:
-        environment = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": actor, **env}
-        return runner.invoke(cli, list(args), env=environment, catch_exceptions=False)
-
-    return invoke
-
-
 def enroll(run, ref: str = "GA-1") -> Result:  # type: ignore[no-untyped-def]
     return run(
         "enroll", ref, "--agency", "GA", "--officer", "o-17", "--supervision", "parole",
@@ -110,13 +99,21 @@ def test_replay_reports_clients_and_events(run) -> None:  # type: ignore[no-unty
         (["assess", "GA-1", "--instrument", "ORAS", "--risk", "hgh"], 2, "'hgh' is not one of"),
         (["refer", "GA-1", "--service", "spa"], 2, "'spa' is not one of"),
         (["violation", "GA-1"], 2, "at least one of"),
-        (["violation", "GA-1", "--technical", "curfew", "--violent"], 2, "give the new offence too"),
+        (
+            ["violation", "GA-1", "--technical", "curfew", "--violent"],
+            2,
+            "give the new offence too",
+        ),
         (["respond", "GA-1", "V9", "warning"], 3, "no violation 'V9'"),
         (["respond", "GA-1", "V1", "warning", "--custody-days", "-1"], 2, "custody-days"),
         (["referral", "GA-1", "R1", "completed", "--on", "2024-02-01"], 3, "made: it can become"),
         (["correct", "GA-1", "1", "--reason", "oops"], 3, "enrolment"),
         (["correct", "GA-1", "99", "--reason", "oops"], 3, "no event 99"),
-        (["correct", "GA-1", "2", "--reason", " "], 2, "reason: String should have at least 1 character"),
+        (
+            ["correct", "GA-1", "2", "--reason", " "],
+            2,
+            "reason: String should have at least 1 character",
+        ),
         (["contact", "GA-1", "--on", "2099-01-01"], 3, "in the future"),
         (["contact", "GA-1", "--on", "2023-01-01"], 3, "before enrolment"),
         (["contact", "GA-1", "--on", "01/02/2024"], 2, "YYYY-MM-DD"),

@@ -8,20 +8,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from click.testing import CliRunner, Result
-
-from reentry_ledger.cli import cli
-
-
-@pytest.fixture
-def run(db_url: str) -> object:
-    runner = CliRunner()
-
-    def invoke(*args: str, actor: str | None = "jdoe", **env: str) -> Result:
-        environment = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": actor, **env}
-        return runner.invoke(cli, list(args), env=environment, catch_exceptions=False)
-
-    return invoke
+from click.testing import Result
 
 
 def enroll(run, ref: str = "GA-1", *extra: str) -> Result:  # type: ignore[no-untyped-def]
@@ -96,6 +83,9 @@ def assert_empty(exported: str) -> None:
     assert orjson.loads(closing)["closing"]["events"] == 0
 
 
+ENROLL_GA_2 = ("enroll", "GA-2", "--agency", "GA", "--officer", "o-17", "--supervision", "parole")
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -106,32 +96,8 @@ def assert_empty(exported: str) -> None:
         ("report", "caseload", "--on", "2200-01-01"),
         ("report", "justice-counts", "--year", "2200"),
         ("contact", "GA-1", "--on", "0001-01-01"),
-        (
-            "enroll",
-            "GA-2",
-            "--agency",
-            "GA",
-            "--officer",
-            "o-17",
-            "--supervision",
-            "parole",
-            "--start",
-            "0001-01-01",
-        ),
-        (
-            "enroll",
-            "GA-2",
-            "--agency",
-            "GA",
-            "--officer",
-            "o-17",
-            "--supervision",
-            "parole",
-            "--start",
-            "2024-01-10",
-            "--expected-end",
-            "9999-12-31",
-        ),
+        (*ENROLL_GA_2, "--start", "0001-01-01"),
+        (*ENROLL_GA_2, "--start", "2024-01-10", "--expected-end", "9999-12-31"),
     ],
 )
 def test_a_date_outside_the_window_is_bad_usage_and_writes_nothing(
