@@ -14,7 +14,6 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from reentry_ledger.domain.errors import Conflict
-from reentry_ledger.domain.personal import new_client_key
 
 TABLE = "client_keys"
 
@@ -48,14 +47,6 @@ class KeyStore:
         key: bytes = self.ledger.mapper.unpack(bytes(stored))
         return key
 
-    def get_or_create(self, client_id: str) -> bytes:
-        existing = self.get(client_id)
-        if existing is not None:
-            return existing
-        key = new_client_key()
-        self.execute(self.insert_statement(), self.insert_params(client_id, key), rows=False)
-        return self.get(client_id) or key
-
     def insert_statement(self) -> str:
         conflict = "ON CONFLICT (client_id) DO NOTHING"
         return self.sql(f"INSERT INTO {self.table} (client_id, key) VALUES (?, ?) {conflict}")
@@ -68,21 +59,33 @@ class KeyStore:
             self._delete(cursor, client_id)
         self._checkpoint()
 
-    def destroy_with(self, client_id: str, events: Sequence[StoredEvent]) -> None:
-        """Store `events` (the seal) and destroy the client's key in one transaction: both, or
-        neither. Through the recorder's own insert, inside its transaction (as bulk loads do):
+    def store_with(
+        self,
+        events: Sequence[StoredEvent],
+        new: dict[str, bytes] | None = None,
+        destroy: str | None = None,
+    ) -> None:
+        """Store `events` together with the client keys they were encrypted under (`new`),
+        or with a key's destruction (`destroy`, the seal): all of it in one transaction, or
+        none. So a write that loses a race leaves no key behind, and a seal no readable data.
+        Through the recorder's own insert, inside its transaction (as bulk loads do):
         PostgreSQL takes the table lock that keeps notification ids in commit order."""
         recorder: Any = self.ledger.recorder
         try:
             with self.datastore.transaction(commit=True) as cursor:
+                for client_id, key in (new or {}).items():
+                    insert = f"INSERT INTO {self.table} (client_id, key) VALUES (?, ?)"
+                    cursor.execute(self.sql(insert), self.insert_params(client_id, key))
                 if self.postgres:
                     recorder._insert_stored_events(cursor, events)
                 else:
                     recorder._insert_events(cursor, events)
-                self._delete(cursor, client_id)
+                if destroy is not None:
+                    self._delete(cursor, destroy)
         except IntegrityError:
             raise Conflict("another write was recorded first; nothing was written") from None
-        self._checkpoint()
+        if destroy is not None:
+            self._checkpoint()
 
     def _delete(self, cursor: Any, client_id: str) -> None:
         if not self.postgres:

@@ -226,3 +226,14 @@ def test_an_empty_timeline_says_so_rather_than_printing_nothing(staffed: Run) ->
     shown = staffed("sup-ga", "timeline", "GA-1", "--as-of", "2023-01-01")
     assert shown.exit_code == 0 and shown.stdout == ""
     assert "nothing had happened by then" in shown.stderr
+
+
+def test_a_write_that_loses_the_race_to_a_seal_leaves_no_key(ledger: Ledger) -> None:
+    ledger.enroll("GA-1", actor="sup", start=date(2024, 1, 1), agency="GA", officer="o",
+                  supervision="parole", name="A B")  # fmt: skip
+    loaded_before_the_seal = ledger.get_client("GA-1")
+    ledger.seal("GA-1", actor="sup", reason="court order")
+    ledger.client_for = lambda who, ref: loaded_before_the_seal  # type: ignore[method-assign]
+    with pytest.raises(Conflict):
+        ledger.log_contact("GA-1", actor="sup", on=date(2024, 2, 1), note="secret")
+    assert ledger.keys.get(str(loaded_before_the_seal.id)) is None

@@ -20,6 +20,7 @@ from reentry_ledger.domain.errors import (
     RuleViolated,
 )
 from reentry_ledger.domain.events import Assessed
+from reentry_ledger.domain.personal import new_client_key
 from reentry_ledger.domain.references import client_id
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.store import VERSIONS
@@ -187,10 +188,8 @@ def test_the_agencys_own_wording_is_stored_beside_each_code(ledger: Ledger) -> N
 
 
 def test_client_keys_stream_in_pages_and_all_come_back(ledger: Ledger) -> None:
-    made: dict[str, bytes] = {}
-    for number in range(7):
-        client = str(uuid.UUID(int=number + 1))
-        made[client] = ledger.keys.get_or_create(client)
+    made = {str(uuid.UUID(int=number + 1)): new_client_key() for number in range(7)}
+    ledger.keys.store_with([], new=made)
     assert list(ledger.keys.all(page=3)) == sorted(made.items())
 
 

@@ -26,7 +26,6 @@ from reentry_ledger.domain.client import Client, coded
 from reentry_ledger.domain.directory import DIRECTORY_ID, Directory
 from reentry_ledger.domain.errors import ClientNotFound, Conflict, InvalidInput
 from reentry_ledger.domain.events import Enrolled
-from reentry_ledger.domain.personal import Protect, encrypt
 from reentry_ledger.domain.recording import Stamp
 from reentry_ledger.domain.references import client_id
 from reentry_ledger.encryption import KEY_ENV_VAR, KEY_FILE_ENV_VAR, cipher_settings
@@ -167,14 +166,25 @@ class LedgerBase(Application[UUID]):
     def _now(self) -> datetime:
         return ClientRecordRead.create_timestamp()
 
-    def stamp(self, actor: str, on: date | None, ref: str | None = None) -> Stamp:
+    def stamp(self, actor: str, on: date | None) -> Stamp:
+        """For events with nothing personal to encrypt (the users' directory)."""
         today = self.clock()
-        protect = self.protector(str(client_id(ref))) if ref else None
-        return Stamp(on=on or today, by=actor, today=today, protect=protect)
+        return Stamp(on=on or today, by=actor, today=today)
 
-    def protector(self, client: str) -> Protect:
-        """Encrypts under the client's key, made on first use."""
-        return lambda text: encrypt(self.keys.get_or_create(client), client, text)
+    def save_with_keys(self, client: Client, new_keys: dict[str, bytes]) -> None:
+        """The client's new events, with the key they were encrypted under if it is new."""
+        key = new_keys.get(str(client.id))
+        if key is None:
+            self._save(client)
+            return
+        events = [self.mapper.to_stored_event(event) for event in client.collect_events()]
+        try:
+            self.keys.store_with(events, new={str(client.id): key})
+        except Conflict:
+            raise Conflict(
+                f"another write to client {client.ref!r} was recorded first; "
+                "nothing was written: look again and retry"
+            ) from None
 
     def _save(self, aggregate: Client | Directory, **kwargs: Any) -> None:
         what = f"client {aggregate.ref!r}" if isinstance(aggregate, Client) else "the users"

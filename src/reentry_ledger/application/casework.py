@@ -54,7 +54,7 @@ class Casework(LedgerBase):
             )
 
         client = recording.enroll(ref, start or self.clock(), agency, enrol)
-        self._save(client)
+        recording.save(ref)
         return Recorded.latest(client)
 
     def assess(
@@ -289,7 +289,7 @@ class Casework(LedgerBase):
                     reason)  # fmt: skip
         events = [self.mapper.to_stored_event(event) for event in client.collect_events()]
         try:
-            self.keys.destroy_with(str(client.id), events)
+            self.keys.store_with(events, destroy=str(client.id))
         except Conflict:
             raise Conflict(
                 f"another write to client {ref!r} was recorded first; "
@@ -308,6 +308,5 @@ class Casework(LedgerBase):
         """Record one event on one client, as `actor`, and save it."""
         recording = Recording(self, self.writer(actor, permission))
         new_id = recording.record(ref, on, command, permission)
-        client = recording.clients[ref]
-        self._save(client)
-        return Recorded.latest(client, new_id)
+        recording.save(ref)
+        return Recorded.latest(recording.clients[ref], new_id)

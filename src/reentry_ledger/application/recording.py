@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.errors import ClientAlreadyEnrolled
-from reentry_ledger.domain.personal import Protect
+from reentry_ledger.domain.personal import Protect, encrypt, new_client_key
 from reentry_ledger.domain.recording import Stamp
 from reentry_ledger.domain.references import check_reference, client_id
 
@@ -36,8 +36,26 @@ class Recording:
         self.ledger = ledger
         self.who = who
         self.today = ledger.clock()
-        self.protector = protector or ledger.protector
+        self.protector = protector or self.protect_with_stored_or_new_key
         self.clients: dict[str, Client] = {}  # every client touched, by reference
+        self.new_keys: dict[str, bytes] = {}  # keys made here: stored with the events, or not
+
+    def protect_with_stored_or_new_key(self, client: str) -> Protect:
+        """Encrypts under the client's key; a client with none gets a new one, made only when
+        something is encrypted (after the rules passed) and stored only with the events."""
+
+        def protect(text: str) -> str:
+            key = self.new_keys.get(client) or self.ledger.keys.get(client)
+            if key is None:
+                key = self.new_keys[client] = new_client_key()
+            return encrypt(key, client, text)
+
+        return protect
+
+    def save(self, ref: str) -> None:
+        """Store the client's new events, and any key made for them, in one transaction."""
+        client = self.clients[ref]
+        self.ledger.save_with_keys(client, self.new_keys)
 
     def stamp(self, ref: str, on: date | None) -> Stamp:
         protect = self.protector(str(client_id(ref)))

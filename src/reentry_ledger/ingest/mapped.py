@@ -26,7 +26,7 @@ from reentry_ledger.domain.errors import (
     LedgerError,
     RuleViolated,
 )
-from reentry_ledger.domain.personal import Protect
+from reentry_ledger.domain.personal import Protect, encrypt
 from reentry_ledger.domain.references import check_reference
 from reentry_ledger.ingest.bulk import BulkWriter
 from reentry_ledger.ingest.rows import RowError, RowRefused, read_rows
@@ -243,8 +243,9 @@ class MappedImport:
 
     def protector(self, client: str) -> Protect:
         """New clients' keys go with the import; clients already stored keep theirs."""
-        if client not in self.writer.keys and self.ledger.keys.get(client) is not None:
-            return self.ledger.protector(client)
+        key = None if client in self.writer.keys else self.ledger.keys.get(client)
+        if key is not None:
+            return lambda text: encrypt(key, client, text)
         return self.writer.protector(client)
 
     def remember(self, ref: str, kind: str, theirs: str | None, ours: str | None) -> None:
