@@ -110,6 +110,11 @@ def _sqlite_path(url: str) -> str:
         extra = "?" + parts.query if parts.query else "#" + parts.fragment
         raise InvalidInput(f"database URL {url!r}: SQLite takes no {extra!r}, only a path")
     path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+    if path.startswith("file:"):
+        raise InvalidInput(
+            f"database URL {url!r} names a SQLite URI ({path!r}); give the file's path: "
+            f"sqlite:///{path.removeprefix('file:').split('?')[0]}"
+        )
     if not path:
         raise InvalidInput(
             f"database URL {url!r} names no file: use sqlite:///PATH "

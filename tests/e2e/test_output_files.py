@@ -151,3 +151,24 @@ def test_an_export_stopped_by_sigterm_leaves_no_file(tmp_path: Path) -> None:
     assert b"stopped" in stderr
     assert not target.exists()
     assert not temporary_files(tmp_path, target.name)
+
+
+def test_a_sqlite_uri_cannot_hide_the_ledger_from_the_check(sqlite_ledger: Path) -> None:
+    before = sqlite_ledger.read_bytes()
+    uri = f"sqlite:///file:{sqlite_ledger}"
+    result = CliRunner().invoke(cli, ["--db", uri, "export", "-o", str(sqlite_ledger)])
+    assert result.exit_code == 2 and "give the file's path" in result.stderr
+    assert sqlite_ledger.read_bytes() == before
+
+
+def test_an_export_never_writes_over_the_ledgers_key_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "ledger.key"
+    key_file.write_text(CliRunner().invoke(cli, ["key", "new"]).stdout)
+    env = {"REENTRY_LEDGER_KEY_FILE": str(key_file), "REENTRY_LEDGER_KEY": None}
+    db = ["--db", f"sqlite:///{tmp_path}/ledger.db", "--actor", "aud"]
+    enroll = ["enroll", "GA-1", "--agency", "GA", "--officer", "o", "--supervision", "parole"]
+    assert CliRunner().invoke(cli, [*db, *enroll], env=env).exit_code == 0
+    key = key_file.read_bytes()
+    result = CliRunner().invoke(cli, [*db, "export", "-o", str(key_file)], env=env)
+    assert result.exit_code == 2 and "the ledger's own key file" in result.stderr
+    assert key_file.read_bytes() == key

@@ -22,6 +22,7 @@ import click
 
 from reentry_ledger.backends import parse_db_url, resolve_db
 from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.encryption import KEY_FILE_ENV_VAR
 
 SQLITE_SIDECARS = ("", "-wal", "-shm", "-journal")
 
@@ -35,12 +36,15 @@ class Terminated(SystemExit):
 
 
 def ledger_files(db: str | None) -> list[Path]:
-    """The files of the ledger `db` names (none for PostgreSQL or an in-memory SQLite)."""
+    """The files of the ledger `db` names (its SQLite database, and those beside it) and the
+    file holding its encryption key, if one does."""
     backend = parse_db_url(resolve_db(db))
     name = backend.env.get("SQLITE_DBNAME", ":memory:")
-    if backend.kind != "sqlite" or name == ":memory:" or name.startswith("file:"):
-        return []
-    return [Path(name + suffix) for suffix in SQLITE_SIDECARS]
+    files = [] if backend.kind != "sqlite" or name == ":memory:" else [
+        Path(name + suffix) for suffix in SQLITE_SIDECARS
+    ]  # fmt: skip
+    key_file = os.environ.get(KEY_FILE_ENV_VAR)
+    return [*files, Path(key_file)] if key_file else files
 
 
 def same_file(one: Path, other: Path) -> bool:
@@ -54,10 +58,12 @@ def same_file(one: Path, other: Path) -> bool:
 
 def refuse_the_ledger(db: str | None, target: Path, option: str) -> None:
     """Refuse an output path that is the ledger's own database file (or a file beside it)."""
+    key_file = os.environ.get(KEY_FILE_ENV_VAR)
     for own in ledger_files(db):
         if same_file(target, own):
+            what = "key file" if key_file and own == Path(key_file) else "database file"
             raise InvalidInput(
-                f"{option} {str(target)!r} is the ledger's own database file {str(own)!r}: "
+                f"{option} {str(target)!r} is the ledger's own {what} {str(own)!r}: "
                 "write it somewhere else (nothing was written)"
             )
 
