@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import platform
 import statistics
 import tempfile
@@ -27,7 +28,7 @@ RESULTS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 def exported(clients: int) -> tuple[Path, int]:
     """The cached demo ledger of `clients` as JSON lines (written once): what imports load."""
     url, events = demo_ledger(clients)
-    path = CACHE / f"demo-{clients}.closed.jsonl"  # ends with its closing record
+    path = CACHE / f"demo-{clients}.closed-v2.jsonl"  # ends with its closing record (keys too)
     if not path.exists():
         ledger = Ledger(url)
         partial = path.with_suffix(".partial")
@@ -45,7 +46,8 @@ def without_reads(lines: Iterator[bytes]) -> Iterator[bytes]:
         if line.startswith(b'{"closing"'):
             yield closing_line(closing)
         elif line.startswith(b'{"client_key"'):
-            closing.keys += 1
+            key = orjson.loads(line)
+            closing.key(key["client_key"], base64.b64decode(key["key"]))
             yield line
         elif b'"ClientRecordRead"' not in line:
             record = orjson.loads(line)

@@ -187,15 +187,22 @@ class Closing:
     clients: int = 0
     keys: int = 0
     digest: str = GENESIS
+    keys_digest: str = GENESIS  # the running digest over the keys, in file order
 
     def event(self, topic: str, event_hash: str) -> None:
         self.events += 1
         self.clients += topic == Enrolled.TOPIC
         self.digest = advance(self.digest, event_hash)
 
+    def key(self, client: str, key: bytes) -> None:
+        """A client's key: keys carry no hash of their own, so the closing record covers them."""
+        self.keys += 1
+        self.keys_digest = advance(self.keys_digest, f"{client}:{key.hex()}")
+
     def record(self) -> dict[str, Any]:
         digest = Digest(self.events, self.digest).line()
-        return {"events": self.events, "clients": self.clients, "keys": self.keys, "digest": digest}
+        return {"events": self.events, "clients": self.clients, "keys": self.keys,
+                "digest": digest, "keys_digest": self.keys_digest}  # fmt: skip
 
     def disagreement(self, written: dict[str, Any]) -> str | None:
         """How the closing record `written` differs from what was counted, if it does."""
@@ -210,5 +217,10 @@ class Closing:
             return (
                 "the running digest over the file's events differs from the closing record's "
                 "(events were changed, removed, inserted or reordered)"
+            )
+        if written.get("keys_digest") != counted["keys_digest"]:
+            return (
+                "the digest over the file's client keys differs from the closing record's "
+                "(a key was changed, removed, added or moved)"
             )
         return None

@@ -3,6 +3,7 @@ fails or is killed part-way leaves the target exactly as it was."""
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import signal
@@ -146,6 +147,28 @@ def test_an_export_whose_event_hash_was_edited_is_refused(
     assert result.exit_code == 6, result.output
     assert f"edited.jsonl, line {n + 1}: " in result.stderr
     assert "does not match its hash" in result.stderr
+
+
+def key_lines(exported: list[bytes]) -> list[int]:
+    return [n for n, line in enumerate(exported) if line.startswith(b'{"client_key"')]
+
+
+@pytest.mark.parametrize("how", ["copied from another client", "its bytes changed"])
+def test_an_export_whose_client_key_was_edited_is_refused(
+    exported: list[bytes], second_db: str, tmp_path: Path, how: str
+) -> None:
+    """A key carries no hash of its own; without this, a client would read as [sealed] (or
+    [unreadable]) in the copy with no seal on record."""
+    first, second = key_lines(exported)[:2]
+    if how == "copied from another client":
+        exported[second] = exported[first]
+    else:
+        record = orjson.loads(exported[second])
+        record["key"] = base64.b64encode(bytes(32)).decode()
+        exported[second] = orjson.dumps(record) + b"\n"
+    result = import_file(second_db, exported, tmp_path / "edited.jsonl")
+    assert result.exit_code == 6, result.output
+    assert "two keys" in result.stderr or "client keys differs" in result.stderr
 
 
 def test_an_export_whose_event_data_was_edited_is_refused(

@@ -6,7 +6,7 @@ not upcast. Importing an export into an empty ledger (`reentry_ledger.ingest.jso
 same states, so the copy has the same hashes and digest, and exporting it gives the same lines.
 After the events come the clients' personal-data keys, `{"client_key", "key"}`, so the copy
 reads what the original reads (a sealed client has no key, and stays sealed in every copy).
-Last comes the closing record, `{"closing": {"events", "clients", "keys", "digest"}}`: the
+Last comes the closing record, `{"closing": {"events", "clients", "keys", "digest", "keys_digest"}}`: the
 counts of the lines before it and the running digest over their events, as `digest` prints it.
 An import refuses a file that does not end with it or does not agree with it.
 """
@@ -44,7 +44,7 @@ def export_lines(ledger: Ledger, progress: Callable[[int], None] | None = None) 
         if progress:
             progress(len(page))
     for client, key in ledger.keys.all():
-        closing.keys += 1
+        closing.key(client, key)
         yield orjson.dumps({"client_key": client, "key": base64.b64encode(key).decode()}) + b"\n"
     yield closing_line(closing)
 

@@ -174,6 +174,7 @@ def import_lines(
     work = ((source, first, block) for first, block in blocks(lines))
     chains: dict[str, tuple[int, str]] = {}  # each client's next number and last hash
     counted = Closing()
+    keyed: set[str] = set()  # the clients whose key has come: one each
     closing: tuple[int, dict[str, Any]] | None = None
     with writer.transaction():
         for parsed in ordered_map(parse_lines, work, workers or available()):
@@ -194,9 +195,12 @@ def import_lines(
                 chains[run.client] = run.following, run.last
             for row, event_hash in zip(parsed.rows, parsed.hashes, strict=True):
                 counted.event(row[2], event_hash)
-            counted.keys += len(parsed.keys)
             writer.add_rows(parsed.rows)
             for client, key in parsed.keys:
+                if client in keyed:
+                    raise VerificationFailed(f"{source}: client {client} has two keys")
+                keyed.add(client)
+                counted.key(client, key)
                 writer.add_key(client, key)
             if parsed.fault:
                 raise parsed.fault
