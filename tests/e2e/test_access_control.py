@@ -170,3 +170,13 @@ def test_oversight_sees_small_counts_hidden_in_every_report(ledger) -> None:  # 
     assert exact["groups"][0]["active_clients"] == 1
     counts = ledger("ov", "report", "justice-counts", "--year", "2024", "--format", "csv").stdout
     assert "2024,SUPERVISION,SUPERVISION_SUPERVISION_STARTS,Total,<10" in counts
+
+
+def test_oversight_cannot_lower_its_suppression_or_read_person_days_back_from_rates(ledger) -> None:  # type: ignore[no-untyped-def]
+    [lowered] = json.loads(
+        ledger("ov", "report", "violations", "--suppress-below", "2", "--format", "json").stdout
+    )["groups"]
+    assert lowered["clients"] == "<10"
+    [group] = json.loads(ledger("ov", "report", "violations", "--format", "json").stdout)["groups"]
+    rates = [key for key in group if "per_100_person_years" in key]
+    assert rates and all(group[key] == "<10" for key in rates), group

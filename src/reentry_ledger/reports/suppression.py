@@ -11,9 +11,12 @@ from collections.abc import Iterable
 from typing import Any
 
 
-def threshold(asked: int | None, default: int | None) -> int | None:
-    """The K a report is shown with: the one asked for, else the actor's role's default."""
-    return asked if asked is not None else default
+def threshold(asked: int | None, floor: int | None) -> int | None:
+    """The K a report is shown with: the one asked for, but never below the actor's role's
+    floor (oversight's 10), which applies when none is asked for."""
+    if floor is None:
+        return asked
+    return max(asked or 0, floor)
 
 
 # What each derived value of the violation report is computed from: suppressing a count
@@ -22,9 +25,10 @@ DERIVED_FROM = {
     "person_days": ("clients",),
     "technical_clients_per_100": ("clients_with_technical", "clients"),
     "new_offence_clients_per_100": ("clients_with_new_offence", "clients"),
-    "technical_per_100_person_years": ("technical_violations",),
-    "absconding_per_100_person_years": ("absconding",),
-    "new_offences_per_100_person_years": ("new_offences",),
+    # per person-year: over person_days, which derives from clients
+    "technical_per_100_person_years": ("technical_violations", "clients"),
+    "absconding_per_100_person_years": ("absconding", "clients"),
+    "new_offences_per_100_person_years": ("new_offences", "clients"),
     "technical_to_new_offence_ratio": ("technical_violations", "new_offences"),
     "revocation_share_technical": (
         "revocations_technical",
