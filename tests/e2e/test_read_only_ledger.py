@@ -1,5 +1,6 @@
-"""Commands that only read (verify, digest, export) open the ledger read-only: they work on a
-ledger file, and folder, that cannot be written, and a read-only ledger writes nothing."""
+"""Commands that only read (verify, digest, export, replay, access-log, users list) open the
+ledger read-only: they work on a ledger file, and folder, that cannot be written, and a
+read-only ledger writes nothing."""
 
 from __future__ import annotations
 
@@ -66,6 +67,16 @@ def test_verify_digest_and_export_work_on_a_ledger_that_cannot_be_written(
     assert exported.exit_code == 0, exported.output
     assert len(exported.stdout.splitlines()) == 4  # two events, the client's key, the closing
     assert sorted(p.name for p in unwritable_ledger.parent.iterdir()) == ["ledger.db"]
+
+
+@pytest.mark.parametrize(
+    "args", [("replay",), ("access-log",), ("users", "list")], ids=" ".join
+)
+def test_every_command_that_only_reads_works_on_a_ledger_that_cannot_be_written(
+    unwritable_ledger: Path, args: tuple[str, ...]
+) -> None:
+    result = invoke("--db", f"sqlite:///{unwritable_ledger}", *args)
+    assert result.exit_code == 0, result.output
 
 
 def test_a_write_to_an_unwritable_ledger_fails_cleanly(unwritable_ledger: Path) -> None:

@@ -18,18 +18,16 @@ ACTOR_ENV_VAR = "REENTRY_LEDGER_ACTOR"
 # Commands that only read, and log no read: they open the ledger read-only, so they work on a
 # ledger file (or folder) that may not be written. `timeline` and `show` log each read, and
 # reports catch their projections up: those write.
-READ_ONLY_COMMANDS = frozenset({"verify", "digest", "export"})
+READ_ONLY_COMMANDS = frozenset({"verify", "digest", "export", "replay", "access-log", "users list"})
 
 
 def reads_only() -> bool:
-    """Whether the command running is one of the read-only ones (a command of the group)."""
+    """Whether the command running is one of the read-only ones."""
     ctx = click.get_current_context(silent=True)
-    return (
-        ctx is not None
-        and ctx.parent is not None
-        and ctx.parent.parent is None
-        and ctx.command.name in READ_ONLY_COMMANDS
-    )
+    if ctx is None:
+        return False
+    command = " ".join(ctx.command_path.split()[1:])  # without the program's name
+    return command in READ_ONLY_COMMANDS
 
 
 @dataclass

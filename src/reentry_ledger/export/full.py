@@ -6,8 +6,9 @@ not upcast. Importing an export into an empty ledger (`reentry_ledger.ingest.jso
 same states, so the copy has the same hashes and digest, and exporting it gives the same lines.
 After the events come the clients' personal-data keys, `{"client_key", "key"}`, so the copy
 reads what the original reads (a sealed client has no key, and stays sealed in every copy).
-Last comes the closing record, `{"closing": {"events", "clients", "keys", "digest", "keys_digest"}}`: the
-counts of the lines before it and the running digest over their events, as `digest` prints it.
+Last comes the closing record, `{"closing": {"events", "clients", "keys", "digest",
+"keys_digest"}}`: the counts of the lines before it, the running digest over their events (as
+`digest` prints it), and one over the keys.
 An import refuses a file that does not end with it or does not agree with it.
 """
 
