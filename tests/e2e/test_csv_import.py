@@ -205,6 +205,10 @@ def test_a_file_in_the_wrong_encoding_is_refused(run, tmp_path: Path) -> None:  
             "kinds.X.risk is not a field of assess",
         ),
         ("reference = [", "not valid TOML"),
+        (
+            "reference = 'case_no'\nkind_column = 'record'\n[kinds.X]\ncommand = 'enroll'\nofficer = 'officer'\n",
+            "kinds.X (enroll) must name the column of agency, supervision",
+        ),
     ],
 )
 def test_a_bad_mapping_is_refused(run, tmp_path: Path, mapping: str, message: str) -> None:  # type: ignore[no-untyped-def]

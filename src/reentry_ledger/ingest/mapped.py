@@ -43,6 +43,10 @@ FIELDS = {
     "discharge": {"outcome", "note"},
 }  # fmt: skip
 COMMANDS = tuple(FIELDS)
+# Fields a command cannot do without (others may be left out of a rule, or blank in a row).
+REQUIRED = {"enroll": ("agency", "supervision"), "assess": ("instrument", "risk_level"),
+            "refer": ("service",), "referral": ("referral", "status"),
+            "respond": ("violation", "response"), "discharge": ("outcome",)}  # fmt: skip
 CODED = {"supervision", "conditions", "risk_level", "needs", "service", "status", "technical",
          "new_offence", "response", "outcome", "kind", "decided_by"}  # fmt: skip
 LISTS = {"conditions", "needs", "technical", "responsivity", "strengths"}
@@ -140,6 +144,12 @@ def parse_rule(kind: str, spec: dict[str, Any], where: str) -> Rule:
             fields[name] = Field(value["column"], value.get("codes"), value.get("split"), true)
         else:
             raise InvalidInput(f"mapping {where}: kinds.{kind}.{name} must name a column")
+    missing = [name for name in REQUIRED.get(command, ()) if name not in fields]
+    if missing:
+        raise InvalidInput(
+            f"mapping {where}: kinds.{kind} ({command}) must name the column of "
+            f"{', '.join(missing)}"
+        )
     return Rule(kind, command, spec.get("on", "date"), fields)
 
 
