@@ -63,3 +63,14 @@ command = "contact"
 note = "note"
 """
 CSV_HEADER = "ref,kind,date,agency,officer,supervision,note\n"
+
+
+def recorded(exported: str) -> list[str]:
+    """The lines of an export that hold the ledger's records: without the reads that the
+    access log keeps (exports are logged, so each export adds one) and the closing record."""
+    reads = ('"type":"ClientRecordRead"', '"type":"LedgerRead"')
+    return [
+        line
+        for line in exported.splitlines()
+        if not line.startswith('{"closing"') and not any(read in line for read in reads)
+    ]

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     AUDIT = "audit the ledger (verify, digest, access log, full export)"
     EXPORT_DEIDENTIFIED = "export de-identified data"
     MANAGE_USERS = "manage users"
+    BACKUP = "back up the ledger with its client keys"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -55,6 +56,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.OVERSIGHT: frozenset({Permission.REPORT, Permission.EXPORT_DEIDENTIFIED}),
+    # Holds the backups: the one role that takes client keys out, wrapped under its own key.
+    Role.CUSTODIAN: frozenset({Permission.BACKUP}),
 }
 OVERSIGHT_SUPPRESS_BELOW = 10
 

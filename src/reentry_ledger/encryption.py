@@ -13,6 +13,8 @@ import binascii
 import os
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.cryptography import AESCipher
 
 from reentry_ledger.domain.errors import InvalidInput
@@ -53,3 +55,41 @@ def cipher_settings() -> dict[str, str]:
     """The library's cipher settings, when a key is configured."""
     key = configured_key()
     return {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": key} if key else {}
+
+
+WRAP_KEY_FILE_ENV_VAR = "REENTRY_LEDGER_WRAP_KEY_FILE"
+
+
+def wrap_key_from(path: Path) -> bytes:
+    """The key a backup's client keys are wrapped under: 32 bytes, base64, in a file the
+    custodian holds (make one with `reentry-ledger key new`)."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+        key = base64.b64decode(text, validate=True)
+    except OSError as error:
+        raise InvalidInput(f"wrap key file {str(path)!r}: {error.strerror}") from None
+    except (binascii.Error, ValueError):
+        raise InvalidInput(
+            f"wrap key file {str(path)!r} does not hold a base64 key "
+            "(make one with `reentry-ledger key new`)"
+        ) from None
+    if len(key) != 32:
+        raise InvalidInput(f"wrap key file {str(path)!r} holds {len(key)} bytes; it must be 32")
+    return key
+
+
+def wrap(wrap_key: bytes, client: str, key: bytes) -> str:
+    """A client's key encrypted under the wrap key, bound to the client's id."""
+    nonce = os.urandom(12)
+    ciphertext = AESGCM(wrap_key).encrypt(nonce, key, client.encode())
+    return base64.b64encode(nonce + ciphertext).decode()
+
+
+def unwrap(wrap_key: bytes, client: str, wrapped: str) -> bytes:
+    raw = base64.b64decode(wrapped)
+    try:
+        return AESGCM(wrap_key).decrypt(raw[:12], raw[12:], client.encode())
+    except InvalidTag:
+        raise InvalidInput(
+            "the wrap key is not the one this backup's client keys were wrapped under"
+        ) from None

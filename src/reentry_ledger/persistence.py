@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import to_jsonable_python
 
-from reentry_ledger.domain.access import ClientRecordRead
+from reentry_ledger.domain.access import ClientRecordRead, LedgerRead
 from reentry_ledger.domain.checks import STORED
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.directory import UserAdded, UserRemoved
@@ -45,6 +45,7 @@ STABLE_TOPICS: dict[str, type] = {
     UserAdded.TOPIC: UserAdded,
     UserRemoved.TOPIC: UserRemoved,
     ClientRecordRead.TOPIC: ClientRecordRead,
+    LedgerRead.TOPIC: LedgerRead,
 }
 
 

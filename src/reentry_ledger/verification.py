@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.domain.access import ClientRecordRead
+from reentry_ledger.domain.access import ClientRecordRead, LedgerRead
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.events import Enrolled
 from reentry_ledger.domain.integrity import content_hash
@@ -94,7 +94,7 @@ def chain_label(topic: str, state: dict[str, Any], aggregate_id: str) -> str:
         return str(state["client_ref"])
     if topic.startswith("reentry_ledger.domain.directory:"):
         return "the user directory"
-    if topic == ClientRecordRead.TOPIC:
+    if topic in (ClientRecordRead.TOPIC, LedgerRead.TOPIC):
         return f"the access log of {state.get('recorded_by')}"
     return aggregate_id
 
@@ -188,6 +188,7 @@ class Closing:
     keys: int = 0
     digest: str = GENESIS
     keys_digest: str = GENESIS  # the running digest over the keys, in file order
+    custody: str = "plain"  # the keys: "plain", "wrapped" (a backup) or "none" (for audit)
 
     def event(self, topic: str, event_hash: str) -> None:
         self.events += 1
@@ -202,7 +203,8 @@ class Closing:
     def record(self) -> dict[str, Any]:
         digest = Digest(self.events, self.digest).line()
         return {"events": self.events, "clients": self.clients, "keys": self.keys,
-                "digest": digest, "keys_digest": self.keys_digest}  # fmt: skip
+                "digest": digest, "keys_digest": self.keys_digest,
+                "key_custody": self.custody}  # fmt: skip
 
     def disagreement(self, written: dict[str, Any]) -> str | None:
         """How the closing record `written` differs from what was counted, if it does."""

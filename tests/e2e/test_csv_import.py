@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reentry_ledger.cli import cli
+from tests.builders import recorded
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "legacy"
 MAPPING = EXAMPLES / "mapping.toml"
@@ -171,7 +172,7 @@ def test_a_bad_file_is_refused_whole_and_the_ledger_is_unchanged(
         HEADER + "\nGA-7,INTAKE,01/06/2023,South,kb,PAR,curfew,,\n", encoding="utf-8"
     )
     assert import_csv(run, existing).exit_code == 0
-    before = run("export").stdout
+    before = recorded(run("export").stdout)
 
     text, message = BAD_FILES[name]
     bad = tmp_path / "bad.csv"
@@ -180,7 +181,7 @@ def test_a_bad_file_is_refused_whole_and_the_ledger_is_unchanged(
     assert result.exit_code == (3 if name in REFUSED else 2), result.output
     assert f"{bad}, {message}" in result.stderr, result.stderr
     assert "Traceback" not in result.output
-    assert run("export").stdout == before
+    assert recorded(run("export").stdout) == before
 
 
 def test_a_file_in_the_wrong_encoding_is_refused(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

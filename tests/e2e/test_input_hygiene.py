@@ -10,6 +10,8 @@ import orjson
 import pytest
 from click.testing import Result
 
+from tests.builders import recorded
+
 
 def enroll(run, ref: str = "GA-1", *extra: str) -> Result:  # type: ignore[no-untyped-def]
     return run(
@@ -104,7 +106,7 @@ def test_a_date_outside_the_window_is_bad_usage_and_writes_nothing(
     run, args: tuple[str, ...]
 ) -> None:  # type: ignore[no-untyped-def]
     assert enroll(run).exit_code == 0
-    before = run("export").stdout
+    before = recorded(run("export").stdout)
     result = run(*args)
     assert result.exit_code == 2, result.output
     assert any(
@@ -115,7 +117,7 @@ def test_a_date_outside_the_window_is_bad_usage_and_writes_nothing(
         )
     ), result.stderr
     assert "Traceback" not in result.output
-    assert run("export").stdout == before
+    assert recorded(run("export").stdout) == before
 
 
 def test_dates_at_the_edges_of_the_window_are_taken(run) -> None:  # type: ignore[no-untyped-def]

@@ -13,12 +13,13 @@ import pytest
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import NotPermitted
 from reentry_ledger.domain.errors import ClientNotFound, RuleViolated
+from reentry_ledger.encryption import new_key
 from reentry_ledger.reports.violations import ReportRequest
 from tests.builders import CSV_HEADER, CSV_MAPPING, TODAY
 
-ROLES = ("cw-ga", "sup-ga", "cw-gb", "aud", "ov", "stranger")
+ROLES = ("cw-ga", "sup-ga", "cw-gb", "aud", "ov", "cust", "stranger")
 USERS = (("aud", "auditor", None), ("sup-ga", "supervisor", "GA"), ("cw-ga", "caseworker", "GA"),
-         ("cw-gb", "caseworker", "GB"), ("ov", "oversight", None),
+         ("cw-gb", "caseworker", "GB"), ("ov", "oversight", None), ("cust", "custodian", None),
          ("extra-0", "caseworker", "GA"), ("extra-1", "caseworker", "GA"))  # fmt: skip
 CASEWORK = {"cw-ga", "sup-ga"}
 EVERY_READER = {"cw-ga", "sup-ga", "aud"}
@@ -66,6 +67,8 @@ TABLE: dict[str, tuple[Call, set[str], bool]] = {
     "replay one": (lambda led, a, i, _: led.replay("GA-1", actor=a), OPERATORS, False),
     "verify": (lambda led, a, i, _: led.verify(actor=a), {"aud"}, False),
     "export": (lambda led, a, i, _: list(led.export_lines(actor=a)), {"aud"}, False),
+    "backup": (lambda led, a, i, tmp: list(led.export_lines(actor=a, with_keys=True,
+               wrap_key_file=wrap_key_file(tmp))), {"cust"}, False),
     "export deidentified": (lambda led, a, i, _: list(led.deidentified_lines(None, actor=a)),
                             {"aud", "ov"}, False),
     "access log": (lambda led, a, i, _: list(led.access_log(actor=a)), {"aud"}, False),
@@ -93,6 +96,12 @@ EMPTY_ONLY: dict[str, tuple[Call, set[str]]] = {
                     {"sup-ga"}),
     "demo": (lambda led, a, i, _: led.build_demo(1, 1, actor=a), {"sup-ga"}),
 }  # fmt: skip
+
+
+def wrap_key_file(folder: Path) -> Path:
+    path = folder / "backup.key"
+    path.write_text(new_key())
+    return path
 
 
 def import_csv(ledger: Ledger, actor: str, i: int, folder: Path) -> Any:

@@ -76,6 +76,7 @@ class LedgerBase(Application[UUID]):
             super().__init__(env={**self.backend.env, **cipher_settings()})
         self.check_readable()
         self.keys = KeyStore(self)
+        self.notices: list[str] = []  # what a front end should tell the user, besides results
 
     def check_readable(self) -> None:
         """Fail at once, and clearly, when the stored events cannot be read with this key."""

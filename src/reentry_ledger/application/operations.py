@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from reentry_ledger.application.base import LedgerBase
+from reentry_ledger.application.access import AccessLog
 from reentry_ledger.authorization import Permission
 from reentry_ledger.domain.client import Client
+from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.references import client_id
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class ReplayReport:
     events: int
 
 
-class Operations(LedgerBase):
+class Operations(AccessLog):
     @property
     def whole(self) -> Ledger:
         """This ledger, as the modules that work on a whole ledger take it."""
@@ -42,19 +43,23 @@ class Operations(LedgerBase):
     def replay(
         self, ref: str | None = None, progress: Progress = None, *, actor: str | None
     ) -> ReplayReport:
-        """Rebuild clients' state from their events; one client in memory at a time."""
+        """Rebuild clients' state from their events; one client in memory at a time. A replay
+        reads every client's record: it is access-logged."""
         who = self.require(actor, Permission.OPERATE)
         if ref:
-            self.client_for(who, ref)  # another agency's client is not found
+            client = self.client_for(who, ref)  # another agency's client is not found
+            self.log_read(who, client, "replay", None, None)
+        else:
+            self.log_ledger_read(who, "replay")
         ids = iter([client_id(ref)]) if ref else self.client_ids()
         clients = events = 0
         for aggregate_id in ids:
-            client: Client = self.repository.get(aggregate_id)
-            client.state  # noqa: B018 - folding the events is the work being done
+            replayed: Client = self.repository.get(aggregate_id)
+            replayed.state  # noqa: B018 - folding the events is the work being done
             clients += 1
-            events += client.version
+            events += replayed.version
             if progress:
-                progress(client.version)
+                progress(replayed.version)
         return ReplayReport(clients=clients, events=events)
 
     def verify(
@@ -63,33 +68,72 @@ class Operations(LedgerBase):
         from reentry_ledger.verification import verify
 
         self.require(actor, Permission.AUDIT)
+        if self.directory() is not None and self.mapper.cipher is None:
+            self.notices.append(
+                "this ledger has users but no ledger key (REENTRY_LEDGER_KEY): the clients' "
+                "keys lie in plaintext beside their ciphertext, so whoever can read the "
+                "database can read the personal data (a seal still erases it)"
+            )
         return verify(self.whole, against, progress)
 
-    def export_lines(self, progress: Progress = None, *, actor: str | None) -> Iterator[bytes]:
-        """Every event and client key, as JSON lines: the full export, for auditors."""
-        from reentry_ledger.export.full import export_lines
+    def export_lines(
+        self,
+        progress: Progress = None,
+        *,
+        actor: str | None,
+        with_keys: bool = False,
+        wrap_key_file: Path | None = None,
+    ) -> Iterator[bytes]:
+        """Every event, as JSON lines, ending with its closing record; access-logged.
 
-        self.require(actor, Permission.AUDIT)
-        return export_lines(self.whole, progress)
+        With users, an auditor's export carries no client keys (it is for verification: no
+        role may take out what decrypts what it may not read). A backup (`with_keys`) is the
+        custodian's, its keys wrapped under a key the custodian holds. In single-user mode an
+        export carries the keys (wrapped, if a wrap key is given) and restores whole."""
+        from reentry_ledger.encryption import wrap_key_from
+        from reentry_ledger.export.full import KeyCustody, export_lines
+
+        who = self.actor(actor)
+        wrap_key = wrap_key_from(wrap_key_file) if wrap_key_file else None
+        if who.role is None:
+            custody = KeyCustody("wrapped" if wrap_key else "plain", wrap_key)
+        elif with_keys:
+            who.require(Permission.BACKUP)
+            if wrap_key is None:
+                raise InvalidInput(
+                    "--with-keys needs --wrap-key-file: client keys leave the ledger only "
+                    "wrapped under a key their custodian holds"
+                )
+            custody = KeyCustody("wrapped", wrap_key)
+        else:
+            who.require(Permission.AUDIT)
+            custody = KeyCustody("none")
+        head = self.recorder.max_notification_id() or 0  # the ledger as it was when asked
+        self.log_ledger_read(who, "export" if custody.mode == "none" else "export with keys")
+        return export_lines(self.whole, progress, custody, upto=head)
 
     def deidentified_lines(
         self, pseudonym_key: str | None, progress: Progress = None, *, actor: str | None
     ) -> Iterator[bytes]:
         from reentry_ledger.export.deidentified import deidentified_lines
 
-        self.require(actor, Permission.EXPORT_DEIDENTIFIED)
+        who = self.require(actor, Permission.EXPORT_DEIDENTIFIED)
+        self.log_ledger_read(who, "export --deidentified")
         return deidentified_lines(self.whole, pseudonym_key, progress)
 
     def import_jsonl(
         self, lines: Iterator[bytes], source: str, progress: Progress = None, *,
-        actor: str | None,
+        actor: str | None, wrap_key_file: Path | None = None,
     ) -> int:  # fmt: skip
         """A restore: one operator action into an empty ledger. The file is checked, not each
-        event's author's permissions (an empty ledger has no users to hold them)."""
+        event's author's permissions (an empty ledger has no users to hold them). A backup's
+        keys are unwrapped with the key in `wrap_key_file`."""
+        from reentry_ledger.encryption import wrap_key_from
         from reentry_ledger.ingest.jsonl import import_lines
 
         self.require(actor, Permission.OPERATE)
-        return import_lines(self.whole, lines, source, progress)
+        wrap_key = wrap_key_from(wrap_key_file) if wrap_key_file else None
+        return import_lines(self.whole, lines, source, progress, wrap_key=wrap_key)
 
     def import_csv(
         self, source: Path, mapping: Path, progress: Progress = None, *, actor: str | None

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.application.access import cannot_write
 from reentry_ledger.backends import DB_ENV_VAR, parse_db_url, resolve_db
 from reentry_ledger.cli.params import F
 
@@ -18,16 +19,16 @@ ACTOR_ENV_VAR = "REENTRY_LEDGER_ACTOR"
 # Commands that only read, and log no read: they open the ledger read-only, so they work on a
 # ledger file (or folder) that may not be written. `timeline` and `show` log each read, and
 # reports catch their projections up: those write.
-READ_ONLY_COMMANDS = frozenset({"verify", "digest", "export", "replay", "access-log", "users list"})
+READ_ONLY_COMMANDS = frozenset({"verify", "digest", "access-log", "users list"})
+# Commands that read the whole ledger and log that they did: read-only only where the ledger
+# cannot be written (an archive), and then they say the read is not on record.
+LOGGED_READS = frozenset({"export", "replay"})
 
 
-def reads_only() -> bool:
-    """Whether the command running is one of the read-only ones."""
+def running() -> str:
+    """The command running, without the program's name (e.g. "users list")."""
     ctx = click.get_current_context(silent=True)
-    if ctx is None:
-        return False
-    command = " ".join(ctx.command_path.split()[1:])  # without the program's name
-    return command in READ_ONLY_COMMANDS
+    return " ".join(ctx.command_path.split()[1:]) if ctx is not None else ""
 
 
 @dataclass
@@ -40,7 +41,12 @@ class LedgerContext:
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            self._ledger = Ledger(parse_db_url(resolve_db(self.db), read_only=reads_only()))
+            url, command = resolve_db(self.db), running()
+            if command in LOGGED_READS:
+                self._ledger = opened_for_writing_if_possible(url)
+            else:
+                read_only = command in READ_ONLY_COMMANDS
+                self._ledger = Ledger(parse_db_url(url, read_only=read_only))
         return self._ledger
 
     @property
@@ -51,8 +57,20 @@ class LedgerContext:
 
     def close(self) -> None:
         if self._ledger is not None:
+            for notice in self._ledger.notices:
+                click.echo(f"Note: {notice}", err=True)
             self._ledger.close()
             self._ledger = None
+
+
+def opened_for_writing_if_possible(url: str) -> Ledger:
+    """The ledger, read-write; read-only where it cannot be written (an archive)."""
+    try:
+        return Ledger(parse_db_url(url))
+    except Exception as error:
+        if not cannot_write(error):
+            raise
+    return Ledger(parse_db_url(url, read_only=True))
 
 
 pass_context = click.make_pass_decorator(LedgerContext, ensure=True)

@@ -12,8 +12,18 @@ from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_conte
 from reentry_ledger.cli.files import refuse_the_ledger, write_whole
 from reentry_ledger.cli.render import Progress
 from reentry_ledger.cli.reports import TABLE_METRICS
+from reentry_ledger.encryption import WRAP_KEY_FILE_ENV_VAR
 from reentry_ledger.reports.output import as_table
 from reentry_ledger.reports.violations import ReportRequest
+
+wrap_key_option = click.option(
+    "--wrap-key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=WRAP_KEY_FILE_ENV_VAR,
+    default=None,
+    help="A backup's key file (from `key new`): its client keys are wrapped under it. "
+    f"Env: {WRAP_KEY_FILE_ENV_VAR}.",
+)
 
 
 @cli.command()
@@ -58,6 +68,13 @@ def demo(state: LedgerContext, clients: int, seed: int) -> None:
     help="With --deidentified: the same key gives the same pseudonyms (default: a random one). "
     "Env: REENTRY_LEDGER_PSEUDONYM_KEY.",
 )
+@click.option(
+    "--with-keys",
+    is_flag=True,
+    help="A backup (custodians): the clients' keys too, wrapped under the key in "
+    "--wrap-key-file. Without users, every export carries the keys.",
+)
+@wrap_key_option
 @ledger_options
 @pass_context
 def export_command(
@@ -66,11 +83,15 @@ def export_command(
     output_file: Path | None,
     deidentified: bool,
     pseudonym_key: str | None,
+    with_keys: bool,
+    wrap_key_file: Path | None,
 ) -> None:
     """Stream every event with its metadata, one JSON object per line, in recorded order.
 
-    Then the clients' keys, then a closing record (the counts and the running digest) that
-    `import` checks the file against.
+    Then the clients' keys, then a closing record (the counts and the running digests) that
+    `import` checks the file against. With users, an auditor's export carries no keys (it is
+    for verification, and restores nothing); a custodian's backup (--with-keys) carries them
+    wrapped under a key the custodian holds. Every export is in the access log.
 
     With --deidentified, client events only: a pseudonym per client (a keyed hash), the month
     each took effect, and codes, flags and numbers; no free text, names or officers.
@@ -78,6 +99,8 @@ def export_command(
     \b
     Examples:
       reentry-ledger export -o ledger.jsonl
+      reentry-ledger key new > backup.key
+      reentry-ledger export --with-keys --wrap-key-file backup.key -o backup.jsonl
       reentry-ledger export --deidentified -o research.jsonl
     """
     if output_file is not None:
@@ -87,7 +110,9 @@ def export_command(
     if deidentified:
         lines = ledger.deidentified_lines(pseudonym_key, progress, actor=actor)
     else:
-        lines = ledger.export_lines(progress, actor=actor)
+        lines = ledger.export_lines(
+            progress, actor=actor, with_keys=with_keys, wrap_key_file=wrap_key_file
+        )
     if output_file is None:
         for line in lines:
             sys.stdout.buffer.write(line)
@@ -106,9 +131,12 @@ def export_command(
     default=None,
     help="For csv: which columns and rows make which events (TOML).",
 )
+@wrap_key_option
 @ledger_options
 @pass_context
-def import_command(state: LedgerContext, source: Path, kind: str, mapping: Path | None) -> None:
+def import_command(
+    state: LedgerContext, source: Path, kind: str, mapping: Path | None, wrap_key_file: Path | None
+) -> None:
     """Import SOURCE, all or nothing (jsonl and iowa: into an empty ledger).
 
     \b
@@ -134,7 +162,9 @@ def import_command(state: LedgerContext, source: Path, kind: str, mapping: Path 
     progress = Progress("events imported", every=1)
     if kind == "jsonl":
         with source.open("rb") as stream:
-            count = ledger.import_jsonl(stream, str(source), progress, actor=actor)
+            count = ledger.import_jsonl(
+                stream, str(source), progress, actor=actor, wrap_key_file=wrap_key_file
+            )
         progress.done()
         click.echo(f"imported {count} events from {source}", err=True)
         return

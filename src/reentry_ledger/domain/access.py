@@ -27,5 +27,25 @@ class ClientRecordRead(OpeningEvent):
         return AccessLog
 
 
+WHOLE_LEDGER = "(whole ledger)"
+
+
+class LedgerRead(OpeningEvent):
+    """An actor read the whole ledger: a replay, an export (with keys or without), or a
+    de-identified export. Every client's record is in it, so it answers for each of them."""
+
+    TOPIC = "reentry_ledger.domain.access:LedgerRead"
+    view: Name  # "replay", "export", "export with keys", "export --deidentified"
+    as_of: None = None
+    known_at: None = None
+
+    @property
+    def client_ref(self) -> str:
+        return WHOLE_LEDGER
+
+    def opens(self) -> type[Any]:
+        return AccessLog
+
+
 class AccessLog(OpenedAggregate):
     """An actor's reads of client records, one event per read."""

@@ -30,6 +30,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     AUDITOR = "auditor"
     OVERSIGHT = "oversight"
+    CUSTODIAN = "custodian"
 
 
 AGENCY_ROLES = {Role.CASEWORKER, Role.SUPERVISOR}

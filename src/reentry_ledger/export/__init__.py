@@ -12,10 +12,13 @@ from reentry_ledger.application import Ledger
 PAGE = 1000
 
 
-def notification_pages(ledger: Ledger) -> Iterator[Sequence[Notification]]:
+def notification_pages(
+    ledger: Ledger, upto: int | None = None
+) -> Iterator[Sequence[Notification]]:
+    """The log page by page, up to position `upto` (the head when it was asked for)."""
     position = 0
     while page := ledger.recorder.select_notifications(
-        start=position, limit=PAGE, inclusive_of_start=False
+        start=position, limit=PAGE, stop=upto, inclusive_of_start=False
     ):
         yield page
         position = page[-1].id

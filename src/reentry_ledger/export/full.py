@@ -16,20 +16,45 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import orjson
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.encryption import wrap
 from reentry_ledger.export import notification_pages
 from reentry_ledger.persistence import PydanticMapper
 from reentry_ledger.verification import Closing
 
 
-def export_lines(ledger: Ledger, progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
-    """Stream the event log page by page; never the whole ledger in memory."""
-    closing = Closing()
+@dataclass(frozen=True)
+class KeyCustody:
+    """What an export does with the clients' keys: leaves them out (an auditor's export, for
+    verification), wraps them under a key its custodian holds (a backup), or carries them
+    plain (single-user mode: one person's own ledger)."""
+
+    mode: str = "plain"  # "plain", "wrapped" or "none"
+    wrap_key: bytes | None = None
+
+    def line(self, client: str, key: bytes) -> bytes:
+        if self.wrap_key is not None:
+            return orjson.dumps(
+                {"client_key": client, "wrapped_key": wrap(self.wrap_key, client, key)}
+            )
+        return orjson.dumps({"client_key": client, "key": base64.b64encode(key).decode()})
+
+
+def export_lines(
+    ledger: Ledger,
+    progress: Callable[[int], None] | None = None,
+    custody: KeyCustody = KeyCustody(),
+    upto: int | None = None,
+) -> Iterator[bytes]:
+    """Stream the event log page by page, up to position `upto` (default: all of it); never
+    the whole ledger in memory."""
+    closing = Closing(custody=custody.mode)
     mapper: PydanticMapper = ledger.mapper
-    for page in notification_pages(ledger):
+    for page in notification_pages(ledger, upto):
         for notification in page:
             state = mapper.stored_state(notification)
             closing.event(notification.topic, state.get("event_hash", ""))
@@ -44,9 +69,10 @@ def export_lines(ledger: Ledger, progress: Callable[[int], None] | None = None) 
             yield orjson.dumps(record) + b"\n"
         if progress:
             progress(len(page))
-    for client, key in ledger.keys.all():
-        closing.key(client, key)
-        yield orjson.dumps({"client_key": client, "key": base64.b64encode(key).decode()}) + b"\n"
+    if custody.mode != "none":
+        for client, key in ledger.keys.all():
+            closing.key(client, key)
+            yield custody.line(client, key) + b"\n"
     yield closing_line(closing)
 
 

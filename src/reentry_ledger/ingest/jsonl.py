@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.errors import InvalidInput, LedgerError, VerificationFailed
+from reentry_ledger.encryption import unwrap
 from reentry_ledger.ingest.bulk import BulkWriter, Row, encoded
 from reentry_ledger.persistence import STABLE_TOPICS, event_from_state
 from reentry_ledger.verification import ClientChain, Closing, link_problem, previous_problem
@@ -76,7 +77,7 @@ class Parsed:
     rows: list[Row] = field(default_factory=list)
     hashes: list[str] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
-    keys: list[tuple[str, bytes]] = field(default_factory=list)
+    keys: list[tuple[str, bytes | str]] = field(default_factory=list)  # str: still wrapped
     closing: tuple[int, dict[str, Any]] | None = None
     first_line: int | None = None
     fault: LedgerError | None = None
@@ -162,8 +163,10 @@ def import_lines(
     source: str,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    wrap_key: bytes | None = None,
 ) -> int:
     """Check every line and store them all in one transaction; any fault stores nothing.
+    A backup's client keys are unwrapped with `wrap_key`.
 
     Worker processes check the lines, chunk by chunk, and each event's hash and its link to
     the event before it within their chunk; this one links each client's runs across chunks,
@@ -196,10 +199,11 @@ def import_lines(
             for row, event_hash in zip(parsed.rows, parsed.hashes, strict=True):
                 counted.event(row[2], event_hash)
             writer.add_rows(parsed.rows)
-            for client, key in parsed.keys:
+            for client, stored_key in parsed.keys:
                 if client in keyed:
                     raise VerificationFailed(f"{source}: client {client} has two keys")
                 keyed.add(client)
+                key = unwrapped(source, client, stored_key, wrap_key)
                 counted.key(client, key)
                 writer.add_key(client, key)
             if parsed.fault:
@@ -211,6 +215,12 @@ def import_lines(
                 "a whole export"
             )
         line, written = closing
+        if written.get("key_custody") == "none":
+            raise InvalidInput(
+                f"{source}, line {line}: this export carries no client keys (an auditor's, "
+                "for verification): a copy could not read its clients' personal data; restore "
+                "from a backup (`export --with-keys`)"
+            )
         if problem := counted.disagreement(written):
             raise VerificationFailed(f"{source}, line {line}: {problem}")
     return writer.written
@@ -226,9 +236,24 @@ def parse_closing(line: bytes) -> dict[str, Any]:
         raise InvalidInput(f"malformed closing record ({error})") from None
 
 
-def parse_key(line: bytes) -> tuple[str, bytes]:
+def parse_key(line: bytes) -> tuple[str, bytes | str]:
+    """A client's key: its bytes, or (from a backup) the text it is wrapped in."""
     try:
         record = orjson.loads(line)
-        return str(UUID(record["client_key"])), base64.b64decode(record["key"], validate=True)
+        client = str(UUID(record["client_key"]))
+        if "wrapped_key" in record:
+            return client, str(record["wrapped_key"])
+        return client, base64.b64decode(record["key"], validate=True)
     except (orjson.JSONDecodeError, KeyError, ValueError, TypeError) as error:
         raise InvalidInput(f"malformed client key ({error})") from None
+
+
+def unwrapped(source: str, client: str, key: bytes | str, wrap_key: bytes | None) -> bytes:
+    if isinstance(key, bytes):
+        return key
+    if wrap_key is None:
+        raise InvalidInput(
+            f"{source}: its client keys are wrapped (a backup): give the key they were "
+            "wrapped under (--wrap-key-file)"
+        )
+    return unwrap(wrap_key, client, key)
