@@ -13,6 +13,8 @@ from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 
+from reentry_ledger.keys import TABLE as KEYS_TABLE
+
 TABLE = "ledger_secrets"
 PSEUDONYMS = "pseudonyms"
 
@@ -20,13 +22,11 @@ PSEUDONYMS = "pseudonyms"
 class LedgerSecrets:
     def __init__(self, ledger: Any) -> None:
         self.ledger = ledger
-        self.datastore: Any = ledger.recorder.datastore
-        self.postgres = ledger.backend.kind == "postgresql"
-        schema = getattr(self.datastore, "schema", None)
-        self.table = f'"{schema}".{TABLE}' if self.postgres and schema else TABLE
-
-    def sql(self, statement: str) -> str:
-        return statement.replace("?", "%s") if self.postgres else statement
+        keys = ledger.keys  # the same database, schema and placeholders as the client keys
+        self.datastore: Any = keys.datastore
+        self.postgres: bool = keys.postgres
+        self.sql = keys.sql
+        self.table = keys.table.replace(KEYS_TABLE, TABLE)
 
     def secret(self, name: str) -> bytes:
         """The secret called `name`, made (32 random bytes) and stored if there is none yet.
