@@ -28,6 +28,7 @@ class Permission(StrEnum):
     OPERATE = "operate the ledger (replay, projections, import, demo)"
     AUDIT = "audit the ledger (verify, digest, access log, full export)"
     EXPORT_DEIDENTIFIED = "export de-identified data"
+    NAME_RESEARCH_KEY = "name a research project for stable pseudonyms"
     MANAGE_USERS = "manage users"
     BACKUP = "back up the ledger with its client keys"
 
@@ -52,6 +53,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.OPERATE,
             Permission.AUDIT,
             Permission.EXPORT_DEIDENTIFIED,
+            Permission.NAME_RESEARCH_KEY,
             Permission.MANAGE_USERS,
         }
     ),

@@ -8,17 +8,17 @@ from click.testing import CliRunner
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
-from reentry_ledger.export.deidentified import deidentified_lines
+from reentry_ledger.export.deidentified import DeidentifiedExport
 from reentry_ledger.ingest.demo import build_demo
 from tests.builders import TODAY
 
 
 def exported(tmp_path: Path, name: str, clients: int, seed: int) -> tuple[list[bytes], list]:
-    """What the ledger says: its de-identified export under one pseudonym key, and timelines
+    """What the ledger says: its de-identified export under one secret and project, and timelines
     (the stored bytes differ between runs: personal fields are encrypted under random keys)."""
     ledger = Ledger(f"sqlite:///{tmp_path}/{name}.db", clock=lambda: TODAY)
     build_demo(ledger, clients=clients, seed=seed)
-    lines = list(deidentified_lines(ledger, key="same key"))
+    lines = list(DeidentifiedExport(ledger, b"same secret", k=1, research_project="same"))
     timelines = [
         [
             (e.number, e.type, e.occurred_on, e.recorded_at, e.recorded_by, e.data)

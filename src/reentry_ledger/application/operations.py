@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, cast
 from reentry_ledger.application.access import AccessLog
 from reentry_ledger.authorization import Permission
 from reentry_ledger.domain.client import Client
+from reentry_ledger.domain.directory import Role
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.references import client_id
 
 if TYPE_CHECKING:
     from reentry_ledger.application import Ledger
+    from reentry_ledger.export.deidentified import DeidentifiedExport
     from reentry_ledger.ingest.demo import DemoReport
     from reentry_ledger.ingest.iowa import IowaSummary
     from reentry_ledger.projections.runner import ProjectionRunner
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from reentry_ledger.verification import Digest, Verification
 
 Progress = Callable[[int], None] | None
+# k-anonymity of the de-identified export: the default, and oversight's floor
+DEFAULT_K = OVERSIGHT_K = 5
 
 
 @dataclass(frozen=True)
@@ -113,13 +117,32 @@ class Operations(AccessLog):
         return export_lines(self.whole, progress, custody, upto=head)
 
     def deidentified_lines(
-        self, pseudonym_key: str | None, progress: Progress = None, *, actor: str | None
-    ) -> Iterator[bytes]:
-        from reentry_ledger.export.deidentified import deidentified_lines
+        self,
+        research_project: str | None = None,
+        k: int | None = None,
+        progress: Progress = None,
+        *,
+        actor: str | None,
+    ) -> DeidentifiedExport:
+        """The research export (its lines, then its `summary`). Pseudonyms come from the
+        ledger's own secret: fresh for each export, or stable for a research project, which
+        only a role that may name one (an auditor) can ask for. k is at least DEFAULT_K for
+        oversight (asked lower, it is raised), 1 at the least for anyone."""
+        from reentry_ledger.export.deidentified import DeidentifiedExport
+        from reentry_ledger.ledger_secrets import PSEUDONYMS, LedgerSecrets
 
         who = self.require(actor, Permission.EXPORT_DEIDENTIFIED)
+        if research_project is not None:
+            who.require(Permission.NAME_RESEARCH_KEY)
+            if not research_project.strip() or research_project != research_project.strip():
+                raise InvalidInput(f"research project name {research_project!r} is blank or padded")
+        if k is not None and k < 1:
+            raise InvalidInput(f"k must be at least 1, not {k}")
+        floor = OVERSIGHT_K if who.role == Role.OVERSIGHT else 1
+        k = max(k or DEFAULT_K, floor)
+        secret = LedgerSecrets(self).secret(PSEUDONYMS)
         self.log_ledger_read(who, "export --deidentified")
-        return deidentified_lines(self.whole, pseudonym_key, progress)
+        return DeidentifiedExport(self.whole, secret, k, research_project, progress)
 
     def import_jsonl(
         self, lines: Iterator[bytes], source: str, progress: Progress = None, *,

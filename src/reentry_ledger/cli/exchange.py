@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -62,11 +63,12 @@ def demo(state: LedgerContext, clients: int, seed: int) -> None:
     help="For researchers: pseudonyms, months, codes only (no names, notes or officers).",
 )
 @click.option(
-    "--pseudonym-key",
-    envvar="REENTRY_LEDGER_PSEUDONYM_KEY",
+    "--research-project",
     default=None,
-    help="With --deidentified: the same key gives the same pseudonyms (default: a random one). "
-    "Env: REENTRY_LEDGER_PSEUDONYM_KEY.",
+    metavar="NAME",
+    help="With --deidentified: pseudonyms stable across exports for this research project "
+    "(derived from the ledger's own secret and NAME; auditors). Default: new pseudonyms "
+    "for every export.",
 )
 @click.option(
     "--with-keys",
@@ -75,6 +77,17 @@ def demo(state: LedgerContext, clients: int, seed: int) -> None:
     "--wrap-key-file. Without users, every export carries the keys.",
 )
 @wrap_key_option
+@click.option(
+    "--k-anonymity",
+    "k",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="K",
+    help="With --deidentified: every released combination of quasi-identifiers holds at "
+    "least K clients (default 5; oversight: at least 5).",
+)
+@click.option("--pseudonym-key", "pseudonym_key", hidden=True, default=None,
+              envvar="REENTRY_LEDGER_PSEUDONYM_KEY", expose_value=True)  # fmt: skip
 @ledger_options
 @pass_context
 def export_command(
@@ -82,6 +95,8 @@ def export_command(
     output: str,
     output_file: Path | None,
     deidentified: bool,
+    research_project: str | None,
+    k: int | None,
     pseudonym_key: str | None,
     with_keys: bool,
     wrap_key_file: Path | None,
@@ -93,8 +108,12 @@ def export_command(
     for verification, and restores nothing); a custodian's backup (--with-keys) carries them
     wrapped under a key the custodian holds. Every export is in the access log.
 
-    With --deidentified, client events only: a pseudonym per client (a keyed hash), the month
-    each took effect, and codes, flags and numbers; no free text, names or officers.
+    With --deidentified, client events only: a pseudonym per client (a keyed hash under the
+    ledger's own secret, new for every export unless --research-project names one), the
+    month each took effect (or its quarter or year), and codes, flags and numbers; no free
+    text, names or officers. Quasi-identifiers are generalised until every combination holds
+    at least K clients; clients still below K are left out (docs/import.md). Prints to stderr
+    `k achieved: N; generalised: M records; suppressed: S clients`.
 
     \b
     Examples:
@@ -102,13 +121,27 @@ def export_command(
       reentry-ledger key new > backup.key
       reentry-ledger export --with-keys --wrap-key-file backup.key -o backup.jsonl
       reentry-ledger export --deidentified -o research.jsonl
+      reentry-ledger export --deidentified --research-project recid-2025 --k-anonymity 10
     """
+    if pseudonym_key is not None:
+        raise click.UsageError(
+            "--pseudonym-key (and REENTRY_LEDGER_PSEUDONYM_KEY) is no longer accepted: "
+            "pseudonyms come from a secret the ledger holds, new for every export; for "
+            "pseudonyms stable across exports an auditor names --research-project NAME"
+        )
+    if not deidentified and (research_project is not None or k is not None):
+        raise click.UsageError("--research-project and --k-anonymity go with --deidentified")
+    if deidentified and with_keys:
+        raise click.UsageError("--with-keys makes a backup: it does not go with --deidentified")
     if output_file is not None:
         refuse_the_ledger(state.db, output_file, "-o")
     progress = Progress("events exported", every=1)
     ledger, actor = state.ledger, state.actor_name
+    summary = None
     if deidentified:
-        lines = ledger.deidentified_lines(pseudonym_key, progress, actor=actor)
+        research = ledger.deidentified_lines(research_project, k, progress, actor=actor)
+        lines: Iterable[bytes] = research
+        summary = research.summary
     else:
         lines = ledger.export_lines(
             progress, actor=actor, with_keys=with_keys, wrap_key_file=wrap_key_file
@@ -120,6 +153,8 @@ def export_command(
     else:
         write_whole(output_file, lambda stream: stream.writelines(lines))
     progress.done()
+    if summary is not None:
+        click.echo(str(summary), err=True)
 
 
 @cli.command("import")
