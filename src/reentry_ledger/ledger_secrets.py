@@ -3,7 +3,8 @@
 One table, `ledger_secrets` (a name, the secret), beside `client_keys` and, like it, outside
 the event log; under a ledger key (encryption at rest) each secret is stored encrypted with it.
 A secret is made on first use. The de-identified export derives its pseudonym keys from the one
-named `pseudonyms` (export/deidentified.py): no requester ever supplies or sees it.
+named `pseudonyms` (export/deidentified.py), the projections key their client ids with the one
+named `projection client ids` (projections/base.py): no requester ever supplies or sees them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from reentry_ledger.keys import TABLE as KEYS_TABLE
 
 TABLE = "ledger_secrets"
 PSEUDONYMS = "pseudonyms"
+PROJECTION_IDS = "projection client ids"  # keys client ids in the projection tables
 
 
 class LedgerSecrets:

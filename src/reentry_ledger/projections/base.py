@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +41,14 @@ def moment_text(stored: str) -> str:
         if len(stored) == 27:  # 2026-07-08T16:26:15.123456Z
             return stored
     return moment(datetime.fromisoformat(stored))
+
+
+def keyed_client_id(secret: bytes, stored: UUID | str) -> str:
+    """A client's id as the projections keep it: a keyed derivation of the event log's id
+    (itself a name-based UUID of the reference, so anyone could compute it from a reference).
+    Without the ledger's secret, a row cannot be tied to a reference by guessing."""
+    digest = hmac.new(secret, UUID(client_text(stored)).bytes, hashlib.sha256).digest()
+    return str(UUID(bytes=digest[:16]))
 
 
 def client_text(stored: UUID | str) -> str:
@@ -95,8 +105,9 @@ class Projection:
     # (`refreshed`). A build from empty runs each once, whole, instead.
     refresh: tuple[str, ...] = ()
     # Raise when the tables or their rows change: stored tables of another version are
-    # dropped and built again from the log. 1: before versions were recorded.
-    version: int = 2
+    # dropped and built again from the log. 1: before versions were recorded. 3: client ids
+    # keyed by the ledger's secret.
+    version: int = 3
 
     def statements(self, event: Recorded) -> Iterable[Statement]:
         if event.topic == Corrected.TOPIC:

@@ -14,7 +14,13 @@ from typing import Any
 from eventsourcing.persistence import DatabaseError, MapperDeserialisationError
 
 from reentry_ledger.persistence import PydanticMapper, current_state
-from reentry_ledger.projections.base import RETRACT, Projection, Recorded, Statement, client_text
+from reentry_ledger.projections.base import (
+    RETRACT,
+    Projection,
+    Recorded,
+    Statement,
+    keyed_client_id,
+)
 from reentry_ledger.projections.database import ProjectionDatabase, fetched
 
 StoredRow = tuple[int, Any, int, str, bytes]  # position, client id, number, topic, state
@@ -143,14 +149,18 @@ def opened(source: LogSource) -> Any:
     return _OPENED[key]
 
 
-Work = tuple[list[Projection], dict[str, int], LogSource | list[StoredRow], tuple[int, int]]
+# The projections, their positions, the log (or its rows), the run of positions, and the
+# ledger's secret that client ids are keyed with.
+Work = tuple[
+    list[Projection], dict[str, int], LogSource | list[StoredRow], tuple[int, int], bytes
+]
 
 
 def rows_of(work: Work) -> tuple[list[Rows], int]:
     """Each projection's rows from a run of the log, and the count of events read. The worker
     reads the run itself from `source` (or is handed its rows, for a database it cannot open)
     and decodes each event once. Runs in a worker process: plain data in and out."""
-    projections, since, source, (low, high) = work
+    projections, since, source, (low, high), secret = work
     topics = sorted({topic for projection in projections for topic in projection.topics})
     try:
         events = source.rows(low, high, topics) if isinstance(source, LogSource) else source
@@ -169,7 +179,7 @@ def rows_of(work: Work) -> tuple[list[Rows], int]:
                 try:
                     if event is None:
                         if client not in clients:
-                            clients[client] = client_text(client)
+                            clients[client] = keyed_client_id(secret, client)
                         event = Recorded(
                             topic, clients[client], number, current_state(topic, state)
                         )

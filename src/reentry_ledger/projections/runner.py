@@ -19,6 +19,7 @@ from eventsourcing.persistence import OperationalError
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.errors import Conflict
+from reentry_ledger.ledger_secrets import PROJECTION_IDS, LedgerSecrets
 from reentry_ledger.projections.base import Projection
 from reentry_ledger.projections.builds import STAGE_FROM
 from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
@@ -74,6 +75,7 @@ class ProjectionRunner:
         self.ledger = ledger
         self.workers = available() if workers is None else workers
         self.store = ProjectionStore(ledger)
+        self.secret = LedgerSecrets(ledger).secret(PROJECTION_IDS)
         self.projections = list(projections)
         self.page_size = page_size
         self.stage_from = stage_from
@@ -200,11 +202,11 @@ class ProjectionRunner:
         if source is None:  # a database only this connection sees: read here, hand rows over
             topics = sorted({topic for p in readers for topic in p.topics})
             chunks = [
-                (readers, since, self.store.events(cursor, low, high, topics), (low, high))
-                for low, high in runs
+                (readers, since, self.store.events(cursor, *run, topics), run, self.secret)
+                for run in runs
             ]
         else:
-            chunks = [(readers, since, source, run) for run in runs]
+            chunks = [(readers, since, source, run, self.secret) for run in runs]
         return Page(
             {p: positions[p] for p in behind}, readers, last, workers.start(rows_of, chunks)
         )
