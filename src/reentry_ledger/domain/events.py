@@ -28,6 +28,7 @@ from reentry_ledger.domain.codes import (
     ReferralStatus,
     Response,
     RiskLevel,
+    SealGround,
     Service,
     SupervisionType,
     TechnicalViolation,
@@ -240,9 +241,22 @@ class Discharged(ClientEvent):
 
 
 class ClientSealed(ClientEvent):
-    """The client's personal data was erased (its key destroyed); the events stay, counted."""
+    """The client's personal data was erased (its key destroyed); the events stay, counted.
 
-    reason: Text = Field(min_length=1)
+    Its ground (a code) and reference (e.g. a court order's number) stay readable for audit.
+    Version 1 stored a free-text `reason`: it reads as the ground `other`, the reason its
+    reference (the hash is over the stored form, so the seal still verifies).
+    """
+
+    class_version: ClassVar[int] = 2
+
+    ground: Coded[SealGround]
+    reference: Text = Field(min_length=1)
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["ground"] = {"code": SealGround.OTHER.value, "raw_text": None}
+        state["reference"] = state.pop("reason")
 
 
 class Corrected(ClientEvent):
