@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import fields, is_dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import BaseModel
 
 PREFIX = "pd1:"
 SEALED = "[sealed]"
 Protect = Callable[[str], str]
+M = TypeVar("M", bound=BaseModel)
 
 
 def new_client_key() -> bytes:
@@ -59,11 +61,40 @@ def protect_value(value: Any, protect: Protect) -> Any:
     return value
 
 
+def protect_paths(model: M, paths: Iterable[str], protect: Protect) -> M:
+    """The model with the text at each dotted path protected, and nothing else: the path
+    `goals.need.raw_text` reaches every goal's need and protects its raw text, not its code."""
+    for path in paths:
+        model = protect_at(model, path.split("."), protect)
+    return model
+
+
+def protect_at(value: Any, path: list[str], protect: Protect) -> Any:
+    if value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return type(value)(protect_at(item, path, protect) for item in value)
+    if not path:
+        return protect_value(value, protect)
+    head, rest = path[0], path[1:]
+    if isinstance(value, BaseModel):
+        return value.model_copy(update={head: protect_at(getattr(value, head), rest, protect)})
+    if isinstance(value, dict) and head in value:
+        return {**value, head: protect_at(value[head], rest, protect)}
+    return value
+
+
 def reveal_value(value: Any, reveal: Callable[[str], str]) -> Any:
-    """Every protected string revealed: in lists, mappings and dataclasses (a case state)."""
+    """Every protected string revealed: in lists, mappings, dataclasses (a case state) and
+    the event values a case state holds (a plan's goals)."""
     if is_dataclass(value) and not isinstance(value, type):
         changes = {f.name: reveal_value(getattr(value, f.name), reveal) for f in fields(value)}
         return replace(value, **changes)
+    if isinstance(value, BaseModel):
+        names = type(value).model_fields
+        return value.model_copy(
+            update={name: reveal_value(getattr(value, name), reveal) for name in names}
+        )
     if isinstance(value, str):
         return reveal(value)
     if isinstance(value, list | tuple):
