@@ -13,7 +13,18 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from reentry_ledger.domain.events import EVENT_CLASSES, PLAIN_TEXT, ClientEvent
+from reentry_ledger.domain.client import coded
+from reentry_ledger.domain.codes import Need, ReferralStatus
+from reentry_ledger.domain.events import (
+    EVENT_CLASSES,
+    PLAIN_TEXT,
+    CasePlanRevised,
+    ClientEvent,
+    Coded,
+)
+from reentry_ledger.domain.personal import protect_paths
+from reentry_ledger.domain.recording import Stamp
+from tests.builders import TODAY, new_client
 
 
 def text_paths(annotation: Any, prefix: str) -> list[str]:
@@ -74,3 +85,24 @@ def test_every_personal_path_names_text_and_nothing_plain_is_also_personal() -> 
 
 def test_every_plain_field_says_why() -> None:
     assert all(len(reason) > 20 for reason in PLAIN_TEXT.values())
+
+
+def test_protecting_a_nested_path_leaves_the_codes_beside_it_plain() -> None:
+    client = new_client()
+    client.revise_plan(
+        Stamp(on=date(2025, 2, 1), by="jdoe", today=TODAY, protect=lambda text: f"pd1:{text}"),
+        goals=[(coded("substance_use", "drugs"), "finish treatment"), (coded("school_work"), "a job")],
+        model=None,
+    )
+    plan = client.history[-1]
+    assert isinstance(plan, CasePlanRevised)
+    assert [(goal.need.code, goal.need.raw_text, goal.description) for goal in plan.goals] == [
+        (Need.SUBSTANCE_USE, "pd1:drugs", "pd1:finish treatment"),
+        (Need.SCHOOL_WORK, None, "pd1:a job"),
+    ]
+    assert plan.model is None
+
+
+def test_a_value_with_nothing_to_protect_is_not_copied() -> None:
+    status = Coded[ReferralStatus](code=ReferralStatus.ACCEPTED)
+    assert protect_paths(status, ("raw_text",), lambda text: f"pd1:{text}") is status

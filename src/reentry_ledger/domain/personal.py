@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import fields, is_dataclass, replace
+from functools import cache
 from typing import Any, TypeVar
 
 from cryptography.exceptions import InvalidTag
@@ -61,27 +62,49 @@ def protect_value(value: Any, protect: Protect) -> Any:
     return value
 
 
-def protect_paths(model: M, paths: Iterable[str], protect: Protect) -> M:
+PathTree = dict[str, "PathTree"]  # the fields below each name; empty: protect it whole
+
+
+def protect_paths(model: M, paths: tuple[str, ...], protect: Protect) -> M:
     """The model with the text at each dotted path protected, and nothing else: the path
-    `goals.need.raw_text` reaches every goal's need and protects its raw text, not its code."""
+    `goals.need.raw_text` reaches every goal's need and protects its raw text, not its code.
+    What holds nothing to protect is returned as it is, not copied."""
+    protected: M = protect_at(model, path_tree(paths), protect)
+    return protected
+
+
+@cache
+def path_tree(paths: tuple[str, ...]) -> PathTree:
+    tree: PathTree = {}
     for path in paths:
-        model = protect_at(model, path.split("."), protect)
-    return model
+        below = tree
+        for name in path.split("."):
+            below = below.setdefault(name, {})
+    return tree
 
 
-def protect_at(value: Any, path: list[str], protect: Protect) -> Any:
-    if value is None:
-        return value
-    if isinstance(value, list | tuple):
-        return type(value)(protect_at(item, path, protect) for item in value)
-    if not path:
+def protect_at(value: Any, tree: PathTree, protect: Protect) -> Any:
+    if not tree:
         return protect_value(value, protect)
-    head, rest = path[0], path[1:]
-    if isinstance(value, BaseModel):
-        return value.model_copy(update={head: protect_at(getattr(value, head), rest, protect)})
-    if isinstance(value, dict) and head in value:
-        return {**value, head: protect_at(value[head], rest, protect)}
-    return value
+    if isinstance(value, list | tuple):
+        items = [protect_at(item, tree, protect) for item in value]
+        unchanged = all(new is old for new, old in zip(items, value, strict=True))
+        return value if unchanged else type(value)(items)
+    is_model = isinstance(value, BaseModel)
+    if not is_model and not isinstance(value, dict):
+        return value
+    changes = {}
+    for name, below in tree.items():
+        old = getattr(value, name) if is_model else value.get(name)
+        if old is not None:
+            new = protect_at(old, below, protect)
+            if new is not old:
+                changes[name] = new
+    if not changes:
+        return value
+    if is_model:
+        return value.model_copy(update=changes)
+    return {**value, **changes}
 
 
 def reveal_value(value: Any, reveal: Callable[[str], str]) -> Any:
