@@ -7,11 +7,10 @@ import json
 
 import orjson
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from eventsourcing.persistence import StoredEvent
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.cli import cli
 from reentry_ledger.domain.codes import SealGround
 from reentry_ledger.domain.events import ClientSealed
 from reentry_ledger.domain.integrity import content_hash
@@ -20,36 +19,35 @@ from tests.builders import enroll_parolee
 
 
 @pytest.fixture
-def run(db_url: str):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-    env = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": "sup", "REENTRY_LEDGER_KEY": ""}
+def sup(run):  # type: ignore[no-untyped-def]
+    """The conftest's CLI as `sup`, on a ledger with client S-1 enrolled."""
 
     def invoke(*args: str) -> Result:
-        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+        return run(*args, actor="sup")  # type: ignore[no-any-return]
 
-    assert invoke("enroll", "S-1", "--name", "Jane Doe", "--agency", "GA", "--officer", "o",
-                  "--supervision", "parole", "--start", "2024-01-01").exit_code == 0  # fmt: skip
+    enrolled = invoke("enroll", "S-1", "--agency", "GA", "--officer", "o", "--supervision", "parole")
+    assert enrolled.exit_code == 0, enrolled.output
     return invoke
 
 
-def sealed_event(run) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    events = json.loads(run("timeline", "S-1", "--json").stdout)
+def sealed_event(sup) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    events = json.loads(sup("timeline", "S-1", "--json").stdout)
     assert events[-1]["type"] == "ClientSealed"
     return dict(events[-1]["data"])
 
 
-def test_the_seal_records_a_coded_ground_and_a_reference(run) -> None:  # type: ignore[no-untyped-def]
-    sealed = run("seal", "S-1", "--ground", "expungement", "--reference", "CO-2026/114")
+def test_the_seal_records_a_coded_ground_and_a_reference(sup) -> None:  # type: ignore[no-untyped-def]
+    sealed = sup("seal", "S-1", "--ground", "expungement", "--reference", "CO-2026/114")
     assert sealed.exit_code == 0, sealed.output
-    assert sealed_event(run) == {
+    assert sealed_event(sup) == {
         "ground": {"code": "expungement", "raw_text": None},
         "reference": "CO-2026/114",
     }
 
 
-def test_a_reason_is_taken_as_the_ground_other(run) -> None:  # type: ignore[no-untyped-def]
-    assert run("seal", "S-1", "--reason", "expungement order").exit_code == 0
-    assert sealed_event(run) == {
+def test_a_reason_is_taken_as_the_ground_other(sup) -> None:  # type: ignore[no-untyped-def]
+    assert sup("seal", "S-1", "--reason", "expungement order").exit_code == 0
+    assert sealed_event(sup) == {
         "ground": {"code": "other", "raw_text": None},
         "reference": "expungement order",
     }
@@ -65,10 +63,10 @@ def test_a_reason_is_taken_as_the_ground_other(run) -> None:  # type: ignore[no-
         ("--reason", "x", "--ground", "court_order", "--reference", "y"),  # both ways at once
     ],
 )
-def test_a_seal_without_a_ground_and_a_reference_is_refused(run, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
-    refused = run("seal", "S-1", *args)
+def test_a_seal_without_a_ground_and_a_reference_is_refused(sup, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    refused = sup("seal", "S-1", *args)
     assert refused.exit_code == 2, refused.output
-    assert json.loads(run("show", "S-1", "--json").stdout)["sealed"] is False
+    assert json.loads(sup("show", "S-1", "--json").stdout)["sealed"] is False
 
 
 def test_the_grounds_are_the_domain_briefs() -> None:

@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.backends import parse_db_url
-from reentry_ledger.cli import cli
 from reentry_ledger.domain.events import EVENT_CLASSES
 from tests.builders import TODAY, projection_contents
 from tests.conftest import POSTGRES_URL
@@ -93,14 +91,13 @@ def at(value: Any, path: list[str]) -> list[Any]:
 
 
 @pytest.fixture
-def run(db_url: str):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-    env = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": "sup", "REENTRY_LEDGER_KEY": ""}
+def read(run):  # type: ignore[no-untyped-def]
+    """What a command prints, run as `sup` with no ledger key (the conftest's CLI)."""
 
     def invoke(*args: str) -> str:
-        result = runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+        result = run(*args, actor="sup", REENTRY_LEDGER_KEY="")
         assert result.exit_code == 0, result.output
-        return result.stdout
+        return str(result.stdout)
 
     return invoke
 
@@ -126,7 +123,7 @@ def stored_bytes(db_url: str, tmp_path: Path) -> str:
     return re.sub(r"\\\\x([0-9a-f]+)", lambda hexed: bytes.fromhex(hexed[1]).decode("latin-1"), text)
 
 
-def test_a_sealed_client_leaves_no_free_text_anywhere(run, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_sealed_client_leaves_no_free_text_anywhere(read, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ledger = Ledger(db_url, clock=lambda: TODAY)
     try:
         plant(ledger, "S-1")
@@ -136,7 +133,7 @@ def test_a_sealed_client_leaves_no_free_text_anywhere(run, db_url: str, tmp_path
         ledger.close()
 
     # every personal field of every event the client has was planted (and reads back)
-    events = json.loads(run("timeline", "S-1", "--json"))
+    events = json.loads(read("timeline", "S-1", "--json"))
     by_type: dict[str, Any] = {}
     for event in events:
         by_type.setdefault(event["type"], event["data"])  # the first of each kind
@@ -150,21 +147,21 @@ def test_a_sealed_client_leaves_no_free_text_anywhere(run, db_url: str, tmp_path
     assert len(planted) == len(EVENT_CLASSES) - 1  # every kind of event but the seal
     assert '"officer":"o-17"' in stored_bytes(db_url, tmp_path)  # the events, as stored
 
-    caseload = run("report", "caseload", "--on", "2025-01-16", "--format", "json")
-    violations = run("report", "violations", "--format", "json")
-    digest = run("digest").strip()
-    run("seal", "S-1", "--ground", "court_order", "--reference", "CO-2026/114")
+    caseload = read("report", "caseload", "--on", "2025-01-16", "--format", "json")
+    violations = read("report", "violations", "--format", "json")
+    digest = read("digest").strip()
+    read("seal", "S-1", "--ground", "court_order", "--reference", "CO-2026/114")
 
     seen = {
-        "timeline": run("timeline", "S-1"),
-        "timeline --json": run("timeline", "S-1", "--json"),
-        "show": run("show", "S-1"),
-        "show --json": run("show", "S-1", "--json"),
-        "export": run("export"),
-        "export --deidentified": run("export", "--deidentified"),
-        "access-log": run("access-log", "--json"),
+        "timeline": read("timeline", "S-1"),
+        "timeline --json": read("timeline", "S-1", "--json"),
+        "show": read("show", "S-1"),
+        "show --json": read("show", "S-1", "--json"),
+        "export": read("export"),
+        "export --deidentified": read("export", "--deidentified"),
+        "access-log": read("access-log", "--json"),
     }
-    run("projections", "catch-up")
+    read("projections", "catch-up")
     ledger = Ledger(db_url, clock=lambda: TODAY)
     try:
         seen["projection tables"] = json.dumps(projection_contents(ledger))
@@ -179,7 +176,7 @@ def test_a_sealed_client_leaves_no_free_text_anywhere(run, db_url: str, tmp_path
     assert sealed["type"] == "ClientSealed"
     assert sealed["data"]["ground"]["code"] == "court_order"
     assert sealed["data"]["reference"] == "CO-2026/114"
-    assert "Still Readable" in run("show", "S-2")
-    assert run("verify", "--against", digest).startswith("verified")
-    assert run("report", "caseload", "--on", "2025-01-16", "--format", "json") == caseload
-    assert run("report", "violations", "--format", "json") == violations
+    assert "Still Readable" in read("show", "S-2")
+    assert read("verify", "--against", digest).startswith("verified")
+    assert read("report", "caseload", "--on", "2025-01-16", "--format", "json") == caseload
+    assert read("report", "violations", "--format", "json") == violations

@@ -309,13 +309,8 @@ class Client(Aggregate):
     def seal(self, stamp: Stamp, *, ground: CodedInput, reference: str) -> None:
         """Record that the client's personal data is erased; its key is destroyed with it.
         The ground (a code) and the reference stay readable: they are the seal's audit trail."""
-        self._record(
-            ClientSealed,
-            stamp,
-            ground=ground,
-            reference=reference.strip(),
-            allowed_after_discharge=True,
-        )
+        audit_trail = {"ground": ground, "reference": reference.strip()}
+        self._record(ClientSealed, stamp, allowed_after_discharge=True, **audit_trail)
 
     def correct(self, stamp: Stamp, number: int, reason: str) -> None:
         self.check_correctable(number)
