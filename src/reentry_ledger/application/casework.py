@@ -17,7 +17,8 @@ from reentry_ledger.application.base import (
 from reentry_ledger.application.recording import Command, Recording
 from reentry_ledger.authorization import Permission
 from reentry_ledger.domain.client import Client
-from reentry_ledger.domain.errors import Conflict
+from reentry_ledger.domain.codes import SealGround, values
+from reentry_ledger.domain.errors import Conflict, InvalidInput
 from reentry_ledger.domain.recording import Stamp
 
 
@@ -276,17 +277,29 @@ class Casework(LedgerBase):
             Permission.CORRECT,
         )
 
-    def seal(self, ref: str, *, actor: str | None, reason: str) -> Recorded | None:
+    def seal(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        ground: CodeValue | None = None,
+        reference: str | None = None,
+        reason: str | None = None,
+    ) -> Recorded | None:
         """Erase the client's personal data: the seal event and the key's destruction are
         one transaction, so no client is ever marked sealed with its data still readable.
-        Sealing a client already sealed makes sure its key is gone, and records nothing."""
+        Sealing a client already sealed makes sure its key is gone, and records nothing.
+
+        The seal names its legal ground (a SealGround code) and a reference, both readable
+        for good; a `reason` alone is taken as the ground `other` with the reason as reference."""
+        ground, reference = seal_ground(ground, reference, reason)
         recording = Recording(self, self.writer(actor, Permission.SEAL))
         client = recording.client(ref, Permission.SEAL)
         if client.state.sealed:
             self.keys.destroy(str(client.id))
             return None
         client.seal(Stamp(on=recording.today, by=recording.who.name, today=recording.today),
-                    reason)  # fmt: skip
+                    ground=as_coded(ground), reference=reference)  # fmt: skip
         events = [self.mapper.to_stored_event(event) for event in client.collect_events()]
         try:
             self.keys.store_with(events, destroy=str(client.id))
@@ -310,3 +323,22 @@ class Casework(LedgerBase):
         new_id = recording.record(ref, on, command, permission)
         recording.save(ref)
         return Recorded.latest(recording.clients[ref], new_id)
+
+
+def seal_ground(
+    ground: CodeValue | None, reference: str | None, reason: str | None
+) -> tuple[CodeValue, str]:
+    """A seal's ground and reference, from both, or from a reason alone (the ground `other`)."""
+    if reason is not None:
+        if ground is not None or reference is not None:
+            raise InvalidInput(
+                "a seal takes either a reason (the ground other) or a ground and a reference, "
+                "not both"
+            )
+        return SealGround.OTHER.value, reason
+    if ground is None or reference is None:
+        raise InvalidInput(
+            f"a seal needs its legal ground ({', '.join(values(SealGround))}) and a reference "
+            "(e.g. the court order's number)"
+        )
+    return ground, reference

@@ -24,6 +24,7 @@ from reentry_ledger.domain.codes import (
     ReferralStatus,
     Response,
     RiskLevel,
+    SealGround,
     Service,
     SupervisionType,
     TechnicalViolation,
@@ -384,21 +385,31 @@ def correct(
 
 @cli.command()
 @click.argument("ref")
-@click.option("--reason", required=True, help="The legal ground, e.g. a court order.")
+@click.option("--ground", type=codes(SealGround), default=None, help="The legal ground.")
+@click.option(
+    "--reference",
+    default=None,
+    help="The ground's reference, e.g. a court order's number (stays readable: name no one).",
+)
+@click.option("--reason", default=None, help="Older form: the same as --ground other --reference.")
 @ledger_options
 @pass_context
-def seal(state: LedgerContext, ref: str, reason: str) -> None:
+def seal(
+    state: LedgerContext, ref: str, ground: str | None, reference: str | None, reason: str | None
+) -> None:
     """Seal client REF: destroy the key of its personal data, for good.
 
-    Names, notes, descriptions and other personal fields become unreadable; the events stay,
-    still counted in every report, and the ledger still verifies. Nothing more may be
-    recorded for the client.
+    Names, notes, goals, providers, reasons and every other free text become unreadable; the
+    events stay, still counted in every report, and the ledger still verifies. Nothing more
+    may be recorded for the client. The seal's ground and reference stay readable, for audit.
 
     \b
     Example:
-      reentry-ledger seal GA-1 --reason "expungement order 2026/114"
+      reentry-ledger seal GA-1 --ground court_order --reference "CO-2026/114"
     """
-    recorded = state.ledger.seal(ref, actor=state.actor_name, reason=reason)
+    recorded = state.ledger.seal(
+        ref, actor=state.actor_name, ground=ground, reference=reference, reason=reason
+    )
     if recorded:
         confirm(recorded)
     click.echo(f"{ref}: personal data sealed (key destroyed)", err=True)

@@ -306,9 +306,11 @@ class Client(Aggregate):
             check_not_before(stamp, last, "the client's latest recorded event")
         self._record(Discharged, stamp, outcome=outcome, note=note)
 
-    def seal(self, stamp: Stamp, reason: str) -> None:
-        """Record that the client's personal data is erased; its key is destroyed with it."""
-        self._record(ClientSealed, stamp, reason=reason.strip(), allowed_after_discharge=True)
+    def seal(self, stamp: Stamp, *, ground: CodedInput, reference: str) -> None:
+        """Record that the client's personal data is erased; its key is destroyed with it.
+        The ground (a code) and the reference stay readable: they are the seal's audit trail."""
+        audit_trail = {"ground": ground, "reference": reference.strip()}
+        self._record(ClientSealed, stamp, allowed_after_discharge=True, **audit_trail)
 
     def correct(self, stamp: Stamp, number: int, reason: str) -> None:
         self.check_correctable(number)

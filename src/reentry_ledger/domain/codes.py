@@ -153,6 +153,16 @@ class DischargeOutcome(StrEnum):
     OTHER = "other"
 
 
+class SealGround(StrEnum):
+    """The legal ground on which a client's personal data is sealed (erased)."""
+
+    EXPUNGEMENT = "expungement"
+    COURT_ORDER = "court_order"
+    RETENTION_EXPIRED = "retention_expired"
+    DATA_SUBJECT_REQUEST = "data_subject_request"
+    OTHER = "other"
+
+
 def values(code_list: type[StrEnum]) -> list[str]:
     """The codes of one list, in their documented order."""
     return [member.value for member in code_list]

@@ -4,6 +4,15 @@ Each event carries when it took effect (`occurred_on`), when it was recorded (`r
 library's `timestamp`) and who recorded it (`recorded_by`). Its stored topic is fixed by `TOPIC`,
 so moving or renaming a class never orphans stored events. A change of shape bumps
 `class_version` and adds a static `upcast_vN_vN+1` that rewrites the stored dict.
+
+Every text an event holds is one of two kinds. Personal text (names, notes, goals, providers,
+reasons, the agency's own wording of a code) is listed in its class's `PERSONAL`, as dotted
+paths that reach into nested values (`goals.description` is each goal's description, and not
+its need's code): it is stored encrypted under the client's own key, which a seal destroys.
+Plain text is listed in `PLAIN_TEXT` below, each with why it may stay readable for good (reports
+count by it, or it is an id the ledger assigns, or it is the seal's own audit trail). A test
+(tests/unit/test_personal_fields.py) walks every field of every event, nested ones too, and
+fails on any text in neither list.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from reentry_ledger.domain.codes import (
     ReferralStatus,
     Response,
     RiskLevel,
+    SealGround,
     Service,
     SupervisionType,
     TechnicalViolation,
@@ -57,7 +67,8 @@ class LedgerEvent(BaseModel, CanMutateAggregate[UUID]):
 
     TOPIC: ClassVar[str]
     class_version: ClassVar[int] = 1
-    PERSONAL: ClassVar[tuple[str, ...]] = ()  # fields stored under the client's own key
+    # Text stored under the client's own key: dotted paths through nested values and lists.
+    PERSONAL: ClassVar[tuple[str, ...]] = ()
 
     originator_id: UUID
     originator_version: int
@@ -95,7 +106,12 @@ class ClientEvent(LedgerEvent):
 class Enrolled(ClientEvent, CanInitAggregate[UUID]):
     """Intake: the client's supervision begins. Always event number 1."""
 
-    PERSONAL: ClassVar[tuple[str, ...]] = ("name", "details")
+    PERSONAL: ClassVar[tuple[str, ...]] = (
+        "name",
+        "details",
+        "supervision.raw_text",
+        "conditions.raw_text",
+    )
 
     originator_topic: Name
     client_ref: Name
@@ -122,7 +138,12 @@ class Assessed(ClientEvent):
     Version 2 keeps each code with its raw text; version 1 stored bare code strings.
     """
 
-    PERSONAL: ClassVar[tuple[str, ...]] = ("strengths",)
+    PERSONAL: ClassVar[tuple[str, ...]] = (
+        "strengths",
+        "responsivity",
+        "risk_level.raw_text",
+        "needs.raw_text",
+    )
 
     class_version: ClassVar[int] = 2
 
@@ -149,17 +170,24 @@ class Goal(Value):
 class CasePlanRevised(ClientEvent):
     """The case plan as revised: prioritised goals, each tied to a criminogenic need."""
 
+    PERSONAL: ClassVar[tuple[str, ...]] = (
+        "goals.description",
+        "goals.need.raw_text",
+        "model.raw_text",
+    )
     goals: tuple[Goal, ...] = Field(min_length=1)
     model: Coded[PlanModel] | None = None
 
 
 class Referred(ClientEvent):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("provider", "service.raw_text")
     referral_id: Name
     service: Coded[Service]
     provider: Name | None = None
 
 
 class ReferralUpdated(ClientEvent):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("status.raw_text",)
     referral_id: Name
     status: Coded[ReferralStatus]
 
@@ -167,7 +195,7 @@ class ReferralUpdated(ClientEvent):
 class ContactLogged(ClientEvent):
     """A case note: one-to-one casework or a group session."""
 
-    PERSONAL: ClassVar[tuple[str, ...]] = ("note",)
+    PERSONAL: ClassVar[tuple[str, ...]] = ("note", "group_session", "kind.raw_text")
 
     kind: Coded[ContactKind]
     note: Text = ""
@@ -176,12 +204,13 @@ class ContactLogged(ClientEvent):
 
 
 class VolunteerMatched(ClientEvent):
-    PERSONAL: ClassVar[tuple[str, ...]] = ("volunteer",)
+    PERSONAL: ClassVar[tuple[str, ...]] = ("volunteer", "needs.raw_text")
     volunteer: Name = Field(min_length=1)
     needs: tuple[Coded[Need], ...] = ()
 
 
 class VolunteerMatchEnded(ClientEvent):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("reason", "ending.raw_text")
     ending: Coded[MatchEnding]
     reason: Text | None = None
 
@@ -194,7 +223,11 @@ class NewOffence(Value):
 class ViolationRecorded(ClientEvent):
     """One violation incident: technical breaches, absconding and/or a new offence."""
 
-    PERSONAL: ClassVar[tuple[str, ...]] = ("description",)
+    PERSONAL: ClassVar[tuple[str, ...]] = (
+        "description",
+        "technical.raw_text",
+        "new_offence.severity.raw_text",
+    )
 
     violation_id: Name
     technical: tuple[Coded[TechnicalViolation], ...] = ()
@@ -227,6 +260,7 @@ def most_serious(new_offence: bool, absconding: bool) -> ViolationCategory:
 
 
 class ViolationResponded(ClientEvent):
+    PERSONAL: ClassVar[tuple[str, ...]] = ("response.raw_text", "decided_by.raw_text")
     violation_id: Name
     response: Coded[Response]
     custody_days: int | None = Field(default=None, ge=0)
@@ -234,15 +268,28 @@ class ViolationResponded(ClientEvent):
 
 
 class Discharged(ClientEvent):
-    PERSONAL: ClassVar[tuple[str, ...]] = ("note",)
+    PERSONAL: ClassVar[tuple[str, ...]] = ("note", "outcome.raw_text")
     outcome: Coded[DischargeOutcome]
     note: Text | None = None
 
 
 class ClientSealed(ClientEvent):
-    """The client's personal data was erased (its key destroyed); the events stay, counted."""
+    """The client's personal data was erased (its key destroyed); the events stay, counted.
 
-    reason: Text = Field(min_length=1)
+    Its ground (a code) and reference (e.g. a court order's number) stay readable for audit.
+    Version 1 stored a free-text `reason`: it reads as the ground `other`, the reason its
+    reference (the hash is over the stored form, so the seal still verifies).
+    """
+
+    class_version: ClassVar[int] = 2
+
+    ground: Coded[SealGround]
+    reference: Text = Field(min_length=1)
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["ground"] = {"code": SealGround.OTHER.value, "raw_text": None}
+        state["reference"] = state.pop("reason")
 
 
 class Corrected(ClientEvent):
@@ -252,6 +299,28 @@ class Corrected(ClientEvent):
 
     corrects: int = Field(ge=1)
     reason: Text = Field(min_length=1)
+
+
+# Text that is not personal data, and why it may stay readable after a seal: by field name
+# (any event) or `Event.path`. Everything else that is text is listed in `PERSONAL`.
+PLAIN_TEXT: dict[str, str] = {
+    "recorded_by": "the staff member who recorded the event, not the client: audit needs it",
+    "previous_hash": "the hash chain: a hex digest of the stored (encrypted) form",
+    "event_hash": "the hash chain: a hex digest of the stored (encrypted) form",
+    "originator_topic": "the aggregate's class, the same for every client",
+    "client_ref": "the agency's reference, the record's key (agencies must not put names in "
+    "it; de-identified exports replace it by a pseudonym)",
+    "agency": "the supervising agency: staff and place, not the client; reports count by it",
+    "officer": "the responsible officer: staff, not the client; reports and projections use it",
+    "instrument": "the assessment tool's name (ORAS, LSI-R): the risk projection keeps it",
+    "instrument_version": "the assessment tool's version: about the tool, not the client",
+    "referral_id": "an id the ledger assigns in order (R1, R2, ...)",
+    "violation_id": "an id the ledger assigns in order (V1, V2, ...)",
+    "ClientSealed.reference": "the seal's audit reference (a court order's number, a request's "
+    "id): it must stay readable once the key is gone, so it must name no one",
+    "ClientSealed.ground.raw_text": "the seal takes no agency wording for its ground (the "
+    "command sets none), and nothing recorded after a seal can be erased",
+}
 
 
 EVENT_CLASSES: tuple[type[ClientEvent], ...] = (

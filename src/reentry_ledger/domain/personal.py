@@ -11,14 +11,17 @@ import base64
 import os
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass, replace
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import BaseModel
 
 PREFIX = "pd1:"
 SEALED = "[sealed]"
 Protect = Callable[[str], str]
+M = TypeVar("M", bound=BaseModel)
 
 
 def new_client_key() -> bytes:
@@ -59,11 +62,62 @@ def protect_value(value: Any, protect: Protect) -> Any:
     return value
 
 
+PathTree = dict[str, "PathTree"]  # the fields below each name; empty: protect it whole
+
+
+def protect_paths(model: M, paths: tuple[str, ...], protect: Protect) -> M:
+    """The model with the text at each dotted path protected, and nothing else: the path
+    `goals.need.raw_text` reaches every goal's need and protects its raw text, not its code.
+    What holds nothing to protect is returned as it is, not copied."""
+    protected: M = protect_at(model, path_tree(paths), protect)
+    return protected
+
+
+@cache
+def path_tree(paths: tuple[str, ...]) -> PathTree:
+    tree: PathTree = {}
+    for path in paths:
+        below = tree
+        for name in path.split("."):
+            below = below.setdefault(name, {})
+    return tree
+
+
+def protect_at(value: Any, tree: PathTree, protect: Protect) -> Any:
+    if not tree:
+        return protect_value(value, protect)
+    if isinstance(value, list | tuple):
+        items = [protect_at(item, tree, protect) for item in value]
+        unchanged = all(new is old for new, old in zip(items, value, strict=True))
+        return value if unchanged else type(value)(items)
+    is_model = isinstance(value, BaseModel)
+    if not is_model and not isinstance(value, dict):
+        return value
+    changes = {}
+    for name, below in tree.items():
+        old = getattr(value, name) if is_model else value.get(name)
+        if old is not None:
+            new = protect_at(old, below, protect)
+            if new is not old:
+                changes[name] = new
+    if not changes:
+        return value
+    if is_model:
+        return value.model_copy(update=changes)
+    return {**value, **changes}
+
+
 def reveal_value(value: Any, reveal: Callable[[str], str]) -> Any:
-    """Every protected string revealed: in lists, mappings and dataclasses (a case state)."""
+    """Every protected string revealed: in lists, mappings, dataclasses (a case state) and
+    the event values a case state holds (a plan's goals)."""
     if is_dataclass(value) and not isinstance(value, type):
         changes = {f.name: reveal_value(getattr(value, f.name), reveal) for f in fields(value)}
         return replace(value, **changes)
+    if isinstance(value, BaseModel):
+        names = type(value).model_fields
+        return value.model_copy(
+            update={name: reveal_value(getattr(value, name), reveal) for name in names}
+        )
     if isinstance(value, str):
         return reveal(value)
     if isinstance(value, list | tuple):

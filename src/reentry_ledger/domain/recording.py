@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.events import LedgerEvent
 from reentry_ledger.domain.integrity import chained
-from reentry_ledger.domain.personal import Protect, protect_value
+from reentry_ledger.domain.personal import Protect, protect_paths
 
 E = TypeVar("E", bound=LedgerEvent)
 
@@ -79,10 +79,7 @@ def protected(event: E, stamp: Stamp) -> E:
     """The event with its personal fields encrypted, when the stamp carries a key."""
     if stamp.protect is None or not event.PERSONAL:
         return event
-    protect = stamp.protect
-    return event.model_copy(
-        update={name: protect_value(getattr(event, name), protect) for name in event.PERSONAL}
-    )
+    return protect_paths(event, event.PERSONAL, stamp.protect)
 
 
 def keep(aggregate: Any, event: LedgerEvent) -> None:
