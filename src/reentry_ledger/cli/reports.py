@@ -276,7 +276,7 @@ def report_referrals(
     check_range(first, last)
     reports = state.ledger.reports(actor=state.actor_name)
     last = last or state.ledger.clock()
-    emit(reports.referrals(first, last, known_at, suppress_below), output)
+    emit(reports.referrals(first, last, known_at=known_at, suppress_below=suppress_below), output)
 
 
 @report.command("volunteers")

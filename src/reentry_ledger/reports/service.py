@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import partialmethod
 from typing import Any
 
 from reentry_ledger.application import Ledger
@@ -35,6 +36,31 @@ def document(rows: list[dict[str, Any]], snapped: Snapped | None) -> dict[str, A
     if snapped:
         result["snapped_to_months"] = True
     return result
+
+
+@dataclass(frozen=True)
+class CaseworkReport:
+    columns: tuple[str, ...]
+    counts: tuple[str, ...]
+    derived: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    totals: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    casework_facts: bool = True  # referrals and matches read too
+
+
+CASEWORK = {
+    "discharges": CaseworkReport(
+        casework.DISCHARGE_COLUMNS,
+        casework.DISCHARGE_COLUMNS,
+        totals=casework.DISCHARGE_TOTALS,
+        casework_facts=False,
+    ),
+    "referrals": CaseworkReport(
+        casework.REFERRAL_COLUMNS, casework.REFERRAL_COUNTS, casework.REFERRAL_DERIVED
+    ),
+    "volunteers": CaseworkReport(
+        casework.VOLUNTEER_COLUMNS, casework.VOLUNTEER_COUNTS, casework.VOLUNTEER_DERIVED
+    ),
+}
 
 
 class Reports:
@@ -104,55 +130,38 @@ class Reports:
         table = Table((*by, "active_clients"), rows, snapped)
         return self.shown(table, suppress_below, casework.CASELOAD_COUNTS)
 
-    def discharges(
+    def over_range(
         self,
+        name: str,
         first: date | None,
         last: date,
-        by: Sequence[str],
+        by: Sequence[str] = (),
         known_at: datetime | None = None,
         suppress_below: int | None = None,
     ) -> Table:
-        reader = self.reader(known_at)
-        start, last, snapped = self.range(first or reader.earliest_start() or last, last, known_at)
-        rows = casework.discharges(self.clients(reader, start, last), start or last, last, by)
-        table = Table((*by, *casework.DISCHARGE_COLUMNS), rows, snapped)
-        columns = casework.DISCHARGE_COLUMNS
-        return self.shown(table, suppress_below, columns, totals=casework.DISCHARGE_TOTALS)
+        """A casework report over a range (`CASEWORK`): discharges, referrals, volunteers."""
+        spec = CASEWORK[name]
+        clients, start, last, snapped = self.ranged(first, last, known_at, spec.casework_facts)
+        if name == "referrals":  # by service, always
+            rows, by = casework.referrals(clients, start, last), ("service",)
+        else:
+            rows = getattr(casework, name)(clients, start, last, by)
+        table = Table((*by, *spec.columns), rows, snapped)
+        return self.shown(table, suppress_below, spec.counts, spec.derived, spec.totals)
 
-    def referrals(
-        self,
-        first: date | None,
-        last: date,
-        known_at: datetime | None = None,
-        suppress_below: int | None = None,
-    ) -> Table:
-        reader = self.reader(known_at, casework=True)
-        start, last, snapped = self.range(first or reader.earliest_start() or last, last, known_at)
-        rows = casework.referrals(self.clients(reader, start, last), start or last, last)
-        table = Table(("service", *casework.REFERRAL_COLUMNS), rows, snapped)
-        return self.shown(
-            table, suppress_below, casework.REFERRAL_COUNTS, casework.REFERRAL_DERIVED
-        )
+    discharges = partialmethod(over_range, "discharges")
+    referrals = partialmethod(over_range, "referrals", by=())
+    volunteers = partialmethod(over_range, "volunteers")
 
-    def volunteers(
-        self,
-        first: date | None,
-        last: date,
-        by: Sequence[str],
-        known_at: datetime | None = None,
-        suppress_below: int | None = None,
-    ) -> Table:
-        reader = self.reader(known_at, casework=True)
+    def ranged(
+        self, first: date | None, last: date, known_at: datetime | None, casework: bool = False
+    ) -> tuple[Iterable[ClientFacts], date, date, Snapped | None]:
+        """The clients and the range of a casework report (from the earliest enrolment unless
+        told), snapped for oversight: no clients when a snapped range holds no day."""
+        reader = self.reader(known_at, casework)
         start, last, snapped = self.range(first or reader.earliest_start() or last, last, known_at)
-        rows = casework.volunteers(self.clients(reader, start, last), start or last, last, by)
-        table = Table((*by, *casework.VOLUNTEER_COLUMNS), rows, snapped)
-        return self.shown(
-            table, suppress_below, casework.VOLUNTEER_COUNTS, casework.VOLUNTEER_DERIVED
-        )
-
-    def clients(self, reader: FactReader, first: date | None, last: date) -> Iterable[ClientFacts]:
-        """The clients, or none when a range snapped to whole months holds no day."""
-        return reader.clients() if first is None or first <= last else ()
+        start = start or last
+        return (reader.clients() if start <= last else ()), start, last, snapped
 
     def justice_counts(
         self, year: int, known_at: datetime | None = None, suppress_below: int | None = None
