@@ -23,6 +23,7 @@ from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS, DIMENSIONS
 from reentry_ledger.reports.output import as_csv, as_json, as_table
 from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.service import Table
+from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.violations import METRICS, ReportRequest
 
 TABLE_METRICS = (
@@ -71,6 +72,22 @@ def emit(table: Table, output: str) -> None:
         click.echo(as_csv(table.rows, table.columns), nl=False)
     else:
         click.echo(as_table(table.rows, table.columns), nl=False)
+    snapped_note(table.snapped, output)
+
+
+def snapped_note(snapped: Snapped | None, output: str) -> None:
+    """Say so when the range was snapped to whole months: a line under a table (on stderr
+    beside CSV, which takes no other line; JSON carries `snapped_to_months`)."""
+    if snapped and output != "json":
+        click.echo(snapped.describe(), err=output == "csv")
+
+
+def suppress_option(func: F) -> F:
+    return click.option(
+        "--suppress-below", type=click.IntRange(min=2), default=None, metavar="K",
+        help="Hide counts from 1 to K-1, and every value or total that would give one away "
+        "(oversight: K is at least 10).",
+    )(func)  # fmt: skip
 
 
 def format_option(func: F) -> F:
@@ -114,8 +131,7 @@ def report() -> None:
 @format_option
 @click.option("--chart", "chart_path", type=click.Path(path_type=Path), default=None,
               help="Also draw the rates with their intervals (.png or .svg).")  # fmt: skip
-@click.option("--suppress-below", type=click.IntRange(min=2), default=None,
-              help="Hide counts from 1 to K-1 and every rate derived from them.")  # fmt: skip
+@suppress_option
 @ledger_options
 @pass_context
 def report_violations(
@@ -151,7 +167,8 @@ def report_violations(
     if chart_path:
         chart.check_chart_path(chart_path)
         refuse_the_ledger(state.db, chart_path, "--chart")
-    result = state.ledger.reports(actor=state.actor_name).violations(request, known_at)
+    reports = state.ledger.reports(actor=state.actor_name)
+    result, snapped = reports.violations_snapped(request, known_at)
     groups, columns = result["groups"], [*request.dimensions, *METRICS]
     if output == "json":
         click.echo(as_json(result), nl=False)
@@ -159,6 +176,7 @@ def report_violations(
         click.echo(as_csv(groups, columns), nl=False)
     else:
         click.echo(as_table(groups, [*request.dimensions, *TABLE_METRICS]), nl=False)
+    snapped_note(snapped, output)
     if chart_path:
         kind = chart_path.suffix.lower()[1:]
         write_whole(
@@ -175,10 +193,16 @@ def report_violations(
               help=f"Comma-separated: {','.join(CLIENT_DIMENSIONS)}.")  # fmt: skip
 @known_at_option
 @format_option
+@suppress_option
 @ledger_options
 @pass_context
 def report_caseload(
-    state: LedgerContext, on: date | None, by: str, known_at: datetime | None, output: str
+    state: LedgerContext,
+    on: date | None,
+    by: str,
+    known_at: datetime | None,
+    output: str,
+    suppress_below: int | None,
 ) -> None:
     """Clients under supervision on a day, per agency and officer (or other groups).
 
@@ -188,7 +212,7 @@ def report_caseload(
     """
     dimensions = parse_client_dimensions(by)
     table = state.ledger.reports(actor=state.actor_name).caseload(
-        on or state.ledger.clock(), dimensions, known_at
+        on or state.ledger.clock(), dimensions, known_at, suppress_below
     )
     emit(table, output)
 
@@ -198,6 +222,7 @@ def report_caseload(
 @click.option("--by", default=None, help=f"Comma-separated: {','.join(CLIENT_DIMENSIONS)}.")
 @known_at_option
 @format_option
+@suppress_option
 @ledger_options
 @pass_context
 def report_discharges(
@@ -207,6 +232,7 @@ def report_discharges(
     by: str | None,
     known_at: datetime | None,
     output: str,
+    suppress_below: int | None,
 ) -> None:
     """Discharges by outcome, and as successful, neutral and unsuccessful.
 
@@ -217,13 +243,19 @@ def report_discharges(
     check_range(first, last)
     dimensions = parse_client_dimensions(by)
     reports = state.ledger.reports(actor=state.actor_name)
-    emit(reports.discharges(first, last or state.ledger.clock(), dimensions, known_at), output)
+    emit(
+        reports.discharges(
+            first, last or state.ledger.clock(), dimensions, known_at, suppress_below
+        ),
+        output,
+    )
 
 
 @report.command("referrals")
 @range_options
 @known_at_option
 @format_option
+@suppress_option
 @ledger_options
 @pass_context
 def report_referrals(
@@ -232,6 +264,7 @@ def report_referrals(
     last: date | None,
     known_at: datetime | None,
     output: str,
+    suppress_below: int | None,
 ) -> None:
     """Referrals made in the range, by service: how many were accepted, started, completed,
     dropped, and the median days from referral to start.
@@ -242,7 +275,8 @@ def report_referrals(
     """
     check_range(first, last)
     reports = state.ledger.reports(actor=state.actor_name)
-    emit(reports.referrals(first, last or state.ledger.clock(), known_at), output)
+    last = last or state.ledger.clock()
+    emit(reports.referrals(first, last, known_at=known_at, suppress_below=suppress_below), output)
 
 
 @report.command("volunteers")
@@ -250,6 +284,7 @@ def report_referrals(
 @click.option("--by", default=None, help=f"Comma-separated: {','.join(CLIENT_DIMENSIONS)}.")
 @known_at_option
 @format_option
+@suppress_option
 @ledger_options
 @pass_context
 def report_volunteers(
@@ -259,6 +294,7 @@ def report_volunteers(
     by: str | None,
     known_at: datetime | None,
     output: str,
+    suppress_below: int | None,
 ) -> None:
     """Volunteer matches begun and ended in the range, active at its end, median days matched.
 
@@ -269,7 +305,8 @@ def report_volunteers(
     check_range(first, last)
     dimensions = parse_client_dimensions(by)
     reports = state.ledger.reports(actor=state.actor_name)
-    emit(reports.volunteers(first, last or state.ledger.clock(), dimensions, known_at), output)
+    last = last or state.ledger.clock()
+    emit(reports.volunteers(first, last, dimensions, known_at, suppress_below), output)
 
 
 @report.command("justice-counts")
@@ -278,10 +315,15 @@ def report_volunteers(
 )
 @known_at_option
 @format_option
+@suppress_option
 @ledger_options
 @pass_context
 def report_justice_counts(
-    state: LedgerContext, year: int, known_at: datetime | None, output: str
+    state: LedgerContext,
+    year: int,
+    known_at: datetime | None,
+    output: str,
+    suppress_below: int | None,
 ) -> None:
     """The Justice Counts supervision metrics the ledger can fill, for one year.
 
@@ -293,7 +335,8 @@ def report_justice_counts(
     Example:
       reentry-ledger report justice-counts --year 2024 --format csv
     """
-    emit(state.ledger.reports(actor=state.actor_name).justice_counts(year, known_at), output)
+    reports = state.ledger.reports(actor=state.actor_name)
+    emit(reports.justice_counts(year, known_at, suppress_below), output)
 
 
 @cli.group()

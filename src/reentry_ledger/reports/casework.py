@@ -47,16 +47,27 @@ def grouped(
     return rows
 
 
+CASELOAD_COUNTS = ("active_clients",)
+
+
 def caseload(clients: Iterable[ClientFacts], on: date, dimensions: Sequence[str]) -> list[dict]:
     """Clients under supervision on a date (enrolled by then, not yet discharged before it)."""
 
     def tally(client: ClientFacts, counter: Counter[str]) -> None:
         counter["active_clients"] += client.supervised_on(on)
 
-    return grouped(clients, dimensions, tally, ["active_clients"])
+    return grouped(clients, dimensions, tally, CASELOAD_COUNTS)
 
 
 DISCHARGE_COLUMNS = (*values(DischargeOutcome), "successful_total", "neutral", "unsuccessful")
+# Each class is the sum of its outcomes: a total is hidden with any of its parts.
+DISCHARGE_TOTALS = tuple(
+    (
+        "successful_total" if kind == "successful" else kind,
+        tuple(outcome for outcome, of in OUTCOME_CLASS.items() if of == kind),
+    )
+    for kind in ("successful", "neutral", "unsuccessful")
+)
 
 
 def discharges(
@@ -74,12 +85,16 @@ def discharges(
 
 
 REFERRAL_COLUMNS = (*values(ReferralStatus), "median_days_to_start")
+# A median is shown only over enough people: how many clients the waits are of.
+REFERRAL_COUNTS = (*values(ReferralStatus), "_started_clients")
+REFERRAL_DERIVED = {"median_days_to_start": ("started", "_started_clients")}
 
 
 def referrals(clients: Iterable[ClientFacts], first: date, last: date) -> list[dict]:
     """Referrals made first..last by service: how many reached each status; days to start."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     waits: dict[str, list[int]] = defaultdict(list)
+    waiting: dict[str, set[str]] = defaultdict(set)
     for client in clients:
         for referral in client.referrals:
             if not first <= referral.made_on <= last:
@@ -90,17 +105,21 @@ def referrals(clients: Iterable[ClientFacts], first: date, last: date) -> list[d
                 counter[status] += 1
                 if status == "started":
                     waits[referral.service].append((on - referral.made_on).days)
+                    waiting[referral.service].add(client.client_id)
     rows = []
     for service in values(Service):
         if service in counts:
             row: dict[str, Any] = {"service": service}
             row.update({s: counts[service][s] for s in values(ReferralStatus)})
             row["median_days_to_start"] = median(waits[service]) if waits[service] else None
+            row["_started_clients"] = len(waiting[service])
             rows.append(row)
     return rows
 
 
 VOLUNTEER_COLUMNS = ("matched", "ended", "active_at_end", "median_days_matched")
+VOLUNTEER_COUNTS = (*VOLUNTEER_COLUMNS[:3], "_ended_clients")
+VOLUNTEER_DERIVED = {"median_days_matched": ("ended", "_ended_clients")}
 
 
 def volunteers(
@@ -109,6 +128,7 @@ def volunteers(
     """Matches begun and ended in first..last, those still active on the last day, durations."""
     counters: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
     durations: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    ending: dict[tuple[Any, ...], set[str]] = defaultdict(set)
     for client in clients:
         key = client_key(client, dimensions)
         for match in client.matches:
@@ -118,6 +138,7 @@ def volunteers(
                 counter["ended"] += 1
                 counter[f"ended_{match.ending}"] += 1
                 durations[key].append((match.ended_on - match.matched_on).days)
+                ending[key].add(client.client_id)
             counter["active_at_end"] += match.matched_on <= last and (
                 match.ended_on is None or match.ended_on > last
             )
@@ -126,5 +147,6 @@ def volunteers(
         row: dict[str, Any] = dict(zip(dimensions, key, strict=True))
         row.update({c: counters[key][c] for c in VOLUNTEER_COLUMNS[:3]})
         row["median_days_matched"] = median(durations[key]) if durations[key] else None
+        row["_ended_clients"] = len(ending[key])
         rows.append(row)
     return rows

@@ -16,6 +16,7 @@ from typing import Any
 from reentry_ledger.reports.casework import OUTCOME_CLASS
 from reentry_ledger.reports.facts import ClientFacts
 from reentry_ledger.reports.revocations import is_revocation
+from reentry_ledger.reports.suppression import marker, withheld
 
 SYSTEMS = ("SUPERVISION", "PAROLE", "PROBATION", "OTHER_SUPERVISION")
 VIOLATION_TYPES = {
@@ -95,3 +96,29 @@ def _zeros() -> Counter[tuple[str, str]]:
     for label in TERMINATION_TYPES.values():
         counter["SUPERVISION_TERMINATIONS", label] = 0
     return counter
+
+
+def suppressed(rows: list[dict[str, Any]], below: int | None) -> list[dict[str, Any]]:
+    """The rows with small values hidden, and every total that would give one away: each
+    metric's Total is the sum of its breakdowns, and each SUPERVISION value the sum of the
+    three systems' (staff excepted: an officer may hold clients of several systems)."""
+    if not below:
+        return rows
+    cells = {_cell(row): row["value"] for row in rows}
+    totals: list[tuple[tuple[str, str, str], tuple[tuple[str, str, str], ...]]] = []
+    for system, metric, breakdown in cells:
+        if breakdown == "Total" and metric in ("SUPERVISION_VIOLATIONS", "REVOCATIONS",
+                                                "SUPERVISION_TERMINATIONS"):  # fmt: skip
+            labels = TERMINATION_TYPES if metric.endswith("TERMINATIONS") else VIOLATION_TYPES
+            parts = tuple((system, metric, label) for label in labels.values())
+            totals.append(((system, metric, breakdown), parts))
+        if system == "SUPERVISION" and metric != "CASELOADS_STAFF":
+            parts = tuple((s, metric, breakdown) for s in SYSTEMS[1:])
+            totals.append(((system, metric, breakdown), parts))
+    hidden = withheld(cells, below, cells, totals=totals)
+    return [{**row, "value": marker(below)} if _cell(row) in hidden else row for row in rows]
+
+
+def _cell(row: dict[str, Any]) -> tuple[str, str, str]:
+    system = row["system"]
+    return system, row["metric"][len(system) + 1 :], row["breakdown"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import partialmethod
 from typing import Any
 
 from reentry_ledger.application import Ledger
@@ -12,9 +13,10 @@ from reentry_ledger.authorization import Permission
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports import casework
-from reentry_ledger.reports.facts import FactReader
-from reentry_ledger.reports.justice_counts import COLUMNS, justice_counts
-from reentry_ledger.reports.suppression import hide_small_counts, threshold
+from reentry_ledger.reports.facts import ClientFacts, FactReader
+from reentry_ledger.reports.justice_counts import COLUMNS, justice_counts, suppressed
+from reentry_ledger.reports.snapping import Snapped, moment_start, month_end, month_start
+from reentry_ledger.reports.suppression import suppress, threshold
 from reentry_ledger.reports.violations import DEFINITIONS_VERSION, ReportRequest, report
 from reentry_ledger.timeline import as_utc
 
@@ -23,64 +25,162 @@ from reentry_ledger.timeline import as_utc
 class Table:
     columns: tuple[str, ...]
     rows: list[dict[str, Any]]
+    snapped: Snapped | None = None
 
     def as_document(self) -> dict[str, Any]:
-        return {"groups": self.rows, "definitions_version": DEFINITIONS_VERSION}
+        return document(self.rows, self.snapped)
+
+
+def document(rows: list[dict[str, Any]], snapped: Snapped | None) -> dict[str, Any]:
+    result: dict[str, Any] = {"groups": rows, "definitions_version": DEFINITIONS_VERSION}
+    if snapped:
+        result["snapped_to_months"] = True
+    return result
+
+
+@dataclass(frozen=True)
+class CaseworkReport:
+    columns: tuple[str, ...]
+    counts: tuple[str, ...]
+    derived: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    totals: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    casework_facts: bool = True  # referrals and matches read too
+
+
+CASEWORK = {
+    "discharges": CaseworkReport(
+        casework.DISCHARGE_COLUMNS,
+        casework.DISCHARGE_COLUMNS,
+        totals=casework.DISCHARGE_TOTALS,
+        casework_facts=False,
+    ),
+    "referrals": CaseworkReport(
+        casework.REFERRAL_COLUMNS, casework.REFERRAL_COUNTS, casework.REFERRAL_DERIVED
+    ),
+    "volunteers": CaseworkReport(
+        casework.VOLUNTEER_COLUMNS, casework.VOLUNTEER_COUNTS, casework.VOLUNTEER_DERIVED
+    ),
+}
 
 
 class Reports:
-    """Every report, for one actor: refused without the REPORT permission, and for the
-    oversight role small counts are hidden unless a threshold is asked for."""
+    """Every report, for one actor: refused without the REPORT permission. For the oversight
+    role small counts are hidden (K = 10 unless it asks for more) and ranges snap to whole
+    calendar months; others hide small counts when they ask (`suppress_below`)."""
 
     def __init__(self, ledger: Ledger, actor: str | None = None) -> None:
         self.ledger = ledger
         self.who = ledger.require(actor, Permission.REPORT)
         self.runner = ProjectionRunner(ledger)
+        # the role whose reports are always suppressed (oversight) gets whole months too
+        self.snaps = self.who.default_suppression is not None
+
+    def below(self, asked: int | None) -> int | None:
+        return threshold(asked, self.who.default_suppression)
+
+    def known(self, known_at: datetime | None) -> datetime | None:
+        return moment_start(known_at) if known_at and self.snaps else known_at
+
+    def range(
+        self, first: date | None, last: date, known_at: datetime | None
+    ) -> tuple[date | None, date, Snapped | None]:
+        if not self.snaps:
+            return first, last, None
+        # not past today either: a range ending later would grow day by day
+        first = month_start(first) if first else None
+        last = month_end(min(last, self.ledger.clock()))
+        return first, last, Snapped(first, last, self.known(known_at))
 
     def reader(self, known_at: datetime | None, casework: bool = False) -> FactReader:
         """Catch up first, so a report always reflects every event recorded before it."""
         self.runner.catch_up()
+        known_at = self.known(known_at)
         moment_text = moment(as_utc(known_at)) if known_at else None
         return FactReader(self.runner.store, moment_text, casework=casework)
 
     def violations(
         self, request: ReportRequest, known_at: datetime | None = None
     ) -> dict[str, Any]:
-        below = threshold(request.suppress_below, self.who.default_suppression)
-        request = replace(request, suppress_below=below)
-        reader = self.reader(known_at)
-        groups = report(reader.store, request, reader.known_at, reader.earliest_start())
-        return {"groups": groups, "definitions_version": DEFINITIONS_VERSION}
+        return self.violations_snapped(request, known_at)[0]
 
-    def caseload(self, on: date, by: Sequence[str], known_at: datetime | None = None) -> Table:
+    def violations_snapped(
+        self, request: ReportRequest, known_at: datetime | None = None
+    ) -> tuple[dict[str, Any], Snapped | None]:
+        """The violation report's document, and what its range was snapped to (if it was)."""
+        request = replace(request, suppress_below=self.below(request.suppress_below))
+        reader = self.reader(known_at)
+        earliest = reader.earliest_start()
+        first, last, snapped = self.range(
+            request.first or earliest, request.last or request.today, known_at
+        )
+        if snapped:
+            request = replace(request, first=first, last=last)
+        groups = report(reader.store, request, reader.known_at, earliest)
+        return document(groups, snapped), snapped
+
+    def caseload(
+        self,
+        on: date,
+        by: Sequence[str],
+        known_at: datetime | None = None,
+        suppress_below: int | None = None,
+    ) -> Table:
+        _, on, snapped = self.range(None, on, known_at)
         rows = casework.caseload(self.reader(known_at).clients(), on, by)
-        return self.shown(Table((*by, "active_clients"), rows))
+        table = Table((*by, "active_clients"), rows, snapped)
+        return self.shown(table, suppress_below, casework.CASELOAD_COUNTS)
 
-    def discharges(
-        self, first: date | None, last: date, by: Sequence[str], known_at: datetime | None = None
+    def over_range(
+        self,
+        name: str,
+        first: date | None,
+        last: date,
+        by: Sequence[str] = (),
+        known_at: datetime | None = None,
+        suppress_below: int | None = None,
     ) -> Table:
-        reader = self.reader(known_at)
-        start = first or reader.earliest_start() or last
-        rows = casework.discharges(reader.clients(), start, last, by)
-        return self.shown(Table((*by, *casework.DISCHARGE_COLUMNS), rows))
+        """A casework report over a range (`CASEWORK`): discharges, referrals, volunteers."""
+        spec = CASEWORK[name]
+        clients, start, last, snapped = self.ranged(first, last, known_at, spec.casework_facts)
+        if name == "referrals":  # by service, always
+            rows, by = casework.referrals(clients, start, last), ("service",)
+        else:
+            rows = getattr(casework, name)(clients, start, last, by)
+        table = Table((*by, *spec.columns), rows, snapped)
+        return self.shown(table, suppress_below, spec.counts, spec.derived, spec.totals)
 
-    def referrals(self, first: date | None, last: date, known_at: datetime | None = None) -> Table:
-        reader = self.reader(known_at, casework=True)
-        start = first or reader.earliest_start() or last
-        rows = casework.referrals(reader.clients(), start, last)
-        return self.shown(Table(("service", *casework.REFERRAL_COLUMNS), rows))
+    discharges = partialmethod(over_range, "discharges")
+    referrals = partialmethod(over_range, "referrals", by=())
+    volunteers = partialmethod(over_range, "volunteers")
 
-    def volunteers(
-        self, first: date | None, last: date, by: Sequence[str], known_at: datetime | None = None
+    def ranged(
+        self, first: date | None, last: date, known_at: datetime | None, casework: bool = False
+    ) -> tuple[Iterable[ClientFacts], date, date, Snapped | None]:
+        """The clients and the range of a casework report (from the earliest enrolment unless
+        told), snapped for oversight: no clients when a snapped range holds no day."""
+        reader = self.reader(known_at, casework)
+        start, last, snapped = self.range(first or reader.earliest_start() or last, last, known_at)
+        start = start or last
+        return (reader.clients() if start <= last else ()), start, last, snapped
+
+    def justice_counts(
+        self, year: int, known_at: datetime | None = None, suppress_below: int | None = None
     ) -> Table:
-        reader = self.reader(known_at, casework=True)
-        start = first or reader.earliest_start() or last
-        rows = casework.volunteers(reader.clients(), start, last, by)
-        return self.shown(Table((*by, *casework.VOLUNTEER_COLUMNS), rows))
+        rows = justice_counts(self.reader(known_at).clients(), year)
+        snapped = None
+        if self.snaps:
+            snapped = Snapped(date(year, 1, 1), date(year, 12, 31), self.known(known_at))
+        return Table(COLUMNS, suppressed(rows, self.below(suppress_below)), snapped)
 
-    def justice_counts(self, year: int, known_at: datetime | None = None) -> Table:
-        return self.shown(Table(COLUMNS, justice_counts(self.reader(known_at).clients(), year)))
-
-    def shown(self, table: Table) -> Table:
-        below = self.who.default_suppression
-        return Table(table.columns, hide_small_counts(table.rows, below))
+    def shown(
+        self,
+        table: Table,
+        asked: int | None,
+        counts: Iterable[str],
+        derived: Mapping[str, Sequence[str]] | None = None,
+        totals: Iterable[tuple[str, Sequence[str]]] = (),
+    ) -> Table:
+        """The table with its small counts hidden, and all that would give them away."""
+        below, counts = self.below(asked), tuple(counts)
+        rows = [suppress(row, below, counts, derived or {}, tuple(totals)) for row in table.rows]
+        return replace(table, rows=rows)

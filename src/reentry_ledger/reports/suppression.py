@@ -1,14 +1,24 @@
 """Small counts hidden (docs/metrics.md, "Small counts"), for every report, in one place.
 
-A count from 1 to K-1 is replaced with the marker "<K", and in the violation report every value
-derived from a hidden count too. Zero is shown. The oversight role sees reports with K = 10
-unless it asks for a threshold of its own (`authorization.OVERSIGHT_SUPPRESS_BELOW`).
+A count from 1 to K-1 is replaced with the marker "<K" (primary suppression). So is every value
+that would give a hidden one away, transitively: a value computed from a hidden value (a rate,
+its interval, a median, person-days), and a total any of whose parts is hidden (complementary
+suppression: with the total withheld too, a hidden part can move up or down with its totals
+and every published value stays the same, so no hidden value can be solved for). Zero is shown.
+The oversight role sees reports with K = 10 unless it asks for more
+(`authorization.OVERSIGHT_SUPPRESS_BELOW`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+Cell = TypeVar("Cell", bound=Hashable)
+
+# Columns a report computes for suppression only (how many people a statistic is over); they
+# start with "_" and are dropped before the report is shown.
+PRIVATE = "_"
 
 
 def threshold(asked: int | None, floor: int | None) -> int | None:
@@ -19,16 +29,44 @@ def threshold(asked: int | None, floor: int | None) -> int | None:
     return max(asked or 0, floor)
 
 
-# What each derived value of the violation report is computed from: suppressing a count
-# suppresses these too.
+def marker(below: int) -> str:
+    return f"<{below}"
+
+
+def is_small(value: Any, below: int) -> bool:
+    is_count = isinstance(value, int) and not isinstance(value, bool)
+    return is_count and 0 < value < below
+
+
+def withheld(
+    values: Mapping[Cell, Any],
+    below: int,
+    counts: Iterable[Cell],
+    derived: Mapping[Cell, Sequence[Cell]] | None = None,
+    totals: Iterable[tuple[Cell, Sequence[Cell]]] = (),
+) -> set[Cell]:
+    """The cells to hide: each of `counts` from 1 to below-1, then, until nothing changes,
+    each `derived` cell with a hidden source and each total with a hidden part."""
+    hidden = {cell for cell in counts if is_small(values.get(cell), below)}
+    rules = [*(derived or {}).items(), *totals]
+    changed = True
+    while changed:
+        changed = False
+        for cell, sources in rules:
+            if cell not in hidden and hidden.intersection(sources):
+                hidden.add(cell)
+                changed = True
+    return hidden
+
+
+# What each derived value of the violation report is computed from (a rate's limits with it).
 DERIVED_FROM = {
     "person_days": ("clients",),
     "technical_clients_per_100": ("clients_with_technical", "clients"),
     "new_offence_clients_per_100": ("clients_with_new_offence", "clients"),
-    # per person-year: over person_days, which derives from clients
-    "technical_per_100_person_years": ("technical_violations", "clients"),
-    "absconding_per_100_person_years": ("absconding", "clients"),
-    "new_offences_per_100_person_years": ("new_offences", "clients"),
+    "technical_per_100_person_years": ("technical_violations", "person_days"),
+    "absconding_per_100_person_years": ("absconding", "person_days"),
+    "new_offences_per_100_person_years": ("new_offences", "person_days"),
     "technical_to_new_offence_ratio": ("technical_violations", "new_offences"),
     "revocation_share_technical": (
         "revocations_technical",
@@ -39,36 +77,22 @@ DERIVED_FROM = {
 }
 
 
-def suppress(row: dict[str, Any], below: int | None, counts: Iterable[str]) -> dict[str, Any]:
-    """Replace `counts` from 1 to below-1 (those not derived from others), and everything
-    derived from them, with a marker."""
+def suppress(
+    row: dict[str, Any],
+    below: int | None,
+    counts: Iterable[str],
+    derived: Mapping[str, Sequence[str]] = DERIVED_FROM,
+    totals: Iterable[tuple[str, Sequence[str]]] = (),
+) -> dict[str, Any]:
+    """The row with its small counts, and everything that would give them away, hidden
+    (a derived value's `_low` and `_high` with it); private columns dropped."""
+    shown = {key: value for key, value in row.items() if not key.startswith(PRIVATE)}
     if not below:
-        return row
-    marker = f"<{below}"
-    suppressible = [name for name in counts if name not in DERIVED_FROM]
-    hidden = {name for name in suppressible if 0 < row[name] < below}
-    result = dict(row)
+        return shown
+    counted = [name for name in counts if name not in derived]
+    hidden = withheld(row, below, counted, derived, totals)
     for name in hidden:
-        result[name] = marker
-    for derived, sources in DERIVED_FROM.items():
-        if hidden.intersection(sources):
-            for key in (derived, f"{derived}_low", f"{derived}_high"):
-                if key in result:
-                    result[key] = marker
-    return result
-
-
-def hide_small_counts(rows: list[dict[str, Any]], below: int | None) -> list[dict[str, Any]]:
-    """Counts from 1 to below-1 replaced with a marker (the year is no count): the casework
-    reports and Justice Counts, whose values derive from no hidden count."""
-    if not below:
-        return rows
-    return [hide_small_counts_in(row, below) for row in rows]
-
-
-def hide_small_counts_in(row: dict[str, Any], below: int) -> dict[str, Any]:
-    def small(key: str, value: Any) -> bool:
-        is_count = isinstance(value, int) and not isinstance(value, bool) and key != "year"
-        return is_count and 0 < value < below
-
-    return {key: f"<{below}" if small(key, value) else value for key, value in row.items()}
+        for key in (name, f"{name}_low", f"{name}_high"):
+            if key in shown:
+                shown[key] = marker(below)
+    return shown

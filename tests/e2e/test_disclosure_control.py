@@ -1,0 +1,191 @@
+"""Small counts against a determined reader: each attack of issue 14 ("Small counts"), run as
+the oversight role through the CLI, on both backends (docs/metrics.md, "Small counts").
+
+The ledger (users: an auditor added first, then an oversight user and agency supervisors):
+- GA-1..GA-10, parole, from 1 Jan 2024: a curfew breach on 1 Mar, revoked on 5 Mar; discharged
+  successful on 15 May.
+- GA-11, parole, from 1 Jan 2024: absconding on 1 Apr, revoked on 5 Apr; discharged early on
+  29 Jun (the one discharge that a range ending 28 or 29 June would tell apart).
+- GA-1 was also referred to housing on 1 Feb, accepted 5 Feb, started 13 Feb: 12 days.
+- GB-1, agency GB, probation, from 1 Mar 2024: nothing else (a group of one, no violations).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reentry_ledger.cli import cli
+
+Run = Callable[..., Result]
+DISCHARGE_TOTALS = (
+    ("successful_total", ("successful", "early")),
+    ("neutral", ("transferred", "death", "other")),
+    ("unsuccessful", ("revoked_technical", "revoked_new_offence", "absconded")),
+)
+DIMENSIONS = {"agency", "officer", "supervision", "juvenile", "risk", "period", "service"}
+
+
+@pytest.fixture
+def run(db_url: str) -> Run:
+    runner = CliRunner()
+
+    def invoke(actor: str, *args: str) -> Result:
+        result = runner.invoke(cli, ["--db", db_url, "--actor", actor, *args])
+        assert result.exit_code == 0, (args, result.output)
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def ledger(run: Run) -> Run:
+    run("aud", "users", "add", "aud", "--role", "auditor")
+    run("aud", "users", "add", "ov", "--role", "oversight")
+    run("aud", "users", "add", "sup", "--role", "supervisor", "--agency", "GA")
+    run("aud", "users", "add", "sup-gb", "--role", "supervisor", "--agency", "GB")
+    for n in range(1, 12):
+        ref = f"GA-{n}"
+        run("sup", "enroll", ref, "--agency", "GA", "--officer", "o-1", "--supervision", "parole",
+            "--start", "2024-01-01")  # fmt: skip
+        if n == 1:
+            referral = run("sup", "refer", ref, "--on", "2024-02-01", "--service", "housing")
+            referral_id = referral.stdout.strip()
+            run("sup", "referral", ref, referral_id, "accepted", "--on", "2024-02-05")
+            run("sup", "referral", ref, referral_id, "started", "--on", "2024-02-13")
+        kind, on, revoked, outcome, ended = (
+            ("--technical", "2024-03-01", "2024-03-05", "successful", "2024-05-15")
+            if n <= 10
+            else ("--absconding", "2024-04-01", "2024-04-05", "early", "2024-06-29")
+        )
+        args = [kind, "curfew"] if kind == "--technical" else [kind]
+        violation = run("sup", "violation", ref, "--on", on, *args).stdout.strip()
+        run("sup", "respond", ref, violation, "revocation", "--on", revoked)
+        run("sup", "discharge", ref, "--on", ended, "--outcome", outcome)
+    run("sup-gb", "enroll", "GB-1", "--agency", "GB", "--officer", "o-2", "--supervision",
+        "probation", "--start", "2024-03-01")  # fmt: skip
+    return run
+
+
+def groups(run: Run, actor: str, *args: str) -> list[dict[str, Any]]:
+    document = json.loads(run(actor, "report", *args, "--format", "json").stdout)
+    return list(document["groups"])
+
+
+def solvable(values: dict[Any, Any], relations: Sequence[tuple[Any, Sequence[Any]]]) -> list[Any]:
+    """The relations `total = sum(parts)` with exactly one value hidden: it can be solved for."""
+    return [
+        (total, parts)
+        for total, parts in relations
+        if [isinstance(values[cell], str) for cell in (total, *parts)].count(True) == 1
+    ]
+
+
+def test_nothing_computed_over_hidden_people_is_shown_zero_rates_included(ledger: Run) -> None:
+    year = ["--from", "2024-01-01", "--to", "2024-12-31"]
+    gb = next(g for g in groups(ledger, "ov", "violations", "--by", "agency", *year)
+              if g["agency"] == "GB")  # fmt: skip
+    assert gb["clients"] == "<10" and gb["technical_violations"] == 0
+    shown = {key: value for key, value in gb.items() if key not in DIMENSIONS and value != "<10"}
+    # only counts of zero, and what has no value at all, may be shown: not a rate of 0 per
+    # person-year, nor its upper limit, which would give the person-days away
+    assert all(value in (0, None) for value in shown.values()), shown
+    assert all(not key.endswith(("_per_100_person_years", "_high", "_low")) for key in shown)
+    by_quarter = groups(ledger, "ov", "violations", "--by", "agency", "--period", "quarter", *year)
+    for group in by_quarter:
+        if group["clients"] == "<10":
+            assert group["person_days"] == "<10"
+            assert all(group[key] == "<10" for key in group if "_per_100" in key), group
+
+
+def test_oversight_cannot_lower_its_threshold(ledger: Run) -> None:
+    [lowered] = groups(ledger, "ov", "caseload", "--on", "2024-12-31", "--suppress-below", "2")
+    assert lowered["active_clients"] == "<10"
+    [asked] = groups(ledger, "aud", "caseload", "--on", "2024-12-31", "--suppress-below", "2")
+    assert asked["active_clients"] == "<2"  # GB-1: others get what they ask for
+    [exact] = groups(ledger, "aud", "caseload", "--on", "2024-12-31")
+    assert exact["active_clients"] == 1
+
+
+def test_a_median_of_fewer_than_k_people_is_hidden(ledger: Run) -> None:
+    [housing] = groups(ledger, "ov", "referrals", "--to", "2024-12-31")
+    assert housing["made"] == "<10" and housing["median_days_to_start"] == "<10"
+    assert "_started_clients" not in housing
+    [exact] = groups(ledger, "aud", "referrals", "--to", "2024-12-31")
+    assert exact["median_days_to_start"] == 12
+    [asked] = groups(ledger, "aud", "referrals", "--to", "2024-12-31", "--suppress-below", "5")
+    assert asked["median_days_to_start"] == "<5"
+
+
+def test_discharge_totals_do_not_give_a_hidden_outcome_away(ledger: Run) -> None:
+    [row] = groups(ledger, "ov", "discharges", "--from", "2024-01-01", "--to", "2024-06-30")
+    assert row["successful"] == 10 and row["early"] == "<10"
+    assert row["successful_total"] == "<10"  # else successful_total - successful = early
+    assert solvable(row, DISCHARGE_TOTALS) == []
+    [exact] = groups(ledger, "aud", "discharges", "--from", "2024-01-01", "--to", "2024-06-30")
+    assert exact["successful_total"] == 11
+    [asked] = groups(ledger, "sup", "discharges", "--to", "2024-06-30", "--suppress-below", "3")
+    assert (asked["successful_total"], asked["early"]) == ("<3", "<3")
+
+
+def test_justice_counts_totals_do_not_give_a_hidden_breakdown_away(ledger: Run) -> None:
+    rows = groups(ledger, "ov", "justice-counts", "--year", "2024")
+    values = {(r["metric"], r["breakdown"]): r["value"] for r in rows}
+    assert values["PAROLE_REVOCATIONS", "Technical Violations"] == 10
+    assert values["PAROLE_REVOCATIONS", "Absconding Violations"] == "<10"
+    assert values["PAROLE_REVOCATIONS", "Total"] == "<10"  # else 11 - 10 - 0 = 1 absconding
+    systems = ("PAROLE", "PROBATION", "OTHER_SUPERVISION")
+    relations = []
+    for metric in ("SUPERVISION_VIOLATIONS", "REVOCATIONS", "SUPERVISION_TERMINATIONS"):
+        for system in ("SUPERVISION", *systems):
+            name = f"{system}_{metric}"
+            parts = [(name, b) for m, b in values if m == name and b != "Total"]
+            relations.append(((name, "Total"), parts))
+    for metric, breakdown in list(values):
+        if metric.startswith("SUPERVISION_") and metric != "SUPERVISION_CASELOADS_STAFF":
+            suffix = metric.removeprefix("SUPERVISION_")
+            parts = [(f"{s}_{suffix}", breakdown) for s in systems]
+            relations.append(((metric, breakdown), parts))
+    assert solvable(values, relations) == []
+    exact = groups(ledger, "aud", "justice-counts", "--year", "2024")
+    assert {"metric": "PAROLE_REVOCATIONS", "breakdown": "Total", "value": 11, "year": 2024,
+            "system": "PAROLE"} in exact  # fmt: skip
+
+
+def test_two_nearby_ranges_give_the_same_report(ledger: Run) -> None:
+    for report in (["discharges"], ["violations"], ["volunteers"], ["referrals"]):
+        before = ledger("ov", "report", *report, "--to", "2024-06-27", "--format", "json").stdout
+        after = ledger("ov", "report", *report, "--to", "2024-06-29", "--format", "json").stdout
+        assert before == after, report
+        assert json.loads(after)["snapped_to_months"] is True
+    audited = [
+        groups(ledger, "aud", "discharges", "--to", day)[0]["early"]
+        for day in ("2024-06-27", "2024-06-29")
+    ]
+    assert audited == [0, 1]  # the attack, as others may see it
+    caseloads = [
+        ledger("ov", "report", "caseload", "--on", day, "--format", "json").stdout
+        for day in ("2024-06-28", "2024-06-30", "2024-07-03")
+    ]
+    assert caseloads[0] != caseloads[1] == caseloads[2]  # the caseload on 31 May, then 30 June
+    table = ledger("ov", "report", "discharges", "--to", "2024-06-29").stdout
+    assert "snapped to whole calendar months: 2024-01-01..2024-05-31" in table.splitlines()[-1]
+    assert (
+        "snapped_to_months" not in ledger("aud", "report", "discharges", "--format", "json").stdout
+    )
+
+
+def test_known_at_snaps_to_the_start_of_its_month(ledger: Run) -> None:
+    now = datetime.now(UTC)
+    month = now.strftime("%Y-%m-01T00:00:00Z")
+    args = ["discharges", "--to", "2024-06-30", "--known-at"]
+    # everything above was recorded this month: as known at its first moment, nothing was
+    assert groups(ledger, "ov", *args, now.isoformat()) == groups(ledger, "ov", *args, month) == []
+    assert groups(ledger, "aud", *args, now.isoformat())[0]["successful"] == 10
+    table = ledger("ov", "report", *args, now.isoformat()).stdout
+    assert f"as known at {month}" in table

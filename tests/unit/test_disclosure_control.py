@@ -1,0 +1,104 @@
+"""The suppression rules themselves (docs/metrics.md, "Small counts"): transitive hiding,
+statistics over too few people, totals that cannot give a hidden part away, whole months."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reentry_ledger.reports import casework
+from reentry_ledger.reports.facts import ClientFacts, MatchFact, ReferralFact
+from reentry_ledger.reports.justice_counts import SYSTEMS, suppressed
+from reentry_ledger.reports.snapping import moment_start, month_end
+from reentry_ledger.reports.suppression import suppress, withheld
+
+START = date(2024, 1, 1)
+
+
+def test_hiding_is_transitive() -> None:
+    values = {"a": 3, "b": 500, "c": 7.5, "d": 1.25, "e": 40}
+    derived = {"b": ("a",), "c": ("b",), "d": ("c", "e")}
+    assert withheld(values, 10, ["a", "e"], derived) == {"a", "b", "c", "d"}
+    assert withheld({**values, "a": 0}, 10, ["a", "e"], derived) == set()
+
+
+def test_a_rate_of_zero_over_hidden_person_days_is_hidden_with_its_limits() -> None:
+    row = {"clients": 2, "person_days": 50, "technical_violations": 0,
+           "technical_per_100_person_years": 0.0, "technical_per_100_person_years_low": 0.0,
+           "technical_per_100_person_years_high": 2694.7264}  # fmt: skip
+    shown = suppress(row, 10, ["clients", "person_days", "technical_violations"])
+    assert shown["technical_violations"] == 0
+    assert {key: shown[key] for key in row if key != "technical_violations"} == dict.fromkeys(
+        set(row) - {"technical_violations"}, "<10"
+    )
+
+
+def referred(client_id: str, waits: list[int]) -> ClientFacts:
+    client = ClientFacts(client_id, "GA", "o", "parole", False, START)
+    for n, wait in enumerate(waits):
+        made = START + timedelta(days=n)
+        statuses = [(made + timedelta(days=wait), "started")]
+        client.referrals.append(ReferralFact(f"R{n}", "housing", made, statuses))
+    return client
+
+
+def referral_row(clients: list[ClientFacts], below: int) -> dict[str, object]:
+    [row] = casework.referrals(clients, START, date(2024, 12, 31))
+    return suppress(row, below, casework.REFERRAL_COUNTS, casework.REFERRAL_DERIVED)
+
+
+def test_a_median_of_many_referrals_of_one_person_is_hidden() -> None:
+    one_person = referral_row([referred("c1", [12] * 12)], 10)
+    assert one_person["started"] == 12 and one_person["median_days_to_start"] == "<10"
+    assert "_started_clients" not in one_person
+    many = referral_row([referred(f"c{n}", [n]) for n in range(10)], 10)
+    assert many["median_days_to_start"] == 4.5
+
+
+def test_a_median_match_length_of_fewer_than_k_people_is_hidden() -> None:
+    clients = []
+    for n in range(3):
+        client = ClientFacts(f"c{n}", "GA", "o", "parole", False, START)
+        client.matches = [MatchFact(START, START + timedelta(days=40 + n), "completed")] * 4
+        clients.append(client)
+    [row] = casework.volunteers(clients, START, date(2024, 12, 31), ())
+    shown = suppress(row, 10, casework.VOLUNTEER_COUNTS, casework.VOLUNTEER_DERIVED)
+    assert shown["ended"] == 12 and shown["median_days_matched"] == "<10"
+
+
+counts = st.one_of(st.just(0), st.integers(1, 30))
+
+
+@given(st.lists(counts, min_size=9, max_size=9), st.integers(2, 12))
+def test_no_justice_counts_cell_can_be_solved_for(cells: list[int], below: int) -> None:
+    labels = ("Technical Violations", "Absconding Violations", "New Offense Violations")
+    parts = dict(zip([(s, b) for s in SYSTEMS[1:] for b in labels], cells, strict=True))
+    rows = []
+    for system in SYSTEMS:
+        systems = SYSTEMS[1:] if system == "SUPERVISION" else (system,)
+        for label in ("Total", *labels):
+            value = sum(
+                parts[s, b] for s in systems for b in labels if label in ("Total", b)
+            )  # fmt: skip
+            rows.append({"year": 2024, "system": system, "metric": f"{system}_REVOCATIONS",
+                         "breakdown": label, "value": value})  # fmt: skip
+    shown = {(r["system"], r["breakdown"]): r["value"] for r in suppressed(rows, below)}
+    relations = [((s, "Total"), [(s, b) for b in labels]) for s in SYSTEMS]
+    relations += [(("SUPERVISION", b), [(s, b) for s in SYSTEMS[1:]]) for b in ("Total", *labels)]
+    for total, summed in relations:
+        hidden = [isinstance(shown[cell], str) for cell in (total, *summed)]
+        assert hidden.count(True) != 1, (total, shown)
+    for cell, value in shown.items():
+        system, label = cell
+        if label != "Total" and system != "SUPERVISION" and not isinstance(value, str):
+            assert value == 0 or value >= below
+
+
+def test_months_snap_down() -> None:
+    assert month_end(date(2025, 5, 28)) == month_end(date(2025, 5, 30)) == date(2025, 4, 30)
+    assert month_end(date(2025, 5, 31)) == date(2025, 5, 31)
+    assert month_end(date(2024, 2, 29)) == date(2024, 2, 29)
+    moment = datetime(2025, 6, 1, 1, 30, tzinfo=timezone(timedelta(hours=2)))  # 31 May, UTC
+    assert moment_start(moment) == datetime(2025, 5, 1, tzinfo=UTC)
