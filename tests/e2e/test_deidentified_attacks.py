@@ -82,6 +82,26 @@ def test_pseudonyms_rotate_per_export_unless_a_research_project_is_named(demo: R
     assert not stable & first
 
 
+def histories_in_order(result: Result) -> list[list[tuple]]:
+    """Each client's records without its pseudonym, clients in the order the file gives them."""
+    clients: dict[str, list[tuple]] = {}
+    for record in records(result):
+        history = clients.setdefault(record["client"], [])
+        history.append((record["number"], record["type"], record["month"], str(record["data"])))
+    return list(clients.values())
+
+
+def test_two_exports_cannot_be_linked_by_the_order_of_their_lines(demo: Run) -> None:
+    """Records in recorded order made line N the same client in every export (and, with the
+    order of enrolment, named it): the order is now that of each export's own pseudonyms."""
+    first = histories_in_order(demo("export", "--deidentified", actor="ov"))
+    second = histories_in_order(demo("export", "--deidentified", actor="ov"))
+    assert len(first) == len(second) > 20
+    same_place = sum(a == b for a, b in zip(first, second, strict=True))
+    assert same_place < len(first) // 4, f"{same_place} of {len(first)} clients kept their place"
+    assert sorted(map(str, first)) == sorted(map(str, second))  # the same clients, reordered
+
+
 def test_oversight_may_not_name_a_research_project(demo: Run) -> None:
     refused = demo("export", "--deidentified", "--research-project", "recid", actor="ov")
     assert refused.exit_code == 3 and refused.stdout == ""

@@ -107,7 +107,7 @@ def test_whole_ledger_reads_are_in_the_access_log(staffed: Run, tmp_path: Path) 
     assert [(read["actor"], read["view"], read["client"]) for read in log] == [
         ("sup", "replay", "(whole ledger)"),
         ("aud", "export", "(whole ledger)"),
-        ("ov", "export --deidentified", "(whole ledger)"),
+        ("ov", "export --deidentified (k=5)", "(whole ledger)"),
         ("cust", "export with keys", "(whole ledger)"),
     ]
 

@@ -45,7 +45,8 @@ def plant(ledger: Ledger, ref: str) -> None:
         details={"address": mark("details")}, name=mark("name"),
     )  # fmt: skip
     ledger.assess(
-        ref, actor=actor, on=date(2025, 1, 7), instrument="ORAS",
+        ref, actor=actor, on=date(2025, 1, 7), instrument=mark("instrument"),
+        instrument_version=mark("instrument_version"),
         risk_level=raw("high", "risk"), needs=(raw("substance_use", "need"),),
         responsivity=(mark("responsivity"),), strengths=(mark("strength"),),
     )  # fmt: skip

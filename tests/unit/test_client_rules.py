@@ -277,3 +277,13 @@ def test_expected_end_before_start_is_invalid() -> None:
 def test_malformed_reference_is_invalid() -> None:
     with pytest.raises(InvalidInput, match="malformed"):
         new_client("GA 1; drop")
+
+
+def test_an_assessment_tool_not_in_the_list_is_other_and_its_name_personal() -> None:
+    client = new_client()
+    client.assess(stamp(date(2025, 2, 1)), instrument="ORAS", risk_level=coded("low"))
+    client.assess(stamp(date(2025, 2, 2)), instrument="J. Q. DOB 1980", risk_level=coded("low"))
+    known, typed = client.history[1], client.history[2]
+    assert (known.instrument, known.instrument_name) == ("ORAS", None)
+    assert (typed.instrument, typed.instrument_name) == ("other", "J. Q. DOB 1980")
+    assert "instrument_name" in type(typed).PERSONAL

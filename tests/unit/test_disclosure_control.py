@@ -102,3 +102,21 @@ def test_months_snap_down() -> None:
     assert month_end(date(2024, 2, 29)) == date(2024, 2, 29)
     moment = datetime(2025, 6, 1, 1, 30, tzinfo=timezone(timedelta(hours=2)))  # 31 May, UTC
     assert moment_start(moment) == datetime(2025, 5, 1, tzinfo=UTC)
+
+
+def test_referral_counts_that_bound_each_other_are_hidden_together() -> None:
+    """made - accepted = 1 would pin a hidden declined to exactly 1."""
+    row = {"service": "housing", "made": 13, "accepted": 12, "declined": 1, "started": 12,
+           "completed": 11, "dropped": 1, "median_days_to_start": 4, "_started_clients": 12}  # fmt: skip
+    shown = suppress(row, 10, casework.REFERRAL_COUNTS, casework.REFERRAL_DERIVED,
+                     casework.REFERRAL_LINKED)  # fmt: skip
+    assert all(shown[status] == "<10" for status in ("made", "accepted", "declined", "started"))
+
+
+def test_volunteer_counts_that_balance_are_hidden_together() -> None:
+    """From the first enrolment on, matched - active at the end = ended."""
+    row = {"agency": "AG1", "matched": 16, "ended": 5, "active_at_end": 11,
+           "median_days_matched": 30, "_ended_clients": 5}  # fmt: skip
+    shown = suppress(row, 10, casework.VOLUNTEER_COUNTS, casework.VOLUNTEER_DERIVED,
+                     casework.VOLUNTEER_LINKED)  # fmt: skip
+    assert (shown["matched"], shown["ended"], shown["active_at_end"]) == ("<10",) * 3

@@ -141,7 +141,8 @@ class Operations(AccessLog):
         floor = OVERSIGHT_K if who.role == Role.OVERSIGHT else 1
         k = max(k or DEFAULT_K, floor)
         secret = LedgerSecrets(self).secret(PSEUDONYMS)
-        self.log_ledger_read(who, "export --deidentified")
+        project = f"research project {research_project}, " if research_project else ""
+        self.log_ledger_read(who, f"export --deidentified ({project}k={k})")
         return DeidentifiedExport(self.whole, secret, k, research_project, progress)
 
     def import_jsonl(

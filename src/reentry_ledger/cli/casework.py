@@ -93,7 +93,13 @@ def enroll(
 @cli.command()
 @click.argument("ref")
 @on_option
-@click.option("--instrument", required=True, help="Instrument name, e.g. ORAS, LSI-R.")
+@click.option(
+    "--instrument",
+    required=True,
+    help="The tool: ORAS, ORAS-CST, LSI-R, LS/CMI, LS/RNR, COMPAS, STRONG-R, PCRA, RMS, "
+    "Static-99R, YLS/CMI, SAVRY, OYAS; any other is recorded as `other`, its name kept as "
+    "personal data.",
+)
 @click.option("--instrument-version", default=None)
 @click.option("--score", type=float, default=None)
 @click.option("--risk", required=True, type=codes(RiskLevel), help="Risk level.")

@@ -13,7 +13,14 @@ from typing import Any, cast
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
-from reentry_ledger.domain.codes import DecidingBody, Need, ReferralStatus, Response, values
+from reentry_ledger.domain.codes import (
+    DecidingBody,
+    Instrument,
+    Need,
+    ReferralStatus,
+    Response,
+    values,
+)
 from reentry_ledger.domain.errors import InvalidInput, RuleViolated
 from reentry_ledger.domain.events import (
     Assessed,
@@ -167,10 +174,12 @@ class Client(Aggregate):
         responsivity: Sequence[str] = (),
         strengths: Sequence[str] = (),
     ) -> None:
+        known = instrument in values(Instrument)
         self._record(
             Assessed,
             stamp,
-            instrument=instrument,
+            instrument=instrument if known else Instrument.OTHER,
+            instrument_name=None if known else instrument,
             instrument_version=instrument_version,
             score=score,
             risk_level=risk_level,

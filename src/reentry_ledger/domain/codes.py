@@ -163,6 +163,26 @@ class SealGround(StrEnum):
     OTHER = "other"
 
 
+class Instrument(StrEnum):
+    """Risk/needs assessment tools. A tool not in this list is recorded as `other`, its name
+    kept as personal text beside it (it could be anything typed)."""
+
+    ORAS = "ORAS"
+    ORAS_CST = "ORAS-CST"
+    LSI_R = "LSI-R"
+    LS_CMI = "LS/CMI"
+    LS_RNR = "LS/RNR"
+    COMPAS = "COMPAS"
+    STRONG_R = "STRONG-R"
+    PCRA = "PCRA"
+    RMS = "RMS"
+    STATIC_99R = "Static-99R"
+    YLS_CMI = "YLS/CMI"
+    SAVRY = "SAVRY"
+    OYAS = "OYAS"
+    OTHER = "other"
+
+
 def values(code_list: type[StrEnum]) -> list[str]:
     """The codes of one list, in their documented order."""
     return [member.value for member in code_list]

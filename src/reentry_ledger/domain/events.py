@@ -143,12 +143,15 @@ class Assessed(ClientEvent):
         "responsivity",
         "risk_level.raw_text",
         "needs.raw_text",
+        "instrument_name",
+        "instrument_version",
     )
 
     class_version: ClassVar[int] = 2
 
-    instrument: Name = Field(min_length=1)
-    instrument_version: Name | None = None
+    instrument: Name = Field(min_length=1)  # an Instrument code (older events: as typed)
+    instrument_name: Line | None = None  # the tool's name, when it is `other`
+    instrument_version: Line | None = None
     score: float | None = None
     risk_level: Coded[RiskLevel]
     needs: tuple[Coded[Need], ...] = ()
@@ -312,8 +315,8 @@ PLAIN_TEXT: dict[str, str] = {
     "it; de-identified exports replace it by a pseudonym)",
     "agency": "the supervising agency: staff and place, not the client; reports count by it",
     "officer": "the responsible officer: staff, not the client; reports and projections use it",
-    "instrument": "the assessment tool's name (ORAS, LSI-R): the risk projection keeps it",
-    "instrument_version": "the assessment tool's version: about the tool, not the client",
+    "instrument": "a code from the list of assessment tools (ORAS, LSI-R) or `other`: the "
+    "name of any other tool goes in `instrument_name`, which is personal",
     "referral_id": "an id the ledger assigns in order (R1, R2, ...)",
     "violation_id": "an id the ledger assigns in order (V1, V2, ...)",
     "ClientSealed.reference": "the seal's audit reference (a court order's number, a request's "

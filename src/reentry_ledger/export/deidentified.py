@@ -19,15 +19,19 @@ import hashlib
 import hmac
 import re
 import secrets
+import sqlite3
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 import orjson
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.domain.codes import Instrument, values
 from reentry_ledger.domain.events import (
     EVENT_CLASSES,
     ClientEvent,
@@ -58,10 +62,7 @@ QUASI_TOPICS = (Enrolled.TOPIC, Discharged.TOPIC)
 OTHER = "other"
 
 # The instruments the export names; any other instrument (or text typed as one) is `other`.
-INSTRUMENTS = frozenset(
-    {"ORAS", "ORAS-CST", "LSI-R", "LS/CMI", "LS/RNR", "COMPAS", "STRONG-R", "PCRA", "RMS",
-     "Static-99R", "YLS/CMI", "SAVRY", "OYAS"}
-)  # fmt: skip
+INSTRUMENTS = frozenset(values(Instrument))  # a tool not in the list reads as `other`
 # Ids the ledger assigns itself (R1, V2): anything else is not one of ours.
 ASSIGNED_ID = re.compile(r"[RV][1-9][0-9]{0,5}")
 # An agency's id is a code (GA, AG1, ny-doc): no spaces, no punctuation but - _ . /
@@ -264,16 +265,57 @@ class DeidentifiedExport:
         return plan(clients, self.summary.k)
 
     def __iter__(self) -> Iterator[bytes]:
+        """The records, each client's together, clients in the order of their pseudonyms: in
+        the order they were recorded, line N of two exports would be the same client, and the
+        order of enrolment would name them."""
         chosen = self.plan()
         self.summary.k_achieved, self.summary.suppressed = chosen.k_achieved, chosen.suppressed
-        for event in self.events(TOPICS):
-            if isinstance(event, int):
-                if self.progress:
-                    self.progress(event)
-                continue
-            level = chosen.levels.get(str(event.originator_id))
-            if level is None:
-                continue
-            self.summary.released += 1
-            self.summary.generalised += level > 0
-            yield orjson.dumps(deidentified(event, self.pseudonym, level)) + b"\n"
+        with Spool() as spool:
+            for event in self.events(TOPICS):
+                if isinstance(event, int):
+                    if self.progress:
+                        self.progress(event)
+                    continue
+                level = chosen.levels.get(str(event.originator_id))
+                if level is None:
+                    continue
+                self.summary.released += 1
+                self.summary.generalised += level > 0
+                record = deidentified(event, self.pseudonym, level)
+                spool.add(record["client"], record["number"], orjson.dumps(record) + b"\n")
+            yield from spool.sorted()
+
+
+class Spool:
+    """Records sorted by client on disk, not in memory: a temporary SQLite file, removed
+    after (an export of millions of events must not be held whole)."""
+
+    BATCH = 5000
+
+    def __enter__(self) -> Spool:
+        self.folder = tempfile.TemporaryDirectory(prefix="reentry-deidentified-")
+        self.db = sqlite3.connect(Path(self.folder.name) / "spool.db", isolation_level=None)
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("CREATE TABLE spool (client TEXT, number INTEGER, line BLOB)")
+        self.db.execute("BEGIN")
+        self.pending: list[tuple[str, int, bytes]] = []
+        return self
+
+    def add(self, client: str, number: int, line: bytes) -> None:
+        self.pending.append((client, number, line))
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        self.db.executemany("INSERT INTO spool VALUES (?, ?, ?)", self.pending)
+        self.pending = []
+
+    def sorted(self) -> Iterator[bytes]:
+        self.flush()
+        self.db.execute("COMMIT")
+        for (line,) in self.db.execute("SELECT line FROM spool ORDER BY client, number"):
+            yield bytes(line)
+
+    def __exit__(self, *_: object) -> None:
+        self.db.close()
+        self.folder.cleanup()

@@ -10,6 +10,7 @@ from typing import Any
 
 from reentry_ledger.domain.codes import DischargeOutcome, ReferralStatus, Service, values
 from reentry_ledger.reports.facts import ClientFacts
+from reentry_ledger.reports.suppression import linked
 
 OUTCOME_CLASS = {
     "successful": "successful",
@@ -88,6 +89,9 @@ REFERRAL_COLUMNS = (*values(ReferralStatus), "median_days_to_start")
 # A median is shown only over enough people: how many clients the waits are of.
 REFERRAL_COUNTS = (*values(ReferralStatus), "_started_clients")
 REFERRAL_DERIVED = {"median_days_to_start": ("started", "_started_clients")}
+# A referral made reaches at most one of accepted or declined, then started, then completed
+# or dropped: each count bounds the others (made - accepted = 1 pins a hidden declined to 1).
+REFERRAL_LINKED = linked(*values(ReferralStatus))
 
 
 def referrals(clients: Iterable[ClientFacts], first: date, last: date) -> list[dict]:
@@ -120,6 +124,9 @@ def referrals(clients: Iterable[ClientFacts], first: date, last: date) -> list[d
 VOLUNTEER_COLUMNS = ("matched", "ended", "active_at_end", "median_days_matched")
 VOLUNTEER_COUNTS = (*VOLUNTEER_COLUMNS[:3], "_ended_clients")
 VOLUNTEER_DERIVED = {"median_days_matched": ("ended", "_ended_clients")}
+# Active at the end = active at the start + matched - ended, and from the first enrolment on
+# nothing is active at the start: any two give the third.
+VOLUNTEER_LINKED = linked("matched", "ended", "active_at_end")
 
 
 def volunteers(

@@ -55,10 +55,16 @@ CASEWORK = {
         casework_facts=False,
     ),
     "referrals": CaseworkReport(
-        casework.REFERRAL_COLUMNS, casework.REFERRAL_COUNTS, casework.REFERRAL_DERIVED
+        casework.REFERRAL_COLUMNS,
+        casework.REFERRAL_COUNTS,
+        casework.REFERRAL_DERIVED,
+        casework.REFERRAL_LINKED,
     ),
     "volunteers": CaseworkReport(
-        casework.VOLUNTEER_COLUMNS, casework.VOLUNTEER_COUNTS, casework.VOLUNTEER_DERIVED
+        casework.VOLUNTEER_COLUMNS,
+        casework.VOLUNTEER_COUNTS,
+        casework.VOLUNTEER_DERIVED,
+        casework.VOLUNTEER_LINKED,
     ),
 }
 

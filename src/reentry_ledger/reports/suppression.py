@@ -59,6 +59,13 @@ def withheld(
     return hidden
 
 
+def linked(*cells: Cell) -> tuple[tuple[Cell, tuple[Cell, ...]], ...]:
+    """Counts tied by arithmetic that is not a plain sum (one bounds another, or they balance
+    with a count not shown): hidden together, so none bounds a hidden one down to its value.
+    Each is a "total" of the others."""
+    return tuple((cell, tuple(other for other in cells if other != cell)) for cell in cells)
+
+
 # What each derived value of the violation report is computed from (a rate's limits with it).
 DERIVED_FROM = {
     "person_days": ("clients",),
