@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from reentry_ledger.reports import casework
 from reentry_ledger.reports.facts import ClientFacts, MatchFact, ReferralFact
 from reentry_ledger.reports.justice_counts import SYSTEMS, suppressed
-from reentry_ledger.reports.snapping import moment_start, month_end
+from reentry_ledger.reports.snapping import Snapped, moment_start, month_end
 from reentry_ledger.reports.suppression import suppress, withheld
 
 START = date(2024, 1, 1)
@@ -120,3 +120,8 @@ def test_volunteer_counts_that_balance_are_hidden_together() -> None:
     shown = suppress(row, 10, casework.VOLUNTEER_COUNTS, casework.VOLUNTEER_DERIVED,
                      casework.VOLUNTEER_LINKED)  # fmt: skip
     assert (shown["matched"], shown["ended"], shown["active_at_end"]) == ("<10",) * 3
+
+
+def test_a_range_that_holds_no_whole_month_says_so_rather_than_a_reversed_range() -> None:
+    empty = Snapped(date(2024, 3, 1), date(2024, 2, 29), None).describe()
+    assert "holds none" in empty and "2024-03-01..2024-02-29" not in empty

@@ -17,9 +17,10 @@ def users() -> None:
     """Users and their roles, kept on the ledger as events.
 
     A ledger with no users runs in single-user mode: any named actor acts, holding every role.
-    Once the first user is added, only users act: caseworkers and supervisors on their own
-    agency's clients (supervisors also correct), auditors read everything and verify,
-    oversight sees only aggregate reports and de-identified exports.
+    Once the first user is added (an auditor or a supervisor), only users act, for good:
+    caseworkers and supervisors on their own agency's clients (supervisors also correct and
+    seal), auditors read everything and verify, oversight sees only aggregate reports and
+    de-identified exports, custodians take backups (their client keys wrapped) and nothing else.
     """
 
 
@@ -32,7 +33,7 @@ def users() -> None:
 def users_add(state: LedgerContext, name: str, role: str, agency: str | None) -> None:
     """Add user NAME with a role (the first user ends single-user mode).
 
-    \\b
+    \b
     Example:
       reentry-ledger --actor admin users add jdoe --role caseworker --agency GA
     """
@@ -48,7 +49,7 @@ def users_add(state: LedgerContext, name: str, role: str, agency: str | None) ->
 def users_remove(state: LedgerContext, name: str, reason: str | None) -> None:
     """Remove user NAME (the record of what they did stays).
 
-    \\b
+    \b
     Example:
       reentry-ledger users remove jdoe --reason "left the agency"
     """
@@ -63,7 +64,7 @@ def users_remove(state: LedgerContext, name: str, reason: str | None) -> None:
 def users_list(state: LedgerContext, as_json: bool) -> None:
     """List the users, their roles and agencies.
 
-    \\b
+    \b
     Example:
       reentry-ledger users list
     """

@@ -39,8 +39,11 @@ class Snapped:
     known_at: datetime | None
 
     def describe(self) -> str:
-        span = f"{self.first}..{self.last}" if self.first else f"{self.last}"
-        text = f"snapped to whole calendar months: {span}"
+        if self.first and self.first > self.last:
+            text = "snapped to whole calendar months: the range holds none, so nothing is shown"
+        else:
+            span = f"{self.first}..{self.last}" if self.first else f"{self.last}"
+            text = f"snapped to whole calendar months: {span}"
         if self.known_at:
             text += f", as known at {self.known_at.strftime('%Y-%m-%dT%H:%M:%SZ')}"
         return text
