@@ -43,6 +43,9 @@ FIELDS = {
     "discharge": {"outcome", "note"},
 }  # fmt: skip
 COMMANDS = tuple(FIELDS)
+# Event fields that hold a mapped field's value under another name: an assessment tool not in
+# the list is stored as `other`, its name as `instrument_name`.
+STORED_AS = {"instrument_name": "instrument"}
 # Fields a command cannot do without (others may be left out of a rule, or blank in a row).
 REQUIRED = {"enroll": ("agency", "supervision"), "assess": ("instrument", "risk_level"),
             "refer": ("service",), "referral": ("referral", "status"),
@@ -218,6 +221,7 @@ class MappedImport:
             raise RowRefused(str(self.path), line, None, f"{rule.command} {ref}: {error}") from None
         except LedgerError as error:
             field = getattr(error, "field", None)
+            field = STORED_AS.get(field, field) if field else None
             spec = rule.fields.get(field) if field else None
             column = spec.column if spec else rule.on if field == "occurred_on" else None
             raise self.fail(line, column, f"{rule.command} {ref}: {error}") from None
