@@ -147,6 +147,10 @@ class BulkWriter:
                 connection.cursor() as cursor,
                 ExitStack() as copying,
             ):
+                # A bulk load holds its transaction while its workers make the next rows: on a
+                # busy machine longer than the library's idle-in-transaction timeout (5 s),
+                # after which the server would end it. For this transaction only, no timeout.
+                cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
                 recorder._lock_table(cursor)
                 recorder._notify_channel(cursor)
                 table = SQL("{}.{}").format(

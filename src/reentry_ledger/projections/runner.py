@@ -142,6 +142,9 @@ class ProjectionRunner:
             while True:
                 try:
                     with self.store.transaction() as cursor:
+                        if self.store.postgres:  # it waits on its workers: on a busy machine
+                            # longer than the library's idle-in-transaction timeout (5 s)
+                            cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
                         hint = [p for p in order if self.store.position(p, cursor) < head]
                         share = -(-len(hint) // runners())  # a fair share, rounded up
                         claimed = self.store.claim(cursor, hint, share)
