@@ -66,7 +66,6 @@ class Recorded:
 class LedgerBase(Application[UUID]):
     """An event-sourced ledger of clients under community supervision."""
 
-    name = "ReentryLedger"
     mapper: PydanticMapper
 
     def __init__(self, backend: Backend | str, clock: Callable[[], date] = utc_today) -> None:
