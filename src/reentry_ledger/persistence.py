@@ -31,7 +31,13 @@ from pydantic_core import to_jsonable_python
 from reentry_ledger.domain.access import ClientRecordRead, LedgerRead
 from reentry_ledger.domain.checks import STORED
 from reentry_ledger.domain.client import Client
-from reentry_ledger.domain.directory import UserAdded, UserRemoved
+from reentry_ledger.domain.directory import (
+    PasswordSet,
+    TokenIssued,
+    TokensRevoked,
+    UserAdded,
+    UserRemoved,
+)
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.events import EVENT_CLASSES, ClientEvent, LedgerEvent
 from reentry_ledger.domain.integrity import IDENTITY, stored_state
@@ -44,6 +50,9 @@ STABLE_TOPICS: dict[str, type] = {
     **{event_class.TOPIC: event_class for event_class in EVENT_CLASSES},
     UserAdded.TOPIC: UserAdded,
     UserRemoved.TOPIC: UserRemoved,
+    TokenIssued.TOPIC: TokenIssued,
+    TokensRevoked.TOPIC: TokensRevoked,
+    PasswordSet.TOPIC: PasswordSet,
     ClientRecordRead.TOPIC: ClientRecordRead,
     LedgerRead.TOPIC: LedgerRead,
 }

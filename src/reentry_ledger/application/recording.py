@@ -9,13 +9,15 @@ command refused at the prompt is refused in a file, with the same words.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import TYPE_CHECKING
 
 from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.domain.client import Client
-from reentry_ledger.domain.errors import ClientAlreadyEnrolled
+from reentry_ledger.domain.errors import ClientAlreadyEnrolled, Conflict
 from reentry_ledger.domain.personal import Protect, encrypt, new_client_key
 from reentry_ledger.domain.recording import Stamp
 from reentry_ledger.domain.references import check_reference, client_id
@@ -24,6 +26,20 @@ if TYPE_CHECKING:
     from reentry_ledger.application.base import LedgerBase
 
 Command = Callable[[Client, Stamp], str | None]
+
+# The number of the client's last event as the writer saw it (a server's If-Match): a write
+# to a client that has moved on since is refused as a conflict, as a lost race is.
+_expected: ContextVar[int | None] = ContextVar("expected_event_number", default=None)
+
+
+@contextmanager
+def expecting(number: int | None) -> Iterator[None]:
+    """Writes made inside expect the client's last event to be number `number`."""
+    token = _expected.set(number)
+    try:
+        yield
+    finally:
+        _expected.reset(token)
 
 
 class Recording:
@@ -75,7 +91,14 @@ class Recording:
         exactly as one that does not exist."""
         self.who.require(permission)
         if ref not in self.clients:
-            self.clients[ref] = self.ledger.client_for(self.who, ref)
+            client = self.ledger.client_for(self.who, ref)
+            expected = _expected.get()
+            if expected is not None and client.version != expected:
+                raise Conflict(
+                    f"client {ref!r} has moved on: its last event is number {client.version}, "
+                    f"not {expected} as expected; nothing was written: look again and retry"
+                )
+            self.clients[ref] = client
         return self.clients[ref]
 
     def record(

@@ -3,9 +3,23 @@ mode for good; after that, each change is made by a user who may manage that use
 
 from __future__ import annotations
 
+import hmac
+
 from reentry_ledger.application.base import LedgerBase
-from reentry_ledger.authorization import Permission
-from reentry_ledger.domain.directory import MANAGERS, User, new_directory
+from reentry_ledger.authorization import Actor, Permission
+from reentry_ledger.credentials import (
+    MIN_PASSWORD_LENGTH,
+    Credential,
+    CredentialStore,
+    expiry,
+    new_secret,
+    password_hash,
+    password_matches,
+    secret_digest,
+    split_bearer,
+    utc_now,
+)
+from reentry_ledger.domain.directory import MANAGERS, Directory, User, new_directory
 from reentry_ledger.domain.errors import InvalidInput, RuleViolated
 
 
@@ -33,8 +47,116 @@ class Users(LedgerBase):
         who.check_manages(user.role, user.agency, directory)
         directory.remove_user(self.stamp(who.name, None), name, reason)
         self._save(directory)
+        self.credentials.delete_user(name)  # a removed user's tokens and sessions end with it
 
     def list_users(self, *, actor: str | None) -> list[User]:
         self.require(actor, Permission.MANAGE_USERS)
         directory = self.directory()
         return sorted(directory.users.values(), key=lambda u: u.name) if directory else []
+
+    # --- credentials: who a server's request comes from ----------------------------------------
+
+    @property
+    def credentials(self) -> CredentialStore:
+        if getattr(self, "_credentials", None) is None:
+            self._credentials = CredentialStore(self)
+        return self._credentials
+
+    def _managed_user(self, name: str, actor: str | None) -> tuple[Directory, Actor]:
+        """The directory and the actor, if the actor may manage user `name`."""
+        who = self.writer(actor, Permission.MANAGE_USERS)
+        directory = self.directory()
+        if directory is None:
+            raise InvalidInput(f"no user {name!r}: this ledger has no users")
+        user = directory.user(name)
+        who.check_manages(user.role, user.agency, directory)
+        return directory, who
+
+    def issue_token(self, name: str, *, actor: str | None, expires_days: int | None = None) -> str:
+        """A new bearer token for user `name`, returned once: only its hash is kept."""
+        if expires_days is not None and not 1 <= expires_days <= 3650:
+            raise InvalidInput(f"--expires {expires_days}: give 1 to 3650 days")
+        directory, who = self._managed_user(name, actor)
+        token_id, secret, bearer = new_secret()
+        now = utc_now()
+        expires_at = expiry(now, days=expires_days) if expires_days else None
+        expires_on = expires_at.date() if expires_at else None
+        directory.issue_token(self.stamp(who.name, None), name, token_id, expires_on)
+        self._save(directory)
+        self.credentials.put(Credential(token_id, name, "token", secret_digest(secret), expires_at))
+        return bearer
+
+    def revoke_tokens(self, name: str, *, actor: str | None, token_id: str | None = None) -> None:
+        """Revoke one of user `name`'s tokens, or all of them (and end their web sessions)."""
+        directory, who = self._managed_user(name, actor)
+        if token_id is not None:
+            stored = self.credentials.get(token_id)
+            if stored is None or stored.user != name or stored.kind != "token":
+                raise InvalidInput(f"user {name!r} has no token {token_id!r}")
+        directory.revoke_tokens(self.stamp(who.name, None), name, token_id)
+        self._save(directory)
+        if token_id is None:
+            self.credentials.delete_user(name, "token")
+            self.credentials.delete_user(name, "session")
+        else:
+            self.credentials.delete(token_id)
+
+    def set_password(self, name: str, password: str, *, actor: str | None) -> None:
+        """Set user `name`'s password for the web pages (hashed with Argon2id)."""
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidInput(f"a password takes at least {MIN_PASSWORD_LENGTH} characters")
+        directory, who = self._managed_user(name, actor)
+        directory.set_password(self.stamp(who.name, None), name)
+        self._save(directory)
+        self.credentials.put(
+            Credential(f"password:{name}", name, "password", password_hash(password), None)
+        )
+        self.credentials.delete_user(name, "session")
+
+    def authenticate_bearer(self, bearer: str, kind: str = "token") -> str | None:
+        """The user a token (or a session) belongs to, if it is valid, unexpired and the user
+        is still one of the ledger's; otherwise None."""
+        parts = split_bearer(bearer)
+        if parts is None:
+            return None
+        stored = self.credentials.get(parts[0])
+        if stored is None or stored.kind != kind or stored.expired(utc_now()):
+            return None
+        if not hmac.compare_digest(stored.digest, secret_digest(parts[1])):
+            return None
+        return stored.user if self.is_user(stored.user) else None
+
+    def authenticate_password(self, name: str, password: str) -> str | None:
+        """The user, if the password is theirs (as slow for an unknown name as a known one)."""
+        stored = self.credentials.get(f"password:{name}") if len(name) <= 64 else None
+        digest = stored.digest if stored is not None and stored.kind == "password" else None
+        if not password_matches(digest, password) or not self.is_user(name):
+            return None
+        return name
+
+    def open_session(self, name: str, minutes: float) -> str:
+        """A web session for an authenticated user: its bearer string, for a cookie."""
+        session_id, secret, bearer = new_secret()
+        now = utc_now()
+        self.credentials.purge_expired(now)
+        self.credentials.put(
+            Credential(
+                session_id, name, "session", secret_digest(secret), expiry(now, minutes=minutes)
+            )
+        )
+        return bearer
+
+    def close_session(self, bearer: str) -> None:
+        parts = split_bearer(bearer)
+        if parts is not None:
+            stored = self.credentials.get(parts[0])
+            if stored is not None and stored.kind == "session":
+                self.credentials.delete(parts[0])
+
+    def is_user_directory_open(self) -> bool:
+        """Has this ledger users (and so no single-user mode)?"""
+        return self.directory() is not None
+
+    def is_user(self, name: str) -> bool:
+        directory = self.directory()
+        return directory is not None and name in directory.users

@@ -79,6 +79,7 @@ from reentry_ledger.cli import (  # noqa: E402, F401
     integrity,
     reading,
     reports,
+    serve,
     users,
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from reentry_ledger.cli import cli
@@ -83,3 +85,76 @@ def users_list(state: LedgerContext, as_json: bool) -> None:
         echo_json(rows)
     else:
         click.echo(as_table(rows, ["name", "role", "agency", "added_on", "added_by"]), nl=False)
+
+
+@users.command("token")
+@click.argument("name")
+@click.option(
+    "--expires",
+    "expires_days",
+    type=int,
+    default=None,
+    metavar="DAYS",
+    help="Days until the token stops working (default: until revoked).",
+)
+@ledger_options
+@pass_context
+def users_token(state: LedgerContext, name: str, expires_days: int | None) -> None:
+    """Issue a bearer token for user NAME, for the server (`serve`) and its API.
+
+    The token is printed once, alone on stdout; the ledger keeps only its hash. Requests carry
+    it as `Authorization: Bearer TOKEN`; the CLI, as REENTRY_LEDGER_TOKEN. Issued by those who
+    may manage that user.
+
+    \b
+    Example:
+      reentry-ledger --actor admin users token jdoe --expires 90 > jdoe.token
+    """
+    token = state.ledger.issue_token(name, actor=state.actor_name, expires_days=expires_days)
+    click.echo(token)
+    token_id = token.split(".")[0].removeprefix("rlt_")
+    until = f", expires in {expires_days} days" if expires_days else ", until revoked"
+    click.echo(f"issued token {token_id} for {name}{until}", err=True)
+
+
+@users.command("revoke-token")
+@click.argument("name")
+@click.option(
+    "--id",
+    "token_id",
+    default=None,
+    help="Revoke this token only (its id, as `users token` said); default: all.",
+)
+@ledger_options
+@pass_context
+def users_revoke_token(state: LedgerContext, name: str, token_id: str | None) -> None:
+    """Revoke user NAME's tokens (all, or one with --id), and end their web sessions.
+
+    \b
+    Example:
+      reentry-ledger --actor admin users revoke-token jdoe
+    """
+    state.ledger.revoke_tokens(name, actor=state.actor_name, token_id=token_id)
+    click.echo(f"revoked {'token ' + token_id if token_id else 'every token'} of {name}", err=True)
+
+
+@users.command("password")
+@click.argument("name")
+@ledger_options
+@pass_context
+def users_password(state: LedgerContext, name: str) -> None:
+    """Set user NAME's password for the web pages' sign-in (asked twice, not echoed; read
+    from standard input when it is not a terminal). It is stored hashed with Argon2id.
+
+    \b
+    Example:
+      reentry-ledger --actor admin users password jdoe
+    """
+    if sys.stdin.isatty():
+        password = click.prompt(
+            f"Password for {name}", hide_input=True, confirmation_prompt=True, err=True
+        )
+    else:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    state.ledger.set_password(name, password, actor=state.actor_name)
+    click.echo(f"password set for {name}", err=True)

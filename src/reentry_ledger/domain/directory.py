@@ -95,6 +95,31 @@ class User:
     added_by: str
 
 
+class TokenIssued(DirectoryEvent):
+    """A bearer token was issued to a user: only its id and expiry are on record (its secret's
+    hash lies in the credentials table, never in the events)."""
+
+    TOPIC = "reentry_ledger.domain.directory:TokenIssued"
+    name: Name
+    token_id: Name
+    expires_on: date | None = None
+
+
+class TokensRevoked(DirectoryEvent):
+    """A user's tokens were revoked: one (`token_id`) or all of them."""
+
+    TOPIC = "reentry_ledger.domain.directory:TokensRevoked"
+    name: Name
+    token_id: Name | None = None
+
+
+class PasswordSet(DirectoryEvent):
+    """A user's password for the web pages was set (its hash lies in the credentials table)."""
+
+    TOPIC = "reentry_ledger.domain.directory:PasswordSet"
+    name: Name
+
+
 class Directory(OpenedAggregate):
     def __init__(self) -> None:
         super().__init__()
@@ -130,10 +155,22 @@ class Directory(OpenedAggregate):
         managers = [u for u in self.users.values() if u.role in MANAGERS and u.name != name]
         if not managers:
             raise RuleViolated(
-                f"removing {name!r} would leave no one who can manage users: "
-                "add an auditor first"
+                f"removing {name!r} would leave no one who can manage users: add an auditor first"
             )
         keep(self, next_event(self, UserRemoved, stamp, name=name, reason=reason))
+
+    def issue_token(self, stamp: Stamp, name: str, token_id: str, expires_on: date | None) -> None:
+        self.user(name)
+        keep(self, next_event(self, TokenIssued, stamp, name=name, token_id=token_id,
+                              expires_on=expires_on))  # fmt: skip
+
+    def revoke_tokens(self, stamp: Stamp, name: str, token_id: str | None) -> None:
+        self.user(name)
+        keep(self, next_event(self, TokensRevoked, stamp, name=name, token_id=token_id))
+
+    def set_password(self, stamp: Stamp, name: str) -> None:
+        self.user(name)
+        keep(self, next_event(self, PasswordSet, stamp, name=name))
 
     def user(self, name: str) -> User:
         if name not in self.users:

@@ -1,0 +1,161 @@
+"""The HTTP API's contract: one endpoint per application command, shared by the server (which
+serves it) and the CLI's client for a server (which calls it), so the two cannot drift apart.
+
+Each endpoint names the application method it calls; its parameters are that method's own
+(read from its signature, less `actor`, which is always the authenticated user), sent as a JSON
+body (POST, PUT, DELETE) or as query parameters (GET). Results are the method's own result,
+turned to JSON and back by pydantic from its annotation. No web framework is imported here:
+the CLI loads this module for every command sent to a server.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+# Errors, as HTTP answers and as the CLI's exit codes (which every error body carries too).
+STATUS_BY_ERROR = {
+    "invalid_input": 400,  # exit 2
+    "unauthenticated": 401,  # exit 3
+    "not_permitted": 403,  # exit 3
+    "refused": 422,  # exit 3: a rule of the record refused it (e.g. a second decision)
+    "not_found": 404,  # exit 4
+    "conflict": 409,  # exit 5: a lost race, or an If-Match that no longer holds
+    "verification_failed": 409,  # exit 6
+    "failed": 500,  # exit 1
+}
+EXIT_BY_ERROR = {
+    "invalid_input": 2,
+    "unauthenticated": 3,
+    "not_permitted": 3,
+    "refused": 3,
+    "not_found": 4,
+    "conflict": 5,
+    "verification_failed": 6,
+    "failed": 1,
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str  # the application's method (Ledger.<method>)
+    verb: str  # GET, POST, PUT or DELETE
+    path: str  # its path parameters are the method's own (e.g. {ref})
+    summary: str
+    tag: str
+    writes_client: bool = False  # a write to one existing client: takes If-Match
+    omit: tuple[str, ...] = ()  # the method's parameters not offered over HTTP
+
+    @property
+    def path_params(self) -> tuple[str, ...]:
+        return tuple(part[1:-1] for part in self.path.split("/") if part.startswith("{"))
+
+    @property
+    def name(self) -> str:
+        return self.method
+
+
+def client_write(method: str, path: str, summary: str) -> Endpoint:
+    return Endpoint(method, "POST", "/api/clients/{ref}" + path, summary, "casework", True)
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "enroll",
+        "POST",
+        "/api/clients",
+        "Enroll a client (event number 1).",
+        "casework",
+        omit=("details",),
+    ),
+    client_write("assess", "/assessments", "Record a risk/needs assessment."),
+    client_write("revise_plan", "/plans", "Revise the case plan: goals in order of priority."),
+    client_write("refer", "/referrals", "Refer the client to a service."),
+    client_write(
+        "update_referral", "/referrals/{referral_id}/status", "Move a referral to a status."
+    ),
+    client_write("log_contact", "/contacts", "Log a contact: casework or a group session."),
+    client_write("match_volunteer", "/volunteer-matches", "Match the client with a volunteer."),
+    client_write("end_volunteer_match", "/volunteer-matches/end", "End the active match."),
+    client_write("record_violation", "/violations", "Record one violation incident."),
+    client_write(
+        "respond_to_violation",
+        "/violations/{violation_id}/responses",
+        "Record the response to a violation (one decision per violation).",
+    ),
+    client_write("discharge", "/discharge", "Discharge the client."),
+    client_write("correct", "/corrections", "Retract one of the client's events."),
+    client_write("seal", "/seal", "Seal the client: destroy the key of its personal data."),
+    Endpoint("client_state", "GET", "/api/clients/{ref}", "The case as it stands.", "reads"),
+    Endpoint(
+        "timeline",
+        "GET",
+        "/api/clients/{ref}/timeline",
+        "The client's events: as of a date, or as known at a moment.",
+        "reads",
+    ),
+    Endpoint("list_users", "GET", "/api/users", "The users, their roles and agencies.", "users"),
+    Endpoint("add_user", "POST", "/api/users", "Add a user with a role.", "users"),
+    Endpoint("remove_user", "DELETE", "/api/users/{name}", "Remove a user.", "users"),
+    Endpoint(
+        "issue_token",
+        "POST",
+        "/api/users/{name}/tokens",
+        "Issue a bearer token for a user (returned once).",
+        "users",
+    ),
+    Endpoint(
+        "revoke_tokens",
+        "DELETE",
+        "/api/users/{name}/tokens",
+        "Revoke a user's tokens (one, or all) and end their web sessions.",
+        "users",
+    ),
+    Endpoint(
+        "set_password",
+        "PUT",
+        "/api/users/{name}/password",
+        "Set a user's password for the web pages.",
+        "users",
+    ),
+    Endpoint(
+        "access_log",
+        "GET",
+        "/api/access-log",
+        "Who read which client's record, and when (auditors).",
+        "audit",
+    ),
+)
+
+
+def by_method(method: str) -> Endpoint:
+    for endpoint in ENDPOINTS:
+        if endpoint.method == method:
+            return endpoint
+    raise KeyError(method)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    annotation: Any
+    default: Any  # inspect.Parameter.empty when required
+
+
+def parameters(function: Callable[..., Any], endpoint: Endpoint) -> list[Parameter]:
+    """The method's parameters offered over HTTP, with their resolved types: all but self,
+    actor, progress reporters and the endpoint's omissions (path parameters included)."""
+    hints = typing.get_type_hints(function)
+    result = []
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.name in ("self", "actor", "progress", *endpoint.omit):
+            continue
+        result.append(Parameter(parameter.name, hints[parameter.name], parameter.default))
+    return result
+
+
+def result_type(function: Callable[..., Any]) -> Any:
+    return typing.get_type_hints(function)["return"]

@@ -1,0 +1,152 @@
+"""The JSON API's command and read endpoints, made from the contract (contract.ENDPOINTS): each
+calls its application method as the authenticated user, with the parameters the method itself
+declares, and answers its result as JSON."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any, get_args, get_origin
+
+from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter, create_model
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.contract import ENDPOINTS, Endpoint, parameters, result_type
+from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.server.errors import ERROR_RESPONSES
+from reentry_ledger.server.service import LedgerService
+
+IF_MATCH_HELP = (
+    "The number of the client's last event as you saw it (the ETag of GET /api/clients/{ref}): "
+    "the write is refused with 409 if the client has moved on since."
+)
+
+
+def expected_number(if_match: str | None) -> int | None:
+    """The event number an If-Match header holds ("7", or the ETag "\\"7\\"")."""
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 12:
+        raise InvalidInput(f'If-Match {if_match!r} is not an event number (e.g. "7")')
+    return int(text)
+
+
+def listed(annotation: Any) -> Any:
+    """A result type as JSON carries it: an iterator of things is a list of them."""
+    if get_origin(annotation) is Iterator:
+        return list[get_args(annotation)[0]]  # type: ignore[misc]
+    return annotation
+
+
+def camel(name: str) -> str:
+    return "".join(part.title() for part in name.split("_"))
+
+
+def handler_for(
+    endpoint: Endpoint, service: LedgerService, user: Callable[..., str]
+) -> Callable[..., JSONResponse]:
+    function = getattr(Ledger, endpoint.method)
+    params = parameters(function, endpoint)
+    result = listed(result_type(function))
+    adapter: TypeAdapter[Any] = TypeAdapter(result)
+    in_path = set(endpoint.path_params)
+    signature = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter(
+            "who", inspect.Parameter.KEYWORD_ONLY, annotation=str, default=Depends(user)
+        ),
+    ]
+    for param in params:
+        if param.name in in_path:
+            signature.append(
+                inspect.Parameter(
+                    param.name, inspect.Parameter.KEYWORD_ONLY, annotation=str, default=Path()
+                )
+            )
+    body_names = [p.name for p in params if p.name not in in_path]
+    query = endpoint.verb in ("GET", "DELETE")
+    if query:
+        for param in params:
+            if param.name not in in_path:
+                default = None if param.default is inspect.Parameter.empty else param.default
+                required = param.default is inspect.Parameter.empty
+                signature.append(
+                    inspect.Parameter(
+                        param.name,
+                        inspect.Parameter.KEYWORD_ONLY,
+                        annotation=param.annotation,
+                        default=Query(... if required else default),
+                    )
+                )
+    elif body_names:
+        model = create_model(  # type: ignore[call-overload]
+            f"{camel(endpoint.method)}Request",
+            __config__={"extra": "forbid"},
+            **{
+                p.name: (p.annotation, ... if p.default is inspect.Parameter.empty else p.default)
+                for p in params
+                if p.name not in in_path
+            },
+        )
+        signature.append(
+            inspect.Parameter(
+                "body", inspect.Parameter.KEYWORD_ONLY, annotation=model, default=Body()
+            )
+        )
+    if endpoint.writes_client:
+        signature.append(
+            inspect.Parameter(
+                "if_match",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=str | None,
+                default=Header(None, alias="If-Match", description=IF_MATCH_HELP),
+            )
+        )
+
+    def handle(request: Request, who: str, **kwargs: Any) -> JSONResponse:
+        expected = expected_number(kwargs.pop("if_match", None))
+        body = kwargs.pop("body", None)
+        arguments = {**kwargs, **(dict(body) if body is not None else {})}
+        with service.use(expected) as ledger:
+            value = getattr(ledger, endpoint.method)(actor=who, **arguments)
+            if inspect.isgenerator(value) or isinstance(value, Iterator):
+                value = list(value)
+            headers = etag(ledger, arguments.get("ref"), endpoint)
+            content = adapter.dump_python(value, mode="json")
+            notices = list(ledger.notices)
+        if notices:
+            headers["X-Ledger-Notice"] = " | ".join(notices)
+        return JSONResponse(content, headers=headers)
+
+    handle.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
+    handle.__name__ = endpoint.method
+    handle.__doc__ = endpoint.summary
+    return handle
+
+
+def etag(ledger: Ledger, ref: Any, endpoint: Endpoint) -> dict[str, str]:
+    """A client's last event number, as an ETag (for a later write's If-Match)."""
+    if not isinstance(ref, str) or endpoint.tag not in ("casework", "reads"):
+        return {}
+    try:
+        return {"ETag": f'"{ledger.get_client(ref).version}"'}
+    except Exception:
+        return {}
+
+
+def install(app: FastAPI, service: LedgerService, user: Callable[..., str]) -> None:
+    for endpoint in ENDPOINTS:
+        function = getattr(Ledger, endpoint.method)
+        app.add_api_route(
+            endpoint.path,
+            handler_for(endpoint, service, user),
+            methods=[endpoint.verb],
+            summary=endpoint.summary,
+            tags=[endpoint.tag],
+            operation_id=endpoint.method,
+            response_model=listed(result_type(function)),
+            responses=ERROR_RESPONSES,
+        )

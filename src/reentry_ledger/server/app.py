@@ -1,0 +1,112 @@
+"""The server: the JSON API, the web pages and the OpenAPI document, over one ledger."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from reentry_ledger import __version__
+from reentry_ledger.application import Ledger
+from reentry_ledger.server import api, errors, operations, pages
+from reentry_ledger.server.auth import Settings, api_user
+from reentry_ledger.server.service import LedgerService
+
+DESCRIPTION = """An event-sourced case ledger for community supervision and reentry casework.
+
+Every request is made as the user its credentials name: `Authorization: Bearer TOKEN`
+(issued by `reentry-ledger users token NAME`). What each user may do is their role's
+(caseworker, supervisor, auditor, oversight, custodian), as on the command line. Every error
+answers a JSON body `{"error": {"type", "exit_code", "message"}}`, its exit code the CLI's.
+Writes to a client take `If-Match: "N"`, the number of the client's last event as you saw it
+(the ETag of `GET /api/clients/{ref}`), and answer 409 if it has moved on.
+"""
+
+# Sent with every answer: no framing, no sniffing, no referrer, nothing cached; pages load
+# only their own styles and images and run no script.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+# The interactive docs page loads Swagger UI's script and styles from a public CDN.
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def create_app(ledger: Ledger, settings: Settings | None = None) -> FastAPI:
+    """The server for `ledger` (opened read-write; closed when the server stops)."""
+    settings = settings or Settings()
+    service = LedgerService(ledger)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.close()  # after the last request: no connection is closed under a reader
+
+    app = FastAPI(
+        title="reentry-ledger",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "casework", "description": "Record casework on a client: one event each."},
+            {"name": "reads", "description": "A client's case and timeline (access-logged)."},
+            {"name": "reports", "description": "Aggregate reports, as the CLI's `report`."},
+            {"name": "audit", "description": "Verify, digest, access log, exports."},
+            {"name": "operations", "description": "Replay and projections."},
+            {"name": "users", "description": "Users, roles and credentials."},
+        ],
+    )
+    app.state.service = service
+    app.state.settings = settings
+
+    def user(request: Request) -> str:
+        return api_user(request, service, settings)
+
+    errors.install(app)
+    api.install(app, service, user)
+    operations.install(app, service, user)
+    pages.install(app, service, settings)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path == "/docs":
+            response.headers["Content-Security-Policy"] = DOCS_POLICY
+        if settings.secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    return app
+
+
+def from_environment() -> FastAPI:
+    """The app `serve` starts in each worker process, from the settings it handed over."""
+    import json
+    import os
+
+    from reentry_ledger.backends import parse_db_url
+    from reentry_ledger.cli.serve import SETTINGS_ENV_VAR
+
+    given = json.loads(os.environ[SETTINGS_ENV_VAR])
+    settings = Settings(
+        given["session_minutes"],
+        given["proxy_user_header"],
+        tuple(given["trusted_proxies"]),
+        given["secure_cookies"],
+    )
+    return create_app(Ledger(parse_db_url(given["db"])), settings)

@@ -1,0 +1,97 @@
+"""Who a request comes from: the one thing the server decides before the application does.
+
+- `Authorization: Bearer TOKEN`: a token issued by `users token` (the API, and the CLI through
+  REENTRY_LEDGER_URL).
+- The session cookie the sign-in page sets (the web pages), after a password or a token.
+- A reverse proxy that authenticates (single sign-on): only when `serve --proxy-user-header`
+  names its header, and only from the addresses `--trusted-proxy` allows; from anywhere else
+  the header is ignored.
+
+The actor of every request is the authenticated user: no parameter, header or form field can
+name another. The application then checks what that user may do, as for the CLI.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from reentry_ledger.server.errors import Unauthenticated
+from reentry_ledger.server.service import LedgerService
+
+SESSION_COOKIE = "rl_session"
+
+
+@dataclass(frozen=True)
+class Settings:
+    session_minutes: float = 480.0  # a web session ends 8 hours after sign-in
+    proxy_user_header: str | None = None  # off unless named
+    trusted_proxies: tuple[str, ...] = ()  # addresses or networks (CIDR)
+    secure_cookies: bool = False  # set when the server is reached over HTTPS (behind a proxy)
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
+        default=(), init=False
+    )
+
+    def __post_init__(self) -> None:
+        networks = tuple(ipaddress.ip_network(text, strict=False) for text in self.trusted_proxies)
+        object.__setattr__(self, "networks", networks)
+
+    def trusts(self, host: str | None) -> bool:
+        if host is None or not self.networks:
+            return False
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+
+def proxy_user(request: Request, settings: Settings) -> str | None:
+    """The user a trusted proxy names, if the proxy is trusted and names one."""
+    if not settings.proxy_user_header:
+        return None
+    name = request.headers.get(settings.proxy_user_header)
+    if name is None or not settings.trusts(request.client.host if request.client else None):
+        return None
+    return name
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer TOKEN'")
+    return token.strip()
+
+
+def api_user(request: Request, service: LedgerService, settings: Settings) -> str:
+    """The user an API request comes from (a bearer token, or a trusted proxy), else 401."""
+    named = proxy_user(request, settings)
+    with service.use() as ledger:
+        if named is not None:
+            if ledger.is_user(named):
+                return named
+            raise Unauthenticated(f"the proxy named {named!r}, who is not a user of this ledger")
+        token = bearer(request)
+        if token is None:
+            raise Unauthenticated("sign in: send 'Authorization: Bearer TOKEN' (`users token`)")
+        user = ledger.authenticate_bearer(token)
+    if user is None:
+        raise Unauthenticated("the token is not valid: unknown, revoked or expired")
+    return user
+
+
+def page_user(request: Request, service: LedgerService, settings: Settings) -> str | None:
+    """The user a web page request comes from (a session cookie, or a trusted proxy)."""
+    named = proxy_user(request, settings)
+    with service.use() as ledger:
+        if named is not None:
+            return named if ledger.is_user(named) else None
+        session = request.cookies.get(SESSION_COOKIE)
+        if not session:
+            return None
+        return ledger.authenticate_bearer(session, kind="session")
