@@ -2,8 +2,8 @@
 passwords, and the server either in process (`TestClient`) or listening on a loopback port
 (uvicorn in a thread) for the CLI's client and the browser.
 
-Use the fixtures `served` (in process) and `live` (listening), on both backends through
-`db_url`; import them into a test module with `from tests.serving import served, live`.
+The fixtures `served` (in process) and `live` (listening) run on both backends through
+`db_url`; tests/server/conftest.py offers them to every test in tests/server/.
 """
 
 from __future__ import annotations

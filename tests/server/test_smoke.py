@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.serving import Live, Served, enrolled, live, served  # noqa: F401
+from tests.serving import Live, Served, enrolled
 
 
 def test_a_caseworker_reads_its_own_agencys_client_by_token(served: Served) -> None:
