@@ -7,7 +7,6 @@ temporary folder. SQLite only: tests/server/test_pages.py runs the same pages on
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,10 +35,10 @@ pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def browser_missing() -> str | None:
-    missing = [str(path) for path in (CHROMIUM, DRIVER) if not path.exists()]
-    if not missing and shutil.which(str(CHROMIUM)):
+    missing = [str(path) for path in (CHROMIUM, DRIVER) if not os.access(path, os.X_OK)]
+    if not missing:
         return None
-    return f"no {' or '.join(missing) or 'runnable chromium'} (Debian's chromium, chromium-driver)"
+    return f"no {' nor '.join(missing)} (Debian's chromium and chromium-driver)"
 
 
 @pytest.fixture
