@@ -89,6 +89,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     client_write("discharge", "/discharge", "Discharge the client."),
     client_write("correct", "/corrections", "Retract one of the client's events."),
     client_write("seal", "/seal", "Seal the client: destroy the key of its personal data."),
+    Endpoint(
+        "list_clients",
+        "GET",
+        "/api/clients",
+        "The clients you may see, in order of enrolment, a page at a time (access-logged).",
+        "reads",
+    ),
     Endpoint("client_state", "GET", "/api/clients/{ref}", "The case as it stands.", "reads"),
     Endpoint(
         "timeline",

@@ -4,16 +4,63 @@ personal fields decrypted under the client's key, and every reading logged."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from itertools import islice
+from typing import cast
 
 from reentry_ledger.application.access import AccessLog
-from reentry_ledger.authorization import Permission
-from reentry_ledger.domain.events import ContactLogged
+from reentry_ledger.application.base import PAGE_SIZE
+from reentry_ledger.authorization import Actor, Permission
+from reentry_ledger.domain.client import Client
+from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.domain.events import ContactLogged, Enrolled
 from reentry_ledger.domain.personal import decrypt, reveal_value
 from reentry_ledger.domain.state import CaseState
 from reentry_ledger.timeline import TimelineEntry, timeline
+
+MAX_LISTED = 200  # clients in one page of `list_clients`
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    """One line of a caseload: the client as it stands, and its last recorded event."""
+
+    ref: str
+    agency: str
+    officer: str
+    supervision: str
+    status: str  # active or discharged
+    sealed: bool
+    risk_level: str | None  # None: not assessed
+    last_event: int  # its number: the If-Match of a write
+    last_event_type: str
+    last_event_on: date  # when it took effect
+    last_recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ClientList:
+    clients: list[ClientSummary]
+    next_after: int | None  # give as `after` for the next page; None when there is no more
+
+
+def summary(client: Client) -> ClientSummary:
+    state, last = client.state, client.history[-1]
+    return ClientSummary(
+        ref=client.ref,
+        agency=state.agency,
+        officer=state.officer,
+        supervision=state.supervision,
+        status=state.status,
+        sealed=state.sealed,
+        risk_level=state.risk_level.value if state.risk_level else None,
+        last_event=last.number,
+        last_event_type=type(last).__name__,
+        last_event_on=last.occurred_on,
+        last_recorded_at=last.timestamp,
+    )
 
 
 def redacted(entry: TimelineEntry) -> TimelineEntry:
@@ -52,6 +99,34 @@ class Reads(AccessLog):
         self.log_read(who, client, "show", None, None)
         state: CaseState = reveal_value(client.state, self.revealer(str(client.id)))
         return state
+
+    def list_clients(self, *, actor: str | None, after: int = 0, limit: int = 50) -> ClientList:
+        """The clients the actor may see (an agency's staff: its own; auditors: every one), in
+        order of enrolment, `limit` at a time: `after` is the `next_after` of the page before.
+        No personal data is listed; each listed client's reading is logged (view `caseload`)."""
+        who = self.require(actor, Permission.READ_CLIENT)
+        if not 1 <= limit <= MAX_LISTED:
+            raise InvalidInput(f"limit {limit}: give 1 to {MAX_LISTED} clients a page")
+        if after < 0:
+            raise InvalidInput(f"after {after}: give 0 or the next_after of a page")
+        found = list(islice(self._visible_clients(who, after), limit + 1))  # one more: is there?
+        listed = [client for _, client in found[:limit]]
+        for client in listed:
+            self.log_read(who, client, "caseload", None, None)
+        next_after = found[limit - 1][0] if len(found) > limit else None
+        return ClientList([summary(client) for client in listed], next_after)
+
+    def _visible_clients(self, who: Actor, after: int) -> Iterator[tuple[int, Client]]:
+        """(position, client) of each client the actor may see, enrolled after `position`."""
+        position = after
+        while page := self.recorder.select_notifications(
+            start=position, limit=PAGE_SIZE, topics=[Enrolled.TOPIC], inclusive_of_start=False
+        ):
+            for notification in page:
+                enrolled = cast(Enrolled, self.mapper.ledger_event(notification))
+                if who.sees(enrolled.agency):
+                    yield notification.id, self.get_client(enrolled.client_ref)
+            position = page[-1].id
 
     def revealer(self, client: str) -> Callable[[str], str]:
         """Decrypts with the client's key: [sealed] once it is destroyed."""

@@ -1,0 +1,74 @@
+"""A caseload, and one client: the case as it stands with the forms that record on it, and
+its timeline (as of a date, or as known at a moment, corrections shown as such). Every read
+is the application's, and so access-logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.server.web import forms
+from reentry_ledger.server.web.recording import CHOICES, DEFAULTS
+from reentry_ledger.server.web.rendering import PageRoute, render
+from reentry_ledger.server.web.site import Site
+
+PAGE = 50  # clients a caseload page lists
+
+
+def last_event(ledger: Ledger, ref: str) -> int:
+    """The number of the client's last event, for a form's If-Match: asked only after the
+    application let the user read the client."""
+    return ledger.get_client(ref).version
+
+
+def routes(site: Site) -> APIRouter:
+    router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+    @router.get("/clients")
+    def caseload(request: Request) -> HTMLResponse:
+        visitor = site.visitor(request)
+        after = forms.whole("Page", request.query_params.get("after")) or 0
+        with site.service.use() as ledger:
+            listing = ledger.list_clients(actor=visitor.name, after=after, limit=PAGE)
+        return render(request, "caseload.html", listing=listing, first_page=after == 0)
+
+    @router.get("/clients/{ref:path}/timeline")
+    def timeline(request: Request, ref: str) -> HTMLResponse:
+        visitor = site.visitor(request)
+        params = request.query_params
+        chosen = {key: params.get(key, "") for key in ("as_of", "known_at")}
+        context: dict[str, Any] = {
+            "ref": ref,
+            "chosen": chosen,
+            "entries": [],
+            "error": None,
+            "recorded": None,
+        }
+        try:
+            as_of = forms.day("As of", params.get("as_of"))
+            known_at = forms.moment("As known at", params.get("known_at"))
+            recorded = forms.whole("Recorded", params.get("recorded"), minimum=1)
+        except InvalidInput as error:
+            return render(request, "timeline.html", 400, **{**context, "error": str(error)})
+        with site.service.use() as ledger:
+            entries = ledger.timeline(ref, actor=visitor.name, as_of=as_of, known_at=known_at)
+        context.update(entries=entries, recorded=recorded)
+        return render(request, "timeline.html", **context)
+
+    @router.get("/clients/{ref:path}")
+    def client(request: Request, ref: str) -> HTMLResponse:
+        visitor = site.visitor(request)
+        recorded = forms.whole("Recorded", request.query_params.get("recorded"), minimum=1)
+        with site.service.use() as ledger:
+            case = ledger.client_state(ref, actor=visitor.name)
+            expected = last_event(ledger, ref)
+        return render(
+            request, "client.html", ref=ref, case=case, expected=expected, recorded=recorded,
+            choices=CHOICES, values=DEFAULTS, open_form=None, error=None,
+        )  # fmt: skip
+
+    return router

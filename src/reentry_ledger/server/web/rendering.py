@@ -1,0 +1,121 @@
+"""Pages as HTML: the templates and their filters, and every refusal answered as a page with
+the CLI's message and the API's status, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from reentry_ledger.cli.errors import STORAGE_ERRORS, is_locked
+from reentry_ledger.cli.render import brief
+from reentry_ledger.contract import STATUS_BY_ERROR
+from reentry_ledger.domain.errors import LedgerError
+from reentry_ledger.reports.output import cell, escaped
+from reentry_ledger.server.errors import error_kind
+from reentry_ledger.server.web import csrf
+from reentry_ledger.server.web.site import SignInNeeded, site_of
+from reentry_ledger.timeline import iso_utc
+
+log = logging.getLogger("reentry_ledger.server")
+SIGN_IN = "/sign-in"
+TITLES = {
+    "invalid_input": "Not accepted",
+    "not_permitted": "Not permitted",
+    "refused": "Refused",
+    "not_found": "Not found",
+    "conflict": "Conflict",
+    "verification_failed": "Verification failed",
+    "failed": "Failed",
+}
+
+
+def shown(value: Any) -> str:
+    """A value as the CLI's table prints it (suppressed counts as "<K", nothing as blank)."""
+    return escaped(cell(value))
+
+
+def moment(value: datetime) -> str:
+    return iso_utc(value)[:19].replace("T", " ") + " UTC"
+
+
+def path(ref: str) -> str:
+    """A client reference as part of a page's path."""
+    return quote(ref, safe="/")
+
+
+TEMPLATES = Environment(
+    loader=PackageLoader("reentry_ledger.server", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+TEMPLATES.filters.update(shown=shown, brief=brief, moment=moment, path=path)
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """The page, with the signed-in user's navigation and the token its forms carry."""
+    token, new_secret = csrf.page_token(request)
+    visitor = getattr(request.state, "visitor", None)
+    html = TEMPLATES.get_template(template).render(
+        visitor=visitor, csrf_field=csrf.FIELD, csrf=token, **context
+    )
+    response = HTMLResponse(html, status_code=status)
+    if new_secret is not None:
+        csrf.set_cookie(response, csrf.FORM_COOKIE, new_secret, site_of(request).settings)
+    return response
+
+
+def refusal(request: Request, kind: str, message: str, status: int | None = None) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        status or STATUS_BY_ERROR[kind],
+        title=TITLES[kind],
+        message=message,
+    )
+
+
+def error_page(request: Request, error: Exception) -> Response:
+    """Any error of a page, as a page."""
+    if isinstance(error, SignInNeeded):
+        return RedirectResponse(SIGN_IN, status_code=303)
+    if isinstance(error, csrf.CsrfRefused):
+        return refusal(request, "not_permitted", str(error))
+    if isinstance(error, LedgerError):
+        return refusal(request, error_kind(error), str(error))
+    if isinstance(error, RequestValidationError):
+        return refusal(request, "invalid_input", "the page's address is not one this site made")
+    if is_locked(error):
+        return refusal(
+            request, "conflict", "the ledger is busy: another process held it; try again"
+        )
+    if isinstance(error, STORAGE_ERRORS):
+        log.error("database error on %s %s: %s", request.method, request.url.path, error)
+        return refusal(request, "failed", "the database could not be used")
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return refusal(request, "failed", "unexpected error: the server's log has the details")
+
+
+class PageRoute(APIRoute):
+    """A page's route: whatever goes wrong is answered as a page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def answer(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except Exception as error:  # every error becomes a page, never a traceback
+                return error_page(request, error)
+
+        return answer

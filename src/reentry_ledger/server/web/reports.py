@@ -1,0 +1,166 @@
+"""The violation report as the CLI's `report violations` gives it: a table with the CLI's
+columns and small counts hidden as it hides them, a chart drawn by reports/chart.py, the CSV
+of `--format csv`, and the definitions (docs/metrics.md) beside them."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib.resources import files
+from io import BytesIO
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import QueryParams
+
+from reentry_ledger.cli.reports import TABLE_METRICS
+from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.reports import chart
+from reentry_ledger.reports.dimensions import DIMENSIONS
+from reentry_ledger.reports.output import as_csv
+from reentry_ledger.reports.periods import UNITS
+from reentry_ledger.reports.snapping import Snapped
+from reentry_ledger.reports.violations import METRICS, ReportRequest
+from reentry_ledger.server.web import forms
+from reentry_ledger.server.web.rendering import PageRoute, render, shown
+from reentry_ledger.server.web.site import Site, Visitor
+
+# The rates drawn in the chart: the table shows their 95% intervals beside them.
+WITH_INTERVALS = tuple(metric for metric, _, _ in chart.SERIES)
+_drawing = threading.Lock()  # matplotlib's figures are not drawn by two threads at once
+# Reports run on one thread of their own: catching the projections up reads the log through a
+# SQLite connection that projections/log.py keeps per process, and SQLite refuses a connection
+# used from a thread other than the one that opened it (requests run on a pool of threads).
+_reporting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports")
+
+
+def local(moment: datetime) -> str:
+    """A UTC moment as `<input type=datetime-local>` shows it."""
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Filters:
+    by: tuple[str, ...] = ()
+    period: str | None = None
+    first: date | None = None
+    last: date | None = None
+    known_at: datetime | None = None
+    suppress_below: int | None = None
+
+    @classmethod
+    def read(cls, params: QueryParams) -> Filters:
+        filters = cls(
+            by=forms.choices("Group by", params.getlist("by"), DIMENSIONS),
+            period=forms.choice("Period", params.get("period"), UNITS),
+            first=forms.day("From", params.get("from")),
+            last=forms.day("To", params.get("to")),
+            known_at=forms.moment("As known at", params.get("known_at")),
+            suppress_below=forms.whole("Hide counts below", params.get("k"), minimum=2),
+        )
+        if filters.first and filters.last and filters.first > filters.last:
+            raise InvalidInput(f"From {filters.first} is after To {filters.last}")
+        return filters
+
+    def query(self) -> str:
+        """The filters as a page address's query: no personal data, only these values."""
+        pairs: list[tuple[str, str]] = [("by", dimension) for dimension in self.by]
+        for key, value in (
+            ("period", self.period),
+            ("from", self.first),
+            ("to", self.last),
+            ("known_at", self.known_at and local(self.known_at)),
+            ("k", self.suppress_below),
+        ):
+            if value:
+                pairs.append((key, str(value)))
+        return urlencode(pairs)
+
+
+@dataclass(frozen=True)
+class Report:
+    request: ReportRequest
+    groups: list[dict[str, Any]]
+    snapped: Snapped | None
+
+
+def violations(site: Site, visitor: Visitor, filters: Filters) -> Report:
+    """The report as the signed-in user may see it (refused without the REPORT permission)."""
+
+    def run() -> Report:
+        with site.service.use() as ledger:
+            request = ReportRequest(
+                today=ledger.clock(),
+                by=filters.by,
+                period=filters.period,
+                first=filters.first,
+                last=filters.last,
+                suppress_below=filters.suppress_below,
+            )
+            reports = ledger.reports(actor=visitor.name)
+            document, snapped = reports.violations_snapped(request, filters.known_at)
+        return Report(request, document["groups"], snapped)
+
+    return _reporting.submit(run).result()
+
+
+def table_cell(row: dict[str, Any], column: str) -> str:
+    """A cell as the CLI shows it; a charted rate with its interval when it has one."""
+    text = shown(row.get(column))
+    low, high = row.get(f"{column}_low"), row.get(f"{column}_high")
+    if column in WITH_INTERVALS and all(isinstance(v, int | float) for v in (low, high)):
+        text += f" [{shown(low)}, {shown(high)}]"
+    return text
+
+
+def routes(site: Site) -> APIRouter:
+    router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+    @router.get("/reports/violations")
+    def report_page(request: Request) -> HTMLResponse:
+        visitor = site.visitor(request)
+        chosen = {key: request.query_params.getlist(key) for key in request.query_params}
+        page: dict[str, Any] = {"chosen": chosen, "dimensions": DIMENSIONS, "units": UNITS}
+        try:
+            filters = Filters.read(request.query_params)
+        except InvalidInput as error:
+            return render(request, "report.html", 400, **page, error=str(error), report=None)
+        report = violations(site, visitor, filters)
+        columns = [*report.request.dimensions, *TABLE_METRICS]
+        rows = [[table_cell(row, column) for column in columns] for row in report.groups]
+        return render(
+            request, "report.html", **page, error=None, report=report, columns=columns,
+            rows=rows, query=filters.query(),
+            snapped=report.snapped.describe() if report.snapped else None,
+        )  # fmt: skip
+
+    @router.get("/reports/violations.csv")
+    def report_csv(request: Request) -> Response:
+        visitor = site.visitor(request)
+        report = violations(site, visitor, Filters.read(request.query_params))
+        text = as_csv(report.groups, [*report.request.dimensions, *METRICS])
+        headers = {"Content-Disposition": 'attachment; filename="violations.csv"'}
+        if report.snapped:
+            headers["X-Ledger-Notice"] = report.snapped.describe()
+        return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+
+    @router.get("/reports/violations/chart.svg")
+    def report_chart(request: Request) -> Response:
+        visitor = site.visitor(request)
+        report = violations(site, visitor, Filters.read(request.query_params))
+        stream = BytesIO()
+        with _drawing:
+            chart.draw(report.groups, report.request.dimensions, stream, "svg")
+        return Response(stream.getvalue(), media_type="image/svg+xml")
+
+    @router.get("/definitions")
+    def definitions(request: Request) -> HTMLResponse:
+        site.visitor(request)
+        text = (files("reentry_ledger.server") / "static" / "metrics.md").read_text("utf-8")
+        return render(request, "definitions.html", text=text)
+
+    return router

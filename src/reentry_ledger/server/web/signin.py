@@ -1,0 +1,63 @@
+"""Signing in (a password, or a token from `users token`) and out. A session is a cookie
+holding a secret the ledger keeps only a hash of; it ends when its time is up
+(`serve --session-minutes`), at sign-out, or when the user's tokens are revoked."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from reentry_ledger.server.auth import SESSION_COOKIE, page_user
+from reentry_ledger.server.web import csrf
+from reentry_ledger.server.web.rendering import SIGN_IN, PageRoute, render
+from reentry_ledger.server.web.site import Site
+
+# One message whatever was wrong: nothing says whether the name exists.
+FAILED = "sign-in failed: the user name and password, or the token, are not right"
+
+
+def routes(site: Site) -> APIRouter:
+    router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+    @router.get(SIGN_IN)
+    def sign_in_page(request: Request) -> Response:
+        if page_user(request, site.service, site.settings) is not None:
+            return RedirectResponse("/", status_code=303)
+        return render(request, "sign_in.html", name="", error=None)
+
+    @router.post(SIGN_IN)
+    def sign_in(
+        request: Request,
+        name: str = Form(""),
+        password: str = Form(""),
+        token: str = Form(""),
+        csrf_value: str = Form("", alias=csrf.FIELD),
+    ) -> Response:
+        csrf.check(request, csrf_value)
+        session = None
+        with site.service.use() as ledger:
+            if token.strip():
+                user = ledger.authenticate_bearer(token.strip())
+            else:
+                user = ledger.authenticate_password(name, password) if name else None
+            if user is not None:
+                session = ledger.open_session(user, site.settings.session_minutes)
+        if session is None:
+            return render(request, "sign_in.html", 401, name=name, error=FAILED)
+        response = RedirectResponse("/", status_code=303)
+        seconds = int(site.settings.session_minutes * 60)
+        csrf.set_cookie(response, SESSION_COOKIE, session, site.settings, max_age=seconds)
+        return response
+
+    @router.post("/sign-out")
+    def sign_out(request: Request, csrf_value: str = Form("", alias=csrf.FIELD)) -> Response:
+        csrf.check(request, csrf_value)
+        session = request.cookies.get(SESSION_COOKIE)
+        if session:
+            with site.service.use() as ledger:
+                ledger.close_session(session)
+        response = RedirectResponse(SIGN_IN, status_code=303)
+        csrf.delete_cookie(response, SESSION_COOKIE, site.settings)
+        return response
+
+    return router

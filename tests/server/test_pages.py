@@ -1,0 +1,722 @@
+"""The web pages, on both backends: signing in and out, sessions that end, each role's pages
+and refusals, forms that carry a CSRF token (and write nothing without it), recording through
+a form, reads in the access log, reports as the CLI gives them, no personal data in any
+address, and the security headers."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import timedelta
+from fnmatch import fnmatch
+from html import unescape
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from reentry_ledger.application import users
+from reentry_ledger.authorization import NotPermitted
+from reentry_ledger.cli import cli
+from reentry_ledger.credentials import utc_now
+from reentry_ledger.domain.errors import ClientNotFound
+from reentry_ledger.server.app import SECURITY_HEADERS
+from reentry_ledger.server.auth import SESSION_COOKIE
+from reentry_ledger.server.web import clients
+from reentry_ledger.server.web.rendering import shown
+from tests.builders import START
+from tests.serving import PASSWORD, Served, enrolled
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+NAME = "Jo Example"  # the enrolled client's name: personal data
+NOTE = "Spoke about the eviction notice"  # a case note: personal data
+
+
+class Visitor:
+    """One browser: its own cookies, signed in (or not) to the served app."""
+
+    def __init__(self, served: Served) -> None:
+        self.served = served
+        self.client = TestClient(served.client.app, base_url=served.base_url)
+        self.last: Any = None
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        self.last = self.client.get(path, follow_redirects=False, **kwargs)
+        return self.last
+
+    def post(self, path: str, data: dict[str, Any], token: bool = True) -> Any:
+        if token and "csrf" not in data:
+            data = {**data, "csrf": self.csrf()}
+        self.last = self.client.post(path, data=data, follow_redirects=False)
+        return self.last
+
+    def csrf(self) -> str:
+        """The token of the forms on the page last shown."""
+        found = re.search(r'name="csrf" value="([^"]+)"', self.last.text)
+        assert found, "the page has no form token"
+        return found.group(1)
+
+    def sign_in(self, name: str, password: str = PASSWORD) -> Any:
+        self.get("/sign-in")
+        return self.post("/sign-in", {"name": name, "password": password})
+
+
+def signed_in(served: Served, name: str) -> Visitor:
+    visitor = Visitor(served)
+    answer = visitor.sign_in(name)
+    assert answer.status_code == 303, answer.text
+    return visitor
+
+
+def text_of(answer: Any) -> str:
+    """The page's text, tags removed."""
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", answer.text)))
+
+
+def events(served: Served, ref: str = "GA-1") -> int:
+    return served.ledger.get_client(ref).version
+
+
+def addresses(html: str) -> list[str]:
+    """Every address a page links to, loads or posts to."""
+    return [unescape(a) for a in re.findall(r'(?:href|src|action)="([^"]*)"', html)]
+
+
+# --- signing in and out --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, landing",
+    [
+        ("ovs", "/reports/violations"),
+        ("cw-ga", "/clients"),
+        ("sup-ga", "/clients"),
+        ("aud", "/audit"),
+        ("cust", "/home"),
+    ],
+)
+def test_signing_in_with_a_password_opens_the_roles_first_page(
+    served: Served, name: str, landing: str
+) -> None:
+    visitor = Visitor(served)
+    answer = visitor.sign_in(name)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/"
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=rlt_")
+    for attribute in ("HttpOnly", "Path=/", "SameSite=strict", "Max-Age=28800"):
+        assert attribute in cookie
+    assert "Secure" not in cookie  # the test server is plain HTTP (serve --secure-cookies)
+    assert visitor.get("/").headers["location"] == landing
+    assert visitor.get(landing).status_code == 200
+    assert f"{name} (" in visitor.last.text
+
+
+def test_signing_in_with_a_token_opens_a_session(served: Served) -> None:
+    visitor = Visitor(served)
+    visitor.get("/sign-in")
+    answer = visitor.post("/sign-in", {"token": served.tokens["cw-ga"]})
+    assert answer.status_code == 303
+    assert visitor.get("/clients").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"name": "cw-ga", "password": "not the password"},
+        {"name": "nobody", "password": PASSWORD},
+        {"name": "cw-ga", "password": ""},
+        {"token": "rlt_0000000000000000.forged"},
+    ],
+    ids=["wrong password", "unknown name", "no password", "forged token"],
+)
+def test_a_failed_sign_in_says_the_same_whatever_was_wrong(
+    served: Served, form: dict[str, str]
+) -> None:
+    visitor = Visitor(served)
+    visitor.get("/sign-in")
+    answer = visitor.post("/sign-in", form)
+    assert answer.status_code == 401
+    assert "sign-in failed: the user name and password, or the token, are not right" in (
+        text_of(answer)
+    )
+    assert SESSION_COOKIE not in answer.headers.get("set-cookie", "")
+    assert visitor.get("/clients").headers["location"] == "/sign-in"
+
+
+def test_a_sign_in_posted_without_the_sign_in_pages_token_is_refused(served: Served) -> None:
+    """Another site cannot sign a browser in to an account of its choosing."""
+    attacker = Visitor(served)
+    answer = attacker.post("/sign-in", {"name": "cw-ga", "password": PASSWORD}, token=False)
+    assert answer.status_code == 403
+    assert SESSION_COOKIE not in answer.headers.get("set-cookie", "")
+    forged = attacker.post("/sign-in", {"name": "cw-ga", "password": PASSWORD, "csrf": "0" * 64})
+    assert forged.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/clients", "/clients/GA-1", "/clients/GA-1/timeline", "/reports/violations",
+     "/reports/violations.csv", "/audit", "/audit/access-log", "/definitions"],
+)  # fmt: skip
+def test_a_page_without_a_session_sends_the_browser_to_sign_in(served: Served, path: str) -> None:
+    enrolled(served.ledger)
+    answer = Visitor(served).get(path)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in"
+
+
+def test_a_post_without_a_session_writes_nothing(served: Served) -> None:
+    enrolled(served.ledger)
+    stranger = Visitor(served)
+    stranger.get("/sign-in")
+    answer = stranger.post("/clients/GA-1/contacts", {"note": NOTE, "expected": "1"})
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in"
+    assert events(served) == 1
+
+
+def test_a_session_past_its_time_is_refused(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    visitor = signed_in(served, "cw-ga")
+    assert visitor.get("/clients").status_code == 200
+    later = utc_now() + timedelta(minutes=481)  # sessions last 480 minutes (Settings)
+    monkeypatch.setattr(users, "utc_now", lambda: later)
+    answer = visitor.get("/clients")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in"
+
+
+def test_signing_out_ends_the_session_even_for_a_copy_of_its_cookie(served: Served) -> None:
+    visitor = signed_in(served, "cw-ga")
+    visitor.get("/clients")
+    copied = visitor.client.cookies[SESSION_COOKIE]
+    answer = visitor.post("/sign-out", {})
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in"
+    assert f'{SESSION_COOKIE}="";' in answer.headers["set-cookie"]  # the browser drops it
+    replay = TestClient(served.client.app, cookies={SESSION_COOKIE: copied})
+    assert replay.get("/clients", follow_redirects=False).headers["location"] == "/sign-in"
+
+
+# --- each role's pages ----------------------------------------------------------------------
+
+
+def test_oversight_cannot_open_a_clients_pages(served: Served) -> None:
+    enrolled(served.ledger)
+    with pytest.raises(NotPermitted) as refused:
+        served.ledger.timeline("GA-1", actor="ovs")
+    oversight = signed_in(served, "ovs")
+    for path in ("/clients/GA-1/timeline", "/clients/GA-1", "/clients"):
+        answer = oversight.get(path)
+        assert answer.status_code == 403
+        assert f"Error: {refused.value}" in text_of(answer)  # the CLI's words
+        assert "Traceback" not in answer.text
+
+
+def test_another_agencys_caseworker_finds_no_such_client(served: Served) -> None:
+    enrolled(served.ledger)
+    with pytest.raises(ClientNotFound) as missing:
+        served.ledger.timeline("GA-1", actor="cw-gb")
+    other = signed_in(served, "cw-gb")
+    for path in ("/clients/GA-1/timeline", "/clients/GA-1", "/clients/NO-SUCH/timeline"):
+        answer = other.get(path)
+        assert answer.status_code == 404
+        assert "Error: no client with reference" in text_of(answer)
+    assert f"Error: {missing.value}" in text_of(other.get("/clients/GA-1"))
+    assert "GA-1" not in text_of(other.get("/clients"))
+    other.get("/clients")
+    written = other.post("/clients/GA-1/contacts", {"note": NOTE, "expected": "1"})
+    assert written.status_code == 404
+    assert events(served) == 1
+
+
+@pytest.mark.parametrize(
+    "name, path",
+    [("cw-ga", "/audit"), ("ovs", "/audit/access-log"), ("cust", "/reports/violations"),
+     ("cust", "/reports/violations/chart.svg"), ("cust", "/reports/violations.csv")],
+)  # fmt: skip
+def test_a_role_without_the_permission_gets_a_refusal_page(
+    served: Served, name: str, path: str
+) -> None:
+    answer = signed_in(served, name).get(path)
+    assert answer.status_code == 403
+    assert answer.headers["content-type"].startswith("text/html")
+    assert f"Error: {name} (" in text_of(answer)
+
+
+def test_oversight_cannot_record_through_a_form(served: Served) -> None:
+    enrolled(served.ledger)
+    oversight = signed_in(served, "ovs")
+    oversight.get("/reports/violations")
+    answer = oversight.post("/clients/GA-1/contacts", {"note": NOTE, "expected": "1"})
+    assert answer.status_code == 403
+    assert events(served) == 1
+
+
+# --- CSRF --------------------------------------------------------------------------------------
+
+
+def test_a_form_post_without_its_token_or_with_another_is_refused_and_writes_nothing(
+    served: Served,
+) -> None:
+    enrolled(served.ledger)
+    caseworker = signed_in(served, "cw-ga")
+    caseworker.get("/clients/GA-1")
+    own = caseworker.csrf()
+    colleague = signed_in(served, "sup-ga")
+    colleague.get("/clients/GA-1")
+    theirs = colleague.csrf()
+    assert own != theirs
+    form = {"note": NOTE, "expected": "1"}
+    for token in (None, "", "0" * 64, theirs, own[:-1]):
+        data = form if token is None else {**form, "csrf": token}
+        answer = caseworker.post("/clients/GA-1/contacts", data, token=False)
+        assert answer.status_code == 403, token
+        assert "the form was refused" in text_of(answer)
+        violation = {"technical": "curfew", "expected": "1"}
+        if token is not None:
+            violation["csrf"] = token
+        assert (
+            caseworker.post("/clients/GA-1/violations", violation, token=False).status_code == 403
+        )
+    assert events(served) == 1
+    assert caseworker.post("/clients/GA-1/contacts", {**form, "csrf": own}).status_code == 303
+    assert events(served) == 2
+
+
+def test_signing_out_needs_the_pages_token(served: Served) -> None:
+    """Another site cannot sign a user out either."""
+    visitor = signed_in(served, "cw-ga")
+    assert visitor.post("/sign-out", {"csrf": "0" * 64}).status_code == 403
+    assert visitor.get("/clients").status_code == 200
+
+
+# --- recording through the forms ------------------------------------------------------------
+
+
+def test_a_contact_recorded_through_the_form_appears_in_the_timeline(served: Served) -> None:
+    enrolled(served.ledger)
+    caseworker = signed_in(served, "cw-ga")
+    page = caseworker.get("/clients/GA-1")
+    assert 'name="expected" value="1"' in page.text
+    answer = caseworker.post(
+        "/clients/GA-1/contacts",
+        {"on": "2026-01-15", "kind": "casework", "note": f"{NOTE}\r\nNext: Friday",
+         "confidential": "yes", "expected": "1"},
+    )  # fmt: skip
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/clients/GA-1/timeline?recorded=2"
+    timeline = text_of(caseworker.get(answer.headers["location"]))
+    assert "Recorded event 2." in timeline
+    assert "2. ContactLogged took effect 2026-01-15" in timeline
+    assert NOTE in timeline
+    entry = served.ledger.timeline("GA-1", actor="cw-ga")[-1]
+    assert entry.data["note"] == f"{NOTE}\nNext: Friday"  # a browser's CR LF, as one line break
+    assert entry.data["confidential"] is True
+    assert entry.recorded_by == "cw-ga"
+
+
+def test_a_violation_and_its_response_are_recorded_through_the_forms(served: Served) -> None:
+    enrolled(served.ledger)
+    caseworker = signed_in(served, "cw-ga")
+    caseworker.get("/clients/GA-1")
+    answer = caseworker.post(
+        "/clients/GA-1/violations",
+        {"technical": ["curfew", "failure_to_report"], "description": "Out after 22:00",
+         "expected": "1"},
+    )  # fmt: skip
+    assert answer.headers["location"] == "/clients/GA-1?recorded=2"
+    page = caseworker.get(answer.headers["location"])
+    assert "V1, 2026-01-15: technical" in text_of(page)
+    assert 'action="/clients/GA-1/violations/V1/responses"' in page.text
+    answer = caseworker.post(
+        "/clients/GA-1/violations/V1/responses",
+        {"response": "sanction", "custody_days": "2", "decided_by": "court", "expected": "2"},
+    )
+    assert answer.headers["location"] == "/clients/GA-1?recorded=3"
+    page = text_of(caseworker.get(answer.headers["location"]))
+    assert "Response: sanction on 2026-01-15, 2 days in custody, decided by court" in page
+    violation = served.ledger.client_state("GA-1", actor="cw-ga").violations["V1"]
+    assert violation.technical == ["failure_to_report", "curfew"]  # in the code list's order
+
+
+def test_a_form_behind_the_client_shows_a_conflict_and_keeps_what_was_typed(
+    served: Served,
+) -> None:
+    enrolled(served.ledger)
+    caseworker = signed_in(served, "cw-ga")
+    caseworker.get("/clients/GA-1")  # the form expects event 1
+    served.ledger.log_contact("GA-1", actor="sup-ga", note="meanwhile")  # event 2
+    answer = caseworker.post("/clients/GA-1/contacts", {"note": NOTE, "expected": "1"})
+    assert answer.status_code == 409
+    assert "has moved on: its last event is number 2, not 1" in text_of(answer)
+    assert f">{NOTE}</textarea>" in answer.text
+    assert 'name="expected" value="2"' in answer.text  # to record after what is there now
+    assert events(served) == 2
+    again = caseworker.post("/clients/GA-1/contacts", {"note": NOTE, "expected": "2"})
+    assert again.status_code == 303
+    assert events(served) == 3
+
+
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"on": "2026-02-30"}, "Date: '2026-02-30' is not a date of the form YYYY-MM-DD"),
+        ({"on": "1850-01-01"}, "Date: '1850-01-01' is outside the dates the ledger takes"),
+        ({"kind": "phone"}, "Kind: 'phone' is not one of casework, group"),
+        ({"on": "2026-03-01"}, "date 2026-03-01 is in the future (today is 2026-01-15, UTC)"),
+    ],
+)
+def test_a_refused_contact_is_shown_again_beside_its_error(
+    served: Served, form: dict[str, str], message: str
+) -> None:
+    enrolled(served.ledger)
+    caseworker = signed_in(served, "cw-ga")
+    caseworker.get("/clients/GA-1")
+    answer = caseworker.post("/clients/GA-1/contacts", {"note": NOTE, "expected": "1", **form})
+    assert answer.status_code in (400, 422)
+    assert message in text_of(answer)
+    assert f">{NOTE}</textarea>" in answer.text
+    assert events(served) == 1
+
+
+def test_a_violation_with_nothing_breached_is_refused_with_the_domains_words(
+    served: Served,
+) -> None:
+    enrolled(served.ledger)
+    caseworker = signed_in(served, "cw-ga")
+    caseworker.get("/clients/GA-1")
+    answer = caseworker.post("/clients/GA-1/violations", {"description": NOTE, "expected": "1"})
+    assert answer.status_code == 400
+    assert "Error:" in text_of(answer) and "technical" in text_of(answer)
+    assert events(served) == 1
+
+
+# --- reads, and the access log --------------------------------------------------------------
+
+
+def test_the_caseload_lists_the_agencys_clients_a_page_at_a_time(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clients, "PAGE", 2)
+    for number in (1, 2, 3):
+        enrolled(served.ledger, f"GA-{number}")
+    enrolled(served.ledger, "GB-1", agency="GB", by="cw-gb")
+    caseworker = signed_in(served, "cw-ga")
+    first = caseworker.get("/clients")
+    assert re.findall(r'<a href="/clients/([^"]+)">', first.text) == ["GA-1", "GA-2"]
+    assert "probation" in text_of(first) and "unassessed" in text_of(first)
+    following = re.search(r'href="(/clients\?after=\d+)">Next page', first.text)
+    assert following
+    second = caseworker.get(unescape(following.group(1)))
+    assert re.findall(r'<a href="/clients/([^"]+)">', second.text) == ["GA-3"]
+    assert "Next page" not in second.text
+
+
+def test_the_api_lists_the_clients_a_user_may_see(served: Served) -> None:
+    enrolled(served.ledger, "GA-1")
+    enrolled(served.ledger, "GB-1", agency="GB", by="cw-gb")
+    listed = served.get("cw-gb", "/api/clients").json()
+    assert [c["ref"] for c in listed["clients"]] == ["GB-1"]
+    assert listed["next_after"] is None
+    assert [c["ref"] for c in served.get("aud", "/api/clients").json()["clients"]] == [
+        "GA-1",
+        "GB-1",
+    ]
+    assert served.get("ovs", "/api/clients").status_code == 403
+
+
+def test_every_page_read_of_a_client_is_in_the_access_log(served: Served) -> None:
+    enrolled(served.ledger)
+    caseworker = signed_in(served, "cw-ga")
+    for path in ("/clients", "/clients/GA-1", "/clients/GA-1/timeline?as_of=2026-01-15"):
+        assert caseworker.get(path).status_code == 200
+    reads = [(r.recorded_by, r.client_ref, r.view) for r in served.ledger.access_log(actor="aud")]
+    assert reads == [("cw-ga", "GA-1", "caseload"), ("cw-ga", "GA-1", "show"),
+                     ("cw-ga", "GA-1", "timeline")]  # fmt: skip
+    auditor = signed_in(served, "aud")
+    page = text_of(auditor.get("/audit/access-log"))
+    assert "cw-ga GA-1 timeline 2026-01-15" in page
+    assert "cw-ga GA-1 caseload" in page
+    filtered = auditor.post("/audit/access-log", {"client": "GA-1", "reader": "cw-ga"})
+    assert filtered.status_code == 200
+    assert text_of(filtered).count("cw-ga GA-1") == 3
+    none = auditor.post("/audit/access-log", {"client": "GB-9"})
+    assert "No reads recorded for these filters" in text_of(none)
+
+
+def test_the_timeline_shows_a_correction_as_such_and_the_record_as_known_before_it(
+    served: Served,
+) -> None:
+    enrolled(served.ledger)
+    served.ledger.log_contact("GA-1", actor="cw-ga", note=NOTE)
+    before = utc_now()
+    served.ledger.correct("GA-1", 2, actor="sup-ga", reason="wrong client")
+    caseworker = signed_in(served, "cw-ga")
+    now = text_of(caseworker.get("/clients/GA-1/timeline"))
+    assert "Retracted by event 3 (a correction): it no longer counts." in now
+    assert "Correction: retracts event 2." in now
+    known = before.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    earlier = text_of(caseworker.get(f"/clients/GA-1/timeline?known_at={known}"))
+    assert "2. ContactLogged" in earlier and "Retracted" not in earlier
+    assert "3. Corrected" not in earlier
+    bad = caseworker.get("/clients/GA-1/timeline?as_of=yesterday")
+    assert bad.status_code == 400
+    assert "As of: 'yesterday' is not a date of the form YYYY-MM-DD" in text_of(bad)
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def supervised(served: Served, count: int) -> None:
+    for number in range(1, count + 1):
+        ref = f"GA-{number}"
+        served.ledger.enroll(ref, actor="cw-ga", start=START, agency="GA", officer="o-1",
+                             supervision="probation", name=NAME)  # fmt: skip
+        served.ledger.record_violation(ref, actor="cw-ga", on=START, technical=("curfew",))
+
+
+def cli_report(served: Served, actor: str, *args: str) -> str:
+    result = CliRunner().invoke(
+        cli, ["--db", served.db_url, "--actor", actor, "report", "violations", *args],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def table_cells(html: str) -> list[list[str]]:
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    return [
+        [unescape(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+@pytest.mark.parametrize("name", ["ovs", "sup-ga"])
+def test_the_report_table_is_the_clis_with_small_counts_hidden_as_it_hides_them(
+    served: Served, name: str
+) -> None:
+    supervised(served, 3)
+    query = "by=agency&period=year&from=2025-01-01&to=2025-12-31&k=3"
+    page = signed_in(served, name).get(f"/reports/violations?{query}")
+    assert page.status_code == 200
+    cli_args = ("--by", "agency", "--period", "year", "--from", "2025-01-01", "--to",
+                "2025-12-31", "--suppress-below", "3", "--format", "json")  # fmt: skip
+    groups = orjson.loads(cli_report(served, name, *cli_args))["groups"]
+    header = re.findall(r'<th scope="col">([^<]+)</th>', page.text)
+    from reentry_ledger.cli.reports import TABLE_METRICS
+
+    assert header == ["agency", "period", *TABLE_METRICS]
+    cells = table_cells(page.text)
+    assert [[cell.split(" [")[0] for cell in row] for row in cells] == [
+        [shown(group[column]) for column in header] for group in groups
+    ]
+    if name == "ovs":  # oversight hides counts below 10 whatever it asks for
+        assert cells[0][2] == "<10"
+    else:
+        assert cells[0][2] == "3"
+        rate = groups[0]["technical_per_100_person_years"]
+        low = groups[0]["technical_per_100_person_years_low"]
+        assert cells[0][7].startswith(f"{rate} [{low}, ")
+
+
+def test_the_csv_download_is_the_clis_csv(served: Served) -> None:
+    supervised(served, 3)
+    oversight = signed_in(served, "ovs")
+    query = "by=agency&by=risk&period=quarter&from=2025-01-01&to=2025-12-31"
+    page = oversight.get(f"/reports/violations?{query}")
+    link = re.search(r'href="(/reports/violations\.csv\?[^"]+)"', page.text)
+    assert link
+    download = oversight.get(unescape(link.group(1)))
+    assert download.status_code == 200
+    assert download.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment" in download.headers["content-disposition"]
+    expected = cli_report(served, "ovs", "--by", "agency,risk", "--period", "quarter",
+                          "--from", "2025-01-01", "--to", "2025-12-31", "--format", "csv")  # fmt: skip
+    assert download.text == expected
+    assert "<10" in download.text
+
+
+def test_the_chart_is_drawn_on_the_server_with_the_same_filters(served: Served) -> None:
+    supervised(served, 3)
+    supervisor = signed_in(served, "sup-ga")
+    page = supervisor.get("/reports/violations?by=agency")
+    source = re.search(r'<img src="(/reports/violations/chart\.svg\?[^"]+)"', page.text)
+    assert source and "by=agency" in source.group(1)
+    chart = supervisor.get(unescape(source.group(1)))
+    assert chart.status_code == 200
+    assert chart.headers["content-type"] == "image/svg+xml"
+    assert b"<svg" in chart.content[:500]
+    assert chart.content.count(b"<path") > 10  # the axes, the points and their intervals
+
+
+@pytest.mark.parametrize(
+    "query, message, kept",
+    [
+        ("from=2025-06-01&to=2025-01-01", "From 2025-06-01 is after To 2025-01-01",
+         'name="from" value="2025-06-01"'),
+        ("by=colour&by=agency", "Group by: 'colour' is not one of agency, officer",
+         'value="agency" checked'),
+        ("period=week&k=4", "Period: 'week' is not one of month, quarter, year",
+         'name="k" value="4"'),
+        ("k=1", "Hide counts below: '1' is not a whole number of at least 2",
+         'name="k" value="1"'),
+        ("known_at=soon", "As known at: 'soon' is not a moment", 'name="known_at" value="soon"'),
+    ],
+)  # fmt: skip
+def test_a_bad_filter_is_named_beside_the_form_with_its_values_kept(
+    served: Served, query: str, message: str, kept: str
+) -> None:
+    page = signed_in(served, "ovs").get(f"/reports/violations?{query}")
+    assert page.status_code == 400
+    assert message in text_of(page)
+    assert kept in page.text
+    assert "<table>" not in page.text
+
+
+def test_the_report_links_the_definitions_which_are_docs_metrics_md(served: Served) -> None:
+    oversight = signed_in(served, "ovs")
+    assert 'href="/definitions"' in oversight.get("/reports/violations").text
+    text = unescape(oversight.get("/definitions").text)
+    assert "Metric definitions (definitions_version 1)" in text
+    assert "technical_per_100_person_years" in text
+
+
+def test_the_packaged_copy_of_the_definitions_equals_docs_metrics_md() -> None:
+    source = REPOSITORY / "docs" / "metrics.md"
+    if not source.exists():
+        pytest.skip(reason="not run from the repository: docs/metrics.md is absent")
+    copy = files("reentry_ledger.server") / "static" / "metrics.md"
+    assert copy.read_text("utf-8") == source.read_text("utf-8"), (
+        "copy docs/metrics.md to src/reentry_ledger/server/static/metrics.md"
+    )
+
+
+def test_every_template_and_static_file_is_installed_with_the_package() -> None:
+    pyproject = tomllib.loads((REPOSITORY / "pyproject.toml").read_text("utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["reentry_ledger.server"]
+    server = REPOSITORY / "src" / "reentry_ledger" / "server"
+    shipped = [p for folder in ("templates", "static") for p in (server / folder).iterdir()]
+    assert shipped
+    for path in shipped:
+        relative = path.relative_to(server).as_posix()
+        assert any(fnmatch(relative, pattern) for pattern in patterns), relative
+
+
+# --- the audit pages --------------------------------------------------------------------------
+
+
+def test_an_auditor_sees_the_digest_and_verifies_against_it(served: Served) -> None:
+    enrolled(served.ledger)
+    auditor = signed_in(served, "aud")
+    page = auditor.get("/audit")
+    assert page.status_code == 200
+    line = re.search(r"reentry-ledger digest v1 position=\d+ sha256=[0-9a-f]{64}", page.text)
+    assert line
+    assert line.group(0) == served.ledger.verify(actor="aud").digest.line()
+    verified = auditor.post("/audit/verify", {"against": line.group(0)})
+    assert verified.status_code == 200
+    assert "and matches the digest at position" in text_of(verified)
+
+
+def test_verify_takes_a_pasted_digest_line_and_never_a_servers_file(
+    served: Served, tmp_path: Path
+) -> None:
+    enrolled(served.ledger)
+    stored = tmp_path / "digest.txt"
+    stored.write_text(served.ledger.verify(actor="aud").digest.line())
+    auditor = signed_in(served, "aud")
+    auditor.get("/audit")
+    for against in (str(stored), "not a digest"):
+        answer = auditor.post("/audit/verify", {"against": against})
+        assert answer.status_code == 400
+        assert "Against: paste a line printed by `digest`" in text_of(answer)
+
+
+def test_verify_reports_a_broken_ledger_with_the_clis_words(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enrolled(served.ledger)
+    from reentry_ledger.verification import Break, Verification
+
+    good = served.ledger.verify(actor="aud")
+    broken = Verification(good.events, good.clients, good.digest,
+                          Break(1, "GA-1", 1, "its hash does not match its contents"))  # fmt: skip
+    monkeypatch.setattr(type(served.ledger), "verify", lambda *a, **k: broken)
+    answer = signed_in(served, "aud").get("/audit")
+    assert answer.status_code == 409
+    assert (
+        "Error: verification failed at position 1, client GA-1, event 1: "
+        "its hash does not match its contents"
+    ) in text_of(answer)
+    assert not re.search(r"sha256=[0-9a-f]{64}", answer.text)  # a broken ledger has no digest
+
+
+# --- what every page holds, and what no address holds ---------------------------------------
+
+
+def test_no_address_holds_a_name_or_a_note(served: Served) -> None:
+    enrolled(served.ledger)
+    caseworker = signed_in(served, "cw-ga")
+    caseworker.get("/clients/GA-1")
+    posted = caseworker.post("/clients/GA-1/contacts", {"note": NOTE, "expected": "1"})
+    seen = [posted.headers["location"]]
+    pages = ["/clients", "/clients/GA-1", "/clients/GA-1/timeline",
+             "/reports/violations?by=agency"]  # fmt: skip
+    for path in pages:
+        seen += addresses(caseworker.get(path).text)
+    assert NAME in caseworker.get("/clients/GA-1").text  # a page may show it; no address may
+    stale = caseworker.post("/clients/GA-1/contacts", {"note": NOTE, "expected": "1"})
+    seen += addresses(stale.text)
+    assert len(seen) > 20
+    for address in seen:
+        for secret in (NAME, NOTE, "Jo", "eviction"):
+            assert secret not in address, address
+
+
+def test_every_page_carries_the_security_headers_and_no_inline_style_or_script(
+    served: Served,
+) -> None:
+    enrolled(served.ledger)
+    caseworker = signed_in(served, "cw-ga")
+    answers = [Visitor(served).get("/sign-in"), Visitor(served).get("/static/style.css")]
+    for path in ("/clients", "/clients/GA-1", "/clients/GA-1/timeline", "/reports/violations",
+                 "/clients/NOPE", "/audit"):  # fmt: skip
+        answers.append(caseworker.get(path))
+    for answer in answers:
+        for header, value in SECURITY_HEADERS.items():
+            assert answer.headers[header] == value, (answer.url, header)
+        if answer.headers["content-type"].startswith("text/html"):
+            assert "<script" not in answer.text
+            assert "style=" not in answer.text
+            assert '<meta name="viewport"' in answer.text
+            assert '<link rel="stylesheet" href="/static/style.css">' in answer.text
+
+
+def test_the_sign_in_page_and_static_files_are_public_and_pages_are_not_in_the_api_document(
+    served: Served,
+) -> None:
+    stranger = Visitor(served)
+    assert stranger.get("/sign-in").status_code == 200
+    assert stranger.get("/static/style.css").status_code == 200
+    assert stranger.get("/static/metrics.md").status_code == 200
+    document = stranger.get("/openapi.json").json()
+    assert all(path.startswith("/api/") for path in document["paths"]), list(document["paths"])
+
+
+def test_a_client_reference_with_a_slash_has_its_pages(served: Served) -> None:
+    enrolled(served.ledger, "GA/7")
+    caseworker = signed_in(served, "cw-ga")
+    page = caseworker.get("/clients")
+    assert 'href="/clients/GA/7"' in page.text
+    assert caseworker.get("/clients/GA/7").status_code == 200
+    assert "Timeline of client GA/7" in text_of(caseworker.get("/clients/GA/7/timeline"))
+    answer = caseworker.post("/clients/GA/7/contacts", {"note": NOTE, "expected": "1"})
+    assert answer.headers["location"] == "/clients/GA/7/timeline?recorded=2"
