@@ -76,6 +76,7 @@ class LedgerBase(Application[UUID]):
         self.check_readable()
         self.keys = KeyStore(self)
         self.notices: list[str] = []  # what a front end should tell the user, besides results
+        self._known_directory: tuple[int, Directory | None] | None = None
 
     def check_readable(self) -> None:
         """Fail at once, and clearly, when the stored events cannot be read with this key."""
@@ -100,16 +101,29 @@ class LedgerBase(Application[UUID]):
     # --- who acts ------------------------------------------------------------------------------
 
     def directory(self) -> Directory | None:
+        """The users' directory, rebuilt from its events: for a change to it."""
         try:
             directory: Directory = self.repository.get(DIRECTORY_ID)
         except AggregateNotFoundError:
             return None
         return directory
 
+    def known_directory(self) -> Directory | None:
+        """The users' directory as last stored, to read who is who (never to change): rebuilt
+        only when an event was stored since, else one indexed query. A server asks it on
+        every request, and the directory grows by an event for each user, token and
+        password."""
+        last = self.recorder.select_events(DIRECTORY_ID, desc=True, limit=1)
+        version = last[0].originator_version if last else 0
+        known = self._known_directory
+        if known is None or known[0] != version:
+            known = self._known_directory = (version, self.directory())
+        return known[1]
+
     def actor(self, name: str | None) -> Actor:
         """Who acts. Until the first user is added (single-user mode) anyone named, or unnamed
         for reads; once a ledger has had users, only its users, for good."""
-        directory = self.directory()
+        directory = self.known_directory()
         if name is None or not name.strip():
             if directory is not None:
                 raise InvalidInput("no actor: this ledger has users; say who you are (--actor)")
