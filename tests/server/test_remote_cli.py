@@ -80,7 +80,7 @@ def casework(ledger: Ledger) -> None:
 
 
 @pytest.fixture
-def served(live: Live) -> Iterator[Live]:
+def server(live: Live) -> Iterator[Live]:
     """The live server, its ledger holding the casework above."""
     casework(live.ledger)
     yield live
@@ -121,36 +121,36 @@ def same(live: Live, user: str, *args: str, code: int | None = None) -> Result:
     return here
 
 
-def test_reading_a_client_prints_the_same_through_the_server(served: Live) -> None:
-    shown = same(served, "cw-ga", "timeline", "GA-1", code=0)
+def test_reading_a_client_prints_the_same_through_the_server(server: Live) -> None:
+    shown = same(server, "cw-ga", "timeline", "GA-1", code=0)
     assert "Discussed housing" in shown.stdout
-    same(served, "cw-ga", "timeline", "GA-1", "--json", code=0)
-    same(served, "cw-ga", "timeline", "GA-1", "--as-of", "2025-02-05", code=0)
-    same(served, "cw-ga", "timeline", "GA-1", "--known-at", "2020-01-01T00:00:00Z", code=0)
-    redacted = same(served, "aud", "timeline", "GA-1", code=0)
+    same(server, "cw-ga", "timeline", "GA-1", "--json", code=0)
+    same(server, "cw-ga", "timeline", "GA-1", "--as-of", "2025-02-05", code=0)
+    same(server, "cw-ga", "timeline", "GA-1", "--known-at", "2020-01-01T00:00:00Z", code=0)
+    redacted = same(server, "aud", "timeline", "GA-1", code=0)
     assert "[confidential]" in redacted.stdout
-    same(served, "cw-ga", "show", "GA-1", code=0)
-    same(served, "cw-ga", "show", "GA-1", "--json", code=0)
-    same(served, "aud", "access-log", code=0)
-    same(served, "aud", "access-log", "--client", "GA-1", "--json", code=0)
+    same(server, "cw-ga", "show", "GA-1", code=0)
+    same(server, "cw-ga", "show", "GA-1", "--json", code=0)
+    same(server, "aud", "access-log", code=0)
+    same(server, "aud", "access-log", "--client", "GA-1", "--json", code=0)
 
 
-def test_refused_reads_are_refused_alike_through_the_server(served: Live) -> None:
-    other = same(served, "cw-gb", "timeline", "GA-1", code=4)  # another agency's client
+def test_refused_reads_are_refused_alike_through_the_server(server: Live) -> None:
+    other = same(server, "cw-gb", "timeline", "GA-1", code=4)  # another agency's client
     assert other.stderr == "Error: no client with reference 'GA-1'\n"
-    same(served, "cw-ga", "show", "GA-404", code=4)
-    oversight = same(served, "ovs", "timeline", "GA-1", code=3)
+    same(server, "cw-ga", "show", "GA-404", code=4)
+    oversight = same(server, "ovs", "timeline", "GA-1", code=3)
     assert "may not read client records" in oversight.stderr
-    same(served, "cw-ga", "access-log", code=3)
-    same(served, "cw-ga", "timeline", "GA-1", "--as-of", "2025-13-01", code=2)  # a bad date
+    same(server, "cw-ga", "access-log", code=3)
+    same(server, "cw-ga", "timeline", "GA-1", "--as-of", "2025-13-01", code=2)  # a bad date
 
 
-def test_reports_print_the_same_through_the_server(served: Live) -> None:
+def test_reports_print_the_same_through_the_server(server: Live) -> None:
     ranged = ("--from", "2025-01-01", "--to", "2025-12-31")
     for user in ("aud", "ovs", "cw-ga"):
         for output in ("table", "csv", "json"):
             same(
-                served,
+                server,
                 user,
                 "report",
                 "violations",
@@ -163,13 +163,13 @@ def test_reports_print_the_same_through_the_server(served: Live) -> None:
                 output,
                 code=0,
             )
-        same(served, user, "report", "caseload", "--on", "2025-06-30", code=0)
-        same(served, user, "report", "discharges", *ranged, "--by", "agency", code=0)
-        same(served, user, "report", "referrals", *ranged, "--format", "json", code=0)
-        same(served, user, "report", "volunteers", *ranged, "--by", "agency", code=0)
-        same(served, user, "report", "justice-counts", "--year", "2025", "--format", "csv", code=0)
+        same(server, user, "report", "caseload", "--on", "2025-06-30", code=0)
+        same(server, user, "report", "discharges", *ranged, "--by", "agency", code=0)
+        same(server, user, "report", "referrals", *ranged, "--format", "json", code=0)
+        same(server, user, "report", "volunteers", *ranged, "--by", "agency", code=0)
+        same(server, user, "report", "justice-counts", "--year", "2025", "--format", "csv", code=0)
     snapped = same(
-        served,
+        server,
         "ovs",
         "report",
         "discharges",
@@ -183,7 +183,7 @@ def test_reports_print_the_same_through_the_server(served: Live) -> None:
     )
     assert "snapped to whole calendar months: 2025-01-01..2025-10-31" in snapped.stdout
     hidden = same(
-        served,
+        server,
         "cw-ga",
         "report",
         "violations",
@@ -199,56 +199,56 @@ def test_reports_print_the_same_through_the_server(served: Live) -> None:
     assert "GB," in hidden.stdout
 
 
-def test_refused_reports_are_refused_alike_through_the_server(served: Live) -> None:
+def test_refused_reports_are_refused_alike_through_the_server(server: Live) -> None:
     backwards = same(
-        served, "aud", "report", "discharges", "--from", "2025-02-01", "--to", "2025-01-01", code=2
+        server, "aud", "report", "discharges", "--from", "2025-02-01", "--to", "2025-01-01", code=2
     )
     assert backwards.stderr == "Error: --from 2025-02-01 is after --to 2025-01-01\n"
-    same(served, "aud", "report", "caseload", "--by", "risk", code=2)
-    same(served, "aud", "report", "violations", "--by", "colour", code=2)
-    same(served, "aud", "report", "violations", "--suppress-below", "1", code=2)
-    same(served, "cust", "report", "justice-counts", "--year", "2025", code=3)
+    same(server, "aud", "report", "caseload", "--by", "risk", code=2)
+    same(server, "aud", "report", "violations", "--by", "colour", code=2)
+    same(server, "aud", "report", "violations", "--suppress-below", "1", code=2)
+    same(server, "cust", "report", "justice-counts", "--year", "2025", code=3)
 
 
-def test_verify_and_digest_print_the_same_through_the_server(served: Live, tmp_path: Path) -> None:
-    same(served, "aud", "verify", code=0)
-    line = same(served, "aud", "digest", code=0).stdout.strip()
-    same(served, "aud", "verify", "--against", line, code=0)
+def test_verify_and_digest_print_the_same_through_the_server(server: Live, tmp_path: Path) -> None:
+    same(server, "aud", "verify", code=0)
+    line = same(server, "aud", "digest", code=0).stdout.strip()
+    same(server, "aud", "verify", "--against", line, code=0)
     published = tmp_path / "digest.txt"
     published.write_text(line + "\n")
-    same(served, "aud", "verify", "--against", str(published), code=0)
-    same(served, "aud", "verify", "--against", "not a digest", code=2)
-    same(served, "cw-ga", "verify", code=3)
-    same(served, "sup-ga", "digest", code=3)
+    same(server, "aud", "verify", "--against", str(published), code=0)
+    same(server, "aud", "verify", "--against", "not a digest", code=2)
+    same(server, "cw-ga", "verify", code=3)
+    same(server, "sup-ga", "digest", code=3)
 
-    rows = Rows(served.ledger)
+    rows = Rows(server.ledger)
     contact = next(row for row in rows.all() if row[3].endswith(":ContactLogged"))
     rows.execute(f"DELETE FROM {rows.table} WHERE {rows.order} = ?", (contact[0],))
-    broken = same(served, "aud", "verify", code=6)
+    broken = same(server, "aud", "verify", code=6)
     assert broken.stderr.startswith("Error: verification failed at position ")
     assert "client GA-1, event 4: events 3 to 3 are missing" in broken.stderr
-    same(served, "aud", "digest", code=6)
+    same(server, "aud", "digest", code=6)
 
 
-def test_replay_and_projections_print_the_same_through_the_server(served: Live) -> None:
-    same(served, "sup-ga", "replay", code=0)
-    same(served, "aud", "replay", "GA-1", "--json", code=0)
-    same(served, "sup-ga", "replay", "GB-1", code=4)
-    same(served, "cw-ga", "replay", code=3)
-    same(served, "aud", "projections", "rebuild", code=0)
-    same(served, "aud", "projections", "status", "--json", code=0)
-    same(served, "sup-ga", "projections", "rebuild", "violations", "--page-size", "2", code=0)
-    same(served, "aud", "projections", "verify", code=0)
-    same(served, "aud", "projections", "verify", "nope", code=2)
-    same(served, "cw-ga", "projections", "status", code=3)
-    caught_up = remote(served, "aud", "projections", "catch-up", "clients")
+def test_replay_and_projections_print_the_same_through_the_server(server: Live) -> None:
+    same(server, "sup-ga", "replay", code=0)
+    same(server, "aud", "replay", "GA-1", "--json", code=0)
+    same(server, "sup-ga", "replay", "GB-1", code=4)
+    same(server, "cw-ga", "replay", code=3)
+    same(server, "aud", "projections", "rebuild", code=0)
+    same(server, "aud", "projections", "status", "--json", code=0)
+    same(server, "sup-ga", "projections", "rebuild", "violations", "--page-size", "2", code=0)
+    same(server, "aud", "projections", "verify", code=0)
+    same(server, "aud", "projections", "verify", "nope", code=2)
+    same(server, "cw-ga", "projections", "status", code=3)
+    caught_up = remote(server, "aud", "projections", "catch-up", "clients")
     assert (caught_up.exit_code, caught_up.stderr) == (0, "applied 0 events\n")
 
     from tests.integration.test_projection_damage import execute
 
-    execute(served.ledger, "DELETE FROM {audit_violations}", ["audit_violations"])
-    execute(served.ledger, "UPDATE {audit_clients} SET agency = 'XX'", ["audit_clients"])
-    damaged = same(served, "aud", "projections", "verify", code=6)
+    execute(server.ledger, "DELETE FROM {audit_violations}", ["audit_violations"])
+    execute(server.ledger, "UPDATE {audit_clients} SET agency = 'XX'", ["audit_clients"])
+    damaged = same(server, "aud", "projections", "verify", code=6)
     assert damaged.stderr.count("Error: projection ") == 2
     assert "fix: reentry-ledger projections rebuild violations" in damaged.stderr
 
@@ -281,25 +281,25 @@ def both_write(live: Live, user: str, *args: str, code: int) -> Result:
     return here
 
 
-def test_writes_confirm_the_same_through_the_server(served: Live) -> None:
-    twins(served.ledger)
+def test_writes_confirm_the_same_through_the_server(server: Live) -> None:
+    twins(server.ledger)
     on = ("--on", "2025-06-01")
     both_write(
-        served, "cw-ga", "assess", "{ref}", *on, "--instrument", "ORAS", "--risk", "high", code=0
+        server, "cw-ga", "assess", "{ref}", *on, "--instrument", "ORAS", "--risk", "high", code=0
     )
-    both_write(served, "cw-ga", "plan", "{ref}", *on, "--goal", "school_work:find work", code=0)
-    referred = both_write(served, "cw-ga", "refer", "{ref}", *on, "--service", "housing", code=0)
+    both_write(server, "cw-ga", "plan", "{ref}", *on, "--goal", "school_work:find work", code=0)
+    referred = both_write(server, "cw-ga", "refer", "{ref}", *on, "--service", "housing", code=0)
     assert referred.stdout == "R1\n"
-    both_write(served, "cw-ga", "referral", "{ref}", "R1", "accepted", *on, code=0)
-    both_write(served, "cw-ga", "contact", "{ref}", *on, "--note", "Met at the office", code=0)
-    both_write(served, "cw-ga", "match", "{ref}", *on, "--volunteer", "v-2", code=0)
-    both_write(served, "cw-ga", "unmatch", "{ref}", *on, "--reason", "moved", code=0)
-    violation = both_write(served, "cw-ga", "violation", "{ref}", *on, "--absconding", code=0)
+    both_write(server, "cw-ga", "referral", "{ref}", "R1", "accepted", *on, code=0)
+    both_write(server, "cw-ga", "contact", "{ref}", *on, "--note", "Met at the office", code=0)
+    both_write(server, "cw-ga", "match", "{ref}", *on, "--volunteer", "v-2", code=0)
+    both_write(server, "cw-ga", "unmatch", "{ref}", *on, "--reason", "moved", code=0)
+    violation = both_write(server, "cw-ga", "violation", "{ref}", *on, "--absconding", code=0)
     assert violation.stdout == "V1\n"
-    both_write(served, "cw-ga", "respond", "{ref}", "V1", "warning", *on, code=0)
-    both_write(served, "sup-ga", "correct", "{ref}", "6", "--reason", "wrong client", code=0)
+    both_write(server, "cw-ga", "respond", "{ref}", "V1", "warning", *on, code=0)
+    both_write(server, "sup-ga", "correct", "{ref}", "6", "--reason", "wrong client", code=0)
     both_write(
-        served,
+        server,
         "cw-ga",
         "discharge",
         "{ref}",
@@ -310,18 +310,18 @@ def test_writes_confirm_the_same_through_the_server(served: Live) -> None:
         code=0,
     )
     state = [
-        local(served, "cw-ga", "show", ref, "--json").stdout.replace(ref, "REF")
+        local(server, "cw-ga", "show", ref, "--json").stdout.replace(ref, "REF")
         for ref in ("GA-3", "GA-4")
     ]
     assert state[0] == state[1] and '"status": "discharged"' in state[0]
     sealed = both_write(
-        served, "sup-ga", "seal", "{ref}", "--ground", "court_order", "--reference", "CO-1", code=0
+        server, "sup-ga", "seal", "{ref}", "--ground", "court_order", "--reference", "CO-1", code=0
     )
     assert "REF: personal data sealed (key destroyed)" in sealed.stderr.replace("GA-3", "REF")
     enrolled = [
         written(
             run(
-                served,
+                server,
                 "cw-ga",
                 "enroll",
                 ref,
@@ -341,20 +341,20 @@ def test_writes_confirm_the_same_through_the_server(served: Live) -> None:
     assert enrolled[0] == enrolled[1] == (0, "", "REF: recorded event 1 (Enrolled)\n")
 
 
-def test_refused_writes_are_refused_alike_through_the_server(served: Live) -> None:
-    twins(served.ledger)
+def test_refused_writes_are_refused_alike_through_the_server(server: Live) -> None:
+    twins(server.ledger)
     on = ("--on", "2025-06-01")
-    both_write(served, "cw-ga", "violation", "{ref}", *on, "--technical", "curfew", code=0)
-    both_write(served, "cw-ga", "respond", "{ref}", "V1", "warning", *on, code=0)
-    second = both_write(served, "cw-ga", "respond", "{ref}", "V1", "sanction", *on, code=3)
+    both_write(server, "cw-ga", "violation", "{ref}", *on, "--technical", "curfew", code=0)
+    both_write(server, "cw-ga", "respond", "{ref}", "V1", "warning", *on, code=0)
+    second = both_write(server, "cw-ga", "respond", "{ref}", "V1", "sanction", *on, code=3)
     assert "one decision per violation" in second.stderr
-    both_write(served, "cw-gb", "contact", "{ref}", *on, "--note", "x", code=4)  # other agency
-    both_write(served, "cw-ga", "correct", "{ref}", "2", "--reason", "x", code=3)  # supervisors
-    both_write(served, "cw-ga", "contact", "{ref}", "--on", "2025-02-30", code=2)  # a bad date
-    both_write(served, "cw-ga", "violation", "{ref}", *on, code=2)  # no kind of violation
-    both_write(served, "ovs", "contact", "{ref}", *on, "--note", "x", code=3)
+    both_write(server, "cw-gb", "contact", "{ref}", *on, "--note", "x", code=4)  # other agency
+    both_write(server, "cw-ga", "correct", "{ref}", "2", "--reason", "x", code=3)  # supervisors
+    both_write(server, "cw-ga", "contact", "{ref}", "--on", "2025-02-30", code=2)  # a bad date
+    both_write(server, "cw-ga", "violation", "{ref}", *on, code=2)  # no kind of violation
+    both_write(server, "ovs", "contact", "{ref}", *on, "--note", "x", code=3)
     both_write(
-        served,
+        server,
         "cw-ga",
         "enroll",
         "{ref}",
@@ -367,7 +367,7 @@ def test_refused_writes_are_refused_alike_through_the_server(served: Live) -> No
         code=3,
     )  # already enrolled
     both_write(
-        served,
+        server,
         "cw-gb",
         "enroll",
         "GB-{ref}",
@@ -379,21 +379,21 @@ def test_refused_writes_are_refused_alike_through_the_server(served: Live) -> No
         "parole",
         code=3,
     )  # another agency's enrolment
-    assert served.ledger.get_client("GA-3").version == served.ledger.get_client("GA-4").version
+    assert server.ledger.get_client("GA-3").version == server.ledger.get_client("GA-4").version
 
 
 def test_a_write_that_loses_a_race_exits_5_alike_through_the_server(
-    served: Live, monkeypatch: pytest.MonkeyPatch
+    server: Live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another writer records on the client between the command's read and its save."""
-    twins(served.ledger)
+    twins(server.ledger)
     save = Recording.save
     racing: list[str] = []
 
     def save_after_a_rival(self: Recording, ref: str) -> None:
         if not racing:
             racing.append(ref)
-            rival = Ledger(served.db_url)
+            rival = Ledger(server.db_url)
             try:
                 rival.log_contact(ref, actor="sup-ga", on=date(2025, 6, 2), note="first")
             finally:
@@ -401,22 +401,22 @@ def test_a_write_that_loses_a_race_exits_5_alike_through_the_server(
         save(self, ref)
 
     monkeypatch.setattr(Recording, "save", save_after_a_rival)
-    lost = local(served, "cw-ga", "contact", "GA-3", "--on", "2025-06-01", "--note", "second")
+    lost = local(server, "cw-ga", "contact", "GA-3", "--on", "2025-06-01", "--note", "second")
     racing.clear()
-    also_lost = remote(served, "cw-ga", "contact", "GA-4", "--on", "2025-06-01", "--note", "second")
+    also_lost = remote(server, "cw-ga", "contact", "GA-4", "--on", "2025-06-01", "--note", "second")
     assert written(also_lost, "GA-4") == written(lost, "GA-3")
     assert lost.exit_code == 5
     assert "another write to client 'GA-3' was recorded first; nothing was written" in lost.stderr
     for ref in ("GA-3", "GA-4"):  # the rival's contact, and nothing of the lost write
-        assert served.ledger.get_client(ref).version == 2
+        assert server.ledger.get_client(ref).version == 2
 
 
-def test_user_commands_answer_the_same_through_the_server(served: Live) -> None:
-    same(served, "aud", "users", "list", code=0)
-    same(served, "sup-ga", "users", "list", "--json", code=0)
-    same(served, "cw-ga", "users", "list", code=3)
+def test_user_commands_answer_the_same_through_the_server(server: Live) -> None:
+    same(server, "aud", "users", "list", code=0)
+    same(server, "sup-ga", "users", "list", "--json", code=0)
+    same(server, "cw-ga", "users", "list", code=3)
     same(
-        served, "sup-ga", "users", "add", "cw-gb2", "--role", "caseworker", "--agency", "GB", code=3
+        server, "sup-ga", "users", "add", "cw-gb2", "--role", "caseworker", "--agency", "GB", code=3
     )
     pairs = (("cw-x", local), ("cw-y", remote))
     for command in (
@@ -425,29 +425,29 @@ def test_user_commands_answer_the_same_through_the_server(served: Live) -> None:
         ("users", "remove", "{name}", "--reason", "left"),
     ):
         results = [
-            written(run(served, "sup-ga", *(a.replace("{name}", name) for a in command)), name)
+            written(run(server, "sup-ga", *(a.replace("{name}", name) for a in command)), name)
             for name, run in pairs
         ]
         assert results[0] == results[1] and results[0][0] == 0, command
     for name, run in (("cw-p", local), ("cw-q", remote)):
-        run(served, "sup-ga", "users", "add", name, "--role", "caseworker", "--agency", "GA")
-        issued = run(served, "sup-ga", "users", "token", name, "--expires", "7")
+        run(server, "sup-ga", "users", "add", name, "--role", "caseworker", "--agency", "GA")
+        issued = run(server, "sup-ga", "users", "token", name, "--expires", "7")
         assert issued.exit_code == 0 and issued.stdout.startswith("rlt_")
         assert issued.stderr.endswith(f" for {name}, expires in 7 days\n")
-        password = run(served, "sup-ga", "users", "password", name, input="a long passphrase\n")
+        password = run(server, "sup-ga", "users", "password", name, input="a long passphrase\n")
         assert (password.exit_code, password.stderr) == (0, f"password set for {name}\n")
     short = [
-        written(run(served, "sup-ga", "users", "password", name, input="short\n"), name)
+        written(run(server, "sup-ga", "users", "password", name, input="short\n"), name)
         for name, run in (("cw-p", local), ("cw-q", remote))
     ]
     assert short[0] == short[1] and short[0][0] == 2
 
 
 def test_the_export_through_the_server_has_the_events_of_the_local_export(
-    served: Live, tmp_path: Path
+    server: Live, tmp_path: Path
 ) -> None:
-    here = local(served, "aud", "export")
-    there = remote(served, "aud", "export")
+    here = local(server, "aud", "export")
+    there = remote(server, "aud", "export")
     assert here.exit_code == there.exit_code == 0
     mine, theirs = here.stdout.splitlines(), there.stdout.splitlines()
     # The server's export is taken after the local one, whose access-log entry it also holds.
@@ -457,22 +457,22 @@ def test_the_export_through_the_server_has_the_events_of_the_local_export(
     closing = json.loads(theirs[-1])["closing"]
     assert closing["events"] == len(theirs) - 1 and closing["keys"] == 0
     written_file = tmp_path / "ledger.jsonl"
-    to_file = remote(served, "aud", "export", "-o", str(written_file))
+    to_file = remote(server, "aud", "export", "-o", str(written_file))
     assert to_file.exit_code == 0 and written_file.read_text().count("\n") == len(theirs) + 1
-    same(served, "cw-ga", "export", code=3)
-    same(served, "cust", "export", code=3)
+    same(server, "cw-ga", "export", code=3)
+    same(server, "cust", "export", code=3)
 
 
-def test_the_deidentified_export_prints_the_same_through_the_server(served: Live) -> None:
+def test_the_deidentified_export_prints_the_same_through_the_server(server: Live) -> None:
     research = ("export", "--deidentified", "--research-project", "recid-25", "--k-anonymity")
-    stable = same(served, "aud", *research, "1", code=0)
+    stable = same(server, "aud", *research, "1", code=0)
     assert stable.stderr == "k achieved: 1; generalised: 0 records; suppressed: 0 clients\n"
     assert len(stable.stdout.splitlines()) == 12  # every client event
-    same(served, "ovs", *research, "1", code=3)  # oversight names no research project
-    fresh = [run(served, "ovs", "export", "--deidentified") for run in (local, remote)]
+    same(server, "ovs", *research, "1", code=3)  # oversight names no research project
+    fresh = [run(server, "ovs", "export", "--deidentified") for run in (local, remote)]
     assert [r.exit_code for r in fresh] == [0, 0] and fresh[0].stderr == fresh[1].stderr
     assert fresh[0].stderr.startswith("k achieved: ")
-    same(served, "cw-ga", "export", "--deidentified", code=3)
+    same(server, "cw-ga", "export", "--deidentified", code=3)
 
 
 LEGACY = """case_no,record,date,office,officer,detail,list,ref_no,days
@@ -495,16 +495,16 @@ def legacy(folder: Path, prefix: str, agency: str = "GA") -> Path:
 
 
 def test_a_csv_import_answers_the_same_through_the_server(
-    served: Live, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: Live, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     command = ("import", "records.csv", "--format", "csv", "--mapping", "mapping.toml")
     results = []
     for prefix, run in (("GA-L", local), ("GA-R", remote)):
         monkeypatch.chdir(legacy(tmp_path / prefix, prefix))
-        results.append(run(served, "sup-ga", *command))
+        results.append(run(server, "sup-ga", *command))
     assert outcome(results[0]) == outcome(results[1])
     assert results[0].stderr == "imported 5 rows as 5 events from records.csv\n"
-    assert served.ledger.get_client("GA-R-1").version == 4
+    assert server.ledger.get_client("GA-R-1").version == 4
 
     for name, agency, user, code in (
         ("a", "GB", "sup-ga", 3),
@@ -514,14 +514,14 @@ def test_a_csv_import_answers_the_same_through_the_server(
         refused = []
         for run in (local, remote):
             monkeypatch.chdir(legacy(tmp_path / f"{name}{run.__name__}", "GA-Z", agency))
-            refused.append(run(served, user, *command))
+            refused.append(run(server, user, *command))
         assert outcome(refused[0]) == outcome(refused[1])
         assert refused[0].exit_code == code, refused[0].output
-        assert not served.ledger.exists("GA-Z-1")  # all or nothing: no row of it written
+        assert not server.ledger.exists("GA-Z-1")  # all or nothing: no row of it written
     (tmp_path / "bad.csv").write_text("case_no,record\nGA-9,INTAKE\n")
     monkeypatch.chdir(tmp_path)
     bad = same(
-        served,
+        server,
         "sup-ga",
         "import",
         "bad.csv",
@@ -533,11 +533,11 @@ def test_a_csv_import_answers_the_same_through_the_server(
     )
     assert bad.stderr.startswith("Error: bad.csv, line 1: missing column(s): date")
     (tmp_path / "bad.toml").write_text("reference = \n")
-    same(served, "sup-ga", "import", "bad.csv", "--format", "csv", "--mapping", "bad.toml", code=2)
+    same(server, "sup-ga", "import", "bad.csv", "--format", "csv", "--mapping", "bad.toml", code=2)
 
 
-def test_operators_commands_are_refused_through_a_server(served: Live, tmp_path: Path) -> None:
-    head = served.ledger.recorder.max_notification_id()
+def test_operators_commands_are_refused_through_a_server(server: Live, tmp_path: Path) -> None:
+    head = server.ledger.recorder.max_notification_id()
     backup = tmp_path / "backup.jsonl"
     backup.write_text("{}\n")
     key = tmp_path / "wrap.key"
@@ -549,43 +549,43 @@ def test_operators_commands_are_refused_through_a_server(served: Live, tmp_path:
         ("import", str(backup), "--format", "iowa"),
         ("export", "--with-keys", "--wrap-key-file", str(key)),
     ):
-        refused = remote(served, "aud", *args)
+        refused = remote(server, "aud", *args)
         assert refused.exit_code == 2, (args, refused.output)
         assert "not offered over HTTP" in refused.stderr or "runs the server" in refused.stderr
         assert f"unset {URL} and run it there with --db" in refused.stderr, refused.stderr
         assert refused.stdout == ""
-    assert served.ledger.recorder.max_notification_id() == head  # nothing written
-    assert remote(served, "aud", "demo", "--help").exit_code == 0  # its help still shows
+    assert server.ledger.recorder.max_notification_id() == head  # nothing written
+    assert remote(server, "aud", "demo", "--help").exit_code == 0  # its help still shows
 
 
 def test_actor_and_db_are_refused_with_a_server_and_their_environment_ignored(
-    served: Live, tmp_path: Path
+    server: Live, tmp_path: Path
 ) -> None:
     # A caseworker tries to act as the auditor: every way of naming another actor fails.
     for args in (("--actor", "aud", "users", "list"), ("users", "list", "--actor", "aud")):
-        refused = remote(served, "cw-ga", *args)
+        refused = remote(server, "cw-ga", *args)
         assert refused.exit_code == 2 and refused.stdout == ""
         assert refused.stderr.startswith(f"Error: --actor is refused with {URL} set")
-    for args in (("--db", served.db_url, "timeline", "GA-1"), ("timeline", "GA-1", "--db", "x")):
-        refused = remote(served, "cw-ga", *args)
+    for args in (("--db", server.db_url, "timeline", "GA-1"), ("timeline", "GA-1", "--db", "x")):
+        refused = remote(server, "cw-ga", *args)
         assert refused.exit_code == 2 and refused.stderr.startswith("Error: --db is refused")
     other = f"sqlite:///{tmp_path}/other.db"
     Ledger(other).close()  # an empty ledger in single-user mode, where any actor may do anything
-    as_aud = remote(served, "cw-ga", "users", "list", **{ACTOR: "aud", DB: other})
+    as_aud = remote(server, "cw-ga", "users", "list", **{ACTOR: "aud", DB: other})
     assert as_aud.exit_code == 3 and "cw-ga (caseworker) may not manage users" in as_aud.stderr
-    read = remote(served, "cw-ga", "timeline", "GA-1", **{ACTOR: "aud", DB: other})
+    read = remote(server, "cw-ga", "timeline", "GA-1", **{ACTOR: "aud", DB: other})
     assert read.exit_code == 0 and "Discussed housing" in read.stdout  # the server's ledger
 
 
-def test_a_missing_bad_or_revoked_token_is_refused(served: Live) -> None:
-    missing = remote(served, None, "digest")
+def test_a_missing_bad_or_revoked_token_is_refused(server: Live) -> None:
+    missing = remote(server, None, "digest")
     assert missing.exit_code == 2 and f"{TOKEN} is not" in missing.stderr
-    bogus = remote(served, None, "digest", **{TOKEN: "rlt_0000.nothing"})
+    bogus = remote(server, None, "digest", **{TOKEN: "rlt_0000.nothing"})
     assert bogus.exit_code == 3
     assert bogus.stderr == f"Error: the token is not valid: unknown, revoked or expired ({TOKEN})\n"
-    assert remote(served, "cw-ga", "timeline", "GA-1").exit_code == 0
-    assert remote(served, "sup-ga", "users", "revoke-token", "cw-ga").exit_code == 0
-    revoked = remote(served, "cw-ga", "timeline", "GA-1")
+    assert remote(server, "cw-ga", "timeline", "GA-1").exit_code == 0
+    assert remote(server, "sup-ga", "users", "revoke-token", "cw-ga").exit_code == 0
+    revoked = remote(server, "cw-ga", "timeline", "GA-1")
     assert revoked.exit_code == 3 and revoked.stdout == ""
 
 

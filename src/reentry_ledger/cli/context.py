@@ -49,17 +49,13 @@ class LedgerContext:
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            url, command = resolve_db(self.db), running()
             server = server_url()
-            if server is not None:  # the server's ledger: --db and the environment's ignored
+            if server is not None:  # the server's ledger: the database's variable is ignored
                 from reentry_ledger.cli.remote import connect
 
                 self._ledger = connect(server, os.environ.get(TOKEN_ENV_VAR))
-            elif command in LOGGED_READS:
-                self._ledger = opened_for_writing_if_possible(url)
             else:
-                read_only = command in READ_ONLY_COMMANDS
-                self._ledger = Ledger(parse_db_url(url, read_only=read_only))
+                self._ledger = opened(resolve_db(self.db), running())
         return self._ledger
 
     @property
@@ -74,6 +70,13 @@ class LedgerContext:
                 click.echo(f"Note: {notice}", err=True)
             self._ledger.close()
             self._ledger = None
+
+
+def opened(url: str, command: str) -> Ledger:
+    """The ledger at `url`, opened as `command` needs it."""
+    if command in LOGGED_READS:
+        return opened_for_writing_if_possible(url)
+    return Ledger(parse_db_url(url, read_only=command in READ_ONLY_COMMANDS))
 
 
 def opened_for_writing_if_possible(url: str) -> Ledger:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import inspect
 import ipaddress
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast, get_args, get_origin
 from urllib.parse import quote, urlsplit
@@ -47,6 +48,8 @@ from reentry_ledger.reports.violations import ReportRequest
 from reentry_ledger.verification import Digest, Verification
 
 Progress = Callable[[int], None] | None
+Moment = datetime | None
+Below = int | None
 LOOPBACK_NAMES = ("localhost",)
 # Connecting gives up after 10 s; an answer may take as long as the command does locally.
 TIMEOUT = httpx.Timeout(None, connect=10.0)
@@ -212,7 +215,14 @@ class Server:
 
     def call(self, verb: str, path: str, **kwargs: Any) -> Any:
         """The JSON of a successful answer; an error answer raised as the CLI's error."""
-        return self.checked(self.request(verb, path, **kwargs)).json()
+        response = self.checked(self.request(verb, path, **kwargs))
+        try:
+            return response.json()
+        except ValueError:
+            raise LedgerError(
+                f"the server at {self.url} answered {path} with something other than the "
+                f"ledger's JSON: is {URL_ENV_VAR} right?"
+            ) from None
 
     def stream(self, path: str, **kwargs: Any) -> httpx.Response:
         """A successful answer, to be read as it comes."""
@@ -299,8 +309,13 @@ def snapped(response: httpx.Response) -> Snapped | None:
     return SNAPPED.validate_json(text) if text else None
 
 
+def joined(by: Sequence[str]) -> str | None:
+    return ",".join(by) or None
+
+
 class RemoteReports:
-    """`Reports`, over the server: each report's document, and its table's columns."""
+    """`Reports`, over the server: each report's document, its table's columns, and the
+    months an oversight range was snapped to."""
 
     def __init__(self, server: Server) -> None:
         self.server = server
@@ -314,76 +329,72 @@ class RemoteReports:
         columns = tuple(response.headers.get("X-Report-Columns", "").split(","))
         return Table(columns, response.json()["groups"], snapped(response))
 
-    def violations(self, request: ReportRequest, known_at: Any = None) -> dict[str, Any]:
+    def violations(self, request: ReportRequest, known_at: Moment = None) -> dict[str, Any]:
         return self.violations_snapped(request, known_at)[0]
 
     def violations_snapped(
-        self, request: ReportRequest, known_at: Any = None
+        self, request: ReportRequest, known_at: Moment = None
     ) -> tuple[dict[str, Any], Snapped | None]:
+        # Open enrolments run to --to, else to the command's today: sent as `to`.
+        span = {"from": request.first, "to": request.last or request.today}
         response = self.report(
             "violations",
-            by=",".join(request.by) or None,
+            by=joined(request.by),
             period=request.period,
             known_at=known_at,
             suppress_below=request.suppress_below,
-            **{"from": request.first, "to": request.last or request.today},
+            **span,
         )
         return response.json(), snapped(response)
 
     def caseload(
-        self, on: Any, by: Any, known_at: Any = None, suppress_below: int | None = None
+        self, on: date, by: Sequence[str], known_at: Moment = None, suppress_below: Below = None
     ) -> Table:
-        by_text = ",".join(by)
         return self.table(
-            "caseload", on=on, by=by_text, known_at=known_at, suppress_below=suppress_below
+            "caseload", on=on, by=",".join(by), known_at=known_at, suppress_below=suppress_below
         )
 
-    def ranged(self, name: str, first: Any, last: Any, **values: Any) -> Table:
-        return self.table(name, **values, **{"from": first, "to": last})
+    def ranged(
+        self,
+        name: str,
+        first: date | None,
+        last: date,
+        by: Sequence[str] = (),
+        known_at: Moment = None,
+        suppress_below: Below = None,
+    ) -> Table:
+        span = {"from": first, "to": last}
+        return self.table(
+            name, by=joined(by), known_at=known_at, suppress_below=suppress_below, **span
+        )
 
     def discharges(
         self,
-        first: Any,
-        last: Any,
-        by: Any = (),
-        known_at: Any = None,
-        suppress_below: int | None = None,
+        first: date | None,
+        last: date,
+        by: Sequence[str] = (),
+        known_at: Moment = None,
+        suppress_below: Below = None,
     ) -> Table:
-        return self.ranged(
-            "discharges",
-            first,
-            last,
-            by=",".join(by) or None,
-            known_at=known_at,
-            suppress_below=suppress_below,
-        )
+        return self.ranged("discharges", first, last, by, known_at, suppress_below)
 
     def referrals(
-        self, first: Any, last: Any, known_at: Any = None, suppress_below: int | None = None
+        self, first: date | None, last: date, known_at: Moment = None, suppress_below: Below = None
     ) -> Table:
-        return self.ranged(
-            "referrals", first, last, known_at=known_at, suppress_below=suppress_below
-        )
+        return self.ranged("referrals", first, last, (), known_at, suppress_below)
 
     def volunteers(
         self,
-        first: Any,
-        last: Any,
-        by: Any = (),
-        known_at: Any = None,
-        suppress_below: int | None = None,
+        first: date | None,
+        last: date,
+        by: Sequence[str] = (),
+        known_at: Moment = None,
+        suppress_below: Below = None,
     ) -> Table:
-        return self.ranged(
-            "volunteers",
-            first,
-            last,
-            by=",".join(by) or None,
-            known_at=known_at,
-            suppress_below=suppress_below,
-        )
+        return self.ranged("volunteers", first, last, by, known_at, suppress_below)
 
     def justice_counts(
-        self, year: int, known_at: Any = None, suppress_below: int | None = None
+        self, year: int, known_at: Moment = None, suppress_below: Below = None
     ) -> Table:
         return self.table(
             "justice-counts", year=year, known_at=known_at, suppress_below=suppress_below
@@ -418,6 +429,23 @@ class RemoteResearch:
 
     def __iter__(self) -> Iterator[bytes]:
         return self.server.lines(self.response)
+
+
+CLOSING = b'{"closing":'
+
+
+def closed(chunks: Iterator[bytes], url: str) -> Iterator[bytes]:
+    """The export's bytes, then an error if they do not end with its closing record: a server
+    that fails part way ends its answer early, and a short export must not pass for whole."""
+    tail = b""
+    for chunk in chunks:
+        tail = (tail + chunk)[-65536:]
+        yield chunk
+    if not tail.rstrip(b"\n").rpartition(b"\n")[2].startswith(CLOSING):
+        raise LedgerError(
+            f"the export from the server at {url} stopped before its closing record: it is "
+            "incomplete (the server's log says why)"
+        )
 
 
 class RemoteLedger:
@@ -474,7 +502,7 @@ class RemoteLedger:
     ) -> Iterator[bytes]:
         if with_keys:
             raise operator_only("export --with-keys")
-        return self.server.lines(self.server.stream("/api/export"))
+        return closed(self.server.lines(self.server.stream("/api/export")), self.server.url)
 
     def deidentified_lines(
         self,

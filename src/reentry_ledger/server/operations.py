@@ -202,8 +202,8 @@ def broken(result: Verification, ledger: Ledger) -> JSONResponse | None:
 def digest_line(text: str) -> Digest:
     """A digest line as the API takes it: the line itself, never a file on the server (the
     CLI reads a file it is given and sends its line). Anything else gets `Digest.parse`'s own
-    refusal, without a look at the server's files."""
-    return Digest.parse(text if DIGEST_LINE.fullmatch(text.strip()) else "(not a digest line)")
+    refusal: asked about "", it looks at no file ("" is the working folder)."""
+    return Digest.parse(text if DIGEST_LINE.fullmatch(text.strip()) else "")
 
 
 def install(app: FastAPI, service: LedgerService, user: Callable[..., str]) -> None:
