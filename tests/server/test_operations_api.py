@@ -169,6 +169,16 @@ def test_report_parameters_are_checked_with_the_clis_messages(api: Served) -> No
         assert (status, kind, code) == (400, "invalid_input", 2) and named in message, message
 
 
+def test_a_report_parameter_left_blank_is_one_not_given(api: Served) -> None:
+    """As a form sends an empty field: `from=` is no `from`."""
+    blank = {"by": "agency", "period": "", "from": "", "to": "2025-12-31", "known_at": "",
+             "suppress_below": ""}  # fmt: skip
+    answer = api.get("aud", "/api/reports/violations", params=blank)
+    given = api.get("aud", "/api/reports/violations", params={"by": "agency", "to": "2025-12-31"})
+    assert answer.status_code == 200 and answer.json() == given.json()
+    assert len(answer.json()["groups"]) == 2
+
+
 def test_oversight_reports_say_the_months_they_were_snapped_to(api: Served) -> None:
     params = {"from": "2025-01-10", "to": "2025-11-20", "by": "agency"}
     answer = api.get("ovs", "/api/reports/discharges", params=params)

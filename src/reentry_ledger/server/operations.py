@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 from pydantic_core import to_jsonable_python
 from starlette.background import BackgroundTask
 
@@ -55,24 +55,46 @@ SUPPRESS_HELP = (
     "Hide counts from 1 to K-1, and every value or total that would give one away "
     "(oversight: K is at least 10)."
 )
-# Query parameters, as the CLI's options of the same names.
+
+
+def none_if_blank(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def calendar_unit(value: str | None) -> str | None:
+    if value is not None and value not in UNITS:
+        raise ValueError(f"must be one of {', '.join(UNITS)}")
+    return value
+
+
+# Query parameters, as the CLI's options of the same names; one left blank (`from=`, as a
+# form sends an empty field) is one not given.
+Blank = BeforeValidator(none_if_blank)
 First = Annotated[
     EventDate | None,
+    Blank,
     Query(alias="from", description="First day, inclusive (default: the earliest enrolment)."),
 ]
 Last = Annotated[
-    EventDate | None, Query(alias="to", description="Last day, inclusive (default: today, UTC).")
+    EventDate | None,
+    Blank,
+    Query(alias="to", description="Last day, inclusive (default: today, UTC)."),
 ]
 KnownAt = Annotated[
-    EventMoment | None, Query(description="What the ledger said at that moment (ISO 8601).")
+    EventMoment | None,
+    Blank,
+    Query(description="What the ledger said at that moment (ISO 8601)."),
 ]
-Suppress = Annotated[int | None, Query(ge=2, description=SUPPRESS_HELP)]
+Suppress = Annotated[Annotated[int, Field(ge=2)] | None, Blank, Query(description=SUPPRESS_HELP)]
 By = Annotated[str | None, Query(description=BY_HELP)]
 ClientBy = Annotated[str | None, Query(description=CLIENT_BY_HELP)]
 Unit = Annotated[
-    str | None, Query(pattern=f"^({'|'.join(UNITS)})$", description="Split by calendar period.")
+    str | None,
+    Blank,
+    AfterValidator(calendar_unit),
+    Query(description=f"Split by calendar period: {', '.join(UNITS)}."),
 ]
-Day = Annotated[EventDate | None, Query(description="The day (default: today, UTC).")]
+Day = Annotated[EventDate | None, Blank, Query(description="The day (default: today, UTC).")]
 Year = Annotated[int, Query(ge=EARLIEST.year, le=LATEST.year, description="Calendar year.")]
 Names = Annotated[list[str], Query(description="Projections (default: all).")]
 Project = Annotated[
