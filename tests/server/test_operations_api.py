@@ -316,6 +316,10 @@ def test_the_deidentified_export_keeps_oversights_floor_and_says_what_it_withhel
         for _ in range(2)
     ]
     assert stable[0] == stable[1] and len(stable[0].splitlines()) == 12
+    logged = len(api.get("aud", "/api/access-log").json())
+    escape = api.get("aud", "/api/export/deidentified", params={"project": "p\x1b[2J"})
+    assert error(escape)[:3] == (400, "invalid_input", 2) and "U+001B" in error(escape)[3]
+    assert len(api.get("aud", "/api/access-log").json()) == logged  # no export was made
     assert error(api.get("aud", "/api/export/deidentified", params={"k": 0}))[:3] == (
         400,
         "invalid_input",

@@ -25,7 +25,7 @@ from starlette.background import BackgroundTask
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.contract import EXIT_BY_ERROR, STATUS_BY_ERROR
-from reentry_ledger.domain.checks import EARLIEST, LATEST, EventDate, EventMoment
+from reentry_ledger.domain.checks import EARLIEST, LATEST, EventDate, EventMoment, Line
 from reentry_ledger.domain.errors import LedgerError
 from reentry_ledger.export.deidentified import Summary
 from reentry_ledger.projections.verify import Finding as ProjectionFinding
@@ -98,7 +98,7 @@ Day = Annotated[EventDate | None, Blank, Query(description="The day (default: to
 Year = Annotated[int, Query(ge=EARLIEST.year, le=LATEST.year, description="Calendar year.")]
 Names = Annotated[list[str], Query(description="Projections (default: all).")]
 Project = Annotated[
-    str | None,
+    Line | None,  # no control character; blank or padded, the application says so
     Query(description="A research project (auditors): pseudonyms stable across its exports."),
 ]
 K = Annotated[
