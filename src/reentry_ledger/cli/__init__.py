@@ -10,7 +10,12 @@ import click
 
 from reentry_ledger import __version__
 from reentry_ledger.backends import DB_ENV_VAR
-from reentry_ledger.cli.context import ACTOR_ENV_VAR, LedgerContext
+from reentry_ledger.cli.context import (
+    ACTOR_ENV_VAR,
+    LedgerContext,
+    check_command,
+    check_given_options,
+)
 from reentry_ledger.cli.errors import EXIT_BROKEN_PIPE, report
 
 
@@ -31,6 +36,13 @@ class LedgerGroup(click.Group):
             ctx.exit(report(error, debug=state.debug))
         finally:
             state.close()
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        check_command(name, rest)  # with a server, operators' commands are refused
+        return name, command, rest
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,6 +78,7 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
     """
     state = ctx.ensure_object(LedgerContext)
     state.db, state.actor, state.debug = db, actor, debug
+    check_given_options(ctx)
 
 
 def main() -> None:

@@ -15,6 +15,9 @@ from reentry_ledger.backends import DB_ENV_VAR, parse_db_url, resolve_db
 from reentry_ledger.cli.params import F
 
 ACTOR_ENV_VAR = "REENTRY_LEDGER_ACTOR"
+# Set, the CLI is a client of that server, as the user the token names (cli/remote.py).
+URL_ENV_VAR = "REENTRY_LEDGER_URL"
+TOKEN_ENV_VAR = "REENTRY_LEDGER_TOKEN"
 
 # Commands that only read, and log no read: they open the ledger read-only, so they work on a
 # ledger file (or folder) that may not be written. `timeline` and `show` log each read, and
@@ -23,6 +26,11 @@ READ_ONLY_COMMANDS = frozenset({"verify", "digest", "access-log", "users list"})
 # Commands that read the whole ledger and log that they did: read-only only where the ledger
 # cannot be written (an archive), and then they say the read is not on record.
 LOGGED_READS = frozenset({"export", "replay"})
+
+
+def server_url() -> str | None:
+    """The server the CLI is a client of, if REENTRY_LEDGER_URL names one."""
+    return os.environ.get(URL_ENV_VAR, "").strip() or None
 
 
 def running() -> str:
@@ -41,12 +49,13 @@ class LedgerContext:
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            url, command = resolve_db(self.db), running()
-            if command in LOGGED_READS:
-                self._ledger = opened_for_writing_if_possible(url)
+            server = server_url()
+            if server is not None:  # the server's ledger: the database's variable is ignored
+                from reentry_ledger.cli.remote import connect
+
+                self._ledger = connect(server, os.environ.get(TOKEN_ENV_VAR))
             else:
-                read_only = command in READ_ONLY_COMMANDS
-                self._ledger = Ledger(parse_db_url(url, read_only=read_only))
+                self._ledger = opened(resolve_db(self.db), running())
         return self._ledger
 
     @property
@@ -61,6 +70,13 @@ class LedgerContext:
                 click.echo(f"Note: {notice}", err=True)
             self._ledger.close()
             self._ledger = None
+
+
+def opened(url: str, command: str) -> Ledger:
+    """The ledger at `url`, opened as `command` needs it."""
+    if command in LOGGED_READS:
+        return opened_for_writing_if_possible(url)
+    return Ledger(parse_db_url(url, read_only=command in READ_ONLY_COMMANDS))
 
 
 def opened_for_writing_if_possible(url: str) -> Ledger:
@@ -79,9 +95,34 @@ pass_context = click.make_pass_decorator(LedgerContext, ensure=True)
 def _remember(attribute: str) -> Callable[[click.Context, click.Parameter, Any], None]:
     def callback(ctx: click.Context, _: click.Parameter, value: Any) -> None:
         if value is not None:
+            refuse_with_a_server(f"--{attribute}")
             setattr(ctx.ensure_object(LedgerContext), attribute, value)
 
     return callback
+
+
+def refuse_with_a_server(option: str) -> None:
+    """--db and --actor name a database and who acts on it: with a server, neither."""
+    if server_url() is not None:
+        from reentry_ledger.cli.remote import refuse_option
+
+        raise refuse_option(option)
+
+
+def check_given_options(ctx: click.Context) -> None:
+    """Refuse the group's --db and --actor when given with a server (their environment
+    variables are ignored then, not refused)."""
+    for name in ("db", "actor"):
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
+            refuse_with_a_server(f"--{name}")
+
+
+def check_command(name: str | None, args: list[str]) -> None:
+    """Refuse, with a server, a command that is not offered over HTTP."""
+    if server_url() is not None:
+        from reentry_ledger.cli.remote import refuse_operator_commands
+
+        refuse_operator_commands(name, args)
 
 
 def ledger_options(func: F) -> F:

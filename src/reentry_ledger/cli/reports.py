@@ -16,12 +16,12 @@ from reentry_ledger.cli.files import refuse_the_ledger, write_whole
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, F
 from reentry_ledger.cli.render import Progress, echo_json
 from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW
-from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.runner import PAGE_SIZE
 from reentry_ledger.reports import chart
 from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS, DIMENSIONS
 from reentry_ledger.reports.output import as_csv, as_json, as_table
 from reentry_ledger.reports.periods import UNITS
+from reentry_ledger.reports.requests import check_range, parse_client_dimensions, parse_dimensions
 from reentry_ledger.reports.service import Table
 from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.violations import METRICS, ReportRequest
@@ -39,30 +39,6 @@ TABLE_METRICS = (
     "revocations_new_offence",
     "revocation_share_technical",
 )
-
-
-def parse_dimensions(text: str | None) -> tuple[str, ...]:
-    if not text:
-        return ()
-    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
-    unknown = [d for d in chosen if d not in DIMENSIONS]
-    if unknown:
-        raise InvalidInput(
-            f"--by: unknown dimension {', '.join(map(repr, unknown))} "
-            f"(known: {', '.join(DIMENSIONS)})"
-        )
-    return chosen
-
-
-def parse_client_dimensions(text: str | None) -> tuple[str, ...]:
-    chosen = parse_dimensions(text)
-    other = [d for d in chosen if d not in CLIENT_DIMENSIONS]
-    if other:
-        raise InvalidInput(
-            f"--by: this report groups by {', '.join(CLIENT_DIMENSIONS)} only, "
-            f"not {', '.join(other)}"
-        )
-    return chosen
 
 
 def emit(table: Table, output: str) -> None:
@@ -111,11 +87,6 @@ def range_options(func: F) -> F:
     first_help = f"First day, inclusive (default: the earliest enrolment; {WINDOW})."
     func = click.option("--to", "last", type=ISO_DATE, default=None, help=last_help)(func)
     return click.option("--from", "first", type=ISO_DATE, default=None, help=first_help)(func)
-
-
-def check_range(first: date | None, last: date | None) -> None:
-    if first and last and first > last:
-        raise InvalidInput(f"--from {first} is after --to {last}")
 
 
 @cli.group()

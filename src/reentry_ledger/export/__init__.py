@@ -12,9 +12,7 @@ from reentry_ledger.application import Ledger
 PAGE = 1000
 
 
-def notification_pages(
-    ledger: Ledger, upto: int | None = None
-) -> Iterator[Sequence[Notification]]:
+def notification_pages(ledger: Ledger, upto: int | None = None) -> Iterator[Sequence[Notification]]:
     """The log page by page, up to position `upto` (the head when it was asked for)."""
     position = 0
     while page := ledger.recorder.select_notifications(

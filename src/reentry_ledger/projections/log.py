@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -131,13 +132,15 @@ class LogSource:
         return [(n, c, v, topic, unpack(state)) for n, c, v, topic, state in rows]
 
 
-_OPENED: dict[tuple[int, str, str], Any] = {}
+_OPENED: dict[tuple[int, int, str, str], Any] = {}
 
 
 def opened(source: LogSource) -> Any:
-    """This process's connection to the log (autocommit: each read sees what is committed).
-    Keyed by process too: a forked worker never uses a connection its parent opened."""
-    key = (os.getpid(), source.kind, source.connect)
+    """This thread's connection to the log (autocommit: each read sees what is committed).
+    Keyed by process: a forked worker never uses a connection its parent opened; and by
+    thread: a server answers requests in a pool of threads, and a SQLite connection may be
+    used only in the thread that opened it."""
+    key = (os.getpid(), threading.get_ident(), source.kind, source.connect)
     if key not in _OPENED:
         if source.kind == "postgresql":
             import psycopg
@@ -151,9 +154,7 @@ def opened(source: LogSource) -> Any:
 
 # The projections, their positions, the log (or its rows), the run of positions, and the
 # ledger's secret that client ids are keyed with.
-Work = tuple[
-    list[Projection], dict[str, int], LogSource | list[StoredRow], tuple[int, int], bytes
-]
+Work = tuple[list[Projection], dict[str, int], LogSource | list[StoredRow], tuple[int, int], bytes]
 
 
 def rows_of(work: Work) -> tuple[list[Rows], int]:
