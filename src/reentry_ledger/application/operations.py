@@ -134,8 +134,7 @@ class Operations(AccessLog):
         who = self.require(actor, Permission.EXPORT_DEIDENTIFIED)
         if research_project is not None:
             who.require(Permission.NAME_RESEARCH_KEY)
-            if not research_project.strip() or research_project != research_project.strip():
-                raise InvalidInput(f"research project name {research_project!r} is blank or padded")
+            checked_name(research_project, "research project name")
         if k is not None and k < 1:
             raise InvalidInput(f"k must be at least 1, not {k}")
         floor = OVERSIGHT_K if who.role == Role.OVERSIGHT else 1
@@ -213,3 +212,15 @@ class Operations(AccessLog):
         from reentry_ledger.reports.service import Reports
 
         return Reports(self.whole, actor)
+
+
+def checked_name(value: str, what: str) -> str:
+    """A name as every event's names are checked (domain/checks.py), or InvalidInput."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from reentry_ledger.domain.checks import Name
+
+    try:
+        return TypeAdapter(Name).validate_python(value)
+    except ValidationError as error:
+        raise InvalidInput(f"{what} {value!r}: {error.errors()[0]['msg']}") from None

@@ -70,6 +70,10 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
     and codes (agency, officer, volunteer, actor...) take no control characters and no
     spaces at either end; notes and other free text may hold line breaks and tabs only.
 
+    With REENTRY_LEDGER_URL (a server started by `serve`) and REENTRY_LEDGER_TOKEN (from
+    `users token`) set, commands go to that server, as the token's user, with the same
+    output and exit codes; --db and --actor are then refused.
+
     \b
     Example:
       export REENTRY_LEDGER_ACTOR=jdoe REENTRY_LEDGER_DB=sqlite:///ledger.db

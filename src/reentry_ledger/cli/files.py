@@ -37,7 +37,11 @@ class Terminated(SystemExit):
 
 def ledger_files(db: str | None) -> list[Path]:
     """The files of the ledger `db` names (its SQLite database, and those beside it) and the
-    file holding its encryption key, if one does."""
+    file holding its encryption key, if one does. A client of a server has none here."""
+    from reentry_ledger.cli.context import server_url
+
+    if server_url() is not None:
+        return []
     backend = parse_db_url(resolve_db(db))
     name = backend.env.get("SQLITE_DBNAME", ":memory:")
     files = [] if backend.kind != "sqlite" or name == ":memory:" else [
