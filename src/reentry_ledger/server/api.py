@@ -5,11 +5,13 @@ declares, and answers its result as JSON."""
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, get_args, get_origin
 
-from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request
+from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
 from pydantic import TypeAdapter, create_model
 
 from reentry_ledger.application import Ledger
@@ -18,20 +20,31 @@ from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.server.errors import ERROR_RESPONSES
 from reentry_ledger.server.service import LedgerService
 
+# Documents the bearer token in the OpenAPI document (and the docs' "Authorize" button); who
+# the user is, is the server's `user` dependency's to say (auth.py).
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="A token issued by `reentry-ledger users token NAME`.",
+)
 IF_MATCH_HELP = (
     "The number of the client's last event as you saw it (the ETag of GET /api/clients/{ref}): "
     "the write is refused with 409 if the client has moved on since."
 )
 
 
+# An event number, bare or as our ETag ("7"), or weakened by a proxy (W/"7"): ASCII digits only.
+_IF_MATCH = re.compile(r'(?:W/)?("?)([0-9]{1,12})\1')
+
+
 def expected_number(if_match: str | None) -> int | None:
     """The event number an If-Match header holds ("7", or the ETag "\\"7\\"")."""
     if if_match is None:
         return None
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or len(text) > 12:
+    matched = _IF_MATCH.fullmatch(if_match.strip())
+    if matched is None:
         raise InvalidInput(f'If-Match {if_match!r} is not an event number (e.g. "7")')
-    return int(text)
+    return int(matched.group(2))
 
 
 def listed(annotation: Any) -> Any:
@@ -149,4 +162,5 @@ def install(app: FastAPI, service: LedgerService, user: Callable[..., str]) -> N
             operation_id=endpoint.method,
             response_model=listed(result_type(function)),
             responses=ERROR_RESPONSES,
+            dependencies=[Security(BEARER)],
         )
