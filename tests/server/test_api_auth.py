@@ -109,6 +109,16 @@ def test_a_revoked_token_is_unauthenticated_and_the_users_other_tokens_still_wor
     assert events(served) == 2
 
 
+def test_a_token_issued_over_the_api_without_a_body_works_until_revoked(served: Served) -> None:
+    enrolled(served.ledger)
+    issued = served.client.post("/api/users/cw-ga/tokens", headers=served.headers("sup-ga"))
+    assert issued.status_code == 200, issued.text
+    assert post_as(served, issued.json()).status_code == 200
+    refused = served.client.post("/api/users/cw-gb/tokens", headers=served.headers("sup-ga"))
+    assert refused.status_code == 403  # a supervisor of GA issues none for GB's staff
+    assert events(served) == 2
+
+
 def test_revoking_a_token_of_another_user_by_its_id_is_refused(served: Served) -> None:
     theirs = served.tokens["cw-gb"].split(".")[0].removeprefix("rlt_")
     answer = served.client.delete(

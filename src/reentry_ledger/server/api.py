@@ -79,7 +79,7 @@ def handler_for(
                     param.name, inspect.Parameter.KEYWORD_ONLY, annotation=str, default=Path()
                 )
             )
-    body_names = [p.name for p in params if p.name not in in_path]
+    body_fields = [p for p in params if p.name not in in_path]
     query = endpoint.verb in ("GET", "DELETE")
     if query:
         for param in params:
@@ -94,19 +94,22 @@ def handler_for(
                         default=Query(... if required else default),
                     )
                 )
-    elif body_names:
+    elif body_fields:
         model = create_model(  # type: ignore[call-overload]
             f"{camel(endpoint.method)}Request",
             __config__={"extra": "forbid"},
             **{
                 p.name: (p.annotation, ... if p.default is inspect.Parameter.empty else p.default)
-                for p in params
-                if p.name not in in_path
+                for p in body_fields
             },
         )
-        signature.append(
+        optional = all(p.default is not inspect.Parameter.empty for p in body_fields)
+        signature.append(  # a body of optional fields alone may be left out
             inspect.Parameter(
-                "body", inspect.Parameter.KEYWORD_ONLY, annotation=model, default=Body()
+                "body",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=model | None if optional else model,
+                default=Body(None) if optional else Body(),
             )
         )
     if endpoint.writes_client:
