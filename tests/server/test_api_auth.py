@@ -260,11 +260,10 @@ def test_a_malformed_if_match_is_invalid_input_and_writes_nothing(live: Live) ->
     """Sent over a socket as bytes: a header may carry any octet (`\xb2` reads as "²")."""
     enrolled(live.ledger)
     answers = {}
+    signed_in = {name.encode(): value.encode() for name, value in live.headers("cw-ga").items()}
     for if_match in MALFORMED_IF_MATCH:
         answer = httpx.post(
-            f"{live.base_url}{CONTACT}",
-            json={},
-            headers={**live.headers("cw-ga"), "If-Match": if_match},  # type: ignore[dict-item]
+            f"{live.base_url}{CONTACT}", json={}, headers={**signed_in, b"If-Match": if_match}
         )
         error = answer.json().get("error", {})
         answers[if_match] = (answer.status_code, error.get("type"), "If-Match" in str(error))

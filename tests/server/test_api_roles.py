@@ -105,7 +105,7 @@ def test_every_api_route_has_a_row(tmp_path: Path) -> None:
         f"{verb} {route.path}"
         for route in app.routes
         if isinstance(route, APIRoute) and route.path.startswith("/api/")
-        for verb in route.methods
+        for verb in route.methods or ()
     }
     ledger.close()
     assert routes - set(TABLE) == set(), "routes with no row in the role table"
