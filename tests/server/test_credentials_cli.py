@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -318,3 +319,42 @@ def test_serve_takes_the_proxys_address_from_the_connection_not_from_forwarded_h
         answer = httpx.get(f"{base}/api/users", headers=spoofed)
         assert answer.status_code == 401
         assert answer.json()["error"]["type"] == "unauthenticated"
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason=f"the console script is not installed ({SCRIPT})")
+def test_serve_with_two_workers_answers_concurrent_writers_and_keeps_every_write(
+    staffed: Run, db_url: str
+) -> None:
+    """Two processes, each with its own ledger, as `--workers` runs them: SQLite's file lock
+    (or PostgreSQL's transactions) keep their writes apart, and a race is a 409, never a loss."""
+    token = staffed("users", "token", "cw-ga", actor="aud").stdout.strip()
+    signed_in = {"Authorization": f"Bearer {token}"}
+    refs = [f"GA-{n}" for n in range(4)]
+    with serving(db_url, "--workers", "2") as (base, server):
+        for ref in refs:
+            enrol = {"ref": ref, "agency": "GA", "officer": "o", "supervision": "parole"}
+            assert httpx.post(f"{base}/api/clients", json=enrol, headers=signed_in).is_success
+        moved_on = httpx.post(f"{base}/api/clients/{refs[0]}/contacts", json={}, headers=signed_in)
+        assert moved_on.status_code == 200  # so If-Match "1" is stale from here on
+        answers: list[int] = []
+
+        def write(ref: str) -> None:
+            with httpx.Client(base_url=base, headers=signed_in, timeout=60) as client:
+                for _ in range(5):
+                    answers.append(client.post(f"/api/clients/{ref}/contacts", json={}).status_code)
+                raced = client.post(
+                    f"/api/clients/{refs[0]}/contacts", json={}, headers={"If-Match": '"1"'}
+                )
+                answers.append(raced.status_code)
+
+        threads = [threading.Thread(target=write, args=(ref,)) for ref in refs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=30)
+    assert sorted(answers) == [200] * 20 + [409] * 4
+    ledger = Ledger(db_url)
+    assert [ledger.get_client(ref).version for ref in refs] == [7, 6, 6, 6]
+    ledger.close()
