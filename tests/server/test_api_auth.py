@@ -227,6 +227,17 @@ def test_a_proxy_header_from_an_untrusted_address_is_ignored(served: Served) -> 
     assert events(served) == 2
 
 
+def test_a_proxy_is_known_by_its_address_on_a_dual_stack_listener(served: Served) -> None:
+    """Listening on `::`, an IPv4 peer arrives as ::ffff:a.b.c.d: still that address."""
+    enrolled(served.ledger)
+    trusted = behind(served, PROXY, "::ffff:127.0.0.1")
+    answer = trusted.post(CONTACT, json={"note": "n"}, headers={"X-Remote-User": "cw-ga"})
+    assert answer.status_code == 200, answer.text
+    untrusted = behind(served, PROXY, "::ffff:10.9.8.7")
+    assert_unauthenticated(untrusted.post(CONTACT, json={}, headers={"X-Remote-User": "cw-ga"}))
+    assert events(served) == 2
+
+
 def test_a_trusted_proxy_naming_no_user_is_unauthenticated(served: Served) -> None:
     enrolled(served.ledger)
     client = behind(served, PROXY, "127.0.0.1")

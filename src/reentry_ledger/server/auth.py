@@ -45,6 +45,8 @@ class Settings:
             address = ipaddress.ip_address(host)
         except ValueError:
             return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped  # an IPv4 peer of a dual-stack listener (`::`)
         return any(address in network for network in self.networks)
 
 
