@@ -69,6 +69,17 @@ def test_a_request_without_a_valid_bearer_token_is_unauthenticated_and_writes_no
     assert events(served) == 1
 
 
+def test_an_unauthenticated_request_is_refused_before_its_body_is_read(served: Served) -> None:
+    """Malformed JSON, or a body too large to be worth reading: 401 first, whatever it holds."""
+    enrolled(served.ledger)
+    for body in (b"{", b"\xff\xfe", b"[" * 100_000, b"x" * 5_000_000):
+        answer = served.client.post(
+            CONTACT, content=body, headers={"Content-Type": "application/json"}
+        )
+        assert_unauthenticated(answer)
+    assert events(served) == 1
+
+
 def test_a_token_with_a_forged_secret_is_unauthenticated(served: Served) -> None:
     enrolled(served.ledger)
     token_id, _, secret = served.tokens["sup-ga"].partition(".")

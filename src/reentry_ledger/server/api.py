@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, create_model
 from reentry_ledger.application import Ledger
 from reentry_ledger.contract import ENDPOINTS, Endpoint, parameters, result_type
 from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.server.auth import authenticated_first, authenticated_user
 from reentry_ledger.server.errors import ERROR_RESPONSES
 from reentry_ledger.server.service import LedgerService
 
@@ -154,11 +155,12 @@ def etag(ledger: Ledger, ref: Any, endpoint: Endpoint) -> dict[str, str]:
 
 
 def install(app: FastAPI, service: LedgerService, user: Callable[..., str]) -> None:
+    route_class = authenticated_first(user)
     for endpoint in ENDPOINTS:
         function = getattr(Ledger, endpoint.method)
-        app.add_api_route(
+        app.router.add_api_route(
             endpoint.path,
-            handler_for(endpoint, service, user),
+            handler_for(endpoint, service, authenticated_user),
             methods=[endpoint.verb],
             summary=endpoint.summary,
             tags=[endpoint.tag],
@@ -166,4 +168,5 @@ def install(app: FastAPI, service: LedgerService, user: Callable[..., str]) -> N
             response_model=listed(result_type(function)),
             responses=ERROR_RESPONSES,
             dependencies=[Security(BEARER)],
+            route_class_override=route_class,
         )
