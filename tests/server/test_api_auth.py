@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from reentry_ledger.application import users as users_module
+from reentry_ledger.cli import cli
 from reentry_ledger.contract import STATUS_BY_ERROR
 from reentry_ledger.credentials import utc_now
 from reentry_ledger.domain.references import client_id
@@ -127,6 +129,21 @@ def test_a_token_issued_over_the_api_without_a_body_works_until_revoked(served: 
     assert post_as(served, issued.json()).status_code == 200
     refused = served.client.post("/api/users/cw-gb/tokens", headers=served.headers("sup-ga"))
     assert refused.status_code == 403  # a supervisor of GA issues none for GB's staff
+    assert events(served) == 2
+
+
+def test_a_token_revoked_on_the_command_line_is_refused_by_the_server_at_once(
+    served: Served,
+) -> None:
+    enrolled(served.ledger)
+    second = served.ledger.issue_token("cw-ga", actor="aud")
+    token_id = second.split(".")[0].removeprefix("rlt_")
+    revoke = ["--db", served.db_url, "--actor", "sup-ga", "users", "revoke-token", "cw-ga"]
+    assert CliRunner().invoke(cli, [*revoke, "--id", token_id]).exit_code == 0
+    assert_unauthenticated(post_as(served, second))
+    assert post_as(served, served.tokens["cw-ga"]).status_code == 200
+    assert CliRunner().invoke(cli, revoke).exit_code == 0
+    assert_unauthenticated(post_as(served, served.tokens["cw-ga"]))
     assert events(served) == 2
 
 
