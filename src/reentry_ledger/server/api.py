@@ -5,33 +5,47 @@ declares, and answers its result as JSON."""
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, get_args, get_origin
 
-from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request
+from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
 from pydantic import TypeAdapter, create_model
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.contract import ENDPOINTS, Endpoint, parameters, result_type
 from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.server.auth import authenticated_first, authenticated_user
 from reentry_ledger.server.errors import ERROR_RESPONSES
 from reentry_ledger.server.service import LedgerService
 
+# Documents the bearer token in the OpenAPI document (and the docs' "Authorize" button); who
+# the user is, is the server's `user` dependency's to say (auth.py).
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="A token issued by `reentry-ledger users token NAME`.",
+)
 IF_MATCH_HELP = (
     "The number of the client's last event as you saw it (the ETag of GET /api/clients/{ref}): "
     "the write is refused with 409 if the client has moved on since."
 )
 
 
+# An event number, bare or as our ETag ("7"), or weakened by a proxy (W/"7"): ASCII digits only.
+_IF_MATCH = re.compile(r'(?:W/)?("?)([0-9]{1,12})\1')
+
+
 def expected_number(if_match: str | None) -> int | None:
     """The event number an If-Match header holds ("7", or the ETag "\\"7\\"")."""
     if if_match is None:
         return None
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or len(text) > 12:
+    matched = _IF_MATCH.fullmatch(if_match.strip())
+    if matched is None:
         raise InvalidInput(f'If-Match {if_match!r} is not an event number (e.g. "7")')
-    return int(text)
+    return int(matched.group(2))
 
 
 def listed(annotation: Any) -> Any:
@@ -66,7 +80,7 @@ def handler_for(
                     param.name, inspect.Parameter.KEYWORD_ONLY, annotation=str, default=Path()
                 )
             )
-    body_names = [p.name for p in params if p.name not in in_path]
+    body_fields = [p for p in params if p.name not in in_path]
     query = endpoint.verb in ("GET", "DELETE")
     if query:
         for param in params:
@@ -81,19 +95,22 @@ def handler_for(
                         default=Query(... if required else default),
                     )
                 )
-    elif body_names:
+    elif body_fields:
         model = create_model(  # type: ignore[call-overload]
             f"{camel(endpoint.method)}Request",
             __config__={"extra": "forbid"},
             **{
                 p.name: (p.annotation, ... if p.default is inspect.Parameter.empty else p.default)
-                for p in params
-                if p.name not in in_path
+                for p in body_fields
             },
         )
-        signature.append(
+        optional = all(p.default is not inspect.Parameter.empty for p in body_fields)
+        signature.append(  # a body of optional fields alone may be left out
             inspect.Parameter(
-                "body", inspect.Parameter.KEYWORD_ONLY, annotation=model, default=Body()
+                "body",
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=model | None if optional else model,
+                default=Body(None) if optional else Body(),
             )
         )
     if endpoint.writes_client:
@@ -138,15 +155,18 @@ def etag(ledger: Ledger, ref: Any, endpoint: Endpoint) -> dict[str, str]:
 
 
 def install(app: FastAPI, service: LedgerService, user: Callable[..., str]) -> None:
+    route_class = authenticated_first(user)
     for endpoint in ENDPOINTS:
         function = getattr(Ledger, endpoint.method)
-        app.add_api_route(
+        app.router.add_api_route(
             endpoint.path,
-            handler_for(endpoint, service, user),
+            handler_for(endpoint, service, authenticated_user),
             methods=[endpoint.verb],
             summary=endpoint.summary,
             tags=[endpoint.tag],
             operation_id=endpoint.method,
             response_model=listed(result_type(function)),
             responses=ERROR_RESPONSES,
+            dependencies=[Security(BEARER)],
+            route_class_override=route_class,
         )

@@ -14,9 +14,13 @@ name another. The application then checks what that user may do, as for the CLI.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 
 from reentry_ledger.server.errors import Unauthenticated
 from reentry_ledger.server.service import LedgerService
@@ -45,6 +49,8 @@ class Settings:
             address = ipaddress.ip_address(host)
         except ValueError:
             return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped  # an IPv4 peer of a dual-stack listener (`::`)
         return any(address in network for network in self.networks)
 
 
@@ -83,6 +89,30 @@ def api_user(request: Request, service: LedgerService, settings: Settings) -> st
     if user is None:
         raise Unauthenticated("the token is not valid: unknown, revoked or expired")
     return user
+
+
+def authenticated_first(user: Callable[[Request], str]) -> type[APIRoute]:
+    """Routes that find who a request comes from (`user`) before they read its body: an
+    unauthenticated request is answered 401 whatever it carries (malformed JSON, a body of any
+    size), and its body is never read. The route's handler takes the user from
+    `authenticated_user`."""
+
+    class AuthenticatedFirst(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def authenticated(request: Request) -> Response:
+                request.state.user = await run_in_threadpool(user, request)
+                return await handler(request)
+
+            return authenticated
+
+    return AuthenticatedFirst
+
+
+def authenticated_user(request: Request) -> str:
+    """The user an `authenticated_first` route found, for its handler."""
+    return str(request.state.user)
 
 
 def page_user(request: Request, service: LedgerService, settings: Settings) -> str | None:

@@ -9,7 +9,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
 from reentry_ledger.authorization import NotPermitted
@@ -23,6 +23,7 @@ from reentry_ledger.domain.errors import (
     RuleViolated,
     VerificationFailed,
 )
+from reentry_ledger.domain.recording import describe
 
 log = logging.getLogger("reentry_ledger.server")
 
@@ -78,6 +79,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     async def ledger_error(_: Request, error: LedgerError) -> JSONResponse:
         return error_response(error_kind(error), str(error))
+
+    @app.exception_handler(ValidationError)
+    async def invalid_value(_: Request, error: ValidationError) -> JSONResponse:
+        """A value the domain's models refused (e.g. a date outside the ledger's window)
+        where the application did not turn the refusal into InvalidInput itself."""
+        return error_response("invalid_input", describe(error))
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(_: Request, error: Unauthenticated) -> JSONResponse:

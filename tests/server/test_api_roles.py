@@ -1,0 +1,201 @@
+"""Every role against every API endpoint: a table, as the CLI's (tests/e2e/test_access_control.py).
+
+Each row is one route of the API (`VERB /path`) and the status each of the six users gets:
+allowed ones succeed, refused ones answer 403 (the role may not) or 404 (another agency's
+client, exactly as one that does not exist), never anything else, always with the JSON error
+body; a refused write leaves the ledger as it was. Each user acts on a subject of its own (a
+client, or a user to manage), made fresh for the attempt, so no attempt depends on another.
+
+A route of the app with no row fails `test_every_api_route_has_a_row`: a new endpoint cannot
+go untested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.domain.directory import DIRECTORY_ID
+from reentry_ledger.domain.references import client_id
+from reentry_ledger.server.app import create_app
+from tests.builders import TODAY
+from tests.serving import Served, enrolled
+
+ROLES = ("aud", "sup-ga", "cw-ga", "cw-gb", "ovs", "cust")  # auditor .. custodian
+OK, FORBIDDEN, HIDDEN = 200, 403, 404
+GA_WRITE = (FORBIDDEN, OK, OK, HIDDEN, FORBIDDEN, FORBIDDEN)  # casework on a GA client
+GA_READ = (OK, OK, OK, HIDDEN, FORBIDDEN, FORBIDDEN)
+SUPERVISOR_ONLY = (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+MANAGERS = (OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)  # of a GA caseworker
+AUDITOR_ONLY = (OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A request, its path and values naming `{ref}` (a GA client made for the attempt) or
+    `{name}` (a GA caseworker, the user to manage)."""
+
+    json: dict[str, Any] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# "VERB /path" -> (the request, the status for each of ROLES)
+TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
+    "POST /api/clients": (
+        Attempt({"ref": "{ref}", "agency": "GA", "officer": "o", "supervision": "probation"}),
+        (FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ),
+    "POST /api/clients/{ref}/assessments": (
+        Attempt({"instrument": "ORAS", "risk_level": "moderate", "needs": ["school_work"]}),
+        GA_WRITE,
+    ),
+    "POST /api/clients/{ref}/plans": (
+        Attempt({"goals": [["substance_use", "attend treatment"]]}),
+        GA_WRITE,
+    ),
+    "POST /api/clients/{ref}/referrals": (Attempt({"service": "housing"}), GA_WRITE),
+    "POST /api/clients/{ref}/referrals/{referral_id}/status": (
+        Attempt({"status": "accepted"}),
+        GA_WRITE,
+    ),
+    "POST /api/clients/{ref}/contacts": (Attempt({"note": "spoke about work"}), GA_WRITE),
+    "POST /api/clients/{ref}/volunteer-matches": (Attempt({"volunteer": "Val V"}), GA_WRITE),
+    "POST /api/clients/{ref}/volunteer-matches/end": (
+        Attempt({"ending": "completed"}),
+        GA_WRITE,
+    ),
+    "POST /api/clients/{ref}/violations": (Attempt({"technical": ["curfew"]}), GA_WRITE),
+    "POST /api/clients/{ref}/violations/{violation_id}/responses": (
+        Attempt({"response": "warning"}),
+        GA_WRITE,
+    ),
+    "POST /api/clients/{ref}/discharge": (Attempt({"outcome": "successful"}), GA_WRITE),
+    "POST /api/clients/{ref}/corrections": (
+        Attempt({"number": 2, "reason": "entered on the wrong client"}),
+        SUPERVISOR_ONLY,
+    ),
+    "POST /api/clients/{ref}/seal": (
+        Attempt({"ground": "court_order", "reference": "CO-1"}),
+        SUPERVISOR_ONLY,
+    ),
+    "GET /api/clients/{ref}": (Attempt(), GA_READ),
+    "GET /api/clients/{ref}/timeline": (Attempt(params={"as_of": "2026-01-15"}), GA_READ),
+    "GET /api/users": (Attempt(), MANAGERS),
+    "POST /api/users": (
+        Attempt({"name": "{name}", "role": "caseworker", "agency": "GA"}),
+        MANAGERS,
+    ),
+    "DELETE /api/users/{name}": (Attempt(params={"reason": "left"}), MANAGERS),
+    "POST /api/users/{name}/tokens": (Attempt({"expires_days": 30}), MANAGERS),
+    "DELETE /api/users/{name}/tokens": (Attempt(), MANAGERS),
+    "PUT /api/users/{name}/password": (Attempt({"password": "a long enough secret"}), MANAGERS),
+    "GET /api/access-log": (Attempt(params={"client_ref": "{ref}"}), AUDITOR_ONLY),
+}
+
+
+def test_every_api_route_has_a_row(tmp_path: Path) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
+    app = create_app(ledger)
+    routes = {
+        f"{verb} {route.path}"
+        for route in app.routes
+        if isinstance(route, APIRoute) and route.path.startswith("/api/")
+        for verb in route.methods or ()
+    }
+    ledger.close()
+    assert routes - set(TABLE) == set(), "routes with no row in the role table"
+    assert set(TABLE) - routes == set(), "rows for routes the app does not have"
+    assert all(len(statuses) == len(ROLES) for _, statuses in TABLE.values())
+
+
+def client_with_history(ledger: Ledger, ref: str) -> None:
+    """A GA client with a referral (R1) and a violation (V1)."""
+    enrolled(ledger, ref)
+    ledger.refer(ref, actor="cw-ga", service="employment")
+    ledger.record_violation(ref, actor="cw-ga", absconding=True)
+
+
+def filled(value: Any, subject: str) -> Any:
+    if isinstance(value, str):
+        return value.replace("{ref}", subject).replace("{name}", subject)
+    if isinstance(value, dict):
+        return {key: filled(item, subject) for key, item in value.items()}
+    return value
+
+
+def url(route: str, subject: str) -> str:
+    path = route.split(" ", 1)[1]
+    return filled(path, subject).replace("{referral_id}", "R1").replace("{violation_id}", "V1")
+
+
+def prepare(ledger: Ledger, route: str, subject: str) -> None:
+    """The subject the attempt acts on, as it must exist beforehand."""
+    if "{ref}" in route:
+        client_with_history(ledger, subject)
+    if route.endswith("/volunteer-matches/end"):
+        ledger.match_volunteer(subject, actor="cw-ga", volunteer="Vera V")
+    elif "/api/users/{name}" in route:
+        ledger.add_user(subject, "caseworker", "GA", actor="aud")
+
+
+def written(ledger: Ledger, subject: str) -> tuple[Any, ...]:
+    """What a write could change: every event, the subject's own, the users, the credentials."""
+    with ledger.credentials.datastore.transaction(commit=False) as cursor:
+        cursor.execute(f"SELECT credential_id, digest FROM {ledger.credentials.table}")
+        credentials = sorted(tuple(row) for row in cursor.fetchall())
+    return (
+        ledger.recorder.max_notification_id(),
+        len(ledger.recorder.select_events(client_id(subject))),
+        len(ledger.recorder.select_events(DIRECTORY_ID)),
+        credentials,
+    )
+
+
+def attempt(served: Served, route: str, role: str, subject: str) -> Any:
+    request, _ = TABLE[route]
+    return served.client.request(
+        route.split(" ", 1)[0],
+        url(route, subject),
+        json=filled(request.json, subject),
+        params=filled(request.params, subject),
+        headers=served.headers(role),
+    )
+
+
+@pytest.mark.parametrize("route", sorted(TABLE))
+def test_every_role_against_every_endpoint(served: Served, route: str) -> None:
+    _, expected = TABLE[route]
+    seen, problems = {}, []  # role -> status; what is wrong besides
+    for role in ROLES:
+        subject = f"x-{role}"  # a client reference and a user name alike
+        prepare(served.ledger, route, subject)
+        before = written(served.ledger, subject)
+        answer = attempt(served, route, role, subject)
+        seen[role] = answer.status_code
+        if answer.status_code != expected[ROLES.index(role)]:
+            problems.append(f"{role}: {answer.status_code} {answer.text[:300]}")
+        if answer.status_code >= 400:
+            problems += refusal_problems(served, route, role, subject, answer)
+            if written(served.ledger, subject) != before:
+                problems.append(f"{role}: a refused request changed the ledger")
+    assert seen == dict(zip(ROLES, expected, strict=True)), problems
+    assert problems == []
+
+
+def refusal_problems(served: Served, route: str, role: str, subject: str, answer: Any) -> list[str]:
+    """What is wrong with a refusal: not the JSON error body of a refusal, or (another
+    agency's client) not word for word the answer for a client that does not exist."""
+    error = answer.json()["error"]
+    if (error["type"], error["exit_code"]) not in (("not_permitted", 3), ("not_found", 4)):
+        return [f"{role}: {error}"]
+    if answer.status_code == HIDDEN:
+        missing = attempt(served, route, role, "x-absent")
+        words = missing.json()["error"]["message"].replace("x-absent", subject)
+        if (missing.status_code, words) != (HIDDEN, error["message"]):
+            return [f"{role}: {error} is not what a missing client gets: {missing.json()}"]
+    return []
