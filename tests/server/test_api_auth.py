@@ -376,7 +376,14 @@ def test_the_api_description_and_docs_are_public(served: Served) -> None:
 
 def test_every_api_operation_documents_its_errors_as_the_json_error_body(served: Served) -> None:
     document = served.client.get("/openapi.json").json()
-    error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    schemas = document["components"]["schemas"]
+    detail = {"$ref": "#/components/schemas/ErrorDetail"}
+    # the error body, or one carrying more beside it (a damaged projection's findings)
+    error_bodies = [
+        {"$ref": f"#/components/schemas/{name}"}
+        for name, schema in schemas.items()
+        if schema.get("properties", {}).get("error") == detail
+    ]
     statuses = {str(status) for status in STATUS_BY_ERROR.values()}
     undocumented = []
     for path, operations in document["paths"].items():
@@ -386,7 +393,7 @@ def test_every_api_operation_documents_its_errors_as_the_json_error_body(served:
             for status in statuses:
                 documented = operation["responses"].get(status, {})
                 schema = documented.get("content", {}).get("application/json", {}).get("schema")
-                if schema != error_body:
+                if schema not in error_bodies:
                     undocumented.append(f"{verb.upper()} {path} {status}")
     assert undocumented == []
     assert "HTTPValidationError" not in document["components"]["schemas"]

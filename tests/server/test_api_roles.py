@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.directory import DIRECTORY_ID
 from reentry_ledger.domain.references import client_id
 from reentry_ledger.server.app import create_app
 from tests.builders import TODAY
+from tests.server.test_remote_cli import LEGACY
 from tests.serving import Served, enrolled
 
 ROLES = ("aud", "sup-ga", "cw-ga", "cw-gb", "ovs", "cust")  # auditor .. custodian
@@ -33,6 +33,12 @@ GA_READ = (OK, OK, OK, HIDDEN, FORBIDDEN, FORBIDDEN)
 SUPERVISOR_ONLY = (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 MANAGERS = (OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)  # of a GA caseworker
 AUDITOR_ONLY = (OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+REPORTERS = (OK, OK, OK, OK, OK, FORBIDDEN)
+OPERATORS = (OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+CLIENT_READERS = (OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)  # each sees its own agency's
+EVERYONE = (OK, OK, OK, OK, OK, OK)
+MAPPING = (Path(__file__).parents[2] / "examples" / "legacy" / "mapping.toml").read_text()
+RANGE = {"from": "2025-01-01", "to": "2025-12-31"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class Attempt:
 
     json: dict[str, Any] | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    csv: str | None = None  # a CSV body instead of JSON
 
 
 # "VERB /path" -> (the request, the status for each of ROLES)
@@ -95,17 +102,41 @@ TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
     "DELETE /api/users/{name}/tokens": (Attempt(), MANAGERS),
     "PUT /api/users/{name}/password": (Attempt({"password": "a long enough secret"}), MANAGERS),
     "GET /api/access-log": (Attempt(params={"client_ref": "{ref}"}), AUDITOR_ONLY),
+    "GET /api/clients": (Attempt(), CLIENT_READERS),
+    "GET /api/reports/violations": (Attempt(params={"by": "agency,risk", **RANGE}), REPORTERS),
+    "GET /api/reports/caseload": (Attempt(params={"on": "2025-06-30"}), REPORTERS),
+    "GET /api/reports/discharges": (Attempt(params=RANGE), REPORTERS),
+    "GET /api/reports/referrals": (Attempt(params=RANGE), REPORTERS),
+    "GET /api/reports/volunteers": (Attempt(params=RANGE), REPORTERS),
+    "GET /api/reports/justice-counts": (Attempt(params={"year": 2025}), REPORTERS),
+    "GET /api/digest": (Attempt(), AUDITOR_ONLY),
+    "POST /api/verify": (Attempt({}), AUDITOR_ONLY),
+    "GET /api/export": (Attempt(), AUDITOR_ONLY),
+    "GET /api/export/deidentified": (
+        Attempt(params={"k": 1}),
+        (OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN),
+    ),
+    "GET /api/whoami": (Attempt(), EVERYONE),
+    "POST /api/replay": (Attempt({}), OPERATORS),
+    "GET /api/projections": (Attempt(), OPERATORS),
+    "POST /api/projections/catch-up": (Attempt({}), OPERATORS),
+    "POST /api/projections/rebuild": (Attempt({"names": ["clients"]}), OPERATORS),
+    "POST /api/projections/verify": (Attempt({"names": ["clients"]}), OPERATORS),
+    "POST /api/imports/csv": (
+        Attempt(params={"mapping": MAPPING}, csv=LEGACY.format(p="{ref}", agency="GA")),
+        SUPERVISOR_ONLY,
+    ),
 }
 
 
 def test_every_api_route_has_a_row(tmp_path: Path) -> None:
     ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
     app = create_app(ledger)
-    routes = {
-        f"{verb} {route.path}"
-        for route in app.routes
-        if isinstance(route, APIRoute) and route.path.startswith("/api/")
-        for verb in route.methods or ()
+    routes = {  # as the OpenAPI document lists them (routers included in the app too)
+        f"{verb.upper()} {path}"
+        for path, operations in app.openapi()["paths"].items()
+        if path.startswith("/api/")
+        for verb in operations
     }
     ledger.close()
     assert routes - set(TABLE) == set(), "routes with no row in the role table"
@@ -158,12 +189,17 @@ def written(ledger: Ledger, subject: str) -> tuple[Any, ...]:
 
 def attempt(served: Served, route: str, role: str, subject: str) -> Any:
     request, _ = TABLE[route]
+    body: dict[str, Any] = {"json": filled(request.json, subject)}
+    headers = served.headers(role)
+    if request.csv is not None:
+        body = {"content": filled(request.csv, subject)}
+        headers["Content-Type"] = "text/csv"
     return served.client.request(
         route.split(" ", 1)[0],
         url(route, subject),
-        json=filled(request.json, subject),
         params=filled(request.params, subject),
-        headers=served.headers(role),
+        headers=headers,
+        **body,
     )
 
 

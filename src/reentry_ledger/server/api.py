@@ -11,23 +11,15 @@ from typing import Any, get_args, get_origin
 
 from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request, Security
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPBearer
 from pydantic import TypeAdapter, create_model
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.contract import ENDPOINTS, Endpoint, parameters, result_type
 from reentry_ledger.domain.errors import InvalidInput
-from reentry_ledger.server.auth import authenticated_first, authenticated_user
+from reentry_ledger.server.auth import BEARER, authenticated_first, authenticated_user
 from reentry_ledger.server.errors import ERROR_RESPONSES
 from reentry_ledger.server.service import LedgerService
 
-# Documents the bearer token in the OpenAPI document (and the docs' "Authorize" button); who
-# the user is, is the server's `user` dependency's to say (auth.py).
-BEARER = HTTPBearer(
-    auto_error=False,
-    scheme_name="bearer",
-    description="A token issued by `reentry-ledger users token NAME`.",
-)
 IF_MATCH_HELP = (
     "The number of the client's last event as you saw it (the ETag of GET /api/clients/{ref}): "
     "the write is refused with 409 if the client has moved on since."

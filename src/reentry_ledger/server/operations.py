@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
@@ -35,6 +35,7 @@ from reentry_ledger.reports.requests import check_range, parse_client_dimensions
 from reentry_ledger.reports.service import Table
 from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.violations import ReportRequest
+from reentry_ledger.server.auth import BEARER, authenticated_first, authenticated_user
 from reentry_ledger.server.errors import ERROR_RESPONSES, ErrorBody, ErrorDetail, error_response
 from reentry_ledger.server.service import LedgerService
 from reentry_ledger.verification import DIGEST_LINE, Digest, Verification
@@ -237,9 +238,20 @@ def install(app: FastAPI, service: LedgerService, user: Callable[..., str]) -> N
         app.include_router(router)
 
 
+def api_router(prefix: str, tag: str, user: Callable[..., str]) -> APIRouter:
+    """Routes that know who asks before they read a body (auth.authenticated_first)."""
+    return APIRouter(
+        prefix=prefix,
+        tags=[tag],
+        responses=ERROR_RESPONSES,
+        route_class=authenticated_first(user),
+        dependencies=[Security(BEARER)],
+    )
+
+
 def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRouter:
     """Every `report` subcommand: caseworkers, supervisors, auditors and oversight."""
-    router = APIRouter(prefix="/api/reports", tags=["reports"], responses=ERROR_RESPONSES)
+    router = api_router("/api/reports", "reports", user)
 
     @router.get(
         "/violations",
@@ -248,7 +260,7 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
         "by group: the document `report violations --format json` prints.",
     )
     def violations(
-        who: str = Depends(user),
+        who: str = Depends(authenticated_user),
         by: By = None,
         period: Unit = None,
         first: First = None,
@@ -275,7 +287,7 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
         summary="Clients under supervision on a day, per agency and officer (or other groups).",
     )
     def caseload(
-        who: str = Depends(user),
+        who: str = Depends(authenticated_user),
         on: Day = None,
         by: ClientBy = "agency,officer",
         known_at: KnownAt = None,
@@ -293,7 +305,7 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
         summary="Discharges by outcome, and as successful, neutral and unsuccessful.",
     )
     def discharges(
-        who: str = Depends(user),
+        who: str = Depends(authenticated_user),
         first: First = None,
         last: Last = None,
         by: ClientBy = None,
@@ -315,7 +327,7 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
         "dropped, and the median days from referral to start.",
     )
     def referrals(
-        who: str = Depends(user),
+        who: str = Depends(authenticated_user),
         first: First = None,
         last: Last = None,
         known_at: KnownAt = None,
@@ -335,7 +347,7 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
         "median days matched.",
     )
     def volunteers(
-        who: str = Depends(user),
+        who: str = Depends(authenticated_user),
         first: First = None,
         last: Last = None,
         by: ClientBy = None,
@@ -357,7 +369,7 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
     )
     def justice_counts(
         year: Year,
-        who: str = Depends(user),
+        who: str = Depends(authenticated_user),
         known_at: KnownAt = None,
         suppress_below: Suppress = None,
     ) -> JSONResponse:
@@ -383,14 +395,14 @@ def closing(lines: Iterator[bytes], ledger: Ledger) -> Iterator[bytes]:
 
 def audit_router(service: LedgerService, user: Callable[..., str]) -> APIRouter:
     """Integrity and exports: auditors (de-identified exports: oversight too); who am I."""
-    router = APIRouter(prefix="/api", tags=["audit"], responses=ERROR_RESPONSES)
+    router = api_router("/api", "audit", user)
 
     @router.get(
         "/whoami",
         response_model=Whoami,
         summary="The signed-in user: name, role and agency (every user).",
     )
-    def whoami(who: str = Depends(user)) -> JSONResponse:
+    def whoami(who: str = Depends(authenticated_user)) -> JSONResponse:
         with service.use() as ledger:
             return answer(ledger.actor(who), ledger)
 
@@ -400,7 +412,7 @@ def audit_router(service: LedgerService, user: Callable[..., str]) -> APIRouter:
         summary="The ledger's head, to publish, once every hash verifies (as `digest`; "
         "auditors). A broken ledger answers verification_failed (exit 6).",
     )
-    def digest(who: str = Depends(user)) -> JSONResponse:
+    def digest(who: str = Depends(authenticated_user)) -> JSONResponse:
         with service.use() as ledger:
             result = ledger.verify(actor=who)
             head = result.digest
@@ -414,7 +426,9 @@ def audit_router(service: LedgerService, user: Callable[..., str]) -> APIRouter:
         "digest line (as `verify`; auditors). A broken ledger answers verification_failed "
         "(exit 6), naming the first broken link.",
     )
-    def verify(who: str = Depends(user), body: VerifyRequest | None = None) -> JSONResponse:
+    def verify(
+        who: str = Depends(authenticated_user), body: VerifyRequest | None = None
+    ) -> JSONResponse:
         against = body.against if body else None
         reference = digest_line(against) if against else None
         with service.use() as ledger:
@@ -427,7 +441,7 @@ def audit_router(service: LedgerService, user: Callable[..., str]) -> APIRouter:
         summary="Every event as JSON lines, then the closing record: the auditor's export "
         "(as `export`, without client keys; auditors). Streamed.",
     )
-    def export(who: str = Depends(user)) -> StreamingResponse:
+    def export(who: str = Depends(authenticated_user)) -> StreamingResponse:
         ledger = second_ledger(service)
         try:
             lines = ledger.export_lines(actor=who)
@@ -444,7 +458,7 @@ def audit_router(service: LedgerService, user: Callable[..., str]) -> APIRouter:
         f"it released and withheld in the {SUMMARY} header.",
     )
     def deidentified(
-        who: str = Depends(user), project: Project = None, k: K = None
+        who: str = Depends(authenticated_user), project: Project = None, k: K = None
     ) -> FileResponse:
         # The export sorts its records on disk before its first line, in one thread: they are
         # written to a file of the request's own, then sent from it, then the file removed.
@@ -470,14 +484,16 @@ def audit_router(service: LedgerService, user: Callable[..., str]) -> APIRouter:
 
 def operations_router(service: LedgerService, user: Callable[..., str]) -> APIRouter:
     """Replay, projections and imports: supervisors and auditors (a CSV import: supervisors)."""
-    router = APIRouter(prefix="/api", tags=["operations"], responses=ERROR_RESPONSES)
+    router = api_router("/api", "operations", user)
 
     @router.post(
         "/replay",
         summary="Rebuild clients' state from their events: one client, or every client "
         "(as `replay`; supervisors, auditors).",
     )
-    def replay(who: str = Depends(user), body: ReplayRequest | None = None) -> JSONResponse:
+    def replay(
+        who: str = Depends(authenticated_user), body: ReplayRequest | None = None
+    ) -> JSONResponse:
         with service.use() as ledger:
             return answer(ledger.replay(body.ref if body else None, actor=who), ledger)
 
@@ -487,7 +503,9 @@ def operations_router(service: LedgerService, user: Callable[..., str]) -> APIRo
         summary="Each projection's position in the event log and its lag "
         "(as `projections status`; supervisors, auditors).",
     )
-    def projections_status(who: str = Depends(user), names: Names = []) -> JSONResponse:  # noqa: B006
+    def projections_status(
+        who: str = Depends(authenticated_user), names: Names = []
+    ) -> JSONResponse:
         with service.use() as ledger:
             statuses = ledger.projection_runner(tuple(names), actor=who).status()
             rows = [{**to_jsonable_python(s), "lag": s.lag, "state": s.state} for s in statuses]
@@ -499,7 +517,9 @@ def operations_router(service: LedgerService, user: Callable[..., str]) -> APIRo
         summary="Apply the events recorded since each projection's position "
         "(as `projections catch-up`; supervisors, auditors).",
     )
-    def catch_up(who: str = Depends(user), body: ProjectionsRequest | None = None) -> JSONResponse:
+    def catch_up(
+        who: str = Depends(authenticated_user), body: ProjectionsRequest | None = None
+    ) -> JSONResponse:
         asked = body or ProjectionsRequest()
         with service.use() as ledger:
             runner = ledger.projection_runner(tuple(asked.names), asked.page_size, actor=who)
@@ -511,7 +531,9 @@ def operations_router(service: LedgerService, user: Callable[..., str]) -> APIRo
         summary="Rebuild projections from the start of the event log "
         "(as `projections rebuild`; supervisors, auditors).",
     )
-    def rebuild(who: str = Depends(user), body: ProjectionsRequest | None = None) -> JSONResponse:
+    def rebuild(
+        who: str = Depends(authenticated_user), body: ProjectionsRequest | None = None
+    ) -> JSONResponse:
         asked = body or ProjectionsRequest()
         with service.use() as ledger:
             runner = ledger.projection_runner(page_size=asked.page_size, actor=who)
@@ -525,7 +547,7 @@ def operations_router(service: LedgerService, user: Callable[..., str]) -> APIRo
         "auditors). Damaged ones answer verification_failed (exit 6), each named.",
     )
     def verify_projections(
-        who: str = Depends(user), body: ProjectionsRequest | None = None
+        who: str = Depends(authenticated_user), body: ProjectionsRequest | None = None
     ) -> JSONResponse:
         asked = body or ProjectionsRequest()
         with service.use() as ledger:
@@ -549,7 +571,7 @@ def operations_router(service: LedgerService, user: Callable[..., str]) -> APIRo
     async def import_csv(
         request: Request,
         mapping: MappingText,
-        who: str = Depends(user),
+        who: str = Depends(authenticated_user),
         filename: FileName = "upload.csv",
         mapping_filename: FileName = "mapping.toml",
     ) -> JSONResponse:
