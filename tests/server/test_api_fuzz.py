@@ -31,7 +31,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.domain.codes import ReferralStatus
 from reentry_ledger.server.app import create_app
 from tests.builders import TODAY
 from tests.serving import Served, cast_on, enrolled
@@ -82,22 +81,6 @@ def strategies(operation: Any) -> Iterator[Any]:
             yield operation.as_strategy(generation_mode=mode, path_parameters=values)
 
 
-REFERRAL_STATUS = "POST /api/clients/{ref}/referrals/{referral_id}/status"
-STATUSES = {status.value for status in ReferralStatus}
-
-
-def around_known_defect(case: Any) -> None:
-    """domain/client.py's update_referral raises ValueError (a status it does not know) or
-    KeyError (a coded status without its code), not InvalidInput: a 500 the server cannot
-    tell from a bug. Until it is fixed (the strict xfail below says when), the fuzzer sends
-    that operation a status the domain knows, and fuzzes the rest."""
-    if case.operation.label == REFERRAL_STATUS and isinstance(case.body, dict):
-        status = case.body.get("status")
-        code = status.get("code") if isinstance(status, dict) else status
-        if not (isinstance(code, str) and code in STATUSES):
-            case.body["status"] = "accepted"
-
-
 def problems(error: BaseException) -> str:
     if isinstance(error, BaseExceptionGroup):
         return "\n".join(problems(inner) for inner in error.exceptions)
@@ -117,7 +100,6 @@ def fuzz(app: FastAPI, headers: dict[str, str]) -> list[str]:
         @FUZZ
         @given(case=st.one_of(list(strategies(operation))))
         def run(case: Any) -> None:
-            around_known_defect(case)
             response = case.call(headers=headers)
             case.validate_response(response, checks=CHECKS)
 
@@ -165,12 +147,6 @@ def test_a_date_outside_the_ledgers_window_is_invalid_input_and_logs_no_read(
     assert len(served.ledger.timeline("GA-1", actor="aud")) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain/client.py: Client.update_referral builds ReferralStatus(status['code']) "
-    "outside its check, so an unknown status raises ValueError and a coded one without a code "
-    "KeyError (a 500): the fix belongs there (refuse with InvalidInput)",
-)
 @pytest.mark.parametrize("status", ["bogus", {"raw_text": "in progress"}])
 def test_an_unknown_referral_status_is_invalid_input(served: Served, status: Any) -> None:
     enrolled(served.ledger)

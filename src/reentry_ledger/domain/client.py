@@ -204,7 +204,12 @@ class Client(Aggregate):
         return referral_id
 
     def update_referral(self, stamp: Stamp, referral_id: str, status: CodedInput) -> None:
-        new_status = validated(lambda: ReferralStatus(status["code"]))
+        code = status.get("code") if isinstance(status, dict) else status
+        if code not in values(ReferralStatus):
+            raise InvalidInput(
+                f"status {code!r} is not a referral status: {', '.join(values(ReferralStatus))}"
+            )
+        new_status = ReferralStatus(code)
         self.check_referral_transition(stamp, referral_id, new_status)
         self._record(ReferralUpdated, stamp, referral_id=referral_id, status=status)
 

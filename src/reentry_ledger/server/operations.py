@@ -504,7 +504,8 @@ def operations_router(service: LedgerService, user: Callable[..., str]) -> APIRo
         "(as `projections status`; supervisors, auditors).",
     )
     def projections_status(
-        who: str = Depends(authenticated_user), names: Names = []
+        who: str = Depends(authenticated_user),
+        names: Names = [],  # noqa: B006 - FastAPI copies a query default; never mutated
     ) -> JSONResponse:
         with service.use() as ledger:
             statuses = ledger.projection_runner(tuple(names), actor=who).status()
