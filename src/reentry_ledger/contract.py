@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,12 @@ class Endpoint:
     @property
     def name(self) -> str:
         return self.method
+
+    @property
+    def in_query(self) -> bool:
+        """GET takes its parameters in the query string; the others, in a JSON body (so no
+        free text, such as a user's removal reason, lands in a URL or a log)."""
+        return self.verb == "GET"
 
 
 def client_write(method: str, path: str, summary: str) -> Endpoint:
@@ -166,3 +172,10 @@ def parameters(function: Callable[..., Any], endpoint: Endpoint) -> list[Paramet
 
 def result_type(function: Callable[..., Any]) -> Any:
     return typing.get_type_hints(function)["return"]
+
+
+def listed(annotation: Any) -> Any:
+    """A result type as JSON carries it: an iterator of things is a list of them."""
+    if typing.get_origin(annotation) is Iterator:
+        return list[typing.get_args(annotation)[0]]  # type: ignore[misc]
+    return annotation

@@ -110,8 +110,11 @@ def test_a_revoked_token_is_unauthenticated_and_the_users_other_tokens_still_wor
     enrolled(served.ledger)
     second = served.ledger.issue_token("cw-ga", actor="aud")
     second_id = second.split(".")[0].removeprefix("rlt_")
-    revoked = served.client.delete(
-        "/api/users/cw-ga/tokens", params={"token_id": second_id}, headers=served.headers("aud")
+    revoked = served.client.request(
+        "DELETE",
+        "/api/users/cw-ga/tokens",
+        json={"token_id": second_id},
+        headers=served.headers("aud"),
     )
     assert revoked.status_code == 200, revoked.text
     assert_unauthenticated(post_as(served, second))
@@ -149,8 +152,11 @@ def test_a_token_revoked_on_the_command_line_is_refused_by_the_server_at_once(
 
 def test_revoking_a_token_of_another_user_by_its_id_is_refused(served: Served) -> None:
     theirs = served.tokens["cw-gb"].split(".")[0].removeprefix("rlt_")
-    answer = served.client.delete(
-        "/api/users/cw-ga/tokens", params={"token_id": theirs}, headers=served.headers("sup-ga")
+    answer = served.client.request(
+        "DELETE",
+        "/api/users/cw-ga/tokens",
+        json={"token_id": theirs},
+        headers=served.headers("sup-ga"),
     )
     assert answer.status_code == 400 and answer.json()["error"]["type"] == "invalid_input"
     assert served.get("cw-gb", "/api/users").status_code == 403  # authenticated still
@@ -414,3 +420,20 @@ def test_an_unknown_api_path_answers_the_json_error_body(served: Served) -> None
     assert answer.status_code == 404 and answer.json()["error"]["exit_code"] == 4
     wrong_verb = served.client.patch("/api/users", headers=served.headers("aud"))
     assert wrong_verb.status_code == 405 and "error" in wrong_verb.json()
+
+
+def test_no_endpoint_takes_free_text_or_a_secret_in_its_query_string(served: Served) -> None:
+    """Query strings land in access logs and browser histories: notes, reasons, names and
+    passwords travel in bodies only."""
+    document = served.client.get("/openapi.json").json()
+    in_queries = {
+        parameter["name"]
+        for operations in document["paths"].values()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    }
+    free_text = {"note", "reason", "description", "name", "password", "token", "goals",
+                 "strengths", "responsivity", "provider", "volunteer"}  # fmt: skip
+    assert in_queries & free_text == set()
+    assert "reason" in str(document["paths"]["/api/users/{name}"]["delete"]["requestBody"])

@@ -97,7 +97,7 @@ TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
         Attempt({"name": "{name}", "role": "caseworker", "agency": "GA"}),
         MANAGERS,
     ),
-    "DELETE /api/users/{name}": (Attempt(params={"reason": "left"}), MANAGERS),
+    "DELETE /api/users/{name}": (Attempt({"reason": "left"}), MANAGERS),
     "POST /api/users/{name}/tokens": (Attempt({"expires_days": 30}), MANAGERS),
     "DELETE /api/users/{name}/tokens": (Attempt(), MANAGERS),
     "PUT /api/users/{name}/password": (Attempt({"password": "a long enough secret"}), MANAGERS),

@@ -20,7 +20,7 @@ import ipaddress
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast, get_args, get_origin
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -30,7 +30,7 @@ from reentry_ledger import __version__
 from reentry_ledger.application import Ledger, ReplayReport, utc_today
 from reentry_ledger.authorization import NotPermitted
 from reentry_ledger.cli.context import TOKEN_ENV_VAR, URL_ENV_VAR
-from reentry_ledger.contract import ENDPOINTS, Endpoint, parameters, result_type
+from reentry_ledger.contract import ENDPOINTS, Endpoint, listed, parameters, result_type
 from reentry_ledger.domain.errors import (
     ClientNotFound,
     Conflict,
@@ -247,20 +247,13 @@ class Server:
 # --- calls made from the contract ------------------------------------------------------------
 
 
-def listed(annotation: Any) -> Any:
-    """A result type as JSON carries it: an iterator of things is a list of them."""
-    if get_origin(annotation) is Iterator:
-        return list[get_args(annotation)[0]]  # type: ignore[misc]
-    return annotation
-
-
 def remote_call(endpoint: Endpoint) -> Callable[..., Any]:
     """The Ledger method `endpoint` serves, as a call to it: same name, same parameters."""
     function = getattr(Ledger, endpoint.method)
     signature = inspect.signature(function)
     offered = {p.name: TypeAdapter(p.annotation) for p in parameters(function, endpoint)}
     result: TypeAdapter[Any] = TypeAdapter(listed(result_type(function)))
-    query = endpoint.verb in ("GET", "DELETE")
+    query = endpoint.in_query
 
     def call(self: RemoteLedger, *args: Any, **kwargs: Any) -> Any:
         given = signature.bind(self, *args, **kwargs).arguments

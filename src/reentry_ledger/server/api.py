@@ -7,14 +7,14 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, get_args, get_origin
+from typing import Any
 
 from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request, Security
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, create_model
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.contract import ENDPOINTS, Endpoint, parameters, result_type
+from reentry_ledger.contract import ENDPOINTS, Endpoint, listed, parameters, result_type
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.server.auth import BEARER, authenticated_first, authenticated_user
 from reentry_ledger.server.errors import ERROR_RESPONSES
@@ -38,13 +38,6 @@ def expected_number(if_match: str | None) -> int | None:
     if matched is None:
         raise InvalidInput(f'If-Match {if_match!r} is not an event number (e.g. "7")')
     return int(matched.group(2))
-
-
-def listed(annotation: Any) -> Any:
-    """A result type as JSON carries it: an iterator of things is a list of them."""
-    if get_origin(annotation) is Iterator:
-        return list[get_args(annotation)[0]]  # type: ignore[misc]
-    return annotation
 
 
 def camel(name: str) -> str:
@@ -73,7 +66,7 @@ def handler_for(
                 )
             )
     body_fields = [p for p in params if p.name not in in_path]
-    query = endpoint.verb in ("GET", "DELETE")
+    query = endpoint.in_query
     if query:
         for param in params:
             if param.name not in in_path:
