@@ -19,6 +19,7 @@ from typing import Any
 # Errors, as HTTP answers and as the CLI's exit codes (which every error body carries too).
 STATUS_BY_ERROR = {
     "invalid_input": 400,  # exit 2
+    "too_large": 413,  # exit 2: a body larger than the endpoint takes
     "unauthenticated": 401,  # exit 3
     "not_permitted": 403,  # exit 3
     "refused": 422,  # exit 3: a rule of the record refused it (e.g. a second decision)
@@ -29,6 +30,7 @@ STATUS_BY_ERROR = {
 }
 EXIT_BY_ERROR = {
     "invalid_input": 2,
+    "too_large": 2,
     "unauthenticated": 3,
     "not_permitted": 3,
     "refused": 3,

@@ -94,12 +94,14 @@ class Users(LedgerBase):
             if stored is None or stored.user != name or stored.kind != "token":
                 raise InvalidInput(f"user {name!r} has no token {token_id!r}")
         directory.revoke_tokens(self.stamp(who.name, None), name, token_id)
-        self._save(directory)
+        # The credentials go first: should recording the revocation then fail, the token is
+        # revoked unrecorded (retrying records it), never recorded revoked and still working.
         if token_id is None:
             self.credentials.delete_user(name, "token")
             self.credentials.delete_user(name, "session")
         else:
             self.credentials.delete(token_id)
+        self._save(directory)
 
     def set_password(self, name: str, password: str, *, actor: str | None) -> None:
         """Set user `name`'s password for the web pages (hashed with Argon2id)."""
@@ -155,8 +157,8 @@ class Users(LedgerBase):
 
     def is_user_directory_open(self) -> bool:
         """Has this ledger users (and so no single-user mode)?"""
-        return self.directory() is not None
+        return self.known_directory() is not None
 
     def is_user(self, name: str) -> bool:
-        directory = self.directory()
+        directory = self.known_directory()
         return directory is not None and name in directory.users

@@ -52,6 +52,15 @@ SETTINGS_ENV_VAR = "REENTRY_LEDGER_SERVE_SETTINGS"  # hands the settings to work
     help="A web session ends this long after sign-in.",
 )
 @click.option(
+    "--keep-alive",
+    type=click.IntRange(1, 3600),
+    default=75,
+    show_default=True,
+    metavar="SECONDS",
+    help="Keep an idle connection this long: longer than any proxy or client keeps its own "
+    "idle connections to the server (else a request sent as the server closes one is lost).",
+)
+@click.option(
     "--secure-cookies",
     is_flag=True,
     help="Send the session cookie over HTTPS only (set when a proxy terminates TLS).",
@@ -66,6 +75,7 @@ def serve(
     proxy_user_header: str | None,
     trusted_proxies: tuple[str, ...],
     session_minutes: int,
+    keep_alive: int,
     secure_cookies: bool,
 ) -> None:
     """Serve the ledger over HTTP: the JSON API under /api/, the web pages, and the API's
@@ -117,6 +127,7 @@ def serve(
         log_level="info",
         proxy_headers=False,
         server_header=False,
+        timeout_keep_alive=keep_alive,
     )
 
 

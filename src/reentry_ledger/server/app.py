@@ -11,6 +11,7 @@ from reentry_ledger import __version__
 from reentry_ledger.application import Ledger
 from reentry_ledger.server import api, errors, operations, pages
 from reentry_ledger.server.auth import Settings, api_user
+from reentry_ledger.server.limits import BodyLimit
 from reentry_ledger.server.service import LedgerService
 
 DESCRIPTION = """An event-sourced case ledger for community supervision and reentry casework.
@@ -74,6 +75,7 @@ def create_app(ledger: Ledger, settings: Settings | None = None) -> FastAPI:
         return api_user(request, service, settings)
 
     errors.install(app)
+    app.add_middleware(BodyLimit)
     api.install(app, service, user)
     operations.install(app, service, user)
     pages.install(app, service, settings)

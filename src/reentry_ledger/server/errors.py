@@ -60,6 +60,10 @@ def error_response(kind: str, message: str, headers: dict[str, str] | None = Non
     return JSONResponse(body.model_dump(), status_code=STATUS_BY_ERROR[kind], headers=headers)
 
 
+class BodyTooLarge(Exception):
+    """A request's body passed its endpoint's limit (server/limits.py)."""
+
+
 class Unauthenticated(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -86,6 +90,10 @@ def install(app: FastAPI) -> None:
         where the application did not turn the refusal into InvalidInput itself."""
         return error_response("invalid_input", describe(error))
 
+    @app.exception_handler(BodyTooLarge)
+    async def body_too_large(_: Request, error: BodyTooLarge) -> JSONResponse:
+        return error_response("too_large", str(error))
+
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(_: Request, error: Unauthenticated) -> JSONResponse:
         return error_response("unauthenticated", str(error), {"WWW-Authenticate": "Bearer"})
@@ -100,6 +108,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        if isinstance(error.__cause__, BodyTooLarge):  # FastAPI wraps what reading raised
+            return error_response("too_large", str(error.__cause__))
         kind = {
             401: "unauthenticated",
             403: "not_permitted",
