@@ -72,13 +72,18 @@ def test_a_request_without_a_valid_bearer_token_is_unauthenticated_and_writes_no
 
 
 def test_an_unauthenticated_request_is_refused_before_its_body_is_read(served: Served) -> None:
-    """Malformed JSON, or a body too large to be worth reading: 401 first, whatever it holds."""
+    """Malformed JSON, deep or long: 401 first, whatever it holds; a body larger than any the
+    endpoint takes is refused (413) before anything else, unread."""
     enrolled(served.ledger)
-    for body in (b"{", b"\xff\xfe", b"[" * 100_000, b"x" * 5_000_000):
+    for body in (b"{", b"\xff\xfe", b"[" * 100_000, b"x" * 900_000):
         answer = served.client.post(
             CONTACT, content=body, headers={"Content-Type": "application/json"}
         )
         assert_unauthenticated(answer)
+    huge = served.client.post(
+        CONTACT, content=b"x" * 5_000_000, headers={"Content-Type": "application/json"}
+    )
+    assert huge.status_code == 413 and huge.json()["error"]["type"] == "too_large"
     assert events(served) == 1
 
 
