@@ -666,3 +666,22 @@ def test_loading_the_client_loads_no_web_framework_and_local_commands_no_http_cl
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert loaded.stdout.split() == ["False", "False"], loaded.stderr
+
+
+def test_a_loopback_server_is_reached_directly_whatever_proxy_the_environment_names(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain http:// is taken only to this machine; a proxy named by HTTP_PROXY (often a host
+    on the network) must not be handed the token in the clear on the way there."""
+    from reentry_ledger.cli.remote import Server
+    from tests.serving import free_port
+
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    server = Server(live.base_url, live.tokens["cw-ga"])
+    try:
+        assert server.call("GET", "/api/whoami")["name"] == "cw-ga"
+    finally:
+        server.close()

@@ -186,6 +186,9 @@ class Server:
                 "User-Agent": f"reentry-ledger/{__version__}",
             },
             timeout=TIMEOUT,
+            # Plain http:// is taken to this machine only: never through a proxy the
+            # environment names (HTTP_PROXY), which would be handed the token in the clear.
+            trust_env=urlsplit(self.url).scheme == "https",
         )
         self.notices: list[str] = []
 
