@@ -322,6 +322,23 @@ def test_a_contact_recorded_through_the_form_appears_in_the_timeline(served: Ser
     assert entry.recorded_by == "cw-ga"
 
 
+def test_a_form_past_the_body_limit_is_refused_as_a_page_and_writes_nothing(
+    served: Served,
+) -> None:
+    from reentry_ledger.server.limits import JSON_LIMIT
+
+    enrolled(served.ledger)
+    caseworker = signed_in(served, "cw-ga")
+    caseworker.get("/clients/GA-1")
+    answer = caseworker.post(
+        "/clients/GA-1/contacts", {"note": "x" * (JSON_LIMIT + 1), "expected": "1"}
+    )
+    assert answer.status_code == 413
+    assert "text/html" in answer.headers["content-type"]
+    assert "unexpected error" not in answer.text
+    assert events(served) == 1
+
+
 def test_a_violation_and_its_response_are_recorded_through_the_forms(served: Served) -> None:
     enrolled(served.ledger)
     caseworker = signed_in(served, "cw-ga")

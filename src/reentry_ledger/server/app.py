@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 
 from reentry_ledger import __version__
 from reentry_ledger.application import Ledger
-from reentry_ledger.server import api, errors, operations, pages
+from reentry_ledger.server import api, docs, errors, operations, pages
 from reentry_ledger.server.auth import Settings, api_user
 from reentry_ledger.server.limits import BodyLimit
 from reentry_ledger.server.service import LedgerService
@@ -20,8 +20,8 @@ Every request is made as the user its credentials name: `Authorization: Bearer T
 (issued by `reentry-ledger users token NAME`). What each user may do is their role's
 (caseworker, supervisor, auditor, oversight, custodian), as on the command line. Every error
 answers a JSON body `{"error": {"type", "exit_code", "message"}}`, its exit code the CLI's.
-Writes to a client take `If-Match: "N"`, the number of the client's last event as you saw it
-(the ETag of `GET /api/clients/{ref}`), and answer 409 if it has moved on.
+A write to a client may take `If-Match: "N"`, the number of the client's last event as you
+saw it (the ETag of `GET /api/clients/{ref}`): it then answers 409 if the client has moved on.
 """
 
 # Sent with every answer: no framing, no sniffing, no referrer, nothing cached; pages load
@@ -36,12 +36,6 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
-# The interactive docs page loads Swagger UI's script and styles from a public CDN.
-DOCS_POLICY = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
 
 
 def create_app(ledger: Ledger, settings: Settings | None = None) -> FastAPI:
@@ -59,6 +53,8 @@ def create_app(ledger: Ledger, settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by docs.py, from this server's own files
+        redoc_url=None,
         openapi_tags=[
             {"name": "casework", "description": "Record casework on a client: one event each."},
             {"name": "reads", "description": "A client's case and timeline (access-logged)."},
@@ -75,6 +71,7 @@ def create_app(ledger: Ledger, settings: Settings | None = None) -> FastAPI:
         return api_user(request, service, settings)
 
     errors.install(app)
+    docs.install(app)
     app.add_middleware(BodyLimit)
     api.install(app, service, user)
     operations.install(app, service, user)
@@ -87,8 +84,6 @@ def create_app(ledger: Ledger, settings: Settings | None = None) -> FastAPI:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path == "/docs":
-            response.headers["Content-Security-Policy"] = DOCS_POLICY
         if settings.secure_cookies:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

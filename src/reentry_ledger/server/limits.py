@@ -4,6 +4,7 @@ over its limit is refused with 413 and the JSON error body before the route read
 
 from __future__ import annotations
 
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reentry_ledger.server.errors import BodyTooLarge, error_response
@@ -11,6 +12,14 @@ from reentry_ledger.server.errors import BodyTooLarge, error_response
 JSON_LIMIT = 1024 * 1024  # 1 MiB: a note of a million characters is not a note
 IMPORT_LIMIT = 256 * 1024 * 1024  # a CSV import, streamed to a temporary file
 LARGE_BODIES = {"/api/imports/csv": IMPORT_LIMIT}
+
+
+def refused(path: str, message: str) -> Response:
+    """413: the API's JSON error body, or a page for the web pages' forms."""
+    if path.startswith("/api/"):
+        return error_response("too_large", message)
+    page = f"<!doctype html><title>Not accepted</title><h1>Not accepted</h1><p>{message}</p>"
+    return HTMLResponse(page, status_code=413)
 
 
 def limit_for(path: str) -> int:
@@ -32,7 +41,7 @@ class BodyLimit:
         limit = limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await error_response("too_large", too_large(limit))(scope, receive, send)
+            await refused(scope["path"], too_large(limit))(scope, receive, send)
             return
         seen = 0
 

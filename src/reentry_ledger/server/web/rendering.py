@@ -14,13 +14,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.exceptions import HTTPException
 
 from reentry_ledger.cli.errors import STORAGE_ERRORS, is_locked
 from reentry_ledger.cli.render import brief
 from reentry_ledger.contract import STATUS_BY_ERROR
 from reentry_ledger.domain.errors import LedgerError
 from reentry_ledger.reports.output import cell, escaped
-from reentry_ledger.server.errors import error_kind
+from reentry_ledger.server.errors import BodyTooLarge, error_kind
 from reentry_ledger.server.web import csrf
 from reentry_ledger.server.web.site import SignInNeeded, site_of
 from reentry_ledger.timeline import iso_utc
@@ -93,6 +94,9 @@ def error_page(request: Request, error: Exception) -> Response:
         return refusal(request, "not_permitted", str(error))
     if isinstance(error, LedgerError):
         return refusal(request, error_kind(error), str(error))
+    too_large = error.__cause__ if isinstance(error, HTTPException) else error
+    if isinstance(too_large, BodyTooLarge):  # a form sent in chunks past the limit
+        return refusal(request, "invalid_input", str(too_large), 413)
     if isinstance(error, RequestValidationError):
         return refusal(request, "invalid_input", "the page's address is not one this site made")
     if is_locked(error):
