@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -224,8 +225,31 @@ def test_serve_refuses_a_ledger_with_no_users_and_says_what_to_do(
 ) -> None:
     refused = run("serve", "--port", str(free_port()), actor=None)
     assert refused.exit_code == 2
-    assert "no users" in refused.stderr and "users add" in refused.stderr
+    assert "no ledger with users" in refused.stderr and "--actor NAME users add" in refused.stderr
     assert "users token" in refused.stderr
+
+
+def test_serve_refused_creates_no_ledger(run: Run, tmp_path: Path, never_listening: None) -> None:
+    missing = tmp_path / "typo.db"
+    refused = run("serve", "--db", f"sqlite:///{missing}", actor=None)
+    assert refused.exit_code == 2 and not missing.exists()
+
+
+def test_serve_refuses_a_port_another_program_listens_on(staffed: Run) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        refused = staffed("serve", "--port", str(port), actor=None)
+    assert refused.exit_code == 1
+    assert "cannot listen on 127.0.0.1" in refused.stderr and "serving" not in refused.stderr
+
+
+def test_serve_refuses_a_trusted_proxy_without_its_header(
+    staffed: Run, never_listening: None
+) -> None:
+    refused = staffed("serve", "--trusted-proxy", "10.0.0.1", actor=None)
+    assert refused.exit_code == 2 and "--proxy-user-header" in refused.stderr
 
 
 def test_serve_refuses_a_proxy_header_without_a_trusted_proxy(

@@ -125,6 +125,18 @@ def check_command(name: str | None, args: list[str]) -> None:
         refuse_operator_commands(name, args)
 
 
+def db_option(func: F) -> F:
+    """--db alone, accepted after the command name too (a command no actor runs: `serve`)."""
+    return click.option(
+        "--db",
+        default=None,
+        expose_value=False,
+        is_eager=True,
+        callback=_remember("db"),
+        help=f"Database URL (overrides the group option and {DB_ENV_VAR}).",
+    )(func)
+
+
 def ledger_options(func: F) -> F:
     """--db and --actor, accepted after the command name too (they override the group's)."""
     func = click.option(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import socket
 
 import click
 
 from reentry_ledger.backends import resolve_db
 from reentry_ledger.cli import cli
-from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
-from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.cli.context import LedgerContext, db_option, pass_context
+from reentry_ledger.domain.errors import InvalidInput, LedgerError
 
 SETTINGS_ENV_VAR = "REENTRY_LEDGER_SERVE_SETTINGS"  # hands the settings to worker processes
 
@@ -65,7 +67,7 @@ SETTINGS_ENV_VAR = "REENTRY_LEDGER_SERVE_SETTINGS"  # hands the settings to work
     is_flag=True,
     help="Send the session cookie over HTTPS only (set when a proxy terminates TLS).",
 )
-@ledger_options
+@db_option
 @pass_context
 def serve(
     state: LedgerContext,
@@ -94,19 +96,31 @@ def serve(
 
     if proxy_user_header and not trusted_proxies:
         raise InvalidInput("--proxy-user-header needs --trusted-proxy: the proxy's address")
+    if trusted_proxies and not proxy_user_header:
+        raise InvalidInput(
+            "--trusted-proxy is only for --proxy-user-header: the header that proxy sets"
+        )
     try:  # checked here, so a bad address stops `serve` before it listens
         Settings(session_minutes, proxy_user_header, trusted_proxies, secure_cookies)
     except ValueError as error:
         raise InvalidInput(f"--trusted-proxy: {error}") from None
-    if not state.ledger.is_user_directory_open():
+    url = resolve_db(state.db)
+    if not has_users(url):
         raise InvalidInput(
-            "this ledger has no users: add one (`users add NAME --role auditor`), then give "
-            "them a token (`users token NAME`) or a password (`users password NAME`)"
+            f"{resolve_db_display(state.db)} holds no ledger with users: add one (`--actor NAME users add NAME --role "
+            "auditor`), then give them a token (`users token NAME`) or a password "
+            "(`users password NAME`)"
         )
-    state.close()
+    check_free(host, port)
+    if not ipaddress.ip_address(socket.gethostbyname(host)).is_loopback:
+        click.echo(
+            f"Note: listening on {host}, beyond this machine, over plain HTTP: put a proxy "
+            "that terminates TLS in front (and use --secure-cookies)",
+            err=True,
+        )
     os.environ[SETTINGS_ENV_VAR] = json.dumps(
         {
-            "db": resolve_db(state.db),
+            "db": url,
             "session_minutes": session_minutes,
             "proxy_user_header": proxy_user_header,
             "trusted_proxies": list(trusted_proxies),
@@ -129,6 +143,34 @@ def serve(
         server_header=False,
         timeout_keep_alive=keep_alive,
     )
+
+
+def has_users(url: str) -> bool:
+    """Has the ledger users? Asked read-only: a refused `serve` creates nothing."""
+    from reentry_ledger.application import Ledger
+    from reentry_ledger.backends import parse_db_url
+
+    try:
+        ledger = Ledger(parse_db_url(url, read_only=True))
+    except Exception as error:
+        text = str(error)
+        if "no such table" in text or "does not exist" in text or text.startswith("no ledger at"):
+            return False  # no ledger there yet
+        raise
+    try:
+        return ledger.is_user_directory_open()
+    finally:
+        ledger.close()
+
+
+def check_free(host: str, port: int) -> None:
+    """Refuse, before saying anything else, an address another program listens on."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        raise LedgerError(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
 def resolve_db_display(db: str | None) -> str:
