@@ -442,3 +442,11 @@ def test_no_endpoint_takes_free_text_or_a_secret_in_its_query_string(served: Ser
                  "strengths", "responsivity", "provider", "volunteer"}  # fmt: skip
     assert in_queries & free_text == set()
     assert "reason" in document["components"]["schemas"]["RemoveUserRequest"]["properties"]
+
+
+def test_a_path_the_server_has_not_says_so_rather_than_not_found(served: Served) -> None:
+    """A mistyped server URL (…/api as its root) must not read as a missing client."""
+    answer = served.get("aud", "/api/api/clients/GA-1")
+    assert answer.status_code == 404
+    message = answer.json()["error"]["message"]
+    assert "this server has no GET /api/api/clients/GA-1" in message and "/docs" in message

@@ -143,8 +143,9 @@ def users_revoke_token(state: LedgerContext, name: str, token_id: str | None) ->
 @ledger_options
 @pass_context
 def users_password(state: LedgerContext, name: str) -> None:
-    """Set user NAME's password for the web pages' sign-in (asked twice, not echoed; read
-    from standard input when it is not a terminal). It is stored hashed with Argon2id.
+    """Set user NAME's password for the web pages' sign-in: at least 12 characters, asked
+    twice and not echoed on a terminal; otherwise read once, as the first line of standard
+    input. It is stored hashed with Argon2id, and ends the user's web sessions.
 
     \b
     Example:

@@ -107,9 +107,18 @@ def install(app: FastAPI) -> None:
         return error_response("invalid_input", "; ".join(problems) or "invalid request")
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
         if isinstance(error.__cause__, BodyTooLarge):  # FastAPI wraps what reading raised
             return error_response("too_large", str(error.__cause__))
+        if error.status_code in (404, 405) and error.detail in ("Not Found", "Method Not Allowed"):
+            # no route: say so, not a bare "Not Found" that reads as a missing client
+            response = error_response(
+                "not_found" if error.status_code == 404 else "invalid_input",
+                f"this server has no {request.method} {request.url.path}: the API is under "
+                "/api/ at the server's root (see /docs)",
+            )
+            response.status_code = error.status_code
+            return response
         kind = {
             401: "unauthenticated",
             403: "not_permitted",
