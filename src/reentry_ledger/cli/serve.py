@@ -107,9 +107,9 @@ def serve(
     url = resolve_db(state.db)
     if not has_users(url):
         raise InvalidInput(
-            f"{resolve_db_display(state.db)} holds no ledger with users: add one (`--actor NAME users add NAME --role "
-            "auditor`), then give them a token (`users token NAME`) or a password "
-            "(`users password NAME`)"
+            f"{resolve_db_display(state.db)} holds no ledger with users: add one "
+            "(`--actor NAME users add NAME --role auditor`), then give them a token "
+            "(`users token NAME`) or a password (`users password NAME`)"
         )
     check_free(host, port)
     if not ipaddress.ip_address(socket.gethostbyname(host)).is_loopback:
