@@ -75,6 +75,16 @@ def password_matches(digest: str | None, password: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class StoredPassword:
+    """A user's password hash (None: the user has none, or is unknown)."""
+
+    digest: str | None
+
+    def matches(self, password: str) -> bool:
+        return password_matches(self.digest, password)
+
+
 def csrf_token(session_secret: str) -> str:
     """The token a session's forms carry: derived from the session's secret, which only the
     session's own cookie holds, so another site cannot know it."""

@@ -737,3 +737,24 @@ def test_a_client_reference_with_a_slash_has_its_pages(served: Served) -> None:
     assert "Timeline of client GA/7" in text_of(caseworker.get("/clients/GA/7/timeline"))
     answer = caseworker.post("/clients/GA/7/contacts", {"note": NOTE, "expected": "1"})
     assert answer.headers["location"] == "/clients/GA/7/timeline?recorded=2"
+
+
+def test_a_password_is_checked_without_holding_up_other_requests(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Argon2 takes a tenth of a second: a flood of sign-ins must not stall the ledger, so
+    the check runs outside the lock every request to the ledger takes."""
+    from reentry_ledger.credentials import StoredPassword
+
+    lock = served.client.app.state.service.lock  # type: ignore[attr-defined]
+    held_while_checking: list[bool] = []
+    original = StoredPassword.matches
+
+    def watched(self: StoredPassword, password: str) -> bool:
+        held_while_checking.append(lock.locked())
+        return original(self, password)
+
+    monkeypatch.setattr(StoredPassword, "matches", watched)
+    signed_in(served, "cw-ga")
+    assert Visitor(served).sign_in("nobody").status_code == 401
+    assert held_while_checking == [False, False]
