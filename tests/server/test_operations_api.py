@@ -397,3 +397,26 @@ def test_the_openapi_document_describes_every_endpoint_added(api: Served) -> Non
         ), path
         assert {"400", "401", "403", "404", "409", "422", "500"} <= set(operation["responses"])
     assert "text/csv" in document["paths"]["/api/imports/csv"]["post"]["requestBody"]["content"]
+
+
+def test_a_refused_csv_import_takes_no_upload(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Oversight may not import: refused before a byte is written to the server's disk."""
+    from reentry_ledger.server import operations
+
+    spooled: list[str] = []
+    real = operations.tempfile.TemporaryDirectory
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        spooled.append("upload")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(operations.tempfile, "TemporaryDirectory", watched)
+    answer = served.client.post(
+        "/api/imports/csv",
+        params={"mapping": MAPPING},
+        content=b"x" * 100_000,
+        headers=served.headers("ovs", **{"Content-Type": "text/csv"}),
+    )
+    assert answer.status_code == 403 and spooled == []

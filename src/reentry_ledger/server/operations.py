@@ -576,6 +576,11 @@ def operations_router(service: LedgerService, user: Callable[..., str]) -> APIRo
         filename: FileName = "upload.csv",
         mapping_filename: FileName = "mapping.toml",
     ) -> JSONResponse:
+        def may_import() -> None:  # before a byte is taken: a refused upload fills no disk
+            with service.use() as ledger:
+                ledger.csv_importer(who)
+
+        await run_in_threadpool(may_import)
         with tempfile.TemporaryDirectory(prefix="reentry-import-") as folder:
             source, rules = Path(folder) / "upload.csv", Path(folder) / "mapping.toml"
             rules.write_text(mapping, encoding="utf-8")
