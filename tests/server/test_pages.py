@@ -758,3 +758,13 @@ def test_a_password_is_checked_without_holding_up_other_requests(
     signed_in(served, "cw-ga")
     assert Visitor(served).sign_in("nobody").status_code == 401
     assert held_while_checking == [False, False]
+
+
+def test_an_auditor_reading_a_case_is_offered_no_forms_it_may_not_use(served: Served) -> None:
+    enrolled(served.ledger)
+    served.ledger.record_violation("GA-1", actor="cw-ga", technical=["curfew"])
+    page = signed_in(served, "aud").get("/clients/GA-1")
+    assert page.status_code == 200 and "Jo Example" in page.text
+    assert "Record a contact" not in page.text and "Record the response" not in page.text
+    staff = signed_in(served, "cw-ga").get("/clients/GA-1")
+    assert "Record a contact" in staff.text and "Record the response" in staff.text

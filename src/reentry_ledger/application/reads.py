@@ -128,6 +128,10 @@ class Reads(AccessLog):
                     yield notification.id, self.get_client(enrolled.client_ref)
             position = page[-1].id
 
+    def records_casework(self, actor: str | None) -> bool:
+        """May the actor record casework at all (for a front end to offer its forms)?"""
+        return self.actor(actor).may(Permission.WRITE)
+
     def revealer(self, client: str) -> Callable[[str], str]:
         """Decrypts with the client's key: [sealed] once it is destroyed."""
         key = self.keys.get(client)

@@ -66,9 +66,10 @@ def routes(site: Site) -> APIRouter:
         with site.service.use() as ledger:
             case = ledger.client_state(ref, actor=visitor.name)
             expected = last_event(ledger, ref)
+            may_record = ledger.records_casework(visitor.name)
         return render(
             request, "client.html", ref=ref, case=case, expected=expected, recorded=recorded,
-            choices=CHOICES, values=DEFAULTS, open_form=None, error=None,
+            choices=CHOICES, values=DEFAULTS, open_form=None, error=None, may_record=may_record,
         )  # fmt: skip
 
     return router

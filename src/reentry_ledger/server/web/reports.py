@@ -5,7 +5,6 @@ of `--format csv`, and the definitions (docs/metrics.md) beside them."""
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib.resources import files
@@ -32,10 +31,6 @@ from reentry_ledger.server.web.site import Site, Visitor
 # The rates drawn in the chart: the table shows their 95% intervals beside them.
 WITH_INTERVALS = tuple(metric for metric, _, _ in chart.SERIES)
 _drawing = threading.Lock()  # matplotlib's figures are not drawn by two threads at once
-# Reports run on one thread of their own: catching the projections up reads the log through a
-# SQLite connection that projections/log.py keeps per process, and SQLite refuses a connection
-# used from a thread other than the one that opened it (requests run on a pool of threads).
-_reporting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports")
 
 
 def local(moment: datetime) -> str:
@@ -90,22 +85,19 @@ class Report:
 
 def violations(site: Site, visitor: Visitor, filters: Filters) -> Report:
     """The report as the signed-in user may see it (refused without the REPORT permission)."""
+    with site.service.use() as ledger:
+        request = ReportRequest(
+            today=ledger.clock(),
+            by=filters.by,
+            period=filters.period,
+            first=filters.first,
+            last=filters.last,
+            suppress_below=filters.suppress_below,
+        )
+        reports = ledger.reports(actor=visitor.name)
+        document, snapped = reports.violations_snapped(request, filters.known_at)
+    return Report(request, document["groups"], snapped)
 
-    def run() -> Report:
-        with site.service.use() as ledger:
-            request = ReportRequest(
-                today=ledger.clock(),
-                by=filters.by,
-                period=filters.period,
-                first=filters.first,
-                last=filters.last,
-                suppress_below=filters.suppress_below,
-            )
-            reports = ledger.reports(actor=visitor.name)
-            document, snapped = reports.violations_snapped(request, filters.known_at)
-        return Report(request, document["groups"], snapped)
-
-    return _reporting.submit(run).result()
 
 
 def table_cell(row: dict[str, Any], column: str) -> str:
