@@ -38,10 +38,10 @@ def _scale_to_the_larger_groups(axes: Any, rows: Sequence[dict[str, Any]]) -> No
         if isinstance(row[f"{metric}_high"], int | float)
     ]
     if tops and max(tops) > 0:
-        axes.set_ylim(0, 1.15 * max(tops))
+        axes.set_xlim(0, 1.15 * max(tops))
     if len(large) < len(rows):
         axes.annotate(
-            "intervals of small groups may run off the top",
+            "intervals of small groups may run off the right",
             xy=(0.01, 0.99), xycoords="axes fraction", va="top", fontsize=8, color="#555",
         )  # fmt: skip
 
@@ -49,14 +49,15 @@ def _scale_to_the_larger_groups(axes: Any, rows: Sequence[dict[str, Any]]) -> No
 def draw(
     rows: Sequence[dict[str, Any]], dimensions: Sequence[str], stream: BinaryIO, kind: str
 ) -> None:
-    """Draw the chart into `stream` as `kind` ("png" or "svg")."""
+    """Draw the chart into `stream` as `kind` ("png" or "svg"): a row per group, so many
+    groups make it taller, never wider than a page or a phone's screen."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
     labels = [" / ".join(str(row[d]) for d in dimensions) or "all clients" for row in rows]
-    figure, axes = pyplot.subplots(figsize=(max(6.0, 0.9 * len(rows) + 3), 4.8))
+    figure, axes = pyplot.subplots(figsize=(8.0, max(3.5, 0.42 * len(rows) + 1.8)))
     width = 0.38
     for offset, (metric, name, colour) in enumerate(SERIES):
         xs: list[float] = []
@@ -70,13 +71,14 @@ def draw(
             ys.append(value)
             errors[0].append(value - low)
             errors[1].append(high - value)
-        axes.errorbar(xs, ys, yerr=errors, fmt="o", capsize=4, color=colour, label=name)
+        axes.errorbar(ys, xs, xerr=errors, fmt="o", capsize=3, color=colour, label=name)
     _scale_to_the_larger_groups(axes, rows)
-    axes.set_xticks(range(len(rows)), labels, rotation=30, ha="right")
-    axes.set_ylabel("per 100 person-years (95% interval)")
+    axes.set_yticks(range(len(rows)), labels)
+    axes.set_ylim(len(rows) - 0.5, -0.5)  # the first group on top, as in the table
+    axes.set_xlabel("per 100 person-years (95% interval)")
     axes.set_title("Technical violations and new offences under supervision")
-    axes.legend()
-    axes.grid(axis="y", alpha=0.3)
+    axes.legend(loc="lower right")
+    axes.grid(axis="x", alpha=0.3)
     figure.tight_layout()
     figure.savefig(stream, format=kind, metadata={"Date": None} if kind == "svg" else None)
     pyplot.close(figure)

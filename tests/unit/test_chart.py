@@ -1,0 +1,40 @@
+"""The rates chart stays as wide as a page, however many groups it shows: more groups make it
+taller (a grouped chart had become 87 inches wide, specks on a laptop or a phone)."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from reentry_ledger.reports.chart import draw
+
+
+def rows(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "agency": f"A{index}",
+            "person_days": 3650,
+            "technical_per_100_person_years": 10.0,
+            "technical_per_100_person_years_low": 5.0,
+            "technical_per_100_person_years_high": 18.0,
+            "new_offences_per_100_person_years": 4.0,
+            "new_offences_per_100_person_years_low": 1.0,
+            "new_offences_per_100_person_years_high": 9.0,
+        }
+        for index in range(count)
+    ]
+
+
+def size(count: int) -> tuple[float, float]:
+    stream = io.BytesIO()
+    draw(rows(count), ("agency",), stream, "svg")
+    found = re.search(rb'width="([\d.]+)pt" height="([\d.]+)pt"', stream.getvalue())
+    assert found is not None
+    return float(found.group(1)), float(found.group(2))
+
+
+def test_many_groups_make_the_chart_taller_not_wider() -> None:
+    few, many = size(3), size(60)
+    assert few[0] == many[0] <= 8 * 72
+    assert many[1] > 4 * few[1]
