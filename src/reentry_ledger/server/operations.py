@@ -299,26 +299,33 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
             table = reports.caseload(on or ledger.clock(), dimensions, known_at, suppress_below)
             return table_answer(table, ledger)
 
-    @router.get(
-        "/discharges",
-        response_model=ReportDocument,
-        summary="Discharges by outcome, and as successful, neutral and unsuccessful.",
+    def grouped_over_range(name: str, summary: str) -> None:
+        """A casework report over a range, grouped as asked: discharges, volunteers."""
+
+        @router.get(f"/{name}", response_model=ReportDocument, summary=summary, name=name)
+        def report(
+            who: str = Depends(authenticated_user),
+            first: First = None,
+            last: Last = None,
+            by: ClientBy = None,
+            known_at: KnownAt = None,
+            suppress_below: Suppress = None,
+        ) -> JSONResponse:
+            check_range(first, last)
+            dimensions = parse_client_dimensions(by)
+            with service.use() as ledger:
+                reports = ledger.reports(actor=who)
+                last = last or ledger.clock()
+                table = reports.over_range(name, first, last, dimensions, known_at, suppress_below)
+                return table_answer(table, ledger)
+
+    grouped_over_range(
+        "discharges", "Discharges by outcome, and as successful, neutral and unsuccessful."
     )
-    def discharges(
-        who: str = Depends(authenticated_user),
-        first: First = None,
-        last: Last = None,
-        by: ClientBy = None,
-        known_at: KnownAt = None,
-        suppress_below: Suppress = None,
-    ) -> JSONResponse:
-        check_range(first, last)
-        dimensions = parse_client_dimensions(by)
-        with service.use() as ledger:
-            reports = ledger.reports(actor=who)
-            last = last or ledger.clock()
-            table = reports.discharges(first, last, dimensions, known_at, suppress_below)
-            return table_answer(table, ledger)
+    grouped_over_range(
+        "volunteers",
+        "Volunteer matches begun and ended in the range, active at its end, median days matched.",
+    )
 
     @router.get(
         "/referrals",
@@ -338,28 +345,6 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
             reports = ledger.reports(actor=who)
             last = last or ledger.clock()
             table = reports.referrals(first, last, known_at=known_at, suppress_below=suppress_below)
-            return table_answer(table, ledger)
-
-    @router.get(
-        "/volunteers",
-        response_model=ReportDocument,
-        summary="Volunteer matches begun and ended in the range, active at its end, "
-        "median days matched.",
-    )
-    def volunteers(
-        who: str = Depends(authenticated_user),
-        first: First = None,
-        last: Last = None,
-        by: ClientBy = None,
-        known_at: KnownAt = None,
-        suppress_below: Suppress = None,
-    ) -> JSONResponse:
-        check_range(first, last)
-        dimensions = parse_client_dimensions(by)
-        with service.use() as ledger:
-            reports = ledger.reports(actor=who)
-            last = last or ledger.clock()
-            table = reports.volunteers(first, last, dimensions, known_at, suppress_below)
             return table_answer(table, ledger)
 
     @router.get(
