@@ -139,14 +139,6 @@ def db_option(func: F) -> F:
 
 def ledger_options(func: F) -> F:
     """--db and --actor, accepted after the command name too (they override the group's)."""
-    func = click.option(
-        "--db",
-        default=None,
-        expose_value=False,
-        is_eager=True,
-        callback=_remember("db"),
-        help=f"Database URL (overrides the group option and {DB_ENV_VAR}).",
-    )(func)
     return click.option(
         "--actor",
         default=None,
@@ -154,4 +146,4 @@ def ledger_options(func: F) -> F:
         is_eager=True,
         callback=_remember("actor"),
         help=f"Who records this (overrides the group option and {ACTOR_ENV_VAR}).",
-    )(func)
+    )(db_option(func))
