@@ -19,6 +19,7 @@ import inspect
 import ipaddress
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
+from functools import partialmethod
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
@@ -350,7 +351,7 @@ class RemoteReports:
             "caseload", on=on, by=",".join(by), known_at=known_at, suppress_below=suppress_below
         )
 
-    def ranged(
+    def over_range(
         self,
         name: str,
         first: date | None,
@@ -364,30 +365,10 @@ class RemoteReports:
             name, by=joined(by), known_at=known_at, suppress_below=suppress_below, **span
         )
 
-    def discharges(
-        self,
-        first: date | None,
-        last: date,
-        by: Sequence[str] = (),
-        known_at: Moment = None,
-        suppress_below: Below = None,
-    ) -> Table:
-        return self.ranged("discharges", first, last, by, known_at, suppress_below)
-
-    def referrals(
-        self, first: date | None, last: date, known_at: Moment = None, suppress_below: Below = None
-    ) -> Table:
-        return self.ranged("referrals", first, last, (), known_at, suppress_below)
-
-    def volunteers(
-        self,
-        first: date | None,
-        last: date,
-        by: Sequence[str] = (),
-        known_at: Moment = None,
-        suppress_below: Below = None,
-    ) -> Table:
-        return self.ranged("volunteers", first, last, by, known_at, suppress_below)
+    # as the Reports service names them (reports/service.py)
+    discharges = partialmethod(over_range, "discharges")
+    referrals = partialmethod(over_range, "referrals", by=())
+    volunteers = partialmethod(over_range, "volunteers")
 
     def justice_counts(
         self, year: int, known_at: Moment = None, suppress_below: Below = None
