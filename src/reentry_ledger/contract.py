@@ -56,10 +56,6 @@ class Endpoint:
         return tuple(part[1:-1] for part in self.path.split("/") if part.startswith("{"))
 
     @property
-    def name(self) -> str:
-        return self.method
-
-    @property
     def in_query(self) -> bool:
         """GET takes its parameters in the query string; the others, in a JSON body (so no
         free text, such as a user's removal reason, lands in a URL or a log)."""
@@ -144,13 +140,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "audit",
     ),
 )
-
-
-def by_method(method: str) -> Endpoint:
-    for endpoint in ENDPOINTS:
-        if endpoint.method == method:
-            return endpoint
-    raise KeyError(method)
 
 
 @dataclass(frozen=True)
