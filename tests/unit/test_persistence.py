@@ -48,6 +48,14 @@ PINNED_TOPICS = {
     "Discharged": "reentry_ledger.domain.events:Discharged",
     "Corrected": "reentry_ledger.domain.events:Corrected",
     "ClientSealed": "reentry_ledger.domain.events:ClientSealed",
+    "TermStarted": "reentry_ledger.domain.events:TermStarted",
+    "Reassigned": "reentry_ledger.domain.events:Reassigned",
+    "LevelChanged": "reentry_ledger.domain.events:LevelChanged",
+    "ConditionsChanged": "reentry_ledger.domain.events:ConditionsChanged",
+    "CustodyStarted": "reentry_ledger.domain.events:CustodyStarted",
+    "CustodyEnded": "reentry_ledger.domain.events:CustodyEnded",
+    "Absconded": "reentry_ledger.domain.events:Absconded",
+    "Returned": "reentry_ledger.domain.events:Returned",
 }
 
 
@@ -85,7 +93,7 @@ def test_stored_state_says_recorded_at_and_current_class_version(mapper: Pydanti
     enrolled, assessed = (mapper.to_stored_event(e) for e in client.collect_events())
     enrolled_state = orjson.loads(enrolled.state)
     assert "recorded_at" in enrolled_state and "timestamp" not in enrolled_state
-    assert "class_version" not in enrolled_state
+    assert enrolled_state["class_version"] == 2
     assert orjson.loads(assessed.state)["class_version"] == 2
 
 

@@ -14,25 +14,37 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from reentry_ledger.domain.codes import (
+    AgeBand,
     DecidingBody,
+    Ethnicity,
     Instrument,
     Need,
+    Race,
     ReferralStatus,
     Response,
+    Sex,
     values,
 )
 from reentry_ledger.domain.errors import InvalidInput, RuleViolated
 from reentry_ledger.domain.events import (
+    Absconded,
     Assessed,
     CasePlanRevised,
     ClientEvent,
     ClientSealed,
+    ConditionsChanged,
     ContactLogged,
     Corrected,
+    CustodyEnded,
+    CustodyStarted,
     Discharged,
     Enrolled,
+    LevelChanged,
+    Reassigned,
     ReferralUpdated,
     Referred,
+    Returned,
+    TermStarted,
     ViolationRecorded,
     ViolationResponded,
     VolunteerMatched,
@@ -99,8 +111,14 @@ class Client(Aggregate):
         juvenile: bool = False,
         details: dict[str, str] | None = None,
         name: str | None = None,
+        start_reason: CodedInput | None = None,
+        person: PersonInput | None = None,
+        age_band: CodedInput | None = None,
     ) -> Client:
+        """The client's first term. `person`: sex, race and ethnicity (coded values) and
+        birth_year; `age_band` only where the birth year is not known (an import's band)."""
         check_not_future(stamp)
+        who = checked_person(person or {})
         event: Enrolled = validated(
             lambda: Enrolled(
                 originator_id=client_id(ref),
@@ -118,6 +136,9 @@ class Client(Aggregate):
                 juvenile=juvenile,
                 details=details or {},
                 name=name,
+                start_reason=start_reason,
+                age_band=checked_band(age_band),
+                person=who,
             )
         )
         client = cast(Client, chained(protected(event, stamp), previous_hash="").mutate(None))
@@ -320,6 +341,103 @@ class Client(Aggregate):
             check_not_before(stamp, last, "the client's latest recorded event")
         self._record(Discharged, stamp, outcome=outcome, note=note)
 
+    def start_term(
+        self,
+        stamp: Stamp,
+        *,
+        agency: str,
+        officer: str,
+        supervision: CodedInput,
+        conditions: Sequence[CodedInput] = (),
+        expected_end: date | None = None,
+        start_reason: CodedInput | None = None,
+        age_band: CodedInput | None = None,
+    ) -> None:
+        """A later term, once every earlier one has ended (by a discharge)."""
+        state = self.state
+        if not state.is_discharged:
+            raise RuleViolated(
+                f"client {self.ref!r} is still under supervision (term {state.term}, since "
+                f"{state.start}): a new term starts only after the current one ends"
+            )
+        self.check_not_sealed()
+        assert state.discharged_on is not None
+        check_not_before(stamp, state.discharged_on, f"the end of term {state.term}")
+        self._record(
+            TermStarted,
+            stamp,
+            allowed_after_discharge=True,
+            term=state.term + 1,
+            agency=agency,
+            officer=officer,
+            supervision=supervision,
+            conditions=tuple(conditions),
+            expected_end=expected_end,
+            start_reason=start_reason,
+            age_band=checked_band(age_band),
+        )
+
+    def reassign(self, stamp: Stamp, *, officer: str, agency: str | None = None) -> bool:
+        """The caseload moves to `officer` (of `agency`, if the case moves to another
+        agency). Returns whether the agency changed."""
+        state = self.state
+        self.check_open()
+        agency = agency or state.agency
+        if (officer, agency) == (state.officer, state.agency):
+            raise RuleViolated(
+                f"client {self.ref!r} is already with officer {officer!r} of agency {agency!r}"
+            )
+        moved = agency != state.agency
+        self._check_status_date(stamp)
+        self._record(Reassigned, stamp, officer=officer, agency=agency)
+        return moved
+
+    def change_level(self, stamp: Stamp, *, level: CodedInput) -> None:
+        self.check_open()
+        if level.get("code") == self.state.level:
+            raise RuleViolated(f"client {self.ref!r} is already at level {self.state.level}")
+        self._check_status_date(stamp)
+        self._record(LevelChanged, stamp, level=level)
+
+    def change_conditions(
+        self,
+        stamp: Stamp,
+        *,
+        add: Sequence[CodedInput] = (),
+        remove: Sequence[CodedInput] = (),
+    ) -> None:
+        """A court or board order: conditions added to and removed from the term's."""
+        self.check_open()
+        current = set(self.state.conditions)
+        present = sorted(c["code"] for c in add if c.get("code") in current)
+        if present:
+            raise RuleViolated(f"client {self.ref!r} already has condition(s) {', '.join(present)}")
+        absent = sorted(c["code"] for c in remove if c.get("code") not in current)
+        if absent:
+            held = ", ".join(self.state.conditions) or "none"
+            raise RuleViolated(
+                f"client {self.ref!r} has no condition {', '.join(absent)} to remove "
+                f"(its conditions: {held})"
+            )
+        self._check_status_date(stamp)
+        self._record(ConditionsChanged, stamp, added=tuple(add), removed=tuple(remove))
+
+    def start_custody(self, stamp: Stamp, *, reason: CodedInput) -> None:
+        self._check_can_begin("custody", stamp)
+        self._record(CustodyStarted, stamp, reason=reason)
+
+    def end_custody(self, stamp: Stamp) -> None:
+        self._check_can_end("custody", stamp)
+        self._record(CustodyEnded, stamp)
+
+    def abscond(self, stamp: Stamp) -> None:
+        self._check_can_begin("absconded", stamp)
+        self._record(Absconded, stamp)
+
+    def return_(self, stamp: Stamp) -> None:
+        self._check_can_end("absconded", stamp)
+        self._record(Returned, stamp)
+
     def seal(self, stamp: Stamp, *, ground: CodedInput, reference: str) -> None:
         """Record that the client's personal data is erased; its key is destroyed with it.
         The ground (a code) and the reference stay readable: they are the seal's audit trail."""
@@ -352,7 +470,11 @@ class Client(Aggregate):
 
     def check_within_supervision(self, stamp: Stamp) -> None:
         check_not_future(stamp)
-        check_not_before(stamp, self.enrolment.occurred_on, "enrolment")
+        state = self.state
+        if state.term == 1:
+            check_not_before(stamp, self.enrolment.occurred_on, "enrolment")
+        else:
+            check_not_before(stamp, state.start, f"the start of term {state.term}")
 
     def check_referral_transition(
         self, stamp: Stamp, referral_id: str, new_status: ReferralStatus
@@ -382,6 +504,50 @@ class Client(Aggregate):
             raise RuleViolated(
                 f"event {number} was already retracted by event {self.retracted[number]}"
             )
+        if isinstance(target, TermStarted | Discharged):
+            later = [
+                event.number
+                for event in self.effective_events()
+                if event.number > number and not isinstance(event, Corrected | ClientSealed)
+            ]
+            if later:
+                what = "a term's start" if isinstance(target, TermStarted) else "a discharge"
+                raise RuleViolated(
+                    f"event {number} is {what}, and events {', '.join(map(str, later))} were "
+                    "recorded after it: retract those first, latest first"
+                )
+
+    def _check_status_date(self, stamp: Stamp) -> None:
+        """A change of status takes its place after the term's latest one: status is read in
+        order of effect, and a change dated before another would rewrite what followed."""
+        state = self.state
+        changes = [
+            event.occurred_on
+            for event in self.effective_events()
+            if isinstance(event, STATUS_EVENTS) and event.occurred_on >= state.start
+        ]
+        if changes:
+            check_not_before(stamp, max(changes), "the client's latest change of status")
+
+    def _check_can_begin(self, kind: str, stamp: Stamp) -> None:
+        state = self.state
+        self.check_open()
+        for running in ("custody", "absconded"):
+            period = state.open_period(running)
+            if period is not None:
+                raise RuleViolated(
+                    f"client {self.ref!r} is {PERIOD_WORDS[running]} since {period.since}: "
+                    f"record {PERIOD_ENDS[running]} first"
+                )
+        self._check_status_date(stamp)
+        del kind
+
+    def _check_can_end(self, kind: str, stamp: Stamp) -> None:
+        period = self.state.open_period(kind)
+        if period is None:
+            self.check_open()
+            raise RuleViolated(f"client {self.ref!r} is not {PERIOD_WORDS[kind]}")
+        self._check_status_date(stamp)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -408,6 +574,58 @@ class Client(Aggregate):
 
     def _known(self, what: str, items: Sequence[str] | dict[str, Any]) -> str:
         return f" (its {what}: {', '.join(items)})" if items else f" (it has no {what})"
+
+
+STATUS_EVENTS = (Reassigned, LevelChanged, ConditionsChanged, CustodyStarted, CustodyEnded,
+                 Absconded, Returned)  # fmt: skip
+PERIOD_WORDS = {"custody": "in custody", "absconded": "absconded"}
+PERIOD_ENDS = {"custody": "the end of custody (custody-end)", "absconded": "the return (return)"}
+PersonInput = dict[str, Any]  # sex, race, ethnicity: coded values; birth_year: int
+PERSON_CODES = {"sex": Sex, "race": Race, "ethnicity": Ethnicity}
+
+
+def checked_person(person: PersonInput) -> dict[str, Any]:
+    """Who the client is, each code checked against its list (they are stored as personal
+    text, so the event's own types cannot check them); omitted or `unknown` is left out."""
+    checked: dict[str, Any] = {}
+    for name, value in person.items():
+        if value is None:
+            continue
+        if name == "birth_year":
+            checked[name] = str(checked_year(value))
+            continue
+        if name not in PERSON_CODES:
+            raise InvalidInput(f"{name!r} is not one of sex, race, ethnicity, birth_year")
+        value = value if isinstance(value, dict) else coded(str(value))
+        if value.get("code") not in values(PERSON_CODES[name]):
+            raise InvalidInput(
+                f"{name} {value.get('code')!r} is not one of "
+                + ", ".join(values(PERSON_CODES[name]))
+            )
+        if value["code"] != "unknown" or value.get("raw_text"):
+            checked[name] = value
+    return checked
+
+
+def checked_year(value: Any) -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"birth year {value!r} is not a year") from None
+    if not 1900 <= year <= 2100:
+        raise InvalidInput(f"birth year {year} is not between 1900 and 2100")
+    return year
+
+
+def checked_band(band: CodedInput | None) -> CodedInput | None:
+    if band is None:
+        return None
+    band = band if isinstance(band, dict) else coded(str(band))
+    if band.get("code") not in values(AgeBand):
+        raise InvalidInput(
+            f"age band {band.get('code')!r} is not one of {', '.join(values(AgeBand))}"
+        )
+    return band
 
 
 def check_not_future(stamp: Stamp) -> None:

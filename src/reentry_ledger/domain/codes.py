@@ -183,6 +183,85 @@ class Instrument(StrEnum):
     OTHER = "other"
 
 
+class SupervisionLevel(StrEnum):
+    """How closely a term is supervised, set by `level` (DOMAIN.md "Terms, status and people")."""
+
+    MAXIMUM = "maximum"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    ADMINISTRATIVE = "administrative"  # no regular contact
+    UNSUPERVISED = "unsupervised"  # e.g. banked, or pending discharge
+
+
+class CustodyReason(StrEnum):
+    """Why a client under supervision is in custody for a while (a status period)."""
+
+    SANCTION = "sanction"
+    JAIL_HOLD = "jail_hold"
+    TREATMENT_FACILITY = "treatment_facility"
+    OTHER = "other"
+
+
+class TermStartReason(StrEnum):
+    NEW_SENTENCE = "new_sentence"
+    RELEASE_TO_PAROLE = "release_to_parole"
+    RELEASE_TO_POST_RELEASE = "release_to_post_release"
+    TRANSFER_IN = "transfer_in"
+    REINSTATED = "reinstated"
+    OTHER = "other"
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Race(StrEnum):
+    """The Justice Counts race breakdown."""
+
+    AMERICAN_INDIAN_ALASKA_NATIVE = "american_indian_alaska_native"
+    ASIAN = "asian"
+    BLACK = "black"
+    NATIVE_HAWAIIAN_PACIFIC_ISLANDER = "native_hawaiian_pacific_islander"
+    WHITE = "white"
+    MULTIPLE = "multiple"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Ethnicity(StrEnum):
+    HISPANIC = "hispanic"
+    NOT_HISPANIC = "not_hispanic"
+    UNKNOWN = "unknown"
+
+
+class AgeBand(StrEnum):
+    """Age at the start of a term, in Iowa's own bands."""
+
+    UNDER_25 = "under_25"
+    FROM_25_TO_34 = "25_34"
+    FROM_35_TO_44 = "35_44"
+    FROM_45_TO_54 = "45_54"
+    FROM_55 = "55_and_older"
+    UNKNOWN = "unknown"
+
+
+def age_band(birth_year: int | None, year: int) -> AgeBand:
+    """The band of a person born in `birth_year` at the start of a term in `year` (their age
+    on their birthday that year: the day of birth is not kept)."""
+    if birth_year is None or birth_year > year:
+        return AgeBand.UNKNOWN
+    age = year - birth_year
+    for band, below in ((AgeBand.UNDER_25, 25), (AgeBand.FROM_25_TO_34, 35),
+                        (AgeBand.FROM_35_TO_44, 45), (AgeBand.FROM_45_TO_54, 55)):  # fmt: skip
+        if age < below:
+            return band
+    return AgeBand.FROM_55
+
+
 def values(code_list: type[StrEnum]) -> list[str]:
     """The codes of one list, in their documented order."""
     return [member.value for member in code_list]

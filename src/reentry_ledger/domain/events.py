@@ -28,6 +28,7 @@ from reentry_ledger.domain.checks import EventDate, Line, Name, Text
 from reentry_ledger.domain.codes import (
     Condition,
     ContactKind,
+    CustodyReason,
     DecidingBody,
     DischargeOutcome,
     MatchEnding,
@@ -39,8 +40,10 @@ from reentry_ledger.domain.codes import (
     RiskLevel,
     SealGround,
     Service,
+    SupervisionLevel,
     SupervisionType,
     TechnicalViolation,
+    TermStartReason,
     ViolationCategory,
 )
 
@@ -103,15 +106,44 @@ class ClientEvent(LedgerEvent):
     """Base of every event in a client's history."""
 
 
-class Enrolled(ClientEvent, CanInitAggregate[UUID]):
-    """Intake: the client's supervision begins. Always event number 1."""
+class CodedText(Value):
+    """A code kept as personal data: encrypted like any personal text, so typed as text and
+    checked against its list by the command that records it (domain/client.py)."""
 
-    PERSONAL: ClassVar[tuple[str, ...]] = (
-        "name",
-        "details",
-        "supervision.raw_text",
-        "conditions.raw_text",
-    )
+    code: Line = Field(min_length=1)
+    raw_text: Line | None = None
+
+
+class Person(Value):
+    """Who the client is, coded as in DOMAIN.md; a field left out is `unknown`. Personal data,
+    every field under the client's key: reports use them only as bands, above the floor."""
+
+    sex: CodedText | None = None
+    race: CodedText | None = None
+    ethnicity: CodedText | None = None
+    birth_year: Line | None = None  # four digits, kept as text so that it can be encrypted
+
+
+PERSON_PATHS = (
+    *(
+        f"person.{name}.{part}"
+        for name in ("sex", "race", "ethnicity")
+        for part in ("code", "raw_text")
+    ),
+    "person.birth_year",
+)
+TERM_PERSONAL = ("supervision.raw_text", "conditions.raw_text", "start_reason.raw_text",
+                 "age_band.code", "age_band.raw_text")  # fmt: skip
+
+
+class Enrolled(ClientEvent, CanInitAggregate[UUID]):
+    """Intake: the client's first term of supervision begins. Always event number 1.
+
+    Version 2 adds who the person is (`person`), why the term started and the age band at its
+    start when only a band is known (an import's); version 1 events read with none of them."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("name", "details", *TERM_PERSONAL, *PERSON_PATHS)
+    class_version: ClassVar[int] = 2
 
     originator_topic: Name
     client_ref: Name
@@ -123,13 +155,97 @@ class Enrolled(ClientEvent, CanInitAggregate[UUID]):
     conditions: tuple[Coded[Condition], ...] = ()
     juvenile: bool = False
     details: dict[Name, Line] = Field(default_factory=dict)
+    start_reason: Coded[TermStartReason] | None = None
+    age_band: CodedText | None = None  # given only where the birth year is not known
+    person: Person = Person()
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Enrolled:
-        if self.expected_end is not None and self.expected_end < self.occurred_on:
-            msg = f"expected end {self.expected_end} is before the start {self.occurred_on}"
-            raise ValueError(msg)
+        check_expected_end(self.expected_end, self.occurred_on)
         return self
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.update(start_reason=None, age_band=None, person={})
+
+
+def check_expected_end(expected_end: Any, start: Any) -> None:
+    if expected_end is not None and expected_end < start:
+        raise ValueError(f"expected end {expected_end} is before the start {start}")
+
+
+class TermStarted(ClientEvent):
+    """A later term of supervision begins for a client whose earlier terms have all ended
+    (the first term is the enrolment's). Each term has its own type, agency, officer,
+    conditions and expected end; `term` is its number, from 2."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = TERM_PERSONAL
+
+    term: int = Field(ge=2)
+    agency: Name = Field(min_length=1)
+    officer: Name = Field(min_length=1)
+    supervision: Coded[SupervisionType]
+    expected_end: EventDate | None = None
+    conditions: tuple[Coded[Condition], ...] = ()
+    start_reason: Coded[TermStartReason] | None = None
+    age_band: CodedText | None = None
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> TermStarted:
+        check_expected_end(self.expected_end, self.occurred_on)
+        return self
+
+
+class Reassigned(ClientEvent):
+    """The caseload moved: the client's officer from this date, and the agency (the same one
+    unless the case moved to another agency)."""
+
+    agency: Name = Field(min_length=1)
+    officer: Name = Field(min_length=1)
+
+
+class LevelChanged(ClientEvent):
+    """The supervision level in force from this date."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("level.raw_text",)
+    level: Coded[SupervisionLevel]
+
+
+class ConditionsChanged(ClientEvent):
+    """A court or board order: conditions added to and removed from the term's."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("added.raw_text", "removed.raw_text")
+    added: tuple[Coded[Condition], ...] = ()
+    removed: tuple[Coded[Condition], ...] = ()
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> ConditionsChanged:
+        if not (self.added or self.removed):
+            raise ValueError("a change of conditions adds or removes at least one condition")
+        both = {c.code for c in self.added} & {c.code for c in self.removed}
+        if both:
+            raise ValueError(f"a condition cannot be both added and removed: {', '.join(both)}")
+        return self
+
+
+class CustodyStarted(ClientEvent):
+    """The client is held in custody from this date (a sanction, a jail hold, a treatment
+    facility): supervised, but not at risk in the community, until the custody ends."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("reason.raw_text",)
+    reason: Coded[CustodyReason]
+
+
+class CustodyEnded(ClientEvent):
+    """Released from custody: at risk in the community again from this date."""
+
+
+class Absconded(ClientEvent):
+    """The client's whereabouts are unknown from this date."""
+
+
+class Returned(ClientEvent):
+    """The absconded client was found, or came back: at risk again from this date."""
 
 
 class Assessed(ClientEvent):
@@ -328,6 +444,14 @@ PLAIN_TEXT: dict[str, str] = {
 
 EVENT_CLASSES: tuple[type[ClientEvent], ...] = (
     Enrolled,
+    TermStarted,
+    Reassigned,
+    LevelChanged,
+    ConditionsChanged,
+    CustodyStarted,
+    CustodyEnded,
+    Absconded,
+    Returned,
     Assessed,
     CasePlanRevised,
     Referred,

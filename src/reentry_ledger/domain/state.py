@@ -18,17 +18,25 @@ from reentry_ledger.domain.codes import (
     ViolationCategory,
 )
 from reentry_ledger.domain.events import (
+    Absconded,
     Assessed,
     CasePlanRevised,
     ClientEvent,
     ClientSealed,
+    ConditionsChanged,
     ContactLogged,
     Corrected,
+    CustodyEnded,
+    CustodyStarted,
     Discharged,
     Enrolled,
     Goal,
+    LevelChanged,
+    Reassigned,
     ReferralUpdated,
     Referred,
+    Returned,
+    TermStarted,
     ViolationRecorded,
     ViolationResponded,
     VolunteerMatched,
@@ -85,7 +93,36 @@ class MatchState:
 
 
 @dataclass
+class StatusPeriod:
+    """A stretch of a term in custody or absconded: from `since` through the day before
+    `until` (None: still open). The client is at risk again on the day of release or return."""
+
+    kind: str  # "custody" or "absconded"
+    since: date
+    reason: str | None = None  # custody's reason code
+    until: date | None = None
+
+
+@dataclass
+class TermState:
+    """One term of supervision, as it stands: the values it started with, and its end."""
+
+    term: int
+    start: date
+    agency: str
+    officer: str
+    supervision: str
+    expected_end: date | None
+    start_reason: str | None = None
+    ended_on: date | None = None
+    outcome: str | None = None
+
+
+@dataclass
 class CaseState:
+    """The client as it stands. `agency`, `officer`, `supervision`, `start`, `expected_end`,
+    `conditions`, `level` and the outcome are the current (latest) term's."""
+
     ref: str
     name: str | None
     agency: str
@@ -95,7 +132,15 @@ class CaseState:
     start: date
     expected_end: date | None
     conditions: list[str]
-    status: str = "active"
+    status: str = "active"  # active, in_custody, absconded or discharged
+    term: int = 1
+    terms: list[TermState] = field(default_factory=list)
+    level: str | None = None
+    periods: list[StatusPeriod] = field(default_factory=list)
+    sex: str | None = None  # personal data: as stored (encrypted) until a read reveals them
+    race: str | None = None
+    ethnicity: str | None = None
+    birth_year: str | None = None
     risk_level: RiskLevel | None = None
     assessed_on: date | None = None
     needs: list[str] = field(default_factory=list)
@@ -112,6 +157,30 @@ class CaseState:
     @property
     def is_discharged(self) -> bool:
         return self.outcome is not None
+
+    @property
+    def current_term(self) -> TermState:
+        return self.terms[-1]
+
+    def open_period(self, kind: str) -> StatusPeriod | None:
+        """The term's custody or absconding period still running, if there is one."""
+        for period in reversed(self.periods):
+            if period.kind == kind:
+                return period if period.until is None else None
+        return None
+
+    def last_period(self, kind: str) -> StatusPeriod | None:
+        return next((p for p in reversed(self.periods) if p.kind == kind), None)
+
+    def _status(self) -> None:
+        if self.outcome is not None:
+            self.status = "discharged"
+        elif self.open_period("custody"):
+            self.status = "in_custody"
+        elif self.open_period("absconded"):
+            self.status = "absconded"
+        else:
+            self.status = "active"
 
     @property
     def active_match(self) -> MatchState | None:
@@ -192,9 +261,82 @@ class CaseState:
 
     @fold.register
     def _(self, event: Discharged) -> None:
-        self.status = "discharged"
         self.outcome = event.outcome.code
         self.discharged_on = event.occurred_on
+        term = self.current_term
+        term.ended_on, term.outcome = event.occurred_on, event.outcome.code.value
+        for period in self.periods:  # a period still open ends with the term
+            if period.until is None:
+                period.until = event.occurred_on
+        self._status()
+
+    @fold.register
+    def _(self, event: TermStarted) -> None:
+        self.start_term(event)
+
+    @fold.register
+    def _(self, event: Reassigned) -> None:
+        self.agency, self.officer = event.agency, event.officer
+
+    @fold.register
+    def _(self, event: LevelChanged) -> None:
+        self.level = event.level.code.value
+
+    @fold.register
+    def _(self, event: ConditionsChanged) -> None:
+        removed = {condition.code.value for condition in event.removed}
+        kept = [condition for condition in self.conditions if condition not in removed]
+        added = [c.code.value for c in event.added if c.code.value not in kept]
+        self.conditions = kept + added
+
+    @fold.register
+    def _(self, event: CustodyStarted) -> None:
+        self.begin_period("custody", event.occurred_on, event.reason.code.value)
+
+    @fold.register
+    def _(self, event: CustodyEnded) -> None:
+        self.end_period("custody", event.occurred_on)
+
+    @fold.register
+    def _(self, event: Absconded) -> None:
+        self.begin_period("absconded", event.occurred_on)
+
+    @fold.register
+    def _(self, event: Returned) -> None:
+        self.end_period("absconded", event.occurred_on)
+
+    def start_term(self, event: Enrolled | TermStarted) -> None:
+        """A term's values become the current ones; nothing of the last term's status runs on."""
+        self.agency, self.officer = event.agency, event.officer
+        self.supervision = event.supervision.code.value
+        self.start, self.expected_end = event.occurred_on, event.expected_end
+        self.conditions = [condition.code.value for condition in event.conditions]
+        self.level, self.outcome, self.discharged_on = None, None, None
+        reason = event.start_reason.code.value if event.start_reason else None
+        term = self.term = len(self.terms) + 1
+        self.terms.append(
+            TermState(
+                term,
+                event.occurred_on,
+                event.agency,
+                event.officer,
+                self.supervision,
+                event.expected_end,
+                reason,
+            )
+        )
+        self._status()
+
+    def begin_period(self, kind: str, on: date, reason: str | None = None) -> None:
+        if self.open_period(kind) is None and self.outcome is None:
+            self.periods.append(StatusPeriod(kind, on, reason))
+        self._status()
+
+    def end_period(self, kind: str, on: date) -> None:
+        period = self.open_period(kind)
+        if period is not None:
+            period.until = on
+        self._status()
 
 
 def effective_order(events: Iterable[ClientEvent]) -> list[ClientEvent]:
@@ -204,6 +346,7 @@ def effective_order(events: Iterable[ClientEvent]) -> list[ClientEvent]:
 
 def case_state(enrolled: Enrolled, effective: Iterable[ClientEvent]) -> CaseState:
     """Fold the enrolment and the client's other effective (non-retracted) events."""
+    person = enrolled.person
     state = CaseState(
         ref=enrolled.client_ref,
         name=enrolled.name,
@@ -213,9 +356,14 @@ def case_state(enrolled: Enrolled, effective: Iterable[ClientEvent]) -> CaseStat
         juvenile=enrolled.juvenile,
         start=enrolled.occurred_on,
         expected_end=enrolled.expected_end,
-        conditions=[condition.code.value for condition in enrolled.conditions],
+        conditions=[],
         last_effective_on=enrolled.occurred_on,
+        sex=person.sex.code if person.sex else None,
+        race=person.race.code if person.race else None,
+        ethnicity=person.ethnicity.code if person.ethnicity else None,
+        birth_year=person.birth_year,
     )
+    state.start_term(enrolled)
     for event in effective_order(effective):
         if not isinstance(event, (Enrolled, Corrected)):
             fold_last(state, event)
