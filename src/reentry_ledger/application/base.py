@@ -155,12 +155,17 @@ class LedgerBase(Application[UUID]):
             raise ClientNotFound(ref) from None
         return client
 
-    def client_for(self, who: Actor, ref: str) -> Client:
-        """The client, if the actor may see it; otherwise exactly as if it did not exist."""
+    def client_for(self, who: Actor, ref: str, writing: bool = False) -> Client:
+        """The client, if the actor may see it; otherwise exactly as if it did not exist.
+        Staff of an agency that held the client before it moved to another may read the
+        record as it stood up to the move (and not write to it)."""
         client = self.get_client(ref)
-        if not who.sees(client.enrolment.agency):
+        if who.sees(client.state.agency):
+            return client
+        view = None if writing or who.agency is None else client.as_held_by(who.agency)
+        if view is None or not who.sees(who.agency or ""):
             raise ClientNotFound(ref)
-        return client
+        return view
 
     def client_ids(self) -> Iterator[UUID]:
         """Every enrolled client's id, in order of enrolment, read page by page."""

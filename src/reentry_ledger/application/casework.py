@@ -37,24 +37,54 @@ class Casework(LedgerBase):
         juvenile: bool = False,
         details: dict[str, str] | None = None,
         name: str | None = None,
+        start_reason: CodeValue | None = None,
+        sex: CodeValue | None = None,
+        race: CodeValue | None = None,
+        ethnicity: CodeValue | None = None,
+        birth_year: int | None = None,
+        age_band: CodeValue | None = None,
     ) -> Recorded:
+        """A client's first term, or a later one for a client (of the actor's agency) whose
+        terms have all ended. Who the person is (sex, race, ethnicity, birth year) is given
+        at the first term; a later term that repeats it is refused, as nothing may rewrite it."""
         recording = Recording(self, self.writer(actor))
+        on = start or self.clock()
+        term = {
+            "agency": agency,
+            "officer": officer,
+            "supervision": as_coded(supervision),
+            "conditions": as_coded_list(conditions),
+            "expected_end": expected_end,
+            "start_reason": as_coded(start_reason) if start_reason else None,
+            "age_band": as_coded(age_band) if age_band else None,
+        }
+        person = {"sex": sex, "race": race, "ethnicity": ethnicity, "birth_year": birth_year}
+        if recording.returning(ref):
+            if any(value is not None for value in person.values()) or name or details:
+                raise InvalidInput(
+                    f"client {ref!r} is already enrolled: a later term takes the term's values "
+                    "only (not the name, details, sex, race, ethnicity or birth year)"
+                )
+            if juvenile != recording.clients[ref].enrolment.juvenile and juvenile:
+                raise InvalidInput("--juvenile is given at the first term only")
+            recording.record(
+                ref, on, lambda client, stamp: client.start_term(stamp, **term), agency=agency
+            )
+            recording.save(ref)
+            return Recorded.latest(recording.clients[ref])
 
         def enrol(stamp: Stamp) -> Client:
             return Client.enroll(
                 ref,
                 stamp,
-                agency=agency,
-                officer=officer,
-                supervision=as_coded(supervision),
-                conditions=as_coded_list(conditions),
-                expected_end=expected_end,
                 juvenile=juvenile,
                 details=details,
                 name=name,
+                person=person,
+                **term,
             )
 
-        client = recording.enroll(ref, start or self.clock(), agency, enrol)
+        client = recording.enroll(ref, on, agency, enrol)
         recording.save(ref)
         return Recorded.latest(client)
 
@@ -265,6 +295,74 @@ class Casework(LedgerBase):
             on,
             lambda client, stamp: client.discharge(stamp, outcome=as_coded(outcome), note=note),
         )
+
+    def reassign(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        officer: str,
+        agency: str | None = None,
+    ) -> Recorded:
+        """The caseload moves to `officer`, of `agency` if the case moves to another agency:
+        the old agency then sees the record only as it stood up to this move."""
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.reassign(stamp, officer=officer, agency=agency) and None,
+        )
+
+    def change_level(
+        self, ref: str, *, actor: str | None, on: date | None = None, level: CodeValue
+    ) -> Recorded:
+        """The supervision level in force from `on`."""
+        return self._apply(
+            ref, actor, on, lambda client, stamp: client.change_level(stamp, level=as_coded(level))
+        )
+
+    def change_conditions(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        add: tuple[CodeValue, ...] = (),
+        remove: tuple[CodeValue, ...] = (),
+    ) -> Recorded:
+        """A court or board order adding and removing conditions."""
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.change_conditions(
+                stamp, add=as_coded_list(add), remove=as_coded_list(remove)
+            ),
+        )
+
+    def start_custody(
+        self, ref: str, *, actor: str | None, on: date | None = None, reason: CodeValue
+    ) -> Recorded:
+        """In custody from `on` (a sanction, a jail hold, a treatment facility)."""
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.start_custody(stamp, reason=as_coded(reason)),
+        )
+
+    def end_custody(self, ref: str, *, actor: str | None, on: date | None = None) -> Recorded:
+        """Out of custody, at risk again, from `on`."""
+        return self._apply(ref, actor, on, lambda client, stamp: client.end_custody(stamp))
+
+    def abscond(self, ref: str, *, actor: str | None, on: date | None = None) -> Recorded:
+        """Whereabouts unknown from `on`."""
+        return self._apply(ref, actor, on, lambda client, stamp: client.abscond(stamp))
+
+    def record_return(self, ref: str, *, actor: str | None, on: date | None = None) -> Recorded:
+        """The absconded client is found, or came back, on `on`."""
+        return self._apply(ref, actor, on, lambda client, stamp: client.return_(stamp))
 
     def correct(
         self, ref: str, number: int, *, actor: str | None, reason: str, on: date | None = None

@@ -63,6 +63,13 @@ def summary(client: Client) -> ClientSummary:
     )
 
 
+def holder(who: Actor, client: Client) -> str:
+    """The agency whose record the actor reads: the client's own, or (for staff of an agency
+    that held it before a move) the actor's, whose notes they are."""
+    agency = client.state.agency
+    return agency if who.sees(agency) or who.agency is None else who.agency
+
+
 def redacted(entry: TimelineEntry) -> TimelineEntry:
     """A confidential case note, as someone outside the client's agency sees it."""
     if entry.type != ContactLogged.__name__ or not entry.data.get("confidential"):
@@ -88,7 +95,7 @@ class Reads(AccessLog):
             replace(entry, data={k: reveal_value(v, reveal) for k, v in entry.data.items()})
             for entry in timeline(client.history, as_of=as_of, known_at=known_at)
         ]
-        if who.reads_confidential(client.enrolment.agency):
+        if who.reads_confidential(holder(who, client)):
             return entries
         return [redacted(entry) for entry in entries]
 
@@ -124,8 +131,9 @@ class Reads(AccessLog):
         ):
             for notification in page:
                 enrolled = cast(Enrolled, self.mapper.ledger_event(notification))
-                if who.sees(enrolled.agency):
-                    yield notification.id, self.get_client(enrolled.client_ref)
+                client = self.get_client(enrolled.client_ref)
+                if who.sees(client.state.agency):  # the agency holding it now
+                    yield notification.id, client
             position = page[-1].id
 
     def records_casework(self, actor: str | None) -> bool:

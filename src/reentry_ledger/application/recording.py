@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.domain.client import Client
-from reentry_ledger.domain.errors import ClientAlreadyEnrolled, Conflict
+from reentry_ledger.domain.errors import ClientAlreadyEnrolled, ClientNotFound, Conflict
 from reentry_ledger.domain.personal import Protect, encrypt, new_client_key
 from reentry_ledger.domain.recording import Stamp
 from reentry_ledger.domain.references import check_reference, client_id
@@ -86,12 +86,24 @@ class Recording:
         client = self.clients[ref] = enrol(self.stamp(ref, on))
         return client
 
+    def returning(self, ref: str) -> bool:
+        """Whether `ref` is a client already enrolled that the actor may see, so an `enroll`
+        is a later term; one the actor may not see is refused as already enrolled."""
+        check_reference(ref)
+        if ref not in self.clients and not self.ledger.exists(ref):
+            return False
+        try:
+            self.client(ref)
+        except ClientNotFound:
+            raise ClientAlreadyEnrolled(ref) from None
+        return True
+
     def client(self, ref: str, permission: Permission = Permission.WRITE) -> Client:
         """The client to record on, if the actor may; one of another agency is refused
         exactly as one that does not exist."""
         self.who.require(permission)
         if ref not in self.clients:
-            client = self.ledger.client_for(self.who, ref)
+            client = self.ledger.client_for(self.who, ref, writing=True)
             expected = _expected.get()
             if expected is not None and client.version != expected:
                 raise Conflict(
@@ -107,6 +119,10 @@ class Recording:
         on: date | None,
         command: Command,
         permission: Permission = Permission.WRITE,
+        agency: str | None = None,
     ) -> str | None:
-        """Run one of the client's commands; returns the id it assigned, if any."""
+        """Run one of the client's commands; returns the id it assigned, if any. `agency`:
+        the agency a new term places the client in, which the actor must be able to enrol in."""
+        if agency is not None:
+            self.who.check_enrols_in(agency)
         return command(self.client(ref, permission), self.stamp(ref, on))

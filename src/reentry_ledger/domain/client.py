@@ -7,6 +7,7 @@ A refused command raises a domain error before anything is recorded.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from copy import copy
 from datetime import date
 from typing import Any, cast
 
@@ -169,6 +170,27 @@ class Client(Aggregate):
         if self._state is None:
             self._state = case_state(self.enrolment, self.effective_events())
         return self._state
+
+    def held_through(self, agency: str) -> int | None:
+        """The last event an agency may see: every one while it holds the client; for an
+        agency that held it before, the event that moved it away (the record as it stood
+        then); None for an agency that never held it."""
+        holder, left = self.enrolment.agency, {}
+        for event in self.effective_events():
+            if isinstance(event, TermStarted | Reassigned) and event.agency != holder:
+                left[holder], holder = event.number, event.agency
+        return len(self.history) if agency == holder else left.get(agency)
+
+    def as_held_by(self, agency: str) -> Client | None:
+        """The client as `agency` may see it (see `held_through`), or None."""
+        last = self.held_through(agency)
+        if last is None or last == len(self.history):
+            return None if last is None else self
+        view = copy(self)
+        view.history = self.history[:last]
+        view.retracted = {n: by for n, by in self.retracted.items() if by <= last}
+        view._state = None
+        return view
 
     def effective_events(self) -> Iterator[ClientEvent]:
         return (event for event in self.history if event.number not in self.retracted)

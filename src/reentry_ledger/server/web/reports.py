@@ -99,7 +99,6 @@ def violations(site: Site, visitor: Visitor, filters: Filters) -> Report:
     return Report(request, document["groups"], snapped)
 
 
-
 def table_cell(row: dict[str, Any], column: str) -> str:
     """A cell as the CLI shows it; a charted rate with its interval when it has one."""
     text = shown(row.get(column))
