@@ -66,8 +66,8 @@ def test_refused_commands_leave_the_stored_events_unchanged(ledger: Ledger) -> N
         ledger.record_violation("GA-1", actor="jdoe", on=date(2025, 7, 1), absconding=True)
     with pytest.raises(InvalidInput):
         ledger.assess("GA-1", actor="jdoe", instrument="ORAS", risk_level="hgh")
-    with pytest.raises(ClientAlreadyEnrolled):
-        enroll_parolee(ledger)
+    with pytest.raises(RuleViolated, match="before the end of term 1"):
+        enroll_parolee(ledger)  # a later term, dated before the first ended
     assert ledger.recorder.select_events(client_id("GA-1")) == before
 
 
