@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from reentry_ledger.application.base import (
     CodeValue,
@@ -49,7 +50,7 @@ class Casework(LedgerBase):
         at the first term; a later term that repeats it is refused, as nothing may rewrite it."""
         recording = Recording(self, self.writer(actor))
         on = start or self.clock()
-        term = {
+        term: dict[str, Any] = {
             "agency": agency,
             "officer": officer,
             "supervision": as_coded(supervision),
@@ -307,12 +308,16 @@ class Casework(LedgerBase):
     ) -> Recorded:
         """The caseload moves to `officer`, of `agency` if the case moves to another agency:
         the old agency then sees the record only as it stood up to this move."""
-        return self._apply(
-            ref,
-            actor,
-            on,
-            lambda client, stamp: client.reassign(stamp, officer=officer, agency=agency) and None,
-        )
+
+        def move(client: Client, stamp: Stamp) -> None:
+            before = client.state.agency
+            if client.reassign(stamp, officer=officer, agency=agency):
+                self.notices.append(
+                    f"client {ref!r} moved from agency {before} to {agency}: from now on "
+                    f"{before}'s staff see its record only as it stood up to this move"
+                )
+
+        return self._apply(ref, actor, on, move)
 
     def change_level(
         self, ref: str, *, actor: str | None, on: date | None = None, level: CodeValue

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 PREFIX = "pd1:"
 SEALED = "[sealed]"
+UNREADABLE = "[unreadable]"
 Protect = Callable[[str], str]
 M = TypeVar("M", bound=BaseModel)
 
@@ -44,7 +45,7 @@ def decrypt(key: bytes | None, client_id: str, value: str) -> str:
     try:
         return AESGCM(key).decrypt(raw[:12], raw[12:], client_id.encode()).decode()
     except InvalidTag:
-        return "[unreadable]"
+        return UNREADABLE
 
 
 def is_protected(value: Any) -> bool:

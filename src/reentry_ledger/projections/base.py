@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -72,6 +72,19 @@ class Recorded:
     client_id: str
     number: int
     state: dict[str, Any]
+    # Decrypts a personal value under the client's key (for projections that read personal
+    # data: `Projection.personal`); None, or a key that is gone, reads as nothing.
+    reveal: Callable[[str], str | None] | None = None
+
+    def personal(self, path: str) -> str | None:
+        """The personal text at a dotted path (`person.race.code`), decrypted; None where the
+        path holds nothing or the client's key is gone (sealed)."""
+        value: Any = self.state
+        for name in path.split("."):
+            value = value.get(name) if isinstance(value, dict) else None
+        if value is None or self.reveal is None:
+            return None
+        return self.reveal(str(value))
 
     def __getitem__(self, field: str) -> Any:
         return self.state[field]
@@ -108,6 +121,9 @@ class Projection:
     # dropped and built again from the log. 1: before versions were recorded. 3: client ids
     # keyed by the ledger's secret.
     version: int = 3
+    # Reads personal data (decrypted under each client's key as the log is read): only codes
+    # a report counts by, and only while the key lasts.
+    personal: bool = False
 
     def statements(self, event: Recorded) -> Iterable[Statement]:
         if event.topic == Corrected.TOPIC:

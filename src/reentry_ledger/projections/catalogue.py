@@ -5,8 +5,10 @@ from __future__ import annotations
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.base import Projection
 from reentry_ledger.projections.clients import ClientsProjection
+from reentry_ledger.projections.people import PeopleProjection
 from reentry_ledger.projections.referrals import ReferralsProjection
 from reentry_ledger.projections.risk import RiskProjection
+from reentry_ledger.projections.status import StatusProjection
 from reentry_ledger.projections.violations import ViolationsProjection
 from reentry_ledger.projections.volunteers import VolunteersProjection
 
@@ -16,6 +18,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     ViolationsProjection(),
     ReferralsProjection(),
     VolunteersProjection(),
+    StatusProjection(),
+    PeopleProjection(),
 )
 
 

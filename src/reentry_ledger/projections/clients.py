@@ -1,17 +1,21 @@
-"""Clients and discharges: who was under supervision where, from when to when."""
+"""Clients, their terms and discharges: who was under supervision where, from when to when."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reentry_ledger.domain.events import Corrected, Discharged, Enrolled
+from reentry_ledger.domain.events import Corrected, Discharged, Enrolled, TermStarted
 from reentry_ledger.projections.base import FACT_COLUMNS, Projection, Recorded, Statement
 
 
 class ClientsProjection(Projection):
     name = "clients"
-    description = "enrolments (agency, officer, supervision, juvenile, start) and discharges"
-    topics = (Enrolled.TOPIC, Discharged.TOPIC, Corrected.TOPIC)
+    description = (
+        "enrolments (juvenile, first start), terms (agency, officer, supervision, start) and "
+        "discharges"
+    )
+    topics = (Enrolled.TOPIC, TermStarted.TOPIC, Discharged.TOPIC, Corrected.TOPIC)
+    version = 4  # 4: terms
     tables = {
         "audit_clients": (
             "client_id TEXT PRIMARY KEY, agency TEXT NOT NULL, officer TEXT NOT NULL, "
@@ -20,8 +24,13 @@ class ClientsProjection(Projection):
         ),
         "audit_discharges": f"{FACT_COLUMNS}, outcome TEXT NOT NULL, "
         "PRIMARY KEY (client_id, number)",
+        # Each term's start: the enrolment is term 1's, a TermStarted a later one's. A term ends
+        # with the first discharge after its start (and before the next term's start).
+        "audit_terms": f"{FACT_COLUMNS}, term INTEGER NOT NULL, agency TEXT NOT NULL, "
+        "officer TEXT NOT NULL, supervision TEXT NOT NULL, start_reason TEXT, expected_end TEXT, "
+        "PRIMARY KEY (client_id, number)",
     }
-    fact_tables = ("audit_discharges",)
+    fact_tables = ("audit_discharges", "audit_terms")
     # The client's discharge date as it now stands: its latest discharge not retracted (kept
     # on the client's row, so a report over every client reads it without a lookup).
     DISCHARGED_ON = (
@@ -47,7 +56,20 @@ class ClientsProjection(Projection):
                     recorded_at,
                 ),
             )
-        elif event.topic == Discharged.TOPIC:
+        if event.topic in (Enrolled.TOPIC, TermStarted.TOPIC):
+            yield (
+                "INSERT INTO {audit_terms} VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+                (
+                    *event.key(),
+                    event.state.get("term", 1),
+                    event["agency"],
+                    event["officer"],
+                    event.code("supervision"),
+                    event.code("start_reason"),
+                    event["expected_end"],
+                ),
+            )
+        if event.topic == Discharged.TOPIC:
             yield (
                 "INSERT INTO {audit_discharges} VALUES (?, ?, ?, ?, NULL, ?)",
                 (*event.key(), event.code("outcome")),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,12 +14,14 @@ from typing import Any
 
 from eventsourcing.persistence import DatabaseError, MapperDeserialisationError
 
+from reentry_ledger.domain.personal import SEALED, UNREADABLE, decrypt, is_protected
 from reentry_ledger.persistence import PydanticMapper, current_state
 from reentry_ledger.projections.base import (
     RETRACT,
     Projection,
     Recorded,
     Statement,
+    client_text,
     keyed_client_id,
 )
 from reentry_ledger.projections.database import ProjectionDatabase, fetched
@@ -68,7 +70,8 @@ class LogReader(ProjectionDatabase):
         mapper = self.ledger.mapper
         packed_by = mapper if mapper.cipher or mapper.compressor else None
         kind = self.ledger.backend.kind
-        return LogSource(kind, connect, self.prefix + self.events_table, packed_by)
+        keys = self.ledger.keys.table
+        return LogSource(kind, connect, self.prefix + self.events_table, packed_by, keys)
 
 
 Update = tuple[str, str, tuple[Any, ...]]  # the client whose event made it, statement, values
@@ -109,6 +112,7 @@ class LogSource:
     connect: str  # the SQLite file, or a PostgreSQL connection string
     table: str  # the events table, qualified
     mapper: PydanticMapper | None  # to unpack states stored compressed or encrypted
+    keys_table: str = ""  # the clients' keys, for projections that read personal data
 
     def statement(self, topics: int) -> str:
         """Rows past a position up to another, with one of `topics` topics, in order."""
@@ -124,6 +128,23 @@ class LogSource:
     def rows(self, after: int, last: int, topics: Sequence[str]) -> list[StoredRow]:
         found = opened(self).execute(self.statement(len(topics)), (after, last, *topics))
         return self.unpacked(found.fetchall())
+
+    def keys(self, clients: Iterable[Any]) -> dict[str, bytes]:
+        """The keys of these clients (ids as the log stores them) that still exist."""
+        wanted = sorted({client_text(client) for client in clients})
+        marker = "%s" if self.kind == "postgresql" else "?"
+        found: dict[str, bytes] = {}
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            rows = opened(self).execute(
+                f"SELECT client_id, key FROM {self.keys_table} "
+                f"WHERE client_id IN ({', '.join([marker] * len(batch))})",
+                batch,
+            )
+            for client, key in rows.fetchall():
+                stored = bytes(key)
+                found[client] = self.mapper.unpack(stored) if self.mapper else stored
+        return found
 
     def unpacked(self, rows: list[StoredRow]) -> list[StoredRow]:
         if self.mapper is None:
@@ -152,9 +173,28 @@ def opened(source: LogSource) -> Any:
     return _OPENED[key]
 
 
-# The projections, their positions, the log (or its rows), the run of positions, and the
-# ledger's secret that client ids are keyed with.
-Work = tuple[list[Projection], dict[str, int], LogSource | list[StoredRow], tuple[int, int], bytes]
+# The projections, their positions, the log (or its rows and the keys of their clients), the
+# run of positions, and the ledger's secret that client ids are keyed with.
+Handed = tuple[list[StoredRow], dict[str, bytes]]
+Work = tuple[list[Projection], dict[str, int], LogSource | Handed, tuple[int, int], bytes]
+
+
+def personal_topics(projections: Iterable[Projection]) -> set[str]:
+    return {topic for p in projections if p.personal for topic in p.topics}
+
+
+def revealer(keys: dict[str, bytes], client: Any) -> Callable[[str], str | None]:
+    """Decrypts the client's personal values; None once its key is gone (or where unreadable)."""
+    text = client_text(client)
+    key = keys.get(text)
+
+    def reveal(value: str) -> str | None:
+        if not is_protected(value):
+            return value
+        plain = decrypt(key, text, value)
+        return None if plain in (SEALED, UNREADABLE) else plain
+
+    return reveal
 
 
 def rows_of(work: Work) -> tuple[list[Rows], int]:
@@ -163,8 +203,14 @@ def rows_of(work: Work) -> tuple[list[Rows], int]:
     and decodes each event once. Runs in a worker process: plain data in and out."""
     projections, since, source, (low, high), secret = work
     topics = sorted({topic for projection in projections for topic in projection.topics})
+    personal = personal_topics(projections)
     try:
-        events = source.rows(low, high, topics) if isinstance(source, LogSource) else source
+        if isinstance(source, LogSource):
+            events = source.rows(low, high, topics)
+            owners = [row[1] for row in events if row[3] in personal]
+            keys = source.keys(owners) if owners else {}
+        else:
+            events, keys = source
     except Exception as error:  # not a conflict to retry: the log cannot be read from here
         raise DatabaseError(f"a projection worker could not read the log: {error}") from None
     made = [Rows() for _ in projections]
@@ -182,7 +228,11 @@ def rows_of(work: Work) -> tuple[list[Rows], int]:
                         if client not in clients:
                             clients[client] = keyed_client_id(secret, client)
                         event = Recorded(
-                            topic, clients[client], number, current_state(topic, state)
+                            topic,
+                            clients[client],
+                            number,
+                            current_state(topic, state),
+                            revealer(keys, client) if topic in personal else None,
                         )
                     rows.add(event.client_id, projection.statements(event))
                 except (KeyError, TypeError, ValueError) as error:

@@ -20,11 +20,11 @@ from eventsourcing.persistence import OperationalError
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.errors import Conflict
 from reentry_ledger.ledger_secrets import PROJECTION_IDS, LedgerSecrets
-from reentry_ledger.projections.base import Projection
+from reentry_ledger.projections.base import Projection, client_text
 from reentry_ledger.projections.builds import STAGE_FROM
 from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
 from reentry_ledger.projections.damage import ProjectionDamaged
-from reentry_ledger.projections.log import Rows, Work, rows_of
+from reentry_ledger.projections.log import Rows, Work, personal_topics, rows_of
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.workers import Workers, available
 
@@ -204,10 +204,13 @@ class ProjectionRunner:
         chunks: list[Work]
         if source is None:  # a database only this connection sees: read here, hand rows over
             topics = sorted({topic for p in readers for topic in p.topics})
-            chunks = [
-                (readers, since, self.store.events(cursor, *run, topics), run, self.secret)
-                for run in runs
-            ]
+            personal = personal_topics(readers)
+            chunks = []
+            for run in runs:
+                events = self.store.events(cursor, *run, topics)
+                owners = {client_text(row[1]) for row in events if row[3] in personal}
+                keys = {owner: key for owner in owners if (key := self.ledger.keys.get(owner))}
+                chunks.append((readers, since, (events, keys), run, self.secret))
         else:
             chunks = [(readers, since, source, run, self.secret) for run in runs]
         return Page(
