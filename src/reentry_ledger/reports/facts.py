@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from reentry_ledger.domain.codes import age_band
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.known_at import enrolled, known, positional
 
 CLIENT_PAGE = 2000
+UNSET_LEVEL = "unset"  # a term's level before any is set
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,45 @@ class ResponseFact:
     violation_id: str
     response: str
     custody_days: int | None
+
+
+@dataclass(frozen=True)
+class Discharge:
+    on: date
+    number: int
+    outcome: str
+
+
+@dataclass
+class TermFact:
+    """One term: the values it started with, and its end as known (None: still open)."""
+
+    term: int
+    number: int  # its starting event's
+    start_on: date
+    agency: str
+    officer: str
+    supervision: str
+    start_reason: str | None
+    age_band: str = "unknown"
+    end_on: date | None = None
+    outcome: str | None = None
+    end_number: int | None = None  # the discharge's event number
+
+    def covers(self, day: date) -> bool:
+        return self.start_on <= day and (self.end_on is None or day <= self.end_on)
+
+
+@dataclass(frozen=True)
+class StatusFact:
+    """A change of status in force from its date (projections/status.py): officer (and
+    agency), level, custody (its reason; '' when it ends), absconded ('absconded'; '')."""
+
+    on: date
+    number: int
+    kind: str
+    value: str
+    agency: str | None
 
 
 @dataclass
@@ -72,9 +113,58 @@ class ClientFacts:
     responses: list[ResponseFact] = field(default_factory=list)
     referrals: list[ReferralFact] = field(default_factory=list)
     matches: list[MatchFact] = field(default_factory=list)
+    terms: list[TermFact] = field(default_factory=list)  # in order
+    discharges: list[Discharge] = field(default_factory=list)  # every term's, in order
+    status: list[StatusFact] = field(default_factory=list)  # in order of effect
+    sex: str = "unknown"
+    race: str = "unknown"
+    ethnicity: str = "unknown"
+    birth_year: int | None = None
 
     def supervised_on(self, day: date) -> bool:
-        return self.start_on <= day and (self.discharged_on is None or day <= self.discharged_on)
+        return self.term_on(day) is not None
+
+    def term_on(self, day: date) -> TermFact | None:
+        """The term the client was under on that day, if any."""
+        for term in reversed(self.terms):
+            if term.start_on <= day:
+                return term if term.covers(day) else None
+        return None
+
+    def latest(self, term: TermFact, kind: str, day: date) -> StatusFact | None:
+        """The term's latest change of one kind in force on `day` (None: as the term began)."""
+        found = None
+        for change in self.status:
+            if change.on > day:
+                break
+            if change.kind == kind and change.number > term.number and change.on >= term.start_on:
+                found = change
+        return found
+
+    def officer_on(self, term: TermFact, day: date) -> tuple[str, str]:
+        """(agency, officer) responsible on that day: the term's, as reassigned."""
+        change = self.latest(term, "officer", day)
+        return (
+            (term.agency, term.officer) if change is None else (change.agency or "", change.value)
+        )
+
+    def level_on(self, term: TermFact, day: date) -> str:
+        change = self.latest(term, "level", day)
+        return UNSET_LEVEL if change is None else change.value
+
+    def status_on(self, term: TermFact, day: date) -> str:
+        """`custody`, `absconded` or `active` on that day (a period runs through the day
+        before its end: the client is at risk again on the day of release or return)."""
+        custody = self.latest(term, "custody", day)
+        if custody is not None and custody.value:
+            return "custody"
+        absconded = self.latest(term, "absconded", day)
+        return "absconded" if absconded is not None and absconded.value else "active"
+
+    def age_band(self, term: TermFact) -> str:
+        if term.age_band != "unknown" or self.birth_year is None:
+            return term.age_band
+        return age_band(self.birth_year, term.start_on.year).value
 
 
 class FactReader:
@@ -128,11 +218,13 @@ class FactReader:
         )
 
     def _attach(self, clients: dict[str, ClientFacts], first: str, last: str) -> None:
-        for client_id, on, _number, outcome in self._facts(
+        for client_id, on, number, outcome in self._facts(
             "audit_discharges", "outcome", first, last
         ):
             client = clients[client_id]
             client.discharged_on, client.outcome = date.fromisoformat(on), outcome
+            client.discharges.append(Discharge(client.discharged_on, number, outcome))
+        self._attach_terms(clients, first, last)
         for client_id, on, number, level in self._facts(
             "audit_assessments", "risk_level", first, last
         ):
@@ -154,6 +246,52 @@ class FactReader:
                 )
         if self.casework:
             self._attach_casework(clients, first, last)
+
+    def _attach_terms(self, clients: dict[str, ClientFacts], first: str, last: str) -> None:
+        bands = {
+            (client_id, number): band
+            for client_id, number, band in self.store.rows(
+                "SELECT client_id, number, age_band FROM {audit_age_bands} "
+                "WHERE client_id >= ? AND client_id <= ?",
+                (first, last),
+                ["audit_age_bands"],
+            )
+        }
+        for client_id, on, number, term, agency, officer, supervision, reason in self._facts(
+            "audit_terms", "term, agency, officer, supervision, start_reason", first, last
+        ):
+            clients[client_id].terms.append(
+                TermFact(
+                    term,
+                    number,
+                    date.fromisoformat(on),
+                    agency,
+                    officer,
+                    supervision,
+                    reason,
+                    bands.get((client_id, number), "unknown"),
+                )
+            )
+        for client in clients.values():
+            ends(client)
+        for client_id, on, number, kind, value, agency in self._facts(
+            "audit_status", "kind, value, agency", first, last
+        ):
+            clients[client_id].status.append(
+                StatusFact(date.fromisoformat(on), number, kind, value, agency)
+            )
+        for client in clients.values():
+            client.status.sort(key=lambda change: (change.on, change.number))
+        for client_id, sex, race, ethnicity, birth_year in self.store.rows(
+            "SELECT client_id, sex, race, ethnicity, birth_year FROM {audit_people} "
+            "WHERE client_id >= ? AND client_id <= ?",
+            (first, last),
+            ["audit_people"],
+        ):
+            if client_id in clients:
+                client = clients[client_id]
+                client.sex, client.race, client.ethnicity = sex, race, ethnicity
+                client.birth_year = birth_year
 
     def _attach_casework(self, clients: dict[str, ClientFacts], first: str, last: str) -> None:
         referrals: dict[tuple[str, str], ReferralFact] = {}
@@ -177,3 +315,21 @@ class FactReader:
             elif client.matches and client.matches[-1].ended_on is None:
                 client.matches[-1].ended_on = date.fromisoformat(on)
                 client.matches[-1].ending = ending
+
+
+def ends(client: ClientFacts) -> None:
+    """Each term's end: its discharge (the first recorded after its start and before the next
+    term's start), and never past the day before the next term's start."""
+    client.terms.sort(key=lambda term: term.number)
+    for position, term in enumerate(client.terms):
+        following = client.terms[position + 1] if position + 1 < len(client.terms) else None
+        for discharge in client.discharges:
+            if discharge.number > term.number and (
+                following is None or discharge.number < following.number
+            ):
+                term.end_on, term.outcome = discharge.on, discharge.outcome
+                term.end_number = discharge.number
+                break
+        if following is not None:
+            day_before = following.start_on - timedelta(days=1)
+            term.end_on = day_before if term.end_on is None else min(term.end_on, day_before)
