@@ -4,16 +4,22 @@ A ledger of ten million events holds hundreds of thousands of clients: counting 
 in Python takes seconds, where the database's own engine takes a fraction of one. Each
 definition in docs/metrics.md is one part of the queries below:
 
-- a client's supervised span: from enrolment (or the range's first day) to the latest known
-  discharge (or the range's last day);
-- exposure: each span cut by periods (and, when grouping by risk, by risk spells: the level in
-  force from each assessment date, the highest event number that day, until the next;
-  `unassessed` before the first), its days summed and its clients counted;
-- incidents and responses: each in the group of its own effective date, with the risk level in
-  force that day; a response counts only while the violation it answers counts.
+- a term's supervised span: from its start (or the range's first day) to its discharge (the
+  first recorded after its start, as known), never past the day before the next term's start,
+  nor the range's last day;
+- segments: each span cut wherever a status changes (officer, level, custody, absconding; and
+  the risk level, when grouping by risk), each segment holding what was in force on its days: a
+  change holds from its date (the latest by date, then number, of each kind); a term's start
+  sets its officer, no level, neither in custody nor absconded;
+- exposure: each segment's days in each period it overlaps, summed (`person_days`), those
+  neither in custody nor absconded summed apart (`days_at_risk`), its clients counted once;
+- incidents and responses: each in the group of the segment its own date falls in (an incident
+  on a day no term covers is not counted); a response counts only while its violation counts.
 
-Risk is worked out only when it is a dimension of the report. The same SQL runs on SQLite and
-PostgreSQL; only the day arithmetic and the parameter markers are spelled per dialect.
+Group values: agency and officer as reassigned, supervision and age band the term's, term
+`first` or `later`, level in force (`unset` before any), risk (`unassessed` before the first),
+sex, race, ethnicity (the client's, `unknown` once sealed), juvenile, period. The same SQL runs on
+SQLite and PostgreSQL; only the day arithmetic and the parameter markers are spelled per dialect.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from typing import Any
 
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ProjectionStore
-from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS
+from reentry_ledger.reports.facts import UNSET_LEVEL
 from reentry_ledger.reports.known_at import enrolled, known
 from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.revocations import revocation_sql
@@ -34,8 +40,10 @@ CATEGORIES = ("technical", "absconding", "new_offence")  # in the order of the c
 EVER = "0001-01-01"  # the start of the unassessed spell
 UNASSESSED = "unassessed"
 TABLES = ("audit_clients", "audit_discharges", "audit_assessments", "audit_violations",
-          "audit_responses")  # fmt: skip
-EXPOSURE = ("person_days", "clients")
+          "audit_responses", "audit_terms", "audit_status", "audit_people",
+          "audit_age_bands")  # fmt: skip
+EXPOSURE = ("person_days", "days_at_risk", "clients")
+FIRST_TERM, LATER_TERM = "first", "later"
 INCIDENTS = ("technical_violations", "absconding", "new_offences", "clients_with_technical",
              "clients_with_new_offence")  # fmt: skip
 RESPONSES = ("revocations_technical", "revocations_absconding", "revocations_new_offence",
@@ -115,138 +123,183 @@ class Query:
         """The facts recorded by the moment asked about and not retracted by then."""
         return known(table, self.known_at)
 
-    def context(self, spans: bool = True) -> str:
-        """Periods (our own dates, written in) and every known client's supervised span."""
+    def enrolled(self, table: str) -> str:
+        return enrolled(table, self.known_at)
+
+    def context(self) -> str:
+        """Periods (our own dates, written in), each known term's span, and its segments."""
         sql, first, last = self.sql, self.periods[0].start, self.periods[-1].end
         values = ", ".join(
             f"({n}, '{p.start.isoformat()}', '{p.end.isoformat()}')"
             for n, p in enumerate(self.periods)
         )
-        # The client's row keeps its discharge as it now stands; as known at a moment, the
-        # latest discharge recorded by then and not yet retracted (looked up once per client:
-        # the spans are materialised rather than folded into each use). Dates become day
-        # numbers once, here: text compared under PostgreSQL's collation is slow.
-        discharged = (
-            "c.discharged_on"
-            if self.known_at is None
-            else (
-                "(SELECT d.occurred_on FROM {audit_discharges} d WHERE d.client_id = c.client_id "
-                f"AND {self.known('d')} ORDER BY d.number DESC LIMIT 1)"
-            )
-        )
         first_day, last_day = sql.day(f"'{first.isoformat()}'"), sql.day(f"'{last.isoformat()}'")
-        clients = f"""
-            spans AS {"MATERIALIZED" if self.known_at else ""} (
-                SELECT c.client_id, c.agency, c.officer, c.supervision, c.juvenile,
-                    {sql.greatest(sql.day("c.start_on"), first_day)} AS begin_day,
-                    {sql.least(f"COALESCE({sql.day(discharged)}, {last_day})", last_day)}
-                        AS end_day
-                FROM {{audit_clients}} c WHERE {self.enrolled("c")}
-            )"""  # fmt: skip
         periods = (
             f"given (position, p_start, p_end) AS (VALUES {values}), "
             f"periods AS MATERIALIZED (SELECT position, p_start, p_end, "
             f"{sql.day('p_start')} AS start_day, {sql.day('p_end')} AS end_day FROM given)"
         )
-        return f"WITH {periods}, {clients}" if spans else f"WITH {periods}"
-
-    def client_of(self, fact: str) -> str:
-        """The join to the fact's client, where its enrolment matters: for a dimension of the
-        client's, or to leave out clients enrolled after the moment asked about. (Every event
-        follows its client's enrolment, so with neither, every fact's client counts.)"""
-        if self.known_at is None and not any(d in CLIENT_DIMENSIONS for d in self.dimensions):
-            return ""
-        return (
-            f"JOIN {{audit_clients}} cl ON cl.client_id = {fact}.client_id "
-            f"AND {self.enrolled('cl')}"
+        # A term's discharge: the first known one recorded after its start and before the
+        # next term's start (looked up once per term: the spans are materialised).
+        discharge = (
+            "(SELECT d.occurred_on FROM {audit_discharges} d WHERE d.client_id = t.client_id "
+            f"AND {self.known('d')} AND d.number > t.number "
+            "AND (t.next_number IS NULL OR d.number < t.next_number) ORDER BY d.number LIMIT 1)"
         )
-
-    def enrolled(self, table: str) -> str:
-        return enrolled(table, self.known_at)
-
-    def spells(self) -> str:
-        """Each client's risk spells: `since` inclusive, `until` exclusive (NULL: open)."""
-        sql = self.sql
-        return f""",
-            assessed AS (
-                SELECT client_id, occurred_on AS since, risk_level FROM (
-                    SELECT a.client_id, a.occurred_on, a.risk_level, ROW_NUMBER() OVER (
-                        PARTITION BY a.client_id, a.occurred_on ORDER BY a.number DESC) AS latest
-                    FROM {{audit_assessments}} a WHERE {self.known("a")}
-                ) AS by_day WHERE latest = 1
+        terms = f"""
+            terms AS MATERIALIZED (
+                SELECT t.client_id, t.number, t.term, t.agency, t.officer, t.supervision,
+                    t.occurred_on AS start_on, {sql.day("t.occurred_on")} AS start_day,
+                    LEAD(t.number) OVER (PARTITION BY t.client_id ORDER BY t.number)
+                        AS next_number,
+                    LEAD({sql.day("t.occurred_on")}) OVER (
+                        PARTITION BY t.client_id ORDER BY t.number) AS next_day
+                FROM {{audit_terms}} t JOIN {{audit_clients}} c
+                    ON c.client_id = t.client_id AND {self.enrolled("c")}
+                WHERE {self.known("t")}
             ),
-            spells AS MATERIALIZED (
-                SELECT client_id, since, until, risk_level, {sql.day("since")} AS since_day,
-                    {sql.day("until")} AS until_day
-                FROM (
-                    SELECT client_id, since, LEAD(since) OVER (
-                        PARTITION BY client_id ORDER BY since) AS until, risk_level
-                    FROM assessed
-                    UNION ALL
-                    SELECT client_id, '{EVER}', MIN(since), '{UNASSESSED}' FROM assessed
-                    GROUP BY client_id
-                    UNION ALL
-                    SELECT client_id, '{EVER}', NULL, '{UNASSESSED}' FROM spans
-                    WHERE client_id NOT IN (SELECT client_id FROM assessed)
-                ) AS cut
+            spans AS MATERIALIZED (
+                SELECT t.client_id, t.number, t.term, t.agency, t.officer, t.supervision,
+                    t.start_day, {age_band_sql(sql, "t")} AS age_band,
+                    {sql.greatest("t.start_day", first_day)} AS begin_day,
+                    {
+            sql.least(
+                f"COALESCE({sql.day(discharge)}, {last_day})",
+                f"COALESCE(t.next_day - 1, {last_day})",
+                last_day,
+            )
+        } AS end_day
+                FROM terms t
+            )"""
+        return f"WITH {periods}, {terms}, {self.segments()}"
+
+    def segments(self) -> str:
+        """Each span cut at every change of status within it, with what holds on its days.
+
+        Every change of a span (its start, its status changes, and assessments when grouping
+        by risk) is one row with a column per kind; a running count of each column's values
+        numbers the rows that follow the same value, which fills the gaps (SQL has no portable
+        "last value ignoring nulls"). A change dated before the range's first day takes effect
+        on it; the last change of each day is what holds from that day."""
+        sql = self.sql
+        risk_rows = ""
+        if self.by_risk:
+            risk_rows = f"""
+                UNION ALL
+                SELECT s.client_id, s.number, {sql.day("a.occurred_on")}, a.number,
+                    NULL, NULL, NULL, NULL, NULL, a.risk_level
+                FROM spans s JOIN {{audit_assessments}} a ON a.client_id = s.client_id
+                    AND {self.known("a")} AND {sql.day("a.occurred_on")} <= s.end_day
+                WHERE s.begin_day <= s.end_day"""
+        return f"""
+            changes AS (
+                SELECT s.client_id, s.number AS tn, s.start_day AS day, s.number AS n,
+                    s.agency, s.officer, '{UNSET_LEVEL}' AS level, '' AS custody,
+                    '' AS absconded, NULL AS risk
+                FROM spans s WHERE s.begin_day <= s.end_day
+                UNION ALL
+                SELECT s.client_id, s.number, {sql.day("st.occurred_on")}, st.number,
+                    CASE WHEN st.kind = 'officer' THEN st.agency END,
+                    CASE WHEN st.kind = 'officer' THEN st.value END,
+                    CASE WHEN st.kind = 'level' THEN st.value END,
+                    CASE WHEN st.kind = 'custody' THEN st.value END,
+                    CASE WHEN st.kind = 'absconded' THEN st.value END,
+                    NULL
+                FROM spans s JOIN {{audit_status}} st ON st.client_id = s.client_id
+                    AND st.number > s.number AND {self.known("st")}
+                    AND {sql.day("st.occurred_on")} BETWEEN s.start_day AND s.end_day
+                WHERE s.begin_day <= s.end_day{risk_rows}
+            ),
+            ordered AS (
+                SELECT ch.*, {sql.greatest("ch.day", "s.begin_day")} AS seg_day, s.end_day,
+                    COUNT(ch.officer) OVER w AS g_officer, COUNT(ch.level) OVER w AS g_level,
+                    COUNT(ch.custody) OVER w AS g_custody,
+                    COUNT(ch.absconded) OVER w AS g_absconded, COUNT(ch.risk) OVER w AS g_risk,
+                    ROW_NUMBER() OVER (
+                        PARTITION BY ch.client_id, ch.tn,
+                            {sql.greatest("ch.day", "s.begin_day")}
+                        ORDER BY ch.day DESC, ch.n DESC
+                    ) AS last_of_day
+                FROM changes ch JOIN spans s ON s.client_id = ch.client_id AND s.number = ch.tn
+                WINDOW w AS (
+                    PARTITION BY ch.client_id, ch.tn
+                    ORDER BY {sql.greatest("ch.day", "s.begin_day")}, ch.day, ch.n
+                    ROWS UNBOUNDED PRECEDING
+                )
+            ),
+            filled AS (
+                SELECT client_id, tn, seg_day, end_day, last_of_day,
+                    MAX(agency) OVER (PARTITION BY client_id, tn, g_officer) AS agency,
+                    MAX(officer) OVER (PARTITION BY client_id, tn, g_officer) AS officer,
+                    MAX(level) OVER (PARTITION BY client_id, tn, g_level) AS level,
+                    MAX(custody) OVER (PARTITION BY client_id, tn, g_custody) AS custody,
+                    MAX(absconded) OVER (PARTITION BY client_id, tn, g_absconded) AS absconded,
+                    MAX(risk) OVER (PARTITION BY client_id, tn, g_risk) AS risk
+                FROM ordered
+            ),
+            segments AS MATERIALIZED (
+                SELECT f.client_id, s.term, s.supervision, s.age_band, f.agency, f.officer,
+                    f.level, COALESCE(f.risk, '{UNASSESSED}') AS risk,
+                    CASE WHEN f.custody = '' AND f.absconded = '' THEN 1 ELSE 0 END AS at_risk,
+                    f.seg_day AS seg_start,
+                    COALESCE(LEAD(f.seg_day) OVER (
+                        PARTITION BY f.client_id, f.tn ORDER BY f.seg_day) - 1, f.end_day
+                    ) AS seg_end
+                FROM filled f JOIN spans s ON s.client_id = f.client_id AND s.number = f.tn
+                WHERE f.last_of_day = 1
             )"""
 
-    def risk_on(self, client: str, day: str) -> str:
-        """The risk level in force on a day: the latest assessment on or before it."""
-        latest = (
-            f"SELECT a.risk_level FROM {{audit_assessments}} a WHERE a.client_id = {client} "
-            f"AND a.occurred_on <= {day} AND {self.known('a')} "
-            "ORDER BY a.occurred_on DESC, a.number DESC LIMIT 1"
-        )
-        return f"COALESCE(({latest}), '{UNASSESSED}')"
-
-    def grouped(self, context: str, values: Sequence[str], source: str, risk: str) -> str:
+    def grouped(self, values: Sequence[str], source: str) -> str:
+        """`source` names the segment `g` and the period `p`; the client's own rows are joined."""
         columns = {
-            **{d: f"cl.{d}" for d in CLIENT_DIMENSIONS},
-            "risk": risk,
+            "agency": "g.agency",
+            "officer": "g.officer",
+            "supervision": "g.supervision",
+            "juvenile": "cl.juvenile",
+            "sex": "COALESCE(pp.sex, 'unknown')",
+            "race": "COALESCE(pp.race, 'unknown')",
+            "ethnicity": "COALESCE(pp.ethnicity, 'unknown')",
+            "age_band": "g.age_band",
+            "term": f"CASE WHEN g.term = 1 THEN '{FIRST_TERM}' ELSE '{LATER_TERM}' END",
+            "level": "g.level",
+            "risk": "g.risk",
             "period": "p.position",
         }
         keys = [columns[d] for d in self.dimensions]
+        joins = ""
+        if "juvenile" in self.dimensions:
+            joins += " JOIN {audit_clients} cl ON cl.client_id = g.client_id"
+        if set(self.dimensions) & {"sex", "race", "ethnicity"}:
+            joins += " LEFT JOIN {audit_people} pp ON pp.client_id = g.client_id"
         # Named, every one: PostgreSQL rows come back as dicts, where two "sum"s would be one.
         named = [f"{k} AS key_{i}" for i, k in enumerate(keys)]
         named += [f"{v} AS value_{i}" for i, v in enumerate(values)]
         group_by = f"GROUP BY {', '.join(keys)}" if keys else ""
-        return f"{context} SELECT {', '.join(named)} FROM {source} {group_by}"
+        where = ""
+        if " WHERE " in source:
+            source, where = source.split(" WHERE ", 1)
+            where = f" WHERE {where}"
+        return f"{self.context()} SELECT {', '.join(named)} FROM {source}{joins}{where} {group_by}"
 
     def exposure(self) -> str:
-        # Each client once, then its few spells, then the periods each overlaps: SQLite keeps
-        # the order of CROSS JOINs (PostgreSQL plans them as any join).
         sql = self.sql
-        ends, starts = ["cl.end_day", "p.end_day"], ["cl.begin_day", "p.start_day"]
-        tables = ["spans cl", "periods p"]
-        conditions = [
-            "cl.begin_day <= cl.end_day",
-            "p.start_day <= cl.end_day",
-            "p.end_day >= cl.begin_day",
-        ]
-        context = self.context()
-        # A client holds one group per period, unless its risk changes within one.
-        clients = "COUNT(*)"
-        if self.by_risk:
-            ends.append("COALESCE(sp.until_day - 1, cl.end_day)")
-            starts.append("sp.since_day")
-            tables.insert(1, "spells sp")
-            conditions += [
-                "sp.client_id = cl.client_id",
-                f"sp.since_day <= {sql.least('cl.end_day', 'p.end_day')}",
-                "(sp.until_day IS NULL OR "
-                f"sp.until_day > {sql.greatest('cl.begin_day', 'p.start_day')})",
-            ]
-            context += self.spells()
-            clients = "COUNT(DISTINCT cl.client_id)"
-        days = f"{sql.least(*ends)} - {sql.greatest(*starts)} + 1"
-        source = f"{' CROSS JOIN '.join(tables)} WHERE {' AND '.join(conditions)}"
-        return self.grouped(context, [f"SUM({days})", clients], source, "sp.risk_level")
+        days = (
+            f"{sql.least('g.seg_end', 'p.end_day')} - {sql.greatest('g.seg_start', 'p.start_day')}"
+            " + 1"
+        )
+        source = (
+            "segments g CROSS JOIN periods p WHERE g.seg_start <= g.seg_end "
+            "AND p.start_day <= g.seg_end AND p.end_day >= g.seg_start"
+        )
+        values = [f"SUM({days})", f"SUM(({days}) * g.at_risk)", "COUNT(DISTINCT g.client_id)"]
+        return self.grouped(values, source)
 
     def incidents(self) -> str:
+        day = self.sql.day("v.occurred_on")
         source = (
-            f"{{audit_violations}} v {self.client_of('v')} "
-            f"JOIN periods p ON {self.sql.day('v.occurred_on')} BETWEEN p.start_day AND p.end_day "
+            f"{{audit_violations}} v JOIN segments g ON g.client_id = v.client_id "
+            f"AND {day} BETWEEN g.seg_start AND g.seg_end "
+            f"JOIN periods p ON {day} BETWEEN p.start_day AND p.end_day "
             f"WHERE {self.known('v')}"
         )
         values = [
@@ -254,15 +307,16 @@ class Query:
             "COUNT(DISTINCT CASE WHEN v.category = 'technical' THEN v.client_id END)",
             "COUNT(DISTINCT CASE WHEN v.category = 'new_offence' THEN v.client_id END)",
         ]
-        risk = self.risk_on("v.client_id", "v.occurred_on")
-        return self.grouped(self.context(spans=False), values, source, risk)
+        return self.grouped(values, source)
 
     def responses(self) -> str:
+        day = self.sql.day("r.occurred_on")
         source = (
             "{audit_responses} r JOIN {audit_violations} v "
             "ON v.client_id = r.client_id AND v.violation_id = r.violation_id "
-            f"{self.client_of('r')} "
-            f"JOIN periods p ON {self.sql.day('r.occurred_on')} BETWEEN p.start_day AND p.end_day "
+            f"JOIN segments g ON g.client_id = r.client_id "
+            f"AND {day} BETWEEN g.seg_start AND g.seg_end "
+            f"JOIN periods p ON {day} BETWEEN p.start_day AND p.end_day "
             f"WHERE {self.known('r')} AND {self.known('v')}"
         )
         values = [
@@ -272,8 +326,27 @@ class Query:
             ),
             "SUM(CASE WHEN v.category = 'technical' THEN COALESCE(r.custody_days, 0) ELSE 0 END)",
         ]
-        risk = self.risk_on("r.client_id", "r.occurred_on")
-        return self.grouped(self.context(spans=False), values, source, risk)
+        return self.grouped(values, source)
+
+
+def age_band_sql(sql: Dialect, term: str) -> str:
+    """A term's age band: the one its start gave, else from the birth year and the start's
+    year (`codes.age_band`), else unknown."""
+    age = f"(CAST(SUBSTR({term}.start_on, 1, 4) AS INTEGER) - pb.birth_year)"
+    bands = " ".join(
+        f"WHEN {age} < {below} THEN '{band}'"
+        for band, below in (("under_25", 25), ("25_34", 35), ("35_44", 45), ("45_54", 55))
+    )
+    given = (
+        f"(SELECT b.age_band FROM {{audit_age_bands}} b WHERE b.client_id = {term}.client_id "
+        f"AND b.number = {term}.number AND b.age_band <> 'unknown')"
+    )
+    computed = (
+        f"(SELECT CASE WHEN pb.birth_year IS NULL OR {age} < 0 THEN 'unknown' {bands} "
+        f"ELSE '55_and_older' END FROM {{audit_people}} pb WHERE pb.client_id = {term}.client_id)"
+    )
+    del sql
+    return f"COALESCE({given}, {computed}, 'unknown')"
 
 
 def number_where(condition: str) -> str:

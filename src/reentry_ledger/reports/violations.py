@@ -11,18 +11,19 @@ from datetime import date
 from typing import Any
 
 from reentry_ledger.projections.store import ProjectionStore
-from reentry_ledger.reports.dimensions import DIMENSIONS, RISK_ORDER
+from reentry_ledger.reports.dimensions import DIMENSIONS, ORDERS
 from reentry_ledger.reports.periods import Period, split
 from reentry_ledger.reports.stats import poisson_interval, wilson
 from reentry_ledger.reports.suppression import suppress
 from reentry_ledger.reports.tallies import tallies
 
-DEFINITIONS_VERSION = "1"
+DEFINITIONS_VERSION = "2"  # 2: terms, days at risk, people, level
 DAYS_PER_YEAR = 365.25
 
 COUNTS = (
     "clients",
     "person_days",
+    "days_at_risk",
     "technical_violations",
     "absconding",
     "new_offences",
@@ -41,10 +42,10 @@ RATES = (
     "new_offences_per_100_person_years",
 )
 METRICS = (
-    *COUNTS[:7],
+    *COUNTS[:8],
     *(f"{rate}{suffix}" for rate in RATES for suffix in ("", "_low", "_high")),
     "technical_to_new_offence_ratio",
-    *COUNTS[7:10],
+    *COUNTS[8:11],
     "revocation_share_technical",
     "custody_days_technical",
 )
@@ -100,8 +101,9 @@ def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]
     row: dict[str, Any] = {}
     for dimension, value in zip(dimensions, key, strict=True):
         row[dimension] = value.label if isinstance(value, Period) else value
-    row.update({name: counts[name] for name in COUNTS[:7]})
-    clients, years = counts["clients"], counts["person_days"] / DAYS_PER_YEAR
+    row.update({name: counts[name] for name in COUNTS[:8]})
+    # every per-person-year rate is per year at risk: not in custody, not absconded
+    clients, years = counts["clients"], counts["days_at_risk"] / DAYS_PER_YEAR
     for rate, numerator in (
         ("technical_clients_per_100", "clients_with_technical"),
         ("new_offence_clients_per_100", "clients_with_new_offence"),
@@ -124,7 +126,7 @@ def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]
         _rounded(counts["technical_violations"] / new) if new else None
     )
     revocations = [counts[f"revocations_{c}"] for c in ("technical", "absconding", "new_offence")]
-    row.update(zip(COUNTS[7:10], revocations, strict=True))
+    row.update(zip(COUNTS[8:11], revocations, strict=True))
     total = sum(revocations)
     row["revocation_share_technical"] = _rounded(revocations[0] / total) if total else None
     row["custody_days_technical"] = counts["custody_days_technical"]
@@ -132,4 +134,4 @@ def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]
 
 
 def _sort_key(dimensions: Sequence[str], row: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(RISK_ORDER.get(row[d], 9) if d == "risk" else row[d] for d in dimensions)
+    return tuple(ORDERS[d].get(row[d], 9) if d in ORDERS else row[d] for d in dimensions)
