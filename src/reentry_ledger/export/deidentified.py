@@ -43,7 +43,7 @@ from reentry_ledger.export import notification_pages
 
 # What each event may carry out, field by field; everything else stays in the ledger.
 ALLOWED: dict[str, tuple[str, ...]] = {
-    "Enrolled": ("agency", "supervision", "conditions", "juvenile", "expected_end"),
+    "Enrolled": ("agency", "supervision", "conditions", "juvenile", "expected_end", "start_reason"),
     "Assessed": ("instrument", "score", "risk_level", "needs"),
     "CasePlanRevised": ("goals",),
     "Referred": ("referral_id", "service"),
@@ -56,7 +56,25 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "Discharged": ("outcome",),
     "Corrected": ("corrects",),
     "ClientSealed": (),
+    # A later term: its values as the enrolment's (no officer, no age band).
+    "TermStarted": (
+        "term",
+        "agency",
+        "supervision",
+        "conditions",
+        "expected_end",
+        "start_reason",
+    ),  # fmt: skip
+    "Reassigned": ("agency",),  # the officer is staff, never exported
+    "LevelChanged": ("level",),
+    "ConditionsChanged": ("added", "removed"),
+    "CustodyStarted": ("reason",),
+    "CustodyEnded": (),
+    "Absconded": (),
+    "Returned": (),
 }
+# Who the person is (sex, race, ethnicity, birth year, age band) never leaves in this export:
+# with the quasi-identifiers it would single people out; reports count them only as bands.
 TOPICS = [event_class.TOPIC for event_class in EVENT_CLASSES]
 QUASI_TOPICS = (Enrolled.TOPIC, Discharged.TOPIC)
 OTHER = "other"
