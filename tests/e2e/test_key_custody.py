@@ -83,7 +83,9 @@ def test_a_backup_restores_whole_with_its_wrap_key_and_not_without(
     restore = ["import", str(backup), "--format", "jsonl"]
     without = staffed("anyone", *restore, db=copy)
     assert without.exit_code == 2 and "wrapped" in without.stderr
-    wrong = staffed("anyone", *restore, "--wrap-key-file", str(key_file(tmp_path, "o.key")), db=copy)
+    wrong = staffed(
+        "anyone", *restore, "--wrap-key-file", str(key_file(tmp_path, "o.key")), db=copy
+    )
     assert wrong.exit_code == 2 and "not the one" in wrong.stderr
     assert staffed("anyone", *restore, "--wrap-key-file", str(wrap), db=copy).exit_code == 0
     shown = json.loads(staffed("sup", "show", "GA-1", "--json", db=copy).stdout)

@@ -40,7 +40,9 @@ def staffed(run: Run) -> Run:
         assert run("aud", *add).exit_code == 0
     enroll = ["--officer", "o", "--supervision", "parole", "--start", "2024-01-01"]
     assert run("sup-n", "enroll", "N-1", "--agency", "North", *enroll).exit_code == 0
-    assert run("sup-ga", "enroll", "GA-1", "--agency", "GA", *enroll, "--name", "A B").exit_code == 0
+    assert (
+        run("sup-ga", "enroll", "GA-1", "--agency", "GA", *enroll, "--name", "A B").exit_code == 0
+    )
     return run
 
 
@@ -154,7 +156,9 @@ def test_the_last_auditor_cannot_be_removed(staffed: Run) -> None:
 def test_a_ledger_that_had_users_never_returns_to_single_user_mode(run: Run) -> None:
     locked_out = run("first", "users", "add", "cw", "--role", "caseworker", "--agency", "GA")
     assert locked_out.exit_code == 3 and "first user" in locked_out.stderr
-    assert run("first", "users", "add", "sup", "--role", "supervisor", "--agency", "GA").exit_code == 0
+    assert (
+        run("first", "users", "add", "sup", "--role", "supervisor", "--agency", "GA").exit_code == 0
+    )
     assert run("sup", "users", "add", "cw", "--role", "caseworker", "--agency", "GA").exit_code == 0
     assert run("first", "users", "add", "x", "--role", "auditor").exit_code == 3
     assert run("cw", "users", "remove", "sup").exit_code == 3  # a caseworker manages no one
@@ -165,14 +169,18 @@ def test_a_ledger_that_had_users_never_returns_to_single_user_mode(run: Run) -> 
 
 
 def test_a_supervisor_who_came_first_may_add_the_first_auditor_only(run: Run) -> None:
-    assert run("boss", "users", "add", "boss", "--role", "supervisor", "--agency", "GA").exit_code == 0
+    assert (
+        run("boss", "users", "add", "boss", "--role", "supervisor", "--agency", "GA").exit_code == 0
+    )
     assert run("boss", "users", "add", "aud", "--role", "auditor").exit_code == 0
     assert run("boss", "users", "add", "aud-2", "--role", "auditor").exit_code == 3
     assert run("aud", "users", "add", "aud-2", "--role", "auditor").exit_code == 0
 
 
 def test_a_violation_gets_one_decision_and_a_warning_no_custody_days(staffed: Run) -> None:
-    assert staffed("sup-ga", "violation", "GA-1", "--on", "2024-02-01", "--absconding").exit_code == 0
+    assert (
+        staffed("sup-ga", "violation", "GA-1", "--on", "2024-02-01", "--absconding").exit_code == 0
+    )
     warned = staffed("sup-ga", "respond", "GA-1", "V1", "warning", "--on", "2024-02-02",
                      "--custody-days", "5")  # fmt: skip
     assert warned.exit_code == 2 and "custody days" in warned.stderr

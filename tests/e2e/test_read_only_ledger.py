@@ -69,9 +69,7 @@ def test_verify_digest_and_export_work_on_a_ledger_that_cannot_be_written(
     assert sorted(p.name for p in unwritable_ledger.parent.iterdir()) == ["ledger.db"]
 
 
-@pytest.mark.parametrize(
-    "args", [("replay",), ("access-log",), ("users", "list")], ids=" ".join
-)
+@pytest.mark.parametrize("args", [("replay",), ("access-log",), ("users", "list")], ids=" ".join)
 def test_every_command_that_only_reads_works_on_a_ledger_that_cannot_be_written(
     unwritable_ledger: Path, args: tuple[str, ...]
 ) -> None:

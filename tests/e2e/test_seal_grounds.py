@@ -25,7 +25,9 @@ def sup(run):  # type: ignore[no-untyped-def]
     def invoke(*args: str) -> Result:
         return run(*args, actor="sup")  # type: ignore[no-any-return]
 
-    enrolled = invoke("enroll", "S-1", "--agency", "GA", "--officer", "o", "--supervision", "parole")
+    enrolled = invoke(
+        "enroll", "S-1", "--agency", "GA", "--officer", "o", "--supervision", "parole"
+    )
     assert enrolled.exit_code == 0, enrolled.output
     return invoke
 

@@ -121,7 +121,9 @@ def stored_bytes(db_url: str, tmp_path: Path) -> str:
         [str(pg_dump), "-n", str(schema), server], check=True, capture_output=True
     )
     text = dumped.stdout.decode("latin-1")
-    return re.sub(r"\\\\x([0-9a-f]+)", lambda hexed: bytes.fromhex(hexed[1]).decode("latin-1"), text)
+    return re.sub(
+        r"\\\\x([0-9a-f]+)", lambda hexed: bytes.fromhex(hexed[1]).decode("latin-1"), text
+    )
 
 
 def test_a_sealed_client_leaves_no_free_text_anywhere(read, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,6 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.domain.client import coded
 from reentry_ledger.domain.codes import RiskLevel
 from reentry_ledger.domain.errors import (
-    ClientAlreadyEnrolled,
     ClientNotFound,
     Conflict,
     InvalidInput,

@@ -166,7 +166,8 @@ def test_violation_category_is_its_most_serious_kind() -> None:
         stamp(date(2025, 2, 1)),
         technical=[coded("curfew")],
         absconding=True,
-        new_offence=coded("felony"), violent=True,
+        new_offence=coded("felony"),
+        violent=True,
     )
     client.record_violation(stamp(date(2025, 2, 2)), technical=[coded("curfew")], absconding=True)
     client.record_violation(stamp(date(2025, 2, 3)), technical=[coded("curfew")])

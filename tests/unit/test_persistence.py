@@ -78,9 +78,7 @@ def test_events_round_trip_through_the_mapper(mapper: PydanticMapper) -> None:
         risk_level=coded("high", "Hoog"),
         needs=[coded("substance_use")],
     )
-    client.record_violation(
-        stamp(date(2025, 2, 1)), new_offence=coded("felony"), violent=True
-    )
+    client.record_violation(stamp(date(2025, 2, 1)), new_offence=coded("felony"), violent=True)
     for event in client.collect_events():
         stored = mapper.to_stored_event(event)
         assert stored.topic == PINNED_TOPICS[type(event).__name__]

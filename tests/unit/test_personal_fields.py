@@ -91,7 +91,10 @@ def test_protecting_a_nested_path_leaves_the_codes_beside_it_plain() -> None:
     client = new_client()
     client.revise_plan(
         Stamp(on=date(2025, 2, 1), by="jdoe", today=TODAY, protect=lambda text: f"pd1:{text}"),
-        goals=[(coded("substance_use", "drugs"), "finish treatment"), (coded("school_work"), "a job")],
+        goals=[
+            (coded("substance_use", "drugs"), "finish treatment"),
+            (coded("school_work"), "a job"),
+        ],
         model=None,
     )
     plan = client.history[-1]
