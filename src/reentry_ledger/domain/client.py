@@ -379,8 +379,8 @@ class Client(Aggregate):
         state = self.state
         if not state.is_discharged:
             raise RuleViolated(
-                f"client {self.ref!r} is still under supervision (term {state.term}, since "
-                f"{state.start}): a new term starts only after the current one ends"
+                f"client {self.ref!r} is already enrolled and still under supervision (term "
+                f"{state.term}, since {state.start}): a new term starts only after this one ends"
             )
         self.check_not_sealed()
         assert state.discharged_on is not None
