@@ -120,9 +120,14 @@ BAD_FILES = {
         "\n".join([HEADER, *ROWS[:5], ROWS[4], *ROWS[5:]]) + "\n",
         "line 7: repeats line 6 exactly",
     ),
-    "duplicate intake": (
+    "intake while a term is open": (
+        "\n".join([HEADER, ROWS[0], ROWS[0].replace("02/01/2024", "03/01/2024"), *ROWS[1:]]) + "\n",
+        "line 3: enroll NW-0101: client 'NW-0101' is still under supervision (term 1, since "
+        "2024-01-02): a new term starts only after the current one ends",
+    ),
+    "later term dated before the last ended": (
         "\n".join([HEADER, *ROWS, ROWS[0].replace("02/01/2024", "03/01/2024")]) + "\n",
-        "line 12: enroll NW-0101: client 'NW-0101' is already enrolled",
+        "line 12: enroll NW-0101: date 2024-01-03 is before the end of term 1 (2024-12-31)",
     ),
     "truncated file": (
         "\n".join([HEADER, *ROWS])[:-12] + "\n",
@@ -161,7 +166,8 @@ BAD_FILES = {
 
 # Rows the command they stand for would refuse (exit 3); the rest are malformed (exit 2).
 REFUSED = {"violation before enrolment", "response before violation", "event after discharge",
-           "no intake", "duplicate intake"}  # fmt: skip
+           "no intake", "intake while a term is open",
+           "later term dated before the last ended"}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))

@@ -69,3 +69,33 @@ def test_demo_command_prints_the_audit_report_and_refuses_a_used_ledger(tmp_path
     again = CliRunner().invoke(cli, ["--db", db, "demo", "--clients", "10"])
     assert again.exit_code == 3
     assert "already holds events" in again.stderr
+
+
+NEW_KINDS = {"TermStarted", "Reassigned", "LevelChanged", "ConditionsChanged", "CustodyStarted",
+             "CustodyEnded", "Absconded", "Returned"}  # fmt: skip
+
+
+def test_the_demo_has_every_kind_of_status_change_later_terms_and_who_people_are(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path}/demo.db", clock=lambda: TODAY)
+    build_demo(ledger, clients=800, seed=2)
+    clients = [ledger.get_client(f"DEMO-{n:07d}") for n in range(1, 801)]
+    kinds = {type(event).__name__ for client in clients for event in client.history}
+    assert kinds >= NEW_KINDS
+    reasons = {
+        event.reason.code
+        for client in clients
+        for event in client.history
+        if type(event).__name__ == "CustodyStarted"
+    }
+    assert {"sanction", "jail_hold"} <= reasons
+    later = [client for client in clients if client.state.term >= 2]
+    assert later
+    ended = {term.outcome for client in later for term in client.state.terms[:-1]}
+    assert "successful" in ended or "early" in ended  # a second term after a discharge
+    assert ended & {"revoked_technical", "revoked_new_offence"}  # and after a revocation
+    people = [client.enrolment.person for client in clients]
+    assert sum(person.sex is not None for person in people) / len(people) > 0.95
+    assert sum(person.birth_year is not None for person in people) / len(people) > 0.95
+    ledger.close()

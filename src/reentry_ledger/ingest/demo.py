@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.client import Client, Stamp, coded
@@ -70,12 +71,43 @@ BREACH_FOR_CONDITION = {
     "no_contact": "no_contact_breach",
 }
 AGENCIES = 5
+# Who the people are (docs/demo.md): BJS characteristics of adults on probation (2014) and on
+# parole (2010), race and Hispanic origin as BJS counts them (Hispanic of any race, the races
+# non-Hispanic); the shares with a known value.
+SEX = {"probation": {"male": 0.75, "female": 0.25}, "parole": {"male": 0.88, "female": 0.12}}
+ORIGIN = {
+    "probation": {"white": 0.54, "black": 0.30, "hispanic": 0.13,
+                  "american_indian_alaska_native": 0.01, "asian": 0.01, "multiple": 0.01},
+    "parole": {"white": 0.42, "black": 0.39, "hispanic": 0.18,
+               "american_indian_alaska_native": 0.01, "asian": 0.01},
+}  # fmt: skip
+RACE_OF_HISPANIC = {"white": 0.5, "other": 0.3, "unknown": 0.2}  # calibration assumption
+# Age at the start of a term: BJS, entries to state parole in 1999 (Reentry Trends in the U.S.).
+AGE = {(18, 24): 0.163, (25, 29): 0.190, (30, 34): 0.197, (35, 39): 0.192, (40, 44): 0.135,
+       (45, 54): 0.102, (55, 70): 0.021}  # fmt: skip
+LEVEL_FOR_RISK = {"low": "low", "moderate": "medium", "high": "high", "very_high": "maximum"}
+# Monthly chances of a change of status (calibration assumptions, docs/demo.md).
+REASSIGN_PER_MONTH = 0.02  # another officer of the agency
+TRANSFER_PER_MONTH = 0.002  # another agency
+CONDITIONS_PER_MONTH = 0.03  # a court or board order adds or removes a condition
+ADMINISTRATIVE_PER_MONTH = 0.02  # a low-level client moved to administrative supervision
+TREATMENT_PER_MONTH = 0.003  # a stay in a residential treatment facility
+JAIL_HOLD_ON_NEW_OFFENCE = 0.5  # held until the decision
+ANOTHER_TERM = {"revoked": 0.45, "ended": 0.06}  # after a revocation; after any other end
 
 
 @dataclass(frozen=True)
 class DemoReport:
     clients: int
     events: int
+
+
+START_REASON = {"parole": "release_to_parole", "post_release": "release_to_post_release"}
+REVOKED = {"revoked_technical", "revoked_new_offence", "absconded"}
+DISCHARGE_OUTCOMES = {"successful": 0.82, "early": 0.08, "transferred": 0.05, "death": 0.01,
+                      "other": 0.04}  # fmt: skip
+AGE_WEIGHTS = {str(band): share for band, share in AGE.items()}
+AGE_BANDS_BY_NAME = {str(band): band for band in AGE}
 
 
 def weighted(rng: random.Random, table: dict[str, float]) -> str:
@@ -101,6 +133,8 @@ class ClientStory:
         self.last_recorded = datetime(2000, 1, 1, tzinfo=UTC)
         self.ref = f"DEMO-{number:07d}"
         self.protect = protect(str(client_id(self.ref))) if protect else None
+        self.officers = officers_per_agency
+        self.status_on = date.min  # the term's latest change of status: the next is not before
 
     def stamp(self, on: date) -> Stamp:
         """Recorded on the day or a few days later, in office hours, never before the last."""
@@ -118,6 +152,7 @@ class ClientStory:
         start = self.today - timedelta(days=rng.randrange(30, 3 * 365))
         supervision = weighted(rng, SUPERVISION)
         conditions = rng.sample(CONDITIONS, rng.randint(1, 4))
+        juvenile = rng.random() < 0.08
         client = Client.enroll(
             self.ref,
             self.stamp(start),
@@ -126,13 +161,70 @@ class ClientStory:
             supervision=coded(supervision),
             conditions=[coded(c) for c in conditions],
             expected_end=start + timedelta(days=rng.choice([365, 548, 730, 1095])),
-            juvenile=rng.random() < 0.08,
+            juvenile=juvenile,
+            start_reason=coded(START_REASON.get(supervision, "new_sentence")),
+            person=self._person(supervision, start, juvenile),
         )
+        while True:
+            next_start = self._term(client, start)
+            if next_start is None or client.state.term >= 3:  # at most three terms
+                return client
+            start = next_start
+            supervision = (
+                "parole" if client.state.outcome in REVOKED else weighted(rng, SUPERVISION)
+            )
+            self._new_officer(rng.random() < 0.3)
+            client.start_term(
+                self.stamp(start),
+                agency=self.agency,
+                officer=self.officer,
+                supervision=coded(supervision),
+                conditions=[coded(c) for c in rng.sample(CONDITIONS, rng.randint(1, 4))],
+                expected_end=start + timedelta(days=rng.choice([365, 548, 730])),
+                start_reason=coded(
+                    "release_to_parole" if supervision == "parole" else "new_sentence"
+                ),
+            )
+
+    def _person(self, supervision: str, start: date, juvenile: bool) -> dict[str, Any]:
+        """Sex, race, ethnicity and birth year, as BJS counts people on probation or parole;
+        a few left unknown, as records have them."""
+        rng = self.rng
+        group = "parole" if supervision in ("parole", "post_release") else "probation"
+        origin = weighted(rng, ORIGIN[group])
+        hispanic = origin == "hispanic"
+        race = weighted(rng, RACE_OF_HISPANIC) if hispanic else origin
+        low, high = (14, 17) if juvenile else AGE_BANDS_BY_NAME[weighted(rng, AGE_WEIGHTS)]
+        person: dict[str, Any] = {
+            "sex": coded(weighted(rng, SEX[group])) if rng.random() > 0.01 else None,
+            "race": coded(race) if rng.random() > 0.03 else None,
+            "ethnicity": coded("hispanic" if hispanic else "not_hispanic")
+            if rng.random() > 0.05
+            else None,
+            "birth_year": start.year - rng.randint(low, high) if rng.random() > 0.02 else None,
+        }
+        return person
+
+    def _new_officer(self, other_agency: bool) -> None:
+        if other_agency:
+            self.agency = (
+                f"AG{(int(self.agency[2:]) + self.rng.randrange(AGENCIES - 1)) % AGENCIES + 1}"
+            )
+        officer = self.officer
+        while officer == self.officer and (self.officers > 1 or other_agency):
+            officer = f"{self.agency}-o{self.rng.randrange(self.officers) + 1:03d}"
+        self.officer = officer
+
+    def _term(self, client: Client, start: date) -> date | None:
+        """One term, from its start to its discharge (or today); returns the start of the
+        client's next term, if there is one to tell."""
+        rng = self.rng
+        self.status_on = start
         risk = weighted(rng, RISK)
         needs = rng.sample(values(Need), rng.randint(1, 3))
         day = start + timedelta(days=rng.randint(0, 14))
         if day > self.today:
-            return client
+            return None
         client.assess(
             self.stamp(day),
             instrument="ORAS",
@@ -143,33 +235,89 @@ class ClientStory:
             self.stamp(day),
             goals=[(coded(need), f"work on {need.replace('_', ' ')}") for need in needs],
         )
+        self._level(client, day, LEVEL_FOR_RISK[risk])
         referrals = self._refer(client, needs, day)
-        end = client.enrolment.expected_end or self.today
+        end = client.state.expected_end or self.today
         while True:
             day += timedelta(days=rng.randint(20, 40))
             if day > min(end, self.today):
                 break
-            if self._month(client, day, risk, conditions, referrals):
-                return client
+            if self._month(client, day, risk, referrals):
+                return self._next_term(client, "revoked")
+            if not self._at_large(client, day):
+                continue
             if rng.random() < 0.08:  # reassessment
                 order = list(RISK)
                 risk = order[max(0, min(3, order.index(risk) + rng.choice([-1, 0, 1])))]
                 client.assess(self.stamp(day), instrument="ORAS", risk_level=coded(risk))
-        if end <= self.today:
-            outcome = weighted(
-                rng,
-                {
-                    "successful": 0.82,
-                    "early": 0.08,
-                    "transferred": 0.05,
-                    "death": 0.01,
-                    "other": 0.04,
-                },
-            )
-            client.discharge(
-                self.stamp(max(end, client.state.last_effective_on or end)), outcome=coded(outcome)
-            )
-        return client
+                self._level(client, day, LEVEL_FOR_RISK[risk])
+            self._status_changes(client, day, risk)
+        if end > self.today:
+            return None
+        absconded = client.state.status == "absconded"
+        outcome = "absconded" if absconded else weighted(rng, DISCHARGE_OUTCOMES)
+        client.discharge(
+            self.stamp(max(end, client.state.last_effective_on or end)), outcome=coded(outcome)
+        )
+        return self._next_term(client, "ended")
+
+    def _next_term(self, client: Client, how: str) -> date | None:
+        """A later term: parole after the prison time of a revocation, or a new sentence."""
+        if self.rng.random() >= ANOTHER_TERM[how]:
+            return None
+        ended = client.state.discharged_on
+        assert ended is not None
+        away = self.rng.choice([90, 180, 365]) if how == "revoked" else self.rng.randint(90, 540)
+        start = ended + timedelta(days=away + self.rng.randint(0, 30))
+        return start if start <= self.today - timedelta(days=30) else None
+
+    def _on(self, day: date) -> date | None:
+        """The date a change of status takes, not before the term's latest; None if that is
+        after today."""
+        on = max(day, self.status_on)
+        if on > self.today:
+            return None
+        self.status_on = on
+        return on
+
+    def _level(self, client: Client, day: date, level: str) -> None:
+        if client.state.level != level and (on := self._on(day)):
+            client.change_level(self.stamp(on), level=coded(level))
+
+    def _status_changes(self, client: Client, day: date, risk: str) -> None:
+        """A month's changes of caseload, level, conditions or custody for treatment."""
+        rng = self.rng
+        if rng.random() < REASSIGN_PER_MONTH + TRANSFER_PER_MONTH and (on := self._on(day)):
+            moved = rng.random() < TRANSFER_PER_MONTH / (REASSIGN_PER_MONTH + TRANSFER_PER_MONTH)
+            before = (self.agency, self.officer)
+            self._new_officer(moved)
+            if (self.agency, self.officer) != before:
+                client.reassign(self.stamp(on), officer=self.officer, agency=self.agency)
+        if risk == "low" and rng.random() < ADMINISTRATIVE_PER_MONTH:
+            self._level(client, day, "administrative")
+        if rng.random() < CONDITIONS_PER_MONTH and (on := self._on(day)):
+            held = client.state.conditions
+            if len(held) > 1 and rng.random() < 0.5:
+                client.change_conditions(self.stamp(on), remove=[coded(rng.choice(held))])
+            else:
+                added = rng.choice([c for c in CONDITIONS if c not in held])
+                client.change_conditions(self.stamp(on), add=[coded(added)])
+        if rng.random() < TREATMENT_PER_MONTH:
+            self._custody(client, day, "treatment_facility", rng.randint(28, 90))
+
+    def _custody(self, client: Client, day: date, reason: str, days: int | None) -> None:
+        """In custody from `day` for `days` (None: until something else ends it)."""
+        on = self._on(day)
+        if on is None:
+            return
+        client.start_custody(self.stamp(on), reason=coded(reason))
+        if days is not None:
+            self._release(client, on + timedelta(days=days))
+
+    def _release(self, client: Client, day: date) -> None:
+        if day <= self.today:
+            self.status_on = max(day, self.status_on)
+            client.end_custody(self.stamp(self.status_on))
 
     def _refer(self, client: Client, needs: list[str], day: date) -> list[tuple[str, date]]:
         referrals = []
@@ -180,21 +328,17 @@ class ClientStory:
         return referrals
 
     def _month(
-        self,
-        client: Client,
-        day: date,
-        risk: str,
-        conditions: list[str],
-        referrals: list[tuple[str, date]],
+        self, client: Client, day: date, risk: str, referrals: list[tuple[str, date]]
     ) -> bool:
         """One month of supervision; True when it ends in a revocation and discharge."""
         rng = self.rng
-        client.log_contact(
-            self.stamp(day),
-            kind=coded("casework"),
-            note="monthly contact",
-            confidential=rng.random() < 0.7,
-        )
+        if client.state.status != "absconded":
+            client.log_contact(
+                self.stamp(day),
+                kind=coded("casework"),
+                note="monthly contact",
+                confidential=rng.random() < 0.7,
+            )
         self._advance_referrals(client, day, referrals)
         if rng.random() < 0.01 and client.version > 2:  # an entry made in error, retracted
             client.log_contact(self.stamp(day), kind=coded("casework"), note="wrong client")
@@ -206,7 +350,13 @@ class ClientStory:
                 self.stamp(day),
                 ending=coded(weighted(rng, {"completed": 0.6, "failed": 0.2, "taken_back": 0.2})),
             )
-        return self._violations(client, day, risk, conditions)
+        if not self._at_large(client, day):
+            return False
+        return self._violations(client, day, risk)
+
+    def _at_large(self, client: Client, day: date) -> bool:
+        """In the community on `day`: neither in custody nor absconded, then or since."""
+        return client.state.status == "active" and day >= self.status_on
 
     def _advance_referrals(
         self, client: Client, day: date, referrals: list[tuple[str, date]]
@@ -221,7 +371,7 @@ class ClientStory:
             if step and self.rng.random() < 0.5:
                 client.update_referral(self.stamp(day), referral, coded(weighted(self.rng, step)))
 
-    def _violations(self, client: Client, day: date, risk: str, conditions: list[str]) -> bool:
+    def _violations(self, client: Client, day: date, risk: str) -> bool:
         rng = self.rng
         kind = None
         if rng.random() < NEW_OFFENCE_PER_MONTH[risk]:
@@ -232,7 +382,7 @@ class ClientStory:
             kind = "technical"
         if kind is None:
             return False
-        breach = [coded(BREACH_FOR_CONDITION[rng.choice(conditions)])]
+        breach = [coded(BREACH_FOR_CONDITION[rng.choice(client.state.conditions)])]
         if kind == "new_offence":
             severity = "felony" if rng.random() < 0.45 else "misdemeanor"
             violation = client.record_violation(
@@ -241,12 +391,26 @@ class ClientStory:
                 violent=rng.random() < 0.2,
             )
             revoke = rng.random() < (0.65 if severity == "felony" else 0.35)
+            held = rng.random() < JAIL_HOLD_ON_NEW_OFFENCE
+            if held:
+                self._custody(client, day, "jail_hold", None)
         else:
             violation = client.record_violation(
                 self.stamp(day), technical=breach, absconding=kind == "absconding"
             )
             revoke = rng.random() < (0.45 if kind == "absconding" else 0.30)
+            held = False
         answered = day + timedelta(days=rng.randint(1, 21))
+        if kind == "absconding":
+            if (gone := self._on(day)) is None:
+                return False
+            client.abscond(self.stamp(gone))
+            back = gone + timedelta(days=rng.randint(3, 60))
+            if back > self.today:
+                return False  # still absconded: nothing decided yet
+            self.status_on = back
+            client.return_(self.stamp(back))
+            answered = back + timedelta(days=rng.randint(1, 14))
         if answered > self.today:
             return False
         if revoke:
@@ -260,15 +424,20 @@ class ClientStory:
             outcome = {"new_offence": "revoked_new_offence", "absconding": "absconded"}.get(
                 kind, "revoked_technical"
             )
-            client.discharge(self.stamp(answered), outcome=coded(outcome))
+            client.discharge(self.stamp(answered), outcome=coded(outcome))  # ends any hold
             return True
+        if held:
+            self._release(client, answered)
         sanction = rng.random() < 0.45
+        days = rng.choice([None, 2, 3, 5, 7, 14]) if sanction else None
         client.respond_to_violation(
             self.stamp(answered),
             violation,
             response=coded("sanction" if sanction else "warning"),
-            custody_days=rng.choice([None, 2, 3, 5, 7, 14]) if sanction else None,
+            custody_days=days,
         )
+        if days and client.state.status == "active":
+            self._custody(client, answered, "sanction", days)
         return False
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from reentry_ledger.application import Ledger
 from reentry_ledger.application.recording import Recording
 from reentry_ledger.authorization import Actor
-from reentry_ledger.domain.client import Client, coded
+from reentry_ledger.domain.client import Client, checked_person, coded
 from reentry_ledger.domain.errors import (
     ClientNotFound,
     InvalidInput,
@@ -31,8 +31,10 @@ from reentry_ledger.domain.references import check_reference
 from reentry_ledger.ingest.bulk import BulkWriter
 from reentry_ledger.ingest.rows import RowError, RowRefused, read_rows
 
+PERSON = ("sex", "race", "ethnicity", "birth_year")  # who the client is: a first term's only
 FIELDS = {
-    "enroll": {"agency", "officer", "supervision", "conditions", "expected_end", "juvenile"},
+    "enroll": {"agency", "officer", "supervision", "conditions", "expected_end", "juvenile",
+               "start_reason", "age_band", *PERSON},
     "assess": {"instrument", "instrument_version", "score", "risk_level", "needs",
                "responsivity", "strengths"},
     "refer": {"key", "service", "provider"},
@@ -41,21 +43,38 @@ FIELDS = {
     "violation": {"key", "technical", "absconding", "new_offence", "violent", "description"},
     "respond": {"violation", "response", "custody_days", "decided_by"},
     "discharge": {"outcome", "note"},
+    "reassign": {"officer", "agency"},
+    "level": {"level"},
+    "conditions": {"add", "remove"},
+    "custody": {"reason"},
+    "custody-end": set(),
+    "abscond": set(),
+    "return": set(),
 }  # fmt: skip
 COMMANDS = tuple(FIELDS)
 # Event fields that hold a mapped field's value under another name: an assessment tool not in
-# the list is stored as `other`, its name as `instrument_name`.
-STORED_AS = {"instrument_name": "instrument"}
+# the list is stored as `other`, its name as `instrument_name`; a change of conditions stores
+# what it adds and removes as `added` and `removed`.
+STORED_AS = {"instrument_name": "instrument", "added": "add", "removed": "remove"}
 # Fields a command cannot do without (others may be left out of a rule, or blank in a row).
 REQUIRED = {"enroll": ("agency", "supervision"), "assess": ("instrument", "risk_level"),
             "refer": ("service",), "referral": ("referral", "status"),
-            "respond": ("violation", "response"), "discharge": ("outcome",)}  # fmt: skip
+            "respond": ("violation", "response"), "discharge": ("outcome",),
+            "reassign": ("officer",), "level": ("level",), "custody": ("reason",)}  # fmt: skip
+# Of which a rule must name at least one.
+ONE_OF = {"conditions": ("add", "remove")}
 CODED = {"supervision", "conditions", "risk_level", "needs", "service", "status", "technical",
-         "new_offence", "response", "outcome", "kind", "decided_by"}  # fmt: skip
-LISTS = {"conditions", "needs", "technical", "responsivity", "strengths"}
+         "new_offence", "response", "outcome", "kind", "decided_by", "start_reason",
+         "age_band", "sex", "race", "ethnicity", "level", "add", "remove", "reason"}  # fmt: skip
+LISTS = {"conditions", "needs", "technical", "responsivity", "strengths", "add", "remove"}
 FLAGS = {"juvenile", "absconding", "violent", "confidential"}
 NUMBERS = {"custody_days", "score"}
 DATES = {"expected_end"}
+# The client's method each of the other commands calls, with the row's values.
+METHODS = {"assess": "assess", "contact": "log_contact", "discharge": "discharge",
+           "reassign": "reassign", "level": "change_level", "conditions": "change_conditions",
+           "custody": "start_custody", "custody-end": "end_custody", "abscond": "abscond",
+           "return": "return_"}  # fmt: skip
 KEYS = {"key", "violation", "referral"}  # the agency's own ids, linking later rows to earlier
 
 
@@ -153,6 +172,12 @@ def parse_rule(kind: str, spec: dict[str, Any], where: str) -> Rule:
             f"mapping {where}: kinds.{kind} ({command}) must name the column of "
             f"{', '.join(missing)}"
         )
+    either = ONE_OF.get(command, ())
+    if either and not any(name in fields for name in either):
+        raise InvalidInput(
+            f"mapping {where}: kinds.{kind} ({command}) must name the column of "
+            f"{' or '.join(either)}"
+        )
     return Rule(kind, command, spec.get("on", "date"), fields)
 
 
@@ -229,10 +254,9 @@ class MappedImport:
     def record(self, ref: str, command: str, on: date, values: dict[str, Any]) -> None:
         recording = self.recording
         if command == "enroll":
-            values.setdefault("officer", "unknown")
-            agency = values.get("agency") or ""
-            recording.enroll(ref, on, agency, lambda stamp: Client.enroll(ref, stamp, **values))
+            self.enroll(ref, on, values)
             return
+        self.check_still_visible(ref)
         key = values.pop("key", None)
         if command == "respond":
             violation = self.our_id(ref, "violation", values.pop("violation"))
@@ -251,9 +275,51 @@ class MappedImport:
             new_id = recording.record(ref, on, lambda c, stamp: c.refer(stamp, **values))
             self.remember(ref, "referral", key, new_id)
         else:
-            methods = {"assess": "assess", "contact": "log_contact", "discharge": "discharge"}
-            method = methods[command]
-            recording.record(ref, on, lambda c, stamp: getattr(c, method)(stamp, **values))
+            method = METHODS[command]
+            recording.record(ref, on, lambda c, stamp: getattr(c, method)(stamp, **values) and None)
+
+    def enroll(self, ref: str, on: date, values: dict[str, Any]) -> None:
+        """A first term (a new client), or a later one for a client whose terms have all
+        ended, as `enroll` takes them: who the person is is given at the first term only."""
+        recording = self.recording
+        person = {name: values.pop(name) for name in PERSON if name in values}
+        given = [name for name, value in person.items() if value is not None]
+        juvenile = values.pop("juvenile", False)
+        values.setdefault("officer", "unknown")
+        agency = values.get("agency") or ""
+        if recording.returning(ref):
+            if given:
+                raise on_field(
+                    InvalidInput(
+                        f"client {ref!r} is already enrolled: a later term takes the term's "
+                        "values only (not the name, details, sex, race, ethnicity or birth year)"
+                    ),
+                    given[0],
+                )
+            if juvenile and not recording.clients[ref].enrolment.juvenile:
+                raise on_field(InvalidInput("juvenile is given at the first term only"), "juvenile")
+            recording.record(
+                ref, on, lambda client, stamp: client.start_term(stamp, **values), agency=agency
+            )
+            return
+        for name in given:
+            try:
+                checked_person({name: person[name]})
+            except InvalidInput as error:
+                raise on_field(error, name) from None
+        recording.enroll(
+            ref,
+            on,
+            agency,
+            lambda stamp: Client.enroll(ref, stamp, juvenile=juvenile, person=person, **values),
+        )
+
+    def check_still_visible(self, ref: str) -> None:
+        """A client this file moved to another agency is, for the rest of the file, what it
+        would be to the next command: not the actor's to record on."""
+        client = self.recording.clients.get(ref)
+        if client is not None and not self.recording.who.sees(client.state.agency):
+            raise ClientNotFound(ref)
 
     def protector(self, client: str) -> Protect:
         """New clients' keys go with the import; clients already stored keep theirs."""
@@ -309,6 +375,12 @@ class MappedImport:
             )  # fmt: skip
         ours = table.get(text, text)
         return coded(ours, text if ours != text else None)
+
+
+def on_field(error: InvalidInput, field: str) -> InvalidInput:
+    """The error, naming the field (so the row's column) at fault."""
+    error.field = field
+    return error
 
 
 def import_mapped(
