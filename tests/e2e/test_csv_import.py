@@ -122,8 +122,8 @@ BAD_FILES = {
     ),
     "intake while a term is open": (
         "\n".join([HEADER, ROWS[0], ROWS[0].replace("02/01/2024", "03/01/2024"), *ROWS[1:]]) + "\n",
-        "line 3: enroll NW-0101: client 'NW-0101' is still under supervision (term 1, since "
-        "2024-01-02): a new term starts only after the current one ends",
+        "line 3: enroll NW-0101: client 'NW-0101' is already enrolled and still under "
+        "supervision (term 1, since 2024-01-02): a new term starts only after this one ends",
     ),
     "later term dated before the last ended": (
         "\n".join([HEADER, *ROWS, ROWS[0].replace("02/01/2024", "03/01/2024")]) + "\n",

@@ -214,7 +214,7 @@ def test_a_seal_that_loses_a_race_writes_nothing(ledger: Ledger) -> None:
     stale = ledger.get_client("GA-1")
     ledger.log_contact("GA-1", actor="sup", on=date(2024, 2, 1), note="n")
     original = ledger.client_for
-    ledger.client_for = lambda who, ref: stale  # type: ignore[method-assign]
+    ledger.client_for = lambda who, ref, writing=False: stale  # type: ignore[method-assign]
     with pytest.raises(Conflict):
         ledger.seal("GA-1", actor="sup", reason="court order")
     ledger.client_for = original  # type: ignore[method-assign]
@@ -246,7 +246,7 @@ def test_a_write_that_loses_the_race_to_a_seal_leaves_no_key(ledger: Ledger) -> 
                   supervision="parole", name="A B")  # fmt: skip
     loaded_before_the_seal = ledger.get_client("GA-1")
     ledger.seal("GA-1", actor="sup", reason="court order")
-    ledger.client_for = lambda who, ref: loaded_before_the_seal  # type: ignore[method-assign]
+    ledger.client_for = lambda who, ref, writing=False: loaded_before_the_seal  # type: ignore[method-assign]
     with pytest.raises(Conflict):
         ledger.log_contact("GA-1", actor="sup", on=date(2024, 2, 1), note="secret")
     assert ledger.keys.get(str(loaded_before_the_seal.id)) is None

@@ -60,32 +60,7 @@ class Casework(LedgerBase):
             "age_band": as_coded(age_band) if age_band else None,
         }
         person = {"sex": sex, "race": race, "ethnicity": ethnicity, "birth_year": birth_year}
-        if recording.returning(ref):
-            if any(value is not None for value in person.values()) or name or details:
-                raise InvalidInput(
-                    f"client {ref!r} is already enrolled: a later term takes the term's values "
-                    "only (not the name, details, sex, race, ethnicity or birth year)"
-                )
-            if juvenile != recording.clients[ref].enrolment.juvenile and juvenile:
-                raise InvalidInput("--juvenile is given at the first term only")
-            recording.record(
-                ref, on, lambda client, stamp: client.start_term(stamp, **term), agency=agency
-            )
-            recording.save(ref)
-            return Recorded.latest(recording.clients[ref])
-
-        def enrol(stamp: Stamp) -> Client:
-            return Client.enroll(
-                ref,
-                stamp,
-                juvenile=juvenile,
-                details=details,
-                name=name,
-                person=person,
-                **term,
-            )
-
-        client = recording.enroll(ref, on, agency, enrol)
+        client = recording.enroll_or_start_term(ref, on, term, person, juvenile, name, details)
         recording.save(ref)
         return Recorded.latest(client)
 

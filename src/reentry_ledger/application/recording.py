@@ -13,11 +13,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reentry_ledger.authorization import Actor, Permission
-from reentry_ledger.domain.client import Client
-from reentry_ledger.domain.errors import ClientAlreadyEnrolled, ClientNotFound, Conflict
+from reentry_ledger.domain.client import Client, checked_person
+from reentry_ledger.domain.errors import (
+    ClientAlreadyEnrolled,
+    ClientNotFound,
+    Conflict,
+    InvalidInput,
+)
 from reentry_ledger.domain.personal import Protect, encrypt, new_client_key
 from reentry_ledger.domain.recording import Stamp
 from reentry_ledger.domain.references import check_reference, client_id
@@ -86,6 +91,56 @@ class Recording:
         client = self.clients[ref] = enrol(self.stamp(ref, on))
         return client
 
+    def enroll_or_start_term(
+        self,
+        ref: str,
+        on: date,
+        term: dict[str, Any],
+        person: dict[str, Any],
+        juvenile: bool = False,
+        name: str | None = None,
+        details: dict[str, str] | None = None,
+    ) -> Client:
+        """A client's first term (a new client), or a later one for a client the actor sees
+        whose terms have all ended. Who the person is (name, details, sex, race, ethnicity,
+        birth year, juvenile) is given at the first term only: nothing may rewrite it."""
+        agency = term["agency"]
+        if not self.returning(ref):
+            for field, value in person.items():
+                if value is not None:
+                    try:
+                        checked_person({field: value})
+                    except InvalidInput as error:
+                        error.field = field
+                        raise
+            return self.enroll(
+                ref,
+                on,
+                agency,
+                lambda stamp: Client.enroll(
+                    ref,
+                    stamp,
+                    juvenile=juvenile,
+                    details=details,
+                    name=name,
+                    person=person,
+                    **term,
+                ),
+            )
+        given = [field for field, value in person.items() if value is not None]
+        given += [field for field, value in (("name", name), ("details", details)) if value]
+        if juvenile and not self.clients[ref].enrolment.juvenile:
+            given.append("juvenile")
+        if given:
+            refused = InvalidInput(
+                f"client {ref!r} is already enrolled: a later term takes the term's values only "
+                f"(not {', '.join(given)}: who the person is is given at the first term)"
+            )
+            refused.field = given[0]
+            raise refused
+        self.record(ref, on, lambda client, stamp: client.start_term(stamp, **term), agency=agency)
+        return self.clients[ref]
+
     def returning(self, ref: str) -> bool:
         """Whether `ref` is a client already enrolled that the actor may see, so an `enroll`
         is a later term; one the actor may not see is refused as already enrolled."""
@@ -102,6 +157,9 @@ class Recording:
         """The client to record on, if the actor may; one of another agency is refused
         exactly as one that does not exist."""
         self.who.require(permission)
+        held = self.clients.get(ref)
+        if held is not None and not self.who.sees(held.state.agency):
+            raise ClientNotFound(ref)  # moved to another agency earlier in this recording
         if ref not in self.clients:
             client = self.ledger.client_for(self.who, ref, writing=True)
             expected = _expected.get()

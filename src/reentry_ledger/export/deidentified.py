@@ -64,7 +64,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "conditions",
         "expected_end",
         "start_reason",
-    ),  # fmt: skip
+    ),
     "Reassigned": ("agency",),  # the officer is staff, never exported
     "LevelChanged": ("level",),
     "ConditionsChanged": ("added", "removed"),

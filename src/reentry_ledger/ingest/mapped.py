@@ -19,7 +19,7 @@ from typing import Any
 from reentry_ledger.application import Ledger
 from reentry_ledger.application.recording import Recording
 from reentry_ledger.authorization import Actor
-from reentry_ledger.domain.client import Client, checked_person, coded
+from reentry_ledger.domain.client import coded
 from reentry_ledger.domain.errors import (
     ClientNotFound,
     InvalidInput,
@@ -256,7 +256,6 @@ class MappedImport:
         if command == "enroll":
             self.enroll(ref, on, values)
             return
-        self.check_still_visible(ref)
         key = values.pop("key", None)
         if command == "respond":
             violation = self.our_id(ref, "violation", values.pop("violation"))
@@ -280,46 +279,12 @@ class MappedImport:
 
     def enroll(self, ref: str, on: date, values: dict[str, Any]) -> None:
         """A first term (a new client), or a later one for a client whose terms have all
-        ended, as `enroll` takes them: who the person is is given at the first term only."""
-        recording = self.recording
+        ended, as `enroll` takes them (Recording.enroll_or_start_term)."""
         person = {name: values.pop(name) for name in PERSON if name in values}
-        given = [name for name, value in person.items() if value is not None]
         juvenile = values.pop("juvenile", False)
         values.setdefault("officer", "unknown")
-        agency = values.get("agency") or ""
-        if recording.returning(ref):
-            if given:
-                raise on_field(
-                    InvalidInput(
-                        f"client {ref!r} is already enrolled: a later term takes the term's "
-                        "values only (not the name, details, sex, race, ethnicity or birth year)"
-                    ),
-                    given[0],
-                )
-            if juvenile and not recording.clients[ref].enrolment.juvenile:
-                raise on_field(InvalidInput("juvenile is given at the first term only"), "juvenile")
-            recording.record(
-                ref, on, lambda client, stamp: client.start_term(stamp, **values), agency=agency
-            )
-            return
-        for name in given:
-            try:
-                checked_person({name: person[name]})
-            except InvalidInput as error:
-                raise on_field(error, name) from None
-        recording.enroll(
-            ref,
-            on,
-            agency,
-            lambda stamp: Client.enroll(ref, stamp, juvenile=juvenile, person=person, **values),
-        )
-
-    def check_still_visible(self, ref: str) -> None:
-        """A client this file moved to another agency is, for the rest of the file, what it
-        would be to the next command: not the actor's to record on."""
-        client = self.recording.clients.get(ref)
-        if client is not None and not self.recording.who.sees(client.state.agency):
-            raise ClientNotFound(ref)
+        values.setdefault("agency", "")
+        self.recording.enroll_or_start_term(ref, on, values, person, juvenile)
 
     def protector(self, client: str) -> Protect:
         """New clients' keys go with the import; clients already stored keep theirs."""
