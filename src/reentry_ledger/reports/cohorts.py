@@ -171,7 +171,7 @@ def hidden_summary(row: dict[str, Any], below: int | None) -> dict[str, Any]:
         return row
     shown = dict(row)
     for name in COUNTS:
-        if is_small(row[name], below):
+        if is_small(row.get(name), below):
             shown[name] = marker(below)
     for rate, sources in DERIVED.items():
         if any(shown[source] == marker(below) for source in sources):
