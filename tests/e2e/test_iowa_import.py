@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from reentry_ledger.cli import cli
-from reentry_ledger.ingest.iowa import severity_for, supervision_for
+from reentry_ledger.ingest.iowa import race_and_ethnicity, severity_for, supervision_for
 from tests.shared_data import IOWA, require
 
 
@@ -70,6 +70,19 @@ def test_report_by_agency_matches_counts_from_the_csv(db_url: str) -> None:
         "raw_text": "C Felony",
     }
     assert events[3]["data"]["outcome"]["code"] == "revoked_new_offence"
+    enrolled = events[0]["data"]
+    assert enrolled["start_reason"] == {"code": "release_to_parole", "raw_text": "Parole"}
+    assert enrolled["person"]["race"] == {"code": "black", "raw_text": "Black"}
+    assert enrolled["person"]["ethnicity"] == {"code": "not_hispanic", "raw_text": "Non-Hispanic"}
+    assert enrolled["person"]["sex"] == {"code": "male", "raw_text": "Male"}
+    assert enrolled["age_band"] == {"code": "25_34", "raw_text": "25-34"}
+
+    # Non-returners' terms end with their follow-up: no one is under supervision in 2025.
+    counts = runner.invoke(
+        cli, ["report", "justice-counts", "--year", "2025", "--format", "json"], env=env
+    )
+    caseload = [g for g in json.loads(counts.stdout)["groups"] if "CASELOADS" in g["metric"]]
+    assert {g["value"] for g in caseload} == {0}
 
 
 @pytest.mark.parametrize(
@@ -102,6 +115,23 @@ def test_release_types_map_by_the_published_rules(
 )  # fmt: skip
 def test_new_offence_classes_map_to_a_severity(classification: str, severity: str) -> None:
     assert severity_for(classification) == severity
+
+
+@pytest.mark.parametrize(
+    ("text", "race", "ethnicity"),
+    [("White - Non-Hispanic", "white", "not_hispanic"), ("Black - Hispanic", "black", "hispanic"),
+     ("American Indian or Alaska Native - Hispanic", "american_indian_alaska_native", "hispanic"),
+     ("Asian or Pacific Islander - Non-Hispanic", "asian", "not_hispanic"),
+     ("White -", "white", "unknown"), ("N/A -", "unknown", "unknown"), ("", "unknown", "unknown")],
+)  # fmt: skip
+def test_race_and_ethnicity_split_into_our_codes_keeping_each_part_as_written(
+    text: str, race: str, ethnicity: str
+) -> None:
+    found = race_and_ethnicity(text)
+    assert (found[0]["code"], found[1]["code"]) == (race, ethnicity)
+    assert " - ".join(filter(None, (found[0]["raw_text"], found[1]["raw_text"]))) == (
+        text.removesuffix(" -")
+    )
 
 
 HEADER = (
@@ -138,7 +168,11 @@ def test_values_of_other_years_are_mapped_by_the_same_rules_never_refused(
     second = json.loads(
         CliRunner().invoke(cli, ["timeline", "IA-2014-2", "--json"], env=env).stdout
     )
-    assert [e["type"] for e in second] == ["Enrolled"]
+    # No return: the term ends on the last day of the three-year follow-up.
+    assert [e["type"] for e in second] == ["Enrolled", "Discharged"]
+    assert second[1]["occurred_on"] == "2016-12-31"
+    assert second[1]["data"]["outcome"]["code"] == "other"
+    assert "three-year follow-up" in second[1]["data"]["note"]
 
 
 def test_a_bad_row_stores_nothing_and_names_line_and_column(tmp_path: Path, db_url: str) -> None:

@@ -18,6 +18,8 @@ from reentry_ledger.cli.render import Progress, echo_json
 from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW
 from reentry_ledger.projections.runner import PAGE_SIZE
 from reentry_ledger.reports import chart
+from reentry_ledger.reports.cohorts import FOLLOW as COHORT_FOLLOW
+from reentry_ledger.reports.cohorts import START_PERIODS as COHORT_PERIODS
 from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS, DIMENSIONS
 from reentry_ledger.reports.output import as_csv, as_json, as_table
 from reentry_ledger.reports.periods import UNITS
@@ -308,6 +310,51 @@ def report_justice_counts(
     """
     reports = state.ledger.reports(actor=state.actor_name)
     emit(reports.justice_counts(year, known_at, suppress_below), output)
+
+
+# --- cohorts (docs/metrics.md, "Cohorts") -------------------------------------------------
+
+
+@report.command("cohorts")
+@click.option("--start-period", type=click.Choice(COHORT_PERIODS), default="year",
+              show_default=True, help="Group terms by when they started (fiscal years run "
+              "July to June, named by the year they end in).")  # fmt: skip
+@click.option("--follow", type=click.IntRange(1, 240), default=COHORT_FOLLOW, show_default=True,
+              metavar="MONTHS", help="Months each term is followed from its start.")  # fmt: skip
+@click.option("--by-month", is_flag=True,
+              help="The cumulative counts and rates by month of follow-up instead.")  # fmt: skip
+@known_at_option
+@format_option
+@suppress_option
+@ledger_options
+@pass_context
+def report_cohorts(
+    state: LedgerContext,
+    start_period: str,
+    follow: int,
+    by_month: bool,
+    known_at: datetime | None,
+    output: str,
+    suppress_below: int | None,
+) -> None:
+    """Of the terms starting in each period, how many had a first technical violation, a
+    first new offence and a revocation within MONTHS of their start, per 100 terms (Wilson
+    intervals in CSV and JSON). Terms whose follow-up has not ended by today (or --known-at)
+    are left out and counted as `incomplete`.
+
+    \b
+    Example:
+      reentry-ledger report cohorts --start-period fiscal_year --follow 36
+      reentry-ledger report cohorts --start-period year --by-month --format csv
+    """
+    reports = state.ledger.reports(actor=state.actor_name)
+    table = reports.cohorts(start_period, follow, by_month, known_at, suppress_below)
+    if output == "table":
+        click.echo(as_table(table.rows, table.shown_columns), nl=False)
+        click.echo(f"follow-up {follow} months, complete by {table.complete_by}")
+        snapped_note(table.snapped, output)
+    else:
+        emit(table, output)
 
 
 @cli.group()

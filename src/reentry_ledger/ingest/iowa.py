@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import Actor
-from reentry_ledger.domain.client import Client, Stamp, coded
+from reentry_ledger.domain.client import Client, CodedInput, Stamp, coded
 from reentry_ledger.domain.references import client_id
 from reentry_ledger.ingest.bulk import BulkWriter
 from reentry_ledger.ingest.rows import RowError, read_rows
@@ -30,6 +31,29 @@ EXACT_RELEASE_TYPES = {
     "Paroled w/Immediate Discharge": "reentry",
     "Interstate Compact Parole": "parole",
 }
+START_REASONS = {
+    "parole": "release_to_parole",
+    "post_release": "release_to_post_release",
+    "reentry": "other",  # released at the end of the sentence: no supervision
+}
+RACES = {
+    "White": "white",
+    "Black": "black",
+    "American Indian or Alaska Native": "american_indian_alaska_native",
+    "Asian or Pacific Islander": "asian",
+}
+ETHNICITIES = {"Hispanic": "hispanic", "Non-Hispanic": "not_hispanic"}
+SEXES = {"Male": "male", "Female": "female"}
+AGE_BANDS = {
+    "Under 25": "under_25",
+    "25-34": "25_34",
+    "35-44": "35_44",
+    "45-54": "45_54",
+    "55 and Older": "55_and_older",
+}
+FOLLOW_UP_END = (
+    "end of the Iowa file's three-year follow-up: the file does not say when supervision ended"
+)
 
 
 @dataclass
@@ -51,6 +75,22 @@ def supervision_for(release_type: str) -> str | None:
     if text.endswith("Special Sentence"):
         return "post_release"
     return None
+
+
+def start_reason_for(supervision: str | None) -> str | None:
+    """The term's start reason for our supervision type (None when the type is unknown)."""
+    return START_REASONS.get(supervision or "")
+
+
+def race_and_ethnicity(text: str) -> tuple[CodedInput, CodedInput]:
+    """Our race and ethnicity for a "Race - Ethnicity" value, each beside its part of the
+    file's wording (`unknown` where a part is blank or has no rule):
+    "White - Non-Hispanic" -> white ("White"), not_hispanic ("Non-Hispanic")."""
+    race, _, ethnicity = (part.strip() for part in text.partition(" -"))
+    return (
+        coded(RACES.get(race, "unknown"), race or None),
+        coded(ETHNICITIES.get(ethnicity, "unknown"), ethnicity or None),
+    )
 
 
 def severity_for(classification: str) -> str:
@@ -100,6 +140,7 @@ class IowaImport:
         supervision = supervision_for(release_type)
         if supervision is None:
             self.summary.unmapped["Release Type", release_type.strip() or "(blank)"] += 1
+        reason = start_reason_for(supervision)
         client = Client.enroll(
             ref,
             self.stamp(released),
@@ -107,18 +148,45 @@ class IowaImport:
             officer="unknown",
             supervision=coded(supervision or "unknown", release_type.strip() or None),
             details={name.strip(): row[name] for name in DETAILS if name in row},
+            start_reason=None if reason is None else coded(reason, release_type.strip()),
+            person=self.person(row),
+            age_band=self.coded_value(row, "Age At Release ", AGE_BANDS),
         )
-        self.record_return(client, line, row, released)
+        if not self.record_return(client, line, row, released):
+            self.close_follow_up(client, released)
         self.summary.clients += 1
         self.summary.events += client.version
         return client
 
-    def record_return(self, client: Client, line: int, row: dict[str, str], released: date) -> None:
+    def person(self, row: dict[str, str]) -> dict[str, Any]:
+        """Sex, race and ethnicity, each code beside the file's own wording."""
+        text = row.get("Race - Ethnicity", "").strip()
+        race, ethnicity = race_and_ethnicity(text)
+        if "unknown" in (race["code"], ethnicity["code"]):
+            self.summary.unmapped["Race - Ethnicity", text or "(blank)"] += 1
+        return {"sex": self.coded_value(row, "Sex", SEXES), "race": race, "ethnicity": ethnicity}
+
+    def coded_value(self, row: dict[str, str], column: str, codes: dict[str, str]) -> CodedInput:
+        text = row.get(column, "").strip()
+        if text not in codes:
+            self.summary.unmapped[column.strip(), text or "(blank)"] += 1
+        return coded(codes.get(text, "unknown"), text or None)
+
+    def close_follow_up(self, client: Client, released: date) -> None:
+        """No return: the term ends on the last day of the three-year follow-up (not yet when
+        that day is still to come), so that it is not open for ever."""
+        end = released + timedelta(days=FOLLOW_UP_DAYS)
+        if end <= self.today:
+            client.discharge(self.stamp(end), outcome=coded("other"), note=FOLLOW_UP_END)
+
+    def record_return(self, client: Client, line: int, row: dict[str, str], released: date) -> bool:
+        """A `Tech` or `New` row's return (its violation, revocation and discharge): whether
+        there was one."""
         kind = row["Recidivism Type"].strip()
         if kind not in ("Tech", "New"):
             if kind != "No Recidivism":
                 self.summary.unmapped["Recidivism Type", kind or "(blank)"] += 1
-            return
+            return False
         days_text = row["Days to Return"].strip()
         flagged = None
         if not days_text:
@@ -150,6 +218,7 @@ class IowaImport:
             stamp, violation, response=coded("revocation", "Return to Prison: Yes")
         )
         client.discharge(stamp, outcome=outcome)
+        return True
 
     def stamp(self, on: date) -> Stamp:
         return Stamp(on=on, by=self.who.name, today=self.today, protect=self.protect)

@@ -12,7 +12,7 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import Permission
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
-from reentry_ledger.reports import casework
+from reentry_ledger.reports import casework, cohorts
 from reentry_ledger.reports.facts import ClientFacts, FactReader
 from reentry_ledger.reports.justice_counts import COLUMNS, justice_counts, suppressed
 from reentry_ledger.reports.snapping import Snapped, moment_start, month_end, month_start
@@ -190,3 +190,47 @@ class Reports:
         below, counts = self.below(asked), tuple(counts)
         rows = [suppress(row, below, counts, derived or {}, tuple(totals)) for row in table.rows]
         return replace(table, rows=rows)
+
+    # --- cohorts (docs/metrics.md, "Cohorts") ---------------------------------------------
+
+    def cohorts(
+        self,
+        unit: str,
+        follow: int = cohorts.FOLLOW,
+        by_month: bool = False,
+        known_at: datetime | None = None,
+        suppress_below: int | None = None,
+    ) -> CohortTable:
+        """Terms by start period, followed `follow` months: complete by the report's day
+        (known_at's date, or today; for oversight the end of the last whole month)."""
+        today = self.ledger.clock()
+        day = min(as_utc(known_at).date(), today) if known_at else today
+        _, as_of, snapped = self.range(None, day, known_at)
+        found = cohorts.cohorts(self.reader(known_at).clients(), unit, follow, as_of)
+        below = self.below(suppress_below)
+        if by_month:
+            rows = cohorts.hidden_months(cohorts.month_rows(found, follow), below)
+            columns = (*cohorts.MONTH_COLUMNS[:3], *cohorts.COLUMNS[3:])
+            shown = cohorts.MONTH_COLUMNS
+        else:
+            rows = [cohorts.hidden_summary(r, below) for r in cohorts.summary_rows(found, follow)]
+            columns, shown = cohorts.COLUMNS, cohorts.TABLE_COLUMNS
+        return CohortTable(columns, rows, snapped, shown, unit, follow, as_of)
+
+
+@dataclass(frozen=True)
+class CohortTable(Table):
+    """A cohort report: its table columns are fewer (no interval limits) than CSV's."""
+
+    shown_columns: tuple[str, ...] = ()
+    start_period: str = "year"
+    follow_months: int = cohorts.FOLLOW
+    complete_by: date | None = None
+
+    def as_document(self) -> dict[str, Any]:
+        return {
+            **document(self.rows, self.snapped),
+            "start_period": self.start_period,
+            "follow_months": self.follow_months,
+            "complete_by": self.complete_by.isoformat() if self.complete_by else None,
+        }
