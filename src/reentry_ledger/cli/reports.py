@@ -346,9 +346,11 @@ def report_justice_counts(
 ) -> None:
     """The Justice Counts supervision metrics the ledger can fill, for one year.
 
-    Starts, violations (technical / absconding / new offense), revocations, terminations
-    (successful / neutral / unsuccessful; transfers excluded), caseload people and staff on
-    31 December; for all supervision and for parole, probation and other supervision.
+    Starts (terms), violations (technical / absconding / new offense), revocations,
+    terminations (successful / neutral / unsuccessful; transfers excluded), the daily
+    population on 31 December (active / administrative / absconded / hold or sanction),
+    caseload people and staff; for all supervision and for parole, probation and other
+    supervision. Terms of type reentry are not supervision and count nowhere.
 
     \b
     Example:
