@@ -21,6 +21,8 @@ from reentry_ledger.reports import chart
 from reentry_ledger.reports.cohorts import FOLLOW as COHORT_FOLLOW
 from reentry_ledger.reports.cohorts import START_PERIODS as COHORT_PERIODS
 from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS, DIMENSIONS
+from reentry_ledger.reports.disparities import CODES, DisparityRequest, parse_metrics
+from reentry_ledger.reports.disparities import METRICS as DISPARITY_METRICS
 from reentry_ledger.reports.output import as_csv, as_json, as_table
 from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.requests import check_range, parse_client_dimensions, parse_dimensions
@@ -80,12 +82,13 @@ def known_at_option(func: F) -> F:
         "--known-at",
         type=TIMESTAMP,
         default=None,
-        help=f"What the ledger said at that moment ({WINDOW}).",
+        help="What the ledger said at that moment; without --to (or --on) the report ends on "
+        f"its date ({WINDOW}).",
     )(func)
 
 
 def range_options(func: F) -> F:
-    last_help = f"Last day, inclusive (default: today, UTC; {WINDOW})."
+    last_help = f"Last day, inclusive (default: --known-at's date, else today, UTC; {WINDOW})."
     first_help = f"First day, inclusive (default: the earliest enrolment; {WINDOW})."
     func = click.option("--to", "last", type=ISO_DATE, default=None, help=last_help)(func)
     return click.option("--from", "first", type=ISO_DATE, default=None, help=first_help)(func)
@@ -160,8 +163,60 @@ def report_violations(
         click.echo(f"chart written to {chart_path}", err=True)
 
 
+@report.command("disparities")
+@click.option("--by", "by", type=click.Choice(list(CODES)), default="race", show_default=True,
+              help="The groups compared.")  # fmt: skip
+@click.option("--reference", default=None, metavar="CODE",
+              help="The group the others are compared with (default: white for race, else the "
+              "group with the most days at risk).")  # fmt: skip
+@click.option("--metric", "metric", multiple=True,
+              type=click.Choice([*DISPARITY_METRICS, "all"]),
+              help="Repeatable; the rate compared (default: all).")  # fmt: skip
+@click.option("--period", type=click.Choice(UNITS), default=None, help="Split by calendar period.")
+@range_options
+@known_at_option
+@format_option
+@suppress_option
+@ledger_options
+@pass_context
+def report_disparities(
+    state: LedgerContext,
+    by: str,
+    reference: str | None,
+    metric: tuple[str, ...],
+    period: str | None,
+    first: date | None,
+    last: date | None,
+    known_at: datetime | None,
+    output: str,
+    suppress_below: int | None,
+) -> None:
+    """Each group's rate per 100 person-years at risk beside a reference group's, with the
+    rate ratio and its 95% interval: technical violations, new offences, revocations for
+    technical violations, by race, ethnicity, sex or age band (docs/metrics.md).
+
+    \b
+    Example:
+      reentry-ledger report disparities --by race --metric technical --period year
+      reentry-ledger report disparities --by age_band --reference 25_34 --format csv
+    """
+    check_range(first, last)
+    request = DisparityRequest(
+        today=state.ledger.clock(),
+        by=by,
+        reference=reference,
+        metrics=parse_metrics(metric),
+        period=period,
+        first=first,
+        last=last,
+        suppress_below=suppress_below,
+    )
+    emit(state.ledger.reports(actor=state.actor_name).disparities(request, known_at), output)
+
+
 @report.command("caseload")
-@click.option("--on", type=ISO_DATE, default=None, help=f"The day (default: today, UTC; {WINDOW}).")
+@click.option("--on", type=ISO_DATE, default=None,
+              help=f"The day (default: --known-at's date, else today, UTC; {WINDOW}).")  # fmt: skip
 @click.option("--by", default="agency,officer", show_default=True,
               help=f"Comma-separated: {','.join(CLIENT_DIMENSIONS)}.")  # fmt: skip
 @known_at_option
@@ -185,7 +240,7 @@ def report_caseload(
     """
     dimensions = parse_client_dimensions(by)
     table = state.ledger.reports(actor=state.actor_name).caseload(
-        on or state.ledger.clock(), dimensions, known_at, suppress_below
+        on, dimensions, known_at, suppress_below
     )
     emit(table, output)
 
@@ -216,12 +271,7 @@ def report_discharges(
     check_range(first, last)
     dimensions = parse_client_dimensions(by)
     reports = state.ledger.reports(actor=state.actor_name)
-    emit(
-        reports.discharges(
-            first, last or state.ledger.clock(), dimensions, known_at, suppress_below
-        ),
-        output,
-    )
+    emit(reports.discharges(first, last, dimensions, known_at, suppress_below), output)
 
 
 @report.command("referrals")
@@ -248,7 +298,6 @@ def report_referrals(
     """
     check_range(first, last)
     reports = state.ledger.reports(actor=state.actor_name)
-    last = last or state.ledger.clock()
     emit(reports.referrals(first, last, known_at=known_at, suppress_below=suppress_below), output)
 
 
@@ -278,7 +327,6 @@ def report_volunteers(
     check_range(first, last)
     dimensions = parse_client_dimensions(by)
     reports = state.ledger.reports(actor=state.actor_name)
-    last = last or state.ledger.clock()
     emit(reports.volunteers(first, last, dimensions, known_at, suppress_below), output)
 
 
@@ -300,9 +348,11 @@ def report_justice_counts(
 ) -> None:
     """The Justice Counts supervision metrics the ledger can fill, for one year.
 
-    Starts, violations (technical / absconding / new offense), revocations, terminations
-    (successful / neutral / unsuccessful; transfers excluded), caseload people and staff on
-    31 December; for all supervision and for parole, probation and other supervision.
+    Starts (terms), violations (technical / absconding / new offense), revocations,
+    terminations (successful / neutral / unsuccessful; transfers excluded), the daily
+    population on 31 December (active / administrative / absconded / hold or sanction),
+    caseload people and staff; for all supervision and for parole, probation and other
+    supervision. Terms of type reentry are not supervision and count nowhere.
 
     \b
     Example:

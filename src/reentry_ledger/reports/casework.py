@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from statistics import median
 from typing import Any
 
 from reentry_ledger.domain.codes import DischargeOutcome, ReferralStatus, Service, values
-from reentry_ledger.reports.facts import ClientFacts
+from reentry_ledger.reports.facts import ClientFacts, TermFact
 from reentry_ledger.reports.suppression import linked
 
 OUTCOME_CLASS = {
@@ -28,22 +28,23 @@ def client_key(client: ClientFacts, dimensions: Sequence[str]) -> tuple[Any, ...
     return tuple(getattr(client, d) for d in dimensions)
 
 
-def grouped(
-    clients: Iterable[ClientFacts],
-    dimensions: Sequence[str],
-    tally: Callable[[ClientFacts, Counter[str]], None],
-    columns: Sequence[str],
+def term_key(
+    client: ClientFacts, term: TermFact, day: date, dimensions: Sequence[str]
+) -> tuple[Any, ...]:
+    """A client's group on a day of one term: the agency and officer responsible that day
+    (after reassignments), the term's supervision type."""
+    agency, officer = client.officer_on(term, day)
+    of_term = {"agency": agency, "officer": officer, "supervision": term.supervision}
+    return tuple(of_term[d] if d in of_term else getattr(client, d) for d in dimensions)
+
+
+def rows_of(
+    counters: dict[tuple[Any, ...], Counter[str]], dimensions: Sequence[str], columns: Sequence[str]
 ) -> list[dict[str, Any]]:
-    counters: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
-    for client in clients:
-        tally(client, counters[client_key(client, dimensions)])
     rows = []
     for key in sorted(counters):
-        counter = counters[key]
-        if not any(counter.values()):
-            continue
         row: dict[str, Any] = dict(zip(dimensions, key, strict=True))
-        row.update({column: counter[column] for column in columns})
+        row.update({column: counters[key][column] for column in columns})
         rows.append(row)
     return rows
 
@@ -52,12 +53,14 @@ CASELOAD_COUNTS = ("active_clients",)
 
 
 def caseload(clients: Iterable[ClientFacts], on: date, dimensions: Sequence[str]) -> list[dict]:
-    """Clients under supervision on a date (enrolled by then, not yet discharged before it)."""
-
-    def tally(client: ClientFacts, counter: Counter[str]) -> None:
-        counter["active_clients"] += client.supervised_on(on)
-
-    return grouped(clients, dimensions, tally, CASELOAD_COUNTS)
+    """Clients under supervision on a date (a term covers it), each under the agency and
+    officer responsible that day and the supervision type of that term."""
+    counters: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    for client in clients:
+        term = client.term_on(on)
+        if term is not None:
+            counters[term_key(client, term, on, dimensions)]["active_clients"] += 1
+    return rows_of(counters, dimensions, CASELOAD_COUNTS)
 
 
 DISCHARGE_COLUMNS = (*values(DischargeOutcome), "successful_total", "neutral", "unsuccessful")
@@ -74,15 +77,17 @@ DISCHARGE_TOTALS = tuple(
 def discharges(
     clients: Iterable[ClientFacts], first: date, last: date, dimensions: Sequence[str]
 ) -> list[dict]:
-    """Discharges dated first..last by outcome, and by class (transfers count as neutral)."""
-
-    def tally(client: ClientFacts, counter: Counter[str]) -> None:
-        if client.outcome and client.discharged_on and first <= client.discharged_on <= last:
-            counter[client.outcome] += 1
-            kind = OUTCOME_CLASS[client.outcome]
-            counter["successful_total" if kind == "successful" else kind] += 1
-
-    return grouped(clients, dimensions, tally, DISCHARGE_COLUMNS)
+    """Each term's discharge dated first..last, by outcome and by class (transfers count as
+    neutral), under the agency and officer responsible on the day it ended."""
+    counters: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    for client in clients:
+        for term in client.terms:
+            if term.outcome and term.end_on and first <= term.end_on <= last:
+                counter = counters[term_key(client, term, term.end_on, dimensions)]
+                counter[term.outcome] += 1
+                kind = OUTCOME_CLASS[term.outcome]
+                counter["successful_total" if kind == "successful" else kind] += 1
+    return rows_of(counters, dimensions, DISCHARGE_COLUMNS)
 
 
 REFERRAL_COLUMNS = (*values(ReferralStatus), "median_days_to_start")

@@ -6,19 +6,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import partialmethod
-from typing import Any
+from typing import Any, TypeVar
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import Permission
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports import casework, cohorts
+from reentry_ledger.reports.disparities import DisparityRequest, disparities
 from reentry_ledger.reports.facts import ClientFacts, FactReader
 from reentry_ledger.reports.justice_counts import COLUMNS, justice_counts, suppressed
 from reentry_ledger.reports.snapping import Snapped, moment_start, month_end, month_start
 from reentry_ledger.reports.suppression import suppress, threshold
 from reentry_ledger.reports.violations import DEFINITIONS_VERSION, ReportRequest, report
 from reentry_ledger.timeline import as_utc
+
+Asked = TypeVar("Asked", ReportRequest, DisparityRequest)
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,14 @@ class Reports:
     def known(self, known_at: datetime | None) -> datetime | None:
         return moment_start(known_at) if known_at and self.snaps else known_at
 
+    def last_day(self, last: date | None, known_at: datetime | None) -> date:
+        """The range's last day when none is given: the date of `--known-at` (so the report
+        says what the ledger said then, with no day after it), else today; never past today."""
+        today = self.ledger.clock()
+        if last is not None:
+            return last
+        return min(as_utc(known_at).date(), today) if known_at else today
+
     def range(
         self, first: date | None, last: date, known_at: datetime | None
     ) -> tuple[date | None, date, Snapped | None]:
@@ -113,7 +124,19 @@ class Reports:
         self, request: ReportRequest, known_at: datetime | None = None
     ) -> tuple[dict[str, Any], Snapped | None]:
         """The violation report's document, and what its range was snapped to (if it was)."""
+        request, reader, earliest, snapped = self.asked(request, known_at)
+        groups = report(reader.store, request, reader.known_at, earliest)
+        return document(groups, snapped), snapped
+
+    def asked(
+        self, request: Asked, known_at: datetime | None
+    ) -> tuple[Asked, FactReader, date | None, Snapped | None]:
+        """A request over a range of effective dates, as it is run: its suppression floor,
+        its last day (without `--to`: the date of `known_at`, so the report says what the
+        ledger said then; else today), snapped for oversight; the facts, the earliest start."""
         request = replace(request, suppress_below=self.below(request.suppress_below))
+        if request.last is None and known_at:
+            request = replace(request, last=min(as_utc(known_at).date(), request.today))
         reader = self.reader(known_at)
         earliest = reader.earliest_start()
         first, last, snapped = self.range(
@@ -121,17 +144,24 @@ class Reports:
         )
         if snapped:
             request = replace(request, first=first, last=last)
-        groups = report(reader.store, request, reader.known_at, earliest)
-        return document(groups, snapped), snapped
+        return request, reader, earliest, snapped
+
+    def disparities(self, request: DisparityRequest, known_at: datetime | None = None) -> Table:
+        """Each group's rate beside the reference group's, with their ratio (disparities.py);
+        its range is the violation report's (snapped for oversight, ending at `known_at`)."""
+        request, reader, earliest, snapped = self.asked(request, known_at)
+        rows = disparities(reader.store, request, reader.known_at, earliest)
+        return Table(request.columns, rows, snapped)
 
     def caseload(
         self,
-        on: date,
+        on: date | None,
         by: Sequence[str],
         known_at: datetime | None = None,
         suppress_below: int | None = None,
     ) -> Table:
-        _, on, snapped = self.range(None, on, known_at)
+        """Clients supervised on a day (default: the date of `known_at`, else today)."""
+        _, on, snapped = self.range(None, self.last_day(on, known_at), known_at)
         rows = casework.caseload(self.reader(known_at).clients(), on, by)
         table = Table((*by, "active_clients"), rows, snapped)
         return self.shown(table, suppress_below, casework.CASELOAD_COUNTS)
@@ -140,18 +170,20 @@ class Reports:
         self,
         name: str,
         first: date | None,
-        last: date,
+        last: date | None,
         by: Sequence[str] = (),
         known_at: datetime | None = None,
         suppress_below: int | None = None,
     ) -> Table:
         """A casework report over a range (`CASEWORK`): discharges, referrals, volunteers."""
         spec = CASEWORK[name]
-        clients, start, last, snapped = self.ranged(first, last, known_at, spec.casework_facts)
+        clients, start, end, snapped = self.ranged(
+            first, self.last_day(last, known_at), known_at, spec.casework_facts
+        )
         if name == "referrals":  # by service, always
-            rows, by = casework.referrals(clients, start, last), ("service",)
+            rows, by = casework.referrals(clients, start, end), ("service",)
         else:
-            rows = getattr(casework, name)(clients, start, last, by)
+            rows = getattr(casework, name)(clients, start, end, by)
         table = Table((*by, *spec.columns), rows, snapped)
         return self.shown(table, suppress_below, spec.counts, spec.derived, spec.totals)
 

@@ -296,7 +296,7 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
         dimensions = parse_client_dimensions(by)
         with service.use() as ledger:
             reports = ledger.reports(actor=who)
-            table = reports.caseload(on or ledger.clock(), dimensions, known_at, suppress_below)
+            table = reports.caseload(on, dimensions, known_at, suppress_below)
             return table_answer(table, ledger)
 
     def grouped_over_range(name: str, summary: str) -> None:
@@ -315,7 +315,6 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
             dimensions = parse_client_dimensions(by)
             with service.use() as ledger:
                 reports = ledger.reports(actor=who)
-                last = last or ledger.clock()
                 table = reports.over_range(name, first, last, dimensions, known_at, suppress_below)
                 return table_answer(table, ledger)
 
@@ -343,7 +342,6 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
         check_range(first, last)
         with service.use() as ledger:
             reports = ledger.reports(actor=who)
-            last = last or ledger.clock()
             table = reports.referrals(first, last, known_at=known_at, suppress_below=suppress_below)
             return table_answer(table, ledger)
 
