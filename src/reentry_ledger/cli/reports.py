@@ -100,7 +100,7 @@ def report() -> None:
 
 
 @report.command("violations")
-@click.option("--by", "by", default=None, help=f"Comma-separated: {','.join(DIMENSIONS)}.")
+@click.option("--by", "by", default=None, help=f"Comma-separated, from: {', '.join(DIMENSIONS)}.")
 @click.option("--period", type=click.Choice(UNITS), default=None, help="Split by calendar period.")
 @range_options
 @known_at_option
