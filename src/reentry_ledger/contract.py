@@ -71,7 +71,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "enroll",
         "POST",
         "/api/clients",
-        "Enroll a client (event number 1).",
+        "Enroll a client (event number 1), or start the next term of a client whose term "
+        "has ended.",
         "casework",
         omit=("details",),
     ),
@@ -91,6 +92,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Record the response to a violation (one decision per violation).",
     ),
     client_write("discharge", "/discharge", "Discharge the client."),
+    client_write(
+        "reassign",
+        "/reassignments",
+        "Move the caseload to another officer, and perhaps another agency (the old agency then "
+        "reads the record only as it stood up to the move).",
+    ),
+    client_write("change_level", "/level", "Set the supervision level in force from a date."),
+    client_write(
+        "change_conditions", "/conditions", "Add and remove conditions (a court or board order)."
+    ),
+    client_write("start_custody", "/custody", "The client is in custody from a date."),
+    client_write("end_custody", "/custody/end", "The client left custody on a date."),
+    client_write("abscond", "/absconding", "The client's whereabouts are unknown from a date."),
+    client_write("record_return", "/absconding/return", "The absconded client returned."),
     client_write("correct", "/corrections", "Retract one of the client's events."),
     client_write("seal", "/seal", "Seal the client: destroy the key of its personal data."),
     Endpoint(

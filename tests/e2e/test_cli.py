@@ -120,7 +120,7 @@ def test_replay_reports_clients_and_events(run) -> None:  # type: ignore[no-unty
         (
             ["enroll", "GA-1", "--agency", "GA", "--officer", "o", "--supervision", "parole"],
             3,
-            "already enrolled",
+            "still under supervision (term 1",
         ),
         (
             ["enroll", "GA 2", "--agency", "GA", "--officer", "o", "--supervision", "parole"],

@@ -82,6 +82,16 @@ TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
         GA_WRITE,
     ),
     "POST /api/clients/{ref}/discharge": (Attempt({"outcome": "successful"}), GA_WRITE),
+    "POST /api/clients/{ref}/reassignments": (Attempt({"officer": "o-2"}), GA_WRITE),
+    "POST /api/clients/{ref}/level": (Attempt({"level": "medium"}), GA_WRITE),
+    "POST /api/clients/{ref}/conditions": (
+        Attempt({"add": ["curfew"], "remove": []}),
+        GA_WRITE,
+    ),
+    "POST /api/clients/{ref}/custody": (Attempt({"reason": "jail_hold"}), GA_WRITE),
+    "POST /api/clients/{ref}/custody/end": (Attempt({}), GA_WRITE),
+    "POST /api/clients/{ref}/absconding": (Attempt({}), GA_WRITE),
+    "POST /api/clients/{ref}/absconding/return": (Attempt({}), GA_WRITE),
     "POST /api/clients/{ref}/corrections": (
         Attempt({"number": 2, "reason": "entered on the wrong client"}),
         SUPERVISOR_ONLY,
@@ -170,6 +180,10 @@ def prepare(ledger: Ledger, route: str, subject: str) -> None:
         client_with_history(ledger, subject)
     if route.endswith("/volunteer-matches/end"):
         ledger.match_volunteer(subject, actor="cw-ga", volunteer="Vera V")
+    elif route.endswith("/custody/end"):
+        ledger.start_custody(subject, actor="cw-ga", reason="sanction")
+    elif route.endswith("/absconding/return"):
+        ledger.abscond(subject, actor="cw-ga")
     elif "/api/users/{name}" in route:
         ledger.add_user(subject, "caseworker", "GA", actor="aud")
 

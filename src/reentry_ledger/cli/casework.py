@@ -17,17 +17,21 @@ from reentry_ledger.domain.codes import (
     ContactKind,
     DecidingBody,
     DischargeOutcome,
+    Ethnicity,
     MatchEnding,
     Need,
     OffenceSeverity,
     PlanModel,
+    Race,
     ReferralStatus,
     Response,
     RiskLevel,
     SealGround,
     Service,
+    Sex,
     SupervisionType,
     TechnicalViolation,
+    TermStartReason,
     values,
 )
 
@@ -51,7 +55,21 @@ def confirm(recorded: Recorded) -> None:
 @click.option("--start", type=ISO_DATE, default=None, help="Start date (default: today, UTC).")
 @click.option("--expected-end", type=ISO_DATE, default=None, help="Expected end of supervision.")
 @click.option("--condition", "conditions", multiple=True, type=codes(Condition), help="Repeatable.")
-@click.option("--juvenile", is_flag=True, help="The client is a juvenile.")
+@click.option("--juvenile", is_flag=True, help="The client is a juvenile (first term only).")
+@click.option(
+    "--start-reason", type=codes(TermStartReason), default=None, help="Why the term starts."
+)
+@click.option("--sex", type=codes(Sex), default=None, help="Personal data (first term only).")
+@click.option("--race", type=codes(Race), default=None, help="Personal data (first term only).")
+@click.option(
+    "--ethnicity", type=codes(Ethnicity), default=None, help="Personal data (first term only)."
+)
+@click.option(
+    "--birth-year",
+    type=click.IntRange(1900, 2100),
+    default=None,
+    help="Personal data (first term only); reports use only the age band at a term's start.",
+)
 @ledger_options
 @pass_context
 def enroll(
@@ -65,13 +83,23 @@ def enroll(
     expected_end: date | None,
     conditions: tuple[str, ...],
     juvenile: bool,
+    **person: Any,
 ) -> None:
-    """Enroll client REF: intake, supervision type and conditions (event number 1).
+    """Enroll client REF: intake, supervision type and conditions: a term of supervision.
+
+    The first enrolment is event number 1, and may say who the person is (--sex, --race,
+    --ethnicity, --birth-year: omitted is `unknown`), kept as personal data under the client's
+    key. Enrolling a client whose term has ended (by `discharge`) starts its next term, dated
+    on or after that end, with the term's own agency, officer, type and conditions; a client
+    whose term is still open is refused (exit 3).
 
     \b
-    Example:
+    Examples:
       reentry-ledger enroll GA-1 --agency GA --officer o-17 --supervision parole \\
-        --start 2024-01-10 --condition report_weekly --condition drug_testing
+        --start 2024-01-10 --condition report_weekly --condition drug_testing \\
+        --sex female --race black --ethnicity not_hispanic --birth-year 1990
+      reentry-ledger enroll GA-1 --agency GA --officer o-4 --supervision parole \\
+        --start 2025-03-01 --start-reason release_to_parole
     """
     ledger = state.ledger
     confirm(
@@ -86,6 +114,7 @@ def enroll(
             expected_end=expected_end,
             juvenile=juvenile,
             name=name,
+            **person,
         )
     )
 

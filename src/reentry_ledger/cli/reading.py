@@ -8,6 +8,13 @@ from typing import Any
 
 import click
 
+from reentry_ledger.case_summary import (
+    period_text,
+    person_text,
+    status_text,
+    term_periods,
+    term_text,
+)
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, json_option
@@ -73,13 +80,15 @@ def state_lines(case: CaseState) -> list[str]:
     match = case.active_match
     lines = [
         f"client       {case.ref}" + (f"  {case.name}" if case.name else ""),
-        f"status       {case.status}"
-        + (f" ({case.outcome} on {case.discharged_on})" if case.outcome else "")
-        + (", sealed" if case.sealed else ""),
+        f"person       {person_text(case)}",
+        f"term         {term_text(case)}",
+        f"status       {status_text(case)}" + (", sealed" if case.sealed else ""),
         f"agency       {case.agency}   officer {case.officer}",
         f"supervision  {case.supervision}{' (juvenile)' if case.juvenile else ''}  "
         f"from {case.start}" + (f" to {case.expected_end}" if case.expected_end else ""),
+        f"level        {case.level or '-'}",
         f"conditions   {', '.join(case.conditions) or '-'}",
+        "periods      " + ("; ".join(period_text(p) for p in term_periods(case)) or "none"),
         f"risk level   {case.risk_level or 'unassessed'}"
         + (f" (assessed {case.assessed_on})" if case.assessed_on else ""),
         f"needs        {', '.join(case.needs) or '-'}",
@@ -117,7 +126,9 @@ def state_lines(case: CaseState) -> list[str]:
 @ledger_options
 @pass_context
 def show(state: LedgerContext, ref: str, as_json: bool) -> None:
-    """Show client REF as the case stands: status, risk, referrals, violations, outcome.
+    """Show client REF as the case stands: who the person is, the current term (its status,
+    level, officer and agency, conditions, custody and absconding periods), risk, referrals,
+    violations, outcome.
 
     \b
     Example:

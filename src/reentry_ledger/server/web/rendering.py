@@ -16,6 +16,13 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.exceptions import HTTPException
 
+from reentry_ledger.case_summary import (
+    period_text,
+    person_text,
+    status_text,
+    term_periods,
+    term_text,
+)
 from reentry_ledger.cli.errors import STORAGE_ERRORS, is_locked
 from reentry_ledger.cli.render import brief
 from reentry_ledger.contract import STATUS_BY_ERROR
@@ -61,6 +68,13 @@ TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 TEMPLATES.filters.update(shown=shown, brief=brief, moment=moment, path=path)
+TEMPLATES.filters.update(  # a case's term, status and person, as `show` prints them
+    term_text=term_text,
+    status_text=status_text,
+    period_text=period_text,
+    term_periods=term_periods,
+    person_text=person_text,
+)
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
