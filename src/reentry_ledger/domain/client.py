@@ -430,6 +430,14 @@ class Client(Aggregate):
     ) -> None:
         """A court or board order: conditions added to and removed from the term's."""
         self.check_open()
+        both = sorted({str(c.get("code")) for c in add} & {str(c.get("code")) for c in remove})
+        if both or not (add or remove):
+            raise InvalidInput(
+                f"a change of conditions adds or removes each condition once, not both: "
+                f"{', '.join(both)}"
+                if both
+                else "a change of conditions adds or removes at least one condition"
+            )
         current = set(self.state.conditions)
         present = sorted(c["code"] for c in add if c.get("code") in current)
         if present:
