@@ -33,6 +33,7 @@ from reentry_ledger.reports.violations import METRICS, ReportRequest
 TABLE_METRICS = (
     "clients",
     "person_days",
+    "days_at_risk",
     "technical_violations",
     "absconding",
     "new_offences",
