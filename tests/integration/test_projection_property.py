@@ -87,11 +87,13 @@ steps = st.tuples(
             "new_term",
             "new_term",
             "reassign",
+            "reassign",
             "level",
             "custody",
             "custody",
             "custody_end",
             "custody_end",
+            "abscond",
             "abscond",
             "return",
             "seal",  # done on one pick in seven only: a seal is rare, and final
@@ -354,6 +356,7 @@ def agree(
                 ethnicity=ethnicity,
                 birth_year=born,
                 age_band=band if born is None else None,
+                juvenile=ref == "GB-1",
             )
         for step in sequence:
             with contextlib.suppress(RuleViolated, InvalidInput):
