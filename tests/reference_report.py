@@ -1,47 +1,171 @@
-"""The violation report counted client by client, in Python: the reference the database's
-query (reentry_ledger/reports/tallies.py) is checked against, read straight from
-docs/metrics.md. Slow at scale, plain to read."""
+"""The violation report counted client by client and day by day, in Python: the reference the
+database's query (reentry_ledger/reports/tallies.py) is checked against, read straight from
+the definitions (docs/metrics.md, definitions version 2, and tallies.py's docstring).
+
+Slow and plain on purpose: for every client and every day of the range it works out, from the
+facts' data alone (none of ClientFacts' helper methods, nor the ends `facts.ends` gives the
+terms), whether a term covered that day, what the client's group was on it, and whether the
+client was at risk, then adds the day up. Incidents and responses go to the group of their own
+date.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from reentry_ledger.reports.facts import ClientFacts
-from reentry_ledger.reports.periods import Period, period_of, split
-from reentry_ledger.reports.tallies import UNASSESSED
+from reentry_ledger.reports.facts import ClientFacts, StatusFact, TermFact
+from reentry_ledger.reports.periods import Period, split
 from reentry_ledger.reports.violations import COUNTS, ReportRequest, rows
+
+UNASSESSED = "unassessed"  # the risk before the first assessment
+UNSET = "unset"  # a term's level before any is set
+UNKNOWN = "unknown"
+BANDS = (("under_25", 25), ("25_34", 35), ("35_44", 45), ("45_54", 55))
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass
-class Tally:
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+class Term:
+    """One term as the reference reads it: its first and last supervised day (last None: still
+    open) and the status changes recorded while it ran."""
+
+    fact: TermFact
+    first: date
+    last: date | None
+    changes: list[StatusFact]
+
+    def covers(self, day: date) -> bool:
+        return self.first <= day and (self.last is None or day <= self.last)
 
 
-class RiskHistory:
-    """The risk level in force on any day: the latest assessment on or before it."""
-
-    def __init__(self, client: ClientFacts) -> None:
-        ordered = sorted(client.assessments, key=lambda a: (a.on, a.number))
-        self.changes = [(a.on, a.risk_level) for a in ordered]
-
-    def on(self, day: date) -> str:
-        level = UNASSESSED
-        for since, risk in self.changes:
-            if since > day:
+def terms_of(client: ClientFacts) -> list[Term]:
+    """Each term's days: from its start to its discharge (the first one recorded after its
+    start and before the next term's start), never past the day before the next term starts.
+    Its status changes: those recorded after its start and before the next term's."""
+    ordered = sorted(client.terms, key=lambda t: t.number)
+    terms = []
+    for position, term in enumerate(ordered):
+        following = ordered[position + 1] if position + 1 < len(ordered) else None
+        limit = following.number if following else None
+        last = None
+        for discharge in sorted(client.discharges, key=lambda d: d.number):
+            if discharge.number > term.number and (limit is None or discharge.number < limit):
+                last = discharge.on
                 break
-            level = risk
-        return level
+        if following is not None:
+            day_before = following.start_on - ONE_DAY
+            last = day_before if last is None else min(last, day_before)
+        changes = [
+            change
+            for change in client.status
+            if change.number > term.number and (limit is None or change.number < limit)
+        ]
+        changes.sort(key=lambda c: (c.on, c.number))
+        terms.append(Term(term, term.start_on, last, changes))
+    return terms
 
-    def segments(self, first: date, last: date) -> list[tuple[date, date, str]]:
-        """(from, to, level) pieces covering first..last inclusive."""
-        cuts = [since for since, _ in self.changes if first < since <= last]
-        starts = [first, *sorted(set(cuts))]
-        ends = [*(start.fromordinal(start.toordinal() - 1) for start in starts[1:]), last]
-        return [(s, e, self.on(s)) for s, e in zip(starts, ends, strict=True)]
+
+def latest(changes: Sequence[StatusFact], kind: str, day: date) -> StatusFact | None:
+    """The last change of `kind` dated on or before `day` (by date, then event number)."""
+    found = None
+    for change in changes:  # in order of (date, number)
+        if change.kind == kind and change.on <= day:
+            found = change
+    return found
+
+
+def periods_of(term: Term, kind: str) -> list[tuple[date, date | None]]:
+    """The term's periods of one kind (custody, absconded): each from its start's date through
+    the day before the first end recorded after it (by date, then number); None: still open
+    when the term's days run out. A start and an end on the same day give no day."""
+    found: list[tuple[date, date | None]] = []
+    changes = [c for c in term.changes if c.kind == kind]
+    for position, change in enumerate(changes):
+        if not change.value:
+            continue  # an end
+        end = next((c.on for c in changes[position + 1 :] if not c.value), None)
+        found.append((change.on, None if end is None else end - ONE_DAY))
+    return found
+
+
+def within(day: date, periods: Sequence[tuple[date, date | None]]) -> bool:
+    return any(since <= day and (until is None or day <= until) for since, until in periods)
+
+
+def band(client: ClientFacts, term: TermFact) -> str:
+    """The age band the term's start gave, else from the birth year at the start's year."""
+    if term.age_band != UNKNOWN:
+        return term.age_band
+    if client.birth_year is None:
+        return UNKNOWN
+    age = term.start_on.year - client.birth_year
+    if age < 0:
+        return UNKNOWN
+    for name, below in BANDS:
+        if age < below:
+            return name
+    return "55_and_older"
+
+
+def risk_on(client: ClientFacts, day: date) -> str:
+    """The latest assessment on or before the day (the higher number on a tie), across terms."""
+    found = None
+    for assessment in client.assessments:
+        if assessment.on <= day and (
+            found is None or (assessment.on, assessment.number) > (found.on, found.number)
+        ):
+            found = assessment
+    return UNASSESSED if found is None else found.risk_level
+
+
+class Client:
+    """One client's group and risk on any day."""
+
+    def __init__(self, facts: ClientFacts, periods: Sequence[Period]) -> None:
+        self.facts = facts
+        self.terms = terms_of(facts)
+        self.periods = periods
+        self.custody = [periods_of(t, "custody") for t in self.terms]
+        self.absconded = [periods_of(t, "absconded") for t in self.terms]
+
+    def term_index(self, day: date) -> int | None:
+        covering = [i for i, term in enumerate(self.terms) if term.covers(day)]
+        assert len(covering) <= 1, f"terms overlap on {day}: {covering}"
+        return covering[0] if covering else None
+
+    def group(self, day: date, dimensions: Sequence[str]) -> tuple[Any, ...] | None:
+        """The client's group on the day (None: no term covers it)."""
+        index = self.term_index(day)
+        if index is None:
+            return None
+        term = self.terms[index]
+        officer = latest(term.changes, "officer", day)
+        level = latest(term.changes, "level", day)
+        facts = self.facts
+        values = {
+            "agency": term.fact.agency if officer is None else officer.agency,
+            "officer": term.fact.officer if officer is None else officer.value,
+            "supervision": term.fact.supervision,
+            "juvenile": facts.juvenile,
+            "sex": facts.sex or UNKNOWN,
+            "race": facts.race or UNKNOWN,
+            "ethnicity": facts.ethnicity or UNKNOWN,
+            "age_band": band(facts, term.fact),
+            "term": "first" if term.fact.term == 1 else "later",
+            "level": UNSET if level is None else level.value,
+            "risk": risk_on(facts, day),
+            "period": next(p for p in self.periods if p.start <= day <= p.end),
+        }
+        return tuple(values[d] for d in dimensions)
+
+    def at_risk(self, day: date) -> bool:
+        index = self.term_index(day)
+        assert index is not None
+        return not (within(day, self.custody[index]) or within(day, self.absconded[index]))
 
 
 def compute(
@@ -53,77 +177,110 @@ def compute(
     first = request.first or earliest_start
     last = request.last or request.today
     periods = split(first, last, request.period)
-    tallies: dict[tuple[Any, ...], Tally] = defaultdict(Tally)
-    for client in clients:
-        _tally_client(client, request, periods, first, last, tallies)
-    return rows({key: tally.counts for key, tally in tallies.items()}, request)
+    counts: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    for facts in clients:
+        _count_client(Client(facts, periods), request.dimensions, first, last, counts)
+    return rows(dict(counts), request)
 
 
-def _tally_client(
-    client: ClientFacts,
-    request: ReportRequest,
-    periods: Sequence[Period],
+def _count_client(
+    client: Client,
+    dimensions: Sequence[str],
     first: date,
     last: date,
-    tallies: dict[tuple[Any, ...], Tally],
+    counts: dict[tuple[Any, ...], dict[str, int]],
 ) -> None:
-    risk = RiskHistory(client)
-
-    def key(period: Period, level: str) -> tuple[Any, ...]:
-        values = {
-            "agency": client.agency,
-            "officer": client.officer,
-            "supervision": client.supervision,
-            "juvenile": client.juvenile,
-            "risk": level,
-            "period": period,
-        }
-        return tuple(values[d] for d in request.dimensions)
-
     held: set[tuple[Any, ...]] = set()
-    begin = max(client.start_on, first)
-    end = min(client.discharged_on or last, last)
-    for period in periods:
-        if period.end < begin or period.start > end:
-            continue
-        for seg_from, seg_to, level in risk.segments(begin, end):
-            days = period.days_overlapping(seg_from, seg_to)
-            if days:
-                group = key(period, level)
-                tallies[group].counts["person_days"] += days
-                held.add(group)
+    day = first
+    while day <= last:
+        group = client.group(day, dimensions)
+        if group is not None:
+            counts[group]["person_days"] += 1
+            counts[group]["days_at_risk"] += client.at_risk(day)
+            held.add(group)
+        day += ONE_DAY
     for group in held:
-        tallies[group].counts["clients"] += 1
+        counts[group]["clients"] += 1
 
-    categories = {v.violation_id: v.category for v in client.violations}
+    def counted_group(on: date) -> tuple[Any, ...] | None:
+        return client.group(on, dimensions) if first <= on <= last else None
+
+    facts = client.facts
+    categories = {v.violation_id: v.category for v in facts.violations}
     with_technical: set[tuple[Any, ...]] = set()
     with_new_offence: set[tuple[Any, ...]] = set()
-    for violation in client.violations:
-        when = period_of(periods, violation.on) if first <= violation.on <= last else None
-        if when is None:
+    for violation in facts.violations:
+        group = counted_group(violation.on)
+        if group is None:
             continue
-        group = key(when, risk.on(violation.on))
-        counts = tallies[group].counts
         if violation.category == "technical":
-            counts["technical_violations"] += 1
+            counts[group]["technical_violations"] += 1
             with_technical.add(group)
         elif violation.category == "absconding":
-            counts["absconding"] += 1
+            counts[group]["absconding"] += 1
         else:
-            counts["new_offences"] += 1
+            counts[group]["new_offences"] += 1
             with_new_offence.add(group)
     for group in with_technical:
-        tallies[group].counts["clients_with_technical"] += 1
+        counts[group]["clients_with_technical"] += 1
     for group in with_new_offence:
-        tallies[group].counts["clients_with_new_offence"] += 1
+        counts[group]["clients_with_new_offence"] += 1
 
-    for response in client.responses:
-        when = period_of(periods, response.on) if first <= response.on <= last else None
-        if when is None:
-            continue
-        counts = tallies[key(when, risk.on(response.on))].counts
-        category = categories[response.violation_id]
+    for response in facts.responses:
+        category = categories.get(response.violation_id)
+        group = counted_group(response.on)
+        if category is None or group is None:
+            continue  # its violation does not count, or no term covers its day
         if response.response == "revocation":
-            counts[f"revocations_{category}"] += 1
+            counts[group][f"revocations_{category}"] += 1
         if category == "technical" and response.custody_days:
-            counts["custody_days_technical"] += response.custody_days
+            counts[group]["custody_days_technical"] += response.custody_days
+
+
+def day_by_day(facts: ClientFacts, first: date, last: date) -> list[tuple[Any, ...]]:
+    """Each day's (term, agency, officer, level, status, age band), or (None,) with no term:
+    for checking ClientFacts' helpers (term_on, officer_on, level_on, status_on, age_band)."""
+    client = Client(facts, split(first, last, None))
+    found: list[tuple[Any, ...]] = []
+    day = first
+    while day <= last:
+        index = client.term_index(day)
+        if index is None:
+            found.append((None,))
+        else:
+            term = client.terms[index]
+            agency, officer, level = client.group(day, ("agency", "officer", "level")) or ()
+            status = (
+                "custody"
+                if within(day, client.custody[index])
+                else "absconded"
+                if within(day, client.absconded[index])
+                else "active"
+            )
+            found.append((term.fact.number, agency, officer, level, status, band(facts, term.fact)))
+        day += ONE_DAY
+    return found
+
+
+def helpers_day_by_day(facts: ClientFacts, first: date, last: date) -> list[tuple[Any, ...]]:
+    """The same, from ClientFacts' own helpers."""
+    found: list[tuple[Any, ...]] = []
+    day = first
+    while day <= last:
+        term = facts.term_on(day)
+        if term is None:
+            found.append((None,))
+        else:
+            agency, officer = facts.officer_on(term, day)
+            found.append(
+                (
+                    term.number,
+                    agency,
+                    officer,
+                    facts.level_on(term, day),
+                    facts.status_on(term, day),
+                    facts.age_band(term),
+                )
+            )
+        day += ONE_DAY
+    return found
