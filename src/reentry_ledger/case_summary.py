@@ -20,6 +20,8 @@ def period_text(period: StatusPeriod) -> str:
     words = "in custody" if period.kind == "custody" else "absconded"
     reason = f" ({period.reason})" if period.reason else ""
     until = f", until {period.until}" if period.until else ""
+    if period.closed_by_term:
+        until = f", through the term's end on {period.until}"
     return f"{words}{reason} since {period.since}{until}"
 
 

@@ -101,6 +101,9 @@ class StatusPeriod:
     since: date
     reason: str | None = None  # custody's reason code
     until: date | None = None
+    # Closed by the term's end rather than by a release or return: it then runs through the
+    # term's last day, `until` (the discharge's date) included.
+    closed_by_term: bool = False
 
 
 @dataclass
@@ -267,7 +270,7 @@ class CaseState:
         term.ended_on, term.outcome = event.occurred_on, event.outcome.code.value
         for period in self.periods:  # a period still open ends with the term
             if period.until is None:
-                period.until = event.occurred_on
+                period.until, period.closed_by_term = event.occurred_on, True
         self._status()
 
     @fold.register

@@ -10,7 +10,8 @@ definition in docs/metrics.md is one part of the queries below:
 - segments: each span cut wherever a status changes (officer, level, custody, absconding; and
   the risk level, when grouping by risk), each segment holding what was in force on its days: a
   change holds from its date (the latest by date, then number, of each kind); a term's start
-  sets its officer, no level, neither in custody nor absconded;
+  sets its officer, no level, neither in custody nor absconded; a custody or absconding still
+  open at the term's end holds through its last day;
 - exposure: each segment's days in each period it overlaps, summed (`person_days`), those
   neither in custody nor absconded summed apart (`days_at_risk`), its clients counted once;
 - incidents and responses: each in the group of the segment its own date falls in (an incident
