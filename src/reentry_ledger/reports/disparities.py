@@ -20,10 +20,10 @@ from typing import Any
 from reentry_ledger.domain.codes import AgeBand, Ethnicity, Race, Sex, values
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.store import ProjectionStore
-from reentry_ledger.reports.periods import Period, split
+from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.stats import Z95
 from reentry_ledger.reports.suppression import suppress
-from reentry_ledger.reports.tallies import tallies
+from reentry_ledger.reports.violations import counted
 
 DAYS_PER_YEAR = 365.25
 CODES: dict[str, type[StrEnum]] = {
@@ -103,10 +103,7 @@ def disparities(
     earliest_start: date | None,
 ) -> list[dict[str, Any]]:
     """One row per group, period and metric, sorted; small counts hidden."""
-    if earliest_start is None:
-        return []
-    periods = split(request.first or earliest_start, request.last or request.today, request.period)
-    return rows(tallies(store, request.dimensions, periods, known_at), request)
+    return rows(counted(store, request, known_at, earliest_start), request)
 
 
 def reference_group(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.dimensions import DIMENSIONS, ORDERS
@@ -75,10 +75,33 @@ def report(
     earliest_start: date | None,
 ) -> list[dict[str, Any]]:
     """One row per group with at least one client or event, sorted by its dimensions."""
+    return rows(counted(store, request, known_at, earliest_start), request)
+
+
+class Ranged(Protocol):
+    """What a grouped request over a range gives (a ReportRequest, a DisparityRequest)."""
+
+    @property
+    def today(self) -> date: ...
+    @property
+    def first(self) -> date | None: ...
+    @property
+    def last(self) -> date | None: ...
+    @property
+    def period(self) -> str | None: ...
+    @property
+    def dimensions(self) -> tuple[str, ...]: ...
+
+
+def counted(
+    store: ProjectionStore, request: Ranged, known_at: str | None, earliest_start: date | None
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    """Each group's counts over the request's range, split into its periods (from the earliest
+    enrolment unless told; none on a ledger with no enrolment)."""
     if earliest_start is None:
-        return []
+        return {}
     periods = split(request.first or earliest_start, request.last or request.today, request.period)
-    return rows(tallies(store, request.dimensions, periods, known_at), request)
+    return tallies(store, request.dimensions, periods, known_at)
 
 
 def rows(
