@@ -69,7 +69,7 @@ def test_no_names_notes_officers_or_days(db: str) -> None:
     }
     assert all(len(r["month"]) == 7 for r in records)
     assert records[0]["data"] == {"agency": "GA", "supervision": "parole", "conditions": ["curfew"],
-                                  "juvenile": False, "expected_end": None,
+                                  "juvenile": False, "expected_end": None, "start_reason": None,
                                   "condition_count": 1}  # fmt: skip
     assert records[5]["data"]["category"] == "technical"
 

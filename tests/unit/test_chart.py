@@ -15,6 +15,7 @@ def rows(count: int) -> list[dict[str, Any]]:
         {
             "agency": f"A{index}",
             "person_days": 3650,
+            "days_at_risk": 3650,
             "technical_per_100_person_years": 10.0,
             "technical_per_100_person_years_low": 5.0,
             "technical_per_100_person_years_high": 18.0,

@@ -25,10 +25,10 @@ def test_hiding_is_transitive() -> None:
 
 
 def test_a_rate_of_zero_over_hidden_person_days_is_hidden_with_its_limits() -> None:
-    row = {"clients": 2, "person_days": 50, "technical_violations": 0,
+    row = {"clients": 2, "person_days": 50, "days_at_risk": 40, "technical_violations": 0,
            "technical_per_100_person_years": 0.0, "technical_per_100_person_years_low": 0.0,
            "technical_per_100_person_years_high": 2694.7264}  # fmt: skip
-    shown = suppress(row, 10, ["clients", "person_days", "technical_violations"])
+    shown = suppress(row, 10, ["clients", "person_days", "days_at_risk", "technical_violations"])
     assert shown["technical_violations"] == 0
     assert {key: shown[key] for key in row if key != "technical_violations"} == dict.fromkeys(
         set(row) - {"technical_violations"}, "<10"

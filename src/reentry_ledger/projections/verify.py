@@ -42,6 +42,7 @@ class Scratch(Projection):
         self.description = live.description
         self.topics = live.topics
         self.version = live.version
+        self.personal = live.personal
         self.tables = {table + SCRATCH: columns for table, columns in live.tables.items()}
         self.fact_tables = tuple(table + SCRATCH for table in live.fact_tables)
         self.indexes = tuple(index.replace("(", f"{SCRATCH}(", 1) for index in live.indexes)

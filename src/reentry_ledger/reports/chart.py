@@ -23,13 +23,13 @@ def check_chart_path(path: Path) -> None:
 
 
 def _scale_to_the_larger_groups(axes: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Scale to groups with at least a tenth of the largest group's person-time: a tiny group's
-    interval would otherwise dwarf every other."""
-    days = [row["person_days"] for row in rows if isinstance(row["person_days"], int)]
+    """Scale to groups with at least a tenth of the largest group's time at risk (what the
+    rates are per): a tiny group's interval would otherwise dwarf every other."""
+    days = [row["days_at_risk"] for row in rows if isinstance(row["days_at_risk"], int)]
     if not days:
         return
     large = [
-        row for row in rows if row["person_days"] in days and row["person_days"] >= max(days) / 10
+        row for row in rows if row["days_at_risk"] in days and row["days_at_risk"] >= max(days) / 10
     ]
     tops = [
         row[f"{metric}_high"]

@@ -69,11 +69,12 @@ def linked(*cells: Cell) -> tuple[tuple[Cell, tuple[Cell, ...]], ...]:
 # What each derived value of the violation report is computed from (a rate's limits with it).
 DERIVED_FROM = {
     "person_days": ("clients",),
+    "days_at_risk": ("clients",),
     "technical_clients_per_100": ("clients_with_technical", "clients"),
     "new_offence_clients_per_100": ("clients_with_new_offence", "clients"),
-    "technical_per_100_person_years": ("technical_violations", "person_days"),
-    "absconding_per_100_person_years": ("absconding", "person_days"),
-    "new_offences_per_100_person_years": ("new_offences", "person_days"),
+    "technical_per_100_person_years": ("technical_violations", "days_at_risk"),
+    "absconding_per_100_person_years": ("absconding", "days_at_risk"),
+    "new_offences_per_100_person_years": ("new_offences", "days_at_risk"),
     "technical_to_new_offence_ratio": ("technical_violations", "new_offences"),
     "revocation_share_technical": (
         "revocations_technical",
