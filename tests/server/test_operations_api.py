@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,19 @@ def test_a_report_parameter_left_blank_is_one_not_given(api: Served) -> None:
     given = api.get("aud", "/api/reports/violations", params={"by": "agency", "to": "2025-12-31"})
     assert answer.status_code == 200 and answer.json() == given.json()
     assert len(answer.json()["groups"]) == 2
+
+
+def test_a_report_known_at_without_to_ends_on_the_known_at_date(api: Served) -> None:
+    """As the service decides it, whatever the server's today (here a month after T)."""
+    known_at = datetime.now(UTC)
+    api.ledger.clock = lambda: known_at.date() + timedelta(days=30)
+    moment = known_at.isoformat()
+    for path in ("violations", "disparities"):
+        without = api.get("aud", f"/api/reports/{path}", params={"known_at": moment})
+        given = {"known_at": moment, "to": known_at.date().isoformat()}
+        assert without.json() == api.get("aud", f"/api/reports/{path}", params=given).json()
+        today = {"to": (known_at.date() + timedelta(days=30)).isoformat(), "known_at": moment}
+        assert without.json() != api.get("aud", f"/api/reports/{path}", params=today).json()
 
 
 def test_oversight_reports_say_the_months_they_were_snapped_to(api: Served) -> None:
