@@ -16,6 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from reentry_ledger.cli import cli
+from reentry_ledger.projections.catalogue import PROJECTIONS
+from reentry_ledger.reports.dimensions import DIMENSIONS
 from tests.integration.test_projection_damage import execute
 from tests.integration.test_tampering import Rows
 from tests.server.test_api_roles import RANGE, TABLE
@@ -101,8 +103,7 @@ def test_report_parameters_are_checked_with_the_clis_messages(api: Served) -> No
         (
             "violations",
             {"by": "agency,colour"},
-            "--by: unknown dimension 'colour' (known: agency, officer, supervision, juvenile, "
-            "risk, period)",
+            f"--by: unknown dimension 'colour' (known: {', '.join(DIMENSIONS)})",
         ),
         (
             "caseload",
@@ -321,12 +322,12 @@ def test_projections_answer_their_state_and_a_damaged_one_is_exit_6(api: Served)
     assert caught.status_code == 200 and caught.json()["applied"] > 0
     states = api.get("aud", "/api/projections", params={"names": ["clients"]}).json()
     assert [(s["name"], s["lag"], s["state"]) for s in states] == [("clients", 0, "built")]
-    assert len(api.get("aud", "/api/projections").json()) == 5
+    assert len(api.get("aud", "/api/projections").json()) == len(PROJECTIONS)
     assert error(api.post("aud", "/api/projections/rebuild", json={"names": ["nope"]})) == (
         400,
         "invalid_input",
         2,
-        "no projection named 'nope' (known: clients, risk, violations, referrals, volunteers)",
+        f"no projection named 'nope' (known: {', '.join(p.name for p in PROJECTIONS)})",
     )
     rebuilt = api.post("sup-ga", "/api/projections/rebuild", json={"names": ["violations"]})
     assert rebuilt.status_code == 200

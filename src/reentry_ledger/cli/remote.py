@@ -43,6 +43,7 @@ from reentry_ledger.domain.errors import (
 from reentry_ledger.export.deidentified import Summary
 from reentry_ledger.projections.runner import Status
 from reentry_ledger.projections.verify import Finding
+from reentry_ledger.reports.cohorts import FOLLOW
 from reentry_ledger.reports.disparities import DisparityRequest
 from reentry_ledger.reports.service import CohortTable, Table
 from reentry_ledger.reports.snapping import Snapped
@@ -365,7 +366,7 @@ class RemoteReports:
     def cohorts(
         self,
         unit: str,
-        follow: int,
+        follow: int = FOLLOW,
         by_month: bool = False,
         known_at: Moment = None,
         suppress_below: Below = None,
