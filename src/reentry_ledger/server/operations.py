@@ -88,7 +88,10 @@ First = Annotated[
 Last = Annotated[
     EventDate | None,
     Blank,
-    Query(alias="to", description="Last day, inclusive (default: today, UTC)."),
+    Query(
+        alias="to",
+        description="Last day, inclusive (default: known_at's date, else today, UTC).",
+    ),
 ]
 KnownAt = Annotated[
     EventMoment | None,
