@@ -107,7 +107,11 @@ Unit = Annotated[
     AfterValidator(calendar_unit),
     Query(description=f"Split by calendar period: {', '.join(UNITS)}."),
 ]
-Day = Annotated[EventDate | None, Blank, Query(description="The day (default: today, UTC).")]
+Day = Annotated[
+    EventDate | None,
+    Blank,
+    Query(description="The day (default: known_at's date, else today, UTC)."),
+]
 Compared = Annotated[
     str | None,
     Blank,
