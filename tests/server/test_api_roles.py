@@ -119,6 +119,14 @@ TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
     "GET /api/reports/referrals": (Attempt(params=RANGE), REPORTERS),
     "GET /api/reports/volunteers": (Attempt(params=RANGE), REPORTERS),
     "GET /api/reports/justice-counts": (Attempt(params={"year": 2025}), REPORTERS),
+    "GET /api/reports/disparities": (
+        Attempt(params={"by": "race", "metric": ["technical"], **RANGE}),
+        REPORTERS,
+    ),
+    "GET /api/reports/cohorts": (
+        Attempt(params={"start_period": "quarter", "follow": 12}),
+        REPORTERS,
+    ),
     "GET /api/digest": (Attempt(), AUDITOR_ONLY),
     "POST /api/verify": (Attempt({}), AUDITOR_ONLY),
     "GET /api/export": (Attempt(), AUDITOR_ONLY),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from reentry_ledger.cli import cli
+from reentry_ledger.projections.catalogue import PROJECTIONS
+from reentry_ledger.reports.dimensions import DIMENSIONS
 from tests.integration.test_projection_damage import execute
 from tests.integration.test_tampering import Rows
 from tests.server.test_api_roles import RANGE, TABLE
@@ -100,8 +103,7 @@ def test_report_parameters_are_checked_with_the_clis_messages(api: Served) -> No
         (
             "violations",
             {"by": "agency,colour"},
-            "--by: unknown dimension 'colour' (known: agency, officer, supervision, juvenile, "
-            "risk, period)",
+            f"--by: unknown dimension 'colour' (known: {', '.join(DIMENSIONS)})",
         ),
         (
             "caseload",
@@ -136,6 +138,19 @@ def test_a_report_parameter_left_blank_is_one_not_given(api: Served) -> None:
     given = api.get("aud", "/api/reports/violations", params={"by": "agency", "to": "2025-12-31"})
     assert answer.status_code == 200 and answer.json() == given.json()
     assert len(answer.json()["groups"]) == 2
+
+
+def test_a_report_known_at_without_to_ends_on_the_known_at_date(api: Served) -> None:
+    """As the service decides it, whatever the server's today (here a month after T)."""
+    known_at = datetime.now(UTC)
+    api.ledger.clock = lambda: known_at.date() + timedelta(days=30)
+    moment = known_at.isoformat()
+    for path in ("violations", "disparities"):
+        without = api.get("aud", f"/api/reports/{path}", params={"known_at": moment})
+        given = {"known_at": moment, "to": known_at.date().isoformat()}
+        assert without.json() == api.get("aud", f"/api/reports/{path}", params=given).json()
+        today = {"to": (known_at.date() + timedelta(days=30)).isoformat(), "known_at": moment}
+        assert without.json() != api.get("aud", f"/api/reports/{path}", params=today).json()
 
 
 def test_oversight_reports_say_the_months_they_were_snapped_to(api: Served) -> None:
@@ -307,12 +322,12 @@ def test_projections_answer_their_state_and_a_damaged_one_is_exit_6(api: Served)
     assert caught.status_code == 200 and caught.json()["applied"] > 0
     states = api.get("aud", "/api/projections", params={"names": ["clients"]}).json()
     assert [(s["name"], s["lag"], s["state"]) for s in states] == [("clients", 0, "built")]
-    assert len(api.get("aud", "/api/projections").json()) == 5
+    assert len(api.get("aud", "/api/projections").json()) == len(PROJECTIONS)
     assert error(api.post("aud", "/api/projections/rebuild", json={"names": ["nope"]})) == (
         400,
         "invalid_input",
         2,
-        "no projection named 'nope' (known: clients, risk, violations, referrals, volunteers)",
+        f"no projection named 'nope' (known: {', '.join(p.name for p in PROJECTIONS)})",
     )
     rebuilt = api.post("sup-ga", "/api/projections/rebuild", json={"names": ["violations"]})
     assert rebuilt.status_code == 200

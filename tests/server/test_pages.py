@@ -161,7 +161,9 @@ def test_a_sign_in_posted_without_the_sign_in_pages_token_is_refused(served: Ser
 @pytest.mark.parametrize(
     "path",
     ["/", "/clients", "/clients/GA-1", "/clients/GA-1/timeline", "/reports/violations",
-     "/reports/violations.csv", "/audit", "/audit/access-log", "/definitions"],
+     "/reports/violations.csv", "/reports/disparities", "/reports/disparities.csv",
+     "/reports/cohorts", "/reports/cohorts.csv", "/audit", "/audit/access-log",
+     "/definitions"],
 )  # fmt: skip
 def test_a_page_without_a_session_sends_the_browser_to_sign_in(served: Served, path: str) -> None:
     enrolled(served.ledger)
@@ -239,7 +241,8 @@ def test_another_agencys_caseworker_finds_no_such_client(served: Served) -> None
 @pytest.mark.parametrize(
     "name, path",
     [("cw-ga", "/audit"), ("ovs", "/audit/access-log"), ("cust", "/reports/violations"),
-     ("cust", "/reports/violations/chart.svg"), ("cust", "/reports/violations.csv")],
+     ("cust", "/reports/violations/chart.svg"), ("cust", "/reports/violations.csv"),
+     ("cust", "/reports/disparities"), ("cust", "/reports/cohorts.csv")],
 )  # fmt: skip
 def test_a_role_without_the_permission_gets_a_refusal_page(
     served: Served, name: str, path: str
@@ -606,6 +609,92 @@ def test_the_report_links_the_definitions_which_are_docs_metrics_md(served: Serv
     assert "technical_per_100_person_years" in text
 
 
+def cli_table(served: Served, actor: str, *args: str) -> str:
+    result = CliRunner().invoke(
+        cli, ["--db", served.db_url, "--actor", actor, "report", *args], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def page_table(html: str) -> list[list[str]]:
+    """The page's table as rows of cells, header first."""
+    header = re.findall(r'<th scope="col">([^<]+)</th>', html)
+    return [header, *table_cells(html)]
+
+
+def printed_table(served: Served, actor: str, *command: str) -> list[list[str]]:
+    """The CLI's table, header first: its columns, and each group's values as it shows them."""
+    header = cli_table(served, actor, *command).splitlines()[0].split()
+    groups = orjson.loads(cli_table(served, actor, *command, "--format", "json"))["groups"]
+    return [header, *([shown(group.get(column)) for column in header] for group in groups)]
+
+
+@pytest.mark.parametrize("name", ["ovs", "sup-ga"])
+def test_the_disparity_and_cohort_pages_show_the_clis_tables(served: Served, name: str) -> None:
+    from reentry_ledger.application import utc_today
+
+    supervised(served, 3)
+    served.ledger.clock = utc_today  # as the CLI's: a cohort is complete by today
+    visitor = signed_in(served, name)
+    for page, query, command in (
+        ("disparities", "by=sex&metric=technical&period=year&from=2025-01-01&to=2025-12-31",
+         ("disparities", "--by", "sex", "--metric", "technical", "--period", "year",
+          "--from", "2025-01-01", "--to", "2025-12-31")),
+        ("cohorts", "start_period=quarter&follow=3&k=2",
+         ("cohorts", "--start-period", "quarter", "--follow", "3", "--suppress-below", "2")),
+    ):  # fmt: skip
+        answer = visitor.get(f"/reports/{page}?{query}")
+        assert answer.status_code == 200, answer.text
+        assert page_table(answer.text) == printed_table(served, name, *command)
+        cells = table_cells(answer.text)
+        assert cells and cells[0][4 if page == "disparities" else 1] == (
+            "<10" if name == "ovs" else "3"
+        )
+        link = re.search(rf'href="(/reports/{page}\.csv\?[^"]+)"', answer.text)
+        assert link
+        download = visitor.get(unescape(link.group(1)))
+        assert download.headers["content-type"] == "text/csv; charset=utf-8"
+        assert download.text == cli_table(served, name, *command, "--format", "csv")
+    if name == "ovs":
+        assert "snapped to whole calendar months" in text_of(answer)
+    assert "Follow-up 3 months, complete by " in text_of(answer)
+
+
+def test_oversight_is_shown_the_disparity_and_cohort_reports(served: Served) -> None:
+    home = signed_in(served, "ovs").get("/reports/violations")
+    for path in ("/reports/disparities", "/reports/cohorts"):
+        assert f'href="{path}"' in home.text
+
+
+@pytest.mark.parametrize(
+    "path, message, kept",
+    [
+        ("/reports/disparities?by=colour", "Compare by: 'colour' is not one of race, ethnicity",
+         None),
+        ("/reports/disparities?by=sex&reference=white",
+         "Reference group: 'white' is not one of female, male", 'name="reference" value="white"'),
+        ("/reports/disparities?metric=speed", "Rates: 'speed' is not one of technical",
+         None),
+        ("/reports/disparities?from=2025-06-01&to=2025-01-01",
+         "From 2025-06-01 is after To 2025-01-01", 'name="from" value="2025-06-01"'),
+        ("/reports/cohorts?start_period=decade&k=4",
+         "Start period: 'decade' is not one of year, fiscal_year", 'name="k" value="4"'),
+        ("/reports/cohorts?follow=0", "Months followed: '0' is not a whole number of at least 1",
+         'name="follow" value="0"'),
+        ("/reports/cohorts?follow=241", "Months followed: 241 is more than 240", None),
+    ],
+)  # fmt: skip
+def test_a_bad_disparity_or_cohort_filter_is_named_beside_the_form(
+    served: Served, path: str, message: str, kept: str | None
+) -> None:
+    page = signed_in(served, "ovs").get(path)
+    assert page.status_code == 400
+    assert message in text_of(page)
+    assert kept is None or kept in page.text
+    assert "<table>" not in page.text
+
+
 def test_the_packaged_copy_of_the_definitions_equals_docs_metrics_md() -> None:
     source = REPOSITORY / "docs" / "metrics.md"
     if not source.exists():
@@ -705,7 +794,7 @@ def test_every_page_carries_the_security_headers_and_no_inline_style_or_script(
     caseworker = signed_in(served, "cw-ga")
     answers = [Visitor(served).get("/sign-in"), Visitor(served).get("/static/style.css")]
     for path in ("/clients", "/clients/GA-1", "/clients/GA-1/timeline", "/reports/violations",
-                 "/clients/NOPE", "/audit"):  # fmt: skip
+                 "/reports/disparities", "/reports/cohorts", "/clients/NOPE", "/audit"):  # fmt: skip
         answers.append(caseworker.get(path))
     for answer in answers:
         for header, value in SECURITY_HEADERS.items():

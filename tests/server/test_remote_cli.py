@@ -13,7 +13,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -197,6 +197,24 @@ def test_reports_print_the_same_through_the_server(server: Live) -> None:
         code=0,
     )
     assert "GB," in hidden.stdout
+
+
+def test_violations_known_at_without_to_end_on_its_date_through_the_server(
+    server: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The range ends at --known-at's date, not at the command's today (the server decides,
+    as the service does): the CLI's client and the server both a month ahead of T here."""
+    known_at = datetime.now(UTC)
+    later = known_at.date() + timedelta(days=30)
+    server.ledger.clock = lambda: later
+    monkeypatch.setattr("reentry_ledger.cli.remote.utc_today", lambda: later)
+    moment = known_at.isoformat().replace("+00:00", "Z")
+    shown = same(server, "aud", "report", "violations", "--known-at", moment, "--format", "json")
+    [group] = json.loads(shown.stdout)["groups"]
+    today = known_at.date()  # supervised through T's date, a discharge's day included
+    spans = ((date(2025, 1, 10), today), (date(2025, 2, 1), date(2025, 9, 30)),
+             (date(2025, 3, 1), today))  # fmt: skip
+    assert group["person_days"] == sum((end - start).days + 1 for start, end in spans)
 
 
 def test_refused_reports_are_refused_alike_through_the_server(server: Live) -> None:

@@ -43,7 +43,9 @@ from reentry_ledger.domain.errors import (
 from reentry_ledger.export.deidentified import Summary
 from reentry_ledger.projections.runner import Status
 from reentry_ledger.projections.verify import Finding
-from reentry_ledger.reports.service import Table
+from reentry_ledger.reports.cohorts import FOLLOW
+from reentry_ledger.reports.disparities import DisparityRequest
+from reentry_ledger.reports.service import CohortTable, Table
 from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.violations import ReportRequest
 from reentry_ledger.verification import Digest, Verification
@@ -306,6 +308,10 @@ def snapped(response: httpx.Response) -> Snapped | None:
     return SNAPPED.validate_json(text) if text else None
 
 
+def columns(response: httpx.Response) -> tuple[str, ...]:
+    return tuple(response.headers.get("X-Report-Columns", "").split(","))
+
+
 def joined(by: Sequence[str]) -> str | None:
     return ",".join(by) or None
 
@@ -323,8 +329,7 @@ class RemoteReports:
 
     def table(self, name: str, **values: Any) -> Table:
         response = self.report(name, **values)
-        columns = tuple(response.headers.get("X-Report-Columns", "").split(","))
-        return Table(columns, response.json()["groups"], snapped(response))
+        return Table(columns(response), response.json()["groups"], snapped(response))
 
     def violations(self, request: ReportRequest, known_at: Moment = None) -> dict[str, Any]:
         return self.violations_snapped(request, known_at)[0]
@@ -332,8 +337,9 @@ class RemoteReports:
     def violations_snapped(
         self, request: ReportRequest, known_at: Moment = None
     ) -> tuple[dict[str, Any], Snapped | None]:
-        # Open enrolments run to --to, else to the command's today: sent as `to`.
-        span = {"from": request.first, "to": request.last or request.today}
+        # Without --to the server ends the range as the service does: at --known-at's date,
+        # else today.
+        span = {"from": request.first, "to": request.last}
         response = self.report(
             "violations",
             by=joined(request.by),
@@ -343,6 +349,47 @@ class RemoteReports:
             **span,
         )
         return response.json(), snapped(response)
+
+    def disparities(self, request: DisparityRequest, known_at: Moment = None) -> Table:
+        span = {"from": request.first, "to": request.last}
+        return self.table(
+            "disparities",
+            by=request.by,
+            reference=request.reference,
+            metric=list(request.metrics),
+            period=request.period,
+            known_at=known_at,
+            suppress_below=request.suppress_below,
+            **span,
+        )
+
+    def cohorts(
+        self,
+        unit: str,
+        follow: int = FOLLOW,
+        by_month: bool = False,
+        known_at: Moment = None,
+        suppress_below: Below = None,
+    ) -> CohortTable:
+        response = self.report(
+            "cohorts",
+            start_period=unit,
+            follow=follow,
+            by_month=by_month or None,
+            known_at=known_at,
+            suppress_below=suppress_below,
+        )
+        document = response.json()
+        complete_by = document["complete_by"]
+        return CohortTable(
+            columns(response),
+            document["groups"],
+            snapped(response),
+            tuple(response.headers.get("X-Report-Table-Columns", "").split(",")),
+            document["start_period"],
+            document["follow_months"],
+            date.fromisoformat(complete_by) if complete_by else None,
+        )
 
     def caseload(
         self, on: date, by: Sequence[str], known_at: Moment = None, suppress_below: Below = None

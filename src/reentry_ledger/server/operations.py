@@ -29,10 +29,12 @@ from reentry_ledger.domain.checks import EARLIEST, LATEST, EventDate, EventMomen
 from reentry_ledger.domain.errors import LedgerError
 from reentry_ledger.export.deidentified import Summary
 from reentry_ledger.projections.verify import Finding as ProjectionFinding
+from reentry_ledger.reports.cohorts import FOLLOW, START_PERIODS
 from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS, DIMENSIONS
+from reentry_ledger.reports.disparities import CODES, METRICS, DisparityRequest, parse_metrics
 from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.requests import check_range, parse_client_dimensions, parse_dimensions
-from reentry_ledger.reports.service import Table
+from reentry_ledger.reports.service import CohortTable, Table
 from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.violations import ReportRequest
 from reentry_ledger.server.auth import BEARER, authenticated_first, authenticated_user
@@ -44,6 +46,7 @@ from reentry_ledger.verification import DIGEST_LINE, Digest, Verification
 NOTICE = "X-Ledger-Notice"  # what the CLI prints as "Note: ..." (as api.py sends it)
 COLUMNS = "X-Report-Columns"  # a report table's columns, comma-separated
 SNAPPED = "X-Report-Snapped"  # JSON: the range (and moment) a report was snapped to
+SHOWN = "X-Report-Table-Columns"  # a cohort table's columns as a table shows them (fewer)
 SUMMARY = "X-Export-Summary"  # JSON: what a de-identified export released and withheld
 NDJSON = "application/x-ndjson"
 
@@ -62,10 +65,16 @@ def none_if_blank(value: Any) -> Any:
     return None if value == "" else value
 
 
-def calendar_unit(value: str | None) -> str | None:
-    if value is not None and value not in UNITS:
-        raise ValueError(f"must be one of {', '.join(UNITS)}")
-    return value
+def one_of(allowed: tuple[str, ...]) -> Callable[[str | None], str | None]:
+    def checked(value: str | None) -> str | None:
+        if value is not None and value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    return checked
+
+
+calendar_unit = one_of(UNITS)
 
 
 # Query parameters, as the CLI's options of the same names; one left blank (`from=`, as a
@@ -79,7 +88,10 @@ First = Annotated[
 Last = Annotated[
     EventDate | None,
     Blank,
-    Query(alias="to", description="Last day, inclusive (default: today, UTC)."),
+    Query(
+        alias="to",
+        description="Last day, inclusive (default: known_at's date, else today, UTC).",
+    ),
 ]
 KnownAt = Annotated[
     EventMoment | None,
@@ -95,7 +107,47 @@ Unit = Annotated[
     AfterValidator(calendar_unit),
     Query(description=f"Split by calendar period: {', '.join(UNITS)}."),
 ]
-Day = Annotated[EventDate | None, Blank, Query(description="The day (default: today, UTC).")]
+Day = Annotated[
+    EventDate | None,
+    Blank,
+    Query(description="The day (default: known_at's date, else today, UTC)."),
+]
+Compared = Annotated[
+    str | None,
+    Blank,
+    Query(description=f"The groups compared: {', '.join(CODES)} (default: race)."),
+]
+Reference = Annotated[
+    str | None,
+    Blank,
+    Query(
+        description="The group the others are compared with (default: white for race, else "
+        "the group with the most days at risk)."
+    ),
+]
+Metrics = Annotated[
+    list[str],
+    Query(description=f"Repeatable: {', '.join(METRICS)}, all (default: all)."),
+]
+StartPeriod = Annotated[
+    str | None,
+    Blank,
+    AfterValidator(one_of(START_PERIODS)),
+    Query(
+        description=f"Group terms by when they started: {', '.join(START_PERIODS)} "
+        "(default: year; fiscal years run July to June, named by the year they end in)."
+    ),
+]
+Follow = Annotated[
+    Annotated[int, Field(ge=1, le=240)] | None,
+    Blank,
+    Query(description=f"Months each term is followed from its start (default: {FOLLOW})."),
+]
+ByMonth = Annotated[
+    bool | None,
+    Blank,
+    Query(description="The cumulative counts and rates by month of follow-up instead."),
+]
 Year = Annotated[int, Query(ge=EARLIEST.year, le=LATEST.year, description="Calendar year.")]
 Names = Annotated[list[str], Query(description="Projections (default: all).")]
 Project = Annotated[
@@ -129,6 +181,14 @@ class ReportDocument(BaseModel):
     snapped_to_months: bool | None = Field(
         None, description="Present (true) when the range was snapped to whole months."
     )
+
+
+class CohortDocument(ReportDocument):
+    """A cohort report, as `report cohorts --format json` prints it."""
+
+    start_period: str
+    follow_months: int
+    complete_by: str | None = Field(description="Terms whose follow-up ends later are left out.")
 
 
 class DigestAnswer(BaseModel):
@@ -210,6 +270,8 @@ def snapped_header(snapped: Snapped | None) -> dict[str, str]:
 
 def table_answer(table: Table, ledger: Ledger) -> JSONResponse:
     headers = {COLUMNS: ",".join(table.columns), **snapped_header(table.snapped)}
+    if isinstance(table, CohortTable):
+        headers[SHOWN] = ",".join(table.shown_columns)
     return answer(table.as_document(), ledger, headers)
 
 
@@ -280,6 +342,60 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
             check_range(first, last)
             result, snapped = ledger.reports(actor=who).violations_snapped(request, known_at)
             return answer(result, ledger, snapped_header(snapped))
+
+    @router.get(
+        "/disparities",
+        response_model=ReportDocument,
+        summary="Each group's rate per 100 person-years at risk beside a reference group's, "
+        "with the rate ratio and its 95% interval: the document `report disparities "
+        "--format json` prints.",
+    )
+    def disparities(
+        who: str = Depends(authenticated_user),
+        by: Compared = None,
+        reference: Reference = None,
+        metric: Metrics = [],  # noqa: B006 - FastAPI copies a query default; never mutated
+        period: Unit = None,
+        first: First = None,
+        last: Last = None,
+        known_at: KnownAt = None,
+        suppress_below: Suppress = None,
+    ) -> JSONResponse:
+        check_range(first, last)
+        with service.use() as ledger:
+            request = DisparityRequest(
+                today=ledger.clock(),
+                by=by or "race",
+                reference=reference,
+                metrics=parse_metrics(metric),
+                period=period,
+                first=first,
+                last=last,
+                suppress_below=suppress_below,
+            )
+            table = ledger.reports(actor=who).disparities(request, known_at)
+            return table_answer(table, ledger)
+
+    @router.get(
+        "/cohorts",
+        response_model=CohortDocument,
+        summary="Of the terms starting in each period, the share with a first technical "
+        "violation, a first new offence and a revocation within the follow-up: the document "
+        "`report cohorts --format json` prints.",
+    )
+    def cohorts(
+        who: str = Depends(authenticated_user),
+        start_period: StartPeriod = None,
+        follow: Follow = None,
+        by_month: ByMonth = None,
+        known_at: KnownAt = None,
+        suppress_below: Suppress = None,
+    ) -> JSONResponse:
+        unit, months = start_period or "year", follow or FOLLOW
+        with service.use() as ledger:
+            reports = ledger.reports(actor=who)
+            table = reports.cohorts(unit, months, bool(by_month), known_at, suppress_below)
+            return table_answer(table, ledger)
 
     @router.get(
         "/caseload",

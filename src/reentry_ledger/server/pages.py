@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from reentry_ledger.server.auth import Settings
 from reentry_ledger.server.service import LedgerService
-from reentry_ledger.server.web import audit, clients, recording, reports, signin
+from reentry_ledger.server.web import audit, clients, comparisons, recording, reports, signin
 from reentry_ledger.server.web.rendering import PageRoute, render
 from reentry_ledger.server.web.site import Site
 
@@ -21,7 +21,7 @@ def install(app: FastAPI, service: LedgerService, settings: Settings) -> None:
     """Registers the pages, and /static."""
     site = Site(service, settings)
     app.state.pages = site
-    for module in (signin, reports, clients, recording, audit):
+    for module in (signin, reports, comparisons, clients, recording, audit):
         app.include_router(module.routes(site))
     app.include_router(home(site))
     static = files("reentry_ledger.server") / "static"

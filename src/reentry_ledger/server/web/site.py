@@ -12,12 +12,13 @@ from reentry_ledger.server.auth import Settings, page_user
 from reentry_ledger.server.service import LedgerService
 
 REPORT = ("Violation report", "/reports/violations")
+REPORTS = (REPORT, ("Disparities", "/reports/disparities"), ("Cohorts", "/reports/cohorts"))
 CASELOAD = ("Caseload", "/clients")
 NAVIGATION: dict[str | None, tuple[tuple[str, str], ...]] = {
-    Role.OVERSIGHT: (REPORT, ("Definitions", "/definitions")),
-    Role.CASEWORKER: (CASELOAD, REPORT),
-    Role.SUPERVISOR: (CASELOAD, REPORT),
-    Role.AUDITOR: (("Digest and verify", "/audit"), ("Access log", "/audit/access-log"), REPORT),
+    Role.OVERSIGHT: (*REPORTS, ("Definitions", "/definitions")),
+    Role.CASEWORKER: (CASELOAD, *REPORTS),
+    Role.SUPERVISOR: (CASELOAD, *REPORTS),
+    Role.AUDITOR: (("Digest and verify", "/audit"), ("Access log", "/audit/access-log"), *REPORTS),
 }
 
 
