@@ -605,7 +605,7 @@ def test_the_report_links_the_definitions_which_are_docs_metrics_md(served: Serv
     oversight = signed_in(served, "ovs")
     assert 'href="/definitions"' in oversight.get("/reports/violations").text
     text = unescape(oversight.get("/definitions").text)
-    assert "Metric definitions (definitions_version 1)" in text
+    assert "Metric definitions (definitions_version 2)" in text
     assert "technical_per_100_person_years" in text
 
 

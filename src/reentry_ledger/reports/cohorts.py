@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports.facts import ClientFacts, TermFact
 from reentry_ledger.reports.revocations import is_revocation
 from reentry_ledger.reports.stats import wilson
@@ -121,6 +122,8 @@ def cohorts(
     clients: Iterable[ClientFacts], unit: str, follow: int, as_of: date
 ) -> dict[str, Cohort]:
     """Each start period's cohort, followed `follow` months; complete by `as_of`."""
+    if unit not in START_PERIODS:
+        raise InvalidInput(f"--start-period: {unit!r} is not one of {', '.join(START_PERIODS)}")
     found: dict[str, Cohort] = defaultdict(Cohort)
     for client in clients:
         for term in client.terms:
