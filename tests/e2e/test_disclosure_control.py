@@ -189,3 +189,23 @@ def test_known_at_snaps_to_the_start_of_its_month(ledger: Run) -> None:
     assert groups(ledger, "aud", *args, now.isoformat())[0]["successful"] == 10
     table = ledger("ov", "report", *args, now.isoformat()).stdout
     assert f"as known at {month}" in table
+
+
+def test_oversight_cannot_compare_cohorts_of_different_lengths(db_url: str, ledger: Run) -> None:
+    """`--follow 10` against `--follow 11` would give away a month's count the by-month table
+    hides: the oversight role follows terms 36 months only, and nothing else runs."""
+    refused = CliRunner().invoke(
+        cli, ["--db", db_url, "--actor", "ov", "report", "cohorts", "--follow", "11"]
+    )
+    assert refused.exit_code == 3
+    assert "36 months only" in refused.output
+    assert groups(ledger, "ov", "cohorts", "--follow", "36")  # the standard follow-up runs
+    assert groups(ledger, "aud", "cohorts", "--follow", "11")  # others ask what they need
+
+
+def test_a_known_at_snapped_to_a_month_ends_the_range_before_it(ledger: Run) -> None:
+    """Oversight's --known-at is read as of the start of its month: the range must not run on
+    through that month, counting days the ledger did not yet know about (issue 16)."""
+    late = ledger("ov", "report", "violations", "--known-at", "2024-06-30T23:59:59Z")
+    footer = late.output.splitlines()[-1]
+    assert footer.endswith("2024-05-31, as known at 2024-06-01T00:00:00Z"), footer

@@ -354,6 +354,9 @@ def test_a_client_moved_to_another_agency_is_read_by_the_old_one_as_it_stood(
     assert agencies("correct", "GA-1", "3", "--reason", "r", actor="sup-ga").exit_code in (3, 4)
     assert stored(db_url) == before
     assert agencies("timeline", "GA-1", actor="cw-gb").exit_code == 0
+    # a replay by the old agency's supervisor counts what it may see, not what came after
+    assert agencies("replay", "GA-1", actor="sup-ga").stdout == "replayed 1 client, 3 events\n"
+    assert agencies("replay", "GA-1", actor="sup-gb").stdout == "replayed 1 client, 5 events\n"
 
 
 def test_a_reassignment_within_the_agency_says_nothing_more(agencies: Run) -> None:

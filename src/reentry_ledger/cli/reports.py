@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import time
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 import click
@@ -78,14 +79,11 @@ def format_option(func: F) -> F:
     )(func)  # fmt: skip
 
 
-def known_at_option(func: F) -> F:
+def known_at_option(func: F, ends: str = "without --to (or --on) the report ends on its date") -> F:
     return click.option(
-        "--known-at",
-        type=TIMESTAMP,
-        default=None,
-        help="What the ledger said at that moment; without --to (or --on) the report ends on "
-        f"its date ({WINDOW}).",
-    )(func)
+        "--known-at", type=TIMESTAMP, default=None,
+        help=f"What the ledger said at that moment; {ends} ({WINDOW}).",
+    )(func)  # fmt: skip
 
 
 def range_options(func: F) -> F:
@@ -374,7 +372,7 @@ def report_justice_counts(
               metavar="MONTHS", help="Months each term is followed from its start.")  # fmt: skip
 @click.option("--by-month", is_flag=True,
               help="The cumulative counts and rates by month of follow-up instead.")  # fmt: skip
-@known_at_option
+@partial(known_at_option, ends="terms count when their follow-up ended by its date")
 @format_option
 @suppress_option
 @ledger_options

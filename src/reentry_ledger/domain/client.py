@@ -120,6 +120,10 @@ class Client(Aggregate):
         birth_year; `age_band` only where the birth year is not known (an import's band)."""
         check_not_future(stamp)
         who = checked_person(person or {})
+        if who.get("birth_year") and int(who["birth_year"]) > stamp.on.year:
+            raise InvalidInput(
+                f"birth year {who['birth_year']} is after the start of supervision ({stamp.on})"
+            )
         event: Enrolled = validated(
             lambda: Enrolled(
                 originator_id=client_id(ref),

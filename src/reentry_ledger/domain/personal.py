@@ -1,8 +1,11 @@
 """Personal data under each client's own key, so that destroying the key erases it.
 
-A protected value is the text `pd1:` + base64(nonce + AES-GCM ciphertext), bound to the client's
-id. Events store protected values; their hashes cover the ciphertext, so a client whose key is
-destroyed still verifies, and still counts in every report (which reads codes, never these).
+A protected value is the text `pd2:` + base64(nonce + AES-GCM ciphertext), bound to the client's
+id, of the text padded with NUL bytes to a multiple of 64 bytes (64 at least): a ciphertext's
+length would otherwise give away a short value once its key is gone (every sex, ethnicity and
+most race codes have lengths of their own). Values stored as `pd1:` (unpadded, before) still
+read. Events store protected values; their hashes cover the ciphertext, so a client whose key
+is destroyed still verifies, and still counts in every report (which reads codes, never these).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel
 
-PREFIX = "pd1:"
+PREFIX = "pd2:"  # padded (what is written now)
+UNPADDED = "pd1:"  # as written before padding: read, never written
+BLOCK = 64  # plain texts are padded to a multiple of this many bytes
 SEALED = "[sealed]"
 UNREADABLE = "[unreadable]"
 Protect = Callable[[str], str]
@@ -40,11 +45,15 @@ def encryptor(key: bytes, client_id: str) -> Protect:
 
     def protect(text: str) -> str:
         nonce = os.urandom(12)
-        return (
-            PREFIX + base64.b64encode(nonce + cipher.encrypt(nonce, text.encode(), bound)).decode()
-        )
+        sealed = cipher.encrypt(nonce, padded(text.encode()), bound)
+        return PREFIX + base64.b64encode(nonce + sealed).decode()
 
     return protect
+
+
+def padded(plain: bytes) -> bytes:
+    """To a multiple of BLOCK bytes, with NULs (which no text the ledger takes holds)."""
+    return plain.ljust(max(BLOCK, -(-len(plain) // BLOCK) * BLOCK), b"\0")
 
 
 def decrypt(key: bytes | None, client_id: str, value: str) -> str:
@@ -55,13 +64,14 @@ def decrypt(key: bytes | None, client_id: str, value: str) -> str:
         return SEALED
     raw = base64.b64decode(value[len(PREFIX) :])
     try:
-        return AESGCM(key).decrypt(raw[:12], raw[12:], client_id.encode()).decode()
+        plain = AESGCM(key).decrypt(raw[:12], raw[12:], client_id.encode())
     except InvalidTag:
         return UNREADABLE
+    return (plain.rstrip(b"\0") if value.startswith(PREFIX) else plain).decode()
 
 
 def is_protected(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(PREFIX)
+    return isinstance(value, str) and value.startswith((PREFIX, UNPADDED))
 
 
 def protect_value(value: Any, protect: Protect) -> Any:

@@ -110,8 +110,8 @@ def reference_group(
     counts: dict[tuple[Any, ...], dict[str, int]], request: DisparityRequest
 ) -> str:
     """The code the others are compared with: the one asked for, else the default for the
-    dimension, else the group with the most days at risk over the whole range (the first in
-    the code list's order on a tie)."""
+    dimension, else the known group (never `unknown`) with the most days at risk over the
+    whole range (the first in the code list's order on a tie)."""
     if request.reference is not None:
         return request.reference
     if request.by in DEFAULT_REFERENCE:
@@ -119,7 +119,7 @@ def reference_group(
     days: Counter[str] = Counter()
     for key, group in counts.items():
         days[key[0]] += group.get("days_at_risk", 0)
-    codes = values(CODES[request.by])
+    codes = [code for code in values(CODES[request.by]) if code != "unknown"]
     return max(codes, key=lambda code: (days[code], -codes.index(code)))
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partialmethod
 from typing import Any, TypeVar
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.authorization import Permission
+from reentry_ledger.authorization import NotPermitted, Permission
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports import casework, cohorts
@@ -91,12 +91,18 @@ class Reports:
         return moment_start(known_at) if known_at and self.snaps else known_at
 
     def last_day(self, last: date | None, known_at: datetime | None) -> date:
-        """The range's last day when none is given: the date of `--known-at` (so the report
-        says what the ledger said then, with no day after it), else today; never past today."""
+        """The range's last day when none is given: the day of `--known-at` (so the report
+        says what the ledger said then, with no day after it), else today; never past today.
+        The moment is the one the report reads as of (for oversight, snapped to the start of
+        its month), and its day the last one begun before it: a moment at midnight ends the
+        range on the day before."""
         today = self.ledger.clock()
         if last is not None:
             return last
-        return min(as_utc(known_at).date(), today) if known_at else today
+        known = self.known(known_at)
+        if known is None:
+            return today
+        return min((as_utc(known) - timedelta(microseconds=1)).date(), today)
 
     def range(
         self, first: date | None, last: date, known_at: datetime | None
@@ -136,7 +142,7 @@ class Reports:
         ledger said then; else today), snapped for oversight; the facts, the earliest start."""
         request = replace(request, suppress_below=self.below(request.suppress_below))
         if request.last is None and known_at:
-            request = replace(request, last=min(as_utc(known_at).date(), request.today))
+            request = replace(request, last=self.last_day(None, known_at))
         reader = self.reader(known_at)
         earliest = reader.earliest_start()
         first, last, snapped = self.range(
@@ -235,9 +241,13 @@ class Reports:
     ) -> CohortTable:
         """Terms by start period, followed `follow` months: complete by the report's day
         (known_at's date, or today; for oversight the end of the last whole month)."""
-        today = self.ledger.clock()
-        day = min(as_utc(known_at).date(), today) if known_at else today
-        _, as_of, snapped = self.range(None, day, known_at)
+        if self.snaps and follow != cohorts.FOLLOW:
+            raise NotPermitted(
+                f"the oversight role follows terms {cohorts.FOLLOW} months only: cohorts "
+                "followed for different lengths, compared, would give away counts hidden "
+                "below the floor"
+            )
+        _, as_of, snapped = self.range(None, self.last_day(None, known_at), known_at)
         found = cohorts.cohorts(self.reader(known_at).clients(), unit, follow, as_of)
         below = self.below(suppress_below)
         if by_month:

@@ -42,7 +42,7 @@ class Snapped:
         if self.first and self.first > self.last:
             text = "snapped to whole calendar months: the range holds none, so nothing is shown"
         else:
-            span = f"{self.first}..{self.last}" if self.first else f"{self.last}"
+            span = f"{self.first}..{self.last}" if self.first else f"through {self.last}"
             text = f"snapped to whole calendar months: {span}"
         if self.known_at:
             text += f", as known at {self.known_at.strftime('%Y-%m-%dT%H:%M:%SZ')}"
