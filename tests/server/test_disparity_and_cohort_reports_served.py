@@ -21,24 +21,25 @@ from tests.server.test_operations_api import cli_json, error
 from tests.server.test_remote_cli import casework, same
 from tests.serving import Live, Served
 
-RANGE = {"from": "2024-01-01", "to": "2025-12-31"}
+RANGE = {"from": "2022-01-01", "to": "2025-12-31"}
 DISPARITIES = {"by": "race", "metric": ["technical", "new_offence"], **RANGE}
-COHORTS = {"start_period": "year", "follow": 6}
+COHORTS = {"start_period": "year", "follow": 36}  # oversight follows 36 months only
 DISPARITY_ARGS = ("disparities", "--by", "race", "--metric", "technical", "--metric",
-                  "new_offence", "--from", "2024-01-01", "--to", "2025-12-31")  # fmt: skip
-COHORT_ARGS = ("cohorts", "--start-period", "year", "--follow", "6")
+                  "new_offence", "--from", "2022-01-01", "--to", "2025-12-31")  # fmt: skip
+COHORT_ARGS = ("cohorts", "--start-period", "year", "--follow", "36")
 
 
 def people(ledger: Ledger) -> None:
-    """Twelve white and eleven black clients enrolled in 2024, every third with a technical
-    violation in its first months: groups big enough for oversight to see some counts."""
+    """Twelve white and eleven black clients enrolled in 2022, every third with a technical
+    violation in its first months: groups big enough for oversight to see some counts, their
+    three-year follow-up complete."""
     for number in range(23):
         ref, race = f"GP-{number}", "white" if number < 12 else "black"
-        ledger.enroll(ref, actor="cw-ga", start=date(2024, 1 + number % 6, 1), agency="GA",
+        ledger.enroll(ref, actor="cw-ga", start=date(2022, 1 + number % 6, 1), agency="GA",
                       officer="o-1", supervision="probation", race=race, sex="male")  # fmt: skip
         if number % 3 == 0:
             ledger.record_violation(
-                ref, actor="cw-ga", on=date(2024, 3 + number % 6, 10), technical=("curfew",)
+                ref, actor="cw-ga", on=date(2022, 3 + number % 6, 10), technical=("curfew",)
             )
 
 
@@ -78,12 +79,12 @@ def hidden(rows: list[dict[str, Any]], column: str) -> list[Any]:
 
 
 def test_oversight_gets_disparities_hidden_below_10_and_snapped_to_months(api: Served) -> None:
-    params = {**DISPARITIES, "from": "2024-01-10", "to": "2025-11-20"}
+    params = {**DISPARITIES, "from": "2022-01-10", "to": "2025-11-20"}
     mine = api.get("aud", "/api/reports/disparities", params=params)
     theirs = api.get("ovs", "/api/reports/disparities", params=params)
     assert "x-report-snapped" not in mine.headers
     assert json.loads(theirs.headers["x-report-snapped"]) == {
-        "first": "2024-01-01", "last": "2025-10-31", "known_at": None}  # fmt: skip
+        "first": "2022-01-01", "last": "2025-10-31", "known_at": None}  # fmt: skip
     assert theirs.json()["snapped_to_months"] is True
     columns = theirs.headers["x-report-columns"].split(",")
     assert columns[:3] == ["race", "metric", "reference"]
@@ -104,10 +105,10 @@ def test_oversight_gets_cohorts_hidden_below_10_and_snapped_to_months(api: Serve
     assert json.loads(answer.headers["x-report-snapped"])["last"] == whole_months
     assert answer.headers["x-report-table-columns"].startswith("start_period,terms,incomplete,")
     assert answer.headers["x-report-columns"].endswith(",revoked_per_100_high")
-    (year_2024,) = [row for row in theirs["groups"] if row["start_period"] == "2024"]
-    assert year_2024["terms"] == 23 and year_2024["technical"] == "<10"
-    assert year_2024["technical_per_100"] == "<10"
-    assert [row["technical"] for row in mine["groups"] if row["start_period"] == "2024"] == [8]
+    (year_2022,) = [row for row in theirs["groups"] if row["start_period"] == "2022"]
+    assert year_2022["terms"] == 23 and year_2022["technical"] == "<10"
+    assert year_2022["technical_per_100"] == "<10"
+    assert [row["technical"] for row in mine["groups"] if row["start_period"] == "2022"] == [8]
 
 
 def test_bad_disparity_and_cohort_parameters_are_400_naming_them(api: Served) -> None:
