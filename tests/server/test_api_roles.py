@@ -124,7 +124,7 @@ TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
         REPORTERS,
     ),
     "GET /api/reports/cohorts": (
-        Attempt(params={"start_period": "quarter", "follow": 12}),
+        Attempt(params={"start_period": "quarter", "follow": 36}),
         REPORTERS,
     ),
     "GET /api/digest": (Attempt(), AUDITOR_ONLY),
