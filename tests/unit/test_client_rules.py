@@ -178,19 +178,6 @@ def test_violation_category_is_its_most_serious_kind() -> None:
     ]
 
 
-def test_a_revocation_is_a_response_and_leaves_the_client_under_supervision() -> None:
-    client = new_client()
-    violation_id = client.record_violation(stamp(date(2025, 3, 1)), technical=[coded("curfew")])
-    client.respond_to_violation(
-        stamp(date(2025, 3, 5)),
-        violation_id,
-        response=coded("revocation"),
-        decided_by=coded("court"),
-    )
-    assert client.state.status == "active"
-    assert client.state.outcome is None
-
-
 def test_retracting_a_violation_takes_its_responses_with_it() -> None:
     client = new_client()
     violation_id = client.record_violation(stamp(date(2025, 3, 1)), technical=[coded("curfew")])
@@ -258,9 +245,9 @@ def test_discharge_may_not_precede_recorded_events() -> None:
 
 def test_raw_text_is_kept_beside_every_code() -> None:
     client = new_client()
-    client.discharge(stamp(date(2025, 6, 1)), outcome=coded("revoked_technical", "REV-TECH 12b"))
+    client.discharge(stamp(date(2025, 6, 1)), outcome=coded("absconded", "ABSC 12b"))
     discharged = client.history[-1]
-    assert discharged.outcome.raw_text == "REV-TECH 12b"  # type: ignore[attr-defined]
+    assert discharged.outcome.raw_text == "ABSC 12b"  # type: ignore[attr-defined]
 
 
 def test_expected_end_before_start_is_invalid() -> None:

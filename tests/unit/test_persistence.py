@@ -56,6 +56,8 @@ PINNED_TOPICS = {
     "CustodyEnded": "reentry_ledger.domain.events:CustodyEnded",
     "Absconded": "reentry_ledger.domain.events:Absconded",
     "Returned": "reentry_ledger.domain.events:Returned",
+    "DispositionRecorded": "reentry_ledger.domain.events:DispositionRecorded",
+    "IncentiveGranted": "reentry_ledger.domain.events:IncentiveGranted",
 }
 
 

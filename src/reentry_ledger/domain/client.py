@@ -15,8 +15,11 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from reentry_ledger.domain.codes import (
+    CUSTODY_RESPONSES,
+    DEFAULT_CUSTODY_CAPS,
     AgeBand,
     DecidingBody,
+    DischargeOutcome,
     Ethnicity,
     Instrument,
     Need,
@@ -24,6 +27,7 @@ from reentry_ledger.domain.codes import (
     ReferralStatus,
     Response,
     Sex,
+    ViolationCategory,
     values,
 )
 from reentry_ledger.domain.errors import InvalidInput, RuleViolated
@@ -39,7 +43,9 @@ from reentry_ledger.domain.events import (
     CustodyEnded,
     CustodyStarted,
     Discharged,
+    DispositionRecorded,
     Enrolled,
+    IncentiveGranted,
     LevelChanged,
     Reassigned,
     ReferralUpdated,
@@ -72,7 +78,7 @@ NEXT_REFERRAL_STATUSES: dict[ReferralStatus, set[ReferralStatus]] = {
 
 CodedInput = dict[str, Any]  # {"code": one of our codes, "raw_text": the agency's wording}
 GoalInput = tuple[CodedInput, str]  # (need, description)
-CUSTODY_RESPONSES = {Response.SANCTION, Response.REVOCATION}
+DECIDERS_OF_REVOCATION = (DecidingBody.COURT, DecidingBody.PAROLE_BOARD)
 
 
 def parse_goal(text: str) -> GoalInput:
@@ -306,12 +312,19 @@ class Client(Aggregate):
         absconding: bool = False,
         new_offence: CodedInput | None = None,
         violent: bool = False,
+        basis: CodedInput | None = None,
+        offence_type: CodedInput | None = None,
         description: str | None = None,
     ) -> str:
-        """One incident; `new_offence` is its severity, `violent` says more of that offence."""
-        if violent and new_offence is None:
-            raise InvalidInput("violent describes a new offence: give the new offence too")
-        offence = None if new_offence is None else {"severity": new_offence, "violent": violent}
+        """One incident; `new_offence` is its severity, and `violent`, `basis` (arrest, charge,
+        conviction) and `offence_type` say more of that offence."""
+        if new_offence is None and (violent or basis or offence_type):
+            said = "violent" if violent else "basis" if basis else "offence type"
+            raise InvalidInput(f"{said} describes a new offence: give the new offence too")
+        offence = None
+        if new_offence is not None:
+            offence = {"severity": new_offence, "violent": violent, "basis": basis,
+                       "offence_type": offence_type}  # fmt: skip
         violation_id = f"V{self._count(ViolationRecorded) + 1}"
         self._record(
             ViolationRecorded,
@@ -332,40 +345,108 @@ class Client(Aggregate):
         response: CodedInput,
         custody_days: int | None = None,
         decided_by: CodedInput | None = None,
+        recommendation: bool = False,
+        custody_caps: tuple[int, int] = DEFAULT_CUSTODY_CAPS,
     ) -> None:
-        """The decision on a violation: one per violation (a reversal is a correction)."""
-        violation = self.state.violations.get(violation_id)
-        if violation is None:
+        """The officer's recommendation, or the decision on a violation: one decision per
+        violation (a reversal or an appeal is a correction of it). A revocation is decided by a
+        court or a parole board, and ends the term. `custody_caps`: the agency's caps on the
+        custody an officer alone may decide for a first and a later technical violation."""
+        violation = self._violation(violation_id)
+        if violation.occurred_on < self.state.start:
             raise RuleViolated(
-                f"client {self.ref!r} has no violation {violation_id!r}"
-                f"{self._known('violations', self.state.violations)}"
+                f"violation {violation_id} of client {self.ref!r} belongs to an earlier term, "
+                f"which has ended: responses are to the current term's violations"
             )
-        if custody_days is not None and response.get("code") not in CUSTODY_RESPONSES:
+        response = self._graduated(response, custody_days)
+        code = response.get("code")
+        decided_by = decided_by or coded(DecidingBody.OFFICER)
+        by_officer = decided_by.get("code") == DecidingBody.OFFICER
+        if custody_days is not None and code not in CUSTODY_RESPONSES:
             raise InvalidInput(
-                f"custody days go with a sanction or a revocation, not a {response.get('code')}"
+                f"custody days go with a custody_sanction or a revocation, not a {code}"
             )
-        if violation.responses:
-            decided = violation.responses[-1]
+        decided = violation.decision
+        if decided is not None:
             raise RuleViolated(
                 f"violation {violation_id} of client {self.ref!r} was already decided "
                 f"({decided.response} on {decided.occurred_on}): one decision per violation; "
                 "to reverse or amend it, correct that decision's event and record the new one"
             )
         check_not_before(stamp, violation.occurred_on, f"violation {violation_id}")
+        revocation = code == Response.REVOCATION and not recommendation
+        if revocation and by_officer:
+            raise RuleViolated(
+                "a revocation is decided by a court or a parole board (--by court or "
+                "--by parole_board): record the officer's as a recommendation (--recommendation)"
+            )
+        if code == Response.CUSTODY_SANCTION and by_officer and not recommendation:
+            self._check_custody_cap(violation, custody_days, custody_caps)
+        if revocation:
+            self.check_open()
+            self._check_last_of_term(stamp, "a revocation decision")
         self._record(
             ViolationResponded,
             stamp,
             violation_id=violation_id,
             response=response,
             custody_days=custody_days,
-            decided_by=decided_by or coded(DecidingBody.OFFICER),
+            decided_by=decided_by,
+            recommendation=recommendation,
+            ends_term=revocation,
         )
 
-    def discharge(self, stamp: Stamp, *, outcome: CodedInput, note: str | None = None) -> None:
-        last = self.state.last_effective_on
-        if last is not None:
-            check_not_before(stamp, last, "the client's latest recorded event")
-        self._record(Discharged, stamp, outcome=outcome, note=note)
+    def record_disposition(
+        self,
+        stamp: Stamp,
+        violation_id: str,
+        *,
+        disposition: CodedInput,
+        offence_type: CodedInput | None = None,
+    ) -> None:
+        """Where a violation's new offence stands in court: may come after the term ended."""
+        violation = self._violation(violation_id)
+        if violation.new_offence is None:
+            raise RuleViolated(
+                f"violation {violation_id} of client {self.ref!r} records no new offence: "
+                "only a new offence has a disposition"
+            )
+        check_not_future(stamp)
+        check_not_before(stamp, violation.occurred_on, f"violation {violation_id}")
+        self._record(
+            DispositionRecorded,
+            stamp,
+            allowed_after_discharge=True,
+            within_term=False,
+            violation_id=violation_id,
+            disposition=disposition,
+            offence_type=offence_type,
+        )
+
+    def grant_incentive(self, stamp: Stamp, *, kind: CodedInput, note: str | None = None) -> None:
+        """A reward for compliance, counted beside the sanctions."""
+        self._record(IncentiveGranted, stamp, kind=kind, note=note)
+
+    def discharge(
+        self,
+        stamp: Stamp,
+        *,
+        outcome: CodedInput,
+        note: str | None = None,
+        decision: str | None = None,
+    ) -> None:
+        """The term ends. A revoked outcome comes from a revocation decision: one decided
+        now ends the term itself, so a discharge only carries out (cites, `decision`) one
+        recorded before decisions ended terms."""
+        self.check_open()
+        code = outcome.get("code")
+        revoked = code in (DischargeOutcome.REVOKED_TECHNICAL, DischargeOutcome.REVOKED_NEW_OFFENCE)
+        if decision is not None and not revoked:
+            raise InvalidInput(f"a {code} discharge cites no decision: only a revoked outcome does")
+        if revoked:
+            self._check_cited_decision(decision)
+        self._check_last_of_term(stamp, "the discharge")
+        self._record(Discharged, stamp, outcome=outcome, note=note, decision=decision)
 
     def start_term(
         self,
@@ -492,6 +573,12 @@ class Client(Aggregate):
 
     def check_open(self) -> None:
         state = self.state
+        if state.revoked_by is not None:
+            raise RuleViolated(
+                f"client {self.ref!r}: term {state.term} was revoked on {state.discharged_on} "
+                f"(the decision on violation {state.revoked_by}); only corrections may be "
+                "recorded, and correcting that decision (a reinstatement) reopens the term"
+            )
         if state.is_discharged:
             raise RuleViolated(
                 f"client {self.ref!r} was discharged on {state.discharged_on} "
@@ -538,18 +625,92 @@ class Client(Aggregate):
             raise RuleViolated(
                 f"event {number} was already retracted by event {self.retracted[number]}"
             )
-        if isinstance(target, TermStarted | Discharged):
+        ends_term = isinstance(target, ViolationResponded) and target.ends_term
+        if isinstance(target, TermStarted | Discharged) or ends_term:
             later = [
                 event.number
                 for event in self.effective_events()
-                if event.number > number and not isinstance(event, Corrected | ClientSealed)
+                if event.number > number and not isinstance(event, AFTER_A_TERM)
             ]
             if later:
-                what = "a term's start" if isinstance(target, TermStarted) else "a discharge"
+                what = (
+                    "a term's start"
+                    if isinstance(target, TermStarted)
+                    else "a revocation decision"
+                    if ends_term
+                    else "a discharge"
+                )
                 raise RuleViolated(
                     f"event {number} is {what}, and events {', '.join(map(str, later))} were "
                     "recorded after it: retract those first, latest first"
                 )
+
+    def _violation(self, violation_id: str) -> Any:
+        violation = self.state.violations.get(violation_id)
+        if violation is None:
+            raise RuleViolated(
+                f"client {self.ref!r} has no violation {violation_id!r}"
+                f"{self._known('violations', self.state.violations)}"
+            )
+        return violation
+
+    def _graduated(self, response: CodedInput, custody_days: int | None) -> CodedInput:
+        """The first round's `sanction` as today's code (custody or not, by its days)."""
+        if response.get("code") != Response.SANCTION:
+            return response
+        code = Response.CUSTODY_SANCTION if custody_days else Response.OTHER_SANCTION
+        return {**response, "code": code.value}
+
+    def _check_custody_cap(
+        self, violation: Any, custody_days: int | None, caps: tuple[int, int]
+    ) -> None:
+        """An officer's custody sanction for a technical violation stays within the agency's
+        cap: the first cap for the term's first technical violation, the second after."""
+        if violation.category != ViolationCategory.TECHNICAL or not custody_days:
+            return
+        earlier = [
+            v
+            for v in self.state.violations.values()
+            if v.category == ViolationCategory.TECHNICAL
+            and v.occurred_on >= self.state.start
+            and (v.occurred_on, v.violation_id) < (violation.occurred_on, violation.violation_id)
+        ]
+        first = not earlier
+        cap = caps[0] if first else caps[1]
+        if custody_days > cap:
+            which = "a first" if first else "a later"
+            raise RuleViolated(
+                f"a custody sanction of {custody_days} days for {which} technical violation "
+                f"is over the agency's cap of {cap} days: more needs a court or a parole board "
+                "(--by court or --by parole_board)"
+            )
+
+    def _check_cited_decision(self, decision: str | None) -> None:
+        if decision is None:
+            raise RuleViolated(
+                "a revoked outcome comes from a revocation decision: record the court's or the "
+                "board's with `respond REF VIOLATION_ID revocation --by court`, which ends the "
+                "term (a discharge cites, with --decision, only a revocation decided before "
+                "decisions ended terms)"
+            )
+        violation = self._violation(decision)
+        decided = violation.decision
+        if (
+            decided is None
+            or decided.response != Response.REVOCATION
+            or decided.occurred_on < self.state.start
+        ):
+            raise RuleViolated(
+                f"violation {decision} of client {self.ref!r} has no revocation decision in "
+                f"term {self.state.term} to carry out"
+            )
+
+    def _check_last_of_term(self, stamp: Stamp, what: str) -> None:
+        """What ends a term comes after everything recorded in it."""
+        last = self.state.last_effective_on
+        if last is not None:
+            check_not_before(stamp, last, "the client's latest recorded event")
+        del what
 
     def _check_status_date(self, stamp: Stamp) -> None:
         """A change of status takes its place after the term's latest one: status is read in
@@ -590,6 +751,7 @@ class Client(Aggregate):
         event_class: type[ClientEvent],
         stamp: Stamp,
         allowed_after_discharge: bool = False,
+        within_term: bool = True,
         **details: Any,
     ) -> None:
         """Check the event's values, then the rules; only then encrypt, apply and keep it.
@@ -600,7 +762,8 @@ class Client(Aggregate):
         self.check_not_sealed()
         if not allowed_after_discharge:
             self.check_open()
-        self.check_within_supervision(stamp)
+        if within_term:
+            self.check_within_supervision(stamp)
         keep(self, finished(self, event, stamp))
 
     def _count(self, event_class: type[ClientEvent]) -> int:
@@ -612,6 +775,8 @@ class Client(Aggregate):
 
 STATUS_EVENTS = (Reassigned, LevelChanged, ConditionsChanged, CustodyStarted, CustodyEnded,
                  Absconded, Returned)  # fmt: skip
+# What may stand after an ended term without blocking the retraction of what ended it.
+AFTER_A_TERM = (Corrected, ClientSealed, DispositionRecorded)
 PERIOD_WORDS = {"custody": "in custody", "absconded": "absconded"}
 PERIOD_ENDS = {"custody": "the end of custody (custody-end)", "absconded": "the return (return)"}
 PersonInput = dict[str, Any]  # sex, race, ethnicity: coded values; birth_year: int

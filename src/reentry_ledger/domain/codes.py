@@ -123,9 +123,83 @@ class ViolationCategory(StrEnum):
 
 
 class Response(StrEnum):
+    """A response to a violation: the graduated responses (DOMAIN.md), mildest first, then
+    revocation. `sanction` is the first round's code: stored ones read as `custody_sanction`
+    when they carried custody days, otherwise as `other_sanction` (ViolationResponded v2), and
+    one typed now is taken the same way."""
+
     WARNING = "warning"
     SANCTION = "sanction"
     REVOCATION = "revocation"
+    INCREASED_REPORTING = "increased_reporting"
+    CURFEW = "curfew"
+    ELECTRONIC_MONITORING = "electronic_monitoring"
+    COMMUNITY_SERVICE = "community_service"
+    TREATMENT_REFERRAL = "treatment_referral"
+    CUSTODY_SANCTION = "custody_sanction"
+    OTHER_SANCTION = "other_sanction"
+    CONTINUANCE = "continuance"  # no change
+
+
+# The responses as decided today, in the graduated order reports list them.
+GRADUATED_RESPONSES = (
+    Response.WARNING, Response.INCREASED_REPORTING, Response.CURFEW,
+    Response.ELECTRONIC_MONITORING, Response.COMMUNITY_SERVICE, Response.TREATMENT_REFERRAL,
+    Response.CUSTODY_SANCTION, Response.OTHER_SANCTION, Response.CONTINUANCE,
+    Response.REVOCATION,
+)  # fmt: skip
+# Responses that may hold someone in custody for days.
+CUSTODY_RESPONSES = frozenset({Response.CUSTODY_SANCTION, Response.REVOCATION})
+# Every decision but a continuance (which changes nothing) is a sanction, revocation included.
+SANCTIONS = frozenset(GRADUATED_RESPONSES) - {Response.CONTINUANCE}
+# The custody a decision by the officer alone may impose for a technical violation (days): for
+# the term's first technical violation, then for each later one (the Pennsylvania rule in
+# DOMAIN.md). More needs a court or a parole board; an agency may set its own caps.
+DEFAULT_CUSTODY_CAPS = (14, 30)
+# Days before a revocation decision in which its term's violations are weighed: the revoked
+# term is attributed to the most serious one (docs/metrics.md, "Revocations").
+REVOCATION_WINDOW_DAYS = 365
+
+
+class Incentive(StrEnum):
+    """A reward for compliance, recorded beside the sanctions (`incentive`)."""
+
+    REDUCED_REPORTING = "reduced_reporting"
+    CURFEW_LIFTED = "curfew_lifted"
+    COMMENDATION = "commendation"
+    EARLY_DISCHARGE_RECOMMENDED = "early_discharge_recommended"
+    LEVEL_REDUCED = "level_reduced"
+
+
+class NewOffenceBasis(StrEnum):
+    """What a new offence rests on when it is recorded."""
+
+    ARREST = "arrest"
+    CHARGE = "charge"
+    CONVICTION = "conviction"
+
+
+class Disposition(StrEnum):
+    """Where the new offence's charge stands (`disposition`), the latest recorded holding."""
+
+    PENDING = "pending"
+    CONVICTED = "convicted"
+    DISMISSED = "dismissed"
+    ACQUITTED = "acquitted"
+
+
+# The dispositions under which a charge did not stand (`--exclude-dismissed`).
+NOT_SUSTAINED = frozenset({Disposition.DISMISSED, Disposition.ACQUITTED})
+
+
+class OffenceType(StrEnum):
+    """The type of a new offence (Iowa's own types)."""
+
+    VIOLENT = "violent"
+    PROPERTY = "property"
+    DRUG = "drug"
+    PUBLIC_ORDER = "public_order"
+    OTHER = "other"
 
 
 class DecidingBody(StrEnum):

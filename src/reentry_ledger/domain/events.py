@@ -31,9 +31,13 @@ from reentry_ledger.domain.codes import (
     CustodyReason,
     DecidingBody,
     DischargeOutcome,
+    Disposition,
+    Incentive,
     MatchEnding,
     Need,
+    NewOffenceBasis,
     OffenceSeverity,
+    OffenceType,
     PlanModel,
     ReferralStatus,
     Response,
@@ -337,16 +341,24 @@ class VolunteerMatchEnded(ClientEvent):
 class NewOffence(Value):
     severity: Coded[OffenceSeverity]
     violent: bool = False
+    basis: Coded[NewOffenceBasis] | None = None  # None: recorded before the basis was asked
+    offence_type: Coded[OffenceType] | None = None
 
 
 class ViolationRecorded(ClientEvent):
-    """One violation incident: technical breaches, absconding and/or a new offence."""
+    """One violation incident: technical breaches, absconding and/or a new offence.
+
+    Version 2 adds the new offence's basis (arrest, charge, conviction) and type; version 1
+    new offences read with neither."""
 
     PERSONAL: ClassVar[tuple[str, ...]] = (
         "description",
         "technical.raw_text",
         "new_offence.severity.raw_text",
+        "new_offence.basis.raw_text",
+        "new_offence.offence_type.raw_text",
     )
+    class_version: ClassVar[int] = 2
 
     violation_id: Name
     technical: tuple[Coded[TechnicalViolation], ...] = ()
@@ -368,6 +380,11 @@ class ViolationRecorded(ClientEvent):
     def category(self) -> ViolationCategory:
         return most_serious(self.new_offence is not None, self.absconding)
 
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        if state.get("new_offence") is not None:
+            state["new_offence"] = {**state["new_offence"], "basis": None, "offence_type": None}
+
 
 def most_serious(new_offence: bool, absconding: bool) -> ViolationCategory:
     """A violation's most serious category (new offence > absconding > technical)."""
@@ -379,17 +396,76 @@ def most_serious(new_offence: bool, absconding: bool) -> ViolationCategory:
 
 
 class ViolationResponded(ClientEvent):
+    """A response to a violation: the officer's recommendation, or the decision (the one final
+    decision a violation gets, by the officer within its authority, a court or a parole board).
+
+    A revocation decided now ends its term (`ends_term`): the term is revoked on the decision's
+    date. Version 2 adds `recommendation` and `ends_term`; version 1 responses read as
+    decisions that end nothing (the discharge recorded after them ends their term), and their
+    `sanction` as `custody_sanction` when it carried custody days, else `other_sanction`."""
+
     PERSONAL: ClassVar[tuple[str, ...]] = ("response.raw_text", "decided_by.raw_text")
+    class_version: ClassVar[int] = 2
+
     violation_id: Name
     response: Coded[Response]
     custody_days: int | None = Field(default=None, ge=0)
     decided_by: Coded[DecidingBody] = Coded[DecidingBody](code=DecidingBody.OFFICER)
+    recommendation: bool = False
+    ends_term: bool = False
+
+    @model_validator(mode="after")
+    def _only_a_revocation_decision_ends_a_term(self) -> ViolationResponded:
+        revocation = self.response.code == Response.REVOCATION and not self.recommendation
+        if self.ends_term and not revocation:
+            raise ValueError("only a revocation decision ends a term")
+        return self
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        response = state["response"]
+        if response["code"] == Response.SANCTION.value:
+            custody = Response.CUSTODY_SANCTION if state.get("custody_days") else None
+            code = custody or Response.OTHER_SANCTION
+            state["response"] = {**response, "code": code.value}
+        state.update(recommendation=False, ends_term=False)
+
+
+class DispositionRecorded(ClientEvent):
+    """Where a violation's new offence stands in court (pending, convicted, dismissed,
+    acquitted), with its type once known. May be recorded after the term has ended; the
+    latest by date holds."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("disposition.raw_text", "offence_type.raw_text")
+
+    violation_id: Name
+    disposition: Coded[Disposition]
+    offence_type: Coded[OffenceType] | None = None
+
+
+class IncentiveGranted(ClientEvent):
+    """A reward for compliance (reduced reporting, curfew lifted, a commendation...)."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("kind.raw_text", "note")
+
+    kind: Coded[Incentive]
+    note: Text | None = None
 
 
 class Discharged(ClientEvent):
+    """The term ends. Version 2 adds `decision`: a revoked outcome cites the violation whose
+    revocation decision (recorded before revocation decisions ended terms) it carries out."""
+
     PERSONAL: ClassVar[tuple[str, ...]] = ("note", "outcome.raw_text")
+    class_version: ClassVar[int] = 2
+
     outcome: Coded[DischargeOutcome]
     note: Text | None = None
+    decision: Name | None = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["decision"] = None
 
 
 class ClientSealed(ClientEvent):
@@ -435,6 +511,8 @@ PLAIN_TEXT: dict[str, str] = {
     "name of any other tool goes in `instrument_name`, which is personal",
     "referral_id": "an id the ledger assigns in order (R1, R2, ...)",
     "violation_id": "an id the ledger assigns in order (V1, V2, ...)",
+    "Discharged.decision": "the violation id (V1, V2, ...) whose revocation decision the "
+    "discharge carries out: an id the ledger assigns",
     "ClientSealed.reference": "the seal's audit reference (a court order's number, a request's "
     "id): it must stay readable once the key is gone, so it must name no one",
     "ClientSealed.ground.raw_text": "the seal takes no agency wording for its ground (the "
@@ -461,6 +539,8 @@ EVENT_CLASSES: tuple[type[ClientEvent], ...] = (
     VolunteerMatchEnded,
     ViolationRecorded,
     ViolationResponded,
+    DispositionRecorded,
+    IncentiveGranted,
     Discharged,
     Corrected,
     ClientSealed,

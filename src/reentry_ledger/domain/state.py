@@ -29,8 +29,10 @@ from reentry_ledger.domain.events import (
     CustodyEnded,
     CustodyStarted,
     Discharged,
+    DispositionRecorded,
     Enrolled,
     Goal,
+    IncentiveGranted,
     LevelChanged,
     Reassigned,
     ReferralUpdated,
@@ -42,6 +44,7 @@ from reentry_ledger.domain.events import (
     VolunteerMatched,
     VolunteerMatchEnded,
 )
+from reentry_ledger.domain.revocation import attributed, revoked_outcome
 
 CLOSED_REFERRAL = {ReferralStatus.DECLINED, ReferralStatus.COMPLETED, ReferralStatus.DROPPED}
 
@@ -70,6 +73,9 @@ class ResponseState:
     occurred_on: date
     custody_days: int | None
     decided_by: str
+    number: int = 0
+    recommendation: bool = False
+    ends_term: bool = False
 
 
 @dataclass
@@ -81,7 +87,23 @@ class ViolationState:
     absconding: bool
     new_offence: str | None
     violent: bool
-    responses: list[ResponseState] = field(default_factory=list)
+    basis: str | None = None
+    offence_type: str | None = None  # the latest disposition's, else the recorded one
+    responses: list[ResponseState] = field(default_factory=list)  # in order of effect
+    dispositions: list[tuple[date, str]] = field(default_factory=list)  # in order of effect
+
+    @property
+    def decision(self) -> ResponseState | None:
+        """The final decision (one per violation), if it has been made."""
+        return next((r for r in self.responses if not r.recommendation), None)
+
+    @property
+    def recommendations(self) -> list[ResponseState]:
+        return [r for r in self.responses if r.recommendation]
+
+    @property
+    def disposition(self) -> str | None:
+        return self.dispositions[-1][1] if self.dispositions else None
 
 
 @dataclass
@@ -119,6 +141,7 @@ class TermState:
     start_reason: str | None = None
     ended_on: date | None = None
     outcome: str | None = None
+    revoked_by: str | None = None  # the violation whose revocation decision ended the term
 
 
 @dataclass
@@ -152,6 +175,7 @@ class CaseState:
     contacts: int = 0
     matches: list[MatchState] = field(default_factory=list)
     violations: dict[str, ViolationState] = field(default_factory=dict)
+    incentives: list[tuple[date, str]] = field(default_factory=list)
     sealed: bool = False
     outcome: DischargeOutcome | None = None
     discharged_on: date | None = None
@@ -243,20 +267,53 @@ class CaseState:
             absconding=event.absconding,
             new_offence=offence.severity.code.value if offence else None,
             violent=bool(offence and offence.violent),
+            basis=offence.basis.code.value if offence and offence.basis else None,
+            offence_type=(
+                offence.offence_type.code.value if offence and offence.offence_type else None
+            ),
         )
 
     @fold.register
     def _(self, event: ViolationResponded) -> None:
         violation = self.violations.get(event.violation_id)
-        if violation is not None:
-            violation.responses.append(
-                ResponseState(
-                    event.response.code.value,
-                    event.occurred_on,
-                    event.custody_days,
-                    event.decided_by.code.value,
-                )
+        if violation is None:
+            return
+        violation.responses.append(
+            ResponseState(
+                event.response.code.value,
+                event.occurred_on,
+                event.custody_days,
+                event.decided_by.code.value,
+                event.number,
+                event.recommendation,
+                event.ends_term,
             )
+        )
+        if event.ends_term and self.outcome is None:
+            self.end_term(event.occurred_on, self.revoked_outcome(event.occurred_on, violation))
+            self.current_term.revoked_by = violation.violation_id
+
+    def revoked_outcome(self, decided_on: date, named: ViolationState) -> DischargeOutcome:
+        """The outcome of the term revoked on `decided_on`: by the most serious violation of
+        the term in the window before the decision (domain/revocation.py)."""
+        category = attributed(
+            decided_on,
+            self.start,
+            ((v.occurred_on, v.category.value) for v in self.violations.values()),
+        )
+        return revoked_outcome(category or named.category.value)
+
+    @fold.register
+    def _(self, event: DispositionRecorded) -> None:
+        violation = self.violations.get(event.violation_id)
+        if violation is not None:
+            violation.dispositions.append((event.occurred_on, event.disposition.code.value))
+            if event.offence_type is not None:
+                violation.offence_type = event.offence_type.code.value
+
+    @fold.register
+    def _(self, event: IncentiveGranted) -> None:
+        self.incentives.append((event.occurred_on, event.kind.code.value))
 
     @fold.register
     def _(self, event: ClientSealed) -> None:
@@ -264,14 +321,23 @@ class CaseState:
 
     @fold.register
     def _(self, event: Discharged) -> None:
-        self.outcome = event.outcome.code
-        self.discharged_on = event.occurred_on
+        self.end_term(event.occurred_on, event.outcome.code)
+
+    def end_term(self, on: date, outcome: DischargeOutcome) -> None:
+        """The current term ends on `on` (a discharge, or a revocation decision)."""
+        self.outcome = outcome
+        self.discharged_on = on
         term = self.current_term
-        term.ended_on, term.outcome = event.occurred_on, event.outcome.code.value
+        term.ended_on, term.outcome = on, outcome.value
         for period in self.periods:  # a period still open ends with the term
             if period.until is None:
-                period.until, period.closed_by_term = event.occurred_on, True
+                period.until, period.closed_by_term = on, True
         self._status()
+
+    @property
+    def revoked_by(self) -> str | None:
+        """The violation whose revocation decision ended the current term, if one did."""
+        return self.current_term.revoked_by if self.is_discharged else None
 
     @fold.register
     def _(self, event: TermStarted) -> None:
