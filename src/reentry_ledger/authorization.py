@@ -31,6 +31,7 @@ class Permission(StrEnum):
     NAME_RESEARCH_KEY = "name a research project for stable pseudonyms"
     MANAGE_USERS = "manage users"
     BACKUP = "back up the ledger with its client keys"
+    SET_POLICY = "set an agency's policy (custody caps)"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -44,6 +45,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPORT,
             Permission.OPERATE,
             Permission.MANAGE_USERS,
+            Permission.SET_POLICY,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -86,6 +88,12 @@ class Actor:
         """Agency staff enrol their own agency's clients only."""
         if self.role in AGENCY_ROLES and agency != self.agency:
             raise NotPermitted(f"{self.name} may enroll clients of agency {self.agency} only")
+
+    def check_sets_policy_of(self, agency: str) -> None:
+        """A supervisor sets its own agency's policy only."""
+        self.require(Permission.SET_POLICY)
+        if self.role in AGENCY_ROLES and agency != self.agency:
+            raise NotPermitted(f"{self.name} may set the policy of agency {self.agency} only")
 
     def check_manages(self, role: str, agency: str | None, directory: Directory) -> None:
         """Who may add or remove whom: auditors anyone; a supervisor its own agency's

@@ -86,7 +86,10 @@ class ClientChain:
 
     @property
     def is_client(self) -> bool:
-        return not self.ref.startswith(("the user directory", "the access log"))
+        return not self.ref.startswith(("the user directory", "the access log", "the policy"))
+
+
+POLICY_TOPICS = "reentry_ledger.domain.policy:"
 
 
 def chain_label(topic: str, state: dict[str, Any], aggregate_id: str) -> str:
@@ -94,6 +97,8 @@ def chain_label(topic: str, state: dict[str, Any], aggregate_id: str) -> str:
         return str(state["client_ref"])
     if topic.startswith("reentry_ledger.domain.directory:"):
         return "the user directory"
+    if topic.startswith(POLICY_TOPICS):
+        return f"the policy of agency {state.get('agency')}"
     if topic in (ClientRecordRead.TOPIC, LedgerRead.TOPIC):
         return f"the access log of {state.get('recorded_by')}"
     return aggregate_id

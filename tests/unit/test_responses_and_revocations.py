@@ -84,9 +84,7 @@ def test_a_second_decision_on_a_violation_is_refused() -> None:
     client.respond_to_violation(stamp(date(2025, 3, 5)), v1, response=coded("warning"))
     unchanged(
         client,
-        lambda: client.respond_to_violation(
-            stamp(date(2025, 3, 6)), v1, response=coded("curfew")
-        ),
+        lambda: client.respond_to_violation(stamp(date(2025, 3, 6)), v1, response=coded("curfew")),
     )
     unchanged(
         client,
@@ -186,7 +184,7 @@ def test_the_first_rounds_sanction_reads_by_its_custody_days() -> None:
     upcast(without)
     assert with_days["response"]["code"] == "custody_sanction"
     assert without["response"] == {"code": "other_sanction", "raw_text": "x"}
-    assert with_days["recommendation"] is False and with_days["ends_term"] is False
+    assert with_days["recommendation"] is False and with_days["term_outcome"] is None
 
 
 def test_custody_days_go_only_with_custody_sanctions_and_revocations() -> None:
@@ -266,11 +264,15 @@ def test_a_disposition_needs_a_new_offence_and_a_date_after_it() -> None:
     v2 = client.record_violation(stamp(date(2025, 3, 2)), new_offence=coded("felony"))
     unchanged(
         client,
-        lambda: client.record_disposition(stamp(date(2025, 4, 1)), v1, disposition=coded("pending")),
+        lambda: client.record_disposition(
+            stamp(date(2025, 4, 1)), v1, disposition=coded("pending")
+        ),
     )
     unchanged(
         client,
-        lambda: client.record_disposition(stamp(date(2025, 3, 1)), v2, disposition=coded("pending")),
+        lambda: client.record_disposition(
+            stamp(date(2025, 3, 1)), v2, disposition=coded("pending")
+        ),
     )
     unchanged(
         client,

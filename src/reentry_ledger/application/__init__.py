@@ -8,6 +8,7 @@ for the policy and ADR 0017 for the design.
     reads.py       a client's timeline and case, as the actor may see them
     access.py      the access log
     users.py       users and roles
+    policy.py      agency policy (custody caps)
     operations.py  replay, verify, export, import, demo, projections, reports
 """
 

@@ -23,7 +23,7 @@ from reentry_ledger.authorization import Actor, Permission, actor_named
 from reentry_ledger.backends import Backend, parse_db_url, setting_up
 from reentry_ledger.domain.access import ClientRecordRead
 from reentry_ledger.domain.client import Client, coded
-from reentry_ledger.domain.directory import DIRECTORY_ID, Directory
+from reentry_ledger.domain.directory import DIRECTORY_ID, Directory, OpenedAggregate
 from reentry_ledger.domain.errors import ClientNotFound, Conflict, InvalidInput
 from reentry_ledger.domain.events import Enrolled
 from reentry_ledger.domain.recording import Stamp
@@ -205,8 +205,14 @@ class LedgerBase(Application[UUID]):
                 "nothing was written: look again and retry"
             ) from None
 
-    def _save(self, aggregate: Client | Directory, **kwargs: Any) -> None:
-        what = f"client {aggregate.ref!r}" if isinstance(aggregate, Client) else "the users"
+    def _save(self, aggregate: Client | OpenedAggregate, **kwargs: Any) -> None:
+        what = (
+            f"client {aggregate.ref!r}"
+            if isinstance(aggregate, Client)
+            else "the users"
+            if isinstance(aggregate, Directory)
+            else "the agency's policy"
+        )
         try:
             self.save(aggregate, **kwargs)
         except IntegrityError:

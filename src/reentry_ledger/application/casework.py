@@ -10,11 +10,11 @@ from typing import Any
 
 from reentry_ledger.application.base import (
     CodeValue,
-    LedgerBase,
     Recorded,
     as_coded,
     as_coded_list,
 )
+from reentry_ledger.application.policy import Policies
 from reentry_ledger.application.recording import Command, Recording
 from reentry_ledger.authorization import Permission
 from reentry_ledger.domain.client import Client
@@ -23,7 +23,7 @@ from reentry_ledger.domain.errors import Conflict, InvalidInput
 from reentry_ledger.domain.recording import Stamp
 
 
-class Casework(LedgerBase):
+class Casework(Policies):
     def enroll(
         self,
         ref: str,
@@ -216,6 +216,8 @@ class Casework(LedgerBase):
         absconding: bool = False,
         new_offence: CodeValue | None = None,
         violent: bool = False,
+        basis: CodeValue | None = None,
+        offence_type: CodeValue | None = None,
         description: str | None = None,
     ) -> Recorded:
         return self._apply(
@@ -228,6 +230,8 @@ class Casework(LedgerBase):
                 absconding=absconding,
                 new_offence=None if new_offence is None else as_coded(new_offence),
                 violent=violent,
+                basis=None if basis is None else as_coded(basis),
+                offence_type=None if offence_type is None else as_coded(offence_type),
                 description=description,
             ),
         )
@@ -242,7 +246,10 @@ class Casework(LedgerBase):
         on: date | None = None,
         custody_days: int | None = None,
         decided_by: CodeValue = "officer",
+        recommendation: bool = False,
     ) -> Recorded:
+        """The officer's recommendation, or the decision (a revocation by a court or a parole
+        board ends the term); an officer's custody sanction stays within the agency's caps."""
         return self._apply(
             ref,
             actor,
@@ -253,7 +260,48 @@ class Casework(LedgerBase):
                 response=as_coded(response),
                 custody_days=custody_days,
                 decided_by=as_coded(decided_by),
+                recommendation=recommendation,
+                custody_caps=self.custody_caps(client.state.agency),
             ),
+        )
+
+    def record_disposition(
+        self,
+        ref: str,
+        violation_id: str,
+        disposition: CodeValue,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        offence_type: CodeValue | None = None,
+    ) -> Recorded:
+        """Where a violation's new offence stands in court; may follow the term's end."""
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.record_disposition(
+                stamp,
+                violation_id,
+                disposition=as_coded(disposition),
+                offence_type=None if offence_type is None else as_coded(offence_type),
+            ),
+        )
+
+    def grant_incentive(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        kind: CodeValue,
+        note: str | None = None,
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.grant_incentive(stamp, kind=as_coded(kind), note=note),
         )
 
     def discharge(
@@ -264,12 +312,15 @@ class Casework(LedgerBase):
         on: date | None = None,
         outcome: CodeValue,
         note: str | None = None,
+        decision: str | None = None,
     ) -> Recorded:
         return self._apply(
             ref,
             actor,
             on,
-            lambda client, stamp: client.discharge(stamp, outcome=as_coded(outcome), note=note),
+            lambda client, stamp: client.discharge(
+                stamp, outcome=as_coded(outcome), note=note, decision=decision
+            ),
         )
 
     def reassign(

@@ -393,7 +393,7 @@ class Client(Aggregate):
             custody_days=custody_days,
             decided_by=decided_by,
             recommendation=recommendation,
-            ends_term=revocation,
+            term_outcome=(self.state.revoked_outcome(stamp.on, violation) if revocation else None),
         )
 
     def record_disposition(
@@ -556,8 +556,13 @@ class Client(Aggregate):
     def seal(self, stamp: Stamp, *, ground: CodedInput, reference: str) -> None:
         """Record that the client's personal data is erased; its key is destroyed with it.
         The ground (a code) and the reference stay readable: they are the seal's audit trail."""
-        audit_trail = {"ground": ground, "reference": reference.strip()}
-        self._record(ClientSealed, stamp, allowed_after_discharge=True, **audit_trail)
+        self._record(
+            ClientSealed,
+            stamp,
+            allowed_after_discharge=True,
+            ground=ground,
+            reference=reference.strip(),
+        )
 
     def correct(self, stamp: Stamp, number: int, reason: str) -> None:
         self.check_correctable(number)

@@ -399,10 +399,12 @@ class ViolationResponded(ClientEvent):
     """A response to a violation: the officer's recommendation, or the decision (the one final
     decision a violation gets, by the officer within its authority, a court or a parole board).
 
-    A revocation decided now ends its term (`ends_term`): the term is revoked on the decision's
-    date. Version 2 adds `recommendation` and `ends_term`; version 1 responses read as
-    decisions that end nothing (the discharge recorded after them ends their term), and their
-    `sanction` as `custody_sanction` when it carried custody days, else `other_sanction`."""
+    A revocation decided now ends its term on the decision's date, with the outcome it records
+    (`term_outcome`: revoked for the most serious violation of the term in the window before
+    the decision, as the record stood then; domain/revocation.py). Version 2 adds
+    `recommendation` and `term_outcome`; version 1 responses read as decisions that end nothing
+    (the discharge recorded after them ends their term), and their `sanction` as
+    `custody_sanction` when it carried custody days, else `other_sanction`."""
 
     PERSONAL: ClassVar[tuple[str, ...]] = ("response.raw_text", "decided_by.raw_text")
     class_version: ClassVar[int] = 2
@@ -412,14 +414,20 @@ class ViolationResponded(ClientEvent):
     custody_days: int | None = Field(default=None, ge=0)
     decided_by: Coded[DecidingBody] = Coded[DecidingBody](code=DecidingBody.OFFICER)
     recommendation: bool = False
-    ends_term: bool = False
+    term_outcome: DischargeOutcome | None = None
 
     @model_validator(mode="after")
     def _only_a_revocation_decision_ends_a_term(self) -> ViolationResponded:
         revocation = self.response.code == Response.REVOCATION and not self.recommendation
-        if self.ends_term and not revocation:
-            raise ValueError("only a revocation decision ends a term")
+        if self.term_outcome is not None and not (
+            revocation and self.term_outcome in REVOKED_OUTCOMES
+        ):
+            raise ValueError("only a revocation decision ends a term, and with a revoked outcome")
         return self
+
+    @property
+    def ends_term(self) -> bool:
+        return self.term_outcome is not None
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -428,7 +436,10 @@ class ViolationResponded(ClientEvent):
             custody = Response.CUSTODY_SANCTION if state.get("custody_days") else None
             code = custody or Response.OTHER_SANCTION
             state["response"] = {**response, "code": code.value}
-        state.update(recommendation=False, ends_term=False)
+        state.update(recommendation=False, term_outcome=None)
+
+
+REVOKED_OUTCOMES = (DischargeOutcome.REVOKED_TECHNICAL, DischargeOutcome.REVOKED_NEW_OFFENCE)
 
 
 class DispositionRecorded(ClientEvent):
@@ -511,6 +522,8 @@ PLAIN_TEXT: dict[str, str] = {
     "name of any other tool goes in `instrument_name`, which is personal",
     "referral_id": "an id the ledger assigns in order (R1, R2, ...)",
     "violation_id": "an id the ledger assigns in order (V1, V2, ...)",
+    "ViolationResponded.term_outcome": "a code the ledger derives (revoked_technical or "
+    "revoked_new_offence), never typed: reports count terminations by it",
     "Discharged.decision": "the violation id (V1, V2, ...) whose revocation decision the "
     "discharge carries out: an id the ledger assigns",
     "ClientSealed.reference": "the seal's audit reference (a court order's number, a request's "

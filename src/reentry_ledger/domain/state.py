@@ -289,13 +289,14 @@ class CaseState:
                 event.ends_term,
             )
         )
-        if event.ends_term and self.outcome is None:
-            self.end_term(event.occurred_on, self.revoked_outcome(event.occurred_on, violation))
+        if event.term_outcome is not None and self.outcome is None:
+            self.end_term(event.occurred_on, event.term_outcome)
             self.current_term.revoked_by = violation.violation_id
 
     def revoked_outcome(self, decided_on: date, named: ViolationState) -> DischargeOutcome:
-        """The outcome of the term revoked on `decided_on`: by the most serious violation of
-        the term in the window before the decision (domain/revocation.py)."""
+        """The outcome of the term revoked on `decided_on`, as the record stands: by the most
+        serious violation of the term in the window before the decision, else the one named
+        (domain/revocation.py)."""
         category = attributed(
             decided_on,
             self.start,

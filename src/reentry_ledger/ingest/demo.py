@@ -420,11 +420,7 @@ class ClientStory:
                 response=coded("revocation"),
                 custody_days=rng.choice([90, 180, 365]),
                 decided_by=coded(rng.choice(["court", "parole_board"])),
-            )
-            outcome = {"new_offence": "revoked_new_offence", "absconding": "absconded"}.get(
-                kind, "revoked_technical"
-            )
-            client.discharge(self.stamp(answered), outcome=coded(outcome))  # ends any hold
+            )  # the decision ends the term, and any hold with it
             return True
         if held:
             self._release(client, answered)

@@ -215,9 +215,12 @@ class IowaImport:
             )
             outcome = coded("revoked_new_offence", "New")
         client.respond_to_violation(
-            stamp, violation, response=coded("revocation", "Return to Prison: Yes")
+            stamp,
+            violation,
+            response=coded("revocation", "Return to Prison: Yes"),
+            decided_by=coded("parole_board"),
         )
-        client.discharge(stamp, outcome=outcome)
+        del outcome
         return True
 
     def stamp(self, on: date) -> Stamp:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reentry_ledger.domain.events import Corrected, Discharged, Enrolled, TermStarted
+from reentry_ledger.domain.events import (
+    Corrected,
+    Discharged,
+    Enrolled,
+    TermStarted,
+    ViolationResponded,
+)
 from reentry_ledger.projections.base import FACT_COLUMNS, Projection, Recorded, Statement
 
 
@@ -12,17 +18,25 @@ class ClientsProjection(Projection):
     name = "clients"
     description = (
         "enrolments (juvenile, first start), terms (agency, officer, supervision, start) and "
-        "discharges"
+        "discharges (a revocation decision's end of its term among them)"
     )
-    topics = (Enrolled.TOPIC, TermStarted.TOPIC, Discharged.TOPIC, Corrected.TOPIC)
-    version = 4  # 4: terms
+    topics = (
+        Enrolled.TOPIC,
+        TermStarted.TOPIC,
+        Discharged.TOPIC,
+        ViolationResponded.TOPIC,
+        Corrected.TOPIC,
+    )
+    version = 5  # 4: terms; 5: revocation decisions end terms
     tables = {
         "audit_clients": (
             "client_id TEXT PRIMARY KEY, agency TEXT NOT NULL, officer TEXT NOT NULL, "
             "supervision TEXT NOT NULL, juvenile INTEGER NOT NULL, start_on TEXT NOT NULL, "
             "expected_end TEXT, recorded_at TEXT NOT NULL, discharged_on TEXT"
         ),
-        "audit_discharges": f"{FACT_COLUMNS}, outcome TEXT NOT NULL, "
+        # Each end of a term: a discharge, or a revocation decision that ended its term (then
+        # `revoked_by` is the violation it decided, and the row's number the decision's).
+        "audit_discharges": f"{FACT_COLUMNS}, outcome TEXT NOT NULL, revoked_by TEXT, "
         "PRIMARY KEY (client_id, number)",
         # Each term's start: the enrolment is term 1's, a TermStarted a later one's. A term ends
         # with the first discharge after its start (and before the next term's start).
@@ -69,10 +83,18 @@ class ClientsProjection(Projection):
                     event["expected_end"],
                 ),
             )
-        if event.topic == Discharged.TOPIC:
+        ended = event.topic == Discharged.TOPIC or (
+            event.topic == ViolationResponded.TOPIC and event["term_outcome"] is not None
+        )
+        if ended:
+            revocation = event.topic == ViolationResponded.TOPIC
             yield (
-                "INSERT INTO {audit_discharges} VALUES (?, ?, ?, ?, NULL, ?)",
-                (*event.key(), event.code("outcome")),
+                "INSERT INTO {audit_discharges} VALUES (?, ?, ?, ?, NULL, ?, ?)",
+                (
+                    *event.key(),
+                    event["term_outcome"] if revocation else event.code("outcome"),
+                    event["violation_id"] if revocation else None,
+                ),
             )
             yield self.refreshed(self.DISCHARGED_ON, event.client_id)
 

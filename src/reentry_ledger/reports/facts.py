@@ -27,12 +27,32 @@ class Assessment:
     risk_level: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Violation:
     on: date
     number: int
     violation_id: str
-    category: str
+    category: str  # its most serious kind as recorded: new_offence, absconding, technical
+    technical: bool = False  # names a technical breach
+    absconding: bool = False
+    new_offence: str | None = None  # the new offence's severity, if it has one
+    basis: str | None = None  # arrest, charge, conviction (None: not said)
+    offence_type: str | None = None  # the latest disposition's type, else the recorded one
+    dispositions: list[tuple[date, int, str]] = field(default_factory=list)  # (on, number, code)
+
+    @property
+    def disposition(self) -> str | None:
+        """The current disposition: the latest by date, then number, as known."""
+        return max(self.dispositions)[2] if self.dispositions else None
+
+    def category_without(self, excluded: frozenset[str]) -> str | None:
+        """The most serious kind once a new offence whose disposition is in `excluded` is set
+        aside (`--exclude-dismissed`); None when nothing else is left."""
+        if self.new_offence is not None and self.disposition not in excluded:
+            return "new_offence"
+        if self.absconding:
+            return "absconding"
+        return "technical" if self.technical else None
 
 
 @dataclass(frozen=True)
@@ -42,13 +62,27 @@ class ResponseFact:
     violation_id: str
     response: str
     custody_days: int | None
+    decided_by: str = "officer"
+    recommendation: bool = False
+    term_outcome: str | None = None  # a revocation decision that ended its term: its outcome
+
+
+@dataclass(frozen=True)
+class IncentiveFact:
+    on: date
+    number: int
+    kind: str
 
 
 @dataclass(frozen=True)
 class Discharge:
+    """The end of a term: a discharge, or a revocation decision that ended it (`revoked_by`:
+    the violation decided)."""
+
     on: date
     number: int
     outcome: str
+    revoked_by: str | None = None
 
 
 @dataclass
@@ -111,6 +145,7 @@ class ClientFacts:
     assessments: list[Assessment] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     responses: list[ResponseFact] = field(default_factory=list)
+    incentives: list[IncentiveFact] = field(default_factory=list)
     referrals: list[ReferralFact] = field(default_factory=list)
     matches: list[MatchFact] = field(default_factory=list)
     terms: list[TermFact] = field(default_factory=list)  # in order
@@ -218,32 +253,62 @@ class FactReader:
         )
 
     def _attach(self, clients: dict[str, ClientFacts], first: str, last: str) -> None:
-        for client_id, on, number, outcome in self._facts(
-            "audit_discharges", "outcome", first, last
+        for client_id, on, number, outcome, revoked_by in self._facts(
+            "audit_discharges", "outcome, revoked_by", first, last
         ):
             client = clients[client_id]
             client.discharged_on, client.outcome = date.fromisoformat(on), outcome
-            client.discharges.append(Discharge(client.discharged_on, number, outcome))
+            client.discharges.append(Discharge(client.discharged_on, number, outcome, revoked_by))
         self._attach_terms(clients, first, last)
         for client_id, on, number, level in self._facts(
             "audit_assessments", "risk_level", first, last
         ):
             clients[client_id].assessments.append(Assessment(date.fromisoformat(on), number, level))
-        counted: dict[str, set[str]] = defaultdict(set)
-        for client_id, on, number, violation_id, category in self._facts(
-            "audit_violations", "violation_id, category", first, last
+        counted: dict[str, dict[str, Violation]] = defaultdict(dict)
+        for client_id, on, number, violation_id, category, *kinds in self._facts(
+            "audit_violations",
+            "violation_id, category, technical, absconding, new_offence, basis, offence_type",
+            first,
+            last,
         ):
-            clients[client_id].violations.append(
-                Violation(date.fromisoformat(on), number, violation_id, category)
-            )
-            counted[client_id].add(violation_id)
-        for client_id, on, number, violation_id, response, days in self._facts(
-            "audit_responses", "violation_id, response, custody_days", first, last
+            technical, absconding, new_offence, basis, offence_type = kinds
+            violation = Violation(
+                date.fromisoformat(on), number, violation_id, category, bool(technical),
+                bool(absconding), new_offence, basis, offence_type,
+            )  # fmt: skip
+            clients[client_id].violations.append(violation)
+            counted[client_id][violation_id] = violation
+        for client_id, on, number, violation_id, *decision in self._facts(
+            "audit_responses",
+            "violation_id, response, custody_days, decided_by, recommendation, term_outcome",
+            first,
+            last,
         ):
+            response, days, decided_by, recommendation, term_outcome = decision
             if violation_id in counted[client_id]:
                 clients[client_id].responses.append(
-                    ResponseFact(date.fromisoformat(on), number, violation_id, response, days)
+                    ResponseFact(
+                        date.fromisoformat(on),
+                        number,
+                        violation_id,
+                        response,
+                        days,
+                        decided_by,
+                        bool(recommendation),
+                        term_outcome,
+                    )
                 )
+        for client_id, on, number, violation_id, disposition, offence_type in self._facts(
+            "audit_dispositions", "violation_id, disposition, offence_type", first, last
+        ):
+            found = counted[client_id].get(violation_id)
+            if found is not None:
+                found.dispositions.append((date.fromisoformat(on), number, disposition))
+                found.offence_type = offence_type or found.offence_type
+        for client_id, on, number, kind in self._facts("audit_incentives", "kind", first, last):
+            clients[client_id].incentives.append(
+                IncentiveFact(date.fromisoformat(on), number, kind)
+            )
         if self.casework:
             self._attach_casework(clients, first, last)
 

@@ -1,0 +1,33 @@
+"""Agency policy: the custody caps an officer's sanction stays within (domain/policy.py)."""
+
+from __future__ import annotations
+
+from eventsourcing.application import AggregateNotFoundError
+
+from reentry_ledger.application.base import LedgerBase
+from reentry_ledger.authorization import Permission
+from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS
+from reentry_ledger.domain.policy import AgencyPolicy, new_policy, policy_id
+
+
+class Policies(LedgerBase):
+    def set_custody_caps(self, agency: str, first: int, later: int, *, actor: str | None) -> None:
+        """The agency's caps (days) on an officer's custody sanction for a first and a later
+        technical violation: set by a supervisor of that agency."""
+        who = self.writer(actor, Permission.SET_POLICY)
+        who.check_sets_policy_of(agency)
+        policy = self.policy(agency) or new_policy(agency, self._now())
+        policy.set_custody_caps(self.stamp(who.name, None), agency, first, later)
+        self._save(policy)
+
+    def custody_caps(self, agency: str) -> tuple[int, int]:
+        """The caps in force for an agency's officers: its own, else the defaults."""
+        policy = self.policy(agency)
+        return DEFAULT_CUSTODY_CAPS if policy is None else policy.custody_caps
+
+    def policy(self, agency: str) -> AgencyPolicy | None:
+        try:
+            policy: AgencyPolicy = self.repository.get(policy_id(agency))
+        except AggregateNotFoundError:
+            return None
+        return policy
