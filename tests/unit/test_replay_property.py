@@ -11,8 +11,12 @@ from hypothesis import strategies as st
 
 from reentry_ledger.domain.client import Client, coded
 from reentry_ledger.domain.codes import (
+    DecidingBody,
     DischargeOutcome,
+    Disposition,
+    Incentive,
     MatchEnding,
+    NewOffenceBasis,
     Need,
     OffenceSeverity,
     ReferralStatus,
@@ -47,9 +51,20 @@ steps = st.one_of(
         st.lists(pick(TechnicalViolation), max_size=2),
         st.booleans(),
         st.none() | pick(OffenceSeverity),
+        st.none() | pick(NewOffenceBasis),
     ),
-    st.tuples(st.just("respond"), days, small, pick(Response), st.none() | small),
-    st.tuples(st.just("discharge"), days, pick(DischargeOutcome)),
+    st.tuples(
+        st.just("respond"),
+        days,
+        small,
+        pick(Response),
+        st.none() | st.integers(min_value=1, max_value=40),
+        pick(DecidingBody),
+        st.booleans(),
+    ),
+    st.tuples(st.just("disposition"), days, small, pick(Disposition)),
+    st.tuples(st.just("incentive"), days, pick(Incentive)),
+    st.tuples(st.just("discharge"), days, pick(DischargeOutcome), st.none() | small),
     st.tuples(st.just("correct"), days, st.integers(min_value=1, max_value=12)),
 )
 
@@ -73,24 +88,36 @@ def run(client: Client, step: tuple[Any, ...]) -> None:
         case "unmatch":
             client.end_volunteer_match(at, ending=coded(args[0]))
         case "violation":
-            technical, absconding, severity = args
+            technical, absconding, severity, basis = args
             client.record_violation(
                 at,
                 technical=[coded(t) for t in technical],
                 absconding=absconding,
                 new_offence=coded(severity) if severity else None,
+                basis=coded(basis) if basis and severity else None,
             )
         case "respond":
+            number, response, custody_days, by, recommendation = args
             client.respond_to_violation(
-                at, f"V{args[0]}", response=coded(args[1]), custody_days=args[2]
+                at,
+                f"V{number}",
+                response=coded(response),
+                custody_days=custody_days,
+                decided_by=coded(by),
+                recommendation=recommendation,
             )
+        case "disposition":
+            client.record_disposition(at, f"V{args[0]}", disposition=coded(args[1]))
+        case "incentive":
+            client.grant_incentive(at, kind=coded(args[0]))
         case "discharge":
-            client.discharge(at, outcome=coded(args[0]))
+            decision = f"V{args[1]}" if args[1] else None
+            client.discharge(at, outcome=coded(args[0]), decision=decision)
         case "correct":
             client.correct(at, args[0], "correction")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(steps, max_size=25))
 def test_replay_of_stored_events_equals_live_state(sequence: list[tuple[Any, ...]]) -> None:
     live = new_client()
