@@ -1,12 +1,14 @@
 """The violation report counted client by client and day by day, in Python: the reference the
 database's query (reentry_ledger/reports/tallies.py) is checked against, read straight from
-the definitions (docs/metrics.md, definitions version 2, and tallies.py's docstring).
+the definitions (docs/metrics.md, definitions version 3, and tallies.py's docstring).
 
 Slow and plain on purpose: for every client and every day of the range it works out, from the
-facts' data alone (none of ClientFacts' helper methods, nor the ends `facts.ends` gives the
-terms), whether a term covered that day, what the client's group was on it, and whether the
-client was at risk, then adds the day up. Incidents and responses go to the group of their own
-date.
+facts' data alone (none of ClientFacts' or Violation's helper methods, nor the ends
+`facts.ends` gives the terms, nor domain/revocation.py), whether a term covered that day, what
+the client's group was on it, and whether the client was at risk, then adds the day up.
+Incidents and decisions go to the group of their own date; a revoked term to the group of its
+first revocation decision's date. The rates and their intervals are then computed from these
+counts by the report's own `rows` (the arithmetic is checked by hand in the tests).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from reentry_ledger.reports.facts import ClientFacts, StatusFact, TermFact
+from reentry_ledger.reports.facts import ClientFacts, StatusFact, TermFact, Violation
 from reentry_ledger.reports.periods import Period, split
+from reentry_ledger.reports.tallies import DISPERSION
 from reentry_ledger.reports.violations import COUNTS, ReportRequest, rows
 
 UNASSESSED = "unassessed"  # the risk before the first assessment
@@ -26,6 +29,10 @@ UNSET = "unset"  # a term's level before any is set
 UNKNOWN = "unknown"
 BANDS = (("under_25", 25), ("25_34", 35), ("35_44", 45), ("45_54", 55))
 ONE_DAY = timedelta(days=1)
+SEVERITY = {"technical": 1, "absconding": 2, "new_offence": 3}  # the most serious is the highest
+NOT_SUSTAINED = ("dismissed", "acquitted")  # set aside by --exclude-dismissed
+INCIDENTS = {"technical": "technical_violations", "absconding": "absconding",
+             "new_offence": "new_offences"}  # fmt: skip
 
 
 @dataclass
@@ -177,64 +184,114 @@ def compute(
     first = request.first or earliest_start
     last = request.last or request.today
     periods = split(first, last, request.period)
-    counts: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    counts: dict[tuple[Any, ...], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys((*COUNTS, *DISPERSION), 0)
+    )
     for facts in clients:
-        _count_client(Client(facts, periods), request.dimensions, first, last, counts)
+        _count_client(Client(facts, periods), request, first, last, counts)
     return rows(dict(counts), request)
+
+
+def disposition_of(violation: Violation) -> str | None:
+    """The new offence's current disposition: the latest by date, then event number."""
+    latest = None
+    for on, number, code in violation.dispositions:
+        if latest is None or (on, number) > latest[:2]:
+            latest = (on, number, code)
+    return None if latest is None else latest[2]
+
+
+def counted_category(violation: Violation, exclude_dismissed: bool) -> str | None:
+    """The incident's category as counted: as recorded; with --exclude-dismissed, a new offence
+    whose current disposition is dismissed or acquitted is set aside, and the incident is what
+    else it holds (absconding, then technical), or nothing."""
+    if not exclude_dismissed:
+        return violation.category
+    if violation.new_offence is not None and disposition_of(violation) not in NOT_SUSTAINED:
+        return "new_offence"
+    if violation.absconding:
+        return "absconding"
+    return "technical" if violation.technical else None
 
 
 def _count_client(
     client: Client,
-    dimensions: Sequence[str],
+    request: ReportRequest,
     first: date,
     last: date,
     counts: dict[tuple[Any, ...], dict[str, int]],
 ) -> None:
-    held: set[tuple[Any, ...]] = set()
+    dimensions = request.dimensions
+    days_at_risk: dict[tuple[Any, ...], int] = defaultdict(int)  # this client's, by group
+    events: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     day = first
     while day <= last:
         group = client.group(day, dimensions)
         if group is not None:
             counts[group]["person_days"] += 1
             counts[group]["days_at_risk"] += client.at_risk(day)
-            held.add(group)
+            days_at_risk[group] += client.at_risk(day)
         day += ONE_DAY
-    for group in held:
+    for group in days_at_risk:
         counts[group]["clients"] += 1
 
     def counted_group(on: date) -> tuple[Any, ...] | None:
         return client.group(on, dimensions) if first <= on <= last else None
 
     facts = client.facts
-    categories = {v.violation_id: v.category for v in facts.violations}
-    with_technical: set[tuple[Any, ...]] = set()
-    with_new_offence: set[tuple[Any, ...]] = set()
+    exclude = request.exclude_dismissed
+    category = {v.violation_id: counted_category(v, exclude) for v in facts.violations}
+    recorded = {v.violation_id: v.category for v in facts.violations}
     for violation in facts.violations:
         group = counted_group(violation.on)
+        kind = category[violation.violation_id]
+        if group is None or kind is None:
+            continue
+        counts[group][INCIDENTS[kind]] += 1
+        events[group][kind] += 1
+        if kind == "new_offence":
+            basis = violation.basis or "basis_unknown"
+            counts[group][f"new_offences_{basis}"] += 1
+            disposition = disposition_of(violation) or "no_disposition"
+            counts[group][f"new_offences_{disposition}"] += 1
+    for group, found in events.items():
+        counts[group]["clients_with_technical"] += found["technical"] > 0
+        counts[group]["clients_with_new_offence"] += found["new_offence"] > 0
+    # the dispersion's sums: this client's count and days at risk in each group
+    for group, days in days_at_risk.items():
+        counts[group]["days_at_risk_squares"] += days * days
+        for kind, name in INCIDENTS.items():
+            count = events[group][kind] if group in events else 0
+            counts[group][f"{name}_squares"] += count * count
+            counts[group][f"{name}_by_days"] += count * days
+
+    decisions = [r for r in facts.responses if not r.recommendation and r.violation_id in category]
+    for decision in decisions:
+        group = counted_group(decision.on)
         if group is None:
             continue
-        if violation.category == "technical":
-            counts[group]["technical_violations"] += 1
-            with_technical.add(group)
-        elif violation.category == "absconding":
-            counts[group]["absconding"] += 1
-        else:
-            counts[group]["new_offences"] += 1
-            with_new_offence.add(group)
-    for group in with_technical:
-        counts[group]["clients_with_technical"] += 1
-    for group in with_new_offence:
-        counts[group]["clients_with_new_offence"] += 1
+        counts[group]["revocation_decisions"] += decision.response == "revocation"
+        if category[decision.violation_id] == "technical" and decision.custody_days:
+            counts[group]["custody_days_technical"] += decision.custody_days
 
-    for response in facts.responses:
-        category = categories.get(response.violation_id)
-        group = counted_group(response.on)
-        if category is None or group is None:
-            continue  # its violation does not count, or no term covers its day
-        if response.response == "revocation":
-            counts[group][f"revocations_{category}"] += 1
-        if category == "technical" and response.custody_days:
-            counts[group]["custody_days_technical"] += response.custody_days
+    for term in client.terms:
+        revoking = [d for d in decisions if d.response == "revocation" and term.covers(d.on)]
+        if not revoking:
+            continue
+        decided = min(revoking, key=lambda d: (d.on, d.number))
+        group = counted_group(decided.on)
+        if group is None:
+            continue
+        since = max(term.first, decided.on - timedelta(days=request.window))
+        in_window = [
+            category[v.violation_id]
+            for v in facts.violations
+            if since <= v.on <= decided.on and category[v.violation_id] is not None
+        ]
+        named = category[decided.violation_id] or recorded[decided.violation_id]
+        attributed = max(in_window, key=SEVERITY.__getitem__) if in_window else named
+        counts[group][f"revocations_{attributed}"] += 1
+        counts[group]["revocations_named_technical"] += named == "technical"
 
 
 def day_by_day(facts: ClientFacts, first: date, last: date) -> list[tuple[Any, ...]]:

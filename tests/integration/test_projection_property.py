@@ -1,5 +1,12 @@
 """Property: for random valid histories, the incrementally caught-up projection, the rebuilt one
-and a brute-force recomputation straight from the events give exactly the same report."""
+and a brute-force recomputation straight from the events give exactly the same report.
+
+The histories hold violations (technical, absconding, new offences with a basis), their
+recommendations and decisions (warnings, custody sanctions, revocations decided by a court or a
+board that end the term, revocations stored before decisions ended terms and the discharges
+that cite them), dispositions (also after the term's end), incentives, corrections (a retracted
+decision reopens its term), and every status change; the reports asked for vary the window of
+attribution and set dismissed new offences aside or not."""
 
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.domain.client import Stamp, coded
 from reentry_ledger.domain.codes import (
     AgeBand,
     CustodyReason,
@@ -35,6 +43,7 @@ from reentry_ledger.domain.events import (
     CustodyEnded,
     CustodyStarted,
     Discharged,
+    DispositionRecorded,
     Enrolled,
     LevelChanged,
     Reassigned,
@@ -43,6 +52,7 @@ from reentry_ledger.domain.events import (
     ViolationRecorded,
     ViolationResponded,
 )
+from reentry_ledger.domain.recording import checked_event, finished, keep
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports.dimensions import DIMENSIONS
@@ -68,6 +78,10 @@ OFFICERS = [("GA", "o-1"), ("GA", "o-2"), ("GA", "o-4"), ("GB", "o-3"), ("GB", "
 SUPERVISIONS = ["parole", "probation", "reentry"]
 LEVELS = values(SupervisionLevel)
 CUSTODY = values(CustodyReason)
+RESPONSES = ["warning", "custody_sanction", "revocation", "curfew", "revocation"]
+BODIES = ["court", "officer", "parole_board"]
+BASES = [None, "arrest", "charge", "conviction"]
+DISPOSITIONS = ["pending", "convicted", "dismissed", "acquitted"]
 
 days = st.integers(min_value=0, max_value=370)
 steps = st.tuples(
@@ -77,8 +91,15 @@ steps = st.tuples(
             "assess",
             "violation",
             "violation",
+            "violation",
+            "violation",
             "respond",
             "respond",
+            "respond",
+            "legacy_revocation",
+            "disposition",
+            "disposition",
+            "incentive",
             "correct",
             "correct",
             "catch_up",
@@ -122,19 +143,37 @@ def apply(ledger: Ledger, runner: ProjectionRunner, step: tuple[int, str, int, i
         level = ["low", "moderate", "high", "very_high"][pick % 4]
         ledger.assess(ref, actor="t", on=on, instrument="ORAS", risk_level=level)
     elif action == "violation":
+        new_offence = "felony" if pick >= 5 else ("misdemeanor" if pick == 3 else None)
         ledger.record_violation(
             ref,
             actor="t",
             on=on,
             technical=("curfew",) if pick % 2 == 0 else (),
             absconding=pick in (1, 2),
-            new_offence="felony" if pick >= 5 else ("misdemeanor" if pick == 3 else None),
+            new_offence=new_offence,
+            basis=BASES[offset % 4] if new_offence else None,
         )
     elif action == "respond":
-        response = ["warning", "sanction", "revocation"][pick % 3]
+        # a recommendation one time in five; a decision by the officer, a court or a board
+        response = RESPONSES[pick % 5]
         ledger.respond_to_violation(
-            ref, f"V{pick % 3 + 1}", response, actor="t", on=on, custody_days=pick
+            ref,
+            violation_of(ledger, ref, offset, undecided=True),
+            response,
+            actor="t",
+            on=on,
+            custody_days=pick * 3 if response in ("custody_sanction", "revocation") else None,
+            decided_by=BODIES[(offset // 4) % 3],
+            recommendation=offset % 5 == 0,
         )
+    elif action == "legacy_revocation":
+        violation_id = violation_of(ledger, ref, offset, undecided=True)
+        legacy_revocation(ledger, ref, violation_id, on, discharged=pick % 2 == 0)
+    elif action == "disposition":
+        violation_id = violation_of(ledger, ref, offset, new_offence=True)
+        ledger.record_disposition(ref, violation_id, DISPOSITIONS[pick % 4], actor="t", on=on)
+    elif action == "incentive":
+        ledger.grant_incentive(ref, actor="t", on=on, kind="commendation")
     elif action == "discharge":
         ledger.discharge(ref, actor="t", on=on, outcome="successful")
     elif action == "new_term":
@@ -174,6 +213,67 @@ def apply(ledger: Ledger, runner: ProjectionRunner, step: tuple[int, str, int, i
         events = len(ledger.get_client(ref).history)
         target = 2 + pick % max(events - 1, 1)
         ledger.correct(ref, target, actor="t", reason="mistake", on=TODAY)
+
+
+def violation_of(
+    ledger: Ledger, ref: str, offset: int, undecided: bool = False, new_offence: bool = False
+) -> str:
+    """One of the client's violations, picked by `offset`: of its current term and not yet
+    decided (if there is one) for a response; any new offence for a disposition."""
+    state = ledger.get_client(ref).state
+    found = list(state.violations.values())
+    if new_offence:
+        found = [v for v in found if v.new_offence is not None]
+    if undecided:
+        own = [v for v in found if v.occurred_on >= state.start]
+        found = [v for v in own if v.decision is None] or own
+    if not found:  # none yet: one is recorded first, a week before (a new offence on odd days)
+        on = dated(ledger, ref, offset) - timedelta(days=7)
+        offence = "felony" if new_offence or offset % 2 else None
+        ledger.record_violation(
+            ref,
+            actor="t",
+            on=max(on, state.start),
+            technical=() if offence else ("missed_drug_test",),
+            new_offence=offence,
+            basis=BASES[offset % 4] if offence else None,
+        )
+        return violation_of(ledger, ref, offset, undecided, new_offence)
+    return found[offset % len(found)].violation_id
+
+
+def legacy_revocation(
+    ledger: Ledger, ref: str, violation_id: str, on: date, discharged: bool
+) -> None:
+    """A revocation by the officer as the first round stored it (a decision that ends nothing:
+    what its version 1 event reads as), then, on `discharged`, the discharge that cites it."""
+    client = ledger.get_client(ref)
+    state = client.state
+    violation = state.violations.get(violation_id)
+    latest = state.last_effective_on or START
+    if (
+        violation is None
+        or violation.decision is not None
+        or state.is_discharged
+        or violation.occurred_on < state.start
+        or on < max(latest, violation.occurred_on)
+    ):
+        return
+    stamp = Stamp(on=on, by="t", today=TODAY)
+    event = checked_event(
+        client,
+        ViolationResponded,
+        stamp,
+        violation_id=violation_id,
+        response=coded("revocation"),
+        decided_by=coded("officer"),
+    )
+    keep(client, finished(client, event, stamp))
+    ledger.save_with_keys(client, {})
+    if discharged:
+        outcome = "revoked_new_offence" if violation.new_offence else "revoked_technical"
+        later = min(on + timedelta(days=7), TODAY)
+        ledger.discharge(ref, actor="t", on=later, outcome=outcome, decision=violation_id)
 
 
 def dated(ledger: Ledger, ref: str, offset: int) -> date:
@@ -251,10 +351,27 @@ def facts_from_events(
                 Assessment(event.occurred_on, event.number, event.risk_level.code.value)
             )
         elif isinstance(event, ViolationRecorded):
+            offence = event.new_offence
             facts.violations.append(
-                Violation(event.occurred_on, event.number, event.violation_id, event.category.value)
+                Violation(
+                    event.occurred_on,
+                    event.number,
+                    event.violation_id,
+                    event.category.value,
+                    bool(event.technical),
+                    event.absconding,
+                    None if offence is None else offence.severity.code.value,
+                    None if offence is None or offence.basis is None else offence.basis.code.value,
+                )
             )
-    live = {v.violation_id for v in facts.violations}
+        elif isinstance(event, ViolationResponded) and event.term_outcome is not None:
+            # a revocation decision that ended its term: the term's end
+            facts.discharges.append(
+                Discharge(
+                    event.occurred_on, event.number, event.term_outcome.value, event.violation_id
+                )
+            )
+    live = {v.violation_id: v for v in facts.violations}
     for event in effective:
         if isinstance(event, ViolationResponded) and event.violation_id in live:
             facts.responses.append(
@@ -264,7 +381,14 @@ def facts_from_events(
                     event.violation_id,
                     event.response.code.value,
                     event.custody_days,
+                    event.decided_by.code.value,
+                    event.recommendation,
+                    None if event.term_outcome is None else event.term_outcome.value,
                 )
+            )
+        elif isinstance(event, DispositionRecorded) and event.violation_id in live:
+            live[event.violation_id].dispositions.append(
+                (event.occurred_on, event.number, event.disposition.code.value)
             )
     return facts
 
@@ -276,6 +400,8 @@ requests = st.builds(
     period=st.sampled_from([None, "month", "quarter", "year"]),
     first=st.sampled_from([None, date(2025, 3, 1)]),
     last=st.sampled_from([None, date(2025, 10, 31)]),
+    window=st.sampled_from([365, 365, 30, 1]),
+    exclude_dismissed=st.booleans(),
 )
 
 

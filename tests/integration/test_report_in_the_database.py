@@ -28,10 +28,14 @@ REQUESTS = [
         last=date(2025, 3, 31),
     ),
     ReportRequest(today=TODAY, by=("agency", "juvenile"), period="year", suppress_below=5),
+    ReportRequest(
+        today=TODAY, by=("agency", "level"), period="quarter", window=60, exclude_dismissed=True
+    ),
 ]
+IDS = ["whole", "every dimension", "range", "year", "window and dismissed set aside"]
 
 
-@pytest.mark.parametrize("request_", REQUESTS, ids=["whole", "every dimension", "range", "year"])
+@pytest.mark.parametrize("request_", REQUESTS, ids=IDS)
 def test_the_database_counts_what_the_client_by_client_reference_counts(
     db_url: str, request_: ReportRequest
 ) -> None:

@@ -17,6 +17,7 @@ from reentry_ledger.cli.files import refuse_the_ledger, write_whole
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, F
 from reentry_ledger.cli.render import Progress, echo_json
 from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW
+from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS
 from reentry_ledger.projections.runner import PAGE_SIZE
 from reentry_ledger.reports import chart
 from reentry_ledger.reports.cohorts import FOLLOW as COHORT_FOLLOW
@@ -43,7 +44,7 @@ TABLE_METRICS = (
     "technical_to_new_offence_ratio",
     "revocations_technical",
     "revocations_new_offence",
-    "revocation_share_technical",
+    "technical_revocation_share",
 )
 
 
@@ -106,6 +107,13 @@ def report() -> None:
 @format_option
 @click.option("--chart", "chart_path", type=click.Path(path_type=Path), default=None,
               help="Also draw the rates with their intervals (.png or .svg).")  # fmt: skip
+@click.option("--window", type=click.IntRange(min=1), default=REVOCATION_WINDOW_DAYS,
+              show_default=True, metavar="DAYS",
+              help="A revoked term is attributed to the most serious violation dated in the "
+              "DAYS before its revocation decision.")  # fmt: skip
+@click.option("--exclude-dismissed", is_flag=True, default=False,
+              help="Set aside new offences whose charge was dismissed or acquitted: in the "
+              "counts and in what revocations are attributed to.")  # fmt: skip
 @suppress_option
 @ledger_options
 @pass_context
@@ -118,6 +126,8 @@ def report_violations(
     known_at: datetime | None,
     output: str,
     chart_path: Path | None,
+    window: int,
+    exclude_dismissed: bool,
     suppress_below: int | None,
 ) -> None:
     """Technical violations against new offences, revocations each drives, by group.
@@ -137,6 +147,8 @@ def report_violations(
         first=first,
         last=last,
         suppress_below=suppress_below,
+        window=window,
+        exclude_dismissed=exclude_dismissed,
     )
     check_range(first, last)
     if chart_path:

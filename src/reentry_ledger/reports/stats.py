@@ -1,12 +1,15 @@
-"""Confidence intervals: Wilson for proportions, exact (Garwood) Poisson for counts.
+"""Confidence intervals: Wilson for proportions, exact (Garwood) Poisson for counts, and the
+Poisson interval widened for counts of repeated events (quasi-Poisson, docs/metrics.md).
 
 The Poisson limits are quantiles of the gamma distribution, found by bisection on the
-regularised incomplete gamma function (series and continued fraction, as in Numerical Recipes).
+regularised incomplete gamma function (series and continued fraction, as in Numerical Recipes);
+the gamma's shape need not be a whole number, so a count divided by a dispersion has limits too.
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 Z95 = 1.959963984540054
 
@@ -73,8 +76,37 @@ def _gamma_quantile(probability: float, shape: float) -> float:
     return (low + high) / 2
 
 
-def poisson_interval(count: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Exact 95% limits for the mean of a Poisson count."""
+def poisson_interval(count: float, alpha: float = 0.05) -> tuple[float, float]:
+    """Exact 95% limits for the mean of a Poisson count (a count that is not a whole number,
+    as a count divided by a dispersion is, takes the same gamma quantiles)."""
     lower = 0.0 if count == 0 else _gamma_quantile(alpha / 2, count)
     upper = _gamma_quantile(1 - alpha / 2, count + 1)
     return lower, upper
+
+
+def dispersion(
+    clients: int, count: int, days: int, squares: int, by_days: int, days_squares: int
+) -> float:
+    """How much wider than Poisson a group's count of repeated events spreads, by client: for
+    clients i with y_i events in e_i days at risk (`count` = sum y_i, `days` = sum e_i,
+    `squares` = sum y_i², `by_days` = sum y_i·e_i, `days_squares` = sum e_i²) and the rate
+    r = count / days, phi = n/(n-1) · sum (y_i - r·e_i)² / count, never below 1; 1 when there
+    is no event, no day at risk or a single client. Computed exactly from the integer sums, so
+    the same sums always give the same phi."""
+    if count == 0 or days == 0 or clients < 2:
+        return 1.0
+    spread = (
+        Fraction(squares)
+        - Fraction(2 * count * by_days, days)
+        + Fraction(count * count * days_squares, days * days)
+    )  # sum (y_i - r e_i)², expanded
+    return max(1.0, float(Fraction(clients, clients - 1) * spread / count))
+
+
+def overdispersed_interval(count: int, phi: float, alpha: float = 0.05) -> tuple[float, float]:
+    """95% limits for the mean of a count with dispersion `phi`: the exact Poisson limits of
+    count / phi, times phi (the Poisson limits themselves when phi is 1)."""
+    if phi == 1:
+        return poisson_interval(count, alpha)
+    low, high = poisson_interval(count / phi, alpha)
+    return low * phi, high * phi

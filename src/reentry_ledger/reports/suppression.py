@@ -76,13 +76,32 @@ DERIVED_FROM = {
     "absconding_per_100_person_years": ("absconding", "days_at_risk"),
     "new_offences_per_100_person_years": ("new_offences", "days_at_risk"),
     "technical_to_new_offence_ratio": ("technical_violations", "new_offences"),
-    "revocation_share_technical": (
+    "technical_revocation_share": (
         "revocations_technical",
         "revocations_absconding",
         "revocations_new_offence",
     ),
     "custody_days_technical": ("revocations_technical", "technical_violations"),
 }
+# The violation report's breakdowns, each hidden as a block when any of its parts is: the
+# parts by basis, and those by disposition, each sum to `new_offences` (shown: with two parts
+# of a block hidden or more, one can move up as another moves down, and every shown value
+# stays the same); the revoked terms by category sum to the revoked terms, which
+# `revocation_decisions` nearly always equals (one decision ends a term), and the terms named
+# technical differ from those attributed technical only by the terms another violation in the
+# window outranked.
+VIOLATION_LINKED = (
+    *linked(
+        "revocations_technical",
+        "revocations_absconding",
+        "revocations_new_offence",
+        "revocations_named_technical",
+    ),
+    *linked("new_offences_arrest", "new_offences_charge", "new_offences_conviction",
+            "new_offences_basis_unknown"),
+    *linked("new_offences_pending", "new_offences_convicted", "new_offences_dismissed",
+            "new_offences_acquitted", "new_offences_no_disposition"),
+)  # fmt: skip
 
 
 def suppress(

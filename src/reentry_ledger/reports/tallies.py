@@ -5,8 +5,8 @@ in Python takes seconds, where the database's own engine takes a fraction of one
 definition in docs/metrics.md is one part of the queries below:
 
 - a term's supervised span: from its start (or the range's first day) to its discharge (the
-  first recorded after its start, as known), never past the day before the next term's start,
-  nor the range's last day;
+  first recorded after its start, as known; a revocation decision that ended the term is one),
+  never past the day before the next term's start, nor the range's last day;
 - segments: each span cut wherever a status changes (officer, level, custody, absconding; and
   the risk level, when grouping by risk), each segment holding what was in force on its days: a
   change holds from its date (the latest by date, then number, of each kind); a term's start
@@ -14,13 +14,26 @@ definition in docs/metrics.md is one part of the queries below:
   open at the term's end holds through its last day;
 - exposure: each segment's days in each period it overlaps, summed (`person_days`), those
   neither in custody nor absconded summed apart (`days_at_risk`), its clients counted once;
-- incidents and responses: each in the group of the segment its own date falls in (an incident
-  on a day no term covers is not counted); a response counts only while its violation counts.
+- incidents: each in the group of the segment its own date falls in (an incident on a day no
+  term covers is not counted), as its category (with `--exclude-dismissed`, a new offence whose
+  current disposition is dismissed or acquitted is set aside: the incident counts as absconding
+  or technical if it has those parts, else not at all); new offences by basis and by current
+  disposition (the latest known by date, then number);
+- decisions (responses that are not recommendations) in the group of their own date, while
+  their violation counts: `revocation_decisions`, custody days on technical violations;
+- revoked terms: a term with a revocation decision dated within it counts once, in the group
+  of its first one (by date, then number), attributed to the most serious violation dated in
+  the window before that decision (from the term's start, or `window` days before it, to its
+  day), else to the violation it names (`domain/revocation.py`);
+- for the intervals of the per-person-year rates: per group, each client's own count and days
+  at risk summed as squares and products (`DISPERSION`), for the overdispersion correction.
 
-Group values: agency and officer as reassigned, supervision and age band the term's, term
-`first` or `later`, level in force (`unset` before any), risk (`unassessed` before the first),
-sex, race, ethnicity (the client's, `unknown` once sealed), juvenile, period. The same SQL runs on
-SQLite and PostgreSQL; only the day arithmetic and the parameter markers are spelled per dialect.
+Two queries: by group and client (exposure, incidents), and by group (decisions, revoked
+terms). Group values: agency and officer as reassigned, supervision and age band the term's,
+term `first` or `later`, level in force (`unset` before any), risk (`unassessed` before the
+first), sex, race, ethnicity (the client's, `unknown` once sealed), juvenile, period. The same
+SQL runs on SQLite and PostgreSQL; only the day arithmetic and the parameter markers are
+spelled per dialect.
 """
 
 from __future__ import annotations
@@ -30,6 +43,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from reentry_ledger.domain.codes import (
+    NOT_SUSTAINED,
+    REVOCATION_WINDOW_DAYS,
+    Disposition,
+    NewOffenceBasis,
+    values,
+)
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.facts import UNSET_LEVEL
@@ -37,17 +57,27 @@ from reentry_ledger.reports.known_at import enrolled, known
 from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.revocations import revocation_sql
 
-CATEGORIES = ("technical", "absconding", "new_offence")  # in the order of the counts below
+CATEGORIES = ("technical", "absconding", "new_offence")  # least serious first
 EVER = "0001-01-01"  # the start of the unassessed spell
 UNASSESSED = "unassessed"
+FAR = 100_000_000  # a day number after every date: an open term's end
 TABLES = ("audit_clients", "audit_discharges", "audit_assessments", "audit_violations",
           "audit_responses", "audit_terms", "audit_status", "audit_people",
-          "audit_age_bands")  # fmt: skip
-EXPOSURE = ("person_days", "days_at_risk", "clients")
+          "audit_age_bands", "audit_dispositions")  # fmt: skip
 FIRST_TERM, LATER_TERM = "first", "later"
-INCIDENTS = ("technical_violations", "absconding", "new_offences", "clients_with_technical",
-             "clients_with_new_offence")  # fmt: skip
+RATE_COUNTS = ("technical_violations", "absconding", "new_offences")  # one per category
+BASES = values(NewOffenceBasis)
+DISPOSITIONS = values(Disposition)
+BY_BASIS = (*(f"new_offences_{basis}" for basis in BASES), "new_offences_basis_unknown")
+BY_DISPOSITION = (*(f"new_offences_{d}" for d in DISPOSITIONS), "new_offences_no_disposition")
+# Per group, over its clients i with y_i events and e_i days at risk: the sums of y_i², of
+# y_i·e_i (each rate's count), and of e_i² (stats.dispersion).
+DISPERSION = (*(f"{count}{sum_}" for count in RATE_COUNTS for sum_ in ("_squares", "_by_days")),
+              "days_at_risk_squares")  # fmt: skip
+BY_CLIENT = ("person_days", "days_at_risk", "clients", *RATE_COUNTS, "clients_with_technical",
+             "clients_with_new_offence", *BY_BASIS, *BY_DISPOSITION, *DISPERSION)  # fmt: skip
 RESPONSES = ("revocations_technical", "revocations_absconding", "revocations_new_offence",
+             "revocations_named_technical", "revocation_decisions",
              "custody_days_technical")  # fmt: skip
 
 
@@ -76,8 +106,12 @@ def tallies(
     dimensions: Sequence[str],
     periods: Sequence[Period],
     known_at: str | None,
+    window: int = REVOCATION_WINDOW_DAYS,
+    exclude_dismissed: bool = False,
 ) -> dict[tuple[Any, ...], dict[str, int]]:
-    """Counts by group key (the dimensions' values, a period as its `Period`)."""
+    """Counts by group key (the dimensions' values, a period as its `Period`): `BY_CLIENT`
+    and `RESPONSES`. `window`: the days before a revocation decision whose violations it is
+    attributed to; `exclude_dismissed`: set aside new offences dismissed or acquitted."""
     if not periods:
         return {}
     parameters = {"known": known_at} if known_at else {}
@@ -86,39 +120,49 @@ def tallies(
         with store.transaction(commit=False) as cursor:
             return fetched(cursor, store.sql(statement, TABLES), parameters)
 
-    query = Query(Dialect(store.postgres), dimensions, periods, known_at is not None)
+    query = Query(
+        Dialect(store.postgres), dimensions, periods, known_at is not None, window,
+        exclude_dismissed,
+    )  # fmt: skip
     statements = query.statements()
-    # Three independent queries: the drivers let go of the GIL while the database works.
+    # Independent queries: the drivers let go of the GIL while the database works.
     with ThreadPoolExecutor(len(statements)) as pool:
         results = list(pool.map(run, [statement for statement, _ in statements]))
     counts: dict[tuple[Any, ...], dict[str, int]] = {}
     for (_, names), rows in zip(statements, results, strict=True):
         for row in rows:
+            found = row[len(dimensions) :]
+            if all(value is None for value in found):
+                continue  # the one row an aggregate without GROUP BY gives over no rows
             key = group_key(dimensions, row[: len(dimensions)], periods)
             group = counts.setdefault(key, {})
-            for name, value in zip(names, row[len(dimensions) :], strict=True):
+            for name, value in zip(names, found, strict=True):
                 group[name] = group.get(name, 0) + int(value or 0)
     return counts
 
 
 class Query:
-    """The three grouped queries (exposure, incidents, responses) for one report."""
+    """The two queries (by group and client; decisions and revoked terms) for one report."""
 
     def __init__(
-        self, sql: Dialect, dimensions: Sequence[str], periods: Sequence[Period], known: bool
+        self,
+        sql: Dialect,
+        dimensions: Sequence[str],
+        periods: Sequence[Period],
+        known: bool,
+        window: int = REVOCATION_WINDOW_DAYS,
+        exclude_dismissed: bool = False,
     ) -> None:
         self.sql = sql
         self.dimensions = dimensions
         self.by_risk = "risk" in dimensions
         self.periods = periods
         self.known_at = sql.parameter("known") if known else None
+        self.window = int(window)  # written into the SQL: an int, never text
+        self.exclude_dismissed = exclude_dismissed
 
     def statements(self) -> list[tuple[str, tuple[str, ...]]]:
-        return [
-            (self.exposure(), EXPOSURE),
-            (self.incidents(), INCIDENTS),
-            (self.responses(), RESPONSES),
-        ]
+        return [(self.by_client(), BY_CLIENT), (self.responses(), RESPONSES)]
 
     def known(self, table: str) -> str:
         """The facts recorded by the moment asked about and not retracted by then."""
@@ -128,7 +172,8 @@ class Query:
         return enrolled(table, self.known_at)
 
     def context(self) -> str:
-        """Periods (our own dates, written in), each known term's span, and its segments."""
+        """Periods (our own dates, written in), each known term's span, its segments, and the
+        known violations as counted."""
         sql, first, last = self.sql, self.periods[0].start, self.periods[-1].end
         values = ", ".join(
             f"({n}, '{p.start.isoformat()}', '{p.end.isoformat()}')"
@@ -165,14 +210,48 @@ class Query:
                     {sql.greatest("t.start_day", first_day)} AS begin_day,
                     {
             sql.least(
-                f"COALESCE({sql.day(discharge)}, {last_day})",
+                f"COALESCE(t.discharge_day, {last_day})",
                 f"COALESCE(t.next_day - 1, {last_day})",
                 last_day,
             )
-        } AS end_day
-                FROM terms t
+        } AS end_day,
+                    {
+            sql.least(f"COALESCE(t.discharge_day, {FAR})", f"COALESCE(t.next_day - 1, {FAR})")
+        } AS term_end
+                FROM (SELECT t.*, {sql.day(discharge)} AS discharge_day FROM terms t) t
             )"""
-        return f"WITH {periods}, {terms}, {self.segments()}"
+        return f"WITH {periods}, {terms}, {self.segments()}, {self.violations()}"
+
+    def violations(self) -> str:
+        """Each known violation with its day, its category as counted (`counted`: with
+        --exclude-dismissed, a new offence dismissed or acquitted is set aside, and NULL when
+        nothing else is left), its basis and its current disposition."""
+        if self.exclude_dismissed:
+            set_aside = ", ".join(f"'{code}'" for code in sorted(NOT_SUSTAINED))
+            counted = (
+                "CASE WHEN v.new_offence IS NOT NULL "
+                f"AND COALESCE(ld.disposition, '') NOT IN ({set_aside}) THEN 'new_offence' "
+                "WHEN v.absconding = 1 THEN 'absconding' "
+                "WHEN v.technical <> '' THEN 'technical' END"
+            )
+        else:
+            counted = "v.category"
+        return f"""
+            latest_disposition AS (
+                SELECT x.client_id, x.violation_id, x.disposition FROM (
+                    SELECT d.client_id, d.violation_id, d.disposition, ROW_NUMBER() OVER (
+                        PARTITION BY d.client_id, d.violation_id
+                        ORDER BY d.occurred_on DESC, d.number DESC) AS nth
+                    FROM {{audit_dispositions}} d WHERE {self.known("d")}
+                ) x WHERE x.nth = 1
+            ),
+            counted_violations AS MATERIALIZED (
+                SELECT v.client_id, v.number, v.violation_id, {self.sql.day("v.occurred_on")}
+                    AS day, v.category, {counted} AS counted, v.basis, ld.disposition
+                FROM {{audit_violations}} v LEFT JOIN latest_disposition ld
+                    ON ld.client_id = v.client_id AND ld.violation_id = v.violation_id
+                WHERE {self.known("v")}
+            )"""
 
     def segments(self) -> str:
         """Each span cut at every change of status within it, with what holds on its days.
@@ -250,8 +329,8 @@ class Query:
                 WHERE f.last_of_day = 1
             )"""
 
-    def grouped(self, values: Sequence[str], source: str) -> str:
-        """`source` names the segment `g` and the period `p`; the client's own rows are joined."""
+    def keys(self) -> list[str]:
+        """The group's values, over the segment `g` and the period `p`."""
         columns = {
             "agency": "g.agency",
             "officer": "g.officer",
@@ -266,68 +345,155 @@ class Query:
             "risk": "g.risk",
             "period": "p.position",
         }
-        keys = [columns[d] for d in self.dimensions]
+        return [columns[d] for d in self.dimensions]
+
+    def selected(self, values: Sequence[str], source: str, group: bool = True) -> str:
+        """SELECT the group's keys (`key_0`...) and `values` (`value_0`...: PostgreSQL rows
+        come back as dicts, where two "sum"s would be one) from `source`, which names the
+        segment `g` and the period `p`; the client's own rows are joined. Grouped by the keys
+        unless `group` is False (one row per source row)."""
+        keys = self.keys()
         joins = ""
         if "juvenile" in self.dimensions:
             joins += " JOIN {audit_clients} cl ON cl.client_id = g.client_id"
         if set(self.dimensions) & {"sex", "race", "ethnicity"}:
             joins += " LEFT JOIN {audit_people} pp ON pp.client_id = g.client_id"
-        # Named, every one: PostgreSQL rows come back as dicts, where two "sum"s would be one.
         named = [f"{k} AS key_{i}" for i, k in enumerate(keys)]
         named += [f"{v} AS value_{i}" for i, v in enumerate(values)]
-        group_by = f"GROUP BY {', '.join(keys)}" if keys else ""
+        group_by = f" GROUP BY {', '.join(keys)}" if keys and group else ""
         where = ""
         if " WHERE " in source:
             source, where = source.split(" WHERE ", 1)
             where = f" WHERE {where}"
-        return f"{self.context()} SELECT {', '.join(named)} FROM {source}{joins}{where} {group_by}"
+        return f"SELECT {', '.join(named)} FROM {source}{joins}{where}{group_by}"
 
-    def exposure(self) -> str:
+    def by_client(self) -> str:
+        """Exposure and incidents by group and client, then summed by group (with each
+        client's squares and products for the dispersion)."""
         sql = self.sql
         days = (
             f"{sql.least('g.seg_end', 'p.end_day')} - {sql.greatest('g.seg_start', 'p.start_day')}"
             " + 1"
         )
-        source = (
+        incident_columns = [
+            *(f"CASE WHEN v.counted = '{c}' THEN 1 ELSE 0 END" for c in CATEGORIES),
+            *(f"CASE WHEN v.counted = 'new_offence' AND v.basis = '{b}' THEN 1 ELSE 0 END"
+              for b in BASES),
+            "CASE WHEN v.counted = 'new_offence' AND (v.basis IS NULL "
+            f"OR v.basis NOT IN ({quoted(BASES)})) THEN 1 ELSE 0 END",
+            *(f"CASE WHEN v.counted = 'new_offence' AND v.disposition = '{d}' THEN 1 ELSE 0 END"
+              for d in DISPOSITIONS),
+            "CASE WHEN v.counted = 'new_offence' AND (v.disposition IS NULL "
+            f"OR v.disposition NOT IN ({quoted(DISPOSITIONS)})) THEN 1 ELSE 0 END",
+        ]  # fmt: skip
+        zeros = ["0"] * len(incident_columns)
+        exposure = self.selected(
+            ["g.client_id", days, f"({days}) * g.at_risk", *zeros],
             "segments g CROSS JOIN periods p WHERE g.seg_start <= g.seg_end "
-            "AND p.start_day <= g.seg_end AND p.end_day >= g.seg_start"
+            "AND p.start_day <= g.seg_end AND p.end_day >= g.seg_start",
+            group=False,
         )
-        values = [f"SUM({days})", f"SUM(({days}) * g.at_risk)", "COUNT(DISTINCT g.client_id)"]
-        return self.grouped(values, source)
-
-    def incidents(self) -> str:
-        day = self.sql.day("v.occurred_on")
-        source = (
-            f"{{audit_violations}} v JOIN segments g ON g.client_id = v.client_id "
-            f"AND {day} BETWEEN g.seg_start AND g.seg_end "
-            f"JOIN periods p ON {day} BETWEEN p.start_day AND p.end_day "
-            f"WHERE {self.known('v')}"
+        incidents = self.selected(
+            ["v.client_id", "0", "0", *incident_columns],
+            "counted_violations v JOIN segments g ON g.client_id = v.client_id "
+            "AND v.day BETWEEN g.seg_start AND g.seg_end "
+            "JOIN periods p ON v.day BETWEEN p.start_day AND p.end_day "
+            "WHERE v.counted IS NOT NULL",
+            group=False,
         )
-        values = [
-            *(number_where(f"v.category = '{c}'") for c in CATEGORIES),
-            "COUNT(DISTINCT CASE WHEN v.category = 'technical' THEN v.client_id END)",
-            "COUNT(DISTINCT CASE WHEN v.category = 'new_offence' THEN v.client_id END)",
+        keys = [f"key_{i}" for i in range(len(self.dimensions))]
+        # value_0: the client; value_1: person-days; value_2: days at risk (e); then a
+        # count per category (y), per basis, per disposition
+        parts = [f"value_{i}" for i in range(1, 3 + len(incident_columns))]
+        per_client = ", ".join(
+            [*keys, "value_0 AS client", *(f"SUM({part}) AS {part}" for part in parts)]
+        )
+        days_at_risk, (technical, absconding, new) = "value_2", parts[2:5]
+        sums = [
+            "SUM(value_1)",
+            f"SUM({days_at_risk})",
+            "SUM(CASE WHEN value_1 > 0 THEN 1 ELSE 0 END)",
+            f"SUM({technical})",
+            f"SUM({absconding})",
+            f"SUM({new})",
+            f"SUM(CASE WHEN {technical} > 0 THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {new} > 0 THEN 1 ELSE 0 END)",
+            *(f"SUM({part})" for part in parts[5:]),
+            *(
+                f"SUM({y} * {other})"
+                for y in (technical, absconding, new)
+                for other in (y, days_at_risk)
+            ),
+            f"SUM({days_at_risk} * {days_at_risk})",
         ]
-        return self.grouped(values, source)
+        outer = [*keys, *(f"{value} AS total_{i}" for i, value in enumerate(sums))]
+        grouped = f" GROUP BY {', '.join(keys)}" if keys else ""
+        return (
+            f"{self.context()}, client_rows AS ({exposure} UNION ALL {incidents}), "
+            f"per_client AS (SELECT {per_client} FROM client_rows "
+            f"GROUP BY {', '.join([*keys, 'value_0'])}) "
+            f"SELECT {', '.join(outer)} FROM per_client{grouped}"
+        )
 
     def responses(self) -> str:
-        day = self.sql.day("r.occurred_on")
-        source = (
-            "{audit_responses} r JOIN {audit_violations} v "
-            "ON v.client_id = r.client_id AND v.violation_id = r.violation_id "
-            f"JOIN segments g ON g.client_id = r.client_id "
-            f"AND {day} BETWEEN g.seg_start AND g.seg_end "
-            f"JOIN periods p ON {day} BETWEEN p.start_day AND p.end_day "
-            f"WHERE {self.known('r')} AND {self.known('v')}"
-        )
-        values = [
-            *(
-                number_where(f"{revocation_sql('r.response')} AND v.category = '{c}'")
-                for c in CATEGORIES
+        """Decisions in the group of their date; revoked terms in the group of their first
+        revocation decision, by the category attributed and by the one named."""
+        sql = self.sql
+        severity = " ".join(f"WHEN '{c}' THEN {rank}" for rank, c in enumerate(CATEGORIES, 1))
+        category = " ".join(f"WHEN {rank} THEN '{c}'" for rank, c in enumerate(CATEGORIES, 1))
+        revocation = revocation_sql("d.response")
+        decisions = f"""
+            decisions AS MATERIALIZED (
+                SELECT r.client_id, r.number, {sql.day("r.occurred_on")} AS day, r.response,
+                    r.custody_days, v.counted, COALESCE(v.counted, v.category) AS named
+                FROM {{audit_responses}} r JOIN counted_violations v
+                    ON v.client_id = r.client_id AND v.violation_id = r.violation_id
+                WHERE {self.known("r")} AND r.recommendation = 0
             ),
-            "SUM(CASE WHEN v.category = 'technical' THEN COALESCE(r.custody_days, 0) ELSE 0 END)",
+            firsts AS (
+                SELECT d.client_id, d.number, d.day, d.named, s.start_day AS term_start,
+                    ROW_NUMBER() OVER (
+                        PARTITION BY d.client_id, s.number ORDER BY d.day, d.number) AS nth
+                FROM decisions d JOIN spans s ON s.client_id = d.client_id
+                    AND d.day BETWEEN s.start_day AND s.term_end
+                WHERE {revocation}
+            ),
+            revoked AS (
+                SELECT f.client_id, f.day, f.named,
+                    MAX(CASE v.counted {severity} END) AS severity
+                FROM firsts f LEFT JOIN counted_violations v ON v.client_id = f.client_id
+                    AND v.day BETWEEN {sql.greatest("f.term_start", f"f.day - {self.window}")}
+                        AND f.day
+                WHERE f.nth = 1
+                GROUP BY f.client_id, f.number, f.day, f.named
+            ),
+            response_events AS (
+                SELECT d.client_id, d.day, CASE WHEN {revocation} THEN 1 ELSE 0 END AS decided,
+                    CASE WHEN d.counted = 'technical' THEN COALESCE(d.custody_days, 0) ELSE 0 END
+                        AS custody,
+                    NULL AS category, NULL AS named
+                FROM decisions d
+                UNION ALL
+                SELECT rv.client_id, rv.day, 0, 0,
+                    COALESCE(CASE rv.severity {category} END, rv.named), rv.named
+                FROM revoked rv
+            )"""
+        values = [
+            *(number_where(f"e.category = '{c}'") for c in CATEGORIES),
+            number_where("e.named = 'technical'"),
+            "SUM(e.decided)",
+            "SUM(e.custody)",
         ]
-        return self.grouped(values, source)
+        source = (
+            "response_events e JOIN segments g ON g.client_id = e.client_id "
+            "AND e.day BETWEEN g.seg_start AND g.seg_end "
+            "JOIN periods p ON e.day BETWEEN p.start_day AND p.end_day"
+        )
+        return f"{self.context()}, {decisions} {self.selected(values, source)}"
+
+
+def quoted(codes: Sequence[str]) -> str:
+    return ", ".join(f"'{code}'" for code in codes)
 
 
 def age_band_sql(sql: Dialect, term: str) -> str:

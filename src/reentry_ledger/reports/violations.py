@@ -10,16 +10,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS
+from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.dimensions import DIMENSIONS, ORDERS
 from reentry_ledger.reports.periods import Period, split
-from reentry_ledger.reports.stats import poisson_interval, wilson
-from reentry_ledger.reports.suppression import suppress
-from reentry_ledger.reports.tallies import tallies
+from reentry_ledger.reports.stats import dispersion, overdispersed_interval, wilson
+from reentry_ledger.reports.suppression import VIOLATION_LINKED, suppress
+from reentry_ledger.reports.tallies import BY_BASIS, BY_DISPOSITION, DISPERSION, tallies
 
-DEFINITIONS_VERSION = "2"  # 2: terms, days at risk, people, level
+# 2: terms, days at risk, people, level; 3: revoked terms attributed in a window, decisions,
+# new offences by basis and disposition, intervals corrected for overdispersion
+DEFINITIONS_VERSION = "3"
 DAYS_PER_YEAR = 365.25
 
+REVOCATIONS = ("revocations_technical", "revocations_absconding", "revocations_new_offence")
 COUNTS = (
     "clients",
     "person_days",
@@ -29,9 +34,11 @@ COUNTS = (
     "new_offences",
     "clients_with_technical",
     "clients_with_new_offence",
-    "revocations_technical",
-    "revocations_absconding",
-    "revocations_new_offence",
+    *BY_BASIS,
+    *BY_DISPOSITION,
+    *REVOCATIONS,
+    "revocations_named_technical",
+    "revocation_decisions",
     "custody_days_technical",
 )
 RATES = (
@@ -41,12 +48,23 @@ RATES = (
     "absconding_per_100_person_years",
     "new_offences_per_100_person_years",
 )
+# each per-person-year rate and the count it is the rate of
+PER_PERSON_YEAR = (
+    ("technical_per_100_person_years", "technical_violations"),
+    ("absconding_per_100_person_years", "absconding"),
+    ("new_offences_per_100_person_years", "new_offences"),
+)
+WITH_LIMITS = ("", "_low", "_high")
 METRICS = (
     *COUNTS[:8],
-    *(f"{rate}{suffix}" for rate in RATES for suffix in ("", "_low", "_high")),
+    *(f"{rate}{suffix}" for rate in RATES for suffix in WITH_LIMITS),
     "technical_to_new_offence_ratio",
-    *COUNTS[8:11],
-    "revocation_share_technical",
+    *BY_BASIS,
+    *BY_DISPOSITION,
+    *REVOCATIONS,
+    *(f"technical_revocation_share{suffix}" for suffix in WITH_LIMITS),
+    "revocations_named_technical",
+    "revocation_decisions",
     "custody_days_technical",
 )
 
@@ -59,6 +77,12 @@ class ReportRequest:
     first: date | None = None  # --from
     last: date | None = None  # --to
     suppress_below: int | None = None
+    window: int = REVOCATION_WINDOW_DAYS  # --window: days before a revocation decision
+    exclude_dismissed: bool = False  # --exclude-dismissed
+
+    def __post_init__(self) -> None:
+        if self.window < 1:
+            raise InvalidInput(f"--window: {self.window} is not a number of days (at least 1)")
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -101,7 +125,14 @@ def counted(
     if earliest_start is None:
         return {}
     periods = split(request.first or earliest_start, request.last or request.today, request.period)
-    return tallies(store, request.dimensions, periods, known_at)
+    return tallies(
+        store,
+        request.dimensions,
+        periods,
+        known_at,
+        getattr(request, "window", REVOCATION_WINDOW_DAYS),
+        getattr(request, "exclude_dismissed", False),
+    )
 
 
 def rows(
@@ -109,11 +140,13 @@ def rows(
 ) -> list[dict[str, Any]]:
     """The report's rows from each group's counts: rates, intervals, order, suppression."""
     result = [
-        _row(request.dimensions, key, {**dict.fromkeys(COUNTS, 0), **counts})
+        _row(request.dimensions, key, {**dict.fromkeys((*COUNTS, *DISPERSION), 0), **counts})
         for key, counts in counts_by_group.items()
     ]
     result.sort(key=lambda row: _sort_key(request.dimensions, row))
-    return [suppress(row, request.suppress_below, COUNTS) for row in result]
+    return [
+        suppress(row, request.suppress_below, COUNTS, totals=VIOLATION_LINKED) for row in result
+    ]
 
 
 def _rounded(value: float | None) -> float | None:
@@ -132,27 +165,35 @@ def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]
         ("new_offence_clients_per_100", "clients_with_new_offence"),
     ):
         interval = wilson(counts[numerator], clients)
-        for suffix, value in zip(("", "_low", "_high"), interval or (None,) * 3, strict=True):
+        for suffix, value in zip(WITH_LIMITS, interval or (None,) * 3, strict=True):
             row[rate + suffix] = _rounded(None if value is None else 100 * value)
-    for rate, numerator in (
-        ("technical_per_100_person_years", "technical_violations"),
-        ("absconding_per_100_person_years", "absconding"),
-        ("new_offences_per_100_person_years", "new_offences"),
-    ):
+    for rate, numerator in PER_PERSON_YEAR:
         count = counts[numerator]
-        low, high = poisson_interval(count)
+        # people with several events spread the count wider than Poisson (stats.dispersion)
+        phi = dispersion(
+            counts["clients"],
+            count,
+            counts["days_at_risk"],
+            counts[f"{numerator}_squares"],
+            counts[f"{numerator}_by_days"],
+            counts["days_at_risk_squares"],
+        )
+        low, high = overdispersed_interval(count, phi)
         values = (count, low, high) if years else (None, None, None)
-        for suffix, value in zip(("", "_low", "_high"), values, strict=True):
+        for suffix, value in zip(WITH_LIMITS, values, strict=True):
             row[rate + suffix] = _rounded(None if value is None else 100 * value / years)
     new = counts["new_offences"]
     row["technical_to_new_offence_ratio"] = (
         _rounded(counts["technical_violations"] / new) if new else None
     )
-    revocations = [counts[f"revocations_{c}"] for c in ("technical", "absconding", "new_offence")]
-    row.update(zip(COUNTS[8:11], revocations, strict=True))
-    total = sum(revocations)
-    row["revocation_share_technical"] = _rounded(revocations[0] / total) if total else None
-    row["custody_days_technical"] = counts["custody_days_technical"]
+    row.update({name: counts[name] for name in (*BY_BASIS, *BY_DISPOSITION)})
+    revocations = [counts[name] for name in REVOCATIONS]
+    row.update(zip(REVOCATIONS, revocations, strict=True))
+    share = wilson(revocations[0], sum(revocations))  # of the revoked terms
+    for suffix, value in zip(WITH_LIMITS, share or (None,) * 3, strict=True):
+        row[f"technical_revocation_share{suffix}"] = _rounded(value)
+    for name in ("revocations_named_technical", "revocation_decisions", "custody_days_technical"):
+        row[name] = counts[name]
     return row
 
 

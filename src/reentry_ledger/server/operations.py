@@ -26,6 +26,7 @@ from starlette.background import BackgroundTask
 from reentry_ledger.application import Ledger
 from reentry_ledger.contract import EXIT_BY_ERROR, STATUS_BY_ERROR
 from reentry_ledger.domain.checks import EARLIEST, LATEST, EventDate, EventMoment, Line
+from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS
 from reentry_ledger.domain.errors import LedgerError
 from reentry_ledger.export.deidentified import Summary
 from reentry_ledger.projections.verify import Finding as ProjectionFinding
@@ -99,6 +100,22 @@ KnownAt = Annotated[
     Query(description="What the ledger said at that moment (ISO 8601)."),
 ]
 Suppress = Annotated[Annotated[int, Field(ge=2)] | None, Blank, Query(description=SUPPRESS_HELP)]
+RevocationWindow = Annotated[
+    Annotated[int, Field(ge=1)] | None,
+    Blank,
+    Query(
+        description="A revoked term is attributed to the most serious violation dated in the "
+        f"days before its revocation decision (default: {REVOCATION_WINDOW_DAYS})."
+    ),
+]
+ExcludeDismissed = Annotated[
+    bool | None,
+    Blank,
+    Query(
+        description="Set aside new offences whose charge was dismissed or acquitted: in the "
+        "counts and in what revocations are attributed to."
+    ),
+]
 By = Annotated[str | None, Query(description=BY_HELP)]
 ClientBy = Annotated[str | None, Query(description=CLIENT_BY_HELP)]
 Unit = Annotated[
@@ -329,6 +346,8 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
         last: Last = None,
         known_at: KnownAt = None,
         suppress_below: Suppress = None,
+        window: RevocationWindow = None,
+        exclude_dismissed: ExcludeDismissed = None,
     ) -> JSONResponse:
         with service.use() as ledger:
             request = ReportRequest(
@@ -338,6 +357,8 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
                 first=first,
                 last=last,
                 suppress_below=suppress_below,
+                window=REVOCATION_WINDOW_DAYS if window is None else window,
+                exclude_dismissed=bool(exclude_dismissed),
             )
             check_range(first, last)
             result, snapped = ledger.reports(actor=who).violations_snapped(request, known_at)
