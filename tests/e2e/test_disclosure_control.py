@@ -2,10 +2,11 @@
 the oversight role through the CLI, on both backends (docs/metrics.md, "Small counts").
 
 The ledger (users: an auditor added first, then an oversight user and agency supervisors):
-- GA-1..GA-10, parole, from 1 Jan 2024: a curfew breach on 1 Mar, revoked on 5 Mar; discharged
-  successful on 15 May.
-- GA-11, parole, from 1 Jan 2024: absconding on 1 Apr, revoked on 5 Apr; discharged early on
-  29 Jun (the one discharge that a range ending 28 or 29 June would tell apart).
+- GA-1..GA-10, parole, from 1 Jan 2024: a curfew breach on 1 Mar, revoked by the parole board
+  on 5 Mar (which ends the term); a second term from 1 Apr, discharged successful on 15 May.
+- GA-11, parole, from 1 Jan 2024: absconding on 1 Apr, revoked by the parole board on 5 Apr; a
+  second term from 1 May, discharged early on 29 Jun (the one discharge that a range ending 28
+  or 29 June would tell apart).
 - GA-1 was also referred to housing on 1 Feb, accepted 5 Feb, started 13 Feb: 12 days.
 - GB-1, agency GB, probation, from 1 Mar 2024: nothing else (a group of one, no violations).
 """
@@ -58,14 +59,16 @@ def ledger(run: Run) -> Run:
             referral_id = referral.stdout.strip()
             run("sup", "referral", ref, referral_id, "accepted", "--on", "2024-02-05")
             run("sup", "referral", ref, referral_id, "started", "--on", "2024-02-13")
-        kind, on, revoked, outcome, ended = (
-            ("--technical", "2024-03-01", "2024-03-05", "successful", "2024-05-15")
+        kind, on, revoked, again, outcome, ended = (
+            ("--technical", "2024-03-01", "2024-03-05", "2024-04-01", "successful", "2024-05-15")
             if n <= 10
-            else ("--absconding", "2024-04-01", "2024-04-05", "early", "2024-06-29")
+            else ("--absconding", "2024-04-01", "2024-04-05", "2024-05-01", "early", "2024-06-29")
         )
         args = [kind, "curfew"] if kind == "--technical" else [kind]
         violation = run("sup", "violation", ref, "--on", on, *args).stdout.strip()
-        run("sup", "respond", ref, violation, "revocation", "--on", revoked)
+        run("sup", "respond", ref, violation, "revocation", "--on", revoked, "--by", "parole_board")
+        run("sup", "enroll", ref, "--agency", "GA", "--officer", "o-1", "--supervision", "parole",
+            "--start", again, "--start-reason", "release_to_parole")  # fmt: skip
         run("sup", "discharge", ref, "--on", ended, "--outcome", outcome)
     run("sup-gb", "enroll", "GB-1", "--agency", "GB", "--officer", "o-2", "--supervision",
         "probation", "--start", "2024-03-01")  # fmt: skip
@@ -95,7 +98,13 @@ def test_nothing_computed_over_hidden_people_is_shown_zero_rates_included(ledger
     # only counts of zero, and what has no value at all, may be shown: not a rate of 0 per
     # person-year, nor its upper limit, which would give the person-days away
     assert all(value in (0, None) for value in shown.values()), shown
-    assert all(not key.endswith(("_per_100_person_years", "_high", "_low")) for key in shown)
+    # a limit is shown only where it has no value (the technical share of no revoked term)
+    assert all(
+        shown[key] is None
+        for key in shown
+        if key.endswith(("_per_100_person_years", "_high", "_low"))
+    )
+    assert not any(key.endswith("_per_100_person_years") for key in shown)
     by_quarter = groups(ledger, "ov", "violations", "--by", "agency", "--period", "quarter", *year)
     for group in by_quarter:
         if group["clients"] == "<10":
@@ -126,6 +135,7 @@ def test_discharge_totals_do_not_give_a_hidden_outcome_away(ledger: Run) -> None
     [row] = groups(ledger, "ov", "discharges", "--from", "2024-01-01", "--to", "2024-06-30")
     assert row["successful"] == 10 and row["early"] == "<10"
     assert row["successful_total"] == "<10"  # else successful_total - successful = early
+    assert row["revoked_technical"] == row["unsuccessful"] == 11  # each first term, revoked
     assert solvable(row, DISCHARGE_TOTALS) == []
     [exact] = groups(ledger, "aud", "discharges", "--from", "2024-01-01", "--to", "2024-06-30")
     assert exact["successful_total"] == 11
@@ -155,6 +165,23 @@ def test_justice_counts_totals_do_not_give_a_hidden_breakdown_away(ledger: Run) 
     exact = groups(ledger, "aud", "justice-counts", "--year", "2024")
     assert {"metric": "PAROLE_REVOCATIONS", "breakdown": "Total", "value": 11, "year": 2024,
             "system": "PAROLE"} in exact  # fmt: skip
+
+
+def test_revoked_terms_by_kind_do_not_give_a_hidden_one_away(ledger: Run) -> None:
+    """11 revoked terms in 2024, 10 technical and 1 absconding, by 11 decisions: with the one
+    absconding hidden, decisions - technical - new offence = 11 - 10 - 0 would give it away, so
+    the revoked terms by kind (and those named technical) are hidden as a block."""
+    year = ["--from", "2024-01-01", "--to", "2024-12-31"]
+    [exact] = groups(ledger, "aud", "violations", *year)
+    kinds = ("revocations_technical", "revocations_absconding", "revocations_new_offence")
+    assert [exact[k] for k in kinds] == [10, 1, 0]
+    assert (exact["revocation_decisions"], exact["revocations_named_technical"]) == (11, 10)
+    [row] = groups(ledger, "ov", "violations", *year)
+    assert row["revocation_decisions"] == 11
+    assert [row[k] for k in (*kinds, "revocations_named_technical")] == ["<10"] * 4
+    assert row["technical_revocation_share"] == row["technical_revocation_share_low"] == "<10"
+    relations = [("revocation_decisions", kinds), ("revocations_named_technical", kinds[:1])]
+    assert solvable(row, relations) == []
 
 
 def test_two_nearby_ranges_give_the_same_report(ledger: Run) -> None:

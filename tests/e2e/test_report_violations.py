@@ -1,15 +1,18 @@
 """report violations on a small ledger built through the CLI, every number worked out by hand.
 
 The ledger (year 2024 unless said):
-- GA-1, agency GA, probation, from 1 Jan; assessed low 1 Jan; curfew breach 1 Mar, revoked
-  10 Mar with 30 custody days; discharged revoked_technical 10 Mar.
+- GA-1, agency GA, probation, from 1 Jan; assessed low 1 Jan; curfew breach 1 Mar, revoked by
+  the court 10 Mar with 30 custody days, which ends the term (revoked_technical).
   Supervised 1 Jan-10 Mar: 31 + 29 + 10 = 70 days, all low.
 - GA-2, agency GA, parole, from 1 Jun; assessed high 1 Jul; failure to report 15 Jul, sanction
-  16 Jul with 3 custody days; felony 15 Aug, revoked by the court 20 Aug; still open.
-  Unassessed 1-30 Jun = 30 days; high 1 Jul-31 Dec = 31+31+30+31+30+31 = 184 days.
+  16 Jul with 3 custody days; felony 15 Aug, revoked by the court 20 Aug, which ends the term;
+  a second term (parole) from 1 Sep, still open.
+  Unassessed 1-30 Jun = 30 days; high 1 Jul-20 Aug = 31 + 20 = 51 days and 1 Sep-31 Dec =
+  30 + 31 + 30 + 31 = 122 days: 173 days (the assessment carries over into the second term).
 - GB-1, agency GB, probation, from 1 Jun 2023; assessed moderate 5 Jun 2023; curfew breach and
-  absconding 1 Feb (one incident: absconding), revoked 5 Feb; a technical breach 1 Apr later
-  retracted; discharged absconded 31 May. In 2024: 31+29+31+30+31 = 152 days, moderate.
+  absconding 1 Feb (one incident: absconding); a technical breach 1 Apr later retracted;
+  revoked by the parole board 31 May (revoked_technical: absconding is a breach of a
+  condition). In 2024: 31+29+31+30+31 = 152 days, moderate.
 - GB-2, agency GB, from 5 Jan 2025: outside the range, never counted.
 """
 
@@ -59,8 +62,8 @@ def ledger(run):  # type: ignore[no-untyped-def]
     )
     run("assess", "GA-1", "--on", "2024-01-01", "--instrument", "ORAS", "--risk", "low")
     v = run("violation", "GA-1", "--on", "2024-03-01", "--technical", "curfew").strip()
-    run("respond", "GA-1", v, "revocation", "--on", "2024-03-10", "--custody-days", "30")
-    run("discharge", "GA-1", "--on", "2024-03-10", "--outcome", "revoked_technical")
+    run("respond", "GA-1", v, "revocation", "--on", "2024-03-10", "--custody-days", "30",
+        "--by", "court")  # fmt: skip
 
     run(
         "enroll",
@@ -79,6 +82,8 @@ def ledger(run):  # type: ignore[no-untyped-def]
     run("respond", "GA-2", t, "sanction", "--on", "2024-07-16", "--custody-days", "3")
     f = run("violation", "GA-2", "--on", "2024-08-15", "--new-offence", "felony").strip()
     run("respond", "GA-2", f, "revocation", "--on", "2024-08-20", "--by", "court")
+    run("enroll", "GA-2", "--agency", "GA", "--officer", "o-1", "--supervision", "parole",
+        "--start", "2024-09-01", "--start-reason", "release_to_parole")  # fmt: skip
 
     run(
         "enroll",
@@ -96,11 +101,10 @@ def ledger(run):  # type: ignore[no-untyped-def]
     a = run(
         "violation", "GB-1", "--on", "2024-02-01", "--technical", "curfew", "--absconding"
     ).strip()
-    run("respond", "GB-1", a, "revocation", "--on", "2024-02-05")
     run("violation", "GB-1", "--on", "2024-04-01", "--technical", "missed_drug_test")
     before_correction = json.loads(run("timeline", "GB-1", "--json"))[-1]["recorded_at"]
-    run("correct", "GB-1", "5", "--reason", "the test was not due")
-    run("discharge", "GB-1", "--on", "2024-05-31", "--outcome", "absconded")
+    run("correct", "GB-1", "4", "--reason", "the test was not due")
+    run("respond", "GB-1", a, "revocation", "--on", "2024-05-31", "--by", "parole_board")
 
     run(
         "enroll",
@@ -119,7 +123,7 @@ def ledger(run):  # type: ignore[no-untyped-def]
 
 def report(run, *args: str) -> list[dict]:  # type: ignore[no-untyped-def]
     document = json.loads(run("report", "violations", "--format", "json", *YEAR, *args))
-    assert document["definitions_version"] == "2"
+    assert document["definitions_version"] == "3"
     return document["groups"]
 
 
@@ -137,22 +141,24 @@ def test_by_agency_and_risk(run, ledger) -> None:  # type: ignore[no-untyped-def
 
     assert (low["clients"], low["person_days"], low["technical_violations"]) == (1, 70, 1)
     assert (low["revocations_technical"], low["custody_days_technical"]) == (1, 30)
-    assert low["revocation_share_technical"] == 1.0
+    assert (low["revocation_decisions"], low["revocations_named_technical"]) == (1, 1)
+    assert low["technical_revocation_share"] == 1.0
     assert low["technical_per_100_person_years"] == per_100_person_years(1, 70)
     assert low["technical_to_new_offence_ratio"] is None
 
-    assert (high["clients"], high["person_days"]) == (1, 184)
+    assert (high["clients"], high["person_days"]) == (1, 173)
     assert (high["technical_violations"], high["new_offences"], high["absconding"]) == (1, 1, 0)
     assert (high["clients_with_technical"], high["clients_with_new_offence"]) == (1, 1)
     assert (high["revocations_technical"], high["revocations_new_offence"]) == (0, 1)
-    assert high["revocation_share_technical"] == 0.0
+    assert high["technical_revocation_share"] == 0.0
     assert high["custody_days_technical"] == 3  # a sanction's custody counts; it is no revocation
+    assert (high["new_offences_basis_unknown"], high["new_offences_no_disposition"]) == (1, 1)
     assert high["technical_to_new_offence_ratio"] == 1.0
     assert high["technical_clients_per_100"] == 100.0
 
     assert (moderate["clients"], moderate["person_days"]) == (1, 152)
     assert (moderate["absconding"], moderate["technical_violations"]) == (1, 0)
-    assert moderate["revocations_absconding"] == 1
+    assert moderate["revocations_absconding"] == 1  # the board's, attributed to the absconding
     assert moderate["absconding_per_100_person_years"] == per_100_person_years(1, 152)
 
 
@@ -160,7 +166,7 @@ def test_one_group_without_by(run, ledger) -> None:  # type: ignore[no-untyped-d
     [total] = report(run)
     assert "period" not in total and "agency" not in total
     assert total["clients"] == 3
-    assert total["person_days"] == 70 + 30 + 184 + 152
+    assert total["person_days"] == 70 + 30 + 173 + 152
     assert (total["technical_violations"], total["absconding"], total["new_offences"]) == (2, 1, 1)
     assert (total["clients_with_technical"], total["clients_with_new_offence"]) == (2, 1)
     assert (
@@ -168,7 +174,14 @@ def test_one_group_without_by(run, ledger) -> None:  # type: ignore[no-untyped-d
         total["revocations_absconding"],
         total["revocations_new_offence"],
     ) == (1, 1, 1)
-    assert total["revocation_share_technical"] == round(1 / 3, 4)
+    assert (total["revocation_decisions"], total["revocations_named_technical"]) == (3, 1)
+    # Wilson interval for 1 of 3 revoked terms at 95%: 6.15% to 79.23% (published tables).
+    share = (
+        total["technical_revocation_share"],
+        total["technical_revocation_share_low"],
+        total["technical_revocation_share_high"],
+    )
+    assert share == pytest.approx((0.3333, 0.0615, 0.7923), abs=0.0001)
     assert total["custody_days_technical"] == 33
     assert total["technical_to_new_offence_ratio"] == 2.0
     # Wilson interval for 2 of 3 clients at 95%: 20.77% to 93.85% (published tables).
@@ -194,7 +207,8 @@ def test_quarters_split_person_days_and_events(run, ledger) -> None:  # type: ig
     assert sorted(ga) == ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
     assert (ga["2024-Q1"]["person_days"], ga["2024-Q1"]["technical_violations"]) == (70, 1)
     assert ga["2024-Q2"]["person_days"] == 30  # GA-2 from 1 June
-    assert (ga["2024-Q3"]["person_days"], ga["2024-Q3"]["new_offences"]) == (92, 1)
+    # GA-2: 1 Jul-20 Aug and 1 Sep-30 Sep (between its terms, no one): 31 + 20 + 30
+    assert (ga["2024-Q3"]["person_days"], ga["2024-Q3"]["new_offences"]) == (81, 1)
     assert ga["2024-Q4"]["person_days"] == 92
     gb = [g for g in groups if g["agency"] == "GB"]
     assert [(g["period"], g["person_days"]) for g in gb] == [("2024-Q1", 91), ("2024-Q2", 61)]
@@ -216,7 +230,11 @@ def test_suppression_hides_small_counts_and_what_derives_from_them(run, ledger) 
     assert total["technical_violations"] == "<3"
     assert total["technical_per_100_person_years"] == "<3"
     assert total["technical_to_new_offence_ratio"] == "<3"
-    assert total["person_days"] == 436
+    assert total["person_days"] == 425
+    # one revoked term of each kind: all three hidden, the share computed from them too
+    assert total["revocations_technical"] == total["revocations_named_technical"] == "<3"
+    assert total["technical_revocation_share"] == total["technical_revocation_share_high"] == "<3"
+    assert total["revocation_decisions"] == 3
 
 
 def test_json_is_byte_identical_across_runs_and_csv_has_the_same_columns(run, ledger) -> None:  # type: ignore[no-untyped-def]
@@ -242,7 +260,7 @@ def test_every_metric_key_in_every_group(run, ledger) -> None:  # type: ignore[n
 def test_an_empty_ledger_reports_no_groups(run) -> None:  # type: ignore[no-untyped-def]
     assert json.loads(run("report", "violations", "--format", "json")) == {
         "groups": [],
-        "definitions_version": "2",
+        "definitions_version": "3",
     }
 
 
@@ -264,7 +282,7 @@ def test_open_enrolments_run_to_today_without_to(run, ledger) -> None:  # type: 
         run("report", "violations", "--format", "json", "--by", "agency", "--from", "2024-01-01")
     )["groups"]
     ga = next(g for g in groups if g["agency"] == "GA")
-    ga2_days = (today - date(2024, 6, 1)).days + 1
+    ga2_days = 30 + 31 + 20 + (today - date(2024, 9, 1)).days + 1  # its two terms
     assert ga["person_days"] == 70 + ga2_days
 
 
@@ -286,16 +304,19 @@ def test_caseload_on_a_day(run, ledger) -> None:  # type: ignore[no-untyped-def]
 
 def test_discharges_by_outcome_and_class(run, ledger) -> None:  # type: ignore[no-untyped-def]
     [total] = rows(run, "discharges", *YEAR)
-    assert (total["revoked_technical"], total["absconded"], total["successful"]) == (1, 1, 0)
-    assert (total["unsuccessful"], total["successful_total"], total["neutral"]) == (2, 0, 0)
+    # each revocation decision ended its term: GA-1 and GB-1 technical (GB-1's absconding is
+    # a breach of a condition), GA-2's first term for its new offence
+    assert (total["revoked_technical"], total["revoked_new_offence"]) == (2, 1)
+    assert (total["absconded"], total["successful"]) == (0, 0)
+    assert (total["unsuccessful"], total["successful_total"], total["neutral"]) == (3, 0, 0)
 
 
 def test_referral_outcomes_and_days_to_start(run, ledger) -> None:  # type: ignore[no-untyped-def]
-    run("refer", "GA-2", "--on", "2024-06-03", "--service", "housing")
-    run("referral", "GA-2", "R1", "accepted", "--on", "2024-06-05")
-    run("referral", "GA-2", "R1", "started", "--on", "2024-06-13")
-    run("refer", "GA-2", "--on", "2024-06-04", "--service", "housing")
-    run("referral", "GA-2", "R2", "declined", "--on", "2024-06-06")
+    run("refer", "GA-2", "--on", "2024-09-03", "--service", "housing")
+    run("referral", "GA-2", "R1", "accepted", "--on", "2024-09-05")
+    run("referral", "GA-2", "R1", "started", "--on", "2024-09-13")
+    run("refer", "GA-2", "--on", "2024-09-04", "--service", "housing")
+    run("referral", "GA-2", "R2", "declined", "--on", "2024-09-06")
     [housing] = rows(run, "referrals", *YEAR)
     assert housing == {
         "service": "housing", "made": 2, "accepted": 1, "declined": 1, "started": 1,
@@ -304,9 +325,9 @@ def test_referral_outcomes_and_days_to_start(run, ledger) -> None:  # type: igno
 
 
 def test_volunteer_matches(run, ledger) -> None:  # type: ignore[no-untyped-def]
-    run("match", "GA-2", "--on", "2024-06-10", "--volunteer", "v-1")
-    run("unmatch", "GA-2", "--on", "2024-07-10", "--ending", "failed")
-    run("match", "GA-2", "--on", "2024-07-20", "--volunteer", "v-2")
+    run("match", "GA-2", "--on", "2024-09-10", "--volunteer", "v-1")
+    run("unmatch", "GA-2", "--on", "2024-10-10", "--ending", "failed")
+    run("match", "GA-2", "--on", "2024-10-20", "--volunteer", "v-2")
     [ga] = rows(run, "volunteers", *YEAR, "--by", "agency")
     assert ga == {
         "agency": "GA",
@@ -321,7 +342,8 @@ def test_justice_counts_for_a_year(run, ledger) -> None:  # type: ignore[no-unty
     lines = run("report", "justice-counts", "--year", "2024", "--format", "csv").splitlines()
     assert lines[0] == "year,system,metric,breakdown,value"
     values = {tuple(line.split(",")[1:4]): int(line.split(",")[4]) for line in lines[1:]}
-    assert values["SUPERVISION", "SUPERVISION_SUPERVISION_STARTS", "Total"] == 2  # GA-1, GA-2
+    # GA-1, GA-2 twice (a new term after its revocation)
+    assert values["SUPERVISION", "SUPERVISION_SUPERVISION_STARTS", "Total"] == 3
     assert values["SUPERVISION", "SUPERVISION_SUPERVISION_VIOLATIONS", "Technical Violations"] == 2
     assert values["SUPERVISION", "SUPERVISION_SUPERVISION_VIOLATIONS", "Absconding Violations"] == 1
     assert (
@@ -332,7 +354,7 @@ def test_justice_counts_for_a_year(run, ledger) -> None:  # type: ignore[no-unty
     assert values["PAROLE", "PAROLE_REVOCATIONS", "New Offense Violations"] == 1
     assert (
         values["SUPERVISION", "SUPERVISION_SUPERVISION_TERMINATIONS", "Unsuccessful Discharges"]
-        == 2
+        == 3
     )
     assert values["SUPERVISION", "SUPERVISION_CASELOADS_PEOPLE", "Total"] == 1  # GA-2 on 31 Dec
     assert values["SUPERVISION", "SUPERVISION_CASELOADS_STAFF", "Total"] == 1

@@ -1,6 +1,7 @@
-"""The violation report's definitions version 2, each counted by hand on a small ledger: days
-at risk (custody, absconding), the level and officer in force on a day, first and later terms,
-age bands, who the client is after a seal, rates per year at risk, and --known-at."""
+"""The violation report's definitions of version 2 (which version 3 keeps), each counted by hand
+on a small ledger: days at risk (custody, absconding), the level and officer in force on a day,
+first and later terms, age bands, who the client is after a seal, rates per year at risk, and
+--known-at. Version 3's revocations and new offences: test_report_revocations.py."""
 
 from __future__ import annotations
 
@@ -55,13 +56,16 @@ def test_days_in_custody_or_absconded_are_supervised_but_not_at_risk(ledger: Led
 
 def test_a_period_still_open_when_the_term_ends_is_closed_by_it(ledger: Ledger) -> None:
     enroll_parolee(ledger)
-    ledger.start_custody("GA-1", actor="jdoe", on=date(2025, 11, 20), reason="sanction")
-    ledger.discharge("GA-1", actor="jdoe", on=date(2025, 11, 30), outcome="revoked_technical")
+    ledger.record_violation("GA-1", actor="jdoe", on=date(2025, 11, 19), technical=("curfew",))
+    ledger.start_custody("GA-1", actor="jdoe", on=date(2025, 11, 20), reason="jail_hold")
+    ledger.respond_to_violation(
+        "GA-1", "V1", "revocation", actor="jdoe", on=date(2025, 11, 30), decided_by="court"
+    )  # the court's revocation decision ends the term
     # Jan 10..Nov 30 supervised: 22+28+31+30+31+30+31+31+30+31+30 = 325 days; in custody from
     # Nov 20 through the last supervised day, Nov 30 (nothing changed it before): 11 days.
-    # Nothing is counted after the discharge, in custody or not.
+    # Nothing is counted after the revocation, in custody or not.
     assert groups(ledger, last=date(2025, 12, 31)) == [
-        {"clients": 1, "person_days": 325, "days_at_risk": 314, "technical_violations": 0}
+        {"clients": 1, "person_days": 325, "days_at_risk": 314, "technical_violations": 1}
     ]
 
 

@@ -60,14 +60,21 @@ def test_a_follow_up_ends_the_day_before_the_same_date_months_later() -> None:
 def test_shares_count_each_terms_first_event_within_the_follow_up() -> None:
     start = date(2020, 1, 1)
     clients = [
-        # technical in month 2, then a new offence in month 5 revoked by response
+        # technical in month 2, recommended for revocation by the officer in month 2 (no
+        # decision: not a revocation), then a new offence in month 5 revoked by a decision
+        # (stored before decisions ended terms: the term stays open)
         client("a", term(start), violations=(violation(date(2020, 2, 10), "technical"),
                                               violation(date(2020, 5, 1), "new_offence", "V2")),
-               responses=(ResponseFact(date(2020, 5, 3), 6, "V2", "revocation", None),)),
-        # two technical violations: counted once; revoked by its discharge in month 12
+               responses=(ResponseFact(date(2020, 2, 12), 6, "V1", "revocation", None,
+                                       recommendation=True),
+                          ResponseFact(date(2020, 5, 3), 8, "V2", "revocation", None))),
+        # two technical violations: counted once; revoked by the court's decision in month 12,
+        # which ended the term
         client("b", term(start, date(2020, 12, 20), "revoked_technical"),
                violations=(violation(date(2020, 3, 1), "technical"),
-                           violation(date(2020, 4, 1), "technical", "V2"))),
+                           violation(date(2020, 4, 1), "technical", "V2")),
+               responses=(ResponseFact(date(2020, 12, 20), 7, "V2", "revocation", None, "court",
+                                       False, "revoked_technical"),)),
         # a new offence one day after the 12-month follow-up: not within it
         client("c", term(start), violations=(violation(date(2021, 1, 1), "new_offence"),)),
         # nothing; and a second term starting in 2024, whose follow-up is not over by AS_OF

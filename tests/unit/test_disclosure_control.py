@@ -13,6 +13,8 @@ from reentry_ledger.reports.facts import ClientFacts, MatchFact, ReferralFact
 from reentry_ledger.reports.justice_counts import SYSTEMS, suppressed
 from reentry_ledger.reports.snapping import Snapped, moment_start, month_end
 from reentry_ledger.reports.suppression import suppress, withheld
+from reentry_ledger.reports.tallies import BY_BASIS, BY_DISPOSITION
+from reentry_ledger.reports.violations import ReportRequest, rows
 
 START = date(2024, 1, 1)
 
@@ -94,6 +96,49 @@ def test_no_justice_counts_cell_can_be_solved_for(cells: list[int], below: int) 
         system, label = cell
         if label != "Total" and system != "SUPERVISION" and not isinstance(value, str):
             assert value == 0 or value >= below
+
+
+REVOKED = ("revocations_technical", "revocations_absconding", "revocations_new_offence")
+
+
+@given(
+    st.lists(counts, min_size=4, max_size=4),
+    st.lists(counts, min_size=5, max_size=5),
+    st.lists(counts, min_size=3, max_size=3),
+    st.integers(0, 3),
+    st.integers(2, 12),
+)
+def test_no_new_offence_or_revoked_term_breakdown_can_be_solved_for(
+    bases: list[int], dispositions: list[int], kinds: list[int], moved: int, below: int
+) -> None:
+    """The parts by basis and by disposition each sum to `new_offences`; the revoked terms by
+    kind sum to the revoked terms, which the decisions equal when each term has one, and those
+    named technical are those attributed technical give or take the terms another violation
+    outranked (`moved`). No hidden part is alone in any of these sums."""
+    new_offences = sum(bases)
+    dispositions[-1] += new_offences - sum(dispositions)  # no disposition: the rest
+    if dispositions[-1] < 0:
+        dispositions = [0, 0, 0, 0, new_offences]
+    named = kinds[0] + min(moved, kinds[1] + kinds[2])
+    counts = {"clients": 40, "person_days": 9000, "days_at_risk": 8000, "new_offences": new_offences,
+              **dict(zip(BY_BASIS, bases, strict=True)),
+              **dict(zip(BY_DISPOSITION, dispositions, strict=True)),
+              **dict(zip(REVOKED, kinds, strict=True)),
+              "revocations_named_technical": named, "revocation_decisions": sum(kinds)}  # fmt: skip
+    request = ReportRequest(today=START, suppress_below=below)
+    [shown] = rows({(): counts}, request)
+    relations = [("new_offences", BY_BASIS), ("new_offences", BY_DISPOSITION),
+                 ("revocation_decisions", REVOKED)]  # fmt: skip
+    for total, parts in relations:
+        hidden = [isinstance(shown[cell], str) for cell in (total, *parts)]
+        assert hidden.count(True) != 1, (total, shown)
+    if kinds[1] == kinds[2] == 0:  # then named technical = technical: hidden together
+        assert isinstance(shown["revocations_named_technical"], str) == isinstance(
+            shown["revocations_technical"], str
+        )
+    for name in (*BY_BASIS, *BY_DISPOSITION, *REVOKED, "revocations_named_technical"):
+        value = shown[name]
+        assert isinstance(value, str) or value == 0 or value >= below, (name, shown)
 
 
 def test_months_snap_down() -> None:

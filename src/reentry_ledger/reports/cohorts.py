@@ -2,7 +2,7 @@
 (docs/metrics.md, "Cohorts").
 
 Of the terms starting in each period whose follow-up is complete by the report's date: how
-many had a first technical violation, a first new offence and a revocation within the
+many had a first technical violation, a first new offence and a revocation decision within the
 follow-up, per 100 terms with Wilson intervals, and (by month) how many had by the end of each
 month of follow-up. A term's follow-up runs from its first day for `follow` months; it counts
 the term's own events (dated within the term) in that time. Terms whose follow-up has not ended
@@ -21,7 +21,7 @@ from typing import Any
 
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports.facts import ClientFacts, TermFact
-from reentry_ledger.reports.revocations import is_revocation
+from reentry_ledger.reports.revocations import is_revocation_decision
 from reentry_ledger.reports.stats import wilson
 from reentry_ledger.reports.suppression import is_small, marker
 
@@ -78,25 +78,21 @@ def month_of(start: date, day: date) -> int:
 
 def firsts(client: ClientFacts, term: TermFact, last: date) -> dict[str, date]:
     """The first day of each measure within the term and its follow-up (through `last`): a
-    technical violation, a new offence (by the violation's category), a revocation (a
-    revocation response to one of the term's violations, or a discharge revoked_*)."""
+    technical violation, a new offence (by the violation's category), a revocation decision
+    (`is_revocation_decision`: a recommendation is none; dated within the term, as the
+    violation report's revoked terms are)."""
     found: dict[str, date] = {}
 
     def seen(measure: str, day: date) -> None:
         if term.start_on <= day <= last and (measure not in found or day < found[measure]):
             found[measure] = day
 
-    own = set()
     for violation in client.violations:
-        if term.covers(violation.on):
-            own.add(violation.violation_id)
-            if violation.category in ("technical", "new_offence"):
-                seen(violation.category, violation.on)
+        if term.covers(violation.on) and violation.category in ("technical", "new_offence"):
+            seen(violation.category, violation.on)
     for response in client.responses:
-        if response.violation_id in own and is_revocation(response.response):
+        if is_revocation_decision(response) and term.covers(response.on):
             seen("revoked", response.on)
-    if term.end_on is not None and (term.outcome or "").startswith("revoked_"):
-        seen("revoked", term.end_on)
     return found
 
 
