@@ -185,8 +185,8 @@ def report_responses(
     """Incentives beside sanctions per 100 person-years at risk, by group, with their ratio.
 
     Decisions on violations by response (warning .. revocation) on their own dates,
-    recommendations (never counted as decisions) and how many the decision followed,
-    sanctions (every decision but a continuance) and incentives by kind; the groups, range
+    recommendations (never counted as decisions) and how many of them the decision
+    followed, sanctions (every decision but a continuance) and incentives by kind; the groups, range
     and days at risk of `report violations`. The table shows a subset; CSV and JSON carry
     every column and the rates' exact Poisson limits (docs/metrics.md, "Responses and
     incentives").
