@@ -350,6 +350,17 @@ class RemoteReports:
         )
         return response.json(), snapped(response)
 
+    def responses(self, request: ReportRequest, known_at: Moment = None) -> Table:
+        span = {"from": request.first, "to": request.last}
+        return self.table(
+            "responses",
+            by=joined(request.by),
+            period=request.period,
+            known_at=known_at,
+            suppress_below=request.suppress_below,
+            **span,
+        )
+
     def disparities(self, request: DisparityRequest, known_at: Moment = None) -> Table:
         span = {"from": request.first, "to": request.last}
         return self.table(

@@ -27,6 +27,7 @@ from reentry_ledger.reports.disparities import METRICS as DISPARITY_METRICS
 from reentry_ledger.reports.output import as_csv, as_json, as_table
 from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.requests import check_range, parse_client_dimensions, parse_dimensions
+from reentry_ledger.reports.responses import TABLE_COLUMNS as RESPONSE_TABLE_COLUMNS
 from reentry_ledger.reports.service import Table
 from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.violations import METRICS, ReportRequest
@@ -160,6 +161,57 @@ def report_violations(
             "--chart",
         )
         click.echo(f"chart written to {chart_path}", err=True)
+
+
+@report.command("responses")
+@click.option("--by", "by", default=None, help=f"Comma-separated, from: {', '.join(DIMENSIONS)}.")
+@click.option("--period", type=click.Choice(UNITS), default=None, help="Split by calendar period.")
+@range_options
+@known_at_option
+@format_option
+@suppress_option
+@ledger_options
+@pass_context
+def report_responses(
+    state: LedgerContext,
+    by: str | None,
+    period: str | None,
+    first: date | None,
+    last: date | None,
+    known_at: datetime | None,
+    output: str,
+    suppress_below: int | None,
+) -> None:
+    """Incentives beside sanctions per 100 person-years at risk, by group, with their ratio.
+
+    Decisions on violations by response (warning .. revocation) on their own dates,
+    recommendations (never counted as decisions) and how many of them the decision
+    followed, sanctions (every decision but a continuance) and incentives by kind; the groups, range
+    and days at risk of `report violations`. The table shows a subset; CSV and JSON carry
+    every column and the rates' exact Poisson limits (docs/metrics.md, "Responses and
+    incentives").
+
+    \b
+    Example:
+      reentry-ledger report responses --by agency --period year --format csv
+      reentry-ledger report responses --from 2024-01-01 --to 2024-12-31 --format json
+    """
+    check_range(first, last)
+    request = ReportRequest(
+        today=state.ledger.clock(),
+        by=parse_dimensions(by),
+        period=period,
+        first=first,
+        last=last,
+        suppress_below=suppress_below,
+    )
+    table = state.ledger.reports(actor=state.actor_name).responses(request, known_at)
+    if output == "table":
+        columns = [*request.dimensions, *RESPONSE_TABLE_COLUMNS]
+        click.echo(as_table(table.rows, columns), nl=False)
+        snapped_note(table.snapped, output)
+    else:
+        emit(table, output)
 
 
 @report.command("disparities")

@@ -16,6 +16,8 @@ from reentry_ledger.reports import casework, cohorts
 from reentry_ledger.reports.disparities import DisparityRequest, disparities
 from reentry_ledger.reports.facts import ClientFacts, FactReader
 from reentry_ledger.reports.justice_counts import COLUMNS, justice_counts, suppressed
+from reentry_ledger.reports.responses import COLUMNS as RESPONSE_COLUMNS
+from reentry_ledger.reports.responses import report as responses_report
 from reentry_ledger.reports.snapping import Snapped, moment_start, month_end, month_start
 from reentry_ledger.reports.suppression import suppress, threshold
 from reentry_ledger.reports.violations import DEFINITIONS_VERSION, ReportRequest, report
@@ -151,6 +153,14 @@ class Reports:
         if snapped:
             request = replace(request, first=first, last=last)
         return request, reader, earliest, snapped
+
+    def responses(self, request: ReportRequest, known_at: datetime | None = None) -> Table:
+        """Incentives beside sanctions per 100 person-years at risk, decisions by code and
+        recommendations (reports/responses.py), over the violation report's groups and range
+        (snapped for oversight, ending at `known_at`)."""
+        request, reader, earliest, snapped = self.asked(request, known_at)
+        rows = responses_report(reader.store, request, reader.known_at, earliest)
+        return Table((*request.dimensions, *RESPONSE_COLUMNS), rows, snapped)
 
     def disparities(self, request: DisparityRequest, known_at: datetime | None = None) -> Table:
         """Each group's rate beside the reference group's, with their ratio (disparities.py);

@@ -344,6 +344,35 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
             return answer(result, ledger, snapped_header(snapped))
 
     @router.get(
+        "/responses",
+        response_model=ReportDocument,
+        summary="Incentives beside sanctions per 100 person-years at risk, decisions by "
+        "response and recommendations, by group: the document `report responses --format "
+        "json` prints.",
+    )
+    def responses(
+        who: str = Depends(authenticated_user),
+        by: By = None,
+        period: Unit = None,
+        first: First = None,
+        last: Last = None,
+        known_at: KnownAt = None,
+        suppress_below: Suppress = None,
+    ) -> JSONResponse:
+        check_range(first, last)
+        with service.use() as ledger:
+            request = ReportRequest(
+                today=ledger.clock(),
+                by=parse_dimensions(by),
+                period=period,
+                first=first,
+                last=last,
+                suppress_below=suppress_below,
+            )
+            table = ledger.reports(actor=who).responses(request, known_at)
+            return table_answer(table, ledger)
+
+    @router.get(
         "/disparities",
         response_model=ReportDocument,
         summary="Each group's rate per 100 person-years at risk beside a reference group's, "
