@@ -86,6 +86,8 @@ TABLE: dict[str, tuple[Call, set[str], bool]] = {
                      False),
     "report violations": (lambda led, a, i, _: led.reports(actor=a).violations(
                           ReportRequest(today=TODAY)), REPORTERS, False),
+    "report responses": (lambda led, a, i, _: led.reports(actor=a).responses(
+                         ReportRequest(today=TODAY)), REPORTERS, False),
     "report caseload": (lambda led, a, i, _: led.reports(actor=a).caseload(ON, ()), REPORTERS,
                         False),
     "projections": (lambda led, a, i, _: led.projection_runner(actor=a).status(), OPERATORS,
