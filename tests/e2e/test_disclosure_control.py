@@ -2,9 +2,9 @@
 the oversight role through the CLI, on both backends (docs/metrics.md, "Small counts").
 
 The ledger (users: an auditor added first, then an oversight user and agency supervisors):
-- GA-1..GA-10, parole, from 1 Jan 2024: a curfew breach on 1 Mar, revoked on 5 Mar; discharged
-  successful on 15 May.
-- GA-11, parole, from 1 Jan 2024: absconding on 1 Apr, revoked on 5 Apr; discharged early on
+- GA-1..GA-10, parole, from 1 Jan 2024: a curfew breach on 1 Mar, a warning on 5 Mar;
+  discharged successful on 15 May.
+- GA-11, parole, from 1 Jan 2024: absconding on 1 Apr, a warning on 5 Apr; discharged early on
   29 Jun (the one discharge that a range ending 28 or 29 June would tell apart).
 - GA-1 was also referred to housing on 1 Feb, accepted 5 Feb, started 13 Feb: 12 days.
 - GB-1, agency GB, probation, from 1 Mar 2024: nothing else (a group of one, no violations).
@@ -58,14 +58,14 @@ def ledger(run: Run) -> Run:
             referral_id = referral.stdout.strip()
             run("sup", "referral", ref, referral_id, "accepted", "--on", "2024-02-05")
             run("sup", "referral", ref, referral_id, "started", "--on", "2024-02-13")
-        kind, on, revoked, outcome, ended = (
+        kind, on, warned, outcome, ended = (
             ("--technical", "2024-03-01", "2024-03-05", "successful", "2024-05-15")
             if n <= 10
             else ("--absconding", "2024-04-01", "2024-04-05", "early", "2024-06-29")
         )
         args = [kind, "curfew"] if kind == "--technical" else [kind]
         violation = run("sup", "violation", ref, "--on", on, *args).stdout.strip()
-        run("sup", "respond", ref, violation, "revocation", "--on", revoked)
+        run("sup", "respond", ref, violation, "warning", "--on", warned)
         run("sup", "discharge", ref, "--on", ended, "--outcome", outcome)
     run("sup-gb", "enroll", "GB-1", "--agency", "GB", "--officer", "o-2", "--supervision",
         "probation", "--start", "2024-03-01")  # fmt: skip
@@ -135,26 +135,32 @@ def test_discharge_totals_do_not_give_a_hidden_outcome_away(ledger: Run) -> None
 
 def test_justice_counts_totals_do_not_give_a_hidden_breakdown_away(ledger: Run) -> None:
     rows = groups(ledger, "ov", "justice-counts", "--year", "2024")
-    values = {(r["metric"], r["breakdown"]): r["value"] for r in rows}
-    assert values["PAROLE_REVOCATIONS", "Technical Violations"] == 10
-    assert values["PAROLE_REVOCATIONS", "Absconding Violations"] == "<10"
-    assert values["PAROLE_REVOCATIONS", "Total"] == "<10"  # else 11 - 10 - 0 = 1 absconding
+    values = {(r["month"], r["metric"], r["breakdown"]): r["value"] for r in rows}
+    technical, absconding = "Technical Violations", "Absconding Violations"
+    successful = "Successful Completions of Supervision"
+    assert values[3, "PAROLE_SUPERVISION_VIOLATIONS", technical] == 10  # GA-1..GA-10
+    assert values[4, "PAROLE_SUPERVISION_VIOLATIONS", absconding] == "<10"  # GA-11
+    assert values[4, "PAROLE_SUPERVISION_VIOLATIONS", None] == "<10"  # else 1 - 0 = 1
+    assert values[5, "PAROLE_SUPERVISION_TERMINATIONS", successful] == 10
+    assert values[6, "PAROLE_SUPERVISION_TERMINATIONS", None] == "<10"  # GA-11's early one
     systems = ("PAROLE", "PROBATION", "OTHER_SUPERVISION")
     relations = []
-    for metric in ("SUPERVISION_VIOLATIONS", "REVOCATIONS", "SUPERVISION_TERMINATIONS"):
-        for system in ("SUPERVISION", *systems):
-            name = f"{system}_{metric}"
-            parts = [(name, b) for m, b in values if m == name and b != "Total"]
-            relations.append(((name, "Total"), parts))
-    for metric, breakdown in list(values):
+    for month in range(1, 13):
+        for metric in ("SUPERVISION_VIOLATIONS", "REVOCATIONS", "SUPERVISION_TERMINATIONS",
+                       "POPULATION"):  # fmt: skip
+            for system in ("SUPERVISION", *systems):
+                name = f"{system}_{metric}"
+                parts = [(month, name, b) for m, n, b in values if (m, n) == (month, name) and b]
+                relations.append(((month, name, None), parts))
+    for month, metric, breakdown in list(values):
         if metric.startswith("SUPERVISION_") and metric != "SUPERVISION_CASELOADS_STAFF":
             suffix = metric.removeprefix("SUPERVISION_")
-            parts = [(f"{s}_{suffix}", breakdown) for s in systems]
-            relations.append(((metric, breakdown), parts))
+            parts = [(month, f"{s}_{suffix}", breakdown) for s in systems]
+            relations.append(((month, metric, breakdown), parts))
     assert solvable(values, relations) == []
     exact = groups(ledger, "aud", "justice-counts", "--year", "2024")
-    assert {"metric": "PAROLE_REVOCATIONS", "breakdown": "Total", "value": 11, "year": 2024,
-            "system": "PAROLE"} in exact  # fmt: skip
+    assert {"year": 2024, "month": 4, "system": "PAROLE", "metric": "PAROLE_SUPERVISION_VIOLATIONS",
+            "breakdown_category": None, "breakdown": None, "value": 1} in exact  # fmt: skip
 
 
 def test_two_nearby_ranges_give_the_same_report(ledger: Run) -> None:

@@ -385,6 +385,9 @@ def report_volunteers(
 @click.option(
     "--year", type=click.IntRange(EARLIEST.year, LATEST.year), required=True, help="Calendar year."
 )
+@click.option("--month", type=click.IntRange(1, 12), default=None,
+              help="Only this month's rows (1-12); without it, the year's twelve months and "
+              "its annual rows.")  # fmt: skip
 @known_at_option
 @format_option
 @suppress_option
@@ -393,24 +396,29 @@ def report_volunteers(
 def report_justice_counts(
     state: LedgerContext,
     year: int,
+    month: int | None,
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
 ) -> None:
-    """The Justice Counts supervision metrics the ledger can fill, for one year.
+    """The Justice Counts supervision metrics the ledger can fill, month by month, with the
+    framework's metric keys, breakdown labels and columns (docs/metrics.md, "Justice Counts").
 
-    Starts (terms), violations (technical / absconding / new offense), revocations,
-    terminations (successful / neutral / unsuccessful; transfers excluded), the daily
-    population on 31 December (active / administrative / absconded / hold or sanction),
-    caseload people and staff; for all supervision and for parole, probation and other
-    supervision. Terms of type reentry are not supervision and count nowhere.
+    Monthly: violations (incidents, by most serious type), new cases (people new to
+    supervision), the daily population on the month's last day (by status), discharges
+    (transfers excluded; an absconded discharge is neutral), open cases and staff with a
+    caseload that day, revocations (revoked terms, by the most serious violation in the 365
+    days before the decision). Annual: reconvictions (people whose new offence stands
+    convicted, by the conviction's date). For all supervision and for parole, probation and
+    other supervision; terms of type reentry count nowhere.
 
     \b
     Example:
       reentry-ledger report justice-counts --year 2024 --format csv
+      reentry-ledger report justice-counts --year 2024 --month 6 --format json
     """
     reports = state.ledger.reports(actor=state.actor_name)
-    emit(reports.justice_counts(year, known_at, suppress_below), output)
+    emit(reports.justice_counts(year, month, known_at, suppress_below), output)
 
 
 # --- cohorts (docs/metrics.md, "Cohorts") -------------------------------------------------
