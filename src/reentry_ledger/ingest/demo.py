@@ -429,8 +429,8 @@ class ClientStory:
         changes the term (a change of status)."""
         state = client.state
         kind = weighted(self.rng, INCENTIVES)
-        if kind == "curfew_lifted" and not ("curfew" in state.conditions
-                                            and len(state.conditions) > 1):  # fmt: skip
+        liftable = "curfew" in state.conditions and len(state.conditions) > 1
+        if kind == "curfew_lifted" and not liftable:
             kind = "commendation"
         if kind == "level_reduced" and state.level not in LOWER_LEVEL:
             kind = "commendation"
