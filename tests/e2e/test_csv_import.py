@@ -36,7 +36,7 @@ def import_csv(run, path: Path, mapping: Path = MAPPING) -> Result:  # type: ign
 def test_the_example_imports_with_codes_translated_and_wording_kept(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = import_csv(run, EXAMPLES / "records.csv")
     assert result.exit_code == 0, result.output
-    assert "imported 10 rows as 10 events" in result.stderr
+    assert "imported 11 rows as 11 events" in result.stderr
     events = json.loads(run("timeline", "NW-0101", "--json").stdout)
     assert [e["type"] for e in events] == [
         "Enrolled",
@@ -50,7 +50,26 @@ def test_the_example_imports_with_codes_translated_and_wording_kept(run, tmp_pat
     assert events[2]["data"]["technical"] == [{"code": "positive_drug_test", "raw_text": "UA+"}]
     assert events[3]["data"]["violation_id"] == "V1"  # the agency's B-17, linked
     assert events[3]["data"]["custody_days"] == 3
+    assert events[3]["data"]["response"] == {"code": "custody_sanction", "raw_text": "S"}
+    assert events[3]["data"]["decided_by"] == {"code": "officer", "raw_text": "PO"}
+    # NW-0102: the officer recommends revocation, the board decides it (ending the term),
+    # and the court's conviction follows the term's end.
+    other = json.loads(run("timeline", "NW-0102", "--json").stdout)
+    assert [e["type"] for e in other][2:] == [
+        "ViolationRecorded",
+        "ViolationResponded",
+        "ViolationResponded",
+        "DispositionRecorded",
+    ]
+    recommended, decided = other[3]["data"], other[4]["data"]
+    assert (recommended["recommendation"], recommended["term_outcome"]) == (True, None)
+    assert decided["recommendation"] is False
+    assert decided["decided_by"] == {"code": "parole_board", "raw_text": "BOARD"}
+    assert decided["term_outcome"] == "revoked_new_offence"
+    assert other[5]["occurred_on"] == "2024-06-30"
+    assert other[5]["data"]["disposition"] == {"code": "convicted", "raw_text": "CONV"}
     report = json.loads(run("report", "violations", "--format", "json").stdout)["groups"][0]
+    # One revoked term (NW-0102's): the officer's recommendation is not a decision.
     assert (
         report["technical_violations"],
         report["new_offences"],
@@ -106,7 +125,7 @@ BAD_FILES = {
     ),
     "event after discharge": (
         "\n".join([HEADER, *ROWS, "NW-0101,ASSESS,01/02/2025,,ORAS,L,,,"]) + "\n",
-        "line 12: assess NW-0101: client 'NW-0101' was discharged",
+        "line 13: assess NW-0101: client 'NW-0101' was discharged",
     ),
     "no intake": (
         "\n".join([HEADER, ROWS[2]]) + "\n",
@@ -114,7 +133,7 @@ BAD_FILES = {
     ),
     "response to an unknown incident": (
         replace_row(5, "B-17", "B-99"),
-        "line 7: respond NW-0101: no earlier violation 'B-99'",
+        "line 7, column 'ref_no': respond NW-0101: no earlier violation 'B-99'",
     ),
     "duplicate row": (
         "\n".join([HEADER, *ROWS[:5], ROWS[4], *ROWS[5:]]) + "\n",
@@ -127,11 +146,11 @@ BAD_FILES = {
     ),
     "later term dated before the last ended": (
         "\n".join([HEADER, *ROWS, ROWS[0].replace("02/01/2024", "03/01/2024")]) + "\n",
-        "line 12: enroll NW-0101: date 2024-01-03 is before the end of term 1 (2024-12-31)",
+        "line 13: enroll NW-0101: date 2024-01-03 is before the end of term 1 (2024-12-31)",
     ),
     "truncated file": (
         "\n".join([HEADER, *ROWS])[:-12] + "\n",
-        "line 11: 3 fields where the header has 9",
+        "line 12: 3 fields where the header has 9",
     ),
     "missing column": (GOOD.replace("detail", "details", 1), "line 1: missing column(s): detail"),
     "empty file": ("", "line 1: the file is empty"),

@@ -86,6 +86,19 @@ command = "abscond"
 [kinds.FOUND]
 command = "return"
 
+# The term's columns, put to other use: the incident's id in detail, the response in list, who
+# decided in why.
+[kinds.BREACH]
+command = "violation"
+key = "detail"
+technical = "list"
+
+[kinds.REVOKE]
+command = "respond"
+violation = "detail"
+response = "list"
+decided_by = "why"
+
 [kinds.CLOSE]
 command = "discharge"
 outcome = { column = "detail", codes = "outcome" }
@@ -101,11 +114,12 @@ ROWS = [
     "GA-1,GONE,01/04/2023,,,,,,,,,,",  # 7
     "GA-1,FOUND,20/04/2023,,,,,,,,,,",  # 8
     "GA-1,MOVE,01/05/2023,North,mo,,,,,,,,",  # 9
-    "GA-1,CLOSE,01/06/2023,,,REVT,,,,,,,",  # 10
-    "GA-1,INTAKE,01/09/2023,South,kb,PAR,report_monthly,,REL,,,,",  # 11: a later term
-    "GA-1,JAIL,01/10/2023,,,HOLD,,,,,,,",  # 12
-    "GA-1,MOVE,01/11/2023,West,wp,,,,,,,,",  # 13
-    "GA-1,CLOSE,01/12/2023,,,COMP,,,,,,,",  # 14: ends the term and the custody with it
+    "GA-1,BREACH,25/05/2023,,,X-1,curfew,,,,,,",  # 10
+    "GA-1,REVOKE,01/06/2023,,,X-1,revocation,,court,,,,",  # 11: the court's decision ends it
+    "GA-1,INTAKE,01/09/2023,South,kb,PAR,report_monthly,,REL,,,,",  # 12: a later term
+    "GA-1,JAIL,01/10/2023,,,HOLD,,,,,,,",  # 13
+    "GA-1,MOVE,01/11/2023,West,wp,,,,,,,,",  # 14
+    "GA-1,CLOSE,01/12/2023,,,COMP,,,,,,,",  # 15: ends the term and the custody with it
 ]
 
 
@@ -144,7 +158,8 @@ def test_every_kind_of_term_and_status_event_imports_and_shows_in_the_timeline(
         "Absconded",
         "Returned",
         "Reassigned",
-        "Discharged",
+        "ViolationRecorded",
+        "ViolationResponded",
         "TermStarted",
         "CustodyStarted",
         "Reassigned",
@@ -163,12 +178,13 @@ def test_every_kind_of_term_and_status_event_imports_and_shows_in_the_timeline(
     assert [c["code"] for c in data[2]["removed"]] == ["drug_testing"]
     assert data[3]["reason"] == {"code": "sanction", "raw_text": "SANC"}
     assert (data[7]["officer"], data[7]["agency"]) == ("mo", "North")
-    assert data[8]["outcome"]["code"] == "revoked_technical"
-    assert data[9]["term"] == 2
-    assert (data[9]["agency"], data[9]["officer"]) == ("South", "kb")
-    assert data[9]["start_reason"]["code"] == "release_to_parole"
-    assert data[10]["reason"]["code"] == "jail_hold"
-    assert (data[11]["officer"], data[11]["agency"]) == ("wp", "West")
+    assert data[9]["decided_by"]["code"] == "court"
+    assert data[9]["term_outcome"] == "revoked_technical"  # no discharge follows it
+    assert data[10]["term"] == 2
+    assert (data[10]["agency"], data[10]["officer"]) == ("South", "kb")
+    assert data[10]["start_reason"]["code"] == "release_to_parole"
+    assert data[11]["reason"]["code"] == "jail_hold"
+    assert (data[12]["officer"], data[12]["agency"]) == ("wp", "West")
 
 
 BAD = {
@@ -205,10 +221,10 @@ BAD = {
         "line 4: conditions GA-1: client 'GA-1' has no condition curfew to remove",
     ),
     "a later term that gives who the person is again": (
-        9,
+        10,
         ("GA-1,INTAKE,01/09/2023,South,kb,PAR,,,REL,M,,,",),
         2,
-        "line 11, column 'sex': enroll GA-1: client 'GA-1' is already enrolled: a later term "
+        "line 12, column 'sex': enroll GA-1: client 'GA-1' is already enrolled: a later term "
         "takes the term's values only",
     ),
     "an unknown birth year": (

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
+from reentry_ledger.domain.client import Client
+from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS
+from reentry_ledger.domain.events import (
+    Discharged,
+    DispositionRecorded,
+    IncentiveGranted,
+    ViolationRecorded,
+    ViolationResponded,
+)
 from reentry_ledger.export.deidentified import DeidentifiedExport
 from reentry_ledger.ingest.demo import build_demo
 from tests.builders import TODAY
@@ -38,26 +50,108 @@ def test_the_same_seed_builds_the_same_ledger_and_another_seed_another(tmp_path:
     assert first != other
 
 
-def test_the_population_has_the_shape_the_docs_describe(tmp_path: Path) -> None:
-    ledger = Ledger(f"sqlite:///{tmp_path}/demo.db", clock=lambda: TODAY)
+@pytest.fixture(scope="module")
+def population(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, list[Client]]]:
+    """1,500 demo clients (seed 1): the events written, and the clients."""
+    ledger = Ledger(f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db", clock=lambda: TODAY)
     built = build_demo(ledger, clients=1500, seed=1)
     assert built.clients == 1500
-    assert 15 <= built.events / built.clients <= 40
-    states = [ledger.get_client(f"DEMO-{n:07d}").state for n in range(1, 1501)]
+    yield built.events, [ledger.get_client(f"DEMO-{n:07d}") for n in range(1, 1501)]
+    ledger.close()
+
+
+def test_the_population_has_the_shape_the_docs_describe(
+    population: tuple[int, list[Client]],
+) -> None:
+    events, clients = population
+    assert 15 <= events / len(clients) <= 40
+    states = [client.state for client in clients]
     probation = sum(s.supervision == "probation" for s in states) / len(states)
     assert 0.62 <= probation <= 0.78  # 70% asked
     assessed = [s.risk_level for s in states if s.risk_level]
     assert 0.2 <= sum(r == "low" for r in assessed) / len(assessed) <= 0.45
-    technical = sum(
-        1 for s in states for v in s.violations.values()
-        if v.category == "technical" and any(r.response == "revocation" for r in v.responses)
+    revoked = Counter(
+        v.category for s in states for v in s.violations.values()
+        if v.decision and v.decision.response == "revocation"
     )  # fmt: skip
-    new_offence = sum(
-        1 for s in states for v in s.violations.values()
-        if v.category == "new_offence" and any(r.response == "revocation" for r in v.responses)
-    )  # fmt: skip
-    assert technical > new_offence  # technical violations drive more revocations
-    ledger.close()
+    assert revoked["technical"] > revoked["new_offence"]  # technical violations drive more
+
+
+def test_the_demo_has_every_response_path_incentive_offence_and_disposition(
+    population: tuple[int, list[Client]],
+) -> None:
+    clients = population[1]
+    decisions: Counter[tuple[str, str]] = Counter()  # (response, who decided)
+    recommended = followed = 0
+    for client in clients:
+        for violation in client.state.violations.values():
+            decision = violation.decision
+            if decision:
+                decisions[decision.response, decision.decided_by] += 1
+            if violation.recommendations:  # the officer recommended revocation
+                recommended += 1
+                followed += bool(decision and decision.response == "revocation")
+    # every graduated decision, the officer's custody within the caps, a court's and a board's
+    assert {response for response, _ in decisions} >= {
+        "warning", "increased_reporting", "curfew", "electronic_monitoring",
+        "community_service", "treatment_referral", "custody_sanction", "continuance",
+        "revocation",
+    }  # fmt: skip
+    assert decisions["revocation", "officer"] == 0  # an officer only recommends it
+    assert decisions["revocation", "court"] and decisions["revocation", "parole_board"]
+    assert 0 < followed < recommended  # most recommendations followed, not all
+    assert decisions["continuance", "court"] or decisions["continuance", "parole_board"]
+    officer_custody = [
+        r.custody_days
+        for client in clients
+        for v in client.state.violations.values()
+        for r in v.responses
+        if r.response == "custody_sanction" and r.decided_by == "officer"
+    ]
+    assert officer_custody and max(d or 0 for d in officer_custody) <= DEFAULT_CUSTODY_CAPS[1]
+
+    kinds = Counter(
+        e.kind.code.value for c in clients for e in c.history if isinstance(e, IncentiveGranted)
+    )
+    assert set(kinds) == {"commendation", "reduced_reporting", "level_reduced",
+                          "curfew_lifted", "early_discharge_recommended"}  # fmt: skip
+    bases = {
+        e.new_offence.basis.code.value
+        for c in clients
+        for e in c.history
+        if isinstance(e, ViolationRecorded) and e.new_offence and e.new_offence.basis
+    }
+    assert bases == {"arrest", "charge", "conviction"}
+    dispositions = Counter(
+        e.disposition.code.value
+        for c in clients
+        for e in c.history
+        if isinstance(e, DispositionRecorded)
+    )
+    assert {"pending", "convicted", "dismissed"} <= set(dispositions)  # acquitted: 1 in 100
+    after_the_term = 0
+    for client in clients:
+        ends = [term.ended_on for term in client.state.terms]
+        for event in client.history:
+            if isinstance(event, DispositionRecorded):
+                on = client.state.violations[event.violation_id].occurred_on
+                ended = next((end for end in ends if end and end >= on), None)
+                after_the_term += bool(ended and event.occurred_on > ended)
+    assert after_the_term  # a court's word after the term ended
+
+    # a revocation decision ends its term: no discharge follows it in the same term
+    for client in clients:
+        ended_by_decision = False
+        for event in client.history:
+            if isinstance(event, ViolationResponded) and event.term_outcome is not None:
+                ended_by_decision = True
+            elif isinstance(event, Discharged):
+                assert not ended_by_decision, client.ref
+            elif type(event).__name__ == "TermStarted":
+                ended_by_decision = False
+    outcomes = Counter(o for c in clients for t in c.state.terms if (o := t.outcome))
+    assert outcomes["revoked_technical"] and outcomes["revoked_new_offence"]
+    assert outcomes["absconded"]
 
 
 def test_demo_command_prints_the_audit_report_and_refuses_a_used_ledger(tmp_path: Path) -> None:

@@ -145,26 +145,32 @@ def test_discharge_totals_do_not_give_a_hidden_outcome_away(ledger: Run) -> None
 
 def test_justice_counts_totals_do_not_give_a_hidden_breakdown_away(ledger: Run) -> None:
     rows = groups(ledger, "ov", "justice-counts", "--year", "2024")
-    values = {(r["metric"], r["breakdown"]): r["value"] for r in rows}
-    assert values["PAROLE_REVOCATIONS", "Technical Violations"] == 10
-    assert values["PAROLE_REVOCATIONS", "Absconding Violations"] == "<10"
-    assert values["PAROLE_REVOCATIONS", "Total"] == "<10"  # else 11 - 10 - 0 = 1 absconding
+    values = {(r["month"], r["metric"], r["breakdown"]): r["value"] for r in rows}
+    technical, absconding = "Technical Violations", "Absconding Violations"
+    successful = "Successful Completions of Supervision"
+    assert values[3, "PAROLE_SUPERVISION_VIOLATIONS", technical] == 10  # GA-1..GA-10
+    assert values[4, "PAROLE_SUPERVISION_VIOLATIONS", absconding] == "<10"  # GA-11
+    assert values[4, "PAROLE_SUPERVISION_VIOLATIONS", None] == "<10"  # else 1 - 0 = 1
+    assert values[5, "PAROLE_SUPERVISION_TERMINATIONS", successful] == 10
+    assert values[6, "PAROLE_SUPERVISION_TERMINATIONS", None] == "<10"  # GA-11's early one
     systems = ("PAROLE", "PROBATION", "OTHER_SUPERVISION")
     relations = []
-    for metric in ("SUPERVISION_VIOLATIONS", "REVOCATIONS", "SUPERVISION_TERMINATIONS"):
-        for system in ("SUPERVISION", *systems):
-            name = f"{system}_{metric}"
-            parts = [(name, b) for m, b in values if m == name and b != "Total"]
-            relations.append(((name, "Total"), parts))
-    for metric, breakdown in list(values):
+    for month in range(1, 13):
+        for metric in ("SUPERVISION_VIOLATIONS", "REVOCATIONS", "SUPERVISION_TERMINATIONS",
+                       "POPULATION"):  # fmt: skip
+            for system in ("SUPERVISION", *systems):
+                name = f"{system}_{metric}"
+                parts = [(month, name, b) for m, n, b in values if (m, n) == (month, name) and b]
+                relations.append(((month, name, None), parts))
+    for month, metric, breakdown in list(values):
         if metric.startswith("SUPERVISION_") and metric != "SUPERVISION_CASELOADS_STAFF":
             suffix = metric.removeprefix("SUPERVISION_")
-            parts = [(f"{s}_{suffix}", breakdown) for s in systems]
-            relations.append(((metric, breakdown), parts))
+            parts = [(month, f"{s}_{suffix}", breakdown) for s in systems]
+            relations.append(((month, metric, breakdown), parts))
     assert solvable(values, relations) == []
     exact = groups(ledger, "aud", "justice-counts", "--year", "2024")
-    assert {"metric": "PAROLE_REVOCATIONS", "breakdown": "Total", "value": 11, "year": 2024,
-            "system": "PAROLE"} in exact  # fmt: skip
+    assert {"year": 2024, "month": 4, "system": "PAROLE", "metric": "PAROLE_SUPERVISION_VIOLATIONS",
+            "breakdown_category": None, "breakdown": None, "value": 1} in exact  # fmt: skip
 
 
 def test_revoked_terms_by_kind_do_not_give_a_hidden_one_away(ledger: Run) -> None:

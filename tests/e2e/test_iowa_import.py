@@ -1,5 +1,5 @@
 """The Iowa releases file: per-agency counts from the report equal those counted straight from
-the CSV with the standard library."""
+the CSV with the standard library; a return is a revocation decision that ends the term."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from reentry_ledger.cli import cli
-from reentry_ledger.ingest.iowa import race_and_ethnicity, severity_for, supervision_for
+from reentry_ledger.ingest.iowa import (
+    deciding_body,
+    offence_type_for,
+    race_and_ethnicity,
+    severity_for,
+    supervision_for,
+)
 from tests.shared_data import IOWA, require
 
 
@@ -52,24 +58,46 @@ def test_report_by_agency_matches_counts_from_the_csv(db_url: str) -> None:
                        "revocations_technical", "revocations_new_offence"):  # fmt: skip
             assert groups[agency][metric] == counts.get(metric, 0), (agency, metric)
 
+    for line in ("New Offense Type: 'Flight/Escape' x 12", "New Offense Type: 'Assault' x 3",
+                 "New Offense Type: 'Drug Possession' x 2", "New Offense Type: 'Sex' x 1",
+                 "New Offense Type: 'Traffic' x 1"):  # fmt: skip
+        assert line in imported.stderr  # the 19 rows whose new-offence columns are shifted
+
     timeline = runner.invoke(cli, ["timeline", "IA-2010-1", "--json"], env=env)
     events = json.loads(timeline.stdout)
-    # Row 1: FY2010, 7JD, Parole, returned after 433 days for a new C Felony.
-    assert [e["type"] for e in events] == [
-        "Enrolled",
-        "ViolationRecorded",
-        "ViolationResponded",
-        "Discharged",
-    ]
+    # Row 1: FY2010, 7JD, Parole, returned after 433 days for a new C Felony (Drug,
+    # Trafficking): a conviction, and the Board of Parole's revocation, which ends the term.
+    assert [e["type"] for e in events] == ["Enrolled", "ViolationRecorded", "ViolationResponded"]
     assert events[0]["data"]["agency"] == "7JD"
     assert events[0]["data"]["supervision"] == {"code": "parole", "raw_text": "Parole"}
     assert events[0]["data"]["details"]["Offense Subtype"] == "Robbery"
+    assert events[0]["data"]["details"]["New Offense Sub Type"] == "Trafficking"
     assert events[1]["occurred_on"] == "2011-03-10"  # 2010-01-01 + 365 + 68 days
     assert events[1]["data"]["new_offence"]["severity"] == {
         "code": "felony",
         "raw_text": "C Felony",
     }
-    assert events[3]["data"]["outcome"]["code"] == "revoked_new_offence"
+    assert events[1]["data"]["new_offence"]["basis"] == {"code": "conviction", "raw_text": "New"}
+    assert events[1]["data"]["new_offence"]["offence_type"] == {
+        "code": "drug",
+        "raw_text": "Drug",
+    }
+    decision = events[2]
+    assert decision["occurred_on"] == "2011-03-10"
+    assert decision["data"]["response"]["code"] == "revocation"
+    assert decision["data"]["decided_by"] == {"code": "parole_board", "raw_text": "Parole"}
+    assert decision["data"]["recommendation"] is False
+    assert decision["data"]["term_outcome"] == "revoked_new_offence"
+    # Row 2: discharged at the end of the sentence (no supervision), returned after 453 days
+    # for a technical violation: a court's decision.
+    second = json.loads(runner.invoke(cli, ["timeline", "IA-2010-2", "--json"], env=env).stdout)
+    assert [e["type"] for e in second] == ["Enrolled", "ViolationRecorded", "ViolationResponded"]
+    assert second[1]["data"]["technical"] == [{"code": "other_condition", "raw_text": "Tech"}]
+    assert second[2]["data"]["decided_by"] == {
+        "code": "court",
+        "raw_text": "Discharged \u2013 End of Sentence",
+    }
+    assert second[2]["data"]["term_outcome"] == "revoked_technical"
     enrolled = events[0]["data"]
     assert enrolled["start_reason"] == {"code": "release_to_parole", "raw_text": "Parole"}
     assert enrolled["person"]["race"] == {"code": "black", "raw_text": "Black"}
@@ -118,6 +146,29 @@ def test_new_offence_classes_map_to_a_severity(classification: str, severity: st
 
 
 @pytest.mark.parametrize(
+    ("text", "offence_type"),
+    [("Violent", "violent"), ("Property", "property"), ("Drug", "drug"),
+     ("Public Order", "public_order"), ("Other", "other"), (" Drug ", "drug"),
+     ("Flight/Escape", None), ("Assault", None), ("", None)],
+)  # fmt: skip
+def test_new_offence_types_are_iowas_own_five(text: str, offence_type: str | None) -> None:
+    assert offence_type_for(text) == offence_type
+
+
+@pytest.mark.parametrize(
+    ("release_type", "body"),
+    [("Parole", "parole_board"), ("Paroled to Detainer - INS", "parole_board"),
+     ("Special Sentence", "parole_board"), ("Released to Special Sentence", "parole_board"),
+     ("Discharged - Expiration of Sentence", "court"),
+     ("Paroled w/Immediate Discharge", "court"), ("Work Release", "court"), ("", "court")],
+)  # fmt: skip
+def test_a_return_is_decided_by_the_board_of_parole_after_a_release_to_supervision_else_a_court(
+    release_type: str, body: str
+) -> None:
+    assert deciding_body(supervision_for(release_type)) == body
+
+
+@pytest.mark.parametrize(
     ("text", "race", "ethnicity"),
     [("White - Non-Hispanic", "white", "not_hispanic"), ("Black - Hispanic", "black", "hispanic"),
      ("American Indian or Alaska Native - Hispanic", "american_indian_alaska_native", "hispanic"),
@@ -149,7 +200,9 @@ def test_values_of_other_years_are_mapped_by_the_same_rules_never_refused(
     path.write_text(
         HEADER
         + "2014,2017, 3JD ,Work Release,White,25-34,Female,C Felony,Drug,Trafficking,Yes,,Tech,,,,No\n"
-        + "2014,2017,,Parole,White,25-34,Male,D Felony,Property,Theft,Yes,30,Escape,,,,No\n",
+        + "2014,2017,,Parole,White,25-34,Male,D Felony,Property,Theft,Yes,30,Escape,,,,No\n"
+        + "2014,2017,1JD,Special Sentence,Black - Hispanic,35-44,Male,C Felony,Violent,Sex,Yes,"
+        "100,New,Aggravated Misdemeanor,Sex Offender Registry,Other Public Order,Yes\n",
         encoding="utf-8",
     )
     env = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": "importer"}
@@ -158,6 +211,7 @@ def test_values_of_other_years_are_mapped_by_the_same_rules_never_refused(
     assert "Release Type: 'Work Release' x 1" in result.stderr
     assert "Recidivism Type: 'Escape' x 1" in result.stderr
     assert "Days to Return: '(blank, Tech)' x 1" in result.stderr
+    assert "New Offense Type: 'Sex Offender Registry' x 1" in result.stderr
     events = json.loads(
         CliRunner().invoke(cli, ["timeline", "IA-2014-1", "--json"], env=env).stdout
     )
@@ -165,6 +219,19 @@ def test_values_of_other_years_are_mapped_by_the_same_rules_never_refused(
     assert events[0]["data"]["supervision"] == {"code": "unknown", "raw_text": "Work Release"}
     assert events[1]["occurred_on"] == "2016-12-31"  # end of the three-year follow-up
     assert "Days to Return missing" in events[1]["data"]["description"]
+    # Release Type unknown: the return is a court's decision.
+    assert events[2]["data"]["decided_by"] == {"code": "court", "raw_text": "Work Release"}
+    assert events[2]["data"]["term_outcome"] == "revoked_technical"
+    third = json.loads(CliRunner().invoke(cli, ["timeline", "IA-2014-3", "--json"], env=env).stdout)
+    # A special sentence is supervised as if on parole: the Board of Parole decides. A type
+    # with no rule is left out of the new offence (counted above), kept as written in details.
+    assert [e["type"] for e in third] == ["Enrolled", "ViolationRecorded", "ViolationResponded"]
+    offence = third[1]["data"]["new_offence"]
+    assert offence["severity"] == {"code": "misdemeanor", "raw_text": "Aggravated Misdemeanor"}
+    assert (offence["basis"]["code"], offence["offence_type"]) == ("conviction", None)
+    assert third[0]["data"]["details"]["New Offense Type"] == "Sex Offender Registry"
+    assert third[2]["data"]["decided_by"]["code"] == "parole_board"
+    assert third[2]["data"]["term_outcome"] == "revoked_new_offence"
     second = json.loads(
         CliRunner().invoke(cli, ["timeline", "IA-2014-2", "--json"], env=env).stdout
     )

@@ -89,10 +89,10 @@ def test_discharges_count_every_term_not_only_the_latest(run: Run, terms: Ledger
     assert (gb["agency"], gb["early"], gb["successful"], gb["successful_total"]) == ("GB", 1, 1, 2)
 
 
-def justice_counts(run: Run) -> dict[tuple[str, str, str], int]:
+def justice_counts(run: Run) -> dict[tuple[int | None, str, str, str | None], int]:
     return {
-        (row["system"], row["metric"].removeprefix(f"{row['system']}_"), row["breakdown"]):
-        row["value"]
+        (row["month"], row["system"], row["metric"].removeprefix(f"{row['system']}_"),
+         row["breakdown"]): row["value"]
         for row in groups(run, "justice-counts", "--year", "2025")
     }  # fmt: skip
 
@@ -100,47 +100,66 @@ def justice_counts(run: Run) -> dict[tuple[str, str, str], int]:
 ACTIVE, ADMINISTRATIVE = "People on Active Supervision", "People on Administrative Supervision"
 ABSCONDED = "People who have Absconded from Supervision"
 HOLD = "People Incarcerated on a Hold or Sanction while on Supervision"
+SUCCESSFUL = "Successful Completions of Supervision"
 
 
 def test_justice_counts_daily_population_by_status_on_the_last_day(run: Run, terms: Ledger) -> None:
     values = justice_counts(run)
-    population = {b: values["SUPERVISION", "POPULATION", b] for b in
-                  ("Total", ACTIVE, ADMINISTRATIVE, ABSCONDED, HOLD)}  # fmt: skip
-    # C4 active, C1 administrative, C3 absconded, C2 in a jail hold; C5 is not supervision.
-    assert population == {"Total": 4, ACTIVE: 1, ADMINISTRATIVE: 1, ABSCONDED: 1, HOLD: 1}
+    population = {b: values[12, "SUPERVISION", "POPULATION", b] for b in
+                  (None, ACTIVE, ADMINISTRATIVE, ABSCONDED, HOLD)}  # fmt: skip
+    # 31 Dec: C4 active, C1 administrative, C3 absconded, C2 in a jail hold; C5 is not
+    # supervision.
+    assert population == {None: 4, ACTIVE: 1, ADMINISTRATIVE: 1, ABSCONDED: 1, HOLD: 1}
     assert (
-        values["PAROLE", "POPULATION", ACTIVE]
-        == values["PAROLE", "POPULATION", ADMINISTRATIVE]
+        values[12, "PAROLE", "POPULATION", ACTIVE]
+        == values[12, "PAROLE", "POPULATION", ADMINISTRATIVE]
         == 1
     )
     assert (
-        values["PROBATION", "POPULATION", ABSCONDED] == values["PROBATION", "POPULATION", HOLD] == 1
+        values[12, "PROBATION", "POPULATION", ABSCONDED]
+        == values[12, "PROBATION", "POPULATION", HOLD]
+        == 1
     )
-    assert values["SUPERVISION", "CASELOADS_PEOPLE", "Total"] == 4
-    assert values["SUPERVISION", "CASELOADS_STAFF", "Total"] == 3  # o-1, o-2 (C1), o-3 (C4)
+    assert values[12, "SUPERVISION", "CASELOADS_PEOPLE", None] == 4
+    assert values[12, "SUPERVISION", "CASELOADS_STAFF", None] == 3  # o-1, o-2 (C1), o-3 (C4)
+    # 31 Aug: C4's custody sanction ended on 10 Aug (C4 active); C1 administrative since 1 Jul;
+    # C2, C3 active; C6 in its second term (GB, o-9): 5 people, with o-1, o-2, o-3, o-9.
+    august = {b: values[8, "SUPERVISION", "POPULATION", b] for b in (None, ACTIVE, ADMINISTRATIVE)}
+    assert august == {None: 5, ACTIVE: 4, ADMINISTRATIVE: 1}
+    assert values[8, "SUPERVISION", "CASELOADS_STAFF", None] == 4
 
 
-def test_justice_counts_starts_and_terminations_count_terms(run: Run, terms: Ledger) -> None:
+def test_justice_counts_starts_and_terminations_count_people_and_terms(
+    run: Run, terms: Ledger
+) -> None:
     values = justice_counts(run)
-    # C1, C2, C3, C4 twice, C6 twice; C5's reentry term is not supervision.
-    assert values["SUPERVISION", "SUPERVISION_STARTS", "Total"] == 7
-    assert values["PAROLE", "SUPERVISION_STARTS", "Total"] == 3
-    assert values["PROBATION", "SUPERVISION_STARTS", "Total"] == 4
-    assert values["OTHER_SUPERVISION", "SUPERVISION_STARTS", "Total"] == 0
-    # C4's first term, both of C6's.
-    assert values["SUPERVISION", "SUPERVISION_TERMINATIONS", "Successful Completions"] == 3
-    assert values["PROBATION", "SUPERVISION_TERMINATIONS", "Total"] == 2
+    starts = {
+        month: values[month, "SUPERVISION", "SUPERVISION_STARTS", None] for month in range(1, 13)
+    }
+    # January: C1, C4, C6 (C5's reentry term is not supervision); February: C2; March: C3;
+    # May: C6 again (off supervision since 31 Mar); June: C4 again (since 30 Apr).
+    assert starts == {1: 3, 2: 1, 3: 1, 4: 0, 5: 1, 6: 1, 7: 0, 8: 0, 9: 0, 10: 0, 11: 0, 12: 0}
+    assert values[1, "PAROLE", "SUPERVISION_STARTS", None] == 2  # C1, C4
+    assert values[1, "PROBATION", "SUPERVISION_STARTS", None] == 1  # C6
+    assert values[1, "OTHER_SUPERVISION", "SUPERVISION_STARTS", None] == 0
+    # C6's early discharge (31 Mar), C4's (30 Apr), C6's second (30 Sep): each a successful
+    # completion, in its month.
+    for month, system in ((3, "PROBATION"), (4, "PAROLE"), (9, "PROBATION")):
+        assert values[month, system, "SUPERVISION_TERMINATIONS", SUCCESSFUL] == 1
+        assert values[month, "SUPERVISION", "SUPERVISION_TERMINATIONS", None] == 1
 
 
 def test_justice_counts_leaves_out_a_reentry_term_entirely(run: Run, terms: Ledger) -> None:
     values = justice_counts(run)
-    assert values["SUPERVISION", "SUPERVISION_VIOLATIONS", "Total"] == 0  # C5's curfew breach
-    assert values["OTHER_SUPERVISION", "POPULATION", "Total"] == 0
+    assert values[2, "SUPERVISION", "SUPERVISION_VIOLATIONS", None] == 0  # C5's curfew breach
+    assert all(
+        values[month, "OTHER_SUPERVISION", "POPULATION", None] == 0 for month in range(1, 13)
+    )
 
 
 def test_justice_counts_hides_the_population_total_with_its_parts(run: Run, terms: Ledger) -> None:
-    rows = groups(run, "justice-counts", "--year", "2025", "--suppress-below", "2")
+    rows = groups(run, "justice-counts", "--year", "2025", "--month", "12", "--suppress-below", "2")
     shown = {(r["system"], r["metric"], r["breakdown"]): r["value"] for r in rows}
     assert shown["SUPERVISION", "SUPERVISION_POPULATION", HOLD] == "<2"
-    assert shown["SUPERVISION", "SUPERVISION_POPULATION", "Total"] == "<2"
-    assert shown["SUPERVISION", "SUPERVISION_CASELOADS_PEOPLE", "Total"] == "<2"
+    assert shown["SUPERVISION", "SUPERVISION_POPULATION", None] == "<2"
+    assert shown["SUPERVISION", "SUPERVISION_CASELOADS_PEOPLE", None] == "<2"

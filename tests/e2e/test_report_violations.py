@@ -340,25 +340,21 @@ def test_volunteer_matches(run, ledger) -> None:  # type: ignore[no-untyped-def]
 
 def test_justice_counts_for_a_year(run, ledger) -> None:  # type: ignore[no-untyped-def]
     lines = run("report", "justice-counts", "--year", "2024", "--format", "csv").splitlines()
-    assert lines[0] == "year,system,metric,breakdown,value"
-    values = {tuple(line.split(",")[1:4]): int(line.split(",")[4]) for line in lines[1:]}
-    # GA-1, GA-2 twice (a new term after its revocation)
-    assert values["SUPERVISION", "SUPERVISION_SUPERVISION_STARTS", "Total"] == 3
-    assert values["SUPERVISION", "SUPERVISION_SUPERVISION_VIOLATIONS", "Technical Violations"] == 2
-    assert values["SUPERVISION", "SUPERVISION_SUPERVISION_VIOLATIONS", "Absconding Violations"] == 1
-    assert (
-        values["SUPERVISION", "SUPERVISION_SUPERVISION_VIOLATIONS", "New Offense Violations"] == 1
-    )
-    assert values["SUPERVISION", "SUPERVISION_REVOCATIONS", "Total"] == 3
-    assert values["PROBATION", "PROBATION_REVOCATIONS", "Technical Violations"] == 1
-    assert values["PAROLE", "PAROLE_REVOCATIONS", "New Offense Violations"] == 1
-    assert (
-        values["SUPERVISION", "SUPERVISION_SUPERVISION_TERMINATIONS", "Unsuccessful Discharges"]
-        == 3
-    )
-    assert values["SUPERVISION", "SUPERVISION_CASELOADS_PEOPLE", "Total"] == 1  # GA-2 on 31 Dec
-    assert values["SUPERVISION", "SUPERVISION_CASELOADS_STAFF", "Total"] == 1
-    assert values["OTHER_SUPERVISION", "OTHER_SUPERVISION_SUPERVISION_STARTS", "Total"] == 0
+    assert lines[0] == "year,month,system,metric,breakdown_category,breakdown,value"
+    values = {tuple(line.split(",")[1:6]): line.split(",")[6] for line in lines[1:]}
+    starts = "SUPERVISION_SUPERVISION_STARTS"
+    assert values["1", "SUPERVISION", starts, "", ""] == "1"  # GA-1
+    assert values["6", "SUPERVISION", starts, "", ""] == "1"  # GA-2
+    assert values["1", "PROBATION", "PROBATION_SUPERVISION_STARTS", "", ""] == "1"
+    violations = ("SUPERVISION", "SUPERVISION_SUPERVISION_VIOLATIONS", "violation_type")
+    assert values["3", *violations, "Technical Violations"] == "1"  # GA-1's curfew breach
+    assert values["7", *violations, "Technical Violations"] == "1"  # GA-2's failure to report
+    assert values["8", *violations, "New Offense Violations"] == "1"  # GA-2's felony
+    # GA-2's felony, revoked by the court on 20 Aug: a parole revocation for a new offense
+    assert values["8", "PAROLE", "PAROLE_REVOCATIONS", "", ""] == "1"
+    revoked = ("PAROLE", "PAROLE_REVOCATIONS", "revocations_type")
+    assert values["8", *revoked, "Revocations for New Offense Violations"] == "1"
+    assert values["1", "OTHER_SUPERVISION", "OTHER_SUPERVISION_SUPERVISION_STARTS", "", ""] == "0"
 
 
 def test_projection_commands(run, ledger) -> None:  # type: ignore[no-untyped-def]

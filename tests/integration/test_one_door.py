@@ -55,6 +55,12 @@ TABLE: dict[str, tuple[Call, set[str], bool]] = {
                   absconding=True), CASEWORK, True),
     "respond": (lambda led, a, i, _: led.respond_to_violation("GA-1", f"V{i + 1}", "warning",
                 actor=a, on=ON), CASEWORK, True),
+    "disposition": (lambda led, a, i, _: led.record_disposition("GA-1", "V3", "pending",
+                    actor=a, on=ON), CASEWORK, True),
+    "incentive": (lambda led, a, i, _: led.grant_incentive("GA-1", actor=a, on=ON,
+                  kind="commendation"), CASEWORK, True),
+    "custody caps": (lambda led, a, i, _: led.set_custody_caps("GA", 10 + i, 20, actor=a),
+                     {"sup-ga"}, False),
     "discharge": (lambda led, a, i, _: led.discharge(f"GA-{i + 2}", actor=a, on=ON,
                   outcome="successful"), CASEWORK, True),
     "correct": (lambda led, a, i, _: led.correct("GA-1", 2 + i, actor=a, reason="wrong"),
@@ -80,6 +86,8 @@ TABLE: dict[str, tuple[Call, set[str], bool]] = {
                      False),
     "report violations": (lambda led, a, i, _: led.reports(actor=a).violations(
                           ReportRequest(today=TODAY)), REPORTERS, False),
+    "report responses": (lambda led, a, i, _: led.reports(actor=a).responses(
+                         ReportRequest(today=TODAY)), REPORTERS, False),
     "report caseload": (lambda led, a, i, _: led.reports(actor=a).caseload(ON, ()), REPORTERS,
                         False),
     "projections": (lambda led, a, i, _: led.projection_runner(actor=a).status(), OPERATORS,
@@ -131,6 +139,8 @@ def staffed(ledger: Ledger) -> Iterator[Ledger]:
     for _ in range(2):
         ledger.refer("GA-1", actor="sup-ga", on=date(2024, 2, 1), service="housing")
         ledger.record_violation("GA-1", actor="sup-ga", on=date(2024, 2, 1), technical=("curfew",))
+    ledger.record_violation("GA-1", actor="sup-ga", on=date(2024, 2, 2), new_offence="felony",
+                            basis="arrest")  # fmt: skip
     ledger.match_volunteer("GA-1", actor="sup-ga", on=date(2024, 2, 1), volunteer="v-9")
     yield ledger
 

@@ -114,6 +114,7 @@ TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
     "GET /api/access-log": (Attempt(params={"client_ref": "{ref}"}), AUDITOR_ONLY),
     "GET /api/clients": (Attempt(), CLIENT_READERS),
     "GET /api/reports/violations": (Attempt(params={"by": "agency,risk", **RANGE}), REPORTERS),
+    "GET /api/reports/responses": (Attempt(params={"by": "agency", **RANGE}), REPORTERS),
     "GET /api/reports/caseload": (Attempt(params={"on": "2025-06-30"}), REPORTERS),
     "GET /api/reports/discharges": (Attempt(params=RANGE), REPORTERS),
     "GET /api/reports/referrals": (Attempt(params=RANGE), REPORTERS),

@@ -72,6 +72,9 @@ REPORTS: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
     ("violations", {"by": "agency,risk", "period": "quarter", **RANGE},
      ("violations", "--by", "agency,risk", "--period", "quarter", "--from", "2025-01-01",
       "--to", "2025-12-31")),
+    ("responses", {"by": "agency", "period": "quarter", **RANGE},
+     ("responses", "--by", "agency", "--period", "quarter", "--from", "2025-01-01",
+      "--to", "2025-12-31")),
     ("caseload", {"on": "2025-06-30", "by": "agency"},
      ("caseload", "--on", "2025-06-30", "--by", "agency")),
     ("discharges", {**RANGE, "by": "agency", "suppress_below": 2},
@@ -120,6 +123,7 @@ def test_report_parameters_are_checked_with_the_clis_messages(api: Served) -> No
     for path, params, named in (
         ("violations", {"period": "week"}, "period"),
         ("violations", {"suppress_below": 1}, "suppress_below"),
+        ("responses", {"period": "week"}, "period"),
         ("referrals", {"from": "1800-01-01"}, "outside the dates the ledger takes"),
         ("referrals", {"to": "2025-02-30"}, "to"),
         ("caseload", {"known_at": "yesterday"}, "known_at"),

@@ -163,6 +163,7 @@ def test_reports_print_the_same_through_the_server(server: Live) -> None:
                 output,
                 code=0,
             )
+        same(server, user, "report", "responses", "--by", "agency", *ranged, code=0)
         same(server, user, "report", "caseload", "--on", "2025-06-30", code=0)
         same(server, user, "report", "discharges", *ranged, "--by", "agency", code=0)
         same(server, user, "report", "referrals", *ranged, "--format", "json", code=0)

@@ -3,14 +3,28 @@ statistics over too few people, totals that cannot give a hidden part away, whol
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
+from fractions import Fraction
+from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reentry_ledger.reports import casework
 from reentry_ledger.reports.facts import ClientFacts, MatchFact, ReferralFact
-from reentry_ledger.reports.justice_counts import SYSTEMS, suppressed
+from reentry_ledger.reports.justice_counts import (
+    BY_KIND,
+    CASELOADS_PEOPLE,
+    CASELOADS_STAFF,
+    POPULATION,
+    REVOCATIONS,
+    STARTS,
+    SYSTEMS,
+    TERMINATIONS,
+    UNSUCCESSFUL,
+    suppressed,
+)
 from reentry_ledger.reports.snapping import Snapped, moment_start, month_end
 from reentry_ledger.reports.suppression import suppress, withheld
 from reentry_ledger.reports.tallies import BY_BASIS, BY_DISPOSITION
@@ -71,31 +85,133 @@ def test_a_median_match_length_of_fewer_than_k_people_is_hidden() -> None:
 
 
 counts = st.one_of(st.just(0), st.integers(1, 30))
+# One month of a system: revocations by type; discharges other than unsuccessful (which are
+# the revoked terms: the same number); the daily population by status; new cases; staff.
+system_month = st.tuples(
+    st.lists(counts, min_size=4, max_size=4),
+    st.lists(counts, min_size=4, max_size=4),
+    st.lists(counts, min_size=6, max_size=6),
+    counts,
+    counts,
+)
 
 
-@given(st.lists(counts, min_size=9, max_size=9), st.integers(2, 12))
-def test_no_justice_counts_cell_can_be_solved_for(cells: list[int], below: int) -> None:
-    labels = ("Technical Violations", "Absconding Violations", "New Offense Violations")
-    parts = dict(zip([(s, b) for s in SYSTEMS[1:] for b in labels], cells, strict=True))
-    rows = []
-    for system in SYSTEMS:
-        systems = SYSTEMS[1:] if system == "SUPERVISION" else (system,)
-        for label in ("Total", *labels):
-            value = sum(
-                parts[s, b] for s in systems for b in labels if label in ("Total", b)
-            )  # fmt: skip
-            rows.append({"year": 2024, "system": system, "metric": f"{system}_REVOCATIONS",
-                         "breakdown": label, "value": value})  # fmt: skip
-    shown = {(r["system"], r["breakdown"]): r["value"] for r in suppressed(rows, below)}
-    relations = [((s, "Total"), [(s, b) for b in labels]) for s in SYSTEMS]
-    relations += [(("SUPERVISION", b), [(s, b) for s in SYSTEMS[1:]]) for b in ("Total", *labels)]
-    for total, summed in relations:
-        hidden = [isinstance(shown[cell], str) for cell in (total, *summed)]
-        assert hidden.count(True) != 1, (total, shown)
-    for cell, value in shown.items():
-        system, label = cell
-        if label != "Total" and system != "SUPERVISION" and not isinstance(value, str):
-            assert value == 0 or value >= below
+def month_rows(systems: list[tuple[list[int], list[int], list[int], int, int]]) -> list[dict]:
+    """A month's Justice Counts rows as the report gives them: each aggregate the sum of its
+    breakdowns, SUPERVISION the sum of the systems (staff apart), open cases the population,
+    unsuccessful discharges the revocations."""
+    cells: dict[tuple[str, str, str | None], int] = {}
+    for system, (revoked, ended, population, starts, staff) in zip(
+        SYSTEMS[1:], systems, strict=True
+    ):
+        ended = [ended[0], ended[1], sum(revoked), ended[2], ended[3]]
+        for metric, parts in ((REVOCATIONS, revoked), (TERMINATIONS, ended),
+                              (POPULATION, population)):  # fmt: skip
+            cells |= {
+                (system, metric.kind, label): n
+                for label, n in zip(metric.labels, parts, strict=True)
+            }
+            cells[system, metric.kind, None] = sum(parts)
+        cells[system, CASELOADS_PEOPLE.kind, None] = sum(population)
+        cells[system, STARTS.kind, None] = starts
+        cells[system, CASELOADS_STAFF.kind, None] = staff
+    for system, kind, label in list(cells):
+        if kind != CASELOADS_STAFF.kind:
+            key = ("SUPERVISION", kind, label)
+            cells[key] = cells.get(key, 0) + cells[system, kind, label]
+    cells["SUPERVISION", CASELOADS_STAFF.kind, None] = max(s[4] for s in systems)
+    return [
+        {"year": 2024, "month": 3, "system": system, "metric": f"{system}_{kind}",
+         "breakdown_category": None, "breakdown": label, "value": value}
+        for (system, kind, label), value in cells.items()
+    ]  # fmt: skip
+
+
+def relations(cells: Iterable[tuple[str, str, str | None]]) -> list[dict[Any, int]]:
+    """Every equation a reader knows the published cells satisfy, as {cell: coefficient}
+    summing to zero."""
+    found = []
+    for system, kind, label in cells:
+        metric = BY_KIND[kind]
+        if label is None and metric.labels:
+            found.append(
+                {(system, kind, None): 1, **{(system, kind, part): -1 for part in metric.labels}}
+            )
+        if system == "SUPERVISION" and kind != CASELOADS_STAFF.kind:
+            found.append(
+                {(system, kind, label): 1, **{(part, kind, label): -1 for part in SYSTEMS[1:]}}
+            )
+        if kind == POPULATION.kind and label is None:
+            found.append({(system, kind, None): 1, (system, CASELOADS_PEOPLE.kind, None): -1})
+        if kind == REVOCATIONS.kind and label is None:
+            found.append({(system, kind, None): 1, (system, TERMINATIONS.kind, UNSUCCESSFUL): -1})
+    return found
+
+
+def determined(hidden: set[Any], equations: list[dict[Any, int]]) -> set[Any]:
+    """The hidden cells a reader can solve for exactly: with the shown values moved to the
+    other side, those whose unit vector is a row of the equations' reduced echelon form."""
+    unknowns = sorted(hidden, key=repr)
+    matrix = [[Fraction(eq.get(cell, 0)) for cell in unknowns] for eq in equations]
+    matrix = [row for row in matrix if any(row)]
+    pivot_row = 0
+    for column in range(len(unknowns)):
+        pivot = next((r for r in range(pivot_row, len(matrix)) if matrix[r][column]), None)
+        if pivot is None:
+            continue
+        matrix[pivot_row], matrix[pivot] = matrix[pivot], matrix[pivot_row]
+        lead = matrix[pivot_row][column]
+        matrix[pivot_row] = [value / lead for value in matrix[pivot_row]]
+        for r in range(len(matrix)):
+            if r != pivot_row and matrix[r][column]:
+                factor = matrix[r][column]
+                matrix[r] = [
+                    a - factor * b for a, b in zip(matrix[r], matrix[pivot_row], strict=True)
+                ]
+        pivot_row += 1
+    return {
+        unknowns[row.index(1)]
+        for row in matrix[:pivot_row]
+        if sum(1 for value in row if value) == 1
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(system_month, min_size=3, max_size=3), st.integers(2, 12))
+def test_no_hidden_justice_counts_cell_can_be_solved_for(systems: list, below: int) -> None:
+    """The attack: every published value of a month, and every equation they satisfy
+    (aggregates, SUPERVISION sums, open cases = population, revocations = unsuccessful
+    discharges), solved exactly. No hidden value may come out."""
+    rows = month_rows(systems)
+    shown = {(r["system"], r["metric"].removeprefix(r["system"] + "_"), r["breakdown"]): r["value"]
+             for r in suppressed(rows, below)}  # fmt: skip
+    hidden = {cell for cell, value in shown.items() if isinstance(value, str)}
+    assert determined(hidden, relations(shown)) == set(), shown
+    # and every count shown is 0 or at least K
+    assert all(value == 0 or value >= below for value in shown.values() if isinstance(value, int))
+
+
+def test_the_attack_solves_a_hidden_breakdown_when_a_relation_is_left_out() -> None:
+    """The check above finds what it should: without the link between revocations and
+    unsuccessful discharges, 10 technical revocations and 1 for other reasons give the one
+    away (the unsuccessful discharges, 11, are the revocations' aggregate)."""
+    quiet = ([0, 0, 0, 0], [0, 0, 0, 0], [20, 0, 0, 0, 0, 0], 0, 12)
+    rows = month_rows([([10, 0, 1, 0], [15, 0, 0, 0], [20, 0, 0, 0, 0, 0], 12, 12), quiet, quiet])
+    shown = {(r["system"], r["metric"].removeprefix(r["system"] + "_"), r["breakdown"]): r["value"]
+             for r in suppressed(rows, 10)}  # fmt: skip
+    assert shown["PAROLE", REVOCATIONS.kind, "Revocations for Other Reasons"] == "<10"
+    assert shown["PAROLE", TERMINATIONS.kind, UNSUCCESSFUL] == "<10"  # hidden with them
+    hidden = {cell for cell, value in shown.items() if isinstance(value, str)}
+    assert determined(hidden, relations(shown)) == set()
+    unlinked = dict(shown)
+    unlinked["PAROLE", TERMINATIONS.kind, UNSUCCESSFUL] = 11
+    unlinked["PAROLE", TERMINATIONS.kind, None] = 26
+    unlinked["SUPERVISION", TERMINATIONS.kind, UNSUCCESSFUL] = 11
+    unlinked["SUPERVISION", TERMINATIONS.kind, None] = 26
+    hidden = {cell for cell, value in unlinked.items() if isinstance(value, str)}
+    assert ("PAROLE", REVOCATIONS.kind, "Revocations for Other Reasons") in determined(
+        hidden, relations(unlinked)
+    )
 
 
 REVOKED = ("revocations_technical", "revocations_absconding", "revocations_new_offence")

@@ -350,6 +350,17 @@ class RemoteReports:
         )
         return response.json(), snapped(response)
 
+    def responses(self, request: ReportRequest, known_at: Moment = None) -> Table:
+        span = {"from": request.first, "to": request.last}
+        return self.table(
+            "responses",
+            by=joined(request.by),
+            period=request.period,
+            known_at=known_at,
+            suppress_below=request.suppress_below,
+            **span,
+        )
+
     def disparities(self, request: DisparityRequest, known_at: Moment = None) -> Table:
         span = {"from": request.first, "to": request.last}
         return self.table(
@@ -418,10 +429,18 @@ class RemoteReports:
     volunteers = partialmethod(over_range, "volunteers")
 
     def justice_counts(
-        self, year: int, known_at: Moment = None, suppress_below: Below = None
+        self,
+        year: int,
+        month: int | None = None,
+        known_at: Moment = None,
+        suppress_below: Below = None,
     ) -> Table:
         return self.table(
-            "justice-counts", year=year, known_at=known_at, suppress_below=suppress_below
+            "justice-counts",
+            year=year,
+            month=month,
+            known_at=known_at,
+            suppress_below=suppress_below,
         )
 
 

@@ -28,6 +28,7 @@ from reentry_ledger.reports.disparities import METRICS as DISPARITY_METRICS
 from reentry_ledger.reports.output import as_csv, as_json, as_table
 from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.requests import check_range, parse_client_dimensions, parse_dimensions
+from reentry_ledger.reports.responses import TABLE_COLUMNS as RESPONSE_TABLE_COLUMNS
 from reentry_ledger.reports.service import Table
 from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.violations import METRICS, ReportRequest
@@ -172,6 +173,57 @@ def report_violations(
             "--chart",
         )
         click.echo(f"chart written to {chart_path}", err=True)
+
+
+@report.command("responses")
+@click.option("--by", "by", default=None, help=f"Comma-separated, from: {', '.join(DIMENSIONS)}.")
+@click.option("--period", type=click.Choice(UNITS), default=None, help="Split by calendar period.")
+@range_options
+@known_at_option
+@format_option
+@suppress_option
+@ledger_options
+@pass_context
+def report_responses(
+    state: LedgerContext,
+    by: str | None,
+    period: str | None,
+    first: date | None,
+    last: date | None,
+    known_at: datetime | None,
+    output: str,
+    suppress_below: int | None,
+) -> None:
+    """Incentives beside sanctions per 100 person-years at risk, by group, with their ratio.
+
+    Decisions on violations by response (warning .. revocation) on their own dates,
+    recommendations (never counted as decisions) and how many of them the decision
+    followed, sanctions (every decision but a continuance) and incentives by kind; the groups, range
+    and days at risk of `report violations`. The table shows a subset; CSV and JSON carry
+    every column and the rates' exact Poisson limits (docs/metrics.md, "Responses and
+    incentives").
+
+    \b
+    Example:
+      reentry-ledger report responses --by agency --period year --format csv
+      reentry-ledger report responses --from 2024-01-01 --to 2024-12-31 --format json
+    """
+    check_range(first, last)
+    request = ReportRequest(
+        today=state.ledger.clock(),
+        by=parse_dimensions(by),
+        period=period,
+        first=first,
+        last=last,
+        suppress_below=suppress_below,
+    )
+    table = state.ledger.reports(actor=state.actor_name).responses(request, known_at)
+    if output == "table":
+        columns = [*request.dimensions, *RESPONSE_TABLE_COLUMNS]
+        click.echo(as_table(table.rows, columns), nl=False)
+        snapped_note(table.snapped, output)
+    else:
+        emit(table, output)
 
 
 @report.command("disparities")
@@ -345,6 +397,9 @@ def report_volunteers(
 @click.option(
     "--year", type=click.IntRange(EARLIEST.year, LATEST.year), required=True, help="Calendar year."
 )
+@click.option("--month", type=click.IntRange(1, 12), default=None,
+              help="Only this month's rows (1-12); without it, the year's twelve months and "
+              "its annual rows.")  # fmt: skip
 @known_at_option
 @format_option
 @suppress_option
@@ -353,24 +408,29 @@ def report_volunteers(
 def report_justice_counts(
     state: LedgerContext,
     year: int,
+    month: int | None,
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
 ) -> None:
-    """The Justice Counts supervision metrics the ledger can fill, for one year.
+    """The Justice Counts supervision metrics the ledger can fill, month by month, with the
+    framework's metric keys, breakdown labels and columns (docs/metrics.md, "Justice Counts").
 
-    Starts (terms), violations (technical / absconding / new offense), revocations,
-    terminations (successful / neutral / unsuccessful; transfers excluded), the daily
-    population on 31 December (active / administrative / absconded / hold or sanction),
-    caseload people and staff; for all supervision and for parole, probation and other
-    supervision. Terms of type reentry are not supervision and count nowhere.
+    Monthly: violations (incidents, by most serious type), new cases (people new to
+    supervision), the daily population on the month's last day (by status), discharges
+    (transfers excluded; an absconded discharge is neutral), open cases and staff with a
+    caseload that day, revocations (revoked terms, by the most serious violation in the 365
+    days before the decision). Annual: reconvictions (people whose new offence stands
+    convicted, by the conviction's date). For all supervision and for parole, probation and
+    other supervision; terms of type reentry count nowhere.
 
     \b
     Example:
       reentry-ledger report justice-counts --year 2024 --format csv
+      reentry-ledger report justice-counts --year 2024 --month 6 --format json
     """
     reports = state.ledger.reports(actor=state.actor_name)
-    emit(reports.justice_counts(year, known_at, suppress_below), output)
+    emit(reports.justice_counts(year, month, known_at, suppress_below), output)
 
 
 # --- cohorts (docs/metrics.md, "Cohorts") -------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.client import Client, Stamp, coded
-from reentry_ledger.domain.codes import Need, values
+from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS, Need, values
 from reentry_ledger.domain.errors import RuleViolated
 from reentry_ledger.domain.personal import Protect
 from reentry_ledger.domain.references import client_id
@@ -95,6 +95,62 @@ TREATMENT_PER_MONTH = 0.003  # a stay in a residential treatment facility
 JAIL_HOLD_ON_NEW_OFFENCE = 0.5  # held until the decision
 ANOTHER_TERM = {"revoked": 0.45, "ended": 0.06}  # after a revocation; after any other end
 
+# Responses and revocations (docs/demo.md, "Responses"). The share of violations a court or
+# board revokes, by kind: set so that revocations for technical violations alone are roughly
+# twice those for new offences, as for prison admissions (CSG Justice Center, Confined and
+# Costly, 2019: about 45% of admissions for supervision violations, nearly a quarter for
+# technical violations alone); a felony more than a misdemeanour. Calibration assumption.
+REVOKED_SHARE = {"technical": 0.30, "absconding": 0.45, "misdemeanor": 0.35, "felony": 0.65}
+# A revocation starts as the officer's recommendation; the court or board follows it in this
+# share, and decides something else otherwise (illustrative assumption). So the officer
+# recommends revocation for REVOKED_SHARE / FOLLOWED of the violations.
+FOLLOWED = 0.8
+NOT_FOLLOWED = {"continuance": 0.4, "treatment_referral": 0.25, "custody_sanction": 0.2,
+                "electronic_monitoring": 0.15}  # illustrative assumption  # fmt: skip
+REVOCATION_DAYS = (90, 180, 365)  # prison time on a revocation (illustrative assumption)
+COURT_CUSTODY_DAYS = (30, 45, 60)  # a court's or board's custody sanction: over the caps
+# The officer's own decision on a violation it does not take to the court or board: the
+# graduated responses, mildest most often (illustrative assumption). A custody sanction stays
+# within the Pennsylvania caps (Act 44 of 2023: 14 days for a first technical violation, 30 for
+# a later one; DEFAULT_CUSTODY_CAPS), the caps in force for an agency that set none.
+OFFICER_RESPONSES = {"warning": 0.30, "increased_reporting": 0.15, "curfew": 0.08,
+                     "electronic_monitoring": 0.07, "community_service": 0.08,
+                     "treatment_referral": 0.12, "custody_sanction": 0.12,
+                     "continuance": 0.08}  # fmt: skip
+CUSTODY_DAYS = (2, 3, 5, 7, 14, 21, 30)  # those within the cap are drawn alike
+# Who decides what the officer cannot: a parole board for parole and post-release
+# supervision, a court otherwise (Morrissey v. Brewer, 1972; Gagnon v. Scarpelli, 1973).
+DECIDED_BY = {"parole": "parole_board", "post_release": "parole_board"}
+# A new offence: its type in the shares of the Iowa file's own `New` returns (FY2010-2013:
+# property 959, drug 913, public order 804, violent 608, other 138 of 3,422 typed); violent
+# when its type is. What it rests on when the officer records it: illustrative assumption.
+OFFENCE_TYPE = {"property": 0.280, "drug": 0.267, "public_order": 0.235, "violent": 0.178,
+                "other": 0.040}  # fmt: skip
+BASIS = {"arrest": 0.55, "charge": 0.30, "conviction": 0.15}
+# How the charge ends (a disposition 60 to 365 days later, illustrative): after an arrest as
+# BJS followed felony arrests (The Prosecution of Felony Arrests, 1988: of 100 arrests 54
+# convicted, 45 rejected, dismissed or diverted, 1 acquitted); after a charge as BJS followed
+# filed felony cases (Felony Defendants in Large Urban Counties, 2004: 68% convicted within a
+# year, 59% of a felony and 9% of a misdemeanour; acquittals taken as 1%, the rest dismissed).
+# Half of them are first recorded as pending, 7 to 30 days after the violation (illustrative).
+DISPOSITION = {
+    "arrest": {"convicted": 0.54, "dismissed": 0.45, "acquitted": 0.01},
+    "charge": {"convicted": 0.68, "dismissed": 0.31, "acquitted": 0.01},
+}
+PENDING_FIRST = 0.5
+# Incentives for compliance: a month without a violation, in the community, brings one in this
+# share, set so the demo gives about four incentives per sanction overall, the ratio the
+# graduated-responses literature recommends (Wodahl, Garland, Culhane & McCarty, Criminal
+# Justice and Behavior 38(4), 2011: best outcomes at four or more rewards per sanction). The
+# kinds: illustrative assumption.
+INCENTIVE_PER_COMPLIANT_MONTH = 0.13
+INCENTIVES = {"commendation": 0.45, "reduced_reporting": 0.25, "level_reduced": 0.12,
+              "curfew_lifted": 0.08, "early_discharge_recommended": 0.10}  # fmt: skip
+LOWER_LEVEL = {"maximum": "high", "high": "medium", "medium": "low"}
+# An absconder not found again: the term ends at its expected end, `absconded`
+# (illustrative assumption).
+NOT_FOUND = 0.15
+
 
 @dataclass(frozen=True)
 class DemoReport:
@@ -135,6 +191,10 @@ class ClientStory:
         self.protect = protect(str(client_id(self.ref))) if protect else None
         self.officers = officers_per_agency
         self.status_on = date.min  # the term's latest change of status: the next is not before
+        # The courts' dispositions still to come: (date, violation, disposition, type).
+        self.due: list[tuple[date, str, str, str]] = []
+        self.technical_in_term = 0  # the term's technical violations so far (for the caps)
+        self.violated = False  # whether this month brought a violation
 
     def stamp(self, on: date) -> Stamp:
         """Recorded on the day or a few days later, in office hours, never before the last."""
@@ -168,7 +228,9 @@ class ClientStory:
         while True:
             next_start = self._term(client, start)
             if next_start is None or client.state.term >= 3:  # at most three terms
+                self._dispositions(client, self.today)
                 return client
+            self._dispositions(client, next_start - timedelta(days=1))
             start = next_start
             supervision = (
                 "parole" if client.state.outcome in REVOKED else weighted(rng, SUPERVISION)
@@ -220,6 +282,7 @@ class ClientStory:
         client's next term, if there is one to tell."""
         rng = self.rng
         self.status_on = start
+        self.technical_in_term = 0
         risk = weighted(rng, RISK)
         needs = rng.sample(values(Need), rng.randint(1, 3))
         day = start + timedelta(days=rng.randint(0, 14))
@@ -330,8 +393,9 @@ class ClientStory:
     def _month(
         self, client: Client, day: date, risk: str, referrals: list[tuple[str, date]]
     ) -> bool:
-        """One month of supervision; True when it ends in a revocation and discharge."""
+        """One month of supervision; True when it ends in a revocation decision."""
         rng = self.rng
+        self._dispositions(client, day)
         if client.state.status != "absconded":
             client.log_contact(
                 self.stamp(day),
@@ -352,7 +416,53 @@ class ClientStory:
             )
         if not self._at_large(client, day):
             return False
-        return self._violations(client, day, risk)
+        self.violated = False
+        if self._violations(client, day, risk):
+            return True
+        compliant = not self.violated and client.state.status == "active"
+        if compliant and rng.random() < INCENTIVE_PER_COMPLIANT_MONTH:
+            self._incentive(client, day)
+        return False
+
+    def _incentive(self, client: Client, day: date) -> None:
+        """A reward for a month of compliance; lifting a curfew or lowering the level also
+        changes the term (a change of status)."""
+        state = client.state
+        kind = weighted(self.rng, INCENTIVES)
+        liftable = "curfew" in state.conditions and len(state.conditions) > 1
+        if kind == "curfew_lifted" and not liftable:
+            kind = "commendation"
+        if kind == "level_reduced" and state.level not in LOWER_LEVEL:
+            kind = "commendation"
+        end = state.expected_end
+        if kind == "early_discharge_recommended" and (end is None or (end - day).days > 90):
+            kind = "commendation"
+        on = self._on(day) if kind in ("curfew_lifted", "level_reduced") else day
+        if on is None:
+            return
+        client.grant_incentive(self.stamp(on), kind=coded(kind))
+        if kind == "curfew_lifted":
+            client.change_conditions(self.stamp(on), remove=[coded("curfew")])
+        elif kind == "level_reduced" and state.level is not None:
+            client.change_level(self.stamp(on), level=coded(LOWER_LEVEL[state.level]))
+
+    def _dispositions(self, client: Client, until: date) -> None:
+        """The courts' dispositions due by `until` (none after today), in order of date, none
+        dated before the client's latest event (so events stay in order of effect)."""
+        if not self.due:
+            return
+        later = []
+        for on, violation, disposition, offence_type in sorted(self.due):
+            if on > min(until, self.today):
+                later.append((on, violation, disposition, offence_type))
+                continue
+            client.record_disposition(
+                self.stamp(max(on, client.state.last_effective_on or on)),
+                violation,
+                disposition=coded(disposition),
+                offence_type=coded(offence_type) if disposition == "convicted" else None,
+            )
+        self.due = later
 
     def _at_large(self, client: Client, day: date) -> bool:
         """In the community on `day`: neither in custody nor absconded, then or since."""
@@ -372,6 +482,8 @@ class ClientStory:
                 client.update_referral(self.stamp(day), referral, coded(weighted(self.rng, step)))
 
     def _violations(self, client: Client, day: date, risk: str) -> bool:
+        """At most one violation this month, and what is decided on it; True when a
+        revocation decision ends the term."""
         rng = self.rng
         kind = None
         if rng.random() < NEW_OFFENCE_PER_MONTH[risk]:
@@ -382,59 +494,113 @@ class ClientStory:
             kind = "technical"
         if kind is None:
             return False
-        breach = [coded(BREACH_FOR_CONDITION[rng.choice(client.state.conditions)])]
+        self.violated = True
+        held = False
         if kind == "new_offence":
-            severity = "felony" if rng.random() < 0.45 else "misdemeanor"
-            violation = client.record_violation(
-                self.stamp(day),
-                new_offence=coded(severity),
-                violent=rng.random() < 0.2,
-            )
-            revoke = rng.random() < (0.65 if severity == "felony" else 0.35)
+            violation, share = self._new_offence(client, day)
             held = rng.random() < JAIL_HOLD_ON_NEW_OFFENCE
             if held:
                 self._custody(client, day, "jail_hold", None)
         else:
+            breach = [coded(BREACH_FOR_CONDITION[rng.choice(client.state.conditions)])]
             violation = client.record_violation(
                 self.stamp(day), technical=breach, absconding=kind == "absconding"
             )
-            revoke = rng.random() < (0.45 if kind == "absconding" else 0.30)
-            held = False
+            share = REVOKED_SHARE[kind]
+        first_technical = kind == "technical" and self.technical_in_term == 0
+        self.technical_in_term += kind == "technical"
         answered = day + timedelta(days=rng.randint(1, 21))
         if kind == "absconding":
             if (gone := self._on(day)) is None:
                 return False
             client.abscond(self.stamp(gone))
             back = gone + timedelta(days=rng.randint(3, 60))
-            if back > self.today:
+            if rng.random() < NOT_FOUND or back > self.today:
                 return False  # still absconded: nothing decided yet
             self.status_on = back
             client.return_(self.stamp(back))
             answered = back + timedelta(days=rng.randint(1, 14))
         if answered > self.today:
             return False
-        if revoke:
+        if rng.random() < share / FOLLOWED:
+            return self._hearing(client, violation, answered, held)
+        response = weighted(rng, OFFICER_RESPONSES)
+        days = None
+        if response == "custody_sanction":
+            cap = DEFAULT_CUSTODY_CAPS[0 if first_technical else 1]
+            days = rng.choice([d for d in CUSTODY_DAYS if d <= cap])
+        self._decide(client, violation, answered, response, days, "officer", held)
+        return False
+
+    def _new_offence(self, client: Client, day: date) -> tuple[str, float]:
+        """A new offence, its basis and type, and the court's dispositions to come."""
+        rng = self.rng
+        severity = "felony" if rng.random() < 0.45 else "misdemeanor"
+        offence_type = weighted(rng, OFFENCE_TYPE)
+        basis = weighted(rng, BASIS)
+        violation = client.record_violation(
+            self.stamp(day),
+            new_offence=coded(severity),
+            violent=offence_type == "violent",
+            basis=coded(basis),
+            offence_type=coded(offence_type),
+        )
+        if basis in DISPOSITION:
+            if rng.random() < PENDING_FIRST:
+                on = day + timedelta(days=rng.randint(7, 30))
+                self.due.append((on, violation, "pending", offence_type))
+            on = day + timedelta(days=rng.randint(60, 365))
+            self.due.append((on, violation, weighted(rng, DISPOSITION[basis]), offence_type))
+        return violation, REVOKED_SHARE[severity]
+
+    def _hearing(self, client: Client, violation: str, on: date, held: bool) -> bool:
+        """The officer recommends revocation; the court or board decides a week to four
+        later: a revocation, which ends the term (True), or something else."""
+        rng = self.rng
+        client.respond_to_violation(
+            self.stamp(on), violation, response=coded("revocation"), recommendation=True
+        )
+        decided = on + timedelta(days=rng.randint(7, 28))
+        if decided > self.today:
+            return False  # the hearing is still to come
+        body = DECIDED_BY.get(client.state.supervision, "court")
+        if rng.random() < FOLLOWED:
             client.respond_to_violation(
-                self.stamp(answered),
+                self.stamp(decided),
                 violation,
                 response=coded("revocation"),
-                custody_days=rng.choice([90, 180, 365]),
-                decided_by=coded(rng.choice(["court", "parole_board"])),
+                custody_days=rng.choice(REVOCATION_DAYS),
+                decided_by=coded(body),
             )  # the decision ends the term, and any hold with it
             return True
+        response = weighted(rng, NOT_FOLLOWED)
+        days = rng.choice(COURT_CUSTODY_DAYS) if response == "custody_sanction" else None
+        self._decide(client, violation, decided, response, days, body, held)
+        return False
+
+    def _decide(
+        self,
+        client: Client,
+        violation: str,
+        on: date,
+        response: str,
+        days: int | None,
+        body: str,
+        held: bool,
+    ) -> None:
+        """A decision that leaves the term open: the hold ends with it; a custody sanction
+        is served from it."""
         if held:
-            self._release(client, answered)
-        sanction = rng.random() < 0.45
-        days = rng.choice([None, 2, 3, 5, 7, 14]) if sanction else None
+            self._release(client, on)
         client.respond_to_violation(
-            self.stamp(answered),
+            self.stamp(on),
             violation,
-            response=coded("sanction" if sanction else "warning"),
+            response=coded(response),
             custody_days=days,
+            decided_by=coded(body),
         )
         if days and client.state.status == "active":
-            self._custody(client, answered, "sanction", days)
-        return False
+            self._custody(client, on, "sanction", days)
 
 
 def officers_for(clients: int) -> int:

@@ -1,8 +1,9 @@
 """Iowa prison releases and three-year returns, as one client each (rules in docs/iowa.md).
 
 Any file of this publication imports the same way: values it does not recognise are kept as
-written, mapped to `unknown` (or, for a return type, to no violation), and counted in the
-summary of what could not be mapped; they never refuse the import.
+written, mapped to `unknown` (or, for a return type, to no violation; for a new offence's type,
+to none), and counted in the summary of what could not be mapped; they never refuse the import.
+A return is a revocation decision (by the Board of Parole or a court) that ends the term.
 """
 
 from __future__ import annotations
@@ -26,7 +27,20 @@ REQUIRED = ("Fiscal Year Released", "Main Supervising District", "Release Type",
             "Days to Return", "Recidivism Type", "New Offense Classification")  # fmt: skip
 DETAILS = ("Fiscal Year Released", "Recidivism Reporting Year", "Race - Ethnicity",
            "Age At Release ", "Sex", "Offense Classification", "Offense Type",
-           "Offense Subtype", "Target Population", "Return to Prison")  # fmt: skip
+           "Offense Subtype", "Target Population", "Return to Prison",
+           "New Offense Classification", "New Offense Type", "New Offense Sub Type")  # fmt: skip
+# The new offence's type (Iowa's own five types are our codes, docs/iowa.md).
+OFFENCE_TYPES = {
+    "Violent": "violent",
+    "Property": "property",
+    "Drug": "drug",
+    "Public Order": "public_order",
+    "Other": "other",
+}
+# Who decides a return: the Board of Parole for a release to parole, and for a special
+# sentence, whose violations follow the parole procedures (Iowa Code 903B.2; chapter 908);
+# a court for anyone else (released with no supervision, or of unknown supervision).
+DECIDED_BY = {"parole": "parole_board", "post_release": "parole_board"}
 EXACT_RELEASE_TYPES = {
     "Paroled w/Immediate Discharge": "reentry",
     "Interstate Compact Parole": "parole",
@@ -93,6 +107,16 @@ def race_and_ethnicity(text: str) -> tuple[CodedInput, CodedInput]:
     )
 
 
+def offence_type_for(text: str) -> str | None:
+    """Our offence type for a New Offense Type, or None when it has no rule (no type)."""
+    return OFFENCE_TYPES.get(text.strip())
+
+
+def deciding_body(supervision: str | None) -> str:
+    """Who decides a return (a revocation) for a release to this supervision."""
+    return DECIDED_BY.get(supervision or "", "court")
+
+
 def severity_for(classification: str) -> str:
     if "Felony" in classification:
         return "felony"
@@ -152,7 +176,7 @@ class IowaImport:
             person=self.person(row),
             age_band=self.coded_value(row, "Age At Release ", AGE_BANDS),
         )
-        if not self.record_return(client, line, row, released):
+        if not self.record_return(client, line, row, released, supervision):
             self.close_follow_up(client, released)
         self.summary.clients += 1
         self.summary.events += client.version
@@ -179,9 +203,17 @@ class IowaImport:
         if end <= self.today:
             client.discharge(self.stamp(end), outcome=coded("other"), note=FOLLOW_UP_END)
 
-    def record_return(self, client: Client, line: int, row: dict[str, str], released: date) -> bool:
-        """A `Tech` or `New` row's return (its violation, revocation and discharge): whether
-        there was one."""
+    def record_return(
+        self,
+        client: Client,
+        line: int,
+        row: dict[str, str],
+        released: date,
+        supervision: str | None,
+    ) -> bool:
+        """A `Tech` or `New` row's return: its violation and the revocation decision, which
+        ends the term (attributed to that violation, the term's only one). Whether there was
+        one."""
         kind = row["Recidivism Type"].strip()
         if kind not in ("Tech", "New"):
             if kind != "No Recidivism":
@@ -196,32 +228,46 @@ class IowaImport:
             days = int(days_text)
         else:
             raise self.fail(line, "Days to Return", f"{days_text!r} is not a number of days")
-        on = released + timedelta(days=days)
-        stamp = self.stamp(on)
+        stamp = self.stamp(released + timedelta(days=days))
         if kind == "Tech":
             violation = client.record_violation(
                 stamp, technical=[coded("other_condition", "Tech")], description=flagged
             )
-            outcome = coded("revoked_technical", "Tech")
         else:
-            wording = row["New Offense Classification"].strip()
-            severity = severity_for(wording)
-            if severity == "unknown":
-                self.summary.unmapped["New Offense Classification", wording or "(blank)"] += 1
             violation = client.record_violation(
                 stamp,
-                new_offence=coded(severity, wording or None),
+                new_offence=self.new_offence_severity(row),
+                basis=coded("conviction", "New"),
+                offence_type=self.new_offence_type(row),
                 description=flagged,
             )
-            outcome = coded("revoked_new_offence", "New")
+        release_type = row["Release Type"].strip()
         client.respond_to_violation(
             stamp,
             violation,
             response=coded("revocation", "Return to Prison: Yes"),
-            decided_by=coded("parole_board"),
+            decided_by=coded(deciding_body(supervision), release_type or None),
         )
-        del outcome
         return True
+
+    def new_offence_severity(self, row: dict[str, str]) -> CodedInput:
+        wording = row["New Offense Classification"].strip()
+        severity = severity_for(wording)
+        if severity == "unknown":
+            self.summary.unmapped["New Offense Classification", wording or "(blank)"] += 1
+        return coded(severity, wording or None)
+
+    def new_offence_type(self, row: dict[str, str]) -> CodedInput | None:
+        """The New Offense Type as our code beside its wording; none where it has no rule
+        (counted), or where the file has no such column."""
+        if "New Offense Type" not in row:
+            return None
+        wording = row["New Offense Type"].strip()
+        code = offence_type_for(wording)
+        if code is None:
+            self.summary.unmapped["New Offense Type", wording or "(blank)"] += 1
+            return None
+        return coded(code, wording)
 
     def stamp(self, on: date) -> Stamp:
         return Stamp(on=on, by=self.who.name, today=self.today, protect=self.protect)

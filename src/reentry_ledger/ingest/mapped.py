@@ -40,9 +40,12 @@ FIELDS = {
     "refer": {"key", "service", "provider"},
     "referral": {"referral", "status"},
     "contact": {"kind", "note", "confidential", "group_session"},
-    "violation": {"key", "technical", "absconding", "new_offence", "violent", "description"},
-    "respond": {"violation", "response", "custody_days", "decided_by"},
-    "discharge": {"outcome", "note"},
+    "violation": {"key", "technical", "absconding", "new_offence", "violent", "basis",
+                  "offence_type", "description"},
+    "respond": {"violation", "response", "custody_days", "decided_by", "recommendation"},
+    "disposition": {"violation", "disposition", "offence_type"},
+    "incentive": {"kind", "note"},
+    "discharge": {"outcome", "note", "decision"},
     "reassign": {"officer", "agency"},
     "level": {"level"},
     "conditions": {"add", "remove"},
@@ -60,22 +63,32 @@ STORED_AS = {"instrument_name": "instrument", "added": "add", "removed": "remove
 REQUIRED = {"enroll": ("agency", "supervision"), "assess": ("instrument", "risk_level"),
             "refer": ("service",), "referral": ("referral", "status"),
             "respond": ("violation", "response"), "discharge": ("outcome",),
+            "disposition": ("violation", "disposition"), "incentive": ("kind",),
             "reassign": ("officer",), "level": ("level",), "custody": ("reason",)}  # fmt: skip
 # Of which a rule must name at least one.
 ONE_OF = {"conditions": ("add", "remove")}
 CODED = {"supervision", "conditions", "risk_level", "needs", "service", "status", "technical",
          "new_offence", "response", "outcome", "kind", "decided_by", "start_reason",
-         "age_band", "sex", "race", "ethnicity", "level", "add", "remove", "reason"}  # fmt: skip
+         "age_band", "sex", "race", "ethnicity", "level", "add", "remove", "reason", "basis",
+         "offence_type", "disposition"}  # fmt: skip
 LISTS = {"conditions", "needs", "technical", "responsivity", "strengths", "add", "remove"}
 FLAGS = {"juvenile", "absconding", "violent", "confidential"}
+# A yes/no column read strictly: a value that is neither (say `yse`) refuses the row, as a
+# recommendation misread would be counted as a decision.
+YES_NO = {"recommendation"}
 NUMBERS = {"custody_days", "score"}
 DATES = {"expected_end"}
 # The client's method each of the other commands calls, with the row's values.
 METHODS = {"assess": "assess", "contact": "log_contact", "discharge": "discharge",
            "reassign": "reassign", "level": "change_level", "conditions": "change_conditions",
            "custody": "start_custody", "custody-end": "end_custody", "abscond": "abscond",
-           "return": "return_"}  # fmt: skip
-KEYS = {"key", "violation", "referral"}  # the agency's own ids, linking later rows to earlier
+           "return": "return_", "incentive": "grant_incentive"}  # fmt: skip
+# Fields naming an earlier violation or referral: the agency's own id given by `key` earlier
+# in the file, or (with `ids = "ledger"`) the ledger's own (`V2`, as `timeline` shows it).
+LINKS = {"violation": "violation", "referral": "referral", "decision": "violation"}
+# Fields of a new offence that the event keeps inside it (`new_offence.basis`): an error there
+# names the field's own column.
+NESTED = ("violent", "basis", "offence_type")
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,8 @@ class Field:
     codes: str | None = None
     split: str | None = None
     true: tuple[str, ...] = ("Y", "YES", "TRUE", "1")
+    false: tuple[str, ...] = ("N", "NO", "FALSE", "0")
+    ids: str = "file"  # for a link (LINKS): "file" (the agency's, by key) or "ledger"
 
 
 @dataclass(frozen=True)
@@ -163,7 +178,18 @@ def parse_rule(kind: str, spec: dict[str, Any], where: str) -> Rule:
             fields[name] = Field(column=value)
         elif isinstance(value, dict) and "column" in value:
             true = tuple(str(t).upper() for t in value.get("true", Field.true))
-            fields[name] = Field(value["column"], value.get("codes"), value.get("split"), true)
+            false = tuple(str(f).upper() for f in value.get("false", Field.false))
+            ids = value.get("ids", "file")
+            if ids not in ("file", "ledger") or (ids != "file" and name not in LINKS):
+                raise InvalidInput(
+                    f"mapping {where}: kinds.{kind}.{name}.ids is {ids!r}: only a field naming "
+                    'an earlier violation or referral takes ids, "file" (the default: the '
+                    'agency\'s ids given by key earlier in the file) or "ledger" (the '
+                    "ledger's own, V1, R2)"
+                )
+            fields[name] = Field(
+                value["column"], value.get("codes"), value.get("split"), true, false, ids
+            )
         else:
             raise InvalidInput(f"mapping {where}: kinds.{kind}.{name} must name a column")
     missing = [name for name in REQUIRED.get(command, ()) if name not in fields]
@@ -194,6 +220,7 @@ class MappedImport:
         self.path = path
         self.recording = Recording(ledger, who, self.protector)
         self.ids: dict[tuple[str, str, str], str] = {}  # (ref, kind of id, agency's id) -> ours
+        self.caps: dict[str, tuple[int, int]] = {}  # the agencies' custody caps, read once
         self.seen_rows: dict[tuple[str, ...], int] = {}
 
     def run(self, writer: BulkWriter) -> int:
@@ -233,7 +260,8 @@ class MappedImport:
         values = {name: self.value(line, row, name, spec) for name, spec in rule.fields.items()}
         on = self.date(line, row, rule.on)
         try:
-            self.record(ref, rule.command, on, values)
+            self.link(ref, rule, values)
+            self.record(ref, rule.command, on, dict(values))
         except RowError:
             raise
         except ClientNotFound:
@@ -247,6 +275,9 @@ class MappedImport:
         except LedgerError as error:
             field = getattr(error, "field", None)
             field = STORED_AS.get(field, field) if field else None
+            if field == "new_offence":  # which of its parts: the message says (new_offence.basis)
+                part = str(error).split(":", 1)[0].split(".")
+                field = part[1] if len(part) > 1 and part[1] in NESTED else field
             spec = rule.fields.get(field) if field else None
             column = spec.column if spec else rule.on if field == "occurred_on" else None
             raise self.fail(line, column, f"{rule.command} {ref}: {error}") from None
@@ -258,12 +289,21 @@ class MappedImport:
             return
         key = values.pop("key", None)
         if command == "respond":
-            violation = self.our_id(ref, "violation", values.pop("violation"))
+            violation = values.pop("violation")
             recording.record(
-                ref, on, lambda c, stamp: c.respond_to_violation(stamp, violation, **values)
+                ref,
+                on,
+                lambda c, stamp: c.respond_to_violation(
+                    stamp, violation, custody_caps=self.custody_caps(c.state.agency), **values
+                ),
+            )
+        elif command == "disposition":
+            violation = values.pop("violation")
+            recording.record(
+                ref, on, lambda c, stamp: c.record_disposition(stamp, violation, **values)
             )
         elif command == "referral":
-            referral = self.our_id(ref, "referral", values.pop("referral"))
+            referral = values.pop("referral")
             recording.record(
                 ref, on, lambda c, stamp: c.update_referral(stamp, referral, values["status"])
             )
@@ -286,6 +326,24 @@ class MappedImport:
         values.setdefault("agency", "")
         self.recording.enroll_or_start_term(ref, on, values, person, juvenile)
 
+    def custody_caps(self, agency: str) -> tuple[int, int]:
+        """The agency's caps on an officer's custody sanction, as `respond` applies them."""
+        if agency not in self.caps:
+            self.caps[agency] = self.ledger.custody_caps(agency)
+        return self.caps[agency]
+
+    def link(self, ref: str, rule: Rule, values: dict[str, Any]) -> None:
+        """The row's links to an earlier violation or referral, as the ledger's own ids."""
+        for name, spec in rule.fields.items():
+            if name not in LINKS or (name == "decision" and values[name] is None):
+                continue
+            theirs = values[name]
+            if spec.ids == "ledger":
+                if theirs is None:
+                    raise on_field(InvalidInput(f"no {LINKS[name]} id given"), name)
+                continue  # the client's own, as the command checks it
+            values[name] = self.our_id(ref, LINKS[name], theirs, name)
+
     def protector(self, client: str) -> Protect:
         """New clients' keys go with the import; clients already stored keep theirs."""
         key = None if client in self.writer.keys else self.ledger.keys.get(client)
@@ -297,9 +355,15 @@ class MappedImport:
         if theirs and ours:
             self.ids[ref, kind, theirs] = ours
 
-    def our_id(self, ref: str, kind: str, theirs: str | None) -> str:
+    def our_id(self, ref: str, kind: str, theirs: str | None, field: str) -> str:
         if not theirs or (ref, kind, theirs) not in self.ids:
-            raise InvalidInput(f"no earlier {kind} {theirs!r} for client {ref!r} in this file")
+            raise on_field(
+                InvalidInput(
+                    f"no earlier {kind} {theirs!r} for client {ref!r} in this file (a {kind} "
+                    f'of an earlier file is named by the ledger\'s own id, with ids = "ledger")'
+                ),
+                field,
+            )
         return self.ids[ref, kind, theirs]
 
     def date(self, line: int, row: dict[str, str], column: str) -> date:
@@ -315,6 +379,16 @@ class MappedImport:
         text = row[spec.column].strip()
         if name in FLAGS:
             return text.upper() in spec.true
+        if name in YES_NO:
+            if text.upper() in spec.true:
+                return True
+            if not text or text.upper() in spec.false:
+                return False
+            raise self.fail(
+                line, spec.column,
+                f"{text!r} is neither yes ({', '.join(spec.true)}) nor no "
+                f"({', '.join(spec.false)}, or blank)",
+            )  # fmt: skip
         if not text:
             return [] if name in LISTS else None
         if name in DATES:

@@ -1,47 +1,120 @@
-"""The Justice Counts supervision metrics the ledger can fill, for one calendar year.
+"""The Justice Counts supervision metrics the ledger can fill, month by month (docs/metrics.md,
+"Justice Counts").
 
-Metric keys follow the framework's pattern `<SYSTEM>_<METRIC>` (SUPERVISION for all systems,
-then PAROLE, PROBATION, OTHER_SUPERVISION), with its breakdown labels (docs/metrics.md,
-"Justice Counts"). Everything is counted per term, in the system of the term it falls in; a
-`reentry` term is not supervision and counts nowhere. Violations count each incident once, as
-its most serious type; revocations come from responses, never discharges; terminations exclude
-transfers, as the framework does. The daily population on 31 December is split by status that
-day: hold or sanction (in custody), absconded, administrative (level administrative or
-unsupervised), else active.
+Keys, breakdown labels and columns are the framework's, as its implementation defines them
+(Recidiviz/pulse-data at 4ee035b3e546: recidiviz/justice_counts/metrics/supervision.py,
+dimensions/supervision.py, metricfiles/supervision.py, metric_definition.py). A metric's key is
+`"_".join([system, metric_type])`, so the combined system's violations are
+SUPERVISION_SUPERVISION_VIOLATIONS and probation's PROBATION_SUPERVISION_VIOLATIONS. Systems:
+SUPERVISION (all), PAROLE, PROBATION and OTHER_SUPERVISION (every other supervision type); we
+have no pretrial supervision, so PRETRIAL_SUPERVISION is left out, and a `reentry` term is not
+supervision and counts nowhere. A fact counts in the system of the term it falls in.
+
+Monthly metrics have a row for each month; Reconvictions is annual (no month). The aggregate
+row of a metric has no breakdown, as in the framework's upload files.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from reentry_ledger.reports.casework import OUTCOME_CLASS
-from reentry_ledger.reports.facts import ClientFacts, TermFact
-from reentry_ledger.reports.revocations import is_revocation
+from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS, Disposition, Response
+from reentry_ledger.domain.revocation import attributed
+from reentry_ledger.reports.facts import ClientFacts, TermFact, Violation
 from reentry_ledger.reports.suppression import linked, marker, withheld
 
 SYSTEMS = ("SUPERVISION", "PAROLE", "PROBATION", "OTHER_SUPERVISION")
-VIOLATION_TYPES = {
-    "technical": "Technical Violations",
-    "absconding": "Absconding Violations",
-    "new_offence": "New Offense Violations",
-}
-TERMINATION_TYPES = {
-    "successful": "Successful Completions",
-    "neutral": "Neutral Discharges",
-    "unsuccessful": "Unsuccessful Discharges",
-}
-POPULATION_TYPES = {
-    "active": "People on Active Supervision",
-    "administrative": "People on Administrative Supervision",
-    "absconded": "People who have Absconded from Supervision",
-    "hold_or_sanction": "People Incarcerated on a Hold or Sanction while on Supervision",
-}
 NOT_SUPERVISION = "reentry"  # a term of reentry services only (e.g. discharged at sentence end)
 ADMINISTRATIVE_LEVELS = ("administrative", "unsupervised")
-COLUMNS = ("year", "system", "metric", "breakdown", "value")
+COLUMNS = ("year", "month", "system", "metric", "breakdown_category", "breakdown", "value")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One Justice Counts metric: its MetricType, its breakdown (the metric file's
+    disaggregation column and the dimension's labels, in the framework's order)."""
+
+    kind: str
+    breakdown_category: str | None = None
+    labels: tuple[str, ...] = ()
+    annual: bool = False
+
+
+VIOLATIONS = Metric(
+    "SUPERVISION_VIOLATIONS",
+    "violation_type",
+    ("Technical Violations", "Absconding Violations", "New Offense Violations",
+     "Other Violations", "Unknown Violations"),
+)  # fmt: skip
+STARTS = Metric("SUPERVISION_STARTS")  # its offense-type breakdown is optional: not filled
+POPULATION = Metric(
+    "POPULATION",
+    "supervision_type",
+    ("People on Active Supervision", "People on Administrative Supervision",
+     "People who have Absconded from Supervision",
+     "People Incarcerated on a Hold or Sanction while on Supervision",
+     "Other Supervision Status", "Unknown Supervision Status"),
+)  # fmt: skip
+TERMINATIONS = Metric(
+    "SUPERVISION_TERMINATIONS",
+    "discharges_type",
+    ("Successful Completions of Supervision", "Neutral Discharges from Supervision",
+     "Unsuccessful Discharges from Supervision", "Other Discharges from Supervision",
+     "Unknown Discharges from Supervision"),
+)  # fmt: skip
+RECONVICTIONS = Metric("RECONVICTIONS", annual=True)
+CASELOADS_PEOPLE = Metric("CASELOADS_PEOPLE")
+CASELOADS_STAFF = Metric("CASELOADS_STAFF")
+REVOCATIONS = Metric(
+    "REVOCATIONS",
+    "revocations_type",
+    ("Revocations for Technical Violations", "Revocations for New Offense Violations",
+     "Revocations for Other Reasons", "Revocations for Unknown Reasons"),
+)  # fmt: skip
+# In the order metrics/supervision.py defines them (Staff, annual, is not filled).
+METRICS = (VIOLATIONS, STARTS, POPULATION, TERMINATIONS, RECONVICTIONS, CASELOADS_PEOPLE,
+           CASELOADS_STAFF, REVOCATIONS)  # fmt: skip
+BY_KIND = {metric.kind: metric for metric in METRICS}
+
+VIOLATION_TYPE = dict(
+    zip(("technical", "absconding", "new_offence"), VIOLATIONS.labels, strict=False)
+)
+# Revocations have no absconding type: the technical type excludes "Absconding violation" by
+# default, so a revocation attributed to absconding is one "for Other Reasons" (neither
+# technical nor a new offense).
+REVOCATION_TYPE = {
+    "technical": REVOCATIONS.labels[0],
+    "new_offence": REVOCATIONS.labels[1],
+    "absconding": REVOCATIONS.labels[2],
+}
+POPULATION_TYPE = dict(
+    zip(
+        ("active", "administrative", "absconded", "hold_or_sanction"),
+        POPULATION.labels,
+        strict=False,
+    )
+)
+SUCCESSFUL, NEUTRAL, UNSUCCESSFUL, _OTHER, UNKNOWN_DISCHARGE = TERMINATIONS.labels
+# The framework's default includes: an absconded discharge and a death are neutral, a
+# revocation unsuccessful; `other` (no clear success or failure) neutral, as DOMAIN.md has it.
+# Transfers are not discharges (excluded by default).
+DISCHARGE_TYPE = {
+    "successful": SUCCESSFUL,
+    "early": SUCCESSFUL,
+    "death": NEUTRAL,
+    "absconded": NEUTRAL,
+    "other": NEUTRAL,
+    "revoked_technical": UNSUCCESSFUL,
+    "revoked_new_offence": UNSUCCESSFUL,
+}
+TRANSFERRED = "transferred"
+
+Cell = tuple[int | None, str, str, str | None]  # month (None: annual), system, kind, label
 
 
 def system_of(supervision: str) -> str:
@@ -55,6 +128,10 @@ def systems_of(term: TermFact | None) -> tuple[str, ...]:
     return "SUPERVISION", system_of(term.supervision)
 
 
+def last_of_month(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
 def population_type(client: ClientFacts, term: TermFact, day: date) -> str:
     """The Justice Counts daily-population status of a client on a day of a term."""
     status = client.status_on(term, day)
@@ -65,110 +142,168 @@ def population_type(client: ClientFacts, term: TermFact, day: date) -> str:
     return "administrative" if client.level_on(term, day) in ADMINISTRATIVE_LEVELS else "active"
 
 
-def justice_counts(clients: Iterable[ClientFacts], year: int) -> list[dict[str, Any]]:
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    counts: dict[str, Counter[tuple[str, str]]] = defaultdict(_zeros)
-    staff: dict[str, set[tuple[str, str]]] = defaultdict(set)
+def revoked_terms(
+    client: ClientFacts, window: int = REVOCATION_WINDOW_DAYS
+) -> list[tuple[TermFact, date, str]]:
+    """Each revoked term of a client, the date of its first revocation decision (by date,
+    then number; recommendations are not decisions) and the category it is attributed to:
+    the most serious of the term's violations in the window before that decision, else the
+    category of the violation it names."""
+    named = {violation.violation_id: violation for violation in client.violations}
+    first: dict[int, tuple[TermFact, date, int, str]] = {}
+    for response in client.responses:
+        if response.recommendation or response.response != Response.REVOCATION:
+            continue
+        violation = named[response.violation_id]
+        term = client.term_on(violation.on)
+        if term is None or not term.covers(response.on):
+            continue
+        held = first.get(term.number)
+        if held is None or (response.on, response.number) < held[1:3]:
+            first[term.number] = (term, response.on, response.number, violation.category)
+    dated = [(violation.on, violation.category) for violation in client.violations]
+    return [
+        (term, on, attributed(on, term.start_on, dated, window) or category)
+        for term, on, _, category in first.values()
+    ]
+
+
+def convicted_on(violation: Violation) -> date | None:
+    """When a violation's new offence was convicted, as known: its own date when it was
+    recorded on a conviction (and no later disposition says otherwise), else the date the
+    current run of `convicted` dispositions began; None if it does not stand convicted."""
+    if violation.new_offence is None:
+        return None
+    current = violation.disposition
+    if violation.basis == "conviction" and current in (None, Disposition.CONVICTED):
+        return violation.on
+    if current != Disposition.CONVICTED:
+        return None
+    since = None
+    for on, _, code in sorted(violation.dispositions):
+        since = (since or on) if code == Disposition.CONVICTED else None
+    return since
+
+
+class Tally:
+    """Counts per cell: events (each counts), and people (each counts once per cell)."""
+
+    def __init__(self) -> None:
+        self.events: Counter[Cell] = Counter()
+        self.people: dict[Cell, set[Hashable]] = defaultdict(set)
+
+    def count(self, month: int | None, term: TermFact | None, kind: str, label: str) -> None:
+        for system in systems_of(term):
+            self.events[month, system, kind, None] += 1
+            self.events[month, system, kind, label] += 1
+
+    def person(self, month: int | None, term: TermFact | None, kind: str, who: Hashable) -> None:
+        for system in systems_of(term):
+            self.people[month, system, kind, None].add(who)
+
+    def value(self, cell: Cell) -> int:
+        return self.events[cell] + len(self.people.get(cell, ()))
+
+
+def justice_counts(
+    clients: Iterable[ClientFacts], year: int, months: Sequence[int], annual: bool = True
+) -> list[dict[str, Any]]:
+    """The rows of the monthly metrics for each of `months` of `year`, then (if `annual`)
+    the annual ones; every row present, zero or not."""
+    tally = Tally()
     for client in clients:
-        _tally(client, first, last, counts, staff)
+        _tally(client, year, months, annual, tally)
     rows = []
-    for system in SYSTEMS:
-        counter = counts[system]
-        counter["CASELOADS_STAFF", ""] = len(staff[system])
-        for (metric, breakdown), value in sorted(counter.items(), key=_order):
-            rows.append(
-                {"year": year, "system": system, "metric": f"{system}_{metric}",
-                 "breakdown": breakdown or "Total", "value": value}
-            )  # fmt: skip
+    for month in months:
+        rows += _rows(tally, year, month, [metric for metric in METRICS if not metric.annual])
+    if annual:
+        rows += _rows(tally, year, None, [metric for metric in METRICS if metric.annual])
     return rows
 
 
-METRIC_ORDER = ("SUPERVISION_STARTS", "SUPERVISION_VIOLATIONS", "REVOCATIONS",
-                "SUPERVISION_TERMINATIONS", "POPULATION", "CASELOADS_PEOPLE",
-                "CASELOADS_STAFF")  # fmt: skip
-BREAKDOWNS = {
-    "SUPERVISION_VIOLATIONS": VIOLATION_TYPES,
-    "REVOCATIONS": VIOLATION_TYPES,
-    "SUPERVISION_TERMINATIONS": TERMINATION_TYPES,
-    "POPULATION": POPULATION_TYPES,
-}
-
-
-def _order(item: tuple[tuple[str, str], int]) -> tuple[int, str]:
-    (metric, breakdown), _ = item
-    return METRIC_ORDER.index(metric), breakdown
+def _rows(tally: Tally, year: int, month: int | None, metrics: list[Metric]) -> list[dict]:
+    rows = []
+    for system in SYSTEMS:
+        for metric in metrics:
+            for label in (None, *metric.labels):
+                rows.append(
+                    {"year": year, "month": month, "system": system,
+                     "metric": "_".join([system, metric.kind]),
+                     "breakdown_category": metric.breakdown_category if label else None,
+                     "breakdown": label,
+                     "value": tally.value((month, system, metric.kind, label))}
+                )  # fmt: skip
+    return rows
 
 
 def _tally(
-    client: ClientFacts,
-    first: date,
-    last: date,
-    counts: dict[str, Counter[tuple[str, str]]],
-    staff: dict[str, set[tuple[str, str]]],
+    client: ClientFacts, year: int, months: Sequence[int], annual: bool, tally: Tally
 ) -> None:
-    def add(term: TermFact | None, metric: str, breakdown: str | None = None) -> None:
-        for system in systems_of(term):
-            counts[system][metric, ""] += 1
-            if breakdown:
-                counts[system][metric, breakdown] += 1
+    def month_of(day: date) -> int | None:
+        return day.month if day.year == year and day.month in months else None
 
     for term in client.terms:
-        if first <= term.start_on <= last:
-            add(term, "SUPERVISION_STARTS")
-        ended = term.end_on is not None and first <= term.end_on <= last
-        if ended and term.outcome and term.outcome != "transferred":
-            add(term, "SUPERVISION_TERMINATIONS", TERMINATION_TYPES[OUTCOME_CLASS[term.outcome]])
-    categories = {v.violation_id: v.category for v in client.violations}
+        started = month_of(term.start_on)
+        if started and not systems_of(client.term_on(term.start_on - timedelta(days=1))):
+            tally.person(started, term, STARTS.kind, client.client_id)  # new to supervision
+        ended = month_of(term.end_on) if term.end_on else None
+        if ended and term.outcome != TRANSFERRED:
+            label = DISCHARGE_TYPE.get(term.outcome or "", UNKNOWN_DISCHARGE)
+            tally.count(ended, term, TERMINATIONS.kind, label)
     for violation in client.violations:
-        if first <= violation.on <= last:
-            add(client.term_on(violation.on), "SUPERVISION_VIOLATIONS",
-                VIOLATION_TYPES[violation.category])  # fmt: skip
-    for response in client.responses:
-        if is_revocation(response.response) and first <= response.on <= last:
-            add(client.term_on(response.on), "REVOCATIONS",
-                VIOLATION_TYPES[categories[response.violation_id]])  # fmt: skip
-    held = client.term_on(last)
-    if held is not None and systems_of(held):
-        add(held, "POPULATION", POPULATION_TYPES[population_type(client, held, last)])
-        add(held, "CASELOADS_PEOPLE")
-        for system in systems_of(held):
-            staff[system].add(client.officer_on(held, last))
-
-
-def _zeros() -> Counter[tuple[str, str]]:
-    """Every metric and breakdown, at zero: each row is present whatever the data."""
-    counter: Counter[tuple[str, str]] = Counter()
-    for metric in METRIC_ORDER:
-        counter[metric, ""] = 0
-    for metric, labels in BREAKDOWNS.items():
-        for label in labels.values():
-            counter[metric, label] = 0
-    return counter
+        if found := month_of(violation.on):
+            tally.count(found, client.term_on(violation.on), VIOLATIONS.kind,
+                        VIOLATION_TYPE[violation.category])  # fmt: skip
+    for term, decided_on, category in revoked_terms(client):
+        if found := month_of(decided_on):
+            tally.count(found, term, REVOCATIONS.kind, REVOCATION_TYPE[category])
+    for month in months:
+        day = last_of_month(year, month)
+        held = client.term_on(day)
+        if held is None or not systems_of(held):
+            continue
+        kind = POPULATION_TYPE[population_type(client, held, day)]
+        tally.count(month, held, POPULATION.kind, kind)
+        tally.person(month, held, CASELOADS_PEOPLE.kind, client.client_id)
+        tally.person(month, held, CASELOADS_STAFF.kind, client.officer_on(held, day))
+    if annual:
+        for violation in client.violations:
+            convicted = convicted_on(violation)
+            if convicted and convicted.year == year:
+                tally.person(None, client.term_on(violation.on), RECONVICTIONS.kind,
+                             client.client_id)  # fmt: skip
 
 
 def suppressed(rows: list[dict[str, Any]], below: int | None) -> list[dict[str, Any]]:
-    """The rows with small values hidden, and every total that would give one away: each
-    metric's Total is the sum of its breakdowns, each SUPERVISION value the sum of the three
-    systems' (staff excepted: an officer may hold clients of several systems), and the
-    caseload's people are the daily population's Total (the same people on the same day), so
-    each is hidden with the other."""
+    """The rows with small values hidden, and every value that would give one away:
+    - each metric's aggregate is the sum of its breakdowns;
+    - each SUPERVISION value is the sum of the three systems' (staff excepted: an officer may
+      hold clients of several systems);
+    - the caseload's people are the daily population's aggregate (the same people, the same
+      day), and the revocations' aggregate is the unsuccessful discharges of the same month
+      (a revocation decision ends its term that day): each is hidden with the other.
+    Every relation is within one month (no monthly metric has an annual row), so a month's
+    rows are the same whether the month is asked for alone or with its year."""
     if not below:
         return rows
     cells = {_cell(row): row["value"] for row in rows}
-    totals: list[tuple[tuple[str, str, str], tuple[tuple[str, str, str], ...]]] = []
-    for system, metric, breakdown in cells:
-        if breakdown == "Total" and metric in BREAKDOWNS:
-            parts = tuple((system, metric, label) for label in BREAKDOWNS[metric].values())
-            totals.append(((system, metric, breakdown), parts))
-        if breakdown == "Total" and metric == "POPULATION":
-            totals += linked((system, metric, breakdown), (system, "CASELOADS_PEOPLE", "Total"))
-        if system == "SUPERVISION" and metric != "CASELOADS_STAFF":
-            parts = tuple((s, metric, breakdown) for s in SYSTEMS[1:])
-            totals.append(((system, metric, breakdown), parts))
+    totals: list[tuple[Cell, tuple[Cell, ...]]] = []
+    for cell in cells:
+        month, system, kind, label = cell
+        if label is None and BY_KIND[kind].labels:
+            totals.append(
+                (cell, tuple((month, system, kind, part) for part in BY_KIND[kind].labels))
+            )
+        if system == "SUPERVISION" and kind != CASELOADS_STAFF.kind:
+            totals.append((cell, tuple((month, part, kind, label) for part in SYSTEMS[1:])))
+        if label is None and kind == POPULATION.kind:
+            totals += linked(cell, (month, system, CASELOADS_PEOPLE.kind, None))
+        if label is None and kind == REVOCATIONS.kind:
+            totals += linked(cell, (month, system, TERMINATIONS.kind, UNSUCCESSFUL))
     hidden = withheld(cells, below, cells, totals=totals)
     return [{**row, "value": marker(below)} if _cell(row) in hidden else row for row in rows]
 
 
-def _cell(row: dict[str, Any]) -> tuple[str, str, str]:
+def _cell(row: dict[str, Any]) -> Cell:
     system = row["system"]
-    return system, row["metric"][len(system) + 1 :], row["breakdown"]
+    return row["month"], system, row["metric"][len(system) + 1 :], row["breakdown"]

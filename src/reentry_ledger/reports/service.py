@@ -15,7 +15,14 @@ from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports import casework, cohorts
 from reentry_ledger.reports.disparities import DisparityRequest, disparities
 from reentry_ledger.reports.facts import ClientFacts, FactReader
-from reentry_ledger.reports.justice_counts import COLUMNS, justice_counts, suppressed
+from reentry_ledger.reports.justice_counts import (
+    COLUMNS,
+    justice_counts,
+    last_of_month,
+    suppressed,
+)
+from reentry_ledger.reports.responses import COLUMNS as RESPONSE_COLUMNS
+from reentry_ledger.reports.responses import report as responses_report
 from reentry_ledger.reports.snapping import Snapped, moment_start, month_end, month_start
 from reentry_ledger.reports.suppression import suppress, threshold
 from reentry_ledger.reports.violations import DEFINITIONS_VERSION, ReportRequest, report
@@ -152,6 +159,14 @@ class Reports:
             request = replace(request, first=first, last=last)
         return request, reader, earliest, snapped
 
+    def responses(self, request: ReportRequest, known_at: datetime | None = None) -> Table:
+        """Incentives beside sanctions per 100 person-years at risk, decisions by code and
+        recommendations (reports/responses.py), over the violation report's groups and range
+        (snapped for oversight, ending at `known_at`)."""
+        request, reader, earliest, snapped = self.asked(request, known_at)
+        rows = responses_report(reader.store, request, reader.known_at, earliest)
+        return Table((*request.dimensions, *RESPONSE_COLUMNS), rows, snapped)
+
     def disparities(self, request: DisparityRequest, known_at: datetime | None = None) -> Table:
         """Each group's rate beside the reference group's, with their ratio (disparities.py);
         its range is the violation report's (snapped for oversight, ending at `known_at`)."""
@@ -208,12 +223,26 @@ class Reports:
         return (reader.clients() if start <= last else ()), start, last, snapped
 
     def justice_counts(
-        self, year: int, known_at: datetime | None = None, suppress_below: int | None = None
+        self,
+        year: int,
+        month: int | None = None,
+        known_at: datetime | None = None,
+        suppress_below: int | None = None,
     ) -> Table:
-        rows = justice_counts(self.reader(known_at).clients(), year)
+        """The Justice Counts rows of one month, or of a year's twelve and its annual ones.
+        For oversight, only months that ended by today (or by `known_at`, snapped to its
+        month) are shown, and the annual ones once the year has."""
+        first = date(year, month or 1, 1)
+        last = last_of_month(year, month or 12)
+        months = [month] if month else list(range(1, 13))
+        annual = month is None
         snapped = None
         if self.snaps:
-            snapped = Snapped(date(year, 1, 1), date(year, 12, 31), self.known(known_at))
+            ended = min(last, self.last_day(None, known_at))
+            _, ended, snapped = self.range(first, ended, known_at)
+            months = [m for m in months if last_of_month(year, m) <= ended]
+            annual = annual and ended >= last
+        rows = justice_counts(self.reader(known_at).clients(), year, months, annual)
         return Table(COLUMNS, suppressed(rows, self.below(suppress_below)), snapped)
 
     def shown(

@@ -76,6 +76,7 @@ DISPERSION = (*(f"{count}{sum_}" for count in RATE_COUNTS for sum_ in ("_squares
               "days_at_risk_squares")  # fmt: skip
 BY_CLIENT = ("person_days", "days_at_risk", "clients", *RATE_COUNTS, "clients_with_technical",
              "clients_with_new_offence", *BY_BASIS, *BY_DISPOSITION, *DISPERSION)  # fmt: skip
+EXPOSURE = ("person_days", "days_at_risk", "clients")  # `Query.exposure`, for other reports
 RESPONSES = ("revocations_technical", "revocations_absconding", "revocations_new_offence",
              "revocations_named_technical", "revocation_decisions",
              "custody_days_technical")  # fmt: skip
@@ -367,14 +368,29 @@ class Query:
             where = f" WHERE {where}"
         return f"SELECT {', '.join(named)} FROM {source}{joins}{where}{group_by}"
 
-    def by_client(self) -> str:
-        """Exposure and incidents by group and client, then summed by group (with each
-        client's squares and products for the dispersion)."""
+    def grouped(self, values: Sequence[str], source: str) -> str:
+        """The whole statement: `values` by group from `source` (`selected`)."""
+        return f"{self.context()} {self.selected(values, source)}"
+
+    def days(self) -> str:
+        """A segment's days in a period it overlaps (in `EXPOSED`)."""
         sql = self.sql
-        days = (
+        return (
             f"{sql.least('g.seg_end', 'p.end_day')} - {sql.greatest('g.seg_start', 'p.start_day')}"
             " + 1"
         )
+
+    def exposure(self) -> str:
+        """Person-days, days at risk and clients by group (`EXPOSURE`), alone: the exposure of
+        reports that count other events over the same days (reports/responses.py)."""
+        days = self.days()
+        values = [f"SUM({days})", f"SUM(({days}) * g.at_risk)", "COUNT(DISTINCT g.client_id)"]
+        return self.grouped(values, EXPOSED)
+
+    def by_client(self) -> str:
+        """Exposure and incidents by group and client, then summed by group (with each
+        client's squares and products for the dispersion)."""
+        days = self.days()
         incident_columns = [
             *(f"CASE WHEN v.counted = '{c}' THEN 1 ELSE 0 END" for c in CATEGORIES),
             *(f"CASE WHEN v.counted = 'new_offence' AND v.basis = '{b}' THEN 1 ELSE 0 END"
@@ -388,10 +404,7 @@ class Query:
         ]  # fmt: skip
         zeros = ["0"] * len(incident_columns)
         exposure = self.selected(
-            ["g.client_id", days, f"({days}) * g.at_risk", *zeros],
-            "segments g CROSS JOIN periods p WHERE g.seg_start <= g.seg_end "
-            "AND p.start_day <= g.seg_end AND p.end_day >= g.seg_start",
-            group=False,
+            ["g.client_id", days, f"({days}) * g.at_risk", *zeros], EXPOSED, group=False
         )
         incidents = self.selected(
             ["v.client_id", "0", "0", *incident_columns],
@@ -490,6 +503,13 @@ class Query:
             "JOIN periods p ON e.day BETWEEN p.start_day AND p.end_day"
         )
         return f"{self.context()}, {decisions} {self.selected(values, source)}"
+
+
+# Each segment with each period it overlaps.
+EXPOSED = (
+    "segments g CROSS JOIN periods p WHERE g.seg_start <= g.seg_end "
+    "AND p.start_day <= g.seg_end AND p.end_day >= g.seg_start"
+)
 
 
 def quoted(codes: Sequence[str]) -> str:

@@ -166,6 +166,11 @@ ByMonth = Annotated[
     Query(description="The cumulative counts and rates by month of follow-up instead."),
 ]
 Year = Annotated[int, Query(ge=EARLIEST.year, le=LATEST.year, description="Calendar year.")]
+Month = Annotated[
+    Annotated[int, Field(ge=1, le=12)] | None,
+    Blank,
+    Query(description="Only this month's rows (1-12; default: the year's months and annual rows)."),
+]
 Names = Annotated[list[str], Query(description="Projections (default: all).")]
 Project = Annotated[
     Line | None,  # no control character; blank or padded, the application says so
@@ -365,6 +370,35 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
             return answer(result, ledger, snapped_header(snapped))
 
     @router.get(
+        "/responses",
+        response_model=ReportDocument,
+        summary="Incentives beside sanctions per 100 person-years at risk, decisions by "
+        "response and recommendations, by group: the document `report responses --format "
+        "json` prints.",
+    )
+    def responses(
+        who: str = Depends(authenticated_user),
+        by: By = None,
+        period: Unit = None,
+        first: First = None,
+        last: Last = None,
+        known_at: KnownAt = None,
+        suppress_below: Suppress = None,
+    ) -> JSONResponse:
+        check_range(first, last)
+        with service.use() as ledger:
+            request = ReportRequest(
+                today=ledger.clock(),
+                by=parse_dimensions(by),
+                period=period,
+                first=first,
+                last=last,
+                suppress_below=suppress_below,
+            )
+            table = ledger.reports(actor=who).responses(request, known_at)
+            return table_answer(table, ledger)
+
+    @router.get(
         "/disparities",
         response_model=ReportDocument,
         summary="Each group's rate per 100 person-years at risk beside a reference group's, "
@@ -485,16 +519,19 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
     @router.get(
         "/justice-counts",
         response_model=ReportDocument,
-        summary="The Justice Counts supervision metrics the ledger can fill, for one year.",
+        summary="The Justice Counts supervision metrics the ledger can fill, month by month: "
+        "the document `report justice-counts --format json` prints.",
     )
     def justice_counts(
         year: Year,
         who: str = Depends(authenticated_user),
+        month: Month = None,
         known_at: KnownAt = None,
         suppress_below: Suppress = None,
     ) -> JSONResponse:
         with service.use() as ledger:
-            table = ledger.reports(actor=who).justice_counts(year, known_at, suppress_below)
+            reports = ledger.reports(actor=who)
+            table = reports.justice_counts(year, month, known_at, suppress_below)
             return table_answer(table, ledger)
 
     return router

@@ -1,0 +1,211 @@
+"""Incentives beside sanctions, by group: `report responses` (docs/metrics.md, "Responses and
+incentives").
+
+The graduated-responses literature asks for the rewards a supervision gives beside the
+sanctions it imposes, per time at risk. This report counts, in the groups and periods of the
+violation report and over the same exposure (days at risk, per segment of a term):
+
+- decisions (recommendation = 0) by response code, on the decision's own date, each only while
+  the violation it answers counts, as known; a recommendation is never a decision;
+- recommendations, all codes, and those followed: whose violation's decision (as known,
+  whatever its date) has the recommendation's own code;
+- sanctions (decisions in `codes.SANCTIONS`: every one but a continuance) and incentives (by
+  date, by kind), each per 100 person-years at risk with exact Poisson limits, and their ratio.
+
+The counts come from the database, from the statements below built on the violation report's
+periods, spans and segments (`tallies.Query`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from typing import Any
+
+from reentry_ledger.domain.codes import GRADUATED_RESPONSES, SANCTIONS, Incentive
+from reentry_ledger.projections.database import fetched
+from reentry_ledger.projections.store import ProjectionStore
+from reentry_ledger.reports.dimensions import ORDERS
+from reentry_ledger.reports.periods import Period, split
+from reentry_ledger.reports.stats import poisson_interval
+from reentry_ledger.reports.suppression import suppress
+from reentry_ledger.reports.tallies import EXPOSURE, TABLES, Dialect, Query, group_key, number_where
+from reentry_ledger.reports.violations import ReportRequest
+
+DAYS_PER_YEAR = 365.25
+CODES = tuple(code.value for code in GRADUATED_RESPONSES)
+SANCTION_CODES = tuple(code for code in CODES if code in SANCTIONS)  # in the graduated order
+KINDS = tuple(kind.value for kind in Incentive)
+DECISIONS = tuple(f"decisions_{code}" for code in CODES)
+INCENTIVES = tuple(f"incentives_{kind}" for kind in KINDS)
+RESPONSES = (*DECISIONS, "decisions", "sanctions", "recommendations", "recommendations_followed",
+             "custody_days_decided")  # fmt: skip
+GRANTED = (*INCENTIVES, "incentives")
+RATES = ("sanctions_per_100_person_years", "incentives_per_100_person_years")
+COLUMNS = (
+    "clients",
+    "days_at_risk",
+    *RESPONSES[:-1],
+    *GRANTED,
+    *(f"{rate}{suffix}" for rate in RATES for suffix in ("", "_low", "_high")),
+    "incentive_to_sanction_ratio",
+    "custody_days_decided",
+)
+# What `report responses` prints as a table (CSV and JSON carry every column).
+TABLE_COLUMNS = ("clients", "days_at_risk", "decisions", "sanctions", "recommendations",
+                 "recommendations_followed", "incentives", *RATES,
+                 "incentive_to_sanction_ratio")  # fmt: skip
+
+# Small counts (docs/metrics.md, "Small counts"): the counts hidden from 1 to K-1, what each
+# derived value is computed from, and the totals hidden with any hidden part, so that a hidden
+# decision or incentive count cannot be had from a total less the parts shown.
+COUNTS = ("clients", *DECISIONS, "decisions", "sanctions", "recommendations",
+          "recommendations_followed", *INCENTIVES, "incentives")  # fmt: skip
+DERIVED = {
+    "days_at_risk": ("clients",),
+    "sanctions_per_100_person_years": ("sanctions", "days_at_risk"),
+    "incentives_per_100_person_years": ("incentives", "days_at_risk"),
+    "incentive_to_sanction_ratio": ("incentives", "sanctions"),
+    # custody days are imposed by custody sanctions and revocations only
+    "custody_days_decided": ("decisions_custody_sanction", "decisions_revocation"),
+}
+TOTALS = (
+    ("decisions", DECISIONS),
+    ("sanctions", tuple(f"decisions_{code}" for code in SANCTION_CODES)),
+    ("incentives", INCENTIVES),
+)
+
+
+def report(
+    store: ProjectionStore,
+    request: ReportRequest,
+    known_at: str | None,
+    earliest_start: date | None,
+) -> list[dict[str, Any]]:
+    """One row per group with at least one client or counted event, sorted by its dimensions,
+    small counts hidden as the request says (`suppress_below`)."""
+    if earliest_start is None:
+        return []
+    periods = split(request.first or earliest_start, request.last or request.today, request.period)
+    groups = counted(store, request.dimensions, periods, known_at)
+    rows = [row(request.dimensions, key, counts) for key, counts in groups.items()]
+    rows.sort(key=lambda found: sort_key(request.dimensions, found))
+    return [suppress(r, request.suppress_below, COUNTS, DERIVED, TOTALS) for r in rows]
+
+
+def counted(
+    store: ProjectionStore,
+    dimensions: Sequence[str],
+    periods: Sequence[Period],
+    known_at: str | None,
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    """Each group's counts (group key: the dimensions' values, a period as its `Period`)."""
+    if not periods:
+        return {}
+    parameters = {"known": known_at} if known_at else {}
+    statements = Statements(Query(Dialect(store.postgres), dimensions, periods, bool(known_at)))
+
+    def run(statement: str) -> list[Any]:
+        with store.transaction(commit=False) as cursor:
+            return fetched(cursor, store.sql(statement, (*TABLES, "audit_incentives")), parameters)
+
+    asked = statements.all()
+    with ThreadPoolExecutor(len(asked)) as pool:  # the drivers let go of the GIL meanwhile
+        results = list(pool.map(run, [statement for statement, _ in asked]))
+    counts: dict[tuple[Any, ...], dict[str, int]] = {}
+    for (_, names), rows in zip(asked, results, strict=True):
+        for found in rows:
+            key = group_key(dimensions, found[: len(dimensions)], periods)
+            group = counts.setdefault(key, {})
+            for name, value in zip(names, found[len(dimensions) :], strict=True):
+                group[name] = group.get(name, 0) + int(value or 0)
+    return counts
+
+
+class Statements:
+    """The report's three grouped queries: exposure (the violation report's own), responses
+    (decisions and recommendations) and incentives."""
+
+    def __init__(self, query: Query) -> None:
+        self.query = query
+
+    def all(self) -> list[tuple[str, tuple[str, ...]]]:
+        return [
+            (self.query.exposure(), EXPOSURE),
+            (self.responses(), RESPONSES),
+            (self.incentives(), GRANTED),
+        ]
+
+    def on_its_date(self, alias: str) -> str:
+        """The rows of `alias` in the segment (`g`) and period (`p`) their own date falls in."""
+        day = self.query.sql.day(f"{alias}.occurred_on")
+        return (
+            f"JOIN segments g ON g.client_id = {alias}.client_id "
+            f"AND {day} BETWEEN g.seg_start AND g.seg_end "
+            f"JOIN periods p ON {day} BETWEEN p.start_day AND p.end_day"
+        )
+
+    def responses(self) -> str:
+        """Decisions by code, recommendations, those followed; each while its violation
+        counts, as known."""
+        query = self.query
+        source = (
+            "{audit_responses} r JOIN {audit_violations} v "
+            "ON v.client_id = r.client_id AND v.violation_id = r.violation_id "
+            f"{self.on_its_date('r')} "
+            f"WHERE {query.known('r')} AND {query.known('v')}"
+        )
+        decision = "r.recommendation = 0"
+        sanctions = ", ".join(f"'{code}'" for code in SANCTION_CODES)
+        decided_alike = (
+            "EXISTS (SELECT 1 FROM {audit_responses} d WHERE d.client_id = r.client_id "
+            "AND d.violation_id = r.violation_id AND d.recommendation = 0 "
+            f"AND d.response = r.response AND {query.known('d')})"
+        )
+        values = [
+            *(number_where(f"{decision} AND r.response = '{code}'") for code in CODES),
+            number_where(decision),
+            number_where(f"{decision} AND r.response IN ({sanctions})"),
+            number_where("r.recommendation = 1"),
+            number_where(f"r.recommendation = 1 AND {decided_alike}"),
+            f"SUM(CASE WHEN {decision} THEN COALESCE(r.custody_days, 0) ELSE 0 END)",
+        ]
+        return query.grouped(values, source)
+
+    def incentives(self) -> str:
+        """Incentives by kind, on their own date."""
+        source = f"{{audit_incentives}} i {self.on_its_date('i')} WHERE {self.query.known('i')}"
+        values = [*(number_where(f"i.kind = '{kind}'") for kind in KINDS), "COUNT(*)"]
+        return self.query.grouped(values, source)
+
+
+def sort_key(dimensions: Sequence[str], found: dict[str, Any]) -> tuple[Any, ...]:
+    """The violation report's order of groups: risk, level and age band in their own."""
+    return tuple(ORDERS[d].get(found[d], 9) if d in ORDERS else found[d] for d in dimensions)
+
+
+def rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def row(dimensions: Sequence[str], key: tuple[Any, ...], found: dict[str, int]) -> dict[str, Any]:
+    """A group's row: its dimensions, counts, rates with their limits, the ratio."""
+    counts = {name: found.get(name, 0) for name in (*EXPOSURE, *RESPONSES, *GRANTED)}
+    result: dict[str, Any] = {
+        dimension: value.label if isinstance(value, Period) else value
+        for dimension, value in zip(dimensions, key, strict=True)
+    }
+    result.update({name: counts[name] for name in COLUMNS if name in counts})
+    years = counts["days_at_risk"] / DAYS_PER_YEAR  # person-years at risk
+    for rate, numerator in zip(RATES, ("sanctions", "incentives"), strict=True):
+        count = counts[numerator]
+        low, high = poisson_interval(count)
+        values = (count, low, high) if years else (None, None, None)
+        for suffix, value in zip(("", "_low", "_high"), values, strict=True):
+            result[rate + suffix] = rounded(None if value is None else 100 * value / years)
+    sanctions = counts["sanctions"]
+    result["incentive_to_sanction_ratio"] = (
+        rounded(counts["incentives"] / sanctions) if sanctions else None
+    )
+    return {name: result[name] for name in (*dimensions, *COLUMNS)}
