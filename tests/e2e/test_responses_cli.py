@@ -349,7 +349,8 @@ def test_oversight_reads_no_custody_caps(staffed: Run, db_url: str) -> None:
     ("args", "message"),
     [
         (["--first", "5"], "give both --first and --later (days), or neither"),
-        (["--first", "-1", "--later", "5"], "-1 is not in the range x>=0"),
+        (["--first", "-1", "--later", "5"], "-1 is not in the range 0<=x<=36500"),
+        (["--first", "5", "--later", "99999999999999999999"], "not in the range 0<=x<=36500"),
         (["--first", "20", "--later", "10"], "is below the first's (20 days)"),
         (["--first", "5", "--later", "10", "--json"], "--json goes with showing the caps"),
     ],
@@ -437,6 +438,20 @@ def test_another_agencys_supervisor_finds_no_client_to_reward(staffed: Run, db_u
     [
         (["respond", "GA-1", "V1", "sanctionn"], "'sanctionn' is not one of 'warning'"),
         (["respond", "GA-1", "V1", "warning", "--by", "judge"], "'judge' is not one of"),
+        # a number too large to store: a century at most
+        (
+            [
+                "respond",
+                "GA-1",
+                "V1",
+                "custody_sanction",
+                "--by",
+                "court",
+                "--custody-days",
+                "99999999999999999999",
+            ],
+            "is not in the range 0<=x<=36500",
+        ),
         (["incentive", "GA-1", "--kind", "praise"], "'praise' is not one of"),
         (["incentive", "GA-1"], "Missing option '--kind'"),
         (["disposition", "GA-1", "V1", "quashed"], "'quashed' is not one of"),

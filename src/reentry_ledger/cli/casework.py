@@ -10,7 +10,7 @@ import click
 from reentry_ledger.application import Recorded
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
-from reentry_ledger.cli.params import ISO_DATE, codes, json_option, on_option
+from reentry_ledger.cli.params import DAYS, ISO_DATE, codes, json_option, on_option
 from reentry_ledger.cli.render import echo_json
 from reentry_ledger.domain.client import parse_goal
 from reentry_ledger.domain.codes import (
@@ -394,7 +394,7 @@ def violation(
 )
 @click.option(
     "--custody-days",
-    type=click.IntRange(min=0),
+    type=DAYS,
     default=None,
     help="Days in custody: a custody_sanction or a revocation only.",
 )
@@ -581,13 +581,13 @@ def discharge(
 @click.argument("agency")
 @click.option(
     "--first",
-    type=click.IntRange(min=0),
+    type=DAYS,
     default=None,
     help="Days an officer alone may decide for a term's first technical violation.",
 )
 @click.option(
     "--later",
-    type=click.IntRange(min=0),
+    type=DAYS,
     default=None,
     help="Days an officer alone may decide for each later technical violation.",
 )
