@@ -263,7 +263,7 @@ class Summary:
         )
 
 
-def ends_a_term(event: ClientEvent | int) -> bool:
+def ends_a_term(event: ClientEvent) -> bool:
     """A discharge, or a revocation decision (which ends its term on its date)."""
     return isinstance(event, Discharged) or (
         isinstance(event, ViolationResponded) and event.ends_term
@@ -301,11 +301,11 @@ class DeidentifiedExport:
         for event in self.events(QUASI_TOPICS):
             if isinstance(event, Enrolled):
                 clients[str(event.originator_id)] = quasi_identifiers(event)
-            elif ends_a_term(event) and str(event.originator_id) in clients:
-                known = clients[str(event.originator_id)]
-                clients[str(event.originator_id)] = known._replace(
-                    ends=(*known.ends, event.occurred_on)
-                )
+            elif isinstance(event, ClientEvent) and ends_a_term(event):
+                known = clients.get(str(event.originator_id))
+                if known is not None:
+                    ends = (*known.ends, event.occurred_on)
+                    clients[str(event.originator_id)] = known._replace(ends=ends)
         return plan(clients, self.summary.k)
 
     def __iter__(self) -> Iterator[bytes]:
