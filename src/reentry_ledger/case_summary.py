@@ -1,9 +1,9 @@
-"""How a case's term, status and person read to people, one phrase each: shared by `show` and
-the client's web page, so the two say the same."""
+"""How a case's term, status, person, violations and incentives read to people, one phrase
+each: shared by `show` and the client's web page, so the two say the same."""
 
 from __future__ import annotations
 
-from reentry_ledger.domain.state import CaseState, StatusPeriod
+from reentry_ledger.domain.state import CaseState, ResponseState, StatusPeriod, ViolationState
 
 UNKNOWN = "unknown"
 
@@ -26,8 +26,14 @@ def period_text(period: StatusPeriod) -> str:
 
 
 def status_text(case: CaseState) -> str:
-    """active, in custody since D (reason), absconded since D, or discharged (outcome on D)."""
+    """active, in custody since D (reason), absconded since D, discharged (outcome on D), or
+    revoked (outcome on D, by the decision on V): a revocation decision ended the term."""
     if case.outcome is not None:
+        if case.revoked_by is not None:
+            return (
+                f"revoked ({case.outcome} on {case.discharged_on}, "
+                f"by the decision on {case.revoked_by})"
+            )
         return f"discharged ({case.outcome} on {case.discharged_on})"
     for kind in ("custody", "absconded"):
         period = case.open_period(kind)
@@ -48,3 +54,46 @@ def person_text(case: CaseState) -> str:
         f"sex {case.sex or UNKNOWN}, race {case.race or UNKNOWN}, "
         f"ethnicity {case.ethnicity or UNKNOWN}, born {case.birth_year or UNKNOWN}"
     )
+
+
+def violation_text(violation: ViolationState) -> str:
+    """E.g. "V2 2024-04-01 new_offence: curfew, new offence (felony, violent, basis charge,
+    type drug); disposition dismissed since 2024-06-01" (the current disposition)."""
+    v = violation
+    return f"{v.violation_id} {v.occurred_on} {v.category}: {violation_said(v)}"
+
+
+def violation_said(violation: ViolationState) -> str:
+    """What the violation was, and its new offence's current disposition."""
+    v = violation
+    kinds = [*v.technical, *(["absconding"] if v.absconding else [])]
+    if v.new_offence:
+        said = [v.new_offence, *(["violent"] if v.violent else [])]
+        said += [f"basis {v.basis}"] if v.basis else []
+        said += [f"type {v.offence_type}"] if v.offence_type else []
+        kinds.append(f"new offence ({', '.join(said)})")
+    text = ", ".join(kinds)
+    if v.dispositions:
+        on, disposition = v.dispositions[-1]
+        text += f"; disposition {disposition} since {on}"
+    return text
+
+
+def response_text(response: ResponseState, case: CaseState, violation_id: str) -> str:
+    """E.g. "recommendation: revocation on 2024-04-05, by officer", or "decision: revocation
+    on 2024-04-10, by parole_board: ended term 1 (revoked_new_offence)"."""
+    r = response
+    kind = "recommendation" if r.recommendation else "decision"
+    days = f", {r.custody_days} days in custody" if r.custody_days else ""
+    text = f"{kind}: {r.response} on {r.occurred_on}{days}, by {r.decided_by}"
+    if r.ends_term:
+        ended = [t for t in case.terms if t.revoked_by == violation_id]
+        text += (
+            f": ended term {ended[0].term} ({ended[0].outcome})" if ended else ": ended the term"
+        )
+    return text
+
+
+def incentives_text(case: CaseState) -> str:
+    """E.g. "commendation 2024-04-06; curfew_lifted 2024-05-01", or "none"."""
+    return "; ".join(f"{kind} {on}" for on, kind in case.incentives) or "none"

@@ -89,9 +89,22 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     client_write(
         "respond_to_violation",
         "/violations/{violation_id}/responses",
-        "Record the response to a violation (one decision per violation).",
+        "Record the response to a violation: the officer's recommendation (`recommendation`), "
+        "or the decision (one per violation). A revocation is decided by a court or a parole "
+        "board, and ends the term.",
     ),
-    client_write("discharge", "/discharge", "Discharge the client."),
+    client_write(
+        "record_disposition",
+        "/violations/{violation_id}/dispositions",
+        "Record where a violation's new offence stands in court (also after the term ended).",
+    ),
+    client_write("grant_incentive", "/incentives", "Record an incentive for compliance."),
+    client_write(
+        "discharge",
+        "/discharge",
+        "Discharge the client. A revoked outcome cites (`decision`) a revocation decided "
+        "before decisions ended terms.",
+    ),
     client_write(
         "reassign",
         "/reassignments",
@@ -122,6 +135,22 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/api/clients/{ref}/timeline",
         "The client's events: as of a date, or as known at a moment.",
         "reads",
+    ),
+    Endpoint(
+        "custody_caps_in_force",
+        "GET",
+        "/api/agencies/{agency}/custody-caps",
+        "The caps (days) on the custody an agency's officer alone may decide for a technical "
+        "violation: its own, else the defaults.",
+        "policy",
+    ),
+    Endpoint(
+        "set_custody_caps",
+        "PUT",
+        "/api/agencies/{agency}/custody-caps",
+        "Set the agency's custody caps (its supervisors): `first` for a term's first technical "
+        "violation, `later` for each later one.",
+        "policy",
     ),
     Endpoint("list_users", "GET", "/api/users", "The users, their roles and agencies.", "users"),
     Endpoint("add_user", "POST", "/api/users", "Add a user with a role.", "users"),

@@ -38,6 +38,22 @@ class TimelineEntry:
     retracted_by: int | None = None
     corrects: int | None = None
 
+    @property
+    def gist(self) -> str | None:
+        """What the fields alone say least plainly, in words: whether a response is the
+        officer's recommendation or a decision, by whom, and the term a revocation decision
+        ended; the revocation decision a discharge carries out."""
+        data = self.data
+        if self.type == "ViolationResponded":
+            kind = "recommendation" if data.get("recommendation") else "decision"
+            by = data.get("decided_by")
+            who = by.get("code") if isinstance(by, dict) else by
+            ended = data.get("term_outcome")
+            return f"{kind} by {who}" + (f", which ended the term: {ended}" if ended else "")
+        if self.type == "Discharged" and data.get("decision"):
+            return f"carries out the revocation decision on {data['decision']}"
+        return None
+
     def as_json(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "number": self.number,

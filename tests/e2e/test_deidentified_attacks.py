@@ -109,7 +109,7 @@ def test_oversight_may_not_name_a_research_project(demo: Run) -> None:
 
 def released_combinations(lines: list[dict]) -> Counter[tuple]:
     """Each client's quasi-identifiers as the export shows them: its enrolment's fields and
-    month, and the months of its discharges."""
+    month, and the months its terms ended (its discharges and revocation decisions)."""
     combination: dict[str, tuple] = {}
     for record in lines:
         data = record["data"]
@@ -119,7 +119,9 @@ def released_combinations(lines: list[dict]) -> Counter[tuple]:
                 data["agency"], data["supervision"], data["juvenile"], record["month"],
                 data["expected_end"], conditions, data["condition_count"],
             )  # fmt: skip
-        elif record["type"] == "Discharged":
+        elif record["type"] == "Discharged" or (
+            record["type"] == "ViolationResponded" and record["data"]["term_outcome"]
+        ):
             combination[record["client"]] += (record["month"],)
     return Counter(combination.values())
 

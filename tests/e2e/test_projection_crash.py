@@ -49,8 +49,13 @@ def populate(ledger: Ledger) -> None:
             technical=("curfew",),
             new_offence="felony" if n % 5 == 0 else None,
         )
-        ledger.respond_to_violation(
-            ref, violation.new_id or "", "revocation", actor="t", on=start + timedelta(days=45)
+        ledger.respond_to_violation(  # a court's decision: it ends the term
+            ref,
+            violation.new_id or "",
+            "revocation",
+            actor="t",
+            on=start + timedelta(days=45),
+            decided_by="court",
         )
         if n % 4 == 0:
             ledger.correct(ref, 3, actor="t", reason="mistake")

@@ -71,7 +71,8 @@ def plant(ledger: Ledger, ref: str) -> None:
                                ending=raw("failed", "ending"), reason=mark("match_reason"))  # fmt: skip
     ledger.record_violation(
         ref, actor=actor, on=date(2025, 1, 14), technical=(raw("curfew", "technical"),),
-        new_offence=raw("misdemeanor", "severity"), description=mark("description"),
+        new_offence=raw("misdemeanor", "severity"), basis=raw("charge", "basis"),
+        offence_type=raw("drug", "offence_type"), description=mark("description"),
     )  # fmt: skip
     ledger.respond_to_violation(
         ref, "V1", raw("sanction", "response"), actor=actor, on=date(2025, 1, 15),
@@ -88,6 +89,10 @@ def plant(ledger: Ledger, ref: str) -> None:
     ledger.end_custody(ref, actor=actor, on=day)
     ledger.abscond(ref, actor=actor, on=day)
     ledger.record_return(ref, actor=actor, on=day)
+    ledger.record_disposition(ref, "V1", raw("pending", "disposition"), actor=actor, on=day,
+                              offence_type=raw("drug", "disposition_type"))  # fmt: skip
+    ledger.grant_incentive(ref, actor=actor, on=day, kind=raw("commendation", "incentive"),
+                           note=mark("incentive_note"))  # fmt: skip
     ledger.discharge(ref, actor=actor, on=date(2025, 1, 17), outcome=raw("successful", "outcome"),
                      note=mark("discharge_note"))  # fmt: skip
     ledger.enroll(

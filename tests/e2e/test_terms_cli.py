@@ -182,16 +182,18 @@ def test_a_later_term_starts_by_enroll_once_the_last_has_ended(run: Run) -> None
     refused = run("enroll", "GA-1", *ENROL, "--start", "2024-06-01")
     assert refused.exit_code == 3
     assert "still under supervision (term 1, since 2024-01-10)" in refused.stderr
-    ok(run, "discharge", "GA-1", "--on", "2024-06-30", "--outcome", "revoked_technical")
+    # a court's revocation decision ends term 1 (no discharge follows it)
+    ok(run, "violation", "GA-1", "--on", "2024-06-20", "--technical", "failure_to_report")
+    ok(run, "respond", "GA-1", "V1", "revocation", "--on", "2024-06-30", "--by", "court")
     assert (
-        "status       discharged (revoked_technical on 2024-06-30)\n"
+        "status       revoked (revoked_technical on 2024-06-30, by the decision on V1)\n"
         in ok(run, "show", "GA-1").stdout
     )
     early = run("enroll", "GA-1", *ENROL, "--start", "2024-06-01")
     assert early.exit_code == 3 and "the end of term 1" in early.stderr
     second = ok(run, "enroll", "GA-1", "--agency", "GA", "--officer", "o-8", "--supervision",
                 "probation", "--start", "2024-09-01", "--start-reason", "new_sentence")  # fmt: skip
-    assert second.stderr == "GA-1: recorded event 3 (TermStarted)\n"
+    assert second.stderr == "GA-1: recorded event 4 (TermStarted)\n"  # enrolment, V1, decision
     text = ok(run, "show", "GA-1").stdout
     assert "term         2 (of 2) from 2024-09-01, start reason new_sentence\n" in text
     assert "status       active\n" in text and "officer o-8" in text
@@ -272,10 +274,25 @@ def test_status_changes_within_a_period_are_refused_and_nothing_is_written(
 def test_a_discharge_closes_a_period_still_open(run: Run) -> None:
     enrolled(run)
     ok(run, "abscond", "GA-1", "--on", "2024-03-01")
-    ok(run, "discharge", "GA-1", "--on", "2024-05-01", "--outcome", "revoked_technical")
+    ok(run, "discharge", "GA-1", "--on", "2024-05-01", "--outcome", "absconded")
     assert shown(run)["periods"][0]["until"] == "2024-05-01"
     refused = run("return", "GA-1", "--on", "2024-05-02")
     assert refused.exit_code == 3
+
+
+def test_a_revocation_decision_closes_a_period_still_open_as_a_discharge_does(run: Run) -> None:
+    enrolled(run)
+    ok(run, "abscond", "GA-1", "--on", "2024-03-01")
+    ok(run, "violation", "GA-1", "--on", "2024-03-01", "--absconding")
+    ok(run, "respond", "GA-1", "V1", "revocation", "--on", "2024-05-01", "--by", "parole_board")
+    state = shown(run)
+    assert state["periods"][0]["until"] == "2024-05-01"
+    # absconding is the breach of a condition: revoked_technical
+    assert (state["status"], state["outcome"], state["revoked_by"]) == (
+        "discharged", "revoked_technical", "V1",
+    )  # fmt: skip
+    refused = run("return", "GA-1", "--on", "2024-05-02")
+    assert refused.exit_code == 3 and "term 1 was revoked on 2024-05-01" in refused.stderr
 
 
 # --- two agencies -----------------------------------------------------------------------------

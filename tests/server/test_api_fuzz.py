@@ -68,7 +68,8 @@ def fuzzed(tmp_path: Path) -> Iterator[tuple[FastAPI, dict[str, str]]]:
     ledger.close()
 
 
-KNOWN = {"ref": CLIENTS, "name": MANAGED, "referral_id": ("R1",), "violation_id": ("V1",)}
+KNOWN = {"ref": CLIENTS, "name": MANAGED, "referral_id": ("R1",), "violation_id": ("V1",),
+         "agency": ("GA", "GB")}  # fmt: skip
 
 
 def strategies(operation: Any) -> Iterator[Any]:

@@ -4,7 +4,8 @@ Each row is one route of the API (`VERB /path`) and the status each of the six u
 allowed ones succeed, refused ones answer 403 (the role may not) or 404 (another agency's
 client, exactly as one that does not exist), never anything else, always with the JSON error
 body; a refused write leaves the ledger as it was. Each user acts on a subject of its own (a
-client, or a user to manage), made fresh for the attempt, so no attempt depends on another.
+client, or a user to manage), made fresh for the attempt, so no attempt depends on another;
+an agency's policy (`{agency}`) is GA's, the agency of `sup-ga` and `cw-ga`.
 
 A route of the app with no row fails `test_every_api_route_has_a_row`: a new endpoint cannot
 go untested.
@@ -78,8 +79,18 @@ TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
     ),
     "POST /api/clients/{ref}/violations": (Attempt({"technical": ["curfew"]}), GA_WRITE),
     "POST /api/clients/{ref}/violations/{violation_id}/responses": (
-        Attempt({"response": "warning"}),
+        Attempt({"response": "revocation", "recommendation": True}),
         GA_WRITE,
+    ),
+    "POST /api/clients/{ref}/violations/{violation_id}/dispositions": (
+        Attempt({"disposition": "pending", "offence_type": "drug"}),
+        GA_WRITE,
+    ),
+    "POST /api/clients/{ref}/incentives": (Attempt({"kind": "commendation"}), GA_WRITE),
+    "GET /api/agencies/{agency}/custody-caps": (Attempt(), CLIENT_READERS),
+    "PUT /api/agencies/{agency}/custody-caps": (
+        Attempt({"first": 10, "later": 21}),
+        SUPERVISOR_ONLY,
     ),
     "POST /api/clients/{ref}/discharge": (Attempt({"outcome": "successful"}), GA_WRITE),
     "POST /api/clients/{ref}/reassignments": (Attempt({"officer": "o-2"}), GA_WRITE),
@@ -164,10 +175,12 @@ def test_every_api_route_has_a_row(tmp_path: Path) -> None:
 
 
 def client_with_history(ledger: Ledger, ref: str) -> None:
-    """A GA client with a referral (R1) and a violation (V1)."""
+    """A GA client with a referral (R1) and a violation (V1: absconding and a new charge)."""
     enrolled(ledger, ref)
     ledger.refer(ref, actor="cw-ga", service="employment")
-    ledger.record_violation(ref, actor="cw-ga", absconding=True)
+    ledger.record_violation(
+        ref, actor="cw-ga", absconding=True, new_offence="misdemeanor", basis="charge"
+    )
 
 
 def filled(value: Any, subject: str) -> Any:
@@ -180,7 +193,8 @@ def filled(value: Any, subject: str) -> Any:
 
 def url(route: str, subject: str) -> str:
     path = route.split(" ", 1)[1]
-    return filled(path, subject).replace("{referral_id}", "R1").replace("{violation_id}", "V1")
+    path = path.replace("{referral_id}", "R1").replace("{violation_id}", "V1")
+    return filled(path, subject).replace("{agency}", "GA")
 
 
 def prepare(ledger: Ledger, route: str, subject: str) -> None:

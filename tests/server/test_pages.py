@@ -357,11 +357,12 @@ def test_a_violation_and_its_response_are_recorded_through_the_forms(served: Ser
     assert 'action="/clients/GA-1/violations/V1/responses"' in page.text
     answer = caseworker.post(
         "/clients/GA-1/violations/V1/responses",
-        {"response": "sanction", "custody_days": "2", "decided_by": "court", "expected": "2"},
-    )
+        {"response": "custody_sanction", "custody_days": "2", "decided_by": "court",
+         "expected": "2"},
+    )  # fmt: skip
     assert answer.headers["location"] == "/clients/GA-1?recorded=3"
     page = text_of(caseworker.get(answer.headers["location"]))
-    assert "Response: sanction on 2026-01-15, 2 days in custody, decided by court" in page
+    assert "Decision: custody_sanction on 2026-01-15, 2 days in custody, by court" in page
     violation = served.ledger.client_state("GA-1", actor="cw-ga").violations["V1"]
     assert violation.technical == ["failure_to_report", "curfew"]  # in the code list's order
 

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from eventsourcing.application import AggregateNotFoundError
 
 from reentry_ledger.application.base import LedgerBase
 from reentry_ledger.authorization import Permission
 from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS
 from reentry_ledger.domain.policy import AgencyPolicy, new_policy, policy_id
+
+
+@dataclass(frozen=True)
+class CustodyCaps:
+    """The caps (days) in force for an agency's officers: on the custody an officer alone may
+    decide for a term's first technical violation, and for each later one; `agency_set` says
+    whether the agency set them (else they are the defaults)."""
+
+    agency: str
+    first: int
+    later: int
+    agency_set: bool
 
 
 class Policies(LedgerBase):
@@ -24,6 +38,13 @@ class Policies(LedgerBase):
         """The caps in force for an agency's officers: its own, else the defaults."""
         policy = self.policy(agency)
         return DEFAULT_CUSTODY_CAPS if policy is None else policy.custody_caps
+
+    def custody_caps_in_force(self, agency: str, *, actor: str | None) -> CustodyCaps:
+        """The caps in force for an agency's officers, for its staff and auditors to read."""
+        self.require(actor, Permission.READ_CLIENT)
+        policy = self.policy(agency)
+        first, later = DEFAULT_CUSTODY_CAPS if policy is None else policy.custody_caps
+        return CustodyCaps(agency, first, later, policy is not None)
 
     def policy(self, agency: str) -> AgencyPolicy | None:
         try:

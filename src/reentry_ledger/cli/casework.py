@@ -10,17 +10,24 @@ import click
 from reentry_ledger.application import Recorded
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
-from reentry_ledger.cli.params import ISO_DATE, codes, on_option
+from reentry_ledger.cli.params import DAYS, ISO_DATE, codes, json_option, on_option
+from reentry_ledger.cli.render import echo_json
 from reentry_ledger.domain.client import parse_goal
 from reentry_ledger.domain.codes import (
+    GRADUATED_RESPONSES,
+    REVOCATION_WINDOW_DAYS,
     Condition,
     ContactKind,
     DecidingBody,
     DischargeOutcome,
+    Disposition,
     Ethnicity,
+    Incentive,
     MatchEnding,
     Need,
+    NewOffenceBasis,
     OffenceSeverity,
+    OffenceType,
     PlanModel,
     Race,
     ReferralStatus,
@@ -37,6 +44,8 @@ from reentry_ledger.domain.codes import (
 
 REPORTABLE_SEVERITIES = [s for s in values(OffenceSeverity) if s != OffenceSeverity.UNKNOWN]
 REFERRAL_UPDATES = [s for s in values(ReferralStatus) if s != ReferralStatus.MADE]
+# The graduated responses, mildest first, then the first round's `sanction` (still taken).
+RESPONSES = [*(r.value for r in GRADUATED_RESPONSES), Response.SANCTION.value]
 
 
 def confirm(recorded: Recorded) -> None:
@@ -301,8 +310,25 @@ def unmatch(
     help="A condition breached (repeatable).",
 )
 @click.option("--absconding", is_flag=True, help="The client absconded.")
-@click.option("--new-offence", type=click.Choice(REPORTABLE_SEVERITIES), default=None)
+@click.option(
+    "--new-offence",
+    type=click.Choice(REPORTABLE_SEVERITIES),
+    default=None,
+    help="A new offence, by its severity.",
+)
 @click.option("--violent", is_flag=True, help="The new offence was violent.")
+@click.option(
+    "--basis",
+    type=codes(NewOffenceBasis),
+    default=None,
+    help="What the new offence rests on (left out: not known, and reported as such).",
+)
+@click.option(
+    "--offence-type",
+    type=codes(OffenceType),
+    default=None,
+    help="The new offence's type, if known (a later `disposition` may give it).",
+)
 @click.option("--description", default=None)
 @ledger_options
 @pass_context
@@ -314,16 +340,22 @@ def violation(
     absconding: bool,
     new_offence: str | None,
     violent: bool,
+    basis: str | None,
+    offence_type: str | None,
     description: str | None,
 ) -> None:
     """Record one violation incident of client REF. Prints the new violation's id.
 
     Give at least one of --technical, --absconding, --new-offence; they combine into one
-    incident, which audit counts once, as its most serious kind.
+    incident, which audit counts once, as its most serious kind. --violent, --basis and
+    --offence-type say more of the new offence; where its charge then stands is recorded by
+    `disposition`.
 
     \b
-    Example:
+    Examples:
       V=$(reentry-ledger violation GA-1 --on 2024-03-01 --technical failure_to_report)
+      V=$(reentry-ledger violation GA-1 --on 2024-09-01 --new-offence felony \\
+        --basis charge --offence-type drug)
     """
     recorded = state.ledger.record_violation(
         ref,
@@ -333,6 +365,8 @@ def violation(
         absconding=absconding,
         new_offence=new_offence,
         violent=violent,
+        basis=basis,
+        offence_type=offence_type,
         description=description,
     )
     confirm(recorded)
@@ -342,10 +376,28 @@ def violation(
 @cli.command()
 @click.argument("ref")
 @click.argument("violation_id")
-@click.argument("response", type=codes(Response))
+@click.argument("response", metavar="RESPONSE", type=click.Choice(RESPONSES))
 @on_option
-@click.option("--custody-days", type=click.IntRange(min=0), default=None)
-@click.option("--by", "decided_by", type=codes(DecidingBody), default="officer", show_default=True)
+@click.option(
+    "--by",
+    "decided_by",
+    type=codes(DecidingBody),
+    default="officer",
+    show_default=True,
+    help="Who decides (or recommends): a revocation is decided by a court or a parole board.",
+)
+@click.option(
+    "--recommendation",
+    is_flag=True,
+    help="The officer's recommendation, not a decision: recorded and reported, never counted "
+    "as a decision.",
+)
+@click.option(
+    "--custody-days",
+    type=DAYS,
+    default=None,
+    help="Days in custody: a custody_sanction or a revocation only.",
+)
 @ledger_options
 @pass_context
 def respond(
@@ -354,26 +406,113 @@ def respond(
     violation_id: str,
     response: str,
     on: date | None,
-    custody_days: int | None,
     decided_by: str,
+    recommendation: bool,
+    custody_days: int | None,
 ) -> None:
-    """Record the response to violation VIOLATION_ID of client REF.
+    """Record the response to violation VIOLATION_ID of client REF: the decision, or with
+    --recommendation the officer's recommendation.
 
-    A revocation is a response, not a discharge: record the discharge with `discharge`.
+    \b
+    RESPONSE is one of the graduated responses, mildest first:
+      warning, increased_reporting, curfew, electronic_monitoring, community_service,
+      treatment_referral, custody_sanction, other_sanction, continuance (no change),
+      revocation.
+    The first round's `sanction` is still taken: it is recorded as custody_sanction with
+    --custody-days, else as other_sanction.
+
+    A violation gets one decision (by the officer within its authority, a court or a parole
+    board); a second is refused (exit 3): an appeal or a reversal is a `correct` of the
+    decision's event, then the new decision. Recommendations may come before it.
+
+    A revocation is decided by a court or a parole board (--by court, --by parole_board); an
+    officer's is a recommendation (without --recommendation it is refused, exit 3). A
+    revocation decision ends the term, revoked for the most serious violation of the term in
+    the 365 days before it (revoked_technical or revoked_new_offence): the command reads the
+    case back to say which (a read logged as `show`'s is). No discharge follows it; a
+    reinstatement is the `correct` of the decision's event, which reopens the term.
+
+    An officer's custody_sanction for a technical violation stays within the agency's cap
+    (`custody-caps`: 14 days for the term's first technical violation, 30 for a later one,
+    unless the agency set its own); more is refused (exit 3) unless decided by a court or a
+    parole board.
+
+    \b
+    Examples:
+      reentry-ledger respond GA-1 V1 custody_sanction --on 2024-03-05 --custody-days 3
+      reentry-ledger respond GA-1 V2 revocation --on 2024-09-10 --recommendation
+      reentry-ledger respond GA-1 V2 revocation --on 2024-10-01 --by court
+    """
+    recorded = state.ledger.respond_to_violation(
+        ref,
+        violation_id,
+        response,
+        actor=state.actor_name,
+        on=on,
+        custody_days=custody_days,
+        decided_by=decided_by,
+        recommendation=recommendation,
+    )
+    confirm(recorded)
+    if response == Response.REVOCATION and not recommendation:
+        say_how_the_term_ended(state, ref, recorded)
+
+
+def say_how_the_term_ended(state: LedgerContext, ref: str, recorded: Recorded) -> None:
+    """After a revocation decision: the term it ended, on which day, with which outcome."""
+    case = state.ledger.client_state(ref, actor=state.actor_name)
+    term = case.current_term
+    if term.revoked_by is None:  # cannot happen: a revocation decision ends its term
+        return
+    click.echo(
+        f"{ref}: term {term.term} ended on {term.ended_on}: {term.outcome} (the revocation "
+        f"decision on {term.revoked_by}, attributed to the term's most serious violation in "
+        f"the {REVOCATION_WINDOW_DAYS} days before it); a reinstatement is "
+        f"`correct {ref} {recorded.number}`",
+        err=True,
+    )
+
+
+@cli.command()
+@click.argument("ref")
+@click.argument("violation_id")
+@click.argument("disposition", type=codes(Disposition))
+@on_option
+@click.option(
+    "--offence-type",
+    type=codes(OffenceType),
+    default=None,
+    help="The new offence's type, as now known.",
+)
+@ledger_options
+@pass_context
+def disposition(
+    state: LedgerContext,
+    ref: str,
+    violation_id: str,
+    disposition: str,
+    on: date | None,
+    offence_type: str | None,
+) -> None:
+    """Record where the new offence of violation VIOLATION_ID of client REF stands in court.
+
+    The latest by date holds; it may be recorded after the term has ended (a charge is often
+    decided later). Only a violation with a new offence has a disposition (else exit 3).
+    Reports count new offences by their current disposition, and may leave out those
+    dismissed or acquitted (--exclude-dismissed).
 
     \b
     Example:
-      reentry-ledger respond GA-1 V1 sanction --on 2024-03-05 --custody-days 3
+      reentry-ledger disposition GA-1 V2 convicted --on 2025-02-01 --offence-type drug
     """
     confirm(
-        state.ledger.respond_to_violation(
+        state.ledger.record_disposition(
             ref,
             violation_id,
-            response,
+            disposition,
             actor=state.actor_name,
             on=on,
-            custody_days=custody_days,
-            decided_by=decided_by,
+            offence_type=offence_type,
         )
     )
 
@@ -381,20 +520,117 @@ def respond(
 @cli.command()
 @click.argument("ref")
 @on_option
+@click.option("--kind", required=True, type=codes(Incentive), help="The incentive.")
+@click.option("--note", default=None, help="A note (personal data).")
+@ledger_options
+@pass_context
+def incentive(state: LedgerContext, ref: str, on: date | None, kind: str, note: str | None) -> None:
+    """Record an incentive for client REF's compliance, during an open term.
+
+    Reports count incentives beside sanctions, per 100 person-years at risk.
+
+    \b
+    Example:
+      reentry-ledger incentive GA-1 --on 2024-05-01 --kind curfew_lifted
+    """
+    confirm(state.ledger.grant_incentive(ref, actor=state.actor_name, on=on, kind=kind, note=note))
+
+
+@cli.command()
+@click.argument("ref")
+@on_option
 @click.option("--outcome", required=True, type=codes(DischargeOutcome))
+@click.option(
+    "--decision",
+    metavar="VIOLATION_ID",
+    default=None,
+    help="With a revoked outcome: the violation whose revocation decision, recorded before "
+    "decisions ended terms, the discharge carries out.",
+)
 @click.option("--note", default=None)
 @ledger_options
 @pass_context
 def discharge(
-    state: LedgerContext, ref: str, on: date | None, outcome: str, note: str | None
+    state: LedgerContext,
+    ref: str,
+    on: date | None,
+    outcome: str,
+    decision: str | None,
+    note: str | None,
 ) -> None:
-    """Discharge client REF. Afterwards only corrections may be recorded.
+    """Discharge client REF: its term ends. Afterwards only corrections may be recorded.
+
+    A term is revoked by a revocation decision (`respond ... revocation --by court`), which
+    ends it: no discharge follows one (exit 3). A revoked outcome (revoked_technical,
+    revoked_new_offence) is taken only with --decision, citing a revocation decided before
+    decisions ended terms; without it, it is refused (exit 3).
 
     \b
-    Example:
+    Examples:
       reentry-ledger discharge GA-1 --on 2024-12-31 --outcome successful
+      reentry-ledger discharge GA-7 --on 2023-05-02 --outcome revoked_technical --decision V3
     """
-    confirm(state.ledger.discharge(ref, actor=state.actor_name, on=on, outcome=outcome, note=note))
+    confirm(
+        state.ledger.discharge(
+            ref, actor=state.actor_name, on=on, outcome=outcome, note=note, decision=decision
+        )
+    )
+
+
+@cli.command("custody-caps")
+@click.argument("agency")
+@click.option(
+    "--first",
+    type=DAYS,
+    default=None,
+    help="Days an officer alone may decide for a term's first technical violation.",
+)
+@click.option(
+    "--later",
+    type=DAYS,
+    default=None,
+    help="Days an officer alone may decide for each later technical violation.",
+)
+@json_option
+@ledger_options
+@pass_context
+def custody_caps(
+    state: LedgerContext, agency: str, first: int | None, later: int | None, as_json: bool
+) -> None:
+    """Show the custody caps in force for AGENCY's officers, or set them (supervisors of
+    that agency) with --first and --later.
+
+    A custody_sanction decided by the officer for a technical violation may hold the client
+    in custody for at most the cap: the first for the term's first technical violation, the
+    later for each after it. More needs a court or a parole board. Until the agency sets its
+    own, the caps are the defaults (DOMAIN.md: 14 and 30 days). Each setting is an event on
+    the ledger, with who set it and when.
+
+    \b
+    Examples:
+      reentry-ledger custody-caps GA
+      reentry-ledger custody-caps GA --first 10 --later 21
+    """
+    if (first is None) != (later is None):
+        raise click.UsageError("give both --first and --later (days), or neither to show the caps")
+    if first is not None and later is not None:
+        if as_json:
+            raise click.UsageError("--json goes with showing the caps, not setting them")
+        state.ledger.set_custody_caps(agency, first, later, actor=state.actor_name)
+        click.echo(
+            f"{agency}: custody caps set: {first} days for a term's first technical violation, "
+            f"{later} for each later one",
+            err=True,
+        )
+        return
+    caps = state.ledger.custody_caps_in_force(agency, actor=state.actor_name)
+    if as_json:
+        echo_json(caps)
+        return
+    source = "set by the agency" if caps.agency_set else "the defaults: the agency has set none"
+    click.echo(f"{caps.agency}: custody caps in force ({source})")
+    click.echo(f"  first technical violation of a term  {caps.first} days")
+    click.echo(f"  each later technical violation       {caps.later} days")
 
 
 @cli.command()

@@ -63,6 +63,9 @@ class Timestamp(click.ParamType):
 
 ISO_DATE = IsoDate()
 TIMESTAMP = Timestamp()
+# A number of days in custody, or a cap on it: at most a century, so no number too large to
+# store reaches an event.
+DAYS = click.IntRange(0, 36_500)
 
 
 def codes(code_list: type[StrEnum]) -> click.Choice:

@@ -9,11 +9,14 @@ from typing import Any
 import click
 
 from reentry_ledger.case_summary import (
+    incentives_text,
     period_text,
     person_text,
+    response_text,
     status_text,
     term_periods,
     term_text,
+    violation_text,
 )
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
@@ -72,6 +75,9 @@ def state_json(case: CaseState) -> dict[str, Any]:
     data = asdict(case)
     data["active_match"] = case.active_match
     data["open_referrals"] = [asdict(r) for r in case.referrals.values() if r.is_open]
+    data["revoked_by"] = case.revoked_by
+    for violation_id, violation in case.violations.items():
+        data["violations"][violation_id]["disposition"] = violation.disposition
     return data
 
 
@@ -102,21 +108,11 @@ def state_lines(case: CaseState) -> list[str]:
         f"contacts     {case.contacts}",
     ]
     for v in case.violations.values():
-        kinds = [*v.technical, *(["absconding"] if v.absconding else [])]
-        if v.new_offence:
-            kinds.append(f"new offence ({v.new_offence}{', violent' if v.violent else ''})")
-        responses = "; ".join(
-            f"{r.response} {r.occurred_on}"
-            + (f" {r.custody_days}d custody" if r.custody_days else "")
-            for r in v.responses
-        )
-        lines.append(
-            f"violation    {v.violation_id} {v.occurred_on} {v.category}: {', '.join(kinds)}"
-        )
-        if responses:
-            lines.append(f"             response: {responses}")
+        lines.append(f"violation    {violation_text(v)}")
+        lines += [f"             {response_text(r, case, v.violation_id)}" for r in v.responses]
     if not case.violations:
         lines.append("violations   none")
+    lines.append(f"incentives   {incentives_text(case)}")
     return lines
 
 
@@ -128,7 +124,8 @@ def state_lines(case: CaseState) -> list[str]:
 def show(state: LedgerContext, ref: str, as_json: bool) -> None:
     """Show client REF as the case stands: who the person is, the current term (its status,
     level, officer and agency, conditions, custody and absconding periods), risk, referrals,
-    violations, outcome.
+    violations (each with its current disposition, the officer's recommendations and the
+    decision, by whom, and the term a revocation decision ended), incentives, outcome.
 
     \b
     Example:

@@ -55,9 +55,10 @@ def timeline_lines(entries: list[TimelineEntry]) -> list[str]:
         mark = f"  [retracted by {entry.retracted_by}]" if entry.retracted_by else ""
         recorded = iso_utc(entry.recorded_at)[:19].replace("T", " ")
         said = summary(entry.data)  # a status change (e.g. Absconded) may say nothing more
+        gist = f" ({escaped(entry.gist)})" if entry.gist else ""
         lines.append(
             f"{entry.number:>4}  {entry.occurred_on}  {recorded}  {escaped(entry.recorded_by):<10} "
-            f"{entry.type}{mark}" + (f"\n      {escaped(said)}" if said else "")
+            f"{entry.type}{gist}{mark}" + (f"\n      {escaped(said)}" if said else "")
         )
     return lines
 

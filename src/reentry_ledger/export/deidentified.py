@@ -38,6 +38,7 @@ from reentry_ledger.domain.events import (
     Discharged,
     Enrolled,
     ViolationRecorded,
+    ViolationResponded,
 )
 from reentry_ledger.export import notification_pages
 
@@ -52,8 +53,17 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "VolunteerMatched": ("needs",),
     "VolunteerMatchEnded": ("ending",),
     "ViolationRecorded": ("violation_id", "technical", "absconding", "new_offence"),
-    "ViolationResponded": ("violation_id", "response", "custody_days", "decided_by"),
-    "Discharged": ("outcome",),
+    "ViolationResponded": (
+        "violation_id",
+        "response",
+        "custody_days",
+        "decided_by",
+        "recommendation",
+        "term_outcome",
+    ),
+    "DispositionRecorded": ("violation_id", "disposition", "offence_type"),
+    "IncentiveGranted": ("kind",),  # never its note
+    "Discharged": ("outcome", "decision"),
     "Corrected": ("corrects",),
     "ClientSealed": (),
     # A later term: its values as the enrolment's (no officer, no age band).
@@ -76,7 +86,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 # Who the person is (sex, race, ethnicity, birth year, age band) never leaves in this export:
 # with the quasi-identifiers it would single people out; reports count them only as bands.
 TOPICS = [event_class.TOPIC for event_class in EVENT_CLASSES]
-QUASI_TOPICS = (Enrolled.TOPIC, Discharged.TOPIC)
+# What ends a term, and so dates its end: a discharge, or a revocation decision.
+QUASI_TOPICS = (Enrolled.TOPIC, Discharged.TOPIC, ViolationResponded.TOPIC)
 OTHER = "other"
 
 # The instruments the export names; any other instrument (or text typed as one) is `other`.
@@ -89,6 +100,7 @@ CODE_SHAPED: dict[str, Callable[[str], bool]] = {
     "instrument": INSTRUMENTS.__contains__,
     "referral_id": lambda value: ASSIGNED_ID.fullmatch(value) is not None,
     "violation_id": lambda value: ASSIGNED_ID.fullmatch(value) is not None,
+    "decision": lambda value: ASSIGNED_ID.fullmatch(value) is not None,  # a violation's id
     "agency": lambda value: AGENCY_CODE.fullmatch(value) is not None,
 }
 
@@ -127,7 +139,12 @@ def plain(value: Any, level: int = 0) -> Any:
     if hasattr(value, "code"):
         return plain(value.code)
     if hasattr(value, "severity"):  # a new offence
-        return {"severity": plain(value.severity), "violent": value.violent}
+        return {
+            "severity": plain(value.severity),
+            "violent": value.violent,
+            "basis": plain(value.basis),
+            "offence_type": plain(value.offence_type),
+        }
     if hasattr(value, "need") and hasattr(value, "priority"):  # a case-plan goal
         return {"priority": value.priority, "need": plain(value.need)}
     if isinstance(value, tuple | list):
@@ -144,7 +161,9 @@ class QuasiIdentifiers(NamedTuple):
     start: date
     expected_end: date | None
     conditions: tuple[str, ...]
-    ends: tuple[date, ...] = ()  # every discharge's date (a corrected one and its successor)
+    # Every date a term ended, by a discharge or a revocation decision (a corrected one and
+    # its successor alike).
+    ends: tuple[date, ...] = ()
 
     def released(self, level: int) -> tuple[Any, ...]:
         """The combination as the export shows it at this level of the ladder."""
@@ -244,6 +263,13 @@ class Summary:
         )
 
 
+def ends_a_term(event: ClientEvent) -> bool:
+    """A discharge, or a revocation decision (which ends its term on its date)."""
+    return isinstance(event, Discharged) or (
+        isinstance(event, ViolationResponded) and event.ends_term
+    )
+
+
 class DeidentifiedExport:
     """The export's lines, in two passes over the log: the first collects each client's
     quasi-identifiers (a small tuple each) and plans the ladder, the second streams the
@@ -275,11 +301,11 @@ class DeidentifiedExport:
         for event in self.events(QUASI_TOPICS):
             if isinstance(event, Enrolled):
                 clients[str(event.originator_id)] = quasi_identifiers(event)
-            elif isinstance(event, Discharged) and str(event.originator_id) in clients:
-                known = clients[str(event.originator_id)]
-                clients[str(event.originator_id)] = known._replace(
-                    ends=(*known.ends, event.occurred_on)
-                )
+            elif isinstance(event, ClientEvent) and ends_a_term(event):
+                known = clients.get(str(event.originator_id))
+                if known is not None:
+                    ends = (*known.ends, event.occurred_on)
+                    clients[str(event.originator_id)] = known._replace(ends=ends)
         return plan(clients, self.summary.k)
 
     def __iter__(self) -> Iterator[bytes]:

@@ -62,6 +62,7 @@ def create_app(ledger: Ledger, settings: Settings | None = None) -> FastAPI:
             {"name": "audit", "description": "Verify, digest, access log, exports."},
             {"name": "operations", "description": "Replay and projections."},
             {"name": "users", "description": "Users, roles and credentials."},
+            {"name": "policy", "description": "An agency's policy: its custody caps."},
         ],
     )
     app.state.service = service

@@ -1,4 +1,5 @@
-"""Recording on a client from the pages: a contact, a violation, a violation's response.
+"""Recording on a client from the pages: a contact, a violation, a violation's response (a
+recommendation or the decision), a new offence's disposition, an incentive.
 Each form posts to the same application method as the API, as the signed-in user, expecting
 the client's last event to be the one the page showed (its If-Match): a lost race is shown as
 a conflict. A refused form is shown again beside its error, its values kept; a recorded one
@@ -16,13 +17,17 @@ from reentry_ledger.application import Ledger, Recorded
 from reentry_ledger.authorization import NotPermitted
 from reentry_ledger.contract import STATUS_BY_ERROR
 from reentry_ledger.domain.codes import (
+    GRADUATED_RESPONSES,
     ContactKind,
     DecidingBody,
+    Disposition,
+    Incentive,
+    NewOffenceBasis,
     OffenceSeverity,
+    OffenceType,
     TechnicalViolation,
     values,
 )
-from reentry_ledger.domain.codes import Response as Decision
 from reentry_ledger.domain.errors import ClientNotFound, Conflict, InvalidInput, LedgerError
 from reentry_ledger.server.errors import error_kind
 from reentry_ledger.server.web import csrf, forms
@@ -33,18 +38,27 @@ CHOICES = {
     "kinds": values(ContactKind),
     "technical": values(TechnicalViolation),
     "severities": [s for s in values(OffenceSeverity) if s != OffenceSeverity.UNKNOWN],
-    "responses": values(Decision),
+    "bases": values(NewOffenceBasis),
+    "offence_types": values(OffenceType),
+    "responses": [response.value for response in GRADUATED_RESPONSES],
     "deciders": values(DecidingBody),
+    "dispositions": values(Disposition),
+    "incentives": values(Incentive),
 }
 DEFAULTS: dict[str, dict[str, Any]] = {
     "contact": {"on": "", "kind": "casework", "note": "", "confidential": True,
                 "group_session": ""},
     "violation": {"on": "", "technical": [], "absconding": False, "new_offence": "",
-                  "violent": False, "description": ""},
-    "response": {"on": "", "response": "", "custody_days": "", "decided_by": "officer"},
+                  "violent": False, "basis": "", "offence_type": "", "description": ""},
+    "response": {"on": "", "response": "", "custody_days": "", "decided_by": "officer",
+                 "recommendation": False},
+    "disposition": {"on": "", "disposition": "", "offence_type": ""},
+    "incentive": {"on": "", "kind": "", "note": ""},
 }  # fmt: skip
 TITLE = {"contact": "Record a contact", "violation": "Record a violation",
-         "response": "Record the response to a violation"}  # fmt: skip
+         "response": "Record the response to a violation",
+         "disposition": "Record where a new offence stands in court",
+         "incentive": "Record an incentive"}  # fmt: skip
 
 Write = Callable[[Ledger, str], Recorded]  # records as the user named
 NONE_TICKED = Form([])  # checkboxes: a list of the ticked values
@@ -118,21 +132,24 @@ def routes(site: Site) -> APIRouter:
     def violation(
         request: Request, ref: str, on: str = Form(""), technical: list[str] = NONE_TICKED,
         absconding: str = Form(""), new_offence: str = Form(""), violent: str = Form(""),
-        description: str = Form(""), expected: str = Form(""),
-        token: str = Form("", alias=csrf.FIELD),
+        basis: str = Form(""), offence_type: str = Form(""), description: str = Form(""),
+        expected: str = Form(""), token: str = Form("", alias=csrf.FIELD),
     ) -> Response:  # fmt: skip
         given = {"on": on, "technical": technical, "absconding": bool(absconding),
-                 "new_offence": new_offence, "violent": bool(violent),
-                 "description": description}  # fmt: skip
+                 "new_offence": new_offence, "violent": bool(violent), "basis": basis,
+                 "offence_type": offence_type, "description": description}  # fmt: skip
 
         def make() -> Write:
             day = forms.day("Date", on)
             breached = forms.choices("Conditions breached", technical, CHOICES["technical"])
             offence = forms.choice("New offence", new_offence, CHOICES["severities"])
+            rests_on = forms.choice("Basis", basis, CHOICES["bases"])
+            kind = forms.choice("Offence type", offence_type, CHOICES["offence_types"])
             told = text(description) if description.strip() else None
             return lambda ledger, actor: ledger.record_violation(
                 ref, actor=actor, on=day, technical=breached, absconding=bool(absconding),
-                new_offence=offence, violent=bool(violent), description=told,
+                new_offence=offence, violent=bool(violent), basis=rests_on, offence_type=kind,
+                description=told,
             )  # fmt: skip
 
         then = f"/clients/{path(ref)}"
@@ -142,11 +159,11 @@ def routes(site: Site) -> APIRouter:
     def response(
         request: Request, ref: str, violation_id: str, on: str = Form(""),
         decision: str = Form("", alias="response"), custody_days: str = Form(""),
-        decided_by: str = Form(""), expected: str = Form(""),
+        decided_by: str = Form(""), recommendation: str = Form(""), expected: str = Form(""),
         token: str = Form("", alias=csrf.FIELD),
     ) -> Response:  # fmt: skip
         given = {"on": on, "response": decision, "custody_days": custody_days,
-                 "decided_by": decided_by}  # fmt: skip
+                 "decided_by": decided_by, "recommendation": bool(recommendation)}  # fmt: skip
 
         def make() -> Write:
             chosen = forms.choice("Response", decision, CHOICES["responses"])
@@ -156,10 +173,54 @@ def routes(site: Site) -> APIRouter:
             by = forms.choice("Decided by", decided_by, CHOICES["deciders"]) or "officer"
             day = forms.day("Date", on)
             return lambda ledger, actor: ledger.respond_to_violation(
-                ref, violation_id, chosen, actor=actor, on=day, custody_days=days, decided_by=by
-            )
+                ref, violation_id, chosen, actor=actor, on=day, custody_days=days,
+                decided_by=by, recommendation=bool(recommendation),
+            )  # fmt: skip
 
         then = f"/clients/{path(ref)}"
         return record(request, ref, "response", given, token, expected, make, then, violation_id)
+
+    @router.post("/clients/{ref:path}/violations/{violation_id}/dispositions")
+    def disposition(
+        request: Request, ref: str, violation_id: str, on: str = Form(""),
+        disposition: str = Form(""), offence_type: str = Form(""), expected: str = Form(""),
+        token: str = Form("", alias=csrf.FIELD),
+    ) -> Response:  # fmt: skip
+        given = {"on": on, "disposition": disposition, "offence_type": offence_type}
+
+        def make() -> Write:
+            chosen = forms.choice("Disposition", disposition, CHOICES["dispositions"])
+            if chosen is None:
+                raise InvalidInput(
+                    f"Disposition: choose one of {', '.join(CHOICES['dispositions'])}"
+                )
+            kind = forms.choice("Offence type", offence_type, CHOICES["offence_types"])
+            day = forms.day("Date", on)
+            return lambda ledger, actor: ledger.record_disposition(
+                ref, violation_id, chosen, actor=actor, on=day, offence_type=kind
+            )
+
+        then = f"/clients/{path(ref)}"
+        return record(request, ref, "disposition", given, token, expected, make, then, violation_id)
+
+    @router.post("/clients/{ref:path}/incentives")
+    def incentive(
+        request: Request, ref: str, on: str = Form(""), kind: str = Form(""),
+        note: str = Form(""), expected: str = Form(""), token: str = Form("", alias=csrf.FIELD),
+    ) -> Response:  # fmt: skip
+        given = {"on": on, "kind": kind, "note": note}
+
+        def make() -> Write:
+            chosen = forms.choice("Incentive", kind, CHOICES["incentives"])
+            if chosen is None:
+                raise InvalidInput(f"Incentive: choose one of {', '.join(CHOICES['incentives'])}")
+            day = forms.day("Date", on)
+            told = text(note) if note.strip() else None
+            return lambda ledger, actor: ledger.grant_incentive(
+                ref, actor=actor, on=day, kind=chosen, note=told
+            )
+
+        then = f"/clients/{path(ref)}"
+        return record(request, ref, "incentive", given, token, expected, make, then)
 
     return router

@@ -17,11 +17,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.exceptions import HTTPException
 
 from reentry_ledger.case_summary import (
+    incentives_text,
     period_text,
     person_text,
+    response_text,
     status_text,
     term_periods,
     term_text,
+    violation_said,
 )
 from reentry_ledger.cli.errors import STORAGE_ERRORS, is_locked
 from reentry_ledger.cli.render import brief
@@ -74,6 +77,10 @@ TEMPLATES.filters.update(  # a case's term, status and person, as `show` prints 
     period_text=period_text,
     term_periods=term_periods,
     person_text=person_text,
+    violation_said=violation_said,
+    response_text=response_text,
+    incentives_text=incentives_text,
+    capitalize_first=lambda text: text[:1].upper() + text[1:],
 )
 
 
