@@ -122,9 +122,9 @@ def test_a_technical_violation_revoked_while_a_charge_is_pending_revokes_for_the
                  "--by", "court", "--custody-days", "90")  # fmt: skip
     assert decided.stderr == (
         "GA-1: recorded event 5 (ViolationResponded)\n"  # enrolment, V1, V2, recommendation
-        "GA-1: term 1 ended on 2024-04-02: revoked_new_offence (the revocation decision on V1, "
-        "attributed to the term's most serious violation in the 365 days before it); a "
-        "reinstatement is `correct GA-1 5`\n"
+        "Note: term 1 of client 'GA-1' ended on 2024-04-02: revoked_new_offence (the revocation "
+        "decision on V1, attributed to the term's most serious violation in the 365 days before "
+        "it); a reinstatement is the correction of event 5\n"
     )
     text = show_text(staffed)
     assert "status       revoked (revoked_new_offence on 2024-04-02, by the decision on V1)\n" in (

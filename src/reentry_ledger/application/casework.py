@@ -18,7 +18,7 @@ from reentry_ledger.application.policy import Policies
 from reentry_ledger.application.recording import Command, Recording
 from reentry_ledger.authorization import Permission
 from reentry_ledger.domain.client import Client
-from reentry_ledger.domain.codes import SealGround, values
+from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS, SealGround, values
 from reentry_ledger.domain.errors import Conflict, InvalidInput
 from reentry_ledger.domain.recording import Stamp
 
@@ -250,11 +250,9 @@ class Casework(Policies):
     ) -> Recorded:
         """The officer's recommendation, or the decision (a revocation by a court or a parole
         board ends the term); an officer's custody sanction stays within the agency's caps."""
-        return self._apply(
-            ref,
-            actor,
-            on,
-            lambda client, stamp: client.respond_to_violation(
+
+        def respond(client: Client, stamp: Stamp) -> None:
+            client.respond_to_violation(
                 stamp,
                 violation_id,
                 response=as_coded(response),
@@ -262,8 +260,18 @@ class Casework(Policies):
                 decided_by=as_coded(decided_by),
                 recommendation=recommendation,
                 custody_caps=self.custody_caps(client.state.agency),
-            ),
-        )
+            )
+            term = client.state.current_term
+            if client.state.revoked_by == violation_id:
+                self.notices.append(
+                    f"term {term.term} of client {ref!r} ended on {term.ended_on}: "
+                    f"{term.outcome} (the revocation decision on {violation_id}, attributed to "
+                    f"the term's most serious violation in the {REVOCATION_WINDOW_DAYS} days "
+                    f"before it); a reinstatement is the correction of event "
+                    f"{client.history[-1].number}"
+                )
+
+        return self._apply(ref, actor, on, respond)
 
     def record_disposition(
         self,

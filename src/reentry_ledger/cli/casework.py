@@ -15,7 +15,6 @@ from reentry_ledger.cli.render import echo_json
 from reentry_ledger.domain.client import parse_goal
 from reentry_ledger.domain.codes import (
     GRADUATED_RESPONSES,
-    REVOCATION_WINDOW_DAYS,
     Condition,
     ContactKind,
     DecidingBody,
@@ -428,9 +427,9 @@ def respond(
     A revocation is decided by a court or a parole board (--by court, --by parole_board); an
     officer's is a recommendation (without --recommendation it is refused, exit 3). A
     revocation decision ends the term, revoked for the most serious violation of the term in
-    the 365 days before it (revoked_technical or revoked_new_offence): the command reads the
-    case back to say which (a read logged as `show`'s is). No discharge follows it; a
-    reinstatement is the `correct` of the decision's event, which reopens the term.
+    the 365 days before it (revoked_technical or revoked_new_offence): the command says which.
+    No discharge follows it; a reinstatement is the `correct` of the decision's event, which
+    reopens the term.
 
     An officer's custody_sanction for a technical violation stays within the agency's cap
     (`custody-caps`: 14 days for the term's first technical violation, 30 for a later one,
@@ -454,23 +453,6 @@ def respond(
         recommendation=recommendation,
     )
     confirm(recorded)
-    if response == Response.REVOCATION and not recommendation:
-        say_how_the_term_ended(state, ref, recorded)
-
-
-def say_how_the_term_ended(state: LedgerContext, ref: str, recorded: Recorded) -> None:
-    """After a revocation decision: the term it ended, on which day, with which outcome."""
-    case = state.ledger.client_state(ref, actor=state.actor_name)
-    term = case.current_term
-    if term.revoked_by is None:  # cannot happen: a revocation decision ends its term
-        return
-    click.echo(
-        f"{ref}: term {term.term} ended on {term.ended_on}: {term.outcome} (the revocation "
-        f"decision on {term.revoked_by}, attributed to the term's most serious violation in "
-        f"the {REVOCATION_WINDOW_DAYS} days before it); a reinstatement is "
-        f"`correct {ref} {recorded.number}`",
-        err=True,
-    )
 
 
 @cli.command()

@@ -395,6 +395,9 @@ def most_serious(new_offence: bool, absconding: bool) -> ViolationCategory:
     return ViolationCategory.TECHNICAL
 
 
+MAX_DAYS = 36_500  # a hundred years of custody: any more is a typing error
+
+
 class ViolationResponded(ClientEvent):
     """A response to a violation: the officer's recommendation, or the decision (the one final
     decision a violation gets, by the officer within its authority, a court or a parole board).
@@ -411,7 +414,7 @@ class ViolationResponded(ClientEvent):
 
     violation_id: Name
     response: Coded[Response]
-    custody_days: int | None = Field(default=None, ge=0)
+    custody_days: int | None = Field(default=None, ge=0, le=MAX_DAYS)
     decided_by: Coded[DecidingBody] = Coded[DecidingBody](code=DecidingBody.OFFICER)
     recommendation: bool = False
     term_outcome: DischargeOutcome | None = None

@@ -143,7 +143,9 @@ def reveal_value(value: Any, reveal: Callable[[str], str]) -> Any:
         )
     if isinstance(value, str):
         return reveal(value)
-    if isinstance(value, list | tuple):
+    if isinstance(value, tuple):
+        return tuple(reveal_value(item, reveal) for item in value)
+    if isinstance(value, list):
         return [reveal_value(item, reveal) for item in value]
     if isinstance(value, dict):
         return {key: reveal_value(item, reveal) for key, item in value.items()}

@@ -14,7 +14,7 @@ from reentry_ledger.domain.checks import Name
 from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS
 from reentry_ledger.domain.directory import OpenedAggregate, OpeningEvent
 from reentry_ledger.domain.errors import InvalidInput
-from reentry_ledger.domain.events import LedgerEvent
+from reentry_ledger.domain.events import MAX_DAYS, LedgerEvent
 from reentry_ledger.domain.recording import Stamp, keep, next_event
 from reentry_ledger.domain.references import CLIENT_NAMESPACE
 
@@ -31,8 +31,8 @@ class CustodyCapsSet(OpeningEvent):
 
     TOPIC = TOPIC_PREFIX + "CustodyCapsSet"
     agency: Name = Field(min_length=1)
-    first: int = Field(ge=0)
-    later: int = Field(ge=0)
+    first: int = Field(ge=0, le=MAX_DAYS)
+    later: int = Field(ge=0, le=MAX_DAYS)
 
     def opens(self) -> type[Any]:
         return AgencyPolicy
