@@ -273,3 +273,67 @@ def test_any_grouping_splits_the_same_counts(recorded: Ledger, by: tuple[str, ..
     assert summed == {"decisions": 5, "sanctions": 4, "recommendations": 3,
                       "recommendations_followed": 2, "incentives": 3,
                       "custody_days_decided": 95, "days_at_risk": 433}  # fmt: skip
+
+
+@pytest.fixture
+def concentrated(ledger: Ledger) -> Ledger:
+    """Two agencies, every client from 1 Jan 2024, open all year, never in custody: 366 days
+    at risk each. GA: GA-1 has six violations, each decided warning (six sanctions), GA-2 and
+    GA-3 none; one commendation each. GB: GB-1 and GB-2 one violation each, decided curfew;
+    GB-3 and GB-4 none; no incentive."""
+    for agency, clients in (("GA", 3), ("GB", 4)):
+        for n in range(1, clients + 1):
+            ledger.enroll(f"{agency}-{n}", actor="jdoe", start=FIRST, agency=agency,
+                          officer=f"o-{agency}", supervision="parole")  # fmt: skip
+    for ref, code, months in (("GA-1", "warning", range(2, 8)), ("GB-1", "curfew", (2,)),
+                              ("GB-2", "curfew", (3,))):  # fmt: skip
+        for month in months:
+            violation = ledger.record_violation(
+                ref, actor="jdoe", on=date(2024, month, 1), technical=("curfew",)
+            )
+            ledger.respond_to_violation(
+                ref, violation.new_id, code, actor="jdoe", on=date(2024, month, 2)
+            )
+    for n in range(1, 4):
+        ledger.grant_incentive(f"GA-{n}", actor="jdoe", on=date(2024, 9, n), kind="commendation")
+    return ledger
+
+
+def test_sanctions_held_by_one_client_widen_the_interval_beyond_poisson(
+    concentrated: Ledger,
+) -> None:
+    ga, _ = groups(concentrated, by=("agency",))
+    assert (ga["agency"], ga["clients"], ga["days_at_risk"], ga["sanctions"]) == ("GA", 3, 1098, 6)
+    # 6 sanctions in 1,098 days at risk (3.0062 person-years): 199.5902 per 100
+    assert ga["sanctions_per_100_person_years"] == per_100_person_years(6, 1098) == 199.5902
+    # the dispersion by client, by hand: y = (6, 0, 0), e = (366, 366, 366), Y = 6,
+    # E = 1,098, r = 6 / 1,098, so r·e_i = 2 for each; sum (y_i - r·e_i)² = 16 + 4 + 4 = 24;
+    # phi = n / (n - 1) * 24 / Y = 3/2 * 4 = 6. The limits: the exact Poisson limits of
+    # Y / phi = 1 (chi2(.025, 2) / 2 = 0.0253, chi2(.975, 4) / 2 = 5.5716) times 6 =
+    # (0.1519, 33.4297) sanctions, per the same person-years
+    low, high = 6 * 0.025318, 6 * 5.571643
+    name = "sanctions_per_100_person_years"
+    assert ga[f"{name}_low"] == pytest.approx(per_100_person_years(low, 1098), abs=0.01)
+    assert ga[f"{name}_high"] == pytest.approx(per_100_person_years(high, 1098), abs=0.01)
+    # wider on both sides than Poisson for 6 independent events (chi2(.025, 12) / 2 = 2.2019,
+    # chi2(.975, 14) / 2 = 13.0595): 73.2461 to 434.4238 per 100 person-years
+    assert ga[f"{name}_low"] < per_100_person_years(2.2019, 1098)
+    assert ga[f"{name}_high"] > per_100_person_years(13.0595, 1098)
+
+
+def test_events_spread_one_a_client_keep_the_poisson_interval(concentrated: Ledger) -> None:
+    ga, gb = groups(concentrated, by=("agency",))
+    # GB's sanctions: y = (1, 1, 0, 0), e = 366 each, Y = 2, r·e_i = 0.5; sum (y_i - r·e_i)²
+    # = 4 * 0.25 = 1; phi = 4/3 * 1/2 = 0.6667, floored at 1: the exact Poisson limits of 2
+    # (chi2(.025, 4) / 2 = 0.2422, chi2(.975, 6) / 2 = 7.2247) over 1,464 days at risk
+    assert (gb["agency"], gb["clients"], gb["days_at_risk"], gb["sanctions"]) == ("GB", 4, 1464, 2)
+    name = "sanctions_per_100_person_years"
+    assert gb[name] == per_100_person_years(2, 1464) == 49.8975
+    assert gb[f"{name}_low"] == pytest.approx(per_100_person_years(0.2422, 1464), abs=0.01)
+    assert gb[f"{name}_high"] == pytest.approx(per_100_person_years(7.2247, 1464), abs=0.01)
+    # GA's incentives: one each, y = (1, 1, 1), r·e_i = 1: the sum is 0, phi = 1: the exact
+    # Poisson limits of 3 (chi2(.025, 6) / 2 = 0.6187, chi2(.975, 8) / 2 = 8.7673)
+    name = "incentives_per_100_person_years"
+    assert (ga["incentives"], ga[name]) == (3, per_100_person_years(3, 1098))
+    assert ga[f"{name}_low"] == pytest.approx(per_100_person_years(0.6187, 1098), abs=0.01)
+    assert ga[f"{name}_high"] == pytest.approx(per_100_person_years(8.7673, 1098), abs=0.01)

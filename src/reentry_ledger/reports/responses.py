@@ -10,10 +10,13 @@ violation report and over the same exposure (days at risk, per segment of a term
 - recommendations, all codes, and those followed: whose violation's decision (as known,
   whatever its date) has the recommendation's own code;
 - sanctions (decisions in `codes.SANCTIONS`: every one but a continuance) and incentives (by
-  date, by kind), each per 100 person-years at risk with exact Poisson limits, and their ratio.
+  date, by kind), each per 100 person-years at risk with the violation report's limits,
+  corrected for people with several (by client: each client's sanctions, incentives and days
+  at risk in the group, summed by the database as squares and products), and their ratio.
 
 The counts come from the database, from the statements below built on the violation report's
-periods, spans and segments (`tallies.Query`).
+periods, spans and segments (`tallies.Query`; the exposure and the sums by client with
+`Query.per_client`).
 """
 
 from __future__ import annotations
@@ -28,14 +31,25 @@ from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.dimensions import ORDERS
 from reentry_ledger.reports.periods import Period, split
-from reentry_ledger.reports.stats import poisson_interval
 from reentry_ledger.reports.suppression import suppress
-from reentry_ledger.reports.tallies import EXPOSURE, TABLES, Dialect, Query, group_key, number_where
-from reentry_ledger.reports.violations import ReportRequest
+from reentry_ledger.reports.tallies import (
+    EXPOSURE,
+    EXPOSURE_SUMS,
+    TABLES,
+    Dialect,
+    Query,
+    dispersion_names,
+    dispersion_sums,
+    group_key,
+    number_where,
+    quoted,
+)
+from reentry_ledger.reports.violations import WITH_LIMITS, ReportRequest, per_person_year
 
-DAYS_PER_YEAR = 365.25
 CODES = tuple(code.value for code in GRADUATED_RESPONSES)
 SANCTION_CODES = tuple(code for code in CODES if code in SANCTIONS)  # in the graduated order
+DECISION = "r.recommendation = 0"  # a response (`r`) that is not a recommendation
+SANCTION = f"{DECISION} AND r.response IN ({quoted(SANCTION_CODES)})"
 KINDS = tuple(kind.value for kind in Incentive)
 DECISIONS = tuple(f"decisions_{code}" for code in CODES)
 INCENTIVES = tuple(f"incentives_{kind}" for kind in KINDS)
@@ -43,6 +57,9 @@ RESPONSES = (*DECISIONS, "decisions", "sanctions", "recommendations", "recommend
              "custody_days_decided")  # fmt: skip
 GRANTED = (*INCENTIVES, "incentives")
 RATES = ("sanctions_per_100_person_years", "incentives_per_100_person_years")
+RATE_COUNTS = ("sanctions", "incentives")  # each rate's count, in RATES's order
+# the exposure, and each rate's sums by client for its dispersion
+BY_CLIENT = (*EXPOSURE, *dispersion_names(RATE_COUNTS))
 COLUMNS = (
     "clients",
     "days_at_risk",
@@ -124,18 +141,26 @@ def counted(
 
 
 class Statements:
-    """The report's three grouped queries: exposure (the violation report's own), responses
-    (decisions and recommendations) and incentives."""
+    """The report's three grouped queries: by client (the violation report's exposure, and
+    the sums for the rates' dispersion), responses (decisions and recommendations) and
+    incentives."""
 
     def __init__(self, query: Query) -> None:
         self.query = query
 
     def all(self) -> list[tuple[str, tuple[str, ...]]]:
         return [
-            (self.query.exposure(), EXPOSURE),
+            (self.by_client(), BY_CLIENT),
             (self.responses(), RESPONSES),
             (self.incentives(), GRANTED),
         ]
+
+    def by_client(self) -> str:
+        """Person-days, days at risk and clients by group; and, over each group's clients,
+        the squares and products of each one's sanctions and incentives and days at risk:
+        the same events as `responses` and `incentives` count."""
+        events = [(f"{self.answered()} AND {SANCTION}", ["1"]), (self.granted(), ["1"])]
+        return self.query.per_client(events, [*EXPOSURE_SUMS, *dispersion_sums(["y_0", "y_1"])])
 
     def on_its_date(self, alias: str) -> str:
         """The rows of `alias` in the segment (`g`) and period (`p`) their own date falls in."""
@@ -146,18 +171,24 @@ class Statements:
             f"JOIN periods p ON {day} BETWEEN p.start_day AND p.end_day"
         )
 
-    def responses(self) -> str:
-        """Decisions by code, recommendations, those followed; each while its violation
-        counts, as known."""
+    def answered(self) -> str:
+        """Responses (`r`) while the violation they answer counts, as known."""
         query = self.query
-        source = (
+        return (
             "{audit_responses} r JOIN {audit_violations} v "
             "ON v.client_id = r.client_id AND v.violation_id = r.violation_id "
             f"{self.on_its_date('r')} "
             f"WHERE {query.known('r')} AND {query.known('v')}"
         )
-        decision = "r.recommendation = 0"
-        sanctions = ", ".join(f"'{code}'" for code in SANCTION_CODES)
+
+    def granted(self) -> str:
+        """Incentives (`i`), as known."""
+        return f"{{audit_incentives}} i {self.on_its_date('i')} WHERE {self.query.known('i')}"
+
+    def responses(self) -> str:
+        """Decisions by code, recommendations, those followed; each while its violation
+        counts, as known."""
+        query, decision = self.query, DECISION
         decided_alike = (
             "EXISTS (SELECT 1 FROM {audit_responses} d WHERE d.client_id = r.client_id "
             "AND d.violation_id = r.violation_id AND d.recommendation = 0 "
@@ -166,18 +197,17 @@ class Statements:
         values = [
             *(number_where(f"{decision} AND r.response = '{code}'") for code in CODES),
             number_where(decision),
-            number_where(f"{decision} AND r.response IN ({sanctions})"),
+            number_where(SANCTION),
             number_where("r.recommendation = 1"),
             number_where(f"r.recommendation = 1 AND {decided_alike}"),
             f"SUM(CASE WHEN {decision} THEN COALESCE(r.custody_days, 0) ELSE 0 END)",
         ]
-        return query.grouped(values, source)
+        return query.grouped(values, self.answered())
 
     def incentives(self) -> str:
         """Incentives by kind, on their own date."""
-        source = f"{{audit_incentives}} i {self.on_its_date('i')} WHERE {self.query.known('i')}"
         values = [*(number_where(f"i.kind = '{kind}'") for kind in KINDS), "COUNT(*)"]
-        return self.query.grouped(values, source)
+        return self.query.grouped(values, self.granted())
 
 
 def sort_key(dimensions: Sequence[str], found: dict[str, Any]) -> tuple[Any, ...]:
@@ -191,19 +221,16 @@ def rounded(value: float | None) -> float | None:
 
 def row(dimensions: Sequence[str], key: tuple[Any, ...], found: dict[str, int]) -> dict[str, Any]:
     """A group's row: its dimensions, counts, rates with their limits, the ratio."""
-    counts = {name: found.get(name, 0) for name in (*EXPOSURE, *RESPONSES, *GRANTED)}
+    counts = {name: found.get(name, 0) for name in (*BY_CLIENT, *RESPONSES, *GRANTED)}
     result: dict[str, Any] = {
         dimension: value.label if isinstance(value, Period) else value
         for dimension, value in zip(dimensions, key, strict=True)
     }
     result.update({name: counts[name] for name in COLUMNS if name in counts})
-    years = counts["days_at_risk"] / DAYS_PER_YEAR  # person-years at risk
-    for rate, numerator in zip(RATES, ("sanctions", "incentives"), strict=True):
-        count = counts[numerator]
-        low, high = poisson_interval(count)
-        values = (count, low, high) if years else (None, None, None)
-        for suffix, value in zip(("", "_low", "_high"), values, strict=True):
-            result[rate + suffix] = rounded(None if value is None else 100 * value / years)
+    # per 100 person-years at risk, with limits corrected for people with several
+    for rate, numerator in zip(RATES, RATE_COUNTS, strict=True):
+        limits = per_person_year(counts, numerator)
+        result.update(zip((rate + suffix for suffix in WITH_LIMITS), limits, strict=True))
     sanctions = counts["sanctions"]
     result["incentive_to_sanction_ratio"] = (
         rounded(counts["incentives"] / sanctions) if sanctions else None

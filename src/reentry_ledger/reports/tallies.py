@@ -26,7 +26,8 @@ definition in docs/metrics.md is one part of the queries below:
   the window before that decision (from the term's start, or `window` days before it, to its
   day), else to the violation it names (`domain/revocation.py`);
 - for the intervals of the per-person-year rates: per group, each client's own count and days
-  at risk summed as squares and products (`DISPERSION`), for the overdispersion correction.
+  at risk summed as squares and products (`DISPERSION`), for the overdispersion correction
+  (`Query.per_client`, which reports/responses.py uses too, with its own events).
 
 Two queries: by group and client (exposure, incidents), and by group (decisions, revoked
 terms). Group values: agency and officer as reassigned, supervision and age band the term's,
@@ -70,13 +71,31 @@ BASES = values(NewOffenceBasis)
 DISPOSITIONS = values(Disposition)
 BY_BASIS = (*(f"new_offences_{basis}" for basis in BASES), "new_offences_basis_unknown")
 BY_DISPOSITION = (*(f"new_offences_{d}" for d in DISPOSITIONS), "new_offences_no_disposition")
-# Per group, over its clients i with y_i events and e_i days at risk: the sums of y_i², of
-# y_i·e_i (each rate's count), and of e_i² (stats.dispersion).
-DISPERSION = (*(f"{count}{sum_}" for count in RATE_COUNTS for sum_ in ("_squares", "_by_days")),
-              "days_at_risk_squares")  # fmt: skip
+
+
+def dispersion_names(counts: Sequence[str]) -> tuple[str, ...]:
+    """Per group, over its clients i with y_i events and e_i days at risk: the sums of y_i²
+    and of y_i·e_i (of each count), then of e_i² (stats.dispersion)."""
+    sums = (f"{count}{suffix}" for count in counts for suffix in ("_squares", "_by_days"))
+    return (*sums, "days_at_risk_squares")
+
+
+def dispersion_sums(counts: Sequence[str]) -> list[str]:
+    """The sums `dispersion_names` names, over `Query.per_client`'s rows (`counts`: its
+    columns)."""
+    return [
+        *(f"SUM({y} * {other})" for y in counts for other in (y, "days_at_risk")),
+        "SUM(days_at_risk * days_at_risk)",
+    ]
+
+
+DISPERSION = dispersion_names(RATE_COUNTS)
 BY_CLIENT = ("person_days", "days_at_risk", "clients", *RATE_COUNTS, "clients_with_technical",
              "clients_with_new_offence", *BY_BASIS, *BY_DISPOSITION, *DISPERSION)  # fmt: skip
-EXPOSURE = ("person_days", "days_at_risk", "clients")  # `Query.exposure`, for other reports
+EXPOSURE = ("person_days", "days_at_risk", "clients")  # `EXPOSURE_SUMS`, for other reports
+# person-days, days at risk and clients, over `Query.per_client`'s rows
+EXPOSURE_SUMS = ("SUM(person_days)", "SUM(days_at_risk)",
+                 "SUM(CASE WHEN person_days > 0 THEN 1 ELSE 0 END)")  # fmt: skip
 RESPONSES = ("revocations_technical", "revocations_absconding", "revocations_new_offence",
              "revocations_named_technical", "revocation_decisions",
              "custody_days_technical")  # fmt: skip
@@ -380,17 +399,9 @@ class Query:
             " + 1"
         )
 
-    def exposure(self) -> str:
-        """Person-days, days at risk and clients by group (`EXPOSURE`), alone: the exposure of
-        reports that count other events over the same days (reports/responses.py)."""
-        days = self.days()
-        values = [f"SUM({days})", f"SUM(({days}) * g.at_risk)", "COUNT(DISTINCT g.client_id)"]
-        return self.grouped(values, EXPOSED)
-
     def by_client(self) -> str:
         """Exposure and incidents by group and client, then summed by group (with each
         client's squares and products for the dispersion)."""
-        days = self.days()
         incident_columns = [
             *(f"CASE WHEN v.counted = '{c}' THEN 1 ELSE 0 END" for c in CATEGORIES),
             *(f"CASE WHEN v.counted = 'new_offence' AND v.basis = '{b}' THEN 1 ELSE 0 END"
@@ -402,47 +413,53 @@ class Query:
             "CASE WHEN v.counted = 'new_offence' AND (v.disposition IS NULL "
             f"OR v.disposition NOT IN ({quoted(DISPOSITIONS)})) THEN 1 ELSE 0 END",
         ]  # fmt: skip
-        zeros = ["0"] * len(incident_columns)
-        exposure = self.selected(
-            ["g.client_id", days, f"({days}) * g.at_risk", *zeros], EXPOSED, group=False
-        )
-        incidents = self.selected(
-            ["v.client_id", "0", "0", *incident_columns],
+        incidents = (
             "counted_violations v JOIN segments g ON g.client_id = v.client_id "
             "AND v.day BETWEEN g.seg_start AND g.seg_end "
             "JOIN periods p ON v.day BETWEEN p.start_day AND p.end_day "
-            "WHERE v.counted IS NOT NULL",
-            group=False,
+            "WHERE v.counted IS NOT NULL"
         )
-        keys = [f"key_{i}" for i in range(len(self.dimensions))]
-        # value_0: the client; value_1: person-days; value_2: days at risk (e); then a
-        # count per category (y), per basis, per disposition
-        parts = [f"value_{i}" for i in range(1, 3 + len(incident_columns))]
-        per_client = ", ".join(
-            [*keys, "value_0 AS client", *(f"SUM({part}) AS {part}" for part in parts)]
-        )
-        days_at_risk, (technical, absconding, new) = "value_2", parts[2:5]
+        # a count per category (y), per basis, per disposition
+        parts = [f"y_{i}" for i in range(len(incident_columns))]
+        technical, absconding, new = parts[:3]
         sums = [
-            "SUM(value_1)",
-            f"SUM({days_at_risk})",
-            "SUM(CASE WHEN value_1 > 0 THEN 1 ELSE 0 END)",
+            *EXPOSURE_SUMS,
             f"SUM({technical})",
             f"SUM({absconding})",
             f"SUM({new})",
             f"SUM(CASE WHEN {technical} > 0 THEN 1 ELSE 0 END)",
             f"SUM(CASE WHEN {new} > 0 THEN 1 ELSE 0 END)",
-            *(f"SUM({part})" for part in parts[5:]),
-            *(
-                f"SUM({y} * {other})"
-                for y in (technical, absconding, new)
-                for other in (y, days_at_risk)
-            ),
-            f"SUM({days_at_risk} * {days_at_risk})",
+            *(f"SUM({part})" for part in parts[3:]),
+            *dispersion_sums(parts[:3]),
         ]
+        return self.per_client([(incidents, incident_columns)], sums)
+
+    def per_client(self, events: Sequence[tuple[str, Sequence[str]]], sums: Sequence[str]) -> str:
+        """The whole statement: `sums` by group over its clients (`per_client`, a row per
+        group and client), each client's `person_days` and `days_at_risk` in the group and
+        its counts `y_0`, `y_1`...: the columns of `events`, in order, summed. Each event
+        source (`selected`) gives a row per event, naming the segment `g` and the period `p`
+        its date falls in; its columns are its own counts, the other sources' are 0."""
+        days = self.days()
+        width = sum(len(columns) for _, columns in events)
+        exposure = ["g.client_id", days, f"({days}) * g.at_risk", *["0"] * width]
+        rows = [self.selected(exposure, EXPOSED, group=False)]
+        before = 0
+        for source, columns in events:
+            after = width - before - len(columns)
+            values = ["g.client_id", "0", "0", *["0"] * before, *columns, *["0"] * after]
+            rows.append(self.selected(values, source, group=False))
+            before += len(columns)
+        keys = [f"key_{i}" for i in range(len(self.dimensions))]
+        # value_0: the client; value_1: person-days; value_2: days at risk (e); then each count
+        named = ["person_days", "days_at_risk", *(f"y_{i}" for i in range(width))]
+        per_client = ", ".join(
+            [*keys, *(f"SUM(value_{i}) AS {name}" for i, name in enumerate(named, start=1))]
+        )
         outer = [*keys, *(f"{value} AS total_{i}" for i, value in enumerate(sums))]
         grouped = f" GROUP BY {', '.join(keys)}" if keys else ""
         return (
-            f"{self.context()}, client_rows AS ({exposure} UNION ALL {incidents}), "
+            f"{self.context()}, client_rows AS ({' UNION ALL '.join(rows)}), "
             f"per_client AS (SELECT {per_client} FROM client_rows "
             f"GROUP BY {', '.join([*keys, 'value_0'])}) "
             f"SELECT {', '.join(outer)} FROM per_client{grouped}"

@@ -5,7 +5,7 @@ Every definition is in docs/metrics.md; the names here are the report's keys.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -158,8 +158,7 @@ def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]
     for dimension, value in zip(dimensions, key, strict=True):
         row[dimension] = value.label if isinstance(value, Period) else value
     row.update({name: counts[name] for name in COUNTS[:8]})
-    # every per-person-year rate is per year at risk: not in custody, not absconded
-    clients, years = counts["clients"], counts["days_at_risk"] / DAYS_PER_YEAR
+    clients = counts["clients"]
     for rate, numerator in (
         ("technical_clients_per_100", "clients_with_technical"),
         ("new_offence_clients_per_100", "clients_with_new_offence"),
@@ -167,21 +166,10 @@ def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]
         interval = wilson(counts[numerator], clients)
         for suffix, value in zip(WITH_LIMITS, interval or (None,) * 3, strict=True):
             row[rate + suffix] = _rounded(None if value is None else 100 * value)
+    # every per-person-year rate is per year at risk: not in custody, not absconded
     for rate, numerator in PER_PERSON_YEAR:
-        count = counts[numerator]
-        # people with several events spread the count wider than Poisson (stats.dispersion)
-        phi = dispersion(
-            counts["clients"],
-            count,
-            counts["days_at_risk"],
-            counts[f"{numerator}_squares"],
-            counts[f"{numerator}_by_days"],
-            counts["days_at_risk_squares"],
-        )
-        low, high = overdispersed_interval(count, phi)
-        values = (count, low, high) if years else (None, None, None)
-        for suffix, value in zip(WITH_LIMITS, values, strict=True):
-            row[rate + suffix] = _rounded(None if value is None else 100 * value / years)
+        limits = per_person_year(counts, numerator)
+        row.update(zip((rate + suffix for suffix in WITH_LIMITS), limits, strict=True))
     new = counts["new_offences"]
     row["technical_to_new_offence_ratio"] = (
         _rounded(counts["technical_violations"] / new) if new else None
@@ -195,6 +183,27 @@ def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]
     for name in ("revocations_named_technical", "revocation_decisions", "custody_days_technical"):
         row[name] = counts[name]
     return row
+
+
+def per_person_year(counts: Mapping[str, int], numerator: str) -> tuple[float | None, ...]:
+    """`numerator` per 100 person-years at risk and its limits (`WITH_LIMITS`), rounded; None
+    without a day at risk. People with several events spread the count wider than Poisson:
+    the limits are corrected by client (stats.dispersion), from the group's `clients`,
+    `days_at_risk` and the count's sums (`tallies.dispersion_names`)."""
+    count, days = counts[numerator], counts["days_at_risk"]
+    if not days:
+        return (None, None, None)
+    years = days / DAYS_PER_YEAR
+    phi = dispersion(
+        counts["clients"],
+        count,
+        days,
+        counts[f"{numerator}_squares"],
+        counts[f"{numerator}_by_days"],
+        counts["days_at_risk_squares"],
+    )
+    low, high = overdispersed_interval(count, phi)
+    return tuple(_rounded(100 * value / years) for value in (count, low, high))
 
 
 def _sort_key(dimensions: Sequence[str], row: dict[str, Any]) -> tuple[Any, ...]:
