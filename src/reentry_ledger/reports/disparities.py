@@ -23,7 +23,7 @@ from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.stats import Z95
 from reentry_ledger.reports.suppression import suppress
-from reentry_ledger.reports.violations import counted
+from reentry_ledger.reports.violations import counted, rounded
 
 DAYS_PER_YEAR = 365.25
 CODES: dict[str, type[StrEnum]] = {
@@ -161,13 +161,13 @@ def compared(
         "clients": group.get("clients", 0),
         "count": count,
         "days_at_risk": days,
-        "rate_per_100_person_years": _rounded(rate),
+        "rate_per_100_person_years": rounded(rate),
         "reference_count": reference_count,
         "reference_days_at_risk": reference_days,
-        "reference_rate_per_100_person_years": _rounded(reference_rate),
-        "rate_ratio": _rounded(ratio),
-        "rate_ratio_low": _rounded(low),
-        "rate_ratio_high": _rounded(high),
+        "reference_rate_per_100_person_years": rounded(reference_rate),
+        "rate_ratio": rounded(ratio),
+        "rate_ratio_low": rounded(low),
+        "rate_ratio_high": rounded(high),
         "_reference_clients": versus.get("clients", 0),
     }
 
@@ -189,10 +189,6 @@ def rate_ratio(
         return ratio, None, None
     spread = z * math.sqrt(1 / a + 1 / b)
     return ratio, ratio * math.exp(-spread), ratio * math.exp(spread)
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
 
 
 def parse_metrics(chosen: Sequence[str]) -> tuple[str, ...]:

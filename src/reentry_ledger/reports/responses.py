@@ -29,7 +29,6 @@ from typing import Any
 from reentry_ledger.domain.codes import GRADUATED_RESPONSES, SANCTIONS, Incentive
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ProjectionStore
-from reentry_ledger.reports.dimensions import ORDERS
 from reentry_ledger.reports.periods import Period, split
 from reentry_ledger.reports.suppression import suppress
 from reentry_ledger.reports.tallies import (
@@ -44,7 +43,13 @@ from reentry_ledger.reports.tallies import (
     number_where,
     quoted,
 )
-from reentry_ledger.reports.violations import WITH_LIMITS, ReportRequest, per_person_year
+from reentry_ledger.reports.violations import (
+    WITH_LIMITS,
+    ReportRequest,
+    per_person_year,
+    rounded,
+    sort_key,
+)
 
 CODES = tuple(code.value for code in GRADUATED_RESPONSES)
 SANCTION_CODES = tuple(code for code in CODES if code in SANCTIONS)  # in the graduated order
@@ -208,15 +213,6 @@ class Statements:
         """Incentives by kind, on their own date."""
         values = [*(number_where(f"i.kind = '{kind}'") for kind in KINDS), "COUNT(*)"]
         return self.query.grouped(values, self.granted())
-
-
-def sort_key(dimensions: Sequence[str], found: dict[str, Any]) -> tuple[Any, ...]:
-    """The violation report's order of groups: risk, level and age band in their own."""
-    return tuple(ORDERS[d].get(found[d], 9) if d in ORDERS else found[d] for d in dimensions)
-
-
-def rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
 
 
 def row(dimensions: Sequence[str], key: tuple[Any, ...], found: dict[str, int]) -> dict[str, Any]:

@@ -143,13 +143,13 @@ def rows(
         _row(request.dimensions, key, {**dict.fromkeys((*COUNTS, *DISPERSION), 0), **counts})
         for key, counts in counts_by_group.items()
     ]
-    result.sort(key=lambda row: _sort_key(request.dimensions, row))
+    result.sort(key=lambda row: sort_key(request.dimensions, row))
     return [
         suppress(row, request.suppress_below, COUNTS, totals=VIOLATION_LINKED) for row in result
     ]
 
 
-def _rounded(value: float | None) -> float | None:
+def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
@@ -165,21 +165,21 @@ def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]
     ):
         interval = wilson(counts[numerator], clients)
         for suffix, value in zip(WITH_LIMITS, interval or (None,) * 3, strict=True):
-            row[rate + suffix] = _rounded(None if value is None else 100 * value)
+            row[rate + suffix] = rounded(None if value is None else 100 * value)
     # every per-person-year rate is per year at risk: not in custody, not absconded
     for rate, numerator in PER_PERSON_YEAR:
         limits = per_person_year(counts, numerator)
         row.update(zip((rate + suffix for suffix in WITH_LIMITS), limits, strict=True))
     new = counts["new_offences"]
     row["technical_to_new_offence_ratio"] = (
-        _rounded(counts["technical_violations"] / new) if new else None
+        rounded(counts["technical_violations"] / new) if new else None
     )
     row.update({name: counts[name] for name in (*BY_BASIS, *BY_DISPOSITION)})
     revocations = [counts[name] for name in REVOCATIONS]
     row.update(zip(REVOCATIONS, revocations, strict=True))
     share = wilson(revocations[0], sum(revocations))  # of the revoked terms
     for suffix, value in zip(WITH_LIMITS, share or (None,) * 3, strict=True):
-        row[f"technical_revocation_share{suffix}"] = _rounded(value)
+        row[f"technical_revocation_share{suffix}"] = rounded(value)
     for name in ("revocations_named_technical", "revocation_decisions", "custody_days_technical"):
         row[name] = counts[name]
     return row
@@ -203,8 +203,9 @@ def per_person_year(counts: Mapping[str, int], numerator: str) -> tuple[float | 
         counts["days_at_risk_squares"],
     )
     low, high = overdispersed_interval(count, phi)
-    return tuple(_rounded(100 * value / years) for value in (count, low, high))
+    return tuple(rounded(100 * value / years) for value in (count, low, high))
 
 
-def _sort_key(dimensions: Sequence[str], row: dict[str, Any]) -> tuple[Any, ...]:
+def sort_key(dimensions: Sequence[str], row: dict[str, Any]) -> tuple[Any, ...]:
+    """Groups in order: risk, level and age band in their own order, the rest as they sort."""
     return tuple(ORDERS[d].get(row[d], 9) if d in ORDERS else row[d] for d in dimensions)
