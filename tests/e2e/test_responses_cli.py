@@ -299,11 +299,12 @@ def test_custody_caps_set_by_a_supervisor_are_then_enforced(staffed: Run, db_url
         "  first technical violation of a term  14 days\n"
         "  each later technical violation       30 days\n"
     )
-    set_ = ok(staffed, "sup-ga", "custody-caps", "GA", "--first", "5", "--later", "10")
+    set_ = ok(staffed, "sup-ga", "custody-caps", "GA", "--first", "5", "--later", "10",
+              "--on", "2024-01-01")  # fmt: skip
     assert (set_.stdout, set_.stderr) == (
         "",
         "GA: custody caps set: 5 days for a term's first technical violation, 10 for each "
-        "later one\n",
+        "later one, from 2024-01-01\n",
     )
     caps = json.loads(ok(staffed, "cw-ga", "custody-caps", "GA", "--json").stdout)
     assert caps == {"agency": "GA", "first": 5, "later": 10, "agency_set": True}

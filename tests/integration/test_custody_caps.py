@@ -36,7 +36,7 @@ def test_the_default_caps_hold_until_the_agency_sets_its_own(staffed: Ledger) ->
 
 
 def test_an_officers_sanction_is_held_to_the_agencys_own_cap(staffed: Ledger) -> None:
-    staffed.set_custody_caps("GA", 7, 21, actor="sup-ga")
+    staffed.set_custody_caps("GA", 7, 21, actor="sup-ga", on=date(2024, 1, 1))
     staffed.record_violation("GA-1", actor="cw-ga", on=ON, technical=("curfew",))
     before = events(staffed)
     with pytest.raises(RuleViolated, match="cap of 7 days"):
@@ -67,3 +67,22 @@ def test_the_caps_verify_with_the_ledger(staffed: Ledger) -> None:
     staffed.set_custody_caps("GA", 7, 21, actor="sup-ga")
     result = staffed.verify(actor="aud")
     assert result.ok, result
+
+
+def test_a_decision_is_held_to_the_caps_in_force_on_its_own_date(staffed: Ledger) -> None:
+    staffed.set_custody_caps("GA", 10, 21, actor="sup-ga", on=date(2024, 6, 1))
+    staffed.record_violation("GA-1", actor="cw-ga", on=ON, technical=("curfew",))
+    # 12 days on 2024-03-01: the defaults (14) were in force then, not the later 10
+    staffed.respond_to_violation("GA-1", "V1", "custody_sanction", actor="cw-ga", on=ON,
+                                 custody_days=12)  # fmt: skip
+    staffed.record_violation("GA-1", actor="cw-ga", on=date(2024, 7, 1), technical=("curfew",))
+    with pytest.raises(RuleViolated, match="cap of 21 days"):
+        staffed.respond_to_violation("GA-1", "V2", "custody_sanction", actor="cw-ga",
+                                     on=date(2024, 7, 2), custody_days=22)  # fmt: skip
+    assert staffed.custody_caps("GA", date(2024, 5, 31)) == (14, 30)
+    assert staffed.custody_caps("GA", date(2024, 6, 1)) == (10, 21)
+
+
+def test_caps_cannot_be_set_from_a_future_date(staffed: Ledger) -> None:
+    with pytest.raises(InvalidInput, match="in the future"):
+        staffed.set_custody_caps("GA", 7, 21, actor="sup-ga", on=date(2099, 1, 1))

@@ -25,9 +25,9 @@ def test_responses_dispositions_and_incentives_confirm_the_same_through_the_serv
     decided = both_write(live, "cw-ga", "respond", "{ref}", "V1", "revocation", "--on",
                          "2025-06-10", "--by", "court", code=0)  # fmt: skip
     assert decided.stderr.replace("GA-3", "REF").splitlines()[1] == (
-        "REF: term 1 ended on 2025-06-10: revoked_new_offence (the revocation decision on V1, "
-        "attributed to the term's most serious violation in the 365 days before it); a "
-        "reinstatement is `correct REF 5`"
+        "Note: term 1 of client 'REF' ended on 2025-06-10: revoked_new_offence (the revocation "
+        "decision on V1, attributed to the term's most serious violation in the 365 days before "
+        "it); a reinstatement is the correction of event 5"
     )
     both_write(live, "cw-ga", "discharge", "{ref}", "--on", "2025-06-11", "--outcome",
                "successful", code=3)  # fmt: skip

@@ -314,3 +314,31 @@ def test_a_response_to_an_earlier_terms_violation_is_refused() -> None:
         client,
         lambda: client.respond_to_violation(stamp(date(2025, 6, 2)), v1, response=coded("warning")),
     )
+
+
+def test_the_violation_behind_a_revocation_is_retracted_only_after_the_decision() -> None:
+    client = new_client()
+    v1 = technical(client, date(2025, 3, 1))
+    client.respond_to_violation(
+        stamp(date(2025, 3, 5)), v1, response=coded("revocation"), decided_by=coded("court")
+    )
+    with pytest.raises(RuleViolated, match="correct that decision first"):
+        client.correct(stamp(date(2025, 3, 9)), 2, "entered on the wrong client")
+    client.correct(stamp(date(2025, 3, 9)), 3, "reinstated")
+    client.correct(stamp(date(2025, 3, 9)), 2, "entered on the wrong client")
+    assert (client.state.status, client.state.violations) == ("active", {})
+
+
+def test_a_recommendation_is_the_officers_only() -> None:
+    client = new_client()
+    v1 = technical(client, date(2025, 3, 1))
+    unchanged(
+        client,
+        lambda: client.respond_to_violation(
+            stamp(date(2025, 3, 5)),
+            v1,
+            response=coded("revocation"),
+            decided_by=coded("court"),
+            recommendation=True,
+        ),
+    )

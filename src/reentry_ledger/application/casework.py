@@ -259,7 +259,7 @@ class Casework(Policies):
                 custody_days=custody_days,
                 decided_by=as_coded(decided_by),
                 recommendation=recommendation,
-                custody_caps=self.custody_caps(client.state.agency),
+                custody_caps=self.custody_caps(client.state.agency, stamp.on),
             )
             term = client.state.current_term
             if client.state.revoked_by == violation_id:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -25,26 +26,36 @@ class CustodyCaps:
 
 
 class Policies(LedgerBase):
-    def set_custody_caps(self, agency: str, first: int, later: int, *, actor: str | None) -> None:
+    def set_custody_caps(
+        self, agency: str, first: int, later: int, *, actor: str | None, on: date | None = None
+    ) -> None:
         """The agency's caps (days) on an officer's custody sanction for a first and a later
-        technical violation: set by a supervisor of that agency."""
+        technical violation, in force from `on` (default today): set by a supervisor of that
+        agency."""
         who = self.writer(actor, Permission.SET_POLICY)
         who.check_sets_policy_of(agency)
         policy = self.policy(agency) or new_policy(agency, self._now())
-        policy.set_custody_caps(self.stamp(who.name, None), agency, first, later)
+        policy.set_custody_caps(self.stamp(who.name, on), agency, first, later)
         self._save(policy)
 
-    def custody_caps(self, agency: str) -> tuple[int, int]:
-        """The caps in force for an agency's officers: its own, else the defaults."""
+    def custody_caps(self, agency: str, on: date | None = None) -> tuple[int, int]:
+        """The caps in force for an agency's officers on a day (default today): its own, else
+        the defaults."""
         policy = self.policy(agency)
-        return DEFAULT_CUSTODY_CAPS if policy is None else policy.custody_caps
+        day = on or self.clock()
+        return DEFAULT_CUSTODY_CAPS if policy is None else policy.caps_on(day)
 
-    def custody_caps_in_force(self, agency: str, *, actor: str | None) -> CustodyCaps:
-        """The caps in force for an agency's officers, for its staff and auditors to read."""
+    def custody_caps_in_force(
+        self, agency: str, *, actor: str | None, on: date | None = None
+    ) -> CustodyCaps:
+        """The caps in force for an agency's officers on a day (default today), for its staff
+        and auditors to read."""
         self.require(actor, Permission.READ_CLIENT)
         policy = self.policy(agency)
-        first, later = DEFAULT_CUSTODY_CAPS if policy is None else policy.custody_caps
-        return CustodyCaps(agency, first, later, policy is not None)
+        day = on or self.clock()
+        set_by_then = policy is not None and any(since <= day for since, _ in policy.caps)
+        first, later = self.custody_caps(agency, day)
+        return CustodyCaps(agency, first, later, set_by_then)
 
     def policy(self, agency: str) -> AgencyPolicy | None:
         try:

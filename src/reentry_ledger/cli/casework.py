@@ -573,39 +573,51 @@ def discharge(
     default=None,
     help="Days an officer alone may decide for each later technical violation.",
 )
+@click.option(
+    "--on",
+    type=ISO_DATE,
+    default=None,
+    help="The day the caps are in force from (setting) or on (showing); default today, UTC.",
+)
 @json_option
 @ledger_options
 @pass_context
 def custody_caps(
-    state: LedgerContext, agency: str, first: int | None, later: int | None, as_json: bool
+    state: LedgerContext,
+    agency: str,
+    first: int | None,
+    later: int | None,
+    on: date | None,
+    as_json: bool,
 ) -> None:
     """Show the custody caps in force for AGENCY's officers, or set them (supervisors of
-    that agency) with --first and --later.
+    that agency) with --first and --later, in force from --on (default today).
 
     A custody_sanction decided by the officer for a technical violation may hold the client
     in custody for at most the cap: the first for the term's first technical violation, the
     later for each after it. More needs a court or a parole board. Until the agency sets its
     own, the caps are the defaults (DOMAIN.md: 14 and 30 days). Each setting is an event on
-    the ledger, with who set it and when.
+    the ledger, with who set it and when; a decision is held to the caps in force on its own
+    date.
 
     \b
     Examples:
       reentry-ledger custody-caps GA
-      reentry-ledger custody-caps GA --first 10 --later 21
+      reentry-ledger custody-caps GA --first 10 --later 21 --on 2025-01-01
     """
     if (first is None) != (later is None):
         raise click.UsageError("give both --first and --later (days), or neither to show the caps")
     if first is not None and later is not None:
         if as_json:
             raise click.UsageError("--json goes with showing the caps, not setting them")
-        state.ledger.set_custody_caps(agency, first, later, actor=state.actor_name)
+        state.ledger.set_custody_caps(agency, first, later, actor=state.actor_name, on=on)
         click.echo(
             f"{agency}: custody caps set: {first} days for a term's first technical violation, "
-            f"{later} for each later one",
+            f"{later} for each later one, from {on or 'today'}",
             err=True,
         )
         return
-    caps = state.ledger.custody_caps_in_force(agency, actor=state.actor_name)
+    caps = state.ledger.custody_caps_in_force(agency, actor=state.actor_name, on=on)
     if as_json:
         echo_json(caps)
         return

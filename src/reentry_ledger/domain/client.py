@@ -362,6 +362,11 @@ class Client(Aggregate):
         code = response.get("code")
         decided_by = decided_by or coded(DecidingBody.OFFICER)
         by_officer = decided_by.get("code") == DecidingBody.OFFICER
+        if recommendation and not by_officer:
+            raise InvalidInput(
+                f"a recommendation is the officer's, not the {decided_by.get('code')}'s: a "
+                "court's or a board's response is its decision (leave out --recommendation)"
+            )
         if custody_days is not None and code not in CUSTODY_RESPONSES:
             raise InvalidInput(
                 f"custody days go with a custody_sanction or a revocation, not a {code}"
@@ -630,6 +635,8 @@ class Client(Aggregate):
             raise RuleViolated(
                 f"event {number} was already retracted by event {self.retracted[number]}"
             )
+        if isinstance(target, ViolationRecorded):
+            self._check_no_standing_revocation(target)
         ends_term = isinstance(target, ViolationResponded) and target.ends_term
         if isinstance(target, TermStarted | Discharged) or ends_term:
             later = [
@@ -648,6 +655,22 @@ class Client(Aggregate):
                 raise RuleViolated(
                     f"event {number} is {what}, and events {', '.join(map(str, later))} were "
                     "recorded after it: retract those first, latest first"
+                )
+
+    def _check_no_standing_revocation(self, violation: ViolationRecorded) -> None:
+        """A violation whose revocation decision ended its term is retracted only after that
+        decision: retracting it first would reopen the term in the case but not undo the end
+        the decision recorded."""
+        for event in self.effective_events():
+            if (
+                isinstance(event, ViolationResponded)
+                and event.ends_term
+                and event.violation_id == violation.violation_id
+            ):
+                raise RuleViolated(
+                    f"violation {violation.violation_id} (event {violation.number}) was revoked "
+                    f"by the decision of event {event.number}, which ended its term: correct "
+                    f"that decision first (a reinstatement), then the violation"
                 )
 
     def _violation(self, violation_id: str) -> Any:

@@ -5,6 +5,7 @@ its first event; an agency that never set one keeps the defaults."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -27,7 +28,7 @@ def policy_id(agency: str) -> UUID:
 
 class CustodyCapsSet(OpeningEvent):
     """The agency's caps (days) on an officer's custody sanction for its clients' first
-    technical violation in a term, and for each later one."""
+    technical violation in a term, and for each later one, in force from its date."""
 
     TOPIC = TOPIC_PREFIX + "CustodyCapsSet"
     agency: Name = Field(min_length=1)
@@ -41,14 +42,24 @@ class CustodyCapsSet(OpeningEvent):
 class AgencyPolicy(OpenedAggregate):
     def __init__(self) -> None:
         super().__init__()
-        self.custody_caps: tuple[int, int] = DEFAULT_CUSTODY_CAPS
+        # (in force from, (first, later)), each setting as recorded
+        self.caps: list[tuple[date, tuple[int, int]]] = []
 
     def append_to_history(self, event: LedgerEvent) -> None:
         super().append_to_history(event)
         if isinstance(event, CustodyCapsSet):
-            self.custody_caps = (event.first, event.later)
+            self.caps.append((event.occurred_on, (event.first, event.later)))
+
+    def caps_on(self, day: date) -> tuple[int, int]:
+        """The caps in force on `day`: the latest setting in force by then (by its date, then
+        as recorded), else the defaults. A decision is held to the caps of its own date."""
+        in_force = [(on, order) for order, (on, _) in enumerate(self.caps) if on <= day]
+        return self.caps[max(in_force)[1]][1] if in_force else DEFAULT_CUSTODY_CAPS
 
     def set_custody_caps(self, stamp: Stamp, agency: str, first: int, later: int) -> None:
+        """The caps in force from `stamp.on` (not in the future)."""
+        if stamp.on > stamp.today:
+            raise InvalidInput(f"date {stamp.on} is in the future (today is {stamp.today}, UTC)")
         if first < 0 or later < 0:
             raise InvalidInput("a custody cap is a number of days, 0 or more")
         if later < first:

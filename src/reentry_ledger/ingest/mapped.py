@@ -20,6 +20,7 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.application.recording import Recording
 from reentry_ledger.authorization import Actor
 from reentry_ledger.domain.client import coded
+from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS
 from reentry_ledger.domain.errors import (
     ClientNotFound,
     InvalidInput,
@@ -27,6 +28,7 @@ from reentry_ledger.domain.errors import (
     RuleViolated,
 )
 from reentry_ledger.domain.personal import Protect, encrypt
+from reentry_ledger.domain.policy import AgencyPolicy
 from reentry_ledger.domain.references import check_reference
 from reentry_ledger.ingest.bulk import BulkWriter
 from reentry_ledger.ingest.rows import RowError, RowRefused, read_rows
@@ -220,7 +222,7 @@ class MappedImport:
         self.path = path
         self.recording = Recording(ledger, who, self.protector)
         self.ids: dict[tuple[str, str, str], str] = {}  # (ref, kind of id, agency's id) -> ours
-        self.caps: dict[str, tuple[int, int]] = {}  # the agencies' custody caps, read once
+        self.policies: dict[str, AgencyPolicy | None] = {}  # read once per agency
         self.seen_rows: dict[tuple[str, ...], int] = {}
 
     def run(self, writer: BulkWriter) -> int:
@@ -294,7 +296,10 @@ class MappedImport:
                 ref,
                 on,
                 lambda c, stamp: c.respond_to_violation(
-                    stamp, violation, custody_caps=self.custody_caps(c.state.agency), **values
+                    stamp,
+                    violation,
+                    custody_caps=self.custody_caps(c.state.agency, stamp.on),
+                    **values,
                 ),
             )
         elif command == "disposition":
@@ -326,11 +331,13 @@ class MappedImport:
         values.setdefault("agency", "")
         self.recording.enroll_or_start_term(ref, on, values, person, juvenile)
 
-    def custody_caps(self, agency: str) -> tuple[int, int]:
-        """The agency's caps on an officer's custody sanction, as `respond` applies them."""
-        if agency not in self.caps:
-            self.caps[agency] = self.ledger.custody_caps(agency)
-        return self.caps[agency]
+    def custody_caps(self, agency: str, on: date) -> tuple[int, int]:
+        """The agency's caps on an officer's custody sanction on a day, as `respond` applies
+        them (its policy read once per import)."""
+        if agency not in self.policies:
+            self.policies[agency] = self.ledger.policy(agency)
+        policy = self.policies[agency]
+        return DEFAULT_CUSTODY_CAPS if policy is None else policy.caps_on(on)
 
     def link(self, ref: str, rule: Rule, values: dict[str, Any]) -> None:
         """The row's links to an earlier violation or referral, as the ledger's own ids."""
