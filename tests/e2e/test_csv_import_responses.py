@@ -326,7 +326,8 @@ def test_an_officers_custody_sanction_stays_within_the_agencys_own_cap(
 ) -> None:  # type: ignore[no-untyped-def]
     ledger = Ledger(db_url)
     try:
-        ledger.set_custody_caps("GA", 7, 21, actor="migrator", on=date(2020, 1, 1))  # below the default 14 / 30
+        # below the default 14 / 30
+        ledger.set_custody_caps("GA", 7, 21, actor="migrator", on=date(2020, 1, 1))
     finally:
         ledger.close()
     first = ["GA-1,intake,2024-01-02,GA,o-1,probation,,,,,,,", ROWS[1]]
