@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.authorization import NotPermitted
 from reentry_ledger.cli import cli
 from reentry_ledger.domain.events import ViolationResponded
 from reentry_ledger.reports.facts import FactReader
@@ -359,3 +360,19 @@ def test_the_cli_takes_the_window_and_sets_dismissed_offences_aside(
     assert refused.exit_code == 2
     assert "Invalid value for '--window': 0 is not in the range x>=1" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_oversight_is_refused_the_report_without_dismissed_charges(ledger: Ledger) -> None:
+    """Two readings, compared, would give away the dismissed charges hidden below the floor."""
+    enroll(ledger, "GA-1")
+    offence = ledger.record_violation(
+        "GA-1", actor="jdoe", on=date(2025, 3, 1), new_offence="felony", basis="charge"
+    ).new_id
+    ledger.record_disposition("GA-1", offence or "", "dismissed", actor="jdoe", on=date(2025, 4, 1))
+    ledger.add_user("aud", "auditor", None, actor="jdoe")  # users from here on
+    ledger.add_user("ov", "oversight", None, actor="aud")
+    asked = ReportRequest(today=TODAY, exclude_dismissed=True)
+    with pytest.raises(NotPermitted, match="--exclude-dismissed"):
+        Reports(ledger, "ov").violations(asked)
+    assert Reports(ledger, "ov").violations(ReportRequest(today=TODAY))["groups"]
+    assert Reports(ledger, "aud").violations(asked)["groups"][0]["new_offences"] == 0

@@ -133,8 +133,9 @@ def report_violations(
 ) -> None:
     """Technical violations against new offences, revocations each drives, by group.
 
-    Rates are per 100 clients (Wilson intervals) and per 100 person-years (exact Poisson);
-    every definition is in docs/metrics.md.
+    Rates are per 100 clients (Wilson intervals) and per 100 person-years at risk (exact
+    Poisson, widened where some people have several events); every definition is in
+    docs/metrics.md.
 
     \b
     Example:
@@ -200,8 +201,8 @@ def report_responses(
     recommendations (never counted as decisions) and how many of them the decision
     followed, sanctions (every decision but a continuance) and incentives by kind; the groups, range
     and days at risk of `report violations`. The table shows a subset; CSV and JSON carry
-    every column and the rates' exact Poisson limits (docs/metrics.md, "Responses and
-    incentives").
+    every column and the rates' limits, widened where some people have several (docs/metrics.md,
+    "Responses and incentives").
 
     \b
     Example:
@@ -400,7 +401,7 @@ def report_volunteers(
 @click.option("--month", type=click.IntRange(1, 12), default=None,
               help="Only this month's rows (1-12); without it, the year's twelve months and "
               "its annual rows.")  # fmt: skip
-@known_at_option
+@partial(known_at_option, ends="only what had been recorded by then counts")
 @format_option
 @suppress_option
 @ledger_options

@@ -137,6 +137,12 @@ class Reports:
         self, request: ReportRequest, known_at: datetime | None = None
     ) -> tuple[dict[str, Any], Snapped | None]:
         """The violation report's document, and what its range was snapped to (if it was)."""
+        if self.snaps and request.exclude_dismissed:
+            raise NotPermitted(
+                "the oversight role counts every new offence, with its current disposition: "
+                "the report with and without --exclude-dismissed, compared, would give away "
+                "dismissed and acquitted charges hidden below the floor"
+            )
         request, reader, earliest, snapped = self.asked(request, known_at)
         groups = report(reader.store, request, reader.known_at, earliest)
         return document(groups, snapped), snapped
