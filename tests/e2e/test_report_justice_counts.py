@@ -373,3 +373,24 @@ def test_oversight_cannot_solve_for_a_hidden_revocation_type(ledger: Ledger) -> 
     exact = values(ledger.reports(actor="jdoe").justice_counts(2025, 3).rows)
     assert exact[3, "PAROLE", REVOCATIONS, REVOKED_OTHER] == 1
     assert exact[3, "PAROLE", TERMINATIONS, UNSUCCESSFUL] == 11
+
+
+def test_oversight_cannot_take_a_hidden_population_part_from_the_caseload(ledger: Ledger) -> None:
+    """P1..P12 on probation from 1 Jan 2025; P1 and P2 held in custody from 20 Mar. On 31 Mar:
+    10 active, 2 held (hidden). `report caseload` on the same day counts the 12: were the 10
+    shown, 12 - 10 would give the 2 away, so every part of the population that is not zero
+    is hidden."""
+    for n in range(1, 13):
+        enroll(ledger, f"P{n}", date(2025, 1, 1), "probation", "o-1")
+    for n in (1, 2):
+        ledger.start_custody(f"P{n}", actor="jdoe", on=date(2025, 3, 20), reason="jail_hold")
+    reports = oversight(ledger).reports(actor="ov")
+    march = {(r["system"], r["metric"].removeprefix(r["system"] + "_"), r["breakdown"]):
+             r["value"] for r in reports.justice_counts(2025, 3).rows}  # fmt: skip
+    caseload = reports.caseload(date(2025, 3, 31), ("supervision",)).rows
+    assert [(row["supervision"], row["active_clients"]) for row in caseload] == [("probation", 12)]
+    for label, value in (("People on Active Supervision", "<10"),
+                         ("People on Administrative Supervision", 0),
+                         ("People who have Absconded from Supervision", 0),
+                         ("People Incarcerated on a Hold or Sanction while on Supervision", "<10")):  # fmt: skip
+        assert march["PROBATION", "POPULATION", label] == value

@@ -301,7 +301,22 @@ def suppressed(rows: list[dict[str, Any]], below: int | None) -> list[dict[str, 
         if label is None and kind == REVOCATIONS.kind:
             totals += linked(cell, (month, system, TERMINATIONS.kind, UNSUCCESSFUL))
     hidden = withheld(cells, below, cells, totals=totals)
+    # `report caseload` on the same day gives each system's population away: with one part
+    # of it hidden, the others would give that one away, so every part that is not zero goes
+    seed = hidden | whole_populations(cells, hidden)
+    hidden = withheld(cells, below, cells, totals=totals, seed=seed)
     return [{**row, "value": marker(below)} if _cell(row) in hidden else row for row in rows]
+
+
+def whole_populations(cells: dict[Cell, Any], hidden: set[Cell]) -> set[Cell]:
+    """Each system's daily population parts that are not zero, where one of them is hidden
+    (a SUPERVISION part is the systems' sum, hidden with theirs)."""
+    found: set[Cell] = set()
+    for month, system, kind, label in hidden:
+        if kind == POPULATION.kind and label is not None and system != "SUPERVISION":
+            parts = ((month, system, kind, part) for part in POPULATION.labels)
+            found.update(part for part in parts if cells.get(part))
+    return found
 
 
 def _cell(row: dict[str, Any]) -> Cell:

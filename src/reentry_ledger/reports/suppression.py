@@ -44,10 +44,12 @@ def withheld(
     counts: Iterable[Cell],
     derived: Mapping[Cell, Sequence[Cell]] | None = None,
     totals: Iterable[tuple[Cell, Sequence[Cell]]] = (),
+    seed: Iterable[Cell] = (),
 ) -> set[Cell]:
-    """The cells to hide: each of `counts` from 1 to below-1, then, until nothing changes,
-    each `derived` cell with a hidden source and each total with a hidden part."""
-    hidden = {cell for cell in counts if is_small(values.get(cell), below)}
+    """The cells to hide: each of `counts` from 1 to below-1 (and any `seed` cell), then,
+    until nothing changes, each `derived` cell with a hidden source and each total with a
+    hidden part."""
+    hidden = {cell for cell in counts if is_small(values.get(cell), below)} | set(seed)
     rules = [*(derived or {}).items(), *totals]
     changed = True
     while changed:
