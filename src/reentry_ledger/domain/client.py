@@ -389,7 +389,7 @@ class Client(Aggregate):
             self._check_custody_cap(violation, custody_days, custody_caps)
         if revocation:
             self.check_open()
-            self._check_last_of_term(stamp, "a revocation decision")
+            self._check_last_of_term(stamp)
         self._record(
             ViolationResponded,
             stamp,
@@ -450,7 +450,7 @@ class Client(Aggregate):
             raise InvalidInput(f"a {code} discharge cites no decision: only a revoked outcome does")
         if revoked:
             self._check_cited_decision(decision)
-        self._check_last_of_term(stamp, "the discharge")
+        self._check_last_of_term(stamp)
         self._record(Discharged, stamp, outcome=outcome, note=note, decision=decision)
 
     def start_term(
@@ -733,12 +733,11 @@ class Client(Aggregate):
                 f"term {self.state.term} to carry out"
             )
 
-    def _check_last_of_term(self, stamp: Stamp, what: str) -> None:
+    def _check_last_of_term(self, stamp: Stamp) -> None:
         """What ends a term comes after everything recorded in it."""
         last = self.state.last_effective_on
         if last is not None:
             check_not_before(stamp, last, "the client's latest recorded event")
-        del what
 
     def _check_status_date(self, stamp: Stamp) -> None:
         """A change of status takes its place after the term's latest one: status is read in
