@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from reentry_ledger.reports.violations import DEFINITIONS_VERSION
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXPORT = FIXTURES / "ledger-before-terms.jsonl"
 DIGEST = FIXTURES / "ledger-before-terms.digest"
@@ -45,7 +47,7 @@ def test_old_enrolments_read_as_term_one_with_nothing_known_of_the_person(run) -
         ).stdout
     )
     assert [group["term"] for group in report["groups"]] == ["first"]
-    assert report["definitions_version"] == "2"
+    assert report["definitions_version"] == DEFINITIONS_VERSION
 
 
 def test_a_client_discharged_before_terms_existed_starts_a_second_term(run) -> None:  # type: ignore[no-untyped-def]
