@@ -78,7 +78,6 @@ NEXT_REFERRAL_STATUSES: dict[ReferralStatus, set[ReferralStatus]] = {
 
 CodedInput = dict[str, Any]  # {"code": one of our codes, "raw_text": the agency's wording}
 GoalInput = tuple[CodedInput, str]  # (need, description)
-DECIDERS_OF_REVOCATION = (DecidingBody.COURT, DecidingBody.PAROLE_BOARD)
 
 
 def parse_goal(text: str) -> GoalInput:

@@ -21,7 +21,7 @@ from typing import Any
 
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports.facts import ClientFacts, TermFact
-from reentry_ledger.reports.revocations import is_revocation_decision
+from reentry_ledger.reports.revocations import revoked_terms
 from reentry_ledger.reports.stats import wilson
 from reentry_ledger.reports.suppression import is_small, marker
 
@@ -78,9 +78,8 @@ def month_of(start: date, day: date) -> int:
 
 def firsts(client: ClientFacts, term: TermFact, last: date) -> dict[str, date]:
     """The first day of each measure within the term and its follow-up (through `last`): a
-    technical violation, a new offence (by the violation's category), a revocation decision
-    (`is_revocation_decision`: a recommendation is none; dated within the term, as the
-    violation report's revoked terms are)."""
+    technical violation, a new offence (by the violation's category), the term's revocation
+    (`revoked_terms`: its first revocation decision, as the violation report counts it)."""
     found: dict[str, date] = {}
 
     def seen(measure: str, day: date) -> None:
@@ -90,9 +89,9 @@ def firsts(client: ClientFacts, term: TermFact, last: date) -> dict[str, date]:
     for violation in client.violations:
         if term.covers(violation.on) and violation.category in ("technical", "new_offence"):
             seen(violation.category, violation.on)
-    for response in client.responses:
-        if is_revocation_decision(response) and term.covers(response.on):
-            seen("revoked", response.on)
+    for revoked, decided_on, _ in revoked_terms(client):
+        if revoked is term:
+            seen("revoked", decided_on)
     return found
 
 

@@ -45,15 +45,6 @@ class Violation:
         """The current disposition: the latest by date, then number, as known."""
         return max(self.dispositions)[2] if self.dispositions else None
 
-    def category_without(self, excluded: frozenset[str]) -> str | None:
-        """The most serious kind once a new offence whose disposition is in `excluded` is set
-        aside (`--exclude-dismissed`); None when nothing else is left."""
-        if self.new_offence is not None and self.disposition not in excluded:
-            return "new_offence"
-        if self.absconding:
-            return "absconding"
-        return "technical" if self.technical else None
-
 
 @dataclass(frozen=True)
 class ResponseFact:

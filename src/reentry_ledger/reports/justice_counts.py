@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS, Disposition, Response
-from reentry_ledger.domain.revocation import attributed
+from reentry_ledger.domain.codes import Disposition
 from reentry_ledger.reports.facts import ClientFacts, TermFact, Violation
+from reentry_ledger.reports.revocations import revoked_terms
 from reentry_ledger.reports.suppression import linked, marker, withheld
 
 SYSTEMS = ("SUPERVISION", "PAROLE", "PROBATION", "OTHER_SUPERVISION")
@@ -140,32 +140,6 @@ def population_type(client: ClientFacts, term: TermFact, day: date) -> str:
     if status == "absconded":
         return "absconded"
     return "administrative" if client.level_on(term, day) in ADMINISTRATIVE_LEVELS else "active"
-
-
-def revoked_terms(
-    client: ClientFacts, window: int = REVOCATION_WINDOW_DAYS
-) -> list[tuple[TermFact, date, str]]:
-    """Each revoked term of a client, the date of its first revocation decision (by date,
-    then number; recommendations are not decisions) and the category it is attributed to:
-    the most serious of the term's violations in the window before that decision, else the
-    category of the violation it names."""
-    named = {violation.violation_id: violation for violation in client.violations}
-    first: dict[int, tuple[TermFact, date, int, str]] = {}
-    for response in client.responses:
-        if response.recommendation or response.response != Response.REVOCATION:
-            continue
-        violation = named[response.violation_id]
-        term = client.term_on(violation.on)
-        if term is None or not term.covers(response.on):
-            continue
-        held = first.get(term.number)
-        if held is None or (response.on, response.number) < held[1:3]:
-            first[term.number] = (term, response.on, response.number, violation.category)
-    dated = [(violation.on, violation.category) for violation in client.violations]
-    return [
-        (term, on, attributed(on, term.start_on, dated, window) or category)
-        for term, on, _, category in first.values()
-    ]
 
 
 def convicted_on(violation: Violation) -> date | None:
