@@ -88,6 +88,15 @@ def known_at_option(func: F, ends: str = "without --to (or --on) the report ends
     )(func)  # fmt: skip
 
 
+def grouping_options(func: F) -> F:
+    """The violation report's groups and range (`report violations`, `report responses`)."""
+    func = range_options(func)
+    func = click.option("--period", type=click.Choice(UNITS), default=None,
+                        help="Split by calendar period.")(func)  # fmt: skip
+    return click.option("--by", "by", default=None,
+                        help=f"Comma-separated, from: {', '.join(DIMENSIONS)}.")(func)  # fmt: skip
+
+
 def range_options(func: F) -> F:
     last_help = f"Last day, inclusive (default: --known-at's date, else today, UTC; {WINDOW})."
     first_help = f"First day, inclusive (default: the earliest enrolment; {WINDOW})."
@@ -101,9 +110,7 @@ def report() -> None:
 
 
 @report.command("violations")
-@click.option("--by", "by", default=None, help=f"Comma-separated, from: {', '.join(DIMENSIONS)}.")
-@click.option("--period", type=click.Choice(UNITS), default=None, help="Split by calendar period.")
-@range_options
+@grouping_options
 @known_at_option
 @format_option
 @click.option("--chart", "chart_path", type=click.Path(path_type=Path), default=None,
@@ -177,9 +184,7 @@ def report_violations(
 
 
 @report.command("responses")
-@click.option("--by", "by", default=None, help=f"Comma-separated, from: {', '.join(DIMENSIONS)}.")
-@click.option("--period", type=click.Choice(UNITS), default=None, help="Split by calendar period.")
-@range_options
+@grouping_options
 @known_at_option
 @format_option
 @suppress_option
