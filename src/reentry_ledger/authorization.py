@@ -32,6 +32,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage users"
     BACKUP = "back up the ledger with its client keys"
     SET_POLICY = "set an agency's policy (custody caps)"
+    APPROVE_PLAN = "approve case plans"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -46,6 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.OPERATE,
             Permission.MANAGE_USERS,
             Permission.SET_POLICY,
+            Permission.APPROVE_PLAN,
         }
     ),
     Role.AUDITOR: frozenset(

@@ -114,14 +114,18 @@ def test_referral_updates_follow_the_lifecycle(path: list[str], refused: str | N
     client = new_client()
     referral_id = client.refer(stamp(date(2025, 2, 1)), service=coded("housing"))
     *allowed, last = path
+
+    def why(status: str) -> dict | None:
+        return coded("no_show") if status in ("declined", "dropped") else None
+
     for step in allowed:
-        client.update_referral(stamp(date(2025, 2, 2)), referral_id, coded(step))
+        client.update_referral(stamp(date(2025, 2, 2)), referral_id, coded(step), why(step))
     if refused is None:
-        client.update_referral(stamp(date(2025, 2, 3)), referral_id, coded(last))
+        client.update_referral(stamp(date(2025, 2, 3)), referral_id, coded(last), why(last))
         assert client.state.referrals[referral_id].status == last
     else:
         with pytest.raises(RuleViolated, match=refused):
-            client.update_referral(stamp(date(2025, 2, 3)), referral_id, coded(last))
+            client.update_referral(stamp(date(2025, 2, 3)), referral_id, coded(last), why(last))
 
 
 def test_update_of_an_unknown_referral_is_refused() -> None:

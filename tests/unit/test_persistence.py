@@ -58,6 +58,14 @@ PINNED_TOPICS = {
     "Returned": "reentry_ledger.domain.events:Returned",
     "DispositionRecorded": "reentry_ledger.domain.events:DispositionRecorded",
     "IncentiveGranted": "reentry_ledger.domain.events:IncentiveGranted",
+    "GoalAdded": "reentry_ledger.domain.events:GoalAdded",
+    "GoalProgressed": "reentry_ledger.domain.events:GoalProgressed",
+    "GoalReordered": "reentry_ledger.domain.events:GoalReordered",
+    "CasePlanApproved": "reentry_ledger.domain.events:CasePlanApproved",
+    "ProgrammeEnrolled": "reentry_ledger.domain.events:ProgrammeEnrolled",
+    "ProgrammeSessionAttended": "reentry_ledger.domain.events:ProgrammeSessionAttended",
+    "ProgrammeSessionMissed": "reentry_ledger.domain.events:ProgrammeSessionMissed",
+    "ProgrammeEnded": "reentry_ledger.domain.events:ProgrammeEnded",
 }
 
 

@@ -100,18 +100,84 @@ class Casework(Policies):
         *,
         actor: str | None,
         on: date | None = None,
-        goals: Sequence[tuple[CodeValue, str]],
+        goals: Sequence[tuple[CodeValue, str] | str],
         model: CodeValue | None = None,
     ) -> Recorded:
-        """Goals are (need, description) pairs in order of priority."""
-        plan = [(as_coded(need), text) for need, text in goals]
+        """Goals in order of priority: (need, description) pairs add goals, goal ids move
+        goals already on the plan; the rest follow in their order. Its `new_id` lists the
+        ids of the goals given, in order."""
+        plan = [item if isinstance(item, str) else (as_coded(item[0]), item[1]) for item in goals]
         return self._apply(
             ref,
             actor,
             on,
-            lambda client, stamp: client.revise_plan(
-                stamp, goals=plan, model=as_coded(model) if model else None
+            lambda client, stamp: ", ".join(
+                client.revise_plan(stamp, goals=plan, model=as_coded(model) if model else None)
             ),
+        )
+
+    def add_goal(
+        self,
+        ref: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        need: CodeValue,
+        description: str,
+        priority: int | None = None,
+        target: date | None = None,
+    ) -> Recorded:
+        """A goal added to the plan (its id is the result's `new_id`)."""
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.add_goal(
+                stamp,
+                need=as_coded(need),
+                description=description,
+                priority=priority,
+                target=target,
+            ),
+        )
+
+    def progress_goal(
+        self,
+        ref: str,
+        goal_id: str,
+        *,
+        actor: str | None,
+        on: date | None = None,
+        status: CodeValue,
+        note: str | None = None,
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.progress_goal(
+                stamp, goal_id, status=as_coded(status), note=note
+            ),
+        )
+
+    def reorder_goal(
+        self, ref: str, goal_id: str, *, actor: str | None, on: date | None = None, priority: int
+    ) -> Recorded:
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.reorder_goal(stamp, goal_id, priority=priority),
+        )
+
+    def approve_plan(self, ref: str, *, actor: str | None, on: date | None = None) -> Recorded:
+        """A supervisor approves the client's plan as it stands."""
+        return self._apply(
+            ref,
+            actor,
+            on,
+            lambda client, stamp: client.approve_plan(stamp),
+            Permission.APPROVE_PLAN,
         )
 
     def refer(
@@ -122,12 +188,21 @@ class Casework(Policies):
         on: date | None = None,
         service: CodeValue,
         provider: str | None = None,
+        goal: str | None = None,
+        need: CodeValue | None = None,
     ) -> Recorded:
+        """A referral to a service, serving one of the plan's goals or a need."""
         return self._apply(
             ref,
             actor,
             on,
-            lambda client, stamp: client.refer(stamp, service=as_coded(service), provider=provider),
+            lambda client, stamp: client.refer(
+                stamp,
+                service=as_coded(service),
+                provider=provider,
+                goal_id=goal,
+                need=None if need is None else as_coded(need),
+            ),
         )
 
     def update_referral(
@@ -138,12 +213,16 @@ class Casework(Policies):
         *,
         actor: str | None,
         on: date | None = None,
+        reason: CodeValue | None = None,
     ) -> Recorded:
+        """A referral's next status; declined and dropped say why (a ReferralReason)."""
         return self._apply(
             ref,
             actor,
             on,
-            lambda client, stamp: client.update_referral(stamp, referral_id, as_coded(status)),
+            lambda client, stamp: client.update_referral(
+                stamp, referral_id, as_coded(status), None if reason is None else as_coded(reason)
+            ),
         )
 
     def log_contact(

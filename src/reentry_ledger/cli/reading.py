@@ -98,13 +98,15 @@ def state_lines(case: CaseState) -> list[str]:
         f"risk level   {case.risk_level or 'unassessed'}"
         + (f" (assessed {case.assessed_on})" if case.assessed_on else ""),
         f"needs        {', '.join(case.needs) or '-'}",
-        f"plan         {'; '.join(f'{g.priority}. {g.description}' for g in case.goals) or '-'}",
+        "plan         "
+        + ("; ".join(f"{n}. {g.description}" for n, g in enumerate(case.plan_goals, 1)) or "-"),
         "referrals    "
         + (
             ", ".join(f"{r.referral_id} {r.service} ({r.status})" for r in open_referrals)
             or "none open"
         ),
-        f"volunteer    {match.volunteer + ' since ' + str(match.matched_on) if match else '-'}",
+        "volunteer    "
+        + (f"{match.volunteer or match.volunteer_id} since {match.matched_on}" if match else "-"),
         f"contacts     {case.contacts}",
     ]
     for v in case.violations.values():

@@ -6,6 +6,7 @@ A refused command raises a domain error before anything is recorded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from copy import copy
 from datetime import date
@@ -21,9 +22,13 @@ from reentry_ledger.domain.codes import (
     DecidingBody,
     DischargeOutcome,
     Ethnicity,
+    GoalStatus,
     Instrument,
+    MatchEnding,
     Need,
+    ProgrammeOutcome,
     Race,
+    ReferralReason,
     ReferralStatus,
     Response,
     Sex,
@@ -34,6 +39,7 @@ from reentry_ledger.domain.errors import InvalidInput, RuleViolated
 from reentry_ledger.domain.events import (
     Absconded,
     Assessed,
+    CasePlanApproved,
     CasePlanRevised,
     ClientEvent,
     ClientSealed,
@@ -45,8 +51,15 @@ from reentry_ledger.domain.events import (
     Discharged,
     DispositionRecorded,
     Enrolled,
+    GoalAdded,
+    GoalProgressed,
+    GoalReordered,
     IncentiveGranted,
     LevelChanged,
+    ProgrammeEnded,
+    ProgrammeEnrolled,
+    ProgrammeSessionAttended,
+    ProgrammeSessionMissed,
     Reassigned,
     ReferralUpdated,
     Referred,
@@ -77,15 +90,22 @@ NEXT_REFERRAL_STATUSES: dict[ReferralStatus, set[ReferralStatus]] = {
 
 
 CodedInput = dict[str, Any]  # {"code": one of our codes, "raw_text": the agency's wording}
-GoalInput = tuple[CodedInput, str]  # (need, description)
+# A plan revision's item: a new goal (need, description), or the id of a goal to move.
+GoalInput = tuple[CodedInput, str] | str
+GOAL_ID = re.compile(r"G[0-9]+(\.[0-9]+)?")
+ENDINGS_NEEDING_REASON = (ReferralStatus.DECLINED, ReferralStatus.DROPPED)
 
 
 def parse_goal(text: str) -> GoalInput:
-    """A goal written NEED:description, as the CLI and imports take it."""
+    """A goal as the CLI and imports take it: NEED:description, a new goal; or a goal's id
+    (G3), a goal already on the plan to move to this place."""
+    if GOAL_ID.fullmatch(text.strip()):
+        return text.strip()
     need, _, description = text.partition(":")
     if need not in values(Need) or not description.strip():
         raise InvalidInput(
-            f"goal {text!r} must be NEED:description, NEED one of {', '.join(values(Need))}"
+            f"goal {text!r} must be NEED:description (NEED one of {', '.join(values(Need))}), "
+            "or the id of a goal on the plan (G1, G2, ...) to move it to this place"
         )
     return coded(need), description.strip()
 
@@ -242,28 +262,141 @@ class Client(Aggregate):
 
     def revise_plan(
         self, stamp: Stamp, *, goals: Sequence[GoalInput], model: CodedInput | None = None
-    ) -> None:
-        """Goals are (need, description) pairs, in order of priority."""
-        plan = [
-            {"priority": rank, "need": need, "description": description.strip()}
-            for rank, (need, description) in enumerate(goals, start=1)
-        ]
+    ) -> list[str]:
+        """The goals given take the plan's first places in their order: (need, description)
+        a new goal, a goal id one already on the plan, moved; the rest keep their order after
+        them. Returns the ids of the goals as given."""
+        plan, ids, seen = [], [], set()
+        next_number = self._goal_count() + 1
+        for rank, item in enumerate(goals, start=1):
+            if isinstance(item, str):
+                self._plan_goal(item)
+                if item in seen:
+                    raise InvalidInput(f"goal {item} is given twice")
+                seen.add(item)
+                plan.append({"goal_id": item, "priority": rank})
+                ids.append(item)
+                continue
+            need, description = item
+            goal_id = f"G{next_number}"
+            next_number += 1
+            plan.append({"goal_id": goal_id, "priority": rank, "need": need,
+                         "description": description.strip()})  # fmt: skip
+            ids.append(goal_id)
         self._record(CasePlanRevised, stamp, goals=plan, model=model)
+        return ids
 
-    def refer(self, stamp: Stamp, *, service: CodedInput, provider: str | None = None) -> str:
+    def add_goal(
+        self,
+        stamp: Stamp,
+        *,
+        need: CodedInput,
+        description: str,
+        priority: int | None = None,
+        target: date | None = None,
+    ) -> str:
+        """A new goal at `priority` (its place in the plan, from 1; None: last)."""
+        places = len(self.state.plan) + 1
+        if priority is not None and not 1 <= priority <= places:
+            raise InvalidInput(
+                f"priority {priority} is outside the plan: 1 to {places} "
+                f"(it has {places - 1} goal(s))"
+            )
+        goal_id = f"G{self._goal_count() + 1}"
+        self._record(GoalAdded, stamp, goal_id=goal_id, need=need,
+                     description=description.strip(), priority=priority, target=target)  # fmt: skip
+        return goal_id
+
+    def progress_goal(
+        self, stamp: Stamp, goal_id: str, *, status: CodedInput, note: str | None = None
+    ) -> None:
+        """Where a goal stands from `stamp.on`. An achieved or abandoned goal is closed: to
+        reopen it, correct the event that closed it."""
+        goal = self._plan_goal(goal_id)
+        code = status.get("code")
+        if code not in values(GoalStatus):
+            raise InvalidInput(
+                f"status {code!r} is not a goal status: {', '.join(values(GoalStatus))}"
+            )
+        if not goal.is_open:
+            raise RuleViolated(
+                f"goal {goal_id} of client {self.ref!r} is {goal.status} since {goal.status_on}: "
+                "to reopen it, correct that event"
+            )
+        check_not_before(stamp, goal.last_changed_on, f"goal {goal_id}'s last change")
+        self._record(GoalProgressed, stamp, goal_id=goal_id, status=status,
+                     note=note.strip() if note else None)  # fmt: skip
+
+    def reorder_goal(self, stamp: Stamp, goal_id: str, *, priority: int) -> None:
+        """Move a goal to place `priority` in the plan (the others shift)."""
+        self._plan_goal(goal_id)
+        plan = self.state.plan
+        if not 1 <= priority <= len(plan):
+            raise InvalidInput(f"priority {priority} is outside the plan: 1 to {len(plan)}")
+        if plan.index(goal_id) + 1 == priority:
+            raise RuleViolated(f"goal {goal_id} is already priority {priority}")
+        self._record(GoalReordered, stamp, goal_id=goal_id, priority=priority)
+
+    def approve_plan(self, stamp: Stamp) -> None:
+        """A supervisor's approval of the plan as it stands (its open goals, in order)."""
+        state = self.state
+        if not state.open_plan:
+            raise RuleViolated(f"client {self.ref!r} has no open goals in its plan to approve")
+        if state.plan_approved_as_it_stands:
+            approval = state.plan_approved
+            assert approval is not None
+            raise RuleViolated(
+                f"the plan of client {self.ref!r} was approved as it stands on {approval.on} "
+                f"(event {approval.number})"
+            )
+        self._record(CasePlanApproved, stamp, goals=tuple(state.open_plan))
+
+    def refer(
+        self,
+        stamp: Stamp,
+        *,
+        service: CodedInput,
+        provider: str | None = None,
+        goal_id: str | None = None,
+        need: CodedInput | None = None,
+    ) -> str:
+        """A referral to a service, serving one of the plan's open goals or a need."""
+        if goal_id is not None and need is not None:
+            raise InvalidInput("a referral serves a goal (--goal) or a need (--need), not both")
+        if goal_id is not None:
+            goal = self._plan_goal(goal_id)
+            if not goal.is_open:
+                raise RuleViolated(f"goal {goal_id} of client {self.ref!r} is {goal.status}")
         referral_id = f"R{self._count(Referred) + 1}"
-        self._record(Referred, stamp, referral_id=referral_id, service=service, provider=provider)
+        self._record(Referred, stamp, referral_id=referral_id, service=service,
+                     provider=provider, goal_id=goal_id, need=need)  # fmt: skip
         return referral_id
 
-    def update_referral(self, stamp: Stamp, referral_id: str, status: CodedInput) -> None:
+    def update_referral(
+        self,
+        stamp: Stamp,
+        referral_id: str,
+        status: CodedInput,
+        reason: CodedInput | None = None,
+    ) -> None:
+        """A referral's next status; a declined or dropped one says why (`reason`)."""
         code = status.get("code") if isinstance(status, dict) else status
         if code not in values(ReferralStatus):
             raise InvalidInput(
                 f"status {code!r} is not a referral status: {', '.join(values(ReferralStatus))}"
             )
         new_status = ReferralStatus(code)
+        ending = new_status in ENDINGS_NEEDING_REASON
+        if ending and reason is None:
+            raise InvalidInput(
+                f"a {new_status} referral says why (--reason {'|'.join(values(ReferralReason))})"
+            )
+        if reason is not None and not ending:
+            raise InvalidInput(
+                f"a reason goes with a declined or dropped referral, not {new_status}"
+            )
         self.check_referral_transition(stamp, referral_id, new_status)
-        self._record(ReferralUpdated, stamp, referral_id=referral_id, status=status)
+        self._record(ReferralUpdated, stamp, referral_id=referral_id, status=status, reason=reason)
 
     def log_contact(
         self,
@@ -284,24 +417,60 @@ class Client(Aggregate):
         )
 
     def match_volunteer(
-        self, stamp: Stamp, *, volunteer: str, needs: Sequence[CodedInput] = ()
+        self,
+        stamp: Stamp,
+        *,
+        volunteer: str | None = None,
+        volunteer_id: str | None = None,
+        needs: Sequence[CodedInput] = (),
     ) -> None:
+        """A match with a registered volunteer (`volunteer_id`, checked by the application
+        against the register) or one named here (`volunteer`)."""
+        if (volunteer is None) == (volunteer_id is None):
+            raise InvalidInput("a match takes a registered volunteer's id or a name, not both")
         current = self.state.active_match
         if current is not None:
             raise RuleViolated(
                 f"client {self.ref!r} is already matched with a volunteer "
                 f"since {current.matched_on}; end that match first"
             )
-        self._record(VolunteerMatched, stamp, volunteer=volunteer, needs=tuple(needs))
+        self._record(VolunteerMatched, stamp, volunteer=volunteer, volunteer_id=volunteer_id,
+                     needs=tuple(needs))  # fmt: skip
 
     def end_volunteer_match(
         self, stamp: Stamp, *, ending: CodedInput, reason: str | None = None
     ) -> None:
+        if ending.get("code") == MatchEnding.TERM_ENDED:
+            raise InvalidInput("term_ended is the ledger's: a match still open ends with its term")
         current = self.state.active_match
         if current is None:
             raise RuleViolated(f"client {self.ref!r} has no active volunteer match to end")
         check_not_before(stamp, current.matched_on, "the volunteer match")
         self._record(VolunteerMatchEnded, stamp, ending=ending, reason=reason)
+
+    def enrol_in_programme(self, stamp: Stamp, *, programme: str, service: CodedInput) -> None:
+        """A place in one of the agency's group programmes (the application checks it exists)."""
+        place = self.state.programmes.get(programme)
+        if place is not None and place.is_open:
+            raise RuleViolated(
+                f"client {self.ref!r} already holds a place in programme {programme!r} "
+                f"(since {place.enrolled_on})"
+            )
+        self._record(ProgrammeEnrolled, stamp, programme=programme, service=service)
+
+    def record_session(self, stamp: Stamp, *, programme: str, attended: bool) -> None:
+        """A session of a programme the client holds a place in: attended, or missed."""
+        place = self._open_place(programme)
+        check_not_before(stamp, place.enrolled_on, f"the place in programme {programme!r}")
+        event = ProgrammeSessionAttended if attended else ProgrammeSessionMissed
+        self._record(event, stamp, programme=programme)
+
+    def end_programme(self, stamp: Stamp, *, programme: str, outcome: CodedInput) -> None:
+        if outcome.get("code") == ProgrammeOutcome.TERM_ENDED:
+            raise InvalidInput("term_ended is the ledger's: a place still open ends with its term")
+        place = self._open_place(programme)
+        check_not_before(stamp, place.enrolled_on, f"the place in programme {programme!r}")
+        self._record(ProgrammeEnded, stamp, programme=programme, outcome=outcome)
 
     def record_violation(
         self,
@@ -671,6 +840,45 @@ class Client(Aggregate):
                     f"by the decision of event {event.number}, which ended its term: correct "
                     f"that decision first (a reinstatement), then the violation"
                 )
+
+    def _plan_goal(self, goal_id: str) -> Any:
+        """A goal of the current term's plan."""
+        goal = self.state.goals.get(goal_id)
+        if goal is None or goal_id not in self.state.plan:
+            if goal is not None and goal.term != self.state.term:
+                raise RuleViolated(
+                    f"goal {goal_id} of client {self.ref!r} belongs to term {goal.term}, which "
+                    "has ended: each term has its own plan"
+                )
+            if goal is not None:
+                raise RuleViolated(
+                    f"goal {goal_id} of client {self.ref!r} left the plan when a later plan "
+                    "replaced it"
+                )
+            raise RuleViolated(
+                f"client {self.ref!r} has no goal {goal_id!r}"
+                f"{self._known('goals', self.state.plan)}"
+            )
+        return goal
+
+    def _open_place(self, programme: str) -> Any:
+        place = self.state.programmes.get(programme)
+        if place is None or not place.is_open:
+            raise RuleViolated(
+                f"client {self.ref!r} holds no open place in programme {programme!r}"
+                + (f" (it ended on {place.ended_on}: {place.outcome})" if place else "")
+            )
+        return place
+
+    def _goal_count(self) -> int:
+        """Goals ever added with ids G1, G2, ... (retracted ones too: ids are never reused)."""
+        count = 0
+        for event in self.history:
+            if isinstance(event, GoalAdded):
+                count += 1
+            elif isinstance(event, CasePlanRevised) and not event.replaces:
+                count += sum(1 for goal in event.goals if goal.need is not None)
+        return count
 
     def _violation(self, violation_id: str) -> Any:
         violation = self.state.violations.get(violation_id)

@@ -81,7 +81,114 @@ class ReferralStatus(StrEnum):
 
 
 class ContactKind(StrEnum):
+    """How a contact was made (`casework`: one-to-one, place not said; the default)."""
+
     CASEWORK = "casework"
+    OFFICE = "office"
+    HOME = "home"
+    FIELD = "field"
+    PHONE_VIDEO = "phone_video"
+    COLLATERAL = "collateral"  # with family, an employer, a provider: not the client
+    GROUP = "group"
+
+
+# The kinds that count towards a supervision level's contact standard: contacts with the
+# client, in person or by phone or video. A collateral contact is with someone else.
+CLIENT_CONTACTS = frozenset(set(ContactKind) - {ContactKind.COLLATERAL})
+
+# Contacts a month each supervision level asks for (DOMAIN.md: low is 1 every 3 months), as
+# (contacts, months): a client-month meets it when the contacts in the `months` ending with it
+# reach `contacts`.
+CONTACT_STANDARDS: dict[str, tuple[int, int]] = {
+    "maximum": (4, 1),
+    "high": (2, 1),
+    "medium": (1, 1),
+    "low": (1, 3),
+    "administrative": (0, 1),
+    "unsupervised": (0, 1),
+}
+
+# Months from an assessment to the next one due, by the risk level it found (DOMAIN.md).
+REASSESSMENT_MONTHS: dict[str, int] = {"very_high": 6, "high": 6, "moderate": 12, "low": 12}
+
+
+class GoalStatus(StrEnum):
+    """Where a case plan's goal stands."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    ACHIEVED = "achieved"
+    ABANDONED = "abandoned"
+
+
+CLOSED_GOAL = frozenset({GoalStatus.ACHIEVED, GoalStatus.ABANDONED})
+
+
+class ReferralReason(StrEnum):
+    """Why a referral was declined or dropped."""
+
+    NO_CAPACITY = "no_capacity"
+    INELIGIBLE = "ineligible"
+    CLIENT_DECLINED = "client_declined"
+    NO_SHOW = "no_show"
+    MOVED = "moved"
+    OTHER = "other"
+
+
+# The service that meets each criminogenic need (for `report needs`: a referral matches a
+# need when its service is one of these, or it names the need or a goal tied to it).
+NEED_SERVICES: dict[str, frozenset[str]] = {
+    "criminal_history": frozenset({"legal_aid"}),
+    "antisocial_personality": frozenset({"mental_health"}),
+    "antisocial_cognition": frozenset({"mental_health"}),
+    "antisocial_associates": frozenset({"befriending"}),
+    "family_marital": frozenset({"family"}),
+    "school_work": frozenset({"employment", "education"}),
+    "leisure_recreation": frozenset({"befriending"}),
+    "substance_use": frozenset({"substance_use"}),
+}
+
+
+class ProgrammeOutcome(StrEnum):
+    """How a client's place in a group programme ended."""
+
+    COMPLETED = "completed"
+    DROPPED_OUT = "dropped_out"
+    REMOVED = "removed"
+    TERM_ENDED = "term_ended"  # the ledger's: the term ended with the place still open
+
+
+class VolunteerSkill(StrEnum):
+    """What a volunteer brings to a befriending match (DOMAIN.md: emotional support is met by
+    empathetic listening, paperwork by experience with bureaucracy)."""
+
+    EMPATHETIC_LISTENING = "empathetic_listening"
+    BUREAUCRACY = "bureaucracy"
+    JOB_SEARCH = "job_search"
+    TUTORING = "tutoring"
+    RECOVERY_SUPPORT = "recovery_support"
+    FAMILY_SUPPORT = "family_support"
+    LEISURE_ACTIVITIES = "leisure_activities"
+    PROSOCIAL_MENTORING = "prosocial_mentoring"
+
+
+# The skills that meet each criminogenic need, for matching a volunteer to a client.
+NEED_SKILLS: dict[str, frozenset[str]] = {
+    "criminal_history": frozenset({"prosocial_mentoring", "bureaucracy"}),
+    "antisocial_personality": frozenset({"empathetic_listening", "prosocial_mentoring"}),
+    "antisocial_cognition": frozenset({"empathetic_listening", "prosocial_mentoring"}),
+    "antisocial_associates": frozenset({"prosocial_mentoring", "leisure_activities"}),
+    "family_marital": frozenset({"family_support", "empathetic_listening"}),
+    "school_work": frozenset({"job_search", "tutoring", "bureaucracy"}),
+    "leisure_recreation": frozenset({"leisure_activities"}),
+    "substance_use": frozenset({"recovery_support", "empathetic_listening"}),
+}
+
+
+class SupervisionSessionKind(StrEnum):
+    """A volunteer's supervision by the coordinating professional."""
+
+    INDIVIDUAL = "individual"
     GROUP = "group"
 
 
@@ -214,6 +321,7 @@ class MatchEnding(StrEnum):
     TAKEN_BACK = "taken_back"
     CLIENT_WITHDREW = "client_withdrew"
     VOLUNTEER_WITHDREW = "volunteer_withdrew"
+    TERM_ENDED = "term_ended"  # the ledger's: the term ended with the match still open
 
 
 class DischargeOutcome(StrEnum):

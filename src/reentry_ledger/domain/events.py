@@ -32,6 +32,7 @@ from reentry_ledger.domain.codes import (
     DecidingBody,
     DischargeOutcome,
     Disposition,
+    GoalStatus,
     Incentive,
     MatchEnding,
     Need,
@@ -39,6 +40,8 @@ from reentry_ledger.domain.codes import (
     OffenceSeverity,
     OffenceType,
     PlanModel,
+    ProgrammeOutcome,
+    ReferralReason,
     ReferralStatus,
     Response,
     RiskLevel,
@@ -285,34 +288,138 @@ class Assessed(ClientEvent):
 
 
 class Goal(Value):
+    """A goal as a plan revision lists it: a new goal (its need and description given), or one
+    already on the plan moved to this place (its id alone). Version 1 plans, which replaced
+    the whole plan, read with ids `G<event>.<priority>` (see CasePlanRevised)."""
+
+    goal_id: Name = Field(min_length=1)
     priority: int = Field(ge=1)
-    description: Text = Field(min_length=1)
-    need: Coded[Need]
+    description: Text | None = Field(default=None, min_length=1)
+    need: Coded[Need] | None = None
+
+    @model_validator(mode="after")
+    def _new_goal_has_need_and_text(self) -> Goal:
+        if (self.description is None) != (self.need is None):
+            raise ValueError("a new goal has both a need and a description; a moved one neither")
+        return self
 
 
 class CasePlanRevised(ClientEvent):
-    """The case plan as revised: prioritised goals, each tied to a criminogenic need."""
+    """The case plan as revised: prioritised goals, each tied to a criminogenic need.
+
+    Version 2 keeps each goal's identity: the goals listed take the plan's first places in
+    the order given (new ones added, ids of goals already on it moved), the rest follow in
+    their order. Version 1 plans replaced the whole plan (`replaces`): their goals read as
+    goals with ids `G<event number>.<priority>`."""
 
     PERSONAL: ClassVar[tuple[str, ...]] = (
         "goals.description",
         "goals.need.raw_text",
         "model.raw_text",
     )
+    class_version: ClassVar[int] = 2
+
     goals: tuple[Goal, ...] = Field(min_length=1)
     model: Coded[PlanModel] | None = None
+    replaces: bool = False
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        number = state["originator_version"]
+        state["goals"] = [
+            {**goal, "goal_id": f"G{number}.{goal['priority']}"} for goal in state["goals"]
+        ]
+        state["replaces"] = True
+
+
+class GoalAdded(ClientEvent):
+    """A goal added to the case plan, at `priority` (None: last), tied to a need."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("description", "need.raw_text")
+
+    goal_id: Name = Field(min_length=1)
+    need: Coded[Need]
+    description: Text = Field(min_length=1)
+    priority: int | None = Field(default=None, ge=1)
+    target: EventDate | None = None
+
+    @model_validator(mode="after")
+    def _target_after_start(self) -> GoalAdded:
+        if self.target is not None and self.target < self.occurred_on:
+            raise ValueError(f"target {self.target} is before the goal's date {self.occurred_on}")
+        return self
+
+
+class GoalProgressed(ClientEvent):
+    """Where a goal stands from this date, with a note of the progress made."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("note", "status.raw_text")
+
+    goal_id: Name = Field(min_length=1)
+    status: Coded[GoalStatus]
+    note: Text | None = None
+
+
+class GoalReordered(ClientEvent):
+    """A goal moved to another place in the plan's order of priority."""
+
+    goal_id: Name = Field(min_length=1)
+    priority: int = Field(ge=1)
+
+
+class CasePlanApproved(ClientEvent):
+    """A supervisor approved the case plan as it stood: its open goals, in order."""
+
+    goals: tuple[Name, ...] = Field(min_length=1)
 
 
 class Referred(ClientEvent):
-    PERSONAL: ClassVar[tuple[str, ...]] = ("provider", "service.raw_text")
+    """A referral to a service. Version 2 adds the goal or the need it serves (at most one);
+    version 1 referrals read with neither."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("provider", "service.raw_text", "need.raw_text")
+    class_version: ClassVar[int] = 2
+
     referral_id: Name
     service: Coded[Service]
     provider: Name | None = None
+    goal_id: Name | None = None
+    need: Coded[Need] | None = None
+
+    @model_validator(mode="after")
+    def _goal_or_need(self) -> Referred:
+        if self.goal_id is not None and self.need is not None:
+            raise ValueError("a referral serves a goal or a need, not both")
+        return self
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.update(goal_id=None, need=None)
 
 
 class ReferralUpdated(ClientEvent):
-    PERSONAL: ClassVar[tuple[str, ...]] = ("status.raw_text",)
+    """A referral's next status. Version 2 adds the reason a referral was declined or
+    dropped (version 1 updates read with none)."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("status.raw_text", "reason.raw_text")
+    class_version: ClassVar[int] = 2
+
     referral_id: Name
     status: Coded[ReferralStatus]
+    reason: Coded[ReferralReason] | None = None
+
+    @model_validator(mode="after")
+    def _reason_only_for_an_ending(self) -> ReferralUpdated:
+        ending = self.status.code in (ReferralStatus.DECLINED, ReferralStatus.DROPPED)
+        if self.reason is not None and not ending:
+            raise ValueError(
+                f"a reason goes with a declined or dropped referral, not {self.status.code}"
+            )
+        return self
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["reason"] = None
 
 
 class ContactLogged(ClientEvent):
@@ -327,15 +434,62 @@ class ContactLogged(ClientEvent):
 
 
 class VolunteerMatched(ClientEvent):
+    """A befriending match with one volunteer: a registered one (`volunteer_id`, whose
+    personal data lies under the volunteer's own key), or one named here (under the client's).
+    Version 2 adds `volunteer_id`; version 1 matches read as named."""
+
     PERSONAL: ClassVar[tuple[str, ...]] = ("volunteer", "needs.raw_text")
-    volunteer: Name = Field(min_length=1)
+    class_version: ClassVar[int] = 2
+
+    volunteer: Name | None = Field(default=None, min_length=1)
+    volunteer_id: Name | None = None
     needs: tuple[Coded[Need], ...] = ()
+
+    @model_validator(mode="after")
+    def _one_volunteer(self) -> VolunteerMatched:
+        if (self.volunteer is None) == (self.volunteer_id is None):
+            raise ValueError("a match names its volunteer, or gives a registered volunteer's id")
+        return self
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["volunteer_id"] = None
 
 
 class VolunteerMatchEnded(ClientEvent):
     PERSONAL: ClassVar[tuple[str, ...]] = ("reason", "ending.raw_text")
     ending: Coded[MatchEnding]
     reason: Text | None = None
+
+
+class ProgrammeEnrolled(ClientEvent):
+    """A place in one of the agency's group programmes (`programme add`), from this date."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("service.raw_text",)
+
+    programme: Name = Field(min_length=1)
+    service: Coded[Service]
+
+
+class ProgrammeSessionAttended(ClientEvent):
+    """The client attended a session of a programme it holds a place in."""
+
+    programme: Name = Field(min_length=1)
+
+
+class ProgrammeSessionMissed(ClientEvent):
+    """A session of a programme the client holds a place in was held without it."""
+
+    programme: Name = Field(min_length=1)
+
+
+class ProgrammeEnded(ClientEvent):
+    """The client's place in a programme ended: completed, dropped out, removed."""
+
+    PERSONAL: ClassVar[tuple[str, ...]] = ("outcome.raw_text",)
+
+    programme: Name = Field(min_length=1)
+    outcome: Coded[ProgrammeOutcome]
 
 
 class NewOffence(Value):
@@ -525,6 +679,15 @@ PLAIN_TEXT: dict[str, str] = {
     "name of any other tool goes in `instrument_name`, which is personal",
     "referral_id": "an id the ledger assigns in order (R1, R2, ...)",
     "violation_id": "an id the ledger assigns in order (V1, V2, ...)",
+    "goal_id": "an id the ledger assigns in order (G1, G2, ...; G<event>.<n> for goals of "
+    "plans recorded before goals kept their identity)",
+    "CasePlanRevised.goals.goal_id": "an id the ledger assigns (G1, G2, ...)",
+    "CasePlanApproved.goals": "the goal ids (G1, G2, ...) the approval covers: ids the ledger "
+    "assigns",
+    "volunteer_id": "a registered volunteer's id, which the ledger assigns (VOL1, VOL2, ...): "
+    "the volunteer's personal data lies under its own key, on its own record",
+    "programme": "the agency's name for one of its group programmes (`programme add`), which "
+    "staff give it and reports count by: it names a programme, never a client",
     "ViolationResponded.term_outcome": "a code the ledger derives (revoked_technical or "
     "revoked_new_offence), never typed: reports count terminations by it",
     "Discharged.decision": "the violation id (V1, V2, ...) whose revocation decision the "
@@ -548,11 +711,19 @@ EVENT_CLASSES: tuple[type[ClientEvent], ...] = (
     Returned,
     Assessed,
     CasePlanRevised,
+    GoalAdded,
+    GoalProgressed,
+    GoalReordered,
+    CasePlanApproved,
     Referred,
     ReferralUpdated,
     ContactLogged,
     VolunteerMatched,
     VolunteerMatchEnded,
+    ProgrammeEnrolled,
+    ProgrammeSessionAttended,
+    ProgrammeSessionMissed,
+    ProgrammeEnded,
     ViolationRecorded,
     ViolationResponded,
     DispositionRecorded,

@@ -12,7 +12,13 @@ from datetime import date
 from functools import singledispatchmethod
 
 from reentry_ledger.domain.codes import (
+    CLIENT_CONTACTS,
+    CLOSED_GOAL,
+    REASSESSMENT_MONTHS,
     DischargeOutcome,
+    GoalStatus,
+    MatchEnding,
+    ProgrammeOutcome,
     ReferralStatus,
     RiskLevel,
     ViolationCategory,
@@ -20,6 +26,7 @@ from reentry_ledger.domain.codes import (
 from reentry_ledger.domain.events import (
     Absconded,
     Assessed,
+    CasePlanApproved,
     CasePlanRevised,
     ClientEvent,
     ClientSealed,
@@ -31,9 +38,15 @@ from reentry_ledger.domain.events import (
     Discharged,
     DispositionRecorded,
     Enrolled,
-    Goal,
+    GoalAdded,
+    GoalProgressed,
+    GoalReordered,
     IncentiveGranted,
     LevelChanged,
+    ProgrammeEnded,
+    ProgrammeEnrolled,
+    ProgrammeSessionAttended,
+    ProgrammeSessionMissed,
     Reassigned,
     ReferralUpdated,
     Referred,
@@ -50,6 +63,35 @@ CLOSED_REFERRAL = {ReferralStatus.DECLINED, ReferralStatus.COMPLETED, ReferralSt
 
 
 @dataclass
+class GoalState:
+    """One goal of a term's case plan. `description` is personal: as stored (encrypted)
+    until a read reveals it."""
+
+    goal_id: str
+    term: int
+    need: str
+    description: str
+    added_on: date
+    number: int  # the event that added it
+    target: date | None = None
+    status: GoalStatus = GoalStatus.NOT_STARTED
+    status_on: date | None = None
+    progress: list[tuple[date, str, int]] = field(default_factory=list)  # (on, status, event)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_GOAL
+
+    @property
+    def last_changed_on(self) -> date:
+        return self.status_on or self.added_on
+
+    def overdue_on(self, day: date) -> bool:
+        """Past its target on `day` and not achieved (an abandoned goal is not overdue)."""
+        return self.target is not None and self.target < day and self.is_open
+
+
+@dataclass
 class ReferralState:
     referral_id: str
     service: str
@@ -57,6 +99,11 @@ class ReferralState:
     made_on: date
     status: ReferralStatus = ReferralStatus.MADE
     status_on: date | None = None
+    term: int = 1
+    goal_id: str | None = None
+    need: str | None = None
+    reason: str | None = None  # why it was declined or dropped
+    history: list[tuple[date, str]] = field(default_factory=list)  # each status, from made
 
     @property
     def is_open(self) -> bool:
@@ -108,10 +155,39 @@ class ViolationState:
 
 @dataclass
 class MatchState:
-    volunteer: str
+    volunteer: str | None  # the name (personal), for a volunteer not on the register
     matched_on: date
     ended_on: date | None = None
     ending: str | None = None
+    volunteer_id: str | None = None  # a registered volunteer's id
+    term: int = 1
+    needs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProgrammeState:
+    """A client's place in a group programme."""
+
+    programme: str
+    service: str
+    enrolled_on: date
+    term: int
+    attended: list[date] = field(default_factory=list)
+    missed: list[date] = field(default_factory=list)
+    ended_on: date | None = None
+    outcome: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_on is None
+
+
+@dataclass
+class PlanApproval:
+    on: date
+    by: str
+    number: int
+    goals: tuple[str, ...]
 
 
 @dataclass
@@ -170,10 +246,15 @@ class CaseState:
     risk_level: RiskLevel | None = None
     assessed_on: date | None = None
     needs: list[str] = field(default_factory=list)
-    goals: list[Goal] = field(default_factory=list)
+    assessments: list[tuple[date, str]] = field(default_factory=list)  # (on, risk level)
+    goals: dict[str, GoalState] = field(default_factory=dict)  # every term's, by id
+    plan: list[str] = field(default_factory=list)  # the current term's goal ids, by priority
+    plan_approved: PlanApproval | None = None  # the current term's latest approval
     referrals: dict[str, ReferralState] = field(default_factory=dict)
     contacts: int = 0
+    contact_log: list[tuple[date, str]] = field(default_factory=list)  # (on, kind), every term
     matches: list[MatchState] = field(default_factory=list)
+    programmes: dict[str, ProgrammeState] = field(default_factory=dict)  # latest place each
     violations: dict[str, ViolationState] = field(default_factory=dict)
     incentives: list[tuple[date, str]] = field(default_factory=list)
     sealed: bool = False
@@ -210,6 +291,34 @@ class CaseState:
             self.status = "active"
 
     @property
+    def plan_goals(self) -> list[GoalState]:
+        """The current term's goals, in order of priority (priority = place, from 1)."""
+        return [self.goals[goal_id] for goal_id in self.plan]
+
+    @property
+    def open_plan(self) -> list[str]:
+        """The ids of the current term's open goals, in order of priority."""
+        return [goal_id for goal_id in self.plan if self.goals[goal_id].is_open]
+
+    @property
+    def plan_approved_as_it_stands(self) -> bool:
+        approval = self.plan_approved
+        return approval is not None and approval.goals == tuple(self.open_plan)
+
+    @property
+    def reassessment_due(self) -> date | None:
+        """When the next assessment is due, after the current term's latest one, by the risk
+        level it found (REASSESSMENT_MONTHS); None before any assessment."""
+        if self.assessed_on is None or self.risk_level is None:
+            return None
+        return add_months(self.assessed_on, REASSESSMENT_MONTHS[self.risk_level])
+
+    def client_contacts(self, start: date, end: date) -> int:
+        """Contacts with the client (not collateral) from `start` through `end`."""
+        return sum(1 for on, kind in self.contact_log
+                   if start <= on <= end and kind in CLIENT_CONTACTS)  # fmt: skip
+
+    @property
     def active_match(self) -> MatchState | None:
         current = self.matches[-1] if self.matches else None
         return current if current is not None and current.ended_on is None else None
@@ -223,15 +332,61 @@ class CaseState:
         self.risk_level = event.risk_level.code
         self.assessed_on = event.occurred_on
         self.needs = [need.code.value for need in event.needs]
+        self.assessments.append((event.occurred_on, event.risk_level.code.value))
 
     @fold.register
     def _(self, event: CasePlanRevised) -> None:
-        self.goals = sorted(event.goals, key=lambda goal: goal.priority)
+        listed = []
+        for goal in sorted(event.goals, key=lambda goal: goal.priority):
+            if goal.need is not None and goal.description is not None:
+                self.goals[goal.goal_id] = GoalState(
+                    goal.goal_id, self.term, goal.need.code.value, goal.description,
+                    event.occurred_on, event.number,
+                )  # fmt: skip
+            if goal.goal_id in self.goals and goal.goal_id not in listed:
+                listed.append(goal.goal_id)
+        rest = [] if event.replaces else [g for g in self.plan if g not in listed]
+        self.plan = listed + rest
+
+    @fold.register
+    def _(self, event: GoalAdded) -> None:
+        self.goals[event.goal_id] = GoalState(
+            event.goal_id, self.term, event.need.code.value, event.description,
+            event.occurred_on, event.number, event.target,
+        )  # fmt: skip
+        place = len(self.plan) if event.priority is None else event.priority - 1
+        self.plan.insert(place, event.goal_id)
+
+    @fold.register
+    def _(self, event: GoalProgressed) -> None:
+        goal = self.goals.get(event.goal_id)
+        if goal is not None:
+            goal.status, goal.status_on = event.status.code, event.occurred_on
+            goal.progress.append((event.occurred_on, event.status.code.value, event.number))
+
+    @fold.register
+    def _(self, event: GoalReordered) -> None:
+        if event.goal_id in self.plan:
+            self.plan.remove(event.goal_id)
+            self.plan.insert(event.priority - 1, event.goal_id)
+
+    @fold.register
+    def _(self, event: CasePlanApproved) -> None:
+        self.plan_approved = PlanApproval(
+            event.occurred_on, event.recorded_by, event.number, event.goals
+        )
 
     @fold.register
     def _(self, event: Referred) -> None:
         self.referrals[event.referral_id] = ReferralState(
-            event.referral_id, event.service.code.value, event.provider, event.occurred_on
+            event.referral_id,
+            event.service.code.value,
+            event.provider,
+            event.occurred_on,
+            term=self.term,
+            goal_id=event.goal_id,
+            need=event.need.code.value if event.need else None,
+            history=[(event.occurred_on, ReferralStatus.MADE.value)],
         )
 
     @fold.register
@@ -240,14 +395,49 @@ class CaseState:
         if referral is not None:
             referral.status = event.status.code
             referral.status_on = event.occurred_on
+            referral.reason = event.reason.code.value if event.reason else None
+            referral.history.append((event.occurred_on, event.status.code.value))
 
     @fold.register
     def _(self, event: ContactLogged) -> None:
         self.contacts += 1
+        self.contact_log.append((event.occurred_on, event.kind.code.value))
 
     @fold.register
     def _(self, event: VolunteerMatched) -> None:
-        self.matches.append(MatchState(event.volunteer, event.occurred_on))
+        self.matches.append(
+            MatchState(
+                event.volunteer,
+                event.occurred_on,
+                volunteer_id=event.volunteer_id,
+                term=self.term,
+                needs=[need.code.value for need in event.needs],
+            )
+        )
+
+    @fold.register
+    def _(self, event: ProgrammeEnrolled) -> None:
+        self.programmes[event.programme] = ProgrammeState(
+            event.programme, event.service.code.value, event.occurred_on, self.term
+        )
+
+    @fold.register
+    def _(self, event: ProgrammeSessionAttended) -> None:
+        place = self.programmes.get(event.programme)
+        if place is not None:
+            place.attended.append(event.occurred_on)
+
+    @fold.register
+    def _(self, event: ProgrammeSessionMissed) -> None:
+        place = self.programmes.get(event.programme)
+        if place is not None:
+            place.missed.append(event.occurred_on)
+
+    @fold.register
+    def _(self, event: ProgrammeEnded) -> None:
+        place = self.programmes.get(event.programme)
+        if place is not None and place.is_open:
+            place.ended_on, place.outcome = event.occurred_on, event.outcome.code.value
 
     @fold.register
     def _(self, event: VolunteerMatchEnded) -> None:
@@ -333,6 +523,12 @@ class CaseState:
         for period in self.periods:  # a period still open ends with the term
             if period.until is None:
                 period.until, period.closed_by_term = on, True
+        match = self.active_match  # so do a volunteer match and programme places
+        if match is not None:
+            match.ended_on, match.ending = on, MatchEnding.TERM_ENDED.value
+        for place in self.programmes.values():
+            if place.is_open:
+                place.ended_on, place.outcome = on, ProgrammeOutcome.TERM_ENDED.value
         self._status()
 
     @property
@@ -382,6 +578,7 @@ class CaseState:
         self.start, self.expected_end = event.occurred_on, event.expected_end
         self.conditions = [condition.code.value for condition in event.conditions]
         self.level, self.outcome, self.discharged_on = None, None, None
+        self.plan, self.plan_approved = [], None  # each term has its own case plan
         reason = event.start_reason.code.value if event.start_reason else None
         term = self.term = len(self.terms) + 1
         self.terms.append(
@@ -407,6 +604,18 @@ class CaseState:
         if period is not None:
             period.until = on
         self._status()
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day where it has no such day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
 
 
 def effective_order(events: Iterable[ClientEvent]) -> list[ClientEvent]:
