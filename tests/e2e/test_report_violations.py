@@ -316,7 +316,7 @@ def test_referral_outcomes_and_days_to_start(run, ledger) -> None:  # type: igno
     run("referral", "GA-2", "R1", "accepted", "--on", "2024-09-05")
     run("referral", "GA-2", "R1", "started", "--on", "2024-09-13")
     run("refer", "GA-2", "--on", "2024-09-04", "--service", "housing")
-    run("referral", "GA-2", "R2", "declined", "--on", "2024-09-06")
+    run("referral", "GA-2", "R2", "declined", "--reason", "no_capacity", "--on", "2024-09-06")
     [housing] = rows(run, "referrals", *YEAR)
     assert housing == {
         "service": "housing", "made": 2, "accepted": 1, "declined": 1, "started": 1,

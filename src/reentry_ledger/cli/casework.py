@@ -29,6 +29,7 @@ from reentry_ledger.domain.codes import (
     OffenceType,
     PlanModel,
     Race,
+    ReferralReason,
     ReferralStatus,
     Response,
     RiskLevel,
@@ -189,20 +190,37 @@ def plan(
 @on_option
 @click.option("--service", required=True, type=codes(Service))
 @click.option("--provider", default=None, help="The provider referred to.")
+@click.option("--goal", default=None, metavar="GOAL_ID",
+              help="The plan's goal the referral serves (G1, as `show` lists them).")  # fmt: skip
+@click.option("--need", default=None, type=codes(Need),
+              help="The criminogenic need it serves, where no goal names it.")  # fmt: skip
 @ledger_options
 @pass_context
 def refer(
-    state: LedgerContext, ref: str, on: date | None, service: str, provider: str | None
+    state: LedgerContext,
+    ref: str,
+    on: date | None,
+    service: str,
+    provider: str | None,
+    goal: str | None,
+    need: str | None,
 ) -> None:
     """Refer client REF to a service. Prints the new referral's id.
+
+    A referral may say what it serves: one of the plan's open goals (--goal) or a need
+    (--need), not both. `report needs` counts a referral as meeting a need when its service
+    meets it, or it names the need or a goal tied to it.
 
     \b
     Example:
       reentry-ledger refer GA-1 --service housing --provider "Harbour House"
+      reentry-ledger refer GA-1 --service employment --goal G2
+      reentry-ledger refer GA-1 --service substance_use --need substance_use
     """
     recorded = state.ledger.refer(
-        ref, actor=state.actor_name, on=on, service=service, provider=provider
-    )
+        ref, actor=state.actor_name, on=on, service=service, provider=provider, goal=goal,
+        need=need,
+    )  # fmt: skip
     confirm(recorded)
     click.echo(recorded.new_id)
 
@@ -212,21 +230,37 @@ def refer(
 @click.argument("referral_id")
 @click.argument("status", type=click.Choice(REFERRAL_UPDATES))
 @on_option
+@click.option(
+    "--reason",
+    default=None,
+    type=codes(ReferralReason),
+    help="Why it was declined or dropped (required for those; refused otherwise).",
+)
 @ledger_options
 @pass_context
 def referral(
-    state: LedgerContext, ref: str, referral_id: str, status: str, on: date | None
+    state: LedgerContext,
+    ref: str,
+    referral_id: str,
+    status: str,
+    on: date | None,
+    reason: str | None,
 ) -> None:
     """Move referral REFERRAL_ID of client REF to STATUS.
 
     A referral is made, then accepted or declined; accepted, then started (or dropped);
-    started, then completed or dropped.
+    started, then completed or dropped. A declined or dropped referral says why (--reason).
 
     \b
     Example:
       reentry-ledger referral GA-1 R1 accepted --on 2024-01-25
+      reentry-ledger referral GA-1 R2 declined --reason no_capacity --on 2024-01-26
     """
-    confirm(state.ledger.update_referral(ref, referral_id, status, actor=state.actor_name, on=on))
+    confirm(
+        state.ledger.update_referral(
+            ref, referral_id, status, actor=state.actor_name, on=on, reason=reason
+        )
+    )
 
 
 @cli.command()

@@ -15,7 +15,7 @@ from typing import Any
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.client import Client, Stamp, coded
-from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS, Need, values
+from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS, Need, ReferralReason, values
 from reentry_ledger.domain.errors import RuleViolated
 from reentry_ledger.domain.personal import Protect
 from reentry_ledger.domain.references import client_id
@@ -479,7 +479,12 @@ class ClientStory:
                 "started": {"completed": 0.65, "dropped": 0.35},
             }.get(status)
             if step and self.rng.random() < 0.5:
-                client.update_referral(self.stamp(day), referral, coded(weighted(self.rng, step)))
+                chosen = weighted(self.rng, step)
+                # why, for a decline or drop: varied by day, drawing nothing from the rng (so
+                # the rest of the population stays as it was)
+                why = values(ReferralReason)[day.toordinal() % len(ReferralReason)]
+                reason = coded(why) if chosen in ("declined", "dropped") else None
+                client.update_referral(self.stamp(day), referral, coded(chosen), reason)
 
     def _violations(self, client: Client, day: date, risk: str) -> bool:
         """At most one violation this month, and what is decided on it; True when a

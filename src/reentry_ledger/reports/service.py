@@ -12,7 +12,7 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import NotPermitted, Permission
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
-from reentry_ledger.reports import casework, cohorts
+from reentry_ledger.reports import casework, cohorts, needs
 from reentry_ledger.reports.disparities import DisparityRequest, disparities
 from reentry_ledger.reports.facts import ClientFacts, FactReader
 from reentry_ledger.reports.justice_counts import (
@@ -227,6 +227,27 @@ class Reports:
         start, last, snapped = self.range(first or reader.earliest_start() or last, last, known_at)
         start = start or last
         return (reader.clients() if start <= last else ()), start, last, snapped
+
+    def needs(
+        self,
+        first: date | None,
+        last: date | None,
+        by: Sequence[str] = ("risk",),
+        known_at: datetime | None = None,
+        suppress_below: int | None = None,
+    ) -> Table:
+        """Of clients assessed with each need in the range, the shares referred to a matching
+        service within 30 and 90 days, started, completed (reports/needs.py). Follow-ups are
+        complete by the report's day: the date of `known_at`, else today; for oversight, the
+        end of the last whole month, the range snapped to whole months."""
+        _, as_of, _ = self.range(None, self.last_day(None, known_at), known_at)
+        first, last, snapped = self.range(first, self.last_day(last, known_at), known_at)
+        reader = self.reader(known_at)
+        request = needs.NeedsRequest(first, last, as_of, tuple(by))
+        empty = first is not None and first > last  # a snapped range holding no day
+        rows = [] if empty else needs.report(reader.store, request, reader.known_at)
+        table = Table(("need", *by, *needs.COLUMNS[1:]), rows, snapped)
+        return self.shown(table, suppress_below, needs.COUNTS, needs.DERIVED, needs.TOTALS)
 
     def justice_counts(
         self,
