@@ -19,8 +19,8 @@ from typing import Any
 from reentry_ledger.application import Ledger
 from reentry_ledger.application.recording import Recording
 from reentry_ledger.authorization import Actor
-from reentry_ledger.domain.client import coded
-from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS
+from reentry_ledger.domain.client import ENDINGS_NEEDING_REASON, coded
+from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS, ReferralReason, values
 from reentry_ledger.domain.errors import (
     ClientNotFound,
     InvalidInput,
@@ -39,8 +39,8 @@ FIELDS = {
                "start_reason", "age_band", *PERSON},
     "assess": {"instrument", "instrument_version", "score", "risk_level", "needs",
                "responsivity", "strengths"},
-    "refer": {"key", "service", "provider"},
-    "referral": {"referral", "status"},
+    "refer": {"key", "service", "provider", "need"},
+    "referral": {"referral", "status", "reason"},
     "contact": {"kind", "note", "confidential", "group_session"},
     "violation": {"key", "technical", "absconding", "new_offence", "violent", "basis",
                   "offence_type", "description"},
@@ -69,7 +69,8 @@ REQUIRED = {"enroll": ("agency", "supervision"), "assess": ("instrument", "risk_
             "reassign": ("officer",), "level": ("level",), "custody": ("reason",)}  # fmt: skip
 # Of which a rule must name at least one.
 ONE_OF = {"conditions": ("add", "remove")}
-CODED = {"supervision", "conditions", "risk_level", "needs", "service", "status", "technical",
+CODED = {"supervision", "conditions", "risk_level", "needs", "need", "service", "status",
+         "technical",
          "new_offence", "response", "outcome", "kind", "decided_by", "start_reason",
          "age_band", "sex", "race", "ethnicity", "level", "add", "remove", "reason", "basis",
          "offence_type", "disposition"}  # fmt: skip
@@ -101,6 +102,8 @@ class Field:
     true: tuple[str, ...] = ("Y", "YES", "TRUE", "1")
     false: tuple[str, ...] = ("N", "NO", "FALSE", "0")
     ids: str = "file"  # for a link (LINKS): "file" (the agency's, by key) or "ledger"
+    # for `reason`: the agency's wording a blank cell of a declined or dropped row reads as
+    blank: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,8 +192,17 @@ def parse_rule(kind: str, spec: dict[str, Any], where: str) -> Rule:
                     'agency\'s ids given by key earlier in the file) or "ledger" (the '
                     "ledger's own, V1, R2)"
                 )
+            blank = value.get("blank")
+            if blank is not None and (
+                name != "reason" or command != "referral" or not str(blank).strip()
+            ):
+                raise InvalidInput(
+                    f"mapping {where}: kinds.{kind}.{name}.blank: only a referral's reason "
+                    "takes `blank`, the wording a blank cell of a declined or dropped row reads "
+                    'as (e.g. "not recorded", translated by a codes table)'
+                )
             fields[name] = Field(
-                value["column"], value.get("codes"), value.get("split"), true, false, ids
+                value["column"], value.get("codes"), value.get("split"), true, false, ids, blank
             )
         else:
             raise InvalidInput(f"mapping {where}: kinds.{kind}.{name} must name a column")
@@ -260,6 +272,7 @@ class MappedImport:
         except InvalidInput as error:
             raise self.fail(line, self.mapping.reference, str(error)) from None
         values = {name: self.value(line, row, name, spec) for name, spec in rule.fields.items()}
+        self.blank_reason(line, rule, values)
         on = self.date(line, row, rule.on)
         try:
             self.link(ref, rule, values)
@@ -283,6 +296,15 @@ class MappedImport:
             spec = rule.fields.get(field) if field else None
             column = spec.column if spec else rule.on if field == "occurred_on" else None
             raise self.fail(line, column, f"{rule.command} {ref}: {error}") from None
+
+    def blank_reason(self, line: int, rule: Rule, values: dict[str, Any]) -> None:
+        """A declined or dropped row's blank reason, read as the mapping's `blank` wording."""
+        spec = rule.fields.get("reason")
+        if rule.command != "referral" or spec is None or spec.blank is None:
+            return
+        status = values.get("status") or {}
+        if values["reason"] is None and status.get("code") in ENDINGS_NEEDING_REASON:
+            values["reason"] = self.code(line, spec, str(spec.blank).strip())
 
     def record(self, ref: str, command: str, on: date, values: dict[str, Any]) -> None:
         recording = self.recording
@@ -308,9 +330,12 @@ class MappedImport:
                 ref, on, lambda c, stamp: c.record_disposition(stamp, violation, **values)
             )
         elif command == "referral":
-            referral = values.pop("referral")
+            referral, reason = values.pop("referral"), values.get("reason")
+            check_reason(values["status"], reason)
             recording.record(
-                ref, on, lambda c, stamp: c.update_referral(stamp, referral, values["status"])
+                ref,
+                on,
+                lambda c, stamp: c.update_referral(stamp, referral, values["status"], reason),
             )
         elif command == "violation":
             new_id = recording.record(ref, on, lambda c, s: c.record_violation(s, **values))
@@ -421,6 +446,21 @@ class MappedImport:
             )  # fmt: skip
         ours = table.get(text, text)
         return coded(ours, text if ours != text else None)
+
+
+def check_reason(status: dict[str, Any] | None, reason: dict[str, Any] | None) -> None:
+    """A declined or dropped referral says why: a row without a reason is refused, naming
+    the reason column (or asking the rule for one), never given `other` silently."""
+    code = (status or {}).get("code")
+    if code in ENDINGS_NEEDING_REASON and reason is None:
+        raise on_field(
+            InvalidInput(
+                f"a {code} referral says why: its rule's `reason` column gives one of "
+                f"{', '.join(values(ReferralReason))} (a blank cell may read as the mapping's "
+                "`blank` text, e.g. not recorded, translated by a codes table)"
+            ),
+            "reason",
+        )
 
 
 def on_field(error: InvalidInput, field: str) -> InvalidInput:
