@@ -231,8 +231,10 @@ class Statements:
         dims = ", ".join(self.dimensions)
         lead = f"{dims}, " if dims else ""
         group_by = f" GROUP BY {dims}" if dims else ""
+        # each aggregate named: PostgreSQL's rows come as dicts, keyed by column name
+        named = ", ".join(f"{value} AS c{n}" for n, value in enumerate(by_need))
         return (
-            f"SELECT {lead}need, {', '.join(by_need)} FROM {source} GROUP BY {lead}need "
+            f"SELECT {lead}need, {named} FROM {source} GROUP BY {lead}need "
             f"UNION ALL SELECT {lead}'{ALL_NEEDS}', {', '.join(over_all)} FROM {source}"
             f"{group_by}"
         )
@@ -271,6 +273,6 @@ class Statements:
         group_by = f" GROUP BY {plain}" if plain else ""
         return (
             f"{self.units()}, {pairs}"
-            f"SELECT {lead}need, COUNT(*) FROM pairs GROUP BY {lead}need "
+            f"SELECT {lead}need, COUNT(*) AS c0 FROM pairs GROUP BY {lead}need "
             f"UNION ALL SELECT {lead}'{ALL_NEEDS}', COUNT(*) FROM {distinct} AS once{group_by}"
         )
