@@ -56,7 +56,7 @@ WITH_REASON = 'reason = { column = "why", codes = "reasons" }'
 
 
 @pytest.fixture
-def run(db_url: str):  # type: ignore[no-untyped-def]
+def run(db_url: str):
     runner = CliRunner()
     env = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": "migrator"}
 
@@ -66,7 +66,7 @@ def run(db_url: str):  # type: ignore[no-untyped-def]
     return invoke
 
 
-def imported(run, tmp_path: Path, rows: list[str], reason: str = WITH_REASON) -> Result:  # type: ignore[no-untyped-def]
+def imported(run, tmp_path: Path, rows: list[str], reason: str = WITH_REASON) -> Result:
     mapping = tmp_path / "mapping.toml"
     mapping.write_text(MAPPING.replace("REASON", reason), encoding="utf-8")
     records = tmp_path / "records.csv"
@@ -74,11 +74,11 @@ def imported(run, tmp_path: Path, rows: list[str], reason: str = WITH_REASON) ->
     return run("import", str(records), "--format", "csv", "--mapping", str(mapping))
 
 
-def events(run) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
-    return json.loads(run("timeline", "GA-1", "--json").stdout)  # type: ignore[no-any-return]
+def events(run) -> list[dict]:
+    return json.loads(run("timeline", "GA-1", "--json").stdout)
 
 
-def test_a_declined_referral_keeps_its_reason_and_a_referral_its_need(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_declined_referral_keeps_its_reason_and_a_referral_its_need(run, tmp_path: Path) -> None:
     result = imported(run, tmp_path, ROWS)
     assert result.exit_code == 0, result.output
     _, housing, work, declined, accepted = events(run)
@@ -90,7 +90,7 @@ def test_a_declined_referral_keeps_its_reason_and_a_referral_its_need(run, tmp_p
 
 
 @pytest.mark.parametrize("reason", [WITH_REASON, ""], ids=["blank cell", "no reason column"])
-def test_a_declined_row_without_a_reason_refuses_the_file(run, tmp_path: Path, reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_declined_row_without_a_reason_refuses_the_file(run, tmp_path: Path, reason: str) -> None:
     rows = [*ROWS[:3], "GA-1,STATUS,2024-01-15,,A7,,,DEC,", ROWS[4]]
     before = recorded(run("export").stdout)
     result = imported(run, tmp_path, rows, reason)
@@ -104,7 +104,7 @@ def test_a_declined_row_without_a_reason_refuses_the_file(run, tmp_path: Path, r
     assert recorded(run("export").stdout) == before
 
 
-def test_a_blank_reason_reads_as_the_mappings_wording(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_blank_reason_reads_as_the_mappings_wording(run, tmp_path: Path) -> None:
     rows = [*ROWS[:3], "GA-1,STATUS,2024-01-15,,A7,,,DEC,", ROWS[4]]
     blank = 'reason = { column = "why", codes = "reasons", blank = "not recorded" }'
     result = imported(run, tmp_path, rows, blank)
@@ -112,7 +112,7 @@ def test_a_blank_reason_reads_as_the_mappings_wording(run, tmp_path: Path) -> No
     assert events(run)[3]["data"]["reason"] == {"code": "other", "raw_text": "not recorded"}
 
 
-def test_a_reason_on_an_accepted_row_refuses_the_file(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_reason_on_an_accepted_row_refuses_the_file(run, tmp_path: Path) -> None:
     rows = [*ROWS[:4], "GA-1,STATUS,2024-01-16,,A8,,,ACC,FULL"]
     result = imported(run, tmp_path, rows)
     assert result.exit_code == 2, result.output
