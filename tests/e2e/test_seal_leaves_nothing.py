@@ -59,8 +59,9 @@ def plant(ledger: Ledger, ref: str) -> None:
         model=raw("assertive", "model"),
     )  # fmt: skip
     ledger.refer(ref, actor=actor, on=date(2025, 1, 9), service=raw("housing", "service"),
-                 provider=mark("provider"))  # fmt: skip
-    ledger.update_referral(ref, "R1", raw("accepted", "status"), actor=actor, on=date(2025, 1, 10))
+                 provider=mark("provider"), need=raw("school_work", "referral_need"))  # fmt: skip
+    ledger.update_referral(ref, "R1", raw("declined", "status"), actor=actor, on=date(2025, 1, 10),
+                           reason=raw("no_capacity", "referral_reason"))  # fmt: skip
     ledger.log_contact(
         ref, actor=actor, on=date(2025, 1, 11), kind=raw("group", "kind"),
         note=mark("note"), group_session=mark("group_session"),
