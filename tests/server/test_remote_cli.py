@@ -317,6 +317,11 @@ def test_writes_confirm_the_same_through_the_server(server: Live) -> None:
     assert violation.stdout == "V1\n"
     both_write(server, "cw-ga", "respond", "{ref}", "V1", "warning", *on, code=0)
     both_write(server, "sup-ga", "correct", "{ref}", "6", "--reason", "wrong client", code=0)
+    serving = ("--service", "employment", "--goal", "G1")
+    assert both_write(server, "cw-ga", "refer", "{ref}", *on, *serving, code=0).stdout == "R2\n"
+    both_write(server, "cw-ga", "referral", "{ref}", "R2", "declined", *on, code=2)  # no reason
+    declined = ("R2", "declined", "--reason", "no_capacity")
+    both_write(server, "cw-ga", "referral", "{ref}", *declined, *on, code=0)
     both_write(
         server,
         "cw-ga",
