@@ -17,7 +17,7 @@ The ledger (today 15 Jan 2026; the report covers assessments dated in 2025):
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -155,3 +155,15 @@ def test_oversight_sees_every_count_below_ten_hidden_with_the_shares_it_gives(
         # or mean computed from a hidden one
         assert all(v in ("<10", 0) for v in shown.values()), row
         assert row["clients"] == "<10" and row["referrals_per_client"] == "<10"
+
+
+def test_known_at_a_moment_counts_only_what_was_recorded_by_then(ledger: Ledger) -> None:
+    record(ledger)
+    moment = datetime.now(UTC)
+    refer(ledger, "GA-3", date(2025, 3, 12), "substance_use", (date(2025, 3, 14), "accepted"))
+    now = needs(ledger)[2]
+    then = needs(ledger, known_at=moment)[2]
+    assert (then["need"], then["risk"]) == (now["need"], now["risk"]) == ("substance_use", "high")
+    assert (then["referred_30"], now["referred_30"]) == (1, 2)  # GA-3's, recorded later
+    # the report's day is the moment's date: every follow-up but GA-4's has ended
+    assert (then["incomplete"], then["followed"]) == (1, 2)
