@@ -93,7 +93,7 @@ def contacts(state: CaseState, on: date) -> Iterator[dict[str, Any]]:
     if made < asked:
         span = "month" if months == 1 else f"{months} months"
         detail = (
-            f"{made} of {asked} client contacts in the {span} from {since} (level {state.level})"
+            f"{made} of {asked} client contacts in the {span} {since} to {on} (level {state.level})"
         )
         yield item(state, on, "contacts", None, detail, level=state.level, contacts=made,
                    asked=asked, since=since)  # fmt: skip
