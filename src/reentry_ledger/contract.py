@@ -78,6 +78,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     client_write("assess", "/assessments", "Record a risk/needs assessment."),
     client_write("revise_plan", "/plans", "Revise the case plan: goals in order of priority."),
+    client_write(
+        "add_goal", "/goals", "Add a goal to the case plan: its id is the result's `new_id`."
+    ),
+    client_write("progress_goal", "/goals/{goal_id}/progress", "Record where a goal stands."),
+    client_write(
+        "reorder_goal", "/goals/{goal_id}/priority", "Move a goal to another place in the plan."
+    ),
+    client_write(
+        "approve_plan", "/plans/approvals", "Approve the case plan as it stands (supervisors)."
+    ),
     client_write("refer", "/referrals", "Refer the client to a service."),
     client_write(
         "update_referral", "/referrals/{referral_id}/status", "Move a referral to a status."

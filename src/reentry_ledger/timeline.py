@@ -7,7 +7,7 @@ so it alone can show an event before it was retracted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -52,6 +52,8 @@ class TimelineEntry:
             return f"{kind} by {who}" + (f", which ended the term: {ended}" if ended else "")
         if self.type == "Discharged" and data.get("decision"):
             return f"carries out the revocation decision on {data['decision']}"
+        if self.type in PLAN_GISTS:
+            return PLAN_GISTS[self.type](data)
         return None
 
     def as_json(self) -> dict[str, Any]:
@@ -110,3 +112,35 @@ def entry(event: ClientEvent, retracted_by: int | None = None) -> TimelineEntry:
         retracted_by=retracted_by,
         corrects=event.corrects if isinstance(event, Corrected) else None,
     )
+
+
+# --- the case plan's events, in words (goals keep their ids: ADR 24) ---------------------------
+
+
+def _code(value: Any) -> Any:
+    return value.get("code") if isinstance(value, dict) else value
+
+
+def _revision(data: dict[str, Any]) -> str:
+    goals = data.get("goals") or []
+    if data.get("replaces"):  # a plan recorded before goals had ids
+        return "replaces the whole plan: " + ", ".join(str(g.get("goal_id")) for g in goals)
+    places = [
+        f"{g.get('goal_id')} {'(new) at' if g.get('need') else 'moved to'} {g.get('priority')}"
+        for g in goals
+    ]
+    return ", ".join(places) + "; the other goals follow in their order"
+
+
+PLAN_GISTS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "CasePlanRevised": _revision,
+    "GoalAdded": lambda d: (
+        f"{d.get('goal_id')} added "
+        + (f"at priority {d['priority']}" if d.get("priority") else "last in the plan")
+    ),
+    "GoalProgressed": lambda d: f"{d.get('goal_id')} now {_code(d.get('status'))}",
+    "GoalReordered": lambda d: f"{d.get('goal_id')} moved to priority {d.get('priority')}",
+    "CasePlanApproved": lambda d: (
+        "approves the plan's open goals in order: " + ", ".join(map(str, d.get("goals") or []))
+    ),
+}

@@ -66,6 +66,16 @@ TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
         Attempt({"goals": [["substance_use", "attend treatment"]]}),
         GA_WRITE,
     ),
+    "POST /api/clients/{ref}/goals": (
+        Attempt({"need": "school_work", "description": "find work"}),
+        GA_WRITE,
+    ),
+    "POST /api/clients/{ref}/goals/{goal_id}/progress": (
+        Attempt({"status": "in_progress"}),
+        GA_WRITE,
+    ),
+    "POST /api/clients/{ref}/goals/{goal_id}/priority": (Attempt({"priority": 2}), GA_WRITE),
+    "POST /api/clients/{ref}/plans/approvals": (Attempt({}), SUPERVISOR_ONLY),
     "POST /api/clients/{ref}/referrals": (Attempt({"service": "housing"}), GA_WRITE),
     "POST /api/clients/{ref}/referrals/{referral_id}/status": (
         Attempt({"status": "accepted"}),
@@ -194,6 +204,7 @@ def filled(value: Any, subject: str) -> Any:
 def url(route: str, subject: str) -> str:
     path = route.split(" ", 1)[1]
     path = path.replace("{referral_id}", "R1").replace("{violation_id}", "V1")
+    path = path.replace("{goal_id}", "G1")
     return filled(path, subject).replace("{agency}", "GA")
 
 
@@ -201,6 +212,9 @@ def prepare(ledger: Ledger, route: str, subject: str) -> None:
     """The subject the attempt acts on, as it must exist beforehand."""
     if "{ref}" in route:
         client_with_history(ledger, subject)
+    if "/goals/" in route or route.endswith("/plans/approvals"):  # goals G1 and G2
+        for need in ("school_work", "family_marital"):
+            ledger.add_goal(subject, actor="cw-ga", need=need, description="a goal")
     if route.endswith("/volunteer-matches/end"):
         ledger.match_volunteer(subject, actor="cw-ga", volunteer="Vera V")
     elif route.endswith("/custody/end"):

@@ -93,6 +93,7 @@ def main() -> None:
 from reentry_ledger.cli import (  # noqa: E402, F401
     casework,
     exchange,
+    goals,
     integrity,
     needs,
     reading,

@@ -12,7 +12,6 @@ from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import DAYS, ISO_DATE, codes, json_option, on_option
 from reentry_ledger.cli.render import echo_json
-from reentry_ledger.domain.client import parse_goal
 from reentry_ledger.domain.codes import (
     GRADUATED_RESPONSES,
     Condition,
@@ -27,7 +26,6 @@ from reentry_ledger.domain.codes import (
     NewOffenceBasis,
     OffenceSeverity,
     OffenceType,
-    PlanModel,
     Race,
     ReferralReason,
     ReferralStatus,
@@ -156,33 +154,6 @@ def assess(state: LedgerContext, ref: str, on: date | None, **details: Any) -> N
     """
     risk = details.pop("risk")
     confirm(state.ledger.assess(ref, actor=state.actor_name, on=on, risk_level=risk, **details))
-
-
-@cli.command()
-@click.argument("ref")
-@on_option
-@click.option(
-    "--goal",
-    "goals",
-    multiple=True,
-    required=True,
-    help="NEED:description, repeatable; the order given is the priority.",
-)
-@click.option("--model", type=codes(PlanModel), default=None, help="Casework model.")
-@ledger_options
-@pass_context
-def plan(
-    state: LedgerContext, ref: str, on: date | None, goals: tuple[str, ...], model: str | None
-) -> None:
-    """Revise the case plan of client REF: prioritised goals, each tied to a need.
-
-    \b
-    Example:
-      reentry-ledger plan GA-1 --goal "substance_use:complete outpatient treatment" \\
-        --goal "school_work:find stable work"
-    """
-    parsed = [parse_goal(goal) for goal in goals]
-    confirm(state.ledger.revise_plan(ref, actor=state.actor_name, on=on, goals=parsed, model=model))
 
 
 @cli.command()

@@ -20,6 +20,7 @@ from reentry_ledger.case_summary import (
 )
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
+from reentry_ledger.cli.goals import goals_json, plan_lines
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, json_option
 from reentry_ledger.cli.render import Progress, echo_json, timeline_lines
 from reentry_ledger.domain.checks import WINDOW
@@ -71,8 +72,10 @@ def timeline(
             click.echo(f"{ref}: nothing {when} then", err=True)
 
 
-def state_json(case: CaseState) -> dict[str, Any]:
+def state_json(case: CaseState, today: date) -> dict[str, Any]:
     data = asdict(case)
+    data["plan_goals"] = goals_json(case, today)
+    data["plan_approved_as_it_stands"] = case.plan_approved_as_it_stands
     data["active_match"] = case.active_match
     data["open_referrals"] = [asdict(r) for r in case.referrals.values() if r.is_open]
     data["revoked_by"] = case.revoked_by
@@ -81,7 +84,7 @@ def state_json(case: CaseState) -> dict[str, Any]:
     return data
 
 
-def state_lines(case: CaseState) -> list[str]:
+def state_lines(case: CaseState, today: date) -> list[str]:
     open_referrals = [r for r in case.referrals.values() if r.is_open]
     match = case.active_match
     lines = [
@@ -98,8 +101,7 @@ def state_lines(case: CaseState) -> list[str]:
         f"risk level   {case.risk_level or 'unassessed'}"
         + (f" (assessed {case.assessed_on})" if case.assessed_on else ""),
         f"needs        {', '.join(case.needs) or '-'}",
-        "plan         "
-        + ("; ".join(f"{n}. {g.description}" for n, g in enumerate(case.plan_goals, 1)) or "-"),
+        *plan_lines(case, today),
         "referrals    "
         + (
             ", ".join(f"{r.referral_id} {r.service} ({r.status})" for r in open_referrals)
@@ -125,9 +127,11 @@ def state_lines(case: CaseState) -> list[str]:
 @pass_context
 def show(state: LedgerContext, ref: str, as_json: bool) -> None:
     """Show client REF as the case stands: who the person is, the current term (its status,
-    level, officer and agency, conditions, custody and absconding periods), risk, referrals,
-    violations (each with its current disposition, the officer's recommendations and the
-    decision, by whom, and the term a revocation decision ended), incentives, outcome.
+    level, officer and agency, conditions, custody and absconding periods), risk, the case
+    plan's goals (one a line in order of priority: need, text, status, target, and `overdue`
+    when past its target and still open) and its approval, referrals, violations (each with
+    its current disposition, the officer's recommendations and the decision, by whom, and the
+    term a revocation decision ended), incentives, outcome.
 
     \b
     Example:
@@ -135,9 +139,9 @@ def show(state: LedgerContext, ref: str, as_json: bool) -> None:
     """
     case = state.ledger.client_state(ref, actor=state.actor_name)
     if as_json:
-        echo_json(state_json(case))
+        echo_json(state_json(case, state.ledger.clock()))
     else:
-        for line in state_lines(case):
+        for line in state_lines(case, state.ledger.clock()):
             click.echo(escaped(line))
 
 

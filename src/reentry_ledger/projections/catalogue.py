@@ -5,6 +5,7 @@ from __future__ import annotations
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.base import Projection
 from reentry_ledger.projections.clients import ClientsProjection
+from reentry_ledger.projections.goals import GoalsProjection
 from reentry_ledger.projections.people import PeopleProjection
 from reentry_ledger.projections.referrals import ReferralsProjection
 from reentry_ledger.projections.risk import RiskProjection
@@ -20,6 +21,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     VolunteersProjection(),
     StatusProjection(),
     PeopleProjection(),
+    GoalsProjection(),
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partialmethod
@@ -10,10 +10,12 @@ from typing import Any, TypeVar
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import NotPermitted, Permission
+from reentry_ledger.domain.client import Client
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports import casework, cohorts, needs
 from reentry_ledger.reports.disparities import DisparityRequest, disparities
+from reentry_ledger.reports.due import WorkList, in_order, work_list
 from reentry_ledger.reports.facts import ClientFacts, FactReader
 from reentry_ledger.reports.justice_counts import (
     COLUMNS,
@@ -314,6 +316,26 @@ class Reports:
             rows = [cohorts.hidden_summary(r, below) for r in cohorts.summary_rows(found, follow)]
             columns, shown = cohorts.COLUMNS, cohorts.TABLE_COLUMNS
         return CohortTable(columns, rows, snapped, shown, unit, follow, as_of)
+
+    # --- the work list (docs/casework.md, "The work list") -----------------------------------
+
+    def due(self, on: date | None = None, officer: str | None = None) -> WorkList:
+        """What is overdue on `on` (default today) for the clients the actor may read, per
+        officer (reports/due.py). It names clients: refused to roles that may not read client
+        records (oversight); each client listed is logged as read (view `due`)."""
+        if not self.who.may(Permission.READ_CLIENT):
+            raise NotPermitted(
+                f"{self.who.name} ({self.who.role}) may not {Permission.READ_CLIENT}: "
+                "the work list names clients"
+            )
+        day = on or self.ledger.clock()
+        ledger, rows = self.ledger, []
+        seen: Iterator[Client] = (ledger.repository.get(id_) for id_ in ledger.client_ids())
+        visible = (client for client in seen if self.who.sees(client.state.agency))
+        for client, found in work_list(visible, day, officer):
+            ledger.log_read(self.who, client, "due", day, None)
+            rows += found
+        return WorkList(day, officer, in_order(rows))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,145 @@
+"""The work list (`report due`): what is overdue on a day, per officer, read from the live
+client records an actor may see (docs/casework.md, "The work list").
+
+Three kinds of item, for each client whose term is open on the day (and not sealed):
+- `reassessment`: the next assessment was due before the day: REASSESSMENT_MONTHS after the
+  latest assessment, by the risk level it found (risk carries over terms, ADR 24); a client
+  never assessed is due FIRST_ASSESSMENT_DAYS after its current term's start.
+- `contacts`: fewer contacts with the client (collateral ones do not count) in the `months`
+  months ending on the day than the supervision level in force asks (CONTACT_STANDARDS). Not
+  asked of a client with no level set, at a level that asks none, in custody or absconded on
+  the day, or whose term began inside those months.
+- `goal`: a goal of the current plan past its target and still open.
+
+An item is overdue the day after it fell due. Clients are read one at a time, as of the day
+(events that took effect by then); only the items found are kept. Goal texts are personal and
+stay out of the list: `show REF` gives them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from reentry_ledger.domain.client import Client
+from reentry_ledger.domain.codes import CONTACT_STANDARDS, REASSESSMENT_MONTHS
+from reentry_ledger.domain.state import CaseState, add_months, case_state
+
+FIRST_ASSESSMENT_DAYS = 30
+ITEMS = ("reassessment", "contacts", "goal")  # their order within a client
+COLUMNS = (
+    "agency", "officer", "client", "item", "due", "days_overdue",
+    "risk_level", "assessed_on", "level", "contacts", "asked", "since", "goal_id", "need",
+    "detail",
+)  # fmt: skip
+TABLE_COLUMNS = ("agency", "officer", "client", "item", "due", "days_overdue", "detail")
+AWAY = ("in_custody", "absconded")  # no contact is asked of a client who is
+
+
+@dataclass(frozen=True)
+class WorkList:
+    """The items overdue on a day, in order (`in_order`), for one officer or every one."""
+
+    on: date
+    officer: str | None
+    rows: list[dict[str, Any]]
+    columns: tuple[str, ...] = COLUMNS
+
+    def as_document(self) -> dict[str, Any]:
+        return {"on": self.on.isoformat(), "officer": self.officer, "items": self.rows}
+
+
+def as_of(client: Client, on: date) -> CaseState | None:
+    """The client's case as it stood on `on` (what had taken effect by then); None before
+    its enrolment."""
+    state = client.state
+    if state.last_effective_on is not None and state.last_effective_on <= on:
+        return state
+    if client.enrolment.occurred_on > on:
+        return None
+    taken = (event for event in client.effective_events() if event.occurred_on <= on)
+    return case_state(client.enrolment, taken)
+
+
+def items(state: CaseState, on: date) -> list[dict[str, Any]]:
+    """What is overdue for this client on `on`, in the order of ITEMS."""
+    if state.is_discharged or state.sealed:
+        return []
+    found = [*reassessment(state, on), *contacts(state, on), *goals(state, on)]
+    return [{column: item.get(column) for column in COLUMNS} for item in found]
+
+
+def reassessment(state: CaseState, on: date) -> Iterator[dict[str, Any]]:
+    due = state.reassessment_due
+    if due is None:
+        due = state.start + timedelta(days=FIRST_ASSESSMENT_DAYS)
+        detail = f"never assessed: due {FIRST_ASSESSMENT_DAYS} days after the term's start"
+    else:
+        months = REASSESSMENT_MONTHS[state.risk_level or ""]
+        detail = f"last assessed {state.assessed_on} ({state.risk_level}): every {months} months"
+    if due < on:
+        yield item(state, on, "reassessment", due, detail, risk_level=state.risk_level,
+                   assessed_on=state.assessed_on)  # fmt: skip
+
+
+def contacts(state: CaseState, on: date) -> Iterator[dict[str, Any]]:
+    asked, months = CONTACT_STANDARDS.get(state.level or "", (0, 1))
+    since = add_months(on, -months) + timedelta(days=1)
+    if asked == 0 or state.status in AWAY or state.start > since:
+        return
+    made = state.client_contacts(since, on)
+    if made < asked:
+        span = "month" if months == 1 else f"{months} months"
+        detail = (
+            f"{made} of {asked} client contacts in the {span} {since} to {on} (level {state.level})"
+        )
+        yield item(state, on, "contacts", None, detail, level=state.level, contacts=made,
+                   asked=asked, since=since)  # fmt: skip
+
+
+def goals(state: CaseState, on: date) -> Iterator[dict[str, Any]]:
+    for priority, goal in enumerate(state.plan_goals, start=1):
+        if goal.overdue_on(on):
+            detail = f"priority {priority}, {goal.status}" + (
+                f" since {goal.status_on}" if goal.status_on else ""
+            )
+            yield item(state, on, "goal", goal.target, detail, goal_id=goal.goal_id,
+                       need=goal.need)  # fmt: skip
+
+
+def item(
+    state: CaseState, on: date, kind: str, due: date | None, detail: str, **facts: Any
+) -> dict[str, Any]:
+    return {
+        "agency": state.agency,
+        "officer": state.officer,
+        "client": state.ref,
+        "item": kind,
+        "due": due,
+        "days_overdue": (on - due).days if due else None,
+        "detail": detail,
+        **{name: str(value) if isinstance(value, str) else value for name, value in facts.items()},
+    }
+
+
+def work_list(
+    clients: Iterable[Client], on: date, officer: str | None = None
+) -> Iterator[tuple[Client, list[dict[str, Any]]]]:
+    """Each client with something overdue on `on` (of `officer`, if given), with its items."""
+    for client in clients:
+        state = as_of(client, on)
+        if state is None or (officer is not None and state.officer != officer):
+            continue
+        found = items(state, on)
+        if found:
+            yield client, found
+
+
+def in_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """By agency, officer and client, then each client's items in the order of ITEMS."""
+    return sorted(
+        rows,
+        key=lambda row: (row["agency"], row["officer"], row["client"], ITEMS.index(row["item"])),
+    )
