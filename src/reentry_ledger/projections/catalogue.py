@@ -5,7 +5,9 @@ from __future__ import annotations
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.base import Projection
 from reentry_ledger.projections.clients import ClientsProjection
+from reentry_ledger.projections.contacts import ContactsProjection
 from reentry_ledger.projections.people import PeopleProjection
+from reentry_ledger.projections.programmes import ProgrammesProjection
 from reentry_ledger.projections.referrals import ReferralsProjection
 from reentry_ledger.projections.risk import RiskProjection
 from reentry_ledger.projections.status import StatusProjection
@@ -20,6 +22,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     VolunteersProjection(),
     StatusProjection(),
     PeopleProjection(),
+    ProgrammesProjection(),
+    ContactsProjection(),
 )
 
 
