@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from reentry_ledger.application.base import PAGE_SIZE, CodeValue, LedgerBase, Recorded, as_coded
-from reentry_ledger.application.recording import Recording
+from reentry_ledger.application.recording import Command, Recording
 from reentry_ledger.authorization import Actor, NotPermitted, Permission
 from reentry_ledger.domain.client import Client, coded
 from reentry_ledger.domain.directory import OpenedAggregate
@@ -91,9 +91,7 @@ class Programmes(LedgerBase):
                 raise RuleViolated(
                     f"programme {programme!r} was added on {held.added_on}: no place before it"
                 )
-            service = coded(held.service)
-            recording.record(ref, on, lambda client, stamp, s=service: client.enrol_in_programme(
-                stamp, programme=programme, service=s))  # fmt: skip
+            recording.record(ref, on, enrolling(programme, coded(held.service)))
         self._store(recording.clients.values(), recording.new_keys, f"programme {programme!r}")
         return [Recorded.latest(recording.clients[ref]) for ref in refs]
 
@@ -119,12 +117,13 @@ class Programmes(LedgerBase):
         agency = self._own_agency(who, agency)
         held = self._programme_of(agency, programme)
         if missed is None:
-            missed = [ref for ref in self.holders(who, agency, programme, day) if ref not in attended]
+            missed = [
+                ref for ref in self.holders(who, agency, programme, day) if ref not in attended
+            ]
         for refs, came in ((attended, True), (missed, False)):
             for ref in refs:
                 self._check_in_agency(recording.client(ref), agency, programme)
-                recording.record(ref, day, lambda client, stamp, c=came: client.record_session(
-                    stamp, programme=programme, attended=c))  # fmt: skip
+                recording.record(ref, day, session(programme, came))
         stamp = Stamp(on=day, by=who.name, today=recording.today)
         held.hold_session(stamp, attended=len(attended), missed=len(missed))
         self._store([*recording.clients.values(), held], recording.new_keys,
@@ -246,6 +245,20 @@ class Programmes(LedgerBase):
                 f"another write to {what} or one of its clients was recorded first; "
                 "nothing was written: look again and retry"
             ) from None
+
+
+def enrolling(programme: str, service: dict[str, Any]) -> Command:
+    def enrol(client: Client, stamp: Stamp) -> None:
+        client.enrol_in_programme(stamp, programme=programme, service=service)
+
+    return enrol
+
+
+def session(programme: str, attended: bool) -> Command:
+    def record(client: Client, stamp: Stamp) -> None:
+        client.record_session(stamp, programme=programme, attended=attended)
+
+    return record
 
 
 def summary(programme: Programme) -> ProgrammeSummary:

@@ -20,7 +20,10 @@ class ContactsProjection(Projection):
 
     def facts(self, event: Recorded) -> Iterable[Statement]:
         if event.topic == ContactLogged.TOPIC:
-            yield "INSERT INTO {audit_contacts} VALUES (?, ?, ?, ?, NULL, ?)", (
-                *event.key(),
-                event.code("kind"),
+            yield (
+                "INSERT INTO {audit_contacts} VALUES (?, ?, ?, ?, NULL, ?)",
+                (
+                    *event.key(),
+                    event.code("kind"),
+                ),
             )
