@@ -176,3 +176,17 @@ def test_report_programmes_hides_small_counts_and_the_rates_they_make(ledger: Le
     assert (shown["enrolled"], shown["attended"], shown["missed"]) == (3, 5, 3)
     assert shown["attendance_rate"] == 0.625
     assert shown["completed"] == shown["completion_rate"] == "<3"
+
+
+def test_a_ledger_with_programmes_exports_and_imports_whole(ledger: Ledger, tmp_path: Any) -> None:
+    programme_with_three(ledger)
+    ledger.record_programme_session(T4C, actor="jdoe", on=date(2025, 2, 10), attended=["GA-1"])
+    lines = list(ledger.export_lines(actor="jdoe"))
+    copy = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: date(2026, 1, 15))
+    try:
+        copy.import_jsonl(iter(lines), "export.jsonl", actor="jdoe")
+        assert copy.list_programmes(actor="jdoe") == ledger.list_programmes(actor="jdoe")
+        checked = verify(copy)
+        assert checked.ok and checked.clients == 3
+    finally:
+        copy.close()

@@ -112,8 +112,9 @@ class Programmes(LedgerBase):
         recording = Recording(self, who)
         day = on or recording.today
         check_distinct([*attended, *(missed or ())], "client")
+        named = [recording.client(ref) for ref in (*attended, *(missed or ()))]  # seen first
         if agency is None and who.agency is None and attended:
-            agency = recording.client(attended[0]).state.agency
+            agency = named[0].state.agency
         agency = self._own_agency(who, agency)
         held = self._programme_of(agency, programme)
         if missed is None:

@@ -25,10 +25,11 @@ from reentry_ledger.cli.reports import (
     suppress_option,
 )
 from reentry_ledger.domain.codes import ProgrammeOutcome, Service, values
+from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports import contacts
 from reentry_ledger.reports.output import as_table
 from reentry_ledger.reports.requests import check_range
-from reentry_ledger.reports.service import Table
+from reentry_ledger.reports.service import Reports, Table
 
 OUTCOMES = [o for o in values(ProgrammeOutcome) if o != ProgrammeOutcome.TERM_ENDED]
 LISTED = ("--attended", "--missed")  # options that take several references in a row
@@ -234,7 +235,7 @@ def report_programmes(
       reentry-ledger report programmes --from 2025-01-01 --to 2025-12-31
     """
     check_range(first, last)
-    reports = state.ledger.reports(actor=state.actor_name)
+    reports = local_reports(state, "programmes")
     emit(reports.programmes(first, last, known_at, suppress_below), output)
 
 
@@ -271,7 +272,7 @@ def report_contacts(
     """
     check_range(first, last)
     dimensions = contacts.parse_dimensions(by)
-    table: Table = state.ledger.reports(actor=state.actor_name).contacts(
+    table: Table = local_reports(state, "contacts").contacts(
         first, last, dimensions, known_at, suppress_below
     )
     if output == "table":
@@ -279,3 +280,14 @@ def report_contacts(
         snapped_note(table.snapped, output)
     else:
         emit(table, output)
+
+
+def local_reports(state: LedgerContext, name: str) -> Reports:
+    """The reports of the ledger's database: these two are not offered by a server yet."""
+    reports = state.ledger.reports(actor=state.actor_name)
+    if not isinstance(reports, Reports):
+        raise InvalidInput(
+            f"report {name} runs against the ledger's database (REENTRY_LEDGER_DB), not yet "
+            "against a server"
+        )
+    return reports
