@@ -132,6 +132,40 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     client_write("correct", "/corrections", "Retract one of the client's events."),
     client_write("seal", "/seal", "Seal the client: destroy the key of its personal data."),
     Endpoint(
+        "add_programme",
+        "POST",
+        "/api/programmes",
+        "Add one of the agency's group programmes (its staff).",
+        "casework",
+    ),
+    Endpoint(
+        "list_programmes",
+        "GET",
+        "/api/programmes",
+        "The programmes of the agencies you see, with their sessions and attendance.",
+        "reads",
+    ),
+    Endpoint(
+        "enrol_in_programme",
+        "POST",
+        "/api/programmes/{programme}/places",
+        "Give clients (`refs`) places in a programme of their agency: all of them, or none.",
+        "casework",
+    ),
+    Endpoint(
+        "record_programme_session",
+        "POST",
+        "/api/programmes/{programme}/sessions",
+        "Record a session: who attended, who missed it (default: every other client holding "
+        "an open place); on the programme and each client in one transaction.",
+        "casework",
+    ),
+    client_write(
+        "end_programme_place",
+        "/programmes/{programme}/end",
+        "End the client's place in a programme: completed, dropped_out or removed.",
+    ),
+    Endpoint(
         "list_clients",
         "GET",
         "/api/clients",

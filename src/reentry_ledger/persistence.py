@@ -42,6 +42,7 @@ from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.events import EVENT_CLASSES, ClientEvent, LedgerEvent
 from reentry_ledger.domain.integrity import IDENTITY, stored_state
 from reentry_ledger.domain.policy import CustodyCapsSet
+from reentry_ledger.domain.programme import ProgrammeAdded, ProgrammeSessionHeld
 from reentry_ledger.domain.recording import describe
 
 # Topics stored in events, pinned to the classes they name. A class that moves or is renamed
@@ -57,6 +58,8 @@ STABLE_TOPICS: dict[str, type] = {
     ClientRecordRead.TOPIC: ClientRecordRead,
     LedgerRead.TOPIC: LedgerRead,
     CustodyCapsSet.TOPIC: CustodyCapsSet,
+    ProgrammeAdded.TOPIC: ProgrammeAdded,
+    ProgrammeSessionHeld.TOPIC: ProgrammeSessionHeld,
 }
 
 

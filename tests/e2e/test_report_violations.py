@@ -368,6 +368,8 @@ def test_projection_commands(run, ledger) -> None:  # type: ignore[no-untyped-de
         "volunteers",
         "status",
         "people",
+        "programmes",
+        "contacts",
     }
     assert all(s["lag"] == 0 and s["position"] == s["head"] for s in status)
     run("contact", "GA-2", "--on", "2024-09-01")

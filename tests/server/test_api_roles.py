@@ -5,7 +5,8 @@ allowed ones succeed, refused ones answer 403 (the role may not) or 404 (another
 client, exactly as one that does not exist), never anything else, always with the JSON error
 body; a refused write leaves the ledger as it was. Each user acts on a subject of its own (a
 client, or a user to manage), made fresh for the attempt, so no attempt depends on another;
-an agency's policy (`{agency}`) is GA's, the agency of `sup-ga` and `cw-ga`.
+an agency's policy (`{agency}`) is GA's, the agency of `sup-ga` and `cw-ga`, and so is the programme
+(`{programme}`).
 
 A route of the app with no row fails `test_every_api_route_has_a_row`: a new endpoint cannot
 go untested.
@@ -40,6 +41,7 @@ CLIENT_READERS = (OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)  # each sees its own age
 EVERYONE = (OK, OK, OK, OK, OK, OK)
 MAPPING = (Path(__file__).parents[2] / "examples" / "legacy" / "mapping.toml").read_text()
 RANGE = {"from": "2025-01-01", "to": "2025-12-31"}
+PROGRAMME = "Work ready"  # a GA programme (its name has a space, quoted in the path)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,17 @@ TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
         Attempt({"ground": "court_order", "reference": "CO-1"}),
         SUPERVISOR_ONLY,
     ),
+    "POST /api/programmes": (
+        Attempt({"name": "P-{ref}", "service": "education"}),
+        (FORBIDDEN, OK, OK, OK, FORBIDDEN, FORBIDDEN),  # each its own agency's
+    ),
+    "GET /api/programmes": (Attempt(), CLIENT_READERS),
+    "POST /api/programmes/{programme}/places": (Attempt({"refs": ["{ref}"]}), GA_WRITE),
+    "POST /api/programmes/{programme}/sessions": (Attempt({"attended": ["{ref}"]}), GA_WRITE),
+    "POST /api/clients/{ref}/programmes/{programme}/end": (
+        Attempt({"outcome": "completed"}),
+        GA_WRITE,
+    ),
     "GET /api/clients/{ref}": (Attempt(), GA_READ),
     "GET /api/clients/{ref}/timeline": (Attempt(params={"as_of": "2026-01-15"}), GA_READ),
     "GET /api/users": (Attempt(), MANAGERS),
@@ -198,6 +211,8 @@ def filled(value: Any, subject: str) -> Any:
         return value.replace("{ref}", subject).replace("{name}", subject)
     if isinstance(value, dict):
         return {key: filled(item, subject) for key, item in value.items()}
+    if isinstance(value, list):
+        return [filled(item, subject) for item in value]
     return value
 
 
@@ -205,6 +220,7 @@ def url(route: str, subject: str) -> str:
     path = route.split(" ", 1)[1]
     path = path.replace("{referral_id}", "R1").replace("{violation_id}", "V1")
     path = path.replace("{goal_id}", "G1")
+    path = path.replace("{programme}", PROGRAMME)
     return filled(path, subject).replace("{agency}", "GA")
 
 
@@ -221,6 +237,13 @@ def prepare(ledger: Ledger, route: str, subject: str) -> None:
         ledger.start_custody(subject, actor="cw-ga", reason="sanction")
     elif route.endswith("/absconding/return"):
         ledger.abscond(subject, actor="cw-ga")
+    elif "{programme}" in route:
+        if "{ref}" not in route:  # the client named in the body
+            client_with_history(ledger, subject)
+        if ledger.programme("GA", PROGRAMME) is None:
+            ledger.add_programme(PROGRAMME, actor="cw-ga", service="employment")
+        if not route.endswith("/places"):
+            ledger.enrol_in_programme(PROGRAMME, [subject], actor="cw-ga")
     elif "/api/users/{name}" in route:
         ledger.add_user(subject, "caseworker", "GA", actor="aud")
 

@@ -9,6 +9,7 @@ for the policy and ADR 0017 for the design.
     access.py      the access log
     users.py       users and roles
     policy.py      agency policy (custody caps)
+    programmes.py  group programmes: places and sessions
     operations.py  replay, verify, export, import, demo, projections, reports
 """
 
@@ -17,11 +18,12 @@ from __future__ import annotations
 from reentry_ledger.application.base import Recorded, utc_today
 from reentry_ledger.application.casework import Casework
 from reentry_ledger.application.operations import Operations, ReplayReport
+from reentry_ledger.application.programmes import Programmes
 from reentry_ledger.application.reads import Reads, redacted
 from reentry_ledger.application.users import Users
 
 
-class Ledger(Casework, Reads, Users, Operations):
+class Ledger(Casework, Programmes, Reads, Users, Operations):
     """An event-sourced ledger of clients under community supervision."""
 
     # The library names an application's tables after it, and names each subclass anew:

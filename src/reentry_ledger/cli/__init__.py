@@ -96,6 +96,7 @@ from reentry_ledger.cli import (  # noqa: E402, F401
     goals,
     integrity,
     needs,
+    programmes,
     reading,
     reports,
     serve,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.base import Projection
 from reentry_ledger.projections.clients import ClientsProjection
+from reentry_ledger.projections.contacts import ContactsProjection
 from reentry_ledger.projections.goals import GoalsProjection
 from reentry_ledger.projections.people import PeopleProjection
+from reentry_ledger.projections.programmes import ProgrammesProjection
 from reentry_ledger.projections.referrals import ReferralsProjection
 from reentry_ledger.projections.risk import RiskProjection
 from reentry_ledger.projections.status import StatusProjection
@@ -22,6 +24,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     StatusProjection(),
     PeopleProjection(),
     GoalsProjection(),
+    ProgrammesProjection(),
+    ContactsProjection(),
 )
 
 

@@ -13,7 +13,7 @@ from reentry_ledger.authorization import NotPermitted, Permission
 from reentry_ledger.domain.client import Client
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
-from reentry_ledger.reports import casework, cohorts, needs
+from reentry_ledger.reports import casework, cohorts, contacts, needs, programmes
 from reentry_ledger.reports.disparities import DisparityRequest, disparities
 from reentry_ledger.reports.due import WorkList, in_order, work_list
 from reentry_ledger.reports.facts import ClientFacts, FactReader
@@ -286,6 +286,48 @@ class Reports:
         below, counts = self.below(asked), tuple(counts)
         rows = [suppress(row, below, counts, derived or {}, tuple(totals)) for row in table.rows]
         return replace(table, rows=rows)
+
+    # --- programmes and contacts (docs/metrics.md, "Programmes and contacts") ------------
+
+    def programmes(
+        self,
+        first: date | None,
+        last: date | None,
+        known_at: datetime | None = None,
+        suppress_below: int | None = None,
+    ) -> Table:
+        """Per programme: places begun, sessions held, attendance, places ended by outcome,
+        with the attendance and completion rates (reports/programmes.py)."""
+        reader, start, end, snapped = self.span(first, last, known_at)
+        rows = programmes.report(reader, start, end) if start <= end else []
+        table = Table(programmes.COLUMNS, rows, snapped)
+        return self.shown(table, suppress_below, programmes.COUNTS, programmes.DERIVED)
+
+    def contacts(
+        self,
+        first: date | None,
+        last: date | None,
+        by: Sequence[str] = (),
+        known_at: datetime | None = None,
+        suppress_below: int | None = None,
+    ) -> Table:
+        """Client-months measured against their level's contact standard and those that met
+        it, and contacts by kind, by officer, agency or level (reports/contacts.py)."""
+        reader, start, end, snapped = self.span(first, last, known_at)
+        rows = contacts.report(reader, start, end, by) if start <= end else []
+        table = Table((*by, *contacts.COLUMNS), rows, snapped)
+        return self.shown(table, suppress_below, contacts.COUNTS, contacts.DERIVED,
+                          contacts.TOTALS)  # fmt: skip
+
+    def span(
+        self, first: date | None, last: date | None, known_at: datetime | None
+    ) -> tuple[FactReader, date, date, Snapped | None]:
+        """The facts and the range of a report (from the earliest enrolment unless told, to
+        `last_day`), snapped for oversight."""
+        reader = self.reader(known_at)
+        end = self.last_day(last, known_at)
+        start, end, snapped = self.range(first or reader.earliest_start() or end, end, known_at)
+        return reader, start or end, end, snapped
 
     # --- cohorts (docs/metrics.md, "Cohorts") ---------------------------------------------
 
