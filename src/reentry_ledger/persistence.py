@@ -43,6 +43,7 @@ from reentry_ledger.domain.events import EVENT_CLASSES, ClientEvent, LedgerEvent
 from reentry_ledger.domain.integrity import IDENTITY, stored_state
 from reentry_ledger.domain.policy import CustodyCapsSet
 from reentry_ledger.domain.recording import describe
+from reentry_ledger.domain.volunteer import VOLUNTEER_EVENT_CLASSES
 
 # Topics stored in events, pinned to the classes they name. A class that moves or is renamed
 # keeps its entry here under the old topic, so stored events still resolve.
@@ -57,6 +58,7 @@ STABLE_TOPICS: dict[str, type] = {
     ClientRecordRead.TOPIC: ClientRecordRead,
     LedgerRead.TOPIC: LedgerRead,
     CustodyCapsSet.TOPIC: CustodyCapsSet,
+    **{event_class.TOPIC: event_class for event_class in VOLUNTEER_EVENT_CLASSES},
 }
 
 

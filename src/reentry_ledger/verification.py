@@ -86,10 +86,13 @@ class ClientChain:
 
     @property
     def is_client(self) -> bool:
-        return not self.ref.startswith(("the user directory", "the access log", "the policy"))
+        return not self.ref.startswith(
+            ("the user directory", "the access log", "the policy", "volunteer ")
+        )
 
 
 POLICY_TOPICS = "reentry_ledger.domain.policy:"
+VOLUNTEER_TOPICS = "reentry_ledger.domain.volunteer:"
 
 
 def chain_label(topic: str, state: dict[str, Any], aggregate_id: str) -> str:
@@ -99,6 +102,8 @@ def chain_label(topic: str, state: dict[str, Any], aggregate_id: str) -> str:
         return "the user directory"
     if topic.startswith(POLICY_TOPICS):
         return f"the policy of agency {state.get('agency')}"
+    if topic.startswith(VOLUNTEER_TOPICS):
+        return f"volunteer {state.get('volunteer_id')}"
     if topic in (ClientRecordRead.TOPIC, LedgerRead.TOPIC):
         return f"the access log of {state.get('recorded_by')}"
     return aggregate_id
