@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -20,6 +21,7 @@ from reentry_ledger.application.access import AccessLog
 from reentry_ledger.application.base import LedgerBase
 from reentry_ledger.application.recording import Recording
 from reentry_ledger.authorization import Actor, NotPermitted, Permission
+from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.codes import NEED_SKILLS, Need, SupervisionSessionKind, VolunteerSkill
 from reentry_ledger.domain.directory import AGENCY_ROLES
 from reentry_ledger.domain.errors import Conflict, InvalidInput
@@ -265,7 +267,7 @@ class Volunteers(AccessLog):
                 found.append(
                     Suggestion(
                         volunteer_id, self._revealed(volunteer, state.name), state.skills, met, left
-                    )  # fmt: skip
+                    )
                 )
         found.sort(
             key=lambda s: (-len(s.needs_met), -s.capacity_left, volunteer_number(s.volunteer_id))
@@ -373,7 +375,7 @@ class Volunteers(AccessLog):
                 if event.volunteer_id not in volunteer_ids or owner in seen:
                     continue
                 seen.add(owner)
-                client = self.repository.get(notification.originator_id)
+                client: Client = self.repository.get(UUID(owner))
                 match = client.state.active_match
                 if match is None or match.volunteer_id is None:
                     continue
