@@ -12,9 +12,11 @@ from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import ISO_DATE, codes, json_option, on_option
 from reentry_ledger.cli.render import echo_json
+from reentry_ledger.cli.reports import emit, format_option, report, suppress_option
 from reentry_ledger.domain.codes import Need, SupervisionSessionKind, VolunteerSkill
 from reentry_ledger.domain.volunteer import MAX_CAPACITY
 from reentry_ledger.reports.output import as_table
+from reentry_ledger.reports.requests import check_range
 
 LIST_COLUMNS = ("volunteer_id", "name", "skills", "capacity", "open_matches", "capacity_left",
                 "trained_on", "last_supervised", "left_on", "matched_clients")  # fmt: skip
@@ -209,3 +211,35 @@ def _dict(value: Any) -> dict[str, Any]:
 
     row: dict[str, Any] = asdict(value)
     return {key: item.isoformat() if isinstance(item, date) else item for key, item in row.items()}
+
+
+@report.command("volunteer-supervision")
+@click.option("--from", "first", type=ISO_DATE, default=None,
+              help="First day (default: the first registration's).")  # fmt: skip
+@click.option("--to", "last", type=ISO_DATE, default=None, help="Last day (default: today).")
+@click.option("--by-agency", is_flag=True, help="One row per agency.")
+@format_option
+@suppress_option
+@ledger_options
+@pass_context
+def report_volunteer_supervision(
+    state: LedgerContext,
+    first: date | None,
+    last: date | None,
+    by_agency: bool,
+    output: str,
+    suppress_below: int | None,
+) -> None:
+    """Volunteers' supervision: active volunteers and volunteer-months in the range (a
+    calendar month each volunteer was on the register for a day of), those with at least one
+    supervision session, the share, and sessions (individual, group: one for each volunteer
+    present) per volunteer-month.
+
+    \b
+    Example:
+      reentry-ledger report volunteer-supervision --from 2025-01-01 --to 2025-06-30 --by-agency
+    """
+    check_range(first, last)
+    reports = state.ledger.reports(actor=state.actor_name)
+    by = ("agency",) if by_agency else ()
+    emit(reports.volunteer_supervision(first, last, by, suppress_below), output)
