@@ -44,6 +44,7 @@ from reentry_ledger.domain.integrity import IDENTITY, stored_state
 from reentry_ledger.domain.policy import CustodyCapsSet
 from reentry_ledger.domain.programme import ProgrammeAdded, ProgrammeSessionHeld
 from reentry_ledger.domain.recording import describe
+from reentry_ledger.domain.volunteer import VOLUNTEER_EVENT_CLASSES
 
 # Topics stored in events, pinned to the classes they name. A class that moves or is renamed
 # keeps its entry here under the old topic, so stored events still resolve.
@@ -60,6 +61,7 @@ STABLE_TOPICS: dict[str, type] = {
     CustodyCapsSet.TOPIC: CustodyCapsSet,
     ProgrammeAdded.TOPIC: ProgrammeAdded,
     ProgrammeSessionHeld.TOPIC: ProgrammeSessionHeld,
+    **{event_class.TOPIC: event_class for event_class in VOLUNTEER_EVENT_CLASSES},
 }
 
 

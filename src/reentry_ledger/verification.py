@@ -87,12 +87,13 @@ class ClientChain:
     @property
     def is_client(self) -> bool:
         return not self.ref.startswith(
-            ("the user directory", "the access log", "the policy", "the programme")
+            ("the user directory", "the access log", "the policy", "the programme", "volunteer ")
         )
 
 
 POLICY_TOPICS = "reentry_ledger.domain.policy:"
 PROGRAMME_TOPICS = "reentry_ledger.domain.programme:"
+VOLUNTEER_TOPICS = "reentry_ledger.domain.volunteer:"
 
 
 def chain_label(topic: str, state: dict[str, Any], aggregate_id: str) -> str:
@@ -104,6 +105,8 @@ def chain_label(topic: str, state: dict[str, Any], aggregate_id: str) -> str:
         return f"the policy of agency {state.get('agency')}"
     if topic.startswith(PROGRAMME_TOPICS):
         return f"the programme {state.get('name')!r} of agency {state.get('agency')}"
+    if topic.startswith(VOLUNTEER_TOPICS):
+        return f"volunteer {state.get('volunteer_id')}"
     if topic in (ClientRecordRead.TOPIC, LedgerRead.TOPIC):
         return f"the access log of {state.get('recorded_by')}"
     return aggregate_id

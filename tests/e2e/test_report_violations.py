@@ -335,6 +335,12 @@ def test_volunteer_matches(run, ledger) -> None:  # type: ignore[no-untyped-def]
         "ended": 1,
         "active_at_end": 1,
         "median_days_matched": 30,
+        "ended_completed": 0,
+        "ended_failed": 1,
+        "ended_taken_back": 0,
+        "ended_client_withdrew": 0,
+        "ended_volunteer_withdrew": 0,
+        "ended_term_ended": 0,
     }
 
 

@@ -136,6 +136,18 @@ TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
     ),
     "GET /api/clients/{ref}": (Attempt(), GA_READ),
     "GET /api/clients/{ref}/timeline": (Attempt(params={"as_of": "2026-01-15"}), GA_READ),
+    "POST /api/volunteers": (
+        Attempt({"name": "Val V", "skills": ["tutoring"], "agency": "GA"}),
+        (FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ),
+    "GET /api/volunteers": (Attempt(), CLIENT_READERS),
+    "POST /api/volunteers/{volunteer_id}/training": (Attempt({}), GA_WRITE),
+    "POST /api/volunteers/{volunteer_id}/leaving": (Attempt({"reason": "moved"}), GA_WRITE),
+    "POST /api/volunteers/supervision": (
+        Attempt({"volunteer_ids": ["{volunteer_id}"], "kind": "individual"}),
+        GA_WRITE,
+    ),
+    "GET /api/clients/{ref}/volunteer-suggestions": (Attempt(), GA_READ),
     "GET /api/users": (Attempt(), MANAGERS),
     "POST /api/users": (
         Attempt({"name": "{name}", "role": "caseworker", "agency": "GA"}),
@@ -206,8 +218,16 @@ def client_with_history(ledger: Ledger, ref: str) -> None:
     )
 
 
+VOLUNTEERS: dict[str, str] = {}  # subject -> the GA volunteer registered for it
+ABSENT_VOLUNTEER = "VOL999999"  # of a subject with none (x-absent)
+
+
 def filled(value: Any, subject: str) -> Any:
+    if isinstance(value, list):
+        return [filled(item, subject) for item in value]
     if isinstance(value, str):
+        volunteer = VOLUNTEERS.get(subject, ABSENT_VOLUNTEER)
+        value = value.replace("{volunteer_id}", volunteer)
         return value.replace("{ref}", subject).replace("{name}", subject)
     if isinstance(value, dict):
         return {key: filled(item, subject) for key, item in value.items()}
@@ -246,6 +266,10 @@ def prepare(ledger: Ledger, route: str, subject: str) -> None:
             ledger.enrol_in_programme(PROGRAMME, [subject], actor="cw-ga")
     elif "/api/users/{name}" in route:
         ledger.add_user(subject, "caseworker", "GA", actor="aud")
+    elif "/api/volunteers/" in route:
+        VOLUNTEERS[subject] = ledger.register_volunteer(
+            actor="cw-ga", name="Val V", skills=("tutoring",)
+        )
 
 
 def written(ledger: Ledger, subject: str) -> tuple[Any, ...]:
@@ -306,6 +330,7 @@ def refusal_problems(served: Served, route: str, role: str, subject: str, answer
     if answer.status_code == HIDDEN:
         missing = attempt(served, route, role, "x-absent")
         words = missing.json()["error"]["message"].replace("x-absent", subject)
+        words = words.replace(ABSENT_VOLUNTEER, VOLUNTEERS.get(subject, ABSENT_VOLUNTEER))
         if (missing.status_code, words) != (HIDDEN, error["message"]):
             return [f"{role}: {error} is not what a missing client gets: {missing.json()}"]
     return []

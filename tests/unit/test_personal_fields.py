@@ -24,6 +24,7 @@ from reentry_ledger.domain.events import (
 )
 from reentry_ledger.domain.personal import protect_paths
 from reentry_ledger.domain.recording import Stamp
+from reentry_ledger.domain.volunteer import VOLUNTEER_EVENT_CLASSES, VOLUNTEER_PLAIN_TEXT
 from tests.builders import TODAY, new_client
 
 
@@ -81,6 +82,22 @@ def test_every_personal_path_names_text_and_nothing_plain_is_also_personal() -> 
         assert set(cls.PERSONAL) <= paths, cls.__name__
         plain = {key.removeprefix(f"{cls.__name__}.") for key in PLAIN_TEXT}
         assert not set(cls.PERSONAL) & plain, cls.__name__
+
+
+def test_every_text_field_of_a_volunteers_events_is_personal_or_plain() -> None:
+    plain = {**PLAIN_TEXT, **VOLUNTEER_PLAIN_TEXT}
+    found = {
+        cls.__name__: [
+            path
+            for path in text_paths(cls, "")
+            if path not in cls.PERSONAL
+            and path not in plain
+            and f"{cls.__name__}.{path}" not in plain
+        ]
+        for cls in VOLUNTEER_EVENT_CLASSES
+    }
+    assert found == {cls.__name__: [] for cls in VOLUNTEER_EVENT_CLASSES}
+    assert all(set(cls.PERSONAL) <= set(text_paths(cls, "")) for cls in VOLUNTEER_EVENT_CLASSES)
 
 
 def test_every_plain_field_says_why() -> None:

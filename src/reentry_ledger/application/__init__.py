@@ -10,6 +10,7 @@ for the policy and ADR 0017 for the design.
     users.py       users and roles
     policy.py      agency policy (custody caps)
     programmes.py  group programmes: places and sessions
+    volunteers.py  the volunteer register, and volunteers suggested for a client
     operations.py  replay, verify, export, import, demo, projections, reports
 """
 
@@ -21,9 +22,10 @@ from reentry_ledger.application.operations import Operations, ReplayReport
 from reentry_ledger.application.programmes import Programmes
 from reentry_ledger.application.reads import Reads, redacted
 from reentry_ledger.application.users import Users
+from reentry_ledger.application.volunteers import Volunteers
 
 
-class Ledger(Casework, Programmes, Reads, Users, Operations):
+class Ledger(Casework, Programmes, Reads, Volunteers, Users, Operations):
     """An event-sourced ledger of clients under community supervision."""
 
     # The library names an application's tables after it, and names each subclass anew:

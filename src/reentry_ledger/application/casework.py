@@ -16,6 +16,7 @@ from reentry_ledger.application.base import (
 )
 from reentry_ledger.application.policy import Policies
 from reentry_ledger.application.recording import Command, Recording
+from reentry_ledger.application.volunteers import matchable_volunteer
 from reentry_ledger.authorization import Permission
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS, SealGround, values
@@ -255,17 +256,21 @@ class Casework(Policies):
         *,
         actor: str | None,
         on: date | None = None,
-        volunteer: str,
+        volunteer: str | None = None,
+        volunteer_id: str | None = None,
         needs: tuple[CodeValue, ...] = (),
     ) -> Recorded:
-        return self._apply(
-            ref,
-            actor,
-            on,
-            lambda client, stamp: client.match_volunteer(
-                stamp, volunteer=volunteer, needs=as_coded_list(needs)
-            ),
-        )
+        """A match with a registered volunteer (`volunteer_id`: on the register of the
+        client's agency, not left; otherwise not found) or one named here (`volunteer`)."""
+
+        def match(client: Client, stamp: Stamp) -> None:
+            if volunteer_id is not None and volunteer is None:
+                matchable_volunteer(self, volunteer_id, client.state.agency, stamp.on)
+            client.match_volunteer(
+                stamp, volunteer=volunteer, volunteer_id=volunteer_id, needs=as_coded_list(needs)
+            )
+
+        return self._apply(ref, actor, on, match)
 
     def end_volunteer_match(
         self,

@@ -102,6 +102,7 @@ from reentry_ledger.cli import (  # noqa: E402, F401
     serve,
     status,
     users,
+    volunteers,
 )
 
 if __name__ == "__main__":  # pragma: no cover

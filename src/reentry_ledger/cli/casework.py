@@ -39,6 +39,7 @@ from reentry_ledger.domain.codes import (
     TermStartReason,
     values,
 )
+from reentry_ledger.domain.volunteer import VOLUNTEER_ID
 
 REPORTABLE_SEVERITIES = [s for s in values(OffenceSeverity) if s != OffenceSeverity.UNKNOWN]
 REFERRAL_UPDATES = [s for s in values(ReferralStatus) if s != ReferralStatus.MADE]
@@ -261,7 +262,12 @@ def contact(state: LedgerContext, ref: str, on: date | None, **details: Any) -> 
 @cli.command()
 @click.argument("ref")
 @on_option
-@click.option("--volunteer", required=True, help="The volunteer matched (name or id).")
+@click.option(
+    "--volunteer",
+    required=True,
+    help="The volunteer matched: a registered volunteer's id (VOL1, from `volunteer "
+    "register`), or a name (kept under the client's key).",
+)
 @click.option("--need", "needs", multiple=True, type=codes(Need), help="What the match addresses.")
 @ledger_options
 @pass_context
@@ -270,13 +276,24 @@ def match(
 ) -> None:
     """Match client REF with a volunteer (one active match at a time).
 
+    A registered volunteer (VOL1, VOL2, ...) must be on the register of the client's agency
+    and not have left (else exit 4); any other value is a name, as before the register.
+    A match still open when the client's term ends is ended with it (`term_ended`).
+
     \b
-    Example:
+    Examples:
+      reentry-ledger match GA-1 --volunteer VOL3 --need family_marital
       reentry-ledger match GA-1 --volunteer v-204 --need family_marital
     """
+    registered = VOLUNTEER_ID.fullmatch(volunteer) is not None
     confirm(
         state.ledger.match_volunteer(
-            ref, actor=state.actor_name, on=on, volunteer=volunteer, needs=needs
+            ref,
+            actor=state.actor_name,
+            on=on,
+            volunteer=None if registered else volunteer,
+            volunteer_id=volunteer if registered else None,
+            needs=needs,
         )
     )
 

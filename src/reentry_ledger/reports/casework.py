@@ -8,7 +8,13 @@ from datetime import date
 from statistics import median
 from typing import Any
 
-from reentry_ledger.domain.codes import DischargeOutcome, ReferralStatus, Service, values
+from reentry_ledger.domain.codes import (
+    DischargeOutcome,
+    MatchEnding,
+    ReferralStatus,
+    Service,
+    values,
+)
 from reentry_ledger.reports.facts import ClientFacts, TermFact
 from reentry_ledger.reports.suppression import linked
 
@@ -126,18 +132,22 @@ def referrals(clients: Iterable[ClientFacts], first: date, last: date) -> list[d
     return rows
 
 
-VOLUNTEER_COLUMNS = ("matched", "ended", "active_at_end", "median_days_matched")
-VOLUNTEER_COUNTS = (*VOLUNTEER_COLUMNS[:3], "_ended_clients")
+# Matches ended by how: taken_back is the professional taking the case back; term_ended,
+# the client's term ending with the match still open.
+ENDINGS = tuple(f"ended_{ending}" for ending in values(MatchEnding))
+VOLUNTEER_COLUMNS = ("matched", "ended", "active_at_end", "median_days_matched", *ENDINGS)
+VOLUNTEER_COUNTS = (*VOLUNTEER_COLUMNS[:3], *ENDINGS, "_ended_clients")
 VOLUNTEER_DERIVED = {"median_days_matched": ("ended", "_ended_clients")}
 # Active at the end = active at the start + matched - ended, and from the first enrolment on
-# nothing is active at the start: any two give the third.
-VOLUNTEER_LINKED = linked("matched", "ended", "active_at_end")
+# nothing is active at the start: any two give the third. The endings by kind sum to `ended`.
+VOLUNTEER_LINKED = (*linked("matched", "ended", "active_at_end"), ("ended", ENDINGS))
 
 
 def volunteers(
     clients: Iterable[ClientFacts], first: date, last: date, dimensions: Sequence[str]
 ) -> list[dict]:
-    """Matches begun and ended in first..last, those still active on the last day, durations."""
+    """Matches begun and ended in first..last (by how they ended, a term's end among them),
+    those still active on the last day, durations."""
     counters: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
     durations: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     ending: dict[tuple[Any, ...], set[str]] = defaultdict(set)
@@ -159,6 +169,7 @@ def volunteers(
         row: dict[str, Any] = dict(zip(dimensions, key, strict=True))
         row.update({c: counters[key][c] for c in VOLUNTEER_COLUMNS[:3]})
         row["median_days_matched"] = median(durations[key]) if durations[key] else None
+        row.update({c: counters[key][c] for c in ENDINGS})
         row["_ended_clients"] = len(ending[key])
         rows.append(row)
     return rows

@@ -14,6 +14,7 @@ from reentry_ledger.domain.client import Client
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports import casework, cohorts, contacts, needs, programmes
+from reentry_ledger.reports import volunteers as volunteer_reports
 from reentry_ledger.reports.disparities import DisparityRequest, disparities
 from reentry_ledger.reports.due import WorkList, in_order, work_list
 from reentry_ledger.reports.facts import ClientFacts, FactReader
@@ -219,6 +220,24 @@ class Reports:
     discharges = partialmethod(over_range, "discharges")
     referrals = partialmethod(over_range, "referrals", by=())
     volunteers = partialmethod(over_range, "volunteers")
+
+    def volunteer_supervision(
+        self,
+        first: date | None,
+        last: date | None,
+        by: Sequence[str] = (),
+        suppress_below: int | None = None,
+    ) -> Table:
+        """Volunteers' supervision sessions per active volunteer-month (reports/volunteers.py),
+        over a range (from the first month of the register unless told), by agency if asked."""
+        self.runner.catch_up()
+        last = self.last_day(last, None)
+        earliest = volunteer_reports.earliest(self.runner.store)
+        start, last, snapped = self.range(first or earliest or last, last, None)
+        rows = volunteer_reports.supervision(self.runner.store, start or last, last, by)
+        table = Table((*by, *volunteer_reports.COLUMNS), rows, snapped)
+        return self.shown(table, suppress_below, volunteer_reports.COUNTS,
+                          volunteer_reports.DERIVED, volunteer_reports.TOTALS)  # fmt: skip
 
     def ranged(
         self, first: date | None, last: date, known_at: datetime | None, casework: bool = False
