@@ -94,6 +94,7 @@ from reentry_ledger.cli import (  # noqa: E402, F401
     casework,
     exchange,
     integrity,
+    progress,
     reading,
     reports,
     serve,
