@@ -181,6 +181,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "reads",
     ),
     Endpoint(
+        "progress_report",
+        "GET",
+        "/api/clients/{ref}/progress-report",
+        "The client's progress report for a hearing, as of a date: its sections and "
+        "statements, each citing its events (the CLI renders it as Markdown, HTML or PDF). "
+        "Confidential case notes only with `include_confidential`, for the client's own "
+        "agency's staff (access-logged).",
+        "reads",
+    ),
+    Endpoint(
         "custody_caps_in_force",
         "GET",
         "/api/agencies/{agency}/custody-caps",

@@ -148,6 +148,10 @@ TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
         GA_WRITE,
     ),
     "GET /api/clients/{ref}/volunteer-suggestions": (Attempt(), GA_READ),
+    "GET /api/clients/{ref}/progress-report": (
+        Attempt(params={"as_of": "2026-01-15"}),
+        GA_READ,
+    ),
     "GET /api/users": (Attempt(), MANAGERS),
     "POST /api/users": (
         Attempt({"name": "{name}", "role": "caseworker", "agency": "GA"}),

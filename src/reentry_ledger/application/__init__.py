@@ -6,6 +6,7 @@ for the policy and ADR 0017 for the design.
     recording.py   the one write path (commands and imports alike)
     casework.py    casework commands, corrections and sealing
     reads.py       a client's timeline and case, as the actor may see them
+    progress.py    a client's progress report for a hearing
     access.py      the access log
     users.py       users and roles
     policy.py      agency policy (custody caps)
@@ -20,12 +21,13 @@ from reentry_ledger.application.base import Recorded, utc_today
 from reentry_ledger.application.casework import Casework
 from reentry_ledger.application.operations import Operations, ReplayReport
 from reentry_ledger.application.programmes import Programmes
+from reentry_ledger.application.progress import ProgressReports
 from reentry_ledger.application.reads import Reads, redacted
 from reentry_ledger.application.users import Users
 from reentry_ledger.application.volunteers import Volunteers
 
 
-class Ledger(Casework, Programmes, Reads, Volunteers, Users, Operations):
+class Ledger(Casework, Programmes, ProgressReports, Reads, Volunteers, Users, Operations):
     """An event-sourced ledger of clients under community supervision."""
 
     # The library names an application's tables after it, and names each subclass anew:

@@ -97,6 +97,7 @@ from reentry_ledger.cli import (  # noqa: E402, F401
     integrity,
     needs,
     programmes,
+    progress,
     reading,
     reports,
     serve,
