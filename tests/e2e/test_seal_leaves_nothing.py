@@ -81,6 +81,23 @@ def plant(ledger: Ledger, ref: str) -> None:
     )  # fmt: skip
     ledger.log_contact(ref, actor=actor, on=date(2025, 1, 16), note="entered twice")
     ledger.correct(ref, 11, actor=actor, on=date(2025, 1, 16), reason=mark("correction"))
+    goal = ledger.add_goal(ref, actor=actor, on=date(2025, 1, 16), need=raw("school_work", "goal2_need"),
+                           description=mark("goal2"), target=date(2025, 6, 1)).new_id  # fmt: skip
+    assert goal is not None
+    ledger.progress_goal(ref, goal, actor=actor, on=date(2025, 1, 16),
+                         status=raw("in_progress", "goal_status"), note=mark("progress"))  # fmt: skip
+    ledger.reorder_goal(ref, goal, actor=actor, on=date(2025, 1, 16), priority=1)
+    ledger.approve_plan(ref, actor=actor, on=date(2025, 1, 16))
+    ledger.add_programme("Anger", actor=actor, service="family", agency="GA", on=date(2025, 1, 6))
+    ledger.enrol_in_programme("Anger", [ref], actor=actor, on=date(2025, 1, 16))
+    ledger.record_programme_session(
+        "Anger", actor=actor, on=date(2025, 1, 16), attended=[ref], agency="GA"
+    )
+    ledger.record_programme_session(
+        "Anger", actor=actor, on=date(2025, 1, 16), missed=[ref], agency="GA"
+    )
+    ledger.end_programme_place(ref, "Anger", actor=actor, on=date(2025, 1, 16),
+                               outcome=raw("completed", "programme_outcome"))  # fmt: skip
     day = date(2025, 1, 16)
     ledger.reassign(ref, actor=actor, on=day, officer="o-18")
     ledger.change_level(ref, actor=actor, on=day, level=raw("high", "level"))

@@ -456,6 +456,8 @@ class Client(Aggregate):
                 f"client {self.ref!r} already holds a place in programme {programme!r} "
                 f"(since {place.enrolled_on})"
             )
+        # the programme's service, as a code alone: nothing typed about the client lies in it
+        service = {"code": service.get("code"), "raw_text": None}
         self._record(ProgrammeEnrolled, stamp, programme=programme, service=service)
 
     def record_session(self, stamp: Stamp, *, programme: str, attended: bool) -> None:

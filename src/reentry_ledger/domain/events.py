@@ -463,9 +463,8 @@ class VolunteerMatchEnded(ClientEvent):
 
 
 class ProgrammeEnrolled(ClientEvent):
-    """A place in one of the agency's group programmes (`programme add`), from this date."""
-
-    PERSONAL: ClassVar[tuple[str, ...]] = ("service.raw_text",)
+    """A place in one of the agency's group programmes (`programme add`), from this date,
+    with the programme's service (a code alone: its raw text is always empty)."""
 
     programme: Name = Field(min_length=1)
     service: Coded[Service]
@@ -686,6 +685,8 @@ PLAIN_TEXT: dict[str, str] = {
     "assigns",
     "volunteer_id": "a registered volunteer's id, which the ledger assigns (VOL1, VOL2, ...): "
     "the volunteer's personal data lies under its own key, on its own record",
+    "ProgrammeEnrolled.service.raw_text": "always empty: the service is the programme's, "
+    "recorded as a code alone (Client.enrol_in_programme sets no wording)",
     "programme": "the agency's name for one of its group programmes (`programme add`), which "
     "staff give it and reports count by: it names a programme, never a client",
     "ViolationResponded.term_outcome": "a code the ledger derives (revoked_technical or "
