@@ -169,6 +169,10 @@ TABLE: dict[str, tuple[Attempt, tuple[int, ...]]] = {
     "GET /api/reports/discharges": (Attempt(params=RANGE), REPORTERS),
     "GET /api/reports/referrals": (Attempt(params=RANGE), REPORTERS),
     "GET /api/reports/volunteers": (Attempt(params=RANGE), REPORTERS),
+    "GET /api/reports/needs": (Attempt(params={"by": "risk,agency", **RANGE}), REPORTERS),
+    "GET /api/reports/programmes": (Attempt(params=RANGE), REPORTERS),
+    "GET /api/reports/contacts": (Attempt(params={"by": "level", **RANGE}), REPORTERS),
+    "GET /api/reports/volunteer-supervision": (Attempt(params=RANGE), REPORTERS),
     "GET /api/reports/justice-counts": (Attempt(params={"year": 2025}), REPORTERS),
     "GET /api/reports/disparities": (
         Attempt(params={"by": "race", "metric": ["technical"], **RANGE}),

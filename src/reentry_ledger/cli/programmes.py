@@ -25,11 +25,10 @@ from reentry_ledger.cli.reports import (
     suppress_option,
 )
 from reentry_ledger.domain.codes import ProgrammeOutcome, Service, values
-from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports import contacts
 from reentry_ledger.reports.output import as_table
 from reentry_ledger.reports.requests import check_range
-from reentry_ledger.reports.service import Reports, Table
+from reentry_ledger.reports.service import Table
 
 OUTCOMES = [o for o in values(ProgrammeOutcome) if o != ProgrammeOutcome.TERM_ENDED]
 LISTED = ("--attended", "--missed")  # options that take several references in a row
@@ -235,7 +234,7 @@ def report_programmes(
       reentry-ledger report programmes --from 2025-01-01 --to 2025-12-31
     """
     check_range(first, last)
-    reports = local_reports(state, "programmes")
+    reports = state.ledger.reports(actor=state.actor_name)
     emit(reports.programmes(first, last, known_at, suppress_below), output)
 
 
@@ -272,7 +271,7 @@ def report_contacts(
     """
     check_range(first, last)
     dimensions = contacts.parse_dimensions(by)
-    table: Table = local_reports(state, "contacts").contacts(
+    table: Table = state.ledger.reports(actor=state.actor_name).contacts(
         first, last, dimensions, known_at, suppress_below
     )
     if output == "table":
@@ -280,14 +279,3 @@ def report_contacts(
         snapped_note(table.snapped, output)
     else:
         emit(table, output)
-
-
-def local_reports(state: LedgerContext, name: str) -> Reports:
-    """The reports of the ledger's database: these two are not offered by a server yet."""
-    reports = state.ledger.reports(actor=state.actor_name)
-    if not isinstance(reports, Reports):
-        raise InvalidInput(
-            f"report {name} runs against the ledger's database (REENTRY_LEDGER_DB), not yet "
-            "against a server"
-        )
-    return reports

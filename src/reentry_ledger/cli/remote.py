@@ -428,6 +428,57 @@ class RemoteReports:
     referrals = partialmethod(over_range, "referrals", by=())
     volunteers = partialmethod(over_range, "volunteers")
 
+    def needs(
+        self,
+        first: date | None,
+        last: date | None,
+        by: Sequence[str] = ("risk",),
+        known_at: Moment = None,
+        suppress_below: Below = None,
+    ) -> Table:
+        span = {"from": first, "to": last}
+        return self.table(
+            "needs", by=joined(by), known_at=known_at, suppress_below=suppress_below, **span
+        )
+
+    def programmes(
+        self,
+        first: date | None,
+        last: date | None,
+        known_at: Moment = None,
+        suppress_below: Below = None,
+    ) -> Table:
+        span = {"from": first, "to": last}
+        return self.table("programmes", known_at=known_at, suppress_below=suppress_below, **span)
+
+    def contacts(
+        self,
+        first: date | None,
+        last: date | None,
+        by: Sequence[str] = (),
+        known_at: Moment = None,
+        suppress_below: Below = None,
+    ) -> Table:
+        span = {"from": first, "to": last}
+        return self.table(
+            "contacts", by=joined(by), known_at=known_at, suppress_below=suppress_below, **span
+        )
+
+    def volunteer_supervision(
+        self,
+        first: date | None,
+        last: date | None,
+        by: Sequence[str] = (),
+        suppress_below: Below = None,
+    ) -> Table:
+        span = {"from": first, "to": last}
+        return self.table(
+            "volunteer-supervision",
+            by_agency="agency" in by or None,
+            suppress_below=suppress_below,
+            **span,
+        )
+
     def justice_counts(
         self,
         year: int,

@@ -30,9 +30,11 @@ from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS
 from reentry_ledger.domain.errors import LedgerError
 from reentry_ledger.export.deidentified import Summary
 from reentry_ledger.projections.verify import Finding as ProjectionFinding
+from reentry_ledger.reports import contacts as contact_reports
 from reentry_ledger.reports.cohorts import FOLLOW, START_PERIODS
 from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS, DIMENSIONS
 from reentry_ledger.reports.disparities import CODES, METRICS, DisparityRequest, parse_metrics
+from reentry_ledger.reports.needs import parse_needs_dimensions
 from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.requests import check_range, parse_client_dimensions, parse_dimensions
 from reentry_ledger.reports.service import CohortTable, Table
@@ -514,6 +516,94 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
         with service.use() as ledger:
             reports = ledger.reports(actor=who)
             table = reports.referrals(first, last, known_at=known_at, suppress_below=suppress_below)
+            return table_answer(table, ledger)
+
+    @router.get(
+        "/needs",
+        response_model=ReportDocument,
+        summary="Of clients assessed with each criminogenic need, the shares referred to a "
+        "matching service within 30 and 90 days, started and completed, by risk level: the "
+        "document `report needs --format json` prints.",
+    )
+    def needs(
+        who: str = Depends(authenticated_user),
+        first: First = None,
+        last: Last = None,
+        by: Annotated[
+            str,
+            Query(
+                description="Comma-separated groups (risk, agency, officer, supervision, juvenile)."
+            ),
+        ] = "risk",
+        known_at: KnownAt = None,
+        suppress_below: Suppress = None,
+    ) -> JSONResponse:
+        check_range(first, last)
+        dimensions = parse_needs_dimensions(by)
+        with service.use() as ledger:
+            reports = ledger.reports(actor=who)
+            table = reports.needs(first, last, dimensions, known_at, suppress_below)
+            return table_answer(table, ledger)
+
+    @router.get(
+        "/programmes",
+        response_model=ReportDocument,
+        summary="Per group programme: places begun, sessions held, attendance, places ended by "
+        "outcome, attendance and completion rates.",
+    )
+    def programmes(
+        who: str = Depends(authenticated_user),
+        first: First = None,
+        last: Last = None,
+        known_at: KnownAt = None,
+        suppress_below: Suppress = None,
+    ) -> JSONResponse:
+        check_range(first, last)
+        with service.use() as ledger:
+            reports = ledger.reports(actor=who)
+            table = reports.programmes(first, last, known_at, suppress_below)
+            return table_answer(table, ledger)
+
+    @router.get(
+        "/contacts",
+        response_model=ReportDocument,
+        summary="Client-months against the supervision level's contact standard, those that "
+        "met it, and contacts by kind.",
+    )
+    def contacts(
+        who: str = Depends(authenticated_user),
+        first: First = None,
+        last: Last = None,
+        by: Annotated[
+            str | None, Query(description="Comma-separated groups (officer, agency, level).")
+        ] = None,
+        known_at: KnownAt = None,
+        suppress_below: Suppress = None,
+    ) -> JSONResponse:
+        check_range(first, last)
+        dimensions = contact_reports.parse_dimensions(by)
+        with service.use() as ledger:
+            reports = ledger.reports(actor=who)
+            table = reports.contacts(first, last, dimensions, known_at, suppress_below)
+            return table_answer(table, ledger)
+
+    @router.get(
+        "/volunteer-supervision",
+        response_model=ReportDocument,
+        summary="Volunteers' supervision sessions per active volunteer-month, by agency if asked.",
+    )
+    def volunteer_supervision(
+        who: str = Depends(authenticated_user),
+        first: First = None,
+        last: Last = None,
+        by_agency: Annotated[bool, Query(description="Split by agency.")] = False,
+        suppress_below: Suppress = None,
+    ) -> JSONResponse:
+        check_range(first, last)
+        with service.use() as ledger:
+            reports = ledger.reports(actor=who)
+            by = ("agency",) if by_agency else ()
+            table = reports.volunteer_supervision(first, last, by, suppress_below)
             return table_answer(table, ledger)
 
     @router.get(
