@@ -6,7 +6,10 @@ recommendations and decisions (warnings, custody sanctions, revocations decided 
 board that end the term, revocations stored before decisions ended terms and the discharges
 that cite them), dispositions (also after the term's end), incentives, corrections (a retracted
 decision reopens its term), and every status change; the reports asked for vary the window of
-attribution and set dismissed new offences aside or not."""
+attribution and set dismissed new offences aside or not. Casework runs through them too (goals
+and their progress, referrals for needs and goals with their reasons, typed contacts, programme
+places and sessions, volunteer matches), and the casework reports (needs, programmes, contacts)
+caught up event by event equal them rebuilt."""
 
 from __future__ import annotations
 
@@ -55,6 +58,7 @@ from reentry_ledger.domain.events import (
 from reentry_ledger.domain.recording import checked_event, finished, keep
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.reports.contacts import report as contacts_report
 from reentry_ledger.reports.dimensions import DIMENSIONS
 from reentry_ledger.reports.facts import (
     Assessment,
@@ -66,6 +70,9 @@ from reentry_ledger.reports.facts import (
     TermFact,
     Violation,
 )
+from reentry_ledger.reports.needs import NeedsRequest
+from reentry_ledger.reports.needs import report as needs_report
+from reentry_ledger.reports.programmes import report as programmes_report
 from reentry_ledger.reports.violations import ReportRequest, report
 from tests.builders import TODAY, projection_contents
 from tests.conftest import POSTGRES_URL, drop_schema, require_postgres
@@ -118,6 +125,15 @@ steps = st.tuples(
             "abscond",
             "return",
             "seal",  # done on one pick in seven only: a seal is rare, and final
+            "goal",
+            "goal",
+            "refer",
+            "refer",
+            "contact",
+            "contact",
+            "programme",
+            "programme",
+            "match",
         ]
     ),
     days,
@@ -207,12 +223,95 @@ def apply(ledger: Ledger, runner: ProjectionRunner, step: tuple[int, str, int, i
             ledger.record_return(ref, actor="t", on=min(on + timedelta(days=pick * 6), TODAY))
     elif action == "return":
         ledger.record_return(ref, actor="t", on=on)
+    elif action in CASEWORK:
+        CASEWORK[action](ledger, ref, on, offset, pick)
     elif action == "seal" and pick == 0:
         ledger.seal(ref, actor="t", reason="court order")
     elif action == "correct":
         events = len(ledger.get_client(ref).history)
         target = 2 + pick % max(events - 1, 1)
         ledger.correct(ref, target, actor="t", reason="mistake", on=TODAY)
+
+
+NEEDS = ["school_work", "substance_use", "family_marital"]
+SERVICES = ["employment", "substance_use", "family", "housing"]
+CONTACT_KINDS = ["casework", "office", "home", "field", "phone_video", "collateral", "group"]
+GOAL_STATUSES = ["in_progress", "achieved", "abandoned", "in_progress"]
+REFERRAL_STEPS = {"made": ["accepted", "declined"], "accepted": ["started", "dropped"],
+                  "started": ["completed", "dropped"]}  # fmt: skip
+
+
+def goal(ledger: Ledger, ref: str, on: date, offset: int, pick: int) -> None:
+    """A goal added (with a target) or one of the plan's goals progressed or reordered."""
+    plan = ledger.get_client(ref).state.open_plan
+    if not plan or pick >= 4:
+        ledger.add_goal(ref, actor="t", on=on, need=NEEDS[pick % 3], description="aim",
+                        target=on + timedelta(days=30 * pick))  # fmt: skip
+    elif pick == 3 and len(plan) > 1:
+        ledger.reorder_goal(ref, plan[-1], actor="t", on=on, priority=1)
+    else:
+        ledger.progress_goal(ref, plan[offset % len(plan)], actor="t", on=on,
+                             status=GOAL_STATUSES[pick % 4])  # fmt: skip
+    if offset % 7 == 0:
+        ledger.assess(ref, actor="t", on=on, instrument="ORAS", risk_level="high",
+                      needs=tuple(NEEDS[: 1 + pick % 3]))  # fmt: skip
+
+
+def refer(ledger: Ledger, ref: str, on: date, offset: int, pick: int) -> None:
+    """A referral for a need or a goal, or the next status of an open one (with a reason)."""
+    state = ledger.get_client(ref).state
+    open_ = [r for r in state.referrals.values() if r.is_open]
+    if open_ and pick < 4:
+        referral = open_[offset % len(open_)]
+        status = REFERRAL_STEPS[referral.status][pick % 2]
+        reason = "no_show" if status in ("declined", "dropped") else None
+        ledger.update_referral(ref, referral.referral_id, status, actor="t", on=on, reason=reason)
+        return
+    plan = state.open_plan
+    serves = {"goal": plan[0]} if plan and pick == 5 else {"need": NEEDS[pick % 3]}
+    ledger.refer(ref, actor="t", on=on, service=SERVICES[offset % 4], **serves)
+
+
+def contact(ledger: Ledger, ref: str, on: date, offset: int, pick: int) -> None:
+    ledger.log_contact(ref, actor="t", on=on, kind=CONTACT_KINDS[(offset + pick) % 7])
+
+
+def programme(ledger: Ledger, ref: str, on: date, offset: int, pick: int) -> None:
+    """A place in the agency's programme, a session of it, or the place's end."""
+    state = ledger.get_client(ref).state
+    place = state.programmes.get("Group")
+    if place is None or not place.is_open:
+        ledger.enrol_in_programme("Group", [ref], actor="t", on=on)
+    elif pick == 6:
+        ledger.end_programme_place(ref, "Group", actor="t", on=on,
+                                   outcome=["completed", "dropped_out"][offset % 2])  # fmt: skip
+    else:
+        attended, missed = ([ref], []) if pick % 3 else ([], [ref])
+        ledger.record_programme_session("Group", actor="t", on=on, attended=attended,
+                                        missed=missed, agency=state.agency)  # fmt: skip
+
+
+def match(ledger: Ledger, ref: str, on: date, offset: int, pick: int) -> None:
+    if ledger.get_client(ref).state.active_match is None:
+        ledger.match_volunteer(ref, actor="t", on=on, volunteer=f"v-{pick}")
+    else:
+        ledger.end_volunteer_match(ref, actor="t", on=on,
+                                   ending=["completed", "taken_back", "failed"][offset % 3])  # fmt: skip
+
+
+CASEWORK = {"goal": goal, "refer": refer, "contact": contact, "programme": programme,
+            "match": match}  # fmt: skip
+
+
+def casework_reports(ledger: Ledger, runner: ProjectionRunner, known_at: datetime | None) -> Any:
+    """The casework reports over the whole story, as the projections hold it."""
+    reader = FactReader(runner.store, moment(known_at) if known_at else None)
+    request = NeedsRequest(START, TODAY, TODAY, ("risk", "agency"))
+    return (
+        needs_report(runner.store, request, reader.known_at),
+        programmes_report(reader, START, TODAY),
+        contacts_report(reader, START, TODAY, ("officer", "level")),
+    )
 
 
 def violation_of(
@@ -484,6 +583,8 @@ def agree(
                 age_band=band if born is None else None,
                 juvenile=ref == "GB-1",
             )
+        for agency in ("GA", "GB"):
+            ledger.add_programme("Group", actor="t", service="family", agency=agency, on=START)
         for step in sequence:
             with contextlib.suppress(RuleViolated, InvalidInput):
                 apply(ledger, runner, step)
@@ -497,8 +598,10 @@ def agree(
 
         runner.catch_up()
         incremental = from_projection()
+        casework_caught_up = casework_reports(ledger, runner, known_at)
         runner.rebuild()
         rebuilt, rows_paged_in = from_projection(), projection_contents(ledger)
+        assert casework_reports(ledger, runner, known_at) == casework_caught_up
         ProjectionRunner(ledger, page_size=7, workers=0, stage_from=1).rebuild()
         assert from_projection() == rebuilt
         assert projection_contents(ledger) == rows_paged_in
