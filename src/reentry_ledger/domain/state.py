@@ -307,8 +307,9 @@ class CaseState:
 
     @property
     def reassessment_due(self) -> date | None:
-        """When the next assessment is due, after the current term's latest one, by the risk
-        level it found (REASSESSMENT_MONTHS); None before any assessment."""
+        """When the next assessment is due, after the latest one (of any term: risk carries
+        over, ADR 20 and 24), by the risk level it found (REASSESSMENT_MONTHS); None before any
+        assessment."""
         if self.assessed_on is None or self.risk_level is None:
             return None
         return add_months(self.assessed_on, REASSESSMENT_MONTHS[self.risk_level])
