@@ -173,3 +173,14 @@ def test_reassessment_falls_due_by_the_risk_level_found() -> None:
     assert client.state.reassessment_due == date(2025, 8, 10)
     client.assess(stamp(date(2025, 3, 10)), instrument="ORAS", risk_level=coded("low"))
     assert client.state.reassessment_due == date(2026, 3, 10)
+
+
+def test_a_new_term_owes_its_own_intake_assessment_and_an_ended_term_owes_none() -> None:
+    client = new_client()
+    assert client.state.reassessment_due == date(2025, 2, 9)  # 30 days after 2025-01-10
+    client.assess(stamp(date(2025, 2, 1)), instrument="ORAS", risk_level=coded("low"))
+    client.discharge(stamp(date(2025, 6, 1)), outcome=coded("successful"))
+    assert client.state.reassessment_due is None
+    client.start_term(stamp(date(2025, 9, 1)), agency="GA", officer="o-1",
+                      supervision=coded("probation"))  # fmt: skip
+    assert client.state.reassessment_due == date(2025, 10, 1)  # not 2026-02-01 from term 1

@@ -222,8 +222,8 @@ def report_due(
 
     For each client whose term is open on the day, of the agency you work in (an auditor, or
     a ledger without users: every agency): a reassessment overdue (due 6 months after an
-    assessment finding high or very_high risk, 12 after moderate or low; a client never
-    assessed is due 30 days after its term's start); too few contacts
+    assessment in the term finding high or very_high risk, 12 after moderate or low; a term
+    with no assessment of its own is due one 30 days after its start); too few contacts
     with the client (not collateral) in the month(s) ending on the day against the standard of
     its supervision level (maximum 4 a month, high 2, medium 1, low 1 every 3 months; no level
     set, in custody or absconded: not asked); and goals of its plan past their target and

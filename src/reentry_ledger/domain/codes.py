@@ -110,6 +110,8 @@ CONTACT_STANDARDS: dict[str, tuple[int, int]] = {
 
 # Months from an assessment to the next one due, by the risk level it found (DOMAIN.md).
 REASSESSMENT_MONTHS: dict[str, int] = {"very_high": 6, "high": 6, "moderate": 12, "low": 12}
+# Days from a term's start to its first assessment due, when none was made in the term.
+INTAKE_ASSESSMENT_DAYS = 30
 
 
 class GoalStatus(StrEnum):

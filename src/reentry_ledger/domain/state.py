@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import singledispatchmethod
 
 from reentry_ledger.domain.codes import (
     CLIENT_CONTACTS,
     CLOSED_GOAL,
+    INTAKE_ASSESSMENT_DAYS,
     REASSESSMENT_MONTHS,
     DischargeOutcome,
     GoalStatus,
@@ -306,12 +307,18 @@ class CaseState:
         return approval is not None and approval.goals == tuple(self.open_plan)
 
     @property
+    def assessed_in_term(self) -> bool:
+        return self.assessed_on is not None and self.assessed_on >= self.start
+
+    @property
     def reassessment_due(self) -> date | None:
-        """When the next assessment is due, after the latest one (of any term: risk carries
-        over, ADR 20 and 24), by the risk level it found (REASSESSMENT_MONTHS); None before any
-        assessment."""
-        if self.assessed_on is None or self.risk_level is None:
+        """When the term's next assessment is due: by the risk level the term's latest
+        assessment found (REASSESSMENT_MONTHS after it); with none in the term, an intake
+        assessment INTAKE_ASSESSMENT_DAYS after its start. None once the term has ended."""
+        if self.is_discharged:
             return None
+        if not self.assessed_in_term or self.risk_level is None or self.assessed_on is None:
+            return self.start + timedelta(days=INTAKE_ASSESSMENT_DAYS)
         return add_months(self.assessed_on, REASSESSMENT_MONTHS[self.risk_level])
 
     def client_contacts(self, start: date, end: date) -> int:

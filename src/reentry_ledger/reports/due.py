@@ -2,9 +2,10 @@
 client records an actor may see (docs/casework.md, "The work list").
 
 Three kinds of item, for each client whose term is open on the day (and not sealed):
-- `reassessment`: the next assessment was due before the day: REASSESSMENT_MONTHS after the
-  latest assessment, by the risk level it found (risk carries over terms, ADR 24); a client
-  never assessed is due FIRST_ASSESSMENT_DAYS after its current term's start.
+- `reassessment`: the next assessment was due before the day (CaseState.reassessment_due):
+  REASSESSMENT_MONTHS after the term's latest assessment, by the risk level it found; with no
+  assessment in the term (a new term, whatever the last term found), an intake assessment
+  INTAKE_ASSESSMENT_DAYS after the term's start.
 - `contacts`: fewer contacts with the client (collateral ones do not count) in the `months`
   months ending on the day than the supervision level in force asks (CONTACT_STANDARDS). Not
   asked of a client with no level set, at a level that asks none, in custody or absconded on
@@ -24,10 +25,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from reentry_ledger.domain.client import Client
-from reentry_ledger.domain.codes import CONTACT_STANDARDS, REASSESSMENT_MONTHS
+from reentry_ledger.domain.codes import (
+    CONTACT_STANDARDS,
+    INTAKE_ASSESSMENT_DAYS,
+    REASSESSMENT_MONTHS,
+)
 from reentry_ledger.domain.state import CaseState, add_months, case_state
 
-FIRST_ASSESSMENT_DAYS = 30
+FIRST_ASSESSMENT_DAYS = INTAKE_ASSESSMENT_DAYS
 ITEMS = ("reassessment", "contacts", "goal")  # their order within a client
 COLUMNS = (
     "agency", "officer", "client", "item", "due", "days_overdue",
@@ -74,8 +79,9 @@ def items(state: CaseState, on: date) -> list[dict[str, Any]]:
 def reassessment(state: CaseState, on: date) -> Iterator[dict[str, Any]]:
     due = state.reassessment_due
     if due is None:
-        due = state.start + timedelta(days=FIRST_ASSESSMENT_DAYS)
-        detail = f"never assessed: due {FIRST_ASSESSMENT_DAYS} days after the term's start"
+        return
+    if not state.assessed_in_term:
+        detail = f"not assessed in this term: due {FIRST_ASSESSMENT_DAYS} days after its start"
     else:
         months = REASSESSMENT_MONTHS[state.risk_level or ""]
         detail = f"last assessed {state.assessed_on} ({state.risk_level}): every {months} months"

@@ -21,6 +21,7 @@ from datetime import date
 from reentry_ledger.case_summary import response_text, violation_said
 from reentry_ledger.domain.codes import (
     CLIENT_CONTACTS,
+    INTAKE_ASSESSMENT_DAYS,
     REASSESSMENT_MONTHS,
     GoalStatus,
     Incentive,
@@ -59,7 +60,7 @@ from reentry_ledger.domain.events import (
     VolunteerMatched,
     VolunteerMatchEnded,
 )
-from reentry_ledger.domain.state import CaseState, add_months, case_state, effective_order
+from reentry_ledger.domain.state import CaseState, case_state, effective_order
 
 VIEW = "progress report"  # as the access log names the read
 RECOMMENDATION_NOTE = "What the record holds, restated: the ledger draws no conclusion of its own."
@@ -451,10 +452,18 @@ class Builder:
         return said(text, assessed.number)
 
     def reassessment(self, latest: Assessed) -> Statement:
-        risk = latest.risk_level.code.value
-        months = REASSESSMENT_MONTHS[risk]
-        due = add_months(latest.occurred_on, months)
+        due = self.case.reassessment_due  # the one rule the work list reads too
+        if due is None:
+            return said(f"No assessment due: the term ended by {self.as_of}", latest.number)
         overdue = f": overdue on {self.as_of}" if due < self.as_of else ""
+        risk = latest.risk_level.code.value
+        if not self.case.assessed_in_term:
+            return said(
+                f"Next assessment due by {due} (none in this term: due {INTAKE_ASSESSMENT_DAYS} "
+                f"days after its start){overdue}",
+                latest.number,
+            )
+        months = REASSESSMENT_MONTHS[risk]
         return said(
             f"Next assessment due by {due} ({months} months after the latest, at risk "
             f"{risk}){overdue}",
