@@ -89,6 +89,8 @@ def test_plan_approval_covers_the_plan_as_it_stands_and_lapses_when_it_changes()
         client.approve_plan(stamp(date(2025, 2, 3), by="sup"))
     client.add_goal(stamp(date(2025, 2, 4)), need=coded("substance_use"), description="rehab")
     assert not client.state.plan_approved_as_it_stands
+    with pytest.raises(RuleViolated, match=r"2025-02-03 is before the plan's latest change"):
+        client.approve_plan(stamp(date(2025, 2, 3), by="sup"))  # a plan it never saw
     assert client.state.plan_approved is not None and client.state.plan_approved.by == "sup"
 
 

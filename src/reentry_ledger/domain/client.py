@@ -349,6 +349,8 @@ class Client(Aggregate):
                 f"the plan of client {self.ref!r} was approved as it stands on {approval.on} "
                 f"(event {approval.number})"
             )
+        if state.plan_changed_on is not None:  # an approval covers the plan of its own date
+            check_not_before(stamp, state.plan_changed_on, "the plan's latest change")
         self._record(CasePlanApproved, stamp, goals=tuple(state.open_plan))
 
     def refer(

@@ -251,6 +251,7 @@ class CaseState:
     goals: dict[str, GoalState] = field(default_factory=dict)  # every term's, by id
     plan: list[str] = field(default_factory=list)  # the current term's goal ids, by priority
     plan_approved: PlanApproval | None = None  # the current term's latest approval
+    plan_changed_on: date | None = None  # the current term's latest change of its open goals
     referrals: dict[str, ReferralState] = field(default_factory=dict)
     contacts: int = 0
     contact_log: list[tuple[date, str]] = field(default_factory=list)  # (on, kind), every term
@@ -355,6 +356,7 @@ class CaseState:
                 listed.append(goal.goal_id)
         rest = [] if event.replaces else [g for g in self.plan if g not in listed]
         self.plan = listed + rest
+        self.plan_changed_on = event.occurred_on
 
     @fold.register
     def _(self, event: GoalAdded) -> None:
@@ -364,6 +366,7 @@ class CaseState:
         )  # fmt: skip
         place = len(self.plan) if event.priority is None else event.priority - 1
         self.plan.insert(place, event.goal_id)
+        self.plan_changed_on = event.occurred_on
 
     @fold.register
     def _(self, event: GoalProgressed) -> None:
@@ -371,12 +374,15 @@ class CaseState:
         if goal is not None:
             goal.status, goal.status_on = event.status.code, event.occurred_on
             goal.progress.append((event.occurred_on, event.status.code.value, event.number))
+            if not goal.is_open and event.goal_id in self.plan:
+                self.plan_changed_on = event.occurred_on
 
     @fold.register
     def _(self, event: GoalReordered) -> None:
         if event.goal_id in self.plan:
             self.plan.remove(event.goal_id)
             self.plan.insert(event.priority - 1, event.goal_id)
+            self.plan_changed_on = event.occurred_on
 
     @fold.register
     def _(self, event: CasePlanApproved) -> None:
@@ -587,6 +593,7 @@ class CaseState:
         self.conditions = [condition.code.value for condition in event.conditions]
         self.level, self.outcome, self.discharged_on = None, None, None
         self.plan, self.plan_approved = [], None  # each term has its own case plan
+        self.plan_changed_on = None
         reason = event.start_reason.code.value if event.start_reason else None
         term = self.term = len(self.terms) + 1
         self.terms.append(
