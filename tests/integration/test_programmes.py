@@ -54,7 +54,7 @@ def test_a_client_without_a_place_refuses_the_whole_session(ledger: Ledger) -> N
     programme_with_three(ledger)
     enroll_parolee(ledger, "GA-9")
     before = events(ledger)
-    with pytest.raises(RuleViolated, match="'GA-9' holds no open place"):
+    with pytest.raises(RuleViolated, match="'GA-9' held no place in programme"):
         ledger.record_programme_session(T4C, actor="jdoe", on=date(2025, 2, 10),
                                         attended=["GA-1", "GA-9"])  # fmt: skip
     assert events(ledger) == before
@@ -192,3 +192,24 @@ def test_a_ledger_with_programmes_exports_and_imports_whole(ledger: Ledger, tmp_
         assert checked.ok and checked.clients == 3
     finally:
         copy.close()
+
+
+def test_a_late_session_counts_the_places_held_on_its_date_and_a_day_holds_one_session(
+    ledger: Ledger,
+) -> None:
+    programme_with_three(ledger)
+    ledger.end_programme_place("GA-1", T4C, actor="jdoe", on=date(2025, 3, 1), outcome="completed")
+    ledger.seal("GA-3", actor="jdoe", ground="court_order", reference="CO-1")
+    held = ledger.record_programme_session(T4C, actor="jdoe", on=date(2025, 2, 10),
+                                           attended=["GA-2"])  # fmt: skip
+    # GA-1's place, since ended, was held that day; GA-3 is sealed: nothing more on it
+    assert [r.ref for r in held.missed] == ["GA-1"]
+    assert types(ledger, "GA-1")[-1] == "ProgrammeSessionMissed"
+    before = events(ledger)
+    with pytest.raises(RuleViolated, match="on 2025-02-10 is already recorded"):
+        ledger.record_programme_session(T4C, actor="jdoe", on=date(2025, 2, 10),
+                                        attended=["GA-2"])  # fmt: skip
+    with pytest.raises(RuleViolated, match=r"held no place .* on 2025-03-03 \(its place ran"):
+        ledger.record_programme_session(T4C, actor="jdoe", on=date(2025, 3, 3),
+                                        attended=["GA-1"])  # fmt: skip
+    assert events(ledger) == before

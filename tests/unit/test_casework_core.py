@@ -144,7 +144,7 @@ def test_declined_and_dropped_referrals_say_why_and_others_do_not() -> None:
 
 def test_programme_sessions_need_an_open_place_and_term_ended_is_never_typed() -> None:
     client = new_client()
-    with pytest.raises(RuleViolated, match="no open place in programme 'Anger'"):
+    with pytest.raises(RuleViolated, match="held no place in programme 'Anger' on 2025-02-02"):
         client.record_session(stamp(date(2025, 2, 2)), programme="Anger", attended=True)
     client.enrol_in_programme(stamp(date(2025, 2, 3)), programme="Anger", service=coded("family"))
     client.record_session(stamp(date(2025, 2, 4)), programme="Anger", attended=True)

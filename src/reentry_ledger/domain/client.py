@@ -463,9 +463,16 @@ class Client(Aggregate):
         self._record(ProgrammeEnrolled, stamp, programme=programme, service=service)
 
     def record_session(self, stamp: Stamp, *, programme: str, attended: bool) -> None:
-        """A session of a programme the client holds a place in: attended, or missed."""
-        place = self._open_place(programme)
-        check_not_before(stamp, place.enrolled_on, f"the place in programme {programme!r}")
+        """A session of a programme the client held a place in on the session's date (a late
+        entry for a place since ended too): attended, or missed."""
+        place = self.state.programmes.get(programme)
+        if place is None or not place.open_on(stamp.on):
+            until = f" to {place.ended_on}" if place and place.ended_on else ""
+            held = f" (its place ran from {place.enrolled_on}{until})" if place else ""
+            raise RuleViolated(
+                f"client {self.ref!r} held no place in programme {programme!r} on "
+                f"{stamp.on}{held}"
+            )
         event = ProgrammeSessionAttended if attended else ProgrammeSessionMissed
         self._record(event, stamp, programme=programme)
 

@@ -182,6 +182,11 @@ class ProgrammeState:
     def is_open(self) -> bool:
         return self.ended_on is None
 
+    def open_on(self, day: date) -> bool:
+        """Held on `day`: begun by then, and not ended before it (a session on the day a place
+        ended still counts)."""
+        return self.enrolled_on <= day and (self.ended_on is None or day <= self.ended_on)
+
 
 @dataclass
 class PlanApproval:
