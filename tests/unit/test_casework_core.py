@@ -186,3 +186,22 @@ def test_a_new_term_owes_its_own_intake_assessment_and_an_ended_term_owes_none()
     client.start_term(stamp(date(2025, 9, 1)), agency="GA", officer="o-1",
                       supervision=coded("probation"))  # fmt: skip
     assert client.state.reassessment_due == date(2025, 10, 1)  # not 2026-02-01 from term 1
+
+
+def test_oversight_cannot_add_up_the_endings_of_matches_to_a_hidden_total() -> None:
+    from reentry_ledger.reports.casework import ENDINGS, VOLUNTEER_COUNTS, VOLUNTEER_LINKED
+    from reentry_ledger.reports.suppression import withheld
+
+    row = {"matched": 3, "ended": 0, "active_at_end": 3, **dict.fromkeys(ENDINGS, 0)}
+    hidden = withheld(row, 10, VOLUNTEER_COUNTS, totals=VOLUNTEER_LINKED)
+    assert {"matched", "ended", "active_at_end", *ENDINGS} <= hidden
+
+
+def test_oversight_cannot_bound_hidden_volunteers_by_their_months() -> None:
+    from reentry_ledger.reports.suppression import withheld
+    from reentry_ledger.reports.volunteers import COUNTS, DERIVED, TOTALS
+
+    row = {"volunteers": 2, "volunteer_months": 70, "volunteer_months_supervised": 30,
+           "sessions": 40, "sessions_individual": 10, "sessions_group": 30}  # fmt: skip
+    hidden = withheld(row, 10, COUNTS, DERIVED, TOTALS)
+    assert {"volunteers", "volunteer_months", "sessions_per_volunteer_month"} <= hidden

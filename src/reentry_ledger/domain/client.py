@@ -470,8 +470,7 @@ class Client(Aggregate):
             until = f" to {place.ended_on}" if place and place.ended_on else ""
             held = f" (its place ran from {place.enrolled_on}{until})" if place else ""
             raise RuleViolated(
-                f"client {self.ref!r} held no place in programme {programme!r} on "
-                f"{stamp.on}{held}"
+                f"client {self.ref!r} held no place in programme {programme!r} on {stamp.on}{held}"
             )
         event = ProgrammeSessionAttended if attended else ProgrammeSessionMissed
         self._record(event, stamp, programme=programme)

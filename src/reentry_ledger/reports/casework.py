@@ -139,8 +139,13 @@ VOLUNTEER_COLUMNS = ("matched", "ended", "active_at_end", "median_days_matched",
 VOLUNTEER_COUNTS = (*VOLUNTEER_COLUMNS[:3], *ENDINGS, "_ended_clients")
 VOLUNTEER_DERIVED = {"median_days_matched": ("ended", "_ended_clients")}
 # Active at the end = active at the start + matched - ended, and from the first enrolment on
-# nothing is active at the start: any two give the third. The endings by kind sum to `ended`.
-VOLUNTEER_LINKED = (*linked("matched", "ended", "active_at_end"), ("ended", ENDINGS))
+# nothing is active at the start: any two give the third. The endings by kind sum to `ended`:
+# hidden with any of them, and each hidden with it (shown, they would add up to it).
+VOLUNTEER_LINKED = (
+    *linked("matched", "ended", "active_at_end"),
+    ("ended", ENDINGS),
+    *((ending, ("ended",)) for ending in ENDINGS),
+)
 
 
 def volunteers(

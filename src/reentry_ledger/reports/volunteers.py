@@ -16,6 +16,7 @@ from typing import Any
 
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.snapping import month_start
+from reentry_ledger.reports.suppression import linked
 
 COLUMNS = ("volunteers", "volunteer_months", "volunteer_months_supervised",
            "share_months_supervised", "sessions", "sessions_individual", "sessions_group",
@@ -26,7 +27,12 @@ DERIVED = {
     "share_months_supervised": ("volunteer_months_supervised", "volunteer_months"),
     "sessions_per_volunteer_month": ("sessions", "volunteer_months"),
 }
-TOTALS = (("sessions", ("sessions_individual", "sessions_group")),)
+# A volunteer is active 1 to N months of the range: volunteer-months bound the volunteers (and
+# the other way), so each is hidden with the other.
+TOTALS = (
+    ("sessions", ("sessions_individual", "sessions_group")),
+    *linked("volunteers", "volunteer_months"),
+)
 REGISTER = (
     "SELECT v.client_id, v.agency, v.occurred_on, (SELECT MIN(e.occurred_on) FROM "
     "{audit_volunteer_events} e WHERE e.client_id = v.client_id AND e.event = 'left' "
