@@ -41,6 +41,7 @@ from reentry_ledger.domain.codes import (
 )
 from reentry_ledger.domain.volunteer import VOLUNTEER_ID
 
+TYPED_ENDINGS = [e for e in values(MatchEnding) if e != MatchEnding.TERM_ENDED]  # ledger's own
 REPORTABLE_SEVERITIES = [s for s in values(OffenceSeverity) if s != OffenceSeverity.UNKNOWN]
 REFERRAL_UPDATES = [s for s in values(ReferralStatus) if s != ReferralStatus.MADE]
 # The graduated responses, mildest first, then the first round's `sanction` (still taken).
@@ -301,7 +302,7 @@ def match(
 @cli.command()
 @click.argument("ref")
 @on_option
-@click.option("--ending", type=codes(MatchEnding), default="completed", show_default=True)
+@click.option("--ending", type=click.Choice(TYPED_ENDINGS), default="completed", show_default=True)
 @click.option("--reason", default=None)
 @ledger_options
 @pass_context

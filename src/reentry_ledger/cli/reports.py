@@ -81,7 +81,7 @@ def format_option(func: F) -> F:
     )(func)  # fmt: skip
 
 
-def known_at_option(func: F, ends: str = "without --to (or --on) the report ends on its date") -> F:
+def known_at_option(func: F, ends: str = "without --to the report ends on its date") -> F:
     return click.option(
         "--known-at", type=TIMESTAMP, default=None,
         help=f"What the ledger said at that moment; {ends} ({WINDOW}).",
@@ -288,7 +288,7 @@ def report_disparities(
               help=f"The day (default: --known-at's date, else today, UTC; {WINDOW}).")  # fmt: skip
 @click.option("--by", default="agency,officer", show_default=True,
               help=f"Comma-separated: {','.join(CLIENT_DIMENSIONS)}.")  # fmt: skip
-@known_at_option
+@partial(known_at_option, ends="without --on the report is of its date")
 @format_option
 @suppress_option
 @ledger_options
