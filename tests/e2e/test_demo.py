@@ -12,16 +12,22 @@ from click.testing import CliRunner
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
 from reentry_ledger.domain.client import Client
-from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS
+from reentry_ledger.domain.codes import CONTACT_STANDARDS, DEFAULT_CUSTODY_CAPS
 from reentry_ledger.domain.events import (
     Discharged,
     DispositionRecorded,
     IncentiveGranted,
+    ProgrammeSessionAttended,
+    ProgrammeSessionMissed,
+    Reassigned,
+    TermStarted,
     ViolationRecorded,
     ViolationResponded,
 )
+from reentry_ledger.domain.programme import Programme, programme_id
+from reentry_ledger.domain.volunteer import Volunteer, volunteer_uuid
 from reentry_ledger.export.deidentified import DeidentifiedExport
-from reentry_ledger.ingest.demo import build_demo
+from reentry_ledger.ingest.demo import AGENCIES, PROGRAMMES, build_demo
 from tests.builders import TODAY
 
 
@@ -64,7 +70,7 @@ def test_the_population_has_the_shape_the_docs_describe(
     population: tuple[int, list[Client]],
 ) -> None:
     events, clients = population
-    assert 15 <= events / len(clients) <= 40
+    assert 40 <= events / len(clients) <= 75  # 56 a client at seed 1 (docs/demo.md)
     states = [client.state for client in clients]
     probation = sum(s.supervision == "probation" for s in states) / len(states)
     assert 0.62 <= probation <= 0.78  # 70% asked
@@ -192,4 +198,70 @@ def test_the_demo_has_every_kind_of_status_change_later_terms_and_who_people_are
     people = [client.enrolment.person for client in clients]
     assert sum(person.sex is not None for person in people) / len(people) > 0.95
     assert sum(person.birth_year is not None for person in people) / len(people) > 0.95
+    ledger.close()
+
+
+def test_the_demo_exercises_the_casework_of_issue_18(tmp_path: Path) -> None:
+    """Goals, approvals, referrals for needs and goals, typed contacts, programmes whose
+    sessions count what the clients' records say, and volunteers of the register."""
+    ledger = Ledger(f"sqlite:///{tmp_path}/demo.db", clock=lambda: TODAY)
+    build_demo(ledger, clients=600, seed=3)
+    clients = [ledger.get_client(f"DEMO-{n:07d}") for n in range(1, 601)]
+    kinds = Counter(type(event).__name__ for c in clients for event in c.history)
+    assert kinds["GoalAdded"] and kinds["CasePlanRevised"] and kinds["GoalReordered"]
+    states = [c.state for c in clients]
+    statuses = Counter(g.status.value for s in states for g in s.goals.values())
+    assert {"not_started", "in_progress", "achieved", "abandoned"} <= set(statuses)
+    assert any(g.overdue_on(TODAY) for s in states if not s.is_discharged for g in s.plan_goals)
+    approvals = [e for c in clients for e in c.history if type(e).__name__ == "CasePlanApproved"]
+    assert approvals and all(e.recorded_by.endswith("-sup") for e in approvals)
+    referrals = [r for s in states for r in s.referrals.values()]
+    assert all(r.need or r.goal_id for r in referrals)
+    assert any(r.goal_id for r in referrals) and any(r.need for r in referrals)
+    assert all(r.reason for r in referrals if r.status in ("declined", "dropped"))
+    contact_kinds = {kind for s in states for _, kind in s.contact_log}
+    assert contact_kinds >= {"office", "home", "field", "phone_video", "collateral"}
+    assert {level for s in states if (level := s.level)} <= set(CONTACT_STANDARDS)
+
+    # each programme's sessions count exactly the attended and missed on the clients' records
+    held: Counter[tuple[str, str, object, bool]] = Counter()
+    for client in clients:
+        agency = client.enrolment.agency
+        for event in client.history:
+            if isinstance(event, TermStarted | Reassigned):
+                agency = event.agency
+            elif isinstance(event, ProgrammeSessionAttended | ProgrammeSessionMissed):
+                came = isinstance(event, ProgrammeSessionAttended)
+                held[agency, event.programme, event.occurred_on, came] += 1
+    outcomes = Counter(
+        place.outcome for s in states for place in s.programmes.values() if place.outcome
+    )
+    assert {"completed", "dropped_out", "removed", "term_ended"} <= set(outcomes)
+    sessions = 0
+    for number in range(1, AGENCIES + 1):
+        for name, *_ in PROGRAMMES:
+            programme: Programme = ledger.repository.get(programme_id(f"AG{number}", name))
+            for on, attended, missed in programme.sessions:
+                sessions += 1
+                assert held[f"AG{number}", name, on, True] == attended
+                assert held[f"AG{number}", name, on, False] == missed
+    assert sessions == len({key[:3] for key in held})
+
+    # matches name registered volunteers of the client's agency, registered and not left
+    endings = Counter(m.ending for s in states for m in s.matches if m.ending)
+    assert {"completed", "taken_back", "volunteer_withdrew", "term_ended"} <= set(endings)
+    by_id = 0
+    for state in states:
+        for match in state.matches:
+            if match.volunteer_id is None:
+                continue
+            by_id += 1
+            register: Volunteer = ledger.repository.get(volunteer_uuid(match.volunteer_id))
+            volunteer = register.state
+            assert volunteer.registered_on is not None
+            assert volunteer.registered_on <= match.matched_on
+            assert volunteer.left_on is None or match.matched_on < volunteer.left_on
+            if volunteer.left_on is not None and match.ended_on is not None:
+                assert match.ended_on <= volunteer.left_on or match.ending == "term_ended"
+    assert by_id > 0.5 * sum(len(s.matches) for s in states)
     ledger.close()

@@ -1,24 +1,37 @@
 """A synthetic population whose shape follows published figures (sources in docs/demo.md).
 
-Deterministic for a seed: each client draws from its own generator seeded by (seed, number), so
-the ledger is the same whatever the batch size or backend. Every event goes through the client
-aggregate, so the rules hold exactly as for events a caseworker records.
+Deterministic for a seed: each client draws from its own generators seeded by (seed, number),
+one for its supervision and one for its casework, so the ledger is the same whatever the batch
+size or backend. Every event goes through its aggregate (a client's, a programme's, a
+volunteer's), so the rules hold exactly as for events a caseworker records.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.client import Client, Stamp, coded
-from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS, Need, ReferralReason, values
+from reentry_ledger.domain.codes import (
+    CONTACT_STANDARDS,
+    DEFAULT_CUSTODY_CAPS,
+    NEED_SERVICES,
+    NEED_SKILLS,
+    Need,
+    VolunteerSkill,
+    values,
+)
 from reentry_ledger.domain.errors import RuleViolated
 from reentry_ledger.domain.personal import Protect
+from reentry_ledger.domain.programme import Programme, new_programme
 from reentry_ledger.domain.references import client_id
+from reentry_ledger.domain.state import CaseState, add_months
+from reentry_ledger.domain.volunteer import new_volunteer, volunteer_uuid
 from reentry_ledger.ingest.bulk import BulkWriter, Row, protector, row
 from reentry_ledger.workers import available, chunked, ordered_map
 
@@ -34,6 +47,7 @@ RISK = {"low": 0.30, "moderate": 0.40, "high": 0.22, "very_high": 0.08}
 TECHNICAL_PER_MONTH = {"low": 0.010, "moderate": 0.022, "high": 0.040, "very_high": 0.060}
 NEW_OFFENCE_PER_MONTH = {"low": 0.003, "moderate": 0.007, "high": 0.013, "very_high": 0.020}
 ABSCONDING_PER_MONTH = {"low": 0.001, "moderate": 0.003, "high": 0.006, "very_high": 0.010}
+# The service a referral for each need goes to: one that meets the need (codes.NEED_SERVICES).
 SERVICE_FOR_NEED = {
     "substance_use": "substance_use",
     "school_work": "employment",
@@ -42,7 +56,7 @@ SERVICE_FOR_NEED = {
     "leisure_recreation": "befriending",
     "antisocial_cognition": "mental_health",
     "antisocial_personality": "mental_health",
-    "criminal_history": "housing",
+    "criminal_history": "legal_aid",
 }
 CONDITIONS = [
     "report_weekly",
@@ -151,6 +165,104 @@ LOWER_LEVEL = {"maximum": "high", "high": "medium", "medium": "low"}
 # (illustrative assumption).
 NOT_FOUND = 0.15
 
+# --- Casework (issue 18; docs/demo.md, "Casework"). Drawn from the client's second generator,
+# seeded by (seed, number, "casework"), so the supervision story above draws as it would
+# without it. Every figure here is an illustrative or calibration assumption unless the docs
+# name a source.
+EARLY_DAYS = 3 * 365 + 30  # programmes added and volunteers registered this long before today
+# A goal per need, with a target 3, 6, 9 or 12 months on; a fifth of plans are recorded as a
+# plan revision (`plan --goal`: no targets), the rest goal by goal (`goal add --target`).
+GOAL_TARGET_MONTHS = (3, 6, 9, 12)
+PLAN_AS_REVISION = 0.2
+GOAL_TEXT = {
+    "criminal_history": "settle outstanding fines and records",
+    "antisocial_personality": "practise problem solving in daily life",
+    "antisocial_cognition": "challenge thinking that excuses offending",
+    "antisocial_associates": "spend time with people who do not offend",
+    "family_marital": "mend ties with family",
+    "school_work": "find and keep work or schooling",
+    "leisure_recreation": "take up a regular prosocial activity",
+    "substance_use": "stay sober and complete treatment",
+}
+# Each month, an open goal moves on: where it stands, and the chances of each next status
+# (`in_progress` again is a progress note).
+GOAL_STEPS = {
+    "not_started": {"in_progress": 0.45},
+    "in_progress": {"achieved": 0.09, "abandoned": 0.03, "in_progress": 0.15},
+}
+REORDER_PER_MONTH = 0.03  # an open goal moved to first place
+APPROVED = 0.9  # plans a supervisor approves, 1 to 14 days later
+APPROVAL_DAYS = (1, 14)
+# A reassessment finds a new need (a plan revision adds its goal, first) or reorders the plan.
+NEW_NEED_AT_REASSESSMENT = 0.25
+REVISED_AT_REASSESSMENT = 0.15
+# Needs referred to a service, by risk level: more services for higher risk (the risk
+# principle); a referral serves the need's goal in half of them, the need alone otherwise.
+REFERRED = {"low": 0.45, "moderate": 0.6, "high": 0.75, "very_high": 0.85}
+REFERRAL_FOR_GOAL = 0.5
+REFERRAL_STEPS = {
+    "made": {"accepted": 0.75, "declined": 0.25},
+    "accepted": {"started": 0.85, "dropped": 0.15},
+    "started": {"completed": 0.65, "dropped": 0.35},
+}
+REFERRAL_MOVES = 0.5  # each month, of open referrals
+REASONS = {
+    "declined": {"no_capacity": 0.35, "ineligible": 0.30, "client_declined": 0.25, "other": 0.10},
+    "dropped": {"no_show": 0.40, "client_declined": 0.20, "moved": 0.10, "no_capacity": 0.10,
+                "ineligible": 0.05, "other": 0.15},
+}  # fmt: skip
+# Contacts: one is due every so many days, by the supervision level: as often as
+# codes.CONTACT_STANDARDS asks, counting 28 days a month (so calendar months mostly meet it),
+# each drawn 0 to 3 days sooner; one due is made in CONTACT_MADE of cases (never while in
+# custody or absconded).
+CONTACT_GAP = {
+    level: 28 * months // contacts
+    for level, (contacts, months) in CONTACT_STANDARDS.items()
+    if contacts
+}
+CONTACT_GAP["administrative"] = 90  # the standard asks none: one a quarter or so
+CONTACT_MADE = 0.9
+CONTACT_KINDS = {"office": 0.50, "home": 0.18, "field": 0.10, "phone_video": 0.17,
+                 "casework": 0.05}  # fmt: skip
+COLLATERAL_PER_MONTH = 0.15  # a contact with family, an employer or a provider
+# Group programmes of every agency: name, service, sessions planned, weekdays held (0 Monday).
+PROGRAMMES = (
+    ("Thinking for a Change", "mental_health", 25, (0, 3)),
+    ("Employment readiness", "employment", 10, (1,)),
+    ("Recovery group", "substance_use", 16, (2,)),
+)
+PROGRAMME_PLACE = 0.5  # clients with a need the programme meets who get a place
+PLACE_AFTER_DAYS = (7, 35)  # the place begins this many days after the assessment
+ATTENDANCE = (0.55, 0.95)  # each place's chance of attending a session, drawn alike
+DROPPED_AFTER_MISSES = 3  # misses in a row
+REMOVED_PER_SESSION = 0.005
+COMPLETED_ATTENDANCE = 0.6  # the share of sessions attended to complete the programme
+# Volunteers: a register per agency, one volunteer for every ten of its clients (at least
+# two), registered on the early date, trained 1 to 8 weeks before; 1 to 3 skills, capacity 1
+# to 3 (weights 0.5, 0.3, 0.2). Monthly group supervision (first Tuesday; each present in
+# 85%), one to one in 10% of volunteer-months, further training in 3%; 1% a month leave.
+CLIENTS_PER_VOLUNTEER = 10
+CAPACITY = {"1": 0.5, "2": 0.3, "3": 0.2}
+GROUP_PRESENT = 0.85
+INDIVIDUAL_PER_MONTH = 0.10
+TRAINED_PER_MONTH = 0.03
+LEAVES_PER_MONTH = 0.01
+LEAVING = ("moved away", "work commitments", "health", "personal reasons")
+AVAILABILITY = ("weekday evenings", "weekends", "weekday daytime", "flexible")
+FIRST_NAMES = ("Anna", "Ben", "Carla", "David", "Elif", "Femi", "Grace", "Hugo", "Iris",
+               "Jonas", "Kofi", "Lena", "Marco", "Nadia", "Omar", "Petra", "Ravi", "Sara",
+               "Tom", "Ursula", "Victor", "Wen", "Yusuf", "Zoe")  # fmt: skip
+# Volunteer matches: 3% of client-months start one (with a registered volunteer of the
+# client's agency whose skills meet one of its needs, drawn by capacity; in 5%, and where
+# none fits, one named); 8% of open matches end each month, and a match ends when its
+# volunteer leaves.
+MATCH_PER_MONTH = 0.03
+NAMED_MATCH = 0.05  # a volunteer not on the register, matched by name as before issue 18
+MATCH_ENDS = 0.08
+MATCH_ENDINGS = {"completed": 0.50, "failed": 0.15, "taken_back": 0.15, "client_withdrew": 0.12,
+                 "volunteer_withdrew": 0.08}  # fmt: skip
+SUPERVISOR = "{agency}-sup"  # the agency's supervisor and coordinating professional
+
 
 @dataclass(frozen=True)
 class DemoReport:
@@ -170,6 +282,70 @@ def weighted(rng: random.Random, table: dict[str, float]) -> str:
     return rng.choices(list(table), weights=list(table.values()))[0]
 
 
+@dataclass(frozen=True)
+class VolunteerPlan:
+    """One volunteer of the demo's register, as the stories need it to match clients."""
+
+    volunteer_id: str
+    agency: str
+    skills: tuple[str, ...]
+    capacity: int
+    left_on: date | None
+
+    def active_on(self, day: date) -> bool:
+        return self.left_on is None or day < self.left_on
+
+
+Register = dict[str, tuple[VolunteerPlan, ...]]  # each agency's volunteers, in order of id
+# Sessions a run of stories held: (agency, programme, day's ordinal) -> [attended, missed].
+SessionCounts = dict[tuple[str, str, int], list[int]]
+
+
+def early(today: date) -> date:
+    """The day programmes were added and volunteers registered: before any enrolment."""
+    return today - timedelta(days=EARLY_DAYS)
+
+
+def volunteer_register(seed: int, today: date, clients: int) -> Register:
+    """Every agency's volunteers, ids VOL1, VOL2, ... in order of registration (agency by
+    agency, as application/volunteers.py assigns them: across agencies)."""
+    rng = random.Random(f"{seed}:volunteers")
+    per_agency = max(2, clients // AGENCIES // CLIENTS_PER_VOLUNTEER)
+    registered, number = early(today), 0
+    register: Register = {}
+    for agency_number in range(1, AGENCIES + 1):
+        agency, plans = f"AG{agency_number}", []
+        for _ in range(per_agency):
+            number += 1
+            skills = tuple(sorted(rng.sample(values(VolunteerSkill), rng.randint(1, 3))))
+            capacity = int(weighted(rng, CAPACITY))
+            stays = rng.expovariate(-math.log(1 - LEAVES_PER_MONTH) / 30.44)
+            left_on = registered + timedelta(days=1 + int(stays))
+            plans.append(VolunteerPlan(f"VOL{number}", agency, skills, capacity,
+                                       left_on if left_on <= today else None))  # fmt: skip
+        register[agency] = tuple(plans)
+    return register
+
+
+@dataclass
+class Place:
+    """A client's place in a programme, as the story keeps it."""
+
+    programme: str
+    planned: int
+    weekdays: tuple[int, ...]
+    begun: date
+    attends: float
+    held: int = 0
+    attended: int = 0
+    missed_in_row: int = 0
+
+
+def away_on(state: CaseState, day: date) -> bool:
+    """In custody or absconded on `day` (as recorded so far)."""
+    return any(p.since <= day and (p.until is None or day < p.until) for p in state.periods)
+
+
 class ClientStory:
     """Draws one client's supervision, month by month, from enrolment to discharge or today."""
 
@@ -180,8 +356,13 @@ class ClientStory:
         today: date,
         officers_per_agency: int,
         protect: Callable[[str], Protect] | None = None,
+        register: Register | None = None,
+        sessions: SessionCounts | None = None,
     ) -> None:
         self.rng = random.Random(f"{seed}:{number}")
+        self.work = random.Random(f"{seed}:{number}:casework")  # casework draws (issue 18)
+        self.register = register or {}
+        self.sessions: SessionCounts = {} if sessions is None else sessions
         self.number = number
         self.today = today
         self.agency = f"AG{number % AGENCIES + 1}"
@@ -195,17 +376,32 @@ class ClientStory:
         self.due: list[tuple[date, str, str, str]] = []
         self.technical_in_term = 0  # the term's technical violations so far (for the caps)
         self.violated = False  # whether this month brought a violation
+        # The term's casework: its needs, the goal for each need, programme places begun and
+        # to begin, the next contact due, the plan's approval to come, and the day through
+        # which the days' casework is told.
+        self.needs: list[str] = []
+        self.goal_for: dict[str, str] = {}
+        self.places: dict[str, Place] = {}
+        self.places_due: list[tuple[date, str]] = []
+        self.next_contact: date | None = None
+        self.approve_on: date | None = None
+        self.told_to = date.min
 
-    def stamp(self, on: date) -> Stamp:
+    def stamp(self, on: date, rng: random.Random | None = None, by: str | None = None) -> Stamp:
         """Recorded on the day or a few days later, in office hours, never before the last."""
+        rng = rng or self.rng
         lag = timedelta(
-            days=self.rng.choice([0, 0, 0, 1, 1, 2, 3, 7]),
-            seconds=self.rng.randrange(8 * 3600, 18 * 3600),
+            days=rng.choice([0, 0, 0, 1, 1, 2, 3, 7]),
+            seconds=rng.randrange(8 * 3600, 18 * 3600),
         )
         at = max(datetime.combine(on, time(), UTC) + lag, self.last_recorded + timedelta(seconds=1))
         at = min(at, datetime.combine(self.today, time(23, 59), UTC))
         self.last_recorded = at
-        return Stamp(on=on, by=self.officer, today=self.today, at=at, protect=self.protect)
+        return Stamp(on=on, by=by or self.officer, today=self.today, at=at, protect=self.protect)
+
+    def work_stamp(self, on: date, by: str | None = None) -> Stamp:
+        """A casework event's stamp, drawn from the casework generator."""
+        return self.stamp(on, self.work, by)
 
     def tell(self) -> Client:
         rng = self.rng
@@ -294,27 +490,35 @@ class ClientStory:
             risk_level=coded(risk),
             needs=[coded(n) for n in needs],
         )
-        client.revise_plan(
-            self.stamp(day),
-            goals=[(coded(need), f"work on {need.replace('_', ' ')}") for need in needs],
-        )
+        self._plan(client, day, needs)
         self._level(client, day, LEVEL_FOR_RISK[risk])
-        referrals = self._refer(client, needs, day)
+        self.referrals: list[str] = []
+        for need in needs:
+            self._refer(client, need, day, risk)
+        self._places_for(needs, day)
         end = client.state.expected_end or self.today
         while True:
             day += timedelta(days=rng.randint(20, 40))
             if day > min(end, self.today):
                 break
-            if self._month(client, day, risk, referrals):
+            if self._month(client, day, risk):
                 return self._next_term(client, "revoked")
             if not self._at_large(client, day):
                 continue
             if rng.random() < 0.08:  # reassessment
                 order = list(RISK)
                 risk = order[max(0, min(3, order.index(risk) + rng.choice([-1, 0, 1])))]
-                client.assess(self.stamp(day), instrument="ORAS", risk_level=coded(risk))
+                new_need = self._new_need()
+                client.assess(
+                    self.stamp(day),
+                    instrument="ORAS",
+                    risk_level=coded(risk),
+                    needs=[coded(n) for n in self.needs],
+                )
                 self._level(client, day, LEVEL_FOR_RISK[risk])
+                self._revise(client, day, new_need, risk)
             self._status_changes(client, day, risk)
+        self._days(client, min(end, self.today))  # the casework of the days since the last
         if end > self.today:
             return None
         absconded = client.state.status == "absconded"
@@ -354,6 +558,10 @@ class ClientStory:
             moved = rng.random() < TRANSFER_PER_MONTH / (REASSIGN_PER_MONTH + TRANSFER_PER_MONTH)
             before = (self.agency, self.officer)
             self._new_officer(moved)
+            if self.agency != before[0]:  # places in the old agency's programmes end
+                for programme in list(self.places):
+                    self._end_place(client, programme, on, "removed")
+                self.places_due = []
             if (self.agency, self.officer) != before:
                 client.reassign(self.stamp(on), officer=self.officer, agency=self.agency)
         if risk == "low" and rng.random() < ADMINISTRATIVE_PER_MONTH:
@@ -382,38 +590,15 @@ class ClientStory:
             self.status_on = max(day, self.status_on)
             client.end_custody(self.stamp(self.status_on))
 
-    def _refer(self, client: Client, needs: list[str], day: date) -> list[tuple[str, date]]:
-        referrals = []
-        for need in needs:
-            if self.rng.random() < 0.6:
-                referral = client.refer(self.stamp(day), service=coded(SERVICE_FOR_NEED[need]))
-                referrals.append((referral, day))
-        return referrals
-
-    def _month(
-        self, client: Client, day: date, risk: str, referrals: list[tuple[str, date]]
-    ) -> bool:
+    def _month(self, client: Client, day: date, risk: str) -> bool:
         """One month of supervision; True when it ends in a revocation decision."""
         rng = self.rng
         self._dispositions(client, day)
-        if client.state.status != "absconded":
-            client.log_contact(
-                self.stamp(day),
-                kind=coded("casework"),
-                note="monthly contact",
-                confidential=rng.random() < 0.7,
-            )
-        self._advance_referrals(client, day, referrals)
+        self._days(client, day)
+        self._casework(client, day)
         if rng.random() < 0.01 and client.version > 2:  # an entry made in error, retracted
             client.log_contact(self.stamp(day), kind=coded("casework"), note="wrong client")
             client.correct(self.stamp(day), client.version, "entered on the wrong client")
-        if rng.random() < 0.03 and client.state.active_match is None:
-            client.match_volunteer(self.stamp(day), volunteer=f"v-{rng.randrange(500):03d}")
-        elif client.state.active_match and rng.random() < 0.08:
-            client.end_volunteer_match(
-                self.stamp(day),
-                ending=coded(weighted(rng, {"completed": 0.6, "failed": 0.2, "taken_back": 0.2})),
-            )
         if not self._at_large(client, day):
             return False
         self.violated = False
@@ -468,23 +653,236 @@ class ClientStory:
         """In the community on `day`: neither in custody nor absconded, then or since."""
         return client.state.status == "active" and day >= self.status_on
 
-    def _advance_referrals(
-        self, client: Client, day: date, referrals: list[tuple[str, date]]
-    ) -> None:
-        for referral, _ in referrals:
-            status = client.state.referrals[referral].status
-            step = {
-                "made": {"accepted": 0.75, "declined": 0.25},
-                "accepted": {"started": 0.85, "dropped": 0.15},
-                "started": {"completed": 0.65, "dropped": 0.35},
-            }.get(status)
-            if step and self.rng.random() < 0.5:
-                chosen = weighted(self.rng, step)
-                # why, for a decline or drop: varied by day, drawing nothing from the rng (so
-                # the rest of the population stays as it was)
-                why = values(ReferralReason)[day.toordinal() % len(ReferralReason)]
-                reason = coded(why) if chosen in ("declined", "dropped") else None
-                client.update_referral(self.stamp(day), referral, coded(chosen), reason)
+    # --- casework (issue 18): drawn from self.work ----------------------------------------
+
+    def _plan(self, client: Client, day: date, needs: list[str]) -> None:
+        """The term's case plan: a goal for each need, most with a target date, recorded goal
+        by goal or as one plan revision; a supervisor approves it soon after, mostly. The
+        term's casework starts afresh."""
+        work = self.work
+        self.needs, self.goal_for = list(needs), {}
+        self.places, self.places_due, self.told_to = {}, [], day
+        self.approve_on = None
+        self.next_contact = day + timedelta(days=work.randint(1, 10))
+        if work.random() < PLAN_AS_REVISION:
+            goals = [(coded(need), GOAL_TEXT[need]) for need in needs]
+            ids = client.revise_plan(self.work_stamp(day), goals=goals)
+            self.goal_for.update(zip(needs, ids, strict=True))
+        else:
+            for need in needs:
+                months = work.choice(GOAL_TARGET_MONTHS)
+                self.goal_for[need] = client.add_goal(
+                    self.work_stamp(day),
+                    need=coded(need),
+                    description=GOAL_TEXT[need],
+                    target=add_months(day, months),
+                )
+        self._to_approve(day)
+
+    def _to_approve(self, day: date) -> None:
+        if self.work.random() < APPROVED:
+            self.approve_on = day + timedelta(days=self.work.randint(*APPROVAL_DAYS))
+
+    def _new_need(self) -> str | None:
+        """A need a reassessment finds that the term's needs lacked, or None."""
+        work = self.work
+        if work.random() >= NEW_NEED_AT_REASSESSMENT or len(self.needs) == len(Need):
+            return None
+        need = work.choice([n for n in values(Need) if n not in self.needs])
+        self.needs.append(need)
+        return need
+
+    def _revise(self, client: Client, day: date, new_need: str | None, risk: str) -> None:
+        """After a reassessment: a new need's goal takes first place in a plan revision (and
+        may be referred), or the plan's last open goal moves up; approved again, mostly."""
+        if new_need is not None:
+            (goal,) = client.revise_plan(
+                self.work_stamp(day), goals=[(coded(new_need), GOAL_TEXT[new_need])]
+            )
+            self.goal_for[new_need] = goal
+            self._refer(client, new_need, day, risk)
+        elif len(open_plan := client.state.open_plan) > 1 and (
+            self.work.random() < REVISED_AT_REASSESSMENT
+        ):
+            client.revise_plan(self.work_stamp(day), goals=[open_plan[-1]])
+        else:
+            return
+        self._to_approve(day)
+
+    def _refer(self, client: Client, need: str, day: date, risk: str) -> None:
+        """A referral for a need, by the risk level's chance: for the need's goal, or the
+        need alone."""
+        work = self.work
+        if work.random() >= REFERRED[risk]:
+            return
+        service = coded(SERVICE_FOR_NEED[need])
+        goal = self.goal_for.get(need)
+        goal_open = goal is not None and goal in client.state.open_plan
+        if goal_open and work.random() < REFERRAL_FOR_GOAL:
+            referral = client.refer(self.work_stamp(day), service=service, goal_id=goal)
+        else:
+            referral = client.refer(self.work_stamp(day), service=service, need=coded(need))
+        self.referrals.append(referral)
+
+    def _places_for(self, needs: list[str], day: date) -> None:
+        """Places to begin in the agency's programmes that meet one of the needs."""
+        for name, service, _, _ in PROGRAMMES:
+            meets = any(service in NEED_SERVICES[need] for need in needs)
+            if meets and self.work.random() < PROGRAMME_PLACE:
+                begins = day + timedelta(days=self.work.randint(*PLACE_AFTER_DAYS))
+                self.places_due.append((begins, name))
+
+    def _casework(self, client: Client, day: date) -> None:
+        """A month's casework on its last day: referrals, goals, a collateral contact,
+        volunteer matches."""
+        work = self.work
+        self._advance_referrals(client, day)
+        self._goals(client, day)
+        if work.random() < COLLATERAL_PER_MONTH:
+            client.log_contact(
+                self.work_stamp(day),
+                kind=coded("collateral"),
+                note="spoke with family, employer or provider",
+                confidential=work.random() < 0.7,
+            )
+        match = client.state.active_match
+        if match is None and work.random() < MATCH_PER_MONTH:
+            self._match(client, day)
+        elif match is not None and work.random() < MATCH_ENDS:
+            ending = weighted(work, MATCH_ENDINGS)
+            client.end_volunteer_match(self.work_stamp(day), ending=coded(ending))
+
+    def _advance_referrals(self, client: Client, day: date) -> None:
+        work = self.work
+        for referral in self.referrals:
+            step = REFERRAL_STEPS.get(client.state.referrals[referral].status)
+            if step and work.random() < REFERRAL_MOVES:
+                chosen = weighted(work, step)
+                reason = coded(weighted(work, REASONS[chosen])) if chosen in REASONS else None
+                client.update_referral(self.work_stamp(day), referral, coded(chosen), reason)
+
+    def _goals(self, client: Client, day: date) -> None:
+        """Each open goal may move on; now and then one is moved to first place."""
+        work = self.work
+        state = client.state
+        for goal_id in state.open_plan:
+            step = GOAL_STEPS[state.goals[goal_id].status]
+            draw, status = work.random(), None
+            for candidate, chance in step.items():
+                if draw < chance:
+                    status = candidate
+                    break
+                draw -= chance
+            if status is not None:
+                client.progress_goal(self.work_stamp(day), goal_id, status=coded(status))
+        open_plan = client.state.open_plan
+        if len(open_plan) > 1 and work.random() < REORDER_PER_MONTH:
+            client.reorder_goal(self.work_stamp(day), work.choice(open_plan[1:]), priority=1)
+
+    def _match(self, client: Client, day: date) -> None:
+        """A volunteer match: a registered volunteer of the client's agency whose skills
+        meet one of its needs, active that day; else one named (not on the register)."""
+        work = self.work
+        fitting = [
+            (volunteer, met)
+            for volunteer in self.register.get(client.state.agency, ())
+            if volunteer.active_on(day)
+            and (met := [n for n in self.needs if NEED_SKILLS[n] & set(volunteer.skills)])
+        ]
+        if fitting and work.random() >= NAMED_MATCH:
+            weights = [volunteer.capacity for volunteer, _ in fitting]
+            volunteer, met = work.choices(fitting, weights=weights)[0]
+            client.match_volunteer(
+                self.work_stamp(day),
+                volunteer_id=volunteer.volunteer_id,
+                needs=[coded(need) for need in met],
+            )
+        else:
+            named = f"v-{work.randrange(500):03d}"
+            client.match_volunteer(self.work_stamp(day), volunteer=named)
+
+    def _days(self, client: Client, until: date) -> None:
+        """The days' casework after the last told through `until`, in order of date: the
+        plan's approval, programme places begun, contacts due, sessions held, a match ended
+        by its volunteer leaving."""
+        day = self.told_to
+        while day < until:
+            day += timedelta(days=1)
+            self._day(client, day)
+        self.told_to = max(self.told_to, until)
+
+    def _day(self, client: Client, day: date) -> None:
+        work, state = self.work, client.state
+        if self.approve_on == day:
+            self.approve_on = None
+            if state.open_plan and not state.plan_approved_as_it_stands:
+                by = SUPERVISOR.format(agency=state.agency)
+                client.approve_plan(self.work_stamp(day, by=by))
+        if self.places_due and self.places_due[0][0] <= day:
+            self._begin_places(client, day)
+        if self.next_contact is not None and day >= self.next_contact:
+            gap = CONTACT_GAP.get(state.level or "")
+            if gap is not None and work.random() < CONTACT_MADE and not away_on(state, day):
+                client.log_contact(
+                    self.work_stamp(day),
+                    kind=coded(weighted(work, CONTACT_KINDS)),
+                    note="contact",
+                    confidential=work.random() < 0.7,
+                )
+            self.next_contact = day + timedelta(days=max(1, (gap or 30) - work.randint(0, 3)))
+        match = state.active_match
+        if match is not None and match.volunteer_id is not None:
+            volunteer = self._volunteer(state.agency, match.volunteer_id)
+            if volunteer is not None and volunteer.left_on == day:
+                client.end_volunteer_match(self.work_stamp(day), ending=coded("volunteer_withdrew"))
+        for place in list(self.places.values()):
+            if day.weekday() in place.weekdays and day > place.begun:
+                self._session(client, place, day)
+
+    def _volunteer(self, agency: str, volunteer_id: str) -> VolunteerPlan | None:
+        for volunteers in (self.register.get(agency, ()), *self.register.values()):
+            for volunteer in volunteers:
+                if volunteer.volunteer_id == volunteer_id:
+                    return volunteer
+        return None
+
+    def _begin_places(self, client: Client, day: date) -> None:
+        due = [name for on, name in self.places_due if on <= day]
+        self.places_due = [(on, name) for on, name in self.places_due if on > day]
+        for name, service, planned, weekdays in PROGRAMMES:
+            if name in due and name not in self.places:
+                client.enrol_in_programme(
+                    self.work_stamp(day), programme=name, service=coded(service)
+                )
+                attends = self.work.uniform(*ATTENDANCE)
+                self.places[name] = Place(name, planned, weekdays, day, attends)
+
+    def _session(self, client: Client, place: Place, day: date) -> None:
+        """A session of the programme: attended or missed (always, in custody or absconded),
+        counted for the programme's own record; then the place may end."""
+        work = self.work
+        came = not away_on(client.state, day) and work.random() < place.attends
+        client.record_session(self.work_stamp(day), programme=place.programme, attended=came)
+        key = (client.state.agency, place.programme, day.toordinal())
+        counts = self.sessions.setdefault(key, [0, 0])
+        counts[0 if came else 1] += 1
+        place.held += 1
+        place.attended += came
+        place.missed_in_row = 0 if came else place.missed_in_row + 1
+        outcome = None
+        if work.random() < REMOVED_PER_SESSION:
+            outcome = "removed"
+        elif place.missed_in_row >= DROPPED_AFTER_MISSES:
+            outcome = "dropped_out"
+        elif place.held >= place.planned:
+            completed = place.attended >= COMPLETED_ATTENDANCE * place.held
+            outcome = "completed" if completed else "dropped_out"
+        if outcome is not None:
+            self._end_place(client, place.programme, day, outcome)
+
+    def _end_place(self, client: Client, programme: str, day: date, outcome: str) -> None:
+        client.end_programme(self.work_stamp(day), programme=programme, outcome=coded(outcome))
+        del self.places[programme]
 
     def _violations(self, client: Client, day: date, risk: str) -> bool:
         """At most one violation this month, and what is decided on it; True when a
@@ -618,26 +1016,32 @@ def story(
     today: date,
     officers: int,
     protect: Callable[[str], Protect] | None = None,
+    register: Register | None = None,
+    sessions: SessionCounts | None = None,
 ) -> Client:
     try:
-        return ClientStory(number, seed, today, officers, protect).tell()
+        return ClientStory(number, seed, today, officers, protect, register, sessions).tell()
     except RuleViolated as error:  # a story the rules refuse is a bug in the story
         raise AssertionError(f"demo client {number} broke a rule: {error}") from error
 
 
 @dataclass(frozen=True)
 class Told:
-    """A run of clients' stories as rows to store, and the personal-data keys they made."""
+    """A run of clients' stories as rows to store, the personal-data keys they made, and the
+    programme sessions they attended or missed: (agency, programme, day's ordinal, attended,
+    missed)."""
 
     rows: list[Row]
     keys: list[tuple[str, bytes]]
+    sessions: list[tuple[str, str, int, int, int]] = field(default_factory=list)
 
 
-def tell(work: tuple[int, date, int, list[int]]) -> Told:
+def tell(work: tuple[int, date, int, Register, list[int]]) -> Told:
     """Tell the stories of some clients. Runs in a worker process: plain data in and out."""
-    seed, today, officers, numbers = work
+    seed, today, officers, register, numbers = work
     keys: dict[str, bytes] = {}
     made: list[tuple[str, bytes]] = []
+    sessions: SessionCounts = {}
 
     def protect(client: str) -> Protect:
         return protector(keys, client, lambda owner, key: made.append((owner, key)))
@@ -645,9 +1049,15 @@ def tell(work: tuple[int, date, int, list[int]]) -> Told:
     rows = [
         row(event)
         for number in numbers
-        for event in story(number, seed, today, officers, protect).collect_events()
+        for event in story(
+            number, seed, today, officers, protect, register, sessions
+        ).collect_events()
     ]
-    return Told(rows, made)
+    held = [
+        (agency, name, day, attended, missed)
+        for (agency, name, day), (attended, missed) in sessions.items()
+    ]
+    return Told(rows, made, held)
 
 
 def build_demo(
@@ -659,16 +1069,106 @@ def build_demo(
 ) -> DemoReport:
     """Write the whole population in one transaction, into an empty ledger.
 
-    Worker processes tell the stories, a run of clients at a time; this one writes them."""
+    Worker processes tell the stories, a run of clients at a time; this one writes them,
+    after the agencies' programmes and volunteer registers, and then the programmes' sessions
+    with the attendance the stories counted."""
     writer = BulkWriter(ledger)
     writer.require_empty()
     today, officers = ledger.clock(), officers_for(clients)
-    work = ((seed, today, officers, numbers) for numbers in chunked(range(1, clients + 1), 100))
+    register = volunteer_register(seed, today, clients)
+    work = (
+        (seed, today, officers, register, numbers)
+        for numbers in chunked(range(1, clients + 1), 100)
+    )
+    sessions: SessionCounts = {}
     with writer.transaction():
+        programmes = agency_programmes(today)
+        for volunteers in register.values():
+            for volunteer in volunteers:
+                protect = writer.protector(str(volunteer_uuid(volunteer.volunteer_id)))
+                writer.add(volunteer_events(volunteer, seed, today, protect))
+        for programme in programmes.values():
+            writer.add(programme.collect_events())
         for told in ordered_map(tell, work, workers or available()):
             writer.add_rows(told.rows)
             for client, key in told.keys:
                 writer.add_key(client, key)
+            for agency, name, day, attended, missed in told.sessions:
+                counts = sessions.setdefault((agency, name, day), [0, 0])
+                counts[0] += attended
+                counts[1] += missed
             if progress:
                 progress(len(told.rows))
+        for (agency, name, day), (attended, missed) in sorted(
+            sessions.items(), key=lambda item: (item[0][2], item[0][0], item[0][1])
+        ):
+            on = date.fromordinal(day)
+            stamp = Stamp(on=on, by=SUPERVISOR.format(agency=agency), today=today,
+                          at=datetime.combine(on, time(18), UTC))  # fmt: skip
+            programmes[agency, name].hold_session(stamp, attended=attended, missed=missed)
+        for programme in programmes.values():
+            writer.add(programme.collect_events())
     return DemoReport(clients=clients, events=writer.written)
+
+
+def agency_programmes(today: date) -> dict[tuple[str, str], Programme]:
+    """Every agency's programmes (PROGRAMMES), added on the early date."""
+    on = early(today)
+    at = datetime.combine(on, time(9), UTC)
+    programmes = {}
+    for number in range(1, AGENCIES + 1):
+        agency = f"AG{number}"
+        for name, service, sessions, _ in PROGRAMMES:
+            programme = new_programme(agency, name, at)
+            stamp = Stamp(on=on, by=SUPERVISOR.format(agency=agency), today=today, at=at)
+            programme.add(stamp, agency=agency, name=name, service=service, sessions=sessions)
+            programmes[agency, name] = programme
+    return programmes
+
+
+def first_tuesday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(1 - first.weekday()) % 7)
+
+
+def volunteer_events(plan: VolunteerPlan, seed: int, today: date, protect: Protect) -> list[Any]:
+    """A volunteer's record: registered on the early date, supervised in the agency's monthly
+    group session (when present) and now and then one to one, trained again now and then,
+    and leaving on its day, if it left."""
+    rng = random.Random(f"{seed}:{plan.volunteer_id}")
+    registered = early(today)
+    volunteer = new_volunteer(plan.volunteer_id, datetime.combine(registered, time(9), UTC))
+    coordinator = SUPERVISOR.format(agency=plan.agency)
+    moments = iter(range(10**6))
+
+    def stamp(on: date) -> Stamp:
+        at = datetime.combine(on, time(10), UTC) + timedelta(seconds=next(moments))
+        return Stamp(on=on, by=coordinator, today=today, at=at, protect=protect)
+
+    volunteer.register(
+        stamp(registered),
+        plan.volunteer_id,
+        plan.agency,
+        name=f"{rng.choice(FIRST_NAMES)} {chr(ord('A') + rng.randrange(26))}.",
+        skills=plan.skills,
+        trained_on=registered - timedelta(days=rng.randint(7, 56)),
+        availability=rng.choice(AVAILABILITY),
+        capacity=plan.capacity,
+    )
+    until = min(today, plan.left_on - timedelta(days=1)) if plan.left_on else today
+    year, month = registered.year, registered.month
+    while True:
+        month, year = (1, year + 1) if month == 12 else (month + 1, year)
+        group = first_tuesday(year, month)
+        if group > until:
+            break
+        if rng.random() < GROUP_PRESENT:
+            volunteer.supervise(stamp(group), "group", coordinator)
+        if rng.random() < TRAINED_PER_MONTH and group + timedelta(days=7) <= until:
+            volunteer.train(stamp(group + timedelta(days=7)))
+        if rng.random() < INDIVIDUAL_PER_MONTH and group + timedelta(days=14) <= until:
+            volunteer.supervise(stamp(group + timedelta(days=14)), "individual", coordinator,
+                                "one to one: the volunteer's matches")  # fmt: skip
+    if plan.left_on is not None:
+        volunteer.leave(stamp(plan.left_on), rng.choice(LEAVING))
+    return list(volunteer.collect_events())
