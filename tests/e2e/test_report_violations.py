@@ -376,6 +376,7 @@ def test_projection_commands(run, ledger) -> None:  # type: ignore[no-untyped-de
         "people",
         "programmes",
         "contacts",
+        "goals",
     }
     assert all(s["lag"] == 0 and s["position"] == s["head"] for s in status)
     run("contact", "GA-2", "--on", "2024-09-01")

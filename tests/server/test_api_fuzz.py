@@ -69,7 +69,8 @@ def fuzzed(tmp_path: Path) -> Iterator[tuple[FastAPI, dict[str, str]]]:
 
 
 KNOWN = {"ref": CLIENTS, "name": MANAGED, "referral_id": ("R1",), "violation_id": ("V1",),
-         "agency": ("GA", "GB")}  # fmt: skip
+         "agency": ("GA", "GB"), "goal_id": ("G1",), "programme": ("Group",),
+         "volunteer_id": ("VOL1",)}  # fmt: skip
 
 
 def strategies(operation: Any) -> Iterator[Any]:

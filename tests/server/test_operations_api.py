@@ -414,6 +414,8 @@ def test_the_openapi_document_describes_every_endpoint_added(api: Served) -> Non
             "audit",
             "operations",
             "policy",
+            "programmes",
+            "volunteers",
         ), path
         assert {"400", "401", "403", "404", "409", "422", "500"} <= set(operation["responses"])
     assert "text/csv" in document["paths"]["/api/imports/csv"]["post"]["requestBody"]["content"]

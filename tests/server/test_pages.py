@@ -391,7 +391,10 @@ def test_a_form_behind_the_client_shows_a_conflict_and_keeps_what_was_typed(
     [
         ({"on": "2026-02-30"}, "Date: '2026-02-30' is not a date of the form YYYY-MM-DD"),
         ({"on": "1850-01-01"}, "Date: '1850-01-01' is outside the dates the ledger takes"),
-        ({"kind": "phone"}, "Kind: 'phone' is not one of casework, group"),
+        (
+            {"kind": "phone"},
+            "Kind: 'phone' is not one of casework, office, home, field, phone_video, collateral, group",
+        ),
         ({"on": "2026-03-01"}, "date 2026-03-01 is in the future (today is 2026-01-15, UTC)"),
     ],
 )

@@ -63,6 +63,8 @@ def create_app(ledger: Ledger, settings: Settings | None = None) -> FastAPI:
             {"name": "operations", "description": "Replay and projections."},
             {"name": "users", "description": "Users, roles and credentials."},
             {"name": "policy", "description": "An agency's policy: its custody caps."},
+            {"name": "programmes", "description": "Group programmes: places and sessions."},
+            {"name": "volunteers", "description": "The volunteer register and its supervision."},
         ],
     )
     app.state.service = service
