@@ -94,7 +94,7 @@ def plant(ledger: Ledger, ref: str) -> None:
         "Anger", actor=actor, on=date(2025, 1, 16), attended=[ref], agency="GA"
     )
     ledger.record_programme_session(
-        "Anger", actor=actor, on=date(2025, 1, 16), missed=[ref], agency="GA"
+        "Anger", actor=actor, on=date(2025, 1, 17), missed=[ref], agency="GA"
     )
     ledger.end_programme_place(ref, "Anger", actor=actor, on=date(2025, 1, 16),
                                outcome=raw("completed", "programme_outcome"))  # fmt: skip

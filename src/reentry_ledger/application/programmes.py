@@ -176,8 +176,9 @@ class Programmes(LedgerBase):
 
     def holders(self, who: Actor, agency: str, name: str, on: date) -> Iterator[str]:
         """The clients (references) of `agency` the actor sees holding a place in the programme
-        on `on` (sealed clients aside: nothing more is recorded on them): those enrolled in a
-        programme of that name, read from the log, each checked on its record."""
+        on `on` whose session that day is not yet recorded (sealed clients aside: nothing more
+        is recorded on them): those enrolled in a programme of that name, read from the log,
+        each checked on its record."""
         seen: set[UUID] = set()
         for client_uuid, state in self._notified(ProgrammeEnrolled.TOPIC):
             if state.get("programme") != name or client_uuid in seen:
@@ -186,7 +187,9 @@ class Programmes(LedgerBase):
             client: Client = self.repository.get(client_uuid)
             place = client.state.programmes.get(name)
             in_agency = client.state.agency == agency and who.sees(agency)
-            if in_agency and not client.state.sealed and place is not None and place.open_on(on):
+            held = place is not None and place.open_on(on)
+            recorded = place is not None and (on in place.attended or on in place.missed)
+            if in_agency and not client.state.sealed and held and not recorded:
                 yield client.ref
 
     def _notified(self, topic: str) -> Iterator[tuple[UUID, dict[str, Any]]]:

@@ -472,6 +472,11 @@ class Client(Aggregate):
             raise RuleViolated(
                 f"client {self.ref!r} held no place in programme {programme!r} on {stamp.on}{held}"
             )
+        if stamp.on in place.attended or stamp.on in place.missed:
+            raise RuleViolated(
+                f"client {self.ref!r}'s session of programme {programme!r} on {stamp.on} is "
+                "already recorded (a mistake is corrected on its record)"
+            )
         event = ProgrammeSessionAttended if attended else ProgrammeSessionMissed
         self._record(event, stamp, programme=programme)
 

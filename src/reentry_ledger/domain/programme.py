@@ -92,11 +92,6 @@ class Programme(OpenedAggregate):
             raise RuleViolated(
                 f"programme {self.name!r} was added on {self.added_on}: no session before it"
             )
-        if any(on == stamp.on for on, _, _ in self.sessions):
-            raise RuleViolated(
-                f"a session of programme {self.name!r} on {stamp.on} is already recorded: one a "
-                "day (a mistake on a client's record is corrected there)"
-            )
         if attended + missed == 0:
             raise InvalidInput(
                 f"a session of programme {self.name!r} needs its clients: no one holds an "
