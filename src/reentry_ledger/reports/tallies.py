@@ -312,6 +312,7 @@ class Query:
             ),
             ordered AS (
                 SELECT ch.*, {sql.greatest("ch.day", "s.begin_day")} AS seg_day, s.end_day,
+                    s.term, s.supervision, s.age_band,
                     COUNT(ch.officer) OVER w AS g_officer, COUNT(ch.level) OVER w AS g_level,
                     COUNT(ch.custody) OVER w AS g_custody,
                     COUNT(ch.absconded) OVER w AS g_absconded, COUNT(ch.risk) OVER w AS g_risk,
@@ -328,7 +329,8 @@ class Query:
                 )
             ),
             filled AS (
-                SELECT client_id, tn, seg_day, end_day, last_of_day,
+                SELECT client_id, tn, seg_day, end_day, last_of_day, term, supervision,
+                    age_band,
                     MAX(agency) OVER (PARTITION BY client_id, tn, g_officer) AS agency,
                     MAX(officer) OVER (PARTITION BY client_id, tn, g_officer) AS officer,
                     MAX(level) OVER (PARTITION BY client_id, tn, g_level) AS level,
@@ -338,15 +340,14 @@ class Query:
                 FROM ordered
             ),
             segments AS MATERIALIZED (
-                SELECT f.client_id, s.term, s.supervision, s.age_band, f.agency, f.officer,
+                SELECT f.client_id, f.term, f.supervision, f.age_band, f.agency, f.officer,
                     f.level, COALESCE(f.risk, '{UNASSESSED}') AS risk,
                     CASE WHEN f.custody = '' AND f.absconded = '' THEN 1 ELSE 0 END AS at_risk,
                     f.seg_day AS seg_start,
                     COALESCE(LEAD(f.seg_day) OVER (
                         PARTITION BY f.client_id, f.tn ORDER BY f.seg_day) - 1, f.end_day
                     ) AS seg_end
-                FROM filled f JOIN spans s ON s.client_id = f.client_id AND s.number = f.tn
-                WHERE f.last_of_day = 1
+                FROM filled f WHERE f.last_of_day = 1
             )"""
 
     def keys(self) -> list[str]:
