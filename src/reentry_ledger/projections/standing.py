@@ -47,7 +47,9 @@ class Standing:
             where = f"position {found.pop()}"
         else:
             where = "positions " + ", ".join(f"{n} {p}" for n, p in self.positions.items())
-        counted = "every event counted" if self.behind <= 0 else f"{plural(self.behind)} not counted"
+        counted = (
+            "every event counted" if self.behind <= 0 else f"{plural(self.behind)} not counted"
+        )
         return f"projections as they stand: {where}; the ledger's head is {self.head} ({counted})"
 
     def as_metadata(self) -> dict[str, Any]:
@@ -64,8 +66,15 @@ def standing(store: ProjectionStore, projections: Sequence[Projection] = PROJECT
         builds = {}
     positions = {}
     for projection in projections:
-        if versions.get(projection.name) != projection.version:
+        found = versions.get(projection.name)
+        if found is None:
             raise not_built(projection.name, "has never been built in this database")
+        if found != projection.version:
+            raise not_built(
+                projection.name,
+                f"is at version {found} in this database, and this program reads version "
+                f"{projection.version}",
+            )
         if projection.name in builds:
             raise not_built(
                 projection.name,
