@@ -134,6 +134,10 @@ REPORTS = [
     ("volunteers",),
     ("justice-counts", "--year", "2024"),
     ("cohorts",),
+    ("programmes",),
+    ("contacts",),
+    ("needs",),
+    ("volunteer-supervision",),
 ]
 
 
