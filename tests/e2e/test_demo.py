@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from reentry_ledger.domain.events import (
 from reentry_ledger.domain.programme import Programme, programme_id
 from reentry_ledger.domain.volunteer import Volunteer, volunteer_uuid
 from reentry_ledger.export.deidentified import DeidentifiedExport
+from reentry_ledger.ingest import demo
 from reentry_ledger.ingest.demo import AGENCIES, PROGRAMMES, build_demo
 from tests.builders import TODAY
 
@@ -265,3 +267,15 @@ def test_the_demo_exercises_the_casework_of_issue_18(tmp_path: Path) -> None:
                 assert match.ended_on <= volunteer.left_on or match.ending == "term_ended"
     assert by_id > 0.5 * sum(len(s.matches) for s in states)
     ledger.close()
+
+
+def test_a_hearing_after_a_later_decision_on_an_earlier_violation_keeps_the_rules() -> None:
+    """Client 129,911 of the 180,375-client demo (seed 7, built on 2026-12-03): a decision on
+    last month's violation (2026-11-05) came after this month's violation was answered
+    (2026-10-22); the hearing's recommendation, which may end the term, waits for it."""
+    today, clients = date(2026, 12, 3), 180_375
+    register = demo.volunteer_register(7, today, clients)
+    story = demo.ClientStory(129_911, 7, today, demo.officers_for(clients), None, register, {})
+    client = story.tell()  # raised RuleViolated before the fix
+    dates = [event.occurred_on for event in client.effective_events()]
+    assert client.state.terms and dates

@@ -960,6 +960,11 @@ class ClientStory:
         """The officer recommends revocation; the court or board decides a week to four
         later: a revocation, which ends the term (True), or something else."""
         rng = self.rng
+        last = client.state.last_effective_on
+        if last is not None and on < last:
+            on = last  # a decision on an earlier violation came after this one's answer
+        if on > self.today:
+            return False
         client.respond_to_violation(
             self.stamp(on), violation, response=coded("revocation"), recommendation=True
         )
