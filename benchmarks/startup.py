@@ -20,7 +20,7 @@ from pathlib import Path
 from benchmarks.common import demo_ledger, percentile, record, timed
 
 SCRIPT = Path(sys.executable).parent / "reentry-ledger"
-BARE = "bare `python -c \"import click, sqlite3\"`"
+BARE = 'bare `python -c "import click, sqlite3"`'
 TARGETS = {"`--help`": 2.0, "`show REF`": 3.0, "`timeline REF`": 3.0}
 
 
@@ -61,6 +61,12 @@ def measure(url: str, ref: str, runs: int) -> dict[str, list[float]]:
     return times
 
 
+def target_verdict(ratio: float, target: float | None) -> str:
+    if target is None:
+        return ""
+    return f" (target {target:.0f}x: {'met' if ratio <= target else 'not met'})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15, help="runs of each call, taking turns")
@@ -74,9 +80,9 @@ def main() -> None:
     for label, samples in times.items():
         median, p90 = statistics.median(samples), percentile(samples, 0.9)
         ratio = median / bare
-        target = TARGETS.get(label)
-        verdict = "" if target is None else f" (target {target:.0f}x: {'met' if ratio <= target else 'NOT met'})"
-        print(f"{label}: median {median * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms; {ratio:.1f}x bare{verdict}")
+        verdict = target_verdict(ratio, TARGETS.get(label))
+        print(f"{label}: median {median * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms; {ratio:.1f}x bare"
+              f"{verdict}")  # fmt: skip
         figure = f"median {median * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms ({args.runs} runs)"
         against = "the baseline" if label == BARE else f"{ratio:.1f}x the bare start{verdict}"
         where = "" if label in (BARE, "`--help`") else f" ({size})"

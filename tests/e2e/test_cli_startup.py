@@ -64,10 +64,10 @@ def test_reading_a_client_on_sqlite_imports_no_postgres_driver_nor_charts(
     tmp_path: Path, command: str
 ) -> None:
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    enroll = ["--db", db, "--actor", "jdoe", "enroll", "GA-1", "--agency", "GA", "--officer",
+              "o-1", "--supervision", "parole"]  # fmt: skip
     enrolled = subprocess.run(
-        [sys.executable, "-c", "from reentry_ledger.cli import main; main()", "--db", db,
-         "--actor", "jdoe", "enroll", "GA-1", "--agency", "GA", "--officer", "o-1",
-         "--supervision", "parole"],  # fmt: skip
+        [sys.executable, "-c", "from reentry_ledger.cli import main; main()", *enroll],
         capture_output=True,
         env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
         check=False,

@@ -167,5 +167,6 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
 def main() -> None:
     cli.main(prog_name="reentry-ledger")
 
+
 if __name__ == "__main__":  # pragma: no cover
     main()

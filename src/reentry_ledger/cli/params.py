@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -12,7 +11,6 @@ import click
 from reentry_ledger.cli.context import F
 from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW
 from reentry_ledger.domain.codes import values
-
 
 
 def within_window(
