@@ -59,9 +59,11 @@ def test_help_imports_no_command_and_no_driver_chart_server_or_hashing(tmp_path:
     assert sorted(commands) == ["reentry_ledger.cli.commands", "reentry_ledger.cli.context"]
 
 
-@pytest.mark.parametrize("command", ["show", "timeline"])
-def test_reading_a_client_on_sqlite_imports_no_postgres_driver_nor_charts(
-    tmp_path: Path, command: str
+@pytest.mark.parametrize(
+    "command", [["show", "GA-1"], ["timeline", "GA-1"], ["report", "violations"]]
+)
+def test_reading_a_client_or_a_report_on_sqlite_imports_no_postgres_driver_nor_charts(
+    tmp_path: Path, command: list[str]
 ) -> None:
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
     enroll = ["--db", db, "--actor", "jdoe", "enroll", "GA-1", "--agency", "GA", "--officer",
@@ -73,7 +75,7 @@ def test_reading_a_client_on_sqlite_imports_no_postgres_driver_nor_charts(
         check=False,
     )
     assert enrolled.returncode == 0, enrolled.stderr
-    assert heavy(modules_imported_by(tmp_path, "--db", db, command, "GA-1")) == []
+    assert heavy(modules_imported_by(tmp_path, "--db", db, *command)) == []
 
 
 def cli_modules() -> list[str]:
