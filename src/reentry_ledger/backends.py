@@ -1,7 +1,9 @@
 """Where the ledger lives: a database URL turned into the library's persistence settings.
 
 `sqlite:///path` (or a bare path) uses the library's SQLite module, the embedded default;
-`postgresql://user:password@host:port/dbname?schema=name` uses its PostgreSQL module.
+`postgresql://user:password@host:port/dbname?schema=name` uses its PostgreSQL module;
+`&partitions=N` there makes a new ledger's event table partitioned by hash of the client id
+(partitioning.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Backend:
     env: dict[str, str]
     schema: str | None = None
     read_only: bool = False  # opened only to read: nothing created, nothing written
+    partitions: int | None = None  # PostgreSQL: a new event table in N hash partitions
 
     @property
     def display(self) -> str:
@@ -149,13 +152,16 @@ def _postgres(url: str) -> Backend:
     except ValueError:
         raise InvalidInput(f"database URL {url!r} has a malformed port") from None
     query = parse_qs(parts.query, keep_blank_values=True)
-    unknown = sorted(set(query) - {"schema"})
+    unknown = sorted(set(query) - {"schema", "partitions"})
     if unknown or parts.fragment:
         what = ", ".join(repr(key) for key in unknown) or repr("#" + parts.fragment)
-        raise InvalidInput(f"database URL {url!r}: unknown {what}; it takes only ?schema=NAME")
+        raise InvalidInput(
+            f"database URL {url!r}: unknown {what}; it takes only schema=NAME and partitions=N"
+        )
     schema = query.get("schema", [None])[0]
     if schema is not None:
         check_schema(schema, url)
+    partitions = check_partitions(query.get("partitions", []), url)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": dbname,
@@ -165,10 +171,30 @@ def _postgres(url: str) -> Backend:
         "POSTGRES_PASSWORD": unquote(parts.password) if parts.password else "",
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_LOCK_TIMEOUT": "15",
+        # the library's recorder, but at home in an event table partitioned by client id
+        "APPLICATION_RECORDER_TOPIC": "reentry_ledger.partitioning:LedgerRecorder",
     }
     if schema:
         env["POSTGRES_SCHEMA"] = schema
-    return Backend(url=url, kind="postgresql", env=env, schema=schema)
+    return Backend(url=url, kind="postgresql", env=env, schema=schema, partitions=partitions)
+
+
+MAX_PARTITIONS = 1024
+
+
+def check_partitions(given: list[str], url: str) -> int | None:
+    """The number of hash partitions a URL asks for (`partitions=N`, 2 to 1024), if any."""
+    if not given:
+        return None
+    if len(given) > 1:
+        raise InvalidInput(f"database URL {url!r} gives partitions= {len(given)} times: once")
+    text = given[0].strip()
+    if not text.isdigit() or not 2 <= int(text) <= MAX_PARTITIONS:
+        raise InvalidInput(
+            f"partitions={given[0]!r} in {url!r} is not a whole number from 2 to "
+            f"{MAX_PARTITIONS}: the event table's hash partitions by client id"
+        )
+    return int(text)
 
 
 def check_schema(schema: str, url: str) -> None:

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
+    ApplicationRecorder,
     IntegrityError,
     MapperDeserialisationError,
     OperationalError,
@@ -90,6 +91,15 @@ class LedgerBase(Application[UUID]):
                     f"{KEY_ENV_VAR} (or {KEY_FILE_ENV_VAR}) is missing or not its key, "
                     "or it is not encrypted and a key was given"
                 ) from None
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """The library's recorder; on PostgreSQL with `partitions=N`, over an event table in N
+        hash partitions of the client id, made first if the ledger is new (partitioning.py)."""
+        if self.backend.partitions and not self.backend.read_only:
+            from reentry_ledger.partitioning import partition_events
+
+            partition_events(self.factory, self.backend.partitions)
+        return super().construct_recorder()
 
     def construct_mapper(self) -> PydanticMapper:
         return PydanticMapper(

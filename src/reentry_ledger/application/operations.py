@@ -212,11 +212,12 @@ class Operations(AccessLog):
         chosen = [projection_named(name).name for name in names]
         return verify(ProjectionRunner(self.whole, page_size=page_size or PAGE_SIZE), chosen)
 
-    def reports(self, *, actor: str | None) -> Reports:
-        """Every aggregate report, as this actor may see it."""
+    def reports(self, *, actor: str | None, catch_up: bool = True) -> Reports:
+        """Every aggregate report, as this actor may see it (from the projections as they
+        stand, without catching them up, if `catch_up` is false: a read replica)."""
         from reentry_ledger.reports.service import Reports
 
-        return Reports(self.whole, actor)
+        return Reports(self.whole, actor, catch_up=catch_up)
 
 
 def checked_name(value: str, what: str) -> str:

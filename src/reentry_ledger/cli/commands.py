@@ -121,7 +121,10 @@ COMMANDS: dict[str, Entry] = {
     ),
     "report": (
         "reports:report",
-        "Reports computed from the projections (caught up first, so never stale).",
+        (
+            "Reports computed from the projections (caught up first, so never stale; with "
+            "--no-catch-up, as they stand, on a read replica)."
+        ),
     ),
     "respond": (
         "casework:respond",

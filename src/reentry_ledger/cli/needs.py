@@ -11,8 +11,10 @@ from reentry_ledger.cli.reports import (
     emit,
     format_option,
     known_at_option,
+    no_catch_up_option,
     range_options,
     report,
+    reports_for,
     suppress_option,
 )
 from reentry_ledger.reports.needs import DIMENSIONS, parse_needs_dimensions
@@ -26,6 +28,7 @@ from reentry_ledger.reports.requests import check_range
 @known_at_option
 @format_option
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_needs(
@@ -36,6 +39,7 @@ def report_needs(
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """Of the clients assessed with each criminogenic need (an assessment dated in the range
     finding it; a client's first), the share referred to a matching service within 30 and 90
@@ -57,5 +61,5 @@ def report_needs(
     """
     check_range(first, last)
     dimensions = parse_needs_dimensions(by)
-    reports = state.ledger.reports(actor=state.actor_name)
-    emit(reports.needs(first, last, dimensions, known_at, suppress_below), output)
+    reports = reports_for(state, no_catch_up)
+    emit(reports.needs(first, last, dimensions, known_at, suppress_below), output, reports)

@@ -19,9 +19,12 @@ from reentry_ledger.cli.reports import (
     emit,
     format_option,
     known_at_option,
+    no_catch_up_option,
     range_options,
     report,
+    reports_for,
     snapped_note,
+    standing_note,
     suppress_option,
 )
 from reentry_ledger.domain.codes import ProgrammeOutcome, Service, values
@@ -212,6 +215,7 @@ def programme_list(state: LedgerContext, agency: str | None, as_json: bool) -> N
 @known_at_option
 @format_option
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_programmes(
@@ -221,6 +225,7 @@ def report_programmes(
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """Per programme: places begun, sessions held, attendance and completion.
 
@@ -234,8 +239,8 @@ def report_programmes(
       reentry-ledger report programmes --from 2025-01-01 --to 2025-12-31
     """
     check_range(first, last)
-    reports = state.ledger.reports(actor=state.actor_name)
-    emit(reports.programmes(first, last, known_at, suppress_below), output)
+    reports = reports_for(state, no_catch_up)
+    emit(reports.programmes(first, last, known_at, suppress_below), output, reports)
 
 
 @report.command("contacts")
@@ -245,6 +250,7 @@ def report_programmes(
 @known_at_option
 @format_option
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_contacts(
@@ -255,6 +261,7 @@ def report_contacts(
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """Client-months against the supervision level's contact standard, and contacts by kind.
 
@@ -271,11 +278,11 @@ def report_contacts(
     """
     check_range(first, last)
     dimensions = contacts.parse_dimensions(by)
-    table: Table = state.ledger.reports(actor=state.actor_name).contacts(
-        first, last, dimensions, known_at, suppress_below
-    )
+    reports = reports_for(state, no_catch_up)
+    table: Table = reports.contacts(first, last, dimensions, known_at, suppress_below)
     if output == "table":
         click.echo(as_table(table.rows, [*dimensions, *contacts.TABLE_COLUMNS]), nl=False)
         snapped_note(table.snapped, output)
+        standing_note(reports)
     else:
-        emit(table, output)
+        emit(table, output, reports)

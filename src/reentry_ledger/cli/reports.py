@@ -5,19 +5,21 @@ from __future__ import annotations
 import signal
 import time
 from datetime import date, datetime
-from functools import partial
+from functools import partial, wraps
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reentry_ledger.cli import cli
-from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
-from reentry_ledger.cli.errors import EXIT_TAMPERED
+from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context, server_url
+from reentry_ledger.cli.errors import EXIT_TAMPERED, STORAGE_ERRORS, is_driver_error
 from reentry_ledger.cli.files import refuse_the_ledger, write_whole
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, F
 from reentry_ledger.cli.render import Progress, echo_json
 from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW
 from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS
+from reentry_ledger.domain.errors import LedgerError
 from reentry_ledger.projections.runner import PAGE_SIZE
 from reentry_ledger.reports import chart
 from reentry_ledger.reports.cohorts import FOLLOW as COHORT_FOLLOW
@@ -32,6 +34,10 @@ from reentry_ledger.reports.responses import TABLE_COLUMNS as RESPONSE_TABLE_COL
 from reentry_ledger.reports.service import Table
 from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.violations import METRICS, ReportRequest
+
+if TYPE_CHECKING:
+    from reentry_ledger.application import Ledger
+    from reentry_ledger.reports.service import Reports
 
 TABLE_METRICS = (
     "clients",
@@ -49,14 +55,100 @@ TABLE_METRICS = (
 )
 
 
-def emit(table: Table, output: str) -> None:
+def emit(table: Table, output: str, reports: Reports | None = None) -> None:
     if output == "json":
-        click.echo(as_json(table.as_document()), nl=False)
+        click.echo(as_json(with_standing(table.as_document(), reports)), nl=False)
     elif output == "csv":
         click.echo(as_csv(table.rows, table.columns), nl=False)
     else:
         click.echo(as_table(table.rows, table.columns), nl=False)
     snapped_note(table.snapped, output)
+    standing_note(reports)
+
+
+# --- reports on a read replica: the projections as they stand ---------------------------------
+
+
+class WritesRefused(LedgerError):
+    """The database refused a report's catch-up (or the ledger's opening): a replica (exit 1)."""
+
+
+def no_catch_up_option(func: F) -> F:
+    """--no-catch-up: read the projections as they stand, opening the ledger read-only. Without
+    it, a database that refuses writes (a hot standby, a read-only role or file) is named as
+    such, with the option to use, instead of the driver's error."""
+
+    @wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Exception as error:
+            if kwargs.get("no_catch_up") or not refuses_writes(error):
+                raise
+            raise WritesRefused(
+                f"the database refused a write ({first_line(error)}): a report catches its "
+                "projections up first, which writes. On a read replica, or a ledger that may "
+                "not be written, add --no-catch-up to read the projections as they stand"
+            ) from None
+
+    return click.option(
+        "--no-catch-up", is_flag=True, default=False,
+        help="Read the projections as they stand, writing nothing (a read replica), and say "
+        "how far they reach.",
+    )(run)  # type: ignore[return-value]  # fmt: skip
+
+
+def refuses_writes(error: Exception) -> bool:
+    """A driver's words for a write refused: a read-only transaction (a hot standby), a role
+    without the privilege, a read-only file."""
+    database = isinstance(error, STORAGE_ERRORS) and type(error).__module__ != "builtins"
+    if isinstance(error, LedgerError) or not (database or is_driver_error(error)):
+        return False  # a file the report writes (--chart) that may not be written is not one
+    text = str(error).lower()
+    return any(
+        words in text
+        for words in ("read-only", "readonly", "permission denied", "recovery is in progress")
+    )
+
+
+def first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def report_ledger(state: LedgerContext, no_catch_up: bool) -> Ledger:
+    """The ledger a report reads: read-only with --no-catch-up (nothing created or written),
+    else as every command opens it."""
+    if no_catch_up and state._ledger is None:
+        if server_url() is not None:
+            from reentry_ledger.cli.remote import refuse_option
+
+            raise refuse_option("--no-catch-up")
+        from reentry_ledger.application import Ledger
+        from reentry_ledger.backends import parse_db_url, resolve_db
+
+        state._ledger = Ledger(parse_db_url(resolve_db(state.db), read_only=True))
+    return state.ledger
+
+
+def reports_for(state: LedgerContext, no_catch_up: bool) -> Reports:
+    """The reports, caught up first, or (--no-catch-up) from the projections as they stand."""
+    ledger = report_ledger(state, no_catch_up)
+    if no_catch_up:
+        return ledger.reports(actor=state.actor_name, catch_up=False)
+    return ledger.reports(actor=state.actor_name)
+
+
+def with_standing(document: dict[str, Any], reports: Reports | None) -> dict[str, Any]:
+    """JSON says where projections read as they stand reach (`projections`)."""
+    if reports is None or reports.standing is None:
+        return document
+    return {**document, "projections": reports.standing.as_metadata()}
+
+
+def standing_note(reports: Reports | None) -> None:
+    """A line on stderr: the projections' position and the head, when read as they stand."""
+    if reports is not None and reports.standing is not None:
+        click.echo(f"Note: {reports.standing.describe()}", err=True)
 
 
 def snapped_note(snapped: Snapped | None, output: str) -> None:
@@ -106,7 +198,8 @@ def range_options(func: F) -> F:
 
 @cli.group()
 def report() -> None:
-    """Reports computed from the projections (caught up first, so never stale)."""
+    """Reports computed from the projections (caught up first, so never stale; with
+    --no-catch-up, as they stand, on a read replica)."""
 
 
 @report.command("violations")
@@ -123,6 +216,7 @@ def report() -> None:
               help="Set aside new offences whose charge was dismissed or acquitted: in the "
               "counts and in what revocations are attributed to.")  # fmt: skip
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_violations(
@@ -137,6 +231,7 @@ def report_violations(
     window: int,
     exclude_dismissed: bool,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """Technical violations against new offences, revocations each drives, by group.
 
@@ -150,7 +245,7 @@ def report_violations(
       reentry-ledger report violations --from 2024-01-01 --to 2024-12-31 --chart rates.png
     """
     request = ReportRequest(
-        today=state.ledger.clock(),
+        today=report_ledger(state, no_catch_up).clock(),
         by=parse_dimensions(by),
         period=period,
         first=first,
@@ -163,16 +258,17 @@ def report_violations(
     if chart_path:
         chart.check_chart_path(chart_path)
         refuse_the_ledger(state.db, chart_path, "--chart")
-    reports = state.ledger.reports(actor=state.actor_name)
+    reports = reports_for(state, no_catch_up)
     result, snapped = reports.violations_snapped(request, known_at)
     groups, columns = result["groups"], [*request.dimensions, *METRICS]
     if output == "json":
-        click.echo(as_json(result), nl=False)
+        click.echo(as_json(with_standing(result, reports)), nl=False)
     elif output == "csv":
         click.echo(as_csv(groups, columns), nl=False)
     else:
         click.echo(as_table(groups, [*request.dimensions, *TABLE_METRICS]), nl=False)
     snapped_note(snapped, output)
+    standing_note(reports)
     if chart_path:
         kind = chart_path.suffix.lower()[1:]
         write_whole(
@@ -188,6 +284,7 @@ def report_violations(
 @known_at_option
 @format_option
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_responses(
@@ -199,6 +296,7 @@ def report_responses(
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """Incentives beside sanctions per 100 person-years at risk, by group, with their ratio.
 
@@ -216,20 +314,22 @@ def report_responses(
     """
     check_range(first, last)
     request = ReportRequest(
-        today=state.ledger.clock(),
+        today=report_ledger(state, no_catch_up).clock(),
         by=parse_dimensions(by),
         period=period,
         first=first,
         last=last,
         suppress_below=suppress_below,
     )
-    table = state.ledger.reports(actor=state.actor_name).responses(request, known_at)
+    reports = reports_for(state, no_catch_up)
+    table = reports.responses(request, known_at)
     if output == "table":
         columns = [*request.dimensions, *RESPONSE_TABLE_COLUMNS]
         click.echo(as_table(table.rows, columns), nl=False)
         snapped_note(table.snapped, output)
+        standing_note(reports)
     else:
-        emit(table, output)
+        emit(table, output, reports)
 
 
 @report.command("disparities")
@@ -246,6 +346,7 @@ def report_responses(
 @known_at_option
 @format_option
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_disparities(
@@ -259,6 +360,7 @@ def report_disparities(
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """Each group's rate per 100 person-years at risk beside a reference group's, with the
     rate ratio and its 95% interval: technical violations, new offences, revocations for
@@ -271,7 +373,7 @@ def report_disparities(
     """
     check_range(first, last)
     request = DisparityRequest(
-        today=state.ledger.clock(),
+        today=report_ledger(state, no_catch_up).clock(),
         by=by,
         reference=reference,
         metrics=parse_metrics(metric),
@@ -280,7 +382,8 @@ def report_disparities(
         last=last,
         suppress_below=suppress_below,
     )
-    emit(state.ledger.reports(actor=state.actor_name).disparities(request, known_at), output)
+    reports = reports_for(state, no_catch_up)
+    emit(reports.disparities(request, known_at), output, reports)
 
 
 @report.command("caseload")
@@ -291,6 +394,7 @@ def report_disparities(
 @partial(known_at_option, ends="without --on the report is of its date")
 @format_option
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_caseload(
@@ -300,6 +404,7 @@ def report_caseload(
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """Clients under supervision on a day, per agency and officer (or other groups).
 
@@ -308,10 +413,8 @@ def report_caseload(
       reentry-ledger report caseload --on 2024-06-30 --by agency,officer
     """
     dimensions = parse_client_dimensions(by)
-    table = state.ledger.reports(actor=state.actor_name).caseload(
-        on, dimensions, known_at, suppress_below
-    )
-    emit(table, output)
+    reports = reports_for(state, no_catch_up)
+    emit(reports.caseload(on, dimensions, known_at, suppress_below), output, reports)
 
 
 @report.command("discharges")
@@ -320,6 +423,7 @@ def report_caseload(
 @known_at_option
 @format_option
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_discharges(
@@ -330,6 +434,7 @@ def report_discharges(
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """Discharges by outcome, and as successful, neutral and unsuccessful.
 
@@ -339,8 +444,8 @@ def report_discharges(
     """
     check_range(first, last)
     dimensions = parse_client_dimensions(by)
-    reports = state.ledger.reports(actor=state.actor_name)
-    emit(reports.discharges(first, last, dimensions, known_at, suppress_below), output)
+    reports = reports_for(state, no_catch_up)
+    emit(reports.discharges(first, last, dimensions, known_at, suppress_below), output, reports)
 
 
 @report.command("referrals")
@@ -348,6 +453,7 @@ def report_discharges(
 @known_at_option
 @format_option
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_referrals(
@@ -357,6 +463,7 @@ def report_referrals(
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """Referrals made in the range, by service: how many were accepted, started, completed,
     dropped, and the median days from referral to start.
@@ -366,8 +473,9 @@ def report_referrals(
       reentry-ledger report referrals --from 2024-01-01 --to 2024-12-31
     """
     check_range(first, last)
-    reports = state.ledger.reports(actor=state.actor_name)
-    emit(reports.referrals(first, last, known_at=known_at, suppress_below=suppress_below), output)
+    reports = reports_for(state, no_catch_up)
+    table = reports.referrals(first, last, known_at=known_at, suppress_below=suppress_below)
+    emit(table, output, reports)
 
 
 @report.command("volunteers")
@@ -376,6 +484,7 @@ def report_referrals(
 @known_at_option
 @format_option
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_volunteers(
@@ -386,6 +495,7 @@ def report_volunteers(
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """Volunteer matches begun and ended in the range, active at its end, median days matched.
 
@@ -395,8 +505,8 @@ def report_volunteers(
     """
     check_range(first, last)
     dimensions = parse_client_dimensions(by)
-    reports = state.ledger.reports(actor=state.actor_name)
-    emit(reports.volunteers(first, last, dimensions, known_at, suppress_below), output)
+    reports = reports_for(state, no_catch_up)
+    emit(reports.volunteers(first, last, dimensions, known_at, suppress_below), output, reports)
 
 
 @report.command("justice-counts")
@@ -409,6 +519,7 @@ def report_volunteers(
 @partial(known_at_option, ends="only what had been recorded by then counts")
 @format_option
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_justice_counts(
@@ -418,6 +529,7 @@ def report_justice_counts(
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """The Justice Counts supervision metrics the ledger can fill, month by month, with the
     framework's metric keys, breakdown labels and columns (docs/metrics.md, "Justice Counts").
@@ -435,8 +547,8 @@ def report_justice_counts(
       reentry-ledger report justice-counts --year 2024 --format csv
       reentry-ledger report justice-counts --year 2024 --month 6 --format json
     """
-    reports = state.ledger.reports(actor=state.actor_name)
-    emit(reports.justice_counts(year, month, known_at, suppress_below), output)
+    reports = reports_for(state, no_catch_up)
+    emit(reports.justice_counts(year, month, known_at, suppress_below), output, reports)
 
 
 # --- cohorts (docs/metrics.md, "Cohorts") -------------------------------------------------
@@ -453,6 +565,7 @@ def report_justice_counts(
 @partial(known_at_option, ends="terms count when their follow-up ended by its date")
 @format_option
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_cohorts(
@@ -463,6 +576,7 @@ def report_cohorts(
     known_at: datetime | None,
     output: str,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """Of the terms starting in each period, how many had a first technical violation, a
     first new offence and a revocation within MONTHS of their start, per 100 terms (Wilson
@@ -474,14 +588,15 @@ def report_cohorts(
       reentry-ledger report cohorts --start-period fiscal_year --follow 36
       reentry-ledger report cohorts --start-period year --by-month --format csv
     """
-    reports = state.ledger.reports(actor=state.actor_name)
+    reports = reports_for(state, no_catch_up)
     table = reports.cohorts(start_period, follow, by_month, known_at, suppress_below)
     if output == "table":
         click.echo(as_table(table.rows, table.shown_columns), nl=False)
         click.echo(f"follow-up {follow} months, complete by {table.complete_by}")
         snapped_note(table.snapped, output)
+        standing_note(reports)
     else:
-        emit(table, output)
+        emit(table, output, reports)
 
 
 @cli.group()

@@ -12,7 +12,14 @@ from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import ISO_DATE, codes, json_option, on_option
 from reentry_ledger.cli.render import echo_json
-from reentry_ledger.cli.reports import emit, format_option, report, suppress_option
+from reentry_ledger.cli.reports import (
+    emit,
+    format_option,
+    no_catch_up_option,
+    report,
+    reports_for,
+    suppress_option,
+)
 from reentry_ledger.domain.codes import Need, SupervisionSessionKind, VolunteerSkill
 from reentry_ledger.domain.volunteer import MAX_CAPACITY
 from reentry_ledger.reports.output import as_table
@@ -220,6 +227,7 @@ def _dict(value: Any) -> dict[str, Any]:
 @click.option("--by-agency", is_flag=True, help="One row per agency.")
 @format_option
 @suppress_option
+@no_catch_up_option
 @ledger_options
 @pass_context
 def report_volunteer_supervision(
@@ -229,6 +237,7 @@ def report_volunteer_supervision(
     by_agency: bool,
     output: str,
     suppress_below: int | None,
+    no_catch_up: bool,
 ) -> None:
     """Volunteers' supervision: active volunteers and volunteer-months in the range (a
     calendar month each volunteer was on the register for a day of), those with at least one
@@ -240,6 +249,6 @@ def report_volunteer_supervision(
       reentry-ledger report volunteer-supervision --from 2025-01-01 --to 2025-06-30 --by-agency
     """
     check_range(first, last)
-    reports = state.ledger.reports(actor=state.actor_name)
+    reports = reports_for(state, no_catch_up)
     by = ("agency",) if by_agency else ()
-    emit(reports.volunteer_supervision(first, last, by, suppress_below), output)
+    emit(reports.volunteer_supervision(first, last, by, suppress_below), output, reports)

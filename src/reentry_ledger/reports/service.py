@@ -1,4 +1,5 @@
-"""The reports an agency or oversight body asks for; each catches its projections up first."""
+"""The reports an agency or oversight body asks for; each catches its projections up first, or
+(on a read replica) reads them as they stand and says how far they reach."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from reentry_ledger.authorization import NotPermitted, Permission
 from reentry_ledger.domain.client import Client
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.projections.standing import Standing, as_they_stand
+from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports import casework, cohorts, contacts, needs, programmes
 from reentry_ledger.reports import volunteers as volunteer_reports
 from reentry_ledger.reports.disparities import DisparityRequest, disparities
@@ -85,12 +88,23 @@ CASEWORK = {
 class Reports:
     """Every report, for one actor: refused without the REPORT permission. For the oversight
     role small counts are hidden (K = 10 unless it asks for more) and ranges snap to whole
-    calendar months; others hide small counts when they ask (`suppress_below`)."""
+    calendar months; others hide small counts when they ask (`suppress_below`).
 
-    def __init__(self, ledger: Ledger, actor: str | None = None) -> None:
+    Each report catches the projections up first; with `catch_up=False` (a read replica) it
+    reads them as they stand, creating and writing nothing, and `standing` says how far they
+    reach (projections never built are refused: projections/standing.py)."""
+
+    def __init__(self, ledger: Ledger, actor: str | None = None, *, catch_up: bool = True) -> None:
         self.ledger = ledger
         self.who = ledger.require(actor, Permission.REPORT)
-        self.runner = ProjectionRunner(ledger)
+        self.runner: ProjectionRunner | None = None
+        self.standing: Standing | None = None
+        self.store: ProjectionStore
+        if catch_up:
+            self.runner = ProjectionRunner(ledger)
+            self.store = self.runner.store
+        else:
+            self.store, self.standing = as_they_stand(ledger)
         # the role whose reports are always suppressed (oversight) gets whole months too
         self.snaps = self.who.default_suppression is not None
 
@@ -125,11 +139,16 @@ class Reports:
         return first, last, Snapped(first, last, self.known(known_at))
 
     def reader(self, known_at: datetime | None, casework: bool = False) -> FactReader:
-        """Catch up first, so a report always reflects every event recorded before it."""
-        self.runner.catch_up()
+        """Catch up first, so a report always reflects every event recorded before it (unless
+        it reads the projections as they stand)."""
+        self.catch_up()
         known_at = self.known(known_at)
         moment_text = moment(as_utc(known_at)) if known_at else None
-        return FactReader(self.runner.store, moment_text, casework=casework)
+        return FactReader(self.store, moment_text, casework=casework)
+
+    def catch_up(self) -> None:
+        if self.runner is not None:
+            self.runner.catch_up()
 
     def violations(
         self, request: ReportRequest, known_at: datetime | None = None
@@ -230,11 +249,11 @@ class Reports:
     ) -> Table:
         """Volunteers' supervision sessions per active volunteer-month (reports/volunteers.py),
         over a range (from the first month of the register unless told), by agency if asked."""
-        self.runner.catch_up()
+        self.catch_up()
         last = self.last_day(last, None)
-        earliest = volunteer_reports.earliest(self.runner.store)
+        earliest = volunteer_reports.earliest(self.store)
         start, last, snapped = self.range(first or earliest or last, last, None)
-        rows = volunteer_reports.supervision(self.runner.store, start or last, last, by)
+        rows = volunteer_reports.supervision(self.store, start or last, last, by)
         table = Table((*by, *volunteer_reports.COLUMNS), rows, snapped)
         return self.shown(table, suppress_below, volunteer_reports.COUNTS,
                           volunteer_reports.DERIVED, volunteer_reports.TOTALS)  # fmt: skip
