@@ -3,7 +3,17 @@ each: shared by `show` and the client's web page, so the two say the same."""
 
 from __future__ import annotations
 
-from reentry_ledger.domain.state import CaseState, ResponseState, StatusPeriod, ViolationState
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from reentry_ledger.domain.state import (
+    CaseState,
+    GoalState,
+    ResponseState,
+    StatusPeriod,
+    ViolationState,
+)
 
 UNKNOWN = "unknown"
 
@@ -97,3 +107,37 @@ def response_text(response: ResponseState, case: CaseState, violation_id: str) -
 def incentives_text(case: CaseState) -> str:
     """E.g. "commendation 2024-04-06; curfew_lifted 2024-05-01", or "none"."""
     return "; ".join(f"{kind} {on}" for on, kind in case.incentives) or "none"
+
+
+def plan_lines(case: CaseState, today: date) -> list[str]:
+    """`show`'s goals, one a line in order of priority (priority, id, need, text, status,
+    target, and `overdue` while the term is open), then the plan's approval."""
+    lines = [
+        ("goals        " if n == 1 else " " * 13) + goal_text(n, goal, case, today)
+        for n, goal in enumerate(case.plan_goals, start=1)
+    ] or ["goals        -"]
+    approval = case.plan_approved
+    if approval is None:
+        return [*lines, "plan         not approved"]
+    since = "unchanged since" if case.plan_approved_as_it_stands else "changed since"
+    return [
+        *lines,
+        f"plan         approved on {approval.on} by {approval.by} (event {approval.number}); "
+        + since,
+    ]
+
+
+def goal_text(priority: int, goal: GoalState, case: CaseState, today: date) -> str:
+    said = [str(goal.status)] + ([f"target {goal.target}"] if goal.target else [])
+    if not case.is_discharged and goal.overdue_on(today):
+        said.append("overdue")
+    return f"{priority}. {goal.goal_id} {goal.need}: {goal.description}  ({', '.join(said)})"
+
+
+def goals_json(case: CaseState, today: date) -> list[dict[str, Any]]:
+    """The current plan's goals in order of priority, as `show --json` gives them."""
+    return [
+        {"priority": n, **asdict(goal),
+         "overdue": not case.is_discharged and goal.overdue_on(today)}
+        for n, goal in enumerate(case.plan_goals, start=1)
+    ]  # fmt: skip

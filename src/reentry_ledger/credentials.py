@@ -18,18 +18,31 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 TABLE = "credentials"
 TOKEN_PREFIX = "rlt_"
 MIN_PASSWORD_LENGTH = 12
-_hasher = PasswordHasher()  # Argon2id, the library's defaults (RFC 9106's second choice)
-# A password hash of a password no one has: checked when the user has none, so a sign-in
-# takes as long whether the user exists or not.
-_NO_PASSWORD = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    """Argon2id, the library's defaults (RFC 9106's second choice); imported, like the hash
+    below, by the first command that hashes or checks a password, not by every command."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@cache
+def _no_password() -> str:
+    """A password hash of a password no one has: checked when the user has none, so a sign-in
+    takes as long whether the user exists or not."""
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -65,12 +78,15 @@ def secret_digest(secret: str) -> str:
 
 
 def password_hash(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def password_matches(digest: str | None, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    no_password = _no_password()  # made by the first check, whether the user has one or not
     try:
-        return _hasher.verify(digest or _NO_PASSWORD, password) and digest is not None
+        return _hasher().verify(digest or no_password, password) and digest is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -1,28 +1,105 @@
-"""The `reentry-ledger` command line: one click group, commands split by concern."""
+"""The `reentry-ledger` command line: one click group, commands split by concern.
+
+The commands are listed from a table (cli/commands.py) and each one's module is imported only
+when it runs, so that `--help` imports none of them and a command only what it needs.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections.abc import Iterator, Mapping, MutableMapping
+from gettext import gettext as _
 from typing import Any
 
 import click
 
 from reentry_ledger import __version__
 from reentry_ledger.backends import DB_ENV_VAR
+from reentry_ledger.cli.commands import COMMANDS, SUBCOMMANDS, Entry
 from reentry_ledger.cli.context import (
     ACTOR_ENV_VAR,
     LedgerContext,
     check_command,
     check_given_options,
 )
-from reentry_ledger.cli.errors import EXIT_BROKEN_PIPE, report
 
 
-class LedgerGroup(click.Group):
+class LazyCommands(MutableMapping[str, click.Command]):
+    """A group's commands: the names those of its table and those registered; a command of the
+    table is imported when it is first looked up (click's `get_command`), not when listed."""
+
+    def __init__(self, table: Mapping[str, Entry], registered: Mapping[str, click.Command]):
+        self.table = table
+        self.registered: dict[str, click.Command] = dict(registered)
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self.registered and name in self.table:
+            module, _, attribute = self.table[name][0].partition(":")
+            command = getattr(importlib.import_module(f"reentry_ledger.cli.{module}"), attribute)
+            self.registered.setdefault(name, command)  # the module registered it on import
+        return self.registered[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self.registered[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self.registered[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.registered.keys() | self.table.keys()))
+
+    def __len__(self) -> int:
+        return len(self.registered.keys() | self.table.keys())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.registered or name in self.table
+
+
+class LazyGroup(click.Group):
+    """A group whose commands come from a table, each imported when it runs; its subgroups
+    are LazyGroups too, with the table SUBCOMMANDS holds under their name (if any)."""
+
+    def __init__(
+        self,
+        name: str | None = None,
+        commands: Mapping[str, click.Command] | None = None,
+        table: Mapping[str, Entry] | None = None,
+        **attrs: Any,
+    ) -> None:
+        super().__init__(name, None, **attrs)
+        self.commands = LazyCommands(
+            table if table is not None else SUBCOMMANDS.get(name or "", {}), commands or {}
+        )
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click's, with the table's short help for a command not imported yet."""
+        commands = self.commands
+        assert isinstance(commands, LazyCommands)
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in commands.registered:
+                command = commands.registered[name]
+            else:
+                command = click.Command(name, help=commands.table[name][1])
+            if not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section(_("Commands")):
+                formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in rows])
+
+
+LazyGroup.group_class = LazyGroup
+
+
+class LedgerGroup(LazyGroup):
     """Runs a command and turns any error into a message and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from reentry_ledger.cli.errors import EXIT_BROKEN_PIPE, report
+
         state = ctx.ensure_object(LedgerContext)
         try:
             return super().invoke(ctx)
@@ -45,7 +122,9 @@ class LedgerGroup(click.Group):
         return name, command, rest
 
 
-@click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LedgerGroup, table=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.option(
     "--db",
     envvar=DB_ENV_VAR,
@@ -88,23 +167,6 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
 def main() -> None:
     cli.main(prog_name="reentry-ledger")
 
-
-# Importing the command modules registers their commands on the group.
-from reentry_ledger.cli import (  # noqa: E402, F401
-    casework,
-    exchange,
-    goals,
-    integrity,
-    needs,
-    programmes,
-    progress,
-    reading,
-    reports,
-    serve,
-    status,
-    users,
-    volunteers,
-)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from reentry_ledger.application import Ledger
-from reentry_ledger.application.access import cannot_write
 from reentry_ledger.backends import DB_ENV_VAR, parse_db_url, resolve_db
-from reentry_ledger.cli.params import F
+
+if TYPE_CHECKING:  # imported when a command opens the ledger: `--help` needs none of it
+    from reentry_ledger.application import Ledger
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 ACTOR_ENV_VAR = "REENTRY_LEDGER_ACTOR"
 # Set, the CLI is a client of that server, as the user the token names (cli/remote.py).
@@ -74,6 +76,8 @@ class LedgerContext:
 
 def opened(url: str, command: str) -> Ledger:
     """The ledger at `url`, opened as `command` needs it."""
+    from reentry_ledger.application import Ledger
+
     if command in LOGGED_READS:
         return opened_for_writing_if_possible(url)
     return Ledger(parse_db_url(url, read_only=command in READ_ONLY_COMMANDS))
@@ -81,6 +85,9 @@ def opened(url: str, command: str) -> Ledger:
 
 def opened_for_writing_if_possible(url: str) -> Ledger:
     """The ledger, read-write; read-only where it cannot be written (an archive)."""
+    from reentry_ledger.application import Ledger
+    from reentry_ledger.application.access import cannot_write
+
     try:
         return Ledger(parse_db_url(url))
     except Exception as error:

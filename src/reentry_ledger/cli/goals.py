@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -17,44 +16,9 @@ from reentry_ledger.domain.checks import WINDOW
 from reentry_ledger.domain.client import parse_goal
 from reentry_ledger.domain.codes import GoalStatus, Need, PlanModel
 from reentry_ledger.domain.errors import InvalidInput
-from reentry_ledger.domain.state import CaseState, GoalState
 from reentry_ledger.reports.due import TABLE_COLUMNS
 from reentry_ledger.reports.output import as_csv, as_table
 from reentry_ledger.reports.output import as_json as json_text
-
-
-def plan_lines(case: CaseState, today: date) -> list[str]:
-    """`show`'s goals, one a line in order of priority (priority, id, need, text, status,
-    target, and `overdue` while the term is open), then the plan's approval."""
-    lines = [
-        ("goals        " if n == 1 else " " * 13) + goal_text(n, goal, case, today)
-        for n, goal in enumerate(case.plan_goals, start=1)
-    ] or ["goals        -"]
-    approval = case.plan_approved
-    if approval is None:
-        return [*lines, "plan         not approved"]
-    since = "unchanged since" if case.plan_approved_as_it_stands else "changed since"
-    return [
-        *lines,
-        f"plan         approved on {approval.on} by {approval.by} (event {approval.number}); "
-        + since,
-    ]
-
-
-def goal_text(priority: int, goal: GoalState, case: CaseState, today: date) -> str:
-    said = [str(goal.status)] + ([f"target {goal.target}"] if goal.target else [])
-    if not case.is_discharged and goal.overdue_on(today):
-        said.append("overdue")
-    return f"{priority}. {goal.goal_id} {goal.need}: {goal.description}  ({', '.join(said)})"
-
-
-def goals_json(case: CaseState, today: date) -> list[dict[str, Any]]:
-    """The current plan's goals in order of priority, as `show --json` gives them."""
-    return [
-        {"priority": n, **asdict(goal),
-         "overdue": not case.is_discharged and goal.overdue_on(today)}
-        for n, goal in enumerate(case.plan_goals, start=1)
-    ]  # fmt: skip
 
 
 class Forms(click.Command):

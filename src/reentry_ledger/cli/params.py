@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from reentry_ledger.cli.context import F
 from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW
 from reentry_ledger.domain.codes import values
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def within_window(

@@ -9,9 +9,11 @@ from typing import Any
 import click
 
 from reentry_ledger.case_summary import (
+    goals_json,
     incentives_text,
     period_text,
     person_text,
+    plan_lines,
     response_text,
     status_text,
     term_periods,
@@ -20,7 +22,6 @@ from reentry_ledger.case_summary import (
 )
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
-from reentry_ledger.cli.goals import goals_json, plan_lines
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, json_option
 from reentry_ledger.cli.render import Progress, echo_json, timeline_lines
 from reentry_ledger.domain.checks import WINDOW

@@ -60,7 +60,7 @@ TOPIC_PREFIX = "reentry_ledger.domain.events:"
 
 
 class Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Coded(Value, Generic[C]):
@@ -73,7 +73,7 @@ class Coded(Value, Generic[C]):
 class LedgerEvent(BaseModel, CanMutateAggregate[UUID]):
     """Base of every event on the ledger: what every event carries, and its hash chain."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     TOPIC: ClassVar[str]
     class_version: ClassVar[int] = 1
