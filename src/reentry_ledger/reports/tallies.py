@@ -414,12 +414,7 @@ class Query:
             "CASE WHEN v.counted = 'new_offence' AND (v.disposition IS NULL "
             f"OR v.disposition NOT IN ({quoted(DISPOSITIONS)})) THEN 1 ELSE 0 END",
         ]  # fmt: skip
-        incidents = (
-            "counted_violations v JOIN segments g ON g.client_id = v.client_id "
-            "AND v.day BETWEEN g.seg_start AND g.seg_end "
-            "JOIN periods p ON v.day BETWEEN p.start_day AND p.end_day "
-            "WHERE v.counted IS NOT NULL"
-        )
+        incidents = dated("counted_violations v", "v", "v.counted IS NOT NULL")
         # a count per category (y), per basis, per disposition
         parts = [f"y_{i}" for i in range(len(incident_columns))]
         technical, absconding, new = parts[:3]
@@ -510,17 +505,16 @@ class Query:
                 FROM revoked rv
             )"""
         values = [
-            *(number_where(f"e.category = '{c}'") for c in CATEGORIES),
-            number_where("e.named = 'technical'"),
-            "SUM(e.decided)",
-            "SUM(e.custody)",
+            *(number_where(f"g.category = '{c}'") for c in CATEGORIES),
+            number_where("g.named = 'technical'"),
+            "SUM(g.decided)",
+            "SUM(g.custody)",
         ]
+        placed = in_segments("response_events", ("decided", "custody", "category", "named"))
         source = (
-            "response_events e JOIN segments g ON g.client_id = e.client_id "
-            "AND e.day BETWEEN g.seg_start AND g.seg_end "
-            "JOIN periods p ON e.day BETWEEN p.start_day AND p.end_day"
+            "response_segments g CROSS JOIN periods p WHERE g.day BETWEEN p.start_day AND p.end_day"
         )
-        return f"{self.context()}, {decisions} {self.selected(values, source)}"
+        return f"{self.context()}, {decisions}, {placed} {self.selected(values, source)}"
 
 
 # Each segment with each period it overlaps.
@@ -528,6 +522,63 @@ EXPOSED = (
     "segments g CROSS JOIN periods p WHERE g.seg_start <= g.seg_end "
     "AND p.start_day <= g.seg_end AND p.end_day >= g.seg_start"
 )
+
+
+def dated(events: str, alias: str, condition: str | None = None) -> str:
+    """Each of `events` (a row per event with its client and `day`) with the segment `g` and
+    the period `p` its day falls in. The events are the outer loop (CROSS JOIN fixes SQLite's
+    order; PostgreSQL plans it as any inner join): SQLite then finds each event's segments
+    through an automatic index on the client; with the segments outside, it had scanned every
+    event for each segment and period."""
+    where = (
+        f"g.client_id = {alias}.client_id AND {alias}.day BETWEEN g.seg_start AND g.seg_end "
+        f"AND {alias}.day BETWEEN p.start_day AND p.end_day"
+    )
+    if condition:
+        where += f" AND {condition}"
+    return f"{events} CROSS JOIN segments g CROSS JOIN periods p WHERE {where}"
+
+
+SEGMENT_COLUMNS = ("seg_end", "term", "supervision", "age_band", "agency", "officer", "level",
+                   "risk", "at_risk")  # fmt: skip
+
+
+def in_segments(events: str, columns: Sequence[str]) -> str:
+    """`response_segments`: each row of the CTE `events` (its client, `day` and `columns`)
+    with the values of the segment its day falls in (`SEGMENT_COLUMNS`); a row on a day no
+    segment covers is left out.
+
+    Found by sorting rather than joining: each client's segments and events in one stream by
+    day (a segment before an event of its first day), a running count of the segments numbers
+    each event with the segment last begun, whose values fill it. (Joining the two CTEs on a
+    range of days, SQLite scanned every segment for every event: minutes at a million events.)
+    """
+    nothing = ", ".join(f"NULL AS {c}" for c in columns)
+    blank = ", ".join("NULL" for _ in SEGMENT_COLUMNS)
+    filled = ", ".join(
+        f"MAX({c}) OVER (PARTITION BY client_id, segment) AS {c}" for c in SEGMENT_COLUMNS
+    )
+    return f"""
+            response_stream AS (
+                SELECT client_id, seg_start AS day, 0 AS event, {", ".join(SEGMENT_COLUMNS)},
+                    {nothing}
+                FROM segments
+                UNION ALL
+                SELECT client_id, day, 1, {blank}, {", ".join(columns)} FROM {events}
+            ),
+            response_numbered AS (
+                SELECT s.*, COUNT(s.seg_end) OVER (
+                    PARTITION BY s.client_id ORDER BY s.day, s.event ROWS UNBOUNDED PRECEDING
+                ) AS segment
+                FROM response_stream s
+            ),
+            response_filled AS (
+                SELECT client_id, day, event, {", ".join(columns)}, {filled}
+                FROM response_numbered
+            ),
+            response_segments AS (
+                SELECT * FROM response_filled WHERE event = 1 AND day <= seg_end
+            )"""
 
 
 def quoted(codes: Sequence[str]) -> str:
