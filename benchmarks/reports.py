@@ -1,0 +1,104 @@
+"""Reports: seconds of `report violations`, ungrouped and by each documented grouping, as CLI
+calls (the median of 3, less the median of `reentry-ledger --help`, floored at 0.1 s) and
+in-process, in ledgers of each size asked for, after the projections are caught up; each
+grouping's figure beside its ratio to the ungrouped report measured in the same run.
+
+    python -m benchmarks.reports [--events 1000000] [--postgres postgresql://…/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.common import clients_for, demo_ledger, record, timed
+from reentry_ledger.application import Ledger
+from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.reports.dimensions import DIMENSIONS
+from reentry_ledger.reports.service import Reports
+from reentry_ledger.reports.violations import ReportRequest
+
+SCRIPT = Path(sys.executable).parent / "reentry-ledger"
+RUNS = 3
+FLOOR = 0.1  # seconds: a CLI call's own work is never counted as less
+# (dimensions, period): the ungrouped report, each dimension alone, and two wider groupings
+GROUPINGS: list[tuple[tuple[str, ...], str | None]] = [
+    ((), None),
+    *(((d,), None) for d in DIMENSIONS if d != "period"),
+    ((), "quarter"),
+    (("agency", "risk"), "quarter"),
+    (("officer",), "month"),
+]
+
+
+def label(by: tuple[str, ...], period: str | None) -> str:
+    words = ["report violations"]
+    if by:
+        words.append(f"--by {','.join(by)}")
+    if period:
+        words.append(f"--period {period}")
+    return f"`{' '.join(words)}`"
+
+
+def cli_seconds(arguments: list[str]) -> float:
+    """The median of `RUNS` calls of the CLI with `arguments`."""
+    command = [str(SCRIPT), *arguments]
+    return statistics.median(
+        timed(lambda: subprocess.run(command, check=True, capture_output=True)) for _ in range(RUNS)
+    )
+
+
+def measure(url: str, events: int) -> list[tuple[str, str, str]]:
+    backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    size = f"{backend}, {events:,} events"
+    ledger = Ledger(url)
+    caught_up = timed(ProjectionRunner(ledger).catch_up)
+    print(f"{size}: projections caught up in {caught_up:.1f} s")
+    today = ledger.clock()
+    reports = Reports(ledger)
+    start = cli_seconds(["--help"])
+    print(f"{size}: `reentry-ledger --help` {start:.2f} s (subtracted from each CLI call)")
+    rows: list[tuple[str, str, str]] = []
+    ungrouped_cli = ungrouped_in = 0.0
+    for by, period in GROUPINGS:
+        request = ReportRequest(today=today, by=by, period=period)
+        in_process = statistics.median(
+            timed(lambda request=request: reports.violations(request)) for _ in range(RUNS)
+        )
+        arguments = ["--db", url, "report", "violations", "--to", today.isoformat()]
+        if by:
+            arguments += ["--by", ",".join(by)]
+        if period:
+            arguments += ["--period", period]
+        cli = max(FLOOR, cli_seconds(arguments) - start)
+        if not by and not period:
+            ungrouped_cli, ungrouped_in = cli, in_process
+        ratio = (
+            f"{cli / ungrouped_cli:.2f}x ungrouped as a CLI call, "
+            f"{in_process / ungrouped_in:.2f}x in-process"
+        )
+        figure = f"CLI {cli:.2f} s, in-process {in_process:.2f} s"
+        print(f"{size}: {label(by, period)} {figure}; {ratio}")
+        rows.append((f"{label(by, period)} ({size})", figure, ratio))
+    ledger.close()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--postgres", default=None)
+    args = parser.parse_args()
+    rows = []
+    for size in args.events:
+        for postgres in (None, args.postgres) if args.postgres else (None,):
+            url, events = demo_ledger(clients_for(size), postgres)
+            rows += measure(url, events)
+    record("reports", rows)
+
+
+if __name__ == "__main__":
+    main()
