@@ -51,6 +51,11 @@ def cli_seconds(arguments: list[str]) -> float:
     )
 
 
+def in_process_seconds(reports: Reports, request: ReportRequest) -> float:
+    """The median of `RUNS` reports made in this process."""
+    return statistics.median(timed(lambda: reports.violations(request)) for _ in range(RUNS))
+
+
 def measure(url: str, events: int) -> list[tuple[str, str, str]]:
     backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     size = f"{backend}, {events:,} events"
@@ -65,9 +70,7 @@ def measure(url: str, events: int) -> list[tuple[str, str, str]]:
     ungrouped_cli = ungrouped_in = 0.0
     for by, period in GROUPINGS:
         request = ReportRequest(today=today, by=by, period=period)
-        in_process = statistics.median(
-            timed(lambda request=request: reports.violations(request)) for _ in range(RUNS)
-        )
+        in_process = in_process_seconds(reports, request)
         arguments = ["--db", url, "report", "violations", "--to", today.isoformat()]
         if by:
             arguments += ["--by", ",".join(by)]
