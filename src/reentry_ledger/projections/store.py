@@ -169,7 +169,8 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
             if form is None:
                 cursor.executemany(self.sql(statement, projection.tables, staged), params)
             else:
-                self.copy_rows(cursor, self.sql(form[0], projection.tables, staged), form[1], params)
+                table, widen = form
+                self.copy_rows(cursor, self.sql(table, projection.tables, staged), widen, params)
         if staged:
             self.stage_updates(cursor, projection, rows, notification_id)
             if notification_id >= head:
@@ -185,7 +186,10 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         self.track(cursor, projection, notification_id)
 
     def copy_rows(
-        self, cursor: Any, table: str, widen: Callable[[tuple[Any, ...]], tuple[Any, ...]],
+        self,
+        cursor: Any,
+        table: str,
+        widen: Callable[[tuple[Any, ...]], tuple[Any, ...]],
         params: list[tuple[Any, ...]],
     ) -> None:
         """PostgreSQL: a statement's rows written by one `COPY` rather than an `executemany`
