@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from ast import literal_eval
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,11 @@ from eventsourcing.persistence import DatabaseError, OperationalError
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.errors import Conflict
 from reentry_ledger.encryption import new_key
+from reentry_ledger.export.full import export_lines
 from reentry_ledger.ingest.demo import build_demo
+from reentry_ledger.ingest.jsonl import import_lines
+from reentry_ledger.ledger_secrets import PROJECTION_IDS, LedgerSecrets
+from reentry_ledger.projections.base import keyed_client_id
 from reentry_ledger.projections.builds import BUILD_UPDATES, BUILDS
 from reentry_ledger.projections.catalogue import PROJECTIONS
 from reentry_ledger.projections.database import staged_name
@@ -223,3 +228,50 @@ def test_a_runner_that_saw_an_earlier_head_finishes_a_build_that_already_reaches
     runner.catch_up()
     assert projection_contents(ledger) == paged_in
     ledger.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("staged", [False, True], ids=["paged in", "staged build"])
+def test_postgresql_projections_hold_the_rows_sqlite_projections_hold(
+    tmp_path: Path, staged: bool
+) -> None:
+    """PostgreSQL's projection rows are written in bulk (`COPY`), SQLite's by `executemany` of
+    each statement: the same ledger, copied from one to the other, projects the same rows."""
+    require_postgres()
+    here = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
+    build_demo(here, clients=60, seed=5)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    there = Ledger(f"{POSTGRES_URL}?schema={schema}", clock=lambda: TODAY)
+    try:
+        import_lines(there, export_lines(here), "the SQLite ledger")
+        stage_from = 1 if staged else 10**9
+        for ledger in (here, there):
+            ProjectionRunner(ledger, page_size=500, workers=1, stage_from=stage_from).rebuild()
+        rows = projection_contents(there)
+        assert rows == in_ids_of(there, here, projection_contents(here))
+        assert sum(len(each) for each in rows.values()) > 1000
+    finally:
+        there.close()
+        here.close()
+        drop_schema(schema)
+
+
+def in_ids_of(there: Ledger, here: Ledger, contents: dict[str, list[str]]) -> dict[str, list[str]]:
+    """`here`'s projection rows with the ids its projections keep (keyed by its own secret)
+    written as `there`'s projections keep the same clients' and programmes' ids."""
+    ids = {
+        keyed_client_id(secret(here), stored): keyed_client_id(secret(there), stored)
+        for (stored,) in ProjectionStore(here).rows(
+            "SELECT DISTINCT originator_id FROM stored_events"
+        )
+    }
+    return {
+        table: sorted(
+            repr(tuple(ids.get(value, value) for value in literal_eval(row))) for row in rows
+        )
+        for table, rows in contents.items()
+    }
+
+
+def secret(ledger: Ledger) -> bytes:
+    return LedgerSecrets(ledger).secret(PROJECTION_IDS)

@@ -89,7 +89,7 @@ def parse_lines(work: tuple[str, int, bytes]) -> Parsed:
     worker process: it takes and returns only plain data."""
     source, first, block = work
     parsed = Parsed()
-    ids: dict[str, tuple[UUID, str]] = {}  # an export holds each client's events together
+    ids: dict[str, tuple[UUID, str, str]] = {}  # an export holds each client's events together
     run = Run("", 0, 0, 0, "", "")
     for line_number, line in enumerate(block.split(b"\n"), start=first):
         if not line.strip():
@@ -111,7 +111,7 @@ def parse_lines(work: tuple[str, int, bytes]) -> Parsed:
                 previous = state.get("previous_hash", "")
                 run = Run(client, number, number, line_number, previous, previous)
             chain = ClientChain(client, run.following - 1, run.last)
-            if problem := link_problem(chain, number, state, row[2], str(originator_id)):
+            if problem := link_problem(chain, number, state, row[2], originator_id):
                 raise VerificationFailed(problem)
         except (InvalidInput, VerificationFailed) as fault:
             parsed.fault = type(fault)(f"{source}, line {line_number}: {fault}")
@@ -124,9 +124,12 @@ def parse_lines(work: tuple[str, int, bytes]) -> Parsed:
     return parsed
 
 
-def parse_line(line: bytes, ids: dict[str, tuple[UUID, str]]) -> tuple[Row, dict[str, Any], UUID]:
+def parse_line(
+    line: bytes, ids: dict[str, tuple[UUID, str, str]]
+) -> tuple[Row, dict[str, Any], str]:
     """The row a line holds, once its event is known to read back, its state and its client's
-    id. `ids` holds the last client's id, as a UUID and as the ledger stores it."""
+    id (as text, as hashes are made of it). `ids` holds the last client's id, as a UUID, as the
+    ledger stores it and as text: made once a client, not once an event."""
     try:
         record = orjson.loads(line)
         topic = record["topic"]
@@ -140,14 +143,14 @@ def parse_line(line: bytes, ids: dict[str, tuple[UUID, str]]) -> tuple[Row, dict
         known = ids.get(client)
         if known is None:
             ids.clear()
-            originator_id = UUID(client)
-            known = ids[client] = originator_id, originator_id.hex
-        originator_id, stored_id = known
+            uuid = UUID(client)
+            known = ids[client] = uuid, uuid.hex, str(uuid)
+        originator_id, stored_id, text = known
         number = int(record["number"])
         row = (stored_id, number, topic, encoded(state))
         event_from_state(event_class, {**state}, originator_id, number)  # it takes the top
         # level apart (upcasting replaces whole fields): the state is kept for its hashes
-        return row, state, originator_id
+        return row, state, text
     except InvalidInput:
         raise
     except orjson.JSONDecodeError as error:
