@@ -61,6 +61,7 @@ class AccessStore:
         self._lock = threading.Lock()
         self._connection: Any = None
         self._missing = False  # read-only, and there is no log yet: it reads as empty
+        self._unwritable: str | None = None  # why a writable store could not be written
 
     # --- connections ---------------------------------------------------------------------
 
@@ -76,22 +77,26 @@ class AccessStore:
     def _connect_sqlite(self) -> sqlite3.Connection | None:
         path = sidecar_path(self.backend)
         if path is None:
-            target, uri = ":memory:", False
-        elif not self.writable:
-            if not path.is_file():
-                self._missing = True
-                return None
-            target, uri = f"file:{path.resolve()}?mode=ro", True
-        else:
-            target, uri = str(path), False
-        connection = sqlite3.connect(
-            target,
-            timeout=BUSY_TIMEOUT_SECONDS,
-            uri=uri,
-            isolation_level=None,
-            check_same_thread=False,
-        )
+            return self._open_sqlite(":memory:", uri=False)
         if self.writable:
+            try:
+                return self._open_sqlite(str(path), uri=False)
+            except sqlite3.OperationalError as error:
+                # a folder, or file, that may not be written (an archive): read what is there
+                self._unwritable = str(error)
+        if not path.is_file():
+            self._missing = True
+            return None
+        return self._open_sqlite(f"file:{path.resolve()}?mode=ro", uri=True)
+
+    def _open_sqlite(self, target: str, uri: bool) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            target, timeout=BUSY_TIMEOUT_SECONDS, uri=uri, isolation_level=None,
+            check_same_thread=False,
+        )  # fmt: skip
+        if uri:  # read-only
+            return connection
+        try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} ("
@@ -101,6 +106,9 @@ class AccessStore:
                 "as_of TEXT, known_at TEXT, state TEXT NOT NULL, event_hash TEXT NOT NULL, "
                 "previous_hash TEXT NOT NULL, UNIQUE (reader, number))"
             )
+        except sqlite3.OperationalError:
+            connection.close()
+            raise
         return connection
 
     def _connect_postgres(self) -> Any:
@@ -164,8 +172,9 @@ class AccessStore:
         )
         with self._lock:
             connection = self._connect()
-            if connection is None:
-                raise sqlite3.OperationalError("attempt to write a readonly database")
+            if connection is None or self._unwritable is not None or not self.writable:
+                why = self._unwritable or "attempt to write a readonly database"
+                raise sqlite3.OperationalError(why)
             try:
                 connection.execute(statement, values)
             except Exception as error:
