@@ -6,7 +6,8 @@ as a caseworker records them). The busy p99 against the idle p99 of the same run
 (target: within 2x). Beside it, in the same run: the reader while as many processes only burn
 CPU (what sharing the machine's cores costs, with no database contention), and the reader as
 reads were logged before (in the event table, through its insert lock, the ledger opened
-read-write) with the same writers running.
+read-write) with the same writers running; and the reader while another connection holds the
+ledger's write lock throughout, as an import does (before, each read waited 15 s and failed).
 
     python -m benchmarks.contention [--events 100000] [--postgres postgresql://…/test]
         [--sqlite] [--writers 4] [--samples 400]
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import random
+import sqlite3
 import time
 from multiprocessing.synchronize import Event as EventType
 from typing import Any
@@ -27,6 +29,7 @@ from typing import Any
 from benchmarks.common import clients_for, demo_ledger, percentile, record
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import Actor
+from reentry_ledger.backends import connect_postgres, parse_db_url
 from reentry_ledger.cli.context import opened_to_read_and_log
 from reentry_ledger.domain.access import ClientRecordRead, LedgerRead, access_log_id
 from reentry_ledger.domain.integrity import chained
@@ -66,9 +69,30 @@ def burner(number: int, stop: EventType, counts: Any) -> None:
     counts[number] = 0
 
 
+def lock_holder(url: str, number: int, stop: EventType, counts: Any) -> None:
+    """Holds the ledger's write lock, as an import does, until told to stop (one of them)."""
+    counts[number] = 0
+    if number:
+        return
+    backend = parse_db_url(url)
+    if backend.kind == "sqlite":
+        connection = sqlite3.connect(backend.env["SQLITE_DBNAME"], isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        stop.wait()
+        connection.execute("ROLLBACK")
+        return
+    with connect_postgres(backend) as postgres:
+        postgres.execute("BEGIN")
+        postgres.execute(f'LOCK TABLE "{backend.schema}".reentryledger_events IN EXCLUSIVE MODE')
+        stop.wait()
+        postgres.execute("ROLLBACK")
+
+
 class EventTableLog(Ledger):
     """The ledger as it logged reads before ADR 0027: in the event table, through the library's
     insert (its table lock), opened read-write. Only for the comparison."""
+
+    name = "ReentryLedger"  # the library would name a subclass's tables after it
 
     def _log(self, who: Actor, kind: type[ClientRecordRead | LedgerRead], **fields: Any) -> None:
         log_id = access_log_id(who.name)
@@ -142,6 +166,8 @@ def measure(url: str, clients: int, events: int, writers: int, samples: int) -> 
         (f"{writers} writer processes", writer, (url, clients), False),
         (f"{writers} writer processes, reads logged in the event table (before)", writer,
          (url, clients), True),
+        ("the ledger's write lock held throughout (as an import holds it)", lock_holder, (url,),
+         False),
     )  # fmt: skip
     for label, target, args, before in phases:
         refs = refs_for(clients, samples, 2)
