@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reentry_ledger.access_store import StoredRead
 from reentry_ledger.application import Ledger
-from reentry_ledger.domain.access import ClientRecordRead, LedgerRead
+from reentry_ledger.domain.access import WHOLE_LEDGER, ClientRecordRead, LedgerRead, access_log_id
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.events import Enrolled
 from reentry_ledger.domain.integrity import content_hash
@@ -146,6 +147,8 @@ def verify(
                 return result(Break(position, chain.ref, number, against_problem(against)))
         if progress:
             progress(len(page))
+    if broken := access_log_break(ledger, chains, position):
+        return result(broken)
     if against and position < against.position:
         return result(
             Break(
@@ -157,6 +160,45 @@ def verify(
             )
         )
     return result()
+
+
+def access_log_break(ledger: Ledger, chains: dict[str, ClientChain], position: int) -> Break | None:
+    """The first broken link in the access log's own store (ADR 0027): each reader's chain goes
+    on from their reads in the event table, with the same hashing, and a row's columns must say
+    what its hashed state says."""
+    for row in ledger.access_store.rows():
+        position += 1
+        log_id = str(access_log_id(row.reader))
+        chain = chains.get(log_id) or chains.setdefault(
+            log_id, ClientChain(f"the access log of {row.reader}")
+        )
+        label = f"the access log of {row.reader}"
+        problem = link_problem(chain, row.number, row.state, row.topic, log_id)
+        if problem is None:
+            problem = column_problem(row)
+        if problem:
+            return Break(position, label, row.number, problem)
+        chain.number, chain.last_hash = row.number, row.event_hash
+    return None
+
+
+def column_problem(row: StoredRead) -> str | None:
+    """A row whose columns differ from its hashed state (the reader, client, view or hash)."""
+    state = row.state
+    expected = {
+        "reader": state.get("recorded_by"),
+        "client_ref": state.get("client_ref", WHOLE_LEDGER),
+        "view": state.get("view"),
+        "event_hash": state.get("event_hash"),
+        "previous_hash": state.get("previous_hash"),
+    }
+    for name, value in expected.items():
+        if getattr(row, name) != value:
+            return (
+                f"its {name} ({getattr(row, name)!r}) differs from what its hash covers "
+                f"({value!r}): the stored row was changed"
+            )
+    return None
 
 
 def link_problem(

@@ -119,3 +119,15 @@ def test_a_read_only_command_on_a_missing_ledger_file_says_so(tmp_path: Path) ->
     assert result.exit_code == 2, result.output
     assert "no ledger at" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["timeline", "show"])
+def test_a_client_read_that_cannot_be_logged_is_not_shown(
+    unwritable_ledger: Path, command: str
+) -> None:
+    result = invoke(command, "GA-1", "--db", f"sqlite:///{unwritable_ledger}")
+    assert result.exit_code != 0, result.output
+    assert "the record was not shown" in result.stderr
+    assert "met" not in result.stdout
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in unwritable_ledger.parent.iterdir()) == ["ledger.db"]

@@ -3,21 +3,44 @@ log of their own; it is never part of a client's timeline."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, cast
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.persistence import OperationalError
 
+from reentry_ledger.access_store import AccessStore
 from reentry_ledger.application.base import PAGE_SIZE, LedgerBase
 from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.domain.access import ClientRecordRead, LedgerRead, access_log_id
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.errors import Conflict
-from reentry_ledger.domain.integrity import chained
+from reentry_ledger.domain.integrity import chained, stored_state
+from reentry_ledger.persistence import event_from_state
 
 
 class AccessLog(LedgerBase):
+    # Whether reads may be logged though the ledger was opened read-only (`timeline`, `show`):
+    # the access log has a store of its own (ADR 0027). None: only if the ledger is writable.
+    logs_reads: bool | None = None
+    _access_store: AccessStore | None = None
+
+    @property
+    def access_store(self) -> AccessStore:
+        if self._access_store is None:
+            writable = self.logs_reads
+            if writable is None:
+                writable = not self.backend.read_only
+            self._access_store = AccessStore(self.backend, writable)
+        return self._access_store
+
+    def close(self) -> None:
+        if self._access_store is not None:
+            self._access_store.close()
+        super().close()
+
     def log_read(
         self,
         who: Actor,
@@ -26,46 +49,60 @@ class AccessLog(LedgerBase):
         as_of: date | None,
         known_at: datetime | None,
     ) -> None:
-        """Log a read of one client's record: never in the client's timeline."""
-        self._log(who, ClientRecordRead, client_ref=client.ref, view=view, as_of=as_of,
-                  known_at=known_at)  # fmt: skip
+        """Log a read of one client's record: never in the client's timeline. A read that
+        cannot be logged is not shown."""
+        try:
+            self._log(who, ClientRecordRead, client_ref=client.ref, view=view, as_of=as_of,
+                      known_at=known_at)  # fmt: skip
+        except (OperationalError, sqlite3.OperationalError) as error:
+            if not cannot_write(error):
+                raise
+            raise Conflict(
+                f"the access log cannot be written ({error}); the record was not shown"
+            ) from None
 
     def log_ledger_read(self, who: Actor, view: str) -> None:
         """Log a read of the whole ledger (a replay, an export). A ledger no one may write (an
         archive) cannot keep the record: that is said (a notice), not hidden."""
         unwritable = f"this {view} is not in the access log: the ledger cannot be written"
-        if self.backend.read_only:
+        if self.backend.read_only and not self.logs_reads:
             self.notices.append(unwritable)
             return
         try:
             self._log(who, LedgerRead, view=view)
-        except OperationalError as error:
+        except (OperationalError, sqlite3.OperationalError) as error:
             if not cannot_write(error):
                 raise
             self.notices.append(unwritable)
 
     def _log(self, who: Actor, kind: type[ClientRecordRead | LedgerRead], **fields: Any) -> None:
-        """Append to the actor's access log, without loading it."""
+        """Append to the actor's access log, in its own store (never the event table, whose
+        writers a reader would wait for), without loading it. Its chain goes on from the reads
+        a ledger stored in the event table before the store existed."""
         log_id = access_log_id(who.name)
+        store = self.access_store
         for _ in range(5):
-            last = self.recorder.select_events(log_id, desc=True, limit=1)
-            previous_hash = self.mapper.stored_state(last[0])["event_hash"] if last else ""
+            last = store.last(who.name) or self._last_in_event_table(log_id)
+            number, previous_hash = last if last else (0, "")
             event = kind(
                 originator_id=log_id,
-                originator_version=last[0].originator_version + 1 if last else 1,
+                originator_version=number + 1,
                 timestamp=self._now(),
                 occurred_on=self.clock(),
                 recorded_by=who.name,
                 **fields,
             )
-            try:
-                self.recorder.insert_events(
-                    [self.mapper.to_stored_event(chained(event, previous_hash))]
-                )
+            linked = chained(event, previous_hash)
+            if store.insert(who.name, number + 1, kind.TOPIC, stored_state(linked)):
                 return
-            except IntegrityError:
-                continue  # another read by the same actor took that number: try the next
+            # another read by the same actor took that number: try the next
         raise Conflict("the access log stayed busy; the record was not shown: retry")
+
+    def _last_in_event_table(self, log_id: UUID) -> tuple[int, str] | None:
+        last = self.recorder.select_events(log_id, desc=True, limit=1)
+        if not last:
+            return None
+        return last[0].originator_version, self.mapper.stored_state(last[0])["event_hash"]
 
     def access_log(
         self,
@@ -98,6 +135,11 @@ class AccessLog(LedgerBase):
                 ):
                     yield read
             position = page[-1].id
+        for row in self.access_store.rows(client_ref, reader):
+            event_class = ClientRecordRead if row.topic == ClientRecordRead.TOPIC else LedgerRead
+            state, log_id = {**row.state}, access_log_id(row.reader)
+            stored = event_from_state(event_class, state, log_id, row.number, stored=True)
+            yield cast(ClientRecordRead | LedgerRead, stored)
 
 
 def cannot_write(error: Exception) -> bool:

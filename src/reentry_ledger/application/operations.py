@@ -115,8 +115,9 @@ class Operations(AccessLog):
             who.require(Permission.AUDIT)
             custody = KeyCustody("none")
         head = self.recorder.max_notification_id() or 0  # the ledger as it was when asked
+        reads_head = self.access_store.head()
         self.log_ledger_read(who, "export" if custody.mode == "none" else "export with keys")
-        return export_lines(self.whole, progress, custody, upto=head)
+        return export_lines(self.whole, progress, custody, upto=head, reads_upto=reads_head)
 
     def deidentified_lines(
         self,

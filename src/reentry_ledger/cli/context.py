@@ -28,6 +28,10 @@ READ_ONLY_COMMANDS = frozenset({"verify", "digest", "access-log", "users list"})
 # Commands that read the whole ledger and log that they did: read-only only where the ledger
 # cannot be written (an archive), and then they say the read is not on record.
 LOGGED_READS = frozenset({"export", "replay"})
+# Commands that read one client's record and log the read: the ledger is opened read-only (no
+# writer's lock is taken, so an import does not hold them up) and the read goes to the access
+# log's own store (ADR 0027).
+CLIENT_READS = frozenset({"timeline", "show"})
 
 
 def server_url() -> str | None:
@@ -78,9 +82,22 @@ def opened(url: str, command: str) -> Ledger:
     """The ledger at `url`, opened as `command` needs it."""
     from reentry_ledger.application import Ledger
 
-    if command in LOGGED_READS:
-        return opened_for_writing_if_possible(url)
+    if command in LOGGED_READS or command in CLIENT_READS:
+        return opened_to_read_and_log(url)
     return Ledger(parse_db_url(url, read_only=command in READ_ONLY_COMMANDS))
+
+
+def opened_to_read_and_log(url: str) -> Ledger:
+    """The ledger, read-only, logging its reads in the access log's store; opened as before
+    (read-write where possible) when it cannot be opened read-only (no ledger there yet)."""
+    from reentry_ledger.application import Ledger
+
+    try:
+        ledger = Ledger(parse_db_url(url, read_only=True))
+    except Exception:
+        return opened_for_writing_if_possible(url)
+    ledger.logs_reads = True
+    return ledger
 
 
 def opened_for_writing_if_possible(url: str) -> Ledger:

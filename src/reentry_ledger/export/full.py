@@ -10,6 +10,8 @@ Last comes the closing record, `{"closing": {"events", "clients", "keys", "diges
 "keys_digest"}}`: the counts of the lines before it, the running digest over their events (as
 `digest` prints it), and one over the keys.
 An import refuses a file that does not end with it or does not agree with it.
+The reads in the access log's own store (ADR 0027) follow the event table's events, as event
+lines of the same form (a copy holds them in its event table, as ledgers did before the store).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 import orjson
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.domain.access import access_log_id
 from reentry_ledger.encryption import wrap
 from reentry_ledger.export import notification_pages
 from reentry_ledger.persistence import PydanticMapper
@@ -49,9 +52,11 @@ def export_lines(
     progress: Callable[[int], None] | None = None,
     custody: KeyCustody = KeyCustody(),
     upto: int | None = None,
+    reads_upto: int | None = None,
 ) -> Iterator[bytes]:
-    """Stream the event log page by page, up to position `upto` (default: all of it); never
-    the whole ledger in memory."""
+    """Stream the event log page by page, up to position `upto` (default: all of it), then the
+    access log's store up to its position `reads_upto` (default: all of it); never the whole
+    ledger in memory."""
     closing = Closing(custody=custody.mode)
     mapper: PydanticMapper = ledger.mapper
     for page in notification_pages(ledger, upto):
@@ -69,6 +74,18 @@ def export_lines(
             yield orjson.dumps(record) + b"\n"
         if progress:
             progress(len(page))
+    # the access log's own store (ADR 0027), after the event table's events
+    for read in ledger.access_store.rows(upto=reads_upto):
+        closing.event(read.topic, read.event_hash)
+        record = {
+            "position": closing.events,
+            "client_id": str(access_log_id(read.reader)),
+            "number": read.number,
+            "type": read.topic.rpartition(":")[2],
+            "topic": read.topic,
+            "state": read.state,
+        }
+        yield orjson.dumps(record) + b"\n"
     if custody.mode != "none":
         for client, key in ledger.keys.all():
             closing.key(client, key)

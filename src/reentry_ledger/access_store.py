@@ -1,0 +1,246 @@
+"""Where reads are logged: a store of its own, so a read never waits on a write (ADR 0027).
+
+PostgreSQL: the table `access_log` in the ledger's schema, inserted into row by row (a
+duplicate number is retried by the caller), never under a table lock. SQLite allows one writer
+per file, so the log lives beside the ledger in a file of its own, `<ledger>.access-log`
+(write-ahead log, its own busy timeout): a backup copies both files. Each row holds one read
+exactly as the event table would have stored it (its state, hash-chained per reader with the
+same hashing), with the columns an auditor filters on beside it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from reentry_ledger.backends import SETUP_LOCK_KEY, Backend, connect_postgres, parse_db_url
+from reentry_ledger.domain.access import WHOLE_LEDGER, LedgerRead
+
+LEDGER_READ_TOPIC = LedgerRead.TOPIC
+SIDECAR_SUFFIX = ".access-log"
+BUSY_TIMEOUT_SECONDS = 15
+TABLE = "access_log"
+COLUMNS = "position, reader, number, topic, client_ref, view, state, event_hash, previous_hash"
+
+
+@dataclass(frozen=True)
+class StoredRead:
+    """One row of the access log."""
+
+    position: int
+    reader: str
+    number: int
+    topic: str
+    client_ref: str
+    view: str
+    state: dict[str, Any]
+    event_hash: str
+    previous_hash: str
+
+
+def sidecar_path(backend: Backend) -> Path | None:
+    """The SQLite access log's file beside the ledger's (None for a ledger in memory)."""
+    path = parse_db_url(backend.url).env["SQLITE_DBNAME"]
+    if path == ":memory:" or path.startswith("file:"):
+        return None
+    return Path(path).with_name(Path(path).name + SIDECAR_SUFFIX)
+
+
+class AccessStore:
+    """The access log's rows: the last of a reader's, a new one, and all of them in order."""
+
+    def __init__(self, backend: Backend, writable: bool) -> None:
+        self.backend = backend
+        self.writable = writable  # a ledger opened read-only may still log its reads here
+        self._lock = threading.Lock()
+        self._connection: Any = None
+        self._missing = False  # read-only, and there is no log yet: it reads as empty
+        self._unwritable: str | None = None  # why a writable store could not be written
+
+    # --- connections ---------------------------------------------------------------------
+
+    def _connect(self) -> Any:
+        if self._connection is not None or self._missing:
+            return self._connection
+        if self.backend.kind == "postgresql":
+            self._connection = self._connect_postgres()
+        else:
+            self._connection = self._connect_sqlite()
+        return self._connection
+
+    def _connect_sqlite(self) -> sqlite3.Connection | None:
+        path = sidecar_path(self.backend)
+        if path is None:
+            return self._open_sqlite(":memory:", uri=False)
+        if self.writable:
+            try:
+                return self._open_sqlite(str(path), uri=False)
+            except sqlite3.OperationalError as error:
+                # a folder, or file, that may not be written (an archive): read what is there
+                self._unwritable = str(error)
+        if not path.is_file():
+            self._missing = True
+            return None
+        return self._open_sqlite(f"file:{path.resolve()}?mode=ro", uri=True)
+
+    def _open_sqlite(self, target: str, uri: bool) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            target, timeout=BUSY_TIMEOUT_SECONDS, uri=uri, isolation_level=None,
+            check_same_thread=False,
+        )  # fmt: skip
+        if uri:  # read-only
+            return connection
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(
+                f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+                "position INTEGER PRIMARY KEY AUTOINCREMENT, reader TEXT NOT NULL, "
+                "number INTEGER NOT NULL, topic TEXT NOT NULL, recorded_at TEXT NOT NULL, "
+                "occurred_on TEXT, client_ref TEXT NOT NULL, view TEXT NOT NULL, "
+                "as_of TEXT, known_at TEXT, state TEXT NOT NULL, event_hash TEXT NOT NULL, "
+                "previous_hash TEXT NOT NULL, UNIQUE (reader, number))"
+            )
+        except sqlite3.OperationalError:
+            connection.close()
+            raise
+        return connection
+
+    def _connect_postgres(self) -> Any:
+        connection = connect_postgres(self.backend)
+        schema = self.backend.schema
+        if schema:
+            from psycopg import sql
+
+            connection.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        exists = connection.execute("SELECT to_regclass(%s)", (TABLE,)).fetchone()
+        if exists is None or exists[0] is None:
+            if not self.writable:
+                connection.close()
+                self._missing = True
+                return None
+            connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
+            try:
+                create_postgres_table(connection)
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
+        return connection
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    # --- rows ------------------------------------------------------------------------------
+
+    def _sql(self, text: str) -> str:
+        return text.replace("?", "%s") if self.backend.kind == "postgresql" else text
+
+    def last(self, reader: str) -> tuple[int, str] | None:
+        """The reader's last number and hash in this store, if any."""
+        with self._lock:
+            connection = self._connect()
+            if connection is None:
+                return None
+            row = connection.execute(
+                self._sql(
+                    f"SELECT number, event_hash FROM {TABLE} WHERE reader = ? "
+                    "ORDER BY number DESC LIMIT 1"
+                ),
+                (reader,),
+            ).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def insert(self, reader: str, number: int, topic: str, state: dict[str, Any]) -> bool:
+        """Store one read; False when the reader's number was taken meanwhile."""
+        values = (
+            reader, number, topic, state["recorded_at"], state.get("occurred_on"),
+            state.get("client_ref", WHOLE_LEDGER), state["view"], state.get("as_of"),
+            state.get("known_at"),
+            orjson.dumps(state).decode(), state["event_hash"], state["previous_hash"],
+        )  # fmt: skip
+        statement = self._sql(
+            f"INSERT INTO {TABLE} (reader, number, topic, recorded_at, occurred_on, client_ref, "
+            "view, as_of, known_at, state, event_hash, previous_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        with self._lock:
+            connection = self._connect()
+            if connection is None or self._unwritable is not None or not self.writable:
+                why = self._unwritable or "attempt to write a readonly database"
+                raise sqlite3.OperationalError(why)
+            try:
+                connection.execute(statement, values)
+            except Exception as error:
+                if _duplicate(error):
+                    return False
+                raise
+        return True
+
+    def head(self) -> int:
+        """The position of the last row (0 when there is none)."""
+        with self._lock:
+            connection = self._connect()
+            if connection is None:
+                return 0
+            row = connection.execute(f"SELECT MAX(position) FROM {TABLE}").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def rows(
+        self, client_ref: str | None = None, reader: str | None = None, upto: int | None = None
+    ) -> Iterator[StoredRead]:
+        """The rows in recorded order up to position `upto` (those of a client include reads of
+        the whole ledger), page by page."""
+        where: list[str] = []
+        params: list[Any] = []
+        if upto is not None:
+            where.append("position <= ?")
+            params.append(upto)
+        if client_ref is not None:
+            where.append("(client_ref = ? OR topic = ?)")
+            params += [client_ref, LEDGER_READ_TOPIC]
+        if reader is not None:
+            where.append("reader = ?")
+            params.append(reader)
+        position = 0
+        while True:
+            clauses = " AND ".join(["position > ?", *where])
+            statement = self._sql(
+                f"SELECT {COLUMNS} FROM {TABLE} WHERE {clauses} ORDER BY position LIMIT 1000"
+            )
+            with self._lock:
+                connection = self._connect()
+                if connection is None:
+                    return
+                page = connection.execute(statement, (position, *params)).fetchall()
+            if not page:
+                return
+            for row in page:
+                yield StoredRead(
+                    int(row[0]), row[1], int(row[2]), row[3], row[4], row[5],
+                    orjson.loads(row[6]), row[7], row[8],
+                )  # fmt: skip
+            position = int(page[-1][0])
+
+
+def create_postgres_table(connection: Any) -> None:
+    """The access log's table, in the schema on the connection's search path."""
+    connection.execute(
+        f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+        "position BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE, reader TEXT NOT NULL, "
+        "number INTEGER NOT NULL, topic TEXT NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, "
+        "occurred_on DATE, client_ref TEXT NOT NULL, view TEXT NOT NULL, as_of DATE, "
+        "known_at TIMESTAMPTZ, state TEXT NOT NULL, event_hash TEXT NOT NULL, "
+        "previous_hash TEXT NOT NULL, PRIMARY KEY (reader, number))"
+    )
+
+
+def _duplicate(error: Exception) -> bool:
+    text = str(error).lower()
+    return "unique" in text or "duplicate key" in text

@@ -1,0 +1,193 @@
+"""The access log in a store of its own (ADR 0027): a caseworker's read answers while an import
+(or any writer) holds the ledger's write lock, the log stays hash-chained per reader and
+verified, and the reads a ledger kept in its event table before stay where they are."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reentry_ledger.access_store import TABLE, sidecar_path
+from reentry_ledger.application import Ledger
+from reentry_ledger.authorization import Actor
+from reentry_ledger.backends import connect_postgres
+from reentry_ledger.cli import cli
+from reentry_ledger.domain.access import ClientRecordRead, access_log_id
+from reentry_ledger.domain.integrity import chained
+from reentry_ledger.export.full import export_lines
+from reentry_ledger.ingest.jsonl import import_lines
+from reentry_ledger.verification import verify
+from tests.builders import TODAY, enroll_parolee
+
+
+@pytest.fixture
+def ledger(db_url: str) -> Iterator[Ledger]:
+    app = Ledger(db_url, clock=lambda: TODAY)
+    enroll_parolee(app)
+    app.log_contact("GA-1", actor="jdoe", note="met")
+    yield app
+    app.close()
+
+
+def invoke(db_url: str, *args: str, actor: str = "jdoe") -> Result:
+    env = {"REENTRY_LEDGER_ACTOR": actor, "REENTRY_LEDGER_DB": db_url}
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+@contextmanager
+def write_lock_held(ledger: Ledger) -> Iterator[None]:
+    """Another connection holds the ledger's write lock, as an import does, until the end."""
+    if ledger.backend.kind == "sqlite":
+        connection = sqlite3.connect(ledger.backend.env["SQLITE_DBNAME"], isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+            connection.close()
+        return
+    schema = ledger.backend.schema
+    with connect_postgres(ledger.backend) as connection:
+        connection.execute("BEGIN")
+        connection.execute(f'LOCK TABLE "{schema}".reentryledger_events IN EXCLUSIVE MODE')
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+
+
+class StoreRows:
+    """Direct access to the access log's store, as an attacker with the database has it."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.backend = ledger.backend
+
+    def execute(self, statement: str, params: tuple[Any, ...] = ()) -> None:
+        if self.backend.kind == "sqlite":
+            path = sidecar_path(self.backend)
+            assert path is not None
+            with sqlite3.connect(path) as connection:
+                connection.execute(statement, params)
+            return
+        with connect_postgres(self.backend) as connection:
+            connection.execute(f'SET search_path TO "{self.backend.schema}"')
+            connection.execute(statement.replace("?", "%s"), params)
+
+
+def reads_by(db_url: str, client: str = "GA-1") -> list[dict[str, Any]]:
+    result = invoke(db_url, "access-log", "--client", client, "--json")
+    assert result.exit_code == 0, result.output
+    reads: list[dict[str, Any]] = json.loads(result.stdout)
+    return reads
+
+
+def test_timeline_and_show_answer_while_another_writer_holds_the_ledger(
+    ledger: Ledger, db_url: str
+) -> None:
+    with write_lock_held(ledger):
+        timeline = invoke(db_url, "timeline", "GA-1")
+        assert timeline.exit_code == 0, timeline.output
+        assert "met" in timeline.stdout
+        shown = invoke(db_url, "show", "GA-1")
+        assert shown.exit_code == 0, shown.output
+        views = [read["view"] for read in reads_by(db_url)]
+        assert views == ["timeline", "show"]
+    assert verify(ledger).ok
+
+
+def test_reads_are_not_events_of_the_ledger(ledger: Ledger, db_url: str) -> None:
+    head = ledger.recorder.max_notification_id()
+    assert invoke(db_url, "timeline", "GA-1").exit_code == 0
+    assert ledger.recorder.max_notification_id() == head
+    assert [read["view"] for read in reads_by(db_url)] == ["timeline"]
+
+
+def read_twice(ledger: Ledger) -> None:
+    for _ in range(3):
+        ledger.timeline("GA-1", actor="jdoe")
+
+
+def test_a_changed_client_in_a_stored_read_is_named_by_verify(ledger: Ledger, db_url: str) -> None:
+    read_twice(ledger)
+    StoreRows(ledger).execute(
+        f"UPDATE {TABLE} SET client_ref = 'GA-9' WHERE reader = 'jdoe' AND number = 2"
+    )
+    result = verify(ledger)
+    assert not result.ok
+    assert "the access log of jdoe, event 2" in str(result.broken)
+    assert "client_ref" in str(result.broken)
+    cli_result = invoke(db_url, "verify")
+    assert cli_result.exit_code != 0
+    assert "the access log of jdoe" in cli_result.output
+
+
+def test_a_changed_state_in_a_stored_read_is_named_by_verify(ledger: Ledger) -> None:
+    read_twice(ledger)
+    StoreRows(ledger).execute(
+        f"UPDATE {TABLE} SET state = replace(state, '\"GA-1\"', '\"GA-9\"'), client_ref = 'GA-9' "
+        "WHERE reader = 'jdoe' AND number = 2"
+    )
+    broken = str(verify(ledger).broken)
+    assert "the access log of jdoe, event 2" in broken
+    assert "does not match its hash" in broken
+
+
+def test_a_read_deleted_from_the_middle_is_named_by_verify(ledger: Ledger, db_url: str) -> None:
+    read_twice(ledger)
+    StoreRows(ledger).execute(f"DELETE FROM {TABLE} WHERE reader = 'jdoe' AND number = 2")
+    broken = str(verify(ledger).broken)
+    assert "the access log of jdoe, event 3" in broken
+    assert "events 2 to 2 are missing" in broken
+    assert invoke(db_url, "verify").exit_code != 0
+
+
+def old_read(ledger: Ledger, number: int, previous_hash: str) -> ClientRecordRead:
+    """A read as ledgers stored them before the access log had its own store."""
+    event = ClientRecordRead(
+        originator_id=access_log_id("jdoe"),
+        originator_version=number,
+        timestamp=ClientRecordRead.create_timestamp(),
+        occurred_on=TODAY,
+        recorded_by="jdoe",
+        client_ref="GA-1",
+        view="show",
+    )
+    linked = chained(event, previous_hash)
+    ledger.recorder.insert_events([ledger.mapper.to_stored_event(linked)])
+    return linked
+
+
+def test_reads_kept_in_the_event_table_are_listed_first_and_the_chain_goes_on(
+    ledger: Ledger, db_url: str
+) -> None:
+    first = old_read(ledger, 1, "")
+    old_read(ledger, 2, first.event_hash)
+    ledger.log_read(Actor("jdoe", None), ledger.get_client("GA-1"), "timeline", None, None)
+    assert [read["view"] for read in reads_by(db_url)] == ["show", "show", "timeline"]
+    last = ledger.access_store.last("jdoe")
+    assert last is not None and last[0] == 3  # numbered on from the event table's reads
+    assert verify(ledger).ok
+
+
+def test_an_export_carries_the_stored_reads_and_a_copy_exports_the_same_lines(
+    ledger: Ledger, tmp_path: Any
+) -> None:
+    first = old_read(ledger, 1, "")
+    ledger.log_read(Actor("jdoe", None), ledger.get_client("GA-1"), "timeline", None, None)
+    exported = list(export_lines(ledger))
+    assert sum(b'"ClientRecordRead"' in line for line in exported) == 2
+    assert first.event_hash.encode() in b"".join(exported)
+    copy = Ledger(f"sqlite:///{tmp_path}/copy.db", clock=lambda: TODAY)
+    try:
+        import_lines(copy, exported, "export")
+        assert list(export_lines(copy)) == exported
+        assert verify(copy).ok
+        assert [read.view for read in copy.access_log(actor="jdoe")] == ["show", "timeline"]
+    finally:
+        copy.close()
