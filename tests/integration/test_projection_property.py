@@ -19,7 +19,9 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -58,6 +60,7 @@ from reentry_ledger.domain.events import (
 from reentry_ledger.domain.recording import checked_event, finished, keep
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.reports import violations
 from reentry_ledger.reports.contacts import report as contacts_report
 from reentry_ledger.reports.dimensions import DIMENSIONS
 from reentry_ledger.reports.facts import (
@@ -70,9 +73,11 @@ from reentry_ledger.reports.facts import (
     TermFact,
     Violation,
 )
+from reentry_ledger.reports.kept import kept_segments
 from reentry_ledger.reports.needs import NeedsRequest
 from reentry_ledger.reports.needs import report as needs_report
 from reentry_ledger.reports.programmes import report as programmes_report
+from reentry_ledger.reports.tallies import tallies
 from reentry_ledger.reports.violations import ReportRequest, report
 from tests.builders import TODAY, projection_contents
 from tests.conftest import POSTGRES_URL, drop_schema, require_postgres
@@ -585,7 +590,10 @@ def agree(
             )
         for agency in ("GA", "GB"):
             ledger.add_programme("Group", actor="t", service="family", agency=agency, on=START)
-        for step in sequence:
+        for number, step in enumerate(sequence):
+            if number == len(sequence) // 2:  # segments kept here, then cut again for some
+                runner.catch_up()
+                assert kept_segments(runner.store)
             with contextlib.suppress(RuleViolated, InvalidInput):
                 apply(ledger, runner, step)
         clients = [ledger.get_client(ref) for ref, *_ in CLIENTS]
@@ -598,6 +606,8 @@ def agree(
 
         runner.catch_up()
         incremental = from_projection()
+        with mock.patch.object(violations, "tallies", partial(tallies, keep=False)):
+            assert from_projection() == incremental  # every term cut again, not kept
         casework_caught_up = casework_reports(ledger, runner, known_at)
         runner.rebuild()
         rebuilt, rows_paged_in = from_projection(), projection_contents(ledger)

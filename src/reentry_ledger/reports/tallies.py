@@ -64,7 +64,7 @@ UNASSESSED = "unassessed"
 FAR = 100_000_000  # a day number after every date: an open term's end
 TABLES = ("audit_clients", "audit_discharges", "audit_assessments", "audit_violations",
           "audit_responses", "audit_terms", "audit_status", "audit_people",
-          "audit_age_bands", "audit_dispositions")  # fmt: skip
+          "audit_age_bands", "audit_dispositions", "report_segments")  # fmt: skip
 FIRST_TERM, LATER_TERM = "first", "later"
 RATE_COUNTS = ("technical_violations", "absconding", "new_offences")  # one per category
 BASES = values(NewOffenceBasis)
@@ -128,13 +128,21 @@ def tallies(
     known_at: str | None,
     window: int = REVOCATION_WINDOW_DAYS,
     exclude_dismissed: bool = False,
+    keep: bool = True,
 ) -> dict[tuple[Any, ...], dict[str, int]]:
     """Counts by group key (the dimensions' values, a period as its `Period`): `BY_CLIENT`
     and `RESPONSES`. `window`: the days before a revocation decision whose violations it is
-    attributed to; `exclude_dismissed`: set aside new offences dismissed or acquitted."""
+    attributed to; `exclude_dismissed`: set aside new offences dismissed or acquitted;
+    `keep`: read the segments kept ahead of time where they are current (`kept.py`), else
+    cut every term again (as a `known_at` report always does)."""
     if not periods:
         return {}
     parameters = {"known": known_at} if known_at else {}
+    if keep and known_at is None:
+        from reentry_ledger.reports.kept import kept_segments  # it builds on this module
+
+        keep = kept_segments(store)
+    kept = keep and known_at is None
 
     def run(statement: str) -> list[Any]:
         with store.transaction(commit=False) as cursor:
@@ -142,7 +150,7 @@ def tallies(
 
     query = Query(
         Dialect(store.postgres), dimensions, periods, known_at is not None, window,
-        exclude_dismissed,
+        exclude_dismissed, kept,
     )  # fmt: skip
     statements = query.statements()
     # Independent queries: the drivers let go of the GIL while the database works.
@@ -172,10 +180,15 @@ class Query:
         known: bool,
         window: int = REVOCATION_WINDOW_DAYS,
         exclude_dismissed: bool = False,
+        kept: bool = False,
     ) -> None:
         self.sql = sql
         self.dimensions = dimensions
         self.by_risk = "risk" in dimensions
+        # read the segments kept ahead of time (reports/kept.py), cut to the range
+        self.kept = kept
+        # a condition on the terms' `t.client_id` (kept.py: the clients to cut again)
+        self.only: str | None = None
         self.periods = periods
         self.known_at = sql.parameter("known") if known else None
         self.window = int(window)  # written into the SQL: an int, never text
@@ -222,7 +235,7 @@ class Query:
                         PARTITION BY t.client_id ORDER BY t.number) AS next_day
                 FROM {{audit_terms}} t JOIN {{audit_clients}} c
                     ON c.client_id = t.client_id AND {self.enrolled("c")}
-                WHERE {self.known("t")}
+                WHERE {self.known("t")}{f" AND {self.only}" if self.only else ""}
             ),
             spans AS MATERIALIZED (
                 SELECT t.client_id, t.number, t.term, t.agency, t.officer, t.supervision,
@@ -280,8 +293,23 @@ class Query:
         by risk) is one row with a column per kind; a running count of each column's values
         numbers the rows that follow the same value, which fills the gaps (SQL has no portable
         "last value ignoring nulls"). A change dated before the range's first day takes effect
-        on it; the last change of each day is what holds from that day."""
+        on it; the last change of each day is what holds from that day.
+
+        Kept segments (`kept`) were cut over the whole of each term, risk included: those
+        overlapping the range, cut to it, are the same segments (a change before the range's
+        first day holds from it; one after its last day starts a segment that is dropped)."""
         sql = self.sql
+        if self.kept:
+            first = sql.day(f"'{self.periods[0].start.isoformat()}'")
+            last = sql.day(f"'{self.periods[-1].end.isoformat()}'")
+            # `segments` for scans and `kept_segments` for lookups by client (on the table's
+            # index: not materialised)
+            kept = f"""
+                SELECT k.client_id, k.term, k.supervision, k.age_band, k.agency, k.officer,
+                    k.level, k.risk, k.at_risk, {sql.greatest("k.seg_start", first)} AS seg_start,
+                    {sql.least("k.seg_end", last)} AS seg_end
+                FROM {{report_segments}} k WHERE k.seg_start <= {last} AND k.seg_end >= {first}"""
+            return f"segments AS MATERIALIZED ({kept}), kept_segments AS ({kept})"
         risk_rows = ""
         if self.by_risk:
             risk_rows = f"""
@@ -510,11 +538,26 @@ class Query:
             "SUM(g.decided)",
             "SUM(g.custody)",
         ]
-        placed = in_segments("response_events", ("decided", "custody", "category", "named"))
+        placed = (self.kept_segments_of if self.kept else in_segments)(
+            "response_events", ("decided", "custody", "category", "named")
+        )
         source = (
             "response_segments g CROSS JOIN periods p WHERE g.day BETWEEN p.start_day AND p.end_day"
         )
         return f"{self.context()}, {decisions}, {placed} {self.selected(values, source)}"
+
+    @staticmethod
+    def kept_segments_of(events: str, columns: Sequence[str]) -> str:
+        """`response_segments` (as `in_segments`) from kept segments: found through the kept
+        table's index on the client, as its segments are not materialised."""
+        values = ", ".join(f"e.{c}" for c in columns)
+        segment = ", ".join(f"g.{c}" for c in SEGMENT_COLUMNS)
+        return f"""
+            response_segments AS (
+                SELECT e.client_id, e.day, {values}, {segment}
+                FROM {events} e CROSS JOIN kept_segments g
+                WHERE g.client_id = e.client_id AND e.day BETWEEN g.seg_start AND g.seg_end
+            )"""
 
 
 # Each segment with each period it overlaps.

@@ -1,0 +1,165 @@
+"""The violation report's segments, kept ahead of time (ADR 25).
+
+Cutting every term into segments (`Query.segments`: its status changes and assessments, by
+window functions) is nearly all of a report's work, and it is the same for every grouping and
+every range. So it is kept in a table, `report_segments`: each term cut over its whole length,
+risk included, at the position the projections it is cut from had reached. A report reads the
+kept segments that overlap its range, cut to the range, and counts from them (`Query.kept`).
+
+Before a report reads them they are brought up to those projections: the clients whose events
+were recorded since are cut again (one statement per few hundred clients), and everything is
+cut again when the projections' versions changed or more events than `WHOLE_AFTER` came in.
+A `--known-at` report, a ledger that may not be written (a replica) whose kept segments are
+behind, and projections at different positions, cut every term again instead: the same
+figures, the slower way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from reentry_ledger.ledger_secrets import PROJECTION_IDS, LedgerSecrets
+from reentry_ledger.projections.base import keyed_client_id
+from reentry_ledger.projections.catalogue import projection_named
+from reentry_ledger.projections.database import fetched
+from reentry_ledger.projections.store import VERSIONS, ProjectionStore
+from reentry_ledger.reports.periods import Period
+from reentry_ledger.reports.tallies import TABLES, Dialect, Query
+
+KEPT = "report_segments"
+STATE = "report_segments_state"
+# the projections whose tables the segments are cut from (terms and discharges, status,
+# assessments, who people are)
+SOURCES = ("clients", "status", "risk", "people")
+KEPT_VERSION = 1  # of the kept table's definition: a new one cuts every term again
+WHOLE_AFTER = 200_000  # events since the kept position past which every term is cut again
+CHUNK = 400  # clients cut again per statement
+COLUMNS = ("client_id", "term", "supervision", "age_band", "agency", "officer", "level", "risk",
+           "at_risk", "seg_start", "seg_end")  # fmt: skip
+WHOLE = Period(date(1, 1, 1), date(9999, 12, 31), "whole")  # every term, uncut
+CLIENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+ADVISORY_KEY = 7_302_019_025  # PostgreSQL: one refresh at a time
+
+
+def kept_segments(store: ProjectionStore) -> bool:
+    """Bring the kept segments up to the projections they are cut from; True when a report
+    may read them (they are current), False when it must cut the terms itself."""
+    wanted = sources(store)
+    if wanted is None:
+        return False
+    if kept_state(store) == wanted:
+        return True
+    if store.ledger.backend.read_only:
+        return False
+    refresh(store, wanted)
+    return True
+
+
+def sources(store: ProjectionStore) -> tuple[int, str] | None:
+    """The position the source projections share and their versions; None when they stand
+    at different positions (a report then cuts the terms itself)."""
+    positions = {store.position(projection_named(name)) for name in SOURCES}
+    if len(positions) != 1:
+        return None
+    names = ", ".join(f"'{name}'" for name in SOURCES)
+    found = store.rows(f"SELECT name, version FROM {{{VERSIONS}}} WHERE name IN ({names})",
+                       tables=(VERSIONS,))  # fmt: skip
+    versions = ",".join(f"{name}={version}" for name, version in sorted(map(tuple, found)))
+    return positions.pop(), f"{KEPT_VERSION};{versions}"
+
+
+def kept_state(store: ProjectionStore, cursor: Any = None) -> tuple[int, str] | None:
+    """The position and versions the kept segments were cut at; None before the first."""
+    statement = store.sql(f"SELECT position, versions FROM {{{STATE}}}", (STATE,))
+    try:
+        if cursor is None:
+            with store.transaction(commit=False) as reading:
+                found = fetched(reading, statement, ())
+        else:
+            found = fetched(cursor, statement, ())
+    except Exception as error:  # no table yet: never cut
+        if "no such table" in str(error) or "does not exist" in str(error):
+            return None
+        raise
+    return (int(found[0][0]), str(found[0][1])) if found else None
+
+
+def refresh(store: ProjectionStore, wanted: tuple[int, str]) -> None:
+    """Cut again the terms of the clients recorded since the kept position (or every term),
+    in one transaction with the new position."""
+    with store.transaction() as cursor:
+        create(store, cursor)
+        if store.postgres:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_KEY,))
+        had = kept_state(store, cursor)
+        if had == wanted:
+            return  # another report cut them meanwhile
+        since = had[0] if had is not None and had[1] == wanted[1] else None
+        if since is None or wanted[0] - since > WHOLE_AFTER or since > wanted[0]:
+            cursor.execute(store.sql(f"DELETE FROM {{{KEPT}}}", (KEPT,)))
+            cursor.execute(cut(store, None))
+        else:
+            clients = sorted(touched(store, since, wanted[0]))
+            for start in range(0, len(clients), CHUNK):
+                chunk = ", ".join(f"'{client}'" for client in clients[start : start + CHUNK])
+                statement = f"DELETE FROM {{{KEPT}}} WHERE client_id IN ({chunk})"
+                cursor.execute(store.sql(statement, (KEPT,)))
+                cursor.execute(cut(store, f"t.client_id IN ({chunk})"))
+        cursor.execute(store.sql(f"DELETE FROM {{{STATE}}}", (STATE,)))
+        statement = f"INSERT INTO {{{STATE}}} (position, versions) VALUES (?, ?)"
+        cursor.execute(store.sql(statement, (STATE,)), wanted)
+
+
+def create(store: ProjectionStore, cursor: Any) -> None:
+    days = "BIGINT" if store.postgres else "INTEGER"
+    statements = (
+        f"CREATE TABLE IF NOT EXISTS {{{KEPT}}} (client_id TEXT NOT NULL, term INTEGER NOT "
+        "NULL, supervision TEXT, age_band TEXT, agency TEXT, officer TEXT, level TEXT, "
+        f"risk TEXT, at_risk INTEGER NOT NULL, seg_start {days} NOT NULL, "
+        f"seg_end {days} NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {KEPT}_client_idx ON {{{KEPT}}} (client_id, seg_start)",
+        f"CREATE TABLE IF NOT EXISTS {{{STATE}}} (position BIGINT NOT NULL, "
+        "versions TEXT NOT NULL)",
+    )
+    for statement in statements:
+        cursor.execute(store.sql(statement, (KEPT, STATE)))
+
+
+def cut(store: ProjectionStore, only: str | None) -> str:
+    """INSERT the segments of every term (of the clients `only` names), uncut by any range."""
+    query = Query(Dialect(store.postgres), ("risk",), [WHOLE], known=False)
+    query.only = only
+    columns = ", ".join(COLUMNS)
+    statement = (
+        f"INSERT INTO {{{KEPT}}} ({columns}) {query.context()} SELECT {columns} FROM segments"
+    )
+    return store.sql(statement, (*TABLES, KEPT))
+
+
+def touched(store: ProjectionStore, since: int, until: int) -> set[str]:
+    """The clients (as the projections key them) with events recorded after `since` up to
+    `until`: read from the event log, page by page."""
+    secret = LedgerSecrets(store.ledger).secret(PROJECTION_IDS)
+    clients: set[str] = set()
+    for originator in originators(store, since, until):
+        client = keyed_client_id(secret, originator)
+        if CLIENT_ID.fullmatch(client):  # written into the SQL: only ever a UUID's text
+            clients.add(client)
+    return clients
+
+
+def originators(store: ProjectionStore, since: int, until: int) -> Iterator[Any]:
+    recorder = store.ledger.recorder
+    position = since
+    while position < until:
+        page: Sequence[Any] = recorder.select_notifications(
+            start=position, limit=1000, stop=until, inclusive_of_start=False
+        )
+        if not page:
+            return
+        for notification in page:
+            yield notification.originator_id
+        position = page[-1].id
