@@ -320,6 +320,8 @@ class RemoteReports:
     """`Reports`, over the server: each report's document, its table's columns, and the
     months an oversight range was snapped to."""
 
+    standing = None  # the server catches its projections up: no position to state
+
     def __init__(self, server: Server) -> None:
         self.server = server
 
