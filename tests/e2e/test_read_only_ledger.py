@@ -4,6 +4,7 @@ read-only ledger writes nothing."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -131,3 +132,35 @@ def test_a_client_read_that_cannot_be_logged_is_not_shown(
     assert "met" not in result.stdout
     assert "Traceback" not in result.output
     assert sorted(p.name for p in unwritable_ledger.parent.iterdir()) == ["ledger.db"]
+
+
+def test_an_archive_copied_with_its_access_log_can_be_verified_exported_and_audited(
+    tmp_path: Path,
+) -> None:
+    """A backup copies the ledger and its access-log file (ADR 27); archived, both may not be
+    written, and every command that only reads still works (the log's file opened immutable,
+    as the ledger's)."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    path = folder / "ledger.db"
+    enrolled_ledger(f"sqlite:///{path}")
+    url = f"sqlite:///{path}"
+    read = invoke("timeline", "GA-1", "--db", url)
+    assert read.exit_code == 0, read.output
+    backup = sqlite3.connect(path)  # as a backup is taken: the write-ahead log checkpointed
+    backup.execute("PRAGMA journal_mode=DELETE")
+    backup.close()
+    assert sorted(p.name for p in folder.iterdir()) == ["ledger.db", "ledger.db.access-log"]
+    for file in folder.iterdir():
+        file.chmod(0o444)
+    folder.chmod(0o555)
+    chattr("+i", *folder.iterdir(), folder)
+    try:
+        for args in (("verify",), ("digest",), ("export",), ("access-log", "--client", "GA-1")):
+            result = invoke("--db", url, *args)
+            assert result.exit_code == 0, (args, result.output)
+        audited = invoke("--db", url, "access-log", "--client", "GA-1")
+        assert "timeline" in audited.stdout
+    finally:
+        chattr("-i", *folder.iterdir(), folder)
+        folder.chmod(0o755)

@@ -16,7 +16,7 @@ from reentry_ledger.application.base import PAGE_SIZE, LedgerBase
 from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.domain.access import ClientRecordRead, LedgerRead, access_log_id
 from reentry_ledger.domain.client import Client
-from reentry_ledger.domain.errors import Conflict
+from reentry_ledger.domain.errors import Conflict, RuleViolated
 from reentry_ledger.domain.integrity import chained, stored_state
 from reentry_ledger.persistence import event_from_state
 
@@ -57,7 +57,7 @@ class AccessLog(LedgerBase):
         except (OperationalError, sqlite3.OperationalError) as error:
             if not cannot_write(error):
                 raise
-            raise Conflict(
+            raise RuleViolated(  # every read is logged: not a conflict a retry clears
                 f"the access log cannot be written ({error}); the record was not shown"
             ) from None
 

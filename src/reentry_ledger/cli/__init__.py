@@ -130,7 +130,8 @@ class LedgerGroup(LazyGroup):
     envvar=DB_ENV_VAR,
     default=None,
     help=f"Database URL: sqlite:///PATH (default sqlite:///reentry-ledger.db) or "
-    f"postgresql://USER@HOST:PORT/DBNAME[?schema=NAME]. Env: {DB_ENV_VAR}.",
+    f"postgresql://USER@HOST:PORT/DBNAME[?schema=NAME][&partitions=N] (N: a new ledger's "
+    f"event table in N hash partitions). Env: {DB_ENV_VAR}.",
 )
 @click.option(
     "--actor", envvar=ACTOR_ENV_VAR, default=None, help=f"Who acts. Env: {ACTOR_ENV_VAR}."

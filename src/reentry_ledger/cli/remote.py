@@ -559,7 +559,10 @@ class RemoteLedger:
     def close(self) -> None:
         self.server.close()
 
-    def reports(self, *, actor: str | None) -> RemoteReports:
+    def reports(self, *, actor: str | None, catch_up: bool = True) -> RemoteReports:
+        """The server's reports: it catches its projections up (--no-catch-up is refused
+        before this is called)."""
+        del catch_up
         return RemoteReports(self.server)
 
     def verify(
