@@ -10,18 +10,22 @@ same hashing), with the columns an auditor filters on beside it.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import orjson
 
-from reentry_ledger.backends import SETUP_LOCK_KEY, Backend, connect_postgres, parse_db_url
+from reentry_ledger.backends import (
+    SETUP_LOCK_KEY,
+    Backend,
+    connect_postgres,
+    parse_db_url,
+    read_only_uri,
+)
 from reentry_ledger.domain.access import WHOLE_LEDGER, LedgerRead
 
 LEDGER_READ_TOPIC = LedgerRead.TOPIC
@@ -89,12 +93,7 @@ class AccessStore:
         if not path.is_file():
             self._missing = True
             return None
-        # as the ledger itself (backends): in a folder that may not be written and with no
-        # write-ahead log beside it, SQLite could not make its shared-memory file: immutable
-        wal = path.with_name(path.name + "-wal")
-        unwritable = not os.access(path.resolve().parent, os.W_OK) and not wal.exists()
-        mode = "mode=ro&immutable=1" if unwritable else "mode=ro"
-        return self._open_sqlite(f"file:{quote(str(path.resolve()))}?{mode}", uri=True)
+        return self._open_sqlite(read_only_uri(path), uri=True)  # as the ledger's own file
 
     def _open_sqlite(self, target: str, uri: bool) -> sqlite3.Connection:
         connection = sqlite3.connect(

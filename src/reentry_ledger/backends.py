@@ -76,6 +76,12 @@ def _read_only_sqlite(path: str, url: str) -> str:
     file = Path(path)
     if not file.is_file():
         raise InvalidInput(f"no ledger at {path!r} (from --db {url!r})")
+    return read_only_uri(file)
+
+
+def read_only_uri(file: Path) -> str:
+    """The URI opening an existing SQLite file read-only: immutable in a folder we may not
+    write where no write-ahead log is open (the ledger's file, and its access log's)."""
     uri = f"file:{quote(str(file.resolve()))}?mode=ro"
     wal = file.with_name(file.name + "-wal")
     if not os.access(file.resolve().parent, os.W_OK) and not wal.exists():
