@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reentry_ledger.reports.stats import (
     Z95,
+    _gamma_quantile,
+    _lower_gamma_regularised,
     dispersion,
     overdispersed_interval,
     poisson_interval,
@@ -47,3 +51,28 @@ def test_the_dispersion_is_never_below_one_and_one_without_a_spread() -> None:
     assert dispersion(4, 0, 400, 0, 0, 40_000) == 1.0  # no event
     assert dispersion(4, 3, 0, 9, 0, 0) == 1.0  # no day at risk: no rate
     assert overdispersed_interval(4, 1.0) == poisson_interval(4)
+
+
+def test_whole_counts_take_the_published_exact_poisson_limits() -> None:
+    # Garwood's exact 95% limits (published tables: chi-square quantiles over 2)
+    published = {0: (0.0, 3.6889), 1: (0.0253, 5.5716), 10: (4.7954, 18.3904),
+                 100: (81.3640, 121.6268)}  # fmt: skip
+    for count, limits in published.items():
+        assert poisson_interval(count) == pytest.approx(limits, abs=0.0001)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    shape=st.floats(min_value=0.01, max_value=50_000, allow_nan=False),
+    probability=st.sampled_from([0.025, 0.975]),
+)
+def test_a_gamma_quantile_is_where_the_gamma_distribution_reaches_its_probability(
+    shape: float, probability: float
+) -> None:
+    x = _gamma_quantile(probability, shape)
+    if x < 1e-12:  # a quantile this near 0 is found to 1e-15 of it, not of itself
+        assert _lower_gamma_regularised(shape, 1e-12) >= probability
+        return
+    assert _lower_gamma_regularised(shape, x) == pytest.approx(probability, abs=1e-10)
+    # and no lower: a hair below x the distribution has not reached it yet
+    assert _lower_gamma_regularised(shape, x * (1 - 1e-9)) < probability

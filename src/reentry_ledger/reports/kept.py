@@ -27,7 +27,7 @@ from reentry_ledger.projections.catalogue import projection_named
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import VERSIONS, ProjectionStore
 from reentry_ledger.reports.periods import Period
-from reentry_ledger.reports.tallies import TABLES, Dialect, Query
+from reentry_ledger.reports.tallies import SEGMENT_ROW, TABLES, Dialect, Query
 
 KEPT = "report_segments"
 STATE = "report_segments_state"
@@ -37,8 +37,6 @@ SOURCES = ("clients", "status", "risk", "people")
 KEPT_VERSION = 1  # of the kept table's definition: a new one cuts every term again
 WHOLE_AFTER = 200_000  # events since the kept position past which every term is cut again
 CHUNK = 400  # clients cut again per statement
-COLUMNS = ("client_id", "term", "supervision", "age_band", "agency", "officer", "level", "risk",
-           "at_risk", "seg_start", "seg_end")  # fmt: skip
 WHOLE = Period(date(1, 1, 1), date(9999, 12, 31), "whole")  # every term, uncut
 CLIENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ADVISORY_KEY = 7_302_019_025  # PostgreSQL: one refresh at a time
@@ -132,7 +130,7 @@ def cut(store: ProjectionStore, only: str | None) -> str:
     """INSERT the segments of every term (of the clients `only` names), uncut by any range."""
     query = Query(Dialect(store.postgres), ("risk",), [WHOLE], known=False)
     query.only = only
-    columns = ", ".join(COLUMNS)
+    columns = ", ".join(SEGMENT_ROW)
     statement = (
         f"INSERT INTO {{{KEPT}}} ({columns}) {query.context()} SELECT {columns} FROM segments"
     )

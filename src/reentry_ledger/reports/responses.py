@@ -172,8 +172,7 @@ class Statements:
         day = self.query.sql.day(f"{alias}.occurred_on")
         return (
             f"JOIN segments g ON g.client_id = {alias}.client_id "
-            f"AND {day} BETWEEN g.seg_start AND g.seg_end "
-            f"JOIN periods p ON {day} BETWEEN p.start_day AND p.end_day"
+            f"AND {day} BETWEEN g.seg_start AND g.seg_end {self.query.on_period(day)}"
         )
 
     def answered(self) -> str:

@@ -191,6 +191,7 @@ class Query:
         self.only: str | None = None
         self.periods = periods
         self.known_at = sql.parameter("known") if known else None
+        self.several = len(periods) > 1  # the range split into periods (`--period`)
         self.window = int(window)  # written into the SQL: an int, never text
         self.exclude_dismissed = exclude_dismissed
 
@@ -218,6 +219,15 @@ class Query:
             f"periods AS MATERIALIZED (SELECT position, p_start, p_end, "
             f"{sql.day('p_start')} AS start_day, {sql.day('p_end')} AS end_day FROM given)"
         )
+        if self.several:
+            # each day of the range with its period's position: a day finds its period by
+            # equality (an index), where a range join tried every period for every row
+            periods += (
+                ", calendar (day, position, end_day) AS (SELECT start_day, position, end_day "
+                "FROM periods UNION ALL SELECT day + 1, position, end_day FROM calendar "
+                "WHERE day < end_day), "
+                "days AS MATERIALIZED (SELECT day, position FROM calendar)"
+            )
         # A term's discharge: the first known one recorded after its start and before the
         # next term's start (looked up once per term: the spans are materialised).
         discharge = (
@@ -253,7 +263,7 @@ class Query:
         } AS term_end
                 FROM (SELECT t.*, {sql.day(discharge)} AS discharge_day FROM terms t) t
             )"""
-        return f"WITH {periods}, {terms}, {self.segments()}, {self.violations()}"
+        return f"WITH RECURSIVE {periods}, {terms}, {self.segments()}, {self.violations()}"
 
     def violations(self) -> str:
         """Each known violation with its day, its category as counted (`counted`: with
@@ -420,8 +430,60 @@ class Query:
         """The whole statement: `values` by group from `source` (`selected`)."""
         return f"{self.context()} {self.selected(values, source)}"
 
+    def period_of(self, day: str) -> tuple[str, str]:
+        """The tables and condition that join the period `p` the day `day` falls in (to be
+        joined after the tables `day` names)."""
+        if self.several:
+            return "CROSS JOIN days pd CROSS JOIN periods p", (
+                f"pd.day = {day} AND p.position = pd.position"
+            )
+        return "CROSS JOIN periods p", f"{day} BETWEEN p.start_day AND p.end_day"
+
+    def on_period(self, day: str) -> str:
+        """`period_of` as JOINs with their conditions."""
+        if self.several:
+            return f"JOIN days pd ON pd.day = {day} JOIN periods p ON p.position = pd.position"
+        return f"JOIN periods p ON {day} BETWEEN p.start_day AND p.end_day"
+
+    def exposed(self) -> str:
+        """Each segment `g` with each period `p` it overlaps: with several periods, cut into
+        pieces, one a period (`pieces`), each joined to its period by equality."""
+        if self.several:
+            return "pieces g CROSS JOIN periods p WHERE p.position = g.position"
+        return EXPOSED
+
+    def pieces(self) -> str:
+        """`pieces`: each segment once for each period it overlaps (its `position`), the
+        first found by its first day, the rest counted on to its last day's."""
+        columns = ", ".join(SEGMENT_ROW)
+        return f"""
+            pieces ({columns}, position, last_position) AS (
+                SELECT {", ".join(f"g.{c}" for c in SEGMENT_ROW)}, a.position, b.position
+                FROM segments g JOIN days a ON a.day = g.seg_start
+                    JOIN days b ON b.day = g.seg_end
+                WHERE g.seg_start <= g.seg_end
+                UNION ALL
+                SELECT {columns}, position + 1, last_position FROM pieces
+                WHERE position < last_position
+            )"""
+
+    def dated(self, events: str, alias: str, condition: str | None = None) -> str:
+        """Each of `events` (a row per event with its client and `day`) with the segment `g` and
+        the period `p` its day falls in. The events are the outer loop (CROSS JOIN fixes
+        SQLite's order; PostgreSQL plans it as any inner join): SQLite then finds each event's
+        segments through an automatic index on the client; with the segments outside, it had
+        scanned every event for each segment and period."""
+        tables, in_period = self.period_of(f"{alias}.day")
+        where = (
+            f"g.client_id = {alias}.client_id AND {alias}.day BETWEEN g.seg_start AND g.seg_end "
+            f"AND {in_period}"
+        )
+        if condition:
+            where += f" AND {condition}"
+        return f"{events} CROSS JOIN segments g {tables} WHERE {where}"
+
     def days(self) -> str:
-        """A segment's days in a period it overlaps (in `EXPOSED`)."""
+        """A segment's days in a period it overlaps (in `exposed`)."""
         sql = self.sql
         return (
             f"{sql.least('g.seg_end', 'p.end_day')} - {sql.greatest('g.seg_start', 'p.start_day')}"
@@ -442,7 +504,7 @@ class Query:
             "CASE WHEN v.counted = 'new_offence' AND (v.disposition IS NULL "
             f"OR v.disposition NOT IN ({quoted(DISPOSITIONS)})) THEN 1 ELSE 0 END",
         ]  # fmt: skip
-        incidents = dated("counted_violations v", "v", "v.counted IS NOT NULL")
+        incidents = self.dated("counted_violations v", "v", "v.counted IS NOT NULL")
         # a count per category (y), per basis, per disposition
         parts = [f"y_{i}" for i in range(len(incident_columns))]
         technical, absconding, new = parts[:3]
@@ -467,7 +529,7 @@ class Query:
         days = self.days()
         width = sum(len(columns) for _, columns in events)
         exposure = ["g.client_id", days, f"({days}) * g.at_risk", *["0"] * width]
-        rows = [self.selected(exposure, EXPOSED, group=False)]
+        rows = [self.selected(exposure, self.exposed(), group=False)]
         before = 0
         for source, columns in events:
             after = width - before - len(columns)
@@ -482,8 +544,9 @@ class Query:
         )
         outer = [*keys, *(f"{value} AS total_{i}" for i, value in enumerate(sums))]
         grouped = f" GROUP BY {', '.join(keys)}" if keys else ""
+        pieces = f"{self.pieces()}, " if self.several else ""
         return (
-            f"{self.context()}, client_rows AS ({' UNION ALL '.join(rows)}), "
+            f"{self.context()}, {pieces}client_rows AS ({' UNION ALL '.join(rows)}), "
             f"per_client AS (SELECT {per_client} FROM client_rows "
             f"GROUP BY {', '.join([*keys, 'value_0'])}) "
             f"SELECT {', '.join(outer)} FROM per_client{grouped}"
@@ -541,9 +604,8 @@ class Query:
         placed = (self.kept_segments_of if self.kept else in_segments)(
             "response_events", ("decided", "custody", "category", "named")
         )
-        source = (
-            "response_segments g CROSS JOIN periods p WHERE g.day BETWEEN p.start_day AND p.end_day"
-        )
+        tables, in_period = self.period_of("g.day")
+        source = f"response_segments g {tables} WHERE {in_period}"
         return f"{self.context()}, {decisions}, {placed} {self.selected(values, source)}"
 
     @staticmethod
@@ -567,21 +629,9 @@ EXPOSED = (
 )
 
 
-def dated(events: str, alias: str, condition: str | None = None) -> str:
-    """Each of `events` (a row per event with its client and `day`) with the segment `g` and
-    the period `p` its day falls in. The events are the outer loop (CROSS JOIN fixes SQLite's
-    order; PostgreSQL plans it as any inner join): SQLite then finds each event's segments
-    through an automatic index on the client; with the segments outside, it had scanned every
-    event for each segment and period."""
-    where = (
-        f"g.client_id = {alias}.client_id AND {alias}.day BETWEEN g.seg_start AND g.seg_end "
-        f"AND {alias}.day BETWEEN p.start_day AND p.end_day"
-    )
-    if condition:
-        where += f" AND {condition}"
-    return f"{events} CROSS JOIN segments g CROSS JOIN periods p WHERE {where}"
-
-
+# a segment's columns, as `segments` gives them and the kept table holds them (kept.py)
+SEGMENT_ROW = ("client_id", "term", "supervision", "age_band", "agency", "officer", "level",
+               "risk", "at_risk", "seg_start", "seg_end")  # fmt: skip
 SEGMENT_COLUMNS = ("seg_end", "term", "supervision", "age_band", "agency", "officer", "level",
                    "risk", "at_risk")  # fmt: skip
 
