@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from functools import lru_cache
+from statistics import NormalDist
 
 Z95 = 1.959963984540054
 
@@ -74,7 +75,11 @@ def _gamma_quantile(probability: float, shape: float) -> float:
     while _lower_gamma_regularised(shape, high) < probability:
         low, high = high, high * 2
     log_gamma = math.lgamma(shape)
-    x = (low + high) / 2
+    # the Wilson-Hilferty approximation (a cube of a normal quantile) as the first step
+    cube = 1 - 1 / (9 * shape) + NormalDist().inv_cdf(probability) / (3 * math.sqrt(shape))
+    x = shape * cube**3 if cube > 0 else 0.0
+    if not low < x < high:
+        x = (low + high) / 2
     for _ in range(200):
         error = _lower_gamma_regularised(shape, x) - probability
         if error < 0:

@@ -13,7 +13,9 @@ definition in docs/metrics.md is one part of the queries below:
   sets its officer, no level, neither in custody nor absconded; a custody or absconding still
   open at the term's end holds through its last day;
 - exposure: each segment's days in each period it overlaps, summed (`person_days`), those
-  neither in custody nor absconded summed apart (`days_at_risk`), its clients counted once;
+  neither in custody nor absconded summed apart (`days_at_risk`), its clients counted once
+  (with several periods, a day's period is looked up in a calendar of the range's days, and a
+  segment is cut into a piece per period: ADR 25, "Later");
 - incidents: each in the group of the segment its own date falls in (an incident on a day no
   term covers is not counted), as its category (with `--exclude-dismissed`, a new offence whose
   current disposition is dismissed or acquitted is set aside: the incident counts as absconding

@@ -139,11 +139,9 @@ def rows(
     counts_by_group: dict[tuple[Any, ...], dict[str, int]], request: ReportRequest
 ) -> list[dict[str, Any]]:
     """The report's rows from each group's counts: rates, intervals, order, suppression."""
-    result = [
-        _row(request.dimensions, key, {**dict.fromkeys((*COUNTS, *DISPERSION), 0), **counts})
-        for key, counts in counts_by_group.items()
-    ]
-    result.sort(key=lambda row: sort_key(request.dimensions, row))
+    dimensions, zeros = request.dimensions, dict.fromkeys((*COUNTS, *DISPERSION), 0)
+    result = [_row(dimensions, key, {**zeros, **counts}) for key, counts in counts_by_group.items()]
+    result.sort(key=lambda row: sort_key(dimensions, row))
     return [
         suppress(row, request.suppress_below, COUNTS, totals=VIOLATION_LINKED) for row in result
     ]
