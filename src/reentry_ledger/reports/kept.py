@@ -27,7 +27,7 @@ from reentry_ledger.projections.catalogue import projection_named
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import VERSIONS, ProjectionStore
 from reentry_ledger.reports.periods import Period
-from reentry_ledger.reports.tallies import SEGMENT_ROW, TABLES, Dialect, Query
+from reentry_ledger.reports.tallies import SEGMENT_ROW, TABLES, Dialect, Query, analytic
 
 KEPT = "report_segments"
 STATE = "report_segments_state"
@@ -89,6 +89,7 @@ def refresh(store: ProjectionStore, wanted: tuple[int, str]) -> None:
     """Cut again the terms of the clients recorded since the kept position (or every term),
     in one transaction with the new position."""
     with store.transaction() as cursor:
+        analytic(store, cursor)
         create(store, cursor)
         if store.postgres:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_KEY,))

@@ -27,7 +27,6 @@ from datetime import date
 from typing import Any
 
 from reentry_ledger.domain.codes import GRADUATED_RESPONSES, SANCTIONS, Incentive
-from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.periods import Period, split
 from reentry_ledger.reports.suppression import suppress
@@ -37,6 +36,7 @@ from reentry_ledger.reports.tallies import (
     TABLES,
     Dialect,
     Query,
+    counted_rows,
     dispersion_names,
     dispersion_sums,
     group_key,
@@ -129,8 +129,7 @@ def counted(
     statements = Statements(Query(Dialect(store.postgres), dimensions, periods, bool(known_at)))
 
     def run(statement: str) -> list[Any]:
-        with store.transaction(commit=False) as cursor:
-            return fetched(cursor, store.sql(statement, (*TABLES, "audit_incentives")), parameters)
+        return counted_rows(store, statement, (*TABLES, "audit_incentives"), parameters)
 
     asked = statements.all()
     with ThreadPoolExecutor(len(asked)) as pool:  # the drivers let go of the GIL meanwhile

@@ -147,8 +147,7 @@ def tallies(
     kept = keep and known_at is None
 
     def run(statement: str) -> list[Any]:
-        with store.transaction(commit=False) as cursor:
-            return fetched(cursor, store.sql(statement, TABLES), parameters)
+        return counted_rows(store, statement, TABLES, parameters)
 
     query = Query(
         Dialect(store.postgres), dimensions, periods, known_at is not None, window,
@@ -169,6 +168,26 @@ def tallies(
             for name, value in zip(names, found, strict=True):
                 group[name] = group.get(name, 0) + int(value or 0)
     return counts
+
+
+def counted_rows(
+    store: ProjectionStore, statement: str, tables: Sequence[str], parameters: dict[str, Any]
+) -> list[Any]:
+    """The rows of one of a report's statements (its `{table}`s among `tables`), read in a
+    transaction of its own, planned as `analytic` says."""
+    with store.transaction(commit=False) as cursor:
+        analytic(store, cursor)
+        return fetched(cursor, store.sql(statement, tables), parameters)
+
+
+def analytic(store: ProjectionStore, cursor: Any) -> None:
+    """PostgreSQL: no JIT compilation for this transaction's statements. Their estimates are
+    far off (a recursive CTE is guessed at millions of rows), so PostgreSQL compiled them to
+    machine code first: 2.5 s of a 4.2 s report at a million events, to save less than it cost.
+    Sorts and hashes get the memory to stay off the disk (the default 4 MB spilled them)."""
+    if store.postgres:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
 class Query:
