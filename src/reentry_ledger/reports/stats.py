@@ -10,7 +10,6 @@ the gamma's shape need not be a whole number, so a count divided by a dispersion
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from functools import lru_cache
 from statistics import NormalDist
 
@@ -115,12 +114,10 @@ def dispersion(
     the same sums always give the same phi."""
     if count == 0 or days == 0 or clients < 2:
         return 1.0
-    spread = (
-        Fraction(squares)
-        - Fraction(2 * count * by_days, days)
-        + Fraction(count * count * days_squares, days * days)
-    )  # sum (y_i - r e_i)², expanded
-    return max(1.0, float(Fraction(clients, clients - 1) * spread / count))
+    # sum (y_i - r e_i)², expanded, times days² (a whole number); Python divides whole
+    # numbers exactly and rounds once, as the fraction it stands for would be
+    spread = squares * days * days - 2 * count * by_days * days + count * count * days_squares
+    return max(1.0, clients * spread / ((clients - 1) * count * days * days))
 
 
 def overdispersed_interval(count: int, phi: float, alpha: float = 0.05) -> tuple[float, float]:

@@ -115,7 +115,9 @@ def suppress(
 ) -> dict[str, Any]:
     """The row with its small counts, and everything that would give them away, hidden
     (a derived value's `_low` and `_high` with it); private columns dropped."""
-    shown = {key: value for key, value in row.items() if not key.startswith(PRIVATE)}
+    shown = dict(row)  # a copy, less the private columns (most rows have none)
+    for key in [key for key in shown if key[:1] == PRIVATE]:
+        del shown[key]
     if not below:
         return shown
     counted = [name for name in counts if name not in derived]
