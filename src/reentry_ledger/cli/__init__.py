@@ -166,6 +166,11 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
 
 
 def main() -> None:
+    # Pydantic looks for plugins by scanning every installed package's entry points the first
+    # time a model is validated; the ledger uses none, so the command does not look (ADR 0030).
+    # A user who wants a pydantic plugin in the command sets the variable themselves (e.g. to
+    # an empty value, which loads every plugin): it is never overridden.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     cli.main(prog_name="reentry-ledger")
 
 
