@@ -15,6 +15,9 @@ count by it, or it is an id the ledger assigns, or it is the seal's own audit tr
 fails on any text in neither list.
 """
 
+# Annotations are evaluated as the module runs (no `from __future__ import annotations`):
+# pydantic would otherwise compile and evaluate each field's string again for every model
+# that inherits it, which made defining the models a large part of starting (ADR 0030).
 from datetime import datetime
 from typing import Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID
