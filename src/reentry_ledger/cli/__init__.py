@@ -24,6 +24,7 @@ from reentry_ledger.cli.context import (
     check_command,
     check_given_options,
 )
+from reentry_ledger.pydantic_plugins import without_plugin_scan
 
 
 class LazyCommands(MutableMapping[str, click.Command]):
@@ -166,11 +167,7 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
 
 
 def main() -> None:
-    # Pydantic looks for plugins by scanning every installed package's entry points the first
-    # time a model is validated; the ledger uses none, so the command does not look (ADR 0030).
-    # A user who wants a pydantic plugin in the command sets the variable themselves (e.g. to
-    # an empty value, which loads every plugin): it is never overridden.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    without_plugin_scan()  # the ledger uses no pydantic plugin: none is looked for (ADR 0030)
     cli.main(prog_name="reentry-ledger")
 
 
