@@ -10,7 +10,9 @@ the CLI loads this module for every command sent to a server.
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import sys
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -293,7 +295,7 @@ class Parameter:
 def parameters(function: Callable[..., Any], endpoint: Endpoint) -> list[Parameter]:
     """The method's parameters offered over HTTP, with their resolved types: all but self,
     actor, progress reporters and the endpoint's omissions (path parameters included)."""
-    hints = typing.get_type_hints(function)
+    hints = type_hints(function)
     result = []
     for parameter in inspect.signature(function).parameters.values():
         if parameter.name in ("self", "actor", "progress", *endpoint.omit):
@@ -303,7 +305,20 @@ def parameters(function: Callable[..., Any], endpoint: Endpoint) -> list[Paramet
 
 
 def result_type(function: Callable[..., Any]) -> Any:
-    return typing.get_type_hints(function)["return"]
+    return type_hints(function)["return"]
+
+
+def type_hints(function: Callable[..., Any]) -> dict[str, Any]:
+    """The method's annotations, resolved. A module that imports a type it names only in
+    annotations when it is used (so that commands which do not use it do not load it) lists it
+    in `ANNOTATION_TYPES`, name to `module:attribute`: it is imported here."""
+    module = sys.modules[function.__module__]
+    deferred: dict[str, str] = getattr(module, "ANNOTATION_TYPES", {})
+    names = {}
+    for name, where in deferred.items():
+        path, _, attribute = where.partition(":")
+        names[name] = getattr(importlib.import_module(path), attribute)
+    return typing.get_type_hints(function, localns=names)
 
 
 def listed(annotation: Any) -> Any:

@@ -21,6 +21,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # Never needed to list the commands, nor to read a client on SQLite.
 HEAVY = ("psycopg", "eventsourcing.postgres", "matplotlib", "fastapi", "uvicorn", "argon2",
          "fpdf", "jinja2", "hypothesis")  # fmt: skip
+# Imported when the command that needs them runs, never to read a client (ADR 0030).
+NOT_TO_READ_A_CLIENT = {"reentry_ledger.reports.progress", "importlib.metadata"}
 MODULES_AFTER = """
 import sys
 from reentry_ledger.cli import main
@@ -54,6 +56,7 @@ def heavy(modules: set[str]) -> list[str]:
 def test_help_imports_no_command_and_no_driver_chart_server_or_hashing(tmp_path: Path) -> None:
     modules = modules_imported_by(tmp_path, "--help")
     assert heavy(modules) == []
+    modules.discard("pydantic.plugin._loader")  # our stand-in for it (ADR 0030), not pydantic
     assert not [m for m in modules if m.startswith(("pydantic", "reentry_ledger.application"))]
     commands = [m for m in modules if m.startswith("reentry_ledger.cli.")]
     assert sorted(commands) == ["reentry_ledger.cli.commands", "reentry_ledger.cli.context"]
@@ -75,7 +78,41 @@ def test_reading_a_client_or_a_report_on_sqlite_imports_no_postgres_driver_nor_c
         check=False,
     )
     assert enrolled.returncode == 0, enrolled.stderr
-    assert heavy(modules_imported_by(tmp_path, "--db", db, *command)) == []
+    modules = modules_imported_by(tmp_path, "--db", db, *command)
+    assert heavy(modules) == []
+    if command[0] in ("show", "timeline"):
+        assert sorted(modules & NOT_TO_READ_A_CLIENT) == []
+
+
+PLUGINS_AFTER = """
+import os
+from reentry_ledger.cli import main
+try:
+    main()
+except SystemExit as done:
+    if done.code:
+        raise
+print(repr(os.environ.get("PYDANTIC_DISABLE_PLUGINS")))
+"""
+
+
+@pytest.mark.parametrize(("given", "after"), [(None, "'__all__'"), ("", "''"), ("x", "'x'")])
+def test_the_command_turns_pydantic_plugins_off_unless_the_user_says_otherwise(
+    tmp_path: Path, given: str | None, after: str
+) -> None:
+    env = {"PYTHONPATH": str(SRC), "REENTRY_LEDGER_ACTOR": "jdoe", "PATH": "/usr/bin:/bin"}
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given
+    result = subprocess.run(
+        [sys.executable, "-c", PLUGINS_AFTER, "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == after
 
 
 def cli_modules() -> list[str]:

@@ -4,12 +4,19 @@ for those who may read the client, its reading logged as any other."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from reentry_ledger.application.reads import Reads, holder
 from reentry_ledger.authorization import NotPermitted, Permission
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.domain.personal import reveal_value
-from reentry_ledger.reports.progress import VIEW, ProgressReport, build
+
+if TYPE_CHECKING:
+    from reentry_ledger.reports.progress import ProgressReport
+
+# The report's module is imported when a report is asked for, not by every command that
+# builds a Ledger; the API's contract resolves the annotation from here (contract.py).
+ANNOTATION_TYPES = {"ProgressReport": "reentry_ledger.reports.progress:ProgressReport"}
 
 
 class ProgressReports(Reads):
@@ -26,6 +33,8 @@ class ProgressReports(Reads):
         recommendations on record, each statement citing its events. Confidential case notes
         only when asked for, by staff of the client's own agency (anyone else asking is
         refused); the reading is logged."""
+        from reentry_ledger.reports.progress import VIEW, build
+
         who = self.require(actor, Permission.READ_CLIENT)
         client = self.client_for(who, ref)
         if include_confidential and not who.reads_confidential(holder(who, client)):

@@ -24,6 +24,7 @@ from reentry_ledger.cli.context import (
     check_command,
     check_given_options,
 )
+from reentry_ledger.pydantic_plugins import without_plugin_scan
 
 
 class LazyCommands(MutableMapping[str, click.Command]):
@@ -166,6 +167,7 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
 
 
 def main() -> None:
+    without_plugin_scan()  # the ledger uses no pydantic plugin: none is looked for (ADR 0030)
     cli.main(prog_name="reentry-ledger")
 
 

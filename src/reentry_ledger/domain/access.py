@@ -1,7 +1,8 @@
 """Records of who read which client's record: one access log per actor, never in a timeline."""
 
-from __future__ import annotations
-
+# Annotations are evaluated as the module runs (no `from __future__ import annotations`):
+# pydantic would otherwise compile and evaluate each field's string again for every model
+# that inherits it, which made defining the models a large part of starting (ADR 0030).
 from typing import Any
 from uuid import UUID, uuid5
 

@@ -4,8 +4,9 @@ One directory per ledger. Its first event opens it; with no directory the ledger
 single-user mode (any named actor acts, holding every role).
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated as the module runs (no `from __future__ import annotations`):
+# pydantic would otherwise compile and evaluate each field's string again for every model
+# that inherits it, which made defining the models a large part of starting (ADR 0030).
 import re
 from dataclasses import dataclass
 from datetime import date

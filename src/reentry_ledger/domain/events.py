@@ -15,10 +15,11 @@ count by it, or it is an id the ledger assigns, or it is the seal's own audit tr
 fails on any text in neither list.
 """
 
-from __future__ import annotations
-
+# Annotations are evaluated as the module runs (no `from __future__ import annotations`):
+# pydantic would otherwise compile and evaluate each field's string again for every model
+# that inherits it, which made defining the models a large part of starting (ADR 0030).
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
@@ -167,7 +168,7 @@ class Enrolled(ClientEvent, CanInitAggregate[UUID]):
     person: Person = Person()
 
     @model_validator(mode="after")
-    def _end_after_start(self) -> Enrolled:
+    def _end_after_start(self) -> Self:
         check_expected_end(self.expected_end, self.occurred_on)
         return self
 
@@ -198,7 +199,7 @@ class TermStarted(ClientEvent):
     age_band: CodedText | None = None
 
     @model_validator(mode="after")
-    def _end_after_start(self) -> TermStarted:
+    def _end_after_start(self) -> Self:
         check_expected_end(self.expected_end, self.occurred_on)
         return self
 
@@ -226,7 +227,7 @@ class ConditionsChanged(ClientEvent):
     removed: tuple[Coded[Condition], ...] = ()
 
     @model_validator(mode="after")
-    def _changes_something(self) -> ConditionsChanged:
+    def _changes_something(self) -> Self:
         if not (self.added or self.removed):
             raise ValueError("a change of conditions adds or removes at least one condition")
         both = {c.code for c in self.added} & {c.code for c in self.removed}
@@ -298,7 +299,7 @@ class Goal(Value):
     need: Coded[Need] | None = None
 
     @model_validator(mode="after")
-    def _new_goal_has_need_and_text(self) -> Goal:
+    def _new_goal_has_need_and_text(self) -> Self:
         if (self.description is None) != (self.need is None):
             raise ValueError("a new goal has both a need and a description; a moved one neither")
         return self
@@ -344,7 +345,7 @@ class GoalAdded(ClientEvent):
     target: EventDate | None = None
 
     @model_validator(mode="after")
-    def _target_after_start(self) -> GoalAdded:
+    def _target_after_start(self) -> Self:
         if self.target is not None and self.target < self.occurred_on:
             raise ValueError(f"target {self.target} is before the goal's date {self.occurred_on}")
         return self
@@ -387,7 +388,7 @@ class Referred(ClientEvent):
     need: Coded[Need] | None = None
 
     @model_validator(mode="after")
-    def _goal_or_need(self) -> Referred:
+    def _goal_or_need(self) -> Self:
         if self.goal_id is not None and self.need is not None:
             raise ValueError("a referral serves a goal or a need, not both")
         return self
@@ -409,7 +410,7 @@ class ReferralUpdated(ClientEvent):
     reason: Coded[ReferralReason] | None = None
 
     @model_validator(mode="after")
-    def _reason_only_for_an_ending(self) -> ReferralUpdated:
+    def _reason_only_for_an_ending(self) -> Self:
         ending = self.status.code in (ReferralStatus.DECLINED, ReferralStatus.DROPPED)
         if self.reason is not None and not ending:
             raise ValueError(
@@ -446,7 +447,7 @@ class VolunteerMatched(ClientEvent):
     needs: tuple[Coded[Need], ...] = ()
 
     @model_validator(mode="after")
-    def _one_volunteer(self) -> VolunteerMatched:
+    def _one_volunteer(self) -> Self:
         if (self.volunteer is None) == (self.volunteer_id is None):
             raise ValueError("a match names its volunteer, or gives a registered volunteer's id")
         return self
@@ -520,7 +521,7 @@ class ViolationRecorded(ClientEvent):
     description: Text | None = None
 
     @model_validator(mode="after")
-    def _names_at_least_one_kind(self) -> ViolationRecorded:
+    def _names_at_least_one_kind(self) -> Self:
         if not (self.technical or self.absconding or self.new_offence):
             msg = (
                 "a violation needs at least one of: "
@@ -573,7 +574,7 @@ class ViolationResponded(ClientEvent):
     term_outcome: DischargeOutcome | None = None
 
     @model_validator(mode="after")
-    def _only_a_revocation_decision_ends_a_term(self) -> ViolationResponded:
+    def _only_a_revocation_decision_ends_a_term(self) -> Self:
         revocation = self.response.code == Response.REVOCATION and not self.recommendation
         if self.term_outcome is not None and not (
             revocation and self.term_outcome in REVOKED_OUTCOMES

@@ -3,8 +3,9 @@ officer alone may decide as a sanction for a technical violation (DOMAIN.md: 14 
 first, 30 for a later one, unless the agency sets its own). One aggregate per agency, opened by
 its first event; an agency that never set one keeps the defaults."""
 
-from __future__ import annotations
-
+# Annotations are evaluated as the module runs (no `from __future__ import annotations`):
+# pydantic would otherwise compile and evaluate each field's string again for every model
+# that inherits it, which made defining the models a large part of starting (ADR 0030).
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid5

@@ -3,8 +3,9 @@ agency and name), opened by its `ProgrammeAdded`. A session held is counted here
 attended, how many missed) and written on each client as attended or missed, in one
 transaction (application/programmes.py): the programme's own events name no client."""
 
-from __future__ import annotations
-
+# Annotations are evaluated as the module runs (no `from __future__ import annotations`):
+# pydantic would otherwise compile and evaluate each field's string again for every model
+# that inherits it, which made defining the models a large part of starting (ADR 0030).
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid5

@@ -3,8 +3,9 @@ matched"), opened by its registration. Its personal data (name, availability, su
 notes, why it left) lies under the volunteer's own key, as a client's under the client's: a
 client's record names a registered volunteer by id only (VolunteerMatched.volunteer_id)."""
 
-from __future__ import annotations
-
+# Annotations are evaluated as the module runs (no `from __future__ import annotations`):
+# pydantic would otherwise compile and evaluate each field's string again for every model
+# that inherits it, which made defining the models a large part of starting (ADR 0030).
 import re
 from dataclasses import dataclass, field
 from datetime import date
