@@ -41,8 +41,11 @@ def run(command: list[str]) -> None:
 
 
 def environment() -> dict[str, str]:
-    """The caller's environment without a server to talk to: every call is local."""
+    """The caller's environment without a server to talk to: every call is local; bytecode
+    written, as an installed command writes it on its first run."""
     env = dict(os.environ)
+    # as an install runs: its modules compiled once (by the warm-up), not at every start
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     for name in ("REENTRY_LEDGER_URL", "REENTRY_LEDGER_TOKEN", "REENTRY_LEDGER_DB"):
         env.pop(name, None)
     env.setdefault("REENTRY_LEDGER_ACTOR", "benchmark")
