@@ -87,9 +87,13 @@ class Rows:
     updates: list[Update] = field(default_factory=list)
 
     def add(self, client_id: str, statements: Iterable[Statement]) -> None:
+        inserts = self.inserts
         for statement, values in statements:
-            if statement.startswith("INSERT"):
-                self.inserts.setdefault(statement, []).append(values)
+            same = inserts.get(statement)  # an insert this run has already had: most are
+            if same is not None:
+                same.append(values)
+            elif statement.startswith("INSERT"):
+                inserts[statement] = [values]
             elif statement == RETRACT:
                 self.retractions.append(values)
             else:
