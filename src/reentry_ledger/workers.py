@@ -96,15 +96,14 @@ class Workers:
 
     def start(
         self, function: Callable[[Chunk], Result], chunks: Iterable[Chunk]
-    ) -> Callable[[], Iterator[Result]]:
-        """Set every chunk going now; the returned call yields their results, in order, each
-        as soon as it is done. One worker or one chunk: the work is done here, as the results
-        are asked for."""
+    ) -> Callable[[], list[Result]]:
+        """Set every chunk going now; the returned call waits for their results, in order.
+        One worker or one chunk: the work is done here, when the results are asked for."""
         work = list(chunks)
         if self.count <= 1 or len(work) <= 1:
-            return lambda: (function(chunk) for chunk in work)
+            return lambda: [function(chunk) for chunk in work]
         futures = [self.pool().submit(function, chunk) for chunk in work]
-        return lambda: (future.result() for future in futures)
+        return lambda: [future.result() for future in futures]
 
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:

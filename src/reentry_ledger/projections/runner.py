@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,6 @@ WAIT = 0.05  # seconds between looks at projections another runner holds
 RETRIES = 100  # pages in a row lost to another process's write: then the database is busy
 ANALYZE_AFTER = 100_000  # events read in one catch-up or rebuild: then refresh statistics
 CHUNK = 2500  # positions of the log a worker reads and turns into rows at a time
-INSERT_EVERY = 4  # chunks of a page whose inserts are written together, while workers make more
 
 
 @dataclass(frozen=True)
@@ -219,19 +218,12 @@ class ProjectionRunner:
         )
 
     def _write(self, cursor: Any, page: Page, builds: dict[Projection, int], head: int) -> int:
-        """Write a page's rows; returns the events read for it. Its inserts go in as its
-        chunks come back, a few chunks at a time, while the workers make the rest; its
-        retractions and updates once every insert is in (the order `ProjectionStore.write`
-        requires)."""
-        rows, count, held = {p: Rows() for p in page.readers}, 0, 0
+        """Write a page's rows; returns the events read for it."""
+        rows, count = {p: Rows() for p in page.readers}, 0
         for chunk, read in page.rows():
             count += read
             for projection, made in zip(page.readers, chunk, strict=True):
                 rows[projection].extend(made)
-            held += 1
-            if held == INSERT_EVERY:
-                self.store.insert(cursor, rows, builds)
-                held = 0
         self.store.write(cursor, rows, page.last, builds, head)
         return count
 
@@ -243,7 +235,7 @@ class Page:
     since: dict[Projection, int]  # the positions it was read from
     readers: list[Projection]  # the projections it brings forward, to `last`
     last: int
-    rows: Callable[[], Iterator[tuple[list[Rows], int]]]  # each chunk's: each reader's, events read
+    rows: Callable[[], list[tuple[list[Rows], int]]]  # each chunk's: each reader's, events read
 
     def planned_from(self, positions: dict[Projection, int], behind: list[Projection]) -> bool:
         return self.since == {p: positions[p] for p in behind}

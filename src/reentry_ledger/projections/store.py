@@ -167,9 +167,8 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         A projection inserts only rows of its own events (each new), marks rows of earlier
         events retracted, and updates only rows already there or recomputes a value from what
         is there after each change it depends on; an event's statements touch only its own
-        client's rows. So a page's inserts go first, each table's in a few `executemany`s in
-        key order (`insert` writes those of the chunks already made while workers make the
-        rest), then its retractions, then its updates in the order they came: the same tables
+        client's rows. So a page's inserts go first, each table's in one `executemany` in key
+        order, then its retractions, then its updates in the order they came: the same tables
         as writing each event in turn, with far fewer round trips.
 
         A projection being built from empty (`builds`) takes this further across the whole log:
@@ -208,17 +207,6 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         for statement, params in runs(updates):
             cursor.executemany(self.sql(statement, projection.tables), params)
         self.track(cursor, projection, notification_id)
-
-    def insert(
-        self, cursor: Any, page: dict[Projection, Rows], builds: dict[Projection, int]
-    ) -> None:
-        """Write the inserts a page has so far, and let them go: the page's later inserts,
-        then its retractions and updates (`write`), follow in the same transaction. Writing
-        while the workers still make the rest of the page keeps both at work."""
-        for projection, rows in page.items():
-            with applying(projection.name):
-                self.insert_rows(cursor, projection, rows, projection in builds)
-            rows.inserts = {}
 
     def insert_rows(self, cursor: Any, projection: Projection, rows: Rows, staged: bool) -> None:
         for statement, params in rows.inserts.items():
