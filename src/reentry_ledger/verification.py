@@ -250,6 +250,17 @@ class Closing:
         self.clients += topic == Enrolled.TOPIC
         self.digest = advance(self.digest, event_hash)
 
+    def events_of(self, topics: list[str], hashes: list[str]) -> None:
+        """`event` of each topic and hash in turn, in one loop (a bulk load's every event)."""
+        if len(topics) != len(hashes):
+            raise ValueError("as many topics as hashes")
+        digest, sha256 = self.digest, hashlib.sha256
+        for event_hash in hashes:
+            digest = sha256((digest + event_hash).encode()).hexdigest()
+        self.digest = digest
+        self.events += len(hashes)
+        self.clients += topics.count(Enrolled.TOPIC)
+
     def key(self, client: str, key: bytes) -> None:
         """A client's key: keys carry no hash of their own, so the closing record covers them."""
         self.keys += 1

@@ -62,6 +62,8 @@ def _refuse_control(value: str, pattern: re.Pattern[str]) -> None:
 
 
 def check_name(value: str, info: ValidationInfo) -> str:
+    if value and value.isprintable() and not value[0].isspace() and not value[-1].isspace():
+        return value  # a good name, stored or new: the common case, decided at once
     if _stored(info):
         return value
     if not value.isprintable():
@@ -76,22 +78,20 @@ def check_name(value: str, info: ValidationInfo) -> str:
 
 
 def check_line(value: str, info: ValidationInfo) -> str:
-    if not _stored(info) and not value.isprintable():
+    if not value.isprintable() and not _stored(info):
         _refuse_control(value, _CONTROL)
     return value
 
 
 def check_text(value: str, info: ValidationInfo) -> str:
-    if not _stored(info) and not value.isprintable():
+    if not value.isprintable() and not _stored(info):
         _refuse_control(value, _CONTROL_IN_TEXT)
     return value
 
 
 def check_date(value: date, info: ValidationInfo) -> Any:
-    if _stored(info):
-        return value
     day = value.date() if isinstance(value, datetime) else value
-    if not EARLIEST <= day <= LATEST:
+    if not EARLIEST <= day <= LATEST and not _stored(info):
         raise PydanticCustomError(
             "date_out_of_window",
             "{value} is outside the dates the ledger takes ({window})",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -47,8 +46,15 @@ def keyed_client_id(secret: bytes, stored: UUID | str) -> str:
     """A client's id as the projections keep it: a keyed derivation of the event log's id
     (itself a name-based UUID of the reference, so anyone could compute it from a reference).
     Without the ledger's secret, a row cannot be tied to a reference by guessing."""
-    digest = hmac.new(secret, UUID(client_text(stored)).bytes, hashlib.sha256).digest()
-    return str(UUID(bytes=digest[:16]))
+    if isinstance(stored, UUID):
+        raw = stored.bytes
+    elif len(stored) == 32:  # SQLite's hex: the bytes without a UUID made of them
+        raw = bytes.fromhex(stored)
+    else:
+        raw = UUID(stored).bytes
+    # str(UUID(bytes=...)) of the first 16 bytes, written out directly
+    text = hmac.digest(secret, raw, "sha256")[:16].hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def client_text(stored: UUID | str) -> str:
@@ -75,6 +81,7 @@ class Recorded:
     # Decrypts a personal value under the client's key (for projections that read personal
     # data: `Projection.personal`); None, or a key that is gone, reads as nothing.
     reveal: Callable[[str], str | None] | None = None
+    lead: tuple[str, int, str, str] | None = None  # `key()`, once made
 
     def personal(self, path: str) -> str | None:
         """The personal text at a dotted path (`person.race.code`), decrypted; None where the
@@ -95,13 +102,16 @@ class Recorded:
         return None if value is None else str(value["code"])
 
     def key(self) -> tuple[str, int, str, str]:
-        """Whose event, which one, when it took effect, when it was recorded: a fact's lead."""
-        return (
-            self.client_id,
-            self.number,
-            self.state["occurred_on"],
-            moment_text(self.state["recorded_at"]),
-        )
+        """Whose event, which one, when it took effect, when it was recorded: a fact's lead
+        (made once an event, however many projections read it)."""
+        if self.lead is None:
+            self.lead = (
+                self.client_id,
+                self.number,
+                self.state["occurred_on"],
+                moment_text(self.state["recorded_at"]),
+            )
+        return self.lead
 
 
 class Projection:

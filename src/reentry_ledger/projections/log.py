@@ -87,9 +87,13 @@ class Rows:
     updates: list[Update] = field(default_factory=list)
 
     def add(self, client_id: str, statements: Iterable[Statement]) -> None:
+        inserts = self.inserts
         for statement, values in statements:
-            if statement.startswith("INSERT"):
-                self.inserts.setdefault(statement, []).append(values)
+            same = inserts.get(statement)  # an insert this run has already had: most are
+            if same is not None:
+                same.append(values)
+            elif statement.startswith("INSERT"):
+                inserts[statement] = [values]
             elif statement == RETRACT:
                 self.retractions.append(values)
             else:
@@ -119,14 +123,21 @@ class LogSource:
         postgres = self.kind == "postgresql"
         position = "notification_id" if postgres else "rowid"
         marker = "%s" if postgres else "?"
+        # PostgreSQL: the client id as text, as SQLite's is (hashed and compared far more
+        # cheaply than a UUID object, which the driver would make for every row)
+        client = "originator_id::text" if postgres else "originator_id"
         return (
-            f"SELECT {position}, originator_id, originator_version, topic, state "
+            f"SELECT {position}, {client}, originator_version, topic, state "
             f"FROM {self.table} WHERE {position} > {marker} AND {position} <= {marker} "
             f"AND topic IN ({', '.join([marker] * topics)}) ORDER BY {position}"
         )
 
     def rows(self, after: int, last: int, topics: Sequence[str]) -> list[StoredRow]:
-        found = opened(self).execute(self.statement(len(topics)), (after, last, *topics))
+        statement, params = self.statement(len(topics)), (after, last, *topics)
+        if self.kind == "postgresql":  # binary results: states as they are, not hex to undo
+            found = opened(self).execute(statement, params, binary=True)
+        else:
+            found = opened(self).execute(statement, params)
         return self.unpacked(found.fetchall())
 
     def keys(self, clients: Iterable[Any]) -> dict[str, bytes]:

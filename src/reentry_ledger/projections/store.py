@@ -36,19 +36,27 @@ LITERAL = re.compile(r"\?|NULL|'[^',]*'")
 
 @cache
 def copy_form(
-    statement: str,
-) -> tuple[str, Callable[[tuple[Any, ...]], tuple[Any, ...]]] | None:
-    """A plain `INSERT INTO {table} VALUES (?, NULL, 'text', ...)`, as a table to `COPY` into
-    ("{table}") and what makes a row of it from the statement's parameters; None for any other
-    statement (written by `executemany`, as ever)."""
+    statement: str, columns: str
+) -> tuple[str, Callable[[tuple[Any, ...]], tuple[Any, ...]] | None] | None:
+    """A plain `INSERT INTO {table} VALUES (?, NULL, 'text', ...)` into a table of `columns`
+    (its definition), as what to `COPY` into ("{table}", and its columns where a `NULL`
+    leaves one out: the column is then left NULL by the server, not sent row by row) and what
+    makes a row of it from the statement's parameters (None: they are the row as they are); None
+    for any other statement (written by `executemany`, as ever)."""
     found = re.fullmatch(r"INSERT INTO (\{\w+\}) VALUES \((.*)\)", statement)
     if found is None:
         return None
     items = [item.strip() for item in found.group(2).split(",")]
     if not all(LITERAL.fullmatch(item) for item in items):
         return None
+    names = column_names(columns)
+    if len(names) != len(items):
+        return None
+    kept = [name for name, item in zip(names, items, strict=True) if item != "NULL"]
+    target = found.group(1) if len(kept) == len(names) else f"{found.group(1)} ({', '.join(kept)})"
+    items = [item for item in items if item != "NULL"]
     if all(item == "?" for item in items):
-        return found.group(1), tuple
+        return target, None
     # Runs of parameters between literals: each literal's place and value.
     places: list[tuple[int, Any]] = []
     taken = 0
@@ -56,7 +64,7 @@ def copy_form(
         if item == "?":
             taken += 1
         else:
-            places.append((taken, None if item == "NULL" else item[1:-1]))
+            places.append((taken, item[1:-1]))
 
     def widen(values: tuple[Any, ...]) -> tuple[Any, ...]:
         row: list[Any] = []
@@ -68,7 +76,30 @@ def copy_form(
         row.extend(values[start:])
         return tuple(row)
 
-    return found.group(1), widen
+    return target, widen
+
+
+def copy_form_of(
+    statement: str, projection: Projection
+) -> tuple[str, Callable[[tuple[Any, ...]], tuple[Any, ...]] | None] | None:
+    """`copy_form` of one of the projection's statements, with its table's definition."""
+    found = re.match(r"INSERT INTO \{(\w+)\}", statement)
+    columns = projection.tables.get(found.group(1)) if found else None
+    return None if columns is None else copy_form(statement, columns)
+
+
+def column_names(columns: str) -> list[str]:
+    """The columns a table's definition names, in order (its key constraint left aside)."""
+    names, depth, item = [], 0, ""
+    for char in columns + ",":
+        if char == "," and depth == 0:
+            if not item.strip().upper().startswith("PRIMARY KEY"):
+                names.append(item.split()[0])
+            item = ""
+            continue
+        depth += (char == "(") - (char == ")")
+        item += char
+    return names
 
 
 class ProjectionStore(LogReader, StagedBuilds, Sharing):
@@ -162,15 +193,7 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         head: int,
     ) -> None:
         staged = projection in builds
-        for statement, params in rows.inserts.items():
-            if not staged:
-                params.sort(key=itemgetter(0, 1))  # (client_id, number): the primary key
-            form = copy_form(statement) if self.postgres else None
-            if form is None:
-                cursor.executemany(self.sql(statement, projection.tables, staged), params)
-            else:
-                table, widen = form
-                self.copy_rows(cursor, self.sql(table, projection.tables, staged), widen, params)
+        self.insert_rows(cursor, projection, rows, staged)
         if staged:
             self.stage_updates(cursor, projection, rows, notification_id)
             if notification_id >= head:
@@ -185,11 +208,22 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
             cursor.executemany(self.sql(statement, projection.tables), params)
         self.track(cursor, projection, notification_id)
 
+    def insert_rows(self, cursor: Any, projection: Projection, rows: Rows, staged: bool) -> None:
+        for statement, params in rows.inserts.items():
+            if not staged:
+                params.sort(key=itemgetter(0, 1))  # (client_id, number): the primary key
+            form = copy_form_of(statement, projection) if self.postgres else None
+            if form is None:
+                cursor.executemany(self.sql(statement, projection.tables, staged), params)
+            else:
+                table, widen = form
+                self.copy_rows(cursor, self.sql(table, projection.tables, staged), widen, params)
+
     def copy_rows(
         self,
         cursor: Any,
         table: str,
-        widen: Callable[[tuple[Any, ...]], tuple[Any, ...]],
+        widen: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None,
         params: list[tuple[Any, ...]],
     ) -> None:
         """PostgreSQL: a statement's rows written by one `COPY` rather than an `executemany`
@@ -198,8 +232,12 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         `VALUES` is put in its column."""
         with cursor.copy(f"COPY {table} FROM STDIN") as copy:
             write_row = copy.write_row
-            for values in params:
-                write_row(widen(values))
+            if widen is None:
+                for values in params:
+                    write_row(values)
+            else:
+                for values in params:
+                    write_row(widen(values))
 
     def analyze(self, projections: Sequence[Projection]) -> None:
         """PostgreSQL: fresh planner statistics for tables that have just grown a lot (until
