@@ -63,7 +63,7 @@ def _lower_gamma_regularised(a: float, x: float) -> float:
     return 1.0 - math.exp(log_prefix) * h
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=4_096)  # about 1 MB; whole counts are what come back
 def _gamma_quantile(probability: float, shape: float) -> float:
     """x with P(shape, x) = probability: Newton's steps on P (its slope is the gamma density),
     kept inside a bracket that shrinks with every step and bisected where a step would leave
@@ -81,6 +81,8 @@ def _gamma_quantile(probability: float, shape: float) -> float:
         x = (low + high) / 2
     for _ in range(200):
         error = _lower_gamma_regularised(shape, x) - probability
+        if error == 0:
+            return x
         if error < 0:
             low = x
         else:

@@ -31,8 +31,9 @@ definition in docs/metrics.md is one part of the queries below:
   at risk summed as squares and products (`DISPERSION`), for the overdispersion correction
   (`Query.per_client`, which reports/responses.py uses too, with its own events).
 
-Three queries: by group and client (exposure, incidents of each category), by group (new
-offences by basis and disposition), and by group (decisions, revoked terms). Group values:
+Two queries: by group and client (exposure, incidents of each category; with new offences by
+basis and disposition by group, in rows of their own), and by group (decisions, revoked
+terms). Group values:
 agency and officer as reassigned, supervision and age band the term's, term `first` or
 `later`, level in force (`unset` before any), risk (`unassessed` before the first), sex,
 race, ethnicity (the client's, `unknown` once sealed), juvenile, period. The same SQL runs on
@@ -186,14 +187,18 @@ def analytic(store: ProjectionStore, cursor: Any) -> None:
     """PostgreSQL: no JIT compilation for this transaction's statements. Their estimates are
     far off (a recursive CTE is guessed at millions of rows), so PostgreSQL compiled them to
     machine code first: 2.5 s of a 4.2 s report at a million events, to save less than it cost.
-    Sorts and hashes get the memory to stay off the disk (the default 4 MB spilled them)."""
+    Sorts and hashes get up to 64 MB to stay off the disk (the default 4 MB spilled them); a
+    server set to give more keeps its setting."""
     if store.postgres:
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(
+            "SELECT set_config('work_mem', '64MB', true) FROM pg_settings "
+            "WHERE name = 'work_mem' AND CAST(setting AS BIGINT) < 65536"  # kB
+        )
 
 
 class Query:
-    """The three queries (by group and client; new offences' parts; decisions and revoked
+    """The two queries (by group and client, with new offences' parts; decisions and revoked
     terms) for one report."""
 
     def __init__(
@@ -220,11 +225,7 @@ class Query:
         self.exclude_dismissed = exclude_dismissed
 
     def statements(self) -> list[tuple[str, tuple[str, ...]]]:
-        return [
-            (self.by_client(), BY_CLIENT),
-            (self.new_offences(), NEW_OFFENCE_PARTS),
-            (self.responses(), RESPONSES),
-        ]
+        return [(self.by_client(), (*BY_CLIENT, *NEW_OFFENCE_PARTS)), (self.responses(), RESPONSES)]
 
     def known(self, table: str) -> str:
         """The facts recorded by the moment asked about and not retracted by then."""
@@ -520,7 +521,10 @@ class Query:
 
     def by_client(self) -> str:
         """Exposure and incidents of each category by group and client, then summed by group
-        (with each client's squares and products for the dispersion)."""
+        (with each client's squares and products for the dispersion); and new offences by
+        basis and by current disposition, summed by group straight from the violations (in
+        the per-client rows, whose every column is summed, they were two thirds of the work),
+        in the same statement: they add up to `new_offences`, read from the same snapshot."""
         categories = [f"CASE WHEN v.counted = '{c}' THEN 1 ELSE 0 END" for c in CATEGORIES]
         incidents = self.dated("counted_violations v", "v", "v.counted IS NOT NULL")
         technical, absconding, new = "y_0", "y_1", "y_2"  # a count per category
@@ -533,28 +537,29 @@ class Query:
             f"SUM(CASE WHEN {new} > 0 THEN 1 ELSE 0 END)",
             *dispersion_sums([technical, absconding, new]),
         ]
-        return self.per_client([(incidents, categories)], sums)
-
-    def new_offences(self) -> str:
-        """New offences by basis and by current disposition, by group: plain counts, summed
-        apart from `by_client`, whose per-client rows would otherwise carry them (each such
-        row's every column is summed: at a million events, two thirds of its work)."""
-        values = [
+        parts = [
             *(number_where(f"v.basis = '{b}'") for b in BASES),
             number_where(f"v.basis IS NULL OR v.basis NOT IN ({quoted(BASES)})"),
             *(number_where(f"v.disposition = '{d}'") for d in DISPOSITIONS),
             number_where(f"v.disposition IS NULL OR v.disposition NOT IN ({quoted(DISPOSITIONS)})"),
         ]
-        return self.grouped(
-            values, self.dated("counted_violations v", "v", "v.counted = 'new_offence'")
-        )
+        new_offences = self.dated("counted_violations v", "v", "v.counted = 'new_offence'")
+        return self.per_client([(incidents, categories)], sums, (parts, new_offences))
 
-    def per_client(self, events: Sequence[tuple[str, Sequence[str]]], sums: Sequence[str]) -> str:
+    def per_client(
+        self,
+        events: Sequence[tuple[str, Sequence[str]]],
+        sums: Sequence[str],
+        by_group: tuple[Sequence[str], str] | None = None,
+    ) -> str:
         """The whole statement: `sums` by group over its clients (`per_client`, a row per
         group and client), each client's `person_days` and `days_at_risk` in the group and
         its counts `y_0`, `y_1`...: the columns of `events`, in order, summed. Each event
         source (`selected`) gives a row per event, naming the segment `g` and the period `p`
-        its date falls in; its columns are its own counts, the other sources' are 0."""
+        its date falls in; its columns are its own counts, the other sources' are 0.
+        `by_group`: more values summed by group straight from their source (`selected`), in
+        rows of their own after the sums (each side's columns NULL in the other's rows): read
+        in the same statement, so from the same snapshot of the tables."""
         days = self.days()
         width = sum(len(columns) for _, columns in events)
         exposure = ["g.client_id", days, f"({days}) * g.at_risk", *["0"] * width]
@@ -571,15 +576,21 @@ class Query:
         per_client = ", ".join(
             [*keys, *(f"SUM(value_{i}) AS {name}" for i, name in enumerate(named, start=1))]
         )
+        extra, source = by_group or ((), "")
         outer = [*keys, *(f"{value} AS total_{i}" for i, value in enumerate(sums))]
+        outer += [f"NULL AS part_{i}" for i in range(len(extra))]  # named: PostgreSQL's rows
+        # come back as dicts, where unnamed columns would be one
         grouped = f" GROUP BY {', '.join(keys)}" if keys else ""
         pieces = f"{self.pieces()}, " if self.several else ""
-        return (
+        statement = (
             f"{self.context()}, {pieces}client_rows AS ({' UNION ALL '.join(rows)}), "
             f"per_client AS (SELECT {per_client} FROM client_rows "
             f"GROUP BY {', '.join([*keys, 'value_0'])}) "
             f"SELECT {', '.join(outer)} FROM per_client{grouped}"
         )
+        if by_group:
+            statement += f" UNION ALL {self.selected([*['NULL'] * len(sums), *extra], source)}"
+        return statement
 
     def responses(self) -> str:
         """Decisions in the group of their date; revoked terms in the group of their first
