@@ -20,6 +20,7 @@ from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports.dimensions import DIMENSIONS
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
+from reentry_ledger.sqlite_memory import without_memory_statistics
 
 SCRIPT = Path(sys.executable).parent / "reentry-ledger"
 RUNS = 3
@@ -95,6 +96,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--postgres", default=None)
     args = parser.parse_args()
+    without_memory_statistics()  # in-process reports run as the command runs them (ADR 0031)
     rows = []
     for size in args.events:
         for postgres in (None, args.postgres) if args.postgres else (None,):

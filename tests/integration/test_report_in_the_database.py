@@ -3,16 +3,24 @@ what counting the same facts client by client gives, on SQLite and on PostgreSQL
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import threading
 from datetime import date
+from typing import Any
+from unittest import mock
 
 import pytest
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.domain.errors import RuleViolated
 from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.reports import tallies
 from reentry_ledger.reports.dimensions import DIMENSIONS
 from reentry_ledger.reports.facts import FactReader
+from reentry_ledger.reports.tallies import id_ranges
 from reentry_ledger.reports.violations import ReportRequest, report
 from tests.builders import TODAY
 from tests.reference_report import compute
@@ -52,4 +60,50 @@ def test_the_database_counts_what_the_client_by_client_reference_counts(
         expected = compute(reader.clients(), request_, earliest)
         assert expected, "the demo population gives groups to compare"
         assert report(runner.store, request_, known_at, earliest) == expected
+        # as a large ledger is counted: in parts over clients, side by side
+        with mock.patch.object(tallies, "client_parts", lambda store: id_ranges(5)):
+            assert report(runner.store, request_, known_at, earliest) == expected
+    ledger.close()
+
+
+def test_a_catch_up_landing_between_the_statements_does_not_mix_two_states(db_url: str) -> None:
+    """A report's statements run side by side, each in its own transaction: when another
+    process catches the projections up between two of them, the report is still that of one
+    state of the ledger (they run again in one transaction), never counts from both."""
+    ledger = Ledger(db_url, clock=lambda: TODAY)
+    build_demo(ledger, clients=60, seed=4)
+    runner = ProjectionRunner(ledger)
+    runner.catch_up()
+    request_ = ReportRequest(today=TODAY, by=("agency",), period="quarter")
+    reader = FactReader(runner.store, None)
+    before = report(runner.store, request_, None, reader.earliest_start())
+    recorded = 0
+    for ref in (f"DEMO-{n:07d}" for n in range(1, 61)):  # two violations, not yet caught up
+        with contextlib.suppress(RuleViolated):  # a client discharged by then
+            ledger.record_violation(ref, actor="t", on=date(2025, 12, 1), technical=("curfew",))
+            recorded += 1
+        if recorded == 2:
+            break
+    first_read, caught_up = threading.Event(), threading.Event()
+    real = tallies.snapshot
+    calls = itertools.count()
+
+    def snapshot(store: Any, cursor: Any) -> Any:
+        if next(calls) == 0:  # the first statement reads the state before the catch-up
+            state = real(store, cursor)
+            first_read.set()
+            caught_up.wait(30)
+            return state
+        if not caught_up.is_set():  # the second lands after it
+            first_read.wait(30)
+            ProjectionRunner(Ledger(db_url, clock=lambda: TODAY)).catch_up()
+            caught_up.set()
+        return real(store, cursor)
+
+    with mock.patch.object(tallies, "snapshot", snapshot):
+        found = report(runner.store, request_, None, reader.earliest_start())
+    runner.catch_up()
+    after = report(runner.store, request_, None, reader.earliest_start())
+    assert before != after, "the two violations change the report"
+    assert found == after
     ledger.close()

@@ -25,6 +25,7 @@ from reentry_ledger.cli.context import (
     check_given_options,
 )
 from reentry_ledger.pydantic_plugins import without_plugin_scan
+from reentry_ledger.sqlite_memory import without_memory_statistics
 
 
 class LazyCommands(MutableMapping[str, click.Command]):
@@ -168,6 +169,7 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
 
 def main() -> None:
     without_plugin_scan()  # the ledger uses no pydantic plugin: none is looked for (ADR 0030)
+    without_memory_statistics()  # SQLite's statements side by side, none queued (ADR 0031)
     cli.main(prog_name="reentry-ledger")
 
 

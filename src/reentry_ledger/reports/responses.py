@@ -22,7 +22,6 @@ periods, spans and segments (`tallies.Query`; the exposure and the sums by clien
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -36,12 +35,12 @@ from reentry_ledger.reports.tallies import (
     TABLES,
     Dialect,
     Query,
-    counted_rows,
+    consistent_rows,
     dispersion_names,
     dispersion_sums,
-    group_key,
     number_where,
     quoted,
+    summed,
 )
 from reentry_ledger.reports.violations import (
     WITH_LIMITS,
@@ -127,21 +126,10 @@ def counted(
         return {}
     parameters = {"known": known_at} if known_at else {}
     statements = Statements(Query(Dialect(store.postgres), dimensions, periods, bool(known_at)))
-
-    def run(statement: str) -> list[Any]:
-        return counted_rows(store, statement, (*TABLES, "audit_incentives"), parameters)
-
     asked = statements.all()
-    with ThreadPoolExecutor(len(asked)) as pool:  # the drivers let go of the GIL meanwhile
-        results = list(pool.map(run, [statement for statement, _ in asked]))
-    counts: dict[tuple[Any, ...], dict[str, int]] = {}
-    for (_, names), rows in zip(asked, results, strict=True):
-        for found in rows:
-            key = group_key(dimensions, found[: len(dimensions)], periods)
-            group = counts.setdefault(key, {})
-            for name, value in zip(names, found[len(dimensions) :], strict=True):
-                group[name] = group.get(name, 0) + int(value or 0)
-    return counts
+    tables = (*TABLES, "audit_incentives")
+    results = consistent_rows(store, [statement for statement, _ in asked], tables, parameters)
+    return summed(dimensions, periods, zip((names for _, names in asked), results, strict=True))
 
 
 class Statements:

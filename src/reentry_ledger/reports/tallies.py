@@ -43,10 +43,12 @@ dialect.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from copy import copy
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from reentry_ledger.domain.codes import (
     NOT_SUSTAINED,
@@ -62,6 +64,7 @@ from reentry_ledger.reports.known_at import enrolled, known
 from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.revocations import revocation_sql
 
+ClientRange: TypeAlias = tuple[str | None, str | None]  # ids from, up to (None: open)
 CATEGORIES = ("technical", "absconding", "new_offence")  # least serious first
 EVER = "0001-01-01"  # the start of the unassessed spell
 UNASSESSED = "unassessed"
@@ -148,20 +151,25 @@ def tallies(
 
         keep = kept_segments(store)
     kept = keep and known_at is None
-
-    def run(statement: str) -> list[Any]:
-        return counted_rows(store, statement, TABLES, parameters)
-
     query = Query(
         Dialect(store.postgres), dimensions, periods, known_at is not None, window,
         exclude_dismissed, kept,
     )  # fmt: skip
-    statements = query.statements()
-    # Independent queries: the drivers let go of the GIL while the database works.
-    with ThreadPoolExecutor(len(statements)) as pool:
-        results = list(pool.map(run, [statement for statement, _ in statements]))
+    asked = [statement for part in client_parts(store) for statement in query.of_clients(part)]
+    results = consistent_rows(store, [statement for statement, _ in asked], TABLES, parameters)
+    return summed(dimensions, periods, zip((names for _, names in asked), results, strict=True))
+
+
+def summed(
+    dimensions: Sequence[str],
+    periods: Sequence[Period],
+    results: Iterable[tuple[Sequence[str], list[Any]]],
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    """Counts by group key from the statements' rows (each the group's values, then the
+    counts `names` names), added up where several rows give the same group (statements over
+    different clients, rows of their own)."""
     counts: dict[tuple[Any, ...], dict[str, int]] = {}
-    for (_, names), rows in zip(statements, results, strict=True):
+    for names, rows in results:
         for row in rows:
             found = row[len(dimensions) :]
             if all(value is None for value in found):
@@ -173,14 +181,70 @@ def tallies(
     return counts
 
 
-def counted_rows(
-    store: ProjectionStore, statement: str, tables: Sequence[str], parameters: dict[str, Any]
-) -> list[Any]:
-    """The rows of one of a report's statements (its `{table}`s among `tables`), read in a
-    transaction of its own, planned as `analytic` says."""
+# A ledger with more events than this has its report statements run in parts, each over the
+# clients in a range of ids, side by side (`client_parts`); below it, one part.
+PARTS_FROM = 200_000
+MOST_PARTS = 8
+
+
+def client_parts(store: ProjectionStore) -> list[ClientRange]:
+    """Ranges of client ids that together hold every client, one for each processor this
+    machine has (up to `MOST_PARTS`) on a ledger past `PARTS_FROM` events, else the one range
+    of every client. Every count a report sums is a sum over clients (even those for the
+    dispersion: sums of each client's squares), so parts over different clients add up to the
+    whole."""
+    recorded = store.rows(f"SELECT MAX(notification_id) FROM {store.tracking_table}")
+    events = int(recorded[0][0] or 0) if recorded else 0
+    return id_ranges(min(MOST_PARTS, os.cpu_count() or 1) if events > PARTS_FROM else 1)
+
+
+def id_ranges(parts: int) -> list[ClientRange]:
+    """`parts` ranges of ids, each from its first id up to, not including, the next's (None:
+    open), cut where a random id (hexadecimal) is as likely to fall in each."""
+    cuts = [f"{part * 256 // parts:02x}" for part in range(1, parts)]
+    return list(zip([None, *cuts], [*cuts, None], strict=True))
+
+
+def consistent_rows(
+    store: ProjectionStore,
+    statements: Sequence[str],
+    tables: Sequence[str],
+    parameters: dict[str, Any],
+) -> list[list[Any]]:
+    """The rows of each of a report's statements (their `{table}`s among `tables`), as of one
+    state of the projections. They run side by side, each in a transaction of its own (the
+    drivers let go of the GIL while the database works), and each reads the projections'
+    positions first, in its transaction's snapshot. When the positions differ, a catch-up
+    landed between two of them, and they all run again, one after the other in one
+    transaction."""
+
+    def run(statement: str) -> tuple[tuple[Any, ...], list[Any]]:
+        with store.transaction(commit=False) as cursor:
+            state = snapshot(store, cursor)
+            return state, fetched(cursor, store.sql(statement, tables), parameters)
+
+    if len(statements) > 1:
+        workers = min(len(statements), max(2, os.cpu_count() or 1))
+        with ThreadPoolExecutor(workers) as pool:
+            found = list(pool.map(run, statements))
+        if len({state for state, _ in found}) == 1:
+            return [rows for _, rows in found]
     with store.transaction(commit=False) as cursor:
-        analytic(store, cursor)
-        return fetched(cursor, store.sql(statement, tables), parameters)
+        snapshot(store, cursor)
+        return [
+            fetched(cursor, store.sql(statement, tables), parameters) for statement in statements
+        ]
+
+
+def snapshot(store: ProjectionStore, cursor: Any) -> tuple[Any, ...]:
+    """Start a report's reading transaction: every statement in it reads the same snapshot
+    (PostgreSQL's repeatable read; a SQLite transaction keeps the snapshot of its first read),
+    planned as `analytic` says. Returns the positions of the projections it reads."""
+    if store.postgres:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    analytic(store, cursor)
+    statement = store.sql(f"SELECT application_name, notification_id FROM {store.tracking_table}")
+    return tuple(sorted(fetched(cursor, statement, ())))
 
 
 def analytic(store: ProjectionStore, cursor: Any) -> None:
@@ -218,6 +282,7 @@ class Query:
         self.kept = kept
         # a condition on the terms' `t.client_id` (kept.py: the clients to cut again)
         self.only: str | None = None
+        self.clients: ClientRange = (None, None)  # the range of client ids counted
         self.periods = periods
         self.known_at = sql.parameter("known") if known else None
         self.several = len(periods) > 1  # the range split into periods (`--period`)
@@ -226,6 +291,22 @@ class Query:
 
     def statements(self) -> list[tuple[str, tuple[str, ...]]]:
         return [(self.by_client(), (*BY_CLIENT, *NEW_OFFENCE_PARTS)), (self.responses(), RESPONSES)]
+
+    def of_clients(self, clients: ClientRange) -> list[tuple[str, tuple[str, ...]]]:
+        """`statements`, counting only the clients whose ids are in the range `clients`."""
+        part = copy(self)
+        part.clients = clients
+        return part.statements()
+
+    def among_clients(self, alias: str) -> str:
+        """A condition on the rows `alias` of a table keyed by client: those of the clients
+        counted (our own hexadecimal bounds, written in). Each of the report's sources is
+        restricted by it: the terms, kept segments, violations and their dispositions, and
+        responses."""
+        low, high = self.clients
+        bounds = [f" AND {alias}.client_id >= '{low}'"] if low else []
+        bounds += [f" AND {alias}.client_id < '{high}'"] if high else []
+        return "".join(bounds)
 
     def known(self, table: str) -> str:
         """The facts recorded by the moment asked about and not retracted by then."""
@@ -274,7 +355,9 @@ class Query:
                         PARTITION BY t.client_id ORDER BY t.number) AS next_day
                 FROM {{audit_terms}} t JOIN {{audit_clients}} c
                     ON c.client_id = t.client_id AND {self.enrolled("c")}
-                WHERE {self.known("t")}{f" AND {self.only}" if self.only else ""}
+                WHERE {self.known("t")}{f" AND {self.only}" if self.only else ""}{
+            self.among_clients("t")
+        }
             ),
             spans AS MATERIALIZED (
                 SELECT t.client_id, t.number, t.term, t.agency, t.officer, t.supervision,
@@ -314,7 +397,7 @@ class Query:
                     SELECT d.client_id, d.violation_id, d.disposition, ROW_NUMBER() OVER (
                         PARTITION BY d.client_id, d.violation_id
                         ORDER BY d.occurred_on DESC, d.number DESC) AS nth
-                    FROM {{audit_dispositions}} d WHERE {self.known("d")}
+                    FROM {{audit_dispositions}} d WHERE {self.known("d")}{self.among_clients("d")}
                 ) x WHERE x.nth = 1
             ),
             counted_violations AS MATERIALIZED (
@@ -322,7 +405,7 @@ class Query:
                     AS day, v.category, {counted} AS counted, v.basis, ld.disposition
                 FROM {{audit_violations}} v LEFT JOIN latest_disposition ld
                     ON ld.client_id = v.client_id AND ld.violation_id = v.violation_id
-                WHERE {self.known("v")}
+                WHERE {self.known("v")}{self.among_clients("v")}
             )"""
 
     def segments(self) -> str:
@@ -347,7 +430,9 @@ class Query:
                 SELECT k.client_id, k.term, k.supervision, k.age_band, k.agency, k.officer,
                     k.level, k.risk, k.at_risk, {sql.greatest("k.seg_start", first)} AS seg_start,
                     {sql.least("k.seg_end", last)} AS seg_end
-                FROM {{report_segments}} k WHERE k.seg_start <= {last} AND k.seg_end >= {first}"""
+                FROM {{report_segments}} k WHERE k.seg_start <= {last} AND k.seg_end >= {first}{
+                self.among_clients("k")
+            }"""
             return f"segments AS MATERIALIZED ({kept}), kept_segments AS ({kept})"
         risk_rows = ""
         if self.by_risk:
@@ -605,7 +690,7 @@ class Query:
                     r.custody_days, v.counted, COALESCE(v.counted, v.category) AS named
                 FROM {{audit_responses}} r JOIN counted_violations v
                     ON v.client_id = r.client_id AND v.violation_id = r.violation_id
-                WHERE {self.known("r")} AND r.recommendation = 0
+                WHERE {self.known("r")} AND r.recommendation = 0{self.among_clients("r")}
             ),
             firsts AS (
                 SELECT d.client_id, d.number, d.day, d.named, s.start_day AS term_start,

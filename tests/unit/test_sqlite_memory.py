@@ -1,0 +1,60 @@
+"""The command runs SQLite without its memory statistics (ADR 0031): each check runs in a
+process of its own, as the command does it before any connection is open."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+# SQLite's memory in use, as its statistics count it, after some work on a connection
+MEMORY_USED = """
+import ctypes, importlib.util, sqlite3
+{before}
+connection = sqlite3.connect(":memory:")
+connection.execute("CREATE TABLE t (x)")
+connection.executemany("INSERT INTO t VALUES (?)", [(str(n) * 20,) for n in range(1000)])
+connection.execute("SELECT x FROM t ORDER BY x").fetchall()
+library = ctypes.CDLL(importlib.util.find_spec("_sqlite3").origin)
+library.sqlite3_memory_used.restype = ctypes.c_int64
+print(library.sqlite3_memory_used())
+"""
+TURNED_OFF = """
+from reentry_ledger.sqlite_memory import without_memory_statistics
+assert without_memory_statistics()
+"""
+
+
+def memory_used(before: str) -> int:
+    found = subprocess.run(
+        [sys.executable, "-c", MEMORY_USED.format(before=before)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return int(found.stdout)
+
+
+def test_sqlite_counts_no_memory_once_the_statistics_are_off() -> None:
+    if memory_used("") == 0:
+        pytest.skip("this Python's SQLite was built without memory statistics")
+    assert memory_used(TURNED_OFF) == 0
+
+
+def test_the_command_turns_the_statistics_off_before_it_runs() -> None:
+    # the entry point turns them off before click reads the arguments: a command that fails
+    # at once (no such command) has already done it
+    script = (
+        "import sys\n"
+        "from unittest import mock\n"
+        "import reentry_ledger.cli as cli\n"
+        "calls = []\n"
+        "with mock.patch.object(cli, 'without_memory_statistics', lambda: calls.append(1)):\n"
+        "    sys.argv = ['reentry-ledger', '--version']\n"
+        "    try:\n"
+        "        cli.main()\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(len(calls))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert found.stdout.strip().splitlines()[-1] == "1"
