@@ -126,10 +126,8 @@ def counted(
         return {}
     parameters = {"known": known_at} if known_at else {}
     statements = Statements(Query(Dialect(store.postgres), dimensions, periods, bool(known_at)))
-    asked = statements.all()
     tables = (*TABLES, "audit_incentives")
-    results = consistent_rows(store, [statement for statement, _ in asked], tables, parameters)
-    return summed(dimensions, periods, zip((names for _, names in asked), results, strict=True))
+    return summed(dimensions, periods, consistent_rows(store, statements.all(), tables, parameters))
 
 
 class Statements:

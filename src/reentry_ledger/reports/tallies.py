@@ -156,8 +156,7 @@ def tallies(
         exclude_dismissed, kept,
     )  # fmt: skip
     asked = [statement for part in client_parts(store) for statement in query.of_clients(part)]
-    results = consistent_rows(store, [statement for statement, _ in asked], TABLES, parameters)
-    return summed(dimensions, periods, zip((names for _, names in asked), results, strict=True))
+    return summed(dimensions, periods, consistent_rows(store, asked, TABLES, parameters))
 
 
 def summed(
@@ -165,8 +164,8 @@ def summed(
     periods: Sequence[Period],
     results: Iterable[tuple[Sequence[str], list[Any]]],
 ) -> dict[tuple[Any, ...], dict[str, int]]:
-    """Counts by group key from the statements' rows (each the group's values, then the
-    counts `names` names), added up where several rows give the same group (statements over
+    """Counts by group key from each statement's names and rows (a row: the group's values,
+    then a count for each name), added up where several rows give the same group (parts over
     different clients, rows of their own)."""
     counts: dict[tuple[Any, ...], dict[str, int]] = {}
     for names, rows in results:
@@ -207,33 +206,34 @@ def id_ranges(parts: int) -> list[ClientRange]:
 
 def consistent_rows(
     store: ProjectionStore,
-    statements: Sequence[str],
+    asked: Sequence[tuple[str, tuple[str, ...]]],
     tables: Sequence[str],
     parameters: dict[str, Any],
-) -> list[list[Any]]:
-    """The rows of each of a report's statements (their `{table}`s among `tables`), as of one
+) -> list[tuple[tuple[str, ...], list[Any]]]:
+    """Each of a report's statements (`asked`: the statement, with its `{table}`s among
+    `tables`, and the names of its values) as the names and the rows it gives, all as of one
     state of the projections. They run side by side, each in a transaction of its own (the
     drivers let go of the GIL while the database works), and each reads the projections'
     positions first, in its transaction's snapshot. When the positions differ, a catch-up
     landed between two of them, and they all run again, one after the other in one
     transaction."""
+    statements = [store.sql(statement, tables) for statement, _ in asked]
+    names = [named for _, named in asked]
 
     def run(statement: str) -> tuple[tuple[Any, ...], list[Any]]:
         with store.transaction(commit=False) as cursor:
-            state = snapshot(store, cursor)
-            return state, fetched(cursor, store.sql(statement, tables), parameters)
+            return snapshot(store, cursor), fetched(cursor, statement, parameters)
 
     if len(statements) > 1:
         workers = min(len(statements), max(2, os.cpu_count() or 1))
         with ThreadPoolExecutor(workers) as pool:
             found = list(pool.map(run, statements))
         if len({state for state, _ in found}) == 1:
-            return [rows for _, rows in found]
+            return list(zip(names, (rows for _, rows in found), strict=True))
     with store.transaction(commit=False) as cursor:
         snapshot(store, cursor)
-        return [
-            fetched(cursor, store.sql(statement, tables), parameters) for statement in statements
-        ]
+        return [(named, fetched(cursor, statement, parameters))
+                for named, statement in zip(names, statements, strict=True)]  # fmt: skip
 
 
 def snapshot(store: ProjectionStore, cursor: Any) -> tuple[Any, ...]:
