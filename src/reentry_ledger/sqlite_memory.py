@@ -36,8 +36,8 @@ def without_memory_statistics() -> bool:
         initialize = library.sqlite3_initialize
     except (OSError, AttributeError):  # SQLite linked in, its functions not exported
         return False
+    config.argtypes = [ctypes.c_int]  # the fixed argument: the rest are variadic (arm64)
     if shutdown() != SQLITE_OK:
         return False
     done = config(SQLITE_CONFIG_MEMSTATUS, ctypes.c_int(0)) == SQLITE_OK
-    initialize()
-    return bool(done)
+    return initialize() == SQLITE_OK and done

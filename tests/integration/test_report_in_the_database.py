@@ -17,7 +17,7 @@ from reentry_ledger.domain.errors import RuleViolated
 from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
-from reentry_ledger.reports import tallies
+from reentry_ledger.reports import kept, tallies
 from reentry_ledger.reports.dimensions import DIMENSIONS
 from reentry_ledger.reports.facts import FactReader
 from reentry_ledger.reports.tallies import id_ranges
@@ -88,9 +88,9 @@ def test_a_catch_up_landing_between_the_statements_does_not_mix_two_states(db_ur
     real = tallies.snapshot
     calls = itertools.count()
 
-    def snapshot(store: Any, cursor: Any) -> Any:
+    def snapshot(store: Any, cursor: Any, *kept_from: Any) -> Any:
         if next(calls) == 0:  # the first statement reads the state before the catch-up
-            state = real(store, cursor)
+            state = real(store, cursor, *kept_from)
             first_read.set()
             caught_up.wait(30)
             return state
@@ -98,12 +98,51 @@ def test_a_catch_up_landing_between_the_statements_does_not_mix_two_states(db_ur
             first_read.wait(30)
             ProjectionRunner(Ledger(db_url, clock=lambda: TODAY)).catch_up()
             caught_up.set()
-        return real(store, cursor)
+        return real(store, cursor, *kept_from)
 
     with mock.patch.object(tallies, "snapshot", snapshot):
         found = report(runner.store, request_, None, reader.earliest_start())
     runner.catch_up()
     after = report(runner.store, request_, None, reader.earliest_start())
     assert before != after, "the two violations change the report"
+    assert found == after
+    ledger.close()
+
+
+def test_a_catch_up_landing_after_the_kept_segments_are_brought_up_is_not_mixed_in(
+    db_url: str,
+) -> None:
+    """The kept segments are brought up to the projections before the statements read them:
+    when another process catches up in between, the statements read violations the segments
+    do not place yet (a reassignment moves them to a new officer). The report is then that of
+    the ledger after the catch-up, not one with the new violations under the old officers."""
+    ledger = Ledger(db_url, clock=lambda: TODAY)
+    build_demo(ledger, clients=60, seed=4)
+    runner = ProjectionRunner(ledger)
+    runner.catch_up()
+    request_ = ReportRequest(today=TODAY, by=("officer",))
+    earliest = FactReader(runner.store, None).earliest_start()
+    before = report(runner.store, request_, None, earliest)
+    moved = 0
+    for ref in (f"DEMO-{n:07d}" for n in range(1, 61)):  # not yet caught up
+        with contextlib.suppress(RuleViolated):  # a client discharged by then
+            ledger.reassign(ref, actor="t", on=date(2025, 11, 1), officer="NEW-OFFICER")
+            ledger.record_violation(ref, actor="t", on=date(2025, 12, 1), technical=("curfew",))
+            moved += 1
+        if moved == 2:
+            break
+    real = kept.kept_segments
+    calls = itertools.count()
+
+    def brought_up_then_caught_up(store: Any) -> bool:
+        current = real(store)
+        if next(calls) == 0:  # another process catches up right after
+            ProjectionRunner(Ledger(db_url, clock=lambda: TODAY)).catch_up()
+        return current
+
+    with mock.patch.object(kept, "kept_segments", brought_up_then_caught_up):
+        found = report(runner.store, request_, None, earliest)
+    after = report(runner.store, request_, None, earliest)
+    assert "NEW-OFFICER" in {row["officer"] for row in after} and after != before
     assert found == after
     ledger.close()

@@ -41,8 +41,8 @@ def test_sqlite_counts_no_memory_once_the_statistics_are_off() -> None:
 
 
 def test_the_command_turns_the_statistics_off_before_it_runs() -> None:
-    # the entry point turns them off before click reads the arguments: a command that fails
-    # at once (no such command) has already done it
+    # the entry point turns them off before click reads the arguments: a command that ends
+    # at once (`--version`) has already done it
     script = (
         "import sys\n"
         "from unittest import mock\n"

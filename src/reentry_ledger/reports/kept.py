@@ -27,10 +27,17 @@ from reentry_ledger.projections.catalogue import projection_named
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import VERSIONS, ProjectionStore
 from reentry_ledger.reports.periods import Period
-from reentry_ledger.reports.tallies import SEGMENT_ROW, TABLES, Dialect, Query, analytic
+from reentry_ledger.reports.tallies import (
+    KEPT_STATE,
+    SEGMENT_ROW,
+    TABLES,
+    Dialect,
+    Query,
+    analytic,
+)
 
 KEPT = "report_segments"
-STATE = "report_segments_state"
+STATE = KEPT_STATE
 # the projections whose tables the segments are cut from (terms and discharges, status,
 # assessments, who people are)
 SOURCES = ("clients", "status", "risk", "people")
@@ -54,6 +61,11 @@ def kept_segments(store: ProjectionStore) -> bool:
         return False
     refresh(store, wanted)
     return True
+
+
+def source_names() -> tuple[str, ...]:
+    """The names the source projections track their positions by."""
+    return tuple(projection_named(name).name for name in SOURCES)
 
 
 def sources(store: ProjectionStore) -> tuple[int, str] | None:

@@ -44,6 +44,7 @@ dialect.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from copy import copy
@@ -73,6 +74,7 @@ TABLES = ("audit_clients", "audit_discharges", "audit_assessments", "audit_viola
           "audit_responses", "audit_terms", "audit_status", "audit_people",
           "audit_age_bands", "audit_dispositions", "report_segments")  # fmt: skip
 FIRST_TERM, LATER_TERM = "first", "later"
+KEPT_STATE = "report_segments_state"  # the position the kept segments were cut at (kept.py)
 RATE_COUNTS = ("technical_violations", "absconding", "new_offences")  # one per category
 BASES = values(NewOffenceBasis)
 DISPOSITIONS = values(Disposition)
@@ -146,17 +148,26 @@ def tallies(
     if not periods:
         return {}
     parameters = {"known": known_at} if known_at else {}
-    if keep and known_at is None:
-        from reentry_ledger.reports.kept import kept_segments  # it builds on this module
+    from reentry_ledger.reports.kept import kept_segments, source_names  # they build on this
 
-        keep = kept_segments(store)
-    kept = keep and known_at is None
-    query = Query(
-        Dialect(store.postgres), dimensions, periods, known_at is not None, window,
-        exclude_dismissed, kept,
-    )  # fmt: skip
-    asked = [statement for part in client_parts(store) for statement in query.of_clients(part)]
-    return summed(dimensions, periods, consistent_rows(store, asked, TABLES, parameters))
+    parts = client_parts(store)
+
+    def counted(kept: bool) -> list[tuple[tuple[str, ...], list[Any]]]:
+        query = Query(
+            Dialect(store.postgres), dimensions, periods, known_at is not None, window,
+            exclude_dismissed, kept,
+        )  # fmt: skip
+        asked = [statement for part in parts for statement in query.of_clients(part)]
+        return consistent_rows(store, asked, TABLES, parameters, source_names() if kept else ())
+
+    for _ in range(2 if keep and known_at is None else 0):
+        if not kept_segments(store):
+            break
+        try:
+            return summed(dimensions, periods, counted(kept=True))
+        except SegmentsBehind:
+            continue  # another process caught up after they were brought up: again
+    return summed(dimensions, periods, counted(kept=False))  # every term cut again
 
 
 def summed(
@@ -184,6 +195,21 @@ def summed(
 # clients in a range of ids, side by side (`client_parts`); below it, one part.
 PARTS_FROM = 200_000
 MOST_PARTS = 8
+# Report statements running at once in this process, whatever the reports: each holds one of
+# the connection pool's connections (15 by default), which other work needs too.
+AT_ONCE = threading.BoundedSemaphore(MOST_PARTS)
+
+
+class SegmentsBehind(Exception):
+    """The kept segments a report read were not cut at the position of the projections it
+    read with them (another process caught up in between)."""
+
+
+def processors() -> int:
+    """The processors this process may run on (a container's set of them, where it has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def client_parts(store: ProjectionStore) -> list[ClientRange]:
@@ -194,7 +220,7 @@ def client_parts(store: ProjectionStore) -> list[ClientRange]:
     whole."""
     recorded = store.rows(f"SELECT MAX(notification_id) FROM {store.tracking_table}")
     events = int(recorded[0][0] or 0) if recorded else 0
-    return id_ranges(min(MOST_PARTS, os.cpu_count() or 1) if events > PARTS_FROM else 1)
+    return id_ranges(min(MOST_PARTS, processors()) if events > PARTS_FROM else 1)
 
 
 def id_ranges(parts: int) -> list[ClientRange]:
@@ -209,42 +235,61 @@ def consistent_rows(
     asked: Sequence[tuple[str, tuple[str, ...]]],
     tables: Sequence[str],
     parameters: dict[str, Any],
+    kept_from: Sequence[str] = (),
 ) -> list[tuple[tuple[str, ...], list[Any]]]:
     """Each of a report's statements (`asked`: the statement, with its `{table}`s among
     `tables`, and the names of its values) as the names and the rows it gives, all as of one
     state of the projections. They run side by side, each in a transaction of its own (the
-    drivers let go of the GIL while the database works), and each reads the projections'
-    positions first, in its transaction's snapshot. When the positions differ, a catch-up
-    landed between two of them, and they all run again, one after the other in one
-    transaction."""
+    drivers let go of the GIL while the database works; at most `AT_ONCE` in the process), and
+    each reads the projections' positions first, in its transaction's snapshot. When the
+    positions differ, a catch-up landed between two of them: they run side by side once more,
+    then, if they differ again, one after the other in one transaction. `kept_from`: the
+    projections the kept segments are cut from, when the statements read them; raises
+    `SegmentsBehind` when the segments were not cut at those projections' position."""
     statements = [store.sql(statement, tables) for statement, _ in asked]
     names = [named for _, named in asked]
 
     def run(statement: str) -> tuple[tuple[Any, ...], list[Any]]:
-        with store.transaction(commit=False) as cursor:
-            return snapshot(store, cursor), fetched(cursor, statement, parameters)
+        with AT_ONCE, store.transaction(commit=False) as cursor:
+            return snapshot(store, cursor, kept_from), fetched(cursor, statement, parameters)
 
-    if len(statements) > 1:
-        workers = min(len(statements), max(2, os.cpu_count() or 1))
-        with ThreadPoolExecutor(workers) as pool:
+    for _ in range(2 if len(statements) > 1 else 0):
+        with ThreadPoolExecutor(min(len(statements), max(2, processors()))) as pool:
             found = list(pool.map(run, statements))
-        if len({state for state, _ in found}) == 1:
+        states = {state for state, _ in found}
+        if len(states) == 1:
+            whole(states.pop(), kept_from)
             return list(zip(names, (rows for _, rows in found), strict=True))
     with store.transaction(commit=False) as cursor:
-        snapshot(store, cursor)
+        whole(snapshot(store, cursor, kept_from), kept_from)
         return [(named, fetched(cursor, statement, parameters))
                 for named, statement in zip(names, statements, strict=True)]  # fmt: skip
 
 
-def snapshot(store: ProjectionStore, cursor: Any) -> tuple[Any, ...]:
+def snapshot(store: ProjectionStore, cursor: Any, kept_from: Sequence[str] = ()) -> tuple[Any, ...]:
     """Start a report's reading transaction: every statement in it reads the same snapshot
     (PostgreSQL's repeatable read; a SQLite transaction keeps the snapshot of its first read),
-    planned as `analytic` says. Returns the positions of the projections it reads."""
+    planned as `analytic` says. Returns the positions of the projections it reads, with the
+    kept segments' (as `None`'s) when `kept_from` names their sources."""
     if store.postgres:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
     analytic(store, cursor)
     statement = store.sql(f"SELECT application_name, notification_id FROM {store.tracking_table}")
-    return tuple(sorted(fetched(cursor, statement, ())))
+    positions = sorted(fetched(cursor, statement, ()))
+    if kept_from:
+        found = store.sql(f"SELECT position FROM {{{KEPT_STATE}}}", (KEPT_STATE,))
+        cut_at = fetched(cursor, found, ())
+        positions.append((None, cut_at[0][0] if cut_at else None))
+    return tuple(positions)
+
+
+def whole(state: tuple[Any, ...], kept_from: Sequence[str]) -> None:
+    """Raise `SegmentsBehind` unless the kept segments in `state` (`snapshot`) were cut at the
+    position of each projection in `kept_from`."""
+    if kept_from:
+        positions = dict(state)
+        if any(positions.get(name) != positions[None] for name in kept_from):
+            raise SegmentsBehind
 
 
 def analytic(store: ProjectionStore, cursor: Any) -> None:
