@@ -11,7 +11,10 @@ were recorded since are cut again (one statement per few hundred clients), and e
 cut again when the projections' versions changed or more events than `WHOLE_AFTER` came in.
 A `--known-at` report, a ledger that may not be written (a replica) whose kept segments are
 behind, and projections at different positions, cut every term again instead: the same
-figures, the slower way.
+figures, the slower way. A report's statements also check, in their own snapshot, that the
+segments were cut at the position of the projections they read them with (another process may
+catch up in between): if not, the report brings them up again, and the second time cuts every
+term itself (`tallies.SegmentsBehind`).
 """
 
 from __future__ import annotations

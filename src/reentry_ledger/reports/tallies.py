@@ -195,8 +195,9 @@ def summed(
 # clients in a range of ids, side by side (`client_parts`); below it, one part.
 PARTS_FROM = 200_000
 MOST_PARTS = 8
-# Report statements running at once in this process, whatever the reports: each holds one of
-# the connection pool's connections (15 by default), which other work needs too.
+# Report statements running side by side in this process, whatever the reports: each holds
+# one of the connection pool's connections (15 by default), which other work needs too (a
+# report's refresh, catch-up and serial rerun take theirs outside this limit).
 AT_ONCE = threading.BoundedSemaphore(MOST_PARTS)
 
 
@@ -206,7 +207,8 @@ class SegmentsBehind(Exception):
 
 
 def processors() -> int:
-    """The processors this process may run on (a container's set of them, where it has one)."""
+    """The processors this process may run on: its affinity (a container's set of
+    processors, where it has one; not a quota of processor time)."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
@@ -214,10 +216,10 @@ def processors() -> int:
 
 def client_parts(store: ProjectionStore) -> list[ClientRange]:
     """Ranges of client ids that together hold every client, one for each processor this
-    machine has (up to `MOST_PARTS`) on a ledger past `PARTS_FROM` events, else the one range
-    of every client. Every count a report sums is a sum over clients (even those for the
-    dispersion: sums of each client's squares), so parts over different clients add up to the
-    whole."""
+    process may run on (`processors`, up to `MOST_PARTS`) on a ledger past `PARTS_FROM`
+    events, else the one range of every client. Every count a report sums is a sum over
+    clients (even those for the dispersion: sums of each client's squares), so parts over
+    different clients add up to the whole."""
     recorded = store.rows(f"SELECT MAX(notification_id) FROM {store.tracking_table}")
     events = int(recorded[0][0] or 0) if recorded else 0
     return id_ranges(min(MOST_PARTS, processors()) if events > PARTS_FROM else 1)
@@ -240,28 +242,34 @@ def consistent_rows(
     """Each of a report's statements (`asked`: the statement, with its `{table}`s among
     `tables`, and the names of its values) as the names and the rows it gives, all as of one
     state of the projections. They run side by side, each in a transaction of its own (the
-    drivers let go of the GIL while the database works; at most `AT_ONCE` in the process), and
-    each reads the projections' positions first, in its transaction's snapshot. When the
-    positions differ, a catch-up landed between two of them: they run side by side once more,
-    then, if they differ again, one after the other in one transaction. `kept_from`: the
-    projections the kept segments are cut from, when the statements read them; raises
-    `SegmentsBehind` when the segments were not cut at those projections' position."""
+    drivers let go of the GIL while the database works; at most `AT_ONCE` side by side in the
+    process), and each reads the projections' positions first, in its transaction's snapshot.
+    When the positions differ, a catch-up landed between two of them: they run side by side
+    once more, then, if they differ again, one after the other in one transaction. `kept_from`:
+    the projections the kept segments are cut from, when the statements read them; raises
+    `SegmentsBehind` as soon as a statement finds the segments were not cut at those
+    projections' position (the statements not yet run are then not run)."""
     statements = [store.sql(statement, tables) for statement, _ in asked]
     names = [named for _, named in asked]
+    behind = threading.Event()
 
     def run(statement: str) -> tuple[tuple[Any, ...], list[Any]]:
         with AT_ONCE, store.transaction(commit=False) as cursor:
-            return snapshot(store, cursor, kept_from), fetched(cursor, statement, parameters)
+            state = snapshot(store, cursor, kept_from)
+            if behind.is_set() or not current(state, kept_from):
+                behind.set()
+                raise SegmentsBehind
+            return state, fetched(cursor, statement, parameters)
 
     for _ in range(2 if len(statements) > 1 else 0):
         with ThreadPoolExecutor(min(len(statements), max(2, processors()))) as pool:
             found = list(pool.map(run, statements))
         states = {state for state, _ in found}
         if len(states) == 1:
-            whole(states.pop(), kept_from)
             return list(zip(names, (rows for _, rows in found), strict=True))
     with store.transaction(commit=False) as cursor:
-        whole(snapshot(store, cursor, kept_from), kept_from)
+        if not current(snapshot(store, cursor, kept_from), kept_from):
+            raise SegmentsBehind
         return [(named, fetched(cursor, statement, parameters))
                 for named, statement in zip(names, statements, strict=True)]  # fmt: skip
 
@@ -283,13 +291,11 @@ def snapshot(store: ProjectionStore, cursor: Any, kept_from: Sequence[str] = ())
     return tuple(positions)
 
 
-def whole(state: tuple[Any, ...], kept_from: Sequence[str]) -> None:
-    """Raise `SegmentsBehind` unless the kept segments in `state` (`snapshot`) were cut at the
-    position of each projection in `kept_from`."""
-    if kept_from:
-        positions = dict(state)
-        if any(positions.get(name) != positions[None] for name in kept_from):
-            raise SegmentsBehind
+def current(state: tuple[Any, ...], kept_from: Sequence[str]) -> bool:
+    """Were the kept segments in `state` (`snapshot`) cut at the position of each projection
+    in `kept_from`? (True when no kept segments are read.)"""
+    positions = dict(state)
+    return all(positions.get(name) == positions[None] for name in kept_from)
 
 
 def analytic(store: ProjectionStore, cursor: Any) -> None:
