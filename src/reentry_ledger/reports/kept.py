@@ -30,17 +30,10 @@ from reentry_ledger.projections.catalogue import projection_named
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import VERSIONS, ProjectionStore
 from reentry_ledger.reports.periods import Period
-from reentry_ledger.reports.tallies import (
-    KEPT_STATE,
-    SEGMENT_ROW,
-    TABLES,
-    Dialect,
-    Query,
-    analytic,
-)
+from reentry_ledger.reports.tallies import SEGMENT_ROW, TABLES, Dialect, Query, analytic
 
 KEPT = "report_segments"
-STATE = KEPT_STATE
+STATE = "report_segments_state"
 # the projections whose tables the segments are cut from (terms and discharges, status,
 # assessments, who people are)
 SOURCES = ("clients", "status", "risk", "people")

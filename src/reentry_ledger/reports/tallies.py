@@ -74,7 +74,6 @@ TABLES = ("audit_clients", "audit_discharges", "audit_assessments", "audit_viola
           "audit_responses", "audit_terms", "audit_status", "audit_people",
           "audit_age_bands", "audit_dispositions", "report_segments")  # fmt: skip
 FIRST_TERM, LATER_TERM = "first", "later"
-KEPT_STATE = "report_segments_state"  # the position the kept segments were cut at (kept.py)
 RATE_COUNTS = ("technical_violations", "absconding", "new_offences")  # one per category
 BASES = values(NewOffenceBasis)
 DISPOSITIONS = values(Disposition)
@@ -285,9 +284,10 @@ def snapshot(store: ProjectionStore, cursor: Any, kept_from: Sequence[str] = ())
     statement = store.sql(f"SELECT application_name, notification_id FROM {store.tracking_table}")
     positions = sorted(fetched(cursor, statement, ()))
     if kept_from:
-        found = store.sql(f"SELECT position FROM {{{KEPT_STATE}}}", (KEPT_STATE,))
-        cut_at = fetched(cursor, found, ())
-        positions.append((None, cut_at[0][0] if cut_at else None))
+        from reentry_ledger.reports.kept import kept_state  # it builds on this module
+
+        cut_at = kept_state(store, cursor)
+        positions.append((None, None if cut_at is None else cut_at[0]))
     return tuple(positions)
 
 
