@@ -136,9 +136,12 @@ class Projection:
     personal: bool = False
 
     def statements(self, event: Recorded) -> Iterable[Statement]:
-        if event.topic == Corrected.TOPIC:
-            return self.retract(event)
-        return self.facts(event)
+        return self.reader(event.topic)(event)
+
+    def reader(self, topic: str) -> Callable[[Recorded], Iterable[Statement]]:
+        """What makes the statements of an event of `topic`: a correction's retraction, or the
+        facts of any other (looked up once per topic by a run of the log, not per event)."""
+        return self.retract if topic == Corrected.TOPIC else self.facts
 
     def facts(self, event: Recorded) -> Iterable[Statement]:
         raise NotImplementedError

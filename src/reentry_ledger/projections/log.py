@@ -75,6 +75,7 @@ class LogReader(ProjectionDatabase):
 
 
 Update = tuple[str, str, tuple[Any, ...]]  # the client whose event made it, statement, values
+Makes = Callable[[Recorded], Iterable[Statement]]
 
 
 @dataclass
@@ -225,14 +226,16 @@ def rows_of(work: Work) -> tuple[list[Rows], int]:
     except Exception as error:  # not a conflict to retry: the log cannot be read from here
         raise DatabaseError(f"a projection worker could not read the log: {error}") from None
     made = [Rows() for _ in projections]
-    readers: dict[str, list[tuple[Projection, int, Rows]]] = {}  # by topic
+    # by topic: who reads it, from which position, into which rows, by which of its methods
+    readers: dict[str, list[tuple[Projection, int, Rows, Makes]]] = {}
     for projection, rows in zip(projections, made, strict=True):
         for topic in projection.topics:
-            readers.setdefault(topic, []).append((projection, since[projection.name], rows))
+            makes = projection.reader(topic)
+            readers.setdefault(topic, []).append((projection, since[projection.name], rows, makes))
     clients: dict[Any, str] = {}  # each client's id as the projections keep it, made once
     for notification_id, client, number, topic, state in events:
         event: Recorded | None = None
-        for projection, after, rows in readers.get(topic, ()):
+        for projection, after, rows, makes in readers.get(topic, ()):
             if notification_id > after:
                 try:
                     if event is None:
@@ -245,7 +248,7 @@ def rows_of(work: Work) -> tuple[list[Rows], int]:
                             current_state(topic, state),
                             revealer(keys, client) if topic in personal else None,
                         )
-                    rows.add(event.client_id, projection.statements(event))
+                    rows.add(event.client_id, makes(event))
                 except (KeyError, TypeError, ValueError) as error:
                     raise MapperDeserialisationError(
                         f"cannot project stored event {client} #{number} ({topic}) into "

@@ -9,7 +9,7 @@ database (`EXCEPT`, both ways). The scratch tables are dropped at the end, whate
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from reentry_ledger.domain.errors import Conflict
@@ -53,7 +53,10 @@ class Scratch(Projection):
             statement = statement.replace(f"{{{table}}}", f"{{{table}{SCRATCH}}}")
         return statement
 
-    def statements(self, event: Recorded) -> Iterable[Statement]:
+    def reader(self, topic: str) -> Callable[[Recorded], Iterable[Statement]]:
+        return self.renamed_statements
+
+    def renamed_statements(self, event: Recorded) -> Iterable[Statement]:
         for statement, values in self.live.statements(event):
             yield (statement if statement == RETRACT else self.renamed(statement)), values
 
