@@ -69,20 +69,17 @@ def as_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 def as_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     if not rows:
         return "(no groups)\n"
-    texts = [[escaped(cell(row.get(column))) for column in columns] for row in rows]
+    values = [[row.get(column) for column in columns] for row in rows]
+    texts = [[escaped(cell(value)) for value in row] for row in values]
     widths = [max(len(c), *(len(t[i]) for t in texts)) for i, c in enumerate(columns)]
-    numeric = [all(_is_number(row.get(c)) for row in rows) for c in columns]
-    lines = ["  ".join(_fit(c, w, n) for c, w, n in zip(columns, widths, numeric, strict=True))]
-    for text in texts:
-        lines.append(
-            "  ".join(_fit(t, w, n) for t, w, n in zip(text, widths, numeric, strict=True))
-        )
+    numeric = [all(_is_number(row[i]) for row in values) for i in range(len(columns))]
+    # one template a table: numbers to the right of their column, text to the left
+    line = "  ".join(
+        f"{{:{'>' if right else '<'}{width}}}" for width, right in zip(widths, numeric, strict=True)
+    )
+    lines = [line.format(*columns), *(line.format(*text) for text in texts)]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def _is_number(value: Any) -> bool:
     return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
-
-
-def _fit(text: str, width: int, numeric: bool) -> str:
-    return text.rjust(width) if numeric else text.ljust(width)

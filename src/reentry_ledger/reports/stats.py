@@ -39,7 +39,7 @@ def _lower_gamma_regularised(a: float, x: float) -> float:
             n += 1
             term *= x / n
             total += term
-            if abs(term) < abs(total) * 1e-15:
+            if term < total * 1e-15:  # both positive: x > 0, a > 0
                 break
         return total * math.exp(log_prefix)
     # Continued fraction for Q(a, x) (modified Lentz).
@@ -52,13 +52,13 @@ def _lower_gamma_regularised(a: float, x: float) -> float:
         an = -i * (i - a)
         b += 2
         d = an * d + b
-        d = tiny if abs(d) < tiny else d
+        d = tiny if -tiny < d < tiny else d
         c = b + an / c
-        c = tiny if abs(c) < tiny else c
+        c = tiny if -tiny < c < tiny else c
         d = 1 / d
         delta = d * c
         h *= delta
-        if abs(delta - 1) < 1e-15:
+        if -1e-15 < delta - 1 < 1e-15:
             break
     return 1.0 - math.exp(log_prefix) * h
 

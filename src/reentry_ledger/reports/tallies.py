@@ -45,10 +45,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from copy import copy
 from dataclasses import dataclass
+from operator import add
 from typing import Any, TypeAlias
 
 from reentry_ledger.domain.codes import (
@@ -177,17 +178,30 @@ def summed(
     """Counts by group key from each statement's names and rows (a row: the group's values,
     then a count for each name), added up where several rows give the same group (parts over
     different clients, rows of their own)."""
-    counts: dict[tuple[Any, ...], dict[str, int]] = {}
+    width = len(dimensions)
+    # each statement's sums (its parts' added up), by the group's values as the rows give them
+    sums: dict[tuple[str, ...], dict[tuple[Any, ...], list[int]]] = {}
     for names, rows in results:
+        by_key = sums.setdefault(tuple(names), {})
         for row in rows:
-            found = row[len(dimensions) :]
-            if all(value is None for value in found):
+            found = row[width:]
+            if found.count(None) == len(found):
                 continue  # the one row an aggregate without GROUP BY gives over no rows
-            key = group_key(dimensions, row[: len(dimensions)], periods)
+            key = tuple(row[:width])
+            values = [int(value) if value else 0 for value in found]
+            before = by_key.get(key)
+            by_key[key] = values if before is None else list(map(add, before, values))
+    counts: dict[tuple[Any, ...], dict[str, int]] = {}
+    for names, by_key in sums.items():
+        for key, values in by_key.items():
             group = counts.setdefault(key, {})
-            for name, value in zip(names, found, strict=True):
-                group[name] = group.get(name, 0) + int(value or 0)
-    return counts
+            if group.keys().isdisjoint(names):  # as a rule: statements count different names
+                group.update(zip(names, values, strict=True))
+            else:
+                for name, value in zip(names, values, strict=True):
+                    group[name] = group.get(name, 0) + value
+    key_of = keyed(dimensions, periods)
+    return {key_of(key): group for key, group in counts.items()}
 
 
 # A ledger with more events than this has its report statements run in parts, each over the
@@ -878,14 +892,20 @@ def number_where(condition: str) -> str:
     return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
 
-def group_key(
-    dimensions: Sequence[str], values: Sequence[Any], periods: Sequence[Period]
-) -> tuple[Any, ...]:
-    def typed(dimension: str, value: Any) -> Any:
+def keyed(
+    dimensions: Sequence[str], periods: Sequence[Period]
+) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """What makes a group's key of its values as a statement gives them: `juvenile` as a
+    truth value, `period` as the period its number stands for, the rest as they are (made
+    once a report, for its thousands of rows)."""
+    typed: dict[int, Callable[[Any], Any]] = {}
+    for place, dimension in enumerate(dimensions):
         if dimension == "juvenile":
-            return bool(value)
-        if dimension == "period":
-            return periods[int(value)]
-        return value
-
-    return tuple(typed(d, v) for d, v in zip(dimensions, values, strict=True))
+            typed[place] = bool
+        elif dimension == "period":
+            typed[place] = lambda value: periods[int(value)]
+    if not typed:
+        return lambda values: values
+    return lambda values: tuple(
+        typed[place](value) if place in typed else value for place, value in enumerate(values)
+    )

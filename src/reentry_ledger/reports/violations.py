@@ -54,6 +54,11 @@ PER_PERSON_YEAR = (
     ("absconding_per_100_person_years", "absconding"),
     ("new_offences_per_100_person_years", "new_offences"),
 )
+# each share of the group's clients (per 100) and the clients it counts
+SHARE_OF_CLIENTS = (
+    ("technical_clients_per_100", "clients_with_technical"),
+    ("new_offence_clients_per_100", "clients_with_new_offence"),
+)
 WITH_LIMITS = ("", "_low", "_high")
 METRICS = (
     *COUNTS[:8],
@@ -151,34 +156,53 @@ def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+# Column names made once, not once a group: each rate's three (`WITH_LIMITS`), and what it
+# is the rate of.
+_SHARES = tuple(
+    (tuple(rate + suffix for suffix in WITH_LIMITS), numerator)
+    for rate, numerator in SHARE_OF_CLIENTS
+)
+_PER_PERSON_YEAR = tuple(
+    (tuple(rate + suffix for suffix in WITH_LIMITS), numerator)
+    for rate, numerator in PER_PERSON_YEAR
+)
+_REVOCATION_SHARE = tuple(f"technical_revocation_share{suffix}" for suffix in WITH_LIMITS)
+_FIRST_COUNTS = COUNTS[:8]
+_LATER_COUNTS = (*BY_BASIS, *BY_DISPOSITION)
+_LAST_COUNTS = ("revocations_named_technical", "revocation_decisions", "custody_days_technical")
+_NONE: tuple[None, None, None] = (None, None, None)
+
+
 def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for dimension, value in zip(dimensions, key, strict=True):
         row[dimension] = value.label if isinstance(value, Period) else value
-    row.update({name: counts[name] for name in COUNTS[:8]})
+    for name in _FIRST_COUNTS:
+        row[name] = counts[name]
     clients = counts["clients"]
-    for rate, numerator in (
-        ("technical_clients_per_100", "clients_with_technical"),
-        ("new_offence_clients_per_100", "clients_with_new_offence"),
-    ):
+    for columns, numerator in _SHARES:
         interval = wilson(counts[numerator], clients)
-        for suffix, value in zip(WITH_LIMITS, interval or (None,) * 3, strict=True):
-            row[rate + suffix] = rounded(None if value is None else 100 * value)
+        if interval is None:
+            row.update(zip(columns, _NONE, strict=True))
+        else:
+            row.update(zip(columns, [round(100 * value, 4) for value in interval], strict=True))
     # every per-person-year rate is per year at risk: not in custody, not absconded
-    for rate, numerator in PER_PERSON_YEAR:
-        limits = per_person_year(counts, numerator)
-        row.update(zip((rate + suffix for suffix in WITH_LIMITS), limits, strict=True))
+    for columns, numerator in _PER_PERSON_YEAR:
+        row.update(zip(columns, per_person_year(counts, numerator), strict=True))
     new = counts["new_offences"]
     row["technical_to_new_offence_ratio"] = (
-        rounded(counts["technical_violations"] / new) if new else None
+        round(counts["technical_violations"] / new, 4) if new else None
     )
-    row.update({name: counts[name] for name in (*BY_BASIS, *BY_DISPOSITION)})
+    for name in _LATER_COUNTS:
+        row[name] = counts[name]
     revocations = [counts[name] for name in REVOCATIONS]
     row.update(zip(REVOCATIONS, revocations, strict=True))
     share = wilson(revocations[0], sum(revocations))  # of the revoked terms
-    for suffix, value in zip(WITH_LIMITS, share or (None,) * 3, strict=True):
-        row[f"technical_revocation_share{suffix}"] = rounded(value)
-    for name in ("revocations_named_technical", "revocation_decisions", "custody_days_technical"):
+    if share is None:
+        row.update(zip(_REVOCATION_SHARE, _NONE, strict=True))
+    else:
+        row.update(zip(_REVOCATION_SHARE, [round(value, 4) for value in share], strict=True))
+    for name in _LAST_COUNTS:
         row[name] = counts[name]
     return row
 
@@ -190,7 +214,7 @@ def per_person_year(counts: Mapping[str, int], numerator: str) -> tuple[float | 
     `days_at_risk` and the count's sums (`tallies.dispersion_names`)."""
     count, days = counts[numerator], counts["days_at_risk"]
     if not days:
-        return (None, None, None)
+        return _NONE
     years = days / DAYS_PER_YEAR
     phi = dispersion(
         counts["clients"],
@@ -201,7 +225,8 @@ def per_person_year(counts: Mapping[str, int], numerator: str) -> tuple[float | 
         counts["days_at_risk_squares"],
     )
     low, high = overdispersed_interval(count, phi)
-    return tuple(rounded(100 * value / years) for value in (count, low, high))
+    return (round(100 * count / years, 4), round(100 * low / years, 4),
+            round(100 * high / years, 4))  # fmt: skip
 
 
 def sort_key(dimensions: Sequence[str], row: dict[str, Any]) -> tuple[Any, ...]:
