@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import platform
+import re
 import statistics
 import tempfile
 import time
@@ -77,11 +78,10 @@ def compare(label: str, ours: float, baseline: str, raw: float) -> tuple[str, st
 
 
 def record(benchmark: str, rows: list[tuple[str, str, str]]) -> None:
-    """Replace this benchmark's section of docs/performance.md with the new figures."""
+    """Replace this benchmark's section of docs/performance.md with the new figures. Rows of
+    ledger sizes this run did not measure (a run at one million events leaves the rows at ten
+    million) are kept after the new ones, each marked with when it was measured."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = [f"## {benchmark}", "", f"Measured {stamp} on {machine()}.", "",
-               "| what | figure | ratio to raw baseline |", "|---|---|---|"]  # fmt: skip
-    section += [f"| {what} | {figure} | {ratio} |" for what, figure, ratio in rows]
     text = (
         RESULTS.read_text()
         if RESULTS.exists()
@@ -89,10 +89,43 @@ def record(benchmark: str, rows: list[tuple[str, str, str]]) -> None:
     )
     parts = text.split(f"\n## {benchmark}\n")
     before = parts[0].rstrip("\n")
-    after = ""
-    if len(parts) > 1 and "\n## " in parts[1]:
-        after = "\n## " + parts[1].split("\n## ", 1)[1]
+    after, earlier = "", ""
+    if len(parts) > 1:
+        earlier = parts[1].split("\n## ", 1)[0]
+        if "\n## " in parts[1]:
+            after = "\n## " + parts[1].split("\n## ", 1)[1]
+    section = [f"## {benchmark}", "", f"Measured {stamp} on {machine()}.", "",
+               "| what | figure | ratio to raw baseline |", "|---|---|---|"]  # fmt: skip
+    section += [f"| {what} | {figure} | {ratio} |" for what, figure, ratio in rows]
+    section += kept_rows(earlier, {size_of(what) for what, _, _ in rows})
     RESULTS.write_text(before + "\n\n" + "\n".join(section) + "\n" + after)
+
+
+SIZE = re.compile(r"([\d,]+) events")
+MEASURED = re.compile(r"^Measured (.+?) on ", re.MULTILINE)
+
+
+def size_of(what: str) -> str | None:
+    """The ledger size a row is of (`989,993`), if it names one."""
+    found = SIZE.search(what)
+    return found.group(1) if found else None
+
+
+def kept_rows(section: str, measured: set[str | None]) -> list[str]:
+    """An earlier section's rows of sizes not measured now, marked with when they were."""
+    stamp = MEASURED.search(section)
+    kept = []
+    for line in section.splitlines():
+        if not line.startswith("| ") or line.startswith("| what |"):
+            continue
+        what, rest = line[2:].split(" | ", 1)
+        size = size_of(what)
+        if size is None or size in measured:
+            continue
+        if stamp and "measured " not in what:
+            what = f"{what}, measured {stamp.group(1)}"
+        kept.append(f"| {what} | {rest}")
+    return kept
 
 
 CACHE = Path(tempfile.gettempdir()) / "reentry-bench"
