@@ -40,8 +40,9 @@ REQUESTS = [
     ReportRequest(
         today=TODAY, by=("agency", "level"), period="quarter", window=60, exclude_dismissed=True
     ),
+    ReportRequest(today=TODAY, by=("race", "age_band", "term"), period="year"),
 ]
-IDS = ["whole", "every dimension", "range", "year", "window and dismissed set aside"]
+IDS = ["whole", "every dimension", "range", "year", "window and dismissed set aside", "the rest"]
 
 
 @pytest.mark.parametrize("request_", REQUESTS, ids=IDS)

@@ -633,11 +633,14 @@ class Query:
 
     def pieces(self) -> str:
         """`pieces`: each segment once for each period it overlaps (its `position`), the
-        first found by its first day, the rest counted on to its last day's."""
-        columns = ", ".join(SEGMENT_ROW)
+        first found by its first day, the rest counted on to its last day's. Only the columns
+        exposure reads are carried (the recursion copies each into every piece): the client,
+        its days and those the report groups by."""
+        carried = [c for c in SEGMENT_ROW if c in PIECE_COLUMNS or c in self.dimensions]
+        columns = ", ".join(carried)
         return f"""
             pieces ({columns}, position, last_position) AS (
-                SELECT {", ".join(f"g.{c}" for c in SEGMENT_ROW)}, a.position, b.position
+                SELECT {", ".join(f"g.{c}" for c in carried)}, a.position, b.position
                 FROM segments g JOIN days a ON a.day = g.seg_start
                     JOIN days b ON b.day = g.seg_end
                 WHERE g.seg_start <= g.seg_end
@@ -822,6 +825,7 @@ EXPOSED = (
 # a segment's columns, as `segments` gives them and the kept table holds them (kept.py)
 SEGMENT_ROW = ("client_id", "term", "supervision", "age_band", "agency", "officer", "level",
                "risk", "at_risk", "seg_start", "seg_end")  # fmt: skip
+PIECE_COLUMNS = ("client_id", "at_risk", "seg_start", "seg_end")  # and those grouped by
 SEGMENT_COLUMNS = ("seg_end", "term", "supervision", "age_band", "agency", "officer", "level",
                    "risk", "at_risk")  # fmt: skip
 
