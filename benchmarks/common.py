@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import platform
 import re
 import statistics
@@ -80,7 +81,8 @@ def compare(label: str, ours: float, baseline: str, raw: float) -> tuple[str, st
 def record(benchmark: str, rows: list[tuple[str, str, str]]) -> None:
     """Replace this benchmark's section of docs/performance.md with the new figures. Rows of
     ledger sizes this run did not measure (a run at one million events leaves the rows at ten
-    million) are kept after the new ones, each marked with when it was measured."""
+    million) are kept after the new ones, each marked with when it was measured; a size is
+    the power of ten nearest a row's count of events."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = (
         RESULTS.read_text()
@@ -105,13 +107,14 @@ SIZE = re.compile(r"([\d,]+) events")
 MEASURED = re.compile(r"^Measured (.+?) on ", re.MULTILINE)
 
 
-def size_of(what: str) -> str | None:
-    """The ledger size a row is of (`989,993`), if it names one."""
+def size_of(what: str) -> int | None:
+    """The size a row is of, as the power of ten nearest its count of events (989,993 and
+    1,004,127 are both a million: 6), if it names one."""
     found = SIZE.search(what)
-    return found.group(1) if found else None
+    return round(math.log10(int(found.group(1).replace(",", "")))) if found else None
 
 
-def kept_rows(section: str, measured: set[str | None]) -> list[str]:
+def kept_rows(section: str, measured: set[int | None]) -> list[str]:
     """An earlier section's rows of sizes not measured now, marked with when they were."""
     stamp = MEASURED.search(section)
     kept = []
