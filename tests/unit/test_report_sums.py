@@ -42,3 +42,9 @@ def test_a_table_puts_numbers_to_the_right_and_text_to_the_left() -> None:
         ["officer", "clients", "rate"],
     )
     assert table.splitlines() == ["officer  clients  rate", "o-1            7", "o-22          12"]
+
+
+def test_values_that_make_the_same_group_add_up_rather_than_replace_each_other() -> None:
+    # an unknown juvenile flag (NULL) and 0 are both "not juvenile": one group, both counted
+    found = summed(("juvenile",), [JANUARY], [(("clients",), [(None, 1), (0, 2), (1, 4)])])
+    assert found == {(False,): {"clients": 3}, (True,): {"clients": 4}}

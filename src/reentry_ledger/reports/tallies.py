@@ -192,16 +192,16 @@ def summed(
             before = by_key.get(key)
             by_key[key] = values if before is None else list(map(add, before, values))
     counts: dict[tuple[Any, ...], dict[str, int]] = {}
+    key_of = keyed(dimensions, periods)
     for names, by_key in sums.items():
         for key, values in by_key.items():
-            group = counts.setdefault(key, {})
+            group = counts.setdefault(key_of(key), {})
             if group.keys().isdisjoint(names):  # as a rule: statements count different names
                 group.update(zip(names, values, strict=True))
             else:
                 for name, value in zip(names, values, strict=True):
                     group[name] = group.get(name, 0) + value
-    key_of = keyed(dimensions, periods)
-    return {key_of(key): group for key, group in counts.items()}
+    return counts
 
 
 # A ledger with more events than this has its report statements run in parts, each over the
