@@ -81,8 +81,9 @@ def compare(label: str, ours: float, baseline: str, raw: float) -> tuple[str, st
 def record(benchmark: str, rows: list[tuple[str, str, str]]) -> None:
     """Replace this benchmark's section of docs/performance.md with the new figures. Rows of
     ledger sizes this run did not measure (a run at one million events leaves the rows at ten
-    million) are kept after the new ones, each marked with when it was measured; a size is
-    the power of ten nearest a row's count of events."""
+    million, or PostgreSQL's rows when it measured SQLite alone) are kept after the new ones,
+    each marked with when it was measured; a size is the power of ten nearest a row's count
+    of events."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = (
         RESULTS.read_text()
@@ -107,14 +108,17 @@ SIZE = re.compile(r"([\d,]+) events")
 MEASURED = re.compile(r"^Measured (.+?) on ", re.MULTILINE)
 
 
-def size_of(what: str) -> int | None:
-    """The size a row is of, as the power of ten nearest its count of events (989,993 and
-    1,004,127 are both a million: 6), if it names one."""
+def size_of(what: str) -> tuple[str, int] | None:
+    """The database and size a row is of, the size as the power of ten nearest its count of
+    events (989,993 and 1,004,127 are both a million: 6), if it names one."""
     found = SIZE.search(what)
-    return round(math.log10(int(found.group(1).replace(",", "")))) if found else None
+    if found is None:
+        return None
+    database = "PostgreSQL" if "PostgreSQL" in what else "SQLite" if "SQLite" in what else ""
+    return database, round(math.log10(int(found.group(1).replace(",", ""))))
 
 
-def kept_rows(section: str, measured: set[int | None]) -> list[str]:
+def kept_rows(section: str, measured: set[tuple[str, int] | None]) -> list[str]:
     """An earlier section's rows of sizes not measured now, marked with when they were."""
     stamp = MEASURED.search(section)
     kept = []
