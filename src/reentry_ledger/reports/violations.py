@@ -156,20 +156,20 @@ def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-# Column names made once, not once a group: each rate's three (`WITH_LIMITS`), and what it
-# is the rate of.
-_SHARES = tuple(
-    (tuple(rate + suffix for suffix in WITH_LIMITS), numerator)
-    for rate, numerator in SHARE_OF_CLIENTS
-)
-_PER_PERSON_YEAR = tuple(
-    (tuple(rate + suffix for suffix in WITH_LIMITS), numerator)
-    for rate, numerator in PER_PERSON_YEAR
-)
+def _with_limits(rates: Sequence[tuple[str, str]]) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Each rate's three column names (`WITH_LIMITS`), with what it is the rate of."""
+    return tuple(
+        (tuple(rate + suffix for suffix in WITH_LIMITS), numerator) for rate, numerator in rates
+    )
+
+
+# Column names made once, not once a group, in the order a row holds them.
+_SHARES = _with_limits(SHARE_OF_CLIENTS)
+_PER_PERSON_YEAR = _with_limits(PER_PERSON_YEAR)
 _REVOCATION_SHARE = tuple(f"technical_revocation_share{suffix}" for suffix in WITH_LIMITS)
 _FIRST_COUNTS = COUNTS[:8]
 _LATER_COUNTS = (*BY_BASIS, *BY_DISPOSITION)
-_LAST_COUNTS = ("revocations_named_technical", "revocation_decisions", "custody_days_technical")
+_LAST_COUNTS = COUNTS[COUNTS.index("revocations_named_technical") :]
 _NONE: tuple[None, None, None] = (None, None, None)
 
 
