@@ -114,6 +114,10 @@ class Recorded:
         return self.lead
 
 
+# What makes a projection's statements from an event (`Projection.reader`).
+Makes = Callable[[Recorded], Iterable[Statement]]
+
+
 class Projection:
     """A read model: subclasses name their tables and map events to SQL statements."""
 
@@ -138,7 +142,7 @@ class Projection:
     def statements(self, event: Recorded) -> Iterable[Statement]:
         return self.reader(event.topic)(event)
 
-    def reader(self, topic: str) -> Callable[[Recorded], Iterable[Statement]]:
+    def reader(self, topic: str) -> Makes:
         """What makes the statements of an event of `topic`: a correction's retraction, or the
         facts of any other (looked up once per topic by a run of the log, not per event)."""
         return self.retract if topic == Corrected.TOPIC else self.facts

@@ -18,6 +18,7 @@ from reentry_ledger.domain.personal import SEALED, UNREADABLE, decrypt, is_prote
 from reentry_ledger.persistence import PydanticMapper, current_state
 from reentry_ledger.projections.base import (
     RETRACT,
+    Makes,
     Projection,
     Recorded,
     Statement,
@@ -75,7 +76,6 @@ class LogReader(ProjectionDatabase):
 
 
 Update = tuple[str, str, tuple[Any, ...]]  # the client whose event made it, statement, values
-Makes = Callable[[Recorded], Iterable[Statement]]
 
 
 @dataclass

@@ -9,11 +9,11 @@ database (`EXCEPT`, both ways). The scratch tables are dropped at the end, whate
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from reentry_ledger.domain.errors import Conflict
-from reentry_ledger.projections.base import RETRACT, Projection, Recorded, Statement
+from reentry_ledger.projections.base import RETRACT, Makes, Projection, Recorded, Statement
 from reentry_ledger.projections.catalogue import projection_named
 from reentry_ledger.projections.damage import ProjectionDamaged, rebuild_command
 from reentry_ledger.projections.runner import ProjectionRunner, past_the_head
@@ -53,7 +53,7 @@ class Scratch(Projection):
             statement = statement.replace(f"{{{table}}}", f"{{{table}{SCRATCH}}}")
         return statement
 
-    def reader(self, topic: str) -> Callable[[Recorded], Iterable[Statement]]:
+    def reader(self, topic: str) -> Makes:
         return self.renamed_statements
 
     def renamed_statements(self, event: Recorded) -> Iterable[Statement]:
