@@ -10,9 +10,12 @@ options, as it makes every allocation cheaper). Python's sqlite3 module does not
 `sqlite3_config`, so it is called through ctypes, on the library the module is linked with.
 
 It may only be set while SQLite is shut down, and SQLite may only be shut down with no
-connection open: the command does it first thing, before it opens any (`cli.main`). Where the
-library cannot be reached (a Python with SQLite built in) the command runs with the count kept,
-as before.
+connection open: the command does it first thing, before it opens any (`cli.main`), and so
+does each server worker process before its ledger opens (`server.app.from_environment`:
+`serve --workers N` starts them as processes of their own, not through the command). A process
+does it once: asked again (`serve --workers 1` runs the app in the command's own process, its
+connections open), it gives the first answer. Where the library cannot be reached (a Python
+with SQLite built in) the process runs with the count kept, as before.
 """
 
 from __future__ import annotations
@@ -22,11 +25,19 @@ import importlib.util
 
 SQLITE_OK = 0
 SQLITE_CONFIG_MEMSTATUS = 9  # sqlite3.h
+_answer: list[bool] = []  # this process's, once asked
 
 
 def without_memory_statistics() -> bool:
-    """Turn SQLite's memory statistics off for this process; True when they are. Only for a
-    process that has no SQLite connection open yet: the caller vouches for that."""
+    """Turn SQLite's memory statistics off for this process; True when they are. The first
+    call must come before any SQLite connection opens: the caller vouches for that. Later
+    calls give its answer and leave SQLite alone."""
+    if not _answer:
+        _answer.append(_turned_off())
+    return _answer[0]
+
+
+def _turned_off() -> bool:
     found = importlib.util.find_spec("_sqlite3")
     if found is None or not found.origin or not found.has_location:
         return False

@@ -101,7 +101,11 @@ def from_environment() -> FastAPI:
 
     from reentry_ledger.backends import parse_db_url
     from reentry_ledger.cli.serve import SETTINGS_ENV_VAR
+    from reentry_ledger.sqlite_memory import without_memory_statistics
 
+    # a worker of `serve --workers N` is a process of its own: before its ledger opens, as
+    # the command does (ADR 0031); in the command's own process, already done
+    without_memory_statistics()
     given = json.loads(os.environ[SETTINGS_ENV_VAR])
     settings = Settings(
         given["session_minutes"],
