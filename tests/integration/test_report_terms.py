@@ -8,9 +8,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.events import CustodyStarted
 from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
 from tests.builders import START, TODAY, enroll_parolee
@@ -217,6 +220,75 @@ def test_who_the_client_is_reads_unknown_after_a_seal_caught_up_or_rebuilt(
     assert after_seal() == expected  # caught up
     ProjectionRunner(ledger).rebuild()
     assert after_seal() == expected  # rebuilt
+
+
+def test_a_seal_leaves_no_age_band_in_the_segments_kept_for_reports(ledger: Ledger) -> None:
+    # An operator reading the database after a seal and the catch-up that scrubs who the
+    # client was (no report run since) finds the client's age band, a personal code, nowhere
+    # in the segments kept ahead for reports: a report looks the band up as it reads them
+    ledger.enroll(
+        "GA-1",
+        actor="jdoe",
+        start=START,
+        agency="GA",
+        officer="o-17",
+        supervision="parole",
+        birth_year=1980,
+    )  # 45_54 in 2025 fmt: skip
+    ledger.enroll(
+        "GA-2",
+        actor="jdoe",
+        start=START,
+        agency="GA",
+        officer="o-17",
+        supervision="parole",
+        birth_year=1990,
+    )  # 35_44 fmt: skip
+    last = date(2025, 1, 19)
+    bands = [(g["age_band"], g["clients"]) for g in groups(ledger, "age_band", last=last)]
+    assert bands == [("35_44", 1), ("45_54", 1)]  # the segments are cut and kept
+
+    ledger.seal("GA-1", actor="jdoe", reason="court order 12")
+    ProjectionRunner(ledger).catch_up()
+    kept = ProjectionStore(ledger).rows(
+        "SELECT * FROM {report_kept_segments}", tables=["report_kept_segments"]
+    )
+    assert len(kept) == 2  # a segment for each client, as the report last cut them
+    assert not [row for row in kept if "45_54" in map(str, row)]
+
+    bands = [(g["age_band"], g["clients"]) for g in groups(ledger, "age_band", last=last)]
+    assert bands == [("35_44", 1), ("unknown", 1)]  # counted still, as no one
+
+
+def test_the_segments_an_earlier_version_kept_with_age_bands_are_dropped(
+    ledger: Ledger,
+) -> None:
+    # a ledger whose reports kept segments in the first definition (`report_segments`, age
+    # bands in it): the next report drops that table, keeps its own, and counts as before
+    ledger.enroll("GA-1", actor="jdoe", start=START, agency="GA", officer="o-17",
+                  supervision="parole", birth_year=1980)  # fmt: skip
+    last = date(2025, 1, 19)
+    before = groups(ledger, "age_band", last=last)
+    store = ProjectionStore(ledger)
+    tables = ["report_segments", "report_segments_state", "report_kept_segments"]
+    with store.transaction() as cursor:
+        for statement in (
+            "CREATE TABLE {report_segments} (client_id TEXT NOT NULL, term INTEGER NOT NULL, "
+            "supervision TEXT, age_band TEXT, agency TEXT, officer TEXT, level TEXT, risk TEXT, "
+            "at_risk INTEGER NOT NULL, seg_start BIGINT NOT NULL, seg_end BIGINT NOT NULL)",
+            "INSERT INTO {report_segments} VALUES ('x', 1, 'parole', '45_54', 'GA', 'o-17', "
+            "'unset', 'unassessed', 1, 0, 1)",
+            "UPDATE {report_segments_state} SET versions = '1' || SUBSTR(versions, 2)",
+        ):
+            cursor.execute(store.sql(statement, tables))
+
+    assert groups(ledger, "age_band", last=last) == before
+    with pytest.raises(Exception, match="report_segments"):  # no such table
+        store.rows("SELECT * FROM {report_segments}", tables=tables)
+    kept = store.rows("SELECT * FROM {report_kept_segments}", tables=tables)
+    assert len(kept) == 1 and not [row for row in kept if "45_54" in map(str, row)]
+    (state,) = store.rows("SELECT versions FROM {report_segments_state}", tables=tables)
+    assert str(state[0]).startswith("2;")
 
 
 def test_rates_per_person_year_are_per_year_at_risk(ledger: Ledger) -> None:

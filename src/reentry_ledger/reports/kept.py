@@ -2,9 +2,14 @@
 
 Cutting every term into segments (`Query.segments`: its status changes and assessments, by
 window functions) is nearly all of a report's work, and it is the same for every grouping and
-every range. So it is kept in a table, `report_segments`: each term cut over its whole length,
+every range. So it is kept in a table, `report_kept_segments`: each term cut over its whole length,
 risk included, at the position the projections it is cut from had reached. A report reads the
 kept segments that overlap its range, cut to the range, and counts from them (`Query.kept`).
+
+The kept table holds nothing personal: a segment's age band, which comes from the client's
+birth year or a band its term's start gave, is looked up as a report reads the segments, from
+who the client is now (the `people` projection), so a seal leaves no band behind once caught
+up, whether or not a report has run since (ADR 31).
 
 Before a report reads them they are brought up to those projections: the clients whose events
 were recorded since are cut again (one statement per few hundred clients), and everything is
@@ -32,12 +37,16 @@ from reentry_ledger.projections.store import VERSIONS, ProjectionStore
 from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.tallies import SEGMENT_ROW, TABLES, Dialect, Query, analytic
 
-KEPT = "report_segments"
+KEPT = "report_kept_segments"
+EARLIER = "report_segments"  # the first definition's table (age bands in it): dropped
 STATE = "report_segments_state"
 # the projections whose tables the segments are cut from (terms and discharges, status,
 # assessments, who people are)
 SOURCES = ("clients", "status", "risk", "people")
-KEPT_VERSION = 1  # of the kept table's definition: a new one cuts every term again
+# of the kept table's definition: a new one cuts every term again (2: a table of its own,
+# without age bands, `EARLIER` dropped)
+KEPT_VERSION = 2
+KEPT_ROW = tuple(column for column in SEGMENT_ROW if column != "age_band")
 WHOLE_AFTER = 200_000  # events since the kept position past which every term is cut again
 CHUNK = 400  # clients cut again per statement
 WHOLE = Period(date(1, 1, 1), date(9999, 12, 31), "whole")  # every term, uncut
@@ -106,6 +115,8 @@ def refresh(store: ProjectionStore, wanted: tuple[int, str]) -> None:
             return  # another report cut them meanwhile
         since = had[0] if had is not None and had[1] == wanted[1] else None
         if since is None or wanted[0] - since > WHOLE_AFTER or since > wanted[0]:
+            # the first definition's table, if a report of an earlier version kept one
+            cursor.execute(store.sql(f"DROP TABLE IF EXISTS {{{EARLIER}}}", (EARLIER,)))
             cursor.execute(store.sql(f"DELETE FROM {{{KEPT}}}", (KEPT,)))
             cursor.execute(cut(store, None))
         else:
@@ -124,7 +135,7 @@ def create(store: ProjectionStore, cursor: Any) -> None:
     days = "BIGINT" if store.postgres else "INTEGER"
     statements = (
         f"CREATE TABLE IF NOT EXISTS {{{KEPT}}} (client_id TEXT NOT NULL, term INTEGER NOT "
-        "NULL, supervision TEXT, age_band TEXT, agency TEXT, officer TEXT, level TEXT, "
+        "NULL, number INTEGER NOT NULL, supervision TEXT, agency TEXT, officer TEXT, level TEXT, "
         f"risk TEXT, at_risk INTEGER NOT NULL, seg_start {days} NOT NULL, "
         f"seg_end {days} NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS {KEPT}_client_idx ON {{{KEPT}}} (client_id, seg_start)",
@@ -139,7 +150,7 @@ def cut(store: ProjectionStore, only: str | None) -> str:
     """INSERT the segments of every term (of the clients `only` names), uncut by any range."""
     query = Query(Dialect(store.postgres), ("risk",), [WHOLE], known=False)
     query.only = only
-    columns = ", ".join(SEGMENT_ROW)
+    columns = ", ".join(KEPT_ROW)
     statement = (
         f"INSERT INTO {{{KEPT}}} ({columns}) {query.context()} SELECT {columns} FROM segments"
     )

@@ -73,7 +73,7 @@ UNASSESSED = "unassessed"
 FAR = 100_000_000  # a day number after every date: an open term's end
 TABLES = ("audit_clients", "audit_discharges", "audit_assessments", "audit_violations",
           "audit_responses", "audit_terms", "audit_status", "audit_people",
-          "audit_age_bands", "audit_dispositions", "report_segments")  # fmt: skip
+          "audit_age_bands", "audit_dispositions", "report_kept_segments")  # fmt: skip
 FIRST_TERM, LATER_TERM = "first", "later"
 RATE_COUNTS = ("technical_violations", "absconding", "new_offences")  # one per category
 BASES = values(NewOffenceBasis)
@@ -426,7 +426,7 @@ class Query:
             ),
             spans AS MATERIALIZED (
                 SELECT t.client_id, t.number, t.term, t.agency, t.officer, t.supervision,
-                    t.start_day, {age_band_sql(sql, "t")} AS age_band,
+                    t.start_day, {age_band_sql("t", "t.start_on")} AS age_band,
                     {sql.greatest("t.start_day", first_day)} AS begin_day,
                     {
             sql.least(
@@ -489,16 +489,30 @@ class Query:
         if self.kept:
             first = sql.day(f"'{self.periods[0].start.isoformat()}'")
             last = sql.day(f"'{self.periods[-1].end.isoformat()}'")
+            # who the client is, looked up as the report reads the segments, once a term (the
+            # kept table holds nothing personal: a seal leaves no band behind in it, kept.py)
+            band, bands, joined = "NULL", "", ""
+            if "age_band" in self.dimensions:
+                band = "tb.age_band"
+                joined = (
+                    " LEFT JOIN term_bands tb ON tb.client_id = k.client_id "
+                    "AND tb.number = k.number"
+                )
+                bands = f"""term_bands AS MATERIALIZED (
+                    SELECT t.client_id, t.number,
+                        {age_band_sql("t", "t.occurred_on")} AS age_band
+                    FROM {{audit_terms}} t WHERE 1 = 1{self.among_clients("t")}
+                ), """
             # `segments` for scans and `kept_segments` for lookups by client (on the table's
             # index: not materialised)
             kept = f"""
-                SELECT k.client_id, k.term, k.supervision, k.age_band, k.agency, k.officer,
-                    k.level, k.risk, k.at_risk, {sql.greatest("k.seg_start", first)} AS seg_start,
+                SELECT k.client_id, k.term, k.number, k.supervision, {band} AS age_band,
+                    k.agency, k.officer, k.level, k.risk, k.at_risk,
+                    {sql.greatest("k.seg_start", first)} AS seg_start,
                     {sql.least("k.seg_end", last)} AS seg_end
-                FROM {{report_segments}} k WHERE k.seg_start <= {last} AND k.seg_end >= {first}{
-                self.among_clients("k")
-            }"""
-            return f"segments AS MATERIALIZED ({kept}), kept_segments AS ({kept})"
+                FROM {{report_kept_segments}} k{joined}
+                WHERE k.seg_start <= {last} AND k.seg_end >= {first}{self.among_clients("k")}"""
+            return f"{bands}segments AS MATERIALIZED ({kept}), kept_segments AS ({kept})"
         risk_rows = ""
         if self.by_risk:
             risk_rows = f"""
@@ -557,7 +571,8 @@ class Query:
                 FROM ordered
             ),
             segments AS MATERIALIZED (
-                SELECT f.client_id, f.term, f.supervision, f.age_band, f.agency, f.officer,
+                SELECT f.client_id, f.term, f.tn AS number, f.supervision, f.age_band,
+                    f.agency, f.officer,
                     f.level, COALESCE(f.risk, '{UNASSESSED}') AS risk,
                     CASE WHEN f.custody = '' AND f.absconded = '' THEN 1 ELSE 0 END AS at_risk,
                     f.seg_day AS seg_start,
@@ -822,9 +837,10 @@ EXPOSED = (
 )
 
 
-# a segment's columns, as `segments` gives them and the kept table holds them (kept.py)
-SEGMENT_ROW = ("client_id", "term", "supervision", "age_band", "agency", "officer", "level",
-               "risk", "at_risk", "seg_start", "seg_end")  # fmt: skip
+# a segment's columns, as `segments` gives them (`number`: its term's start, by event
+# number); the kept table holds them all but the age band (kept.py)
+SEGMENT_ROW = ("client_id", "term", "number", "supervision", "age_band", "agency", "officer",
+               "level", "risk", "at_risk", "seg_start", "seg_end")  # fmt: skip
 PIECE_COLUMNS = ("client_id", "at_risk", "seg_start", "seg_end")  # and those grouped by
 SEGMENT_COLUMNS = ("seg_end", "term", "supervision", "age_band", "agency", "officer", "level",
                    "risk", "at_risk")  # fmt: skip
@@ -872,10 +888,11 @@ def quoted(codes: Sequence[str]) -> str:
     return ", ".join(f"'{code}'" for code in codes)
 
 
-def age_band_sql(sql: Dialect, term: str) -> str:
-    """A term's age band: the one its start gave, else from the birth year and the start's
-    year (`codes.age_band`), else unknown."""
-    age = f"(CAST(SUBSTR({term}.start_on, 1, 4) AS INTEGER) - pb.birth_year)"
+def age_band_sql(term: str, start_on: str) -> str:
+    """A term's age band (`term`: its row, with the client and event number; `start_on`: its
+    start's date): the one its start gave, else from the birth year and the start's year
+    (`codes.age_band`), else unknown."""
+    age = f"(CAST(SUBSTR({start_on}, 1, 4) AS INTEGER) - pb.birth_year)"
     bands = " ".join(
         f"WHEN {age} < {below} THEN '{band}'"
         for band, below in (("under_25", 25), ("25_34", 35), ("35_44", 45), ("45_54", 55))
@@ -888,7 +905,6 @@ def age_band_sql(sql: Dialect, term: str) -> str:
         f"(SELECT CASE WHEN pb.birth_year IS NULL OR {age} < 0 THEN 'unknown' {bands} "
         f"ELSE '55_and_older' END FROM {{audit_people}} pb WHERE pb.client_id = {term}.client_id)"
     )
-    del sql
     return f"COALESCE({given}, {computed}, 'unknown')"
 
 
