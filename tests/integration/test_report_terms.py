@@ -30,6 +30,12 @@ def groups(ledger: Ledger, *by: str, **asked: Any) -> list[dict[str, Any]]:
     return [{k: g[k] for k in (*dimensions, *KEPT)} for g in found]
 
 
+def enroll_born(ledger: Ledger, ref: str, birth_year: int) -> None:
+    """A parolee of GA's officer o-17 from START, born in `birth_year`."""
+    ledger.enroll(ref, actor="jdoe", start=START, agency="GA", officer="o-17",
+                  supervision="parole", birth_year=birth_year)  # fmt: skip
+
+
 def test_days_in_custody_or_absconded_are_supervised_but_not_at_risk(ledger: Ledger) -> None:
     enroll_parolee(ledger)  # 2025-01-10: Jan 10..Dec 31 is 356 days
     ledger.start_custody("GA-1", actor="jdoe", on=date(2025, 3, 1), reason="sanction")
@@ -153,15 +159,7 @@ def test_a_later_term_after_a_discharge_and_the_gap_between_is_not_supervised(
 
 
 def test_the_age_band_is_from_the_birth_year_at_each_terms_start(ledger: Ledger) -> None:
-    ledger.enroll(
-        "GA-1",
-        actor="jdoe",
-        start=START,
-        agency="GA",
-        officer="o-17",
-        supervision="parole",
-        birth_year=2001,
-    )  # 24 in 2025
+    enroll_born(ledger, "GA-1", 2001)  # 24 in 2025
     ledger.discharge("GA-1", actor="jdoe", on=date(2025, 12, 31), outcome="successful")
     ledger.enroll(
         "GA-1",
@@ -226,24 +224,8 @@ def test_a_seal_leaves_no_age_band_in_the_segments_kept_for_reports(ledger: Ledg
     # An operator reading the database after a seal and the catch-up that scrubs who the
     # client was (no report run since) finds the client's age band, a personal code, nowhere
     # in the segments kept ahead for reports: a report looks the band up as it reads them
-    ledger.enroll(
-        "GA-1",
-        actor="jdoe",
-        start=START,
-        agency="GA",
-        officer="o-17",
-        supervision="parole",
-        birth_year=1980,
-    )  # 45_54 in 2025 fmt: skip
-    ledger.enroll(
-        "GA-2",
-        actor="jdoe",
-        start=START,
-        agency="GA",
-        officer="o-17",
-        supervision="parole",
-        birth_year=1990,
-    )  # 35_44 fmt: skip
+    enroll_born(ledger, "GA-1", 1980)  # 45_54 in 2025
+    enroll_born(ledger, "GA-2", 1990)  # 35_44
     last = date(2025, 1, 19)
     bands = [(g["age_band"], g["clients"]) for g in groups(ledger, "age_band", last=last)]
     assert bands == [("35_44", 1), ("45_54", 1)]  # the segments are cut and kept
