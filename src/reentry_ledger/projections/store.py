@@ -102,8 +102,20 @@ def column_names(columns: str) -> list[str]:
     return names
 
 
+# Tables earlier versions kept in the projections' database that must not outlive an upgrade,
+# dropped whenever the projections are set up: `report_segments`, the first definition of the
+# segments kept for reports, held age bands, which a seal must leave nowhere (ADR 32).
+RETIRED = ("report_segments",)
+
+
 class ProjectionStore(LogReader, StagedBuilds, Sharing):
     """The projection tables and tracking rows, in the ledger's own database."""
+
+    def drop_retired(self) -> None:
+        """Drop the tables `RETIRED` names, where an earlier version left them."""
+        with self.transaction() as cursor:
+            for table in RETIRED:
+                cursor.execute(self.sql(f"DROP TABLE IF EXISTS {{{table}}}", [table]))
 
     def create(self, projection: Projection) -> None:
         """Make the projection's tables, first dropping any made by another version of it

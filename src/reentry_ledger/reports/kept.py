@@ -37,14 +37,13 @@ from reentry_ledger.projections.store import VERSIONS, ProjectionStore
 from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.tallies import SEGMENT_ROW, TABLES, Dialect, Query, analytic
 
-KEPT = "report_kept_segments"
-EARLIER = "report_segments"  # the first definition's table (age bands in it): dropped
+KEPT = "report_kept_segments"  # the first definition's, `report_segments`, is retired (store.py)
 STATE = "report_segments_state"
 # the projections whose tables the segments are cut from (terms and discharges, status,
 # assessments, who people are)
 SOURCES = ("clients", "status", "risk", "people")
 # of the kept table's definition: a new one cuts every term again (2: a table of its own,
-# without age bands, `EARLIER` dropped)
+# without age bands)
 KEPT_VERSION = 2
 KEPT_ROW = tuple(column for column in SEGMENT_ROW if column != "age_band")
 WHOLE_AFTER = 200_000  # events since the kept position past which every term is cut again
@@ -107,16 +106,14 @@ def refresh(store: ProjectionStore, wanted: tuple[int, str]) -> None:
     in one transaction with the new position."""
     with store.transaction() as cursor:
         analytic(store, cursor)
-        create(store, cursor)
-        if store.postgres:
+        if store.postgres:  # first: two first reports at once would both create the tables
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_KEY,))
+        create(store, cursor)
         had = kept_state(store, cursor)
         if had == wanted:
             return  # another report cut them meanwhile
         since = had[0] if had is not None and had[1] == wanted[1] else None
         if since is None or wanted[0] - since > WHOLE_AFTER or since > wanted[0]:
-            # the first definition's table, if a report of an earlier version kept one
-            cursor.execute(store.sql(f"DROP TABLE IF EXISTS {{{EARLIER}}}", (EARLIER,)))
             cursor.execute(store.sql(f"DELETE FROM {{{KEPT}}}", (KEPT,)))
             cursor.execute(cut(store, None))
         else:
