@@ -159,6 +159,21 @@ def test_a_report_that_must_catch_up_on_a_read_only_ledger_suggests_no_catch_up(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("args", [("due",), ("progress", "GA-1")], ids=lambda args: args[0])
+def test_a_report_naming_clients_on_a_read_only_ledger_is_refused_as_unlogged(
+    read_only_ledger: str, args: tuple[str, ...]
+) -> None:
+    # the work list and a progress report read client records, and every such read is logged:
+    # where the access log cannot be written (a replica), the records are not shown, and that
+    # is said, rather than the driver's words about a read-only database
+    result = invoke(read_only_ledger, "report", *args)
+    assert result.exit_code != 0
+    assert "the access log cannot be written" in result.stderr
+    assert "the record was not shown" in result.stderr
+    assert "GA-1" not in result.stdout
+    assert "Traceback" not in result.output
+
+
 def test_projections_never_built_are_refused_not_read_as_empty(db_url: str) -> None:
     result = invoke(db_url, "enroll", "GA-1", "--agency", "GA", "--officer", "o-1",
                     "--supervision", "probation", "--start", "2024-01-01")  # fmt: skip

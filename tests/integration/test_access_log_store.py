@@ -101,6 +101,22 @@ def test_timeline_and_show_answer_while_another_writer_holds_the_ledger(
     assert verify(ledger).ok
 
 
+def test_the_work_list_and_a_progress_report_answer_while_another_writer_holds_the_ledger(
+    ledger: Ledger, db_url: str
+) -> None:
+    # both read client records and log each read, as timeline and show do: no writer's lock
+    # is asked for, so an import under way does not hold a caseworker's list up
+    with write_lock_held(ledger):
+        due = invoke(db_url, "report", "due", "--format", "json")
+        assert due.exit_code == 0, due.output
+        progress = invoke(db_url, "report", "progress", "GA-1", "--format", "md")
+        assert progress.exit_code == 0, progress.output
+        assert "GA-1" in progress.stdout
+        views = [read["view"] for read in reads_by(db_url)]
+        assert views == ["due", "progress report"]
+    assert verify(ledger).ok
+
+
 def test_reads_are_not_events_of_the_ledger(ledger: Ledger, db_url: str) -> None:
     head = ledger.recorder.max_notification_id()
     assert invoke(db_url, "timeline", "GA-1").exit_code == 0

@@ -28,10 +28,10 @@ READ_ONLY_COMMANDS = frozenset({"verify", "digest", "access-log", "users list"})
 # Commands that read the whole ledger and log that they did: read-only only where the ledger
 # cannot be written (an archive), and then they say the read is not on record.
 LOGGED_READS = frozenset({"export", "replay"})
-# Commands that read one client's record and log the read: the ledger is opened read-only (no
-# writer's lock is taken, so an import does not hold them up) and the read goes to the access
-# log's own store (ADR 0027).
-CLIENT_READS = frozenset({"timeline", "show"})
+# Commands that read clients' records and log each read: the ledger is opened read-only (no
+# writer's lock is taken, so an import does not hold them up) and the reads go to the access
+# log's own store (ADR 0027); where that cannot be written (a replica), nothing is shown.
+CLIENT_READS = frozenset({"timeline", "show", "report due", "report progress"})
 
 
 def server_url() -> str | None:

@@ -97,16 +97,31 @@ class Reports:
     def __init__(self, ledger: Ledger, actor: str | None = None, *, catch_up: bool = True) -> None:
         self.ledger = ledger
         self.who = ledger.require(actor, Permission.REPORT)
-        self.runner: ProjectionRunner | None = None
+        self.catches_up = catch_up
+        self._runner: ProjectionRunner | None = None
+        self._store: ProjectionStore | None = None
         self.standing: Standing | None = None
-        self.store: ProjectionStore
-        if catch_up:
-            self.runner = ProjectionRunner(ledger)
-            self.store = self.runner.store
-        else:
-            self.store, self.standing = as_they_stand(ledger)
+        if not catch_up:
+            self._store, self.standing = as_they_stand(ledger)
         # the role whose reports are always suppressed (oversight) gets whole months too
         self.snaps = self.who.default_suppression is not None
+
+    @property
+    def runner(self) -> ProjectionRunner | None:
+        """What catches the projections up (None for the projections as they stand), made
+        when a report first needs it: the work list reads no projection, and a runner may
+        write as it is made (the projections' secret, on a ledger that has none yet)."""
+        if self._runner is None and self.catches_up:
+            self._runner = ProjectionRunner(self.ledger)
+        return self._runner
+
+    @property
+    def store(self) -> ProjectionStore:
+        if self._store is None:
+            runner = self.runner
+            assert runner is not None  # as they stand: found at construction
+            self._store = runner.store
+        return self._store
 
     def below(self, asked: int | None) -> int | None:
         return threshold(asked, self.who.default_suppression)
