@@ -2,14 +2,15 @@
 
 Cutting every term into segments (`Query.segments`: its status changes and assessments, by
 window functions) is nearly all of a report's work, and it is the same for every grouping and
-every range. So it is kept in a table, `report_kept_segments`: each term cut over its whole length,
-risk included, at the position the projections it is cut from had reached. A report reads the
-kept segments that overlap its range, cut to the range, and counts from them (`Query.kept`).
+every range. So it is kept in a table, `report_kept_segments`: each term cut over its whole
+length, risk included, at the position the projections it is cut from had reached. A report
+reads the kept segments that overlap its range, cut to the range, and counts from them
+(`Query.kept`).
 
 The kept table holds nothing personal: a segment's age band, which comes from the client's
 birth year or a band its term's start gave, is looked up as a report reads the segments, from
 who the client is now (the `people` projection), so a seal leaves no band behind once caught
-up, whether or not a report has run since (ADR 31).
+up, whether or not a report has run since (ADR 32).
 
 Before a report reads them they are brought up to those projections: the clients whose events
 were recorded since are cut again (one statement per few hundred clients), and everything is
