@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from functools import partial
 from typing import Any
@@ -152,4 +153,41 @@ def test_a_catch_up_landing_after_the_kept_segments_are_brought_up_is_not_mixed_
     after = report(runner.store, request_, None, earliest)
     assert "NEW-OFFICER" in {row["officer"] for row in after} and after != before
     assert found == after
+    ledger.close()
+
+
+def test_two_reports_bringing_the_kept_segments_up_at_once_both_answer(db_url: str) -> None:
+    """Two processes' reports find the kept segments behind the projections and bring them up
+    together: the one whose refresh read the old position after the other's had begun, and
+    commits second, must still answer (SQLite: its snapshot is older than the other's commit,
+    so its first write is refused at once, not after a wait), with the figures of one report
+    made alone."""
+    ledger = Ledger(db_url, clock=lambda: TODAY)
+    build_demo(ledger, clients=30, seed=5)
+    runner = ProjectionRunner(ledger)
+    runner.catch_up()
+    request_ = ReportRequest(today=TODAY, by=("officer",))
+    earliest = FactReader(runner.store, None).earliest_start()
+    report(runner.store, request_, None, earliest)  # the segments kept at this position
+    ledger.record_violation("DEMO-0000001", actor="t", on=date(2025, 12, 1), technical=("curfew",))
+    runner.catch_up()  # the projections move on; the kept segments are behind them
+    other = ProjectionRunner(Ledger(db_url, clock=lambda: TODAY)).store
+    real = kept.kept_state
+    calls = itertools.count()
+    pool = ThreadPoolExecutor(1)
+    started: list[Future[bool]] = []
+
+    def read_then_overtaken(store: Any, cursor: Any = None) -> Any:
+        state = real(store, cursor)
+        if cursor is not None and next(calls) == 0:  # in this refresh, after its first read
+            started.append(pool.submit(kept.kept_segments, other))  # another process's
+            if not store.postgres:  # SQLite lets it commit meanwhile; PostgreSQL's lock
+                started[0].result()  # keeps it waiting until this refresh commits
+        return state
+
+    with mock.patch.object(kept, "kept_state", read_then_overtaken):
+        found = report(runner.store, request_, None, earliest)
+    assert started and started[0].result(timeout=60)  # the other brought them up too
+    pool.shutdown()
+    assert found == report(runner.store, request_, None, earliest)
     ledger.close()

@@ -26,9 +26,12 @@ term itself (`tallies.SegmentsBehind`).
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
+
+from eventsourcing.persistence import OperationalError
 
 from reentry_ledger.ledger_secrets import PROJECTION_IDS, LedgerSecrets
 from reentry_ledger.projections.base import keyed_client_id
@@ -49,6 +52,8 @@ KEPT_VERSION = 2
 KEPT_ROW = tuple(column for column in SEGMENT_ROW if column != "age_band")
 WHOLE_AFTER = 200_000  # events since the kept position past which every term is cut again
 CHUNK = 400  # clients cut again per statement
+ATTEMPTS = 3  # refreshes overtaken by another's in a row (SQLite): then the error stands
+SQLITE_BUSY_SNAPSHOT = 517  # sqlite3.h: SQLITE_BUSY | (2 << 8)
 WHOLE = Period(date(1, 1, 1), date(9999, 12, 31), "whole")  # every term, uncut
 CLIENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ADVISORY_KEY = 7_302_019_025  # PostgreSQL: one refresh at a time
@@ -64,8 +69,26 @@ def kept_segments(store: ProjectionStore) -> bool:
         return True
     if store.ledger.backend.read_only:
         return False
-    refresh(store, wanted)
-    return True
+    attempt = 1
+    while True:
+        try:
+            refresh(store, wanted)
+            return True
+        except OperationalError as error:
+            # SQLite: another report's refresh committed after this one's first read, so
+            # this one's first write is refused at once; the next attempt reads what it did
+            if not overtaken(error) or attempt == ATTEMPTS:
+                raise
+            attempt += 1
+
+
+def overtaken(error: Exception) -> bool:
+    """Was a SQLite write refused because another writer committed after the transaction's
+    first read (SQLITE_BUSY_SNAPSHOT)? Refused at once, not after the busy wait: a new
+    transaction reads past it. (A writer holding the ledger, as an import does, is refused
+    after the wait, and is not this.)"""
+    cause = error.__cause__ if isinstance(error.__cause__, sqlite3.Error) else error
+    return getattr(cause, "sqlite_errorcode", None) == SQLITE_BUSY_SNAPSHOT
 
 
 def source_names() -> tuple[str, ...]:
