@@ -117,6 +117,19 @@ def test_a_catch_up_landing_between_the_statements_does_not_mix_two_states(db_ur
     ledger.close()
 
 
+def by_officer_on_a_demo(
+    db_url: str, clients: int, seed: int
+) -> tuple[Ledger, ProjectionRunner, ReportRequest, Any]:
+    """A demo ledger with its projections caught up, the report by officer asked of it, and
+    its earliest start."""
+    ledger = Ledger(db_url, clock=lambda: TODAY)
+    build_demo(ledger, clients=clients, seed=seed)
+    runner = ProjectionRunner(ledger)
+    runner.catch_up()
+    earliest = FactReader(runner.store, None).earliest_start()
+    return ledger, runner, ReportRequest(today=TODAY, by=("officer",)), earliest
+
+
 def test_a_catch_up_landing_after_the_kept_segments_are_brought_up_is_not_mixed_in(
     db_url: str,
 ) -> None:
@@ -124,12 +137,7 @@ def test_a_catch_up_landing_after_the_kept_segments_are_brought_up_is_not_mixed_
     when another process catches up in between, the statements read violations the segments
     do not place yet (a reassignment moves them to a new officer). The report is then that of
     the ledger after the catch-up, not one with the new violations under the old officers."""
-    ledger = Ledger(db_url, clock=lambda: TODAY)
-    build_demo(ledger, clients=60, seed=4)
-    runner = ProjectionRunner(ledger)
-    runner.catch_up()
-    request_ = ReportRequest(today=TODAY, by=("officer",))
-    earliest = FactReader(runner.store, None).earliest_start()
+    ledger, runner, request_, earliest = by_officer_on_a_demo(db_url, clients=60, seed=4)
     before = report(runner.store, request_, None, earliest)
     moved = 0
     for ref in (f"DEMO-{n:07d}" for n in range(1, 61)):  # not yet caught up
@@ -162,12 +170,7 @@ def test_two_reports_bringing_the_kept_segments_up_at_once_both_answer(db_url: s
     commits second, must still answer (SQLite: its snapshot is older than the other's commit,
     so its first write is refused at once, not after a wait), with the figures of one report
     made alone."""
-    ledger = Ledger(db_url, clock=lambda: TODAY)
-    build_demo(ledger, clients=30, seed=5)
-    runner = ProjectionRunner(ledger)
-    runner.catch_up()
-    request_ = ReportRequest(today=TODAY, by=("officer",))
-    earliest = FactReader(runner.store, None).earliest_start()
+    ledger, runner, request_, earliest = by_officer_on_a_demo(db_url, clients=30, seed=5)
     report(runner.store, request_, None, earliest)  # the segments kept at this position
     ledger.record_violation("DEMO-0000001", actor="t", on=date(2025, 12, 1), technical=("curfew",))
     runner.catch_up()  # the projections move on; the kept segments are behind them
