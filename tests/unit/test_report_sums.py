@@ -1,15 +1,28 @@
-"""Adding up a report's rows (reports/tallies.py `summed`) and laying them out as a table."""
+"""Adding up a report's rows (reports/tallies.py `added`, `counts_of`), keeping the sums as
+text (reports/answers.py) and laying them out as a table."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
+from reentry_ledger.reports.answers import dumped, loaded
 from reentry_ledger.reports.output import as_table
 from reentry_ledger.reports.periods import Period
-from reentry_ledger.reports.tallies import summed
+from reentry_ledger.reports.tallies import added, counts_of
 
 JANUARY = Period(date(2024, 1, 1), date(2024, 1, 31), "2024-01")
 FEBRUARY = Period(date(2024, 2, 1), date(2024, 2, 29), "2024-02")
+
+
+def summed(
+    dimensions: Sequence[str],
+    periods: Sequence[Period],
+    results: Iterable[tuple[Sequence[str], list[Any]]],
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    return counts_of(dimensions, periods, added(len(dimensions), results))
 
 
 def test_parts_over_different_clients_add_up_by_group_and_statements_merge() -> None:
@@ -48,3 +61,16 @@ def test_values_that_make_the_same_group_add_up_rather_than_replace_each_other()
     # an unknown juvenile flag (NULL) and 0 are both "not juvenile": one group, both counted
     found = summed(("juvenile",), [JANUARY], [(("clients",), [(None, 1), (0, 2), (1, 4)])])
     assert found == {(False,): {"clients": 3}, (True,): {"clients": 4}}
+
+
+def test_sums_kept_as_text_read_back_as_the_same_groups_and_counts() -> None:
+    # PostgreSQL gives whole sums (and a period's number) as decimals: kept as whole numbers
+    rows = [("o-1", Decimal(0), Decimal(31), 1), ("o-2", 0, 5, Decimal(2)), (None, 0, 1, 1)]
+    sums = added(2, [(("person_days", "clients"), rows)])
+    assert loaded(str(dumped(sums))) == sums
+    by = ("officer", "period")
+    assert counts_of(by, [JANUARY], loaded(str(dumped(sums)))) == counts_of(by, [JANUARY], sums)
+
+
+def test_a_group_value_text_cannot_keep_exactly_is_not_kept() -> None:
+    assert dumped(added(1, [(("clients",), [(Decimal("1.5"), 3)])])) is None

@@ -79,7 +79,7 @@ class ProjectionRunner:
         self.projections = list(projections)
         self.page_size = page_size
         self.stage_from = stage_from
-        self.store.drop_retired()
+        self.store.set_up()
         for projection in self.projections:
             self.store.create(projection)
 

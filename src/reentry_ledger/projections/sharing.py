@@ -66,5 +66,13 @@ class Sharing(ProjectionDatabase):
                 connection.execute("SELECT pg_advisory_unlock(%s, %s)", (ledger_key, me))
 
     def lock_key(self, projection: Projection) -> int:
-        name = f"reentry-ledger projection {self.prefix}{projection.name}".encode()
-        return int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
+        return advisory_key(f"reentry-ledger projection {self.prefix}{projection.name}")
+
+    def set_up_key(self) -> int:
+        """The lock of the tables every projection shares (`ProjectionStore.set_up`)."""
+        return advisory_key(f"reentry-ledger set-up {self.prefix}")
+
+
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory lock's key for `name`."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

@@ -106,16 +106,27 @@ def column_names(columns: str) -> list[str]:
 # dropped whenever the projections are set up: `report_segments`, the first definition of the
 # segments kept for reports, held age bands, which a seal must leave nowhere (ADR 32).
 RETIRED = ("report_segments",)
+# Reports' counts kept as asked (reports/answers.py, ADR 33): made with the projections and
+# emptied by every page written to them, so no answer outlives the state it was counted at.
+ANSWERS = "report_kept_answers"
 
 
 class ProjectionStore(LogReader, StagedBuilds, Sharing):
     """The projection tables and tracking rows, in the ledger's own database."""
 
-    def drop_retired(self) -> None:
-        """Drop the tables `RETIRED` names, where an earlier version left them."""
+    def set_up(self) -> None:
+        """Drop the tables `RETIRED` names, where an earlier version left them, and make the
+        kept answers' table (`ANSWERS`)."""
         with self.transaction() as cursor:
+            if self.postgres:  # runners starting together: one creates, the others wait
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.set_up_key(),))
             for table in RETIRED:
                 cursor.execute(self.sql(f"DROP TABLE IF EXISTS {{{table}}}", [table]))
+            statement = (
+                f"CREATE TABLE IF NOT EXISTS {{{ANSWERS}}} (digest TEXT PRIMARY KEY, "
+                "state TEXT NOT NULL, answer TEXT NOT NULL, kept_at BIGINT NOT NULL)"
+            )
+            cursor.execute(self.sql(statement, [ANSWERS]))
 
     def create(self, projection: Projection) -> None:
         """Make the projection's tables, first dropping any made by another version of it
@@ -194,6 +205,8 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         for projection, rows in page.items():
             with applying(projection.name):
                 self.write_rows(cursor, projection, rows, notification_id, builds, head)
+        # after the positions: an answer kept meanwhile waited for them (answers.keep)
+        cursor.execute(self.sql(f"DELETE FROM {{{ANSWERS}}}", [ANSWERS]))
 
     def write_rows(
         self,

@@ -112,16 +112,17 @@ def sources(store: ProjectionStore) -> tuple[int, str] | None:
 def kept_state(store: ProjectionStore, cursor: Any = None) -> tuple[int, str] | None:
     """The position and versions the kept segments were cut at; None before the first."""
     statement = store.sql(f"SELECT position, versions FROM {{{STATE}}}", (STATE,))
-    try:
-        if cursor is None:
-            with store.transaction(commit=False) as reading:
-                found = fetched(reading, statement, ())
-        else:
-            found = fetched(cursor, statement, ())
-    except Exception as error:  # no table yet: never cut
-        if "no such table" in str(error) or "does not exist" in str(error):
-            return None
-        raise
+    if cursor is None:
+        with store.transaction(commit=False) as reading:
+            return kept_state(store, reading)
+    # looked for first: on PostgreSQL a failed statement would end the caller's transaction
+    if store.postgres:
+        exists = fetched(cursor, "SELECT to_regclass(%s)", (store.prefix + STATE,))[0][0]
+    else:
+        exists = fetched(cursor, "SELECT 1 FROM sqlite_master WHERE name = ?", (STATE,))
+    if not exists:
+        return None
+    found = fetched(cursor, statement, ())
     return (int(found[0][0]), str(found[0][1])) if found else None
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from reentry_ledger.domain.codes import GRADUATED_RESPONSES, SANCTIONS, Incentive
 from reentry_ledger.projections.store import ProjectionStore
+from reentry_ledger.reports import answers
 from reentry_ledger.reports.periods import Period, split
 from reentry_ledger.reports.suppression import suppress
 from reentry_ledger.reports.tallies import (
@@ -35,12 +36,14 @@ from reentry_ledger.reports.tallies import (
     TABLES,
     Dialect,
     Query,
+    Sums,
+    added,
     consistent_rows,
+    counts_of,
     dispersion_names,
     dispersion_sums,
     number_where,
     quoted,
-    summed,
 )
 from reentry_ledger.reports.violations import (
     WITH_LIMITS,
@@ -127,7 +130,12 @@ def counted(
     parameters = {"known": known_at} if known_at else {}
     statements = Statements(Query(Dialect(store.postgres), dimensions, periods, bool(known_at)))
     tables = (*TABLES, "audit_incentives")
-    return summed(dimensions, periods, consistent_rows(store, statements.all(), tables, parameters))
+
+    def count() -> Sums:
+        return added(len(dimensions), consistent_rows(store, statements.all(), tables, parameters))
+
+    definition = [statement for statement, _ in statements.all()]
+    return counts_of(dimensions, periods, answers.answered(store, definition, parameters, count))
 
 
 class Statements:

@@ -67,6 +67,8 @@ from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.revocations import revocation_sql
 
 ClientRange: TypeAlias = tuple[str | None, str | None]  # ids from, up to (None: open)
+# By statement (its values' names): each group's values as its rows give them, and its sums
+Sums: TypeAlias = dict[tuple[str, ...], dict[tuple[Any, ...], list[int]]]
 CATEGORIES = ("technical", "absconding", "new_offence")  # least serious first
 EVER = "0001-01-01"  # the start of the unassessed spell
 UNASSESSED = "unassessed"
@@ -143,44 +145,53 @@ def tallies(
     """Counts by group key (the dimensions' values, a period as its `Period`): `BY_CLIENT`,
     `NEW_OFFENCE_PARTS` and `RESPONSES`. `window`: the days before a revocation decision
     whose violations it is attributed to; `exclude_dismissed`: set aside new offences
-    dismissed or acquitted; `keep`: read the segments kept ahead of time where they are
-    current (`kept.py`), else cut every term again (as a `known_at` report always does)."""
+    dismissed or acquitted; `keep`: read the answer kept when the same report was last
+    counted, if the projections still stand where it was (`answers.py`), else count and keep
+    it, reading the segments kept ahead of time where they are current (`kept.py`); without
+    `keep`, count with every term cut again (as a `known_at` report always does), keeping
+    nothing."""
     if not periods:
         return {}
     parameters = {"known": known_at} if known_at else {}
-    from reentry_ledger.reports.kept import kept_segments, source_names  # they build on this
+    from reentry_ledger.reports import answers  # they build on this module
+    from reentry_ledger.reports.kept import kept_segments, source_names
 
     parts = client_parts(store)
+    width = len(dimensions)
 
-    def counted(kept: bool) -> list[tuple[tuple[str, ...], list[Any]]]:
-        query = Query(
+    def query(kept: bool) -> Query:
+        return Query(
             Dialect(store.postgres), dimensions, periods, known_at is not None, window,
             exclude_dismissed, kept,
         )  # fmt: skip
-        asked = [statement for part in parts for statement in query.of_clients(part)]
+
+    def counted(kept: bool) -> list[tuple[tuple[str, ...], list[Any]]]:
+        asked = [statement for part in parts for statement in query(kept).of_clients(part)]
         return consistent_rows(store, asked, TABLES, parameters, source_names() if kept else ())
 
-    for _ in range(2 if keep and known_at is None else 0):
-        if not kept_segments(store):
-            break
-        try:
-            return summed(dimensions, periods, counted(kept=True))
-        except SegmentsBehind:
-            continue  # another process caught up after they were brought up: again
-    return summed(dimensions, periods, counted(kept=False))  # every term cut again
+    def count() -> Sums:
+        for _ in range(2 if keep and known_at is None else 0):
+            if not kept_segments(store):
+                break
+            try:
+                return added(width, counted(kept=True))
+            except SegmentsBehind:
+                continue  # another process caught up after they were brought up: again
+        return added(width, counted(kept=False))  # every term cut again
+
+    if not keep:
+        return counts_of(dimensions, periods, count())
+    if known_at is None:
+        kept_segments(store)  # first: the answer is kept at the state they are current in
+    # what the report asks, as it would be asked of every client with no segment kept
+    definition = [statement for statement, _ in query(kept=False).statements()]
+    return counts_of(dimensions, periods, answers.answered(store, definition, parameters, count))
 
 
-def summed(
-    dimensions: Sequence[str],
-    periods: Sequence[Period],
-    results: Iterable[tuple[Sequence[str], list[Any]]],
-) -> dict[tuple[Any, ...], dict[str, int]]:
-    """Counts by group key from each statement's names and rows (a row: the group's values,
-    then a count for each name), added up where several rows give the same group (parts over
-    different clients, rows of their own)."""
-    width = len(dimensions)
-    # each statement's sums (its parts' added up), by the group's values as the rows give them
-    sums: dict[tuple[str, ...], dict[tuple[Any, ...], list[int]]] = {}
+def added(width: int, results: Iterable[tuple[Sequence[str], list[Any]]]) -> Sums:
+    """Each statement's sums (its parts' added up), by the group's values as the rows give
+    them (the first `width` of a row)."""
+    sums: Sums = {}
     for names, rows in results:
         by_key = sums.setdefault(tuple(names), {})
         for row in rows:
@@ -191,15 +202,22 @@ def summed(
             values = [int(value) if value else 0 for value in found]
             before = by_key.get(key)
             by_key[key] = values if before is None else list(map(add, before, values))
+    return sums
+
+
+def counts_of(
+    dimensions: Sequence[str], periods: Sequence[Period], sums: Sums
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    """Counts by group key (`keyed`) from each statement's sums (`added`)."""
     counts: dict[tuple[Any, ...], dict[str, int]] = {}
     key_of = keyed(dimensions, periods)
     for names, by_key in sums.items():
-        for key, values in by_key.items():
+        for key, found in by_key.items():
             group = counts.setdefault(key_of(key), {})
             if group.keys().isdisjoint(names):  # as a rule: statements count different names
-                group.update(zip(names, values, strict=True))
+                group.update(zip(names, found, strict=True))
             else:
-                for name, value in zip(names, values, strict=True):
+                for name, value in zip(names, found, strict=True):
                     group[name] = group.get(name, 0) + value
     return counts
 
