@@ -13,12 +13,15 @@ counts by the report's own `rows` (the arithmetic is checked by hand in the test
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from unittest import mock
 
+from reentry_ledger.reports import answers
 from reentry_ledger.reports.facts import ClientFacts, StatusFact, TermFact, Violation
 from reentry_ledger.reports.periods import Period, split
 from reentry_ledger.reports.tallies import DISPERSION
@@ -341,3 +344,11 @@ def helpers_day_by_day(facts: ClientFacts, first: date, last: date) -> list[tupl
             )
         day += ONE_DAY
     return found
+
+
+@contextlib.contextmanager
+def counted_afresh() -> Iterator[None]:
+    """Reports counted as if no answer were kept (reports/answers.py), and none kept: what a
+    report read back is compared with."""
+    with mock.patch.object(answers, "answered", lambda store, asked, parameters, count: count()):
+        yield

@@ -19,13 +19,13 @@ from reentry_ledger.domain.errors import RuleViolated
 from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
-from reentry_ledger.reports import answers, kept, tallies, violations
+from reentry_ledger.reports import kept, tallies, violations
 from reentry_ledger.reports.dimensions import DIMENSIONS
 from reentry_ledger.reports.facts import FactReader
 from reentry_ledger.reports.tallies import id_ranges
 from reentry_ledger.reports.violations import ReportRequest, report
 from tests.builders import TODAY
-from tests.reference_report import compute
+from tests.reference_report import compute, counted_afresh
 
 REQUESTS = [
     ReportRequest(today=TODAY),
@@ -67,7 +67,7 @@ def test_the_database_counts_what_the_client_by_client_reference_counts(
         # not read back from the answer the first report kept)
         with (
             mock.patch.object(tallies, "client_parts", lambda store: id_ranges(5)),
-            mock.patch.object(answers, "answered", counted),
+            counted_afresh(),
         ):
             assert report(runner.store, request_, known_at, earliest) == expected
     ledger.close()
@@ -121,11 +121,6 @@ def test_a_catch_up_landing_between_the_statements_does_not_mix_two_states(db_ur
     ledger.close()
 
 
-def counted(store: Any, asked: Any, values: Any, count: Any) -> Any:
-    """`answers.answered` as if no answer were kept: counted, and not kept."""
-    return count()
-
-
 def by_officer_on_a_demo(
     db_url: str, clients: int, seed: int
 ) -> tuple[Ledger, ProjectionRunner, ReportRequest, Any]:
@@ -161,16 +156,12 @@ def test_a_catch_up_landing_after_the_kept_segments_are_brought_up_is_not_mixed_
 
     def brought_up_then_caught_up(store: Any) -> bool:
         current = real(store)
-        # the second time: the first brings them up before a kept answer is looked for
-        # (answers.py), the second as the report counts
-        if next(calls) == 1:  # another process catches up right after
+        if next(calls) == 0:  # another process catches up right after
             ProjectionRunner(Ledger(db_url, clock=lambda: TODAY)).catch_up()
         return current
 
-    with (
-        mock.patch.object(kept, "kept_segments", brought_up_then_caught_up),
-        mock.patch.object(answers, "answered", counted),  # not the answer `before` kept
-    ):
+    # counted, not read back from the answer `before` kept
+    with mock.patch.object(kept, "kept_segments", brought_up_then_caught_up), counted_afresh():
         found = report(runner.store, request_, None, earliest)
     after = report(runner.store, request_, None, earliest)
     assert "NEW-OFFICER" in {row["officer"] for row in after} and after != before

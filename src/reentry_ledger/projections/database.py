@@ -36,9 +36,28 @@ class ProjectionDatabase:
         return statement.replace("?", "%s") if self.postgres else statement
 
     @contextmanager
-    def transaction(self, commit: bool = True) -> Iterator[Any]:
-        with self.datastore.transaction(commit=commit) as cursor:
-            yield cursor
+    def transaction(self, commit: bool = True, wait: bool = True) -> Iterator[Any]:
+        """A transaction on a connection of the pool. Without `wait`, on SQLite: fail at once
+        when the pool has no connection free, or another thread of this process holds the
+        one for writing (the pool lets one write at a time), rather than wait for it."""
+        if wait or self.postgres:
+            with self.datastore.transaction(commit=commit) as cursor:
+                yield cursor
+            return
+        pool = self.datastore.pool
+        connection = pool.get_connection(timeout=0, is_writer=commit)
+        try:
+            with connection.transaction(commit=commit) as cursor:
+                yield cursor
+        finally:
+            pool.put_connection(connection)
+
+    def has_table(self, cursor: Any, table: str) -> bool:
+        """Is there a table `table` (in the ledger's schema)? Looked for, not read: on
+        PostgreSQL a statement on a missing table would end the caller's transaction."""
+        if self.postgres:
+            return bool(fetched(cursor, "SELECT to_regclass(%s)", (self.prefix + table,))[0][0])
+        return bool(fetched(cursor, "SELECT 1 FROM sqlite_master WHERE name = ?", (table,)))
 
     def rows(
         self, statement: str, params: Sequence[Any] = (), tables: Iterable[str] = ()

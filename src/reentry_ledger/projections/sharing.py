@@ -68,6 +68,11 @@ class Sharing(ProjectionDatabase):
     def lock_key(self, projection: Projection) -> int:
         return advisory_key(f"reentry-ledger projection {self.prefix}{projection.name}")
 
+    def answers_key(self) -> int:
+        """The lock between keeping a report's answer and changing the projections (shared by
+        the changes, taken alone by the keeping: answers.keep)."""
+        return advisory_key(f"reentry-ledger answers {self.prefix}")
+
     def set_up_key(self) -> int:
         """The lock of the tables every projection shares (`ProjectionStore.set_up`)."""
         return advisory_key(f"reentry-ledger set-up {self.prefix}")

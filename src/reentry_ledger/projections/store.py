@@ -107,8 +107,13 @@ def column_names(columns: str) -> list[str]:
 # segments kept for reports, held age bands, which a seal must leave nowhere (ADR 32).
 RETIRED = ("report_segments",)
 # Reports' counts kept as asked (reports/answers.py, ADR 33): made with the projections and
-# emptied by every page written to them, so no answer outlives the state it was counted at.
+# emptied by every page written to them and every clear, so no answer outlives the state it was
+# counted at.
 ANSWERS = "report_kept_answers"
+# How many times each projection was cleared (a rebuild): its position goes back to 0 and may
+# come back to where it was, over rows made again, so what was read at a position is known to
+# be current only beside this count (ADR 33)
+RESETS = "projection_resets"
 
 
 class ProjectionStore(LogReader, StagedBuilds, Sharing):
@@ -116,17 +121,28 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
 
     def set_up(self) -> None:
         """Drop the tables `RETIRED` names, where an earlier version left them, and make the
-        kept answers' table (`ANSWERS`)."""
+        tables every projection shares: the kept answers (`ANSWERS`) and the count of clears
+        (`RESETS`)."""
         with self.transaction() as cursor:
             if self.postgres:  # runners starting together: one creates, the others wait
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.set_up_key(),))
             for table in RETIRED:
                 cursor.execute(self.sql(f"DROP TABLE IF EXISTS {{{table}}}", [table]))
-            statement = (
+            for statement in (
                 f"CREATE TABLE IF NOT EXISTS {{{ANSWERS}}} (digest TEXT PRIMARY KEY, "
-                "state TEXT NOT NULL, answer TEXT NOT NULL, kept_at BIGINT NOT NULL)"
-            )
-            cursor.execute(self.sql(statement, [ANSWERS]))
+                "state TEXT NOT NULL, answer TEXT NOT NULL, kept_at BIGINT NOT NULL)",
+                f"CREATE TABLE IF NOT EXISTS {{{RESETS}}} (name TEXT PRIMARY KEY, "
+                "resets BIGINT NOT NULL)",
+            ):
+                cursor.execute(self.sql(statement, [ANSWERS, RESETS]))
+
+    def moving(self, cursor: Any) -> None:
+        """Within a transaction about to change what the projections hold (and to empty the
+        kept answers after it, `forget_answers`): on PostgreSQL, take the answers' lock,
+        shared. Keeping an answer takes it alone (answers.keep), so an answer is kept either
+        before the change commits (and emptied by it) or after (and sees the new state)."""
+        if self.postgres:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", (self.answers_key(),))
 
     def create(self, projection: Projection) -> None:
         """Make the projection's tables, first dropping any made by another version of it
@@ -202,11 +218,11 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         instead of client by client (`finish_build`). Inserting millions of rows at random
         places in keyed tables was most of a rebuild's time; appending and sorting once is not.
         """
+        self.moving(cursor)
         for projection, rows in page.items():
             with applying(projection.name):
                 self.write_rows(cursor, projection, rows, notification_id, builds, head)
-        # after the positions: an answer kept meanwhile waited for them (answers.keep)
-        cursor.execute(self.sql(f"DELETE FROM {{{ANSWERS}}}", [ANSWERS]))
+        self.forget_answers(cursor)
 
     def write_rows(
         self,
@@ -274,11 +290,34 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
                         cursor.execute(self.sql(f"ANALYZE {{{table}}}", [table]))
 
     def clear(self, projection: Projection) -> None:
-        """Empty the projection's tables and forget its position, in one transaction."""
+        """Empty the projection's tables and forget its position, in one transaction, and
+        count the clear (`RESETS`)."""
         with self.transaction() as cursor:
+            self.moving(cursor)
             for table in projection.tables:
                 cursor.execute(self.sql(f"DELETE FROM {{{table}}}", [table]))
             self.forget(cursor, projection)
+            name = (projection.name,)
+            statement = f"UPDATE {{{RESETS}}} SET resets = resets + 1 WHERE name = ?"
+            cursor.execute(self.sql(statement, [RESETS]), name)
+            statement = (
+                f"INSERT INTO {{{RESETS}}} (name, resets) SELECT ?, 1 WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {{{RESETS}}} WHERE name = ?)"
+            )
+            cursor.execute(self.sql(statement, [RESETS]), name * 2)
+            self.forget_answers(cursor)
+
+    def forget_answers(self, cursor: Any) -> None:
+        cursor.execute(self.sql(f"DELETE FROM {{{ANSWERS}}}", [ANSWERS]))
+
+    def resets(self, cursor: Any, names: Sequence[str] | None = None) -> list[tuple[str, int]]:
+        """How many times each projection (of `names`, else all) was cleared, by name (none
+        on a ledger not yet set up by this version)."""
+        if not self.has_table(cursor, RESETS):
+            return []
+        found = fetched(cursor, self.sql(f"SELECT name, resets FROM {{{RESETS}}}", [RESETS]), ())
+        return sorted((str(name), int(count)) for name, count in found
+                      if names is None or name in names)  # fmt: skip
 
     def forget(self, cursor: Any, projection: Projection) -> None:
         """Drop the projection's position and any build under way: its next catch-up starts

@@ -6,14 +6,16 @@ options written in, and their parameters) and on the projections it reads. So on
 has counted, its sums by group (the parts over different clients already added up: a few
 thousand rows, not the millions counted) are kept in `report_kept_answers`, keyed by a digest
 of the statements, beside the state of the projections they were counted at: every
-projection's position and version, and the position and versions the kept segments were cut
-at. A report asked again while that state stands reads them back instead of counting: the same
-figures, in the time it takes to read a few thousand rows.
+projection's position, version and count of clears (a rebuild may come back to the same
+position), and the position and versions the kept segments were cut at. A report asked again
+while that state stands reads them back instead of counting: the same figures, in the time it
+takes to read a few thousand rows.
 
 Only answers of the current state are kept: keeping one deletes those of any other state, and
-every page a catch-up or rebuild writes deletes them all, in its own transaction. So no count
-outlives the state it was counted at: after a seal is caught up, nothing counted while the
-client was known is left (ADR 32). At most `MOST` answers are kept.
+every page a catch-up or rebuild writes, and every clear, deletes them all in its own
+transaction. So no count outlives the state it was counted at: after a seal is caught up,
+nothing counted while the client was known is left (ADR 32). At most `MOST` answers are kept,
+the latest counted.
 
 Keeping an answer never holds a report up: on a ledger that may not be written (a replica), or
 while another writer holds it (an import), the report answers without keeping it. A report
@@ -35,7 +37,7 @@ from reentry_ledger.projections.store import ANSWERS, VERSIONS, ProjectionStore
 from reentry_ledger.reports.tallies import Sums
 
 ANSWERS_VERSION = 1  # of how an answer is kept: a new one never reads an older one's
-MOST = 64  # answers kept, the latest asked
+MOST = 64  # answers kept: the latest counted
 LOG = logging.getLogger(__name__)
 
 
@@ -52,6 +54,8 @@ def answered(
         json.dumps([ANSWERS_VERSION, list(statements), parameters], sort_keys=True).encode()
     ).hexdigest()
     with store.transaction(commit=False) as cursor:
+        if not store.has_table(cursor, ANSWERS):  # not set up by this version (a replica)
+            return count()
         before = state(store, cursor)
         statement = f"SELECT answer FROM {{{ANSWERS}}} WHERE digest = ? AND state = ?"
         found = fetched(cursor, store.sql(statement, (ANSWERS,)), (digest, before))
@@ -64,7 +68,8 @@ def answered(
 
 
 def state(store: ProjectionStore, cursor: Any) -> str:
-    """The projections' positions and versions, and the kept segments' state, as text."""
+    """The projections' positions, versions and clears, and the kept segments' state, as
+    text."""
     from reentry_ledger.reports.kept import kept_state  # it builds on the reports' modules
 
     positions = f"SELECT application_name, notification_id FROM {store.tracking_table}"
@@ -74,6 +79,7 @@ def state(store: ProjectionStore, cursor: Any) -> str:
         [
             sorted(map(list, fetched(cursor, store.sql(positions), ()))),
             sorted(map(list, fetched(cursor, versions, ()))),
+            store.resets(cursor),
             list(kept) if kept else None,
         ]
     )
@@ -90,9 +96,9 @@ def keep(store: ProjectionStore, digest: str, counted_at: str, sums: Sums) -> No
         cursor.execute(store.sql(statement, (ANSWERS,)), values)
 
     try:
-        with store.transaction() as cursor, no_waiting(store, cursor):
-            if store.postgres:  # a catch-up moving them commits first, or waits for this
-                cursor.execute(f"SELECT 1 FROM {store.tracking_table} FOR SHARE")
+        with store.transaction(wait=False) as cursor, no_waiting(store, cursor):
+            if store.postgres:  # alone: no change to the projections under way (`moving`)
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (store.answers_key(),))
             if state(store, cursor) != counted_at:
                 return  # the projections moved meanwhile: the counts may be of either state
             run(cursor, f"DELETE FROM {{{ANSWERS}}} WHERE state <> ? OR digest = ?",
@@ -110,7 +116,9 @@ def keep(store: ProjectionStore, digest: str, counted_at: str, sums: Sums) -> No
 @contextmanager
 def no_waiting(store: ProjectionStore, cursor: Any) -> Iterator[None]:
     """Within a write transaction: give up at once, rather than wait, on a lock another
-    writer holds (SQLite's busy wait is the connection's, so it is put back after)."""
+    writer holds. (SQLite refuses at once anyway the first write of a transaction that has
+    read while another connection holds the ledger, in its default journal; in WAL it would
+    wait. Its wait is the connection's, so it is put back after.)"""
     if store.postgres:
         cursor.execute("SET LOCAL lock_timeout = '100ms'")
         yield

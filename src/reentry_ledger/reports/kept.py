@@ -14,13 +14,14 @@ up, whether or not a report has run since (ADR 32).
 
 Before a report reads them they are brought up to those projections: the clients whose events
 were recorded since are cut again (one statement per few hundred clients), and everything is
-cut again when the projections' versions changed or more events than `WHOLE_AFTER` came in.
-A `--known-at` report, a ledger that may not be written (a replica) whose kept segments are
-behind, and projections at different positions, cut every term again instead: the same
-figures, the slower way. A report's statements also check, in their own snapshot, that the
-segments were cut at the position of the projections they read them with (another process may
-catch up in between): if not, the report brings them up again, and the second time cuts every
-term itself (`tallies.SegmentsBehind`).
+cut again when the projections' versions changed, one of them was cleared (a rebuild, which
+may come back to the same position) or more events than `WHOLE_AFTER` came in.
+A `--known-at` report, a ledger that may not be written (a replica) or that another writer
+holds (an import) whose kept segments are behind, and projections at different positions, cut
+every term again instead: the same figures, the slower way. A report's statements also check,
+in their own snapshot, that the segments were cut at the position of the projections they read
+them with (another process may catch up in between): if not, the report brings them up again,
+and the second time cuts every term itself (`tallies.SegmentsBehind`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ KEPT_ROW = tuple(column for column in SEGMENT_ROW if column != "age_band")
 WHOLE_AFTER = 200_000  # events since the kept position past which every term is cut again
 CHUNK = 400  # clients cut again per statement
 ATTEMPTS = 3  # refreshes overtaken by another's in a row (SQLite): then the error stands
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # sqlite3.h
 SQLITE_BUSY_SNAPSHOT = 517  # sqlite3.h: SQLITE_BUSY | (2 << 8)
 WHOLE = Period(date(1, 1, 1), date(9999, 12, 31), "whole")  # every term, uncut
 CLIENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -77,9 +79,12 @@ def kept_segments(store: ProjectionStore) -> bool:
         except OperationalError as error:
             # SQLite: another report's refresh committed after this one's first read, so
             # this one's first write is refused at once; the next attempt reads what it did
-            if not overtaken(error) or attempt == ATTEMPTS:
-                raise
-            attempt += 1
+            if overtaken(error) and attempt < ATTEMPTS:
+                attempt += 1
+                continue
+            if busy(error):  # another writer holds the ledger (an import): not waited for,
+                return False  # the report cuts every term itself, as on a replica
+            raise
 
 
 def overtaken(error: Exception) -> bool:
@@ -91,38 +96,44 @@ def overtaken(error: Exception) -> bool:
     return getattr(cause, "sqlite_errorcode", None) == SQLITE_BUSY_SNAPSHOT
 
 
+def busy(error: Exception) -> bool:
+    """Was a SQLite write refused because another connection holds the ledger (SQLITE_BUSY or
+    SQLITE_LOCKED, of any extended code)? A refresh reads before it writes, so SQLite refuses
+    its first write at once rather than wait for the other writer."""
+    cause = error.__cause__ if isinstance(error.__cause__, sqlite3.Error) else error
+    return (getattr(cause, "sqlite_errorcode", 0) or 0) & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+
+
 def source_names() -> tuple[str, ...]:
     """The names the source projections track their positions by."""
     return tuple(projection_named(name).name for name in SOURCES)
 
 
 def sources(store: ProjectionStore) -> tuple[int, str] | None:
-    """The position the source projections share and their versions; None when they stand
-    at different positions (a report then cuts the terms itself)."""
+    """The position the source projections share, and their versions and how many times each
+    was cleared (a rebuild back to the same position cuts every term again); None when they
+    stand at different positions (a report then cuts the terms itself)."""
     positions = {store.position(projection_named(name)) for name in SOURCES}
     if len(positions) != 1:
         return None
     names = ", ".join(f"'{name}'" for name in SOURCES)
-    found = store.rows(f"SELECT name, version FROM {{{VERSIONS}}} WHERE name IN ({names})",
-                       tables=(VERSIONS,))  # fmt: skip
+    with store.transaction(commit=False) as cursor:
+        statement = f"SELECT name, version FROM {{{VERSIONS}}} WHERE name IN ({names})"
+        found = fetched(cursor, store.sql(statement, (VERSIONS,)), ())
+        resets = store.resets(cursor, source_names())
     versions = ",".join(f"{name}={version}" for name, version in sorted(map(tuple, found)))
-    return positions.pop(), f"{KEPT_VERSION};{versions}"
+    cleared = "".join(f";{name} cleared {count}" for name, count in resets)
+    return positions.pop(), f"{KEPT_VERSION};{versions}{cleared}"
 
 
 def kept_state(store: ProjectionStore, cursor: Any = None) -> tuple[int, str] | None:
     """The position and versions the kept segments were cut at; None before the first."""
-    statement = store.sql(f"SELECT position, versions FROM {{{STATE}}}", (STATE,))
     if cursor is None:
         with store.transaction(commit=False) as reading:
             return kept_state(store, reading)
-    # looked for first: on PostgreSQL a failed statement would end the caller's transaction
-    if store.postgres:
-        exists = fetched(cursor, "SELECT to_regclass(%s)", (store.prefix + STATE,))[0][0]
-    else:
-        exists = fetched(cursor, "SELECT 1 FROM sqlite_master WHERE name = ?", (STATE,))
-    if not exists:
+    if not store.has_table(cursor, STATE):
         return None
-    found = fetched(cursor, statement, ())
+    found = fetched(cursor, store.sql(f"SELECT position, versions FROM {{{STATE}}}", (STATE,)), ())
     return (int(found[0][0]), str(found[0][1])) if found else None
 
 

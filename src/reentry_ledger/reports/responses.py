@@ -128,13 +128,13 @@ def counted(
     if not periods:
         return {}
     parameters = {"known": known_at} if known_at else {}
-    statements = Statements(Query(Dialect(store.postgres), dimensions, periods, bool(known_at)))
-    tables = (*TABLES, "audit_incentives")
+    query = Query(Dialect(store.postgres), dimensions, periods, bool(known_at))
+    asked, tables = Statements(query).all(), (*TABLES, "audit_incentives")
 
     def count() -> Sums:
-        return added(len(dimensions), consistent_rows(store, statements.all(), tables, parameters))
+        return added(len(dimensions), consistent_rows(store, asked, tables, parameters))
 
-    definition = [statement for statement, _ in statements.all()]
+    definition = [statement for statement, _ in asked]
     return counts_of(dimensions, periods, answers.answered(store, definition, parameters, count))
 
 

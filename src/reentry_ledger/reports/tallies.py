@@ -145,19 +145,18 @@ def tallies(
     """Counts by group key (the dimensions' values, a period as its `Period`): `BY_CLIENT`,
     `NEW_OFFENCE_PARTS` and `RESPONSES`. `window`: the days before a revocation decision
     whose violations it is attributed to; `exclude_dismissed`: set aside new offences
-    dismissed or acquitted; `keep`: read the answer kept when the same report was last
-    counted, if the projections still stand where it was (`answers.py`), else count and keep
-    it, reading the segments kept ahead of time where they are current (`kept.py`); without
-    `keep`, count with every term cut again (as a `known_at` report always does), keeping
-    nothing."""
+    dismissed or acquitted.
+
+    With `keep` (as reports ask): the answer kept when the same report was last counted, if
+    the projections still stand where they did (`answers.py`); else counted, from the
+    segments kept ahead of time where they are current (`kept.py`), and kept. Without it (as
+    the tests' comparisons ask): counted with every term cut again (as a `known_at` report
+    always is), and not kept."""
     if not periods:
         return {}
     parameters = {"known": known_at} if known_at else {}
     from reentry_ledger.reports import answers  # they build on this module
     from reentry_ledger.reports.kept import kept_segments, source_names
-
-    parts = client_parts(store)
-    width = len(dimensions)
 
     def query(kept: bool) -> Query:
         return Query(
@@ -165,24 +164,27 @@ def tallies(
             exclude_dismissed, kept,
         )  # fmt: skip
 
-    def counted(kept: bool) -> list[tuple[tuple[str, ...], list[Any]]]:
+    def counted(kept: bool) -> Sums:
+        parts = client_parts(store)
         asked = [statement for part in parts for statement in query(kept).of_clients(part)]
-        return consistent_rows(store, asked, TABLES, parameters, source_names() if kept else ())
+        found = consistent_rows(store, asked, TABLES, parameters, source_names() if kept else ())
+        return added(len(dimensions), found)
+
+    # first: the answer is looked for at the state in which they are current
+    current = keep and known_at is None and kept_segments(store)
 
     def count() -> Sums:
-        for _ in range(2 if keep and known_at is None else 0):
-            if not kept_segments(store):
+        for attempt in range(2 if current else 0):
+            if attempt and not kept_segments(store):
                 break
             try:
-                return added(width, counted(kept=True))
+                return counted(kept=True)
             except SegmentsBehind:
                 continue  # another process caught up after they were brought up: again
-        return added(width, counted(kept=False))  # every term cut again
+        return counted(kept=False)  # every term cut again
 
     if not keep:
         return counts_of(dimensions, periods, count())
-    if known_at is None:
-        kept_segments(store)  # first: the answer is kept at the state they are current in
     # what the report asks, as it would be asked of every client with no segment kept
     definition = [statement for statement, _ in query(kept=False).statements()]
     return counts_of(dimensions, periods, answers.answered(store, definition, parameters, count))
