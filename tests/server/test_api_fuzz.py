@@ -157,3 +157,16 @@ def test_an_unknown_referral_status_is_invalid_input(served: Served, status: Any
     assert answer.status_code == 400
     assert answer.json()["error"]["type"] == "invalid_input"
     assert len(served.ledger.timeline("GA-1", actor="aud")) == 2
+
+
+@pytest.mark.parametrize("side", ["add", "remove"])
+def test_a_condition_without_a_code_is_invalid_input_and_changes_nothing(
+    served: Served, side: str
+) -> None:
+    enrolled(served.ledger)
+    condition = {"raw_text": "no contact with the victim"}  # the wording, but no code
+    answer = served.post("cw-ga", "/api/clients/GA-1/conditions", {side: [condition]})
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["type"] == "invalid_input" and "code" in error["message"]
+    assert len(served.ledger.timeline("GA-1", actor="aud")) == 1
