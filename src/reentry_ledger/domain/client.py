@@ -703,10 +703,10 @@ class Client(Aggregate):
     ) -> None:
         """A court or board order: conditions added to and removed from the term's."""
         self.check_open()
-        for side, conditions in (("added", add), ("removed", remove)):
+        for side, conditions in (("add", add), ("remove", remove)):
             if any(not condition.get("code") for condition in conditions):
-                raise InvalidInput(f"each condition {side} names its code (and may give the "
-                                   "agency's wording as raw_text)")  # fmt: skip
+                raise InvalidInput(f"each condition to {side} names its code (and may give "
+                                   "the agency's wording as raw_text)")  # fmt: skip
         both = sorted({str(c.get("code")) for c in add} & {str(c.get("code")) for c in remove})
         if both or not (add or remove):
             raise InvalidInput(

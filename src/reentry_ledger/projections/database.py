@@ -38,14 +38,17 @@ class ProjectionDatabase:
     @contextmanager
     def transaction(self, commit: bool = True, wait: bool = True) -> Iterator[Any]:
         """A transaction on a connection of the pool. Without `wait`, on SQLite: fail at once
-        when the pool has no connection free, or another thread of this process holds the
-        one for writing (the pool lets one write at a time), rather than wait for it."""
+        when the pool has no connection free, and take a connection without the pool's
+        writer interlock (one writing thread of the process at a time), which would wait for
+        another thread's write: SQLite's own lock refuses a write that would have to wait for
+        another connection's, in a transaction that has read first (its busy handler is
+        called only before a transaction's first read)."""
         if wait or self.postgres:
             with self.datastore.transaction(commit=commit) as cursor:
                 yield cursor
             return
         pool = self.datastore.pool
-        connection = pool.get_connection(timeout=0, is_writer=commit)
+        connection = pool.get_connection(timeout=0)
         try:
             with connection.transaction(commit=commit) as cursor:
                 yield cursor

@@ -173,9 +173,11 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
                 cursor, self.sql(f"SELECT version FROM {versions} WHERE name = ?"), name
             )
             if not found or found[0][0] != projection.version:
+                self.moving(cursor)
                 for table in projection.tables:
                     cursor.execute(self.sql(f"DROP TABLE IF EXISTS {{{table}}}", [table]))
                 self.forget(cursor, projection)
+                self.count_reset(cursor, projection)
                 cursor.execute(self.sql(f"DELETE FROM {versions} WHERE name = ?"), name)
                 cursor.execute(
                     self.sql(f"INSERT INTO {versions} (name, version) VALUES (?, ?)"),
@@ -297,15 +299,20 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
             for table in projection.tables:
                 cursor.execute(self.sql(f"DELETE FROM {{{table}}}", [table]))
             self.forget(cursor, projection)
-            name = (projection.name,)
-            statement = f"UPDATE {{{RESETS}}} SET resets = resets + 1 WHERE name = ?"
-            cursor.execute(self.sql(statement, [RESETS]), name)
-            statement = (
-                f"INSERT INTO {{{RESETS}}} (name, resets) SELECT ?, 1 WHERE NOT EXISTS "
-                f"(SELECT 1 FROM {{{RESETS}}} WHERE name = ?)"
-            )
-            cursor.execute(self.sql(statement, [RESETS]), name * 2)
-            self.forget_answers(cursor)
+            self.count_reset(cursor, projection)
+
+    def count_reset(self, cursor: Any, projection: Projection) -> None:
+        """Add one to the projection's count of clears (`RESETS`: its tables emptied or made
+        again, its position forgotten), and empty the kept answers."""
+        name = (projection.name,)
+        statement = f"UPDATE {{{RESETS}}} SET resets = resets + 1 WHERE name = ?"
+        cursor.execute(self.sql(statement, [RESETS]), name)
+        statement = (
+            f"INSERT INTO {{{RESETS}}} (name, resets) SELECT ?, 1 WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {{{RESETS}}} WHERE name = ?)"
+        )
+        cursor.execute(self.sql(statement, [RESETS]), name * 2)
+        self.forget_answers(cursor)
 
     def forget_answers(self, cursor: Any) -> None:
         cursor.execute(self.sql(f"DELETE FROM {{{ANSWERS}}}", [ANSWERS]))

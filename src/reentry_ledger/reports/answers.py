@@ -18,8 +18,8 @@ nothing counted while the client was known is left (ADR 32). At most `MOST` answ
 the latest counted.
 
 Keeping an answer never holds a report up: on a ledger that may not be written (a replica), or
-while another writer holds it (an import), the report answers without keeping it. A report
-asked with `keep=False` (the comparisons in the tests) neither reads nor keeps one.
+while another writer holds it (an import, a catch-up), the report answers without keeping it.
+A report asked with `keep=False` (the comparisons in the tests) neither reads nor keeps one.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
+
+from eventsourcing.persistence import PersistenceError
 
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ANSWERS, VERSIONS, ProjectionStore
@@ -53,12 +54,14 @@ def answered(
     digest = hashlib.sha256(
         json.dumps([ANSWERS_VERSION, list(statements), parameters], sort_keys=True).encode()
     ).hexdigest()
+    before, found = None, []
     with store.transaction(commit=False) as cursor:
-        if not store.has_table(cursor, ANSWERS):  # not set up by this version (a replica)
-            return count()
-        before = state(store, cursor)
-        statement = f"SELECT answer FROM {{{ANSWERS}}} WHERE digest = ? AND state = ?"
-        found = fetched(cursor, store.sql(statement, (ANSWERS,)), (digest, before))
+        if store.has_table(cursor, ANSWERS):  # not on a ledger an earlier version set up
+            before = state(store, cursor)
+            statement = f"SELECT answer FROM {{{ANSWERS}}} WHERE digest = ? AND state = ?"
+            found = fetched(cursor, store.sql(statement, (ANSWERS,)), (digest, before))
+    if before is None:
+        return count()
     if found:
         return loaded(str(found[0][0]))
     sums = count()
@@ -96,8 +99,11 @@ def keep(store: ProjectionStore, digest: str, counted_at: str, sums: Sums) -> No
         cursor.execute(store.sql(statement, (ANSWERS,)), values)
 
     try:
-        with store.transaction(wait=False) as cursor, no_waiting(store, cursor):
+        # not waiting for another writer: on SQLite, a write after the state is read is
+        # refused at once while another connection writes (`ProjectionDatabase.transaction`)
+        with store.transaction(wait=False) as cursor:
             if store.postgres:  # alone: no change to the projections under way (`moving`)
+                cursor.execute("SET LOCAL lock_timeout = '100ms'")
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (store.answers_key(),))
             if state(store, cursor) != counted_at:
                 return  # the projections moved meanwhile: the counts may be of either state
@@ -109,26 +115,8 @@ def keep(store: ProjectionStore, digest: str, counted_at: str, sums: Sums) -> No
             run(cursor, f"INSERT INTO {{{ANSWERS}}} (digest, state, answer, kept_at) "
                 "VALUES (?, ?, ?, ?)", (digest, counted_at, answer, kept_at))  # fmt: skip
             run(cursor, f"DELETE FROM {{{ANSWERS}}} WHERE kept_at <= ?", (kept_at - MOST,))
-    except Exception as error:  # busy, locked, or kept by another report at the same moment
-        LOG.debug("report answer not kept: %s", error)
-
-
-@contextmanager
-def no_waiting(store: ProjectionStore, cursor: Any) -> Iterator[None]:
-    """Within a write transaction: give up at once, rather than wait, on a lock another
-    writer holds. (SQLite refuses at once anyway the first write of a transaction that has
-    read while another connection holds the ledger, in its default journal; in WAL it would
-    wait. Its wait is the connection's, so it is put back after.)"""
-    if store.postgres:
-        cursor.execute("SET LOCAL lock_timeout = '100ms'")
-        yield
-        return
-    was = int(fetched(cursor, "PRAGMA busy_timeout", ())[0][0])
-    cursor.execute("PRAGMA busy_timeout = 0")
-    try:
-        yield
-    finally:
-        cursor.execute(f"PRAGMA busy_timeout = {was}")
+    except PersistenceError as error:  # busy, locked, no connection free, or kept by another
+        LOG.debug("report answer not kept: %s", error)  # report at the same moment
 
 
 def dumped(sums: Sums) -> str | None:

@@ -98,8 +98,9 @@ def overtaken(error: Exception) -> bool:
 
 def busy(error: Exception) -> bool:
     """Was a SQLite write refused because another connection holds the ledger (SQLITE_BUSY or
-    SQLITE_LOCKED, of any extended code)? A refresh reads before it writes, so SQLite refuses
-    its first write at once rather than wait for the other writer."""
+    SQLITE_LOCKED, of any extended code)? A refresh reads before it writes, and SQLite calls
+    its busy handler only before a transaction's first read: so it refuses the refresh's
+    first write at once rather than wait for the other writer."""
     cause = error.__cause__ if isinstance(error.__cause__, sqlite3.Error) else error
     return (getattr(cause, "sqlite_errorcode", 0) or 0) & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
 
