@@ -21,7 +21,7 @@ from pathlib import Path
 from benchmarks.common import clients_for, demo_ledger, record, timed
 from reentry_ledger.application import Ledger
 from reentry_ledger.projections.runner import ProjectionRunner
-from reentry_ledger.projections.store import ANSWERS, ProjectionStore
+from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.dimensions import DIMENSIONS
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
@@ -76,7 +76,7 @@ def forgetting(store: ProjectionStore) -> Callable[[], None]:
 
     def forget() -> None:
         with store.transaction() as cursor:
-            cursor.execute(store.sql(f"DELETE FROM {{{ANSWERS}}}", [ANSWERS]))
+            store.forget_answers(cursor)
 
     return forget
 

@@ -7,6 +7,7 @@ from datetime import date
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.client import Client, Stamp, coded
 from reentry_ledger.projections.catalogue import PROJECTIONS
+from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.store import ProjectionStore
 
 TODAY = date(2026, 1, 15)
@@ -38,6 +39,14 @@ def enroll_parolee(ledger: Ledger, ref: str = "GA-1", start: date = START) -> No
         supervision="parole",
         conditions=("report_weekly", "drug_testing"),
     )
+
+
+def execute(ledger: Ledger, statement: str, tables: list[str] | None = None) -> None:
+    """Run `statement` on the projections' tables (`{table}`s among `tables`), as an operator
+    with the database would."""
+    store = ProjectionRunner(ledger, workers=0).store
+    with store.transaction() as cursor:
+        cursor.execute(store.sql(statement, tables or []))
 
 
 def projection_contents(ledger: Ledger) -> dict[str, list[str]]:

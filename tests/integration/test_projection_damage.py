@@ -17,7 +17,7 @@ from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.catalogue import PROJECTIONS
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.verify import SCRATCH, verify
-from tests.builders import TODAY, projection_contents
+from tests.builders import TODAY, execute, projection_contents
 
 Run = Callable[..., Result]
 
@@ -35,12 +35,6 @@ def built(db_url: str) -> Iterator[tuple[Ledger, Run]]:
 
     yield ledger, run
     ledger.close()
-
-
-def execute(ledger: Ledger, statement: str, tables: list[str] | None = None) -> None:
-    store = ProjectionRunner(ledger, workers=0).store
-    with store.transaction() as cursor:
-        cursor.execute(store.sql(statement, tables or []))
 
 
 def move_position(ledger: Ledger, name: str, to: int) -> None:

@@ -27,7 +27,7 @@ from reentry_ledger.projections.store import ANSWERS, ProjectionStore
 from reentry_ledger.reports import answers, tallies
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
-from tests.builders import START, TODAY
+from tests.builders import START, TODAY, execute
 from tests.reference_report import counted_afresh
 
 
@@ -184,17 +184,11 @@ def holding_the_answers(ledger: Ledger, db_url: str) -> Iterator[None]:
         connection.close()
 
 
-def execute(ledger: Ledger, statement: str, *tables: str) -> None:
-    store = ProjectionStore(ledger)
-    with store.transaction() as cursor:
-        cursor.execute(store.sql(statement, tables))
-
-
 def tampered(ledger: Ledger) -> None:
     """Rows of the projections damaged by hand (as `verify` finds them, and a rebuild mends)."""
     demo(ledger)
     ProjectionRunner(ledger).catch_up()
-    execute(ledger, "UPDATE {audit_terms} SET officer = 'TAMPERED'", "audit_terms")
+    execute(ledger, "UPDATE {audit_terms} SET officer = 'TAMPERED'", ["audit_terms"])
 
 
 def officers(groups: list[dict[str, Any]]) -> set[str]:
@@ -223,7 +217,7 @@ def test_a_rebuild_landing_between_counting_and_keeping_keeps_nothing(
     demo(ledger)
     ProjectionRunner(ledger).catch_up()
     mended = ask(ledger, "agency")
-    execute(ledger, "UPDATE {audit_violations} SET category = 'technical'", "audit_violations")
+    execute(ledger, "UPDATE {audit_violations} SET category = 'technical'", ["audit_violations"])
     real, calls = tallies.consistent_rows, iter(range(100))
 
     def counted_then_rebuilt(*args: Any, **kwargs: Any) -> Any:
@@ -234,7 +228,7 @@ def test_a_rebuild_landing_between_counting_and_keeping_keeps_nothing(
             other.close()
         return rows
 
-    execute(ledger, f"DELETE FROM {{{ANSWERS}}}", ANSWERS)  # as the damage would, were it a page
+    execute(ledger, f"DELETE FROM {{{ANSWERS}}}", [ANSWERS])  # as the damage would, were it a page
     with mock.patch.object(tallies, "consistent_rows", counted_then_rebuilt):
         damaged = ask(ledger, "agency")  # counted before the rebuild
     assert damaged != mended
@@ -274,7 +268,7 @@ def test_a_ledger_set_up_before_answers_were_kept_is_reported_as_it_stands(db_ur
     # reports read as they stand, with nothing kept
     ledger = demo(Ledger(db_url, clock=lambda: TODAY))
     ProjectionRunner(ledger).catch_up()
-    execute(ledger, f"DROP TABLE {{{ANSWERS}}}", ANSWERS)
+    execute(ledger, f"DROP TABLE {{{ANSWERS}}}", [ANSWERS])
     request = ReportRequest(today=TODAY, by=("agency",))
     found = Reports(ledger, "jdoe", catch_up=False).violations(request)["groups"]
     ledger.close()
@@ -357,7 +351,7 @@ def test_keeping_an_answer_while_every_connection_is_in_use_leaves_the_process_a
         pool.put_connection(connection)
     assert len(kept_answers(ledger)) == 1  # not kept
     with mock.patch.object(pool, "pool_timeout", 5):  # a write of the process, as a command's
-        execute(ledger, f"DELETE FROM {{{ANSWERS}}} WHERE digest = 'none'", ANSWERS)
+        execute(ledger, f"DELETE FROM {{{ANSWERS}}} WHERE digest = 'none'", [ANSWERS])
     ask(ledger, "officer")
     assert len(kept_answers(ledger)) == 2
     ledger.close()
@@ -367,7 +361,7 @@ def test_a_projection_made_again_for_another_version_empties_the_answers(ledger:
     demo(ledger)
     before = ask(ledger, "agency")
     execute(ledger, "UPDATE {projection_versions} SET version = 0 WHERE name = 'violations'",
-            "projection_versions")  # fmt: skip
+            ["projection_versions"])  # fmt: skip
     ProjectionRunner(ledger)  # another version's tables are dropped, its position forgotten
     assert kept_answers(ledger) == []
     assert ask(ledger, "agency") == before  # caught up again from the start
