@@ -147,6 +147,8 @@ def rows(
     dimensions, zeros = request.dimensions, dict.fromkeys((*COUNTS, *DISPERSION), 0)
     result = [_row(dimensions, key, {**zeros, **counts}) for key, counts in counts_by_group.items()]
     result.sort(key=lambda row: sort_key(dimensions, row))
+    if not request.suppress_below:
+        return result  # nothing to hide: a row holds no private column (`suppress`)
     return [
         suppress(row, request.suppress_below, COUNTS, totals=VIOLATION_LINKED) for row in result
     ]
