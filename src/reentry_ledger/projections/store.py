@@ -6,7 +6,7 @@ position, through the library's tracking recorder. One code path for SQLite and 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from operator import itemgetter
 from typing import Any
@@ -110,6 +110,11 @@ RETIRED = ("report_segments",)
 # emptied by every page written to them and every clear, so no answer outlives the state it was
 # counted at.
 ANSWERS = "report_kept_answers"
+# The same counts by part of the clients (the first character of their ids as the projections
+# key them), for a report asked again after new events: a page written deletes the parts of
+# the clients whose events it holds, a clear deletes them all, so a part kept is the count of
+# its clients as they stand (reports/answers.py, ADR 33)
+ANSWER_PARTS = "report_kept_parts"
 # How many times each projection was cleared (a rebuild): its position goes back to 0 and may
 # come back to where it was, over rows made again, so what was read at a position is known to
 # be current only beside this count (ADR 33)
@@ -121,8 +126,8 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
 
     def set_up(self) -> None:
         """Drop the tables `RETIRED` names, where an earlier version left them, and make the
-        tables every projection shares: the kept answers (`ANSWERS`) and the count of clears
-        (`RESETS`)."""
+        tables every projection shares: the kept answers (`ANSWERS`, `ANSWER_PARTS`) and the
+        count of clears (`RESETS`)."""
         with self.transaction() as cursor:
             if self.postgres:  # runners starting together: one creates, the others wait
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.set_up_key(),))
@@ -131,10 +136,13 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
             for statement in (
                 f"CREATE TABLE IF NOT EXISTS {{{ANSWERS}}} (digest TEXT PRIMARY KEY, "
                 "state TEXT NOT NULL, answer TEXT NOT NULL, kept_at BIGINT NOT NULL)",
+                f"CREATE TABLE IF NOT EXISTS {{{ANSWER_PARTS}}} (digest TEXT NOT NULL, "
+                "part TEXT NOT NULL, sums TEXT NOT NULL, kept_at BIGINT NOT NULL, "
+                "since BIGINT NOT NULL, standing TEXT NOT NULL, PRIMARY KEY (digest, part))",
                 f"CREATE TABLE IF NOT EXISTS {{{RESETS}}} (name TEXT PRIMARY KEY, "
                 "resets BIGINT NOT NULL)",
             ):
-                cursor.execute(self.sql(statement, [ANSWERS, RESETS]))
+                cursor.execute(self.sql(statement, [ANSWERS, ANSWER_PARTS, RESETS]))
 
     def moving(self, cursor: Any) -> None:
         """Within a transaction about to change what the projections hold (and to empty the
@@ -224,7 +232,7 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         for projection, rows in page.items():
             with applying(projection.name):
                 self.write_rows(cursor, projection, rows, notification_id, builds, head)
-        self.forget_answers(cursor)
+        self.forget_answers(cursor, {client for rows in page.values() for client in rows.clients})
 
     def write_rows(
         self,
@@ -314,8 +322,17 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         cursor.execute(self.sql(statement, [RESETS]), name * 2)
         self.forget_answers(cursor)
 
-    def forget_answers(self, cursor: Any) -> None:
+    def forget_answers(self, cursor: Any, clients: Iterable[str] | None = None) -> None:
+        """Delete the kept answers, and their parts that count any of `clients` (None: every
+        part): each part holds the clients whose ids start with its character."""
         cursor.execute(self.sql(f"DELETE FROM {{{ANSWERS}}}", [ANSWERS]))
+        parts = None if clients is None else sorted({client[:1] for client in clients})
+        if parts is None:
+            cursor.execute(self.sql(f"DELETE FROM {{{ANSWER_PARTS}}}", [ANSWER_PARTS]))
+        elif parts:
+            marks = ", ".join("?" for _ in parts)
+            statement = f"DELETE FROM {{{ANSWER_PARTS}}} WHERE part IN ({marks})"
+            cursor.execute(self.sql(statement, [ANSWER_PARTS]), parts)
 
     def resets(self, cursor: Any, names: Sequence[str] | None = None) -> list[tuple[str, int]]:
         """How many times each projection (of `names`, else all) was cleared, by name (none

@@ -29,16 +29,23 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from operator import add
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
 
 from reentry_ledger.projections.database import fetched
-from reentry_ledger.projections.store import ANSWERS, VERSIONS, ProjectionStore
+from reentry_ledger.projections.store import ANSWER_PARTS, ANSWERS, VERSIONS, ProjectionStore
 from reentry_ledger.reports.tallies import Sums
 
 ANSWERS_VERSION = 1  # of how an answer is kept: a new one never reads an older one's
 MOST = 64  # answers kept: the latest counted
+# A client's part: the first character of its id as the projections key it (a UUID's text)
+PARTS = tuple("0123456789abcdef")
+PART_GROUPS_MOST = 50_000  # groups over every part of an answer past which none is kept
+# Events since a part was kept past which it is counted again without reading them (by then
+# nearly every part has a client among them)
+WHOLE_AFTER = 20_000
 LOG = logging.getLogger(__name__)
 
 
@@ -47,27 +54,115 @@ def answered(
     statements: Sequence[str],
     parameters: dict[str, Any],
     count: Callable[[], Sums],
+    count_parts: Callable[[Sequence[str]], dict[str, Sums]] | None = None,
 ) -> Sums:
     """The sums `count` gives for `statements` (as their text and `parameters` define them):
     read back where they were kept at the projections' current state, else counted and kept
-    (when the state did not move while they were counted)."""
+    (when the state did not move while they were counted).
+
+    `count_parts`, where the report can count part by part (`PARTS`), counts the parts it is
+    given, each on its own: then only the parts not kept (those holding a client with events
+    since) are counted, the others read back, and the parts counted are kept too."""
     digest = hashlib.sha256(
         json.dumps([ANSWERS_VERSION, list(statements), parameters], sort_keys=True).encode()
     ).hexdigest()
-    before, found = None, []
+    before, found, parts_found = None, [], {}
     with store.transaction(commit=False) as cursor:
         if store.has_table(cursor, ANSWERS):  # not on a ledger an earlier version set up
             before = state(store, cursor)
             statement = f"SELECT answer FROM {{{ANSWERS}}} WHERE digest = ? AND state = ?"
             found = fetched(cursor, store.sql(statement, (ANSWERS,)), (digest, before))
+            if not found and count_parts is not None:
+                parts_found = parts_kept(store, cursor, digest)
     if before is None:
         return count()
     if found:
         return loaded(str(found[0][0]))
-    sums = count()
+    kept_parts = still_current(store, parts_found, before)
+    if count_parts is None:
+        sums, counted = count(), None
+    else:
+        counted = count_parts([part for part in PARTS if part not in kept_parts])
+        if kept_parts and current_state(store) != before:
+            # a page (or a clear) landed since the kept parts were read: they may not be of
+            # the state the others were counted at
+            return count()
+        sums = summed([*kept_parts.values(), *counted.values()])
+        if sum(len(by_key) for part in (*kept_parts.values(), *counted.values())
+               for by_key in part.values()) > PART_GROUPS_MOST:  # fmt: skip
+            counted = None  # too many to keep by part: the whole only
     if not store.ledger.backend.read_only:
-        keep(store, digest, before, sums)
+        keep(store, digest, before, sums, counted)
     return sums
+
+
+Kept = dict[str, tuple[Sums, int, str]]  # by part: its sums, since, standing (`standing`)
+
+
+def parts_kept(store: ProjectionStore, cursor: Any, digest: str) -> Kept:
+    """The parts of an answer kept (none on a ledger an earlier version set up)."""
+    if not store.has_table(cursor, ANSWER_PARTS):
+        return {}
+    statement = store.sql(
+        f"SELECT part, sums, since, standing FROM {{{ANSWER_PARTS}}} WHERE digest = ?",
+        (ANSWER_PARTS,),
+    )
+    return {
+        str(part): (loaded(str(sums)), int(since), str(standing))
+        for part, sums, since, standing in fetched(cursor, statement, (digest,))
+    }
+
+
+def still_current(store: ProjectionStore, kept: Kept, now: str) -> dict[str, Sums]:
+    """The parts kept that still count their clients as they stand at the state `now`: kept
+    at the same versions and clears, and none of whose clients has an event recorded since
+    (read from the event log, so a page written by a version that did not delete the parts
+    it touched is found too)."""
+    since_now, at_now, head = standing(now)
+    same = {part: (sums, since) for part, (sums, since, at) in kept.items() if at == at_now}
+    if not same:
+        return {}
+    since = min(since for _, since in same.values())
+    if since > since_now or head - since > WHOLE_AFTER:
+        return {}  # kept at a later position (they went back: a rebuild), or too long ago
+    from reentry_ledger.reports.kept import recorded_for  # it builds on the reports' modules
+
+    moved: set[str] = set()
+    for client in recorded_for(store, since, head):
+        moved.add(client[:1])
+        if moved.issuperset(same):
+            return {}  # every part kept has a client with events since: no need to read on
+    return {part: sums for part, (sums, _) in same.items() if part not in moved}
+
+
+def standing(text: str) -> tuple[int, str, int]:
+    """Of a state (`state`): the position every projection (and the kept segments) had
+    reached, what else it holds (versions, clears, the kept segments' versions) as text, and
+    the furthest position."""
+    positions, versions, resets, kept = json.loads(text)
+    projections = {name for name, _ in versions}  # the tracking table holds other marks too
+    reached = [int(at) for name, at in positions if name in projections]
+    reached += [int(kept[0])] if kept else []
+    at = json.dumps([versions, resets, kept[1] if kept else None])
+    return (min(reached), at, max(reached)) if reached else (0, at, 0)
+
+
+def summed(parts: Sequence[Sums]) -> Sums:
+    """Sums over different clients added up: a statement's sums by group, each group's the
+    sum of its parts' (a group in any part is in the whole)."""
+    whole: Sums = {}
+    for part in parts:
+        for names, by_key in part.items():
+            into = whole.setdefault(names, {})
+            for key, values in by_key.items():
+                before = into.get(key)
+                into[key] = list(values) if before is None else list(map(add, before, values))
+    return whole
+
+
+def current_state(store: ProjectionStore) -> str:
+    with store.transaction(commit=False) as cursor:
+        return state(store, cursor)
 
 
 def state(store: ProjectionStore, cursor: Any) -> str:
@@ -88,15 +183,24 @@ def state(store: ProjectionStore, cursor: Any) -> str:
     )
 
 
-def keep(store: ProjectionStore, digest: str, counted_at: str, sums: Sums) -> None:
-    """Keep `sums`, counted at the state `counted_at`, if that is still the state; without
-    waiting for another writer (the report is answered whether or not they are kept)."""
+def keep(
+    store: ProjectionStore,
+    digest: str,
+    counted_at: str,
+    sums: Sums,
+    parts: dict[str, Sums] | None = None,
+) -> None:
+    """Keep `sums`, counted at the state `counted_at`, and the `parts` counted for them (the
+    others read back as current at that state; None: the answer is not kept by part), if that
+    is still the state; without waiting for another writer (the report is answered whether or
+    not they are kept)."""
     answer = dumped(sums)
-    if answer is None:
+    by_part = {part: dumped(part_sums) for part, part_sums in (parts or {}).items()}
+    if answer is None or None in by_part.values():
         return
 
     def run(cursor: Any, statement: str, values: Sequence[Any]) -> None:
-        cursor.execute(store.sql(statement, (ANSWERS,)), values)
+        cursor.execute(store.sql(statement, (ANSWERS, ANSWER_PARTS)), values)
 
     try:
         # not waiting for another writer: on SQLite, a write after the state is read is
@@ -109,12 +213,28 @@ def keep(store: ProjectionStore, digest: str, counted_at: str, sums: Sums) -> No
                 return  # the projections moved meanwhile: the counts may be of either state
             run(cursor, f"DELETE FROM {{{ANSWERS}}} WHERE state <> ? OR digest = ?",
                 (counted_at, digest))  # fmt: skip
-            found = fetched(cursor, store.sql(f"SELECT MAX(kept_at) FROM {{{ANSWERS}}}",
-                                              (ANSWERS,)), ())  # fmt: skip
-            kept_at = (int(found[0][0] or 0) if found else 0) + 1
+            latest = (
+                f"SELECT MAX(kept_at) FROM {{{ANSWERS}}} UNION ALL "
+                f"SELECT MAX(kept_at) FROM {{{ANSWER_PARTS}}}"
+            )
+            found = fetched(cursor, store.sql(latest, (ANSWERS, ANSWER_PARTS)), ())
+            kept_at = max(int(row[0] or 0) for row in found) + 1
             run(cursor, f"INSERT INTO {{{ANSWERS}}} (digest, state, answer, kept_at) "
                 "VALUES (?, ?, ?, ?)", (digest, counted_at, answer, kept_at))  # fmt: skip
-            run(cursor, f"DELETE FROM {{{ANSWERS}}} WHERE kept_at <= ?", (kept_at - MOST,))
+            since, at, _ = standing(counted_at)
+            if parts is None:  # not kept by part: none of its parts is known to be current
+                run(cursor, f"DELETE FROM {{{ANSWER_PARTS}}} WHERE digest = ?", (digest,))
+            for part, part_answer in by_part.items():
+                run(cursor, f"DELETE FROM {{{ANSWER_PARTS}}} WHERE digest = ? AND part = ?",
+                    (digest, part))  # fmt: skip
+                run(cursor, f"INSERT INTO {{{ANSWER_PARTS}}} (digest, part, sums, kept_at, "
+                    "since, standing) VALUES (?, ?, ?, ?, ?, ?)",
+                    (digest, part, part_answer, kept_at, since, at))  # fmt: skip
+            # the parts read back for this answer were current at its state, as it is recent
+            run(cursor, f"UPDATE {{{ANSWER_PARTS}}} SET kept_at = ?, since = ?, standing = ? "
+                "WHERE digest = ?", (kept_at, since, at, digest))  # fmt: skip
+            for table in (ANSWERS, ANSWER_PARTS):
+                run(cursor, f"DELETE FROM {{{table}}} WHERE kept_at <= ?", (kept_at - MOST,))
     except PersistenceError as error:  # busy, locked, no connection free, or kept by another
         LOG.debug("report answer not kept: %s", error)  # report at the same moment
 

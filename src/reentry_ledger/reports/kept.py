@@ -194,13 +194,16 @@ def cut(store: ProjectionStore, only: str | None) -> str:
 def touched(store: ProjectionStore, since: int, until: int) -> set[str]:
     """The clients (as the projections key them) with events recorded after `since` up to
     `until`: read from the event log, page by page."""
+    # written into the SQL: only ever a UUID's text
+    return set(filter(CLIENT_ID.fullmatch, recorded_for(store, since, until)))
+
+
+def recorded_for(store: ProjectionStore, since: int, until: int) -> Iterator[str]:
+    """The client (as the projections key it) of each event recorded after `since` up to
+    `until`, in order."""
     secret = LedgerSecrets(store.ledger).secret(PROJECTION_IDS)
-    clients: set[str] = set()
     for originator in originators(store, since, until):
-        client = keyed_client_id(secret, originator)
-        if CLIENT_ID.fullmatch(client):  # written into the SQL: only ever a UUID's text
-            clients.add(client)
-    return clients
+        yield keyed_client_id(secret, originator)
 
 
 def originators(store: ProjectionStore, since: int, until: int) -> Iterator[Any]:

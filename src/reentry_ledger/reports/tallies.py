@@ -50,7 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from copy import copy
 from dataclasses import dataclass
 from operator import add
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from reentry_ledger.domain.codes import (
     NOT_SUSTAINED,
@@ -67,6 +67,7 @@ from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.revocations import revocation_sql
 
 ClientRange: TypeAlias = tuple[str | None, str | None]  # ids from, up to (None: open)
+T = TypeVar("T")
 # By statement (its values' names): each group's values as its rows give them, and its sums
 Sums: TypeAlias = dict[tuple[str, ...], dict[tuple[Any, ...], list[int]]]
 CATEGORIES = ("technical", "absconding", "new_offence")  # least serious first
@@ -149,7 +150,9 @@ def tallies(
 
     With `keep` (as reports ask): the answer kept when the same report was last counted, if
     the projections still stand where they did (`answers.py`); else counted, from the
-    segments kept ahead of time where they are current (`kept.py`), and kept. Without it (as
+    segments kept ahead of time where they are current (`kept.py`), and kept; where its groups
+    are few (`by_parts`), counted and kept part by part of the clients, so that asked again
+    after new events only the parts of their clients are counted. Without it (as
     the tests' comparisons ask): counted with every term cut again (as a `known_at` report
     always is), and not kept."""
     if not periods:
@@ -170,24 +173,46 @@ def tallies(
         found = consistent_rows(store, asked, TABLES, parameters, source_names() if kept else ())
         return added(len(dimensions), found)
 
+    def counted_by_part(kept: bool, parts: Sequence[str]) -> dict[str, Sums]:
+        """Each of `parts` (of the clients, answers.PARTS) counted on its own."""
+        if not parts:
+            return {}
+        asked = [query(kept).of_clients(part_range(part)) for part in parts]
+        found = consistent_rows(
+            store, [one for statements in asked for one in statements], TABLES, parameters,
+            source_names() if kept else (),
+        )  # fmt: skip
+        width, each = len(dimensions), len(asked[0])
+        return {
+            part: added(width, found[n * each : (n + 1) * each]) for n, part in enumerate(parts)
+        }
+
     # first: the answer is looked for at the state in which they are current
     current = keep and known_at is None and kept_segments(store)
 
-    def count() -> Sums:
+    def attempted(work: Callable[[bool], T]) -> T:
+        """`work` on the kept segments where they are current (again if another process
+        caught up meanwhile), else with every term cut again."""
         for attempt in range(2 if current else 0):
             if attempt and not kept_segments(store):
                 break
             try:
-                return counted(kept=True)
+                return work(True)
             except SegmentsBehind:
                 continue  # another process caught up after they were brought up: again
-        return counted(kept=False)  # every term cut again
+        return work(False)  # every term cut again
 
     if not keep:
-        return counts_of(dimensions, periods, count())
+        return counts_of(dimensions, periods, attempted(counted))
     # what the report asks, as it would be asked of every client with no segment kept
     definition = [statement for statement, _ in query(kept=False).statements()]
-    return counts_of(dimensions, periods, answers.answered(store, definition, parameters, count))
+
+    def count_parts(parts: Sequence[str]) -> dict[str, Sums]:
+        return attempted(lambda kept: counted_by_part(kept, parts))
+
+    parted = count_parts if by_parts(store, dimensions, periods) else None
+    sums = answers.answered(store, definition, parameters, lambda: attempted(counted), parted)
+    return counts_of(dimensions, periods, sums)
 
 
 def added(width: int, results: Iterable[tuple[Sequence[str], list[Any]]]) -> Sums:
@@ -253,9 +278,39 @@ def client_parts(store: ProjectionStore) -> list[ClientRange]:
     events, else the one range of every client. Every count a report sums is a sum over
     clients (even those for the dispersion: sums of each client's squares), so parts over
     different clients add up to the whole."""
+    return id_ranges(min(MOST_PARTS, processors()) if projected(store) > PARTS_FROM else 1)
+
+
+def projected(store: ProjectionStore) -> int:
+    """How many events the furthest projection has read."""
     recorded = store.rows(f"SELECT MAX(notification_id) FROM {store.tracking_table}")
-    events = int(recorded[0][0] or 0) if recorded else 0
-    return id_ranges(min(MOST_PARTS, processors()) if events > PARTS_FROM else 1)
+    return int(recorded[0][0] or 0) if recorded else 0
+
+
+# A report counted part by part (answers.PARTS: the clients by the first character of their
+# ids) runs its statements once a part and adds up each part's groups, and keeps each part's:
+# asked again after new events, it counts only the parts of the clients they were of. Worth it
+# where the groups are few (each part holds most of them): at most `PART_GROUPS`, guessing
+# `GUESSED` values for a dimension with no list of codes and `CODED` for one with.
+PART_GROUPS = 20_000
+GUESSED = {"agency": 50, "officer": 1_000}
+CODED = 10
+
+
+def by_parts(store: ProjectionStore, dimensions: Sequence[str], periods: Sequence[Period]) -> bool:
+    """Should a report with these groups be counted part by part? On a ledger past
+    `PARTS_FROM` events, where its groups are few enough."""
+    groups = len(periods)
+    for dimension in dimensions:
+        if dimension != "period":
+            groups *= GUESSED.get(dimension, CODED)
+    return groups <= PART_GROUPS and projected(store) > PARTS_FROM
+
+
+def part_range(part: str) -> ClientRange:
+    """The ids that start with `part` (a hexadecimal digit, as every id does)."""
+    digit = int(part, 16)
+    return (None if digit == 0 else f"{digit:x}", None if digit == 15 else f"{digit + 1:x}")
 
 
 def id_ranges(parts: int) -> list[ClientRange]:

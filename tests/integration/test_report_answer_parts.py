@@ -1,0 +1,223 @@
+"""A report's counts kept part by part of the clients (ADR 33, "Later"): asked again after new
+events, only the parts holding their clients are counted, the rest read back, with the figures
+counting every client gives. A part is current only while none of its clients has an event
+since: each page written deletes the parts of its clients (so a seal caught up leaves no count
+made while the client was known), a clear deletes them all, and a report checks the event log
+too (a page written by a version that deleted no part)."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.domain.errors import RuleViolated
+from reentry_ledger.ingest.demo import build_demo
+from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.projections.store import ANSWER_PARTS, ProjectionStore
+from reentry_ledger.reports import answers, tallies
+from reentry_ledger.reports.service import Reports
+from reentry_ledger.reports.violations import ReportRequest
+from tests.builders import START, TODAY, execute
+from tests.reference_report import counted_afresh
+
+
+@pytest.fixture(autouse=True)
+def parted() -> Iterator[None]:
+    """Reports on these small ledgers counted part by part, as past `PARTS_FROM` events."""
+    with mock.patch.object(tallies, "PARTS_FROM", 0):
+        yield
+
+
+def ask(ledger: Ledger, *by: str, **asked: Any) -> Any:
+    return Reports(ledger, "jdoe").violations(ReportRequest(today=TODAY, by=by, **asked))["groups"]
+
+
+def kept_parts(ledger: Ledger) -> list[tuple[Any, ...]]:
+    """Every kept part's row (digest, part, sums...), as an operator reading the database
+    finds them."""
+    return [tuple(row) for row in ProjectionStore(ledger).rows(
+        f"SELECT * FROM {{{ANSWER_PARTS}}} ORDER BY digest, part", tables=[ANSWER_PARTS])]  # fmt: skip
+
+
+@contextlib.contextmanager
+def parts_counted() -> Iterator[list[str]]:
+    """The parts the reports inside count (in order)."""
+    counted: list[str] = []
+    real = tallies.part_range
+
+    def spy(part: str) -> tallies.ClientRange:
+        counted.append(part)
+        return real(part)
+
+    with mock.patch.object(tallies, "part_range", spy):
+        yield counted
+
+
+def demo(ledger: Ledger) -> Ledger:
+    build_demo(ledger, clients=40, seed=3)
+    ProjectionRunner(ledger).catch_up()
+    return ledger
+
+
+def record_violation(ledger: Ledger, first: int = 1) -> None:
+    """A technical violation of the first demo client, from number `first`, still supervised."""
+    for n in range(first, 41):
+        with contextlib.suppress(RuleViolated):  # discharged by then
+            ledger.record_violation(
+                f"DEMO-{n:07d}", actor="t", on=date(2025, 12, 1), technical=("curfew",)
+            )
+            return
+    raise AssertionError("no demo client to record a violation for")
+
+
+def parts_of(rows: list[tuple[Any, ...]]) -> set[str]:
+    return {row[1] for row in rows}
+
+
+def test_after_new_events_a_report_counts_only_the_parts_of_their_clients(ledger: Ledger) -> None:
+    demo(ledger)
+    with parts_counted() as first:
+        before = ask(ledger, "agency", period="quarter")
+    assert sorted(first) == list(answers.PARTS)  # every part counted, each kept
+    assert parts_of(kept_parts(ledger)) == set(answers.PARTS)
+
+    record_violation(ledger)
+    ProjectionRunner(ledger).catch_up()
+    left = parts_of(kept_parts(ledger))
+    assert len(left) == len(answers.PARTS) - 1  # the part of the client recorded for
+    with parts_counted() as counted:
+        after = ask(ledger, "agency", period="quarter")
+    assert counted == sorted(set(answers.PARTS) - left)
+    with counted_afresh():
+        assert after == ask(ledger, "agency", period="quarter")
+    assert after != before
+    assert parts_of(kept_parts(ledger)) == set(answers.PARTS)  # kept again, the new one too
+
+
+def test_a_seal_caught_up_deletes_the_parts_that_counted_the_client(ledger: Ledger) -> None:
+    # An operator reading the database after a seal and its catch-up (no report since) finds
+    # no part counted while the client's race was on the record; the other parts stay
+    for ref, race, born in (("GA-1", "asian", 1980), ("GA-2", "white", 1990)):
+        ledger.enroll(ref, actor="jdoe", start=START, agency="GA", officer="o-17",
+                      supervision="parole", race=race, birth_year=born)  # fmt: skip
+    ProjectionRunner(ledger).catch_up()
+    groups = ask(ledger, "race", last=date(2025, 1, 19))
+    assert [g["race"] for g in groups] == ["asian", "white"]
+    assert "asian" in str(kept_parts(ledger))
+    others = [row for row in kept_parts(ledger) if "asian" not in str(row)]
+
+    ledger.seal("GA-1", actor="jdoe", reason="court order 12")
+    ProjectionRunner(ledger).catch_up()
+    assert "asian" not in str(kept_parts(ledger))
+    assert kept_parts(ledger) == others
+    with parts_counted() as counted:
+        groups = ask(ledger, "race", last=date(2025, 1, 19))
+    assert len(counted) == 1
+    assert [g["race"] for g in groups] == ["unknown", "white"]
+    with counted_afresh():
+        assert groups == ask(ledger, "race", last=date(2025, 1, 19))
+
+
+def test_a_page_written_without_deleting_parts_is_found_in_the_event_log(ledger: Ledger) -> None:
+    # a catch-up by a version that knew nothing of parts (it empties only the whole answers)
+    demo(ledger)
+    ask(ledger, "risk")
+    record_violation(ledger)
+    real = ProjectionStore.forget_answers
+
+    def whole_only(store: ProjectionStore, cursor: Any, clients: Any = None) -> None:
+        real(store, cursor, ())  # the whole answers, no part
+
+    with mock.patch.object(ProjectionStore, "forget_answers", whole_only):
+        ProjectionRunner(ledger).catch_up()
+    assert parts_of(kept_parts(ledger)) == set(answers.PARTS)  # none deleted
+    with parts_counted() as counted:
+        after = ask(ledger, "risk")
+    assert len(counted) == 1  # the part of the client recorded for, found in the log
+    with counted_afresh():
+        assert after == ask(ledger, "risk")
+
+
+def test_a_rebuild_deletes_every_part(ledger: Ledger) -> None:
+    demo(ledger)
+    ask(ledger, "risk")
+    assert kept_parts(ledger)
+    ProjectionRunner(ledger).rebuild(["violations"])
+    assert kept_parts(ledger) == []
+    with parts_counted() as counted:
+        ask(ledger, "risk")
+    assert sorted(counted) == list(answers.PARTS)
+
+
+def test_parts_kept_at_other_versions_or_clears_are_counted_again(ledger: Ledger) -> None:
+    # the parts' rows say they were kept at another clear of a projection (a rebuild by a
+    # process that deleted no part): every part is counted again, none read back
+    demo(ledger)
+    expected = ask(ledger, "risk")
+    execute(ledger, f"UPDATE {{{ANSWER_PARTS}}} SET standing = 'another'", [ANSWER_PARTS])
+    execute(ledger, "UPDATE {audit_violations} SET category = 'technical'", ["audit_violations"])
+    execute(ledger, "DELETE FROM {report_kept_answers}", ["report_kept_answers"])
+    with parts_counted() as counted:
+        damaged = ask(ledger, "risk")
+    assert sorted(counted) == list(answers.PARTS)
+    assert damaged != expected  # counted from the rows as they stand, not read back
+
+
+def test_a_page_landing_while_parts_are_counted_counts_every_client_again(
+    ledger: Ledger, db_url: str
+) -> None:
+    # the kept parts were read; before the others are counted, another process records and
+    # catches up a client of a part read back: the report gives the figures of one state
+    demo(ledger)
+    ask(ledger, "agency")
+    record_violation(ledger)
+    ProjectionRunner(ledger).catch_up()
+    real, calls = tallies.consistent_rows, iter(range(100))
+
+    def page_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        if next(calls) == 0:
+            other = Ledger(db_url, clock=lambda: TODAY)
+            for first in range(2, 41):  # another client's: in another part, as a rule
+                record_violation(other, first)
+                ProjectionRunner(other).catch_up()
+                if len(parts_of(kept_parts(other))) < len(answers.PARTS) - 1:
+                    break
+            other.close()
+        return real(*args, **kwargs)
+
+    with mock.patch.object(tallies, "consistent_rows", page_meanwhile):
+        found = ask(ledger, "agency")
+    with counted_afresh():
+        assert found == ask(ledger, "agency")
+
+
+def test_a_report_with_many_groups_is_kept_whole_not_by_part(ledger: Ledger) -> None:
+    demo(ledger)
+    with mock.patch.object(tallies, "PART_GROUPS", 10):
+        with parts_counted() as counted:
+            ask(ledger, "officer", period="month")
+        assert counted == []
+    assert kept_parts(ledger) == []
+    with mock.patch.object(answers, "PART_GROUPS_MOST", 1):
+        ask(ledger, "agency")  # counted by part, too many groups to keep each part's
+    assert kept_parts(ledger) == []
+
+
+def test_every_id_falls_in_the_range_of_its_part_and_no_other() -> None:
+    for _ in range(2_000):
+        client = str(uuid.uuid4())
+        within = [
+            part
+            for part in answers.PARTS
+            if (bounds := tallies.part_range(part))
+            and (bounds[0] is None or client >= bounds[0])
+            and (bounds[1] is None or client < bounds[1])
+        ]
+        assert within == [client[:1]]
