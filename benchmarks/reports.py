@@ -2,9 +2,17 @@
 calls (the median of 3, less the median of `reentry-ledger --help`, floored at 0.1 s) and
 in-process, in ledgers of each size asked for, after the projections are caught up; each
 grouping's figure beside its ratio to the ungrouped report measured in the same run. Each is
-measured twice: counted (no answer kept: each run after the kept answers are deleted, as the
-first report after new events is) and read back (the answer kept by the report before it,
-as a report asked again while the projections stand, ADR 33).
+measured four ways (ADR 33):
+- counted: nothing kept (each run after the kept answers and their parts are deleted), as
+  the first report of a day is;
+- read back: the answer kept by the report before it, as a report asked again while the
+  projections stand;
+- after 1 new event, after 10: each run after a violation is recorded for each of 1 (or 10)
+  more clients and the projections caught up (untimed), as a report asked again after a
+  little casework: the parts of those clients counted, the others read back.
+
+The SQLite ledger is copied first (the cached demo stays as it was built); the PostgreSQL one
+is itself a copy made for the benchmarks, and keeps the violations recorded.
 
     python -m benchmarks.reports [--events 1000000] [--postgres postgresql://…/test]
 """
@@ -12,14 +20,17 @@ as a report asked again while the projections stand, ADR 33).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import shutil
 import statistics
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from benchmarks.common import clients_for, demo_ledger, record, timed
+from benchmarks.common import CACHE, clients_for, demo_ledger, record, timed
 from reentry_ledger.application import Ledger
+from reentry_ledger.domain.errors import InvalidInput, RuleViolated
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.dimensions import DIMENSIONS
@@ -81,6 +92,42 @@ def forgetting(store: ProjectionStore) -> Callable[[], None]:
     return forget
 
 
+def recording(ledger: Ledger, clients: int) -> Callable[[], None]:
+    """What records a technical violation for each of `clients` more clients (demo clients
+    still supervised, a new one each time) and catches the projections up."""
+    numbers = iter(range(1, 10**9))
+    runner = ProjectionRunner(ledger)
+
+    def record_new() -> None:
+        recorded = 0
+        while recorded < clients:
+            reference = f"DEMO-{next(numbers):07d}"
+            with contextlib.suppress(RuleViolated, InvalidInput):  # discharged, or none such
+                ledger.record_violation(
+                    reference, actor="bench", on=ledger.clock(), technical=("curfew",)
+                )
+                recorded += 1
+        runner.catch_up()
+
+    return record_new
+
+
+@contextlib.contextmanager
+def scratch(url: str) -> Iterator[str]:
+    """A SQLite ledger's copy, deleted after (the cached demo stays as it was built); a
+    PostgreSQL one as it is (a copy made for the benchmarks)."""
+    if not url.startswith("sqlite:///"):
+        yield url
+        return
+    copy = CACHE / "reports-scratch.db"
+    shutil.copyfile(url.removeprefix("sqlite:///"), copy)
+    try:
+        yield f"sqlite:///{copy}"
+    finally:
+        for path in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
+            path.unlink(missing_ok=True)
+
+
 def measure(url: str, events: int) -> list[tuple[str, str, str]]:
     backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     size = f"{backend}, {events:,} events"
@@ -93,7 +140,13 @@ def measure(url: str, events: int) -> list[tuple[str, str, str]]:
     print(f"{size}: `reentry-ledger --help` {start:.2f} s (subtracted from each CLI call)")
     rows: list[tuple[str, str, str]] = []
     forget = forgetting(ProjectionStore(ledger))
-    for how, before in (("counted", forget), ("read back", lambda: None)):
+    ways = (
+        ("counted", forget),
+        ("read back", lambda: None),
+        ("after 1 new event", recording(ledger, 1)),
+        ("after 10 new events", recording(ledger, 10)),
+    )
+    for how, before in ways:
         ungrouped_cli = ungrouped_in = 0.0
         for by, period in GROUPINGS:
             request = ReportRequest(today=today, by=by, period=period)
@@ -128,7 +181,8 @@ def main() -> None:
     for size in args.events:
         for postgres in (None, args.postgres) if args.postgres else (None,):
             url, events = demo_ledger(clients_for(size), postgres)
-            rows += measure(url, events)
+            with scratch(url) as copy:
+                rows += measure(copy, events)
     record("reports", rows)
 
 
