@@ -350,5 +350,7 @@ def helpers_day_by_day(facts: ClientFacts, first: date, last: date) -> list[tupl
 def counted_afresh() -> Iterator[None]:
     """Reports counted as if no answer were kept (reports/answers.py), and none kept: what a
     report read back is compared with."""
-    with mock.patch.object(answers, "answered", lambda store, asked, parameters, count, *_: count()):
+    with mock.patch.object(
+        answers, "answered", lambda store, asked, parameters, count, *_: count()
+    ):
         yield
