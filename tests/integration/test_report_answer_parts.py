@@ -19,6 +19,7 @@ import pytest
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.errors import RuleViolated
 from reentry_ledger.ingest.demo import build_demo
+from reentry_ledger.projections.catalogue import projection_named
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.store import ANSWER_PARTS, ProjectionStore
 from reentry_ledger.reports import answers, tallies
@@ -156,6 +157,32 @@ def test_a_rebuild_deletes_every_part(ledger: Ledger) -> None:
     assert sorted(counted) == list(answers.PARTS)
 
 
+@pytest.mark.parametrize("name", ["violations", "clients", "status"])
+def test_parts_counted_while_a_projection_was_built_from_empty_are_counted_again(
+    ledger: Ledger, name: str
+) -> None:
+    # a rebuild stages its rows out of sight and has no position until it puts them in
+    # place: a report (in another process, caught up just before the rebuild began) counted
+    # its empty tables meanwhile; its parts must not be read back once the build is in place
+    demo(ledger)
+    ProjectionStore(ledger).clear(projection_named(name))
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("interrupted")
+
+    with (
+        mock.patch.object(ProjectionStore, "finish_build", interrupted),
+        contextlib.suppress(RuntimeError),
+    ):
+        ProjectionRunner(ledger, page_size=10, stage_from=1, workers=0).catch_up()
+    with mock.patch.object(Reports, "catch_up", lambda self: None):
+        ask(ledger, "agency")
+    ProjectionRunner(ledger, page_size=10, stage_from=1, workers=0).catch_up()  # in place
+    found = ask(ledger, "agency")
+    with counted_afresh():
+        assert found == ask(ledger, "agency")
+
+
 def test_parts_kept_at_other_versions_or_clears_are_counted_again(ledger: Ledger) -> None:
     # the parts' rows say they were kept at another clear of a projection (a rebuild by a
     # process that deleted no part): every part is counted again, none read back
@@ -208,6 +235,22 @@ def test_a_report_with_many_groups_is_kept_whole_not_by_part(ledger: Ledger) -> 
     with mock.patch.object(answers, "PART_GROUPS_MOST", 1):
         ask(ledger, "agency")  # counted by part, too many groups to keep each part's
     assert kept_parts(ledger) == []
+
+
+def test_only_the_parts_of_the_latest_answers_are_kept(ledger: Ledger) -> None:
+    demo(ledger)
+    with mock.patch.object(answers, "PARTS_MOST", 1):
+        ask(ledger, "agency")
+        ask(ledger, "risk")
+        assert len({row[0] for row in kept_parts(ledger)}) == 1  # the digest of the latest
+        record_violation(ledger)
+        ProjectionRunner(ledger).catch_up()
+        with parts_counted() as counted:
+            ask(ledger, "risk")
+        assert len(counted) == 1  # the parts of the latest read back
+        with parts_counted() as counted:
+            ask(ledger, "agency")
+        assert sorted(counted) == list(answers.PARTS)  # let go: counted again
 
 
 def test_every_id_falls_in_the_range_of_its_part_and_no_other() -> None:

@@ -42,7 +42,11 @@ ANSWERS_VERSION = 1  # of how an answer is kept: a new one never reads an older 
 MOST = 64  # answers kept: the latest counted
 # A client's part: the first character of its id as the projections key it (a UUID's text)
 PARTS = tuple("0123456789abcdef")
-PART_GROUPS_MOST = 50_000  # groups over every part of an answer past which none is kept
+# Groups over every part of an answer past which none is kept (ten million events by officer:
+# 920 officers in 16 parts, two statements each, about 30,000, some 4 MB of text), and the
+# answers whose parts are kept: those of the latest `PARTS_MOST` kept (at most some 60 MB)
+PART_GROUPS_MOST = 32_000
+PARTS_MOST = 16
 # Events since a part was kept past which it is counted again without reading them (by then
 # nearly every part has a client among them)
 WHOLE_AFTER = 20_000
@@ -137,13 +141,16 @@ def still_current(store: ProjectionStore, kept: Kept, now: str) -> dict[str, Sum
 
 def standing(text: str) -> tuple[int, str, int]:
     """Of a state (`state`): the position every projection (and the kept segments) had
-    reached, what else it holds (versions, clears, the kept segments' versions) as text, and
-    the furthest position."""
+    reached, what else it holds (versions, clears, the kept segments' versions, which
+    projections have a position) as text, and the furthest position."""
     positions, versions, resets, kept = json.loads(text)
     projections = {name for name, _ in versions}  # the tracking table holds other marks too
+    placed = sorted(name for name, _ in positions if name in projections)
     reached = [int(at) for name, at in positions if name in projections]
     reached += [int(kept[0])] if kept else []
-    at = json.dumps([versions, resets, kept[1] if kept else None])
+    # which projections have a position: one built from empty has none until its rows are in
+    # place, all at once, with no page of each client's (`StagedBuilds.finish_build`)
+    at = json.dumps([versions, resets, kept[1] if kept else None, placed])
     return (min(reached), at, max(reached)) if reached else (0, at, 0)
 
 
@@ -233,8 +240,8 @@ def keep(
             # the parts read back for this answer were current at its state, as it is recent
             run(cursor, f"UPDATE {{{ANSWER_PARTS}}} SET kept_at = ?, since = ?, standing = ? "
                 "WHERE digest = ?", (kept_at, since, at, digest))  # fmt: skip
-            for table in (ANSWERS, ANSWER_PARTS):
-                run(cursor, f"DELETE FROM {{{table}}} WHERE kept_at <= ?", (kept_at - MOST,))
+            for table, most in ((ANSWERS, MOST), (ANSWER_PARTS, PARTS_MOST)):
+                run(cursor, f"DELETE FROM {{{table}}} WHERE kept_at <= ?", (kept_at - most,))
     except PersistenceError as error:  # busy, locked, no connection free, or kept by another
         LOG.debug("report answer not kept: %s", error)  # report at the same moment
 
