@@ -133,7 +133,7 @@ def test_a_page_written_without_deleting_parts_is_found_in_the_event_log(ledger:
     record_violation(ledger)
     real = ProjectionStore.forget_answers
 
-    def whole_only(store: ProjectionStore, cursor: Any, clients: Any = None) -> None:
+    def whole_only(store: ProjectionStore, cursor: Any, parts: Any = None) -> None:
         real(store, cursor, ())  # the whole answers, no part
 
     with mock.patch.object(ProjectionStore, "forget_answers", whole_only):

@@ -81,16 +81,17 @@ Update = tuple[str, str, tuple[Any, ...]]  # the client whose event made it, sta
 @dataclass
 class Rows:
     """A projection's rows from a run of events: inserts by statement, then retractions
-    (when, client_id, number) and updates, each in order; and the clients whose events they
-    are (every row an event makes is its own client's)."""
+    (when, client_id, number) and updates, each in order; and the parts of the clients whose
+    events they are (every row an event makes is its own client's; a client's part is the
+    first character of its id, reports/answers.py)."""
 
     inserts: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     retractions: list[tuple[Any, ...]] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
-    clients: set[str] = field(default_factory=set)
+    parts: set[str] = field(default_factory=set)
 
     def add(self, client_id: str, statements: Iterable[Statement]) -> None:
-        self.clients.add(client_id)
+        self.parts.add(client_id[:1])
         inserts = self.inserts
         for statement, values in statements:
             same = inserts.get(statement)  # an insert this run has already had: most are
@@ -108,7 +109,7 @@ class Rows:
             self.inserts.setdefault(statement, []).extend(values)
         self.retractions.extend(more.retractions)
         self.updates.extend(more.updates)
-        self.clients.update(more.clients)
+        self.parts.update(more.parts)
 
 
 @dataclass(frozen=True)

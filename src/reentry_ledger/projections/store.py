@@ -112,8 +112,8 @@ RETIRED = ("report_segments",)
 ANSWERS = "report_kept_answers"
 # The same counts by part of the clients (the first character of their ids as the projections
 # key them), for a report asked again after new events: a page written deletes the parts of
-# the clients whose events it holds, a clear deletes them all, so a part kept is the count of
-# its clients as they stand (reports/answers.py, ADR 33)
+# the clients whose events it holds (`Rows.parts`), a clear deletes them all, so a part kept
+# is the count of its clients as they stand (reports/answers.py, ADR 33)
 ANSWER_PARTS = "report_kept_parts"
 # How many times each projection was cleared (a rebuild): its position goes back to 0 and may
 # come back to where it was, over rows made again, so what was read at a position is known to
@@ -232,7 +232,7 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         for projection, rows in page.items():
             with applying(projection.name):
                 self.write_rows(cursor, projection, rows, notification_id, builds, head)
-        self.forget_answers(cursor, {client for rows in page.values() for client in rows.clients})
+        self.forget_answers(cursor, {part for rows in page.values() for part in rows.parts})
 
     def write_rows(
         self,
@@ -322,17 +322,16 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         cursor.execute(self.sql(statement, [RESETS]), name * 2)
         self.forget_answers(cursor)
 
-    def forget_answers(self, cursor: Any, clients: Iterable[str] | None = None) -> None:
-        """Delete the kept answers, and their parts that count any of `clients` (None: every
-        part): each part holds the clients whose ids start with its character."""
+    def forget_answers(self, cursor: Any, parts: Iterable[str] | None = None) -> None:
+        """Delete the kept answers, and their `parts` (None: every part; a part holds the
+        clients whose ids start with its character)."""
         cursor.execute(self.sql(f"DELETE FROM {{{ANSWERS}}}", [ANSWERS]))
-        parts = None if clients is None else sorted({client[:1] for client in clients})
         if parts is None:
             cursor.execute(self.sql(f"DELETE FROM {{{ANSWER_PARTS}}}", [ANSWER_PARTS]))
-        elif parts:
-            marks = ", ".join("?" for _ in parts)
+        elif chosen := sorted(set(parts)):
+            marks = ", ".join("?" for _ in chosen)
             statement = f"DELETE FROM {{{ANSWER_PARTS}}} WHERE part IN ({marks})"
-            cursor.execute(self.sql(statement, [ANSWER_PARTS]), parts)
+            cursor.execute(self.sql(statement, [ANSWER_PARTS]), chosen)
 
     def resets(self, cursor: Any, names: Sequence[str] | None = None) -> list[tuple[str, int]]:
         """How many times each projection (of `names`, else all) was cleared, by name (none

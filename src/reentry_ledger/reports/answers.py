@@ -17,6 +17,10 @@ transaction. So no count outlives the state it was counted at: after a seal is c
 nothing counted while the client was known is left (ADR 32). At most `MOST` answers are kept,
 the latest counted.
 
+A report of few groups on a big ledger is also kept by part of its clients (`PARTS`, ADR 33,
+"Later"): asked again after new events, it counts only the parts holding their clients and
+reads the others back (`still_current`).
+
 Keeping an answer never holds a report up: on a ledger that may not be written (a replica), or
 while another writer holds it (an import, a catch-up), the report answers without keeping it.
 A report asked with `keep=False` (the comparisons in the tests) neither reads nor keeps one.
