@@ -46,9 +46,10 @@ ANSWERS_VERSION = 1  # of how an answer is kept: a new one never reads an older 
 MOST = 64  # answers kept: the latest counted
 # A client's part: the first character of its id as the projections key it (a UUID's text)
 PARTS = tuple("0123456789abcdef")
-# Groups over every part of an answer past which none is kept (ten million events by officer:
-# 920 officers in 16 parts, two statements each, about 30,000, some 4 MB of text), and the
-# answers whose parts are kept: those of the latest `PARTS_MOST` kept (at most some 60 MB)
+# Groups over every part of an answer past which none is kept (a million events by officer:
+# 300 officers in 16 parts, two statements each, about 9,600 groups, 0.7 MB of text; at ten
+# million, 3,005 officers are past it), and the answers whose parts are kept: those of the
+# latest `PARTS_MOST` kept (at most some 40 MB)
 PART_GROUPS_MOST = 32_000
 PARTS_MOST = 16
 # Events since a part was kept past which it is counted again without reading them (by then
