@@ -106,3 +106,22 @@ def test_a_column_of_counts_with_a_missing_value_is_a_column_of_numbers() -> Non
 def test_a_truth_value_is_text_in_a_column_and_in_csv() -> None:
     assert as_table([{"j": True}, {"j": 1}], ["j"]) == "j\ntrue\n1\n"
     assert as_csv([{"j": False}], ["j"]) == "j\nfalse\n"
+
+
+class Shown(int):
+    """A number whose text holds a control character (no such type in the ledger today)."""
+
+    def __str__(self) -> str:
+        return "seven\n"
+
+
+def test_a_number_whose_text_holds_a_control_character_is_escaped_at_the_right() -> None:
+    table = as_table([{"a": Shown(7)}, {"a": 10}], ["a"])
+    assert table == reference_table([{"a": Shown(7)}, {"a": 10}], ["a"])
+    assert table == "      a\nseven\\n\n     10\n"
+
+
+def test_rows_with_no_column_are_a_line_each() -> None:
+    rows: list[dict[str, Any]] = [{"a": 1}, {"a": 2}]
+    assert as_table(rows, []) == "\n\n\n"
+    assert as_csv(rows, []) == "\n\n\n"

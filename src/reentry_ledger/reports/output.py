@@ -61,24 +61,27 @@ def as_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([csv_cell(column) for column in columns])
-    # the writer writes a number as `str` does and a missing value as nothing, as `cell` does
-    writer.writerows(zip(*(_column(rows, column, csv_cell)[0] for column in columns), strict=True))
+    # the writer writes a plain number as `str` does and a missing value as nothing, as `cell`
+    cells = [values for values, _, _ in (_column(rows, c, csv_cell) for c in columns)]
+    writer.writerows(zip(*cells, strict=True) if columns else ([] for _ in rows))
     return buffer.getvalue()
 
 
 def as_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     if not rows:
         return "(no groups)\n"
+    if not columns:
+        return "\n" * (len(rows) + 1)
     made = [_column(rows, column, _table_cell) for column in columns]
     texts = [
-        ["" if value is None else str(value) for value in values] if numeric else values
-        for values, numeric in made
+        ["" if value is None else str(value) for value in values] if plain else values
+        for values, _, plain in made
     ]
     widths = [max(len(c), *map(len, cells)) for c, cells in zip(columns, texts, strict=True)]
     # one template a table: numbers to the right of their column, text to the left
     line = "  ".join(
         f"{{:{'>' if numeric else '<'}{width}}}"
-        for width, (_, numeric) in zip(widths, made, strict=True)
+        for width, (_, numeric, _) in zip(widths, made, strict=True)
     )
     lines = [line.format(*columns), *map(line.format, *texts)]
     return "\n".join(line.rstrip() for line in lines) + "\n"
@@ -88,16 +91,21 @@ def _table_cell(value: Any) -> str:
     return escaped(cell(value))
 
 
+PLAIN = {int, float, type(None)}  # whose text needs neither escaping nor guarding
+
+
 def _column(
     rows: Sequence[dict[str, Any]], column: str, text: Callable[[Any], str]
-) -> tuple[list[Any], bool]:
-    """A column's values, and whether they are all numbers (or missing): then as they are, as
-    a number needs neither escaping nor guarding; else each as `text` makes it. Made a column
-    at a time: a report of 100,000 groups has millions of cells."""
+) -> tuple[list[Any], bool, bool]:
+    """A column's values; whether they are all numbers (or missing), to the right in a table;
+    and whether they are all plain (`PLAIN`): then as they are, else each as `text` makes it.
+    Made a column at a time: a report of 100,000 groups has millions of cells."""
     values = [row.get(column) for row in rows]
-    if all(_is_number_type(kind) for kind in set(map(type, values))):
-        return values, True
-    return list(map(text, values)), False
+    kinds = set(map(type, values))
+    numeric = all(_is_number_type(kind) for kind in kinds)
+    if kinds <= PLAIN:
+        return values, numeric, True
+    return list(map(text, values)), numeric, False
 
 
 def _is_number_type(kind: type) -> bool:
