@@ -156,3 +156,32 @@ def test_the_root_help_lists_the_commands_as_loaded_commands_would() -> None:
             formatter = ctx.make_formatter()
             click.Group.format_commands(cli, ctx, formatter)  # click's own: every command loaded
         assert shown.endswith(formatter.getvalue().rstrip("\n"))
+
+
+BUILT_ON_IMPORT = """
+from pydantic import BaseModel
+import reentry_ledger.domain.events as events
+
+def every(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from every(sub)
+
+print(sorted({m.__name__ for m in every(BaseModel)
+              if m.__module__ == events.__name__ and m.__pydantic_complete__}))
+"""
+
+
+def test_importing_the_events_builds_no_events_validator_until_one_is_read() -> None:
+    """Each event's model is built on first use (`defer_build`), so a command pays only for the
+    kinds of event it reads. A default written as a model instance would build its model on
+    import; only the generic `Coded` is built, by pydantic itself when it is parametrised."""
+    result = subprocess.run(
+        [sys.executable, "-c", BUILT_ON_IMPORT],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['Coded']"

@@ -165,7 +165,7 @@ class Enrolled(ClientEvent, CanInitAggregate[UUID]):
     details: dict[Name, Line] = Field(default_factory=dict)
     start_reason: Coded[TermStartReason] | None = None
     age_band: CodedText | None = None  # given only where the birth year is not known
-    person: Person = Person()
+    person: Person = Field(default_factory=Person)  # a factory: no model built on import
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Self:
@@ -569,7 +569,9 @@ class ViolationResponded(ClientEvent):
     violation_id: Name
     response: Coded[Response]
     custody_days: int | None = Field(default=None, ge=0, le=MAX_DAYS)
-    decided_by: Coded[DecidingBody] = Coded[DecidingBody](code=DecidingBody.OFFICER)
+    decided_by: Coded[DecidingBody] = Field(
+        default_factory=lambda: Coded[DecidingBody](code=DecidingBody.OFFICER)
+    )
     recommendation: bool = False
     term_outcome: DischargeOutcome | None = None
 
