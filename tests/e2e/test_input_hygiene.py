@@ -125,7 +125,8 @@ def test_dates_at_the_edges_of_the_window_are_taken(run) -> None:  # type: ignor
     for args in (
         ("timeline", "GA-1", "--known-at", "2199-12-31T23:59:59-12:00"),
         ("timeline", "GA-1", "--as-of", "1900-01-01"),
-        ("report", "violations", "--to", "2199-12-31", "--period", "year", "--format", "json"),
+        # a report's --to stops at today (test_report_range_end)
+        ("report", "violations", "--to", "1900-01-01", "--period", "year", "--format", "json"),
         ("report", "violations", "--from", "1900-01-01", "--to", "2024-12-31"),
         ("report", "justice-counts", "--year", "2199"),
     ):

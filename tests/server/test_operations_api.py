@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from reentry_ledger.cli import cli
 from reentry_ledger.projections.catalogue import PROJECTIONS
 from reentry_ledger.reports.dimensions import DIMENSIONS
+from tests.builders import TODAY
 from tests.integration.test_projection_damage import execute
 from tests.integration.test_tampering import Rows
 from tests.server.test_api_roles import RANGE, TABLE
@@ -112,6 +113,12 @@ def test_report_parameters_are_checked_with_the_clis_messages(api: Served) -> No
             "caseload",
             {"by": "risk"},
             "--by: this report groups by agency, officer, supervision, juvenile only, not risk",
+        ),
+        (
+            "violations",
+            {"to": str(TODAY + timedelta(days=1))},
+            f"--to {TODAY + timedelta(days=1)} is after today ({TODAY}): a report counts only "
+            "days that have passed",
         ),
     ):
         assert error(api.get("aud", f"/api/reports/{path}", params=params)) == (

@@ -190,7 +190,10 @@ def grouping_options(func: F) -> F:
 
 
 def range_options(func: F) -> F:
-    last_help = f"Last day, inclusive (default: --known-at's date, else today, UTC; {WINDOW})."
+    last_help = (
+        f"Last day, inclusive, not after today (default: --known-at's date, else today, UTC; "
+        f"{WINDOW})."
+    )
     first_help = f"First day, inclusive (default: the earliest enrolment; {WINDOW})."
     func = click.option("--to", "last", type=ISO_DATE, default=None, help=last_help)(func)
     return click.option("--from", "first", type=ISO_DATE, default=None, help=first_help)(func)
@@ -388,7 +391,8 @@ def report_disparities(
 
 @report.command("caseload")
 @click.option("--on", type=ISO_DATE, default=None,
-              help=f"The day (default: --known-at's date, else today, UTC; {WINDOW}).")  # fmt: skip
+              help=f"The day, not after today (default: --known-at's date, else today, UTC; "
+                   f"{WINDOW}).")  # fmt: skip
 @click.option("--by", default="agency,officer", show_default=True,
               help=f"Comma-separated: {','.join(CLIENT_DIMENSIONS)}.")  # fmt: skip
 @partial(known_at_option, ends="without --on the report is of its date")

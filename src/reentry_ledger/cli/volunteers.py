@@ -223,7 +223,9 @@ def _dict(value: Any) -> dict[str, Any]:
 @report.command("volunteer-supervision")
 @click.option("--from", "first", type=ISO_DATE, default=None,
               help="First day (default: the first registration's).")  # fmt: skip
-@click.option("--to", "last", type=ISO_DATE, default=None, help="Last day (default: today).")
+@click.option(
+    "--to", "last", type=ISO_DATE, default=None, help="Last day, not after today (default: today)."
+)
 @click.option("--by-agency", is_flag=True, help="One row per agency.")
 @format_option
 @suppress_option

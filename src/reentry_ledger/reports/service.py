@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import NotPermitted, Permission
 from reentry_ledger.domain.client import Client
+from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.standing import Standing, as_they_stand
@@ -129,14 +130,20 @@ class Reports:
     def known(self, known_at: datetime | None) -> datetime | None:
         return moment_start(known_at) if known_at and self.snaps else known_at
 
-    def last_day(self, last: date | None, known_at: datetime | None) -> date:
+    def last_day(self, last: date | None, known_at: datetime | None, option: str = "--to") -> date:
         """The range's last day when none is given: the day of `--known-at` (so the report
         says what the ledger said then, with no day after it), else today; never past today.
         The moment is the one the report reads as of (for oversight, snapped to the start of
         its month), and its day the last one begun before it: a moment at midnight ends the
-        range on the day before."""
+        range on the day before. A day given (`option`) after today is refused: an open term's
+        exposure runs to the range's end, so days to come would dilute every rate."""
         today = self.ledger.clock()
         if last is not None:
+            if last > today:
+                raise InvalidInput(
+                    f"{option} {last} is after today ({today}): a report counts only days that "
+                    "have passed"
+                )
             return last
         known = self.known(known_at)
         if known is None:
@@ -191,8 +198,8 @@ class Reports:
         its last day (without `--to`: the date of `known_at`, so the report says what the
         ledger said then; else today), snapped for oversight; the facts, the earliest start."""
         request = replace(request, suppress_below=self.below(request.suppress_below))
-        if request.last is None and known_at:
-            request = replace(request, last=self.last_day(None, known_at))
+        if request.last is not None or known_at:
+            request = replace(request, last=self.last_day(request.last, known_at))
         reader = self.reader(known_at)
         earliest = reader.earliest_start()
         first, last, snapped = self.range(
@@ -225,7 +232,7 @@ class Reports:
         suppress_below: int | None = None,
     ) -> Table:
         """Clients supervised on a day (default: the date of `known_at`, else today)."""
-        _, on, snapped = self.range(None, self.last_day(on, known_at), known_at)
+        _, on, snapped = self.range(None, self.last_day(on, known_at, "--on"), known_at)
         rows = casework.caseload(self.reader(known_at).clients(), on, by)
         table = Table((*by, "active_clients"), rows, snapped)
         return self.shown(table, suppress_below, casework.CASELOAD_COUNTS)
@@ -264,8 +271,8 @@ class Reports:
     ) -> Table:
         """Volunteers' supervision sessions per active volunteer-month (reports/volunteers.py),
         over a range (from the first month of the register unless told), by agency if asked."""
-        self.catch_up()
         last = self.last_day(last, None)
+        self.catch_up()
         earliest = volunteer_reports.earliest(self.store)
         start, last, snapped = self.range(first or earliest or last, last, None)
         rows = volunteer_reports.supervision(self.store, start or last, last, by)
@@ -377,8 +384,8 @@ class Reports:
     ) -> tuple[FactReader, date, date, Snapped | None]:
         """The facts and the range of a report (from the earliest enrolment unless told, to
         `last_day`), snapped for oversight."""
-        reader = self.reader(known_at)
         end = self.last_day(last, known_at)
+        reader = self.reader(known_at)
         start, end, snapped = self.range(first or reader.earliest_start() or end, end, known_at)
         return reader, start or end, end, snapped
 
