@@ -213,19 +213,6 @@ class Operations(AccessLog):
         chosen = [projection_named(name).name for name in names]
         return verify(ProjectionRunner(self.whole, page_size=page_size or PAGE_SIZE), chosen)
 
-    def reports_runner(self) -> ProjectionRunner:
-        """The runner that reports catch every projection up with, made once for this ledger
-        and shared by its reports (a server's: one a request). Making a runner sets the tables
-        up, in a write transaction: made again for each report, a report of projections
-        already at the head would wait for any other write. Tables are dropped only for
-        another version of a projection, which a process does not change."""
-        from reentry_ledger.projections.runner import ProjectionRunner
-
-        runner: ProjectionRunner | None = self.__dict__.get("_reports_runner")
-        if runner is None:  # two threads may both make one: the same set-up, either serves
-            runner = self.__dict__["_reports_runner"] = ProjectionRunner(self.whole)
-        return runner
-
     def reports(self, *, actor: str | None, catch_up: bool = True) -> Reports:
         """Every aggregate report, as this actor may see it (from the projections as they
         stand, without catching them up, if `catch_up` is false: a read replica)."""

@@ -104,9 +104,6 @@ class ProjectionRunner:
         A projection whose position is past the head of the log is damaged: it would never
         apply the events recorded up to its position, so it is named rather than caught up."""
         self.check_positions(self.projections)
-        head = self.head()
-        if all(self.store.position(p) >= head for p in self.projections):
-            return 0  # read, not written: no transaction to wait for another writer's
         return self._advance(self.projections, progress)
 
     def check_positions(self, projections: Sequence[Projection]) -> None:

@@ -109,12 +109,11 @@ class Reports:
 
     @property
     def runner(self) -> ProjectionRunner | None:
-        """What catches the projections up (None for the projections as they stand), asked
-        for when a report first needs it: the work list reads no projection, and a runner may
-        write as it is made (its tables, the projections' secret); the ledger's own, made once
-        (`reports_runner`)."""
+        """What catches the projections up (None for the projections as they stand), made
+        when a report first needs it: the work list reads no projection, and a runner may
+        write as it is made (the projections' secret, on a ledger that has none yet)."""
         if self._runner is None and self.catches_up:
-            self._runner = self.ledger.reports_runner()
+            self._runner = ProjectionRunner(self.ledger)
         return self._runner
 
     @property
