@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -242,3 +242,13 @@ def test_a_known_at_snapped_to_a_month_ends_the_range_before_it(ledger: Run) -> 
     late = ledger("ov", "report", "violations", "--known-at", "2024-06-30T23:59:59Z")
     footer = late.output.splitlines()[-1]
     assert footer.endswith("2024-05-31, as known at 2024-06-01T00:00:00Z"), footer
+
+
+def test_oversights_range_into_the_future_is_cut_to_the_months_ended_by_today(ledger: Run) -> None:
+    # other roles are refused a --to after today (test_report_range_end); oversight's range is
+    # snapped to whole months ended by today, and says so, so "this year" still answers
+    later = (datetime.now(UTC).date() + timedelta(days=40)).isoformat()
+    for report, option in (("violations", "--to"), ("discharges", "--to"), ("caseload", "--on")):
+        ahead = ledger("ov", "report", report, option, later, "--format", "json").stdout
+        assert json.loads(ahead)["snapped_to_months"] is True
+        assert json.loads(ahead)["groups"] == groups(ledger, "ov", report)

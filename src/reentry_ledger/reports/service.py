@@ -136,10 +136,11 @@ class Reports:
         The moment is the one the report reads as of (for oversight, snapped to the start of
         its month), and its day the last one begun before it: a moment at midnight ends the
         range on the day before. A day given (`option`) after today is refused: an open term's
-        exposure runs to the range's end, so days to come would dilute every rate."""
+        exposure runs to the range's end, so days to come would dilute every rate. (Oversight's
+        range is cut to the whole months ended by today, and says so: `range`.)"""
         today = self.ledger.clock()
         if last is not None:
-            if last > today:
+            if last > today and not self.snaps:
                 raise InvalidInput(
                     f"{option} {last} is after today ({today}): a report counts only days that "
                     "have passed"
