@@ -608,6 +608,19 @@ def test_a_bad_filter_is_named_beside_the_form_with_its_values_kept(
     assert "<table>" not in page.text
 
 
+@pytest.mark.parametrize("page", ["violations", "disparities"])
+def test_a_to_after_today_is_named_beside_the_form_with_its_values_kept(
+    served: Served, page: str
+) -> None:
+    # the served ledger's today is 2026-01-15 (tests/builders.py)
+    query = "from=2025-01-01&to=2026-01-16&k=3"
+    shown = signed_in(served, "aud").get(f"/reports/{page}?{query}")
+    assert shown.status_code == 400
+    assert "To 2026-01-16 is after today (2026-01-15)" in text_of(shown)
+    assert 'name="to" value="2026-01-16"' in shown.text
+    assert "<table>" not in shown.text
+
+
 def test_the_report_links_the_definitions_which_are_docs_metrics_md(served: Served) -> None:
     oversight = signed_in(served, "ovs")
     assert 'href="/definitions"' in oversight.get("/reports/violations").text

@@ -93,7 +93,8 @@ Last = Annotated[
     Blank,
     Query(
         alias="to",
-        description="Last day, inclusive (default: known_at's date, else today, UTC).",
+        description="Last day, inclusive, not after today (oversight: cut to the whole months "
+        "ended by today) (default: known_at's date, else today, UTC).",
     ),
 ]
 KnownAt = Annotated[
@@ -129,7 +130,10 @@ Unit = Annotated[
 Day = Annotated[
     EventDate | None,
     Blank,
-    Query(description="The day (default: known_at's date, else today, UTC)."),
+    Query(
+        description="The day, not after today (oversight: cut to the whole months ended by "
+        "today) (default: known_at's date, else today, UTC)."
+    ),
 ]
 Compared = Annotated[
     str | None,

@@ -161,9 +161,10 @@ def add_page(router: APIRouter, site: Site, page: Page) -> None:
         context: dict[str, Any] = {"chosen": chosen, **page.choices}
         try:
             filters = page.read(request.query_params)
+            table = filters.table(site, visitor)
         except InvalidInput as error:
-            return render(request, page.template, 400, **context, error=str(error), table=None)
-        table = filters.table(site, visitor)
+            message = forms.as_the_form_says(error)
+            return render(request, page.template, 400, **context, error=message, table=None)
         columns = page.columns(table)
         rows = [[shown(row.get(column)) for column in columns] for row in table.rows]
         return render(

@@ -118,9 +118,10 @@ def routes(site: Site) -> APIRouter:
         page: dict[str, Any] = {"chosen": chosen, "dimensions": DIMENSIONS, "units": UNITS}
         try:
             filters = Filters.read(request.query_params)
+            report = violations(site, visitor, filters)
         except InvalidInput as error:
-            return render(request, "report.html", 400, **page, error=str(error), report=None)
-        report = violations(site, visitor, filters)
+            message = forms.as_the_form_says(error)
+            return render(request, "report.html", 400, **page, error=message, report=None)
         columns = [*report.request.dimensions, *TABLE_METRICS]
         rows = [[table_cell(row, column) for column in columns] for row in report.groups]
         return render(
