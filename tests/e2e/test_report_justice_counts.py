@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.domain.errors import InvalidInput
 from tests.unit.test_disclosure_control import determined, relations
 
 Run = Callable[..., Any]
@@ -394,3 +395,28 @@ def test_oversight_cannot_take_a_hidden_population_part_from_the_caseload(ledger
                          ("People who have Absconded from Supervision", 0),
                          ("People Incarcerated on a Hold or Sanction while on Supervision", "<10")):  # fmt: skip
         assert march["PROBATION", "POPULATION", label] == value
+
+
+def test_a_month_not_yet_ended_is_left_out_and_a_year_or_month_to_come_is_refused(
+    year: Ledger,
+) -> None:
+    """A month's population is counted on its last day: a month not yet ended would count a day
+    to come, with its terms still open and no event yet (as the oversight role, every role
+    sees the months ended by today, and is told so)."""
+    reports = year.reports(actor="jdoe")  # today is 15 Jan 2026; not the oversight role
+    whole = reports.justice_counts(2025)
+    assert {row["month"] for row in whole.rows} == {*range(1, 13), None}
+    assert whole.snapped is None
+    for month, refused in (
+        (None, "--year 2026: no month of it has ended (today is 2026-01-15)"),
+        (1, "--year 2026 --month 1: the month has not ended (today is 2026-01-15)"),
+    ):
+        with pytest.raises(InvalidInput) as error:
+            reports.justice_counts(2026, month)
+        assert str(error.value) == refused
+    year.clock = lambda: date(2025, 7, 10)
+    part = reports.justice_counts(2025)
+    assert {row["month"] for row in part.rows} == set(range(1, 7))  # no annual rows yet
+    assert part.snapped is not None
+    assert part.snapped.describe() == "snapped to whole calendar months: 2025-01-01..2025-06-30"
+    assert part.rows == [row for row in whole.rows if row["month"] in range(1, 7)]

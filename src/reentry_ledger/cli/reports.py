@@ -515,8 +515,9 @@ def report_volunteers(
 
 @report.command("justice-counts")
 @click.option(
-    "--year", type=click.IntRange(EARLIEST.year, LATEST.year), required=True, help="Calendar year."
-)
+    "--year", type=click.IntRange(EARLIEST.year, LATEST.year), required=True,
+    help="Calendar year: its months ended by today.",
+)  # fmt: skip
 @click.option("--month", type=click.IntRange(1, 12), default=None,
               help="Only this month's rows (1-12); without it, the year's twelve months and "
               "its annual rows.")  # fmt: skip

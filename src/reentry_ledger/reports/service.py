@@ -320,8 +320,10 @@ class Reports:
         suppress_below: int | None = None,
     ) -> Table:
         """The Justice Counts rows of one month, or of a year's twelve and its annual ones.
-        For oversight, only months that ended by today (or by `known_at`, snapped to its
-        month) are shown, and the annual ones once the year has."""
+        Only months that ended by today are shown (a month's population is counted on its last
+        day), and the annual ones once the year has; a year or month with none is refused. For
+        oversight, also only months ended by `known_at` (snapped to its month), and nothing
+        refused."""
         first = date(year, month or 1, 1)
         last = last_of_month(year, month or 12)
         months = [month] if month else list(range(1, 13))
@@ -332,6 +334,14 @@ class Reports:
             _, ended, snapped = self.range(first, ended, known_at)
             months = [m for m in months if last_of_month(year, m) <= ended]
             annual = annual and ended >= last
+        elif last > (today := self.ledger.clock()):
+            ended = month_end(today)
+            months = [m for m in months if last_of_month(year, m) <= ended]
+            if not months:
+                asked = f"--year {year} --month {month}" if month else f"--year {year}"
+                gone = "the month has not" if month else "no month of it has"
+                raise InvalidInput(f"{asked}: {gone} ended (today is {today})")
+            annual, snapped = False, Snapped(first, ended, known_at)
         rows = justice_counts(self.reader(known_at).clients(), year, months, annual)
         return Table(COLUMNS, suppressed(rows, self.below(suppress_below)), snapped)
 
