@@ -420,3 +420,13 @@ def test_a_month_not_yet_ended_is_left_out_and_a_year_or_month_to_come_is_refuse
     assert part.snapped is not None
     assert part.snapped.describe() == "snapped to whole calendar months: 2025-01-01..2025-06-30"
     assert part.rows == [row for row in whole.rows if row["month"] in range(1, 7)]
+    # as known at a moment: the months ended by its day (today is 10 Jul 2025 still)
+    known = datetime.fromisoformat("2025-05-10T12:00:00+00:00")
+    early = reports.justice_counts(2025, known_at=known)
+    assert {row["month"] for row in early.rows} == set(range(1, 5))
+    with pytest.raises(InvalidInput) as error:
+        reports.justice_counts(2025, 6, known_at=known)
+    assert str(error.value) == (
+        "--year 2025 --month 6: the month has not ended (by 2025-05-10, the last day begun "
+        "before --known-at)"
+    )

@@ -7,14 +7,17 @@ caught up, with the option, its date and today named; a range ending today is co
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from click.testing import Result
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.application.base import utc_today
+from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.reports.violations import ReportRequest
 
 # after today (UTC) even if the day turns while the test runs
 LATER = utc_today() + timedelta(days=2)
@@ -73,3 +76,42 @@ def test_a_range_ending_today_is_counted_to_today(run, enrolled) -> None:  # typ
     [group] = json.loads(given.stdout)["groups"]
     assert group == json.loads(default.stdout)["groups"][0]
     assert group["person_days"] == (utc_today() - date(2024, 1, 1)).days + 1
+
+
+KNOWN_AT = "2024-06-15T00:00:00Z"  # its last day begun: 14 June
+
+
+@pytest.mark.parametrize(("name", "option"), [e for e in ENDS if e[0] != "volunteer-supervision"])
+def test_a_range_ending_after_the_known_at_day_is_refused_naming_that_day(
+    run, enrolled, name: str, option: str
+) -> None:  # type: ignore[no-untyped-def]
+    # as known at T the ledger knew nothing of the days after T: counting them (an open term's
+    # exposure, with none of their events) would dilute every rate as days to come do
+    message = refused(run("report", name, "--known-at", KNOWN_AT, option, "2024-06-15"))
+    assert message == (
+        f"Error: {option} 2024-06-15 is after 2024-06-14, the last day begun before "
+        "--known-at: the ledger then knew nothing of the days after it\n"
+    )
+
+
+def test_as_known_at_a_moment_oversights_range_is_cut_there_and_other_roles_are_refused(
+    db_url: str,
+) -> None:
+    # recorded now; the ledger's today three months on: a --to before today but after the
+    # moment's day counts days the ledger then knew nothing of
+    ledger = Ledger(db_url, clock=lambda: utc_today() + timedelta(days=90))
+    ledger.enroll("GA-1", actor="aud", start=date(2024, 1, 1), agency="GA", officer="o-1",
+                  supervision="parole")  # fmt: skip
+    ledger.add_user("aud", "auditor", None, actor="aud")
+    ledger.add_user("ov", "oversight", None, actor="aud")
+    known_at = datetime.now(UTC) + timedelta(seconds=1)
+    later = ReportRequest(today=ledger.clock(), last=ledger.clock() - timedelta(days=1))
+    with pytest.raises(InvalidInput, match="the last day begun before --known-at"):
+        ledger.reports(actor="aud").violations(later, known_at)
+    # oversight reads as of the start of the moment's month (nothing of this month yet), and
+    # its range ends with the month before: as without --to
+    cut, snapped = ledger.reports(actor="ov").violations_snapped(later, known_at)
+    default = ledger.reports(actor="ov").violations_snapped(replace(later, last=None), known_at)
+    assert (cut, snapped) == default
+    assert snapped is not None and snapped.last == known_at.date().replace(day=1) - timedelta(1)
+    ledger.close()

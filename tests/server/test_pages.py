@@ -619,6 +619,13 @@ def test_a_to_after_today_is_named_beside_the_form_with_its_values_kept(
     assert "To 2026-01-16 is after today (2026-01-15)" in text_of(shown)
     assert 'name="to" value="2026-01-16"' in shown.text
     assert "<table>" not in shown.text
+    known = "from=2025-01-01&to=2025-06-15&known_at=2025-06-15T00:00"
+    shown = signed_in(served, "aud").get(f"/reports/{page}?{known}")
+    assert shown.status_code == 400
+    assert (
+        'To 2025-06-15 is after 2025-06-14, the last day begun before "As known at"'
+        in unescape(text_of(shown))
+    )
 
 
 def test_the_report_links_the_definitions_which_are_docs_metrics_md(served: Served) -> None:

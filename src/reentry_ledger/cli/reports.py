@@ -191,8 +191,8 @@ def grouping_options(func: F) -> F:
 
 def range_options(func: F) -> F:
     last_help = (
-        f"Last day, inclusive, not after today (default: --known-at's date, else today, UTC; "
-        f"{WINDOW})."
+        f"Last day, inclusive, not after today nor --known-at's day (default: --known-at's "
+        f"day, else today, UTC; {WINDOW})."
     )
     first_help = f"First day, inclusive (default: the earliest enrolment; {WINDOW})."
     func = click.option("--to", "last", type=ISO_DATE, default=None, help=last_help)(func)
@@ -391,8 +391,8 @@ def report_disparities(
 
 @report.command("caseload")
 @click.option("--on", type=ISO_DATE, default=None,
-              help=f"The day, not after today (default: --known-at's date, else today, UTC; "
-                   f"{WINDOW}).")  # fmt: skip
+              help=f"The day, not after today nor --known-at's day (default: --known-at's "
+                   f"day, else today, UTC; {WINDOW}).")  # fmt: skip
 @click.option("--by", default="agency,officer", show_default=True,
               help=f"Comma-separated: {','.join(CLIENT_DIMENSIONS)}.")  # fmt: skip
 @partial(known_at_option, ends="without --on the report is of its date")
@@ -516,11 +516,11 @@ def report_volunteers(
 @report.command("justice-counts")
 @click.option(
     "--year", type=click.IntRange(EARLIEST.year, LATEST.year), required=True,
-    help="Calendar year: its months ended by today.",
+    help="Calendar year: its months ended by today (or by --known-at's day).",
 )  # fmt: skip
 @click.option("--month", type=click.IntRange(1, 12), default=None,
-              help="Only this month's rows (1-12); without it, the year's twelve months and "
-              "its annual rows.")  # fmt: skip
+              help="Only this month's rows (1-12); without it, the year's months ended by "
+              "today, and its annual rows once the year has ended.")  # fmt: skip
 @partial(known_at_option, ends="only what had been recorded by then counts")
 @format_option
 @suppress_option

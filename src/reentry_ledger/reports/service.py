@@ -135,21 +135,32 @@ class Reports:
         says what the ledger said then, with no day after it), else today; never past today.
         The moment is the one the report reads as of (for oversight, snapped to the start of
         its month), and its day the last one begun before it: a moment at midnight ends the
-        range on the day before. A day given (`option`) after today is refused: an open term's
-        exposure runs to the range's end, so days to come would dilute every rate. (Oversight's
-        range is cut to the whole months ended by today, and says so: `range`.)"""
+        range on the day before. A day given (`option`) after that day is refused: an open
+        term's exposure runs to the range's end, so days to come, or days the ledger knew
+        nothing of yet, would dilute every rate. Oversight's is cut to it instead, then to the
+        whole months ended by it, and says so (`range`)."""
         today = self.ledger.clock()
-        if last is not None:
-            if last > today and not self.snaps:
-                raise InvalidInput(
-                    f"{option} {last} is after today ({today}): a report counts only days that "
-                    "have passed"
-                )
-            return last
         known = self.known(known_at)
-        if known is None:
-            return today
-        return min((as_utc(known) - timedelta(microseconds=1)).date(), today)
+        ended = (
+            today
+            if known is None
+            else min((as_utc(known) - timedelta(microseconds=1)).date(), today)
+        )
+        if last is None:
+            return ended
+        if self.snaps:
+            return min(last, ended)
+        if last > today:
+            raise InvalidInput(
+                f"{option} {last} is after today ({today}): a report counts only days that have "
+                "passed"
+            )
+        if last > ended:
+            raise InvalidInput(
+                f"{option} {last} is after {ended}, the last day begun before --known-at: the "
+                "ledger then knew nothing of the days after it"
+            )
+        return last
 
     def range(
         self, first: date | None, last: date, known_at: datetime | None
@@ -320,10 +331,10 @@ class Reports:
         suppress_below: int | None = None,
     ) -> Table:
         """The Justice Counts rows of one month, or of a year's twelve and its annual ones.
-        Only months that ended by today are shown (a month's population is counted on its last
-        day), and the annual ones once the year has; a year or month with none is refused. For
-        oversight, also only months ended by `known_at` (snapped to its month), and nothing
-        refused."""
+        Only months that ended by today (or by `known_at`'s day) are shown: a month's
+        population is counted on its last day. The annual ones once the year has; a year or
+        month with none is refused. For oversight, `known_at` is snapped to its month, and
+        nothing refused."""
         first = date(year, month or 1, 1)
         last = last_of_month(year, month or 12)
         months = [month] if month else list(range(1, 13))
@@ -334,13 +345,18 @@ class Reports:
             _, ended, snapped = self.range(first, ended, known_at)
             months = [m for m in months if last_of_month(year, m) <= ended]
             annual = annual and ended >= last
-        elif last > (today := self.ledger.clock()):
-            ended = month_end(today)
+        elif last > (day := self.last_day(None, known_at)):
+            ended = month_end(day)
             months = [m for m in months if last_of_month(year, m) <= ended]
             if not months:
                 asked = f"--year {year} --month {month}" if month else f"--year {year}"
                 gone = "the month has not" if month else "no month of it has"
-                raise InvalidInput(f"{asked}: {gone} ended (today is {today})")
+                by = (
+                    f"today is {day}"
+                    if known_at is None
+                    else f"by {day}, the last day begun before --known-at"
+                )
+                raise InvalidInput(f"{asked}: {gone} ended ({by})")
             annual, snapped = False, Snapped(first, ended, known_at)
         rows = justice_counts(self.reader(known_at).clients(), year, months, annual)
         return Table(COLUMNS, suppressed(rows, self.below(suppress_below)), snapped)

@@ -93,8 +93,8 @@ Last = Annotated[
     Blank,
     Query(
         alias="to",
-        description="Last day, inclusive, not after today (oversight: cut to the whole months "
-        "ended by today) (default: known_at's date, else today, UTC).",
+        description="Last day, inclusive, not after today nor known_at's day (oversight: cut "
+        "to the whole months ended by then) (default: known_at's day, else today, UTC).",
     ),
 ]
 KnownAt = Annotated[
@@ -131,8 +131,8 @@ Day = Annotated[
     EventDate | None,
     Blank,
     Query(
-        description="The day, not after today (oversight: cut to the whole months ended by "
-        "today) (default: known_at's date, else today, UTC)."
+        description="The day, not after today nor known_at's day (oversight: cut to the whole "
+        "months ended by then) (default: known_at's day, else today, UTC)."
     ),
 ]
 Compared = Annotated[

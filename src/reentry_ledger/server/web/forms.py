@@ -81,7 +81,7 @@ def choices(label: str, texts: Sequence[str], allowed: Sequence[str]) -> tuple[s
 def as_the_form_says(error: InvalidInput) -> str:
     """A report's refusal in the form's words: its options as the form labels them (the
     service names the CLI's: "--to 2026-02-01 is after today ..." is "To 2026-02-01 ...")."""
-    message = str(error)
+    message = str(error).replace("--known-at", '"As known at"')
     for option, label in (("--from ", "From "), ("--to ", "To ")):
         if message.startswith(option):
             return label + message.removeprefix(option)
