@@ -430,3 +430,16 @@ def test_a_month_not_yet_ended_is_left_out_and_a_year_or_month_to_come_is_refuse
         "--year 2025 --month 6: the month has not ended (by 2025-05-10, the last day begun "
         "before --known-at)"
     )
+    # a moment given with its offset is said in UTC: 01:00 at +02:00 is 23:00 the day before
+    offset = datetime.fromisoformat("2025-05-01T01:00:00+02:00")
+    snapped = reports.justice_counts(2025, known_at=offset).snapped
+    assert snapped is not None
+    assert snapped.describe() == (
+        "snapped to whole calendar months: 2025-01-01..2025-04-30, as known at 2025-04-30T23:00:00Z"
+    )
+    # a moment to come: the limit is today, and it is named
+    with pytest.raises(InvalidInput) as error:
+        reports.justice_counts(2025, 8, known_at=datetime.fromisoformat("2025-09-01T00:00Z"))
+    assert (
+        str(error.value) == "--year 2025 --month 8: the month has not ended (today is 2025-07-10)"
+    )

@@ -23,11 +23,11 @@ from reentry_ledger.application import users
 from reentry_ledger.authorization import NotPermitted
 from reentry_ledger.cli import cli
 from reentry_ledger.credentials import utc_now
-from reentry_ledger.domain.errors import ClientNotFound
+from reentry_ledger.domain.errors import ClientNotFound, InvalidInput
 from reentry_ledger.reports.violations import DEFINITIONS_VERSION
 from reentry_ledger.server.app import SECURITY_HEADERS
 from reentry_ledger.server.auth import SESSION_COOKIE
-from reentry_ledger.server.web import clients
+from reentry_ledger.server.web import clients, forms
 from reentry_ledger.server.web.rendering import shown
 from tests.builders import START
 from tests.serving import PASSWORD, Served, enrolled
@@ -623,9 +623,16 @@ def test_a_to_after_today_is_named_beside_the_form_with_its_values_kept(
     shown = signed_in(served, "aud").get(f"/reports/{page}?{known}")
     assert shown.status_code == 400
     assert (
-        'To 2025-06-15 is after 2025-06-14, the last day begun before "As known at"'
+        'To 2025-06-15 is after 2025-06-14, the last day begun before the "As known at" moment'
         in unescape(text_of(shown))
     )
+
+
+def test_a_refusal_is_said_in_the_forms_words_wherever_it_names_an_option() -> None:
+    said = forms.as_the_form_says(InvalidInput("--from 2025-02-01 is after --to 2025-01-01"))
+    assert said == "From 2025-02-01 is after To 2025-01-01"
+    said = forms.as_the_form_says(InvalidInput("--known-at's day is 2025-01-01"))
+    assert said == 'the "As known at" moment\'s day is 2025-01-01'
 
 
 def test_the_report_links_the_definitions_which_are_docs_metrics_md(served: Served) -> None:

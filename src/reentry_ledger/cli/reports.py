@@ -173,7 +173,9 @@ def format_option(func: F) -> F:
     )(func)  # fmt: skip
 
 
-def known_at_option(func: F, ends: str = "without --to the report ends on its date") -> F:
+def known_at_option(
+    func: F, ends: str = "without --to the report ends on its day (UTC; the day before, at 00:00)"
+) -> F:
     return click.option(
         "--known-at", type=TIMESTAMP, default=None,
         help=f"What the ledger said at that moment; {ends} ({WINDOW}).",
@@ -395,7 +397,9 @@ def report_disparities(
                    f"day, else today, UTC; {WINDOW}).")  # fmt: skip
 @click.option("--by", default="agency,officer", show_default=True,
               help=f"Comma-separated: {','.join(CLIENT_DIMENSIONS)}.")  # fmt: skip
-@partial(known_at_option, ends="without --on the report is of its date")
+@partial(
+    known_at_option, ends="without --on the report is of its day (UTC; the day before, at 00:00)"
+)
 @format_option
 @suppress_option
 @no_catch_up_option

@@ -353,7 +353,7 @@ class Reports:
                 gone = "the month has not" if month else "no month of it has"
                 by = (
                     f"today is {day}"
-                    if known_at is None
+                    if day == self.ledger.clock()
                     else f"by {day}, the last day begun before --known-at"
                 )
                 raise InvalidInput(f"{asked}: {gone} ended ({by})")

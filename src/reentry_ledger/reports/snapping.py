@@ -45,5 +45,5 @@ class Snapped:
             span = f"{self.first}..{self.last}" if self.first else f"through {self.last}"
             text = f"snapped to whole calendar months: {span}"
         if self.known_at:
-            text += f", as known at {self.known_at.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+            text += f", as known at {as_utc(self.known_at).strftime('%Y-%m-%dT%H:%M:%SZ')}"
         return text

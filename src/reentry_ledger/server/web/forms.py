@@ -3,6 +3,7 @@ the label the page shows) and what it takes, as the CLI names its option."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -81,8 +82,5 @@ def choices(label: str, texts: Sequence[str], allowed: Sequence[str]) -> tuple[s
 def as_the_form_says(error: InvalidInput) -> str:
     """A report's refusal in the form's words: its options as the form labels them (the
     service names the CLI's: "--to 2026-02-01 is after today ..." is "To 2026-02-01 ...")."""
-    message = str(error).replace("--known-at", '"As known at"')
-    for option, label in (("--from ", "From "), ("--to ", "To ")):
-        if message.startswith(option):
-            return label + message.removeprefix(option)
-    return message
+    message = str(error).replace("--known-at", 'the "As known at" moment')
+    return re.sub(r"--(from|to)\b", lambda option: option.group(1).capitalize(), message)
