@@ -337,27 +337,26 @@ class Reports:
         nothing refused."""
         first = date(year, month or 1, 1)
         last = last_of_month(year, month or 12)
-        months = [month] if month else list(range(1, 13))
-        annual = month is None
-        snapped = None
+        day = self.last_day(None, known_at)
+        ended, snapped = last, None
         if self.snaps:
-            ended = min(last, self.last_day(None, known_at))
-            _, ended, snapped = self.range(first, ended, known_at)
-            months = [m for m in months if last_of_month(year, m) <= ended]
-            annual = annual and ended >= last
-        elif last > (day := self.last_day(None, known_at)):
+            _, ended, snapped = self.range(first, min(last, day), known_at)
+        elif last > day:
             ended = month_end(day)
-            months = [m for m in months if last_of_month(year, m) <= ended]
-            if not months:
-                asked = f"--year {year} --month {month}" if month else f"--year {year}"
-                gone = "the month has not" if month else "no month of it has"
-                by = (
-                    f"today is {day}"
-                    if day == self.ledger.clock()
-                    else f"by {day}, the last day begun before --known-at"
-                )
-                raise InvalidInput(f"{asked}: {gone} ended ({by})")
-            annual, snapped = False, Snapped(first, ended, known_at)
+            snapped = Snapped(first, ended, known_at)
+        months = [
+            m for m in ([month] if month else range(1, 13)) if last_of_month(year, m) <= ended
+        ]
+        annual = month is None and ended >= last
+        if not months and not self.snaps:
+            asked = f"--year {year} --month {month}" if month else f"--year {year}"
+            gone = "the month has not" if month else "no month of it has"
+            by = (
+                f"today is {day}"
+                if day == self.ledger.clock()
+                else f"by {day}, the last day begun before --known-at"
+            )
+            raise InvalidInput(f"{asked}: {gone} ended ({by})")
         rows = justice_counts(self.reader(known_at).clients(), year, months, annual)
         return Table(COLUMNS, suppressed(rows, self.below(suppress_below)), snapped)
 
