@@ -8,6 +8,7 @@ too (a page written by a version that deleted no part)."""
 from __future__ import annotations
 
 import contextlib
+import random
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -51,13 +52,13 @@ def kept_parts(ledger: Ledger) -> list[tuple[Any, ...]]:
 def parts_counted() -> Iterator[list[str]]:
     """The parts the reports inside count (in order)."""
     counted: list[str] = []
-    real = tallies.part_range
+    real = tallies.part_ranges
 
-    def spy(part: str) -> tallies.ClientRange:
-        counted.append(part)
-        return real(part)
+    def spy(parts: list[str]) -> list[tallies.ClientRange]:
+        counted.extend(parts)
+        return real(parts)
 
-    with mock.patch.object(tallies, "part_range", spy):
+    with mock.patch.object(tallies, "part_ranges", spy):
         yield counted
 
 
@@ -82,24 +83,34 @@ def parts_of(rows: list[tuple[Any, ...]]) -> set[str]:
     return {row[1] for row in rows}
 
 
-def test_after_new_events_a_report_counts_only_the_parts_of_their_clients(ledger: Ledger) -> None:
+@pytest.mark.parametrize(
+    ("by", "period", "everyone"),
+    [
+        (("agency",), "quarter", answers.PARTS),  # some hundreds of groups: 16 parts
+        (("risk",), None, answers.FINE_PARTS),  # a few: 256, each 1/256 of the clients
+        ((), "year", answers.FINE_PARTS),
+    ],
+)
+def test_after_new_events_a_report_counts_only_the_parts_of_their_clients(
+    ledger: Ledger, by: tuple[str, ...], period: str | None, everyone: tuple[str, ...]
+) -> None:
     demo(ledger)
     with parts_counted() as first:
-        before = ask(ledger, "agency", period="quarter")
-    assert sorted(first) == list(answers.PARTS)  # every part counted, each kept
-    assert parts_of(kept_parts(ledger)) == set(answers.PARTS)
+        before = ask(ledger, *by, period=period)
+    assert sorted(first) == list(everyone)  # every part counted, each kept
+    assert parts_of(kept_parts(ledger)) == set(everyone)
 
     record_violation(ledger)
     ProjectionRunner(ledger).catch_up()
     left = parts_of(kept_parts(ledger))
-    assert len(left) == len(answers.PARTS) - 1  # the part of the client recorded for
+    assert len(left) == len(everyone) - 1  # the part of the client recorded for
     with parts_counted() as counted:
-        after = ask(ledger, "agency", period="quarter")
-    assert counted == sorted(set(answers.PARTS) - left)
+        after = ask(ledger, *by, period=period)
+    assert counted == sorted(set(everyone) - left)
     with counted_afresh():
-        assert after == ask(ledger, "agency", period="quarter")
+        assert after == ask(ledger, *by, period=period)
     assert after != before
-    assert parts_of(kept_parts(ledger)) == set(answers.PARTS)  # kept again, the new one too
+    assert parts_of(kept_parts(ledger)) == set(everyone)  # kept again, the new one too
 
 
 def test_a_seal_caught_up_deletes_the_parts_that_counted_the_client(ledger: Ledger) -> None:
@@ -138,7 +149,7 @@ def test_a_page_written_without_deleting_parts_is_found_in_the_event_log(ledger:
 
     with mock.patch.object(ProjectionStore, "forget_answers", whole_only):
         ProjectionRunner(ledger).catch_up()
-    assert parts_of(kept_parts(ledger)) == set(answers.PARTS)  # none deleted
+    assert parts_of(kept_parts(ledger)) == set(answers.FINE_PARTS)  # none deleted
     with parts_counted() as counted:
         after = ask(ledger, "risk")
     assert len(counted) == 1  # the part of the client recorded for, found in the log
@@ -154,7 +165,7 @@ def test_a_rebuild_deletes_every_part(ledger: Ledger) -> None:
     assert kept_parts(ledger) == []
     with parts_counted() as counted:
         ask(ledger, "risk")
-    assert sorted(counted) == list(answers.PARTS)
+    assert sorted(counted) == list(answers.FINE_PARTS)
 
 
 @pytest.mark.parametrize("name", ["violations", "clients", "status"])
@@ -193,7 +204,7 @@ def test_parts_kept_at_other_versions_or_clears_are_counted_again(ledger: Ledger
     execute(ledger, "DELETE FROM {report_kept_answers}", ["report_kept_answers"])
     with parts_counted() as counted:
         damaged = ask(ledger, "risk")
-    assert sorted(counted) == list(answers.PARTS)
+    assert sorted(counted) == list(answers.FINE_PARTS)
     assert damaged != expected  # counted from the rows as they stand, not read back
 
 
@@ -214,7 +225,7 @@ def test_a_page_landing_while_parts_are_counted_counts_every_client_again(
             for first in range(2, 41):  # another client's: in another part, as a rule
                 record_violation(other, first)
                 ProjectionRunner(other).catch_up()
-                if len(parts_of(kept_parts(other))) < len(answers.PARTS) - 1:
+                if len(parts_of(kept_parts(other))) < len(answers.FINE_PARTS) - 1:
                     break
             other.close()
         return real(*args, **kwargs)
@@ -250,17 +261,32 @@ def test_only_the_parts_of_the_latest_answers_are_kept(ledger: Ledger) -> None:
         assert len(counted) == 1  # the parts of the latest read back
         with parts_counted() as counted:
             ask(ledger, "agency")
-        assert sorted(counted) == list(answers.PARTS)  # let go: counted again
+        assert sorted(counted) == list(answers.FINE_PARTS)  # let go: counted again
 
 
-def test_every_id_falls_in_the_range_of_its_part_and_no_other() -> None:
+def within(client: str, ranges: list[tallies.ClientRange]) -> bool:
+    return any(
+        (low is None or client >= low) and (high is None or client < high) for low, high in ranges
+    )
+
+
+@pytest.mark.parametrize("everyone", [answers.PARTS, answers.FINE_PARTS])
+def test_every_id_falls_in_the_range_of_its_part_and_no_other(everyone: tuple[str, ...]) -> None:
     for _ in range(2_000):
         client = str(uuid.uuid4())
-        within = [
-            part
-            for part in answers.PARTS
-            if (bounds := tallies.part_range(part))
-            and (bounds[0] is None or client >= bounds[0])
-            and (bounds[1] is None or client < bounds[1])
-        ]
-        assert within == [client[:1]]
+        found = [part for part in everyone if within(client, tallies.part_ranges([part]))]
+        assert found == [client[: len(everyone[0])]]
+
+
+def test_the_ranges_of_some_parts_hold_the_ids_of_those_parts_alone() -> None:
+    # the parts a report counts again after new events: runs of consecutive parts in one range
+    randomly = random.Random(19)
+    for everyone in (answers.PARTS, answers.FINE_PARTS):
+        assert tallies.part_ranges(list(everyone)) == [(None, None)]
+        for _ in range(200):
+            chosen = sorted(randomly.sample(everyone, randomly.randint(1, len(everyone))))
+            ranges = tallies.part_ranges(chosen)
+            assert len(ranges) <= len(chosen)
+            for _ in range(50):
+                client = str(uuid.uuid4())
+                assert within(client, ranges) == (client[: len(everyone[0])] in chosen)

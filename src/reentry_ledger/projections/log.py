@@ -81,9 +81,9 @@ Update = tuple[str, str, tuple[Any, ...]]  # the client whose event made it, sta
 @dataclass
 class Rows:
     """A projection's rows from a run of events: inserts by statement, then retractions
-    (when, client_id, number) and updates, each in order; and the parts of the clients whose
-    events they are (every row an event makes is its own client's; a client's part is the
-    first character of its id, reports/answers.py)."""
+    (when, client_id, number) and updates, each in order; and the fine parts of the clients
+    whose events they are (every row an event makes is its own client's; a client's fine part
+    is the first two characters of its id, its part the first: reports/answers.py)."""
 
     inserts: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     retractions: list[tuple[Any, ...]] = field(default_factory=list)
@@ -91,7 +91,7 @@ class Rows:
     parts: set[str] = field(default_factory=set)
 
     def add(self, client_id: str, statements: Iterable[Statement]) -> None:
-        self.parts.add(client_id[:1])
+        self.parts.add(client_id[:2])
         inserts = self.inserts
         for statement, values in statements:
             same = inserts.get(statement)  # an insert this run has already had: most are

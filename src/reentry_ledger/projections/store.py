@@ -111,9 +111,9 @@ RETIRED = ("report_segments",)
 # counted at.
 ANSWERS = "report_kept_answers"
 # The same counts by part of the clients (the first character of their ids as the projections
-# key them), for a report asked again after new events: a page written deletes the parts of
-# the clients whose events it holds (`Rows.parts`), a clear deletes them all, so a part kept
-# is the count of its clients as they stand (reports/answers.py, ADR 33)
+# key them, or the first two), for a report asked again after new events: a page written
+# deletes the parts of the clients whose events it holds (`Rows.parts`), a clear deletes them
+# all, so a part kept is the count of its clients as they stand (reports/answers.py, ADR 33)
 ANSWER_PARTS = "report_kept_parts"
 # How many times each projection was cleared (a rebuild): its position goes back to 0 and may
 # come back to where it was, over rows made again, so what was read at a position is known to
@@ -323,12 +323,13 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         self.forget_answers(cursor)
 
     def forget_answers(self, cursor: Any, parts: Iterable[str] | None = None) -> None:
-        """Delete the kept answers, and their `parts` (None: every part; a part holds the
-        clients whose ids start with its character)."""
+        """Delete the kept answers, and the parts that hold the clients of the fine `parts`
+        (None: every part): a fine part holds the clients whose ids start with its two
+        characters, and lies in the part of its first (reports/answers.py)."""
         cursor.execute(self.sql(f"DELETE FROM {{{ANSWERS}}}", [ANSWERS]))
         if parts is None:
             cursor.execute(self.sql(f"DELETE FROM {{{ANSWER_PARTS}}}", [ANSWER_PARTS]))
-        elif chosen := sorted(set(parts)):
+        elif chosen := sorted({prefix for part in parts for prefix in (part[:1], part)}):
             marks = ", ".join("?" for _ in chosen)
             statement = f"DELETE FROM {{{ANSWER_PARTS}}} WHERE part IN ({marks})"
             cursor.execute(self.sql(statement, [ANSWER_PARTS]), chosen)

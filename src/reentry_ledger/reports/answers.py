@@ -17,9 +17,10 @@ transaction. So no count outlives the state it was counted at: after a seal is c
 nothing counted while the client was known is left (ADR 32). At most `MOST` answers are kept,
 the latest counted.
 
-A report of few groups on a big ledger is also kept by part of its clients (`PARTS`, ADR 33,
-"Later"): asked again after new events, it counts only the parts holding their clients and
-reads the others back (`still_current`).
+A report of few groups on a big ledger is also kept by part of its clients (`PARTS`, or the
+finer `FINE_PARTS` where its groups are fewer still: ADR 33, "Later"): asked again after new
+events, it counts only the parts holding their clients and reads the others back
+(`still_current`).
 
 Keeping an answer never holds a report up: on a ledger that may not be written (a replica), or
 while another writer holds it (an import, a catch-up), the report answers without keeping it.
@@ -42,10 +43,13 @@ from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ANSWER_PARTS, ANSWERS, VERSIONS, ProjectionStore
 from reentry_ledger.reports.tallies import Sums
 
-ANSWERS_VERSION = 1  # of how an answer is kept: a new one never reads an older one's
+# of how an answer is kept: a new one never reads an older one's (2: parts of two characters)
+ANSWERS_VERSION = 2
 MOST = 64  # answers kept: the latest counted
-# A client's part: the first character of its id as the projections key it (a UUID's text)
+# A client's part: the first character of its id as the projections key it (a UUID's text);
+# its fine part, the first two
 PARTS = tuple("0123456789abcdef")
+FINE_PARTS = tuple(f"{first}{second}" for first in PARTS for second in PARTS)
 # Groups over every part of an answer past which none is kept (a million events by officer:
 # 300 officers in 16 parts, two statements each, about 9,600 groups, 0.7 MB of text; at ten
 # million, 3,005 officers are past it), and the answers whose parts are kept: those of the
@@ -64,14 +68,16 @@ def answered(
     parameters: dict[str, Any],
     count: Callable[[], Sums],
     count_parts: Callable[[Sequence[str]], dict[str, Sums]] | None = None,
+    parts: Sequence[str] = PARTS,
 ) -> Sums:
     """The sums `count` gives for `statements` (as their text and `parameters` define them):
     read back where they were kept at the projections' current state, else counted and kept
     (when the state did not move while they were counted).
 
-    `count_parts`, where the report can count part by part (`PARTS`), counts the parts it is
-    given, each on its own: then only the parts not kept (those holding a client with events
-    since) are counted, the others read back, and the parts counted are kept too."""
+    `count_parts`, where the report can count part by part (`parts`: `PARTS` or
+    `FINE_PARTS`), counts the parts it is given, each on its own: then only the parts not kept
+    (those holding a client with events since) are counted, the others read back, and the
+    parts counted are kept too."""
     digest = hashlib.sha256(
         json.dumps([ANSWERS_VERSION, list(statements), parameters], sort_keys=True).encode()
     ).hexdigest()
@@ -82,7 +88,7 @@ def answered(
             statement = f"SELECT answer FROM {{{ANSWERS}}} WHERE digest = ? AND state = ?"
             found = fetched(cursor, store.sql(statement, (ANSWERS,)), (digest, before))
             if not found and count_parts is not None:
-                parts_found = parts_kept(store, cursor, digest)
+                parts_found = parts_kept(store, cursor, digest, parts)
     if before is None:
         return count()
     if found:
@@ -91,7 +97,7 @@ def answered(
     if count_parts is None:
         sums, counted = count(), None
     else:
-        counted = count_parts([part for part in PARTS if part not in kept_parts])
+        counted = count_parts([part for part in parts if part not in kept_parts])
         if kept_parts and current_state(store) != before:
             # a page (or a clear) landed since the kept parts were read: they may not be of
             # the state the others were counted at
@@ -108,17 +114,20 @@ def answered(
 Kept = dict[str, tuple[Sums, int, str]]  # by part: its sums, since, standing (`standing`)
 
 
-def parts_kept(store: ProjectionStore, cursor: Any, digest: str) -> Kept:
-    """The parts of an answer kept (none on a ledger an earlier version set up)."""
+def parts_kept(store: ProjectionStore, cursor: Any, digest: str, parts: Sequence[str]) -> Kept:
+    """The parts of an answer kept, of those `parts` (none on a ledger an earlier version set
+    up)."""
     if not store.has_table(cursor, ANSWER_PARTS):
         return {}
     statement = store.sql(
         f"SELECT part, sums, since, standing FROM {{{ANSWER_PARTS}}} WHERE digest = ?",
         (ANSWER_PARTS,),
     )
+    wanted = set(parts)
     return {
         str(part): (loaded(str(sums)), int(since), str(standing))
         for part, sums, since, standing in fetched(cursor, statement, (digest,))
+        if part in wanted
     }
 
 
@@ -137,8 +146,9 @@ def still_current(store: ProjectionStore, kept: Kept, now: str) -> dict[str, Sum
     from reentry_ledger.reports.kept import recorded_for  # it builds on the reports' modules
 
     moved: set[str] = set()
+    length = len(next(iter(same)))  # every part of an answer is as long
     for client in recorded_for(store, since, head):
-        moved.add(client[:1])
+        moved.add(client[:length])
         if moved.issuperset(same):
             return {}  # every part kept has a client with events since: no need to read on
     return {part: sums for part, (sums, _) in same.items() if part not in moved}

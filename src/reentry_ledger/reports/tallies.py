@@ -151,7 +151,7 @@ def tallies(
     With `keep` (as reports ask): the answer kept when the same report was last counted, if
     the projections still stand where they did (`answers.py`); else counted, from the
     segments kept ahead of time where they are current (`kept.py`), and kept; where its groups
-    are few (`by_parts`), counted and kept part by part of the clients, so that asked again
+    are few (`parts_for`), counted and kept part by part of the clients, so that asked again
     after new events only the parts of their clients are counted. Without it (as
     the tests' comparisons ask): counted with every term cut again (as a `known_at` report
     always is), and not kept."""
@@ -174,18 +174,18 @@ def tallies(
         return added(len(dimensions), found)
 
     def counted_by_part(kept: bool, parts: Sequence[str]) -> dict[str, Sums]:
-        """Each of `parts` (of the clients, answers.PARTS) counted on its own."""
+        """Each of `parts` (of the clients, answers.PARTS or FINE_PARTS, all as long) counted
+        on its own: the statements of the clients in their ranges, grouped by part too."""
         if not parts:
             return {}
-        asked = [query(kept).of_clients(part_range(part)) for part in parts]
-        found = consistent_rows(
-            store, [one for statements in asked for one in statements], TABLES, parameters,
-            source_names() if kept else (),
-        )  # fmt: skip
-        width, each = len(dimensions), len(asked[0])
-        return {
-            part: added(width, found[n * each : (n + 1) * each]) for n, part in enumerate(parts)
-        }
+        ranges = part_ranges(parts)
+        if ranges == [(None, None)]:  # every part: in ranges side by side, as a whole count
+            ranges = client_parts(store)
+        parted = query(kept)
+        parted.part_length = len(parts[0])
+        asked = [statement for clients in ranges for statement in parted.of_clients(clients)]
+        found = consistent_rows(store, asked, TABLES, parameters, source_names() if kept else ())
+        return by_part(len(dimensions), parts, found)
 
     # first: the answer is looked for at the state in which they are current
     current = keep and known_at is None and kept_segments(store)
@@ -210,8 +210,11 @@ def tallies(
     def count_parts(parts: Sequence[str]) -> dict[str, Sums]:
         return attempted(lambda kept: counted_by_part(kept, parts))
 
-    parted = count_parts if by_parts(store, dimensions, periods) else None
-    sums = answers.answered(store, definition, parameters, lambda: attempted(counted), parted)
+    parts = parts_for(store, dimensions, periods)
+    sums = answers.answered(
+        store, definition, parameters, lambda: attempted(counted),
+        count_parts if parts else None, parts or answers.PARTS,
+    )  # fmt: skip
     return counts_of(dimensions, periods, sums)
 
 
@@ -229,6 +232,22 @@ def added(width: int, results: Iterable[tuple[Sequence[str], list[Any]]]) -> Sum
             values = [int(value) if value else 0 for value in found]
             before = by_key.get(key)
             by_key[key] = values if before is None else list(map(add, before, values))
+    return sums
+
+
+def by_part(
+    width: int, parts: Sequence[str], results: Sequence[tuple[Sequence[str], list[Any]]]
+) -> dict[str, Sums]:
+    """`added`, for each of `parts`, from rows whose first value is their part (and the next
+    `width` their group's; a part's rows may come from more than one range of clients): every
+    part has each statement's sums, if none of its rows."""
+    sums: dict[str, Sums] = {part: {tuple(names): {} for names, _ in results} for part in parts}
+    found: dict[str, dict[tuple[str, ...], list[Any]]] = {}
+    for names, rows in results:
+        for row in rows:
+            found.setdefault(row[0], {}).setdefault(tuple(names), []).append(row[1:])
+    for part, by_names in found.items():
+        sums[part].update(added(width, by_names.items()))
     return sums
 
 
@@ -288,29 +307,47 @@ def projected(store: ProjectionStore) -> int:
 
 
 # A report counted part by part (answers.PARTS: the clients by the first character of their
-# ids) runs its statements once a part and adds up each part's groups, and keeps each part's:
-# asked again after new events, it counts only the parts of the clients they were of. Worth it
-# where the groups are few (each part holds most of them): at most `PART_GROUPS`, guessing
-# `GUESSED` values for a dimension with no list of codes and `CODED` for one with.
+# ids; FINE_PARTS: by the first two) groups its sums by part too, and keeps each part's: asked
+# again after new events, it counts only the parts of the clients they were of. Worth it where
+# the groups are few (each part holds most of them): at most `PART_GROUPS`, guessing `GUESSED`
+# values for a dimension with no list of codes and `CODED` for one with; in fine parts where
+# at most `FINE_GROUPS` (256 parts of two statements' groups: some 30,000 kept at most).
 PART_GROUPS = 20_000
+FINE_GROUPS = 60
 GUESSED = {"agency": 50, "officer": 1_000}
 CODED = 10
 
 
-def by_parts(store: ProjectionStore, dimensions: Sequence[str], periods: Sequence[Period]) -> bool:
-    """Should a report with these groups be counted part by part? On a ledger past
-    `PARTS_FROM` events, where its groups are few enough."""
+def parts_for(
+    store: ProjectionStore, dimensions: Sequence[str], periods: Sequence[Period]
+) -> tuple[str, ...]:
+    """The parts a report with these groups is counted by: none (it is counted whole) on a
+    ledger of `PARTS_FROM` events or fewer, or where its groups are too many."""
+    from reentry_ledger.reports import answers  # it builds on this module
+
     groups = len(periods)
     for dimension in dimensions:
         if dimension != "period":
             groups *= GUESSED.get(dimension, CODED)
-    return groups <= PART_GROUPS and projected(store) > PARTS_FROM
+    if groups > PART_GROUPS or projected(store) <= PARTS_FROM:
+        return ()
+    return answers.FINE_PARTS if groups <= FINE_GROUPS else answers.PARTS
 
 
-def part_range(part: str) -> ClientRange:
-    """The ids that start with `part` (a hexadecimal digit, as every id does)."""
-    digit = int(part, 16)
-    return (None if digit == 0 else f"{digit:x}", None if digit == 15 else f"{digit + 1:x}")
+def part_ranges(parts: Sequence[str]) -> list[ClientRange]:
+    """The ranges of ids that start with one of `parts` (hexadecimal, all as long, in order,
+    as every id starts): one for each run of consecutive parts."""
+    length = len(parts[0])
+    last = 16**length - 1
+    ranges: list[ClientRange] = []
+    before = -2
+    for number in (int(part, 16) for part in parts):
+        if number != before + 1:
+            ranges.append((None if number == 0 else f"{number:0{length}x}", None))
+        before = number
+        high = None if number == last else f"{number + 1:0{length}x}"
+        ranges[-1] = (ranges[-1][0], high)
+    return ranges
 
 
 def id_ranges(parts: int) -> list[ClientRange]:
@@ -423,6 +460,8 @@ class Query:
         # a condition on the terms' `t.client_id` (kept.py: the clients to cut again)
         self.only: str | None = None
         self.clients: ClientRange = (None, None)  # the range of client ids counted
+        # grouped by the first characters of the client id too, this many (answers.PARTS)
+        self.part_length = 0
         self.periods = periods
         self.known_at = sql.parameter("known") if known else None
         self.several = len(periods) > 1  # the range split into periods (`--period`)
@@ -657,8 +696,9 @@ class Query:
                 FROM filled f WHERE f.last_of_day = 1
             )"""
 
-    def keys(self) -> list[str]:
-        """The group's values, over the segment `g` and the period `p`."""
+    def keys(self, part: bool = True) -> list[str]:
+        """The group's values, over the segment `g` and the period `p` (after the client's
+        part, when grouped by it, unless `part` is False)."""
         columns = {
             "agency": "g.agency",
             "officer": "g.officer",
@@ -673,14 +713,18 @@ class Query:
             "risk": "g.risk",
             "period": "p.position",
         }
-        return [columns[d] for d in self.dimensions]
+        by_part = part and self.part_length
+        parts = [f"SUBSTR(g.client_id, 1, {self.part_length})"] if by_part else []
+        return [*parts, *(columns[d] for d in self.dimensions)]
 
-    def selected(self, values: Sequence[str], source: str, group: bool = True) -> str:
-        """SELECT the group's keys (`key_0`...) and `values` (`value_0`...: PostgreSQL rows
-        come back as dicts, where two "sum"s would be one) from `source`, which names the
-        segment `g` and the period `p`; the client's own rows are joined. Grouped by the keys
-        unless `group` is False (one row per source row)."""
-        keys = self.keys()
+    def selected(
+        self, values: Sequence[str], source: str, group: bool = True, part: bool = True
+    ) -> str:
+        """SELECT the group's keys (`key_0`...: `keys(part)`) and `values` (`value_0`...:
+        PostgreSQL rows come back as dicts, where two "sum"s would be one) from `source`, which
+        names the segment `g` and the period `p`; the client's own rows are joined. Grouped by
+        the keys unless `group` is False (one row per source row)."""
+        keys = self.keys(part)
         joins = ""
         if "juvenile" in self.dimensions:
             joins += " JOIN {audit_clients} cl ON cl.client_id = g.client_id"
@@ -806,24 +850,28 @@ class Query:
         days = self.days()
         width = sum(len(columns) for _, columns in events)
         exposure = ["g.client_id", days, f"({days}) * g.at_risk", *["0"] * width]
-        rows = [self.selected(exposure, self.exposed(), group=False)]
+        rows = [self.selected(exposure, self.exposed(), group=False, part=False)]
         before = 0
         for source, columns in events:
             after = width - before - len(columns)
             values = ["g.client_id", "0", "0", *["0"] * before, *columns, *["0"] * after]
-            rows.append(self.selected(values, source, group=False))
+            rows.append(self.selected(values, source, group=False, part=False))
             before += len(columns)
         keys = [f"key_{i}" for i in range(len(self.dimensions))]
+        # the client's part, when grouped by it: of each client's row, not of each source row
+        parted = ["client_part"] if self.part_length else []
+        part = [f"SUBSTR(value_0, 1, {self.part_length}) AS client_part"] if parted else []
         # value_0: the client; value_1: person-days; value_2: days at risk (e); then each count
         named = ["person_days", "days_at_risk", *(f"y_{i}" for i in range(width))]
         per_client = ", ".join(
-            [*keys, *(f"SUM(value_{i}) AS {name}" for i, name in enumerate(named, start=1))]
+            [*part, *keys, *(f"SUM(value_{i}) AS {name}" for i, name in enumerate(named, 1))]
         )
         extra, source = by_group or ((), "")
-        outer = [*keys, *(f"{value} AS total_{i}" for i, value in enumerate(sums))]
+        grouping = [*parted, *keys]
+        outer = [*grouping, *(f"{value} AS total_{i}" for i, value in enumerate(sums))]
         outer += [f"NULL AS part_{i}" for i in range(len(extra))]  # named: PostgreSQL's rows
         # come back as dicts, where unnamed columns would be one
-        grouped = f" GROUP BY {', '.join(keys)}" if keys else ""
+        grouped = f" GROUP BY {', '.join(grouping)}" if grouping else ""
         pieces = f"{self.pieces()}, " if self.several else ""
         statement = (
             f"{self.context()}, {pieces}client_rows AS ({' UNION ALL '.join(rows)}), "
