@@ -52,9 +52,9 @@ PARTS = tuple("0123456789abcdef")
 FINE_PARTS = tuple(f"{first}{second}" for first in PARTS for second in PARTS)
 # Groups over every part of an answer past which none is kept (a million events by officer:
 # 300 officers in 16 parts, two statements each, about 9,600 groups, 0.7 MB of text; at ten
-# million, 3,005 officers are past it), and the answers whose parts are kept: those of the
-# latest `PARTS_MOST` kept (at most some 40 MB)
-PART_GROUPS_MOST = 32_000
+# million, 3,005 officers, about 90,000 groups, 6.3 MB), and the answers whose parts are kept:
+# those of the latest `PARTS_MOST` kept (at most some 130 MB)
+PART_GROUPS_MOST = 120_000
 PARTS_MOST = 16
 # Events since a part was kept past which it is counted again without reading them (by then
 # nearly every part has a client among them)
