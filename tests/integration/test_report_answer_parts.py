@@ -278,15 +278,80 @@ def test_every_id_falls_in_the_range_of_its_part_and_no_other(everyone: tuple[st
         assert found == [client[: len(everyone[0])]]
 
 
-def test_the_ranges_of_some_parts_hold_the_ids_of_those_parts_alone() -> None:
-    # the parts a report counts again after new events: runs of consecutive parts in one range
+def test_the_ranges_of_some_parts_hold_their_ids_in_few_ranges() -> None:
+    # the parts a report counts again after new events: runs of consecutive parts in one range,
+    # and no more than MOST_RANGES ranges (the parts between the nearest runs counted too)
     randomly = random.Random(19)
     for everyone in (answers.PARTS, answers.FINE_PARTS):
         assert tallies.part_ranges(list(everyone)) == [(None, None)]
         for _ in range(200):
             chosen = sorted(randomly.sample(everyone, randomly.randint(1, len(everyone))))
             ranges = tallies.part_ranges(chosen)
-            assert len(ranges) <= len(chosen)
+            assert len(ranges) <= min(len(chosen), tallies.MOST_RANGES)
+            runs = sum(1 for n, part in enumerate(chosen)
+                       if n == 0 or int(part, 16) != int(chosen[n - 1], 16) + 1)  # fmt: skip
             for _ in range(50):
                 client = str(uuid.uuid4())
-                assert within(client, ranges) == (client[: len(everyone[0])] in chosen)
+                if client[: len(everyone[0])] in chosen:
+                    assert within(client, ranges)
+                elif runs <= tallies.MOST_RANGES:  # not joined: those parts alone
+                    assert not within(client, ranges)
+
+
+def test_ranges_are_cut_where_the_side_by_side_ranges_are() -> None:
+    sides = tallies.id_ranges(3)  # cut at 55 and aa: inside the parts 5 and a
+    assert tallies.cut_at([(None, None)], sides) == sides
+    assert tallies.cut_at([("4", "b"), ("c", None)], sides) == [("4", "55"), ("55", "aa"),
+                                                                ("aa", "b"), ("c", None)]  # fmt: skip
+    assert tallies.cut_at([("55", "56")], sides) == [("55", "56")]
+
+
+def statements_run() -> Any:
+    """A spy on the statements a report runs: each call's count, in order."""
+    counts: list[int] = []
+    real = tallies.consistent_rows
+
+    def spy(store: Any, asked: Any, *args: Any, **kwargs: Any) -> Any:
+        counts.append(len(asked))
+        return real(store, asked, *args, **kwargs)
+
+    return counts, mock.patch.object(tallies, "consistent_rows", spy)
+
+
+def test_many_scattered_parts_are_counted_over_few_ranges(ledger: Ledger) -> None:
+    # after events of clients in parts far apart, the parts are not counted a range each
+    # (each range costs its statements' fixed work): at most MOST_RANGES, then cut where the
+    # side-by-side ranges are, and the figures are those of counting every client
+    demo(ledger)
+    ask(ledger, "risk")
+    for first in range(1, 30, 3):
+        record_violation(ledger, first)
+    ProjectionRunner(ledger).catch_up()
+    counts, spying = statements_run()
+    with mock.patch.object(tallies, "MOST_RANGES", 2), spying, parts_counted() as counted:
+        after = ask(ledger, "risk")
+    sides = len(tallies.client_parts(ProjectionStore(ledger)))
+    runs = sum(1 for n, part in enumerate(counted)
+               if n == 0 or int(part, 16) != int(counted[n - 1], 16) + 1)  # fmt: skip
+    assert runs > 2  # more runs of parts than ranges allowed
+    assert len(counts) == 1 and counts[0] <= 2 * (2 + sides - 1)  # two statements a range
+    with counted_afresh():
+        assert after == ask(ledger, "risk")
+
+
+@pytest.mark.parametrize("by", [("agency",), ("risk",)])
+def test_parts_cut_by_the_side_by_side_ranges_add_up(ledger: Ledger, by: tuple[str, ...]) -> None:
+    # on three processors the side-by-side ranges cut the parts 5 and a in two: each part's
+    # sums are those of both its pieces, counted whole and again after new events
+    with mock.patch.object(tallies, "processors", lambda: 3):
+        demo(ledger)
+        first = ask(ledger, *by, period="quarter")
+        with counted_afresh():
+            assert first == ask(ledger, *by, period="quarter")
+        for n in range(1, 41, 4):
+            with contextlib.suppress(AssertionError):
+                record_violation(ledger, n)
+        ProjectionRunner(ledger).catch_up()
+        after = ask(ledger, *by, period="quarter")
+        with counted_afresh():
+            assert after == ask(ledger, *by, period="quarter")

@@ -60,6 +60,8 @@ PARTS_MOST = 16
 # nearly every part has a client among them)
 WHOLE_AFTER = 20_000
 LOG = logging.getLogger(__name__)
+# A report's parts, and what counts those it is given, each on its own
+Parted = tuple[tuple[str, ...], Callable[[Sequence[str]], dict[str, Sums]]]
 
 
 def answered(
@@ -67,17 +69,16 @@ def answered(
     statements: Sequence[str],
     parameters: dict[str, Any],
     count: Callable[[], Sums],
-    count_parts: Callable[[Sequence[str]], dict[str, Sums]] | None = None,
-    parts: Sequence[str] = PARTS,
+    parted: Parted | None = None,
 ) -> Sums:
     """The sums `count` gives for `statements` (as their text and `parameters` define them):
     read back where they were kept at the projections' current state, else counted and kept
     (when the state did not move while they were counted).
 
-    `count_parts`, where the report can count part by part (`parts`: `PARTS` or
-    `FINE_PARTS`), counts the parts it is given, each on its own: then only the parts not kept
-    (those holding a client with events since) are counted, the others read back, and the
-    parts counted are kept too."""
+    `parted`, where the report can count part by part: its parts (`PARTS` or `FINE_PARTS`)
+    and what counts those it is given, each on its own. Then only the parts not kept (those
+    holding a client with events since) are counted, the others read back, and the parts
+    counted are kept too."""
     digest = hashlib.sha256(
         json.dumps([ANSWERS_VERSION, list(statements), parameters], sort_keys=True).encode()
     ).hexdigest()
@@ -87,16 +88,17 @@ def answered(
             before = state(store, cursor)
             statement = f"SELECT answer FROM {{{ANSWERS}}} WHERE digest = ? AND state = ?"
             found = fetched(cursor, store.sql(statement, (ANSWERS,)), (digest, before))
-            if not found and count_parts is not None:
-                parts_found = parts_kept(store, cursor, digest, parts)
+            if not found and parted is not None:
+                parts_found = parts_kept(store, cursor, digest)
     if before is None:
         return count()
     if found:
         return loaded(str(found[0][0]))
-    kept_parts = still_current(store, parts_found, before)
-    if count_parts is None:
+    if parted is None:
         sums, counted = count(), None
     else:
+        parts, count_parts = parted
+        kept_parts = still_current(store, parts_found, before, len(parts[0]))
         counted = count_parts([part for part in parts if part not in kept_parts])
         if kept_parts and current_state(store) != before:
             # a page (or a clear) landed since the kept parts were read: they may not be of
@@ -114,26 +116,24 @@ def answered(
 Kept = dict[str, tuple[Sums, int, str]]  # by part: its sums, since, standing (`standing`)
 
 
-def parts_kept(store: ProjectionStore, cursor: Any, digest: str, parts: Sequence[str]) -> Kept:
-    """The parts of an answer kept, of those `parts` (none on a ledger an earlier version set
-    up)."""
+def parts_kept(store: ProjectionStore, cursor: Any, digest: str) -> Kept:
+    """The parts of an answer kept (none on a ledger an earlier version set up)."""
     if not store.has_table(cursor, ANSWER_PARTS):
         return {}
     statement = store.sql(
         f"SELECT part, sums, since, standing FROM {{{ANSWER_PARTS}}} WHERE digest = ?",
         (ANSWER_PARTS,),
     )
-    wanted = set(parts)
     return {
         str(part): (loaded(str(sums)), int(since), str(standing))
         for part, sums, since, standing in fetched(cursor, statement, (digest,))
-        if part in wanted
     }
 
 
-def still_current(store: ProjectionStore, kept: Kept, now: str) -> dict[str, Sums]:
-    """The parts kept that still count their clients as they stand at the state `now`: kept
-    at the same versions and clears, and none of whose clients has an event recorded since
+def still_current(store: ProjectionStore, kept: Kept, now: str, length: int) -> dict[str, Sums]:
+    """The parts kept (each the first `length` characters of its clients' ids) that still count
+    their clients as they stand at the state `now`: kept at the same versions and clears, and
+    none of whose clients has an event recorded since
     (read from the event log, so a page written by a version that did not delete the parts
     it touched is found too)."""
     since_now, at_now, head = standing(now)
@@ -146,7 +146,6 @@ def still_current(store: ProjectionStore, kept: Kept, now: str) -> dict[str, Sum
     from reentry_ledger.reports.kept import recorded_for  # it builds on the reports' modules
 
     moved: set[str] = set()
-    length = len(next(iter(same)))  # every part of an answer is as long
     for client in recorded_for(store, since, head):
         moved.add(client[:length])
         if moved.issuperset(same):

@@ -161,10 +161,10 @@ def tallies(
     from reentry_ledger.reports import answers  # they build on this module
     from reentry_ledger.reports.kept import kept_segments, source_names
 
-    def query(kept: bool) -> Query:
+    def query(kept: bool, part_length: int = 0) -> Query:
         return Query(
             Dialect(store.postgres), dimensions, periods, known_at is not None, window,
-            exclude_dismissed, kept,
+            exclude_dismissed, kept, part_length,
         )  # fmt: skip
 
     def counted(kept: bool) -> Sums:
@@ -175,14 +175,12 @@ def tallies(
 
     def counted_by_part(kept: bool, parts: Sequence[str]) -> dict[str, Sums]:
         """Each of `parts` (of the clients, answers.PARTS or FINE_PARTS, all as long) counted
-        on its own: the statements of the clients in their ranges, grouped by part too."""
+        on its own: the statements over ranges of clients that hold them (`part_ranges`, cut
+        where the side-by-side ranges of a whole count are), grouped by part too."""
         if not parts:
             return {}
-        ranges = part_ranges(parts)
-        if ranges == [(None, None)]:  # every part: in ranges side by side, as a whole count
-            ranges = client_parts(store)
-        parted = query(kept)
-        parted.part_length = len(parts[0])
+        ranges = cut_at(part_ranges(parts), client_parts(store))
+        parted = query(kept, len(parts[0]))
         asked = [statement for clients in ranges for statement in parted.of_clients(clients)]
         found = consistent_rows(store, asked, TABLES, parameters, source_names() if kept else ())
         return by_part(len(dimensions), parts, found)
@@ -211,10 +209,8 @@ def tallies(
         return attempted(lambda kept: counted_by_part(kept, parts))
 
     parts = parts_for(store, dimensions, periods)
-    sums = answers.answered(
-        store, definition, parameters, lambda: attempted(counted),
-        count_parts if parts else None, parts or answers.PARTS,
-    )  # fmt: skip
+    parted = (parts, count_parts) if parts else None
+    sums = answers.answered(store, definition, parameters, lambda: attempted(counted), parted)
     return counts_of(dimensions, periods, sums)
 
 
@@ -239,15 +235,15 @@ def by_part(
     width: int, parts: Sequence[str], results: Sequence[tuple[Sequence[str], list[Any]]]
 ) -> dict[str, Sums]:
     """`added`, for each of `parts`, from rows whose first value is their part (and the next
-    `width` their group's; a part's rows may come from more than one range of clients): every
-    part has each statement's sums, if none of its rows."""
+    `width` their group's; a part's rows may come from more than one range of clients, and
+    rows of parts not asked for are left out): every part has each statement's sums, if none
+    of its rows."""
     sums: dict[str, Sums] = {part: {tuple(names): {} for names, _ in results} for part in parts}
-    found: dict[str, dict[tuple[str, ...], list[Any]]] = {}
-    for names, rows in results:
-        for row in rows:
-            found.setdefault(row[0], {}).setdefault(tuple(names), []).append(row[1:])
-    for part, by_names in found.items():
-        sums[part].update(added(width, by_names.items()))
+    for names, by_key in added(width + 1, results).items():
+        for key, found in by_key.items():
+            part = sums.get(key[0])
+            if part is not None:
+                part[names][key[1:]] = found
     return sums
 
 
@@ -311,9 +307,12 @@ def projected(store: ProjectionStore) -> int:
 # again after new events, it counts only the parts of the clients they were of. Worth it where
 # the groups are few (each part holds most of them): at most `PART_GROUPS`, guessing `GUESSED`
 # values for a dimension with no list of codes and `CODED` for one with; in fine parts where
-# at most `FINE_GROUPS` (256 parts of two statements' groups: some 30,000 kept at most).
+# at most `FINE_GROUPS` (256 parts of two statements' groups: some 30,000 kept at most). The
+# parts to count are counted over at most `MOST_RANGES` ranges of ids (each costs its
+# statements' fixed work, a few milliseconds), parts between them counted and left out.
 PART_GROUPS = 20_000
 FINE_GROUPS = 60
+MOST_RANGES = 16
 GUESSED = {"agency": 50, "officer": 1_000}
 CODED = 10
 
@@ -335,19 +334,39 @@ def parts_for(
 
 
 def part_ranges(parts: Sequence[str]) -> list[ClientRange]:
-    """The ranges of ids that start with one of `parts` (hexadecimal, all as long, in order,
-    as every id starts): one for each run of consecutive parts."""
+    """Ranges of ids that hold every id that starts with one of `parts` (hexadecimal, all as
+    long, as every id starts): one for each run of consecutive parts, the runs nearest each
+    other joined (the parts between them too) until there are at most `MOST_RANGES`."""
     length = len(parts[0])
+    runs: list[list[int]] = []  # first and last part of each run, as numbers
+    for number in sorted(int(part, 16) for part in parts):
+        if runs and runs[-1][1] + 1 == number:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    while len(runs) > MOST_RANGES:
+        nearest = min(range(len(runs) - 1), key=lambda n: runs[n + 1][0] - runs[n][1])
+        runs[nearest : nearest + 2] = [[runs[nearest][0], runs[nearest + 1][1]]]
     last = 16**length - 1
-    ranges: list[ClientRange] = []
-    before = -2
-    for number in (int(part, 16) for part in parts):
-        if number != before + 1:
-            ranges.append((None if number == 0 else f"{number:0{length}x}", None))
-        before = number
-        high = None if number == last else f"{number + 1:0{length}x}"
-        ranges[-1] = (ranges[-1][0], high)
-    return ranges
+    return [
+        (None if first == 0 else f"{first:0{length}x}",
+         None if final == last else f"{final + 1:0{length}x}")
+        for first, final in runs
+    ]  # fmt: skip
+
+
+def cut_at(ranges: Sequence[ClientRange], sides: Sequence[ClientRange]) -> list[ClientRange]:
+    """`ranges`, each cut where one of the consecutive ranges `sides` ends (so that counting
+    most parts runs as side by side as counting all)."""
+    cuts = [high for _, high in sides if high is not None]
+    out: list[ClientRange] = []
+    for low, high in ranges:
+        for cut in cuts:
+            if (low is None or low < cut) and (high is None or cut < high):
+                out.append((low, cut))
+                low = cut
+        out.append((low, high))
+    return out
 
 
 def id_ranges(parts: int) -> list[ClientRange]:
@@ -451,6 +470,7 @@ class Query:
         window: int = REVOCATION_WINDOW_DAYS,
         exclude_dismissed: bool = False,
         kept: bool = False,
+        part_length: int = 0,
     ) -> None:
         self.sql = sql
         self.dimensions = dimensions
@@ -461,7 +481,7 @@ class Query:
         self.only: str | None = None
         self.clients: ClientRange = (None, None)  # the range of client ids counted
         # grouped by the first characters of the client id too, this many (answers.PARTS)
-        self.part_length = 0
+        self.part_length = part_length
         self.periods = periods
         self.known_at = sql.parameter("known") if known else None
         self.several = len(periods) > 1  # the range split into periods (`--period`)
@@ -696,9 +716,9 @@ class Query:
                 FROM filled f WHERE f.last_of_day = 1
             )"""
 
-    def keys(self, part: bool = True) -> list[str]:
+    def keys(self) -> list[str]:
         """The group's values, over the segment `g` and the period `p` (after the client's
-        part, when grouped by it, unless `part` is False)."""
+        part, when grouped by it)."""
         columns = {
             "agency": "g.agency",
             "officer": "g.officer",
@@ -713,18 +733,15 @@ class Query:
             "risk": "g.risk",
             "period": "p.position",
         }
-        by_part = part and self.part_length
-        parts = [f"SUBSTR(g.client_id, 1, {self.part_length})"] if by_part else []
-        return [*parts, *(columns[d] for d in self.dimensions)]
+        part = [f"SUBSTR(g.client_id, 1, {self.part_length})"] if self.part_length else []
+        return [*part, *(columns[d] for d in self.dimensions)]
 
-    def selected(
-        self, values: Sequence[str], source: str, group: bool = True, part: bool = True
-    ) -> str:
-        """SELECT the group's keys (`key_0`...: `keys(part)`) and `values` (`value_0`...:
-        PostgreSQL rows come back as dicts, where two "sum"s would be one) from `source`, which
-        names the segment `g` and the period `p`; the client's own rows are joined. Grouped by
-        the keys unless `group` is False (one row per source row)."""
-        keys = self.keys(part)
+    def selected(self, values: Sequence[str], source: str, group: bool = True) -> str:
+        """SELECT the group's keys (`key_0`...) and `values` (`value_0`...: PostgreSQL rows
+        come back as dicts, where two "sum"s would be one) from `source`, which names the
+        segment `g` and the period `p`; the client's own rows are joined. Grouped by the keys
+        unless `group` is False (one row per source row)."""
+        keys = self.keys()
         joins = ""
         if "juvenile" in self.dimensions:
             joins += " JOIN {audit_clients} cl ON cl.client_id = g.client_id"
@@ -850,28 +867,24 @@ class Query:
         days = self.days()
         width = sum(len(columns) for _, columns in events)
         exposure = ["g.client_id", days, f"({days}) * g.at_risk", *["0"] * width]
-        rows = [self.selected(exposure, self.exposed(), group=False, part=False)]
+        rows = [self.selected(exposure, self.exposed(), group=False)]
         before = 0
         for source, columns in events:
             after = width - before - len(columns)
             values = ["g.client_id", "0", "0", *["0"] * before, *columns, *["0"] * after]
-            rows.append(self.selected(values, source, group=False, part=False))
+            rows.append(self.selected(values, source, group=False))
             before += len(columns)
-        keys = [f"key_{i}" for i in range(len(self.dimensions))]
-        # the client's part, when grouped by it: of each client's row, not of each source row
-        parted = ["client_part"] if self.part_length else []
-        part = [f"SUBSTR(value_0, 1, {self.part_length}) AS client_part"] if parted else []
+        keys = [f"key_{i}" for i in range(len(self.keys()))]
         # value_0: the client; value_1: person-days; value_2: days at risk (e); then each count
         named = ["person_days", "days_at_risk", *(f"y_{i}" for i in range(width))]
         per_client = ", ".join(
-            [*part, *keys, *(f"SUM(value_{i}) AS {name}" for i, name in enumerate(named, 1))]
+            [*keys, *(f"SUM(value_{i}) AS {name}" for i, name in enumerate(named, start=1))]
         )
         extra, source = by_group or ((), "")
-        grouping = [*parted, *keys]
-        outer = [*grouping, *(f"{value} AS total_{i}" for i, value in enumerate(sums))]
+        outer = [*keys, *(f"{value} AS total_{i}" for i, value in enumerate(sums))]
         outer += [f"NULL AS part_{i}" for i in range(len(extra))]  # named: PostgreSQL's rows
         # come back as dicts, where unnamed columns would be one
-        grouped = f" GROUP BY {', '.join(grouping)}" if grouping else ""
+        grouped = f" GROUP BY {', '.join(keys)}" if keys else ""
         pieces = f"{self.pieces()}, " if self.several else ""
         statement = (
             f"{self.context()}, {pieces}client_rows AS ({' UNION ALL '.join(rows)}), "
