@@ -83,6 +83,12 @@ def parts_of(rows: list[tuple[Any, ...]]) -> set[str]:
     return {row[1] for row in rows}
 
 
+def runs_of(parts: list[str]) -> int:
+    """How many runs of consecutive parts `parts` (in order) make."""
+    numbers = [int(part, 16) for part in parts]
+    return sum(1 for n, number in enumerate(numbers) if n == 0 or number != numbers[n - 1] + 1)
+
+
 @pytest.mark.parametrize(
     ("by", "period", "everyone"),
     [
@@ -288,8 +294,7 @@ def test_the_ranges_of_some_parts_hold_their_ids_in_few_ranges() -> None:
             chosen = sorted(randomly.sample(everyone, randomly.randint(1, len(everyone))))
             ranges = tallies.part_ranges(chosen)
             assert len(ranges) <= min(len(chosen), tallies.MOST_RANGES)
-            runs = sum(1 for n, part in enumerate(chosen)
-                       if n == 0 or int(part, 16) != int(chosen[n - 1], 16) + 1)  # fmt: skip
+            runs = runs_of(chosen)
             for _ in range(50):
                 client = str(uuid.uuid4())
                 if client[: len(everyone[0])] in chosen:
@@ -304,6 +309,10 @@ def test_ranges_are_cut_where_the_side_by_side_ranges_are() -> None:
     assert tallies.cut_at([("4", "b"), ("c", None)], sides) == [("4", "55"), ("55", "aa"),
                                                                 ("aa", "b"), ("c", None)]  # fmt: skip
     assert tallies.cut_at([("55", "56")], sides) == [("55", "56")]
+    # no empty range: the ids of the part 8 start at 80
+    assert tallies.cut_at([("8", "9")], tallies.id_ranges(2)) == [("8", "9")]
+    assert tallies.cut_at([("4", "6"), ("c", "d")], tallies.id_ranges(8)) == [
+        ("4", "6"), ("c", "d")]  # fmt: skip
 
 
 def statements_run() -> Any:
@@ -331,12 +340,58 @@ def test_many_scattered_parts_are_counted_over_few_ranges(ledger: Ledger) -> Non
     with mock.patch.object(tallies, "MOST_RANGES", 2), spying, parts_counted() as counted:
         after = ask(ledger, "risk")
     sides = len(tallies.client_parts(ProjectionStore(ledger)))
-    runs = sum(1 for n, part in enumerate(counted)
-               if n == 0 or int(part, 16) != int(counted[n - 1], 16) + 1)  # fmt: skip
+    runs = runs_of(counted)
     assert runs > 2  # more runs of parts than ranges allowed
     assert len(counts) == 1 and counts[0] <= 2 * (2 + sides - 1)  # two statements a range
     with counted_afresh():
         assert after == ask(ledger, "risk")
+
+
+@pytest.mark.parametrize("fine_first", [True, False])
+def test_parts_kept_by_a_build_that_cut_them_otherwise_are_not_read_back(
+    ledger: Ledger, fine_first: bool
+) -> None:
+    # two builds that part the same report differently (a rolling deploy that changes how
+    # few groups make fine parts): the other's parts are counted again, never added to these
+    demo(ledger)
+    fine, coarse = (
+        mock.patch.object(tallies, "FINE_GROUPS", 60),
+        mock.patch.object(tallies, "FINE_GROUPS", 0),
+    )
+    first, then = (fine, coarse) if fine_first else (coarse, fine)
+    with first:
+        ask(ledger, "risk")
+    record_violation(ledger)
+    ProjectionRunner(ledger).catch_up()
+    with then:
+        found = ask(ledger, "risk")
+    with counted_afresh():
+        assert found == ask(ledger, "risk")
+
+
+def test_most_parts_counted_again_run_side_by_side(ledger: Ledger) -> None:
+    # 15 of 16 parts counted again: in as many ranges as a whole count, cut where its
+    # side-by-side ranges are (three processors: at 55 and aa), not in two long ones
+    demo(ledger)
+    ranges: list[tallies.ClientRange] = []
+    real = tallies.Query.of_clients
+
+    def spy(query: tallies.Query, clients: tallies.ClientRange) -> Any:
+        ranges.append(clients)
+        return real(query, clients)
+
+    with mock.patch.object(tallies, "processors", lambda: 3):
+        ask(ledger, "agency", period="quarter")  # 16 parts
+        kept = sorted(parts_of(kept_parts(ledger)))
+        execute(ledger, f"DELETE FROM {{{ANSWER_PARTS}}} WHERE part <> '{kept[-1]}'",
+                [ANSWER_PARTS])  # fmt: skip
+        execute(ledger, "DELETE FROM {report_kept_answers}", ["report_kept_answers"])
+        with mock.patch.object(tallies.Query, "of_clients", spy), parts_counted() as counted:
+            again = ask(ledger, "agency", period="quarter")
+        with counted_afresh():
+            assert again == ask(ledger, "agency", period="quarter")
+    assert len(counted) == 15
+    assert ranges == [(None, "55"), ("55", "aa"), ("aa", kept[-1])]
 
 
 @pytest.mark.parametrize("by", [("agency",), ("risk",)])

@@ -137,7 +137,11 @@ def still_current(store: ProjectionStore, kept: Kept, now: str, length: int) -> 
     (read from the event log, so a page written by a version that did not delete the parts
     it touched is found too)."""
     since_now, at_now, head = standing(now)
-    same = {part: (sums, since) for part, (sums, since, at) in kept.items() if at == at_now}
+    same = {
+        part: (sums, since)
+        for part, (sums, since, at) in kept.items()
+        if at == at_now and len(part) == length  # kept by another build's parts: not these
+    }
     if not same:
         return {}
     since = min(since for _, since in same.values())

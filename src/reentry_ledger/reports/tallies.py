@@ -361,8 +361,8 @@ def cut_at(ranges: Sequence[ClientRange], sides: Sequence[ClientRange]) -> list[
     cuts = [high for _, high in sides if high is not None]
     out: list[ClientRange] = []
     for low, high in ranges:
-        for cut in cuts:
-            if (low is None or low < cut) and (high is None or cut < high):
+        for cut in cuts:  # ids from "8" start at "80": no cut there
+            if (low is None or low.ljust(len(cut), "0") < cut) and (high is None or cut < high):
                 out.append((low, cut))
                 low = cut
         out.append((low, high))
