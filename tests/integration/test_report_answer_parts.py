@@ -119,9 +119,18 @@ def test_after_new_events_a_report_counts_only_the_parts_of_their_clients(
     assert parts_of(kept_parts(ledger)) == set(everyone)  # kept again, the new one too
 
 
-def test_a_seal_caught_up_deletes_the_parts_that_counted_the_client(ledger: Ledger) -> None:
+@pytest.mark.parametrize("fine_groups", [tallies.FINE_GROUPS, 0])  # 256 parts, then 16
+def test_a_seal_caught_up_deletes_the_parts_that_counted_the_client(
+    ledger: Ledger, fine_groups: int
+) -> None:
     # An operator reading the database after a seal and its catch-up (no report since) finds
-    # no part counted while the client's race was on the record; the other parts stay
+    # no part counted while the client's race was on the record, of either length; the other
+    # parts stay
+    with mock.patch.object(tallies, "FINE_GROUPS", fine_groups):
+        sealed_and_caught_up(ledger)
+
+
+def sealed_and_caught_up(ledger: Ledger) -> None:
     for ref, race, born in (("GA-1", "asian", 1980), ("GA-2", "white", 1990)):
         ledger.enroll(ref, actor="jdoe", start=START, agency="GA", officer="o-17",
                       supervision="parole", race=race, birth_year=born)  # fmt: skip

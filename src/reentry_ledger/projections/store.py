@@ -324,12 +324,12 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
 
     def forget_answers(self, cursor: Any, parts: Iterable[str] | None = None) -> None:
         """Delete the kept answers, and the parts that hold the clients of the fine `parts`
-        (None: every part): a fine part holds the clients whose ids start with its two
-        characters, and lies in the part of its first (reports/answers.py)."""
+        (None: every part): a part holds the clients whose ids start with its characters, so
+        those of a fine part lie in each part it starts with (reports/answers.py)."""
         cursor.execute(self.sql(f"DELETE FROM {{{ANSWERS}}}", [ANSWERS]))
         if parts is None:
             cursor.execute(self.sql(f"DELETE FROM {{{ANSWER_PARTS}}}", [ANSWER_PARTS]))
-        elif chosen := sorted({prefix for part in parts for prefix in (part[:1], part)}):
+        elif chosen := sorted({part[:n] for part in parts for n in range(1, len(part) + 1)}):
             marks = ", ".join("?" for _ in chosen)
             statement = f"DELETE FROM {{{ANSWER_PARTS}}} WHERE part IN ({marks})"
             cursor.execute(self.sql(statement, [ANSWER_PARTS]), chosen)

@@ -133,9 +133,8 @@ def parts_kept(store: ProjectionStore, cursor: Any, digest: str) -> Kept:
 def still_current(store: ProjectionStore, kept: Kept, now: str, length: int) -> dict[str, Sums]:
     """The parts kept (each the first `length` characters of its clients' ids) that still count
     their clients as they stand at the state `now`: kept at the same versions and clears, and
-    none of whose clients has an event recorded since
-    (read from the event log, so a page written by a version that did not delete the parts
-    it touched is found too)."""
+    none of whose clients has an event recorded since (read from the event log, so a page
+    written by a version that did not delete the parts it touched is found too)."""
     since_now, at_now, head = standing(now)
     same = {
         part: (sums, since)
