@@ -2,7 +2,9 @@
 while a term is open, so a `--to` in the future counted person-days that have not happened
 and diluted every rate per person-year (CHANGELOG: 31.4 technical violations per 100
 person-years read as 21.3). Such a range, and a `--on` after today, is refused before anything is
-caught up, with the option, its date and today named; a range ending today is counted."""
+caught up, with the option, its date and today named; a range ending today is counted. So is a
+`--from` after the range's last day: a range of no day, which had answered "(no groups)" as if
+nothing had happened in it."""
 
 from __future__ import annotations
 
@@ -68,6 +70,47 @@ def test_a_range_ending_after_today_is_refused_naming_the_option_and_today(
     assert after == before  # refused before the projections were caught up
 
 
+KNOWN_AT = "2024-06-15T00:00:00Z"  # its last day begun: 14 June
+STARTS = [(name, "--from") for name, option in ENDS if option == "--to"]
+
+
+@pytest.mark.parametrize(("name", "option"), STARTS)
+def test_a_range_starting_after_today_is_refused_naming_the_option_and_today(
+    run, enrolled, db_url: str, name: str, option: str
+) -> None:  # type: ignore[no-untyped-def]
+    before = [status.position for status in ProjectionRunner(Ledger(db_url)).status()]
+    asked_on = utc_today()
+    message = refused(run("report", name, option, LATER.isoformat()))
+    assert message in {
+        f"Error: --from {LATER} is after today ({today}): a report counts only days that "
+        "have passed\n"
+        for today in (asked_on, utc_today())
+    }
+    after = [status.position for status in ProjectionRunner(Ledger(db_url)).status()]
+    assert after == before  # refused before the projections were caught up
+
+
+@pytest.mark.parametrize(("name", "option"), [s for s in STARTS if s[0] != "volunteer-supervision"])
+def test_a_range_starting_after_the_known_at_day_is_refused_naming_that_day(
+    run, enrolled, name: str, option: str
+) -> None:  # type: ignore[no-untyped-def]
+    message = refused(run("report", name, "--known-at", KNOWN_AT, "--from", "2024-06-15"))
+    assert message == (
+        "Error: --from 2024-06-15 is after 2024-06-14, the last day begun before "
+        "--known-at: the ledger then knew nothing of the days after it\n"
+    )
+
+
+def test_oversight_is_refused_a_range_starting_after_today_too(run, enrolled, db_url) -> None:  # type: ignore[no-untyped-def]
+    # oversight's --to after today is cut to today; a --from after it leaves no day to cut to
+    ledger = Ledger(db_url)
+    ledger.add_user("jdoe", "auditor", None, actor="jdoe")
+    ledger.add_user("ov", "oversight", None, actor="jdoe")
+    ledger.close()
+    message = refused(run("report", "violations", "--from", LATER.isoformat(), actor="ov"))
+    assert message.startswith(f"Error: --from {LATER} is after today (")
+
+
 def test_a_range_ending_today_is_counted_to_today(run, enrolled) -> None:  # type: ignore[no-untyped-def]
     today = utc_today().isoformat()
     given = run("report", "violations", "--to", today, "--format", "json")
@@ -76,9 +119,6 @@ def test_a_range_ending_today_is_counted_to_today(run, enrolled) -> None:  # typ
     [group] = json.loads(given.stdout)["groups"]
     assert group == json.loads(default.stdout)["groups"][0]
     assert group["person_days"] == (utc_today() - date(2024, 1, 1)).days + 1
-
-
-KNOWN_AT = "2024-06-15T00:00:00Z"  # its last day begun: 14 June
 
 
 @pytest.mark.parametrize(("name", "option"), [e for e in ENDS if e[0] != "volunteer-supervision"])

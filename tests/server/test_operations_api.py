@@ -120,6 +120,12 @@ def test_report_parameters_are_checked_with_the_clis_messages(api: Served) -> No
             f"--to {TODAY + timedelta(days=1)} is after today ({TODAY}): a report counts only "
             "days that have passed",
         ),
+        (
+            "contacts",
+            {"from": str(TODAY + timedelta(days=1))},
+            f"--from {TODAY + timedelta(days=1)} is after today ({TODAY}): a report counts only "
+            "days that have passed",
+        ),
     ):
         assert error(api.get("aud", f"/api/reports/{path}", params=params)) == (
             400,

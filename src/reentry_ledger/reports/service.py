@@ -48,6 +48,21 @@ class Table:
         return document(self.rows, self.snapped)
 
 
+def too_late(option: str, day: date, today: date, ended: date) -> str | None:
+    """Why `day`, given as `option`, is after a range's last day at the latest (`ended`:
+    today, or the last day begun before --known-at); None when it is not."""
+    if day > today:
+        return (
+            f"{option} {day} is after today ({today}): a report counts only days that have passed"
+        )
+    if day > ended:
+        return (
+            f"{option} {day} is after {ended}, the last day begun before --known-at: the ledger "
+            "then knew nothing of the days after it"
+        )
+    return None
+
+
 def document(rows: list[dict[str, Any]], snapped: Snapped | None) -> dict[str, Any]:
     result: dict[str, Any] = {"groups": rows, "definitions_version": DEFINITIONS_VERSION}
     if snapped:
@@ -130,7 +145,13 @@ class Reports:
     def known(self, known_at: datetime | None) -> datetime | None:
         return moment_start(known_at) if known_at and self.snaps else known_at
 
-    def last_day(self, last: date | None, known_at: datetime | None, option: str = "--to") -> date:
+    def last_day(
+        self,
+        last: date | None,
+        known_at: datetime | None,
+        option: str = "--to",
+        first: date | None = None,
+    ) -> date:
         """The range's last day when none is given: the day of `--known-at` (so the report
         says what the ledger said then, with no day after it), else today; never past today.
         The moment is the one the report reads as of (for oversight, snapped to the start of
@@ -138,7 +159,9 @@ class Reports:
         range on the day before. A day given (`option`) after that day is refused: an open
         term's exposure runs to the range's end, so days to come, or days the ledger knew
         nothing of yet, would dilute every rate. Oversight's is cut to it instead, then to the
-        whole months ended by it, and says so (`range`)."""
+        whole months ended by it, and says so (`range`). A `first` day after that day is refused,
+        for every role: a range of no day had answered as if nothing had happened in it (a
+        `first` after a `last` given is refused by every front end: `check_range`)."""
         today = self.ledger.clock()
         known = self.known(known_at)
         ended = (
@@ -146,21 +169,12 @@ class Reports:
             if known is None
             else min((as_utc(known) - timedelta(microseconds=1)).date(), today)
         )
-        if last is None:
-            return ended
-        if self.snaps:
-            return min(last, ended)
-        if last > today:
-            raise InvalidInput(
-                f"{option} {last} is after today ({today}): a report counts only days that have "
-                "passed"
-            )
-        if last > ended:
-            raise InvalidInput(
-                f"{option} {last} is after {ended}, the last day begun before --known-at: the "
-                "ledger then knew nothing of the days after it"
-            )
-        return last
+        late = (too_late("--from", first, today, ended) if first else None) or (
+            too_late(option, last, today, ended) if last and not self.snaps else None
+        )
+        if late:
+            raise InvalidInput(late)
+        return ended if last is None else min(last, ended)
 
     def range(
         self, first: date | None, last: date, known_at: datetime | None
@@ -210,8 +224,9 @@ class Reports:
         its last day (without `--to`: the date of `known_at`, so the report says what the
         ledger said then; else today), snapped for oversight; the facts, the earliest start."""
         request = replace(request, suppress_below=self.below(request.suppress_below))
+        last = self.last_day(request.last, known_at, first=request.first)
         if request.last is not None or known_at:
-            request = replace(request, last=self.last_day(request.last, known_at))
+            request = replace(request, last=last)
         reader = self.reader(known_at)
         earliest = reader.earliest_start()
         first, last, snapped = self.range(
@@ -261,7 +276,7 @@ class Reports:
         """A casework report over a range (`CASEWORK`): discharges, referrals, volunteers."""
         spec = CASEWORK[name]
         clients, start, end, snapped = self.ranged(
-            first, self.last_day(last, known_at), known_at, spec.casework_facts
+            first, self.last_day(last, known_at, first=first), known_at, spec.casework_facts
         )
         if name == "referrals":  # by service, always
             rows, by = casework.referrals(clients, start, end), ("service",)
@@ -283,7 +298,7 @@ class Reports:
     ) -> Table:
         """Volunteers' supervision sessions per active volunteer-month (reports/volunteers.py),
         over a range (from the first month of the register unless told), by agency if asked."""
-        last = self.last_day(last, None)
+        last = self.last_day(last, None, first=first)
         self.catch_up()
         earliest = volunteer_reports.earliest(self.store)
         start, last, snapped = self.range(first or earliest or last, last, None)
@@ -315,7 +330,9 @@ class Reports:
         complete by the report's day: the date of `known_at`, else today; for oversight, the
         end of the last whole month, the range snapped to whole months."""
         _, as_of, _ = self.range(None, self.last_day(None, known_at), known_at)
-        first, last, snapped = self.range(first, self.last_day(last, known_at), known_at)
+        first, last, snapped = self.range(
+            first, self.last_day(last, known_at, first=first), known_at
+        )
         reader = self.reader(known_at)
         request = needs.NeedsRequest(first, last, as_of, tuple(by))
         empty = first is not None and first > last  # a snapped range holding no day
@@ -410,7 +427,7 @@ class Reports:
     ) -> tuple[FactReader, date, date, Snapped | None]:
         """The facts and the range of a report (from the earliest enrolment unless told, to
         `last_day`), snapped for oversight."""
-        end = self.last_day(last, known_at)
+        end = self.last_day(last, known_at, first=first)
         reader = self.reader(known_at)
         start, end, snapped = self.range(first or reader.earliest_start() or end, end, known_at)
         return reader, start or end, end, snapped
