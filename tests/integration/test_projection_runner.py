@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import psycopg
 import pytest
-from eventsourcing.persistence import DatabaseError, OperationalError
+from eventsourcing.persistence import ConnectionUnavailableError, DatabaseError, OperationalError
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.errors import Conflict
@@ -186,20 +187,116 @@ def test_a_worker_that_cannot_read_the_log_stops_the_catch_up_with_an_error(
     ledger.close()
 
 
+def sqlite_locked(tmp_path: Path) -> sqlite3.OperationalError:
+    """SQLite's own refusal of a write while another connection holds the file."""
+    path = tmp_path / "held.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        sqlite3.connect(path, timeout=0).execute("INSERT INTO t VALUES (1)")
+    except sqlite3.OperationalError as error:
+        return error
+    finally:
+        holder.close()
+    raise AssertionError("the write was not refused")
+
+
+def sqlite_damaged() -> sqlite3.OperationalError:
+    """SQLite's error for a table that is not there (dropped by hand: a damaged ledger)."""
+    try:
+        sqlite3.connect(":memory:").execute("SELECT * FROM audit_clients")
+    except sqlite3.OperationalError as error:
+        return error
+    raise AssertionError("the table was found")
+
+
+def failing(error: Exception, calls: list[int]) -> Any:
+    """A stand-in for `ProjectionStore.claim` that fails as the library does (its own
+    OperationalError, from the driver's), counting its calls."""
+
+    def fail(*_: object) -> None:
+        calls.append(1)
+        raise OperationalError(error) from error
+
+    return fail
+
+
 def test_a_catch_up_that_keeps_losing_to_other_writers_says_the_database_is_busy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
     build_demo(ledger, clients=5, seed=2)
     runner = ProjectionRunner(ledger, workers=0)
-
-    def locked(*_: object) -> None:
-        raise OperationalError("database is locked")
-
-    monkeypatch.setattr(ProjectionStore, "claim", locked)
+    calls: list[int] = []
+    monkeypatch.setattr(ProjectionStore, "claim", failing(sqlite_locked(tmp_path), calls))
     monkeypatch.setattr("reentry_ledger.projections.runner.RETRIES", 3)
     with pytest.raises(Conflict, match="stayed busy: database is locked"):
         runner.catch_up()
+    assert len(calls) == 4  # tried again, RETRIES times
+    ledger.close()
+
+
+def test_a_catch_up_that_fails_for_another_reason_says_so_at_once_not_that_it_is_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every OperationalError had been taken for a busy database: a damaged ledger was tried
+    # for 5 s (RETRIES waits) and then called busy
+    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
+    build_demo(ledger, clients=5, seed=2)
+    runner = ProjectionRunner(ledger, workers=0)
+    calls: list[int] = []
+    monkeypatch.setattr(ProjectionStore, "claim", failing(sqlite_damaged(), calls))
+    with pytest.raises(OperationalError, match="no such table: audit_clients"):
+        runner.catch_up()
+    assert calls == [1]
+    ledger.close()
+
+
+def test_a_catch_up_waiting_for_a_connection_another_thread_holds_tries_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
+    runner = ProjectionRunner(ledger, workers=0)
+    calls: list[int] = []
+
+    def unavailable(*_: object) -> None:
+        calls.append(1)
+        raise ConnectionUnavailableError("timed out waiting for a connection")
+
+    monkeypatch.setattr(ProjectionStore, "claim", unavailable)
+    monkeypatch.setattr("reentry_ledger.projections.runner.RETRIES", 2)
+    with pytest.raises(Conflict, match="stayed busy: timed out"):
+        runner.catch_up()
+    assert len(calls) == 3
+    ledger.close()
+
+
+@pytest.mark.parametrize(
+    ("state", "retried"),
+    [
+        ("40001", True),  # serialization failure: lost to another transaction
+        ("40P01", True),  # deadlock
+        ("55P03", True),  # lock not available
+        ("57014", True),  # cancelled: a lock or statement timeout
+        ("08006", True),  # the connection failed
+        (None, True),  # the connection was lost (no state)
+        ("53100", False),  # disk full
+        ("42P01", False),  # no such table
+    ],
+)
+def test_a_postgresql_catch_up_tries_again_only_after_losing_to_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state: str | None, retried: bool
+) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
+    runner = ProjectionRunner(ledger, workers=0)
+    error = psycopg.errors.lookup(state)("lost") if state else psycopg.OperationalError("lost")
+    calls: list[int] = []
+    monkeypatch.setattr(ProjectionStore, "claim", failing(error, calls))
+    monkeypatch.setattr("reentry_ledger.projections.runner.RETRIES", 2)
+    with pytest.raises(Conflict if retried else OperationalError, match="lost"):
+        runner.catch_up()
+    assert len(calls) == (3 if retried else 1)
     ledger.close()
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from eventsourcing.persistence import OperationalError
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.contention import lost_to_another
 from reentry_ledger.domain.errors import Conflict
 from reentry_ledger.ledger_secrets import PROJECTION_IDS, LedgerSecrets
 from reentry_ledger.projections.base import Projection, client_text
@@ -166,7 +167,9 @@ class ProjectionRunner:
                             if following:  # the next page, turned into rows while this is written
                                 ahead = self._read(cursor, workers, following, after, head)
                             count = self._write(cursor, page, builds, head)
-                except OperationalError as error:  # SQLite: another process wrote first
+                except OperationalError as error:
+                    if not lost_to_another(error):  # not busy: waiting will not mend it
+                        raise
                     ahead = None
                     busy += 1
                     if busy > RETRIES:

@@ -27,13 +27,13 @@ and the second time cuts every term itself (`tallies.SegmentsBehind`).
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
 from eventsourcing.persistence import OperationalError
 
+from reentry_ledger.contention import busy, overtaken
 from reentry_ledger.ledger_secrets import PROJECTION_IDS, LedgerSecrets
 from reentry_ledger.projections.base import keyed_client_id
 from reentry_ledger.projections.catalogue import projection_named
@@ -54,8 +54,6 @@ KEPT_ROW = tuple(column for column in SEGMENT_ROW if column != "age_band")
 WHOLE_AFTER = 200_000  # events since the kept position past which every term is cut again
 CHUNK = 400  # clients cut again per statement
 ATTEMPTS = 3  # refreshes overtaken by another's in a row (SQLite): then the error stands
-SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # sqlite3.h
-SQLITE_BUSY_SNAPSHOT = 517  # sqlite3.h: SQLITE_BUSY | (2 << 8)
 WHOLE = Period(date(1, 1, 1), date(9999, 12, 31), "whole")  # every term, uncut
 CLIENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ADVISORY_KEY = 7_302_019_025  # PostgreSQL: one refresh at a time
@@ -82,27 +80,12 @@ def kept_segments(store: ProjectionStore) -> bool:
             if overtaken(error) and attempt < ATTEMPTS:
                 attempt += 1
                 continue
-            if busy(error):  # another writer holds the ledger (an import): not waited for,
-                return False  # the report cuts every term itself, as on a replica
+            # another writer holds the ledger (an import): a refresh reads before it writes,
+            # and SQLite calls its busy handler only before a transaction's first read, so its
+            # first write is refused at once; the report cuts every term itself, as on a replica
+            if busy(error):
+                return False
             raise
-
-
-def overtaken(error: Exception) -> bool:
-    """Was a SQLite write refused because another writer committed after the transaction's
-    first read (SQLITE_BUSY_SNAPSHOT)? Refused at once, not after the busy wait: a new
-    transaction reads past it. (A writer holding the ledger, as an import does, is refused
-    after the wait, and is not this.)"""
-    cause = error.__cause__ if isinstance(error.__cause__, sqlite3.Error) else error
-    return getattr(cause, "sqlite_errorcode", None) == SQLITE_BUSY_SNAPSHOT
-
-
-def busy(error: Exception) -> bool:
-    """Was a SQLite write refused because another connection holds the ledger (SQLITE_BUSY or
-    SQLITE_LOCKED, of any extended code)? A refresh reads before it writes, and SQLite calls
-    its busy handler only before a transaction's first read: so it refuses the refresh's
-    first write at once rather than wait for the other writer."""
-    cause = error.__cause__ if isinstance(error.__cause__, sqlite3.Error) else error
-    return (getattr(cause, "sqlite_errorcode", 0) or 0) & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
 
 
 def source_names() -> tuple[str, ...]:

@@ -1,0 +1,57 @@
+"""Which database errors mean another connection got there first, so that trying again may
+succeed, and which mean something is wrong that waiting will not mend.
+
+Told apart by the driver's error, which the library's own errors are raised from, without
+importing the PostgreSQL driver: SQLite's result codes, PostgreSQL's SQLSTATE.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # sqlite3.h
+SQLITE_BUSY_SNAPSHOT = 517  # sqlite3.h: SQLITE_BUSY | (2 << 8)
+# PostgreSQL: a transaction rolled back for a conflict (class 40: serialization failure,
+# deadlock), a connection failed (class 08); a lock not got, a lock or statement timeout
+LOST_CLASSES = ("40", "08")
+LOST_STATES = ("55P03", "57014")
+
+
+def driver_error(error: BaseException) -> BaseException:
+    """The driver's error a library error was raised from, else the error itself."""
+    return error.__cause__ if error.__cause__ is not None else error
+
+
+def busy(error: BaseException) -> bool:
+    """Was a SQLite write refused because another connection holds the ledger (SQLITE_BUSY or
+    SQLITE_LOCKED, of any extended code)?"""
+    cause = driver_error(error)
+    if not isinstance(cause, sqlite3.Error):
+        return False
+    return (getattr(cause, "sqlite_errorcode", 0) or 0) & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+
+
+def overtaken(error: BaseException) -> bool:
+    """Was a SQLite write refused because another writer committed after the transaction's
+    first read (SQLITE_BUSY_SNAPSHOT)? Refused at once, not after the busy wait: a new
+    transaction reads past it. (A writer holding the ledger, as an import does, is refused
+    after the wait, and is not this.)"""
+    cause = driver_error(error)
+    return getattr(cause, "sqlite_errorcode", None) == SQLITE_BUSY_SNAPSHOT
+
+
+def lost_to_another(error: BaseException) -> bool:
+    """Did the database refuse because of another connection or a lost connection, so that
+    the same work tried again may succeed? On SQLite, `busy`; on PostgreSQL, a conflict, a
+    lock or timeout, or a connection lost (a driver error with no SQLSTATE); on either, no
+    connection free in the pool's time (the library's `ConnectionUnavailableError`, a
+    TimeoutError). Anything else (a full disk, a table dropped by hand) is not."""
+    if isinstance(error, TimeoutError):
+        return True
+    cause = driver_error(error)
+    if isinstance(cause, sqlite3.Error):
+        return busy(cause)
+    if type(cause).__module__.split(".")[0] != "psycopg":
+        return False
+    state = getattr(cause, "sqlstate", None)
+    return state is None or state[:2] in LOST_CLASSES or state in LOST_STATES
