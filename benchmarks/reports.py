@@ -23,12 +23,11 @@ import argparse
 import contextlib
 import shutil
 import statistics
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from benchmarks.common import CACHE, clients_for, demo_ledger, record, timed
+from benchmarks.common import CACHE, cli, clients_for, demo_ledger, record, timed
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.errors import InvalidInput, RuleViolated
 from reentry_ledger.projections.runner import ProjectionRunner
@@ -64,7 +63,7 @@ def cli_seconds(arguments: list[str], before: Callable[[], None] = lambda: None)
     """The median of `RUNS` calls of the CLI with `arguments` (`before`: done before each,
     untimed)."""
     command = [str(SCRIPT), *arguments]
-    return median_of(lambda: subprocess.run(command, check=True, capture_output=True), before)
+    return median_of(lambda: cli(command), before)
 
 
 def in_process_seconds(

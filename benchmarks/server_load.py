@@ -40,7 +40,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.common import percentile, record
+from benchmarks.common import cli, percentile, record
 from reentry_ledger.application import Ledger
 from reentry_ledger.application.recording import expecting
 from reentry_ledger.backends import connect_postgres, parse_db_url
@@ -486,7 +486,7 @@ def cli_calls(staffed: Staffed, runs: int) -> dict[str, list[float]]:
 
 def timed_process(command: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
+    cli(command)
     return time.perf_counter() - started
 
 

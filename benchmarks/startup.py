@@ -16,13 +16,11 @@ stored event it reads. Our own share of a call is its time less that floor's.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.common import demo_ledger, percentile, record, timed
+from benchmarks.common import cli, demo_ledger, percentile, record, timed
 
 SCRIPT = Path(sys.executable).parent / "reentry-ledger"
 BARE = 'bare `python -c "import click, sqlite3"`'
@@ -52,19 +50,7 @@ def calls(url: str, ref: str) -> dict[str, list[str]]:
 
 
 def run(command: list[str]) -> None:
-    subprocess.run(command, check=True, capture_output=True, env=environment())
-
-
-def environment() -> dict[str, str]:
-    """The caller's environment without a server to talk to: every call is local; bytecode
-    written, as an installed command writes it on its first run."""
-    env = dict(os.environ)
-    # as an install runs: its modules compiled once (by the warm-up), not at every start
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    for name in ("REENTRY_LEDGER_URL", "REENTRY_LEDGER_TOKEN", "REENTRY_LEDGER_DB"):
-        env.pop(name, None)
-    env.setdefault("REENTRY_LEDGER_ACTOR", "benchmark")
-    return env
+    cli(command)
 
 
 def measure(url: str, ref: str, runs: int) -> dict[str, list[float]]:

@@ -12,7 +12,6 @@ import argparse
 import random
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from typing import Any, cast
 
 import orjson
 
-from benchmarks.common import clients_for, demo_ledger, percentile, record, timed
+from benchmarks.common import cli, clients_for, demo_ledger, percentile, record, timed
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.references import client_id
 from reentry_ledger.projections.runner import ProjectionRunner
@@ -89,12 +88,12 @@ def measure(
         command = [str(SCRIPT), "--db", url, name]
 
         def call(ref: str, command: list[str] = command) -> object:
-            return subprocess.run([*command, ref], check=True, capture_output=True)
+            return cli([*command, ref])
 
-        cli = latencies(call, refs[:cli_samples])
-        print(f"{size}: {name} as a CLI call {milliseconds(cli)}")
+        as_cli = latencies(call, refs[:cli_samples])
+        print(f"{size}: {name} as a CLI call {milliseconds(as_cli)}")
         rows.append(
-            (f"`{name}` as a CLI call ({size})", milliseconds(cli), "process start included")
+            (f"`{name}` as a CLI call ({size})", milliseconds(as_cli), "process start included")
         )
     today = ledger.clock()
     reports = Reports(ledger)
@@ -107,18 +106,13 @@ def measure(
         )
         for _ in range(3)
     ]
-    cli = [
-        timed(
-            lambda: subprocess.run(
-                [str(SCRIPT), "--db", url, "report", "violations"], check=True, capture_output=True
-            )
-        )
-        for _ in range(3)
+    as_cli = [
+        timed(lambda: cli([str(SCRIPT), "--db", url, "report", "violations"])) for _ in range(3)
     ]
     for label, figures in (
         ("`report violations`, in-process", runs),
         ("`report violations --by agency,risk --period quarter`, in-process", grouped),
-        ("`report violations` as a CLI call", cli),
+        ("`report violations` as a CLI call", as_cli),
     ):
         figure = f"{statistics.median(figures):.2f} s (median of 3)"
         print(f"{size}: {label} {figure}")
