@@ -196,7 +196,9 @@ def range_options(func: F) -> F:
         f"Last day, inclusive, not after today nor --known-at's day (default: --known-at's "
         f"day, else today, UTC; {WINDOW})."
     )
-    first_help = f"First day, inclusive (default: the earliest enrolment; {WINDOW})."
+    first_help = (
+        f"First day, inclusive, not after the last (default: the earliest enrolment; {WINDOW})."
+    )
     func = click.option("--to", "last", type=ISO_DATE, default=None, help=last_help)(func)
     return click.option("--from", "first", type=ISO_DATE, default=None, help=first_help)(func)
 

@@ -221,8 +221,13 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 @report.command("volunteer-supervision")
-@click.option("--from", "first", type=ISO_DATE, default=None,
-              help="First day (default: the first registration's).")  # fmt: skip
+@click.option(
+    "--from",
+    "first",
+    type=ISO_DATE,
+    default=None,
+    help="First day, not after the last (default: the first registration's).",
+)
 @click.option(
     "--to", "last", type=ISO_DATE, default=None, help="Last day, not after today (default: today)."
 )
