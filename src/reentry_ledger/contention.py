@@ -12,14 +12,21 @@ import sqlite3
 SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # sqlite3.h
 SQLITE_BUSY_SNAPSHOT = 517  # sqlite3.h: SQLITE_BUSY | (2 << 8)
 # PostgreSQL: a transaction rolled back for a conflict (class 40: serialization failure,
-# deadlock), a connection failed (class 08); a lock not got, a lock or statement timeout
+# deadlock), a connection failed (class 08); a lock not got, a lock or statement timeout, the
+# server ending the connection (shut down, crashed, restarting: a failover)
 LOST_CLASSES = ("40", "08")
-LOST_STATES = ("55P03", "57014")
+LOST_STATES = ("55P03", "57014", "57P01", "57P02", "57P03")
+DRIVERS = ("psycopg", "psycopg_pool")
 
 
 def driver_error(error: BaseException) -> BaseException:
     """The driver's error a library error was raised from, else the error itself."""
     return error.__cause__ if error.__cause__ is not None else error
+
+
+def is_driver_error(error: BaseException) -> bool:
+    """A PostgreSQL driver's error (or its pool's), told apart without importing the driver."""
+    return type(error).__module__.split(".")[0] in DRIVERS
 
 
 def busy(error: BaseException) -> bool:
@@ -43,15 +50,16 @@ def overtaken(error: BaseException) -> bool:
 def lost_to_another(error: BaseException) -> bool:
     """Did the database refuse because of another connection or a lost connection, so that
     the same work tried again may succeed? On SQLite, `busy`; on PostgreSQL, a conflict, a
-    lock or timeout, or a connection lost (a driver error with no SQLSTATE); on either, no
-    connection free in the pool's time (the library's `ConnectionUnavailableError`, a
-    TimeoutError). Anything else (a full disk, a table dropped by hand) is not."""
+    lock or timeout, a connection the server ended or lost (a driver error with no SQLSTATE:
+    also the driver's pool timing out); on either, no connection free in the pool's time (the
+    library's `ConnectionUnavailableError`, a TimeoutError). Anything else (a full disk, a
+    table dropped by hand) is not."""
     if isinstance(error, TimeoutError):
         return True
     cause = driver_error(error)
     if isinstance(cause, sqlite3.Error):
         return busy(cause)
-    if type(cause).__module__.split(".")[0] != "psycopg":
+    if not is_driver_error(cause):
         return False
     state = getattr(cause, "sqlstate", None)
     return state is None or state[:2] in LOST_CLASSES or state in LOST_STATES

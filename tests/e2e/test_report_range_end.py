@@ -101,14 +101,31 @@ def test_a_range_starting_after_the_known_at_day_is_refused_naming_that_day(
     )
 
 
-def test_oversight_is_refused_a_range_starting_after_today_too(run, enrolled, db_url) -> None:  # type: ignore[no-untyped-def]
-    # oversight's --to after today is cut to today; a --from after it leaves no day to cut to
+@pytest.fixture
+def overseen(db_url: str) -> None:
     ledger = Ledger(db_url)
     ledger.add_user("jdoe", "auditor", None, actor="jdoe")
     ledger.add_user("ov", "oversight", None, actor="jdoe")
     ledger.close()
+
+
+def test_oversight_is_refused_a_range_starting_after_today_too(run, enrolled, overseen) -> None:  # type: ignore[no-untyped-def]
+    # oversight's --to after today is cut to today; a --from after it leaves no day to cut to
     message = refused(run("report", "violations", "--from", LATER.isoformat(), actor="ov"))
     assert message.startswith(f"Error: --from {LATER} is after today (")
+
+
+def test_oversights_range_from_today_says_it_holds_no_whole_month_with_or_without_known_at(
+    run, enrolled, overseen
+) -> None:  # type: ignore[no-untyped-def]
+    # the moment is snapped to the start of its month for oversight: a --from of the day
+    # --known-at names was refused as after the month before, "the last day begun before
+    # --known-at", which it is not (the review)
+    today = utc_today().isoformat()
+    for known_at in ((), ("--known-at", f"{today}T23:59:59Z")):
+        shown = run("report", "violations", "--from", today, *known_at, actor="ov")
+        assert shown.exit_code == 0, shown.output
+        assert "(no groups)" in shown.stdout and "the range holds none" in shown.output
 
 
 def test_a_range_ending_today_is_counted_to_today(run, enrolled) -> None:  # type: ignore[no-untyped-def]

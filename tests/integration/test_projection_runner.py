@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import psycopg
+import psycopg_pool
 import pytest
 from eventsourcing.persistence import ConnectionUnavailableError, DatabaseError, OperationalError
 
@@ -280,7 +281,11 @@ def test_a_catch_up_waiting_for_a_connection_another_thread_holds_tries_again(
         ("55P03", True),  # lock not available
         ("57014", True),  # cancelled: a lock or statement timeout
         ("08006", True),  # the connection failed
+        ("57P01", True),  # the server ended the connection (a restart, a failover)
+        ("57P02", True),  # the server crashed
+        ("57P03", True),  # the server cannot take connections yet
         (None, True),  # the connection was lost (no state)
+        ("pool", True),  # the driver's pool had no connection free in time
         ("53100", False),  # disk full
         ("42P01", False),  # no such table
     ],
@@ -290,7 +295,13 @@ def test_a_postgresql_catch_up_tries_again_only_after_losing_to_another(
 ) -> None:
     ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
     runner = ProjectionRunner(ledger, workers=0)
-    error = psycopg.errors.lookup(state)("lost") if state else psycopg.OperationalError("lost")
+    error = (
+        psycopg_pool.PoolTimeout("lost: no connection free")
+        if state == "pool"
+        else psycopg.errors.lookup(state)("lost")
+        if state
+        else psycopg.OperationalError("lost")
+    )
     calls: list[int] = []
     monkeypatch.setattr(ProjectionStore, "claim", failing(error, calls))
     monkeypatch.setattr("reentry_ledger.projections.runner.RETRIES", 2)

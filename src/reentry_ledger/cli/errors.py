@@ -8,6 +8,7 @@ import traceback
 import click
 from eventsourcing.persistence import PersistenceError
 
+from reentry_ledger.contention import is_driver_error
 from reentry_ledger.domain.errors import (
     ClientNotFound,
     Conflict,
@@ -36,11 +37,6 @@ EXIT_CODES: dict[type[LedgerError], int] = {
 
 
 STORAGE_ERRORS = (PersistenceError, OSError, sqlite3.Error)
-
-
-def is_driver_error(error: Exception) -> bool:
-    """A PostgreSQL driver error, told apart without importing the driver for every command."""
-    return type(error).__module__.split(".")[0] in ("psycopg", "psycopg_pool")
 
 
 def is_locked(error: Exception) -> bool:

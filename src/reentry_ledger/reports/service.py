@@ -48,6 +48,14 @@ class Table:
         return document(self.rows, self.snapped)
 
 
+def last_begun(moment: datetime | None, today: date) -> date:
+    """The last day begun before `moment` (a moment at midnight: the day before), not after
+    today; today without a moment."""
+    if moment is None:
+        return today
+    return min((as_utc(moment) - timedelta(microseconds=1)).date(), today)
+
+
 def too_late(option: str, day: date, today: date, ended: date) -> str | None:
     """Why `day`, given as `option`, is after a range's last day at the latest (`ended`:
     today, or the last day begun before --known-at); None when it is not."""
@@ -159,19 +167,16 @@ class Reports:
         range on the day before. A day given (`option`) after that day is refused: an open
         term's exposure runs to the range's end, so days to come, or days the ledger knew
         nothing of yet, would dilute every rate. Oversight's is cut to it instead, then to the
-        whole months ended by it, and says so (`range`). A `first` day after that day is refused,
-        for every role: a range of no day had answered as if nothing had happened in it (a
-        `first` after a `last` given is refused by every front end: `check_range`)."""
+        whole months ended by it, and says so (`range`). A `first` day after the last day begun
+        before the moment as given (not snapped) is refused, for every role: a range of no day
+        had answered as if nothing had happened in it. (Oversight's range may still hold no
+        whole month, and says so; a `first` after a `last` given is refused by every front
+        end: `check_range`.)"""
         today = self.ledger.clock()
-        known = self.known(known_at)
-        ended = (
-            today
-            if known is None
-            else min((as_utc(known) - timedelta(microseconds=1)).date(), today)
-        )
-        late = (too_late("--from", first, today, ended) if first else None) or (
-            too_late(option, last, today, ended) if last and not self.snaps else None
-        )
+        ended = last_begun(self.known(known_at), today)
+        late = (
+            too_late("--from", first, today, last_begun(known_at, today)) if first else None
+        ) or (too_late(option, last, today, ended) if last and not self.snaps else None)
         if late:
             raise InvalidInput(late)
         return ended if last is None else min(last, ended)
