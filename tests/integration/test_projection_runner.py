@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from ast import literal_eval
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -212,65 +213,58 @@ def sqlite_damaged() -> sqlite3.OperationalError:
     raise AssertionError("the table was found")
 
 
-def failing(error: Exception, calls: list[int]) -> Any:
-    """A stand-in for `ProjectionStore.claim` that fails as the library does (its own
-    OperationalError, from the driver's), counting its calls."""
+@pytest.fixture
+def demo_runner(tmp_path: Path) -> Iterator[ProjectionRunner]:
+    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
+    build_demo(ledger, clients=5, seed=2)
+    yield ProjectionRunner(ledger, workers=0)
+    ledger.close()
+
+
+def failing(monkeypatch: pytest.MonkeyPatch, error: Exception) -> list[int]:
+    """`ProjectionStore.claim` failing with `error` as the library raises it (its own
+    OperationalError from the driver's, or its own error as it is), with `RETRIES` 2: the
+    calls, one per attempt."""
+    calls: list[int] = []
 
     def fail(*_: object) -> None:
         calls.append(1)
+        if isinstance(error, OperationalError):
+            raise error
         raise OperationalError(error) from error
 
-    return fail
+    monkeypatch.setattr(ProjectionStore, "claim", fail)
+    monkeypatch.setattr("reentry_ledger.projections.runner.RETRIES", 2)
+    return calls
 
 
 def test_a_catch_up_that_keeps_losing_to_other_writers_says_the_database_is_busy(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_runner: ProjectionRunner
 ) -> None:
-    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
-    build_demo(ledger, clients=5, seed=2)
-    runner = ProjectionRunner(ledger, workers=0)
-    calls: list[int] = []
-    monkeypatch.setattr(ProjectionStore, "claim", failing(sqlite_locked(tmp_path), calls))
-    monkeypatch.setattr("reentry_ledger.projections.runner.RETRIES", 3)
+    calls = failing(monkeypatch, sqlite_locked(tmp_path))
     with pytest.raises(Conflict, match="stayed busy: database is locked"):
-        runner.catch_up()
-    assert len(calls) == 4  # tried again, RETRIES times
-    ledger.close()
+        demo_runner.catch_up()
+    assert len(calls) == 3  # tried again, RETRIES times
 
 
 def test_a_catch_up_that_fails_for_another_reason_says_so_at_once_not_that_it_is_busy(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch, demo_runner: ProjectionRunner
 ) -> None:
     # every OperationalError had been taken for a busy database: a damaged ledger was tried
     # for 5 s (RETRIES waits) and then called busy
-    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
-    build_demo(ledger, clients=5, seed=2)
-    runner = ProjectionRunner(ledger, workers=0)
-    calls: list[int] = []
-    monkeypatch.setattr(ProjectionStore, "claim", failing(sqlite_damaged(), calls))
+    calls = failing(monkeypatch, sqlite_damaged())
     with pytest.raises(OperationalError, match="no such table: audit_clients"):
-        runner.catch_up()
+        demo_runner.catch_up()
     assert calls == [1]
-    ledger.close()
 
 
 def test_a_catch_up_waiting_for_a_connection_another_thread_holds_tries_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch, demo_runner: ProjectionRunner
 ) -> None:
-    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
-    runner = ProjectionRunner(ledger, workers=0)
-    calls: list[int] = []
-
-    def unavailable(*_: object) -> None:
-        calls.append(1)
-        raise ConnectionUnavailableError("timed out waiting for a connection")
-
-    monkeypatch.setattr(ProjectionStore, "claim", unavailable)
-    monkeypatch.setattr("reentry_ledger.projections.runner.RETRIES", 2)
+    calls = failing(monkeypatch, ConnectionUnavailableError("timed out waiting for one"))
     with pytest.raises(Conflict, match="stayed busy: timed out"):
-        runner.catch_up()
+        demo_runner.catch_up()
     assert len(calls) == 3
-    ledger.close()
 
 
 @pytest.mark.parametrize(
@@ -291,10 +285,9 @@ def test_a_catch_up_waiting_for_a_connection_another_thread_holds_tries_again(
     ],
 )
 def test_a_postgresql_catch_up_tries_again_only_after_losing_to_another(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state: str | None, retried: bool
-) -> None:
-    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=lambda: TODAY)
-    runner = ProjectionRunner(ledger, workers=0)
+    monkeypatch: pytest.MonkeyPatch, demo_runner: ProjectionRunner, state: str | None,
+    retried: bool,
+) -> None:  # fmt: skip
     error = (
         psycopg_pool.PoolTimeout("lost: no connection free")
         if state == "pool"
@@ -302,13 +295,10 @@ def test_a_postgresql_catch_up_tries_again_only_after_losing_to_another(
         if state
         else psycopg.OperationalError("lost")
     )
-    calls: list[int] = []
-    monkeypatch.setattr(ProjectionStore, "claim", failing(error, calls))
-    monkeypatch.setattr("reentry_ledger.projections.runner.RETRIES", 2)
+    calls = failing(monkeypatch, error)
     with pytest.raises(Conflict if retried else OperationalError, match="lost"):
-        runner.catch_up()
+        demo_runner.catch_up()
     assert len(calls) == (3 if retried else 1)
-    ledger.close()
 
 
 def test_a_runner_that_saw_an_earlier_head_finishes_a_build_that_already_reaches_it(
