@@ -201,6 +201,34 @@ def test_supervision_report_counts_volunteer_months_by_hand(staffed: Ledger) -> 
     assert hidden.rows[0]["share_months_supervised"] == "<10"
 
 
+def test_supervision_report_counts_whole_months_only_so_this_one_waits_for_its_sessions(
+    staffed: Ledger,
+) -> None:
+    # today is 15 Jan 2026 (TODAY): VOL1 registered 3 Jan 2025 and supervised every month of
+    # 2025. January 2026 is half over, its session still to come: counted, it made 12 of 13
+    # months supervised (0.923) rather than 12 of 12. So is a range cut inside a month (its
+    # sessions before --from or after --to were not counted, its volunteer-month was).
+    register(staffed, "A", "tutoring")
+    for month in range(1, 13):
+        staffed.supervise_volunteers(("VOL1",), actor="cw-ga", kind="individual",
+                                     on=date(2025, month, 5))  # fmt: skip
+    reports = staffed.reports(actor="cw-ga")
+    default = reports.volunteer_supervision(None, None)
+    assert default.rows[0]["volunteer_months"] == 12
+    assert default.rows[0]["share_months_supervised"] == 1.0
+    assert default.snapped is not None and default.snapped.describe() == (
+        "snapped to whole calendar months: 2025-01-01..2025-12-31"
+    )
+    # a range from the 10th of March to the 2nd of June: March, April and May, whole
+    cut = reports.volunteer_supervision(date(2025, 3, 10), date(2025, 6, 2))
+    assert (cut.rows[0]["volunteer_months"], cut.rows[0]["sessions"]) == (3, 3)
+    assert cut.rows[0]["share_months_supervised"] == 1.0
+    # a range inside this month holds no whole month, and says so
+    none = reports.volunteer_supervision(date(2026, 1, 1), None)
+    assert none.rows == []
+    assert none.snapped is not None and "the range holds none" in none.snapped.describe()
+
+
 def test_report_volunteers_counts_endings_by_kind_with_term_ends(staffed: Ledger) -> None:
     register(staffed, "Vera V", "recovery_support", capacity=2)
     staffed.match_volunteer("GA-1", actor="cw-ga", on=date(2025, 2, 1), volunteer_id="VOL1")

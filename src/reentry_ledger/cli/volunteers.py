@@ -226,10 +226,16 @@ def _dict(value: Any) -> dict[str, Any]:
     "first",
     type=ISO_DATE,
     default=None,
-    help="First day, not after the last (default: the first registration's).",
+    help="First day, not after the last (default: the first registration's); its month is "
+    "counted whole.",
 )
 @click.option(
-    "--to", "last", type=ISO_DATE, default=None, help="Last day, not after today (default: today)."
+    "--to",
+    "last",
+    type=ISO_DATE,
+    default=None,
+    help="Last day, not after today (default: today); counted to the end of the last calendar "
+    "month it ends (this month, not over, is left out).",
 )
 @click.option("--by-agency", is_flag=True, help="One row per agency.")
 @format_option

@@ -302,13 +302,17 @@ class Reports:
         suppress_below: int | None = None,
     ) -> Table:
         """Volunteers' supervision sessions per active volunteer-month (reports/volunteers.py),
-        over a range (from the first month of the register unless told), by agency if asked."""
+        over a range (from the first month of the register unless told), by agency if asked.
+        For every role, over whole calendar months (as oversight's ranges are): from the first
+        day of the first month to the last day of the last month ended by the range's last
+        day. Volunteers are supervised monthly: a month cut short (this one, not over yet)
+        counted its volunteers without the sessions still to come, or outside the range."""
         last = self.last_day(last, None, first=first)
         self.catch_up()
-        earliest = volunteer_reports.earliest(self.store)
-        start, last, snapped = self.range(first or earliest or last, last, None)
-        rows = volunteer_reports.supervision(self.store, start or last, last, by)
-        table = Table((*by, *volunteer_reports.COLUMNS), rows, snapped)
+        start = month_start(first or volunteer_reports.earliest(self.store) or last)
+        end = month_end(last)
+        rows = volunteer_reports.supervision(self.store, start, end, by) if start <= end else []
+        table = Table((*by, *volunteer_reports.COLUMNS), rows, Snapped(start, end, None))
         return self.shown(table, suppress_below, volunteer_reports.COUNTS,
                           volunteer_reports.DERIVED, volunteer_reports.TOTALS)  # fmt: skip
 
