@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -171,6 +172,42 @@ def test_demo_command_prints_the_audit_report_and_refuses_a_used_ledger(tmp_path
     again = CliRunner().invoke(cli, ["--db", db, "demo", "--clients", "10"])
     assert again.exit_code == 3
     assert "already holds events" in again.stderr
+
+
+def test_the_audit_tables_revocation_share_adds_up_from_the_tables_own_columns(
+    tmp_path: Path,
+) -> None:
+    # the share is of every revoked term; the table had left out those revoked for absconding,
+    # so 56 technical of 56 + 39 shown read as 0.5283 (a new user could not check it)
+    db = f"sqlite:///{tmp_path}/demo.db"
+    result = CliRunner().invoke(cli, ["--db", db, "demo", "--clients", "600", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    rows = table_rows(result.stdout)
+    revoked = [name for name in rows[0] if name.startswith("revocations_")]
+    assert any(int(row["revocations_absconding"]) for row in rows)
+    for row in rows:
+        total = sum(int(row[name]) for name in revoked)
+        if total:
+            share = round(int(row["revocations_technical"]) / total, 4)
+            assert float(row["technical_revocation_share"]) == share, row
+
+
+def table_rows(text: str) -> list[dict[str, str]]:
+    """A printed table's rows by column: the first column is aligned left, the rest right
+    (a cell may be blank), each ending where its heading does."""
+    header, *lines = text.splitlines()
+    headings = list(re.finditer(r"\S+", header))
+    edges = [headings[1].start(), *(heading.end() for heading in headings[1:])]
+    return [
+        {
+            headings[0].group(): line.split()[0],
+            **{
+                heading.group(): line[edges[i] : edges[i + 1]].strip()
+                for i, heading in enumerate(headings[1:])
+            },
+        }
+        for line in lines
+    ]
 
 
 NEW_KINDS = {"TermStarted", "Reassigned", "LevelChanged", "ConditionsChanged", "CustodyStarted",

@@ -50,8 +50,9 @@ TABLE_METRICS = (
     "new_offences_per_100_person_years",
     "technical_to_new_offence_ratio",
     "revocations_technical",
+    "revocations_absconding",
     "revocations_new_offence",
-    "technical_revocation_share",
+    "technical_revocation_share",  # of every revoked term: the three before it
 )
 
 
