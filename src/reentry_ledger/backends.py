@@ -75,8 +75,26 @@ def _read_only_sqlite(path: str, url: str) -> str:
         return path
     file = Path(path)
     if not file.is_file():
-        raise InvalidInput(f"no ledger at {path!r} (from --db {url!r})")
+        raise InvalidInput(no_ledger(path, url))
     return read_only_uri(file)
+
+
+def no_ledger(path: str, url: str) -> str:
+    return (
+        f"no ledger at {path!r} (from --db {url!r}): a command that reads makes none "
+        "(`demo`, `import` and every command that records make one)"
+    )
+
+
+def check_ledger_exists(url: str) -> None:
+    """For a command that reads: InvalidInput where `url` names a SQLite file that is not
+    there (a mistyped path, most likely), rather than a new, empty ledger made there and
+    answered from as if it held nothing. (On PostgreSQL a schema is made as before.)"""
+    backend = _parse(url)
+    path = backend.env.get("SQLITE_DBNAME", "")
+    named = backend.kind == "sqlite" and path != ":memory:" and not path.startswith("file:")
+    if named and not Path(path).is_file():
+        raise InvalidInput(no_ledger(path, url))
 
 
 def read_only_uri(file: Path) -> str:

@@ -9,6 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
+from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
 
 
@@ -168,7 +169,8 @@ def test_actor_option_beats_the_environment(run) -> None:  # type: ignore[no-unt
     ]
 
 
-def test_db_option_beats_the_environment(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_db_option_beats_the_environment(run, tmp_path, db_url) -> None:  # type: ignore[no-untyped-def]
+    Ledger(db_url).close()  # the environment's ledger, empty
     other = f"sqlite:///{tmp_path}/other.db"
     run("--db", other, "enroll", "GA-7", "--agency", "GA", "--officer", "o",
         "--supervision", "probation", "--start", "2024-01-01")  # fmt: skip

@@ -115,10 +115,32 @@ def test_a_postgresql_ledger_opened_read_only_creates_nothing() -> None:
         drop_schema(schema)
 
 
-def test_a_read_only_command_on_a_missing_ledger_file_says_so(tmp_path: Path) -> None:
-    result = invoke("verify", "--db", f"sqlite:///{tmp_path}/nothing.db")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("verify",),
+        # reports, projections and client reads had made an empty ledger at a mistyped path
+        # and answered from it: "(no groups)", exit 0 (a new user's trial)
+        ("report", "violations"),
+        ("report", "caseload"),
+        ("report", "volunteer-supervision"),
+        ("projections", "status"),
+        ("projections", "catch-up"),
+        ("show", "GA-1"),
+        ("timeline", "GA-1"),
+        ("export",),
+    ],
+)
+def test_a_command_that_reads_on_a_missing_ledger_file_says_so_and_makes_none(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    path = tmp_path / "nothing.db"
+    result = invoke(*command, "--db", f"sqlite:///{path}")
     assert result.exit_code == 2, result.output
-    assert "no ledger at" in result.stderr
+    assert result.stderr == (
+        f"Error: no ledger at {str(path)!r} (from --db 'sqlite:///{path}'): a command that "
+        "reads makes none (`demo`, `import` and every command that records make one)\n"
+    )
     assert list(tmp_path.iterdir()) == []
 
 

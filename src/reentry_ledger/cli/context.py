@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from reentry_ledger.backends import DB_ENV_VAR, parse_db_url, resolve_db
+from reentry_ledger.backends import DB_ENV_VAR, check_ledger_exists, parse_db_url, resolve_db
 
 if TYPE_CHECKING:  # imported when a command opens the ledger: `--help` needs none of it
     from reentry_ledger.application import Ledger
@@ -32,6 +32,17 @@ LOGGED_READS = frozenset({"export", "replay"})
 # writer's lock is taken, so an import does not hold them up) and the reads go to the access
 # log's own store (ADR 0027); where that cannot be written (a replica), nothing is shown.
 CLIENT_READS = frozenset({"timeline", "show", "report due", "report progress"})
+# Commands that read make no ledger: pointed at a SQLite file that is not there, they say so.
+READING_GROUPS = ("report", "projections")
+
+
+def reads(command: str) -> bool:
+    return (
+        command in READ_ONLY_COMMANDS
+        or command in LOGGED_READS
+        or command in CLIENT_READS
+        or command.split(" ")[0] in READING_GROUPS
+    )
 
 
 def server_url() -> str | None:
@@ -82,6 +93,8 @@ def opened(url: str, command: str) -> Ledger:
     """The ledger at `url`, opened as `command` needs it."""
     from reentry_ledger.application import Ledger
 
+    if reads(command):
+        check_ledger_exists(url)
     if command in LOGGED_READS or command in CLIENT_READS:
         return opened_to_read_and_log(url)
     return Ledger(parse_db_url(url, read_only=command in READ_ONLY_COMMANDS))

@@ -226,16 +226,16 @@ def _dict(value: Any) -> dict[str, Any]:
     "first",
     type=ISO_DATE,
     default=None,
-    help="First day, not after the last (default: the first registration's); its month is "
-    "counted whole.",
+    help="First day, not after the last (default: the first registration's); counted from "
+    "the first day of its month.",
 )
 @click.option(
     "--to",
     "last",
     type=ISO_DATE,
     default=None,
-    help="Last day, not after today (default: today); counted to the end of the last calendar "
-    "month it ends (this month, not over, is left out).",
+    help="Last day, not after today (default: today); counted to the end of the last whole "
+    "month up to it (this month is left out until it is over).",
 )
 @click.option("--by-agency", is_flag=True, help="One row per agency.")
 @format_option
