@@ -1,11 +1,12 @@
 """Volunteers' supervision: `report volunteer-supervision` (docs/volunteers.md).
 
-Befriending volunteers are supervised monthly, in a group and one to one (DOMAIN.md). Over a
-range of whole or part calendar months, by agency if asked, from the register (the
-`volunteers` projection): a volunteer is active in a month when registered by its last day and
-not left before its first; each active volunteer-month counts once, and is supervised when it
-holds at least one supervision session. Sessions are counted per volunteer (a group session of
-four volunteers is four)."""
+Befriending volunteers are supervised monthly, in a group and one to one (DOMAIN.md). Over the
+calendar months a range touches (the service asks for whole months only: a month cut short
+would count its volunteer-months without all its sessions), by agency if asked, from the
+register (the `volunteers` projection): a volunteer is active in a month when registered by
+its last day and not left before its first; each active volunteer-month counts once, and is
+supervised when it holds at least one supervision session. Sessions are counted per volunteer
+(a group session of four volunteers is four)."""
 
 from __future__ import annotations
 
