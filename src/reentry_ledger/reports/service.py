@@ -174,10 +174,9 @@ class Reports:
         end: `check_range`.)"""
         today = self.ledger.clock()
         ended = last_begun(self.known(known_at), today)
-        late = (
-            too_late("--from", first, today, last_begun(known_at, today)) if first else None
-        ) or (too_late(option, last, today, ended) if last and not self.snaps else None)
-        if late:
+        if first and (late := too_late("--from", first, today, last_begun(known_at, today))):
+            raise InvalidInput(late)
+        if last and not self.snaps and (late := too_late(option, last, today, ended)):
             raise InvalidInput(late)
         return ended if last is None else min(last, ended)
 
@@ -229,9 +228,9 @@ class Reports:
         its last day (without `--to`: the date of `known_at`, so the report says what the
         ledger said then; else today), snapped for oversight; the facts, the earliest start."""
         request = replace(request, suppress_below=self.below(request.suppress_below))
-        last = self.last_day(request.last, known_at, first=request.first)
+        ends = self.last_day(request.last, known_at, first=request.first)
         if request.last is not None or known_at:
-            request = replace(request, last=last)
+            request = replace(request, last=ends)
         reader = self.reader(known_at)
         earliest = reader.earliest_start()
         first, last, snapped = self.range(
