@@ -28,12 +28,15 @@ class IsoDate(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
+        form = f"{value!r} is not a date of the form YYYY-MM-DD"
+        if len(value) != 10:  # fromisoformat takes 20250101 too
+            self.fail(form, param, ctx)
         try:
-            if len(value) != 10:
-                raise ValueError("expected exactly YYYY-MM-DD")
             day = date.fromisoformat(value)
         except ValueError as error:
-            self.fail(f"{value!r} is not a date of the form YYYY-MM-DD ({error})", param, ctx)
+            if str(error).startswith("Invalid isoformat string"):  # says no more than `form`
+                self.fail(form, param, ctx)
+            self.fail(f"{value!r} is not a date ({error})", param, ctx)
         within_window(value, day, self, param, ctx)
         return day
 
