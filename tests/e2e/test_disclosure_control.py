@@ -196,6 +196,9 @@ def test_two_nearby_ranges_give_the_same_report(ledger: Run) -> None:
         after = ledger("ov", "report", *report, "--to", "2024-06-29", "--format", "json").stdout
         assert before == after, report
         assert json.loads(after)["snapped_to_months"] is True
+        # which months, as the table's last line says them (JSON had only `true`)
+        snapped = {"first": "2024-01-01", "last": "2024-05-31", "known_at": None}
+        assert json.loads(after)["snapped"] == snapped, report
     audited = [
         groups(ledger, "aud", "discharges", "--to", day)[0]["early"]
         for day in ("2024-06-27", "2024-06-29")
@@ -222,6 +225,8 @@ def test_known_at_snaps_to_the_start_of_its_month(ledger: Run) -> None:
     assert groups(ledger, "aud", *args, now.isoformat())[0]["successful"] == 10
     table = ledger("ov", "report", *args, now.isoformat()).stdout
     assert f"as known at {month}" in table
+    document = json.loads(ledger("ov", "report", *args, now.isoformat(), "--format", "json").stdout)
+    assert document["snapped"]["known_at"] == month
 
 
 def test_oversight_cannot_compare_cohorts_of_different_lengths(db_url: str, ledger: Run) -> None:

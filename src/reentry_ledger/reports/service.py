@@ -75,6 +75,7 @@ def document(rows: list[dict[str, Any]], snapped: Snapped | None) -> dict[str, A
     result: dict[str, Any] = {"groups": rows, "definitions_version": DEFINITIONS_VERSION}
     if snapped:
         result["snapped_to_months"] = True
+        result["snapped"] = snapped.as_json()
     return result
 
 

@@ -209,6 +209,11 @@ class ReportDocument(BaseModel):
     snapped_to_months: bool | None = Field(
         None, description="Present (true) when the range was snapped to whole months."
     )
+    snapped: dict[str, str | None] | None = Field(
+        None,
+        description="Present when snapped: the range's first and last days and the moment "
+        "known at (null when not given), as the X-Report-Snapped header says them.",
+    )
 
 
 class CohortDocument(ReportDocument):
