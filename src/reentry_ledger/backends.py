@@ -79,22 +79,43 @@ def _read_only_sqlite(path: str, url: str) -> str:
     return read_only_uri(file)
 
 
+MAKES_NONE = (
+    "a command that reads makes none (`demo`, `import` and every command that records make one)"
+)
+
+
 def no_ledger(path: str, url: str) -> str:
-    return (
-        f"no ledger at {path!r} (from --db {url!r}): a command that reads makes none "
-        "(`demo`, `import` and every command that records make one)"
-    )
+    return f"no ledger at {path!r} (from --db {url!r}): {MAKES_NONE}"
 
 
 def check_ledger_exists(url: str) -> None:
     """For a command that reads: InvalidInput where `url` names a SQLite file that is not
-    there (a mistyped path, most likely), rather than a new, empty ledger made there and
-    answered from as if it held nothing. (On PostgreSQL a schema is made as before.)"""
+    there, or a PostgreSQL schema without the ledger's event table (a mistyped path or
+    schema, most likely), rather than a new, empty ledger made there and answered from as if
+    it held nothing."""
     backend = _parse(url)
+    if backend.kind == "postgresql":
+        schema = backend.schema or "public"
+        if not _holds_events(backend, schema):
+            raise InvalidInput(
+                f"no ledger in schema {schema!r} of {backend.display!r}: {MAKES_NONE}"
+            )
+        return
     path = backend.env.get("SQLITE_DBNAME", "")
-    named = backend.kind == "sqlite" and path != ":memory:" and not path.startswith("file:")
-    if named and not Path(path).is_file():
+    if path != ":memory:" and not path.startswith("file:") and not Path(path).is_file():
         raise InvalidInput(no_ledger(path, url))
+
+
+EVENTS_TABLE = "reentryledger_events"  # the library's name for the Ledger's (application/)
+
+
+def _holds_events(backend: Backend, schema: str) -> bool:
+    with connect_postgres(backend) as connection:
+        found = connection.execute(
+            "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL",
+            (schema, EVENTS_TABLE),
+        ).fetchone()
+    return bool(found[0])
 
 
 def read_only_uri(file: Path) -> str:

@@ -144,6 +144,36 @@ def test_a_command_that_reads_on_a_missing_ledger_file_says_so_and_makes_none(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "command",
+    [("report", "violations"), ("projections", "catch-up"), ("show", "GA-1"), ("export",)],
+    ids=" ".join,
+)
+def test_a_command_that_reads_on_a_missing_postgresql_schema_says_so_and_makes_none(
+    command: tuple[str, ...],
+) -> None:
+    """A mistyped schema had been made by a report, which answered "(no groups)", exit 0."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = f"{POSTGRES_URL}?schema={schema}"
+    try:
+        result = invoke(*command, "--db", url)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f"Error: no ledger in schema {schema!r} of {url!r}: a command that reads makes "
+            "none (`demo`, `import` and every command that records make one)\n"
+        )
+        with connect_postgres(parse_db_url(POSTGRES_URL)) as connection:
+            found = connection.execute(
+                "SELECT count(*) FROM information_schema.schemata WHERE schema_name = %s",
+                (schema,),
+            ).fetchone()
+        assert found == (0,)
+    finally:
+        drop_schema(schema)
+
+
 @pytest.mark.parametrize("command", ["timeline", "show"])
 def test_a_client_read_that_cannot_be_logged_is_not_shown(
     unwritable_ledger: Path, command: str
