@@ -74,3 +74,12 @@ def test_sums_kept_as_text_read_back_as_the_same_groups_and_counts() -> None:
 
 def test_a_group_value_text_cannot_keep_exactly_is_not_kept() -> None:
     assert dumped(added(1, [(("clients",), [(Decimal("1.5"), 3)])])) is None
+
+
+def test_a_sum_past_64_bits_is_not_kept_rather_than_read_back_inexactly() -> None:
+    """orjson keeps answers, and would read a whole number past 64 bits back as a float."""
+    sums = added(1, [(("days_at_risk_squares",), [("o-1", 2**64 + 1)])])
+    assert dumped(sums) is None
+    assert loaded(str(dumped(added(1, [(("clients",), [("o-1", 2**63 - 1)])])))) == {
+        ("clients",): {("o-1",): [2**63 - 1]}
+    }

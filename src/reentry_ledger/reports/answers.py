@@ -37,6 +37,7 @@ from decimal import Decimal
 from operator import add
 from typing import Any
 
+import orjson
 from eventsourcing.persistence import PersistenceError
 
 from reentry_ledger.projections.database import fetched
@@ -264,7 +265,7 @@ def keep(
 
 
 def dumped(sums: Sums) -> str | None:
-    """`sums` as text (None when a group's value is not one JSON keeps exactly)."""
+    """`sums` as text (None when a group's value or a sum is not one JSON keeps exactly)."""
     kept = []
     for names, by_key in sums.items():
         rows = []
@@ -274,7 +275,10 @@ def dumped(sums: Sums) -> str | None:
                 return None
             rows.append([values, counts])
         kept.append([list(names), rows])
-    return json.dumps(kept)
+    try:  # orjson: a tenth of json's time for an answer of many groups
+        return orjson.dumps(kept).decode()
+    except orjson.JSONEncodeError:  # a sum past 64 bits, which orjson would read back inexactly
+        return None
 
 
 def plain(value: Any) -> Any:
@@ -289,5 +293,5 @@ def plain(value: Any) -> Any:
 def loaded(answer: str) -> Sums:
     return {
         tuple(names): {tuple(key): counts for key, counts in rows}
-        for names, rows in json.loads(answer)
+        for names, rows in orjson.loads(answer)
     }
