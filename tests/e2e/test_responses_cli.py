@@ -6,36 +6,23 @@ that would try it, with its exit code, its message and nothing written; and what
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
 from reentry_ledger.domain.client import coded
 from reentry_ledger.domain.events import ViolationResponded
+from tests.e2e.acting import Run, invoker, ok, refused
 
-Run = Callable[..., Result]
 ENROL = ("--agency", "GA", "--officer", "o-1", "--supervision", "parole", "--start", "2024-01-10")
 
 
 @pytest.fixture
 def run(db_url: str) -> Run:
-    runner = CliRunner()
-
-    def invoke(actor: str | None, *args: str) -> Result:
-        who = ["--actor", actor] if actor else []
-        return runner.invoke(cli, ["--db", db_url, *who, *args], catch_exceptions=False)
-
-    return invoke
-
-
-def ok(run: Run, actor: str, *args: str) -> Result:
-    result = run(actor, *args)
-    assert result.exit_code == 0, (args, result.output)
-    return result
+    return invoker(db_url)
 
 
 @pytest.fixture
@@ -48,26 +35,6 @@ def staffed(run: Run) -> Run:
     ok(run, "aud", "users", "add", "ov", "--role", "oversight")
     ok(run, "cw-ga", "enroll", "GA-1", *ENROL)
     return run
-
-
-def stored(db_url: str) -> int:
-    """Every event the ledger holds (clients', users', policies', reads'): a refused command
-    leaves it as it was."""
-    ledger = Ledger(db_url)
-    try:
-        return ledger.recorder.max_notification_id() or 0
-    finally:
-        ledger.close()
-
-
-def refused(run: Run, db_url: str, actor: str, *args: str, code: int = 3) -> str:
-    """The command is refused with `code`, says why on one line, and writes nothing."""
-    before = stored(db_url)
-    result = run(actor, *args)
-    assert result.exit_code == code, result.output
-    assert result.stdout == "" and "Traceback" not in result.output
-    assert stored(db_url) == before
-    return str(result.stderr)
 
 
 def shown(run: Run, actor: str = "cw-ga") -> dict:  # type: ignore[type-arg]

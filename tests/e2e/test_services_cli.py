@@ -6,34 +6,18 @@ written."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pytest
-from click.testing import CliRunner, Result
 
-from reentry_ledger.application import Ledger
-from reentry_ledger.cli import cli
+from tests.e2e.acting import Run, invoker, ok, refused
 
-Run = Callable[..., Result]
 ENROL = ("--agency", "GA", "--officer", "o-1", "--supervision", "parole", "--start", "2024-01-10")
 REASONS = "no_capacity|ineligible|client_declined|no_show|moved|other"
 
 
 @pytest.fixture
 def run(db_url: str) -> Run:
-    runner = CliRunner()
-
-    def invoke(actor: str | None, *args: str) -> Result:
-        who = ["--actor", actor] if actor else []
-        return runner.invoke(cli, ["--db", db_url, *who, *args], catch_exceptions=False)
-
-    return invoke
-
-
-def ok(run: Run, actor: str, *args: str) -> Result:
-    result = run(actor, *args)
-    assert result.exit_code == 0, (args, result.output)
-    return result
+    return invoker(db_url)
 
 
 @pytest.fixture
@@ -50,24 +34,6 @@ def staffed(run: Run) -> Run:
        "high", "--need", "substance_use", "--need", "school_work")  # fmt: skip
     ok(run, "cw-ga", "plan", "GA-1", "--on", "2024-01-16", "--goal", "school_work:find work")
     return run
-
-
-def stored(db_url: str) -> int:
-    ledger = Ledger(db_url)
-    try:
-        return ledger.recorder.max_notification_id() or 0
-    finally:
-        ledger.close()
-
-
-def refused(run: Run, db_url: str, actor: str, *args: str, code: int) -> str:
-    """The command is refused with `code`, says why, and writes nothing."""
-    before = stored(db_url)
-    result = run(actor, *args)
-    assert result.exit_code == code, result.output
-    assert result.stdout == "" and "Traceback" not in result.output
-    assert stored(db_url) == before
-    return str(result.stderr)
 
 
 def referred(run: Run) -> list[dict]:

@@ -14,19 +14,10 @@ from click.testing import CliRunner, Result
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
 from reentry_ledger.domain.references import client_id
+from tests.e2e.acting import stored
 
 Run = Callable[..., Result]
 ENROL = ["--agency", "GA", "--officer", "o-1", "--supervision", "parole"]
-
-
-def stored(db_url: str) -> int:
-    """How many events the ledger holds (every client's, users', reads'): a refused command
-    leaves it as it was."""
-    ledger = Ledger(db_url)
-    try:
-        return ledger.recorder.max_notification_id() or 0
-    finally:
-        ledger.close()
 
 
 def events_of(db_url: str, ref: str = "GA-1") -> int:
