@@ -168,7 +168,11 @@ def test_demo_command_prints_the_audit_report_and_refuses_a_used_ledger(tmp_path
     result = CliRunner().invoke(cli, ["--db", db, "demo", "--clients", "120", "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0].split()[:3] == ["risk", "clients", "person_days"]
-    assert "demo: 120 clients" in result.stderr
+    # a new user had no client to `show`: the demo names its references
+    assert "demo: 120 clients (DEMO-0000001 to DEMO-0000120)" in result.stderr
+    for ref in ("DEMO-0000001", "DEMO-0000120"):
+        shown = CliRunner().invoke(cli, ["--db", db, "show", ref])
+        assert shown.exit_code == 0, shown.output
     again = CliRunner().invoke(cli, ["--db", db, "demo", "--clients", "10"])
     assert again.exit_code == 3
     assert "already holds events" in again.stderr

@@ -45,7 +45,10 @@ def demo(state: LedgerContext, clients: int, seed: int) -> None:
     progress = Progress("events written", every=1)
     built = state.ledger.build_demo(clients, seed, progress, actor=state.actor_name)
     progress.done()
-    click.echo(f"demo: {built.clients} clients, {built.events} events", err=True)
+    from reentry_ledger.ingest.demo import reference
+
+    refs = f"{reference(1)} to {reference(built.clients)}"
+    click.echo(f"demo: {built.clients} clients ({refs}), {built.events} events", err=True)
     request = ReportRequest(today=state.ledger.clock(), by=("risk",))
     groups = state.ledger.reports(actor=state.actor_name).violations(request)["groups"]
     click.echo(as_table(groups, ["risk", *TABLE_METRICS]), nl=False)

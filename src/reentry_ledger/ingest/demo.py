@@ -306,6 +306,11 @@ def early(today: date) -> date:
     return today - timedelta(days=EARLY_DAYS)
 
 
+def reference(number: int) -> str:
+    """The demo's client `number` (from 1)'s reference."""
+    return f"DEMO-{number:07d}"
+
+
 def volunteer_register(seed: int, today: date, clients: int) -> Register:
     """Every agency's volunteers, ids VOL1, VOL2, ... in order of registration (agency by
     agency, as application/volunteers.py assigns them: across agencies)."""
@@ -368,7 +373,7 @@ class ClientStory:
         self.agency = f"AG{number % AGENCIES + 1}"
         self.officer = f"{self.agency}-o{self.rng.randrange(officers_per_agency) + 1:03d}"
         self.last_recorded = datetime(2000, 1, 1, tzinfo=UTC)
-        self.ref = f"DEMO-{number:07d}"
+        self.ref = reference(number)
         self.protect = protect(str(client_id(self.ref))) if protect else None
         self.officers = officers_per_agency
         self.status_on = date.min  # the term's latest change of status: the next is not before
