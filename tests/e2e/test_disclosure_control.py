@@ -257,3 +257,17 @@ def test_oversights_range_into_the_future_is_cut_to_the_months_ended_by_today(le
         ahead = ledger("ov", "report", report, option, later, "--format", "json").stdout
         assert json.loads(ahead)["snapped_to_months"] is True
         assert json.loads(ahead)["groups"] == groups(ledger, "ov", report)
+
+
+def test_oversight_asking_for_a_threshold_below_its_floor_is_told_it_is_raised(
+    ledger: Run,
+) -> None:
+    """Oversight's `--suppress-below 5` is shown as with 10, the role's floor: said on stderr
+    (it had been raised without a word, so the reader took "<10" for what they asked)."""
+    asked = ledger("ov", "report", "violations", "--suppress-below", "5")
+    floor = ledger("ov", "report", "violations")
+    assert asked.stdout == floor.stdout
+    assert "Note: --suppress-below 5 is below the oversight role's floor: counts from 1 to 9 " \
+        "are hidden" in asked.stderr  # fmt: skip
+    assert "Note:" not in floor.stderr
+    assert "Note:" not in ledger("ov", "report", "violations", "--suppress-below", "12").stderr

@@ -149,7 +149,15 @@ class Reports:
         return self._store
 
     def below(self, asked: int | None) -> int | None:
-        return threshold(asked, self.who.default_suppression)
+        """The K the report is shown with (`threshold`); a K asked below the role's floor is
+        raised to it, and the user told so."""
+        floor = self.who.default_suppression
+        if asked is not None and floor is not None and asked < floor and self.who.role:
+            self.ledger.notices.append(
+                f"--suppress-below {asked} is below the {self.who.role.value} role's floor: "
+                f"counts from 1 to {floor - 1} are hidden"
+            )
+        return threshold(asked, floor)
 
     def known(self, known_at: datetime | None) -> datetime | None:
         return moment_start(known_at) if known_at and self.snaps else known_at
