@@ -97,6 +97,14 @@ def test_a_ledger_opened_read_only_writes_nothing(tmp_path: Path) -> None:
         ledger.close()
 
 
+def schema_exists(schema: str) -> bool:
+    with connect_postgres(parse_db_url(POSTGRES_URL)) as connection:
+        found = connection.execute(
+            "SELECT count(*) FROM information_schema.schemata WHERE schema_name = %s", (schema,)
+        ).fetchone()
+    return bool(found[0])
+
+
 @pytest.mark.postgres
 def test_a_postgresql_ledger_opened_read_only_creates_nothing() -> None:
     require_postgres()
@@ -105,12 +113,7 @@ def test_a_postgresql_ledger_opened_read_only_creates_nothing() -> None:
     try:
         with pytest.raises(Exception, match="does not exist"):
             Ledger(parse_db_url(url, read_only=True), clock=lambda: TODAY)
-        with connect_postgres(parse_db_url(POSTGRES_URL)) as connection:
-            found = connection.execute(
-                "SELECT count(*) FROM information_schema.schemata WHERE schema_name = %s",
-                (schema,),
-            ).fetchone()
-        assert found == (0,)
+        assert not schema_exists(schema)
     finally:
         drop_schema(schema)
 
@@ -164,12 +167,7 @@ def test_a_command_that_reads_on_a_missing_postgresql_schema_says_so_and_makes_n
             f"Error: no ledger in schema {schema!r} of {url!r}: a command that reads makes "
             "none (`demo`, `import` and every command that records make one)\n"
         )
-        with connect_postgres(parse_db_url(POSTGRES_URL)) as connection:
-            found = connection.execute(
-                "SELECT count(*) FROM information_schema.schemata WHERE schema_name = %s",
-                (schema,),
-            ).fetchone()
-        assert found == (0,)
+        assert not schema_exists(schema)
     finally:
         drop_schema(schema)
 
