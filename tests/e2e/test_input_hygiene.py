@@ -124,20 +124,23 @@ def test_a_date_outside_the_window_is_bad_usage_and_writes_nothing(
     ("value", "said"),
     [
         # the form was said twice: "... of the form YYYY-MM-DD (expected exactly YYYY-MM-DD)"
-        ("notadate", "'notadate' is not a date of the form YYYY-MM-DD"),
-        ("20250101", "'20250101' is not a date of the form YYYY-MM-DD"),
-        ("2025-1-011", "'2025-1-011' is not a date of the form YYYY-MM-DD"),
-        ("2025-02-30", "'2025-02-30' is not a date (day is out of range for month)"),
-        ("2025-13-01", "'2025-13-01' is not a date (month must be in 1..12)"),
+        ("notadate", "'notadate' is not a date of the form YYYY-MM-DD\n"),
+        ("20250101", "'20250101' is not a date of the form YYYY-MM-DD\n"),
+        ("2025-1-011", "'2025-1-011' is not a date of the form YYYY-MM-DD\n"),
+        ("2025-W01-1", "'2025-W01-1' is not a date of the form YYYY-MM-DD\n"),  # a week date
+        # of the form, but no day: why, in Python's words (which differ between versions)
+        ("2025-02-30", "'2025-02-30' is not a date (day "),
+        ("2025-13-01", "'2025-13-01' is not a date (month "),
     ],
 )
 def test_a_malformed_date_is_named_once_with_what_is_wrong(  # type: ignore[no-untyped-def]
     run, value: str, said: str
 ) -> None:
-    assert enroll(run).exit_code == 0
     result = run("report", "violations", "--to", value)
     assert result.exit_code == 2, result.output
-    assert result.stderr.endswith(f"Error: Invalid value for '--to': {said}\n"), result.stderr
+    line = result.stderr.splitlines(keepends=True)[-1]
+    assert line.startswith(f"Error: Invalid value for '--to': {said}"), result.stderr
+    assert line.count("YYYY-MM-DD") <= 1 and line.endswith(("YYYY-MM-DD\n", ")\n"))
 
 
 def test_dates_at_the_edges_of_the_window_are_taken(run) -> None:  # type: ignore[no-untyped-def]

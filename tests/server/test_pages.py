@@ -389,7 +389,8 @@ def test_a_form_behind_the_client_shows_a_conflict_and_keeps_what_was_typed(
 @pytest.mark.parametrize(
     "form, message",
     [
-        ({"on": "2026-02-30"}, "Date: '2026-02-30' is not a date of the form YYYY-MM-DD"),
+        ({"on": "2026-02-30"}, "Date: '2026-02-30' is not a date (day "),
+        ({"on": "2026-W09-1"}, "Date: '2026-W09-1' is not a date of the form YYYY-MM-DD"),
         ({"on": "1850-01-01"}, "Date: '1850-01-01' is outside the dates the ledger takes"),
         (
             {"kind": "phone"},

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from reentry_ledger.cli.context import F
-from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW
+from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW, iso_day
 from reentry_ledger.domain.codes import values
 
 
@@ -28,15 +28,10 @@ class IsoDate(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
-        form = f"{value!r} is not a date of the form YYYY-MM-DD"
-        if len(value) != 10:  # fromisoformat takes 20250101 too
-            self.fail(form, param, ctx)
         try:
-            day = date.fromisoformat(value)
+            day = iso_day(value)
         except ValueError as error:
-            if str(error).startswith("Invalid isoformat string"):  # says no more than `form`
-                self.fail(form, param, ctx)
-            self.fail(f"{value!r} is not a date ({error})", param, ctx)
+            self.fail(f"{value!r} {error}", param, ctx)
         within_window(value, day, self, param, ctx)
         return day
 

@@ -30,6 +30,20 @@ from pydantic_core import PydanticCustomError
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2199, 12, 31)
 WINDOW = f"{EARLIEST.isoformat()} to {LATEST.isoformat()}"
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_day(text: str) -> date:
+    """A date written YYYY-MM-DD, as a front end takes one (not 20250101 nor a week date,
+    which `date.fromisoformat` takes too); ValueError saying what is wrong with `text`, to
+    follow it: "is not a date of the form YYYY-MM-DD", or "is not a date (why)"."""
+    if not _ISO_DAY.fullmatch(text):
+        raise ValueError("is not a date of the form YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise ValueError(f"is not a date ({error})") from None
+
 
 STORED = {"stored": True}  # validation context of events read back from storage
 

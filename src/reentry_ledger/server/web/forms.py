@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW
+from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW, iso_day
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.timeline import as_utc
 
@@ -23,11 +23,9 @@ def day(label: str, text: str | None) -> date | None:
     if not text:
         return None
     try:
-        if len(text) != 10:
-            raise ValueError
-        value = date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{label}: {text!r} is not a date of the form YYYY-MM-DD") from None
+        value = iso_day(text)
+    except ValueError as error:
+        raise InvalidInput(f"{label}: {text!r} {error}") from None
     within_window(label, text, value)
     return value
 
