@@ -184,6 +184,24 @@ def test_oversight_reports_say_the_months_they_were_snapped_to(api: Served) -> N
     assert "x-report-snapped" not in mine.headers and "snapped_to_months" not in mine.json()
 
 
+def test_a_reports_json_says_what_it_was_snapped_to_as_its_header_does(api: Served) -> None:
+    """The body's `snapped` and the X-Report-Snapped header are one value (a review found the
+    body's moment cut to the second and turned to UTC where the header kept it as given)."""
+    moment = {"year": 2025, "known_at": "2025-11-20T09:30:00.5+02:00"}
+    for user, path, params in (
+        ("aud", "justice-counts", moment),
+        ("ovs", "justice-counts", moment),
+        ("ovs", "discharges", {"from": "2025-01-10", "to": "2025-11-20"}),
+        ("ovs", "caseload", {}),  # a day, not a range: no first day
+    ):
+        answer = api.get(user, f"/api/reports/{path}", params=params)
+        assert answer.status_code == 200, answer.text
+        header = json.loads(answer.headers["x-report-snapped"])
+        assert answer.json()["snapped"] == header, (user, path)
+    exact = api.get("aud", "/api/reports/justice-counts", params=moment)
+    assert exact.json()["snapped"]["known_at"] == "2025-11-20T07:30:00.500000Z"
+
+
 def test_whoami_names_the_user_its_token_names(api: Served) -> None:
     for user, (role, agency) in CAST.items():
         answer = api.get(user, "/api/whoami")

@@ -45,14 +45,12 @@ class Snapped:
             span = f"{self.first}..{self.last}" if self.first else f"through {self.last}"
             text = f"snapped to whole calendar months: {span}"
         if self.known_at:
-            text += f", as known at {self.known_at_text}"
+            text += f", as known at {as_utc(self.known_at).strftime('%Y-%m-%dT%H:%M:%SZ')}"
         return text
 
-    @property
-    def known_at_text(self) -> str | None:
-        return as_utc(self.known_at).strftime("%Y-%m-%dT%H:%M:%SZ") if self.known_at else None
-
     def as_json(self) -> dict[str, str | None]:
-        """What a report's JSON says it was snapped to, as the API's header says it."""
+        """What a report's JSON body and the API's X-Report-Snapped header say it was snapped
+        to: the days, and the moment in UTC to the microsecond (null: none given)."""
         first = self.first.isoformat() if self.first else None
-        return {"first": first, "last": self.last.isoformat(), "known_at": self.known_at_text}
+        known = as_utc(self.known_at).isoformat().replace("+00:00", "Z") if self.known_at else None
+        return {"first": first, "last": self.last.isoformat(), "known_at": known}

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
@@ -53,7 +54,6 @@ SHOWN = "X-Report-Table-Columns"  # a cohort table's columns as a table shows th
 SUMMARY = "X-Export-Summary"  # JSON: what a de-identified export released and withheld
 NDJSON = "application/x-ndjson"
 
-SNAPPED_JSON: TypeAdapter[Snapped] = TypeAdapter(Snapped)
 SUMMARY_JSON: TypeAdapter[Summary] = TypeAdapter(Summary)
 
 BY_HELP = f"Comma-separated: {','.join(DIMENSIONS)} (as the CLI's --by)."
@@ -298,7 +298,7 @@ def noticed(ledger: Ledger) -> dict[str, str]:
 
 
 def snapped_header(snapped: Snapped | None) -> dict[str, str]:
-    return {SNAPPED: SNAPPED_JSON.dump_json(snapped).decode()} if snapped else {}
+    return {SNAPPED: orjson.dumps(snapped.as_json()).decode()} if snapped else {}
 
 
 def table_answer(table: Table, ledger: Ledger) -> JSONResponse:
