@@ -44,8 +44,9 @@ from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ANSWER_PARTS, ANSWERS, VERSIONS, ProjectionStore
 from reentry_ledger.reports.tallies import Sums
 
-# of how an answer is kept: a new one never reads an older one's (2: parts of two characters)
-ANSWERS_VERSION = 2
+# of how an answer is kept: a new one never reads an older one's (2: parts of two characters;
+# 3: written by orjson, which would read a sum past 64 bits that json had written as a float)
+ANSWERS_VERSION = 3
 MOST = 64  # answers kept: the latest counted
 # A client's part: the first character of its id as the projections key it (a UUID's text);
 # its fine part, the first two
@@ -277,7 +278,7 @@ def dumped(sums: Sums) -> str | None:
         kept.append([list(names), rows])
     try:  # orjson: a tenth of json's time for an answer of many groups
         return orjson.dumps(kept).decode()
-    except orjson.JSONEncodeError:  # a sum past 64 bits, which orjson would read back inexactly
+    except orjson.JSONEncodeError:  # a sum past 64 bits (read back inexactly): not kept
         return None
 
 
