@@ -4,11 +4,13 @@ read-only ledger writes nothing."""
 
 from __future__ import annotations
 
+import getpass
 import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner, Result
@@ -150,7 +152,17 @@ def test_a_command_that_reads_on_a_missing_ledger_file_says_so_and_makes_none(
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     "command",
-    [("report", "violations"), ("projections", "catch-up"), ("show", "GA-1"), ("export",)],
+    [
+        ("verify",),
+        ("report", "violations"),
+        ("report", "caseload"),
+        ("report", "volunteer-supervision"),
+        ("projections", "status"),
+        ("projections", "catch-up"),
+        ("show", "GA-1"),
+        ("timeline", "GA-1"),
+        ("export",),
+    ],
     ids=" ".join,
 )
 def test_a_command_that_reads_on_a_missing_postgresql_schema_says_so_and_makes_none(
@@ -167,6 +179,23 @@ def test_a_command_that_reads_on_a_missing_postgresql_schema_says_so_and_makes_n
             f"Error: no ledger in schema {schema!r} of {url!r}: a command that reads makes "
             "none (`demo`, `import` and every command that records make one)\n"
         )
+        assert not schema_exists(schema)
+    finally:
+        drop_schema(schema)
+
+
+@pytest.mark.postgres
+def test_the_missing_schema_message_never_shows_the_password() -> None:
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    parts = urlsplit(POSTGRES_URL)  # the test server's password, or one its trust auth ignores
+    user, secret = parts.username or getpass.getuser(), parts.password or "hunter2"
+    netloc = f"{user}:{secret}@{parts.hostname}:{parts.port or 5432}"
+    url = parts._replace(netloc=netloc, query=f"schema={schema}").geturl()
+    try:
+        result = invoke("report", "violations", "--db", url)
+        assert result.exit_code == 2, result.output
+        assert f"{user}:***@" in result.stderr and secret not in result.output
         assert not schema_exists(schema)
     finally:
         drop_schema(schema)
