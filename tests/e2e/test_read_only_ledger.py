@@ -21,6 +21,20 @@ from reentry_ledger.cli import cli
 from tests.builders import TODAY, enroll_parolee
 from tests.conftest import POSTGRES_URL, drop_schema, require_postgres
 
+# Commands that only read: on a missing file or schema each had made an empty ledger (all but
+# verify) and answered from it: "(no groups)", exit 0 (a new user's trial)
+READING_COMMANDS = [
+    ("verify",),
+    ("report", "violations"),
+    ("report", "caseload"),
+    ("report", "volunteer-supervision"),
+    ("projections", "status"),
+    ("projections", "catch-up"),
+    ("show", "GA-1"),
+    ("timeline", "GA-1"),
+    ("export",),
+]
+
 
 def enrolled_ledger(url: str) -> None:
     ledger = Ledger(url, clock=lambda: TODAY)
@@ -122,19 +136,7 @@ def test_a_postgresql_ledger_opened_read_only_creates_nothing() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [
-        ("verify",),
-        # reports, projections and client reads had made an empty ledger at a mistyped path
-        # and answered from it: "(no groups)", exit 0 (a new user's trial)
-        ("report", "violations"),
-        ("report", "caseload"),
-        ("report", "volunteer-supervision"),
-        ("projections", "status"),
-        ("projections", "catch-up"),
-        ("show", "GA-1"),
-        ("timeline", "GA-1"),
-        ("export",),
-    ],
+    READING_COMMANDS,
 )
 def test_a_command_that_reads_on_a_missing_ledger_file_says_so_and_makes_none(
     tmp_path: Path, command: tuple[str, ...]
@@ -152,17 +154,7 @@ def test_a_command_that_reads_on_a_missing_ledger_file_says_so_and_makes_none(
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     "command",
-    [
-        ("verify",),
-        ("report", "violations"),
-        ("report", "caseload"),
-        ("report", "volunteer-supervision"),
-        ("projections", "status"),
-        ("projections", "catch-up"),
-        ("show", "GA-1"),
-        ("timeline", "GA-1"),
-        ("export",),
-    ],
+    READING_COMMANDS,
     ids=" ".join,
 )
 def test_a_command_that_reads_on_a_missing_postgresql_schema_says_so_and_makes_none(

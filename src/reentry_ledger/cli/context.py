@@ -32,7 +32,8 @@ LOGGED_READS = frozenset({"export", "replay"})
 # writer's lock is taken, so an import does not hold them up) and the reads go to the access
 # log's own store (ADR 0027); where that cannot be written (a replica), nothing is shown.
 CLIENT_READS = frozenset({"timeline", "show", "report due", "report progress"})
-# Commands that read make no ledger: pointed at a SQLite file that is not there, they say so.
+# Commands that read make no ledger: pointed at a SQLite file that is not there, or a
+# PostgreSQL schema that holds none, they say so (backends.check_ledger_exists).
 READING_GROUPS = ("report", "projections")
 
 
