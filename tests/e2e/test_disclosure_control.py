@@ -93,8 +93,10 @@ def test_nothing_computed_over_hidden_people_is_shown_zero_rates_included(ledger
     year = ["--from", "2024-01-01", "--to", "2024-12-31"]
     gb = next(g for g in groups(ledger, "ov", "violations", "--by", "agency", *year)
               if g["agency"] == "GB")  # fmt: skip
-    assert gb["clients"] == "<10" and gb["technical_violations"] == 0
-    shown = {key: value for key, value in gb.items() if key not in DIMENSIONS and value != "<10"}
+    assert gb["clients"] == "withheld" and gb["technical_violations"] == 0
+    shown = {
+        key: value for key, value in gb.items() if key not in DIMENSIONS and value != "withheld"
+    }
     # only counts of zero, and what has no value at all, may be shown: not a rate of 0 per
     # person-year, nor its upper limit, which would give the person-days away
     assert all(value in (0, None) for value in shown.values()), shown
@@ -107,40 +109,40 @@ def test_nothing_computed_over_hidden_people_is_shown_zero_rates_included(ledger
     assert not any(key.endswith("_per_100_person_years") for key in shown)
     by_quarter = groups(ledger, "ov", "violations", "--by", "agency", "--period", "quarter", *year)
     for group in by_quarter:
-        if group["clients"] == "<10":
-            assert group["person_days"] == group["days_at_risk"] == "<10"
-            assert all(group[key] == "<10" for key in group if "_per_100" in key), group
+        if group["clients"] == "withheld":
+            assert group["person_days"] == group["days_at_risk"] == "withheld"
+            assert all(group[key] == "withheld" for key in group if "_per_100" in key), group
 
 
 def test_oversight_cannot_lower_its_threshold(ledger: Run) -> None:
     [lowered] = groups(ledger, "ov", "caseload", "--on", "2024-12-31", "--suppress-below", "2")
-    assert lowered["active_clients"] == "<10"
+    assert lowered["active_clients"] == "withheld"
     [asked] = groups(ledger, "aud", "caseload", "--on", "2024-12-31", "--suppress-below", "2")
-    assert asked["active_clients"] == "<2"  # GB-1: others get what they ask for
+    assert asked["active_clients"] == "withheld"  # GB-1: others get what they ask for
     [exact] = groups(ledger, "aud", "caseload", "--on", "2024-12-31")
     assert exact["active_clients"] == 1
 
 
 def test_a_median_of_fewer_than_k_people_is_hidden(ledger: Run) -> None:
     [housing] = groups(ledger, "ov", "referrals", "--to", "2024-12-31")
-    assert housing["made"] == "<10" and housing["median_days_to_start"] == "<10"
+    assert housing["made"] == "withheld" and housing["median_days_to_start"] == "withheld"
     assert "_started_clients" not in housing
     [exact] = groups(ledger, "aud", "referrals", "--to", "2024-12-31")
     assert exact["median_days_to_start"] == 12
     [asked] = groups(ledger, "aud", "referrals", "--to", "2024-12-31", "--suppress-below", "5")
-    assert asked["median_days_to_start"] == "<5"
+    assert asked["median_days_to_start"] == "withheld"
 
 
 def test_discharge_totals_do_not_give_a_hidden_outcome_away(ledger: Run) -> None:
     [row] = groups(ledger, "ov", "discharges", "--from", "2024-01-01", "--to", "2024-06-30")
-    assert row["successful"] == 10 and row["early"] == "<10"
-    assert row["successful_total"] == "<10"  # else successful_total - successful = early
+    assert row["successful"] == 10 and row["early"] == "withheld"
+    assert row["successful_total"] == "withheld"  # else successful_total - successful = early
     assert row["revoked_technical"] == row["unsuccessful"] == 11  # each first term, revoked
     assert solvable(row, DISCHARGE_TOTALS) == []
     [exact] = groups(ledger, "aud", "discharges", "--from", "2024-01-01", "--to", "2024-06-30")
     assert exact["successful_total"] == 11
     [asked] = groups(ledger, "sup", "discharges", "--to", "2024-06-30", "--suppress-below", "3")
-    assert (asked["successful_total"], asked["early"]) == ("<3", "<3")
+    assert (asked["successful_total"], asked["early"]) == ("withheld", "withheld")
 
 
 def test_justice_counts_totals_do_not_give_a_hidden_breakdown_away(ledger: Run) -> None:
@@ -149,10 +151,10 @@ def test_justice_counts_totals_do_not_give_a_hidden_breakdown_away(ledger: Run) 
     technical, absconding = "Technical Violations", "Absconding Violations"
     successful = "Successful Completions of Supervision"
     assert values[3, "PAROLE_SUPERVISION_VIOLATIONS", technical] == 10  # GA-1..GA-10
-    assert values[4, "PAROLE_SUPERVISION_VIOLATIONS", absconding] == "<10"  # GA-11
-    assert values[4, "PAROLE_SUPERVISION_VIOLATIONS", None] == "<10"  # else 1 - 0 = 1
+    assert values[4, "PAROLE_SUPERVISION_VIOLATIONS", absconding] == "withheld"  # GA-11
+    assert values[4, "PAROLE_SUPERVISION_VIOLATIONS", None] == "withheld"  # else 1 - 0 = 1
     assert values[5, "PAROLE_SUPERVISION_TERMINATIONS", successful] == 10
-    assert values[6, "PAROLE_SUPERVISION_TERMINATIONS", None] == "<10"  # GA-11's early one
+    assert values[6, "PAROLE_SUPERVISION_TERMINATIONS", None] == "withheld"  # GA-11's early one
     systems = ("PAROLE", "PROBATION", "OTHER_SUPERVISION")
     relations = []
     for month in range(1, 13):
@@ -184,10 +186,30 @@ def test_revoked_terms_by_kind_do_not_give_a_hidden_one_away(ledger: Run) -> Non
     assert (exact["revocation_decisions"], exact["revocations_named_technical"]) == (11, 10)
     [row] = groups(ledger, "ov", "violations", *year)
     assert row["revocation_decisions"] == 11
-    assert [row[k] for k in (*kinds, "revocations_named_technical")] == ["<10"] * 4
-    assert row["technical_revocation_share"] == row["technical_revocation_share_low"] == "<10"
+    assert [row[k] for k in (*kinds, "revocations_named_technical")] == ["withheld"] * 4
+    assert row["technical_revocation_share"] == row["technical_revocation_share_low"] == "withheld"
     relations = [("revocation_decisions", kinds), ("revocations_named_technical", kinds[:1])]
     assert solvable(row, relations) == []
+
+
+def test_a_count_withheld_to_protect_another_is_not_said_to_be_small(ledger: Run) -> None:
+    """The 10 technical revocations are hidden only because the one absconding beside them is:
+    both show the same marker, which claims no bound (the marker "<10" had told the reader that
+    10 was under 10), and the table says what the marker means; CSV says it on stderr, and a table
+    with nothing withheld says nothing."""
+    year = ["--from", "2024-01-01", "--to", "2024-12-31"]
+    [row] = groups(ledger, "ov", "violations", *year)
+    assert row["revocations_technical"] == row["revocations_absconding"] == "withheld"
+    assert row["absconding_per_100_person_years"] == "withheld"  # a rate: no bound either
+    legend = (
+        "withheld: a count too small to show, or a value or total that would give one away "
+        '(docs/metrics.md, "Small counts")'
+    )
+    table = ledger("ov", "report", "violations", *year)
+    assert legend in table.stdout.splitlines() and "<10" not in table.stdout
+    as_csv = ledger("ov", "report", "violations", *year, "--format", "csv")
+    assert legend not in as_csv.stdout and legend in as_csv.stderr.splitlines()
+    assert legend not in ledger("aud", "report", "violations", *year).stdout
 
 
 def test_two_nearby_ranges_give_the_same_report(ledger: Run) -> None:
@@ -263,7 +285,7 @@ def test_oversight_asking_for_a_threshold_below_its_floor_is_told_it_is_raised(
     ledger: Run,
 ) -> None:
     """Oversight's `--suppress-below 5` is shown as with 10, the role's floor: said on stderr
-    (it had been raised without a word, so the reader took "<10" for what they asked)."""
+    (it had been raised without a word, so the reader took the counts withheld for those under 5)."""
     asked = ledger("ov", "report", "violations", "--suppress-below", "5")
     floor = ledger("ov", "report", "violations")
     assert asked.stdout == floor.stdout

@@ -160,6 +160,6 @@ def test_justice_counts_leaves_out_a_reentry_term_entirely(run: Run, terms: Ledg
 def test_justice_counts_hides_the_population_total_with_its_parts(run: Run, terms: Ledger) -> None:
     rows = groups(run, "justice-counts", "--year", "2025", "--month", "12", "--suppress-below", "2")
     shown = {(r["system"], r["metric"], r["breakdown"]): r["value"] for r in rows}
-    assert shown["SUPERVISION", "SUPERVISION_POPULATION", HOLD] == "<2"
-    assert shown["SUPERVISION", "SUPERVISION_POPULATION", None] == "<2"
-    assert shown["SUPERVISION", "SUPERVISION_CASELOADS_PEOPLE", None] == "<2"
+    assert shown["SUPERVISION", "SUPERVISION_POPULATION", HOLD] == "withheld"
+    assert shown["SUPERVISION", "SUPERVISION_POPULATION", None] == "withheld"
+    assert shown["SUPERVISION", "SUPERVISION_CASELOADS_PEOPLE", None] == "withheld"

@@ -544,10 +544,13 @@ def test_the_report_table_is_the_clis_with_small_counts_hidden_as_it_hides_them(
     assert [[cell.split(" [")[0] for cell in row] for row in cells] == [
         [shown(group[column]) for column in header] for group in groups
     ]
+    legend = "withheld: a count too small to show, or a value or total that would give one away"
     if name == "ovs":  # oversight hides counts below 10 whatever it asks for
-        assert cells[0][2] == "<10"
+        assert cells[0][2] == "withheld"
+        assert legend in page.text  # as the CLI's table says under it
     else:
         assert cells[0][2] == "3"
+        assert legend not in page.text
         rate = groups[0]["technical_per_100_person_years"]
         low = groups[0]["technical_per_100_person_years_low"]
         assert cells[0][header.index("technical_per_100_person_years")].startswith(
@@ -569,7 +572,7 @@ def test_the_csv_download_is_the_clis_csv(served: Served) -> None:
     expected = cli_report(served, "ovs", "--by", "agency,risk", "--period", "quarter",
                           "--from", "2025-01-01", "--to", "2025-12-31", "--format", "csv")  # fmt: skip
     assert download.text == expected
-    assert "<10" in download.text
+    assert "withheld" in download.text
 
 
 def test_the_chart_is_drawn_on_the_server_with_the_same_filters(served: Served) -> None:
@@ -686,7 +689,7 @@ def test_the_disparity_and_cohort_pages_show_the_clis_tables(served: Served, nam
         assert page_table(answer.text) == printed_table(served, name, *command)
         cells = table_cells(answer.text)
         assert cells and cells[0][4 if page == "disparities" else column] == (
-            "<10" if name == "ovs" else "3"
+            "withheld" if name == "ovs" else "3"
         )
         link = re.search(rf'href="(/reports/{page}\.csv\?[^"]+)"', answer.text)
         assert link

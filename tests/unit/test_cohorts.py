@@ -112,8 +112,8 @@ def test_small_counts_and_the_shares_from_them_are_hidden() -> None:
            "new_offence_per_100_high": 8.8, "revoked": 12, "revoked_per_100": 30.0,
            "revoked_per_100_low": 18.0, "revoked_per_100_high": 45.0}  # fmt: skip
     shown = hidden_summary(row, 10)
-    assert shown["incomplete"] == shown["technical"] == "<10"
-    assert shown["technical_per_100"] == shown["technical_per_100_high"] == "<10"
+    assert shown["incomplete"] == shown["technical"] == "withheld"
+    assert shown["technical_per_100"] == shown["technical_per_100_high"] == "withheld"
     assert (shown["new_offence"], shown["revoked"], shown["revoked_per_100"]) == (0, 12, 30.0)
 
 
@@ -121,4 +121,4 @@ def test_a_months_count_is_hidden_when_it_rises_by_a_small_number_to_a_shown_one
     rows = [{"start_period": "2020", "month": m, "terms": 100, "technical": t, "new_offence": 0,
              "revoked": 0} for m, t in ((1, 10), (2, 20), (3, 25), (4, 25))]  # fmt: skip
     shown = hidden_months(rows, 10)
-    assert [r["technical"] for r in shown] == [10, "<10", 25, 25]
+    assert [r["technical"] for r in shown] == [10, "withheld", 25, 25]

@@ -47,7 +47,7 @@ def test_a_rate_of_zero_over_hidden_person_days_is_hidden_with_its_limits() -> N
     shown = suppress(row, 10, ["clients", "person_days", "days_at_risk", "technical_violations"])
     assert shown["technical_violations"] == 0
     assert {key: shown[key] for key in row if key != "technical_violations"} == dict.fromkeys(
-        set(row) - {"technical_violations"}, "<10"
+        set(row) - {"technical_violations"}, "withheld"
     )
 
 
@@ -67,7 +67,7 @@ def referral_row(clients: list[ClientFacts], below: int) -> dict[str, object]:
 
 def test_a_median_of_many_referrals_of_one_person_is_hidden() -> None:
     one_person = referral_row([referred("c1", [12] * 12)], 10)
-    assert one_person["started"] == 12 and one_person["median_days_to_start"] == "<10"
+    assert one_person["started"] == 12 and one_person["median_days_to_start"] == "withheld"
     assert "_started_clients" not in one_person
     many = referral_row([referred(f"c{n}", [n]) for n in range(10)], 10)
     assert many["median_days_to_start"] == 4.5
@@ -81,7 +81,7 @@ def test_a_median_match_length_of_fewer_than_k_people_is_hidden() -> None:
         clients.append(client)
     [row] = casework.volunteers(clients, START, date(2024, 12, 31), ())
     shown = suppress(row, 10, casework.VOLUNTEER_COUNTS, casework.VOLUNTEER_DERIVED)
-    assert shown["ended"] == 12 and shown["median_days_matched"] == "<10"
+    assert shown["ended"] == 12 and shown["median_days_matched"] == "withheld"
 
 
 counts = st.one_of(st.just(0), st.integers(1, 30))
@@ -199,8 +199,8 @@ def test_the_attack_solves_a_hidden_breakdown_when_a_relation_is_left_out() -> N
     rows = month_rows([([10, 0, 1, 0], [15, 0, 0, 0], [20, 0, 0, 0, 0, 0], 12, 12), quiet, quiet])
     shown = {(r["system"], r["metric"].removeprefix(r["system"] + "_"), r["breakdown"]): r["value"]
              for r in suppressed(rows, 10)}  # fmt: skip
-    assert shown["PAROLE", REVOCATIONS.kind, "Revocations for Other Reasons"] == "<10"
-    assert shown["PAROLE", TERMINATIONS.kind, UNSUCCESSFUL] == "<10"  # hidden with them
+    assert shown["PAROLE", REVOCATIONS.kind, "Revocations for Other Reasons"] == "withheld"
+    assert shown["PAROLE", TERMINATIONS.kind, UNSUCCESSFUL] == "withheld"  # hidden with them
     hidden = {cell for cell, value in shown.items() if isinstance(value, str)}
     assert determined(hidden, relations(shown)) == set()
     unlinked = dict(shown)
@@ -271,7 +271,9 @@ def test_referral_counts_that_bound_each_other_are_hidden_together() -> None:
            "completed": 11, "dropped": 1, "median_days_to_start": 4, "_started_clients": 12}  # fmt: skip
     shown = suppress(row, 10, casework.REFERRAL_COUNTS, casework.REFERRAL_DERIVED,
                      casework.REFERRAL_LINKED)  # fmt: skip
-    assert all(shown[status] == "<10" for status in ("made", "accepted", "declined", "started"))
+    assert all(
+        shown[status] == "withheld" for status in ("made", "accepted", "declined", "started")
+    )
 
 
 def test_volunteer_counts_that_balance_are_hidden_together() -> None:
@@ -280,7 +282,7 @@ def test_volunteer_counts_that_balance_are_hidden_together() -> None:
            "median_days_matched": 30, "_ended_clients": 5}  # fmt: skip
     shown = suppress(row, 10, casework.VOLUNTEER_COUNTS, casework.VOLUNTEER_DERIVED,
                      casework.VOLUNTEER_LINKED)  # fmt: skip
-    assert (shown["matched"], shown["ended"], shown["active_at_end"]) == ("<10",) * 3
+    assert (shown["matched"], shown["ended"], shown["active_at_end"]) == ("withheld",) * 3
 
 
 def test_a_range_that_holds_no_whole_month_says_so_rather_than_a_reversed_range() -> None:

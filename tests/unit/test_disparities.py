@@ -76,11 +76,13 @@ def test_small_counts_hide_the_rates_and_every_ratio_built_on_them() -> None:
     black = by_metric(rows(COUNTS, DisparityRequest(TODAY, suppress_below=5)), "black")
     technical, revocations = black["technical"], black["revocations_technical"]
     assert technical["rate_ratio_high"] == 8.2543  # 6 against 10: both shown
-    assert revocations["count"] == revocations["rate_per_100_person_years"] == "<5"
+    assert revocations["count"] == revocations["rate_per_100_person_years"] == "withheld"
     assert (
-        revocations["reference_count"] == revocations["reference_rate_per_100_person_years"] == "<5"
+        revocations["reference_count"]
+        == revocations["reference_rate_per_100_person_years"]
+        == "withheld"
     )
-    assert revocations["rate_ratio"] == revocations["rate_ratio_low"] == "<5"
+    assert revocations["rate_ratio"] == revocations["rate_ratio_low"] == "withheld"
     assert "_reference_clients" not in revocations
 
 

@@ -20,10 +20,10 @@ from reentry_ledger.cli.reports import (
     format_option,
     known_at_option,
     no_catch_up_option,
+    notes_under,
     range_options,
     report,
     reports_for,
-    snapped_note,
     standing_note,
     suppress_option,
 )
@@ -281,8 +281,9 @@ def report_contacts(
     reports = reports_for(state, no_catch_up)
     table: Table = reports.contacts(first, last, dimensions, known_at, suppress_below)
     if output == "table":
-        click.echo(as_table(table.rows, [*dimensions, *contacts.TABLE_COLUMNS]), nl=False)
-        snapped_note(table.snapped, output)
+        columns = [*dimensions, *contacts.TABLE_COLUMNS]
+        click.echo(as_table(table.rows, columns), nl=False)
+        notes_under(table.rows, columns, table.snapped, output)
         standing_note(reports)
     else:
         emit(table, output, reports)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import partial, wraps
 from pathlib import Path
@@ -33,6 +34,7 @@ from reentry_ledger.reports.requests import check_range, parse_client_dimensions
 from reentry_ledger.reports.responses import TABLE_COLUMNS as RESPONSE_TABLE_COLUMNS
 from reentry_ledger.reports.service import Table
 from reentry_ledger.reports.snapping import Snapped
+from reentry_ledger.reports.suppression import legend
 from reentry_ledger.reports.violations import METRICS, ReportRequest
 
 if TYPE_CHECKING:
@@ -63,7 +65,7 @@ def emit(table: Table, output: str, reports: Reports | None = None) -> None:
         click.echo(as_csv(table.rows, table.columns), nl=False)
     else:
         click.echo(as_table(table.rows, table.columns), nl=False)
-    snapped_note(table.snapped, output)
+    notes_under(table.rows, table.columns, table.snapped, output)
     standing_note(reports)
 
 
@@ -152,11 +154,17 @@ def standing_note(reports: Reports | None) -> None:
         click.echo(f"Note: {reports.standing.describe()}", err=True)
 
 
-def snapped_note(snapped: Snapped | None, output: str) -> None:
-    """Say so when the range was snapped to whole months: a line under a table (on stderr
-    beside CSV, which takes no other line; JSON carries `snapped_to_months`)."""
-    if snapped and output != "json":
-        click.echo(snapped.describe(), err=output == "csv")
+def notes_under(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], snapped: Snapped | None, output: str
+) -> None:
+    """The lines under a table (on stderr beside CSV, which takes no other line; none beside
+    JSON, which carries `snapped` and says "withheld" for itself): what "withheld" means when
+    the table shows it, and the whole months a snapped range was snapped to."""
+    if output == "json":
+        return
+    for line in (legend(rows, columns), snapped.describe() if snapped else None):
+        if line:
+            click.echo(line, err=output == "csv")
 
 
 def suppress_option(func: F) -> F:
@@ -274,8 +282,9 @@ def report_violations(
     elif output == "csv":
         click.echo(as_csv(groups, columns), nl=False)
     else:
-        click.echo(as_table(groups, [*request.dimensions, *TABLE_METRICS]), nl=False)
-    snapped_note(snapped, output)
+        columns = [*request.dimensions, *TABLE_METRICS]
+        click.echo(as_table(groups, columns), nl=False)
+    notes_under(groups, columns, snapped, output)
     standing_note(reports)
     if chart_path:
         kind = chart_path.suffix.lower()[1:]
@@ -334,7 +343,7 @@ def report_responses(
     if output == "table":
         columns = [*request.dimensions, *RESPONSE_TABLE_COLUMNS]
         click.echo(as_table(table.rows, columns), nl=False)
-        snapped_note(table.snapped, output)
+        notes_under(table.rows, columns, table.snapped, output)
         standing_note(reports)
     else:
         emit(table, output, reports)
@@ -605,7 +614,7 @@ def report_cohorts(
     if output == "table":
         click.echo(as_table(table.rows, table.shown_columns), nl=False)
         click.echo(f"follow-up {follow} months, complete by {table.complete_by}")
-        snapped_note(table.snapped, output)
+        notes_under(table.rows, table.shown_columns, table.snapped, output)
         standing_note(reports)
     else:
         emit(table, output, reports)

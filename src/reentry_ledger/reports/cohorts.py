@@ -23,7 +23,7 @@ from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports.facts import ClientFacts, TermFact
 from reentry_ledger.reports.revocations import revoked_terms
 from reentry_ledger.reports.stats import wilson
-from reentry_ledger.reports.suppression import is_small, marker
+from reentry_ledger.reports.suppression import WITHHELD, is_small
 
 START_PERIODS = ("year", "fiscal_year", "quarter", "month")
 FOLLOW = 36
@@ -170,12 +170,12 @@ def hidden_summary(row: dict[str, Any], below: int | None) -> dict[str, Any]:
     shown = dict(row)
     for name in COUNTS:
         if is_small(row.get(name), below):
-            shown[name] = marker(below)
+            shown[name] = WITHHELD
     for rate, sources in DERIVED.items():
-        if any(shown[source] == marker(below) for source in sources):
+        if any(shown[source] == WITHHELD for source in sources):
             for suffix in ("", "_low", "_high"):
                 if f"{rate}{suffix}" in shown:
-                    shown[f"{rate}{suffix}"] = marker(below)
+                    shown[f"{rate}{suffix}"] = WITHHELD
     return shown
 
 
@@ -193,7 +193,7 @@ def hidden_months(rows: list[dict[str, Any]], below: int | None) -> list[dict[st
             later: int | None = None
             for shown_row, row in reversed(period_rows):
                 value = row[measure]
-                if shown_row[measure] == marker(below) or (
+                if shown_row[measure] == WITHHELD or (
                     later is not None and is_small(later - value, below)
                 ):
                     _hide(shown_row, measure, below)
@@ -214,4 +214,4 @@ def _by_period(
 def _hide(row: dict[str, Any], measure: str, below: int) -> None:
     for name in (measure, f"{measure}_per_100", f"{measure}_per_100_low",
                  f"{measure}_per_100_high"):  # fmt: skip
-        row[name] = marker(below)
+        row[name] = WITHHELD

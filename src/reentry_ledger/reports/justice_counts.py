@@ -26,7 +26,7 @@ from typing import Any
 from reentry_ledger.domain.codes import Disposition
 from reentry_ledger.reports.facts import ClientFacts, TermFact, Violation
 from reentry_ledger.reports.revocations import revoked_terms
-from reentry_ledger.reports.suppression import linked, marker, withheld
+from reentry_ledger.reports.suppression import WITHHELD, linked, withheld
 
 SYSTEMS = ("SUPERVISION", "PAROLE", "PROBATION", "OTHER_SUPERVISION")
 NOT_SUPERVISION = "reentry"  # a term of reentry services only (e.g. discharged at sentence end)
@@ -279,7 +279,7 @@ def suppressed(rows: list[dict[str, Any]], below: int | None) -> list[dict[str, 
     # of it hidden, the others would give that one away, so every part that is not zero goes
     seed = hidden | whole_populations(cells, hidden)
     hidden = withheld(cells, below, cells, totals=totals, seed=seed)
-    return [{**row, "value": marker(below)} if _cell(row) in hidden else row for row in rows]
+    return [{**row, "value": WITHHELD} if _cell(row) in hidden else row for row in rows]
 
 
 def whole_populations(cells: dict[Cell, Any], hidden: set[Cell]) -> set[Cell]:

@@ -1,10 +1,12 @@
 """Small counts hidden (docs/metrics.md, "Small counts"), for every report, in one place.
 
-A count from 1 to K-1 is replaced with the marker "<K" (primary suppression). So is every value
-that would give a hidden one away, transitively: a value computed from a hidden value (a rate,
+A count from 1 to K-1 is replaced with the marker "withheld" (primary suppression). So is every
+value that would give a hidden one away, transitively: a value computed from a hidden value (a rate,
 its interval, a median, person-days), and a total any of whose parts is hidden (complementary
 suppression: with the total withheld too, a hidden part can move up or down with its totals
 and every published value stays the same, so no hidden value can be solved for). Zero is shown.
+One marker for all of them: a count hidden to protect another may be 25, and a rate is no
+count, so none is marked as under K (nor told apart from the small one it protects).
 The oversight role sees reports with K = 10 unless it asks for more
 (`authorization.OVERSIGHT_SUPPRESS_BELOW`).
 """
@@ -29,8 +31,21 @@ def threshold(asked: int | None, floor: int | None) -> int | None:
     return max(asked or 0, floor)
 
 
-def marker(below: int) -> str:
-    return f"<{below}"
+# Every hidden value's marker, and what a table says of it when it shows one
+WITHHELD = "withheld"
+LEGEND = (
+    f"{WITHHELD}: a count too small to show, or a value or total that would give one away "
+    '(docs/metrics.md, "Small counts")'
+)
+
+
+def legend(rows: Iterable[Mapping[str, Any]], columns: Iterable[str]) -> str | None:
+    """What the marker means, for a table whose `columns` show it (None when they show
+    nothing withheld)."""
+    shown = tuple(columns)
+    marked = (row for row in rows if WITHHELD in row.values())  # most rows: none
+    found = any(row.get(column) == WITHHELD for row in marked for column in shown)
+    return LEGEND if found else None
 
 
 def is_small(value: Any, below: int) -> bool:
@@ -125,5 +140,5 @@ def suppress(
     for name in hidden:
         for key in (name, f"{name}_low", f"{name}_high"):
             if key in shown:
-                shown[key] = marker(below)
+                shown[key] = WITHHELD
     return shown

@@ -204,7 +204,10 @@ FileName = Annotated[str, Query(max_length=500, description="The file's name, as
 class ReportDocument(BaseModel):
     """A report, as `report ... --format json` prints it."""
 
-    groups: list[dict[str, Any]]
+    groups: list[dict[str, Any]] = Field(
+        description='Each group\'s values; one hidden under the small-count rules is "withheld" '
+        '(docs/metrics.md, "Small counts").'
+    )
     definitions_version: str
     snapped_to_months: bool | None = Field(
         None, description="Present (true) when the range was snapped to whole months."

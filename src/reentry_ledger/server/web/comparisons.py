@@ -21,6 +21,7 @@ from reentry_ledger.reports.disparities import CODES, METRICS, DisparityRequest,
 from reentry_ledger.reports.output import as_csv
 from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.service import CohortTable, Table
+from reentry_ledger.reports.suppression import legend
 from reentry_ledger.server.web import forms
 from reentry_ledger.server.web.rendering import PageRoute, render, shown
 from reentry_ledger.server.web.reports import local
@@ -171,6 +172,7 @@ def add_page(router: APIRouter, site: Site, page: Page) -> None:
             request, page.template, **context, error=None, table=table, columns=columns,
             rows=rows, labels=page.labels, query=filters.query(),
             snapped=table.snapped.describe() if table.snapped else None,
+            withheld=legend(table.rows, columns),
         )  # fmt: skip
 
     @router.get(f"/reports/{page.name}.csv", name=f"{page.name}_csv")

@@ -50,7 +50,7 @@ TITLES = {
 
 
 def shown(value: Any) -> str:
-    """A value as the CLI's table prints it (suppressed counts as "<K", nothing as blank)."""
+    """A value as the CLI's table prints it (withheld values as "withheld", nothing as blank)."""
     return escaped(cell(value))
 
 

@@ -23,6 +23,7 @@ from reentry_ledger.reports.dimensions import DIMENSIONS
 from reentry_ledger.reports.output import as_csv
 from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.snapping import Snapped
+from reentry_ledger.reports.suppression import legend
 from reentry_ledger.reports.violations import METRICS, ReportRequest
 from reentry_ledger.server.web import forms
 from reentry_ledger.server.web.rendering import PageRoute, render, shown
@@ -128,6 +129,7 @@ def routes(site: Site) -> APIRouter:
             request, "report.html", **page, error=None, report=report, columns=columns,
             rows=rows, query=filters.query(),
             snapped=report.snapped.describe() if report.snapped else None,
+            withheld=legend(report.groups, columns),
         )  # fmt: skip
 
     @router.get("/reports/violations.csv")
