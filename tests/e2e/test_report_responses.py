@@ -91,14 +91,17 @@ def test_small_counts_are_hidden_when_asked(run, recorded) -> None:  # type: ign
     result = run("report", "responses", *YEAR, "--suppress-below", "3", "--format", "json")
     [group] = json.loads(result.stdout)["groups"]
     # 1 client, 1 decision, 2 incentives: hidden, with the days and everything from them
-    assert group["clients"] == group["decisions_warning"] == group["incentives"] == "<3"
-    assert group["days_at_risk"] == group["incentive_to_sanction_ratio"] == "<3"
+    assert group["clients"] == group["decisions_warning"] == group["incentives"] == "withheld"
+    assert group["days_at_risk"] == group["incentive_to_sanction_ratio"] == "withheld"
     assert group["decisions_curfew"] == 0  # zero is shown
 
 
 def test_a_wrong_option_value_is_refused_cleanly(run, recorded) -> None:  # type: ignore[no-untyped-def]
     unknown = refused(run("report", "responses", "--by", "colour", *YEAR))
     assert unknown.startswith("Error: --by: unknown dimension 'colour' (known: agency,")
+    for report in ("responses", "violations"):  # it had been taken as once
+        twice = refused(run("report", report, "--by", "officer,risk,officer", *YEAR))
+        assert twice == "Error: --by: 'officer' given twice (each dimension at most once)\n"
     assert "'week' is not one of 'month', 'quarter', 'year'" in refused(
         run("report", "responses", "--period", "week")
     )

@@ -19,6 +19,11 @@ def parse_dimensions(text: str | None) -> tuple[str, ...]:
             f"--by: unknown dimension {', '.join(map(repr, unknown))} "
             f"(known: {', '.join(DIMENSIONS)})"
         )
+    twice = sorted({d for d in chosen if chosen.count(d) > 1}, key=chosen.index)
+    if twice:
+        raise InvalidInput(
+            f"--by: {', '.join(map(repr, twice))} given twice (each dimension at most once)"
+        )
     return chosen
 
 
