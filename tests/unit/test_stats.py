@@ -74,5 +74,16 @@ def test_a_gamma_quantile_is_where_the_gamma_distribution_reaches_its_probabilit
         assert _lower_gamma_regularised(shape, 1e-12) >= probability
         return
     assert _lower_gamma_regularised(shape, x) == pytest.approx(probability, abs=1e-10)
-    # and no lower: a hair below x the distribution has not reached it yet
-    assert _lower_gamma_regularised(shape, x * (1 - 1e-9)) < probability
+    # and no lower, nor higher: a hair below x the distribution has not reached it yet, a
+    # hair above it has (a search that stopped a step early is further off than that)
+    assert _lower_gamma_regularised(shape, x * (1 - 1e-11)) < probability
+    assert _lower_gamma_regularised(shape, x * (1 + 1e-11)) > probability
+
+
+def test_gamma_quantiles_are_those_of_the_published_chi_square_tables() -> None:
+    """Half the chi-square quantiles of the tables (3 decimals) at odd degrees of freedom: the
+    gamma's shape, half of them, is not whole, as a count divided by its dispersion is not."""
+    published = {(0.025, 3): 0.216, (0.975, 3): 9.348, (0.025, 5): 0.831, (0.975, 5): 12.833,
+                 (0.025, 15): 6.262, (0.975, 15): 27.488}  # fmt: skip
+    for (probability, freedom), chi_square in published.items():
+        assert 2 * _gamma_quantile(probability, freedom / 2) == pytest.approx(chi_square, abs=5e-4)
