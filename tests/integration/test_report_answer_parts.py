@@ -324,6 +324,22 @@ def test_ranges_are_cut_where_the_side_by_side_ranges_are() -> None:
         ("4", "6"), ("c", "d")]  # fmt: skip
 
 
+def test_a_part_counted_alone_is_halved_to_run_side_by_side() -> None:
+    # after one event, one part is counted again: over two ranges on two processors, which
+    # hold its ids and no other part's
+    assert tallies.spread([("3", "4")], 2) == [("3", "38"), ("38", "4")]
+    assert tallies.spread([(None, "1")], 4) == [(None, "040"), ("040", "08"), ("08", "0c0"),
+                                                ("0c0", "1")]  # fmt: skip
+    assert tallies.spread([("f", None), ("1", "2")], 2) == [("f", None), ("1", "2")]
+    for _ in range(2_000):
+        client = str(uuid.uuid4())
+        for part in ("0", "7", "f", "a3"):
+            halves = tallies.spread(tallies.part_ranges([part]), 2)
+            assert [within(client, [half]) for half in halves].count(True) == (
+                1 if client.startswith(part) else 0
+            )
+
+
 def statements_run() -> Any:
     """A spy on the statements a report runs: each call's count, in order."""
     counts: list[int] = []

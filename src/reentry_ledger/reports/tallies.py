@@ -179,7 +179,8 @@ def tallies(
         where the side-by-side ranges of a whole count are), grouped by part too."""
         if not parts:
             return {}
-        ranges = cut_at(part_ranges(parts), client_parts(store))
+        sides = client_parts(store)
+        ranges = spread(cut_at(part_ranges(parts), sides), len(sides))
         parted = query(kept, len(parts[0]))
         asked = [statement for clients in ranges for statement in parted.of_clients(clients)]
         found = consistent_rows(store, asked, TABLES, parameters, source_names() if kept else ())
@@ -367,6 +368,27 @@ def cut_at(ranges: Sequence[ClientRange], sides: Sequence[ClientRange]) -> list[
                 low = cut
         out.append((low, high))
     return out
+
+
+def spread(ranges: Sequence[ClientRange], at_least: int) -> list[ClientRange]:
+    """`ranges`, each halved until there are `at_least` (the processors a whole count runs
+    on): a part counted again alone (after an event) runs side by side as a whole count does,
+    not on one processor."""
+    out = list(ranges)
+    while len(out) < at_least:
+        out = [half for clients in out for half in halves(clients)]
+    return out
+
+
+def halves(clients: ClientRange) -> list[ClientRange]:
+    """A range of ids cut where a random id is as likely to fall on either side (one more
+    hexadecimal digit than its bounds have)."""
+    low, high = clients
+    digits = max(len(low or ""), len(high or "")) + 1
+    start = int(low.ljust(digits, "0"), 16) if low else 0
+    end = int(high.ljust(digits, "0"), 16) if high else 16**digits
+    middle = f"{(start + end) // 2:0{digits}x}"
+    return [(low, middle), (middle, high)]
 
 
 def id_ranges(parts: int) -> list[ClientRange]:
