@@ -269,6 +269,7 @@ def report_violations(
         suppress_below=suppress_below,
         window=window,
         exclude_dismissed=exclude_dismissed,
+        limits=output != "table" or chart_path is not None,  # a table shows none
     )
     check_range(first, last)
     if chart_path:

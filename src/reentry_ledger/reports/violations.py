@@ -84,6 +84,9 @@ class ReportRequest:
     suppress_below: int | None = None
     window: int = REVOCATION_WINDOW_DAYS  # --window: days before a revocation decision
     exclude_dismissed: bool = False  # --exclude-dismissed
+    # the rates' interval limits (None without): a table shows none, and the exact Poisson
+    # limits are most of the time a report of thousands of groups takes once counted
+    limits: bool = True
 
     def __post_init__(self) -> None:
         if self.window < 1:
@@ -145,7 +148,11 @@ def rows(
 ) -> list[dict[str, Any]]:
     """The report's rows from each group's counts: rates, intervals, order, suppression."""
     dimensions, zeros = request.dimensions, dict.fromkeys((*COUNTS, *DISPERSION), 0)
-    result = [_row(dimensions, key, {**zeros, **counts}) for key, counts in counts_by_group.items()]
+    limits = request.limits
+    result = [
+        _row(dimensions, key, {**zeros, **counts}, limits)
+        for key, counts in counts_by_group.items()
+    ]
     result.sort(key=lambda row: sort_key(dimensions, row))
     if not request.suppress_below:
         return result  # nothing to hide: a row holds no private column (`suppress`)
@@ -175,7 +182,12 @@ _LAST_COUNTS = COUNTS[COUNTS.index("revocations_named_technical") :]
 _NONE: tuple[None, None, None] = (None, None, None)
 
 
-def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]) -> dict[str, Any]:
+def _row(
+    dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int], limits: bool = True
+) -> dict[str, Any]:
+    """A group's row: its values, counts, and rates with their limits (None without
+    `limits`)."""
+    interval = wilson if limits else _without_limits
     row: dict[str, Any] = {}
     for dimension, value in zip(dimensions, key, strict=True):
         row[dimension] = value.label if isinstance(value, Period) else value
@@ -183,14 +195,15 @@ def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]
         row[name] = counts[name]
     clients = counts["clients"]
     for columns, numerator in _SHARES:
-        interval = wilson(counts[numerator], clients)
-        if interval is None:
+        share = interval(counts[numerator], clients)
+        if share is None:
             row.update(zip(columns, _NONE, strict=True))
         else:
-            row.update(zip(columns, [round(100 * value, 4) for value in interval], strict=True))
+            row.update(zip(columns, [None if v is None else round(100 * v, 4) for v in share],
+                           strict=True))  # fmt: skip
     # every per-person-year rate is per year at risk: not in custody, not absconded
     for columns, numerator in _PER_PERSON_YEAR:
-        row.update(zip(columns, per_person_year(counts, numerator), strict=True))
+        row.update(zip(columns, per_person_year(counts, numerator, limits), strict=True))
     new = counts["new_offences"]
     row["technical_to_new_offence_ratio"] = (
         round(counts["technical_violations"] / new, 4) if new else None
@@ -199,17 +212,24 @@ def _row(dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int]
         row[name] = counts[name]
     revocations = [counts[name] for name in REVOCATIONS]
     row.update(zip(REVOCATIONS, revocations, strict=True))
-    share = wilson(revocations[0], sum(revocations))  # of the revoked terms
+    share = interval(revocations[0], sum(revocations))  # of the revoked terms
     if share is None:
         row.update(zip(_REVOCATION_SHARE, _NONE, strict=True))
     else:
-        row.update(zip(_REVOCATION_SHARE, [round(value, 4) for value in share], strict=True))
+        row.update(zip(_REVOCATION_SHARE, map(rounded, share), strict=True))
     for name in _LAST_COUNTS:
         row[name] = counts[name]
     return row
 
 
-def per_person_year(counts: Mapping[str, int], numerator: str) -> tuple[float | None, ...]:
+def _without_limits(successes: int, trials: int) -> tuple[float, None, None] | None:
+    """A proportion as `wilson` gives it, without its limits."""
+    return None if trials == 0 else (successes / trials, None, None)
+
+
+def per_person_year(
+    counts: Mapping[str, int], numerator: str, limits: bool = True
+) -> tuple[float | None, ...]:
     """`numerator` per 100 person-years at risk and its limits (`WITH_LIMITS`), rounded; None
     without a day at risk. People with several events spread the count wider than Poisson:
     the limits are corrected by client (stats.dispersion), from the group's `clients`,
@@ -218,6 +238,8 @@ def per_person_year(counts: Mapping[str, int], numerator: str) -> tuple[float | 
     if not days:
         return _NONE
     years = days / DAYS_PER_YEAR
+    if not limits:
+        return round(100 * count / years, 4), None, None
     phi = dispersion(
         counts["clients"],
         count,
