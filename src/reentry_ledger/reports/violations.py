@@ -148,9 +148,9 @@ def rows(
 ) -> list[dict[str, Any]]:
     """The report's rows from each group's counts: rates, intervals, order, suppression."""
     dimensions, zeros = request.dimensions, dict.fromkeys((*COUNTS, *DISPERSION), 0)
-    limits = request.limits
+    columns, limits = (*dimensions, *_COLUMNS), request.limits
     result = [
-        _row(dimensions, key, {**zeros, **counts}, limits)
+        dict(zip(columns, _values(key, {**zeros, **counts}, limits), strict=True))
         for key, counts in counts_by_group.items()
     ]
     result.sort(key=lambda row: sort_key(dimensions, row))
@@ -165,61 +165,48 @@ def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def _with_limits(rates: Sequence[tuple[str, str]]) -> tuple[tuple[tuple[str, ...], str], ...]:
-    """Each rate's three column names (`WITH_LIMITS`), with what it is the rate of."""
-    return tuple(
-        (tuple(rate + suffix for suffix in WITH_LIMITS), numerator) for rate, numerator in rates
-    )
-
-
-# Column names made once, not once a group, in the order a row holds them.
-_SHARES = _with_limits(SHARE_OF_CLIENTS)
-_PER_PERSON_YEAR = _with_limits(PER_PERSON_YEAR)
 _REVOCATION_SHARE = tuple(f"technical_revocation_share{suffix}" for suffix in WITH_LIMITS)
 _FIRST_COUNTS = COUNTS[:8]
 _LATER_COUNTS = (*BY_BASIS, *BY_DISPOSITION)
 _LAST_COUNTS = COUNTS[COUNTS.index("revocations_named_technical") :]
 _NONE: tuple[None, None, None] = (None, None, None)
+# A row's columns after its groups' values, in the order `_values` gives them (made once, not
+# once a group: a report by officer and month has 100,000 groups)
+_COLUMNS = (
+    *_FIRST_COUNTS,
+    *(f"{rate}{suffix}" for rate, _ in SHARE_OF_CLIENTS for suffix in WITH_LIMITS),
+    *(f"{rate}{suffix}" for rate, _ in PER_PERSON_YEAR for suffix in WITH_LIMITS),
+    "technical_to_new_offence_ratio",
+    *_LATER_COUNTS,
+    *REVOCATIONS,
+    *_REVOCATION_SHARE,
+    *_LAST_COUNTS,
+)
 
 
-def _row(
-    dimensions: Sequence[str], key: tuple[Any, ...], counts: dict[str, int], limits: bool = True
-) -> dict[str, Any]:
-    """A group's row: its values, counts, and rates with their limits (None without
-    `limits`)."""
+def _values(key: tuple[Any, ...], counts: dict[str, int], limits: bool = True) -> list[Any]:
+    """A group's row as values (`_COLUMNS` after the group's own): its counts, and rates with
+    their limits (None without `limits`)."""
     interval = wilson if limits else _without_limits
-    row: dict[str, Any] = {}
-    for dimension, value in zip(dimensions, key, strict=True):
-        row[dimension] = value.label if isinstance(value, Period) else value
-    for name in _FIRST_COUNTS:
-        row[name] = counts[name]
+    values = [value.label if isinstance(value, Period) else value for value in key]
+    values += [counts[name] for name in _FIRST_COUNTS]
     clients = counts["clients"]
-    for columns, numerator in _SHARES:
+    for _, numerator in SHARE_OF_CLIENTS:
         share = interval(counts[numerator], clients)
-        if share is None:
-            row.update(zip(columns, _NONE, strict=True))
-        else:
-            row.update(zip(columns, [None if v is None else round(100 * v, 4) for v in share],
-                           strict=True))  # fmt: skip
+        values += _NONE if share is None else [None if v is None else round(100 * v, 4)
+                                               for v in share]  # fmt: skip
     # every per-person-year rate is per year at risk: not in custody, not absconded
-    for columns, numerator in _PER_PERSON_YEAR:
-        row.update(zip(columns, per_person_year(counts, numerator, limits), strict=True))
+    for _, numerator in PER_PERSON_YEAR:
+        values += per_person_year(counts, numerator, limits)
     new = counts["new_offences"]
-    row["technical_to_new_offence_ratio"] = (
-        round(counts["technical_violations"] / new, 4) if new else None
-    )
-    for name in _LATER_COUNTS:
-        row[name] = counts[name]
+    values.append(round(counts["technical_violations"] / new, 4) if new else None)
+    values += [counts[name] for name in _LATER_COUNTS]
     revocations = [counts[name] for name in REVOCATIONS]
-    row.update(zip(REVOCATIONS, revocations, strict=True))
+    values += revocations
     share = interval(revocations[0], sum(revocations))  # of the revoked terms
-    if share is None:
-        row.update(zip(_REVOCATION_SHARE, _NONE, strict=True))
-    else:
-        row.update(zip(_REVOCATION_SHARE, map(rounded, share), strict=True))
-    for name in _LAST_COUNTS:
-        row[name] = counts[name]
-    return row
+    values += _NONE if share is None else map(rounded, share)
+    values += [counts[name] for name in _LAST_COUNTS]
+    return values
 
 
 def _without_limits(successes: int, trials: int) -> tuple[float, None, None] | None:
