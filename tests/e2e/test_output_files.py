@@ -126,6 +126,24 @@ def test_a_chart_is_written_whole_under_its_name(sqlite_ledger: Path) -> None:
     assert not [path for path in sqlite_ledger.parent.iterdir() if path.name.startswith(".")]
 
 
+def test_a_chart_is_readable_as_the_umask_allows_and_an_export_by_its_owner_only(
+    sqlite_ledger: Path,
+) -> None:
+    """A chart holds aggregates: made as any file is (0666 less the umask; it had been 0600,
+    the temporary file's mode). An export holds every client's events: its owner's only."""
+    chart_file, exported = sqlite_ledger.parent / "rates.svg", sqlite_ledger.parent / "all.jsonl"
+    before = os.umask(0o022)
+    try:
+        for args in (["report", "violations", "--chart", str(chart_file)],
+                     ["export", "-o", str(exported)]):  # fmt: skip
+            result = CliRunner().invoke(cli, ["--db", f"sqlite:///{sqlite_ledger}", *args])
+            assert result.exit_code == 0, result.output
+    finally:
+        os.umask(before)
+    assert chart_file.stat().st_mode & 0o777 == 0o644
+    assert exported.stat().st_mode & 0o777 == 0o600
+
+
 def temporary_files(folder: Path, name: str) -> list[Path]:
     return [path for path in folder.iterdir() if path.name.startswith(f".{name}.")]
 

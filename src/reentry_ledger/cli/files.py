@@ -72,14 +72,19 @@ def refuse_the_ledger(db: str | None, target: Path, option: str) -> None:
             )
 
 
-def write_whole(target: Path, write: Callable[[BinaryIO], None], option: str = "-o") -> None:
-    """Hand `write` a temporary file beside the target, then rename it over the target."""
+def write_whole(
+    target: Path, write: Callable[[BinaryIO], None], option: str = "-o", private: bool = True
+) -> None:
+    """Hand `write` a temporary file beside the target, then rename it over the target: its
+    owner's only (`private`: what holds clients' records), else as the umask makes any file."""
     folder = target.resolve().parent
     if not folder.is_dir():
         raise InvalidInput(f"folder {str(folder)!r} does not exist (from {option} {str(target)!r})")
     with terminating():
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.")
         try:
+            if not private:  # mkstemp makes it 0600
+                os.fchmod(handle, 0o666 & ~current_umask())
             with os.fdopen(handle, "wb") as stream:
                 write(stream)
             os.replace(temporary, target)
@@ -88,6 +93,12 @@ def write_whole(target: Path, write: Callable[[BinaryIO], None], option: str = "
             if isinstance(error, Terminated):
                 click.echo(f"Error: stopped by SIGTERM; nothing was written to {target}", err=True)
             raise
+
+
+def current_umask() -> int:
+    mask = os.umask(0o077)  # read by setting it: for a moment, new files are private
+    os.umask(mask)
+    return mask
 
 
 @contextmanager

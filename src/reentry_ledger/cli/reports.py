@@ -293,6 +293,7 @@ def report_violations(
             chart_path,
             lambda stream: chart.draw(groups, request.dimensions, stream, kind),
             "--chart",
+            private=False,  # aggregates, as shown
         )
         click.echo(f"chart written to {chart_path}", err=True)
 
