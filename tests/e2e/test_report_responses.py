@@ -99,9 +99,11 @@ def test_small_counts_are_hidden_when_asked(run, recorded) -> None:  # type: ign
 def test_a_wrong_option_value_is_refused_cleanly(run, recorded) -> None:  # type: ignore[no-untyped-def]
     unknown = refused(run("report", "responses", "--by", "colour", *YEAR))
     assert unknown.startswith("Error: --by: unknown dimension 'colour' (known: agency,")
-    for report in ("responses", "violations"):  # it had been taken as once
+    for report in ("responses", "violations", "needs"):  # it had been taken as once
         twice = refused(run("report", report, "--by", "officer,risk,officer", *YEAR))
-        assert twice == "Error: --by: 'officer' given twice (each dimension at most once)\n"
+        assert twice == (
+            "Error: --by: 'officer' given more than once (each dimension at most once)\n"
+        )
     assert "'week' is not one of 'month', 'quarter', 'year'" in refused(
         run("report", "responses", "--period", "week")
     )

@@ -26,6 +26,7 @@ from click.testing import CliRunner
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
+from reentry_ledger.reports import chart
 
 YEAR = ["--from", "2024-01-01", "--to", "2024-12-31"]
 
@@ -276,10 +277,18 @@ def test_a_report_catches_up_new_events_itself(run, ledger) -> None:  # type: ig
     assert report(run)[0]["new_offences"] == 2
 
 
-def test_chart_is_drawn(run, ledger, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_chart_is_drawn(run, ledger, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With the table, whose rows have no interval limits (it shows none): the chart's rows
+    have them, or it would draw no interval and no point."""
+    drawn: list[dict[str, object]] = []
+    real = chart.draw
+    monkeypatch.setattr(chart, "draw", lambda rows, *args: drawn.extend(rows) or real(rows, *args))
     target = tmp_path / "rates.svg"
     run("report", "violations", "--by", "agency", *YEAR, "--chart", str(target))
     assert target.read_text().lstrip().startswith("<?xml")
+    ga = next(row for row in drawn if row["agency"] == "GA")
+    rate, low, high = (ga[f"technical_per_100_person_years{s}"] for s in ("", "_low", "_high"))
+    assert isinstance(low, float) and isinstance(high, float) and low < rate < high  # type: ignore[operator]
 
 
 def test_open_enrolments_run_to_today_without_to(run, ledger) -> None:  # type: ignore[no-untyped-def]

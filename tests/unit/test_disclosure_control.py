@@ -26,7 +26,7 @@ from reentry_ledger.reports.justice_counts import (
     suppressed,
 )
 from reentry_ledger.reports.snapping import Snapped, moment_start, month_end
-from reentry_ledger.reports.suppression import suppress, withheld
+from reentry_ledger.reports.suppression import LEGEND, legend, suppress, withheld
 from reentry_ledger.reports.tallies import BY_BASIS, BY_DISPOSITION
 from reentry_ledger.reports.violations import ReportRequest, rows
 
@@ -288,3 +288,11 @@ def test_volunteer_counts_that_balance_are_hidden_together() -> None:
 def test_a_range_that_holds_no_whole_month_says_so_rather_than_a_reversed_range() -> None:
     empty = Snapped(date(2024, 3, 1), date(2024, 2, 29), None).describe()
     assert "holds none" in empty and "2024-03-01..2024-02-29" not in empty
+
+
+def test_a_table_says_what_withheld_means_only_when_it_shows_it() -> None:
+    rows = [{"risk": "low", "clients": 40, "new_offences_arrest": "withheld"},
+            {"risk": "high", "clients": 12, "new_offences_arrest": 0}]  # fmt: skip
+    assert legend(rows, ["risk", "clients"]) is None  # withheld only where CSV shows it
+    assert legend(rows, ["risk", "clients", "new_offences_arrest"]) == LEGEND
+    assert legend([{"risk": "low", "clients": 40}], ["risk", "clients"]) is None

@@ -37,6 +37,7 @@ from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS, ORDERS
 from reentry_ledger.reports.known_at import enrolled, known
+from reentry_ledger.reports.requests import once
 from reentry_ledger.reports.suppression import linked
 from reentry_ledger.reports.tallies import Dialect
 from reentry_ledger.reports.violations import rounded
@@ -76,7 +77,7 @@ def parse_needs_dimensions(text: str | None) -> tuple[str, ...]:
         raise InvalidInput(
             f"--by: report needs groups by {', '.join(DIMENSIONS)} only, not {', '.join(unknown)}"
         )
-    return chosen
+    return once(chosen)
 
 
 def report(

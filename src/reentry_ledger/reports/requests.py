@@ -19,10 +19,16 @@ def parse_dimensions(text: str | None) -> tuple[str, ...]:
             f"--by: unknown dimension {', '.join(map(repr, unknown))} "
             f"(known: {', '.join(DIMENSIONS)})"
         )
-    twice = sorted({d for d in chosen if chosen.count(d) > 1}, key=chosen.index)
-    if twice:
+    return once(chosen)
+
+
+def once(chosen: tuple[str, ...]) -> tuple[str, ...]:
+    """The dimensions chosen, none of them twice (an error names those that are)."""
+    repeated = sorted({d for d in chosen if chosen.count(d) > 1}, key=chosen.index)
+    if repeated:
         raise InvalidInput(
-            f"--by: {', '.join(map(repr, twice))} given twice (each dimension at most once)"
+            f"--by: {', '.join(map(repr, repeated))} given more than once (each dimension at "
+            "most once)"
         )
     return chosen
 
