@@ -6,7 +6,7 @@ its interval, a median, person-days), and a total any of whose parts is hidden (
 suppression: with the total withheld too, a hidden part can move up or down with its totals
 and every published value stays the same, so no hidden value can be solved for). Zero is shown.
 One marker for all of them: a count hidden to protect another may be 25, and a rate is no
-count, so none is marked as under K (nor told apart from the small one it protects).
+count, so none is marked as under K (and a block's parts, hidden together, look alike).
 The oversight role sees reports with K = 10 unless it asks for more
 (`authorization.OVERSIGHT_SUPPRESS_BELOW`).
 """
