@@ -170,6 +170,11 @@ def test_demo_command_prints_the_audit_report_and_refuses_a_used_ledger(tmp_path
     assert result.stdout.splitlines()[0].split()[:3] == ["risk", "clients", "person_days"]
     # a new user had no client to `show`: the demo names its references
     assert "demo: 120 clients (DEMO-0000001 to DEMO-0000120)" in result.stderr
+    # and says what the table is (a new user read clients adding up to more than the demo's)
+    assert (
+        "the audit report by risk level (`report violations --by risk`, every definition in "
+        "docs/metrics.md): a client counts once in each level held in the range" in result.stderr
+    )
     for ref in ("DEMO-0000001", "DEMO-0000120"):
         shown = CliRunner().invoke(cli, ["--db", db, "show", ref])
         assert shown.exit_code == 0, shown.output

@@ -24,7 +24,9 @@ def reference_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """The table as its definition reads, a cell at a time."""
 
     def number(value: Any) -> bool:
-        return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+        if value is None or value == "withheld":  # a withheld count stays with the numbers
+            return True
+        return isinstance(value, int | float) and not isinstance(value, bool)
 
     values = [[row.get(column) for column in columns] for row in rows]
     texts = [[escaped(cell(value)) for value in row] for row in values]
@@ -48,7 +50,9 @@ VALUES = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.just(Level.LOW),
     st.text(st.characters(max_codepoint=0x2030, exclude_categories=("Cs",)), max_size=8),
-    st.sampled_from(["=SUM(A1)", "-3", "+1", "@x", "\tx", "a\r\nb", "a\rb", "x\x1b[31m"]),
+    st.sampled_from(
+        ["=SUM(A1)", "-3", "+1", "@x", "\tx", "a\r\nb", "a\rb", "x\x1b[31m", "withheld"]
+    ),
 )
 COLUMNS = st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True)
 
@@ -58,7 +62,9 @@ def reports(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
     columns = draw(COLUMNS)
     # some columns all numbers (as counts are), some mixed; a row may lack a column
     numeric = {c: draw(st.booleans()) for c in columns}
-    number = st.one_of(st.none(), st.integers(-(10**6), 10**6), st.floats(allow_nan=False))
+    number = st.one_of(
+        st.none(), st.integers(-(10**6), 10**6), st.floats(allow_nan=False), st.just("withheld")
+    )
     rows = draw(
         st.lists(
             st.dictionaries(
@@ -101,6 +107,11 @@ def test_a_csv_made_by_column_reads_back_as_each_cell_on_its_own(
 def test_a_column_of_counts_with_a_missing_value_is_a_column_of_numbers() -> None:
     table = as_table([{"g": "a", "n": 12}, {"g": "bb", "n": None}], ["g", "n"])
     assert table == "g    n\na   12\nbb\n"
+
+
+def test_a_column_of_counts_with_a_withheld_one_stays_at_the_right() -> None:
+    table = as_table([{"g": "a", "n": 12}, {"g": "bb", "n": "withheld"}], ["g", "n"])
+    assert table == "g          n\na         12\nbb  withheld\n"
 
 
 def test_a_truth_value_is_text_in_a_column_and_in_csv() -> None:

@@ -49,6 +49,12 @@ def demo(state: LedgerContext, clients: int, seed: int) -> None:
 
     refs = f"{reference(1)} to {reference(built.clients)}"
     click.echo(f"demo: {built.clients} clients ({refs}), {built.events} events", err=True)
+    click.echo(
+        "the audit report by risk level (`report violations --by risk`, every definition in "
+        "docs/metrics.md): a client counts once in each level held in the range; rates per 100 "
+        "person-years at risk",
+        err=True,
+    )
     request = ReportRequest(today=state.ledger.clock(), by=("risk",), limits=False)
     groups = state.ledger.reports(actor=state.actor_name).violations(request)["groups"]
     click.echo(as_table(groups, ["risk", *TABLE_METRICS]), nl=False)

@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from reentry_ledger.reports.suppression import WITHHELD
+
 
 def as_json(report: dict[str, Any]) -> str:
     return orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n"
@@ -97,12 +99,15 @@ PLAIN = {int, float, type(None)}  # whose text needs neither escaping nor guardi
 def _column(
     rows: Sequence[dict[str, Any]], column: str, text: Callable[[Any], str]
 ) -> tuple[list[Any], bool, bool]:
-    """A column's values; whether they are all numbers (or missing), to the right in a table;
+    """A column's values; whether they are all numbers (or missing, or withheld), to the right
+    in a table;
     and whether they are all plain (`PLAIN`): then as they are, else each as `text` makes it.
     Made a column at a time: a report of 100,000 groups has millions of cells."""
     values = [row.get(column) for row in rows]
     kinds = set(map(type, values))
-    numeric = all(_is_number_type(kind) for kind in kinds)
+    numeric = all(_is_number_type(kind) for kind in kinds - {str}) and (
+        str not in kinds or all(value == WITHHELD for value in values if type(value) is str)
+    )  # a count withheld stays in its column of numbers, at the right
     if kinds <= PLAIN:
         return values, numeric, True
     return list(map(text, values)), numeric, False
