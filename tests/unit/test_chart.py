@@ -39,3 +39,32 @@ def test_many_groups_make_the_chart_taller_not_wider() -> None:
     few, many = size(3), size(60)
     assert few[0] == many[0] <= 8 * 72
     assert many[1] > 4 * few[1]
+
+
+def axis_label(shown: list[dict[str, Any]], monkeypatch: Any) -> str:
+    """The text under the chart's axis, as `draw` sets it."""
+    from matplotlib.axes import Axes
+
+    labels: list[str] = []
+    real = Axes.set_xlabel
+    monkeypatch.setattr(Axes, "set_xlabel", lambda self, text, *a, **k: labels.append(text)
+                        or real(self, text, *a, **k))  # fmt: skip
+    draw(shown, ("agency",), io.BytesIO(), "svg")
+    return labels[-1]
+
+
+def test_the_chart_says_under_its_axis_what_it_leaves_out(monkeypatch: Any) -> None:
+    """A withheld rate is not drawn, and says so (a reader saw a bar missing, no word why);
+    the note on small groups' intervals is under the axis, not over the first group."""
+    plain = axis_label(rows(3), monkeypatch)
+    assert plain == "per 100 person-years (95% interval)"
+    hidden = rows(3)
+    hidden[1]["new_offences_per_100_person_years"] = "withheld"
+    assert axis_label(hidden, monkeypatch).splitlines()[1:] == [
+        'a withheld rate is not drawn (docs/metrics.md, "Small counts")'
+    ]
+    small = rows(3)
+    small[2]["days_at_risk"] = 30
+    assert axis_label(small, monkeypatch).splitlines()[1:] == [
+        "intervals of small groups may run off the right"
+    ]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.reports.suppression import WITHHELD
 
 FORMATS = (".png", ".svg")
 SERIES = (
@@ -22,12 +23,13 @@ def check_chart_path(path: Path) -> None:
         raise InvalidInput(f"chart folder {str(path.parent)!r} does not exist")
 
 
-def _scale_to_the_larger_groups(axes: Any, rows: Sequence[dict[str, Any]]) -> None:
+def _scale_to_the_larger_groups(axes: Any, rows: Sequence[dict[str, Any]]) -> bool:
     """Scale to groups with at least a tenth of the largest group's time at risk (what the
-    rates are per): a tiny group's interval would otherwise dwarf every other."""
+    rates are per): a tiny group's interval would otherwise dwarf every other. True when some
+    groups were left out of the scale (their intervals may run off the right)."""
     days = [row["days_at_risk"] for row in rows if isinstance(row["days_at_risk"], int)]
     if not days:
-        return
+        return False
     large = [
         row for row in rows if row["days_at_risk"] in days and row["days_at_risk"] >= max(days) / 10
     ]
@@ -39,11 +41,7 @@ def _scale_to_the_larger_groups(axes: Any, rows: Sequence[dict[str, Any]]) -> No
     ]
     if tops and max(tops) > 0:
         axes.set_xlim(0, 1.15 * max(tops))
-    if len(large) < len(rows):
-        axes.annotate(
-            "intervals of small groups may run off the right",
-            xy=(0.01, 0.99), xycoords="axes fraction", va="top", fontsize=8, color="#555",
-        )  # fmt: skip
+    return len(large) < len(rows)
 
 
 def draw(
@@ -72,10 +70,14 @@ def draw(
             errors[0].append(value - low)
             errors[1].append(high - value)
         axes.errorbar(ys, xs, xerr=errors, fmt="o", capsize=3, color=colour, label=name)
-    _scale_to_the_larger_groups(axes, rows)
+    # said under the axis (written over the plot, a note covered its first group)
+    notes = ["intervals of small groups may run off the right"]
+    notes = notes if _scale_to_the_larger_groups(axes, rows) else []
+    if any(row[metric] == WITHHELD for row in rows for metric, _, _ in SERIES):
+        notes.append(f'a {WITHHELD} rate is not drawn (docs/metrics.md, "Small counts")')
     axes.set_yticks(range(len(rows)), labels)
     axes.set_ylim(len(rows) - 0.5, -0.5)  # the first group on top, as in the table
-    axes.set_xlabel("per 100 person-years (95% interval)")
+    axes.set_xlabel("\n".join(["per 100 person-years (95% interval)", *notes]))
     axes.set_title("Technical violations and new offences under supervision")
     axes.legend(loc="lower right")
     axes.grid(axis="x", alpha=0.3)
