@@ -71,8 +71,8 @@ def draw(
             errors[1].append(high - value)
         axes.errorbar(ys, xs, xerr=errors, fmt="o", capsize=3, color=colour, label=name)
     # said under the axis (written over the plot, a note covered its first group)
-    notes = ["intervals of small groups may run off the right"]
-    notes = notes if _scale_to_the_larger_groups(axes, rows) else []
+    runs_off = _scale_to_the_larger_groups(axes, rows)
+    notes = ["intervals of small groups may run off the right"] if runs_off else []
     if any(row[metric] == WITHHELD for row in rows for metric, _, _ in SERIES):
         notes.append(f'a {WITHHELD} rate is not drawn (docs/metrics.md, "Small counts")')
     axes.set_yticks(range(len(rows)), labels)

@@ -100,8 +100,8 @@ def _column(
     rows: Sequence[dict[str, Any]], column: str, text: Callable[[Any], str]
 ) -> tuple[list[Any], bool, bool]:
     """A column's values; whether they are all numbers (or missing, or withheld), to the right
-    in a table;
-    and whether they are all plain (`PLAIN`): then as they are, else each as `text` makes it.
+    in a table; and whether they are all plain (`PLAIN`): then as they are, else each as `text`
+    makes it.
     Made a column at a time: a report of 100,000 groups has millions of cells."""
     values = [row.get(column) for row in rows]
     kinds = set(map(type, values))

@@ -148,7 +148,7 @@ def rows(
 ) -> list[dict[str, Any]]:
     """The report's rows from each group's counts: rates, intervals, order, suppression."""
     dimensions, zeros = request.dimensions, dict.fromkeys((*COUNTS, *DISPERSION), 0)
-    columns, limits = (*dimensions, *_COLUMNS), request.limits
+    columns, limits = (*dimensions, *METRICS), request.limits
     result = [
         dict(zip(columns, _values(key, {**zeros, **counts}, limits), strict=True))
         for key, counts in counts_by_group.items()
@@ -165,28 +165,16 @@ def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-_REVOCATION_SHARE = tuple(f"technical_revocation_share{suffix}" for suffix in WITH_LIMITS)
 _FIRST_COUNTS = COUNTS[:8]
 _LATER_COUNTS = (*BY_BASIS, *BY_DISPOSITION)
 _LAST_COUNTS = COUNTS[COUNTS.index("revocations_named_technical") :]
 _NONE: tuple[None, None, None] = (None, None, None)
-# A row's columns after its groups' values, in the order `_values` gives them (made once, not
-# once a group: a report by officer and month has 100,000 groups)
-_COLUMNS = (
-    *_FIRST_COUNTS,
-    *(f"{rate}{suffix}" for rate, _ in SHARE_OF_CLIENTS for suffix in WITH_LIMITS),
-    *(f"{rate}{suffix}" for rate, _ in PER_PERSON_YEAR for suffix in WITH_LIMITS),
-    "technical_to_new_offence_ratio",
-    *_LATER_COUNTS,
-    *REVOCATIONS,
-    *_REVOCATION_SHARE,
-    *_LAST_COUNTS,
-)
 
 
 def _values(key: tuple[Any, ...], counts: dict[str, int], limits: bool = True) -> list[Any]:
-    """A group's row as values (`_COLUMNS` after the group's own): its counts, and rates with
-    their limits (None without `limits`)."""
+    """A group's row as values, in the order of its own values then `METRICS` (whose names
+    are made once, not once a group: a report by officer and month has 100,000 groups): its
+    counts, and rates with their limits (None without `limits`)."""
     interval = wilson if limits else _without_limits
     values = [value.label if isinstance(value, Period) else value for value in key]
     values += [counts[name] for name in _FIRST_COUNTS]
