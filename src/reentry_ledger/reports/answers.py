@@ -33,6 +33,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
+from datetime import date
 from decimal import Decimal
 from operator import add
 from typing import Any
@@ -42,6 +43,7 @@ from eventsourcing.persistence import PersistenceError
 
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ANSWER_PARTS, ANSWERS, VERSIONS, ProjectionStore
+from reentry_ledger.reports import lines
 from reentry_ledger.reports.tallies import Sums
 
 # of how an answer is kept: a new one never reads an older one's (2: parts of two characters;
@@ -72,6 +74,7 @@ def answered(
     parameters: dict[str, Any],
     count: Callable[[], Sums],
     parted: Parted | None = None,
+    day: date | None = None,
 ) -> Sums:
     """The sums `count` gives for `statements` (as their text and `parameters` define them):
     read back where they were kept at the projections' current state, else counted and kept
@@ -80,39 +83,75 @@ def answered(
     `parted`, where the report can count part by part: its parts (`PARTS` or `FINE_PARTS`)
     and what counts those it is given, each on its own. Then only the parts not kept (those
     holding a client with events since) are counted, the others read back, and the parts
-    counted are kept too."""
+    counted are kept too.
+
+    `day`: the report's range ends today, on `day`, and its statements are written without
+    it (reports/lines.py): answers and parts are kept as lines, with their slopes, and read
+    back on any day they hold, moved to it."""
     digest = hashlib.sha256(
         json.dumps([ANSWERS_VERSION, list(statements), parameters], sort_keys=True).encode()
     ).hexdigest()
-    before, found, parts_found = None, [], {}
+    before, whole, parts_found = None, None, {}
     with store.transaction(commit=False) as cursor:
         if store.has_table(cursor, ANSWERS):  # not on a ledger an earlier version set up
             before = state(store, cursor)
             statement = f"SELECT answer FROM {{{ANSWERS}}} WHERE digest = ? AND state = ?"
             found = fetched(cursor, store.sql(statement, (ANSWERS,)), (digest, before))
-            if not found and parted is not None:
+            whole = loaded(str(found[0][0])) if found else None
+            if whole is not None and day is not None and not lines.holds(whole, day):
+                whole = None  # a line kept on a day it does not reach
+            if whole is None and parted is not None:
                 parts_found = parts_kept(store, cursor, digest)
     if before is None:
         return count()
-    if found:
-        return loaded(str(found[0][0]))
+    if whole is not None:
+        return whole if day is None else lines.figures(lines.moved(whole, day))
+    counted: dict[str, Sums] | None
+    kept_lines: list[Sums] = []  # a line's parts read back, as kept
     if parted is None:
         sums, counted = count(), None
     else:
         parts, count_parts = parted
         kept_parts = still_current(store, parts_found, before, len(parts[0]))
+        if day is not None:  # the lines that reach `day`, moved to it
+            kept_lines = [found for found in kept_parts.values() if lines.holds(found, day)]
+            kept_parts = {part: lines.moved(found, day) for part, found in kept_parts.items()
+                          if lines.holds(found, day)}  # fmt: skip
         counted = count_parts([part for part in parts if part not in kept_parts])
         if kept_parts and current_state(store) != before:
             # a page (or a clear) landed since the kept parts were read: they may not be of
             # the state the others were counted at
-            return count()
+            return figures(count(), day)
+        if day is not None and not all(map(lines.sloped, counted.values())):
+            # counted with every term cut again (no slopes): not kept as lines
+            return lines.figures(
+                summed([lines.figures(part) for part in (*kept_parts.values(), *counted.values())])
+            )
         sums = summed([*kept_parts.values(), *counted.values()])
         if sum(len(by_key) for part in (*kept_parts.values(), *counted.values())
                for by_key in part.values()) > PART_GROUPS_MOST:  # fmt: skip
             counted = None  # too many to keep by part: the whole only
+    if day is not None and not lines.sloped(sums):
+        return lines.figures(sums)  # counted with every term cut again: not kept as a line
     if not store.ledger.backend.read_only:
-        keep(store, digest, before, sums, counted)
-    return sums
+        if day is None:
+            keep(store, digest, before, sums, counted)
+        else:
+            reached = lines.horizon(store, day)
+            holding = lines.horizon_of([*kept_lines, lines.lined({}, day, reached)])
+            line = lines.lined(sums, day, holding)
+            by_part = (
+                None
+                if counted is None
+                else {part: lines.lined(found, day, reached) for part, found in counted.items()}
+            )
+            keep(store, digest, before, line, by_part)
+    return figures(sums, day)
+
+
+def figures(sums: Sums, day: date | None) -> Sums:
+    """Sums as a report reads them (a line's without its slopes)."""
+    return sums if day is None else lines.figures(sums)
 
 
 Kept = dict[str, tuple[Sums, int, str]]  # by part: its sums, since, standing (`standing`)

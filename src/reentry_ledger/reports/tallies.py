@@ -48,7 +48,8 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from operator import add
 from typing import Any, TypeAlias, TypeVar
 
@@ -105,6 +106,14 @@ DISPERSION = dispersion_names(RATE_COUNTS)
 BY_CLIENT = ("person_days", "days_at_risk", "clients", *RATE_COUNTS, "clients_with_technical",
              "clients_with_new_offence", *DISPERSION)  # fmt: skip
 NEW_OFFENCE_PARTS = (*BY_BASIS, *BY_DISPOSITION)
+# A report whose range ends today, counted from the kept segments, also sums how its figures
+# grow with each further day (`Query.lines`; reports/lines.py): over each group's clients i,
+# the days each adds to its person-days and to its days at risk (b_i: 1 for a client whose
+# segment in the last period runs on past the range's last day, else 0), each count times
+# b_i, days at risk times b_i, and b_i squared.
+SLOPES = ("person_days_slope", "days_at_risk_slope",
+          *(f"{count}_by_slope" for count in RATE_COUNTS), "days_at_risk_by_slope",
+          "slope_squares")  # fmt: skip
 EXPOSURE = ("person_days", "days_at_risk", "clients")  # `EXPOSURE_SUMS`, for other reports
 # person-days, days at risk and clients, over `Query.per_client`'s rows
 EXPOSURE_SUMS = ("SUM(person_days)", "SUM(days_at_risk)",
@@ -142,6 +151,7 @@ def tallies(
     window: int = REVOCATION_WINDOW_DAYS,
     exclude_dismissed: bool = False,
     keep: bool = True,
+    ends_today: bool = False,
 ) -> dict[tuple[Any, ...], dict[str, int]]:
     """Counts by group key (the dimensions' values, a period as its `Period`): `BY_CLIENT`,
     `NEW_OFFENCE_PARTS` and `RESPONSES`. `window`: the days before a revocation decision
@@ -152,19 +162,24 @@ def tallies(
     the projections still stand where they did (`answers.py`); else counted, from the
     segments kept ahead of time where they are current (`kept.py`), and kept; where its groups
     are few (`parts_for`), counted and kept part by part of the clients, so that asked again
-    after new events only the parts of their clients are counted. Without it (as
+    after new events only the parts of their clients are counted; `ends_today` (the range's
+    last day is today), kept as a line through the days that follow, and read back on a later
+    day as long as nothing is dated after the day counted (reports/lines.py). Without it (as
     the tests' comparisons ask): counted with every term cut again (as a `known_at` report
     always is), and not kept."""
     if not periods:
         return {}
     parameters = {"known": known_at} if known_at else {}
-    from reentry_ledger.reports import answers  # they build on this module
+    from reentry_ledger.reports import answers, lines  # they build on this module
     from reentry_ledger.reports.kept import kept_segments, source_names
 
-    def query(kept: bool, part_length: int = 0) -> Query:
+    # kept as a line (reports/lines.py): a report of today, as reports are kept
+    line = ends_today and keep and known_at is None
+
+    def query(kept: bool, part_length: int = 0, asked: Sequence[Period] = periods) -> Query:
         return Query(
-            Dialect(store.postgres), dimensions, periods, known_at is not None, window,
-            exclude_dismissed, kept, part_length,
+            Dialect(store.postgres), dimensions, asked, known_at is not None, window,
+            exclude_dismissed, kept, part_length, line,
         )  # fmt: skip
 
     def counted(kept: bool) -> Sums:
@@ -203,16 +218,21 @@ def tallies(
 
     if not keep:
         return counts_of(dimensions, periods, attempted(counted))
-    # what the report asks, as it would be asked of every client with no segment kept
-    definition = [statement for statement, _ in query(kept=False).statements()]
+    # what the report asks, as it would be asked of every client with no segment kept; a
+    # line's without its last day (the same report on the days that follow)
+    defined = [*periods[:-1], replace(periods[-1], end=date.max)] if line else periods
+    definition = [statement for statement, _ in query(False, 0, defined).statements()]
 
     def count_parts(parts: Sequence[str]) -> dict[str, Sums]:
         return attempted(lambda kept: counted_by_part(kept, parts))
 
     parts = parts_for(store, dimensions, periods)
     parted = (parts, count_parts) if parts else None
-    sums = answers.answered(store, definition, parameters, lambda: attempted(counted), parted)
-    return counts_of(dimensions, periods, sums)
+    sums = answers.answered(
+        store, definition, parameters, lambda: attempted(counted), parted,
+        periods[-1].end if line else None,
+    )  # fmt: skip
+    return counts_of(dimensions, periods, lines.figures(sums))
 
 
 def added(width: int, results: Iterable[tuple[Sequence[str], list[Any]]]) -> Sums:
@@ -493,6 +513,7 @@ class Query:
         exclude_dismissed: bool = False,
         kept: bool = False,
         part_length: int = 0,
+        lines: bool = False,
     ) -> None:
         self.sql = sql
         self.dimensions = dimensions
@@ -504,6 +525,9 @@ class Query:
         self.clients: ClientRange = (None, None)  # the range of client ids counted
         # grouped by the first characters of the client id too, this many (answers.PARTS)
         self.part_length = part_length
+        # the slopes summed too (`SLOPES`): from kept segments only, which know where a
+        # segment cut at the range's last day runs on to
+        self.lines = lines and kept
         self.periods = periods
         self.known_at = sql.parameter("known") if known else None
         self.several = len(periods) > 1  # the range split into periods (`--period`)
@@ -511,7 +535,11 @@ class Query:
         self.exclude_dismissed = exclude_dismissed
 
     def statements(self) -> list[tuple[str, tuple[str, ...]]]:
-        return [(self.by_client(), (*BY_CLIENT, *NEW_OFFENCE_PARTS)), (self.responses(), RESPONSES)]
+        slopes = SLOPES if self.lines else ()
+        return [
+            (self.by_client(), (*BY_CLIENT, *slopes, *NEW_OFFENCE_PARTS)),
+            (self.responses(), RESPONSES),
+        ]
 
     def of_clients(self, clients: ClientRange) -> list[tuple[str, tuple[str, ...]]]:
         """`statements`, counting only the clients whose ids are in the range `clients`."""
@@ -659,13 +687,16 @@ class Query:
                         {age_band_sql("t", "t.occurred_on")} AS age_band
                     FROM {{audit_terms}} t WHERE 1 = 1{self.among_clients("t")}
                 ), """
+            # whether a segment runs on past the range's last day (with `lines`)
+            running = f", CASE WHEN k.seg_end > {last} THEN 1 ELSE 0 END AS running"
+            running = running if self.lines else ""
             # `segments` for scans and `kept_segments` for lookups by client (on the table's
             # index: not materialised)
             kept = f"""
                 SELECT k.client_id, k.term, k.number, k.supervision, {band} AS age_band,
                     k.agency, k.officer, k.level, k.risk, k.at_risk,
                     {sql.greatest("k.seg_start", first)} AS seg_start,
-                    {sql.least("k.seg_end", last)} AS seg_end
+                    {sql.least("k.seg_end", last)} AS seg_end{running}
                 FROM {{report_kept_segments}} k{joined}
                 WHERE k.seg_start <= {last} AND k.seg_end >= {first}{self.among_clients("k")}"""
             return f"{bands}segments AS MATERIALIZED ({kept}), kept_segments AS ({kept})"
@@ -810,6 +841,7 @@ class Query:
         exposure reads are carried (the recursion copies each into every piece): the client,
         its days and those the report groups by."""
         carried = [c for c in SEGMENT_ROW if c in PIECE_COLUMNS or c in self.dimensions]
+        carried += ["running"] if self.lines else []
         columns = ", ".join(carried)
         return f"""
             pieces ({columns}, position, last_position) AS (
@@ -863,6 +895,14 @@ class Query:
             f"SUM(CASE WHEN {new} > 0 THEN 1 ELSE 0 END)",
             *dispersion_sums([technical, absconding, new]),
         ]
+        if self.lines:  # `SLOPES`, over the per-client rows' slopes (`per_client`)
+            sums += [
+                "SUM(person_days_slope)",
+                "SUM(days_at_risk_slope)",
+                *(f"SUM({y} * days_at_risk_slope)" for y in (technical, absconding, new)),
+                "SUM(days_at_risk * days_at_risk_slope)",
+                "SUM(days_at_risk_slope * days_at_risk_slope)",
+            ]
         parts = [
             *(number_where(f"v.basis = '{b}'") for b in BASES),
             number_where(f"v.basis IS NULL OR v.basis NOT IN ({quoted(BASES)})"),
@@ -888,17 +928,24 @@ class Query:
         in the same statement, so from the same snapshot of the tables."""
         days = self.days()
         width = sum(len(columns) for _, columns in events)
-        exposure = ["g.client_id", days, f"({days}) * g.at_risk", *["0"] * width]
+        # with `lines`, after the counts: the days a piece adds each further day, to its
+        # person-days and to its days at risk (one that runs on past the range's last day)
+        last_day = self.sql.day(f"'{self.periods[-1].end.isoformat()}'")
+        slope = f"CASE WHEN g.running = 1 AND p.end_day = {last_day} THEN 1 ELSE 0 END"
+        slopes = [slope, f"({slope}) * g.at_risk"] if self.lines else []
+        exposure = ["g.client_id", days, f"({days}) * g.at_risk", *["0"] * width, *slopes]
         rows = [self.selected(exposure, self.exposed(), group=False)]
         before = 0
         for source, columns in events:
             after = width - before - len(columns)
             values = ["g.client_id", "0", "0", *["0"] * before, *columns, *["0"] * after]
-            rows.append(self.selected(values, source, group=False))
+            rows.append(self.selected([*values, *["0"] * len(slopes)], source, group=False))
             before += len(columns)
         keys = [f"key_{i}" for i in range(len(self.keys()))]
-        # value_0: the client; value_1: person-days; value_2: days at risk (e); then each count
+        # value_0: the client; value_1: person-days; value_2: days at risk (e); then each
+        # count; then, with `lines`, the slopes of the two
         named = ["person_days", "days_at_risk", *(f"y_{i}" for i in range(width))]
+        named += ["person_days_slope", "days_at_risk_slope"] if self.lines else []
         per_client = ", ".join(
             [*keys, *(f"SUM(value_{i}) AS {name}" for i, name in enumerate(named, start=1))]
         )

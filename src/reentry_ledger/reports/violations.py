@@ -140,6 +140,7 @@ def counted(
         known_at,
         getattr(request, "window", REVOCATION_WINDOW_DAYS),
         getattr(request, "exclude_dismissed", False),
+        ends_today=(request.last or request.today) == request.today,
     )
 
 

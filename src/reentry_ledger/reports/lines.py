@@ -1,0 +1,145 @@
+"""A report whose range ends today, kept as a line through the days that follow (ADR 35).
+
+Without `--to`, a report's range ends today, so tomorrow's report is another report: the
+same statements but for the last day, and every figure of a client still supervised grows
+by a day. Kept as it was counted, yesterday's answer was of no use today, and the first
+report of every day counted every client again.
+
+But nothing else changes from one day to the next while no event comes in and none is dated
+after the range's last day: the counts stay, and each client's days in a group grow by the
+days added, where its segment runs on past the last day (b_i = 1; else 0). So over each
+group's clients, with t the days added:
+
+    person-days     Σ(a_i + b_i t)      = Σa_i + t Σb_i
+    days at risk    Σ(e_i + r_i t)      = Σe_i + t Σr_i
+    count by days   Σy_i(e_i + r_i t)   = Σy_i e_i + t Σy_i r_i
+    days squared    Σ(e_i + r_i t)²     = Σe_i² + 2t Σe_i r_i + t² Σr_i²
+
+where r_i is b_i where the segment is at risk. The statements sum those slopes too
+(`tallies.SLOPES`), so an answer counted on one day holds, exactly, on any later day up to
+its `horizon`: the day before the first thing dated after the day counted (a segment that
+starts, a segment that ends, a violation or a response), as far as a report of the same
+statements reaches (the digest leaves out the range's last day, not its periods: a month or
+quarter that begins is a new report).
+
+An answer kept as a line carries the day it was counted and its horizon (`LINE`, beside the
+statements' sums); `moved` brings it to a later day, `figures` leaves the sums a report reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from reentry_ledger.projections.database import fetched
+from reentry_ledger.projections.store import ProjectionStore
+from reentry_ledger.reports.tallies import RATE_COUNTS, SLOPES, Dialect, Sums
+
+# Beside the statements' sums: the day counted and the last day the line holds, as ordinals
+LINE = ("line",)
+UNENDING = date.max.toordinal()
+# an open term's kept segments end on the last day there is (kept.WHOLE)
+OPEN_END = "9999-12-31"
+
+
+def lined(sums: Sums, day: date, horizon: date | None) -> Sums:
+    """`sums`, counted on `day` with their slopes, as a line that holds up to `horizon`
+    (None: as long as its report reaches)."""
+    return {**sums, LINE: {(): [day.toordinal(), horizon.toordinal() if horizon else UNENDING]}}
+
+
+def holds(sums: Sums, day: date) -> bool:
+    """Whether a line (`lined`) holds on `day`."""
+    found = sums.get(LINE, {}).get(())
+    return found is not None and found[0] <= day.toordinal() <= found[1]
+
+
+def horizon_of(lines: Sequence[Sums]) -> date | None:
+    """The last day every one of `lines` holds."""
+    last = min((int(line[LINE][()][1]) for line in lines), default=UNENDING)
+    return None if last == UNENDING else date.fromordinal(last)
+
+
+def moved(sums: Sums, day: date) -> Sums:
+    """A line's sums as they stand on `day` (from the day it was counted), slopes and all:
+    lines moved to one day add up."""
+    counted = int(sums[LINE][()][0])
+    t = day.toordinal() - counted
+    out: Sums = {}
+    for names, by_key in sums.items():
+        if names == LINE:
+            continue
+        if t == 0 or not set(SLOPES) <= set(names):
+            out[names] = by_key
+            continue
+        at = {name: n for n, name in enumerate(names)}
+        out[names] = {key: _moved(values, at, t) for key, values in by_key.items()}
+    return out
+
+
+def _moved(values: list[int], at: dict[str, int], t: int) -> list[int]:
+    v = list(values)
+    slope, risk_slope = v[at["person_days_slope"]], v[at["days_at_risk_slope"]]
+    by_slope, squares = v[at["days_at_risk_by_slope"]], v[at["slope_squares"]]
+    v[at["person_days"]] += t * slope
+    v[at["days_at_risk"]] += t * risk_slope
+    v[at["days_at_risk_squares"]] += 2 * t * by_slope + t * t * squares
+    v[at["days_at_risk_by_slope"]] += t * squares
+    for count in RATE_COUNTS:
+        v[at[f"{count}_by_days"]] += t * v[at[f"{count}_by_slope"]]
+    return v
+
+
+def figures(sums: Sums) -> Sums:
+    """Sums as a report reads them: without the line's day and the slopes."""
+    out: Sums = {}
+    for names, by_key in sums.items():
+        if names == LINE:
+            continue
+        kept = [n for n, name in enumerate(names) if name not in SLOPES]
+        if len(kept) == len(names):
+            out[names] = by_key
+            continue
+        out[tuple(names[n] for n in kept)] = {
+            key: [values[n] for n in kept] for key, values in by_key.items()
+        }
+    return out
+
+
+def sloped(sums: Sums) -> bool:
+    """Whether `sums` were counted with their slopes (from kept segments)."""
+    return any(set(SLOPES) <= set(names) for names in sums)
+
+
+def horizon(store: ProjectionStore, day: date) -> date | None:
+    """The last day a line counted on `day` holds: the day before the first one after it on
+    which a kept segment starts, or a violation or a response is dated; or the last day of
+    a kept segment that ends after it (None: nothing is dated after it)."""
+    sql = Dialect(store.postgres)
+    counted, open_end = sql.day(f"'{day.isoformat()}'"), sql.day(f"'{OPEN_END}'")
+    after = [
+        # one pass over the kept segments: those that start after the day, and those that
+        # end after it (an open one ends on the last day there is)
+        f"SELECT MIN(CASE WHEN seg_start > {counted} THEN seg_start - 1 "
+        f"WHEN seg_end > {counted} AND seg_end < {open_end} THEN seg_end END) "
+        "FROM {report_kept_segments}",
+        *(
+            f"SELECT MIN({sql.day('occurred_on')}) - 1 FROM {{{table}}} "
+            f"WHERE {sql.day('occurred_on')} > {counted}"
+            for table in ("audit_violations", "audit_responses")
+        ),
+    ]
+    tables = ("report_kept_segments", "audit_violations", "audit_responses")
+    statement = store.sql(" UNION ALL ".join(after), tables)
+    with store.transaction(commit=False) as cursor:
+        found = [row[0] for row in fetched(cursor, statement, ()) if row[0] is not None]
+    if not found:
+        return None
+    epoch = date(1970, 1, 1).toordinal() if store.postgres else _julian_epoch()
+    return date.fromordinal(min(int(day_number) for day_number in found) + epoch)
+
+
+def _julian_epoch() -> int:
+    """What to add to SQLite's day number (`Dialect.day`: the julian day, truncated) for a
+    date's ordinal."""
+    return date(2000, 1, 1).toordinal() - 2451544

@@ -1,0 +1,154 @@
+"""A report whose range ends today, kept as a line through the days that follow (ADR 35): the
+next day's report, with no event since, reads back what was counted the day before, moved to
+its day, with the figures counting every client on that day gives; after new events only the
+parts of their clients are counted; anything dated after the day counted ends the line there."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.ingest.demo import build_demo
+from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.reports import answers, tallies
+from reentry_ledger.reports.service import Reports
+from reentry_ledger.reports.violations import ReportRequest
+from tests.builders import START, TODAY
+from tests.reference_report import counted_afresh
+
+# groupings kept whole, in 16 parts and in 256 parts (on a ledger past PARTS_FROM events)
+GROUPINGS = [((), None), (("risk",), None), (("agency",), "quarter"), (("officer",), "month")]
+
+
+def ask(ledger: Ledger, on: date, *by: str, **asked: Any) -> Any:
+    request = ReportRequest(today=on, by=by, **asked)
+    return Reports(ledger, "jdoe").violations(request)["groups"]
+
+
+@contextlib.contextmanager
+def statements_run() -> Iterator[list[int]]:
+    """How many times the reports inside ran their statements (counted, not read back)."""
+    runs: list[int] = []
+    real = tallies.consistent_rows
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    with mock.patch.object(tallies, "consistent_rows", spy):
+        yield runs
+
+
+@pytest.fixture(params=[True, False], ids=["parted", "whole"])
+def demo(ledger: Ledger, request: pytest.FixtureRequest) -> Iterator[Ledger]:
+    """A demo ledger caught up; its reports counted part by part, as past `PARTS_FROM`
+    events, or whole."""
+    build_demo(ledger, clients=40, seed=3)
+    ProjectionRunner(ledger).catch_up()
+    with mock.patch.object(tallies, "PARTS_FROM", 0 if request.param else tallies.PARTS_FROM):
+        yield ledger
+
+
+def afresh(ledger: Ledger, on: date, *by: str, **asked: Any) -> Any:
+    with counted_afresh():
+        return ask(ledger, on, *by, **asked)
+
+
+@pytest.mark.parametrize(("by", "period"), GROUPINGS)
+def test_the_next_days_report_reads_back_the_line_counted_the_day_before(
+    demo: Ledger, by: tuple[str, ...], period: str | None
+) -> None:
+    counted = ask(demo, TODAY, *by, period=period)
+    assert counted == afresh(demo, TODAY, *by, period=period)
+    for later in (1, 2, 13):  # in the same month (TODAY is the 15th of January)
+        on = TODAY + timedelta(days=later)
+        with statements_run() as runs:
+            found = ask(demo, on, *by, period=period)
+        assert runs == []  # read back, moved to its day
+        assert found == afresh(demo, on, *by, period=period)
+        assert found != counted  # clients still supervised have days more
+
+
+def test_a_new_month_is_a_new_report_of_months(demo: Ledger) -> None:
+    ask(demo, TODAY, period="month")
+    on = date(2026, 2, 1)
+    with statements_run() as runs:
+        found = ask(demo, on, period="month")
+    assert runs  # a month more: counted
+    assert found == afresh(demo, on, period="month")
+
+
+def test_a_range_that_ends_before_today_is_not_a_line(demo: Ledger) -> None:
+    # `--to` today is the report of today (the same line); a day before, a range of its own,
+    # kept for that range only (counted once, read back on any day after)
+    ask(demo, TODAY, last=TODAY)
+    on = TODAY + timedelta(days=1)
+    with statements_run() as runs:
+        ask(demo, on)
+    assert runs == []
+    with statements_run() as runs:
+        found = ask(demo, on, last=TODAY)
+    assert runs
+    assert found == afresh(demo, on, last=TODAY)
+    with statements_run() as runs:
+        assert ask(demo, on + timedelta(days=1), last=TODAY) == found
+    assert runs == []
+
+
+def test_after_new_events_the_next_days_report_counts_only_their_clients_parts(
+    ledger: Ledger,
+) -> None:
+    build_demo(ledger, clients=40, seed=3)
+    ProjectionRunner(ledger).catch_up()
+    with mock.patch.object(tallies, "PARTS_FROM", 0):
+        ask(ledger, TODAY, "risk")
+        supervised = supervised_client(ledger)
+        ledger.record_violation(supervised, actor="t", on=TODAY, technical=("curfew",))
+        ProjectionRunner(ledger).catch_up()
+        on = TODAY + timedelta(days=3)
+        with mock.patch.object(tallies, "part_ranges", wraps=tallies.part_ranges) as ranges:
+            found = ask(ledger, on, "risk")
+        counted = [part for call in ranges.call_args_list for part in call.args[0]]
+        assert len(counted) == 1  # the part of the client recorded for
+        assert len(answers.FINE_PARTS) > 1
+        assert found == afresh(ledger, on, "risk")
+
+
+def supervised_client(ledger: Ledger) -> str:
+    """A demo client still supervised today."""
+    for n in range(1, 41):
+        client = ledger.get_client(f"DEMO-{n:07d}")
+        if not client.state.is_discharged and not client.state.sealed:
+            return f"DEMO-{n:07d}"
+    raise AssertionError("no demo client still supervised")
+
+
+@pytest.mark.parametrize("parted", [True, False], ids=["parted", "whole"])
+@pytest.mark.parametrize("dated", ["violation", "discharge"])
+def test_something_dated_after_the_day_counted_ends_the_line_there(
+    ledger: Ledger, dated: str, parted: bool
+) -> None:
+    # recorded before the report, dated after its last day (a report of an earlier day: no
+    # date is ever in the future): the figures change on that day, the line ends before it
+    for ref in ("GA-1", "GA-2", "GA-3"):
+        ledger.enroll(ref, actor="jdoe", start=START, agency="GA", officer="o-17",
+                      supervision="parole")  # fmt: skip
+    if dated == "violation":
+        ledger.record_violation("GA-2", actor="t", on=TODAY, technical=("curfew",))
+    else:
+        ledger.discharge("GA-2", actor="t", on=TODAY, outcome="successful")
+    ProjectionRunner(ledger).catch_up()
+    with mock.patch.object(tallies, "PARTS_FROM", 0 if parted else tallies.PARTS_FROM):
+        ask(ledger, TODAY - timedelta(days=6), "risk")
+        for days, read_back in ((-4, True), (-1, True), (1, False), (3, True)):
+            on = TODAY + timedelta(days=days)  # before it read back; past it counted (once)
+            with statements_run() as runs:
+                found = ask(ledger, on, "risk")
+            assert runs == ([] if read_back else [1])
+            assert found == afresh(ledger, on, "risk")
