@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import pytest
 from click.testing import Result
 
 from tests.builders import recorded
+from tests.conftest import drop_schema
 
 
 def enroll(run, ref: str = "GA-1", *extra: str) -> Result:  # type: ignore[no-untyped-def]
@@ -74,9 +76,13 @@ def test_a_nul_byte_in_an_imported_jsonl_line_is_refused_with_file_and_line(
         if db_url.startswith("sqlite")
         else db_url.replace("schema=", "schema=c")
     )
-    result = run("import", str(exported), "--format", "jsonl", "--db", copy)
-    refused(result, f"{exported}, line 1:", "officer: contains the control character U+0000")
-    assert_empty(run("export", "--db", copy).stdout)
+    try:
+        result = run("import", str(exported), "--format", "jsonl", "--db", copy)
+        refused(result, f"{exported}, line 1:", "officer: contains the control character U+0000")
+        assert_empty(run("export", "--db", copy).stdout)
+    finally:
+        if not db_url.startswith("sqlite"):  # the copy's schema, which the import made
+            drop_schema(parse_qs(urlsplit(copy).query)["schema"][0])
 
 
 def assert_empty(exported: str) -> None:
