@@ -16,6 +16,7 @@ import pytest
 from reentry_ledger.application import Ledger
 from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.projections.store import ANSWER_PARTS, ProjectionStore
 from reentry_ledger.reports import answers, tallies
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
@@ -129,26 +130,85 @@ def supervised_client(ledger: Ledger) -> str:
     raise AssertionError("no demo client still supervised")
 
 
+def three_clients(ledger: Ledger) -> None:
+    for ref in ("GA-1", "GA-2", "GA-3"):
+        ledger.enroll(ref, actor="jdoe", start=START, agency="GA", officer="o-17",
+                      supervision="parole")  # fmt: skip
+
+
 @pytest.mark.parametrize("parted", [True, False], ids=["parted", "whole"])
-@pytest.mark.parametrize("dated", ["violation", "discharge"])
+@pytest.mark.parametrize("dated", ["violation", "discharge", "decision"])
 def test_something_dated_after_the_day_counted_ends_the_line_there(
     ledger: Ledger, dated: str, parted: bool
 ) -> None:
     # recorded before the report, dated after its last day (a report of an earlier day: no
     # date is ever in the future): the figures change on that day, the line ends before it
-    for ref in ("GA-1", "GA-2", "GA-3"):
-        ledger.enroll(ref, actor="jdoe", start=START, agency="GA", officer="o-17",
-                      supervision="parole")  # fmt: skip
+    three_clients(ledger)
     if dated == "violation":
         ledger.record_violation("GA-2", actor="t", on=TODAY, technical=("curfew",))
-    else:
-        ledger.discharge("GA-2", actor="t", on=TODAY, outcome="successful")
+    elif dated == "discharge":
+        ledger.discharge("GA-2", actor="t", on=TODAY - timedelta(days=1), outcome="successful")
+    else:  # a decision on a violation dated before the day counted
+        earlier = TODAY - timedelta(days=20)
+        found = ledger.record_violation("GA-2", actor="t", on=earlier, technical=("curfew",))
+        ledger.respond_to_violation("GA-2", str(found.new_id), "revocation", actor="jdoe",
+                                    on=TODAY, decided_by="court")  # fmt: skip
     ProjectionRunner(ledger).catch_up()
     with mock.patch.object(tallies, "PARTS_FROM", 0 if parted else tallies.PARTS_FROM):
         ask(ledger, TODAY - timedelta(days=6), "risk")
-        for days, read_back in ((-4, True), (-1, True), (1, False), (3, True)):
-            on = TODAY + timedelta(days=days)  # before it read back; past it counted (once)
+        # before it read back; on and past it counted (then kept as a line of that day)
+        for days, read_back in ((-4, True), (-1, True), (0, False), (1, True), (3, True)):
+            on = TODAY + timedelta(days=days)
             with statements_run() as runs:
                 found = ask(ledger, on, "risk")
             assert runs == ([] if read_back else [1])
             assert found == afresh(ledger, on, "risk")
+
+
+def test_a_line_is_not_read_back_for_a_day_before_its_own(demo: Ledger) -> None:
+    ask(demo, TODAY)
+    on = TODAY - timedelta(days=1)
+    with statements_run() as runs:
+        found = ask(demo, on)
+    assert runs
+    assert found == afresh(demo, on)
+
+
+def test_a_line_moved_twice_agrees_with_a_fresh_count(demo: Ledger) -> None:
+    # parts counted on one day, a whole line kept on the next (with them, moved), read back
+    # on a third
+    ask(demo, TODAY, "risk")
+    supervised = supervised_client(demo)
+    demo.record_violation(supervised, actor="t", on=TODAY, technical=("curfew",))
+    ProjectionRunner(demo).catch_up()
+    tomorrow = TODAY + timedelta(days=1)
+    assert ask(demo, tomorrow, "risk") == afresh(demo, tomorrow, "risk")
+    for later in (2, 9):
+        on = TODAY + timedelta(days=later)
+        with statements_run() as runs:
+            found = ask(demo, on, "risk")
+        assert runs == []
+        assert found == afresh(demo, on, "risk")
+
+
+def test_a_part_kept_holds_no_date_of_a_client_sealed_since(ledger: Ledger) -> None:
+    # a line's horizon is its part's own: after a seal caught up, no part left holds the
+    # date of the sealed client's violation (ADR 32, 33)
+    three_clients(ledger)
+    ledger.record_violation("GA-2", actor="t", on=TODAY, technical=("curfew",))
+    ProjectionRunner(ledger).catch_up()
+    with mock.patch.object(tallies, "PARTS_FROM", 0):
+        ask(ledger, TODAY - timedelta(days=6), "risk")
+    horizon = [(TODAY - timedelta(days=6)).toordinal(), (TODAY - timedelta(days=1)).toordinal()]
+    assert str(horizon).replace(" ", "") in str(kept_parts(ledger)).replace(" ", "")
+    ledger.seal("GA-2", actor="jdoe", reason="court order 12")
+    ProjectionRunner(ledger).catch_up()
+    left = kept_parts(ledger)
+    assert left  # the other parts stay
+    assert str(horizon[1]) not in str(left)
+
+
+def kept_parts(ledger: Ledger) -> list[tuple[Any, ...]]:
+    """Every kept part's row, as an operator reading the database finds them."""
+    return [tuple(row) for row in ProjectionStore(ledger).rows(
+        f"SELECT * FROM {{{ANSWER_PARTS}}} ORDER BY digest, part", tables=[ANSWER_PARTS])]  # fmt: skip

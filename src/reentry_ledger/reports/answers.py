@@ -137,15 +137,21 @@ def answered(
         if day is None:
             keep(store, digest, before, sums, counted)
         else:
-            reached = lines.horizon(store, day)
-            holding = lines.horizon_of([*kept_lines, lines.lined({}, day, reached)])
-            line = lines.lined(sums, day, holding)
+            # each part's own horizon (it holds no date of another part's client); the
+            # whole's, the lowest of every part's
+            reached = lines.horizons(store, day, len(parted[0][0]) if parted else 0)
             by_part = (
                 None
                 if counted is None
-                else {part: lines.lined(found, day, reached) for part, found in counted.items()}
+                else {
+                    part: lines.lined(found, day, reached.get(part))
+                    for part, found in counted.items()
+                }
             )
-            keep(store, digest, before, line, by_part)
+            holding = lines.horizon_of(
+                [*kept_lines, *(lines.lined({}, day, last) for last in reached.values())]
+            )
+            keep(store, digest, before, lines.lined(sums, day, holding), by_part)
     return figures(sums, day)
 
 

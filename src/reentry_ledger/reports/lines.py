@@ -17,8 +17,8 @@ group's clients, with t the days added:
 
 where r_i is b_i where the segment is at risk. The statements sum those slopes too
 (`tallies.SLOPES`), so an answer counted on one day holds, exactly, on any later day up to
-its `horizon`: the day before the first thing dated after the day counted (a segment that
-starts, a segment that ends, a violation or a response), as far as a report of the same
+its horizon (`horizons`): the day before the first thing dated after the day counted (a
+segment that starts, a segment that ends, a violation or a response), as far as a report of the same
 statements reaches (the digest leaves out the range's last day, not its periods: a month or
 quarter that begins is a new report).
 
@@ -111,32 +111,41 @@ def sloped(sums: Sums) -> bool:
     return any(set(SLOPES) <= set(names) for names in sums)
 
 
-def horizon(store: ProjectionStore, day: date) -> date | None:
-    """The last day a line counted on `day` holds: the day before the first one after it on
-    which a kept segment starts, or a violation or a response is dated; or the last day of
-    a kept segment that ends after it (None: nothing is dated after it)."""
+def horizons(store: ProjectionStore, day: date, length: int) -> dict[str, date]:
+    """The last day a line counted on `day` holds, by part of the clients (the first `length`
+    characters of their ids; 0: one part, ""): the day before the first one after it on which
+    one of the part's kept segments starts, or a violation or a response of one of its
+    clients is dated; or the last day of one of its kept segments that ends after it. A part
+    with nothing dated after the day is not named: its line holds as long as its report
+    reaches. By part, so that a part kept holds no date of another part's client (a seal
+    deletes the parts of its client only: ADR 33)."""
     sql = Dialect(store.postgres)
     counted, open_end = sql.day(f"'{day.isoformat()}'"), sql.day(f"'{OPEN_END}'")
+    part = f"SUBSTR(client_id, 1, {length})" if length else "''"
+    grouped = f" GROUP BY {part}" if length else ""  # one part: one row (NULL: nothing dated)
     after = [
-        # one pass over the kept segments: those that start after the day, and those that
-        # end after it (an open one ends on the last day there is)
-        f"SELECT MIN(CASE WHEN seg_start > {counted} THEN seg_start - 1 "
-        f"WHEN seg_end > {counted} AND seg_end < {open_end} THEN seg_end END) "
-        "FROM {report_kept_segments}",
+        # the kept segments that start after the day, and those that end after it (an open
+        # one ends on the last day there is)
+        f"SELECT {part}, MIN(CASE WHEN seg_start > {counted} THEN seg_start - 1 "
+        "ELSE seg_end END) FROM {report_kept_segments} "
+        f"WHERE seg_start > {counted} OR (seg_end > {counted} AND seg_end < {open_end})"
+        f"{grouped}",
         *(
-            f"SELECT MIN({sql.day('occurred_on')}) - 1 FROM {{{table}}} "
-            f"WHERE {sql.day('occurred_on')} > {counted}"
+            f"SELECT {part}, MIN({sql.day('occurred_on')}) - 1 FROM {{{table}}} "
+            f"WHERE {sql.day('occurred_on')} > {counted}{grouped}"
             for table in ("audit_violations", "audit_responses")
         ),
     ]
     tables = ("report_kept_segments", "audit_violations", "audit_responses")
     statement = store.sql(" UNION ALL ".join(after), tables)
     with store.transaction(commit=False) as cursor:
-        found = [row[0] for row in fetched(cursor, statement, ()) if row[0] is not None]
-    if not found:
-        return None
+        found = fetched(cursor, statement, ())
     epoch = date(1970, 1, 1).toordinal() if store.postgres else _julian_epoch()
-    return date.fromordinal(min(int(day_number) for day_number in found) + epoch)
+    last: dict[str, int] = {}
+    for named, number in found:
+        if number is not None:
+            last[str(named)] = min(int(number), last.get(str(named), UNENDING))
+    return {named: date.fromordinal(number + epoch) for named, number in last.items()}
 
 
 def _julian_epoch() -> int:

@@ -229,8 +229,8 @@ def tallies(
     parts = parts_for(store, dimensions, periods)
     parted = (parts, count_parts) if parts else None
     sums = answers.answered(
-        store, definition, parameters, lambda: attempted(counted), parted,
-        periods[-1].end if line else None,
+        store, definition, {**parameters, "line": True} if line else parameters,
+        lambda: attempted(counted), parted, periods[-1].end if line else None,
     )  # fmt: skip
     return counts_of(dimensions, periods, lines.figures(sums))
 
