@@ -212,3 +212,19 @@ def kept_parts(ledger: Ledger) -> list[tuple[Any, ...]]:
     """Every kept part's row, as an operator reading the database finds them."""
     return [tuple(row) for row in ProjectionStore(ledger).rows(
         f"SELECT * FROM {{{ANSWER_PARTS}}} ORDER BY digest, part", tables=[ANSWER_PARTS])]  # fmt: skip
+
+
+def test_a_part_counted_again_keeps_the_horizon_of_its_own_clients(ledger: Ledger) -> None:
+    # after an event, the one part counted again reads the dates of its own clients alone
+    three_clients(ledger)
+    ProjectionRunner(ledger).catch_up()
+    with mock.patch.object(tallies, "PARTS_FROM", 0):
+        ask(ledger, TODAY - timedelta(days=6), "risk")
+        ledger.record_violation("GA-2", actor="t", on=TODAY, technical=("curfew",))
+        ProjectionRunner(ledger).catch_up()
+        for days, read_back in ((-5, False), (-2, True), (0, False)):
+            on = TODAY + timedelta(days=days)
+            with statements_run() as runs:
+                found = ask(ledger, on, "risk")
+            assert runs == ([] if read_back else [1])
+            assert found == afresh(ledger, on, "risk")

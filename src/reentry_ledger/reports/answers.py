@@ -108,6 +108,7 @@ def answered(
         return whole if day is None else lines.figures(lines.moved(whole, day))
     counted: dict[str, Sums] | None
     kept_lines: list[Sums] = []  # a line's parts read back, as kept
+    counted_parts: list[str] = []
     if parted is None:
         sums, counted = count(), None
     else:
@@ -117,7 +118,8 @@ def answered(
             kept_lines = [found for found in kept_parts.values() if lines.holds(found, day)]
             kept_parts = {part: lines.moved(found, day) for part, found in kept_parts.items()
                           if lines.holds(found, day)}  # fmt: skip
-        counted = count_parts([part for part in parts if part not in kept_parts])
+        counted_parts = [part for part in parts if part not in kept_parts]
+        counted = count_parts(counted_parts)
         if kept_parts and current_state(store) != before:
             # a page (or a clear) landed since the kept parts were read: they may not be of
             # the state the others were counted at
@@ -137,9 +139,11 @@ def answered(
         if day is None:
             keep(store, digest, before, sums, counted)
         else:
-            # each part's own horizon (it holds no date of another part's client); the
-            # whole's, the lowest of every part's
-            reached = lines.horizons(store, day, len(parted[0][0]) if parted else 0)
+            # each part counted its own horizon (it holds no date of another part's client);
+            # the whole's, the lowest of every part's (those read back keep theirs)
+            reached = (
+                lines.horizons(store, day, counted_parts) if counted_parts or not parted else {}
+            )
             by_part = (
                 None
                 if counted is None

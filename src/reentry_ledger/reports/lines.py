@@ -40,6 +40,8 @@ LINE = ("line",)
 UNENDING = date.max.toordinal()
 # an open term's kept segments end on the last day there is (kept.WHOLE)
 OPEN_END = "9999-12-31"
+# parts counted again past which a horizon is read for every client (and kept for theirs)
+FEW_PARTS = 16
 
 
 def lined(sums: Sums, day: date, horizon: date | None) -> Sums:
@@ -111,14 +113,25 @@ def sloped(sums: Sums) -> bool:
     return any(set(SLOPES) <= set(names) for names in sums)
 
 
-def horizons(store: ProjectionStore, day: date, length: int) -> dict[str, date]:
-    """The last day a line counted on `day` holds, by part of the clients (the first `length`
-    characters of their ids; 0: one part, ""): the day before the first one after it on which
-    one of the part's kept segments starts, or a violation or a response of one of its
-    clients is dated; or the last day of one of its kept segments that ends after it. A part
-    with nothing dated after the day is not named: its line holds as long as its report
-    reaches. By part, so that a part kept holds no date of another part's client (a seal
-    deletes the parts of its client only: ADR 33)."""
+def horizons(store: ProjectionStore, day: date, parts: Sequence[str] = ()) -> dict[str, date]:
+    """The last day a line counted on `day` holds, for each of `parts` of the clients (all as
+    long: the first characters of their ids; none: every client, as one part, ""): the day
+    before the first one after it on which one of the part's kept segments starts, or a
+    violation or a response of one of its clients is dated; or the last day of one of its
+    kept segments that ends after it. A part with nothing dated after the day is not named:
+    its line holds as long as its report reaches. By part, so that a part kept holds no date
+    of another part's client (a seal deletes the parts of its client only: ADR 33); only the
+    parts asked for are kept (a few, counted again after events, are read alone: each its own
+    range of ids)."""
+    length = len(parts[0]) if parts else 0
+    among = ""  # a few parts (counted again after events): their ranges of ids alone
+    if parts and len(parts) <= FEW_PARTS:
+        final = 16**length - 1
+        ranges = [
+            (part, None if int(part, 16) == final else f"{int(part, 16) + 1:0{length}x}")
+            for part in parts
+        ]
+        among = f" AND ({within(ranges)})"
     sql = Dialect(store.postgres)
     counted, open_end = sql.day(f"'{day.isoformat()}'"), sql.day(f"'{OPEN_END}'")
     part = f"SUBSTR(client_id, 1, {length})" if length else "''"
@@ -128,11 +141,11 @@ def horizons(store: ProjectionStore, day: date, length: int) -> dict[str, date]:
         # one ends on the last day there is)
         f"SELECT {part}, MIN(CASE WHEN seg_start > {counted} THEN seg_start - 1 "
         "ELSE seg_end END) FROM {report_kept_segments} "
-        f"WHERE seg_start > {counted} OR (seg_end > {counted} AND seg_end < {open_end})"
-        f"{grouped}",
+        f"WHERE (seg_start > {counted} OR (seg_end > {counted} AND seg_end < {open_end}))"
+        f"{among}{grouped}",
         *(
             f"SELECT {part}, MIN({sql.day('occurred_on')}) - 1 FROM {{{table}}} "
-            f"WHERE {sql.day('occurred_on')} > {counted}{grouped}"
+            f"WHERE {sql.day('occurred_on')} > {counted}{among}{grouped}"
             for table in ("audit_violations", "audit_responses")
         ),
     ]
@@ -146,6 +159,17 @@ def horizons(store: ProjectionStore, day: date, length: int) -> dict[str, date]:
         if number is not None:
             last[str(named)] = min(int(number), last.get(str(named), UNENDING))
     return {named: date.fromordinal(number + epoch) for named, number in last.items()}
+
+
+def within(ranges: Sequence[tuple[str | None, str | None]]) -> str:
+    """A condition on `client_id`: in one of `ranges` of ids (from, up to; None: open; our
+    own hexadecimal bounds, written in)."""
+    bounds = []
+    for low, high in ranges:
+        sides = [f"client_id >= '{low}'"] if low else []
+        sides += [f"client_id < '{high}'"] if high else []
+        bounds.append(" AND ".join(sides) or "1 = 1")
+    return " OR ".join(f"({condition})" for condition in bounds)
 
 
 def _julian_epoch() -> int:
