@@ -18,8 +18,8 @@ group's clients, with t the days added:
 where r_i is b_i where the segment is at risk. The statements sum those slopes too
 (`tallies.SLOPES`), so an answer counted on one day holds, exactly, on any later day up to
 its horizon (`horizons`): the day before the first thing dated after the day counted (a
-segment that starts, a segment that ends, a violation or a response), as far as a report of the same
-statements reaches (the digest leaves out the range's last day, not its periods: a month or
+segment that starts, a segment that ends, a violation or a response), as far as a report of
+the same statements reaches (the digest leaves out the range's last day, not its periods: a month or
 quarter that begins is a new report).
 
 An answer kept as a line carries the day it was counted and its horizon (`LINE`, beside the
@@ -120,9 +120,9 @@ def horizons(store: ProjectionStore, day: date, parts: Sequence[str] = ()) -> di
     violation or a response of one of its clients is dated; or the last day of one of its
     kept segments that ends after it. A part with nothing dated after the day is not named:
     its line holds as long as its report reaches. By part, so that a part kept holds no date
-    of another part's client (a seal deletes the parts of its client only: ADR 33); only the
-    parts asked for are kept (a few, counted again after events, are read alone: each its own
-    range of ids)."""
+    of another part's client (a seal deletes the parts of its client only: ADR 33). A few parts
+    (counted again after events) are read alone, each its own range of ids; more, with every
+    client (the other parts' horizons come back too)."""
     length = len(parts[0]) if parts else 0
     among = ""  # a few parts (counted again after events): their ranges of ids alone
     if parts and len(parts) <= FEW_PARTS:
