@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.domain.client import Client, Stamp, coded
 from reentry_ledger.projections.catalogue import PROJECTIONS
 from reentry_ledger.projections.runner import ProjectionRunner
-from reentry_ledger.projections.store import ProjectionStore
+from reentry_ledger.projections.store import ANSWER_PARTS, ProjectionStore
 
 TODAY = date(2026, 1, 15)
 START = date(2025, 1, 10)
@@ -83,3 +84,10 @@ def recorded(exported: str) -> list[str]:
         for line in exported.splitlines()
         if not line.startswith('{"closing"') and not any(read in line for read in reads)
     ]
+
+
+def kept_parts(ledger: Ledger) -> list[tuple[Any, ...]]:
+    """Every kept part of a report's answers (reports/answers.py): its row (digest, part,
+    sums...), as an operator reading the database finds them."""
+    return [tuple(row) for row in ProjectionStore(ledger).rows(
+        f"SELECT * FROM {{{ANSWER_PARTS}}} ORDER BY digest, part", tables=[ANSWER_PARTS])]  # fmt: skip

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 from unittest import mock
 
-from reentry_ledger.reports import answers
+from reentry_ledger.reports import answers, lines
 from reentry_ledger.reports.facts import ClientFacts, StatusFact, TermFact, Violation
 from reentry_ledger.reports.periods import Period, split
 from reentry_ledger.reports.tallies import DISPERSION
@@ -349,8 +349,8 @@ def helpers_day_by_day(facts: ClientFacts, first: date, last: date) -> list[tupl
 @contextlib.contextmanager
 def counted_afresh() -> Iterator[None]:
     """Reports counted as if no answer were kept (reports/answers.py), and none kept: what a
-    report read back is compared with."""
+    report read back is compared with (a line's slopes left out, as `answered` leaves them)."""
     with mock.patch.object(
-        answers, "answered", lambda store, asked, parameters, count, *_: count()
+        answers, "answered", lambda store, asked, parameters, count, *_: lines.figures(count())
     ):
         yield

@@ -26,7 +26,7 @@ from reentry_ledger.projections.store import ANSWER_PARTS, ProjectionStore
 from reentry_ledger.reports import answers, tallies
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
-from tests.builders import START, TODAY, execute
+from tests.builders import START, TODAY, execute, kept_parts
 from tests.reference_report import counted_afresh
 
 
@@ -39,13 +39,6 @@ def parted() -> Iterator[None]:
 
 def ask(ledger: Ledger, *by: str, **asked: Any) -> Any:
     return Reports(ledger, "jdoe").violations(ReportRequest(today=TODAY, by=by, **asked))["groups"]
-
-
-def kept_parts(ledger: Ledger) -> list[tuple[Any, ...]]:
-    """Every kept part's row (digest, part, sums...), as an operator reading the database
-    finds them."""
-    return [tuple(row) for row in ProjectionStore(ledger).rows(
-        f"SELECT * FROM {{{ANSWER_PARTS}}} ORDER BY digest, part", tables=[ANSWER_PARTS])]  # fmt: skip
 
 
 @contextlib.contextmanager

@@ -16,11 +16,10 @@ import pytest
 from reentry_ledger.application import Ledger
 from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.runner import ProjectionRunner
-from reentry_ledger.projections.store import ANSWER_PARTS, ProjectionStore
 from reentry_ledger.reports import answers, tallies
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
-from tests.builders import START, TODAY
+from tests.builders import START, TODAY, kept_parts
 from tests.reference_report import counted_afresh
 
 # groupings kept whole, in 16 parts and in 256 parts (on a ledger past PARTS_FROM events)
@@ -206,12 +205,6 @@ def test_a_part_kept_holds_no_date_of_a_client_sealed_since(ledger: Ledger) -> N
     left = kept_parts(ledger)
     assert left  # the other parts stay
     assert str(horizon[1]) not in str(left)
-
-
-def kept_parts(ledger: Ledger) -> list[tuple[Any, ...]]:
-    """Every kept part's row, as an operator reading the database finds them."""
-    return [tuple(row) for row in ProjectionStore(ledger).rows(
-        f"SELECT * FROM {{{ANSWER_PARTS}}} ORDER BY digest, part", tables=[ANSWER_PARTS])]  # fmt: skip
 
 
 def test_a_part_counted_again_keeps_the_horizon_of_its_own_clients(ledger: Ledger) -> None:

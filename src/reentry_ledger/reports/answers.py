@@ -103,7 +103,7 @@ def answered(
             if whole is None and parted is not None:
                 parts_found = parts_kept(store, cursor, digest)
     if before is None:
-        return count()
+        return figures(count(), day)
     if whole is not None:
         return whole if day is None else lines.figures(lines.moved(whole, day))
     counted: dict[str, Sums] | None
@@ -152,9 +152,7 @@ def answered(
                     for part, found in counted.items()
                 }
             )
-            holding = lines.horizon_of(
-                [*kept_lines, *(lines.lined({}, day, last) for last in reached.values())]
-            )
+            holding = lines.horizon_of(kept_lines, reached.values())
             keep(store, digest, before, lines.lined(sums, day, holding), by_part)
     return figures(sums, day)
 

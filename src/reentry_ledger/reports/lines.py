@@ -28,18 +28,19 @@ statements' sums); `moved` brings it to a later day, `figures` leaves the sums a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ProjectionStore
-from reentry_ledger.reports.tallies import RATE_COUNTS, SLOPES, Dialect, Sums
+from reentry_ledger.reports.kept import WHOLE
+from reentry_ledger.reports.tallies import RATE_COUNTS, SLOPES, Dialect, Sums, bounds
 
 # Beside the statements' sums: the day counted and the last day the line holds, as ordinals
 LINE = ("line",)
 UNENDING = date.max.toordinal()
-# an open term's kept segments end on the last day there is (kept.WHOLE)
-OPEN_END = "9999-12-31"
+# an open term's kept segments end on the last day they are cut to
+OPEN_END = WHOLE.end.isoformat()
 # parts counted again past which a horizon is read for every client (and kept for theirs)
 FEW_PARTS = 16
 
@@ -56,9 +57,13 @@ def holds(sums: Sums, day: date) -> bool:
     return found is not None and found[0] <= day.toordinal() <= found[1]
 
 
-def horizon_of(lines: Sequence[Sums]) -> date | None:
-    """The last day every one of `lines` holds."""
-    last = min((int(line[LINE][()][1]) for line in lines), default=UNENDING)
+def horizon_of(lines: Sequence[Sums], days: Iterable[date] = ()) -> date | None:
+    """The last day every one of `lines` holds, and none of `days` is passed (None: as long
+    as their report reaches)."""
+    last = min(
+        [*(int(line[LINE][()][1]) for line in lines), *(day.toordinal() for day in days)],
+        default=UNENDING,
+    )
     return None if last == UNENDING else date.fromordinal(last)
 
 
@@ -162,14 +167,8 @@ def horizons(store: ProjectionStore, day: date, parts: Sequence[str] = ()) -> di
 
 
 def within(ranges: Sequence[tuple[str | None, str | None]]) -> str:
-    """A condition on `client_id`: in one of `ranges` of ids (from, up to; None: open; our
-    own hexadecimal bounds, written in)."""
-    bounds = []
-    for low, high in ranges:
-        sides = [f"client_id >= '{low}'"] if low else []
-        sides += [f"client_id < '{high}'"] if high else []
-        bounds.append(" AND ".join(sides) or "1 = 1")
-    return " OR ".join(f"({condition})" for condition in bounds)
+    """A condition on `client_id`: in one of `ranges` of ids (from, up to; None: open)."""
+    return " OR ".join(f"({' AND '.join(bounds('client_id', r)) or '1 = 1'})" for r in ranges)
 
 
 def _julian_epoch() -> int:

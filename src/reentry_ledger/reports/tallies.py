@@ -170,7 +170,7 @@ def tallies(
     if not periods:
         return {}
     parameters = {"known": known_at} if known_at else {}
-    from reentry_ledger.reports import answers, lines  # they build on this module
+    from reentry_ledger.reports import answers  # they build on this module
     from reentry_ledger.reports.kept import kept_segments, source_names
 
     # kept as a line (reports/lines.py): a report of today, as reports are kept
@@ -232,7 +232,7 @@ def tallies(
         store, definition, {**parameters, "line": True} if line else parameters,
         lambda: attempted(counted), parted, periods[-1].end if line else None,
     )  # fmt: skip
-    return counts_of(dimensions, periods, lines.figures(sums))
+    return counts_of(dimensions, periods, sums)
 
 
 def added(width: int, results: Iterable[tuple[Sequence[str], list[Any]]]) -> Sums:
@@ -298,6 +298,16 @@ AT_ONCE = threading.BoundedSemaphore(MOST_PARTS)
 class SegmentsBehind(Exception):
     """The kept segments a report read were not cut at the position of the projections it
     read with them (another process caught up in between)."""
+
+
+def bounds(column: str, clients: ClientRange) -> list[str]:
+    """Conditions on `column` (a client id) that hold within the range `clients` (none for an
+    open end; our own hexadecimal bounds, written in)."""
+    low, high = clients
+    return [
+        *([f"{column} >= '{low}'"] if low else []),
+        *([f"{column} < '{high}'"] if high else []),
+    ]
 
 
 def processors() -> int:
@@ -552,10 +562,7 @@ class Query:
         counted (our own hexadecimal bounds, written in). Each of the report's sources is
         restricted by it: the terms, kept segments, violations and their dispositions, and
         responses."""
-        low, high = self.clients
-        bounds = [f" AND {alias}.client_id >= '{low}'"] if low else []
-        bounds += [f" AND {alias}.client_id < '{high}'"] if high else []
-        return "".join(bounds)
+        return "".join(f" AND {bound}" for bound in bounds(f"{alias}.client_id", self.clients))
 
     def known(self, table: str) -> str:
         """The facts recorded by the moment asked about and not retracted by then."""
