@@ -216,7 +216,8 @@ def test_a_file_in_the_wrong_encoding_is_refused(run, tmp_path: Path) -> None:  
     result = import_csv(run, latin)
     assert result.exit_code == 2
     assert "not valid utf-8 text" in result.stderr
-    assert run("export").stdout.startswith('{"closing":{"events":0,')  # nothing but its close
+    no_ledger = run("export")  # nothing written: not even the new ledger's tables
+    assert no_ledger.exit_code == 2 and "no ledger" in no_ledger.stderr, no_ledger.output
 
 
 @pytest.mark.parametrize(

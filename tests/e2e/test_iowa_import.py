@@ -256,4 +256,5 @@ def test_a_bad_row_stores_nothing_and_names_line_and_column(tmp_path: Path, db_u
     assert (
         f"{path}, line 3, column 'Days to Return': 'soon' is not a number of days" in result.stderr
     )
-    assert CliRunner().invoke(cli, ["show", "IA-2014-1"], env=env).exit_code == 4
+    shown = CliRunner().invoke(cli, ["show", "IA-2014-1"], env=env)
+    assert shown.exit_code == 2 and "no ledger" in shown.stderr  # not even its tables

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -81,6 +82,23 @@ class LedgerContext:
         """The actor, if one was named (option, then environment)."""
         name = self.actor if self.actor is not None else os.environ.get(ACTOR_ENV_VAR, "")
         return name if name.strip() else None  # padded names are the application's to refuse
+
+    @contextmanager
+    def making(self) -> Iterator[None]:
+        """For a command that makes the ledger if it is not there (import, demo): made whole or
+        not at all, so that a refused one leaves no empty ledger behind (making.py)."""
+        if server_url() is not None:  # the server's ledger is there
+            yield
+            return
+        from reentry_ledger.making import made_or_nothing
+
+        given = self.db
+        try:
+            with made_or_nothing(resolve_db(given), self.close) as url:
+                self.db = url
+                yield
+        finally:
+            self.db = given
 
     def close(self) -> None:
         if self._ledger is not None:

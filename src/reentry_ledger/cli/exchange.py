@@ -36,12 +36,17 @@ def demo(state: LedgerContext, clients: int, seed: int) -> None:
     """Build a synthetic ledger into an empty database, then print its audit report.
 
     Distributions follow published figures (docs/demo.md). The whole population is written in
-    one transaction.
+    one transaction; into a new ledger, one that fails or is interrupted leaves none behind.
 
     \b
     Example:
       reentry-ledger demo --clients 2000 --seed 7 --db sqlite:///demo.db
     """
+    with state.making():
+        demo_report(state, clients, seed)
+
+
+def demo_report(state: LedgerContext, clients: int, seed: int) -> None:
     progress = Progress("events written", every=1)
     built = state.ledger.build_demo(clients, seed, progress, actor=state.actor_name)
     progress.done()
@@ -194,6 +199,8 @@ def import_command(
 
     Into an empty SQLite ledger that nothing else has open, the import holds the file
     to itself until it is done: other commands on it meanwhile wait, then report it busy.
+    Into a new ledger (no file there, or no ledger in the schema), one refused, failed or
+    interrupted leaves none behind: the file appears when the import is done.
 
     \b
     Example:
@@ -202,6 +209,13 @@ def import_command(
         --mapping examples/legacy/mapping.toml
       reentry-ledger --db sqlite:///iowa.db import iowa-releases.csv --format iowa
     """
+    with state.making():
+        imported(state, source, kind, mapping, wrap_key_file)
+
+
+def imported(
+    state: LedgerContext, source: Path, kind: str, mapping: Path | None, wrap_key_file: Path | None
+) -> None:
     ledger, actor = state.ledger, state.actor_name
     progress = Progress("events imported", every=1)
     if kind == "jsonl":
