@@ -153,9 +153,10 @@ def test_a_ledger_made_at_the_path_meanwhile_is_kept_and_the_import_says_so(
     target = folder / "raced.db"
     db = f"sqlite:///{target}"
     closed: list[bool] = []
-    with pytest.raises(Conflict, match=r"raced\.db"), making.made_or_nothing(
-        db, lambda: closed.append(True)
-    ) as url:
+    with (
+        pytest.raises(Conflict, match=r"raced\.db"),
+        making.made_or_nothing(db, lambda: closed.append(True)) as url,
+    ):
         assert url != db and not target.exists()  # made aside, under another name
         mine = Ledger(url, clock=lambda: TODAY)
         enroll_parolee(mine, "MINE-1")
