@@ -12,7 +12,10 @@ measured four ways (ADR 33):
   little casework: the parts of those clients counted, the others read back;
 - the next day: each run after the kept answers are deleted and the report counted today
   (untimed), asked for tomorrow (ADR 35: the line counted today, moved to tomorrow), in-process
-  only (a CLI call's today is the machine's).
+  only (a CLI call's today is the machine's);
+- a new period: the same, asked on the first day of the report's next period (a report not
+  split by period: of the next month), as the first report of a month, quarter or year is (ADR
+  35, "Later": the line run on into it), in-process only.
 
 The SQLite ledger is copied first (the cached demo stays as it was built); the PostgreSQL one
 is itself a copy made for the benchmarks, and keeps the violations recorded.
@@ -29,7 +32,7 @@ import statistics
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from benchmarks.common import CACHE, cli, clients_for, demo_ledger, record, timed
@@ -38,6 +41,7 @@ from reentry_ledger.domain.errors import InvalidInput, RuleViolated
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.dimensions import DIMENSIONS
+from reentry_ledger.reports.periods import split
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
 from reentry_ledger.sqlite_memory import without_memory_statistics
@@ -108,6 +112,11 @@ def counting(
     return count
 
 
+def next_period(day: date, unit: str) -> date:
+    """The first day of the month, quarter or year after the one `day` is in."""
+    return split(day, day + timedelta(days=400), unit)[1].start
+
+
 def recording(ledger: Ledger, clients: int) -> Callable[[], None]:
     """What records a technical violation for each of `clients` more clients (demo clients
     still supervised, a new one each time) and catches the projections up."""
@@ -161,16 +170,19 @@ def measure(url: str, events: int) -> list[tuple[str, str, str]]:
         ("read back", lambda: None),
         ("after 1 new event", recording(ledger, 1)),
         ("after 10 new events", recording(ledger, 10)),
-        ("the next day", None),
+        ("the next day", timedelta(days=1)),
+        ("a new period", None),
     )
     for how, before in ways:
         ungrouped_cli = ungrouped_in = 0.0
         for by, period in GROUPINGS:
             request = ReportRequest(today=today, by=by, period=period)
-            if before is None:  # counted today, untimed; asked for tomorrow
+            if before is None or isinstance(before, timedelta):
+                # counted today, untimed; asked for tomorrow, or the next period's first day
                 counted_today = counting(forget, reports, request)
-                tomorrow = replace(request, today=today + timedelta(days=1))
-                in_process = in_process_seconds(reports, tomorrow, counted_today)
+                later = today + before if before else next_period(today, period or "month")
+                in_process = in_process_seconds(reports, replace(request, today=later),
+                                                counted_today)  # fmt: skip
                 cli = None
             else:
                 in_process = in_process_seconds(reports, request, before)

@@ -75,13 +75,85 @@ def test_the_next_days_report_reads_back_the_line_counted_the_day_before(
         assert found != counted  # clients still supervised have days more
 
 
-def test_a_new_month_is_a_new_report_of_months(demo: Ledger) -> None:
-    ask(demo, TODAY, period="month")
-    on = date(2026, 2, 1)
+# a month, a quarter or a year begun since the day counted (TODAY is 2026-01-15): the days
+# asked on, some periods on
+NEW_PERIODS = [
+    ("month", date(2026, 2, 1)),
+    ("month", date(2026, 2, 20)),
+    ("month", date(2026, 4, 3)),  # three months on: February and March whole
+    ("quarter", date(2026, 4, 1)),
+    ("quarter", date(2026, 8, 30)),
+    ("year", date(2027, 1, 5)),
+]
+
+
+@pytest.mark.parametrize("by", [(), ("risk",), ("officer",)], ids=["ungrouped", "risk", "officer"])
+@pytest.mark.parametrize(("period", "on"), NEW_PERIODS)
+def test_the_first_report_of_a_new_period_runs_the_line_on_into_it(
+    demo: Ledger, by: tuple[str, ...], period: str, on: date
+) -> None:
+    # with nothing recorded since and nothing dated after the day counted, every client still
+    # supervised at the end of the last period is supervised all through the ones begun since
+    ask(demo, TODAY, *by, period=period)
     with statements_run() as runs:
-        found = ask(demo, on, period="month")
-    assert runs  # a month more: counted
-    assert found == afresh(demo, on, period="month")
+        found = ask(demo, on, *by, period=period)
+    assert runs == []  # read back, run on into the new periods
+    assert found == afresh(demo, on, *by, period=period)
+    assert {row["period"] for row in found} > {row["period"] for row in afresh(demo, TODAY, *by,
+                                                                             period=period)}  # fmt: skip
+    later = on + timedelta(days=3)
+    with statements_run() as runs:  # and kept as the new report's line
+        found = ask(demo, later, *by, period=period)
+    assert runs == []
+    assert found == afresh(demo, later, *by, period=period)
+
+
+def test_after_new_events_a_new_months_report_counts_only_their_clients_parts(
+    ledger: Ledger,
+) -> None:
+    build_demo(ledger, clients=40, seed=3)
+    ProjectionRunner(ledger).catch_up()
+    with mock.patch.object(tallies, "PARTS_FROM", 0):
+        ask(ledger, TODAY, "risk", period="month")
+        supervised = supervised_client(ledger)
+        ledger.record_violation(supervised, actor="t", on=TODAY, technical=("curfew",))
+        ProjectionRunner(ledger).catch_up()
+        on = date(2026, 2, 3)
+        with mock.patch.object(tallies, "part_ranges", wraps=tallies.part_ranges) as ranges:
+            found = ask(ledger, on, "risk", period="month")
+        counted = [part for call in ranges.call_args_list for part in call.args[0]]
+        assert len(counted) == 1  # the part of the client recorded for
+        assert found == afresh(ledger, on, "risk", period="month")
+        with statements_run() as runs:  # the other parts kept for the new report too
+            assert ask(ledger, on, "risk", period="month") == found
+        assert runs == []
+        other = next(ref for ref in supervised_clients(ledger) if ref != supervised)
+        ledger.record_violation(other, actor="t", on=TODAY, technical=("curfew",))
+        ProjectionRunner(ledger).catch_up()
+        with mock.patch.object(tallies, "part_ranges", wraps=tallies.part_ranges) as ranges:
+            found = ask(ledger, on, "risk", period="month")
+        counted = [part for call in ranges.call_args_list for part in call.args[0]]
+        assert len(counted) == 1  # the new report's parts read back: all but the one
+        assert found == afresh(ledger, on, "risk", period="month")
+
+
+@pytest.mark.parametrize("parted", [True, False], ids=["parted", "whole"])
+def test_something_dated_in_a_new_period_ends_the_line_run_on_into_it(
+    ledger: Ledger, parted: bool
+) -> None:
+    # a report of December, then of January days before, on and after a violation dated
+    # January 10 (recorded first: no date is ever in the future)
+    three_clients(ledger)
+    ledger.record_violation("GA-2", actor="t", on=date(2026, 1, 10), technical=("curfew",))
+    ProjectionRunner(ledger).catch_up()
+    with mock.patch.object(tallies, "PARTS_FROM", 0 if parted else tallies.PARTS_FROM):
+        ask(ledger, date(2025, 12, 20), "risk", period="month")
+        for day, read_back in ((5, True), (9, True), (10, False), (12, True)):
+            on = date(2026, 1, day)
+            with statements_run() as runs:
+                found = ask(ledger, on, "risk", period="month")
+            assert runs == ([] if read_back else [1])
+            assert found == afresh(ledger, on, "risk", period="month")
 
 
 def test_a_range_that_ends_before_today_is_not_a_line(demo: Ledger) -> None:
@@ -122,11 +194,16 @@ def test_after_new_events_the_next_days_report_counts_only_their_clients_parts(
 
 def supervised_client(ledger: Ledger) -> str:
     """A demo client still supervised today."""
+    for ref in supervised_clients(ledger):
+        return ref
+    raise AssertionError("no demo client still supervised")
+
+
+def supervised_clients(ledger: Ledger) -> Iterator[str]:
     for n in range(1, 41):
         client = ledger.get_client(f"DEMO-{n:07d}")
         if not client.state.is_discharged and not client.state.sealed:
-            return f"DEMO-{n:07d}"
-    raise AssertionError("no demo client still supervised")
+            yield f"DEMO-{n:07d}"
 
 
 def three_clients(ledger: Ledger) -> None:

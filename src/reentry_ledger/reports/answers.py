@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from operator import add
@@ -66,6 +66,9 @@ WHOLE_AFTER = 20_000
 LOG = logging.getLogger(__name__)
 # A report's parts, and what counts those it is given, each on its own
 Parted = tuple[tuple[str, ...], Callable[[Sequence[str]], dict[str, Sums]]]
+# The same report asked in earlier periods: each one's statements, and what runs the line it
+# kept on into the periods begun since (reports/lines.py, `extended`), the nearest first
+Earlier = Callable[[], Iterator[tuple[list[str], Callable[[Sums], Sums]]]]
 
 
 def answered(
@@ -75,6 +78,7 @@ def answered(
     count: Callable[[], Sums],
     parted: Parted | None = None,
     day: date | None = None,
+    earlier: Earlier | None = None,
 ) -> Sums:
     """The sums `count` gives for `statements` (as their text and `parameters` define them):
     read back where they were kept at the projections' current state, else counted and kept
@@ -87,37 +91,48 @@ def answered(
 
     `day`: the report's range ends today, on `day`, and its statements are written without
     it (reports/lines.py): answers and parts are kept as lines, with their slopes, and read
-    back on any day they hold, moved to it."""
-    digest = hashlib.sha256(
-        json.dumps([ANSWERS_VERSION, list(statements), parameters], sort_keys=True).encode()
-    ).hexdigest()
+    back on any day they hold, moved to it. `earlier`: where the report is split by period,
+    the same report asked in earlier periods, whose line (whole, or its parts) is run on into
+    the periods begun since when this one has none kept."""
+    digest = digest_of(statements, parameters)
     before, whole, parts_found = None, None, {}
+    run_on: Callable[[Sums], Sums] | None = None  # what was found is an earlier period's
     with store.transaction(commit=False) as cursor:
         if store.has_table(cursor, ANSWERS):  # not on a ledger an earlier version set up
             before = state(store, cursor)
-            statement = f"SELECT answer FROM {{{ANSWERS}}} WHERE digest = ? AND state = ?"
-            found = fetched(cursor, store.sql(statement, (ANSWERS,)), (digest, before))
-            whole = loaded(str(found[0][0])) if found else None
-            if whole is not None and day is not None and not lines.holds(whole, day):
-                whole = None  # a line kept on a day it does not reach
+            whole = whole_kept(store, cursor, digest, before, day)
             if whole is None and parted is not None:
                 parts_found = parts_kept(store, cursor, digest)
+            for asked, extend in earlier() if whole is None and not parts_found and earlier else ():
+                whole = whole_kept(store, cursor, digest_of(asked, parameters), before, day)
+                if whole is None and parted is not None:
+                    parts_found = parts_kept(store, cursor, digest_of(asked, parameters))
+                if whole is not None or parts_found:
+                    run_on = extend
+                    break
     if before is None:
         return figures(count(), day)
     if whole is not None:
+        if run_on is not None:  # run on, and kept as this report's line
+            whole = run_on(whole)
+            if not store.ledger.backend.read_only:
+                keep(store, digest, before, whole)
         return whole if day is None else lines.figures(lines.moved(whole, day))
     counted: dict[str, Sums] | None
     kept_lines: list[Sums] = []  # a line's parts read back, as kept
+    held: dict[str, Sums] = {}  # the same, by part
     counted_parts: list[str] = []
     if parted is None:
         sums, counted = count(), None
     else:
         parts, count_parts = parted
         kept_parts = still_current(store, parts_found, before, len(parts[0]))
+        if run_on is not None:  # an earlier period's parts: run on into this one's
+            kept_parts = {part: run_on(found) for part, found in kept_parts.items()}
         if day is not None:  # the lines that reach `day`, moved to it
-            kept_lines = [found for found in kept_parts.values() if lines.holds(found, day)]
-            kept_parts = {part: lines.moved(found, day) for part, found in kept_parts.items()
-                          if lines.holds(found, day)}  # fmt: skip
+            held = {part: found for part, found in kept_parts.items() if lines.holds(found, day)}
+            kept_lines = list(held.values())
+            kept_parts = {part: lines.moved(found, day) for part, found in held.items()}
         counted_parts = [part for part in parts if part not in kept_parts]
         counted = count_parts(counted_parts)
         if kept_parts and current_state(store) != before:
@@ -144,17 +159,45 @@ def answered(
             reached = (
                 lines.horizons(store, day, counted_parts) if counted_parts or not parted else {}
             )
+            # an earlier period's parts, read back, are kept as this report's too
+            carried = {
+                part: lines.lined(kept_parts[part], day, lines.horizon_of([line]))
+                for part, line in held.items()
+                if run_on is not None
+            }
             by_part = (
                 None
                 if counted is None
                 else {
-                    part: lines.lined(found, day, reached.get(part))
-                    for part, found in counted.items()
+                    **carried,
+                    **{
+                        part: lines.lined(found, day, reached.get(part))
+                        for part, found in counted.items()
+                    },
                 }
             )
             holding = lines.horizon_of(kept_lines, reached.values())
             keep(store, digest, before, lines.lined(sums, day, holding), by_part)
     return figures(sums, day)
+
+
+def digest_of(statements: Sequence[str], parameters: dict[str, Any]) -> str:
+    """What an answer is kept under: its statements' text and parameters, digested."""
+    return hashlib.sha256(
+        json.dumps([ANSWERS_VERSION, list(statements), parameters], sort_keys=True).encode()
+    ).hexdigest()
+
+
+def whole_kept(
+    store: ProjectionStore, cursor: Any, digest: str, at: str, day: date | None
+) -> Sums | None:
+    """The whole answer kept under `digest` at the state `at` (a line: if it reaches `day`)."""
+    statement = f"SELECT answer FROM {{{ANSWERS}}} WHERE digest = ? AND state = ?"
+    found = fetched(cursor, store.sql(statement, (ANSWERS,)), (digest, at))
+    whole = loaded(str(found[0][0])) if found else None
+    if whole is not None and day is not None and not lines.holds(whole, day):
+        return None  # a line kept on a day it does not reach
+    return whole
 
 
 def figures(sums: Sums, day: date | None) -> Sums:

@@ -19,8 +19,9 @@ where r_i is b_i where the segment is at risk. The statements sum those slopes t
 (`tallies.SLOPES`), so an answer counted on one day holds, exactly, on any later day up to
 its horizon (`horizons`): the day before the first thing dated after the day counted (a
 segment that starts, a segment that ends, a violation or a response), as far as a report of
-the same statements reaches (the digest leaves out the range's last day, not its periods: a month or
-quarter that begins is a new report).
+the same statements reaches (the digest leaves out the range's last day, not its periods: a
+month, quarter or year that begins is a new report, whose first ask runs the line of the last
+period asked on into the periods begun since: `extended`).
 
 An answer kept as a line carries the day it was counted and its horizon (`LINE`, beside the
 statements' sums); `moved` brings it to a later day, `figures` leaves the sums a report reads.
@@ -34,6 +35,7 @@ from datetime import date
 from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.kept import WHOLE
+from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.tallies import RATE_COUNTS, SLOPES, Dialect, Sums, bounds
 
 # Beside the statements' sums: the day counted and the last day the line holds, as ordinals
@@ -95,6 +97,53 @@ def _moved(values: list[int], at: dict[str, int], t: int) -> list[int]:
     for count in RATE_COUNTS:
         v[at[f"{count}_by_days"]] += t * v[at[f"{count}_by_slope"]]
     return v
+
+
+def extended(sums: Sums, place: int, periods: Sequence[Period], kept: int) -> Sums:
+    """A line counted over the first `kept` of `periods` (the last of them cut at the day
+    counted), as the line of all of them: of the same report asked in a period begun since,
+    which it reaches while nothing is dated in between (its horizon). `place`: where the
+    period's number is in a group's key.
+
+    Its last period is then whole: moved to its end, it grows no more (no slopes). Each client
+    whose segment ran on past it is supervised all through every period begun since, in the
+    same group, with no event: where the group's slopes had b_i clients (person-days) and r_i
+    at risk, a period begun since starts from nothing with those slopes, and `b_i` clients
+    (each client has one segment at a time, so b_i is 0 or 1). Whole ones are moved to their
+    end; the last is left to run on from the day before it begins, the new line's day."""
+    last = len(periods) - 1
+    at_end = moved(sums, periods[kept - 1].end)
+    out: Sums = {LINE: {(): [periods[last].start.toordinal() - 1, sums[LINE][()][1]]}}
+    for names, by_key in at_end.items():
+        if not set(SLOPES) <= set(names):
+            out[names] = by_key  # nothing of it grows: no period begun since has any
+            continue
+        at = {name: n for n, name in enumerate(names)}
+        slopes = [at[name] for name in SLOPES]
+        rows = out[names] = {}
+        for key, values in by_key.items():
+            if int(key[place]) != kept - 1:
+                rows[key] = values
+                continue
+            rows[key] = _flat(values, slopes)
+            supervised = values[at["person_days_slope"]]
+            if not supervised:
+                continue
+            begun = [0] * len(names)
+            for name in ("person_days_slope", "days_at_risk_slope", "slope_squares"):
+                begun[at[name]] = values[at[name]]
+            begun[at["clients"]] = supervised
+            for position in range(kept, last + 1):
+                whole = (periods[position].end - periods[position].start).days + 1
+                rows[(*key[:place], position, *key[place + 1 :])] = (
+                    begun if position == last else _flat(_moved(begun, at, whole), slopes)
+                )
+    return out
+
+
+def _flat(values: list[int], slopes: Sequence[int]) -> list[int]:
+    """`values` with no slope: of a period that has ended."""
+    return [0 if n in slopes else value for n, value in enumerate(values)]
 
 
 def figures(sums: Sums) -> Sums:

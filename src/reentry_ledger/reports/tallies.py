@@ -45,11 +45,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from copy import copy
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from operator import add
 from typing import Any, TypeAlias, TypeVar
 
@@ -226,11 +227,24 @@ def tallies(
     def count_parts(parts: Sequence[str]) -> dict[str, Sums]:
         return attempted(lambda kept: counted_by_part(kept, parts))
 
+    def earlier() -> Iterator[tuple[list[str], Callable[[Sums], Sums]]]:
+        """The same report of a day in an earlier period (the definitions kept over the first
+        `kept` periods, the last one running on), and what runs its line on into the periods
+        begun since (reports/lines.py), the nearest first."""
+        from reentry_ledger.reports import lines
+
+        place = list(dimensions).index("period")
+        for kept in range(len(periods) - 1, max(0, len(periods) - 1 - EARLIER_PERIODS), -1):
+            asked = [*periods[: kept - 1], replace(periods[kept - 1], end=date.max)]
+            statements = [statement for statement, _ in query(False, 0, asked).statements()]
+            yield statements, partial(lines.extended, place=place, periods=periods, kept=kept)
+
     parts = parts_for(store, dimensions, periods)
     parted = (parts, count_parts) if parts else None
     sums = answers.answered(
         store, definition, {**parameters, "line": True} if line else parameters,
         lambda: attempted(counted), parted, periods[-1].end if line else None,
+        earlier if line and "period" in dimensions and len(periods) > 1 else None,
     )  # fmt: skip
     return counts_of(dimensions, periods, sums)
 
@@ -285,6 +299,9 @@ def counts_of(
     return counts
 
 
+# A report of today split by period, asked first in a period begun since it was last asked,
+# looks this many periods back for the line it kept then (reports/lines.py, `extended`)
+EARLIER_PERIODS = 12
 # A ledger with more events than this has its report statements run in parts, each over the
 # clients in a range of ids, side by side (`client_parts`); below it, one part.
 PARTS_FROM = 200_000
