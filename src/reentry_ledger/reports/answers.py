@@ -103,13 +103,9 @@ def answered(
             whole = whole_kept(store, cursor, digest, before, day)
             if whole is None and parted is not None:
                 parts_found = parts_kept(store, cursor, digest)
-            for asked, extend in earlier() if whole is None and not parts_found and earlier else ():
-                whole = whole_kept(store, cursor, digest_of(asked, parameters), before, day)
-                if whole is None and parted is not None:
-                    parts_found = parts_kept(store, cursor, digest_of(asked, parameters))
-                if whole is not None or parts_found:
-                    run_on = extend
-                    break
+            if whole is None and not parts_found and earlier is not None:
+                whole, parts_found, run_on = ran_on(store, cursor, before, parameters, earlier,
+                                                    day, parted)  # fmt: skip
     if before is None:
         return figures(count(), day)
     if whole is not None:
@@ -119,8 +115,7 @@ def answered(
                 keep(store, digest, before, whole)
         return whole if day is None else lines.figures(lines.moved(whole, day))
     counted: dict[str, Sums] | None
-    kept_lines: list[Sums] = []  # a line's parts read back, as kept
-    held: dict[str, Sums] = {}  # the same, by part
+    held: dict[str, Sums] = {}  # a line's parts read back, as kept
     counted_parts: list[str] = []
     if parted is None:
         sums, counted = count(), None
@@ -131,7 +126,6 @@ def answered(
             kept_parts = {part: run_on(found) for part, found in kept_parts.items()}
         if day is not None:  # the lines that reach `day`, moved to it
             held = {part: found for part, found in kept_parts.items() if lines.holds(found, day)}
-            kept_lines = list(held.values())
             kept_parts = {part: lines.moved(found, day) for part, found in held.items()}
         counted_parts = [part for part in parts if part not in kept_parts]
         counted = count_parts(counted_parts)
@@ -160,11 +154,14 @@ def answered(
                 lines.horizons(store, day, counted_parts) if counted_parts or not parted else {}
             )
             # an earlier period's parts, read back, are kept as this report's too
-            carried = {
-                part: lines.lined(kept_parts[part], day, lines.horizon_of([line]))
-                for part, line in held.items()
+            carried = (
+                {
+                    part: lines.lined(kept_parts[part], day, lines.horizon_of([line]))
+                    for part, line in held.items()
+                }
                 if run_on is not None
-            }
+                else {}
+            )
             by_part = (
                 None
                 if counted is None
@@ -176,7 +173,7 @@ def answered(
                     },
                 }
             )
-            holding = lines.horizon_of(kept_lines, reached.values())
+            holding = lines.horizon_of(list(held.values()), reached.values())
             keep(store, digest, before, lines.lined(sums, day, holding), by_part)
     return figures(sums, day)
 
@@ -186,6 +183,31 @@ def digest_of(statements: Sequence[str], parameters: dict[str, Any]) -> str:
     return hashlib.sha256(
         json.dumps([ANSWERS_VERSION, list(statements), parameters], sort_keys=True).encode()
     ).hexdigest()
+
+
+def ran_on(
+    store: ProjectionStore,
+    cursor: Any,
+    at: str,
+    parameters: dict[str, Any],
+    earlier: Earlier,
+    day: date | None,
+    parted: Parted | None,
+) -> tuple[Sums | None, Kept, Callable[[Sums], Sums] | None]:
+    """The line the same report kept in the nearest earlier period, whole (if it reaches
+    `day`) or its parts (as long as this report's: `still_current` reads no other), and what
+    runs it on into the periods begun since; or nothing."""
+    for asked, extend in earlier():
+        whole = whole_kept(store, cursor, digest_of(asked, parameters), at, day)
+        if whole is not None:
+            return whole, {}, extend
+        if parted is not None:
+            length = len(parted[0][0])
+            found = parts_kept(store, cursor, digest_of(asked, parameters))
+            found = {part: kept for part, kept in found.items() if len(part) == length}
+            if found:
+                return None, found, extend
+    return None, {}, None
 
 
 def whole_kept(

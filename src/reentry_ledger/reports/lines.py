@@ -103,7 +103,7 @@ def extended(sums: Sums, place: int, periods: Sequence[Period], kept: int) -> Su
     """A line counted over the first `kept` of `periods` (the last of them cut at the day
     counted), as the line of all of them: of the same report asked in a period begun since,
     which it reaches while nothing is dated in between (its horizon). `place`: where the
-    period's number is in a group's key.
+    period's number is in a group's key (a part's keys, as kept, hold no part).
 
     Its last period is then whole: moved to its end, it grows no more (no slopes). Each client
     whose segment ran on past it is supervised all through every period begun since, in the
@@ -116,7 +116,9 @@ def extended(sums: Sums, place: int, periods: Sequence[Period], kept: int) -> Su
     out: Sums = {LINE: {(): [periods[last].start.toordinal() - 1, sums[LINE][()][1]]}}
     for names, by_key in at_end.items():
         if not set(SLOPES) <= set(names):
-            out[names] = by_key  # nothing of it grows: no period begun since has any
+            # the responses: none is dated after the day counted (the horizon reads them), so
+            # no period begun since has any
+            out[names] = by_key
             continue
         at = {name: n for n, name in enumerate(names)}
         slopes = [at[name] for name in SLOPES]
