@@ -1,36 +1,50 @@
-"""A ledger that an import or a demo makes is made whole or not at all.
+"""A ledger that an import or a demo makes is made whole or not at all (ADR 36).
 
 An import is all or nothing for events, but opening a ledger that is not there yet makes its
 file (SQLite) or its schema and tables (PostgreSQL) before the first line is read. So a refused
 import into a new ledger left an empty one behind, which a later command took for a ledger.
 
-- SQLite: a new file is made aside, under a hidden name in the same folder, and linked to its
-  own name only once the command is done (`os.link`, which never replaces a file: where
-  another process made a ledger there meanwhile, that one stays and this one is given up, as a
-  conflict). Refused, failed or interrupted, the aside file is removed; nobody else knew its
-  name. (Killed outright, it stays, hidden, with nothing at the ledger's own name.)
-- PostgreSQL: what the command made is dropped when it fails: the schema, where it was not
-  there before, else the tables and functions that were not. Only while the ledger's event
-  table is still empty, under its lock: a ledger another process wrote to meanwhile is left
-  as it is.
+- SQLite: a new file is made aside, under a hidden name in the same folder, and given its own
+  name only once the command is done (`os.link`, which never replaces a file: where another
+  process made a ledger there meanwhile, that one stays and this one is given up, as a
+  conflict). Refused, failed or interrupted (Ctrl-C, SIGTERM), the aside file is removed;
+  nobody else knew its name. (Killed outright, it stays, hidden, with nothing at the ledger's
+  own name.) A name already taken, by a file or a link, is opened in place, as ever.
+- PostgreSQL: when the command fails, the ledger's own tables, type and function that it made
+  are dropped, and the schema if it made that too and nothing else is in it; only while the
+  ledger's event table is still empty, under its lock, so a ledger another process wrote to
+  meanwhile is left as it is. Nothing else is dropped: a table someone else made in the
+  schema meanwhile stays.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from reentry_ledger.backends import EVENTS_TABLE, Backend, connect_postgres, parse_db_url
-from reentry_ledger.domain.errors import Conflict
+from reentry_ledger.domain.errors import Conflict, LedgerError
 
 # beside the ledger's file: its write-ahead log and its index, a rollback journal
 SIDE_FILES = ("-wal", "-shm", "-journal")
-ACCESS_LOG_SUFFIX = ".access-log"  # access_store.SIDECAR_SUFFIX: not imported, to stay light
+# what opening a PostgreSQL ledger makes in its schema: the library's event table (its
+# sequence and index go with it), type and function, the tables of the keys, the ledger's
+# secrets and the access log (keys.py, ledger_secrets.py, access_store.py)
+OWN_TABLES = (EVENTS_TABLE, "client_keys", "ledger_secrets", "access_log")
+OWN_TYPE = "stored_event_uuid"
+OWN_FUNCTION = "es_insert_events_uuid"
+
+
+class NotSettled(LedgerError):
+    """The new ledger's file could not be made whole (its write-ahead log held by another)."""
 
 
 @contextmanager
@@ -39,39 +53,44 @@ def made_or_nothing(url: str, close: Callable[[], None]) -> Iterator[str]:
     closes whatever the command opened there (called before the context ends, either way)."""
     backend = parse_db_url(url)
     if backend.kind == "postgresql":
-        with _postgres(backend, close):
-            yield url
+        made = _made_in(backend)
+        try:
+            with _closing(close):
+                yield url
+        except BaseException:
+            if made is not None:
+                _unmake(backend, made)
+            raise
         return
     path = backend.env["SQLITE_DBNAME"]
-    if path == ":memory:" or Path(path).exists():
-        try:
+    target = Path(path)
+    if path == ":memory:" or target.exists() or target.is_symlink():
+        with _closing(close):
             yield url
-        finally:
-            close()
         return
-    target = Path(path).absolute()
+    target = target.absolute()
     aside = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.making")
     try:
-        try:
-            yield f"sqlite:///{aside}"
-        finally:
-            close()
+        with _closing(close):
+            yield f"sqlite:///{quote(str(aside), safe='/')}"
         _settled(aside)
-        try:
-            os.link(aside, target)
-        except FileExistsError:
-            raise Conflict(
-                f"a ledger was made at {str(target)!r} by another process meanwhile; this "
-                "one was given up and nothing of it was kept: try again"
-            ) from None
-        log = aside.with_name(aside.name + ACCESS_LOG_SUFFIX)
-        if log.exists():
-            with suppress(FileExistsError):
-                os.link(log, target.with_name(target.name + ACCESS_LOG_SUFFIX))
+        _named(aside, target)
     finally:
-        for name in (aside.name, *(aside.name + s for s in (*SIDE_FILES, ACCESS_LOG_SUFFIX))):
+        for suffix in ("", *SIDE_FILES):
             with suppress(FileNotFoundError):
-                (aside.parent / name).unlink()
+                Path(f"{aside}{suffix}").unlink()
+
+
+@contextmanager
+def _closing(close: Callable[[], None]) -> Iterator[None]:
+    """`close` after the block; when the block failed, its error stands, not close's."""
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):
+            close()
+        raise
+    close()
 
 
 def _settled(file: Path) -> None:
@@ -79,93 +98,107 @@ def _settled(file: Path) -> None:
     keeps the name it was made under)."""
     connection = sqlite3.connect(file)
     try:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
         connection.close()
+    wal = Path(f"{file}-wal")
+    if busy or (wal.exists() and wal.stat().st_size):
+        raise NotSettled(f"the new ledger at {file} is still held open; nothing of it was kept")
 
 
-@contextmanager
-def _postgres(backend: Backend, close: Callable[[], None]) -> Iterator[None]:
+def _named(aside: Path, target: Path) -> None:
+    """Give the file made aside the ledger's own name, never over another's file."""
+    try:
+        os.link(aside, target)
+        return
+    except FileExistsError:
+        raise _made_meanwhile(target) from None
+    except OSError as error:  # a file system without hard links
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+    if os.path.lexists(target):
+        raise _made_meanwhile(target)
+    os.rename(aside, target)  # the name free a moment ago: taken since, only in a race
+
+
+def _made_meanwhile(target: Path) -> Conflict:
+    return Conflict(
+        f"a ledger was made at {str(target)!r} by another process meanwhile; this one was "
+        "given up and nothing of it was kept: try again"
+    )
+
+
+@dataclass(frozen=True)
+class Made:
+    """What is there in a PostgreSQL schema before a command that may make a ledger in it."""
+
+    schema: str
+    schema_made: bool  # the schema was not there
+    tables: frozenset[str]  # of `OWN_TABLES`, those there
+    typed: bool  # `OWN_TYPE` there
+    function: bool  # `OWN_FUNCTION` there
+
+
+def _made_in(backend: Backend) -> Made | None:
+    """What is there before the command (None: a ledger already, none of it the command's)."""
     schema = backend.schema or "public"
     with connect_postgres(backend) as connection:
-        there = _schema_there(connection, schema)
-        if there and _has_events_table(connection, schema):
-            made_before = None  # a ledger already: nothing of it is this command's
-        else:
-            made_before = _contents(connection, schema) if there else ((), ())
-    try:
-        yield
-    except BaseException:
-        with suppress(Exception):
-            close()
-        if made_before is not None:
-            _unmake(backend, schema, there, made_before)
-        raise
-    close()
+        there = connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+        if there.fetchone() is None:
+            return Made(schema, True, frozenset(), False, False)
+        tables, typed, function = _own(connection, schema)
+    return None if EVENTS_TABLE in tables else Made(schema, False, tables, typed, function)
 
 
-def _schema_there(connection: Any, schema: str) -> bool:
-    found = connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
-    return found.fetchone() is not None
-
-
-def _has_events_table(connection: Any, schema: str) -> bool:
-    found = connection.execute(
-        "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text))", (schema, EVENTS_TABLE)
-    )
-    return found.fetchone()[0] is not None
-
-
-# what is dropped of each kind of relation the command made (its indexes, its tables' own
-# sequences and their partitions go with its tables; "c", a composite type of its own)
-DROPPED = {
-    "r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE", "c": "TYPE",
-}  # fmt: skip
-Contents = tuple[tuple[tuple[str, str], ...], tuple[str, ...]]
-
-
-def _contents(connection: Any, schema: str) -> Contents:
-    """The schema's relations (kind, name) and its functions (name and arguments)."""
-    relations = connection.execute(
-        "SELECT c.relkind::text, c.relname FROM pg_class c "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s",
-        (schema,),
+def _own(connection: Any, schema: str) -> tuple[frozenset[str], bool, bool]:
+    """Which of the ledger's own tables, type and function are in `schema`."""
+    tables = connection.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s)",
+        (schema, list(OWN_TABLES)),
     ).fetchall()
-    functions = connection.execute(
-        "SELECT format('%%I(%%s)', p.proname, pg_get_function_identity_arguments(p.oid)) "
-        "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s",
-        (schema,),
-    ).fetchall()
-    return tuple((str(k), str(n)) for k, n in relations), tuple(str(f[0]) for f in functions)
+    typed = connection.execute(
+        "SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+        "WHERE n.nspname = %s AND t.typname = %s",
+        (schema, OWN_TYPE),
+    ).fetchone()
+    function = connection.execute(
+        "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = %s AND p.proname = %s",
+        (schema, OWN_FUNCTION),
+    ).fetchone()
+    return frozenset(str(row[0]) for row in tables), typed is not None, function is not None
 
 
-def _unmake(backend: Backend, schema: str, there: bool, before: Contents) -> None:
-    """Drop what the command made in `schema`, if its ledger holds no event (best effort: a
-    failure to drop leaves it, and the command's own error stands)."""
+def _unmake(backend: Backend, made: Made) -> None:
+    """Drop what the command made of the ledger's own, and the schema if it made that and
+    it is left empty; only while the ledger holds no event (best effort: what cannot be
+    dropped, one held by another or that another's depends on, stays, and the command's own
+    error stands)."""
     from psycopg import sql
 
+    schema = sql.Identifier(made.schema)
     with suppress(Exception), connect_postgres(backend) as connection, connection.transaction():
         connection.execute("SET LOCAL lock_timeout = '5s'")
-        if _has_events_table(connection, schema):
-            events = sql.Identifier(schema, EVENTS_TABLE)
+        tables, typed, function = _own(connection, made.schema)
+        if EVENTS_TABLE in tables:
+            events = sql.Identifier(made.schema, EVENTS_TABLE)
             connection.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(events))
             if connection.execute(sql.SQL("SELECT 1 FROM {} LIMIT 1").format(events)).fetchone():
                 return  # another process wrote to it meanwhile: a ledger in use
-        if not there:
-            connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-            return
-        relations, functions = _contents(connection, schema)
-        for kind, name in relations:
-            if (kind, name) not in before[0] and kind in DROPPED:
-                connection.execute(
-                    sql.SQL("DROP {} IF EXISTS {} CASCADE").format(
-                        sql.SQL(DROPPED[kind]), sql.Identifier(schema, name)
-                    )
-                )
-        for signature in functions:
-            if signature not in before[1]:
-                connection.execute(
-                    sql.SQL("DROP FUNCTION IF EXISTS {}.{} CASCADE").format(
-                        sql.Identifier(schema), sql.SQL(signature)
-                    )
-                )
+        drops = []
+        if function and not made.function:
+            drops.append(
+                sql.SQL("DROP FUNCTION {}.{}").format(schema, sql.Identifier(OWN_FUNCTION))
+            )
+        drops += [
+            sql.SQL("DROP TABLE {}").format(sql.Identifier(made.schema, table))
+            for table in sorted(tables - made.tables)
+        ]
+        if typed and not made.typed:
+            drops.append(sql.SQL("DROP TYPE {}").format(sql.Identifier(made.schema, OWN_TYPE)))
+        if made.schema_made:
+            drops.append(sql.SQL("DROP SCHEMA {}").format(schema))  # only if left empty
+        for drop in drops:
+            with suppress(Exception), connection.transaction():  # a savepoint each
+                connection.execute(drop)

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner, Result
@@ -130,6 +131,60 @@ def test_an_import_interrupted_part_way_into_a_new_sqlite_file_leaves_no_file(
     assert sorted(p.name for p in folder.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", ["x%41.db", "new#1.db", "a?b.db"])
+def test_a_new_sqlite_file_whose_name_a_url_would_read_otherwise_is_made_whole(
+    name: str, folder: Path
+) -> None:
+    # %, # and ? are a URL's: the file made aside must be opened by the name it is given
+    target = folder / name
+    db = f"sqlite:///{quote(str(target))}"
+    result = cli_run("import", str(EXAMPLES / "records.csv"), "--format", "csv",
+                     "--mapping", str(MAPPING), db=db)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
+    events = json.loads(cli_run("timeline", "NW-0101", "--json", db=db).stdout)
+    assert events[0]["type"] == "Enrolled"
+
+
+def test_a_new_sqlite_file_through_a_dangling_link_is_made_where_it_points(
+    folder: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "real").mkdir()
+    (folder / "link.db").symlink_to(tmp_path / "real" / "ledger.db")
+    db = f"sqlite:///{folder / 'link.db'}"
+    result = cli_run("import", str(EXAMPLES / "records.csv"), "--format", "csv",
+                     "--mapping", str(MAPPING), db=db)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "real" / "ledger.db").is_file()
+    assert json.loads(cli_run("timeline", "NW-0101", "--json", db=db).stdout)
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason=f"the console script is not installed ({SCRIPT})")
+def test_an_import_stopped_by_sigterm_into_a_new_sqlite_file_leaves_no_file(
+    folder: Path, tmp_path: Path
+) -> None:
+    """SIGTERM (a service stopped, `kill`): as Ctrl-C, nothing stays, and it says so."""
+    pipe = tmp_path / "arriving.jsonl"
+    os.mkfifo(pipe)
+    env = {**os.environ, "REENTRY_LEDGER_DB": f"sqlite:///{folder / 'new.db'}"}
+    process = subprocess.Popen(
+        [str(SCRIPT), "import", str(pipe), "--format", "jsonl"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    with pipe.open("wb") as stream:
+        stream.write(b'{"topic": "reentry_ledger')
+        stream.flush()
+        deadline = time.monotonic() + 30
+        while not any(folder.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [p.name for p in folder.iterdir()], "the import made no ledger to stop"
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM, errors
+    assert b"stopped by SIGTERM" in errors and b"Traceback" not in errors
+    assert sorted(p.name for p in folder.iterdir()) == []
+
+
 def test_a_refused_import_into_an_existing_sqlite_ledger_leaves_it_as_it_was(
     folder: Path, tmp_path: Path
 ) -> None:
@@ -227,6 +282,24 @@ def test_a_refused_import_into_an_empty_postgresql_schema_leaves_it_empty(
     result = cli_run(*REFUSALS["a malformed jsonl line"](tmp_path), db=pg_url(schema))
     assert result.exit_code == 2, result.output
     assert schema_contents(schema) == (True, ["theirs"], [])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("there", [True, False], ids=["schema there", "schema made"])
+def test_a_failed_import_leaves_a_table_someone_else_made_in_the_schema_meanwhile(
+    schema: str, there: bool
+) -> None:
+    db = pg_url(schema)
+    if there:
+        with connect_postgres(parse_db_url(POSTGRES_URL)) as connection:
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+    with pytest.raises(RuntimeError, match="given up"), making.made_or_nothing(db, lambda: None):
+        Ledger(db, clock=lambda: TODAY).close()  # the ledger's tables made
+        with connect_postgres(parse_db_url(POSTGRES_URL)) as connection:
+            connection.execute(f'CREATE TABLE "{schema}".colleagues (n integer)')
+            connection.execute(f'INSERT INTO "{schema}".colleagues VALUES (42)')
+        raise RuntimeError("given up")
+    assert schema_contents(schema) == (True, ["colleagues"], [])  # the ledger's own, gone
 
 
 @pytest.mark.postgres

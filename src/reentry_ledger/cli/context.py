@@ -90,13 +90,17 @@ class LedgerContext:
         if server_url() is not None:  # the server's ledger is there
             yield
             return
+        from reentry_ledger.cli.files import Terminated, terminating
         from reentry_ledger.making import made_or_nothing
 
         given = self.db
         try:
-            with made_or_nothing(resolve_db(given), self.close) as url:
+            with terminating(), made_or_nothing(resolve_db(given), self.close) as url:
                 self.db = url
                 yield
+        except Terminated:  # SIGTERM (a service stopped): a new ledger unmade, as on Ctrl-C
+            click.echo("Error: stopped by SIGTERM; a ledger it was making was not kept", err=True)
+            raise
         finally:
             self.db = given
 

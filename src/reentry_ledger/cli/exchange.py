@@ -42,27 +42,29 @@ def demo(state: LedgerContext, clients: int, seed: int) -> None:
     Example:
       reentry-ledger demo --clients 2000 --seed 7 --db sqlite:///demo.db
     """
-    with state.making():
-        demo_report(state, clients, seed)
+    with state.making():  # said once the ledger is there (a new one: once it has its name)
+        said, table = demo_report(state, clients, seed)
+    click.echo("\n".join(said), err=True)
+    click.echo(table, nl=False)
 
 
-def demo_report(state: LedgerContext, clients: int, seed: int) -> None:
+def demo_report(state: LedgerContext, clients: int, seed: int) -> tuple[list[str], str]:
+    """What the demo built, and its audit report as a table."""
     progress = Progress("events written", every=1)
     built = state.ledger.build_demo(clients, seed, progress, actor=state.actor_name)
     progress.done()
     from reentry_ledger.ingest.demo import reference
 
     refs = f"{reference(1)} to {reference(built.clients)}"
-    click.echo(f"demo: {built.clients} clients ({refs}), {built.events} events", err=True)
-    click.echo(
+    said = [
+        f"demo: {built.clients} clients ({refs}), {built.events} events",
         "the audit report by risk level (`report violations --by risk`, every definition in "
         "docs/metrics.md): a client counts once in each level held in the range; rates per 100 "
         "person-years at risk",
-        err=True,
-    )
+    ]
     request = ReportRequest(today=state.ledger.clock(), by=("risk",), limits=False)
     groups = state.ledger.reports(actor=state.actor_name).violations(request)["groups"]
-    click.echo(as_table(groups, ["risk", *TABLE_METRICS]), nl=False)
+    return said, as_table(groups, ["risk", *TABLE_METRICS])
 
 
 @cli.command("export")
@@ -209,13 +211,17 @@ def import_command(
         --mapping examples/legacy/mapping.toml
       reentry-ledger --db sqlite:///iowa.db import iowa-releases.csv --format iowa
     """
-    with state.making():
-        imported(state, source, kind, mapping, wrap_key_file)
+    if kind == "csv" and mapping is None:
+        raise click.UsageError("--format csv needs --mapping MAPPING.toml")
+    with state.making():  # said once the ledger is there (a new one: once it has its name)
+        said = imported(state, source, kind, mapping, wrap_key_file)
+    click.echo("\n".join(said), err=True)
 
 
 def imported(
     state: LedgerContext, source: Path, kind: str, mapping: Path | None, wrap_key_file: Path | None
-) -> None:
+) -> list[str]:
+    """What was imported, in lines to say."""
     ledger, actor = state.ledger, state.actor_name
     progress = Progress("events imported", every=1)
     if kind == "jsonl":
@@ -224,21 +230,16 @@ def imported(
                 stream, str(source), progress, actor=actor, wrap_key_file=wrap_key_file
             )
         progress.done()
-        click.echo(f"imported {count} events from {source}", err=True)
-        return
-    if kind == "csv":
-        if mapping is None:
-            raise click.UsageError("--format csv needs --mapping MAPPING.toml")
+        return [f"imported {count} events from {source}"]
+    if kind == "csv" and mapping is not None:  # (a mapping: checked before the ledger opened)
         rows, events = ledger.import_csv(source, mapping, progress, actor=actor)
         progress.done()
-        click.echo(f"imported {rows} rows as {events} events from {source}", err=True)
-        return
+        return [f"imported {rows} rows as {events} events from {source}"]
     summary = ledger.import_iowa(source, progress, actor=actor)
     progress.done()
-    click.echo(
-        f"imported {summary.clients} clients, {summary.events} events from {source}", err=True
-    )
+    said = [f"imported {summary.clients} clients, {summary.events} events from {source}"]
     if summary.unmapped:
-        click.echo("could not map (kept as written, counted as unknown or no violation):", err=True)
-        for (column, value), count in sorted(summary.unmapped.items()):
-            click.echo(f"  {column}: {value!r} x {count}", err=True)
+        said.append("could not map (kept as written, counted as unknown or no violation):")
+        said += [f"  {column}: {value!r} x {count}"
+                 for (column, value), count in sorted(summary.unmapped.items())]  # fmt: skip
+    return said
