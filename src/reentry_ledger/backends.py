@@ -21,6 +21,9 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from reentry_ledger.domain.errors import InvalidInput
 
 DEFAULT_DB = "sqlite:///reentry-ledger.db"
+# a SQLite ledger's file and those SQLite keeps beside it: its write-ahead log and the log's
+# index, a rollback journal (the suffixes of its name)
+SQLITE_SIDECARS = ("", "-wal", "-shm", "-journal")
 DB_ENV_VAR = "REENTRY_LEDGER_DB"
 SQLITE_LOCK_TIMEOUT_SECONDS = 15
 

@@ -30,15 +30,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from reentry_ledger.backends import EVENTS_TABLE, Backend, connect_postgres, parse_db_url
+from reentry_ledger import access_store, keys, ledger_secrets
+from reentry_ledger.backends import (
+    EVENTS_TABLE,
+    SQLITE_SIDECARS,
+    Backend,
+    connect_postgres,
+    parse_db_url,
+)
 from reentry_ledger.domain.errors import Conflict, LedgerError
 
-# beside the ledger's file: its write-ahead log and its index, a rollback journal
-SIDE_FILES = ("-wal", "-shm", "-journal")
 # what opening a PostgreSQL ledger makes in its schema: the library's event table (its
 # sequence and index go with it), type and function, the tables of the keys, the ledger's
-# secrets and the access log (keys.py, ledger_secrets.py, access_store.py)
-OWN_TABLES = (EVENTS_TABLE, "client_keys", "ledger_secrets", "access_log")
+# secrets and the access log
+OWN_TABLES = (EVENTS_TABLE, keys.TABLE, ledger_secrets.TABLE, access_store.TABLE)
 OWN_TYPE = "stored_event_uuid"
 OWN_FUNCTION = "es_insert_events_uuid"
 
@@ -76,7 +81,7 @@ def made_or_nothing(url: str, close: Callable[[], None]) -> Iterator[str]:
         _settled(aside)
         _named(aside, target)
     finally:
-        for suffix in ("", *SIDE_FILES):
+        for suffix in SQLITE_SIDECARS:
             with suppress(FileNotFoundError):
                 Path(f"{aside}{suffix}").unlink()
 

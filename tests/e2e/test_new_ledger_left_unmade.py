@@ -105,11 +105,9 @@ def test_a_demo_into_a_new_sqlite_file_makes_it_there(folder: Path) -> None:
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
 
 
-@pytest.mark.skipif(not SCRIPT.exists(), reason=f"the console script is not installed ({SCRIPT})")
-def test_an_import_interrupted_part_way_into_a_new_sqlite_file_leaves_no_file(
-    folder: Path, tmp_path: Path
-) -> None:
-    """Ctrl-C while the lines are still coming: neither the ledger nor its hidden file stays."""
+def import_signalled(folder: Path, tmp_path: Path, signalled: int) -> tuple[int, bytes]:
+    """An import into a new ledger in `folder`, sent `signalled` while its lines are still
+    coming (a line begun, not ended, and the ledger made aside): its exit code and stderr."""
     pipe = tmp_path / "arriving.jsonl"  # the import reads what we hand it, and waits for more
     os.mkfifo(pipe)
     env = {**os.environ, "REENTRY_LEDGER_DB": f"sqlite:///{folder / 'new.db'}"}
@@ -118,15 +116,24 @@ def test_an_import_interrupted_part_way_into_a_new_sqlite_file_leaves_no_file(
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     with pipe.open("wb") as stream:
-        stream.write(b'{"topic": "reentry_ledger')  # a line begun, not ended
+        stream.write(b'{"topic": "reentry_ledger')
         stream.flush()
         deadline = time.monotonic() + 30
         while not any(folder.iterdir()) and time.monotonic() < deadline:
             time.sleep(0.05)  # the ledger is being made, aside
         assert [p.name for p in folder.iterdir()], "the import made no ledger to interrupt"
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signalled)
         _, errors = process.communicate(timeout=30)
-    assert process.returncode != 0, errors
+    return process.returncode, errors
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason=f"the console script is not installed ({SCRIPT})")
+def test_an_import_interrupted_part_way_into_a_new_sqlite_file_leaves_no_file(
+    folder: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C while the lines are still coming: neither the ledger nor its hidden file stays."""
+    returncode, errors = import_signalled(folder, tmp_path, signal.SIGINT)
+    assert returncode != 0, errors
     assert b"Traceback" not in errors
     assert sorted(p.name for p in folder.iterdir()) == []
 
@@ -164,23 +171,8 @@ def test_an_import_stopped_by_sigterm_into_a_new_sqlite_file_leaves_no_file(
     folder: Path, tmp_path: Path
 ) -> None:
     """SIGTERM (a service stopped, `kill`): as Ctrl-C, nothing stays, and it says so."""
-    pipe = tmp_path / "arriving.jsonl"
-    os.mkfifo(pipe)
-    env = {**os.environ, "REENTRY_LEDGER_DB": f"sqlite:///{folder / 'new.db'}"}
-    process = subprocess.Popen(
-        [str(SCRIPT), "import", str(pipe), "--format", "jsonl"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    with pipe.open("wb") as stream:
-        stream.write(b'{"topic": "reentry_ledger')
-        stream.flush()
-        deadline = time.monotonic() + 30
-        while not any(folder.iterdir()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert [p.name for p in folder.iterdir()], "the import made no ledger to stop"
-        process.send_signal(signal.SIGTERM)
-        _, errors = process.communicate(timeout=30)
-    assert process.returncode == 128 + signal.SIGTERM, errors
+    returncode, errors = import_signalled(folder, tmp_path, signal.SIGTERM)
+    assert returncode == 128 + signal.SIGTERM, errors
     assert b"stopped by SIGTERM" in errors and b"Traceback" not in errors
     assert sorted(p.name for p in folder.iterdir()) == []
 

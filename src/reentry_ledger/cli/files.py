@@ -20,11 +20,9 @@ from typing import BinaryIO
 
 import click
 
-from reentry_ledger.backends import parse_db_url, resolve_db
+from reentry_ledger.backends import SQLITE_SIDECARS, parse_db_url, resolve_db
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.encryption import KEY_FILE_ENV_VAR
-
-SQLITE_SIDECARS = ("", "-wal", "-shm", "-journal")
 
 
 class Terminated(SystemExit):
