@@ -38,6 +38,11 @@ class Backend:
     partitions: int | None = None  # PostgreSQL: a new event table in N hash partitions
 
     @property
+    def in_memory(self) -> bool:
+        """A SQLite ledger in memory (sqlite:///:memory:): one connection, for one command."""
+        return self.kind == "sqlite" and self.env.get("SQLITE_DBNAME") == ":memory:"
+
+    @property
     def display(self) -> str:
         """The URL without any password, for messages."""
         parts = urlsplit(self.url)

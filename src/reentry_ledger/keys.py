@@ -7,7 +7,7 @@ with it too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -41,9 +41,22 @@ class KeyStore:
 
     def get(self, client_id: str) -> bytes | None:
         rows = self.execute(f"SELECT key FROM {self.table} WHERE client_id = ?", (client_id,))
-        if not rows:
-            return None
-        stored = rows[0]["key"] if isinstance(rows[0], dict) else rows[0][0]
+        return self.unpacked(rows[0]) if rows else None
+
+    def read_with(self, cursor: Any, client_ids: Iterable[str]) -> dict[str, bytes]:
+        """The keys of `client_ids` that are kept, read in a transaction already open: where
+        the database is one connection (SQLite in memory), the one the caller holds."""
+        found = {}
+        for client_id in client_ids:
+            cursor.execute(self.sql(f"SELECT key FROM {self.table} WHERE client_id = ?"),
+                           (client_id,))  # fmt: skip
+            rows = cursor.fetchall()
+            if rows:
+                found[client_id] = self.unpacked(rows[0])
+        return found
+
+    def unpacked(self, row: Any) -> bytes:
+        stored = row["key"] if isinstance(row, dict) else row[0]
         key: bytes = self.ledger.mapper.unpack(bytes(stored))
         return key
 

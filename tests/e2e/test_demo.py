@@ -325,3 +325,20 @@ def test_a_hearing_after_a_later_decision_on_an_earlier_violation_keeps_the_rule
     client = story.tell()  # raised RuleViolated before the fix
     dates = [event.occurred_on for event in client.effective_events()]
     assert client.state.terms and dates
+
+
+def test_a_demo_in_memory_prints_the_same_report_as_one_in_a_file_and_writes_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sqlite:///:memory:` is documented as a ledger that lives as long as the command: the
+    demo's report is its whole use (it waited for a connection its own catch-up held, and
+    after minutes said the ledger was busy)."""
+    monkeypatch.chdir(tmp_path)
+    arguments = ["demo", "--clients", "40", "--seed", "3"]
+    in_file = CliRunner().invoke(cli, ["--db", "sqlite:///demo.db", *arguments])
+    Path("demo.db").unlink()
+    in_memory = CliRunner().invoke(cli, ["--db", "sqlite:///:memory:", *arguments])
+    assert in_memory.exit_code == 0, in_memory.output
+    assert in_memory.stdout == in_file.stdout
+    assert in_memory.stdout.splitlines()[0].split()[:2] == ["risk", "clients"]
+    assert list(tmp_path.iterdir()) == []

@@ -168,6 +168,12 @@ class Operations(AccessLog):
         stands for would be, by this actor; the first refused row refuses the whole file."""
         from reentry_ledger.ingest.mapped import import_mapped
 
+        if self.backend.in_memory:
+            raise InvalidInput(
+                f"--db {self.backend.url}: a CSV import reads the ledger while it writes (a "
+                "returning client's terms, an agency's policy), which a ledger in memory, one "
+                "connection held by the write, cannot: import into a file (sqlite:///PATH)"
+            )
         return import_mapped(self.whole, self.csv_importer(actor), source, mapping, progress)
 
     def csv_importer(self, actor: str | None) -> Actor:

@@ -213,7 +213,7 @@ class ProjectionRunner:
             for run in runs:
                 events = self.store.events(cursor, *run, topics)
                 owners = {client_text(row[1]) for row in events if row[3] in personal}
-                keys = {owner: key for owner in owners if (key := self.ledger.keys.get(owner))}
+                keys = self.ledger.keys.read_with(cursor, owners)  # the one connection
                 chunks.append((readers, since, (events, keys), run, self.secret))
         else:
             chunks = [(readers, since, source, run, self.secret) for run in runs]
