@@ -8,8 +8,10 @@ import into a new ledger left an empty one behind, which a later command took fo
   name only once the command is done (`os.link`, which never replaces a file: where another
   process made a ledger there meanwhile, that one stays and this one is given up, as a
   conflict). Refused, failed or interrupted (Ctrl-C, SIGTERM), the aside file is removed;
-  nobody else knew its name. (Killed outright, it stays, hidden, with nothing at the ledger's
-  own name.) A name already taken, by a file or a link, is opened in place, as ever.
+  nobody else knew its name. Killed outright (SIGKILL, a power cut), it stays, hidden, with
+  nothing at the ledger's own name, until the next command that makes a ledger there: its
+  name holds the machine and the process that made it, and a file whose process is gone is
+  removed. A name already taken, by a file or a link, is opened in place, as ever.
 - PostgreSQL: when the command fails, the ledger's own tables, type and function that it made
   are dropped, and the schema if it made that too and nothing else is in it; only while the
   ledger's event table is still empty, under its lock, so a ledger another process wrote to
@@ -20,7 +22,9 @@ import into a new ledger left an empty one behind, which a later command took fo
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
+import socket
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -74,16 +78,59 @@ def made_or_nothing(url: str, close: Callable[[], None]) -> Iterator[str]:
             yield url
         return
     target = target.absolute()
-    aside = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.making")
+    _swept(target)
+    aside = aside_for(target)
     try:
         with _closing(close):
             yield f"sqlite:///{quote(str(aside), safe='/')}"
-        _settled(aside)
+        _settled(aside, target)
         _named(aside, target)
     finally:
-        for suffix in SQLITE_SIDECARS:
-            with suppress(FileNotFoundError):
-                Path(f"{aside}{suffix}").unlink()
+        _removed(aside)
+
+
+def aside_for(target: Path, pid: int | None = None) -> Path:
+    """The hidden name a new ledger at `target` is made under, by the process `pid` (this
+    one) on this machine: `.NAME.MACHINE-PID-RANDOM.making`."""
+    made_by = f"{_machine()}-{os.getpid() if pid is None else pid}"
+    return target.with_name(f".{target.name}.{made_by}-{uuid.uuid4().hex[:12]}.making")
+
+
+def _machine() -> str:
+    """This machine, as a folder shared between machines tells them apart."""
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _swept(target: Path) -> None:
+    """Remove the files left aside for `target` by processes of this machine that are gone
+    (killed outright while making it); those of a process still running, or of another
+    machine, are left to it."""
+    prefix = f".{target.name}.{_machine()}-"
+    with suppress(OSError):
+        for file in target.parent.iterdir():
+            name = file.name
+            if not name.startswith(prefix) or not name.endswith(".making"):
+                continue  # a side file goes with its ledger's
+            pid = name.removeprefix(prefix).split("-", 1)[0]
+            if pid.isdigit() and not _running(int(pid)):
+                _removed(file)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: running
+        return True
+    return True
+
+
+def _removed(file: Path) -> None:
+    """A file made aside, and its side files (those SQLite keeps by its name)."""
+    for suffix in SQLITE_SIDECARS:
+        with suppress(FileNotFoundError):
+            Path(f"{file}{suffix}").unlink()
 
 
 @contextmanager
@@ -98,9 +145,9 @@ def _closing(close: Callable[[], None]) -> Iterator[None]:
     close()
 
 
-def _settled(file: Path) -> None:
+def _settled(file: Path, target: Path) -> None:
     """Everything in the file itself, none of it left in a write-ahead log beside it (which
-    keeps the name it was made under)."""
+    keeps the name it was made under). Refused, the ledger is named as given (`target`)."""
     connection = sqlite3.connect(file)
     try:
         busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
@@ -108,7 +155,10 @@ def _settled(file: Path) -> None:
         connection.close()
     wal = Path(f"{file}-wal")
     if busy or (wal.exists() and wal.stat().st_size):
-        raise NotSettled(f"the new ledger at {file} is still held open; nothing of it was kept")
+        raise NotSettled(
+            f"the new ledger at {str(target)!r} was still held open by another process as it "
+            "was being made; nothing of it was kept: try again"
+        )
 
 
 def _named(aside: Path, target: Path) -> None:

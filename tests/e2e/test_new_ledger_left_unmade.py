@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from click.testing import CliRunner, Result
@@ -320,3 +321,58 @@ def test_a_failed_import_leaves_a_postgresql_ledger_another_process_wrote_meanwh
     kept = Ledger(db, clock=lambda: TODAY)
     assert kept.exists("OTHER-1")
     kept.close()
+
+
+def a_gone_process() -> int:
+    """The id of a process that has ended (this test's own child, waited for)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_file_left_aside_by_a_killed_import_goes_with_the_next_ledger_made_there(
+    folder: Path,
+) -> None:
+    """Killed outright (SIGKILL, a power cut) part-way, an import left its hidden file, with
+    the events it had written: personal data nobody would look for. The next command that
+    makes a ledger at the same path removes it, with its side files; a file being made by a
+    process still running (here, this one) is left to it."""
+    target = folder / "new.db"
+    stale = making.aside_for(target, pid=a_gone_process())
+    live = making.aside_for(target, pid=os.getpid())
+    for file in (stale, Path(f"{stale}-wal"), live):
+        file.write_bytes(b"events written before the kill")
+    other = making.aside_for(folder / "other.db", pid=a_gone_process())
+    other.write_bytes(b"another ledger's")  # another name's: not this command's to sweep
+    result = cli_run("import", str(EXAMPLES / "records.csv"), "--format", "csv",
+                     "--mapping", str(MAPPING), db=f"sqlite:///{target}")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert not stale.exists() and not Path(f"{stale}-wal").exists()
+    assert live.exists() and other.exists()
+    assert target.exists()
+
+
+def test_a_new_ledger_held_open_is_named_by_its_own_path_not_the_hidden_one(
+    folder: Path,
+) -> None:
+    """The file made aside could not be settled (another held a read open on it): the error
+    names the ledger the user gave, not a hidden name they never typed."""
+    target = folder / "held.db"
+    db = f"sqlite:///{target}"
+    readers: list[sqlite3.Connection] = []
+    with (
+        pytest.raises(making.NotSettled) as refused,
+        making.made_or_nothing(db, lambda: None) as url,
+    ):
+        mine = Ledger(url, clock=lambda: TODAY)
+        enroll_parolee(mine, "MINE-1")
+        reader = sqlite3.connect(unquote(url.removeprefix("sqlite:///")), isolation_level=None)
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0] > 0
+        readers.append(reader)  # its read stays open: the log cannot be emptied
+        mine.close()
+    for reader in readers:
+        reader.close()
+    assert str(target) in str(refused.value)
+    assert ".making" not in str(refused.value)
+    assert list(folder.iterdir()) == []
