@@ -166,11 +166,6 @@ def _sqlite_path(url: str) -> str:
         extra = "?" + parts.query if parts.query else "#" + parts.fragment
         raise InvalidInput(f"database URL {url!r}: SQLite takes no {extra!r}, only a path")
     path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
-    if path.startswith("file:"):
-        raise InvalidInput(
-            f"database URL {url!r} names a SQLite URI ({path!r}); give the file's path: "
-            f"sqlite:///{path.removeprefix('file:').split('?')[0]}"
-        )
     if not path:
         raise InvalidInput(
             f"database URL {url!r} names no file: use sqlite:///PATH "
@@ -180,7 +175,19 @@ def _sqlite_path(url: str) -> str:
 
 
 def _sqlite(url: str, path: str) -> Backend:
-    if path != ":memory:" and not path.startswith("file:"):
+    if path.startswith("file:"):  # as given bare: the library would open it as a URI
+        raise InvalidInput(
+            f"database URL {url!r} names a SQLite URI ({path!r}); give the file's path: "
+            f"sqlite:///{path.removeprefix('file:').split('?')[0]}"
+        )
+    if path != ":memory:" and (":memory:" in path or "mode=memory" in path):
+        # the library takes any such name for a database in memory (eventsourcing.sqlite,
+        # `detect_memory_mode`), and SQLite for a file: one connection to a file
+        raise InvalidInput(
+            f"database URL {url!r}: a file name holding ':memory:' or 'mode=memory' would be "
+            "taken for a ledger in memory; name the file otherwise (or give sqlite:///:memory:)"
+        )
+    if path != ":memory:":
         folder = Path(path).expanduser().parent
         if not folder.is_dir():
             raise InvalidInput(

@@ -9,8 +9,9 @@ import into a new ledger left an empty one behind, which a later command took fo
   process made a ledger there meanwhile, that one stays and this one is given up, as a
   conflict). Refused, failed or interrupted (Ctrl-C, SIGTERM), the aside file is removed;
   nobody else knew its name. Killed outright (SIGKILL, a power cut), it stays, hidden, with
-  nothing at the ledger's own name, until the next command that makes a ledger there: its
-  name holds the machine and the process that made it, and a file whose process is gone is
+  nothing at the ledger's own name, until the next `import` or `demo` at that path: while it
+  is made, a lock file beside it is held locked (`flock`, which the system lets go of when
+  the process ends, whatever its machine or container); a file whose lock nobody holds is
   removed. A name already taken, by a file or a link, is opened in place, as ever.
 - PostgreSQL: when the command fails, the ledger's own tables, type and function that it made
   are dropped, and the schema if it made that too and nothing else is in it; only while the
@@ -22,10 +23,9 @@ import into a new ledger left an empty one behind, which a later command took fo
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
-import socket
 import sqlite3
+import stat
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -73,62 +73,83 @@ def made_or_nothing(url: str, close: Callable[[], None]) -> Iterator[str]:
         return
     path = backend.env["SQLITE_DBNAME"]
     target = Path(path)
-    if path == ":memory:" or target.exists() or target.is_symlink():
+    if backend.in_memory:
+        with _closing(close):
+            yield url
+        return
+    _swept(target.absolute())
+    if target.exists() or target.is_symlink():
         with _closing(close):
             yield url
         return
     target = target.absolute()
-    _swept(target)
-    aside = aside_for(target)
+    aside = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}{MAKING}")
+    with _held(Path(f"{aside}{LOCK}")):
+        try:
+            with _closing(close):
+                yield f"sqlite:///{quote(str(aside), safe='/')}"
+            _settled(aside, target)
+            _named(aside, target)
+        finally:
+            _removed(aside)
+
+
+MAKING = ".making"  # a new ledger's hidden name ends so, and its lock file's with `LOCK`
+LOCK = ".lock"
+
+
+@contextmanager
+def _held(lock: Path) -> Iterator[None]:
+    """The lock file `lock`, made and held locked for the block, then removed. Where the
+    system has no `flock` (Windows), none: a file left by a killed process then stays."""
     try:
-        with _closing(close):
-            yield f"sqlite:///{quote(str(aside), safe='/')}"
-        _settled(aside, target)
-        _named(aside, target)
+        import fcntl
+    except ImportError:  # pragma: no cover - not on the systems the ledger runs on
+        yield
+        return
+    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
     finally:
-        _removed(aside)
-
-
-def aside_for(target: Path, pid: int | None = None) -> Path:
-    """The hidden name a new ledger at `target` is made under, by the process `pid` (this
-    one) on this machine: `.NAME.MACHINE-PID-RANDOM.making`."""
-    made_by = f"{_machine()}-{os.getpid() if pid is None else pid}"
-    return target.with_name(f".{target.name}.{made_by}-{uuid.uuid4().hex[:12]}.making")
-
-
-def _machine() -> str:
-    """This machine, as a folder shared between machines tells them apart."""
-    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+        with suppress(FileNotFoundError):
+            lock.unlink()
+        os.close(descriptor)
 
 
 def _swept(target: Path) -> None:
-    """Remove the files left aside for `target` by processes of this machine that are gone
-    (killed outright while making it); those of a process still running, or of another
-    machine, are left to it."""
-    prefix = f".{target.name}.{_machine()}-"
-    with suppress(OSError):
-        for file in target.parent.iterdir():
-            name = file.name
-            if not name.startswith(prefix) or not name.endswith(".making"):
-                continue  # a side file goes with its ledger's
-            pid = name.removeprefix(prefix).split("-", 1)[0]
-            if pid.isdigit() and not _running(int(pid)):
-                _removed(file)
-
-
-def _running(pid: int) -> bool:
+    """Remove the files left aside for `target` by processes killed while they made it: those
+    whose lock file (`_held`) nobody holds locked. One that cannot be removed (another
+    user's) is left, and the others are still looked at."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process: running
-        return True
-    return True
+        import fcntl
+    except ImportError:  # pragma: no cover - not on the systems the ledger runs on
+        return
+    prefix = f".{target.name}."
+    try:
+        names = [entry.name for entry in os.scandir(target.parent)]
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(MAKING + LOCK)):
+            continue
+        lock = target.parent / name
+        with suppress(OSError):
+            if not stat.S_ISREG(lock.lstat().st_mode):
+                continue
+            descriptor = os.open(lock, os.O_RDWR | os.O_NOFOLLOW)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: still making
+                _removed(lock.with_name(name.removesuffix(LOCK)))
+                lock.unlink()
+            finally:
+                os.close(descriptor)
 
 
 def _removed(file: Path) -> None:
-    """A file made aside, and its side files (those SQLite keeps by its name)."""
-    for suffix in SQLITE_SIDECARS:
+    """A file made aside, its side files first (a kill in between leaves the file, which its
+    lock file still names, rather than a side file nobody would look for)."""
+    for suffix in (*SQLITE_SIDECARS[1:], SQLITE_SIDECARS[0]):
         with suppress(FileNotFoundError):
             Path(f"{file}{suffix}").unlink()
 
@@ -156,8 +177,8 @@ def _settled(file: Path, target: Path) -> None:
     wal = Path(f"{file}-wal")
     if busy or (wal.exists() and wal.stat().st_size):
         raise NotSettled(
-            f"the new ledger at {str(target)!r} was still held open by another process as it "
-            "was being made; nothing of it was kept: try again"
+            f"the new ledger at {str(target)!r} was still held open (a read of it not ended) "
+            "as it was being made; nothing of it was kept: try again"
         )
 
 

@@ -274,19 +274,24 @@ def test_a_nul_byte_in_an_officer_is_refused_and_reports_keep_working(run, tmp_p
         assert run(*args).exit_code == 0, (args, run(*args).output)
 
 
-def test_a_csv_import_into_a_ledger_in_memory_is_refused_at_once_naming_why() -> None:
+def test_a_csv_import_into_a_ledger_in_memory_is_refused_at_once_naming_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A CSV import reads the ledger as it writes (a returning client's terms, an agency's
     policy): a ledger in memory is one connection, which the import's write holds, so each
     read waited five seconds for it and the import failed saying the writer was not returned.
     Refused before a row is read, saying what to do; a JSON Lines import works there."""
+    monkeypatch.chdir(tmp_path)
+    db = "sqlite:///:memory:"
     runner = CliRunner()
     result = runner.invoke(
         cli,
-        ["--db", "sqlite:///:memory:", "--actor", "migrator", "import",
+        ["--db", db, "--actor", "migrator", "import",
          str(EXAMPLES / "records.csv"), "--format", "csv", "--mapping", str(MAPPING)],
     )  # fmt: skip
     assert result.exit_code == 2, result.output
-    assert "sqlite:///:memory:" in result.stderr
+    assert db in result.stderr
     assert "import into a file" in result.stderr
     assert "Timed out" not in result.output
     assert "imported" not in result.output
+    assert list(tmp_path.iterdir()) == []

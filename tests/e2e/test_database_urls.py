@@ -25,6 +25,12 @@ from tests.e2e.test_input_hygiene import refused
         ("sqlite:ledger.db", "lacks '//' after 'sqlite:'"),
         ("sqlite:///ledger.db?mode=ro", "SQLite takes no '?mode=ro', only a path"),
         ("mysql://localhost/x", "unknown scheme 'mysql'"),
+        # given bare, a SQLite URI (the library opened it as one: in memory, or a file
+        # named `file::memory:` in the working folder)
+        ("file:memdb1?mode=memory&cache=shared", "names a SQLite URI"),
+        ("file::memory:", "names a SQLite URI"),
+        ("sqlite:///mode=memory.db", "would be taken for a ledger in memory"),
+        ("sqlite:///x:memory:.db", "would be taken for a ledger in memory"),
         (
             "postgresql://postgres@127.0.0.1:5432/test?schema=Probe_Up",
             "schema 'Probe_Up' in 'postgresql://postgres@127.0.0.1:5432/test?schema=Probe_Up' "

@@ -323,33 +323,79 @@ def test_a_failed_import_leaves_a_postgresql_ledger_another_process_wrote_meanwh
     kept.close()
 
 
-def a_gone_process() -> int:
-    """The id of a process that has ended (this test's own child, waited for)."""
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
+def making_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".making" in p.name)
 
 
-def test_a_file_left_aside_by_a_killed_import_goes_with_the_next_ledger_made_there(
+def test_a_file_left_aside_by_a_killed_demo_goes_with_the_next_import_there(
     folder: Path,
 ) -> None:
-    """Killed outright (SIGKILL, a power cut) part-way, an import left its hidden file, with
-    the events it had written: personal data nobody would look for. The next command that
-    makes a ledger at the same path removes it, with its side files; a file being made by a
-    process still running (here, this one) is left to it."""
+    """Killed outright (SIGKILL, a power cut) part-way, a demo left its hidden file, with the
+    events it had written: personal data nobody would look for. The next `import` or `demo`
+    at the same path removes it, with its side files and its lock file."""
     target = folder / "new.db"
-    stale = making.aside_for(target, pid=a_gone_process())
-    live = making.aside_for(target, pid=os.getpid())
-    for file in (stale, Path(f"{stale}-wal"), live):
-        file.write_bytes(b"events written before the kill")
-    other = making.aside_for(folder / "other.db", pid=a_gone_process())
-    other.write_bytes(b"another ledger's")  # another name's: not this command's to sweep
+    env = {**os.environ, "REENTRY_LEDGER_DB": f"sqlite:///{target}"}
+    demo = subprocess.Popen([str(SCRIPT), "demo", "--clients", "20000"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not any(name.endswith(".making") for name in making_in(folder)):
+            assert time.monotonic() < deadline and demo.poll() is None, "no file made aside"
+            time.sleep(0.05)
+        time.sleep(0.5)  # writing
+    finally:
+        demo.kill()
+        demo.wait()
+    left = making_in(folder)
+    assert any(name.endswith(".making") for name in left) and not target.exists()
     result = cli_run("import", str(EXAMPLES / "records.csv"), "--format", "csv",
                      "--mapping", str(MAPPING), db=f"sqlite:///{target}")  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert not stale.exists() and not Path(f"{stale}-wal").exists()
-    assert live.exists() and other.exists()
-    assert target.exists()
+    assert making_in(folder) == []
+    assert sorted(p.name for p in folder.iterdir()) == ["new.db"]
+
+
+def test_a_file_being_made_aside_by_a_running_process_is_left_to_it(folder: Path) -> None:
+    """A file whose lock is held (another import making the same ledger, here this process)
+    stays; so do files named like one without a lock file, a folder named like a lock file,
+    and another ledger's. Later, made there, the one found there is swept as before."""
+    target = folder / "new.db"
+    with (
+        pytest.raises(KeyboardInterrupt),
+        making.made_or_nothing(f"sqlite:///{target}", lambda: None) as url,
+    ):
+        aside = Path(unquote(url.removeprefix("sqlite:///")))
+        aside.write_bytes(b"being made")
+        (folder / ".new.db.99999999999999999999-x.making").write_bytes(b"no lock file")
+        (folder / ".new.db.def.making.lock").mkdir()
+        (folder / ".other.db.0123.making").write_bytes(b"another ledger's")
+        (folder / ".other.db.0123.making.lock").write_bytes(b"")
+        making._swept(target)  # as another import to the same path would, meanwhile
+        assert aside.exists() and Path(f"{aside}.lock").exists()
+        raise KeyboardInterrupt  # this one given up: its own files go
+    assert making_in(folder) == [
+        ".new.db.99999999999999999999-x.making", ".new.db.def.making.lock",
+        ".other.db.0123.making", ".other.db.0123.making.lock",
+    ]  # fmt: skip
+    making._swept(folder / "other.db")
+    assert making_in(folder) == [".new.db.99999999999999999999-x.making", ".new.db.def.making.lock"]
+
+
+def test_a_file_left_aside_goes_with_the_next_import_into_a_ledger_made_there_since(
+    folder: Path,
+) -> None:
+    """A killed import's file, then a ledger made at the path by a command that records (not
+    made aside): the next import into it removes the file all the same."""
+    target = folder / "new.db"
+    (folder / ".new.db.0a1b2c.making").write_bytes(b"events written before the kill")
+    (folder / ".new.db.0a1b2c.making-journal").write_bytes(b"")
+    (folder / ".new.db.0a1b2c.making.lock").write_bytes(b"")
+    cli_run("enroll", "NW-0999", "--agency", "North", "--officer", "jt",
+            "--supervision", "probation", "--start", "2024-03-01", db=f"sqlite:///{target}")  # fmt: skip
+    result = cli_run("import", str(EXAMPLES / "records.csv"), "--format", "csv",
+                     "--mapping", str(MAPPING), db=f"sqlite:///{target}")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert making_in(folder) == []
 
 
 def test_a_new_ledger_held_open_is_named_by_its_own_path_not_the_hidden_one(
