@@ -40,25 +40,21 @@ class KeyStore:
             return list(cursor.fetchall()) if rows else []
 
     def get(self, client_id: str) -> bytes | None:
-        rows = self.execute(f"SELECT key FROM {self.table} WHERE client_id = ?", (client_id,))
-        return self.unpacked(rows[0]) if rows else None
+        with self.datastore.transaction(commit=False) as cursor:  # a reader connection
+            return self.read_with(cursor, [client_id]).get(client_id)
 
     def read_with(self, cursor: Any, client_ids: Iterable[str]) -> dict[str, bytes]:
         """The keys of `client_ids` that are kept, read in a transaction already open: where
         the database is one connection (SQLite in memory), the one the caller holds."""
         found = {}
+        statement = self.sql(f"SELECT key FROM {self.table} WHERE client_id = ?")
         for client_id in client_ids:
-            cursor.execute(self.sql(f"SELECT key FROM {self.table} WHERE client_id = ?"),
-                           (client_id,))  # fmt: skip
+            cursor.execute(statement, (client_id,))
             rows = cursor.fetchall()
             if rows:
-                found[client_id] = self.unpacked(rows[0])
+                stored = rows[0]["key"] if isinstance(rows[0], dict) else rows[0][0]
+                found[client_id] = self.ledger.mapper.unpack(bytes(stored))
         return found
-
-    def unpacked(self, row: Any) -> bytes:
-        stored = row["key"] if isinstance(row, dict) else row[0]
-        key: bytes = self.ledger.mapper.unpack(bytes(stored))
-        return key
 
     def insert_statement(self) -> str:
         conflict = "ON CONFLICT (client_id) DO NOTHING"

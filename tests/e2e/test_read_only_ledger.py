@@ -10,6 +10,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,6 +19,10 @@ from click.testing import CliRunner, Result
 from reentry_ledger.application import Ledger
 from reentry_ledger.backends import connect_postgres, parse_db_url
 from reentry_ledger.cli import cli
+from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.reports import tallies
+from reentry_ledger.reports.service import Reports
+from reentry_ledger.reports.violations import ReportRequest
 from tests.builders import TODAY, enroll_parolee
 from tests.conftest import POSTGRES_URL, drop_schema, require_postgres
 
@@ -235,3 +240,25 @@ def test_an_archive_copied_with_its_access_log_can_be_verified_exported_and_audi
     finally:
         chattr("-i", *folder.iterdir(), folder)
         folder.chmod(0o755)
+
+
+def test_a_report_on_a_ledger_opened_read_only_runs_its_statements_side_by_side(
+    tmp_path: Path,
+) -> None:
+    """Each statement on a connection of its own, as on any file (only a ledger in memory,
+    one connection, runs them one after another): a replica's reports are as fast."""
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    enrolled_ledger(url)
+    written = Ledger(url, clock=lambda: TODAY)
+    ProjectionRunner(written).catch_up()
+    written.close()
+    ledger = Ledger(parse_db_url(url, read_only=True), clock=lambda: TODAY)
+    try:
+        with mock.patch.object(
+            tallies, "ThreadPoolExecutor", wraps=tallies.ThreadPoolExecutor
+        ) as side_by_side:
+            found = Reports(ledger, "jdoe").violations(ReportRequest(today=TODAY))
+        assert side_by_side.called
+        assert found["groups"][0]["clients"] == 1
+    finally:
+        ledger.close()

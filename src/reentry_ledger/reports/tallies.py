@@ -476,7 +476,7 @@ def consistent_rows(
 
     # side by side, where each transaction may have a connection of its own: not a database
     # in memory, which only the connection that made it sees
-    for _ in range(2 if len(statements) > 1 and store.source is not None else 0):
+    for _ in range(2 if len(statements) > 1 and not store.ledger.backend.in_memory else 0):
         with ThreadPoolExecutor(min(len(statements), max(2, processors()))) as pool:
             found = list(pool.map(run, statements))
         states = {state for state, _ in found}
