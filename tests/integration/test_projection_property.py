@@ -702,3 +702,37 @@ def test_a_line_read_back_on_a_later_day_agrees_with_brute_force(
         assert report(runner.store, asked_on, None, earliest) == compute(
             facts, asked_on, min((f.start_on for f in facts), default=None)
         )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(steps, min_size=10, max_size=50), st.lists(steps, min_size=1, max_size=5),
+       st.lists(people, min_size=len(CLIENTS), max_size=len(CLIENTS)),
+       requests.filter(lambda request: request.last is None and request.period is not None))  # fmt: skip
+def test_a_report_kept_whole_asked_again_after_new_events_agrees_with_brute_force(
+    sequence: list[tuple[int, str, int, int]],
+    more: list[tuple[int, str, int, int]],
+    who: list[History],
+    request: ReportRequest,
+) -> None:
+    """A report split by period, kept whole (a small ledger) and asked again after more
+    events: its periods before the first day they could change read back, the rest counted
+    (`answers.mended`), or all counted (an event that could change an earlier day than its
+    own): the figures counting every client from its events gives."""
+    with empty_ledger("sqlite") as ledger:
+        runner = ProjectionRunner(ledger, page_size=7)
+        enrolled(ledger, who)
+        for step in sequence:
+            with contextlib.suppress(RuleViolated, InvalidInput):
+                apply(ledger, runner, step)
+        runner.catch_up()
+        report(runner.store, request, None, FactReader(runner.store, None).earliest_start())
+        for step in more:
+            with contextlib.suppress(RuleViolated, InvalidInput):
+                apply(ledger, runner, step)
+        runner.catch_up()
+        earliest = FactReader(runner.store, None).earliest_start()
+        clients = [ledger.get_client(ref) for ref, *_ in CLIENTS]
+        facts = facts_of(ledger, clients, None)
+        assert report(runner.store, request, None, earliest) == compute(
+            facts, request, min((f.start_on for f in facts), default=None)
+        )

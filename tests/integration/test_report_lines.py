@@ -298,3 +298,122 @@ def test_a_part_counted_again_keeps_the_horizon_of_its_own_clients(ledger: Ledge
                 found = ask(ledger, on, "risk")
             assert runs == ([] if read_back else [1])
             assert found == afresh(ledger, on, "risk")
+
+
+# A report split by period and kept whole (too many groups to keep by part, or a small ledger):
+# after new events, the periods that end before the earliest day they could change are read
+# back, the rest counted (`answers.mended`)
+
+
+def periods_in(statements: list[tuple[str, tuple[str, ...]]]) -> set[int]:
+    """How many periods each statement run counts (its `given` calendar's rows)."""
+    found = set()
+    for statement, _ in statements:
+        calendar = statement.split("given (position, p_start, p_end) AS (VALUES ", 1)[1]
+        found.add(calendar.split("), periods", 1)[0].count("(") if ")," in calendar else 1)
+    return found
+
+
+@contextlib.contextmanager
+def periods_counted() -> Iterator[list[int]]:
+    """How many periods each statement the reports inside ran counted."""
+    counted: list[int] = []
+    real = tallies.consistent_rows
+
+    def spy(store: Any, asked: Any, *args: Any, **kwargs: Any) -> Any:
+        counted.extend(periods_in(list(asked)))
+        return real(store, asked, *args, **kwargs)
+
+    with mock.patch.object(tallies, "consistent_rows", spy):
+        yield counted
+
+
+def recorded(ledger: Ledger, what: str) -> date:
+    """Something recorded for a client still supervised; the day it is dated."""
+    ref = supervised_client(ledger)
+    if what == "violation today":
+        ledger.record_violation(ref, actor="t", on=TODAY, technical=("curfew",))
+        return TODAY
+    if what == "violation in november":
+        ledger.record_violation(ref, actor="t", on=date(2025, 11, 20), technical=("curfew",))
+        return date(2025, 11, 20)
+    if what == "custody today":
+        ledger.start_custody(ref, actor="t", on=TODAY, reason="sanction")
+        return TODAY
+    if what == "violation on the 1st":  # the month before counted too (a term that starts
+        # ends the one before the day before: every event is taken so)
+        ledger.record_violation(ref, actor="t", on=date(2026, 1, 1), technical=("curfew",))
+        return date(2026, 1, 1)
+    if what == "discharge today":
+        ledger.discharge(ref, actor="t", on=TODAY, outcome="successful")
+        return TODAY
+    raise AssertionError(what)
+
+
+@pytest.mark.parametrize(("by", "period"), [(("officer",), "month"), (("risk",), "quarter"),
+                                            ((), "month")])  # fmt: skip
+@pytest.mark.parametrize(
+    "what",
+    [
+        "violation today",
+        "violation in november",
+        "custody today",
+        "violation on the 1st",
+        "discharge today",
+    ],
+)
+def test_after_new_events_a_report_kept_whole_counts_only_the_periods_they_could_change(
+    ledger: Ledger, by: tuple[str, ...], period: str, what: str
+) -> None:
+    build_demo(ledger, clients=40, seed=3)
+    ProjectionRunner(ledger).catch_up()
+    with periods_counted() as counted:
+        ask(ledger, TODAY, *by, period=period)
+    every = max(counted)
+    day = recorded(ledger, what)
+    ProjectionRunner(ledger).catch_up()
+    with periods_counted() as counted:
+        found = ask(ledger, TODAY, *by, period=period)
+    # from the period of the day before the earliest day (a term ends the day before the
+    # next begins), to the last
+    first = date.fromordinal(day.toordinal() - 1)
+    months = (TODAY.year - first.year) * 12 + TODAY.month - first.month
+    expected = {"month": months + 1, "quarter": months // 3 + 1 + (first.month - 1) % 3 // 3}
+    assert counted and max(counted) < every
+    assert set(counted) == {expected[period]} or (period == "quarter" and max(counted) <= 2)
+    assert found == afresh(ledger, TODAY, *by, period=period)
+    with statements_run() as runs:  # and kept: asked again, read back
+        assert ask(ledger, TODAY, *by, period=period) == found
+    assert runs == []
+
+
+@pytest.mark.parametrize("what", ["disposition", "seal", "correction"])
+def test_after_an_event_that_changes_earlier_days_a_report_kept_whole_counts_every_period(
+    ledger: Ledger, what: str
+) -> None:
+    """A disposition changes the period of the offence it disposes of, a seal every period
+    (and no count made while the client was known is kept once it is caught up: ADR 32), a
+    correction the period of what it corrects: counted whole, as before."""
+    build_demo(ledger, clients=40, seed=3)
+    ref = supervised_client(ledger)
+    offence = ledger.record_violation(ref, actor="t", on=date(2025, 11, 20),
+                                      new_offence="felony", basis="charge")  # fmt: skip
+    ProjectionRunner(ledger).catch_up()
+    asked = {"period": "month", "exclude_dismissed": True}
+    with periods_counted() as counted:
+        ask(ledger, TODAY, "risk", **asked)
+    every = max(counted)
+    assert [row for row in kept_parts(ledger) if row[1] == ""]  # kept whole, to be mended
+    if what == "disposition":
+        assert offence.new_id is not None
+        ledger.record_disposition(ref, offence.new_id, "dismissed", actor="t", on=TODAY)
+    elif what == "seal":
+        ledger.seal(ref, actor="t", reason="court order")
+    else:
+        ledger.correct(ref, offence.number, actor="t", reason="recorded for the wrong client")
+    ProjectionRunner(ledger).catch_up()
+    assert [row for row in kept_parts(ledger) if row[1] == ""] == []  # none left to mend
+    with periods_counted() as counted:
+        found = ask(ledger, TODAY, "risk", **asked)
+    assert set(counted) == {every}
+    assert found == afresh(ledger, TODAY, "risk", **asked)

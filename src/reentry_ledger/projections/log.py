@@ -83,12 +83,14 @@ class Rows:
     """A projection's rows from a run of events: inserts by statement, then retractions
     (when, client_id, number) and updates, each in order; and the fine parts of the clients
     whose events they are (every row an event makes is its own client's; a client's fine part
-    is the first two characters of its id, its part the first: reports/answers.py)."""
+    is the first two characters of its id, its part the first: reports/answers.py), and the
+    topics of the events of the run."""
 
     inserts: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     retractions: list[tuple[Any, ...]] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
     parts: set[str] = field(default_factory=set)
+    topics: set[str] = field(default_factory=set)
 
     def add(self, client_id: str, statements: Iterable[Statement]) -> None:
         self.parts.add(client_id[:2])
@@ -110,6 +112,7 @@ class Rows:
         self.retractions.extend(more.retractions)
         self.updates.extend(more.updates)
         self.parts.update(more.parts)
+        self.topics.update(more.topics)
 
 
 @dataclass(frozen=True)
@@ -259,4 +262,7 @@ def rows_of(work: Work) -> tuple[list[Rows], int]:
                         f"cannot project stored event {client} #{number} ({topic}) into "
                         f"{projection.name}: {type(error).__name__} {error}"
                     ) from error
+    topics_read = {row[3] for row in events}  # once a run, not once an event
+    for rows in made:
+        rows.topics.update(topics_read)
     return made, len(events)

@@ -11,6 +11,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
+from reentry_ledger.domain import events
 from reentry_ledger.projections.base import Projection
 from reentry_ledger.projections.builds import (
     BUILD_RETRACTIONS,
@@ -115,6 +116,29 @@ ANSWERS = "report_kept_answers"
 # deletes the parts of the clients whose events it holds (`Rows.parts`), a clear deletes them
 # all, so a part kept is the count of its clients as they stand (reports/answers.py, ADR 33)
 ANSWER_PARTS = "report_kept_parts"
+# A report split by period and kept whole is also kept as the part "" (of every client), which
+# a page does not delete unless it holds an event of a topic outside `DATED_TOPICS`: asked
+# again after new events, its periods that end before the earliest day they could change are
+# read back (reports/answers.py, `mended`). Each of these changes a client's record from the
+# day it occurred on (a term that starts ends the one before the day before) or not at all
+# for a report's counts; a disposition changes the period of the offence it disposes of, a
+# response the violation's (a violation not sustained), a correction the day of what it
+# corrects, a seal every day (ADR 32: nothing counted while the client was known is kept).
+DATED_TOPICS = frozenset(
+    event.TOPIC
+    for event in (
+        events.Enrolled, events.TermStarted, events.Reassigned, events.LevelChanged,
+        events.ConditionsChanged, events.CustodyStarted, events.CustodyEnded,
+        events.Absconded, events.Returned, events.Assessed, events.CasePlanRevised,
+        events.GoalAdded, events.GoalProgressed, events.GoalReordered,
+        events.CasePlanApproved, events.Referred, events.ReferralUpdated,
+        events.ContactLogged, events.VolunteerMatched, events.VolunteerMatchEnded,
+        events.ProgrammeEnrolled, events.ProgrammeSessionAttended,
+        events.ProgrammeSessionMissed, events.ProgrammeEnded, events.ViolationRecorded,
+        events.IncentiveGranted, events.Discharged,
+    )
+)  # fmt: skip
+WHOLE_PART = ""  # the part of every client: a report kept whole
 # How many times each projection was cleared (a rebuild): its position goes back to 0 and may
 # come back to where it was, over rows made again, so what was read at a position is known to
 # be current only beside this count (ADR 33)
@@ -232,7 +256,11 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         for projection, rows in page.items():
             with applying(projection.name):
                 self.write_rows(cursor, projection, rows, notification_id, builds, head)
-        self.forget_answers(cursor, {part for rows in page.values() for part in rows.parts})
+        self.forget_answers(
+            cursor,
+            {part for rows in page.values() for part in rows.parts},
+            {topic for rows in page.values() for topic in rows.topics},
+        )
 
     def write_rows(
         self,
@@ -322,14 +350,22 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         cursor.execute(self.sql(statement, [RESETS]), name * 2)
         self.forget_answers(cursor)
 
-    def forget_answers(self, cursor: Any, parts: Iterable[str] | None = None) -> None:
+    def forget_answers(
+        self, cursor: Any, parts: Iterable[str] | None = None, topics: Iterable[str] = ()
+    ) -> None:
         """Delete the kept answers, and the parts that hold the clients of the fine `parts`
         (None: every part): a part holds the clients whose ids start with its characters, so
-        those of a fine part lie in each part it starts with (reports/answers.py)."""
+        those of a fine part lie in each part it starts with (reports/answers.py); and the
+        answers kept whole as a part (`WHOLE_PART`) where an event of `topics` could change a
+        day before its own (`DATED_TOPICS`)."""
         cursor.execute(self.sql(f"DELETE FROM {{{ANSWERS}}}", [ANSWERS]))
         if parts is None:
             cursor.execute(self.sql(f"DELETE FROM {{{ANSWER_PARTS}}}", [ANSWER_PARTS]))
-        elif chosen := sorted({part[:n] for part in parts for n in range(1, len(part) + 1)}):
+            return
+        if not DATED_TOPICS.issuperset(topics):
+            statement = f"DELETE FROM {{{ANSWER_PARTS}}} WHERE part = ?"
+            cursor.execute(self.sql(statement, [ANSWER_PARTS]), (WHOLE_PART,))
+        if chosen := sorted({part[:n] for part in parts for n in range(1, len(part) + 1)}):
             marks = ", ".join("?" for _ in chosen)
             statement = f"DELETE FROM {{{ANSWER_PARTS}}} WHERE part IN ({marks})"
             cursor.execute(self.sql(statement, [ANSWER_PARTS]), chosen)

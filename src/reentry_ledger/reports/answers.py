@@ -42,8 +42,15 @@ import orjson
 from eventsourcing.persistence import PersistenceError
 
 from reentry_ledger.projections.database import fetched
-from reentry_ledger.projections.store import ANSWER_PARTS, ANSWERS, VERSIONS, ProjectionStore
+from reentry_ledger.projections.store import (
+    ANSWER_PARTS,
+    ANSWERS,
+    VERSIONS,
+    WHOLE_PART,
+    ProjectionStore,
+)
 from reentry_ledger.reports import lines
+from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.tallies import Sums
 
 # of how an answer is kept: a new one never reads an older one's (2: parts of two characters;
@@ -69,6 +76,13 @@ Parted = tuple[tuple[str, ...], Callable[[Sequence[str]], dict[str, Sums]]]
 # The same report asked in earlier periods: each one's statements, and what runs the line it
 # kept on into the periods begun since (reports/lines.py, `extended`), the nearest first
 Earlier = Callable[[], Iterator[tuple[list[str], Callable[[Sums], Sums]]]]
+# A report split by period, kept whole: where the period's number is in a group's key, its
+# periods, and what counts its periods from the one numbered so to the last (a line: the keys
+# numbered as the whole report's; None where it could not be counted with slopes)
+Mend = tuple[int, Sequence[Period], Callable[[int], Sums | None]]
+# Groups past which a report kept whole is not kept as a part too (officer by month at ten
+# million events: some 110,000 groups of one statement)
+WHOLE_PART_GROUPS_MOST = 250_000
 
 
 def answered(
@@ -79,6 +93,7 @@ def answered(
     parted: Parted | None = None,
     day: date | None = None,
     earlier: Earlier | None = None,
+    mend: Mend | None = None,
 ) -> Sums:
     """The sums `count` gives for `statements` (as their text and `parameters` define them):
     read back where they were kept at the projections' current state, else counted and kept
@@ -93,7 +108,10 @@ def answered(
     it (reports/lines.py): answers and parts are kept as lines, with their slopes, and read
     back on any day they hold, moved to it. `earlier`: where the report is split by period,
     the same report asked in earlier periods, whose line (whole, or its parts) is run on into
-    the periods begun since when this one has none kept."""
+    the periods begun since when this one has none kept. `mend`: where the report is split by
+    period and kept whole (not by part), its line is kept as the part of every client too,
+    and asked again after new events, its periods that end before the first day they could
+    change are read back, the rest counted (`mended`)."""
     digest = digest_of(statements, parameters)
     before, whole, parts_found = None, None, {}
     run_on: Callable[[Sums], Sums] | None = None  # what was found is an earlier period's
@@ -101,7 +119,7 @@ def answered(
         if store.has_table(cursor, ANSWERS):  # not on a ledger an earlier version set up
             before = state(store, cursor)
             whole = whole_kept(store, cursor, digest, before, day)
-            if whole is None and parted is not None:
+            if whole is None and (parted is not None or mend is not None):
                 parts_found = parts_kept(store, cursor, digest)
             if whole is None and not parts_found and earlier is not None:
                 whole, parts_found, run_on = ran_on(store, cursor, before, parameters, earlier,
@@ -114,6 +132,12 @@ def answered(
             if not store.ledger.backend.read_only:
                 keep(store, digest, before, whole)
         return whole if day is None else lines.figures(lines.moved(whole, day))
+    if parted is None and mend is not None and day is not None and WHOLE_PART in parts_found:
+        line = mended(store, parts_found[WHOLE_PART], before, day, mend)
+        if line is not None:
+            if not store.ledger.backend.read_only:
+                keep(store, digest, before, line, {WHOLE_PART: line})
+            return lines.figures(line)
     counted: dict[str, Sums] | None
     held: dict[str, Sums] = {}  # a line's parts read back, as kept
     counted_parts: list[str] = []
@@ -174,8 +198,49 @@ def answered(
                 }
             )
             holding = lines.horizon_of(list(held.values()), reached.values())
-            keep(store, digest, before, lines.lined(sums, day, holding), by_part)
+            line = lines.lined(sums, day, holding)
+            if by_part is None and mend is not None and groups_in(sums) <= WHOLE_PART_GROUPS_MOST:
+                by_part = {WHOLE_PART: line}  # to be mended after new events
+            keep(store, digest, before, line, by_part)
     return figures(sums, day)
+
+
+def groups_in(sums: Sums) -> int:
+    return sum(len(by_key) for by_key in sums.values())
+
+
+def mended(store: ProjectionStore, base: tuple[Sums, int, str], now: str, day: date,
+           mend: Mend) -> Sums | None:  # fmt: skip
+    """The line of a report split by period, from its line kept whole (`base`, with the
+    position and standing it was kept at) and the events recorded since: the periods that end
+    before the first day they could change (`kept.changed_from`) read back from it, the rest
+    counted (`mend`); None where it cannot be mended (kept at another standing or position,
+    too many events since, one that could change an earlier day than its own, or every
+    period from the first)."""
+    sums, since, at = base
+    since_now, at_now, head = standing(now)
+    if at != at_now or since > since_now or head - since > WHOLE_AFTER:
+        return None
+    if lines.LINE not in sums or int(sums[lines.LINE][()][0]) > day.toordinal():
+        return None  # not a line, or counted on a later day than this one
+    from reentry_ledger.reports.kept import changed_from  # it builds on the reports' modules
+
+    first = changed_from(store, since, head)
+    place, periods, count_from = mend
+    if first is None or first <= periods[0].end:
+        return None
+    # the periods from the one `first` falls in; the last always (the day it was counted)
+    start = min(next((n for n, p in enumerate(periods) if p.end >= first), len(periods)),
+                len(periods) - 1)  # fmt: skip
+    counted = count_from(start)
+    if counted is None:
+        return None
+    line: Sums = {}
+    for names in {*sums, *counted} - {lines.LINE}:
+        kept = {key: v for key, v in sums.get(names, {}).items() if int(key[place]) < start}
+        line[names] = {**kept, **counted.get(names, {})}
+    horizon = lines.horizon_of([], lines.horizons(store, day).values())
+    return lines.lined(line, day, horizon)
 
 
 def digest_of(statements: Sequence[str], parameters: dict[str, Any]) -> str:

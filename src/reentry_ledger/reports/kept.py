@@ -31,6 +31,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
+import orjson
 from eventsourcing.persistence import OperationalError
 
 from reentry_ledger.contention import busy, overtaken
@@ -38,7 +39,7 @@ from reentry_ledger.ledger_secrets import PROJECTION_IDS, LedgerSecrets
 from reentry_ledger.projections.base import keyed_client_id
 from reentry_ledger.projections.catalogue import projection_named
 from reentry_ledger.projections.database import fetched
-from reentry_ledger.projections.store import VERSIONS, ProjectionStore
+from reentry_ledger.projections.store import DATED_TOPICS, VERSIONS, ProjectionStore
 from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.tallies import SEGMENT_ROW, TABLES, Dialect, Query, analytic
 
@@ -190,6 +191,12 @@ def recorded_for(store: ProjectionStore, since: int, until: int) -> Iterator[str
 
 
 def originators(store: ProjectionStore, since: int, until: int) -> Iterator[Any]:
+    for notification in notifications(store, since, until):
+        yield notification.originator_id
+
+
+def notifications(store: ProjectionStore, since: int, until: int) -> Iterator[Any]:
+    """The events recorded after `since` up to `until`, as stored, in order."""
     recorder = store.ledger.recorder
     position = since
     while position < until:
@@ -198,6 +205,21 @@ def originators(store: ProjectionStore, since: int, until: int) -> Iterator[Any]
         )
         if not page:
             return
-        for notification in page:
-            yield notification.originator_id
+        yield from page
         position = page[-1].id
+
+
+def changed_from(store: ProjectionStore, since: int, until: int) -> date | None:
+    """The first day the events recorded after `since` up to `until` could change a report's
+    counts on: the day before the earliest day one occurred on (a term that starts ends the
+    one before the day before); None where one could change an earlier day than its own
+    (its topic not in `DATED_TOPICS`: a correction, a seal, a disposition...). With none,
+    `date.max`."""
+    unpack = store.ledger.mapper.unpack
+    earliest = date.max
+    for notification in notifications(store, since, until):
+        if notification.topic not in DATED_TOPICS:
+            return None
+        state = orjson.loads(unpack(notification.state))
+        earliest = min(earliest, date.fromisoformat(state["occurred_on"]))
+    return earliest if earliest == date.max else date.fromordinal(earliest.toordinal() - 1)

@@ -239,14 +239,44 @@ def tallies(
             statements = [statement for statement, _ in query(False, 0, asked).statements()]
             yield statements, partial(lines.extended, place=place, periods=periods, kept=kept)
 
+    def counted_from(start: int) -> Sums | None:
+        """The periods from the one numbered `start` to the last, counted as a line, their
+        keys numbered as the whole report's (None: counted without slopes)."""
+        from reentry_ledger.reports import lines
+
+        def count(kept: bool) -> Sums:
+            asked = [statement for part in client_parts(store)
+                     for statement in query(kept, 0, periods[start:]).of_clients(part)]  # fmt: skip
+            found = consistent_rows(store, asked, TABLES, parameters,
+                                    source_names() if kept else ())  # fmt: skip
+            return added(len(dimensions), found)
+
+        sums = attempted(count)
+        return renumbered(sums, place, start) if lines.sloped(sums) else None
+
     parts = parts_for(store, dimensions, periods)
     parted = (parts, count_parts) if parts else None
+    by_period = line and "period" in dimensions and len(periods) > 1
+    place = list(dimensions).index("period") if by_period else 0
     sums = answers.answered(
         store, definition, {**parameters, "line": True} if line else parameters,
         lambda: attempted(counted), parted, periods[-1].end if line else None,
-        earlier if line and "period" in dimensions and len(periods) > 1 else None,
+        earlier if by_period else None,
+        (place, periods, counted_from) if by_period and not parted else None,
     )  # fmt: skip
     return counts_of(dimensions, periods, sums)
+
+
+def renumbered(sums: Sums, place: int, start: int) -> Sums:
+    """Sums of periods counted from the one numbered `start`, as numbered from the first: the
+    period's number (at `place` in each key) moved on by `start`."""
+    return {
+        names: {
+            (*key[:place], int(key[place]) + start, *key[place + 1 :]): values
+            for key, values in by_key.items()
+        }
+        for names, by_key in sums.items()
+    }
 
 
 def added(width: int, results: Iterable[tuple[Sequence[str], list[Any]]]) -> Sums:
