@@ -105,11 +105,12 @@ def test_replay_reports_clients_and_events(run) -> None:  # type: ignore[no-unty
             2,
             "give the new offence too",
         ),
-        (["respond", "GA-1", "V9", "warning"], 3, "no violation 'V9'"),
+        (["respond", "GA-1", "V9", "warning"], 4, "no violation 'V9'"),  # not on record
         (["respond", "GA-1", "V1", "warning", "--custody-days", "-1"], 2, "custody-days"),
         (["referral", "GA-1", "R1", "completed", "--on", "2024-02-01"], 3, "made: it can become"),
+        (["referral", "GA-1", "R9", "completed"], 4, "no referral 'R9'"),
         (["correct", "GA-1", "1", "--reason", "oops"], 3, "enrolment"),
-        (["correct", "GA-1", "99", "--reason", "oops"], 3, "no event 99"),
+        (["correct", "GA-1", "99", "--reason", "oops"], 4, "no event 99"),
         (
             ["correct", "GA-1", "2", "--reason", " "],
             2,

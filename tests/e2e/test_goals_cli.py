@@ -84,7 +84,7 @@ def test_a_wrong_goal_command_line_is_refused_and_writes_nothing(run, enrolled) 
         assert result.exit_code == 2, (args, result.output)
         assert words in result.stderr and result.stdout == "" and "Traceback" not in result.output
     missing = run("goal", "GA-1", "G7", "progress", "--status", "achieved")
-    assert missing.exit_code == 3 and "client 'GA-1' has no goal 'G7'" in missing.stderr
+    assert missing.exit_code == 4 and "client 'GA-1' has no goal 'G7'" in missing.stderr
     assert events(run) == before
 
 

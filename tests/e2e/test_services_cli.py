@@ -57,7 +57,7 @@ def test_a_referral_serving_both_or_an_unknown_goal_is_refused(staffed: Run, db_
                    "--goal", "G1", "--need", "school_work", code=2)  # fmt: skip
     assert "a referral serves a goal (--goal) or a need (--need), not both" in both
     unknown = refused(staffed, db_url, "cw-ga", "refer", "GA-1", "--service", "employment",
-                      "--goal", "G7", code=3)  # fmt: skip
+                      "--goal", "G7", code=4)  # fmt: skip
     assert "client 'GA-1' has no goal 'G7'" in unknown
     other = refused(staffed, db_url, "cw-gb", "refer", "GA-1", "--service", "housing",
                     "--need", "school_work", code=4)  # fmt: skip

@@ -93,7 +93,7 @@ def test_a_revoked_discharge_must_cite_a_decision_through_the_api(served: Served
     said = refused(served, "cw-ga", discharge, {"outcome": "revoked_technical"}, 422, "refused")
     assert said.startswith("a revoked outcome comes from a revocation decision")
     said = refused(served, "cw-ga", discharge,
-                   {"outcome": "revoked_technical", "decision": "V9"}, 422, "refused")  # fmt: skip
+                   {"outcome": "revoked_technical", "decision": "V9"}, 404, "not_found")  # fmt: skip
     assert "client 'GA-1' has no violation 'V9'" in said
 
 

@@ -14,6 +14,7 @@ from reentry_ledger.domain.errors import (
     Conflict,
     InvalidInput,
     LedgerError,
+    NotOnRecord,
     RuleViolated,
     VerificationFailed,
 )
@@ -31,6 +32,7 @@ EXIT_CODES: dict[type[LedgerError], int] = {
     InvalidInput: EXIT_USAGE,
     RuleViolated: EXIT_REFUSED,
     ClientNotFound: EXIT_NOT_FOUND,
+    NotOnRecord: EXIT_NOT_FOUND,
     Conflict: EXIT_CONFLICT,
     VerificationFailed: EXIT_TAMPERED,  # hashes, or a projection, disagree with the events
 }

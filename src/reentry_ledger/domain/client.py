@@ -35,7 +35,7 @@ from reentry_ledger.domain.codes import (
     ViolationCategory,
     values,
 )
-from reentry_ledger.domain.errors import InvalidInput, RuleViolated
+from reentry_ledger.domain.errors import InvalidInput, NotOnRecord, RuleViolated
 from reentry_ledger.domain.events import (
     Absconded,
     Assessed,
@@ -226,7 +226,7 @@ class Client(Aggregate):
 
     def event(self, number: int) -> ClientEvent:
         if not 1 <= number <= len(self.history):
-            raise RuleViolated(
+            raise NotOnRecord(
                 f"client {self.ref!r} has no event {number} "
                 f"(its events are 1 to {len(self.history)})"
             )
@@ -799,7 +799,7 @@ class Client(Aggregate):
     ) -> None:
         referral = self.state.referrals.get(referral_id)
         if referral is None:
-            raise RuleViolated(
+            raise NotOnRecord(
                 f"client {self.ref!r} has no referral {referral_id!r}"
                 f"{self._known('referrals', self.state.referrals)}"
             )
@@ -874,7 +874,7 @@ class Client(Aggregate):
                     f"goal {goal_id} of client {self.ref!r} left the plan when a later plan "
                     "replaced it"
                 )
-            raise RuleViolated(
+            raise NotOnRecord(
                 f"client {self.ref!r} has no goal {goal_id!r}"
                 f"{self._known('goals', self.state.plan)}"
             )
@@ -902,7 +902,7 @@ class Client(Aggregate):
     def _violation(self, violation_id: str) -> Any:
         violation = self.state.violations.get(violation_id)
         if violation is None:
-            raise RuleViolated(
+            raise NotOnRecord(
                 f"client {self.ref!r} has no violation {violation_id!r}"
                 f"{self._known('violations', self.state.violations)}"
             )

@@ -29,6 +29,11 @@ class ClientNotFound(LedgerError):
         self.ref = ref
 
 
+class NotOnRecord(LedgerError):
+    """A client's event, referral, goal or violation that a command names is not on its
+    record (exit 4, as a client that is not there)."""
+
+
 class ClientAlreadyEnrolled(RuleViolated):
     def __init__(self, ref: str) -> None:
         super().__init__(f"client {ref!r} is already enrolled")

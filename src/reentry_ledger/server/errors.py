@@ -20,6 +20,7 @@ from reentry_ledger.domain.errors import (
     Conflict,
     InvalidInput,
     LedgerError,
+    NotOnRecord,
     RuleViolated,
     VerificationFailed,
 )
@@ -47,6 +48,7 @@ def error_kind(error: LedgerError) -> str:
         (InvalidInput, "invalid_input"),
         (RuleViolated, "refused"),
         (ClientNotFound, "not_found"),
+        (NotOnRecord, "not_found"),
         (Conflict, "conflict"),
         (VerificationFailed, "verification_failed"),
     ):
