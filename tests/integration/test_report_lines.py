@@ -16,7 +16,7 @@ import pytest
 from reentry_ledger.application import Ledger
 from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.runner import ProjectionRunner
-from reentry_ledger.reports import answers, tallies
+from reentry_ledger.reports import answers, kept, tallies
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
 from tests.builders import START, TODAY, kept_parts
@@ -417,3 +417,29 @@ def test_after_an_event_that_changes_earlier_days_a_report_kept_whole_counts_eve
         found = ask(ledger, TODAY, "risk", **asked)
     assert set(counted) == {every}
     assert found == afresh(ledger, TODAY, "risk", **asked)
+
+
+def test_a_report_mended_while_another_process_catches_up_agrees_with_a_fresh_count(
+    ledger: Ledger,
+) -> None:
+    """Another process seals a client and catches up while the report is mended (after the
+    part was read, before the later periods are counted): the part is of the state before,
+    the count of the state after, and the seal among events not read. Counted whole then
+    (the review found the two mixed: the sealed client's race in the months read back)."""
+    build_demo(ledger, clients=40, seed=3)
+    ProjectionRunner(ledger).catch_up()
+    ask(ledger, TODAY, "race", period="month")
+    ref = supervised_client(ledger)
+    ledger.record_violation(ref, actor="t", on=TODAY, technical=("curfew",))
+    ProjectionRunner(ledger).catch_up()
+    real = kept.changed_from
+
+    def meanwhile(store: Any, since: int, until: int) -> Any:
+        found = real(store, since, until)
+        ledger.seal(ref, actor="t", reason="court order")
+        ProjectionRunner(ledger).catch_up()
+        return found
+
+    with mock.patch.object(kept, "changed_from", meanwhile):
+        found = ask(ledger, TODAY, "race", period="month")
+    assert found == afresh(ledger, TODAY, "race", period="month")

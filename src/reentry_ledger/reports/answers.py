@@ -240,6 +240,10 @@ def mended(store: ProjectionStore, base: tuple[Sums, int, str], now: str, day: d
         kept = {key: v for key, v in sums.get(names, {}).items() if int(key[place]) < start}
         line[names] = {**kept, **counted.get(names, {})}
     horizon = lines.horizon_of([], lines.horizons(store, day).values())
+    if current_state(store) != now:
+        # a page (or a clear) landed since the part was read: what was counted is of a later
+        # state than it, and the events it brought were not read
+        return None
     return lines.lined(line, day, horizon)
 
 
