@@ -30,9 +30,9 @@ EXIT_BROKEN_PIPE = 141  # as after SIGPIPE: the reader closed the pipe
 
 EXIT_CODES: dict[type[LedgerError], int] = {
     InvalidInput: EXIT_USAGE,
+    NotOnRecord: EXIT_NOT_FOUND,  # a refusal, told as not found: before RuleViolated
     RuleViolated: EXIT_REFUSED,
     ClientNotFound: EXIT_NOT_FOUND,
-    NotOnRecord: EXIT_NOT_FOUND,
     Conflict: EXIT_CONFLICT,
     VerificationFailed: EXIT_TAMPERED,  # hashes, or a projection, disagree with the events
 }

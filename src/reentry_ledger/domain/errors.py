@@ -29,9 +29,9 @@ class ClientNotFound(LedgerError):
         self.ref = ref
 
 
-class NotOnRecord(LedgerError):
+class NotOnRecord(RuleViolated):
     """A client's event, referral, goal or violation that a command names is not on its
-    record (exit 4, as a client that is not there)."""
+    record: refused, and told as not found (exit 4, as a client that is not there)."""
 
 
 class ClientAlreadyEnrolled(RuleViolated):

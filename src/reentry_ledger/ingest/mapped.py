@@ -25,7 +25,6 @@ from reentry_ledger.domain.errors import (
     ClientNotFound,
     InvalidInput,
     LedgerError,
-    NotOnRecord,
     RuleViolated,
 )
 from reentry_ledger.domain.personal import Protect, encrypt
@@ -286,7 +285,7 @@ class MappedImport:
                 f"{rule.command} {ref}: client {ref!r} is not enrolled (no intake row before "
                 "this in the file, nor a client on this ledger that you may record on)",
             ) from None  # fmt: skip
-        except (RuleViolated, NotOnRecord) as error:
+        except RuleViolated as error:  # a violation, goal... not on record too
             raise RowRefused(str(self.path), line, None, f"{rule.command} {ref}: {error}") from None
         except LedgerError as error:
             field = getattr(error, "field", None)

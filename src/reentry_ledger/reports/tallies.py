@@ -183,9 +183,9 @@ def tallies(
             exclude_dismissed, kept, part_length, line,
         )  # fmt: skip
 
-    def counted(kept: bool) -> Sums:
+    def counted(kept: bool, over: Sequence[Period] = periods) -> Sums:
         parts = client_parts(store)
-        asked = [statement for part in parts for statement in query(kept).of_clients(part)]
+        asked = [s for part in parts for s in query(kept, 0, over).of_clients(part)]
         found = consistent_rows(store, asked, TABLES, parameters, source_names() if kept else ())
         return added(len(dimensions), found)
 
@@ -244,14 +244,7 @@ def tallies(
         keys numbered as the whole report's (None: counted without slopes)."""
         from reentry_ledger.reports import lines
 
-        def count(kept: bool) -> Sums:
-            asked = [statement for part in client_parts(store)
-                     for statement in query(kept, 0, periods[start:]).of_clients(part)]  # fmt: skip
-            found = consistent_rows(store, asked, TABLES, parameters,
-                                    source_names() if kept else ())  # fmt: skip
-            return added(len(dimensions), found)
-
-        sums = attempted(count)
+        sums = attempted(lambda kept: counted(kept, periods[start:]))
         return renumbered(sums, place, start) if lines.sloped(sums) else None
 
     parts = parts_for(store, dimensions, periods)

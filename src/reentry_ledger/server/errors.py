@@ -46,9 +46,9 @@ def error_kind(error: LedgerError) -> str:
         return "not_permitted"
     for kind, name in (
         (InvalidInput, "invalid_input"),
+        (NotOnRecord, "not_found"),  # a refusal, told as not found: before RuleViolated
         (RuleViolated, "refused"),
         (ClientNotFound, "not_found"),
-        (NotOnRecord, "not_found"),
         (Conflict, "conflict"),
         (VerificationFailed, "verification_failed"),
     ):
