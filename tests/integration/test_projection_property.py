@@ -652,6 +652,16 @@ def enrolled(ledger: Ledger, who: list[History]) -> None:
         ledger.add_programme("Group", actor="t", service="family", agency=agency, on=START)
 
 
+def applied(
+    ledger: Ledger, runner: ProjectionRunner, sequence: list[tuple[int, str, int, int]]
+) -> None:
+    """Each step the rules allow (a refused one is skipped), then the projections caught up."""
+    for step in sequence:
+        with contextlib.suppress(RuleViolated, InvalidInput):
+            apply(ledger, runner, step)
+    runner.catch_up()
+
+
 def facts_of(ledger: Ledger, clients: list[Any], known_at: str | None) -> list[Any]:
     """The reference's facts of `clients`, from their events (as known at `known_at`)."""
     return [
@@ -690,10 +700,7 @@ def test_a_line_read_back_on_a_later_day_agrees_with_brute_force(
     ):
         runner = ProjectionRunner(ledger, page_size=7)
         enrolled(ledger, who)
-        for step in sequence:
-            with contextlib.suppress(RuleViolated, InvalidInput):
-                apply(ledger, runner, step)
-        runner.catch_up()
+        applied(ledger, runner, sequence)
         earliest = FactReader(runner.store, None).earliest_start()
         counted_on, asked_on = (replace(request, today=day) for day in days)
         report(runner.store, counted_on, None, earliest)  # kept as a line
@@ -721,15 +728,9 @@ def test_a_report_kept_whole_asked_again_after_new_events_agrees_with_brute_forc
     with empty_ledger("sqlite") as ledger:
         runner = ProjectionRunner(ledger, page_size=7)
         enrolled(ledger, who)
-        for step in sequence:
-            with contextlib.suppress(RuleViolated, InvalidInput):
-                apply(ledger, runner, step)
-        runner.catch_up()
+        applied(ledger, runner, sequence)
         report(runner.store, request, None, FactReader(runner.store, None).earliest_start())
-        for step in more:
-            with contextlib.suppress(RuleViolated, InvalidInput):
-                apply(ledger, runner, step)
-        runner.catch_up()
+        applied(ledger, runner, more)
         earliest = FactReader(runner.store, None).earliest_start()
         clients = [ledger.get_client(ref) for ref, *_ in CLIENTS]
         facts = facts_of(ledger, clients, None)
