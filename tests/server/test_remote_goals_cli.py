@@ -23,7 +23,7 @@ def test_goal_commands_and_approval_confirm_the_same_through_the_server(live: Li
                "in_progress", "--note", "applied", code=0)  # fmt: skip
     both_write(live, "cw-ga", "goal", "{ref}", "G1", "reorder", "--priority", "1", *ON, code=0)
     both_write(live, "cw-ga", "goal", "{ref}", "G9", "progress", *ON, "--status", "achieved",
-               code=3)  # fmt: skip
+               code=4)  # fmt: skip
     both_write(live, "cw-ga", "plan", "{ref}", "approve", *ON, code=3)
     both_write(live, "sup-ga", "plan", "{ref}", "approve", *ON, code=0)
     shown = same(live, "cw-ga", "show", "GA-4", code=0)
