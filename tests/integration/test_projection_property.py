@@ -714,18 +714,25 @@ def test_a_line_read_back_on_a_later_day_agrees_with_brute_force(
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(steps, min_size=10, max_size=50), st.lists(steps, min_size=1, max_size=5),
        st.lists(people, min_size=len(CLIENTS), max_size=len(CLIENTS)),
-       requests.filter(lambda request: request.last is None and request.period is not None))  # fmt: skip
-def test_a_report_kept_whole_asked_again_after_new_events_agrees_with_brute_force(
+       requests.filter(lambda request: request.last is None and request.period is not None),
+       st.booleans())  # fmt: skip
+def test_a_report_split_by_period_asked_again_after_new_events_agrees_with_brute_force(
     sequence: list[tuple[int, str, int, int]],
     more: list[tuple[int, str, int, int]],
     who: list[History],
     request: ReportRequest,
+    parted: bool,
 ) -> None:
-    """A report split by period, kept whole (a small ledger) and asked again after more
-    events: its periods before the first day they could change read back, the rest counted
-    (`answers.mended`), or all counted (an event that could change an earlier day than its
-    own): the figures counting every client from its events gives."""
-    with empty_ledger("sqlite") as ledger:
+    """A report split by period, kept whole (a small ledger) or by part (`parted`, as past
+    `PARTS_FROM` events), and asked again after more events: its periods before the first day
+    they could change read back, the rest counted (`answers.mended`; by part, for the parts of
+    the events' clients: `parts_mended`), or all counted (an event that could change an earlier
+    day than its own): the figures counting every client from its events gives."""
+    parts_from = 0 if parted else tallies_module.PARTS_FROM
+    with (
+        empty_ledger("sqlite") as ledger,
+        mock.patch.object(tallies_module, "PARTS_FROM", parts_from),
+    ):
         runner = ProjectionRunner(ledger, page_size=7)
         enrolled(ledger, who)
         applied(ledger, runner, sequence)

@@ -15,6 +15,7 @@ import pytest
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.ingest.demo import build_demo
+from reentry_ledger.projections.base import keyed_client_id
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports import answers, kept, tallies
 from reentry_ledger.reports.service import Reports
@@ -300,9 +301,10 @@ def test_a_part_counted_again_keeps_the_horizon_of_its_own_clients(ledger: Ledge
             assert found == afresh(ledger, on, "risk")
 
 
-# A report split by period and kept whole (too many groups to keep by part, or a small ledger):
-# after new events, the periods that end before the earliest day they could change are read
-# back, the rest counted (`answers.mended`)
+# A report split by period, kept whole (too many groups to keep by part, or a small ledger) or
+# by part: after new events, the periods that end before the earliest day they could change
+# are read back, the rest counted (`answers.mended`), for every client or for the parts of
+# those the events are of
 
 
 def periods_in(statements: list[tuple[str, tuple[str, ...]]]) -> set[int]:
@@ -350,6 +352,14 @@ def recorded(ledger: Ledger, what: str) -> date:
     raise AssertionError(what)
 
 
+@contextlib.contextmanager
+def parted_if(parted: bool) -> Iterator[None]:
+    """Reports counted part by part (as past `PARTS_FROM` events) if `parted`, else whole."""
+    with mock.patch.object(tallies, "PARTS_FROM", 0 if parted else tallies.PARTS_FROM):
+        yield
+
+
+@pytest.mark.parametrize("parted", [True, False], ids=["parted", "whole"])
 @pytest.mark.parametrize(("by", "period"), [(("officer",), "month"), (("risk",), "quarter"),
                                             ((), "month")])  # fmt: skip
 @pytest.mark.parametrize(
@@ -362,18 +372,26 @@ def recorded(ledger: Ledger, what: str) -> date:
         "discharge today",
     ],
 )
-def test_after_new_events_a_report_kept_whole_counts_only_the_periods_they_could_change(
-    ledger: Ledger, by: tuple[str, ...], period: str, what: str
+def test_after_new_events_a_report_split_by_period_counts_only_the_periods_they_could_change(
+    ledger: Ledger, by: tuple[str, ...], period: str, what: str, parted: bool
 ) -> None:
+    """By part (risk by quarter, by month alone: few groups), only the part of the client
+    recorded for is counted, and only its periods from the day before the event's."""
     build_demo(ledger, clients=40, seed=3)
     ProjectionRunner(ledger).catch_up()
-    with periods_counted() as counted:
+    with parted_if(parted), periods_counted() as counted:
         ask(ledger, TODAY, *by, period=period)
     every = max(counted)
     day = recorded(ledger, what)
     ProjectionRunner(ledger).catch_up()
-    with periods_counted() as counted:
+    with (
+        parted_if(parted),
+        periods_counted() as counted,
+        mock.patch.object(tallies, "part_ranges", wraps=tallies.part_ranges) as ranges,
+    ):
         found = ask(ledger, TODAY, *by, period=period)
+    if parted and by != ("officer",):  # officer by month: too many groups to keep by part
+        assert [len(call.args[0]) for call in ranges.call_args_list] == [1]
     # from the period of the day before the earliest day (a term ends the day before the
     # next begins), to the last
     first = date.fromordinal(day.toordinal() - 1)
@@ -382,28 +400,33 @@ def test_after_new_events_a_report_kept_whole_counts_only_the_periods_they_could
     assert counted and max(counted) < every
     assert set(counted) == {expected[period]} or (period == "quarter" and max(counted) <= 2)
     assert found == afresh(ledger, TODAY, *by, period=period)
-    with statements_run() as runs:  # and kept: asked again, read back
+    with parted_if(parted), statements_run() as runs:  # and kept: asked again, read back
         assert ask(ledger, TODAY, *by, period=period) == found
     assert runs == []
 
 
+@pytest.mark.parametrize("parted", [True, False], ids=["parted", "whole"])
 @pytest.mark.parametrize("what", ["disposition", "seal", "correction"])
-def test_after_an_event_that_changes_earlier_days_a_report_kept_whole_counts_every_period(
-    ledger: Ledger, what: str
+def test_after_an_event_that_changes_earlier_days_a_report_split_by_period_counts_every_period(
+    ledger: Ledger, what: str, parted: bool
 ) -> None:
     """A disposition changes the period of the offence it disposes of, a seal every period
     (and no count made while the client was known is kept once it is caught up: ADR 32), a
-    correction the period of what it corrects: counted whole, as before."""
+    correction the period of what it corrects: counted whole (by part: the client's part), as
+    before."""
     build_demo(ledger, clients=40, seed=3)
     ref = supervised_client(ledger)
     offence = ledger.record_violation(ref, actor="t", on=date(2025, 11, 20),
                                       new_offence="felony", basis="charge")  # fmt: skip
     ProjectionRunner(ledger).catch_up()
     asked = {"period": "month", "exclude_dismissed": True}
-    with periods_counted() as counted:
+    with parted_if(parted), periods_counted() as counted:
         ask(ledger, TODAY, "risk", **asked)
     every = max(counted)
-    assert [row for row in kept_parts(ledger) if row[1] == ""]  # kept whole, to be mended
+    # kept whole, or by part, to be mended
+    parts = {row[1] for row in kept_parts(ledger)}
+    client = keyed_client_id(ProjectionRunner(ledger).secret, ledger.get_client(ref).id)
+    assert ({client[:1], client[:2]} & parts) if parted else "" in parts
     if what == "disposition":
         assert offence.new_id is not None
         ledger.record_disposition(ref, offence.new_id, "dismissed", actor="t", on=TODAY)
@@ -412,15 +435,17 @@ def test_after_an_event_that_changes_earlier_days_a_report_kept_whole_counts_eve
     else:
         ledger.correct(ref, offence.number, actor="t", reason="recorded for the wrong client")
     ProjectionRunner(ledger).catch_up()
-    assert [row for row in kept_parts(ledger) if row[1] == ""] == []  # none left to mend
-    with periods_counted() as counted:
+    # none left to mend: not the whole, nor the client's part
+    assert not {"", client[:1], client[:2]} & {row[1] for row in kept_parts(ledger)}
+    with parted_if(parted), periods_counted() as counted:
         found = ask(ledger, TODAY, "risk", **asked)
     assert set(counted) == {every}
     assert found == afresh(ledger, TODAY, "risk", **asked)
 
 
+@pytest.mark.parametrize("parted", [True, False], ids=["parted", "whole"])
 def test_a_report_mended_while_another_process_catches_up_agrees_with_a_fresh_count(
-    ledger: Ledger,
+    ledger: Ledger, parted: bool
 ) -> None:
     """Another process seals a client and catches up while the report is mended (after the
     part was read, before the later periods are counted): the part is of the state before,
@@ -428,18 +453,21 @@ def test_a_report_mended_while_another_process_catches_up_agrees_with_a_fresh_co
     (the review found the two mixed: the sealed client's race in the months read back)."""
     build_demo(ledger, clients=40, seed=3)
     ProjectionRunner(ledger).catch_up()
-    ask(ledger, TODAY, "race", period="month")
+    with parted_if(parted):
+        ask(ledger, TODAY, "race", period="month")
     ref = supervised_client(ledger)
     ledger.record_violation(ref, actor="t", on=TODAY, technical=("curfew",))
     ProjectionRunner(ledger).catch_up()
-    real = kept.changed_from
+    real, mending = kept.changed_from, []
 
     def meanwhile(store: Any, since: int, until: int) -> Any:
         found = real(store, since, until)
+        mending.append(found)
         ledger.seal(ref, actor="t", reason="court order")
         ProjectionRunner(ledger).catch_up()
         return found
 
-    with mock.patch.object(kept, "changed_from", meanwhile):
+    with parted_if(parted), mock.patch.object(kept, "changed_from", meanwhile):
         found = ask(ledger, TODAY, "race", period="month")
+    assert mending == [TODAY - timedelta(days=1)]  # to be mended from the day before
     assert found == afresh(ledger, TODAY, "race", period="month")

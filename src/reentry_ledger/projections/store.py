@@ -112,14 +112,17 @@ RETIRED = ("report_segments",)
 # counted at.
 ANSWERS = "report_kept_answers"
 # The same counts by part of the clients (the first character of their ids as the projections
-# key them, or the first two), for a report asked again after new events: a page written
-# deletes the parts of the clients whose events it holds (`Rows.parts`), a clear deletes them
-# all, so a part kept is the count of its clients as they stand (reports/answers.py, ADR 33)
+# key them, or the first two), for a report asked again after new events: a clear deletes them
+# all; a page written deletes the parts of the clients whose events it holds (`Rows.parts`)
+# where one could change an earlier day than its own (`DATED_TOPICS`), and leaves the others to
+# be mended (ADR 38); a report reads back only the parts none of whose clients has an event
+# since, read from the event log (reports/answers.py, ADR 33)
 ANSWER_PARTS = "report_kept_parts"
 # A report split by period and kept whole is also kept as the part "" (of every client), which
 # a page does not delete unless it holds an event of a topic outside `DATED_TOPICS`: asked
 # again after new events, its periods that end before the earliest day they could change are
-# read back (reports/answers.py, `mended`). Each of these changes a client's record from the
+# read back (reports/answers.py, `mended`; ADR 37), as those of a report kept by part are, of
+# the parts the events' clients are in (ADR 38). Each of these changes a client's record from the
 # day it occurred on (a term that starts ends the one before the day before) or not at all
 # for a report's counts; a disposition changes the period of the offence it disposes of, a
 # response the violation's (a violation not sustained), a correction the day of what it
@@ -353,18 +356,20 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
     def forget_answers(
         self, cursor: Any, parts: Iterable[str] | None = None, topics: Iterable[str] = ()
     ) -> None:
-        """Delete the kept answers, and the parts that hold the clients of the fine `parts`
-        (None: every part): a part holds the clients whose ids start with its characters, so
-        those of a fine part lie in each part it starts with (reports/answers.py); and the
-        answers kept whole as a part (`WHOLE_PART`) where an event of `topics` could change a
-        day before its own (`DATED_TOPICS`)."""
+        """Delete the kept answers; and where an event of `topics` could change a day before
+        its own (`DATED_TOPICS`), the answers kept whole as a part (`WHOLE_PART`) and the parts
+        that hold the clients of the fine `parts` (None: every part): a part holds the clients
+        whose ids start with its characters, so those of a fine part lie in each part it starts
+        with (reports/answers.py). Parts whose clients have only events of `DATED_TOPICS` are
+        left to be mended: a report finds them from the event log (`still_current`)."""
         cursor.execute(self.sql(f"DELETE FROM {{{ANSWERS}}}", [ANSWERS]))
         if parts is None:
             cursor.execute(self.sql(f"DELETE FROM {{{ANSWER_PARTS}}}", [ANSWER_PARTS]))
             return
-        if not DATED_TOPICS.issuperset(topics):
-            statement = f"DELETE FROM {{{ANSWER_PARTS}}} WHERE part = ?"
-            cursor.execute(self.sql(statement, [ANSWER_PARTS]), (WHOLE_PART,))
+        if DATED_TOPICS.issuperset(topics):
+            return  # to be mended (a report reads which parts have events since from the log)
+        statement = f"DELETE FROM {{{ANSWER_PARTS}}} WHERE part = ?"
+        cursor.execute(self.sql(statement, [ANSWER_PARTS]), (WHOLE_PART,))
         if chosen := sorted({part[:n] for part in parts for n in range(1, len(part) + 1)}):
             marks = ", ".join("?" for _ in chosen)
             statement = f"DELETE FROM {{{ANSWER_PARTS}}} WHERE part IN ({marks})"

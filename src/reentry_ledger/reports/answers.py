@@ -76,10 +76,16 @@ Parted = tuple[tuple[str, ...], Callable[[Sequence[str]], dict[str, Sums]]]
 # The same report asked in earlier periods: each one's statements, and what runs the line it
 # kept on into the periods begun since (reports/lines.py, `extended`), the nearest first
 Earlier = Callable[[], Iterator[tuple[list[str], Callable[[Sums], Sums]]]]
-# A report split by period, kept whole: where the period's number is in a group's key, its
-# periods, and what counts its periods from the one numbered so to the last (a line: the keys
-# numbered as the whole report's; None where it could not be counted with slopes)
-Mend = tuple[int, Sequence[Period], Callable[[int], Sums | None]]
+# A report split by period: where the period's number is in a group's key, its periods, and
+# what counts its periods from the one numbered so to the last, for every client and for each
+# of some parts of them (lines: the keys numbered as the whole report's; None where they could
+# not be counted with slopes)
+Mend = tuple[
+    int,
+    Sequence[Period],
+    Callable[[int], Sums | None],
+    Callable[[Sequence[str], int], dict[str, Sums] | None],
+]
 # Groups past which a report kept whole is not kept as a part too (officer by month at ten
 # million events: some 110,000 groups of one statement)
 WHOLE_PART_GROUPS_MOST = 250_000
@@ -109,9 +115,10 @@ def answered(
     back on any day they hold, moved to it. `earlier`: where the report is split by period,
     the same report asked in earlier periods, whose line (whole, or its parts) is run on into
     the periods begun since when this one has none kept. `mend`: where the report is split by
-    period and kept whole (not by part), its line is kept as the part of every client too,
-    and asked again after new events, its periods that end before the first day they could
-    change are read back, the rest counted (`mended`)."""
+    period, asked again after new events, its periods that end before the first day they could
+    change are read back, the rest counted (`mended`): of the parts of the events' clients,
+    where it is kept by part (`parts_mended`); else of every client, its line kept whole as the
+    part of every client too."""
     digest = digest_of(statements, parameters)
     before, whole, parts_found = None, None, {}
     run_on: Callable[[Sums], Sums] | None = None  # what was found is an earlier period's
@@ -152,8 +159,13 @@ def answered(
             held = {part: found for part, found in kept_parts.items() if lines.holds(found, day)}
             kept_parts = {part: lines.moved(found, day) for part, found in held.items()}
         counted_parts = [part for part in parts if part not in kept_parts]
-        counted = count_parts(counted_parts)
-        if kept_parts and current_state(store) != before:
+        mended_parts = (
+            parts_mended(store, parts_found, counted_parts, before, day, mend)
+            if mend is not None and day is not None and run_on is None
+            else {}
+        )
+        counted = mended_parts | count_parts([p for p in counted_parts if p not in mended_parts])
+        if (kept_parts or mended_parts) and current_state(store) != before:
             # a page (or a clear) landed since the kept parts were read: they may not be of
             # the state the others were counted at
             return figures(count(), day)
@@ -199,7 +211,12 @@ def answered(
             )
             holding = lines.horizon_of(list(held.values()), reached.values())
             line = lines.lined(sums, day, holding)
-            if by_part is None and mend is not None and groups_in(sums) <= WHOLE_PART_GROUPS_MOST:
+            if (
+                by_part is None
+                and parted is None
+                and mend is not None
+                and groups_in(sums) <= WHOLE_PART_GROUPS_MOST
+            ):
                 by_part = {WHOLE_PART: line}  # to be mended after new events
             keep(store, digest, before, line, by_part)
     return figures(sums, day)
@@ -215,36 +232,76 @@ def mended(store: ProjectionStore, base: tuple[Sums, int, str], now: str, day: d
     position and standing it was kept at) and the events recorded since: the periods that end
     before the first day they could change (`kept.changed_from`) read back from it, the rest
     counted (`mend`); None where it cannot be mended (kept at another standing or position,
-    too many events since, one that could change an earlier day than its own, or every
-    period from the first)."""
-    sums, since, at = base
-    since_now, at_now, head = standing(now)
-    if at != at_now or since > since_now or head - since > WHOLE_AFTER:
+    on a later day, too many events since, one that could change an earlier day than its own,
+    or every period from the first)."""
+    place, periods, count_from, _ = mend
+    start = mend_start(store, now, {WHOLE_PART: base}, day, periods)
+    counted = None if start is None else count_from(start)
+    if start is None or counted is None:
         return None
-    if lines.LINE not in sums or int(sums[lines.LINE][()][0]) > day.toordinal():
-        return None  # not a line, or counted on a later day than this one
-    from reentry_ledger.reports.kept import changed_from  # it builds on the reports' modules
-
-    first = changed_from(store, since, head)
-    place, periods, count_from = mend
-    if first is None or first <= periods[0].end:
-        return None
-    # the periods from the one `first` falls in; the last always (the day it was counted)
-    start = min(next((n for n, p in enumerate(periods) if p.end >= first), len(periods)),
-                len(periods) - 1)  # fmt: skip
-    counted = count_from(start)
-    if counted is None:
-        return None
-    line: Sums = {}
-    for names in {*sums, *counted} - {lines.LINE}:
-        kept = {key: v for key, v in sums.get(names, {}).items() if int(key[place]) < start}
-        line[names] = {**kept, **counted.get(names, {})}
+    line = joined(base[0], counted, place, start)
     horizon = lines.horizon_of([], lines.horizons(store, day).values())
     if current_state(store) != now:
         # a page (or a clear) landed since the part was read: what was counted is of a later
         # state than it, and the events it brought were not read
         return None
     return lines.lined(line, day, horizon)
+
+
+def parts_mended(
+    store: ProjectionStore, found: Kept, parts: Sequence[str], now: str, day: date, mend: Mend
+) -> dict[str, Sums]:
+    """Of `parts` (whose clients have events since they were kept: ADR 38), those kept
+    (`found`) that can be mended, as `mended` mends a report kept whole: their periods that end
+    before the first day the events could change read back, the rest counted for their
+    clients alone; as counted (not yet lines). None (an empty dict) where they cannot be; the
+    caller checks that the state did not move meanwhile."""
+    place, periods, _, count_parts_from = mend
+    usable = {part: found[part] for part in parts if part in found}
+    start = mend_start(store, now, usable, day, periods)
+    counted = None if start is None else count_parts_from(list(usable), start)
+    if start is None or counted is None:
+        return {}
+    return {part: joined(usable[part][0], counted[part], place, start) for part in usable}
+
+
+def mend_start(
+    store: ProjectionStore, now: str, base: Kept, day: date, periods: Sequence[Period]
+) -> int | None:
+    """The number of the first period to count again of lines kept (`base`: each with the
+    position and standing it was kept at) asked at the state `now` on `day`: that of the
+    first day the events recorded since could change (`kept.changed_from`), or the last
+    period; None where they cannot be mended (one kept at another standing or position, on a
+    later day than `day`, or not a line; too many events since; one of them could change an
+    earlier day than its own; or every period from the first)."""
+    since_now, at_now, head = standing(now)
+    if not base or any(
+        at != at_now or since > since_now or lines.LINE not in sums
+        or int(sums[lines.LINE][()][0]) > day.toordinal()
+        for sums, since, at in base.values()
+    ):  # fmt: skip
+        return None
+    since = min(since for _, since, _ in base.values())
+    if head - since > WHOLE_AFTER:
+        return None
+    from reentry_ledger.reports.kept import changed_from  # it builds on the reports' modules
+
+    first = changed_from(store, since, head)
+    if first is None or first <= periods[0].end:
+        return None
+    # the periods from the one `first` falls in; the last always (the day it was counted)
+    return min(next((n for n, p in enumerate(periods) if p.end >= first), len(periods)),
+               len(periods) - 1)  # fmt: skip
+
+
+def joined(kept: Sums, counted: Sums, place: int, start: int) -> Sums:
+    """A line's sums mended: its groups of the periods before the one numbered `start` (at
+    `place` in each key) as `kept`, those from it as `counted`."""
+    line: Sums = {}
+    for names in {*kept, *counted} - {lines.LINE}:
+        before = {key: v for key, v in kept.get(names, {}).items() if int(key[place]) < start}
+        line[names] = {**before, **counted.get(names, {})}
+    return line
 
 
 def digest_of(statements: Sequence[str], parameters: dict[str, Any]) -> str:

@@ -189,7 +189,9 @@ def tallies(
         found = consistent_rows(store, asked, TABLES, parameters, source_names() if kept else ())
         return added(len(dimensions), found)
 
-    def counted_by_part(kept: bool, parts: Sequence[str]) -> dict[str, Sums]:
+    def counted_by_part(
+        kept: bool, parts: Sequence[str], over: Sequence[Period] = periods
+    ) -> dict[str, Sums]:
         """Each of `parts` (of the clients, answers.PARTS or FINE_PARTS, all as long) counted
         on its own: the statements over ranges of clients that hold them (`part_ranges`, cut
         where the side-by-side ranges of a whole count are), grouped by part too."""
@@ -197,7 +199,7 @@ def tallies(
             return {}
         sides = client_parts(store)
         ranges = spread(cut_at(part_ranges(parts), sides), len(sides))
-        parted = query(kept, len(parts[0]))
+        parted = query(kept, len(parts[0]), over)
         asked = [statement for clients in ranges for statement in parted.of_clients(clients)]
         found = consistent_rows(store, asked, TABLES, parameters, source_names() if kept else ())
         return by_part(len(dimensions), parts, found)
@@ -247,6 +249,15 @@ def tallies(
         sums = attempted(lambda kept: counted(kept, periods[start:]))
         return renumbered(sums, place, start) if lines.sloped(sums) else None
 
+    def counted_parts_from(parts: Sequence[str], start: int) -> dict[str, Sums] | None:
+        """`counted_from`, for each of `parts` on its own."""
+        from reentry_ledger.reports import lines
+
+        found = attempted(lambda kept: counted_by_part(kept, parts, periods[start:]))
+        if not all(map(lines.sloped, found.values())):
+            return None
+        return {part: renumbered(sums, place, start) for part, sums in found.items()}
+
     parts = parts_for(store, dimensions, periods)
     parted = (parts, count_parts) if parts else None
     by_period = line and "period" in dimensions and len(periods) > 1
@@ -255,7 +266,7 @@ def tallies(
         store, definition, {**parameters, "line": True} if line else parameters,
         lambda: attempted(counted), parted, periods[-1].end if line else None,
         earlier if by_period else None,
-        (place, periods, counted_from) if by_period and not parted else None,
+        (place, periods, counted_from, counted_parts_from) if by_period else None,
     )  # fmt: skip
     return counts_of(dimensions, periods, sums)
 
