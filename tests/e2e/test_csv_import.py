@@ -101,7 +101,7 @@ BAD_FILES = {
     ),
     "impossible date": (
         replace_row(2, "10/01/2024", "31/02/2024"),
-        "line 4, column 'date': '31/02/2024'",
+        "line 4, column 'date': '31/02/2024' is not a date (day is out of range for month)",
     ),
     "unknown code": (
         replace_row(3, ",M,", ",MED,"),

@@ -100,7 +100,7 @@ class LedgerGroup(LazyGroup):
     """Runs a command and turns any error into a message and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from reentry_ledger.cli.errors import EXIT_BROKEN_PIPE, report
+        from reentry_ledger.cli.errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, report
 
         state = ctx.ensure_object(LedgerContext)
         try:
@@ -111,6 +111,9 @@ class LedgerGroup(LazyGroup):
             # The reader went away (e.g. `| head`): stop quietly, as pipes expect.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(EXIT_BROKEN_PIPE)
+        except KeyboardInterrupt:  # Ctrl-C: what was done is rolled back or kept whole
+            click.echo("Interrupted.", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except Exception as error:  # every other error is reported, never dumped
             ctx.exit(report(error, debug=state.debug))
         finally:
@@ -146,7 +149,8 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
 
     Every write records one immutable event on a client's ledger; nothing is ever edited.
     Exit codes: 0 done, 1 failed (e.g. database unreachable), 2 bad usage or input,
-    3 refused by a rule, 4 not found, 5 conflict (retry), 6 verification failed.
+    3 refused by a rule, 4 not found, 5 conflict (retry), 6 verification failed,
+    130 interrupted (Ctrl-C).
 
     Every date and moment, given or imported, lies between 1900-01-01 and 2199-12-31. Names
     and codes (agency, officer, volunteer, actor...) take no control characters and no

@@ -27,6 +27,7 @@ EXIT_NOT_FOUND = 4
 EXIT_CONFLICT = 5
 EXIT_TAMPERED = 6
 EXIT_BROKEN_PIPE = 141  # as after SIGPIPE: the reader closed the pipe
+EXIT_INTERRUPTED = 130  # as after SIGINT: Ctrl-C
 
 EXIT_CODES: dict[type[LedgerError], int] = {
     InvalidInput: EXIT_USAGE,

@@ -402,10 +402,14 @@ class MappedImport:
         text = row[column].strip()
         try:
             return datetime.strptime(text, self.mapping.date_format).date()
-        except ValueError:
-            raise self.fail(
-                line, column, f"{text!r} is not a date of the form {self.mapping.date_format}"
-            ) from None
+        except ValueError as error:
+            # written in the form, but no such day (31/02): as a date given on the command line
+            why = str(error)
+            if why.startswith(("time data", "unconverted data")):
+                why = f"is not a date of the form {self.mapping.date_format}"
+            else:
+                why = f"is not a date ({why})"
+            raise self.fail(line, column, f"{text!r} {why}") from None
 
     def value(self, line: int, row: dict[str, str], name: str, spec: Field) -> Any:
         text = row[spec.column].strip()
