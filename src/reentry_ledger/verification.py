@@ -39,15 +39,25 @@ class Digest:
     def parse(cls, text: str) -> Digest:
         """From the line itself, or from a file holding it."""
         candidate = text.strip()
-        if not DIGEST_LINE.fullmatch(candidate) and Path(candidate).is_file():
-            candidate = Path(candidate).read_text(encoding="utf-8").strip()
+        line = "'reentry-ledger digest v1 position=N sha256=HEX'"
         found = DIGEST_LINE.fullmatch(candidate)
-        if not found:
+        if found:
+            return cls(int(found.group(1)), found.group(2))
+        path = Path(candidate)
+        if path.is_file():
+            found = DIGEST_LINE.fullmatch(path.read_text(encoding="utf-8").strip())
+            if not found:
+                raise InvalidInput(
+                    f"--against: the file '{candidate}' holds no line printed by `digest` ({line})"
+                )
+            return cls(int(found.group(1)), found.group(2))
+        if candidate and (path.suffix or len(path.parts) > 1):  # named as a file is
             raise InvalidInput(
-                "--against needs a line printed by `digest` (or a file holding it): "
-                "'reentry-ledger digest v1 position=N sha256=HEX'"
+                f"--against: no file '{candidate}', nor a line printed by `digest` ({line})"
             )
-        return cls(int(found.group(1)), found.group(2))
+        raise InvalidInput(
+            f"--against needs a line printed by `digest` (or a file holding it): {line}"
+        )
 
 
 @dataclass(frozen=True)

@@ -207,3 +207,13 @@ def test_verify_and_digest_on_the_command_line(ledger: Ledger, db_url: str, tmp_
     assert runner.invoke(cli, ["--db", db_url, "digest"]).exit_code == 6
     bad = runner.invoke(cli, ["--db", db_url, "verify", "--against", "yesterday's digest"])
     assert bad.exit_code == 2 and "--against needs a line printed by `digest`" in bad.stderr
+    # a file that is not there, or holds something else: said so, by its name
+    missing = published.parent / "digest-of-monday.txt"
+    bad = runner.invoke(cli, ["--db", db_url, "verify", "--against", str(missing)])
+    assert bad.exit_code == 2
+    assert f"--against: no file '{missing}', nor a line printed by `digest`" in bad.stderr
+    other = published.parent / "notes.txt"
+    other.write_text("the digest is in the safe\n")
+    bad = runner.invoke(cli, ["--db", db_url, "verify", "--against", str(other)])
+    assert bad.exit_code == 2
+    assert f"--against: the file '{other}' holds no line printed by `digest`" in bad.stderr
