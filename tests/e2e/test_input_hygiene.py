@@ -51,6 +51,37 @@ def test_a_control_character_or_padding_in_an_enrolment_is_refused_and_nothing_i
     assert_empty(run("export").stdout)
 
 
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (("enroll", "GA-2", "--agency", "G" * 201, "--officer", "o-17", "--supervision",
+          "parole", "--start", "2024-01-10"), "agency: is 201 characters long (at most 200)"),
+        (("reassign", "GA-1", "--officer", "o" * 201, "--on", "2024-02-01"),
+         "officer: is 201 characters long (at most 200)"),
+        (("contact", "GA-1", "--on", "2024-02-01", "--note", "n" * 100_001),
+         "note: is 100001 characters long (at most 100000)"),
+        (("assess", "GA-1", "--on", "2024-02-01", "--instrument", "ORAS", "--risk", "high",
+          "--instrument-version", "v" * 2_001),
+         "instrument_version: is 2001 characters long (at most 2000)"),
+    ],
+)  # fmt: skip
+def test_a_name_code_or_text_past_its_length_is_refused_and_nothing_is_written(
+    run, command: tuple[str, ...], message: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A 120,000-character agency was taken, and shown in every report (a trial's finding)."""
+    assert enroll(run).exit_code == 0
+    before = recorded_events(run("export").stdout)
+    refused(run(*command), message)
+    assert recorded_events(run("export").stdout) == before
+    assert enroll(run, "GA-3", "--name", "N" * 200).exit_code == 0  # at the most: taken
+
+
+def recorded_events(export: str) -> list[str]:
+    """An export's events but the reads the access log records (the export's own among them)."""
+    return [line for line in export.splitlines() if ":LedgerRead" not in line
+            and ":ClientRecordRead" not in line and not line.startswith('{"closing"')]  # fmt: skip
+
+
 def test_a_nul_byte_in_a_note_is_refused_but_line_breaks_are_kept(run) -> None:  # type: ignore[no-untyped-def]
     assert enroll(run).exit_code == 0
     refused(run("contact", "GA-1", "--on", "2024-02-01", "--note", "a\x00b"), "note:")

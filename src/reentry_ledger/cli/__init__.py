@@ -154,7 +154,8 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
 
     Every date and moment, given or imported, lies between 1900-01-01 and 2199-12-31. Names
     and codes (agency, officer, volunteer, actor...) take no control characters and no
-    spaces at either end; notes and other free text may hold line breaks and tabs only.
+    spaces at either end, and at most 200 characters; notes and other free text may hold
+    line breaks and tabs only, and at most 100,000 characters.
 
     With REENTRY_LEDGER_URL (a server started by `serve`) and REENTRY_LEDGER_TOKEN (from
     `users token`) set, commands go to that server, as the token's user, with the same

@@ -75,11 +75,35 @@ def _refuse_control(value: str, pattern: re.Pattern[str]) -> None:
         )
 
 
+# The most characters a new name or code, a line (a reason, a title) and a free text (a note)
+# take: no agency or officer code is longer than a line, no note longer than a book's chapter.
+# Stored values are taken as they are.
+NAME_MOST = 200
+LINE_MOST = 2_000
+TEXT_MOST = 100_000
+
+
+def _refuse_length(value: str, most: int) -> None:
+    if len(value) > most:
+        raise PydanticCustomError(
+            "too_long",
+            "is {length} characters long (at most {most})",
+            {"length": len(value), "most": most},
+        )
+
+
 def check_name(value: str, info: ValidationInfo) -> str:
-    if value and value.isprintable() and not value[0].isspace() and not value[-1].isspace():
+    if (
+        value
+        and len(value) <= NAME_MOST
+        and value.isprintable()
+        and not value[0].isspace()
+        and not value[-1].isspace()
+    ):
         return value  # a good name, stored or new: the common case, decided at once
     if _stored(info):
         return value
+    _refuse_length(value, NAME_MOST)
     if not value.isprintable():
         _refuse_control(value, _CONTROL)
     if not value.strip():
@@ -92,14 +116,16 @@ def check_name(value: str, info: ValidationInfo) -> str:
 
 
 def check_line(value: str, info: ValidationInfo) -> str:
-    if not value.isprintable() and not _stored(info):
+    if (len(value) > LINE_MOST or not value.isprintable()) and not _stored(info):
         _refuse_control(value, _CONTROL)
+        _refuse_length(value, LINE_MOST)
     return value
 
 
 def check_text(value: str, info: ValidationInfo) -> str:
-    if not value.isprintable() and not _stored(info):
+    if (len(value) > TEXT_MOST or not value.isprintable()) and not _stored(info):
         _refuse_control(value, _CONTROL_IN_TEXT)
+        _refuse_length(value, TEXT_MOST)
     return value
 
 
