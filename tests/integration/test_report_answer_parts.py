@@ -374,6 +374,60 @@ def test_many_scattered_parts_are_counted_over_few_ranges(ledger: Ledger) -> Non
         assert after == ask(ledger, "risk")
 
 
+PARTS_FROM = tallies.PARTS_FROM  # as a build past which reports are parted has it
+
+
+@contextlib.contextmanager
+def build(parts: str) -> Iterator[None]:
+    """A build that keeps a report by 256 parts ("fine"), by 16 ("coarse") or whole."""
+    with (
+        mock.patch.object(tallies, "PARTS_FROM", PARTS_FROM if parts == "whole" else 0),
+        mock.patch.object(tallies, "FINE_GROUPS", 0 if parts == "coarse" else tallies.FINE_GROUPS),
+    ):
+        yield
+
+
+@pytest.mark.parametrize(("first", "second"), [("fine", "coarse"), ("coarse", "fine"),
+                                               ("fine", "whole"), ("whole", "coarse")])  # fmt: skip
+def test_a_part_left_to_be_mended_is_not_taken_as_current_by_another_builds_answer(
+    ledger: Ledger, first: str, second: str
+) -> None:
+    """Two builds (a rolling deploy that parts a report otherwise) ask the same report. A
+    violation leaves the first build's part of its client to be mended (ADR 38); the second
+    build keeps its own answer; after a violation of another client, the first build asks
+    again. The review found the second build's answer stamping every part of the report as
+    current at its state, the first build's stale part among them, which was then read back
+    (the first violation missing from its quarter)."""
+    demo(ledger)
+    with build(first):
+        ask(ledger, period="quarter")
+    x, y = apart(ledger)
+    ledger.record_violation(x, actor="t", on=date(2025, 11, 20), technical=("curfew",))
+    ProjectionRunner(ledger).catch_up()
+    with build(second):
+        found = ask(ledger, period="quarter")
+    with counted_afresh():
+        assert found == ask(ledger, period="quarter")
+    ledger.record_violation(y, actor="t", on=TODAY, technical=("curfew",))
+    ProjectionRunner(ledger).catch_up()
+    with build(first):
+        found = ask(ledger, period="quarter")
+    with counted_afresh():
+        assert found == ask(ledger, period="quarter")
+
+
+def apart(ledger: Ledger) -> tuple[str, str]:
+    """Two demo clients still supervised, in different parts (of either length)."""
+    secret = LedgerSecrets(ledger).secret(PROJECTION_IDS)
+    found: dict[str, str] = {}  # by part: a client in it
+    for n in range(1, 41):
+        client = ledger.get_client(f"DEMO-{n:07d}")
+        if not client.state.is_discharged:
+            found.setdefault(keyed_client_id(secret, client.id)[:1], f"DEMO-{n:07d}")
+    assert len(found) > 1, "no two clients in different parts"
+    return found[min(found)], found[max(found)]
+
+
 @pytest.mark.parametrize("fine_first", [True, False])
 def test_parts_kept_by_a_build_that_cut_them_otherwise_are_not_read_back(
     ledger: Ledger, fine_first: bool

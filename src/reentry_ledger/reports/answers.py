@@ -147,6 +147,7 @@ def answered(
             return lines.figures(line)
     counted: dict[str, Sums] | None
     held: dict[str, Sums] = {}  # a line's parts read back, as kept
+    kept_parts: dict[str, Sums] = {}  # the parts read back as current
     counted_parts: list[str] = []
     if parted is None:
         sums, counted = count(), None
@@ -182,7 +183,7 @@ def answered(
         return lines.figures(sums)  # counted with every term cut again: not kept as a line
     if not store.ledger.backend.read_only:
         if day is None:
-            keep(store, digest, before, sums, counted)
+            keep(store, digest, before, sums, counted, list(kept_parts))
         else:
             # each part counted its own horizon (it holds no date of another part's client);
             # the whole's, the lowest of every part's (those read back keep theirs)
@@ -218,7 +219,8 @@ def answered(
                 and groups_in(sums) <= WHOLE_PART_GROUPS_MOST
             ):
                 by_part = {WHOLE_PART: line}  # to be mended after new events
-            keep(store, digest, before, line, by_part)
+            # the parts read back (those of an earlier period's report: kept anew, `carried`)
+            keep(store, digest, before, line, by_part, list(held) if run_on is None else [])
     return figures(sums, day)
 
 
@@ -453,11 +455,13 @@ def keep(
     counted_at: str,
     sums: Sums,
     parts: dict[str, Sums] | None = None,
+    current: Sequence[str] = (),
 ) -> None:
-    """Keep `sums`, counted at the state `counted_at`, and the `parts` counted for them (the
-    others read back as current at that state; None: the answer is not kept by part), if that
-    is still the state; without waiting for another writer (the report is answered whether or
-    not they are kept)."""
+    """Keep `sums`, counted at the state `counted_at`, and the `parts` counted for them (None:
+    the answer is not kept by part), and mark the parts read back for them (`current`) as
+    current at that state, if that is still the state; without waiting for another writer
+    (the report is answered whether or not they are kept). No other part is marked: one left
+    to be mended (ADR 38), or of another build's parts, is not current at that state."""
     answer = dumped(sums)
     by_part = {part: dumped(part_sums) for part, part_sums in (parts or {}).items()}
     if answer is None or None in by_part.values():
@@ -495,8 +499,11 @@ def keep(
                     "since, standing) VALUES (?, ?, ?, ?, ?, ?)",
                     (digest, part, part_answer, kept_at, since, at))  # fmt: skip
             # the parts read back for this answer were current at its state, as it is recent
-            run(cursor, f"UPDATE {{{ANSWER_PARTS}}} SET kept_at = ?, since = ?, standing = ? "
-                "WHERE digest = ?", (kept_at, since, at, digest))  # fmt: skip
+            if current:
+                marks = ", ".join("?" for _ in current)
+                run(cursor, f"UPDATE {{{ANSWER_PARTS}}} SET kept_at = ?, since = ?, standing = ? "
+                    f"WHERE digest = ? AND part IN ({marks})",
+                    (kept_at, since, at, digest, *current))  # fmt: skip
             for table, most in ((ANSWERS, MOST), (ANSWER_PARTS, PARTS_MOST)):
                 run(cursor, f"DELETE FROM {{{table}}} WHERE kept_at <= ?", (kept_at - most,))
     except PersistenceError as error:  # busy, locked, no connection free, or kept by another
