@@ -7,8 +7,10 @@ At most a few chunks are in flight, so a stream of any length is never held in m
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -55,10 +57,20 @@ class Workers:
     def __enter__(self) -> Workers:
         return self
 
-    def __exit__(self, *_: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if kind is None:
+            pool.shutdown(wait=True, cancel_futures=True)
+            return
+        # Left by an error or Ctrl-C: what the workers do is of no use. Stopped at once, not
+        # waited for: a second Ctrl-C cutting a wait short left them waiting for work, and the
+        # interpreter's exit waiting for them, for ever (a new user's trial).
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(OSError):
+                process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def map(self, function: Callable[[Chunk], Result], chunks: Iterable[Chunk]) -> Iterator[Result]:
         """Results in the order of `chunks`, at most two chunks per worker in flight. One
@@ -115,11 +127,33 @@ class Workers:
             self._pool = ProcessPoolExecutor(
                 self.count, mp_context=context, initializer=leave_with, initargs=(os.getpid(),)
             )
+            STARTED.add(os.getpid())
         return self._pool
 
 
+STARTED: set[int] = set()  # the processes (this one, if any) that started a pool of workers
+
+
+def stop_all() -> bool:
+    """Stop every worker process this one started, at once (on Ctrl-C); whether it ever
+    started any. Then the process must leave without the interpreter's exit (`os._exit`): a
+    pool left in a generator that nothing closed is not shut down before it, and its threads,
+    feeding workers that are gone, wait for ever there (a new user's trial)."""
+    if os.getpid() not in STARTED:
+        return False
+    for child in multiprocessing.active_children():
+        with contextlib.suppress(OSError):
+            child.terminate()
+    return True
+
+
 def leave_with(parent: int) -> None:
-    """In a worker: exit as soon as the parent has gone (killed, it cannot say so itself)."""
+    """In a worker: exit as soon as the parent has gone (killed, it cannot say so itself); a
+    Ctrl-C is the parent's to act on (it stops the workers), not each worker's to print; and
+    SIGTERM, the parent's stop, ends it at once (not the parent's handler, forked with it:
+    cli/files.py `terminating` raised in the worker instead, which then never ended)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     def watch() -> None:
         while os.getppid() == parent:

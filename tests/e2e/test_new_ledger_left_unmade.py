@@ -5,6 +5,7 @@ ledger's own tables)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -136,6 +137,41 @@ def test_an_import_interrupted_part_way_into_a_new_sqlite_file_leaves_no_file(
     returncode, errors = import_signalled(folder, tmp_path, signal.SIGINT)
     assert returncode == 130, errors  # as a shell tells an interrupted command (128 + SIGINT)
     assert errors.endswith(b"Interrupted.\n") and b"Traceback" not in errors
+    assert sorted(p.name for p in folder.iterdir()) == []
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason=f"the console script is not installed ({SCRIPT})")
+@pytest.mark.parametrize("between", [None, 0.05, 0.3])
+def test_ctrl_c_during_a_demo_ends_it_at_once_and_leaves_no_file(
+    folder: Path, between: float | None
+) -> None:
+    """SIGINT to the command's group (Ctrl-C), or to the command then its group (as `timeout
+    -s INT` sends it, or Ctrl-C pressed twice), while its worker processes tell the demo's
+    clients: a new user's trial found it printing "Interrupted." and then never ending (its
+    workers' queues waited on at exit), and a worker's traceback."""
+    env = {**os.environ, "REENTRY_LEDGER_DB": f"sqlite:///{folder / 'big.db'}"}
+    process = subprocess.Popen(
+        [str(SCRIPT), "demo", "--clients", "3000"], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not any(folder.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the ledger is being made, aside
+    time.sleep(2)  # the workers at work
+    if between is not None:
+        process.send_signal(signal.SIGINT)
+        time.sleep(between)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGINT)
+    try:
+        _, errors = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError("the demo did not end within 30 s of Ctrl-C") from None
+    # 130, or ended by the second SIGINT itself as it exited (a shell tells both as 130)
+    assert process.returncode in (130, -signal.SIGINT), errors
+    assert b"Traceback" not in errors and errors.endswith(b"Interrupted.\n"), errors
     assert sorted(p.name for p in folder.iterdir()) == []
 
 

@@ -112,7 +112,14 @@ class LedgerGroup(LazyGroup):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(EXIT_BROKEN_PIPE)
         except KeyboardInterrupt:  # Ctrl-C: what was done is rolled back or kept whole
+            from reentry_ledger.workers import stop_all
+
             click.echo("Interrupted.", err=True)
+            if stop_all():  # worker processes were started (they ignore Ctrl-C: ours to stop)
+                state.close()
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(EXIT_INTERRUPTED)  # not waiting, at exit, on their queues' threads
             ctx.exit(EXIT_INTERRUPTED)
         except Exception as error:  # every other error is reported, never dumped
             ctx.exit(report(error, debug=state.debug))
