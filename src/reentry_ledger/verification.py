@@ -45,12 +45,15 @@ class Digest:
             return cls(int(found.group(1)), found.group(2))
         path = Path(candidate)
         if path.is_file():
-            found = DIGEST_LINE.fullmatch(path.read_text(encoding="utf-8").strip())
+            with path.open(encoding="utf-8", errors="replace") as file:  # a line: not a ledger
+                found = DIGEST_LINE.fullmatch(file.read(1_000).strip())
             if not found:
                 raise InvalidInput(
                     f"--against: the file '{candidate}' holds no line printed by `digest` ({line})"
                 )
             return cls(int(found.group(1)), found.group(2))
+        if candidate and path.exists():  # a folder, a device
+            raise InvalidInput(f"--against: '{candidate}' is not a file holding a digest line")
         if candidate and (path.suffix or len(path.parts) > 1):  # named as a file is
             raise InvalidInput(
                 f"--against: no file '{candidate}', nor a line printed by `digest` ({line})"

@@ -76,6 +76,24 @@ def test_a_name_code_or_text_past_its_length_is_refused_and_nothing_is_written(
     assert enroll(run, "GA-3", "--name", "N" * 200).exit_code == 0  # at the most: taken
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("enroll", "R" * 100_000, "--agency", "GA", "--officer", "o-17", "--supervision",
+         "parole", "--start", "2024-01-10"),
+        ("timeline", "R" * 100_000),
+    ],
+)  # fmt: skip
+def test_a_long_malformed_reference_is_quoted_by_its_start_and_length(
+    run, command: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    """The trial's 100,000-character reference came back whole, a 100,138-byte line."""
+    assert enroll(run).exit_code == 0
+    result = run(*command)
+    refused(result, "client reference 'RRRR", "... (100,000 characters) is malformed")
+    assert len(result.stderr) < 300
+
+
 def recorded_events(export: str) -> list[str]:
     """An export's events but the reads the access log records (the export's own among them)."""
     return [line for line in export.splitlines() if ":LedgerRead" not in line

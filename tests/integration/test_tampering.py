@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -212,6 +213,10 @@ def test_verify_and_digest_on_the_command_line(ledger: Ledger, db_url: str, tmp_
     bad = runner.invoke(cli, ["--db", db_url, "verify", "--against", str(missing)])
     assert bad.exit_code == 2
     assert f"--against: no file '{missing}', nor a line printed by `digest`" in bad.stderr
+    for there in (published.parent, Path("/dev/null")):  # a folder, a device
+        bad = runner.invoke(cli, ["--db", db_url, "verify", "--against", str(there)])
+        assert bad.exit_code == 2
+        assert f"--against: '{there}' is not a file holding a digest line" in bad.stderr
     other = published.parent / "notes.txt"
     other.write_text("the digest is in the safe\n")
     bad = runner.invoke(cli, ["--db", db_url, "verify", "--against", str(other)])

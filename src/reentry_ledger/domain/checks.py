@@ -56,6 +56,14 @@ def _stored(info: ValidationInfo) -> bool:
     return isinstance(context, dict) and bool(context.get("stored"))
 
 
+def shown(value: str, most: int = 64) -> str:
+    """`value` as an error quotes it: whole if short, else its start and its length (a
+    100,000-character reference was echoed whole on one line)."""
+    if len(value) <= most:
+        return repr(value)
+    return f"{value[:most]!r}... ({len(value):,} characters)"
+
+
 def describe_character(char: str) -> str:
     name = unicodedata.name(char, "") or _CONTROL_NAMES.get(ord(char), "control")
     return f"U+{ord(char):04X} ({name})"

@@ -16,7 +16,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from reentry_ledger.domain.checks import Name, Text
+from reentry_ledger.domain.checks import Name, Text, shown
 from reentry_ledger.domain.errors import InvalidInput, RuleViolated
 from reentry_ledger.domain.events import LedgerEvent
 from reentry_ledger.domain.recording import Stamp, keep, next_event
@@ -137,7 +137,9 @@ class Directory(OpenedAggregate):
 
     def add_user(self, stamp: Stamp, name: str, role: str, agency: str | None) -> None:
         if not _NAME.fullmatch(name):
-            raise InvalidInput(f"user name {name!r} is malformed: 1-64 letters, digits, . _ @ -")
+            raise InvalidInput(
+                f"user name {shown(name)} is malformed: 1-64 letters, digits, . _ @ -"
+            )
         if name in self.users:
             raise RuleViolated(f"user {name!r} already exists ({self.users[name].role})")
         if role in AGENCY_ROLES and not agency:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from uuid import UUID, uuid5
 
+from reentry_ledger.domain.checks import shown
 from reentry_ledger.domain.errors import InvalidInput
 
 # Fixed forever: changing it would orphan every stored client.
@@ -17,7 +18,7 @@ def check_reference(ref: str) -> str:
     """Return the reference if it is well formed, else raise InvalidInput."""
     if not _REFERENCE.fullmatch(ref):
         raise InvalidInput(
-            f"client reference {ref!r} is malformed: use 1-64 letters, digits, '.', '_', '/' "
+            f"client reference {shown(ref)} is malformed: use 1-64 letters, digits, '.', '_', '/' "
             "or '-', starting with a letter or digit (e.g. GA-000123)"
         )
     return ref

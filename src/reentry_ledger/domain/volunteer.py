@@ -14,7 +14,7 @@ from uuid import UUID, uuid5
 
 from pydantic import Field
 
-from reentry_ledger.domain.checks import EventDate, Name, Text
+from reentry_ledger.domain.checks import EventDate, Name, Text, shown
 from reentry_ledger.domain.client import check_not_before, check_not_future
 from reentry_ledger.domain.codes import SupervisionSessionKind, VolunteerSkill
 from reentry_ledger.domain.directory import OpenedAggregate, OpeningEvent
@@ -35,7 +35,7 @@ def volunteer_uuid(volunteer_id: str) -> UUID:
 
 def check_volunteer_id(volunteer_id: str) -> str:
     if not VOLUNTEER_ID.fullmatch(volunteer_id):
-        raise InvalidInput(f"volunteer id {volunteer_id!r} is malformed: VOL1, VOL2, ...")
+        raise InvalidInput(f"volunteer id {shown(volunteer_id)} is malformed: VOL1, VOL2, ...")
     return volunteer_id
 
 
