@@ -61,11 +61,12 @@ class Workers:
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        if kind is None:
+        if kind is None or not issubclass(kind, KeyboardInterrupt):
+            # done, or left by an error: each worker finishes its chunk and leaves
             pool.shutdown(wait=True, cancel_futures=True)
             return
-        # Left by an error or Ctrl-C: what the workers do is of no use. Stopped at once, not
-        # waited for: a second Ctrl-C cutting a wait short left them waiting for work, and the
+        # Left by Ctrl-C: what the workers do is of no use. Stopped at once, not waited for:
+        # a second Ctrl-C cutting a wait short left them waiting for work, and the
         # interpreter's exit waiting for them, for ever (a new user's trial).
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             with contextlib.suppress(OSError):
