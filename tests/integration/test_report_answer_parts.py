@@ -402,7 +402,7 @@ def test_a_part_left_to_be_mended_is_not_taken_as_current_by_another_builds_answ
     with build(first):
         ask(ledger, period="quarter")
     x, y = apart(ledger)
-    ledger.record_violation(x, actor="t", on=date(2025, 11, 20), technical=("curfew",))
+    ledger.record_violation(x, actor="t", on=TODAY, technical=("curfew",))
     ProjectionRunner(ledger).catch_up()
     with build(second):
         found = ask(ledger, period="quarter")
