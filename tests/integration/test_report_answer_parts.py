@@ -402,18 +402,13 @@ def test_a_part_left_to_be_mended_is_not_taken_as_current_by_another_builds_answ
     with build(first):
         ask(ledger, period="quarter")
     x, y = apart(ledger)
-    ledger.record_violation(x, actor="t", on=TODAY, technical=("curfew",))
-    ProjectionRunner(ledger).catch_up()
-    with build(second):
-        found = ask(ledger, period="quarter")
-    with counted_afresh():
-        assert found == ask(ledger, period="quarter")
-    ledger.record_violation(y, actor="t", on=TODAY, technical=("curfew",))
-    ProjectionRunner(ledger).catch_up()
-    with build(first):
-        found = ask(ledger, period="quarter")
-    with counted_afresh():
-        assert found == ask(ledger, period="quarter")
+    for client, asking in ((x, second), (y, first)):
+        ledger.record_violation(client, actor="t", on=TODAY, technical=("curfew",))
+        ProjectionRunner(ledger).catch_up()
+        with build(asking):
+            found = ask(ledger, period="quarter")
+        with counted_afresh():
+            assert found == ask(ledger, period="quarter")
 
 
 def apart(ledger: Ledger) -> tuple[str, str]:
