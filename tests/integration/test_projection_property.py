@@ -744,3 +744,46 @@ def test_a_report_split_by_period_asked_again_after_new_events_agrees_with_brute
         assert report(runner.store, request, None, earliest) == compute(
             facts, request, min((f.start_on for f in facts), default=None)
         )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(steps, min_size=10, max_size=50),
+       st.lists(st.tuples(st.lists(steps, min_size=1, max_size=5), st.sampled_from([0, 1, 40])),
+                min_size=1, max_size=3),
+       st.lists(people, min_size=len(CLIENTS), max_size=len(CLIENTS)), requests,
+       st.booleans(), st.sampled_from([0, 30, 90]))  # fmt: skip
+def test_a_report_kept_by_part_asked_again_round_after_round_agrees_with_brute_force(
+    sequence: list[tuple[int, str, int, int]],
+    rounds: list[tuple[list[tuple[int, str, int, int]], int]],
+    who: list[History],
+    request: ReportRequest,
+    fine: bool,
+    gap: int,
+) -> None:
+    """A report kept by part (16 parts, or 256: `fine`), its whole beside them, asked again
+    after each round of more events: the whole less the old sums of the parts whose clients
+    moved, plus their new ones (`answers.combined`; ADR 39), each round from the whole the
+    round before kept, some days later (its line moved on, within its horizon or not; the
+    first asked `gap` days before the last): the figures counting every client from its
+    events gives."""
+    finest = 10**9 if fine else 0
+    with (
+        empty_ledger("sqlite") as ledger,
+        mock.patch.object(tallies_module, "PARTS_FROM", 0),
+        mock.patch.object(tallies_module, "FINE_GROUPS", finest),
+        mock.patch.object(tallies_module, "FINE_THIN_GROUPS", finest),
+    ):
+        runner = ProjectionRunner(ledger, page_size=7)
+        enrolled(ledger, who)
+        applied(ledger, runner, sequence)
+        request = replace(request, today=request.today - timedelta(days=gap))
+        report(runner.store, request, None, FactReader(runner.store, None).earliest_start())
+        for more, later in rounds:
+            applied(ledger, runner, more)
+            earliest = FactReader(runner.store, None).earliest_start()
+            clients = [ledger.get_client(ref) for ref, *_ in CLIENTS]
+            facts = facts_of(ledger, clients, None)
+            request = replace(request, today=request.today + timedelta(days=later))
+            assert report(runner.store, request, None, earliest) == compute(
+                facts, request, min((f.start_on for f in facts), default=None)
+            )

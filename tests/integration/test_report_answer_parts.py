@@ -101,20 +101,20 @@ def test_after_new_events_a_report_counts_only_the_parts_of_their_clients(
     with parts_counted() as first:
         before = ask(ledger, *by, period=period)
     assert sorted(first) == list(everyone)  # every part counted, each kept
-    assert parts_of(kept_parts(ledger)) == set(everyone)
+    assert parts_of(kept_parts(ledger)) == {*everyone, ""}  # and the whole beside them (ADR 39)
 
     fine = record_violation(ledger)
     ProjectionRunner(ledger).catch_up()
     # the part of the client recorded for is left, to be counted again (from the violation's
     # period, where the report is split by period: ADR 38)
-    assert parts_of(kept_parts(ledger)) == set(everyone)
+    assert parts_of(kept_parts(ledger)) == {*everyone, ""}
     with parts_counted() as counted:
         after = ask(ledger, *by, period=period)
     assert counted == [fine[: len(everyone[0])]]
     with counted_afresh():
         assert after == ask(ledger, *by, period=period)
     assert after != before
-    assert parts_of(kept_parts(ledger)) == set(everyone)  # kept again, the new one too
+    assert parts_of(kept_parts(ledger)) == {*everyone, ""}  # kept again, the new one too
 
 
 @pytest.mark.parametrize("fine_groups", [tallies.FINE_GROUPS, 0])  # 256 parts, then 16
@@ -164,7 +164,7 @@ def test_a_page_written_without_deleting_parts_is_found_in_the_event_log(ledger:
 
     with mock.patch.object(ProjectionStore, "forget_answers", whole_only):
         ProjectionRunner(ledger).catch_up()
-    assert parts_of(kept_parts(ledger)) == set(answers.FINE_PARTS)  # none deleted
+    assert parts_of(kept_parts(ledger)) == {*answers.FINE_PARTS, ""}  # none deleted
     with parts_counted() as counted:
         after = ask(ledger, "risk")
     assert len(counted) == 1  # the part of the client recorded for, found in the log
@@ -486,3 +486,52 @@ def test_parts_cut_by_the_side_by_side_ranges_add_up(ledger: Ledger, by: tuple[s
         after = ask(ledger, *by, period="quarter")
         with counted_afresh():
             assert after == ask(ledger, *by, period="quarter")
+
+
+@contextlib.contextmanager
+def sums_read() -> Iterator[list[int]]:
+    """How many kept sums (an answer's, or a part's) the reports inside read back."""
+    read: list[int] = []
+    real = answers.loaded
+
+    def spy(answer: str) -> Any:
+        read.append(1)
+        return real(answer)
+
+    with mock.patch.object(answers, "loaded", spy):
+        yield read
+
+
+@pytest.mark.parametrize(
+    ("by", "period"), [(("risk",), None), (("officer",), None), (("agency",), "quarter")]
+)
+def test_after_new_events_a_report_kept_by_part_reads_back_its_whole_and_the_moved_parts(
+    ledger: Ledger, by: tuple[str, ...], period: str | None
+) -> None:
+    # ADR 39: the whole is kept beside the parts; asked again after a violation, the report
+    # reads back that whole and the part of the client recorded for (its old sums, taken
+    # away, its new ones added): not every other part. Twice: the second from the whole the
+    # first kept
+    demo(ledger)
+    ask(ledger, *by, period=period)
+    assert "" in parts_of(kept_parts(ledger))  # the whole, beside the parts
+    first = 1
+    for _ in range(2):
+        fine = record_violation(ledger, first)
+        ProjectionRunner(ledger).catch_up()
+        with sums_read() as read, parts_counted() as counted:
+            after = ask(ledger, *by, period=period)
+        assert counted == [fine[: len(counted[0])]]
+        assert len(read) == 2  # the whole and the moved part
+        with counted_afresh():
+            assert after == ask(ledger, *by, period=period)
+        first += 1
+
+
+def test_officers_are_counted_by_the_finer_parts(ledger: Ledger) -> None:
+    # a thousand groups or so: kept by 256 parts, so that after a few events a few 256ths of
+    # the clients are counted again (ADR 39)
+    demo(ledger)
+    with parts_counted() as counted:
+        ask(ledger, "officer")
+    assert sorted(counted) == list(answers.FINE_PARTS)

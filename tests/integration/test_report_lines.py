@@ -15,6 +15,7 @@ import pytest
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.ingest.demo import build_demo
+from reentry_ledger.ledger_secrets import PROJECTION_IDS, LedgerSecrets
 from reentry_ledger.projections.base import keyed_client_id
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.reports import answers, kept, tallies
@@ -471,3 +472,34 @@ def test_a_report_mended_while_another_process_catches_up_agrees_with_a_fresh_co
         found = ask(ledger, TODAY, "race", period="month")
     assert mending == [TODAY - timedelta(days=1)]  # to be mended from the day before
     assert found == afresh(ledger, TODAY, "race", period="month")
+
+
+def test_a_whole_kept_beside_its_parts_holds_no_further_than_a_part_not_counted_again(
+    ledger: Ledger,
+) -> None:
+    # ADR 39: GA-2 has a violation dated after the day counted; after an event of a client of
+    # another part, the whole is mended beside the parts (GA-2's part not read), and kept: it
+    # still ends before that violation's day, as GA-2's part does
+    three_clients(ledger)
+    ledger.record_violation("GA-2", actor="t", on=TODAY, technical=("curfew",))
+    ProjectionRunner(ledger).catch_up()
+    secret = LedgerSecrets(ledger).secret(PROJECTION_IDS)
+
+    def part(ref: str) -> str:
+        return keyed_client_id(secret, ledger.get_client(ref).id)[:2]
+
+    other = next(ref for ref in ("GA-1", "GA-3") if part(ref) != part("GA-2"))
+    counted_on = TODAY - timedelta(days=6)
+    with mock.patch.object(tallies, "PARTS_FROM", 0):
+        ask(ledger, counted_on, "risk")
+        ledger.record_violation(other, actor="t", on=counted_on, technical=("curfew",))
+        ProjectionRunner(ledger).catch_up()
+        with mock.patch.object(answers, "combined", wraps=answers.combined) as combined:
+            assert ask(ledger, counted_on, "risk") == afresh(ledger, counted_on, "risk")
+        assert combined.called  # the whole kept beside the parts, mended
+        for days, read_back in ((-1, True), (0, False)):
+            on = TODAY + timedelta(days=days)
+            with statements_run() as runs:
+                found = ask(ledger, on, "risk")
+            assert runs == ([] if read_back else [1])
+            assert found == afresh(ledger, on, "risk")

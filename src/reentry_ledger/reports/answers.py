@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from operator import add
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from eventsourcing.persistence import PersistenceError
@@ -62,10 +62,10 @@ MOST = 64  # answers kept: the latest counted
 PARTS = tuple("0123456789abcdef")
 FINE_PARTS = tuple(f"{first}{second}" for first in PARTS for second in PARTS)
 # Groups over every part of an answer past which none is kept (a million events by officer:
-# 300 officers in 16 parts, two statements each, about 9,600 groups, 0.7 MB of text; at ten
-# million, 3,005 officers, about 90,000 groups, 6.3 MB), and the answers whose parts are kept:
-# those of the latest `PARTS_MOST` kept (at most some 130 MB)
-PART_GROUPS_MOST = 120_000
+# 300 officers in 256 parts, each officer in some 50, two statements each, about 30,000
+# groups, 2.3 MB of text; at ten million, 3,005 officers, some 300,000 groups, 20 MB), and the
+# answers whose parts are kept: those of the latest `PARTS_MOST` kept (at most some 430 MB)
+PART_GROUPS_MOST = 400_000
 PARTS_MOST = 16
 # Events since a part was kept past which it is counted again without reading them (by then
 # nearly every part has a client among them)
@@ -89,6 +89,11 @@ Mend = tuple[
 # Groups past which a report kept whole is not kept as a part too (officer by month at ten
 # million events: some 110,000 groups of one statement)
 WHOLE_PART_GROUPS_MOST = 250_000
+# A report kept by part keeps its whole beside its parts, as the part of every client (ADR 39):
+# its sums, and beside them, for each statement, how many parts hold each group (`HELD` and
+# the statement's names), and each part's horizon (`BESIDE`: the last day its line holds)
+BESIDE = ("#parts",)
+HELD = "#held"
 
 
 def answered(
@@ -122,11 +127,14 @@ def answered(
     digest = digest_of(statements, parameters)
     before, whole, parts_found = None, None, {}
     run_on: Callable[[Sums], Sums] | None = None  # what was found is an earlier period's
+    beside: Beside | None = None
     with store.transaction(commit=False) as cursor:
         if store.has_table(cursor, ANSWERS):  # not on a ledger an earlier version set up
             before = state(store, cursor)
             whole = whole_kept(store, cursor, digest, before, day)
-            if whole is None and (parted is not None or mend is not None):
+            if whole is None and parted is not None:
+                beside = beside_kept(store, cursor, digest, parted[0], before, day)
+            if whole is None and beside is None and (parted is not None or mend is not None):
                 parts_found = parts_kept(store, cursor, digest)
             if whole is None and not parts_found and earlier is not None:
                 whole, parts_found, run_on = ran_on(store, cursor, before, parameters, earlier,
@@ -139,7 +147,19 @@ def answered(
             if not store.ledger.backend.read_only:
                 keep(store, digest, before, whole)
         return whole if day is None else lines.figures(lines.moved(whole, day))
-    if parted is None and mend is not None and day is not None and WHOLE_PART in parts_found:
+    if beside is not None and parted is not None:
+        found = beside_mended(store, digest, before, beside, parted, day, mend, count)
+        if found is not None:
+            return found
+        with store.transaction(commit=False) as cursor:  # the whole did not add up
+            parts_found = parts_kept(store, cursor, digest)
+    if (
+        parted is None
+        and mend is not None
+        and day is not None
+        and WHOLE_PART in parts_found
+        and BESIDE not in parts_found[WHOLE_PART][0]  # not a whole kept beside its parts
+    ):
         line = mended(store, parts_found[WHOLE_PART], before, day, mend)
         if line is not None:
             if not store.ledger.backend.read_only:
@@ -183,7 +203,12 @@ def answered(
         return lines.figures(sums)  # counted with every term cut again: not kept as a line
     if not store.ledger.backend.read_only:
         if day is None:
-            keep(store, digest, before, sums, counted, list(kept_parts))
+            by_whole = None
+            if counted is not None and parted is not None:  # the whole beside them (ADR 39)
+                every = [*kept_parts.values(), *counted.values()]
+                unending = dict.fromkeys(parted[0], lines.UNENDING)
+                by_whole = {**counted, WHOLE_PART: beside_of(sums, every, unending)}
+            keep(store, digest, before, sums, by_whole, list(kept_parts))
         else:
             # each part counted its own horizon (it holds no date of another part's client);
             # the whole's, the lowest of every part's (those read back keep theirs)
@@ -212,6 +237,13 @@ def answered(
             )
             holding = lines.horizon_of(list(held.values()), reached.values())
             line = lines.lined(sums, day, holding)
+            if by_part is not None and parted is not None:  # the whole beside them (ADR 39)
+                last = {part: int(found[lines.LINE][()][1]) for part, found in held.items()}
+                for part in counted_parts:
+                    last[part] = reached[part].toordinal() if part in reached else lines.UNENDING
+                by_part[WHOLE_PART] = beside_of(
+                    line, [*kept_parts.values(), *(counted or {}).values()], last
+                )
             if (
                 by_part is None
                 and parted is None
@@ -222,6 +254,185 @@ def answered(
             # the parts read back (those of an earlier period's report: kept anew, `carried`)
             keep(store, digest, before, line, by_part, list(held) if run_on is None else [])
     return figures(sums, day)
+
+
+class Beside(NamedTuple):
+    """A report's whole kept beside its parts (ADR 39), usable at the state asked."""
+
+    whole: Sums  # as kept: a line where the report is of today
+    held: Sums  # for each statement, how many parts hold each group (as [count])
+    horizons: dict[str, int]  # each part's, as an ordinal (`lines.UNENDING`: none)
+    moved: Kept  # the parts whose clients have events since, as kept with the whole
+
+
+def beside_kept(
+    store: ProjectionStore,
+    cursor: Any,
+    digest: str,
+    parts: Sequence[str],
+    now: str,
+    day: date | None,
+) -> Beside | None:
+    """The whole of a report kept by `parts` (kept beside them: ADR 39), if it can be read at
+    the state `now` (on `day`), and the parts whose clients have events since, as they were
+    kept with it: their old sums are taken from it and their new ones added (`combined`),
+    the other parts not read. None where it cannot: not kept, kept by other parts, at
+    another standing or a later position, too long ago, not a line that holds on `day`, most
+    parts moved, or one of them kept again since (by a build that keeps no whole)."""
+    if not store.has_table(cursor, ANSWER_PARTS):
+        return None
+    statement = store.sql(
+        f"SELECT sums, kept_at, since, standing FROM {{{ANSWER_PARTS}}} "
+        "WHERE digest = ? AND part = ?",
+        (ANSWER_PARTS,),
+    )
+    found = fetched(cursor, statement, (digest, WHOLE_PART))
+    if not found:
+        return None
+    text, kept_at, since, at = found[0]
+    since_now, at_now, head = standing(now)
+    if str(at) != at_now or int(since) > since_now or head - int(since) > WHOLE_AFTER:
+        return None
+    kept = loaded(str(text))
+    horizons = {str(key[0]): int(last[0]) for key, last in kept.pop(BESIDE, {}).items()}
+    if set(horizons) != set(parts) or (day is not None and not lines.holds(kept, day)):
+        return None
+    held = {names[1:]: kept.pop(names) for names in list(kept) if names[0] == HELD}
+    from reentry_ledger.reports.kept import recorded_for  # it builds on the reports' modules
+
+    length = len(parts[0])
+    moved = sorted({client[:length] for client in recorded_for(store, int(since), head)})
+    if len(moved) > len(parts) // 2:
+        return None  # most parts: read them all, as they stand
+    if not moved:
+        return Beside(kept, held, horizons, {})
+    marks = ", ".join("?" for _ in moved)
+    statement = store.sql(
+        f"SELECT part, sums, since, standing FROM {{{ANSWER_PARTS}}} "
+        f"WHERE digest = ? AND kept_at = ? AND part IN ({marks})",
+        (ANSWER_PARTS,),
+    )
+    rows = fetched(cursor, statement, (digest, int(kept_at), *moved))
+    olds = {str(part): (loaded(str(sums)), int(s), str(a)) for part, sums, s, a in rows}
+    if len(olds) != len(moved) or (
+        day is not None and not all(lines.holds(old, day) for old, _, _ in olds.values())
+    ):
+        return None
+    return Beside(kept, held, horizons, olds)
+
+
+def beside_mended(
+    store: ProjectionStore,
+    digest: str,
+    now: str,
+    beside: Beside,
+    parted: Parted,
+    day: date | None,
+    mend: Mend | None,
+    count: Callable[[], Sums],
+) -> Sums | None:
+    """The sums of a report kept by part from its whole kept beside its parts (`beside`):
+    the parts whose clients moved counted again (mended, where the report is split by period:
+    `parts_mended`), their old sums taken away and their new ones added; kept again, the
+    other parts marked current. None where the sums do not add up (the caller reads every
+    part instead)."""
+    parts, count_parts = parted
+    moved = list(beside.moved)
+    mended_parts = (
+        parts_mended(store, beside.moved, moved, now, day, mend)
+        if mend is not None and day is not None
+        else {}
+    )
+    counted = mended_parts | count_parts([part for part in moved if part not in mended_parts])
+    if current_state(store) != now:
+        # a page (or a clear) landed since the whole was read: it may not be of the state
+        # the parts were counted at
+        return figures(count(), day)
+    if day is not None and not all(map(lines.sloped, counted.values())):
+        return figures(count(), day)  # counted with every term cut again: not kept as lines
+    added_up = combined(beside, day, counted)
+    if added_up is None:
+        return None
+    sums, held = added_up
+    if store.ledger.backend.read_only:
+        return figures(sums, day)
+    if sum(len(by_key) for by_key in held.values()) > PART_GROUPS_MOST:
+        return figures(sums, day)  # too many groups to keep by part (those kept stay)
+    kept, by_part, last = sums, dict(counted), beside.horizons
+    if day is not None:
+        # each part counted its own horizon; the whole's, the lowest of every part's
+        reached = lines.horizons(store, day, moved) if moved else {}
+        last = {**last, **{part: reached[part].toordinal() if part in reached
+                           else lines.UNENDING for part in moved}}  # fmt: skip
+        lowest = min(last.values(), default=lines.UNENDING)
+        kept = lines.lined(sums, day, None if lowest == lines.UNENDING
+                           else date.fromordinal(lowest))  # fmt: skip
+        by_part = {part: lines.lined(part_sums, day, reached.get(part))
+                   for part, part_sums in counted.items()}  # fmt: skip
+    by_part[WHOLE_PART] = with_beside(kept, held, last)
+    # the parts not moved are current at this state, as the whole is
+    keep(store, digest, now, kept, by_part, [part for part in parts if part not in beside.moved])
+    return figures(sums, day)
+
+
+def combined(
+    beside: Beside, day: date | None, counted: dict[str, Sums]
+) -> tuple[Sums, Sums] | None:
+    """The whole kept beside its parts (`beside`, moved to `day` where a line), less the old
+    sums of the parts that moved, plus their new ones (`counted`); and how many parts hold
+    each group, a group none holds left out (as counting every client leaves it). None where
+    they do not add up (a group taken away that the whole did not hold)."""
+    whole = beside.whole if day is None else lines.moved(beside.whole, day)
+    sums = {names: dict(by_key) for names, by_key in whole.items() if names != lines.LINE}
+    held = {names: {key: int(n[0]) for key, n in by_key.items()}
+            for names, by_key in beside.held.items()}  # fmt: skip
+    olds = [old if day is None else lines.moved(old, day) for old, _, _ in beside.moved.values()]
+    for sign, each in ((-1, olds), (1, list(counted.values()))):
+        for part in each:
+            for names, by_key in part.items():
+                if names == lines.LINE:
+                    continue
+                into, holding = sums.setdefault(names, {}), held.setdefault(names, {})
+                for key, values in by_key.items():
+                    before = into.get(key)
+                    if before is None:
+                        if sign < 0:
+                            return None
+                        into[key] = list(values)
+                    else:
+                        into[key] = [a + sign * b for a, b in zip(before, values, strict=True)]
+                    holding[key] = holding.get(key, 0) + sign
+    for names, holding in held.items():
+        for key, number in list(holding.items()):
+            if number < 0 or (number == 0 and any(sums.get(names, {}).get(key, ()))):
+                return None
+            if number == 0:
+                del holding[key]
+                sums.get(names, {}).pop(key, None)
+    return sums, {names: {key: [n] for key, n in by_key.items()} for names, by_key in held.items()}
+
+
+def beside_of(whole: Sums, parts: Sequence[Sums], horizons: dict[str, int]) -> Sums:
+    """`whole` as kept beside `parts` (each's sums, as the whole adds them up): with how many
+    of them hold each group, and each part's horizon (ADR 39)."""
+    held: Sums = {}
+    for part in parts:
+        for names, by_key in part.items():
+            if names == lines.LINE:
+                continue
+            holding = held.setdefault(names, {})
+            for key in by_key:
+                before = holding.get(key)
+                holding[key] = [1] if before is None else [before[0] + 1]
+    return with_beside(whole, held, horizons)
+
+
+def with_beside(whole: Sums, held: Sums, horizons: dict[str, int]) -> Sums:
+    return {
+        **whole,
+        BESIDE: {(part,): [last] for part, last in horizons.items()},
+        **{(HELD, *names): by_key for names, by_key in held.items()},
+    }
 
 
 def groups_in(sums: Sums) -> int:
