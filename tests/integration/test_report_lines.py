@@ -132,10 +132,16 @@ def test_after_new_events_a_new_months_report_counts_only_their_clients_parts(
         other = next(ref for ref in supervised_clients(ledger) if ref != supervised)
         ledger.record_violation(other, actor="t", on=TODAY, technical=("curfew",))
         ProjectionRunner(ledger).catch_up()
-        with mock.patch.object(tallies, "part_ranges", wraps=tallies.part_ranges) as ranges:
+        with (
+            mock.patch.object(tallies, "part_ranges", wraps=tallies.part_ranges) as ranges,
+            mock.patch.object(answers, "parts_kept", wraps=answers.parts_kept) as every_part,
+        ):
             found = ask(ledger, on, "risk", period="month")
         counted = [part for call in ranges.call_args_list for part in call.args[0]]
-        assert len(counted) == 1  # the new report's parts read back: all but the one
+        assert len(counted) == 1  # the new report's whole kept beside its parts: all but the one
+        # neither its parts nor the last month's report's read whole (a helper's review found
+        # the last month's read back for nothing: ADR 39)
+        assert not every_part.called
         assert found == afresh(ledger, on, "risk", period="month")
 
 

@@ -136,7 +136,7 @@ def answered(
                 beside = beside_kept(store, cursor, digest, parted[0], before, day)
             if whole is None and beside is None and (parted is not None or mend is not None):
                 parts_found = parts_kept(store, cursor, digest)
-            if whole is None and not parts_found and earlier is not None:
+            if whole is None and beside is None and not parts_found and earlier is not None:
                 whole, parts_found, run_on = ran_on(store, cursor, before, parameters, earlier,
                                                     day, parted)  # fmt: skip
     if before is None:
@@ -300,10 +300,12 @@ def beside_kept(
     held = {names[1:]: kept.pop(names) for names in list(kept) if names[0] == HELD}
     from reentry_ledger.reports.kept import recorded_for  # it builds on the reports' modules
 
-    length = len(parts[0])
-    moved = sorted({client[:length] for client in recorded_for(store, int(since), head)})
-    if len(moved) > len(parts) // 2:
-        return None  # most parts: read them all, as they stand
+    length, touched = len(parts[0]), set()
+    for client in recorded_for(store, int(since), head):
+        touched.add(client[:length])
+        if len(touched) > len(parts) // 2:
+            return None  # most parts: read them all, as they stand
+    moved = sorted(touched)
     if not moved:
         return Beside(kept, held, horizons, {})
     marks = ", ".join("?" for _ in moved)
@@ -356,7 +358,7 @@ def beside_mended(
     sums, held = added_up
     if store.ledger.backend.read_only:
         return figures(sums, day)
-    if sum(len(by_key) for by_key in held.values()) > PART_GROUPS_MOST:
+    if sum(n for by_key in held.values() for (n,) in by_key.values()) > PART_GROUPS_MOST:
         return figures(sums, day)  # too many groups to keep by part (those kept stay)
     kept, by_part, last = sums, dict(counted), beside.horizons
     if day is not None:
