@@ -63,8 +63,9 @@ PARTS = tuple("0123456789abcdef")
 FINE_PARTS = tuple(f"{first}{second}" for first in PARTS for second in PARTS)
 # Groups over every part of an answer past which none is kept (a million events by officer:
 # 300 officers in 256 parts, each officer in some 50, two statements each, about 30,000
-# groups, 2.3 MB of text; at ten million, 3,005 officers, some 300,000 groups, 20 MB), and the
-# answers whose parts are kept: those of the latest `PARTS_MOST` kept (at most some 430 MB)
+# groups, 2.3 MB of text, measured; at ten million, 3,005 officers, by that some 300,000
+# groups and 20 MB, not measured), and the answers whose parts are kept: those of the latest
+# `PARTS_MOST` kept (at most some 430 MB)
 PART_GROUPS_MOST = 400_000
 PARTS_MOST = 16
 # Events since a part was kept past which it is counted again without reading them (by then
