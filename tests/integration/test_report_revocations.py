@@ -10,7 +10,7 @@ Every client is enrolled on 10 Jan 2025 (START) on parole; today is 15 Jan 2026.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -376,3 +376,37 @@ def test_oversight_is_refused_the_report_without_dismissed_charges(ledger: Ledge
         Reports(ledger, "ov").violations(asked)
     assert Reports(ledger, "ov").violations(ReportRequest(today=TODAY))["groups"]
     assert Reports(ledger, "aud").violations(asked)["groups"][0]["new_offences"] == 0
+
+
+def test_a_report_from_a_later_day_reads_each_decided_clients_history_from_before_it(
+    ledger: Ledger,
+) -> None:
+    """A range that starts after some of the history: a term's first revocation decision
+    before the range leaves its second one in the range no revoked term; a first decision in
+    the range is attributed to a new offence dated before the range, in the window; a decision
+    in the range of a client never revoked in it still counts its custody days. (The statement
+    reads only the clients with a decision in the range, each with its whole history.)"""
+    for ref in ("GA-1", "GA-2", "GA-3", "GA-4"):
+        enroll(ledger, ref)
+    v1 = technical(ledger, "GA-1", date(2025, 3, 1))
+    legacy_revocation(ledger, "GA-1", v1, date(2025, 3, 10), discharged=False)
+    v2 = technical(ledger, "GA-1", date(2025, 4, 1))
+    legacy_revocation(ledger, "GA-1", v2, date(2025, 4, 10), discharged=True)
+    ledger.record_violation("GA-2", actor="jdoe", on=date(2025, 3, 20), new_offence="misdemeanor")
+    revoke(ledger, "GA-2", technical(ledger, "GA-2", date(2025, 4, 5)), date(2025, 4, 15))
+    v3 = technical(ledger, "GA-3", date(2025, 4, 2))
+    ledger.respond_to_violation(
+        "GA-3", v3, "custody_sanction", actor="jdoe", on=date(2025, 4, 4), custody_days=5
+    )
+    revoke(ledger, "GA-4", technical(ledger, "GA-4", date(2025, 2, 1)), date(2025, 2, 20))
+    later = total(ledger, first=date(2025, 4, 1))
+    assert revoked(later) == (0, 0, 1)  # GA-2's, attributed to the misdemeanour of March
+    assert (later["revocation_decisions"], later["revocations_named_technical"]) == (2, 1)
+    assert later["custody_days_technical"] == 5
+    assert later["clients"] == 3  # GA-4's term ended on its decision, before the range
+    # the same as the ledger stood a moment ago: every term cut again, no segment kept
+    request = ReportRequest(today=TODAY, first=date(2025, 4, 1), last=TODAY)
+    [as_it_stood] = Reports(ledger, "jdoe").violations(request, datetime.now(UTC))["groups"]
+    assert as_it_stood == later
+    whole = total(ledger)
+    assert revoked(whole) == (2, 0, 1) and whole["revocation_decisions"] == 4
