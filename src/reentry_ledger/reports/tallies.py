@@ -1038,21 +1038,21 @@ class Query:
         """Decisions in the group of their date; revoked terms in the group of their first
         revocation decision, by the category attributed and by the one named.
 
-        Only the clients with a decision dated in the range are read (each with its whole
-        history: the first revocation decision of a term may lie before the range, and the
-        violations it is attributed to), and of the others their decisions in the range: the
-        rest would be counted in no period. On a range that starts late (a report mended from
-        its last period, ADR 37 and 38), a small share of the clients. A term's span is read
-        only for the clients with a revocation decision in the range, where the segments are
-        kept (else the segments are cut from the spans of every client)."""
+        Read of the clients with a decision dated in the range only (ADR 40): their
+        violations; every decision of those with a revocation decision in it (a term's first
+        may lie before the range, as may the violations it is attributed to), and the other
+        clients' decisions in the range; where the segments are kept, the terms' spans of
+        those with a revocation decision in it (elsewhere the segments are cut from every
+        client's spans). The rest would be counted in no period. On a range that starts late
+        (a report mended from its last period, ADR 37 and 38), a small share of the clients."""
         sql = self.sql
         first = sql.day(f"'{self.periods[0].start.isoformat()}'")
         last = sql.day(f"'{self.periods[-1].end.isoformat()}'")
 
         def decided(client: str, revocation: bool = False) -> str:
             """Whether the client whose id is `client` has a decision dated in the range (a
-            revocation decision). Correlated: as a list of ids, it changed the planner's
-            estimates, and a statement over the whole history took ten times as long."""
+            revocation decision). Correlated: as a list of ids, it changed SQLite's estimates,
+            and a statement over the whole history took seven times as long."""
             which = f" AND {revocation_sql('x.response')}" if revocation else ""
             return (
                 f"EXISTS (SELECT 1 FROM {{audit_responses}} x WHERE x.client_id = {client} "
