@@ -631,10 +631,10 @@ class Query:
     def enrolled(self, table: str) -> str:
         return enrolled(table, self.known_at)
 
-    def context(self, terms_of: str = "", violations_of: str = "") -> str:
+    def context(self, terms_of: str = "") -> str:
         """Periods (our own dates, written in), each known term's span, its segments, and the
-        known violations as counted; `terms_of`, `violations_of`: conditions on the terms'
-        (`t`) and violations' (`v`) rows, for a statement that reads only some clients'."""
+        known violations as counted; `terms_of`: a condition on the terms' rows (`t`), for a
+        statement that reads only some clients' terms."""
         sql, first, last = self.sql, self.periods[0].start, self.periods[-1].end
         values = ", ".join(
             f"({n}, '{p.start.isoformat()}', '{p.end.isoformat()}')"
@@ -692,10 +692,9 @@ class Query:
         } AS term_end
                 FROM (SELECT t.*, {sql.day(discharge)} AS discharge_day FROM terms t) t
             )"""
-        violations = self.violations(violations_of)
-        return f"WITH RECURSIVE {periods}, {terms}, {self.segments()}, {violations}"
+        return f"WITH RECURSIVE {periods}, {terms}, {self.segments()}, {self.violations()}"
 
-    def violations(self, only: str = "") -> str:
+    def violations(self) -> str:
         """Each known violation with its day, its category as counted (`counted`: with
         --exclude-dismissed, a new offence dismissed or acquitted is set aside, and NULL when
         nothing else is left), its basis and its current disposition."""
@@ -723,7 +722,7 @@ class Query:
                     AS day, v.category, {counted} AS counted, v.basis, ld.disposition
                 FROM {{audit_violations}} v LEFT JOIN latest_disposition ld
                     ON ld.client_id = v.client_id AND ld.violation_id = v.violation_id
-                WHERE {self.known("v")}{self.among_clients("v")}{only}
+                WHERE {self.known("v")}{self.among_clients("v")}
             )"""
 
     def segments(self) -> str:
@@ -1038,25 +1037,25 @@ class Query:
         """Decisions in the group of their date; revoked terms in the group of their first
         revocation decision, by the category attributed and by the one named.
 
-        Read of the clients with a decision dated in the range only (ADR 40): their
-        violations; every decision of those with a revocation decision in it (a term's first
-        may lie before the range, as may the violations it is attributed to), and the other
-        clients' decisions in the range; where the segments are kept, the terms' spans of
-        those with a revocation decision in it (elsewhere the segments are cut from every
-        client's spans). The rest would be counted in no period. On a range that starts late
-        (a report mended from its last period, ADR 37 and 38), a small share of the clients."""
+        Of the decisions, only those dated in the range and every one of the clients with a
+        revocation decision in it (ADR 40: a term's first may lie before the range); where the
+        segments are kept, the terms' spans of those clients alone (elsewhere the segments
+        are cut from every client's spans). The rest would be counted in no period. On a
+        range that starts late (a report mended from its last period, ADR 37 and 38), a small
+        share of the clients. (Every violation is read: restricted to the clients decided in
+        the range, the statement took PostgreSQL four times as long over the whole history.)"""
         sql = self.sql
         first = sql.day(f"'{self.periods[0].start.isoformat()}'")
         last = sql.day(f"'{self.periods[-1].end.isoformat()}'")
 
-        def decided(client: str, revocation: bool = False) -> str:
-            """Whether the client whose id is `client` has a decision dated in the range (a
-            revocation decision). Correlated: as a list of ids, it changed SQLite's estimates,
-            and a statement over the whole history took seven times as long."""
-            which = f" AND {revocation_sql('x.response')}" if revocation else ""
+        def revoked(client: str) -> str:
+            """Whether the client whose id is `client` has a revocation decision dated in the
+            range. Correlated: as a list of ids, it changed SQLite's estimates, and the
+            statement over the whole history took seven times as long."""
             return (
                 f"EXISTS (SELECT 1 FROM {{audit_responses}} x WHERE x.client_id = {client} "
-                f"AND {self.known('x')} AND x.recommendation = 0{which} "
+                f"AND {self.known('x')} AND x.recommendation = 0 "
+                f"AND {revocation_sql('x.response')} "
                 f"AND {sql.day('x.occurred_on')} BETWEEN {first} AND {last})"
             )
 
@@ -1071,7 +1070,7 @@ class Query:
                     ON v.client_id = r.client_id AND v.violation_id = r.violation_id
                 WHERE {self.known("r")} AND r.recommendation = 0{self.among_clients("r")}
                     AND ({sql.day("r.occurred_on")} BETWEEN {first} AND {last}
-                        OR {decided("r.client_id", revocation=True)})
+                        OR {revoked("r.client_id")})
             ),
             firsts AS (
                 SELECT d.client_id, d.number, d.day, d.named, s.start_day AS term_start,
@@ -1112,10 +1111,7 @@ class Query:
         )
         tables, in_period = self.period_of("g.day")
         source = f"response_segments g {tables} WHERE {in_period}"
-        context = self.context(
-            f" AND {decided('t.client_id', revocation=True)}" if self.kept else "",
-            f" AND {decided('v.client_id')}",
-        )
+        context = self.context(f" AND {revoked('t.client_id')}" if self.kept else "")
         return f"{context}, {decisions}, {placed} {self.selected(values, source)}"
 
     @staticmethod
