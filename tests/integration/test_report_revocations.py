@@ -385,7 +385,7 @@ def test_a_report_from_a_later_day_reads_each_decided_clients_history_from_befor
     before the range leaves its second one in the range no revoked term; a first decision in
     the range is attributed to a new offence dated before the range, in the window; a decision
     in the range of a client never revoked in it still counts its custody days. (The statement
-    reads only the clients with a decision in the range, each with its whole history.)"""
+    reads the decisions in the range and every decision of the clients revoked in it, ADR 40.)"""
     for ref in ("GA-1", "GA-2", "GA-3", "GA-4"):
         enroll(ledger, ref)
     v1 = technical(ledger, "GA-1", date(2025, 3, 1))
