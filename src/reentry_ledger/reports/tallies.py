@@ -624,6 +624,16 @@ class Query:
         responses."""
         return "".join(f" AND {bound}" for bound in bounds(f"{alias}.client_id", self.clients))
 
+    @property
+    def first_day(self) -> str:
+        """The range's first day, as the dialect numbers days (our own date, written in)."""
+        return self.sql.day(f"'{self.periods[0].start.isoformat()}'")
+
+    @property
+    def last_day(self) -> str:
+        """The range's last day, as the dialect numbers days."""
+        return self.sql.day(f"'{self.periods[-1].end.isoformat()}'")
+
     def known(self, table: str) -> str:
         """The facts recorded by the moment asked about and not retracted by then."""
         return known(table, self.known_at)
@@ -635,12 +645,11 @@ class Query:
         """Periods (our own dates, written in), each known term's span, its segments, and the
         known violations as counted; `terms_of`: a condition on the terms' rows (`t`), for a
         statement that reads only some clients' terms."""
-        sql, first, last = self.sql, self.periods[0].start, self.periods[-1].end
+        sql, first_day, last_day = self.sql, self.first_day, self.last_day
         values = ", ".join(
             f"({n}, '{p.start.isoformat()}', '{p.end.isoformat()}')"
             for n, p in enumerate(self.periods)
         )
-        first_day, last_day = sql.day(f"'{first.isoformat()}'"), sql.day(f"'{last.isoformat()}'")
         periods = (
             f"given (position, p_start, p_end) AS (VALUES {values}), "
             f"periods AS MATERIALIZED (SELECT position, p_start, p_end, "
@@ -739,8 +748,7 @@ class Query:
         first day holds from it; one after its last day starts a segment that is dropped)."""
         sql = self.sql
         if self.kept:
-            first = sql.day(f"'{self.periods[0].start.isoformat()}'")
-            last = sql.day(f"'{self.periods[-1].end.isoformat()}'")
+            first, last = self.first_day, self.last_day
             # who the client is, looked up as the report reads the segments, once a term (the
             # kept table holds nothing personal: a seal leaves no band behind in it, kept.py)
             band, bands, joined = "NULL", "", ""
@@ -998,8 +1006,7 @@ class Query:
         width = sum(len(columns) for _, columns in events)
         # with `lines`, after the counts: the days a piece adds each further day, to its
         # person-days and to its days at risk (one that runs on past the range's last day)
-        last_day = self.sql.day(f"'{self.periods[-1].end.isoformat()}'")
-        slope = f"CASE WHEN g.running = 1 AND p.end_day = {last_day} THEN 1 ELSE 0 END"
+        slope = f"CASE WHEN g.running = 1 AND p.end_day = {self.last_day} THEN 1 ELSE 0 END"
         slopes = [slope, f"({slope}) * g.at_risk"] if self.lines else []
         exposure = ["g.client_id", days, f"({days}) * g.at_risk", *["0"] * width, *slopes]
         rows = [self.selected(exposure, self.exposed(), group=False)]
@@ -1044,9 +1051,7 @@ class Query:
         range that starts late (a report mended from its last period, ADR 37 and 38), a small
         share of the clients. (Every violation is read: restricted to the clients decided in
         the range, the statement took PostgreSQL four times as long over the whole history.)"""
-        sql = self.sql
-        first = sql.day(f"'{self.periods[0].start.isoformat()}'")
-        last = sql.day(f"'{self.periods[-1].end.isoformat()}'")
+        sql, first, last = self.sql, self.first_day, self.last_day
 
         def revoked(client: str) -> str:
             """Whether the client whose id is `client` has a revocation decision dated in the
