@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import chain
-from operator import add
+from operator import add, sub
 from typing import Any, NamedTuple
 
 import orjson
@@ -392,6 +392,7 @@ def combined(
             for names, by_key in beside.held.items()}  # fmt: skip
     olds = [old if day is None else lines.moved(old, day) for old, _, _ in beside.moved.values()]
     for sign, each in ((-1, olds), (1, list(counted.values()))):
+        step = add if sign > 0 else sub  # value by value: each statement's lists are as long
         for part in each:
             for names, by_key in part.items():
                 if names == lines.LINE:
@@ -404,7 +405,7 @@ def combined(
                             return None
                         into[key] = list(values)
                     else:
-                        into[key] = [a + sign * b for a, b in zip(before, values, strict=True)]
+                        into[key] = list(map(step, before, values))
                     holding[key] = holding.get(key, 0) + sign
     for names, holding in held.items():
         for key, number in list(holding.items()):
