@@ -410,3 +410,45 @@ def test_a_report_from_a_later_day_reads_each_decided_clients_history_from_befor
     assert as_it_stood == later
     whole = total(ledger)
     assert revoked(whole) == (2, 0, 1) and whole["revocation_decisions"] == 4
+
+
+@pytest.mark.parametrize("period", [None, "month"])
+def test_a_range_counts_the_violations_dated_on_its_first_and_last_days_and_none_outside(
+    ledger: Ledger, period: str | None
+) -> None:
+    """Violations are counted in the range by their own day: those of its first and last days
+    counted, those of the day before and the day after not; a new offence in it by its
+    disposition as it now stands, though decided after the range; and a revocation decided in
+    the range attributed to a violation dated before it. (The by-client statement reads only
+    the violations dated in the range; the decisions' statement, every one.)"""
+    enroll(ledger, "GA-1")
+    for day in (date(2025, 2, 28), date(2025, 3, 1), date(2025, 5, 31), date(2025, 6, 1)):
+        technical(ledger, "GA-1", day)
+    charge = ledger.record_violation(
+        "GA-1", actor="jdoe", on=date(2025, 4, 10), new_offence="felony", basis="charge"
+    ).new_id or ""  # fmt: skip
+    ledger.record_disposition("GA-1", charge, "convicted", actor="jdoe", on=date(2025, 7, 1))
+    enroll(ledger, "GA-2")
+    before = technical(ledger, "GA-2", date(2025, 2, 20))
+    revoke(ledger, "GA-2", before, date(2025, 3, 5))
+    asked = {"first": date(2025, 3, 1), "last": date(2025, 5, 31), "period": period}
+    groups = report(ledger, **asked)
+    whole = {
+        name: sum(group[name] for group in groups)
+        for name in ("technical_violations", "new_offences", "new_offences_charge",
+                     "new_offences_convicted", "clients_with_technical", "revocation_decisions",
+                     "revocations_named_technical", *REVOKED)
+    }  # fmt: skip
+    assert whole == {
+        "technical_violations": 2, "new_offences": 1, "new_offences_charge": 1,
+        "new_offences_convicted": 1, "clients_with_technical": 1 if period is None else 2,
+        "revocation_decisions": 1, "revocations_named_technical": 1,
+        "revocations_technical": 1, "revocations_absconding": 0, "revocations_new_offence": 0,
+    }  # fmt: skip
+    if period:  # each in the month of its own day
+        by_month = {g["period"]: g for g in groups}
+        assert [by_month[m]["technical_violations"] for m in ("2025-03", "2025-04", "2025-05")] == [
+            1, 0, 1,
+        ]  # fmt: skip
+        assert by_month["2025-04"]["new_offences_convicted"] == 1
+        assert by_month["2025-03"]["revocations_technical"] == 1

@@ -641,10 +641,12 @@ class Query:
     def enrolled(self, table: str) -> str:
         return enrolled(table, self.known_at)
 
-    def context(self, terms_of: str = "") -> str:
+    def context(self, terms_of: str = "", violations_of_range: bool = False) -> str:
         """Periods (our own dates, written in), each known term's span, its segments, and the
         known violations as counted; `terms_of`: a condition on the terms' rows (`t`), for a
-        statement that reads only some clients' terms."""
+        statement that reads only some clients' terms; `violations_of_range`: only those
+        dated in the range, for a statement that counts each in the segment its day falls in
+        (`dated`), which no day outside it does."""
         sql, first_day, last_day = self.sql, self.first_day, self.last_day
         values = ", ".join(
             f"({n}, '{p.start.isoformat()}', '{p.end.isoformat()}')"
@@ -701,12 +703,14 @@ class Query:
         } AS term_end
                 FROM (SELECT t.*, {sql.day(discharge)} AS discharge_day FROM terms t) t
             )"""
-        return f"WITH RECURSIVE {periods}, {terms}, {self.segments()}, {self.violations()}"
+        violations = self.violations(violations_of_range)
+        return f"WITH RECURSIVE {periods}, {terms}, {self.segments()}, {violations}"
 
-    def violations(self) -> str:
+    def violations(self, of_range: bool = False) -> str:
         """Each known violation with its day, its category as counted (`counted`: with
         --exclude-dismissed, a new offence dismissed or acquitted is set aside, and NULL when
-        nothing else is left), its basis and its current disposition."""
+        nothing else is left), its basis and its current disposition; `of_range`: only those
+        dated in the range (its current disposition may be dated after it)."""
         if self.exclude_dismissed:
             set_aside = ", ".join(f"'{code}'" for code in sorted(NOT_SUSTAINED))
             counted = (
@@ -717,6 +721,11 @@ class Query:
             )
         else:
             counted = "v.category"
+        # compared as text (ISO dates, as the reports compare days elsewhere): PostgreSQL then
+        # estimates the rows from the column's statistics (on the day numbers, it guessed at a
+        # few and planned a report over the whole history a fifth slower)
+        first, last = self.periods[0].start.isoformat(), self.periods[-1].end.isoformat()
+        in_range = f" AND v.occurred_on BETWEEN '{first}' AND '{last}'" if of_range else ""
         return f"""
             latest_disposition AS (
                 SELECT x.client_id, x.violation_id, x.disposition FROM (
@@ -731,7 +740,7 @@ class Query:
                     AS day, v.category, {counted} AS counted, v.basis, ld.disposition
                 FROM {{audit_violations}} v LEFT JOIN latest_disposition ld
                     ON ld.client_id = v.client_id AND ld.violation_id = v.violation_id
-                WHERE {self.known("v")}{self.among_clients("v")}
+                WHERE {self.known("v")}{self.among_clients("v")}{in_range}
             )"""
 
     def segments(self) -> str:
@@ -986,13 +995,16 @@ class Query:
             number_where(f"v.disposition IS NULL OR v.disposition NOT IN ({quoted(DISPOSITIONS)})"),
         ]
         new_offences = self.dated("counted_violations v", "v", "v.counted = 'new_offence'")
-        return self.per_client([(incidents, categories)], sums, (parts, new_offences))
+        return self.per_client(
+            [(incidents, categories)], sums, (parts, new_offences), violations_of_range=True
+        )
 
     def per_client(
         self,
         events: Sequence[tuple[str, Sequence[str]]],
         sums: Sequence[str],
         by_group: tuple[Sequence[str], str] | None = None,
+        violations_of_range: bool = False,
     ) -> str:
         """The whole statement: `sums` by group over its clients (`per_client`, a row per
         group and client), each client's `person_days` and `days_at_risk` in the group and
@@ -1001,7 +1013,8 @@ class Query:
         its date falls in; its columns are its own counts, the other sources' are 0.
         `by_group`: more values summed by group straight from their source (`selected`), in
         rows of their own after the sums (each side's columns NULL in the other's rows): read
-        in the same statement, so from the same snapshot of the tables."""
+        in the same statement, so from the same snapshot of the tables. `violations_of_range`:
+        where the events read of the violations are only those their day counts (`dated`)."""
         days = self.days()
         width = sum(len(columns) for _, columns in events)
         # with `lines`, after the counts: the days a piece adds each further day, to its
@@ -1030,8 +1043,9 @@ class Query:
         # come back as dicts, where unnamed columns would be one
         grouped = f" GROUP BY {', '.join(keys)}" if keys else ""
         pieces = f"{self.pieces()}, " if self.several else ""
+        context = self.context(violations_of_range=violations_of_range)
         statement = (
-            f"{self.context()}, {pieces}client_rows AS ({' UNION ALL '.join(rows)}), "
+            f"{context}, {pieces}client_rows AS ({' UNION ALL '.join(rows)}), "
             f"per_client AS (SELECT {per_client} FROM client_rows "
             f"GROUP BY {', '.join([*keys, 'value_0'])}) "
             f"SELECT {', '.join(outer)} FROM per_client{grouped}"
