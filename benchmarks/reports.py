@@ -21,6 +21,7 @@ The SQLite ledger is copied first (the cached demo stays as it was built); the P
 is itself a copy made for the benchmarks, and keeps the violations recorded.
 
     python -m benchmarks.reports [--events 1000000] [--postgres postgresql://…/test]
+                                 [--postgres-only]
 """
 
 from __future__ import annotations
@@ -210,11 +211,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--postgres", default=None)
+    parser.add_argument("--postgres-only", action="store_true", help="with --postgres: no SQLite")
     args = parser.parse_args()
+    if args.postgres_only and not args.postgres:
+        parser.error("--postgres-only needs --postgres")
     without_memory_statistics()  # in-process reports run as the command runs them (ADR 0031)
+    backends = [] if args.postgres_only else [None]
+    backends += [args.postgres] if args.postgres else []
     rows = []
     for size in args.events:
-        for postgres in (None, args.postgres) if args.postgres else (None,):
+        for postgres in backends:
             url, events = demo_ledger(clients_for(size), postgres)
             with scratch(url) as copy:
                 rows += measure(copy, events)
