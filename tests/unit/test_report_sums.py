@@ -8,7 +8,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from reentry_ledger.reports.answers import dumped, loaded
+import pytest
+
+from reentry_ledger.reports.answers import Beside, combined, dumped, loaded
 from reentry_ledger.reports.output import as_table
 from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.tallies import added, counts_of
@@ -89,3 +91,19 @@ def test_a_sum_past_64_bits_is_not_kept_rather_than_read_back_inexactly() -> Non
     assert loaded(str(dumped(added(1, [(("clients",), [("o-1", 2**63 - 1)])])))) == {
         ("clients",): {("o-1",): [2**63 - 1]}
     }
+
+
+def test_a_part_that_moved_has_its_old_sums_replaced_and_unequal_lists_are_refused() -> None:
+    """A report kept beside its parts (answers.combined, ADR 39): the whole less the old sums
+    of the part that moved, plus its new ones; a group's lists of different lengths (kept and
+    counted by different definitions) are an error, not cut to the shorter."""
+    names = ("person_days", "clients")
+    whole = {names: {("low",): [10, 2], ("high",): [5, 1]}}
+    held = {names: {("low",): [2], ("high",): [1]}}
+    old = {names: {("low",): [4, 1]}}
+    beside = Beside(whole, held, {"a": 0}, {"a": (old, 0, "")})
+    sums, holding = combined(beside, None, {"a": {names: {("low",): [7, 1]}}}) or ({}, {})
+    assert sums == {names: {("low",): [13, 2], ("high",): [5, 1]}}
+    assert holding == {names: {("low",): [2], ("high",): [1]}}
+    with pytest.raises(ValueError, match="3 values where 2"):
+        combined(beside, None, {"a": {names: {("low",): [7, 1, 0]}}})

@@ -404,8 +404,10 @@ def combined(
                         if sign < 0:
                             return None
                         into[key] = list(values)
-                    else:
+                    elif len(before) == len(values):
                         into[key] = list(map(step, before, values))
+                    else:  # as zip(strict=True) did: map would stop at the shorter
+                        raise ValueError(f"{names}: {len(values)} values where {len(before)}")
                     holding[key] = holding.get(key, 0) + sign
     for names, holding in held.items():
         for key, number in list(holding.items()):

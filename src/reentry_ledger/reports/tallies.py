@@ -721,9 +721,10 @@ class Query:
             )
         else:
             counted = "v.category"
-        # compared as text (ISO dates, as the reports compare days elsewhere): PostgreSQL then
-        # estimates the rows from the column's statistics (on the day numbers, it guessed at a
-        # few and planned a report over the whole history a fifth slower)
+        # compared as text (ISO dates, as the needs and programme reports compare days; this
+        # module compares day numbers elsewhere): PostgreSQL then estimates the rows from the
+        # column's statistics (on the day numbers, it guessed at a few and planned a report
+        # over the whole history a fifth slower)
         first, last = self.periods[0].start.isoformat(), self.periods[-1].end.isoformat()
         in_range = f" AND v.occurred_on BETWEEN '{first}' AND '{last}'" if of_range else ""
         return f"""
@@ -1014,7 +1015,8 @@ class Query:
         `by_group`: more values summed by group straight from their source (`selected`), in
         rows of their own after the sums (each side's columns NULL in the other's rows): read
         in the same statement, so from the same snapshot of the tables. `violations_of_range`:
-        where the events read of the violations are only those their day counts (`dated`)."""
+        the violations dated in the range alone, only for a statement that reads every one of
+        them through `dated` (which counts none outside it); nothing checks that it does."""
         days = self.days()
         width = sum(len(columns) for _, columns in events)
         # with `lines`, after the counts: the days a piece adds each further day, to its
