@@ -231,6 +231,10 @@ def _postgres(url: str) -> Backend:
         "POSTGRES_PASSWORD": unquote(parts.password) if parts.password else "",
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_LOCK_TIMEOUT": "15",
+        # the pool opens one connection at first, others as work asks for them (up to 15, as
+        # the library's 5 + 10): a command that needs one no longer opens five (ADR 41)
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": "14",
         # the library's recorder, but at home in an event table partitioned by client id
         "APPLICATION_RECORDER_TOPIC": "reentry_ledger.partitioning:LedgerRecorder",
     }
