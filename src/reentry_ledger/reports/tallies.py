@@ -324,8 +324,10 @@ def counts_of(
     key_of = keyed(dimensions, periods)
     for names, by_key in sums.items():
         for key, found in by_key.items():
-            group = counts.setdefault(key_of(key), {})
-            if group.keys().isdisjoint(names):  # as a rule: statements count different names
+            group = counts.get(key := key_of(key))
+            if group is None:
+                counts[key] = dict(zip(names, found, strict=True))
+            elif group.keys().isdisjoint(names):  # as a rule: statements count different names
                 group.update(zip(names, found, strict=True))
             else:
                 for name, value in zip(names, found, strict=True):
@@ -1245,6 +1247,8 @@ def keyed(
             typed[place] = lambda value: periods[int(value)]
     if not typed:
         return lambda values: values
+    if list(typed) == [len(dimensions) - 1] and dimensions[-1] == "period":  # as a rule
+        return lambda values: (*values[:-1], periods[int(values[-1])])
     return lambda values: tuple(
         typed[place](value) if place in typed else value for place, value in enumerate(values)
     )

@@ -5,9 +5,10 @@ Every definition is in docs/metrics.md; the names here are the report's keys.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any, Protocol
 
 from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS
@@ -154,7 +155,7 @@ def rows(
         dict(zip(columns, _values(key, {**zeros, **counts}, limits), strict=True))
         for key, counts in counts_by_group.items()
     ]
-    result.sort(key=lambda row: sort_key(dimensions, row))
+    result.sort(key=sorting(dimensions))
     if not request.suppress_below:
         return result  # nothing to hide: a row holds no private column (`suppress`)
     return [
@@ -166,19 +167,22 @@ def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-_FIRST_COUNTS = COUNTS[:8]
-_LATER_COUNTS = (*BY_BASIS, *BY_DISPOSITION)
-_LAST_COUNTS = COUNTS[COUNTS.index("revocations_named_technical") :]
+# each run of counts a row shows as they are, taken from a group's counts at once (made once,
+# not once a group: a report by officer and month has 100,000 groups)
+_FIRST_COUNTS = itemgetter(*COUNTS[:8])
+_LATER_COUNTS = itemgetter(*BY_BASIS, *BY_DISPOSITION)
+_REVOCATIONS = itemgetter(*REVOCATIONS)
+_LAST_COUNTS = itemgetter(*COUNTS[COUNTS.index("revocations_named_technical") :])
 _NONE: tuple[None, None, None] = (None, None, None)
 
 
 def _values(key: tuple[Any, ...], counts: dict[str, int], limits: bool = True) -> list[Any]:
     """A group's row as values, in the order of its own values then `METRICS` (whose names
-    are made once, not once a group: a report by officer and month has 100,000 groups): its
-    counts, and rates with their limits (None without `limits`)."""
+    are made once, not once a group): its counts, and rates with their limits (None without
+    `limits`)."""
     interval = wilson if limits else _without_limits
     values = [value.label if isinstance(value, Period) else value for value in key]
-    values += [counts[name] for name in _FIRST_COUNTS]
+    values += _FIRST_COUNTS(counts)
     clients = counts["clients"]
     for _, numerator in SHARE_OF_CLIENTS:
         share = interval(counts[numerator], clients)
@@ -189,12 +193,12 @@ def _values(key: tuple[Any, ...], counts: dict[str, int], limits: bool = True) -
         values += per_person_year(counts, numerator, limits)
     new = counts["new_offences"]
     values.append(round(counts["technical_violations"] / new, 4) if new else None)
-    values += [counts[name] for name in _LATER_COUNTS]
-    revocations = [counts[name] for name in REVOCATIONS]
+    values += _LATER_COUNTS(counts)
+    revocations = _REVOCATIONS(counts)
     values += revocations
     share = interval(revocations[0], sum(revocations))  # of the revoked terms
     values += _NONE if share is None else map(rounded, share)
-    values += [counts[name] for name in _LAST_COUNTS]
+    values += _LAST_COUNTS(counts)
     return values
 
 
@@ -232,3 +236,11 @@ def per_person_year(
 def sort_key(dimensions: Sequence[str], row: dict[str, Any]) -> tuple[Any, ...]:
     """Groups in order: risk, level and age band in their own order, the rest as they sort."""
     return tuple(ORDERS[d].get(row[d], 9) if d in ORDERS else row[d] for d in dimensions)
+
+
+def sorting(dimensions: Sequence[str]) -> Callable[[dict[str, Any]], Any]:
+    """`sort_key` of a row, made once a report: where no dimension has an order of its own,
+    the row's values as they are, taken at once (a report by officer and month sorts 100,000)."""
+    if not dimensions or any(d in ORDERS for d in dimensions):
+        return lambda row: sort_key(dimensions, row)
+    return itemgetter(*dimensions)  # one dimension: its value, which sorts as its 1-tuple
