@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from functools import partial
@@ -18,13 +19,16 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.domain.errors import RuleViolated
 from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.base import moment
+from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports import kept, tallies, violations
 from reentry_ledger.reports.dimensions import DIMENSIONS
 from reentry_ledger.reports.facts import FactReader
 from reentry_ledger.reports.tallies import id_ranges
 from reentry_ledger.reports.violations import ReportRequest, report
 from tests.builders import TODAY
+from tests.conftest import POSTGRES_URL, drop_schema, require_postgres
 from tests.reference_report import compute, counted_afresh
 
 REQUESTS = [
@@ -200,3 +204,27 @@ def test_two_reports_bringing_the_kept_segments_up_at_once_both_answer(db_url: s
     with mock.patch.object(violations, "tallies", partial(tallies.tallies, keep=False)):
         assert found == report(runner.store, request_, None, earliest)  # every term cut again
     ledger.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("server", "in_a_report"),
+    [("4MB", "64MB"), ("256kB", "64MB"), ("64MB", "64MB"), ("1GB", "1GB")],
+)
+def test_a_report_raises_postgresql_work_mem_to_64mb_and_keeps_a_larger_setting(
+    server: str, in_a_report: str
+) -> None:
+    """Sorts and hashes of a report's statements get 64 MB (PostgreSQL's default 4 MB spilled
+    them to disk); a server set to give more keeps its setting."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    ledger = Ledger(f"{POSTGRES_URL}?schema={schema}")
+    store = ProjectionStore(ledger)
+    try:
+        with store.transaction(commit=False) as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{server}'")
+            tallies.analytic(store, cursor)
+            assert fetched(cursor, "SHOW work_mem", ())[0][0] == in_a_report
+    finally:
+        ledger.close()
+        drop_schema(schema)

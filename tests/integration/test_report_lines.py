@@ -221,7 +221,7 @@ def three_clients(ledger: Ledger) -> None:
 
 
 @pytest.mark.parametrize("parted", [True, False], ids=["parted", "whole"])
-@pytest.mark.parametrize("dated", ["violation", "discharge", "decision"])
+@pytest.mark.parametrize("dated", ["violation", "discharge", "decision", "enrolment"])
 def test_something_dated_after_the_day_counted_ends_the_line_there(
     ledger: Ledger, dated: str, parted: bool
 ) -> None:
@@ -232,6 +232,9 @@ def test_something_dated_after_the_day_counted_ends_the_line_there(
         ledger.record_violation("GA-2", actor="t", on=TODAY, technical=("curfew",))
     elif dated == "discharge":
         ledger.discharge("GA-2", actor="t", on=TODAY - timedelta(days=1), outcome="successful")
+    elif dated == "enrolment":  # a term that starts after the day: its segment does too
+        ledger.enroll("GA-4", actor="jdoe", start=TODAY, agency="GA", officer="o-17",
+                      supervision="parole")  # fmt: skip
     else:  # a decision on a violation dated before the day counted
         earlier = TODAY - timedelta(days=20)
         found = ledger.record_violation("GA-2", actor="t", on=earlier, technical=("curfew",))

@@ -45,6 +45,9 @@ class ClientsProjection(Projection):
         "PRIMARY KEY (client_id, number)",
     }
     fact_tables = ("audit_discharges", "audit_terms")
+    # the earliest start, where a report's range begins by default (a scan of every client
+    # took 20-30 ms of each report at ten million events)
+    indexes = ("audit_clients(start_on)",)
     # The client's discharge date as it now stands: its latest discharge not retracted (kept
     # on the client's row, so a report over every client reads it without a lookup).
     DISCHARGED_ON = (

@@ -46,6 +46,9 @@ class ViolationsProjection(Projection):
         "audit_incentives": f"{FACT_COLUMNS}, kind TEXT NOT NULL, PRIMARY KEY (client_id, number)",
     }
     fact_tables = ("audit_violations", "audit_responses", "audit_dispositions", "audit_incentives")
+    # the violations and decisions dated after a day: a report's line holds up to the first
+    # (reports/lines.py, `horizons`)
+    indexes = ("audit_violations(occurred_on)", "audit_responses(occurred_on)")
 
     def facts(self, event: Recorded) -> Iterable[Statement]:
         if event.topic == ViolationRecorded.TOPIC:

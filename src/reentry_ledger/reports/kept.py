@@ -137,6 +137,9 @@ def refresh(store: ProjectionStore, wanted: tuple[int, str]) -> None:
         if since is None or wanted[0] - since > WHOLE_AFTER or since > wanted[0]:
             cursor.execute(store.sql(f"DELETE FROM {{{KEPT}}}", (KEPT,)))
             cursor.execute(cut(store, None))
+            if store.postgres:  # as the projections after a long catch-up (store.analyze): a
+                # table filled in one go has no statistics until autovacuum comes by (if on)
+                cursor.execute(store.sql(f"ANALYZE {{{KEPT}}}", (KEPT,)))
         else:
             clients = sorted(touched(store, since, wanted[0]))
             for start in range(0, len(clients), CHUNK):
@@ -157,6 +160,10 @@ def create(store: ProjectionStore, cursor: Any) -> None:
         f"risk TEXT, at_risk INTEGER NOT NULL, seg_start {days} NOT NULL, "
         f"seg_end {days} NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS {KEPT}_client_idx ON {{{KEPT}}} (client_id, seg_start)",
+        # what a line's horizon looks for: the segments that start, or end, after a day
+        # (lines.horizons)
+        f"CREATE INDEX IF NOT EXISTS {KEPT}_start_day_idx ON {{{KEPT}}} (seg_start)",
+        f"CREATE INDEX IF NOT EXISTS {KEPT}_end_day_idx ON {{{KEPT}}} (seg_end)",
         f"CREATE TABLE IF NOT EXISTS {{{STATE}}} (position BIGINT NOT NULL, "
         "versions TEXT NOT NULL)",
     )

@@ -192,16 +192,25 @@ def horizons(store: ProjectionStore, day: date, parts: Sequence[str] = ()) -> di
     counted, open_end = sql.day(f"'{day.isoformat()}'"), sql.day(f"'{OPEN_END}'")
     part = f"SUBSTR(client_id, 1, {length})" if length else "''"
     grouped = f" GROUP BY {part}" if length else ""  # one part: one row (NULL: nothing dated)
+    # Each found through an index of its dates (`kept.create`, the violations projection's):
+    # most days nothing is dated after the day, where a scan read every kept segment, violation
+    # and response (90 ms at ten million events, for each report mended or kept as a line)
+    earliest = f"MIN(CASE WHEN seg_start > {counted} THEN seg_start - 1 ELSE seg_end END)"
     after = [
-        # the kept segments that start after the day, and those that end after it (an open
-        # one ends on the last day there is)
-        f"SELECT {part}, MIN(CASE WHEN seg_start > {counted} THEN seg_start - 1 "
-        "ELSE seg_end END) FROM {report_kept_segments} "
-        f"WHERE (seg_start > {counted} OR (seg_end > {counted} AND seg_end < {open_end}))"
-        f"{among}{grouped}",
+        # the kept segments that start after the day (the day before the start), and those
+        # that end after it but before the last day there is, on which an open one ends (the
+        # end, or the day before the start where it starts after the day too)
+        *(
+            f"SELECT {part}, {earliest} FROM {{report_kept_segments}} "
+            f"WHERE {condition}{among}{grouped}"
+            for condition in (
+                f"seg_start > {counted}",
+                f"seg_end > {counted} AND seg_end < {open_end}",
+            )
+        ),
         *(
             f"SELECT {part}, MIN({sql.day('occurred_on')}) - 1 FROM {{{table}}} "
-            f"WHERE {sql.day('occurred_on')} > {counted}{among}{grouped}"
+            f"WHERE occurred_on > '{day.isoformat()}'{among}{grouped}"  # ISO text: by date
             for table in ("audit_violations", "audit_responses")
         ),
     ]
