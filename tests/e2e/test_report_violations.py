@@ -19,6 +19,7 @@ The ledger (year 2024 unless said):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -400,3 +401,31 @@ def test_projection_commands(run, ledger) -> None:  # type: ignore[no-untyped-de
     before = run("report", "violations", "--format", "json", *YEAR)
     run("projections", "rebuild", "violations")
     assert run("report", "violations", "--format", "json", *YEAR) == before
+
+
+@pytest.mark.parametrize("command", [["violations", "--by", "agency"], ["caseload"]])
+def test_a_report_runs_without_the_cycle_collector_and_leaves_it_as_it_found_it(
+    run: Callable[..., str], ledger: object, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    # a report of 100,000 groups holds millions of objects, which each of Python's full
+    # collections walked again (ADR 43): the report's own objects hold no cycles to collect
+    import gc
+
+    from reentry_ledger.reports import output
+
+    seen = []
+    as_table = output.as_table
+    monkeypatch.setattr(
+        "reentry_ledger.cli.reports.as_table",
+        lambda *args: seen.append(gc.isenabled()) or as_table(*args),
+    )
+    assert gc.isenabled()
+    run("report", *command)  # (this module's `run` checks the exit code)
+    assert seen == [False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run("report", *command)
+        assert not gc.isenabled()  # left off, as it was
+    finally:
+        gc.enable()
