@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import atexit
 import getpass
 import os
 import re
@@ -118,11 +119,18 @@ EVENTS_TABLE = "reentryledger_events"  # the library's name for the Ledger's (ap
 
 
 def _holds_events(backend: Backend, schema: str) -> bool:
-    with connect_postgres(backend) as connection:
+    """Whether the schema holds the ledger's event table; the connection that looked is handed
+    on to the command's next (`connect_postgres`)."""
+    connection = connect_postgres(backend)
+    try:
         found = connection.execute(
             "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL",
             (schema, EVENTS_TABLE),
         ).fetchone()
+    except BaseException:
+        connection.close()
+        raise
+    _hand_on(backend, connection)
     return bool(found[0])
 
 
@@ -282,7 +290,42 @@ def check_schema(schema: str, url: str) -> None:
 SETUP_LOCK_KEY = 0x5EE7_1ED6
 
 
+# A connection a command opened to find its ledger there (`check_ledger_exists`), kept for the
+# next connection it opens to the same database as the same user: the set-up lock's, or the
+# access log's. Each connection is a server process forked and a sign-in (over a network, with
+# TLS and a password exchange, several round trips): a command opens each it needs once (ADR
+# 44). Only a connection in autocommit that ran one query is handed on: a new one's state; and
+# only within the process that opened it (a forked worker has its own connections).
+_handed_on: dict[tuple[str, ...], tuple[int, Any]] = {}
+
+
+def _signed_in_as(backend: Backend) -> tuple[str, ...]:
+    env = backend.env
+    return tuple(env[key] for key in ("POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DBNAME",
+                                      "POSTGRES_USER", "POSTGRES_PASSWORD"))  # fmt: skip
+
+
+def _hand_on(backend: Backend, connection: Any) -> None:
+    _close_handed_on(_signed_in_as(backend))
+    _handed_on[_signed_in_as(backend)] = os.getpid(), connection
+
+
+def _close_handed_on(*keys: tuple[str, ...]) -> None:
+    """Close the connections handed on for `keys` (all of them without) and not taken."""
+    for key in keys or list(_handed_on):
+        left = _handed_on.pop(key, None)
+        if left is not None and left[0] == os.getpid():
+            left[1].close()
+
+
+atexit.register(_close_handed_on)  # one not taken is closed as the process ends
+
+
 def connect_postgres(backend: Backend) -> Any:
+    """A connection in autocommit: the one handed on to this command, if any, else a new one."""
+    handed_on = _handed_on.pop(_signed_in_as(backend), None)
+    if handed_on is not None and handed_on[0] == os.getpid() and not handed_on[1].closed:
+        return handed_on[1]
     import psycopg
 
     env = backend.env
@@ -295,6 +338,21 @@ def connect_postgres(backend: Backend) -> Any:
         connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
         autocommit=True,
     )
+
+
+def pool_ready(datastore: Any) -> None:
+    """Open the library's connection pool and wait for its first connection before anything
+    asks for one (ADR 44). Opened on first use, without waiting, as the library opens it, the
+    first caller waits while the pool's thread connects, and psycopg_pool, seeing a caller
+    wait, opens another connection for it: every command opened two where it needed one."""
+    import psycopg
+    from eventsourcing.persistence import OperationalError
+
+    pool = datastore.pool
+    try:
+        pool.open(wait=True, timeout=pool.timeout)
+    except psycopg.OperationalError as error:  # as the library's own first use raises it
+        raise OperationalError(str(error)) from error
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from eventsourcing.persistence import (
 )
 
 from reentry_ledger.authorization import Actor, Permission, actor_named
-from reentry_ledger.backends import Backend, parse_db_url, setting_up
+from reentry_ledger.backends import Backend, parse_db_url, pool_ready, setting_up
 from reentry_ledger.domain.access import ClientRecordRead
 from reentry_ledger.domain.client import Client, coded
 from reentry_ledger.domain.directory import DIRECTORY_ID, Directory, OpenedAggregate
@@ -95,6 +95,8 @@ class LedgerBase(Application[UUID]):
     def construct_recorder(self) -> ApplicationRecorder:
         """The library's recorder; on PostgreSQL with `partitions=N`, over an event table in N
         hash partitions of the client id, made first if the ledger is new (partitioning.py)."""
+        if self.backend.kind == "postgresql":
+            pool_ready(self.factory.datastore)  # type: ignore[attr-defined]
         if self.backend.partitions and not self.backend.read_only:
             from reentry_ledger.partitioning import partition_events
 
