@@ -1,6 +1,8 @@
 """Ingest: events per second of a bulk import (JSON lines) into SQLite, and PostgreSQL if given,
 against inserting the same serialised rows with the raw driver into a table of the same shape
-(the library's own: the same columns, keys and indexes), for a demo ledger of each size.
+(the library's own: the same columns, keys and indexes), for a demo ledger of each size. On
+PostgreSQL against two raw baselines: `COPY` in text, as the target was set against, and in
+binary, as our imports send the rows since ADR 45 (faster still).
 
     python -m benchmarks.ingest [--events 100000 1000000] [--runs 3] [--postgres postgresql://…]
 """
@@ -14,12 +16,13 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from benchmarks.common import clients_for, compare, exported, median_rate, record, timed
 from reentry_ledger.application import Ledger
-from reentry_ledger.ingest.bulk import encoded
+from reentry_ledger.ingest.bulk import BINARY_COLUMNS, encoded
 from reentry_ledger.ingest.jsonl import import_lines
 from reentry_ledger.sqlite_memory import without_memory_statistics
 
@@ -67,22 +70,33 @@ def raw_sqlite(data: list[tuple[str, int, str, bytes]], folder: str) -> None:
     connection.close()
 
 
-def raw_postgres(url: str, data: list[tuple[str, int, str, bytes]], schema: str) -> None:
+def raw_postgres(url: str, data: list[tuple[Any, int, str, bytes]], schema: str) -> None:
+    """`COPY` of the rows as they are: in text, or, where each client id is its 16 bytes
+    (`binary_rows`), in binary, as our imports send them (ADR 45)."""
     import psycopg
 
+    binary = bool(data) and isinstance(data[0][0], bytes)
     with psycopg.connect(url.split("?")[0]) as connection:
         table = f'"{schema}".stored_events'
         connection.execute(f'CREATE SCHEMA "{schema}"')
         connection.execute(f"CREATE TABLE {table} ({POSTGRES_SHAPE})")
         connection.execute(f"CREATE UNIQUE INDEX ON {table} (notification_id)")
         columns = "originator_id, originator_version, topic, state"
+        form = " (FORMAT BINARY)" if binary else ""
         with (
             connection.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN{form}") as copy,
         ):
+            if binary:
+                copy.set_types(list(BINARY_COLUMNS))
             for row in data:
                 copy.write_row(row)
         connection.commit()
+
+
+def binary_rows(data: list[tuple[str, int, str, bytes]]) -> list[tuple[bytes, int, str, bytes]]:
+    """The rows with each client id as its 16 bytes, made before the timing starts."""
+    return [(bytes.fromhex(client), number, topic, state) for client, number, topic, state in data]
 
 
 def drop_schema(url: str, schema: str) -> None:
@@ -128,14 +142,22 @@ def measure(size: int, runs: int, postgres: str | None) -> list[tuple[str, str, 
         in_a_new_schema(lambda schema: raw_postgres(postgres or "", data, schema))
         for _ in range(runs if postgres else 0)
     ]
+    binary = binary_rows(data) if postgres else []
+    raw_binary_runs = [
+        in_a_new_schema(lambda schema: raw_postgres(postgres or "", binary, schema))
+        for _ in range(runs if postgres else 0)
+    ]
     results = []
     for label, baseline, ours_runs, raw_runs in (
         ("SQLite import", "raw executemany", ours_sqlite, raw_sqlite_runs),
         ("PostgreSQL import", "raw COPY", ours_postgres, raw_postgres_runs),
+        ("PostgreSQL import", "raw binary COPY", ours_postgres, raw_binary_runs),
     ):
         if ours_runs:
             ours_rate, raw_rate = median_rate(events, ours_runs), median_rate(events, raw_runs)
             figure, ratio = compare(label, ours_rate, baseline, raw_rate)
+            if "binary" in baseline:
+                label = f"{label}, against a binary COPY"
             results.append((f"{label} ({events:,} events)", figure, ratio))
     return results
 
