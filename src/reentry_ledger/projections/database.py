@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
@@ -19,7 +20,7 @@ class ProjectionDatabase:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.tracking: TrackingRecorder = ledger.factory.tracking_recorder()
+        self.tracking = tracking_recorder(ledger)
         self.datastore: Any = self.tracking.datastore  # type: ignore[attr-defined]
         self.postgres = ledger.backend.kind == "postgresql"
         schema = getattr(self.datastore, "schema", None)
@@ -75,9 +76,37 @@ class ProjectionDatabase:
         found = fetched(cursor, self.sql(statement), (projection.name,))
         return int(found[0][0]) if found and found[0][0] is not None else 0
 
+    def positions(
+        self, projections: Sequence[Projection], cursor: Any = None
+    ) -> dict[Projection, int]:
+        """Each projection's position (`position`), read in one statement."""
+        if cursor is None:
+            with self.transaction(commit=False) as reading:
+                return self.positions(projections, reading)
+        names = [projection.name for projection in projections]
+        statement = (
+            f"SELECT application_name, MAX(notification_id) FROM {self.tracking_table} "
+            f"WHERE application_name IN ({', '.join('?' * len(names))}) GROUP BY application_name"
+        )
+        found = dict(fetched(cursor, self.sql(statement), names)) if names else {}
+        return {projection: int(found.get(projection.name) or 0) for projection in projections}
+
     def track(self, cursor: Any, projection: Projection, notification_id: int) -> None:
         tracking = Tracking(projection.name, notification_id)
         self.tracking._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
+
+
+# Each open ledger's tracking recorder: the library makes its table each time it makes one (a
+# statement or two on the server), and a command opens the projections' store several times
+_TRACKING: WeakKeyDictionary[Ledger, TrackingRecorder] = WeakKeyDictionary()
+
+
+def tracking_recorder(ledger: Ledger) -> TrackingRecorder:
+    """The library's tracking recorder of the ledger's database, made once a ledger."""
+    recorder = _TRACKING.get(ledger)
+    if recorder is None:
+        recorder = _TRACKING[ledger] = ledger.factory.tracking_recorder()
+    return recorder
 
 
 def staged_name(table: str) -> str:

@@ -80,9 +80,7 @@ class ProjectionRunner:
         self.projections = list(projections)
         self.page_size = page_size
         self.stage_from = stage_from
-        self.store.set_up()
-        for projection in self.projections:
-            self.store.create(projection)
+        self.store.open_all(self.projections)
 
     def head(self) -> int:
         return self.ledger.recorder.max_notification_id() or 0
@@ -91,7 +89,7 @@ class ProjectionRunner:
         # Positions first, then the head: a position another runner writes meanwhile is never
         # past the head read after it (so is never taken for damage).
         builds = self.store.staged_positions()
-        positions = {p: self.store.position(p) for p in self.projections}
+        positions = self.store.positions(self.projections)
         head = self.head()
         return [
             Status(p.name, p.description, builds[p.name], head, building=True)
@@ -147,14 +145,13 @@ class ProjectionRunner:
                         if self.store.postgres:  # it waits on its workers: on a busy machine
                             # longer than the library's idle-in-transaction timeout (5 s)
                             cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
-                        hint = [p for p in order if self.store.position(p, cursor) < head]
+                        at = self.store.positions(order, cursor)
+                        hint = [p for p in order if at[p] < head]
                         share = -(-len(hint) // runners())  # a fair share, rounded up
                         claimed = self.store.claim(cursor, hint, share)
                         builds = self.store.builds(cursor, claimed, head, self.stage_from)
-                        positions = {
-                            p: builds[p] if p in builds else self.store.position(p, cursor)
-                            for p in claimed
-                        }
+                        at = self.store.positions(claimed, cursor)
+                        positions = {p: builds.get(p, at[p]) for p in claimed}
                         behind = [p for p in claimed if positions[p] < head]
                         count = 0
                         if behind:
@@ -182,7 +179,7 @@ class ProjectionRunner:
                     progress(count)
                 if behind:
                     continue
-                if all(self.store.position(p) >= head for p in projections):
+                if all(at >= head for at in self.store.positions(projections).values()):
                     if read >= ANALYZE_AFTER:
                         self.store.analyze(projections)
                     return read

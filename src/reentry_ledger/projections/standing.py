@@ -64,7 +64,6 @@ def standing(store: ProjectionStore, projections: Sequence[Projection] = PROJECT
         builds = store.staged_positions()
     except PersistenceError:
         builds = {}
-    positions = {}
     for projection in projections:
         found = versions.get(projection.name)
         if found is None:
@@ -81,7 +80,7 @@ def standing(store: ProjectionStore, projections: Sequence[Projection] = PROJECT
                 f"is being built from empty (its staged rows reach position "
                 f"{builds[projection.name]}; its tables fill when the build reaches the head)",
             )
-        positions[projection.name] = store.position(projection)
+    positions = {projection.name: at for projection, at in store.positions(projections).items()}
     return Standing(positions, store.ledger.recorder.max_notification_id() or 0)
 
 

@@ -179,6 +179,39 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         if self.postgres:
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", (self.answers_key(),))
 
+    def open_all(self, projections: Sequence[Projection]) -> None:
+        """Make the shared tables (`set_up`) and each projection's (`create`), unless all of
+        them are there already at the projections' versions, with nothing retired left: then
+        one look, two statements, and nothing made or locked (ADR 46)."""
+        if not self.made(projections):
+            self.set_up()
+            for projection in projections:
+                self.create(projection)
+
+    def made(self, projections: Sequence[Projection]) -> bool:
+        """Whether every table and index `set_up` and `create` make for `projections` is
+        there, none that `RETIRED` names is, and the versions table holds each one's version."""
+        shared = (ANSWERS, ANSWER_PARTS, RESETS, VERSIONS, BUILDS, BUILD_UPDATES, BUILD_RETRACTIONS)
+        wanted = {*shared}
+        for projection in projections:
+            wanted.update(projection.tables)
+            wanted.update(index_name(index) for index in projection.indexes)
+        names = sorted({*wanted, *RETIRED})
+        with self.transaction(commit=False) as cursor:
+            if self.postgres:
+                statement = "SELECT n FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NOT NULL"
+                found = fetched(cursor, statement, ([self.prefix + name for name in names],))
+                there = {str(name).removeprefix(self.prefix) for (name,) in found}
+            else:
+                marks = ", ".join("?" * len(names))
+                statement = f"SELECT name FROM sqlite_master WHERE name IN ({marks})"
+                there = {str(name) for (name,) in fetched(cursor, statement, names)}
+            if there != wanted:
+                return False
+            found = fetched(cursor, f"SELECT name, version FROM {self.prefix}{VERSIONS}", ())
+        versions = dict(found)
+        return all(versions.get(p.name) == p.version for p in projections)
+
     def create(self, projection: Projection) -> None:
         """Make the projection's tables, first dropping any made by another version of it
         (its position goes with them, so the next catch-up builds it again from the start)."""
@@ -226,8 +259,8 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
                 cursor.execute(self.sql(statement, [table]))
             for index in projection.indexes:
                 table, _, columns = index.partition("(")
-                name_ = f"{table}_{columns.rstrip(')').replace(', ', '_')}_idx"
-                statement = f"CREATE INDEX IF NOT EXISTS {name_} ON {{{table}}} ({columns}"
+                made = index_name(index)
+                statement = f"CREATE INDEX IF NOT EXISTS {made} ON {{{table}}} ({columns}"
                 cursor.execute(self.sql(statement, [table]))
 
     def write(
@@ -392,3 +425,9 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
             (projection.name,),
         )
         self.drop_build(cursor, projection)
+
+
+def index_name(index: str) -> str:
+    """The name of a projection's index, as `table(column, ...)`, in its schema."""
+    table, _, columns = index.partition("(")
+    return f"{table}_{columns.rstrip(')').replace(', ', '_')}_idx"

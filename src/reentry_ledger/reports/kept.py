@@ -98,7 +98,7 @@ def sources(store: ProjectionStore) -> tuple[int, str] | None:
     """The position the source projections share, and their versions and how many times each
     was cleared (a rebuild back to the same position cuts every term again); None when they
     stand at different positions (a report then cuts the terms itself)."""
-    positions = {store.position(projection_named(name)) for name in SOURCES}
+    positions = set(store.positions([projection_named(name) for name in SOURCES]).values())
     if len(positions) != 1:
         return None
     names = ", ".join(f"'{name}'" for name in SOURCES)
