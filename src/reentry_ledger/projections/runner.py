@@ -179,7 +179,8 @@ class ProjectionRunner:
                     progress(count)
                 if behind:
                     continue
-                if all(at >= head for at in self.store.positions(projections).values()):
+                reached = self.store.positions(projections).values()
+                if all(position >= head for position in reached):
                     if read >= ANALYZE_AFTER:
                         self.store.analyze(projections)
                     return read
