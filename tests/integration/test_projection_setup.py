@@ -33,6 +33,33 @@ def caught_up(ledger: Ledger) -> Ledger:
     return ledger
 
 
+def names_in(store: ProjectionStore) -> set[str]:
+    """The tables and indexes in the ledger's database (its schema), less the indexes the
+    database makes itself for keys."""
+    if store.postgres:
+        statement = (
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = ? AND c.relkind IN ('r', 'i', 'p')"
+        )
+        found = store.rows(statement, (store.datastore.schema,))
+    else:
+        found = store.rows("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")
+    names = {str(name) for (name,) in found}
+    return {name for name in names if not name.startswith("sqlite_autoindex_")
+            and not name.endswith(("_pkey", "_key"))}  # fmt: skip
+
+
+def test_the_look_looks_for_every_table_and_index_the_making_makes(ledger: Ledger) -> None:
+    # a table or index made but not looked for would never be made on a ledger set up before
+    store = ProjectionStore(ledger)
+    before = names_in(store)
+    store.set_up()
+    for projection in PROJECTIONS:
+        store.create(projection)
+    assert names_in(store) - before == store.wanted(PROJECTIONS)
+    assert store.made(PROJECTIONS)
+
+
 def test_a_projection_table_dropped_by_hand_is_made_again_by_the_next_runner(
     caught_up: Ledger,
 ) -> None:

@@ -70,16 +70,12 @@ class ProjectionDatabase:
             return fetched(cursor, self.sql(statement, tables), params)
 
     def position(self, projection: Projection, cursor: Any = None) -> int:
-        if cursor is None:
-            return self.tracking.max_tracking_id(projection.name) or 0
-        statement = f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?"
-        found = fetched(cursor, self.sql(statement), (projection.name,))
-        return int(found[0][0]) if found and found[0][0] is not None else 0
+        return self.positions([projection], cursor)[projection]
 
     def positions(
         self, projections: Sequence[Projection], cursor: Any = None
     ) -> dict[Projection, int]:
-        """Each projection's position (`position`), read in one statement."""
+        """Each projection's position (0 before its first page), read in one statement."""
         if cursor is None:
             with self.transaction(commit=False) as reading:
                 return self.positions(projections, reading)

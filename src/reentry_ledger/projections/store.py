@@ -189,13 +189,10 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
                 self.create(projection)
 
     def made(self, projections: Sequence[Projection]) -> bool:
-        """Whether every table and index `set_up` and `create` make for `projections` is
-        there, none that `RETIRED` names is, and the versions table holds each one's version."""
-        shared = (ANSWERS, ANSWER_PARTS, RESETS, VERSIONS, BUILDS, BUILD_UPDATES, BUILD_RETRACTIONS)
-        wanted = {*shared}
-        for projection in projections:
-            wanted.update(projection.tables)
-            wanted.update(index_name(index) for index in projection.indexes)
+        """Whether every table and index `set_up` and `create` make for `projections`
+        (`wanted`) is there, none that `RETIRED` names is, and the versions table holds each
+        one's version."""
+        wanted = self.wanted(projections)
         names = sorted({*wanted, *RETIRED})
         with self.transaction(commit=False) as cursor:
             if self.postgres:
@@ -211,6 +208,16 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
             found = fetched(cursor, f"SELECT name, version FROM {self.prefix}{VERSIONS}", ())
         versions = dict(found)
         return all(versions.get(p.name) == p.version for p in projections)
+
+    @staticmethod
+    def wanted(projections: Sequence[Projection]) -> set[str]:
+        """The names of the tables and indexes `set_up` and `create` make for `projections`
+        (a test holds the two to each other)."""
+        wanted = {ANSWERS, ANSWER_PARTS, RESETS, VERSIONS, BUILDS, BUILD_UPDATES, BUILD_RETRACTIONS}
+        for projection in projections:
+            wanted.update(projection.tables)
+            wanted.update(index_name(index) for index in projection.indexes)
+        return wanted
 
     def create(self, projection: Projection) -> None:
         """Make the projection's tables, first dropping any made by another version of it
