@@ -415,10 +415,10 @@ def test_a_report_runs_without_the_cycle_collector_and_leaves_it_as_it_found_it(
 
     seen = []
     as_table = output.as_table
-    monkeypatch.setattr(
-        "reentry_ledger.cli.reports.as_table",
-        lambda *args: seen.append(gc.isenabled()) or as_table(*args),
-    )
+    for where in ("reentry_ledger.cli.reports", "reentry_ledger.reports.shown"):
+        monkeypatch.setattr(
+            f"{where}.as_table", lambda *args: seen.append(gc.isenabled()) or as_table(*args)
+        )
     assert gc.isenabled()
     run("report", *command)  # (this module's `run` checks the exit code)
     assert seen == [False]

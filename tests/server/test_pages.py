@@ -537,7 +537,7 @@ def test_the_report_table_is_the_clis_with_small_counts_hidden_as_it_hides_them(
                 "2025-12-31", "--suppress-below", "3", "--format", "json")  # fmt: skip
     groups = orjson.loads(cli_report(served, name, *cli_args))["groups"]
     header = re.findall(r'<th scope="col">([^<]+)</th>', page.text)
-    from reentry_ledger.cli.reports import TABLE_METRICS
+    from reentry_ledger.reports.violations import TABLE_METRICS
 
     assert header == ["agency", "period", *TABLE_METRICS]
     cells = table_cells(page.text)

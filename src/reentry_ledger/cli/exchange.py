@@ -12,10 +12,9 @@ from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.files import refuse_the_ledger, write_whole
 from reentry_ledger.cli.render import Progress
-from reentry_ledger.cli.reports import TABLE_METRICS
 from reentry_ledger.encryption import WRAP_KEY_FILE_ENV_VAR
 from reentry_ledger.reports.output import as_table
-from reentry_ledger.reports.violations import ReportRequest
+from reentry_ledger.reports.violations import TABLE_METRICS, ReportRequest
 
 wrap_key_option = click.option(
     "--wrap-key-file",

@@ -46,8 +46,9 @@ from reentry_ledger.projections.verify import Finding
 from reentry_ledger.reports.cohorts import FOLLOW
 from reentry_ledger.reports.disparities import DisparityRequest
 from reentry_ledger.reports.service import CohortTable, Table
+from reentry_ledger.reports.shown import Shown, shown_as
 from reentry_ledger.reports.snapping import Snapped
-from reentry_ledger.reports.violations import ReportRequest
+from reentry_ledger.reports.violations import ReportRequest, shown_columns
 from reentry_ledger.verification import Digest, Verification
 
 Progress = Callable[[int], None] | None
@@ -351,6 +352,17 @@ class RemoteReports:
             **span,
         )
         return response.json(), snapped(response)
+
+    def violations_shown(
+        self,
+        request: ReportRequest,
+        known_at: Moment = None,
+        output: str = "table",
+        keep: bool = True,
+    ) -> tuple[Shown, Snapped | None]:
+        """The server's document, shown here (the server keeps its answers, not this text)."""
+        document, found = self.violations_snapped(request, known_at)
+        return shown_as(document, shown_columns(request.dimensions, output), output), found
 
     def responses(self, request: ReportRequest, known_at: Moment = None) -> Table:
         span = {"from": request.first, "to": request.last}

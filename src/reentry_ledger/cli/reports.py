@@ -35,29 +35,14 @@ from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.requests import check_range, parse_client_dimensions, parse_dimensions
 from reentry_ledger.reports.responses import TABLE_COLUMNS as RESPONSE_TABLE_COLUMNS
 from reentry_ledger.reports.service import Table
+from reentry_ledger.reports.service import with_standing as standing_of
 from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.suppression import legend
-from reentry_ledger.reports.violations import METRICS, ReportRequest
+from reentry_ledger.reports.violations import ReportRequest
 
 if TYPE_CHECKING:
     from reentry_ledger.application import Ledger
     from reentry_ledger.reports.service import Reports
-
-TABLE_METRICS = (
-    "clients",
-    "person_days",
-    "days_at_risk",
-    "technical_violations",
-    "absconding",
-    "new_offences",
-    "technical_per_100_person_years",
-    "new_offences_per_100_person_years",
-    "technical_to_new_offence_ratio",
-    "revocations_technical",
-    "revocations_absconding",
-    "revocations_new_offence",
-    "technical_revocation_share",  # of every revoked term: the three before it
-)
 
 
 def emit(table: Table, output: str, reports: Reports | None = None) -> None:
@@ -145,9 +130,7 @@ def reports_for(state: LedgerContext, no_catch_up: bool) -> Reports:
 
 def with_standing(document: dict[str, Any], reports: Reports | None) -> dict[str, Any]:
     """JSON says where projections read as they stand reach (`projections`)."""
-    if reports is None or reports.standing is None:
-        return document
-    return {**document, "projections": reports.standing.as_metadata()}
+    return document if reports is None else standing_of(document, reports.standing)
 
 
 def standing_note(reports: Reports | None) -> None:
@@ -162,9 +145,14 @@ def notes_under(
     """The lines under a table (on stderr beside CSV, which takes no other line; none beside
     JSON, which carries `snapped` and says "withheld" for itself): what "withheld" means when
     the table shows it, and the whole months a snapped range was snapped to."""
+    lines_under(legend(rows, columns), snapped, output)
+
+
+def lines_under(under: str | None, snapped: Snapped | None, output: str) -> None:
+    """`notes_under`, told what "withheld" means where the table shows it (`under`)."""
     if output == "json":
         return
-    for line in (legend(rows, columns), snapped.describe() if snapped else None):
+    for line in (under, snapped.describe() if snapped else None):
         if line:
             click.echo(line, err=output == "csv")
 
@@ -297,19 +285,13 @@ def report_violations(
         chart.check_chart_path(chart_path)
         refuse_the_ledger(state.db, chart_path, "--chart")
     reports = reports_for(state, no_catch_up)
-    result, snapped = reports.violations_snapped(request, known_at)
-    groups, columns = result["groups"], [*request.dimensions, *METRICS]
-    if output == "json":
-        click.echo(as_json(with_standing(result, reports)), nl=False)
-    elif output == "csv":
-        click.echo(as_csv(groups, columns), nl=False)
-    else:
-        columns = [*request.dimensions, *TABLE_METRICS]
-        click.echo(as_table(groups, columns), nl=False)
-    notes_under(groups, columns, snapped, output)
+    # as shown the last time it was asked, if nothing moved since; a chart draws the rows
+    shown, snapped = reports.violations_shown(request, known_at, output, keep=not chart_path)
+    click.echo(shown.text, nl=False)
+    lines_under(shown.legend, snapped, output)
     standing_note(reports)
     if chart_path:
-        kind = chart_path.suffix.lower()[1:]
+        kind, groups = chart_path.suffix.lower()[1:], shown.groups or []
         write_whole(
             chart_path,
             lambda stream: chart.draw(groups, request.dimensions, stream, kind),

@@ -28,11 +28,18 @@ from reentry_ledger.reports.justice_counts import (
     last_of_month,
     suppressed,
 )
+from reentry_ledger.reports.kept import kept_segments
 from reentry_ledger.reports.responses import COLUMNS as RESPONSE_COLUMNS
 from reentry_ledger.reports.responses import report as responses_report
+from reentry_ledger.reports.shown import Shown, kept_shown, shown_as
 from reentry_ledger.reports.snapping import Snapped, moment_start, month_end, month_start
 from reentry_ledger.reports.suppression import suppress, threshold
-from reentry_ledger.reports.violations import DEFINITIONS_VERSION, ReportRequest, report
+from reentry_ledger.reports.violations import (
+    DEFINITIONS_VERSION,
+    ReportRequest,
+    report,
+    shown_columns,
+)
 from reentry_ledger.timeline import as_utc
 
 Asked = TypeVar("Asked", ReportRequest, DisparityRequest)
@@ -69,6 +76,11 @@ def too_late(option: str, day: date, today: date, ended: date) -> str | None:
             "then knew nothing of the days after it"
         )
     return None
+
+
+def with_standing(document: dict[str, Any], standing: Standing | None) -> dict[str, Any]:
+    """A report's document saying where projections read as they stand reach (`projections`)."""
+    return document if standing is None else {**document, "projections": standing.as_metadata()}
 
 
 def document(rows: list[dict[str, Any]], snapped: Snapped | None) -> dict[str, Any]:
@@ -220,15 +232,56 @@ class Reports:
         self, request: ReportRequest, known_at: datetime | None = None
     ) -> tuple[dict[str, Any], Snapped | None]:
         """The violation report's document, and what its range was snapped to (if it was)."""
+        request, reader, earliest, snapped = self.violations_asked(request, known_at)
+        groups = report(reader.store, request, reader.known_at, earliest)
+        return document(groups, snapped), snapped
+
+    def violations_shown(
+        self,
+        request: ReportRequest,
+        known_at: datetime | None = None,
+        output: str = "table",
+        keep: bool = True,
+    ) -> tuple[Shown, Snapped | None]:
+        """The violation report as `output` (table, csv, json) shows it, and what its range was
+        snapped to: read back where the same report was shown at the projections' current
+        state, else made and kept (reports/shown.py). With `keep=False` (a chart, which draws
+        the rows), or read as they stand, made and not kept."""
+        request, reader, earliest, snapped = self.violations_asked(request, known_at)
+
+        def show() -> Shown:
+            groups = report(reader.store, request, reader.known_at, earliest)
+            made = with_standing(document(groups, snapped), self.standing)
+            return shown_as(made, shown_columns(request.dimensions, output), output)
+
+        if not keep or self.standing is not None:
+            return show(), snapped
+        if reader.known_at is None:  # brought up first, as counting does: their state is read
+            kept_segments(reader.store)
+        asked = {
+            "report": "violations",
+            "request": repr(request),
+            "known_at": reader.known_at,
+            "earliest": repr(earliest),
+            "snapped": snapped.as_json() if snapped else None,
+            # the reader's role and agency: what it may be shown (no report is cut by agency
+            # today; a reader's own would never be another's)
+            "reader": [self.who.role.value if self.who.role else None, self.who.agency],
+            "output": output,
+        }
+        return kept_shown(reader.store, asked, show), snapped
+
+    def violations_asked(
+        self, request: ReportRequest, known_at: datetime | None
+    ) -> tuple[ReportRequest, FactReader, date | None, Snapped | None]:
+        """`asked`, for the violation report: refused to oversight with --exclude-dismissed."""
         if self.snaps and request.exclude_dismissed:
             raise NotPermitted(
                 "the oversight role counts every new offence, with its current disposition: "
                 "the report with and without --exclude-dismissed, compared, would give away "
                 "dismissed and acquitted charges hidden below the floor"
             )
-        request, reader, earliest, snapped = self.asked(request, known_at)
-        groups = report(reader.store, request, reader.known_at, earliest)
-        return document(groups, snapped), snapped
+        return self.asked(request, known_at)
 
     def asked(
         self, request: Asked, known_at: datetime | None

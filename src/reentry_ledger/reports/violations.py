@@ -74,6 +74,28 @@ METRICS = (
     "custody_days_technical",
 )
 
+# what a table shows of them: the counts and rates, without their limits
+TABLE_METRICS = (
+    "clients",
+    "person_days",
+    "days_at_risk",
+    "technical_violations",
+    "absconding",
+    "new_offences",
+    "technical_per_100_person_years",
+    "new_offences_per_100_person_years",
+    "technical_to_new_offence_ratio",
+    "revocations_technical",
+    "revocations_absconding",
+    "revocations_new_offence",
+    "technical_revocation_share",  # of every revoked term: the three before it
+)
+
+
+def shown_columns(dimensions: Sequence[str], output: str) -> list[str]:
+    """The columns a report shows as `output` (table, csv, json): a table's are fewer."""
+    return [*dimensions, *(TABLE_METRICS if output == "table" else METRICS)]
+
 
 @dataclass(frozen=True)
 class ReportRequest:

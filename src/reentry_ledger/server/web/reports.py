@@ -16,7 +16,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import QueryParams
 
-from reentry_ledger.cli.reports import TABLE_METRICS
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports import chart
 from reentry_ledger.reports.dimensions import DIMENSIONS
@@ -24,7 +23,7 @@ from reentry_ledger.reports.output import as_csv
 from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.suppression import legend
-from reentry_ledger.reports.violations import METRICS, ReportRequest
+from reentry_ledger.reports.violations import METRICS, TABLE_METRICS, ReportRequest
 from reentry_ledger.server.web import forms
 from reentry_ledger.server.web.rendering import PageRoute, render, shown
 from reentry_ledger.server.web.site import Site, Visitor

@@ -1,0 +1,193 @@
+"""A report as shown, kept beside its answers (ADR 47): asked again while the projections stand
+where they were, `report violations` prints what it printed, working out no row; what it
+prints is exactly what making it afresh prints, in every format and with every option; it is
+never another reader's (an oversight reader asking what an agency's supervisor asked is shown
+its own report, suppressed and snapped, and the other way round); and it goes with the answers
+at the next catch-up, so a seal leaves no text shown while the client was known."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from unittest import mock
+
+import pytest
+from click.testing import CliRunner, Result
+
+from reentry_ledger.application import Ledger
+from reentry_ledger.authorization import NotPermitted
+from reentry_ledger.cli import cli
+from reentry_ledger.domain.errors import ClientNotFound, RuleViolated
+from reentry_ledger.ingest.demo import build_demo
+from reentry_ledger.projections.runner import ProjectionRunner
+from reentry_ledger.projections.store import ANSWERS, ProjectionStore
+
+ASKED = ("--by", "officer,risk", "--period", "quarter")
+
+
+@pytest.fixture
+def demo_url(db_url: str) -> str:
+    """A demo ledger of 40 clients, with an auditor (who may report), an oversight reader and
+    a supervisor of the demo's first agency."""
+    ledger = Ledger(db_url)
+    try:
+        build_demo(ledger, clients=40, seed=3)
+        ledger.add_user("aud", "auditor", None, actor="aud")
+        ledger.add_user("ov", "oversight", None, actor="aud")
+        ledger.add_user("sup", "supervisor", "AG1", actor="aud")
+    finally:
+        ledger.close()
+    return db_url
+
+
+def shown(db_url: str, *args: str, actor: str = "aud") -> tuple[str, str]:
+    """`report violations` with `args`, as `actor`: what it prints, and what it says on stderr."""
+    command = ["--db", db_url, "--actor", actor, "report", "violations", *args]
+    result: Result = CliRunner().invoke(cli, command, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout, result.stderr
+
+
+@contextlib.contextmanager
+def never_made() -> Iterator[None]:
+    """Reports that fail if they work out their rows rather than read their text back."""
+    failing = mock.Mock(side_effect=AssertionError("the report was made again"))
+    with mock.patch("reentry_ledger.reports.service.report", failing):
+        yield
+
+
+def afresh(db_url: str, *args: str, actor: str = "aud") -> tuple[str, str]:
+    """The report made afresh: every kept answer and text deleted first."""
+    forget(db_url)
+    return shown(db_url, *args, actor=actor)
+
+
+def forget(db_url: str) -> None:
+    ledger = Ledger(db_url)
+    try:
+        store = ProjectionStore(ledger)
+        with store.transaction() as cursor:
+            store.forget_answers(cursor)
+    finally:
+        ledger.close()
+
+
+def kept(db_url: str) -> list[tuple[Any, ...]]:
+    """Every kept answer's row (answers and texts), as an operator reading the database finds
+    them."""
+    ledger = Ledger(db_url)
+    try:
+        return [tuple(row) for row in ProjectionStore(ledger).rows(
+            f"SELECT * FROM {{{ANSWERS}}}", tables=[ANSWERS])]  # fmt: skip
+    finally:
+        ledger.close()
+
+
+def test_a_report_asked_again_prints_what_it_printed_without_working_out_a_row(
+    demo_url: str,
+) -> None:
+    first = shown(demo_url, *ASKED)
+    assert len(kept(demo_url)) == 2  # its answer, and its text
+    with never_made():
+        again = shown(demo_url, *ASKED)
+    assert again == first
+    assert first[0].count("\n") > 10, "the demo gives groups to compare"
+
+
+@pytest.mark.parametrize("output", ["table", "csv", "json"])
+def test_each_format_and_option_reads_back_exactly_what_making_it_afresh_prints(
+    demo_url: str, output: str
+) -> None:
+    legends = 0
+    for options in (
+        (),
+        ("--suppress-below", "5"),
+        ("--from", "2024-01-01", "--to", "2024-12-31"),
+        ("--window", "30", "--exclude-dismissed"),
+    ):
+        args = (*ASKED, "--format", output, *options)
+        first = shown(demo_url, *args)
+        with never_made():
+            again = shown(demo_url, *args)
+        assert again == first == afresh(demo_url, *args), options
+        legends += "withheld" in "".join(first)
+    assert legends, "a suppressed report says what it withheld"
+
+
+def test_the_same_report_in_each_format_is_shown_in_that_format(demo_url: str) -> None:
+    outputs = ("table", "csv", "json")
+    made = {output: shown(demo_url, *ASKED, "--format", output) for output in outputs}
+    with never_made():
+        again = {output: shown(demo_url, *ASKED, "--format", output) for output in outputs}
+    assert again == made
+    assert len(set(made.values())) == len(outputs)
+
+
+@pytest.mark.parametrize("first_reader", ["sup", "ov"])
+def test_an_oversight_reader_and_an_agency_supervisor_are_never_shown_each_others_report(
+    demo_url: str, first_reader: str
+) -> None:
+    # The same command, asked by one reader and then by the other, while nothing moved: each
+    # is shown what making it afresh for that reader shows. Oversight's counts below 10 are
+    # hidden and its range snapped to whole months: a supervisor's text read back by an
+    # oversight reader would give them away.
+    second_reader = "ov" if first_reader == "sup" else "sup"
+    first = shown(demo_url, *ASKED, actor=first_reader)
+    second = shown(demo_url, *ASKED, actor=second_reader)
+    assert first == afresh(demo_url, *ASKED, actor=first_reader)
+    assert second == afresh(demo_url, *ASKED, actor=second_reader)
+    assert first != second
+    oversight = first if first_reader == "ov" else second
+    assert "withheld" in "".join(oversight)
+
+
+def test_a_catch_up_removes_the_text_shown_and_the_next_report_shows_the_new_event(
+    demo_url: str,
+) -> None:
+    before = shown(demo_url, "--by", "agency")
+    ledger = Ledger(demo_url)
+    try:
+        recorded = False
+        for ref in (f"DEMO-{n:07d}" for n in range(1, 41)):
+            # a client discharged by then, or of another agency than the supervisor's
+            with contextlib.suppress(RuleViolated, NotPermitted, ClientNotFound):
+                ledger.record_violation(ref, actor="sup", on=date(2025, 12, 1),
+                                        technical=("curfew",))  # fmt: skip
+                recorded = True
+                break
+        assert recorded
+        ProjectionRunner(ledger).catch_up()
+    finally:
+        ledger.close()
+    assert kept(demo_url) == []  # gone with the catch-up, report or not
+    after = shown(demo_url, "--by", "agency")
+    assert after != before
+    assert after == afresh(demo_url, "--by", "agency")
+
+
+def test_a_seal_caught_up_leaves_no_text_shown_while_the_client_was_known(db_url: str) -> None:
+    # An operator reading the database after a seal and its catch-up (no report since) finds
+    # no text shown while the client's race was on the record
+    ledger = Ledger(db_url)
+    try:
+        for ref, race in (("GA-1", "asian"), ("GA-2", "white")):
+            ledger.enroll(ref, actor="jdoe", start=date(2024, 1, 1), agency="GA",
+                          officer="o-17", supervision="parole", race=race)  # fmt: skip
+    finally:
+        ledger.close()
+    asked = ("--by", "race", "--to", "2025-01-19")
+    with_race = shown(db_url, *asked, actor="jdoe")
+    assert "asian" in with_race[0]
+    assert "asian" in str(kept(db_url))
+    ledger = Ledger(db_url)
+    try:
+        ledger.seal("GA-1", actor="jdoe", reason="court order 12")
+        ProjectionRunner(ledger).catch_up()
+    finally:
+        ledger.close()
+    assert kept(db_url) == []
+    after = shown(db_url, *asked, actor="jdoe")
+    assert "asian" not in after[0]
+    assert "asian" not in str(kept(db_url))
