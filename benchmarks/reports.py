@@ -6,7 +6,8 @@ measured four ways (ADR 33):
 - counted: nothing kept (each run after the kept answers and their parts are deleted), as
   the first report of a day is;
 - read back: the answer kept by the report before it, as a report asked again while the
-  projections stand;
+  projections stand (as a CLI call, the text it printed, kept beside the answer: ADR 47; the
+  in-process figure makes the rows from the answer, `Reports.violations`);
 - after 1 new event, after 10: each run after a violation is recorded for each of 1 (or 10)
   more clients and the projections caught up (untimed), as a report asked again after a
   little casework: the parts of those clients counted, the others read back;

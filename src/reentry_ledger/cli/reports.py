@@ -291,7 +291,8 @@ def report_violations(
     lines_under(shown.legend, snapped, output)
     standing_note(reports)
     if chart_path:
-        kind, groups = chart_path.suffix.lower()[1:], shown.groups or []
+        kind, groups = chart_path.suffix.lower()[1:], shown.groups
+        assert groups is not None  # made, not read back (`keep=False`)
         write_whole(
             chart_path,
             lambda stream: chart.draw(groups, request.dimensions, stream, kind),

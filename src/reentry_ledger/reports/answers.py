@@ -702,13 +702,66 @@ def keep_text(
     by_part: dict[str, str | None] | None = None,
     current: Sequence[str] = (),
 ) -> None:
-    """Keep `answer` (text) under `digest`, made at the state `counted_at`, and `by_part` the
-    text of each part (None: not kept by part), as `keep` does (sums already written out,
-    or a report as shown: reports/shown.py)."""
+    """Keep `answer` (sums written out) under `digest`, made at the state `counted_at`, and
+    `by_part` the text of each part (None: not kept by part), as `keep` says."""
 
     def run(cursor: Any, statement: str, values: Sequence[Any]) -> None:
         cursor.execute(store.sql(statement, (ANSWERS, ANSWER_PARTS)), values)
 
+    def write(cursor: Any) -> None:
+        kept_at = latest(store, cursor, counted_at, digest) + 1
+        run(cursor, f"INSERT INTO {{{ANSWERS}}} (digest, state, answer, kept_at) "
+            "VALUES (?, ?, ?, ?)", (digest, counted_at, answer, kept_at))  # fmt: skip
+        since, at, _ = standing(counted_at)
+        if by_part is None:  # not kept by part: none of its parts is known to be current
+            run(cursor, f"DELETE FROM {{{ANSWER_PARTS}}} WHERE digest = ?", (digest,))
+        for part, part_answer in (by_part or {}).items():
+            run(cursor, f"DELETE FROM {{{ANSWER_PARTS}}} WHERE digest = ? AND part = ?",
+                (digest, part))  # fmt: skip
+            run(cursor, f"INSERT INTO {{{ANSWER_PARTS}}} (digest, part, sums, kept_at, "
+                "since, standing) VALUES (?, ?, ?, ?, ?, ?)",
+                (digest, part, part_answer, kept_at, since, at))  # fmt: skip
+        # the parts read back for this answer were current at its state, as it is recent
+        if current:
+            marks = ", ".join("?" for _ in current)
+            run(cursor, f"UPDATE {{{ANSWER_PARTS}}} SET kept_at = ?, since = ?, standing = ? "
+                f"WHERE digest = ? AND part IN ({marks})",
+                (kept_at, since, at, digest, *current))  # fmt: skip
+        for table, most in ((ANSWERS, MOST), (ANSWER_PARTS, PARTS_MOST)):
+            run(cursor, f"DELETE FROM {{{table}}} WHERE kept_at <= ?", (kept_at - most,))
+
+    keeping(store, counted_at, write)
+
+
+# The digests of reports as shown (reports/shown.py) start so; those beside the latest
+# `SHOWN_MOST` answers are kept (a table of 110,000 groups is some 30 MB)
+SHOWN = "shown:"
+SHOWN_MOST = 8
+
+
+def keep_shown(store: ProjectionStore, digest: str, made_at: str, text: str) -> None:
+    """Keep a report as shown (`text`: reports/shown.py) under `digest` (which starts with
+    `SHOWN`), made at the state `made_at`, if that is still the state. It is kept beside the
+    latest answer and takes no turn of its own (`kept_at`), so it pushes no answer or part
+    out; only those beside the latest `SHOWN_MOST` answers are kept."""
+
+    def write(cursor: Any) -> None:
+        kept_at = latest(store, cursor, made_at, digest)
+        for statement, values in (
+            (f"INSERT INTO {{{ANSWERS}}} (digest, state, answer, kept_at) VALUES (?, ?, ?, ?)",
+             (digest, made_at, text, kept_at)),
+            (f"DELETE FROM {{{ANSWERS}}} WHERE digest LIKE ? AND kept_at <= ?",
+             (f"{SHOWN}%", kept_at - SHOWN_MOST)),
+        ):  # fmt: skip
+            cursor.execute(store.sql(statement, (ANSWERS,)), values)
+
+    keeping(store, made_at, write)
+
+
+def keeping(store: ProjectionStore, made_at: str, write: Callable[[Any], None]) -> None:
+    """`write` what was made at the state `made_at` into the kept answers, in a transaction of
+    its own, if that is still the state; without waiting for another writer (the report is
+    answered whether or not it is kept)."""
     try:
         # not waiting for another writer: on SQLite, a write after the state is read is
         # refused at once while another connection writes (`ProjectionDatabase.transaction`)
@@ -716,37 +769,24 @@ def keep_text(
             if store.postgres:  # alone: no change to the projections under way (`moving`)
                 cursor.execute("SET LOCAL lock_timeout = '100ms'")
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (store.answers_key(),))
-            if state(store, cursor) != counted_at:
-                return  # the projections moved meanwhile: the counts may be of either state
-            run(cursor, f"DELETE FROM {{{ANSWERS}}} WHERE state <> ? OR digest = ?",
-                (counted_at, digest))  # fmt: skip
-            latest = (
-                f"SELECT MAX(kept_at) FROM {{{ANSWERS}}} UNION ALL "
-                f"SELECT MAX(kept_at) FROM {{{ANSWER_PARTS}}}"
-            )
-            found = fetched(cursor, store.sql(latest, (ANSWERS, ANSWER_PARTS)), ())
-            kept_at = max(int(row[0] or 0) for row in found) + 1
-            run(cursor, f"INSERT INTO {{{ANSWERS}}} (digest, state, answer, kept_at) "
-                "VALUES (?, ?, ?, ?)", (digest, counted_at, answer, kept_at))  # fmt: skip
-            since, at, _ = standing(counted_at)
-            if by_part is None:  # not kept by part: none of its parts is known to be current
-                run(cursor, f"DELETE FROM {{{ANSWER_PARTS}}} WHERE digest = ?", (digest,))
-            for part, part_answer in (by_part or {}).items():
-                run(cursor, f"DELETE FROM {{{ANSWER_PARTS}}} WHERE digest = ? AND part = ?",
-                    (digest, part))  # fmt: skip
-                run(cursor, f"INSERT INTO {{{ANSWER_PARTS}}} (digest, part, sums, kept_at, "
-                    "since, standing) VALUES (?, ?, ?, ?, ?, ?)",
-                    (digest, part, part_answer, kept_at, since, at))  # fmt: skip
-            # the parts read back for this answer were current at its state, as it is recent
-            if current:
-                marks = ", ".join("?" for _ in current)
-                run(cursor, f"UPDATE {{{ANSWER_PARTS}}} SET kept_at = ?, since = ?, standing = ? "
-                    f"WHERE digest = ? AND part IN ({marks})",
-                    (kept_at, since, at, digest, *current))  # fmt: skip
-            for table, most in ((ANSWERS, MOST), (ANSWER_PARTS, PARTS_MOST)):
-                run(cursor, f"DELETE FROM {{{table}}} WHERE kept_at <= ?", (kept_at - most,))
+            if state(store, cursor) != made_at:
+                return  # the projections moved meanwhile: it may be of either state
+            write(cursor)
     except PersistenceError as error:  # busy, locked, no connection free, or kept by another
         LOG.debug("report answer not kept: %s", error)  # report at the same moment
+
+
+def latest(store: ProjectionStore, cursor: Any, made_at: str, digest: str) -> int:
+    """The turn (`kept_at`) of the latest answer or part kept, once the answers of any other
+    state than `made_at`, and any kept under `digest`, are deleted."""
+    statement = f"DELETE FROM {{{ANSWERS}}} WHERE state <> ? OR digest = ?"
+    cursor.execute(store.sql(statement, (ANSWERS,)), (made_at, digest))
+    statement = (
+        f"SELECT MAX(kept_at) FROM {{{ANSWERS}}} UNION ALL "
+        f"SELECT MAX(kept_at) FROM {{{ANSWER_PARTS}}}"
+    )
+    found = fetched(cursor, store.sql(statement, (ANSWERS, ANSWER_PARTS)), ())
+    return max(int(row[0] or 0) for row in found)
 
 
 # The types of group values JSON keeps exactly as they are (`plain` leaves them alone)

@@ -48,6 +48,15 @@ def escaped(text: str) -> str:
     return _CONTROL.sub(_escape, text) if not text.isprintable() else text
 
 
+_CONTROL_BUT_LINE_FEEDS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def shows_safely(text: str) -> bool:
+    """Whether `text` holds no control character but its line feeds, as a table is written
+    (`as_table`): a table kept and read back that does not is not shown (reports/shown.py)."""
+    return _CONTROL_BUT_LINE_FEEDS.search(text) is None
+
+
 def csv_cell(value: Any) -> str:
     """A CSV cell no spreadsheet runs as a formula: text starting with = + - @ tab or CR
     gets a leading '. Numbers are left as they are. A carriage return becomes a line feed:

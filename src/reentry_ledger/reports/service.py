@@ -29,6 +29,7 @@ from reentry_ledger.reports.justice_counts import (
     suppressed,
 )
 from reentry_ledger.reports.kept import kept_segments
+from reentry_ledger.reports.output import shows_safely
 from reentry_ledger.reports.responses import COLUMNS as RESPONSE_COLUMNS
 from reentry_ledger.reports.responses import report as responses_report
 from reentry_ledger.reports.shown import Shown, kept_shown, shown_as
@@ -269,7 +270,8 @@ class Reports:
             "reader": [self.who.role.value if self.who.role else None, self.who.agency],
             "output": output,
         }
-        return kept_shown(reader.store, asked, show), snapped
+        safe = shows_safely if output == "table" else (lambda text: True)
+        return kept_shown(reader.store, asked, show, safe), snapped
 
     def violations_asked(
         self, request: ReportRequest, known_at: datetime | None

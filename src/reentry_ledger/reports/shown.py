@@ -13,15 +13,23 @@ reader's role, and this module's and the package's versions.
 
 It is kept at the projections' state, as an answer is, and goes with the answers: every
 catch-up page, rebuild and clear deletes them all (ADR 32: a seal caught up leaves nothing
-shown while the client was known), and only the latest `answers.MOST` are kept. Nothing is
-kept where the ledger may not be written, nor a text holding a NUL (PostgreSQL's text holds
-none); a report that draws a chart makes its rows, and reads and keeps nothing.
+shown while the client was known). It takes no turn of its own among them (it pushes no
+answer or part out), and only those beside the latest `answers.SHOWN_MOST` answers are kept.
+The digest holds the code that made the text (`made_by`): a text kept before a change is not
+read back, whatever the versions say. A table read back that holds a control character (one
+that someone wrote into the database: `as_table` escapes every one) is made again. Nothing
+is kept where the ledger may not be written, nor a text holding a NUL (PostgreSQL's text
+holds none); a report that draws a chart makes its rows, and reads and keeps nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -34,6 +42,16 @@ from reentry_ledger.reports.suppression import legend
 
 # of how a report is shown and kept: a new one never reads an older one's text
 SHOWN_VERSION = 1
+# the modules whose code a report's text is made by: its rows, their intervals and
+# suppression, its document, and how it is written out (`made_by`)
+MADE_BY = (
+    "reentry_ledger.reports.output",
+    "reentry_ledger.reports.service",
+    "reentry_ledger.reports.shown",
+    "reentry_ledger.reports.stats",
+    "reentry_ledger.reports.suppression",
+    "reentry_ledger.reports.violations",
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +75,18 @@ def shown_as(document: dict[str, Any], columns: Sequence[str], output: str) -> S
     return Shown(text, legend(groups, columns), groups)
 
 
-def kept_shown(store: ProjectionStore, asked: dict[str, Any], show: Callable[[], Shown]) -> Shown:
+def kept_shown(
+    store: ProjectionStore,
+    asked: dict[str, Any],
+    show: Callable[[], Shown],
+    safe: Callable[[str], bool] = lambda text: True,
+) -> Shown:
     """The report `asked` (everything its text is made from, as JSON values) as shown: read
-    back where it was kept at the projections' current state, else made by `show` and kept
-    (when the state did not move meanwhile)."""
-    digest = answers.digest_of(["shown", str(SHOWN_VERSION), __version__], asked)
+    back where it was kept at the projections' current state (and is `safe` to show as it
+    is: a table, with no control character), else made by `show` and kept (when the state
+    did not move meanwhile)."""
+    made_of = [str(SHOWN_VERSION), __version__, made_by()]
+    digest = answers.SHOWN + answers.digest_of(made_of, asked)
     at, found = None, None
     with store.transaction(commit=False) as cursor:
         if store.has_table(cursor, ANSWERS):  # not on a ledger an earlier version set up
@@ -69,8 +94,23 @@ def kept_shown(store: ProjectionStore, asked: dict[str, Any], show: Callable[[],
             found = answers.kept_text(store, cursor, digest, at)
     if found is not None:
         text, under = orjson.loads(found)
-        return Shown(text, under)
+        if safe(text) and (under is None or safe(under)):
+            return Shown(text, under)
     made = show()
     if at is not None and not store.ledger.backend.read_only and "\x00" not in made.text:
-        answers.keep_text(store, digest, at, orjson.dumps([made.text, made.legend]).decode())
+        answers.keep_shown(store, digest, at, orjson.dumps([made.text, made.legend]).decode())
     return made
+
+
+@cache
+def made_by() -> str:
+    """A digest of the code of `MADE_BY`: a text kept by other code (a change, whatever the
+    versions say) is never read back. Where the code cannot be read, the versions alone."""
+    digest = hashlib.sha256()
+    try:
+        for name in MADE_BY:
+            __import__(name)
+            digest.update(Path(str(sys.modules[name].__file__)).read_bytes())
+    except (OSError, TypeError):
+        return ""
+    return digest.hexdigest()

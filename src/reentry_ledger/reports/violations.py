@@ -76,12 +76,7 @@ METRICS = (
 
 # what a table shows of them: the counts and rates, without their limits
 TABLE_METRICS = (
-    "clients",
-    "person_days",
-    "days_at_risk",
-    "technical_violations",
-    "absconding",
-    "new_offences",
+    *COUNTS[:6],  # clients, person-days, days at risk, and each kind of event
     "technical_per_100_person_years",
     "new_offences_per_100_person_years",
     "technical_to_new_offence_ratio",
