@@ -154,24 +154,29 @@ def test_an_oversight_reader_and_an_agency_supervisor_are_never_shown_each_other
     assert "withheld" in "".join(oversight)
 
 
-def test_a_catch_up_removes_the_text_shown_and_the_next_report_shows_the_new_event(
-    demo_url: str,
-) -> None:
-    before = shown(demo_url, "--by", "agency")
-    ledger = Ledger(demo_url)
+def record_a_violation(db_url: str) -> None:
+    """A technical violation recorded for the first demo client the supervisor may write to,
+    on 1 December 2025, and caught up."""
+    ledger = Ledger(db_url)
     try:
-        recorded = False
         for ref in (f"DEMO-{n:07d}" for n in range(1, 41)):
             # a client discharged by then, or of another agency than the supervisor's
             with contextlib.suppress(RuleViolated, NotPermitted, ClientNotFound):
                 ledger.record_violation(ref, actor="sup", on=date(2025, 12, 1),
                                         technical=("curfew",))  # fmt: skip
-                recorded = True
                 break
-        assert recorded
+        else:
+            raise AssertionError("no client to record a violation for")
         ProjectionRunner(ledger).catch_up()
     finally:
         ledger.close()
+
+
+def test_a_catch_up_removes_the_text_shown_and_the_next_report_shows_the_new_event(
+    demo_url: str,
+) -> None:
+    before = shown(demo_url, "--by", "agency")
+    record_a_violation(demo_url)
     assert kept(demo_url) == []  # gone with the catch-up, report or not
     after = shown(demo_url, "--by", "agency")
     assert after != before
@@ -202,24 +207,6 @@ def test_a_seal_caught_up_leaves_no_text_shown_while_the_client_was_known(db_url
     after = shown(db_url, *asked, actor="jdoe")
     assert "asian" not in after[0]
     assert "asian" not in str(kept(db_url))
-
-
-def record_a_violation(db_url: str) -> None:
-    """A technical violation recorded for the first demo client the supervisor may write to,
-    on 1 December 2025, and caught up."""
-    ledger = Ledger(db_url)
-    try:
-        for ref in (f"DEMO-{n:07d}" for n in range(1, 41)):
-            # a client discharged by then, or of another agency than the supervisor's
-            with contextlib.suppress(RuleViolated, NotPermitted, ClientNotFound):
-                ledger.record_violation(ref, actor="sup", on=date(2025, 12, 1),
-                                        technical=("curfew",))  # fmt: skip
-                break
-        else:
-            raise AssertionError("no client to record a violation for")
-        ProjectionRunner(ledger).catch_up()
-    finally:
-        ledger.close()
 
 
 def test_a_catch_up_landing_while_a_report_is_made_leaves_its_text_unkept(demo_url: str) -> None:
