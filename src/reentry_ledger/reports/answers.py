@@ -568,8 +568,8 @@ def whole_kept(
 
 
 def kept_text(store: ProjectionStore, cursor: Any, digest: str, at: str) -> str | None:
-    """The text kept under `digest` at the state `at` (an answer's sums, or a report as shown:
-    reports/shown.py), or None."""
+    """The text kept under `digest` at the state `at` (an answer's sums written out, or a
+    report as shown: reports/shown.py, `keep_shown`), or None."""
     statement = f"SELECT answer FROM {{{ANSWERS}}} WHERE digest = ? AND state = ?"
     found = fetched(cursor, store.sql(statement, (ANSWERS,)), (digest, at))
     return str(found[0][0]) if found else None
@@ -691,19 +691,6 @@ def keep(
     by_part = {part: dumped(part_sums) for part, part_sums in (parts or {}).items()}
     if answer is None or None in by_part.values():
         return
-    keep_text(store, digest, counted_at, answer, None if parts is None else by_part, current)
-
-
-def keep_text(
-    store: ProjectionStore,
-    digest: str,
-    counted_at: str,
-    answer: str,
-    by_part: dict[str, str | None] | None = None,
-    current: Sequence[str] = (),
-) -> None:
-    """Keep `answer` (sums written out) under `digest`, made at the state `counted_at`, and
-    `by_part` the text of each part (None: not kept by part), as `keep` says."""
 
     def run(cursor: Any, statement: str, values: Sequence[Any]) -> None:
         cursor.execute(store.sql(statement, (ANSWERS, ANSWER_PARTS)), values)
@@ -713,9 +700,9 @@ def keep_text(
         run(cursor, f"INSERT INTO {{{ANSWERS}}} (digest, state, answer, kept_at) "
             "VALUES (?, ?, ?, ?)", (digest, counted_at, answer, kept_at))  # fmt: skip
         since, at, _ = standing(counted_at)
-        if by_part is None:  # not kept by part: none of its parts is known to be current
+        if parts is None:  # not kept by part: none of its parts is known to be current
             run(cursor, f"DELETE FROM {{{ANSWER_PARTS}}} WHERE digest = ?", (digest,))
-        for part, part_answer in (by_part or {}).items():
+        for part, part_answer in by_part.items():
             run(cursor, f"DELETE FROM {{{ANSWER_PARTS}}} WHERE digest = ? AND part = ?",
                 (digest, part))  # fmt: skip
             run(cursor, f"INSERT INTO {{{ANSWER_PARTS}}} (digest, part, sums, kept_at, "
