@@ -46,6 +46,21 @@ def test_parts_over_different_clients_add_up_by_group_and_statements_merge() -> 
     }
 
 
+def test_only_a_row_of_nothing_but_nulls_is_left_out_whatever_its_first_sum() -> None:
+    """The row an aggregate gives over no rows is all NULL; a row whose first sum alone is
+    NULL (a SUM over no value, beside a COUNT) still counts, decimals as PostgreSQL gives."""
+    names = ("violations", "clients", "days")
+    rows = [
+        ("o-1", None, Decimal(2), None),
+        ("o-2", None, None, None),
+        ("o-3", Decimal(4), None, Decimal(0)),
+        (None, None, None, None),
+    ]
+    assert added(1, [(names, rows)]) == {
+        names: {("o-1",): [0, 2, 0], ("o-3",): [4, 0, 0]}
+    }
+
+
 def test_statements_counting_the_same_name_add_it_up() -> None:
     found = summed((), [JANUARY], [(("clients",), [(2,)]), (("clients", "days"), [(3, 7)])])
     assert found == {(): {"clients": 5, "days": 7}}
