@@ -56,9 +56,7 @@ def test_only_a_row_of_nothing_but_nulls_is_left_out_whatever_its_first_sum() ->
         ("o-3", Decimal(4), None, Decimal(0)),
         (None, None, None, None),
     ]
-    assert added(1, [(names, rows)]) == {
-        names: {("o-1",): [0, 2, 0], ("o-3",): [4, 0, 0]}
-    }
+    assert added(1, [(names, rows)]) == {names: {("o-1",): [0, 2, 0], ("o-3",): [4, 0, 0]}}
 
 
 def test_statements_counting_the_same_name_add_it_up() -> None:

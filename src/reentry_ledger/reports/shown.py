@@ -42,6 +42,9 @@ from reentry_ledger.reports.suppression import legend
 
 # of how a report is shown and kept: a new one never reads an older one's text
 SHOWN_VERSION = 1
+# the report's JSON document as the server sends it: compact (`json`, as the command prints
+# it, is indented)
+DOCUMENT = "document"
 # the modules whose code a report's text is made by: its rows, their intervals and
 # suppression, its document, and how it is written out (`made_by`)
 MADE_BY = (
@@ -65,12 +68,14 @@ class Shown:
 
 
 def shown_as(document: dict[str, Any], columns: Sequence[str], output: str) -> Shown:
-    """The report's `document` as `output` (table, csv or json) shows it: a table or CSV of
-    `columns`, with the line saying what "withheld" means where one of them shows it (JSON
-    says so for itself)."""
+    """The report's `document` as `output` (table, csv, json, or the server's `DOCUMENT`)
+    shows it: a table or CSV of `columns`, with the line saying what "withheld" means where
+    one of them shows it (JSON says so for itself)."""
     groups = document["groups"]
     if output == "json":
         return Shown(as_json(document), None, groups)
+    if output == DOCUMENT:
+        return Shown(orjson.dumps(document).decode(), None, groups)
     text = as_csv(groups, columns) if output == "csv" else as_table(groups, columns)
     return Shown(text, legend(groups, columns), groups)
 

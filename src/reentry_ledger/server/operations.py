@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 from pydantic_core import to_jsonable_python
 from starlette.background import BackgroundTask
@@ -39,6 +39,7 @@ from reentry_ledger.reports.needs import parse_needs_dimensions
 from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.requests import check_range, parse_client_dimensions, parse_dimensions
 from reentry_ledger.reports.service import CohortTable, Table
+from reentry_ledger.reports.shown import DOCUMENT
 from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.violations import ReportRequest
 from reentry_ledger.server.auth import BEARER, authenticated_first, authenticated_user
@@ -380,8 +381,11 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
                 exclude_dismissed=bool(exclude_dismissed),
             )
             check_range(first, last)
-            result, snapped = ledger.reports(actor=who).violations_snapped(request, known_at)
-            return answer(result, ledger, snapped_header(snapped))
+            reports = ledger.reports(actor=who)
+            shown, snapped = reports.violations_shown(request, known_at, output=DOCUMENT)
+            # the document as sent before, read back while the projections stand (ADR 47)
+            headers = {**snapped_header(snapped), **noticed(ledger)}
+            return Response(shown.text, media_type="application/json", headers=headers)
 
     @router.get(
         "/responses",

@@ -19,11 +19,10 @@ from starlette.datastructures import QueryParams
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports import chart
 from reentry_ledger.reports.dimensions import DIMENSIONS
-from reentry_ledger.reports.output import as_csv
 from reentry_ledger.reports.periods import UNITS
 from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.suppression import legend
-from reentry_ledger.reports.violations import METRICS, TABLE_METRICS, ReportRequest
+from reentry_ledger.reports.violations import TABLE_METRICS, ReportRequest
 from reentry_ledger.server.web import forms
 from reentry_ledger.server.web.rendering import PageRoute, render, shown
 from reentry_ledger.server.web.site import Site, Visitor
@@ -61,6 +60,16 @@ class Filters:
             raise InvalidInput(f"From {filters.first} is after To {filters.last}")
         return filters
 
+    def request(self, today: date) -> ReportRequest:
+        return ReportRequest(
+            today=today,
+            by=self.by,
+            period=self.period,
+            first=self.first,
+            last=self.last,
+            suppress_below=self.suppress_below,
+        )
+
     def query(self) -> str:
         """The filters as a page address's query: no personal data, only these values."""
         pairs: list[tuple[str, str]] = [("by", dimension) for dimension in self.by]
@@ -86,17 +95,21 @@ class Report:
 def violations(site: Site, visitor: Visitor, filters: Filters) -> Report:
     """The report as the signed-in user may see it (refused without the REPORT permission)."""
     with site.service.use() as ledger:
-        request = ReportRequest(
-            today=ledger.clock(),
-            by=filters.by,
-            period=filters.period,
-            first=filters.first,
-            last=filters.last,
-            suppress_below=filters.suppress_below,
-        )
+        request = filters.request(ledger.clock())
         reports = ledger.reports(actor=visitor.name)
         document, snapped = reports.violations_snapped(request, filters.known_at)
     return Report(request, document["groups"], snapped)
+
+
+def violations_csv(site: Site, visitor: Visitor, filters: Filters) -> tuple[str, Snapped | None]:
+    """The report as `--format csv` prints it, read back while the projections stand where
+    they were when it was last sent (ADR 47), and what its range was snapped to."""
+    with site.service.use() as ledger:
+        reports = ledger.reports(actor=visitor.name)
+        shown, snapped = reports.violations_shown(
+            filters.request(ledger.clock()), filters.known_at, output="csv"
+        )
+    return shown.text, snapped
 
 
 def table_cell(row: dict[str, Any], column: str) -> str:
@@ -134,11 +147,10 @@ def routes(site: Site) -> APIRouter:
     @router.get("/reports/violations.csv")
     def report_csv(request: Request) -> Response:
         visitor = site.visitor(request)
-        report = violations(site, visitor, Filters.read(request.query_params))
-        text = as_csv(report.groups, [*report.request.dimensions, *METRICS])
+        text, snapped = violations_csv(site, visitor, Filters.read(request.query_params))
         headers = {"Content-Disposition": 'attachment; filename="violations.csv"'}
-        if report.snapped:
-            headers["X-Ledger-Notice"] = report.snapped.describe()
+        if snapped:
+            headers["X-Ledger-Notice"] = snapped.describe()
         return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 
     @router.get("/reports/violations/chart.svg")
