@@ -220,8 +220,9 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         return wanted
 
     def create(self, projection: Projection) -> None:
-        """Make the projection's tables, first dropping any made by another version of it
-        (its position goes with them, so the next catch-up builds it again from the start)."""
+        """Make the projection's tables, first dropping any made by another version of it, or
+        all of them where one is missing (`lost`): its position goes with them, so the next
+        catch-up builds it again from the start."""
         with self.transaction() as cursor:
             if self.postgres:  # runners starting together: one creates, the others wait
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key(projection),))
@@ -247,7 +248,7 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
             found = fetched(
                 cursor, self.sql(f"SELECT version FROM {versions} WHERE name = ?"), name
             )
-            if not found or found[0][0] != projection.version:
+            if not found or found[0][0] != projection.version or self.lost(cursor, projection):
                 self.moving(cursor)
                 for table in projection.tables:
                     cursor.execute(self.sql(f"DROP TABLE IF EXISTS {{{table}}}", [table]))
@@ -269,6 +270,12 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
                 made = index_name(index)
                 statement = f"CREATE INDEX IF NOT EXISTS {made} ON {{{table}}} ({columns}"
                 cursor.execute(self.sql(statement, [table]))
+
+    def lost(self, cursor: Any, projection: Projection) -> bool:
+        """Whether a table of the projection is missing (dropped by hand): made again empty,
+        it would answer from nothing at the position its rows had reached, so the projection
+        is built again from the start, as another version's is."""
+        return not all(self.has_table(cursor, table) for table in projection.tables)
 
     def write(
         self,
