@@ -3,12 +3,15 @@ opened or created."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
 from reentry_ledger.cli import cli
+from tests.conftest import POSTGRES_URL, drop_schema, require_postgres
 from tests.e2e.test_input_hygiene import refused
 
 
@@ -53,3 +56,31 @@ def test_a_malformed_database_url_is_refused_saying_what_was_meant(
     )  # fmt: skip
     refused(result, message)
     assert list(tmp_path.iterdir()) == []  # no ledger file made anywhere
+
+
+@pytest.mark.postgres
+def test_client_ids_kept_as_text_are_refused_before_anything_is_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The library's own setting `ORIGINATOR_ID_TYPE=text` makes a PostgreSQL event table keep
+    ids as text, where the ledger's are uuids: every read of a client then failed with the
+    database's "operator does not exist: text = uuid" (the first enrolment, reading the
+    directory). Refused at once, naming the setting, with no table made."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("ORIGINATOR_ID_TYPE", "text")
+    try:
+        result = CliRunner().invoke(
+            cli,
+            ["--db", f"{POSTGRES_URL}?schema={schema}", "enroll", "GA-1", "--agency", "GA",
+             "--officer", "o", "--supervision", "parole", "--start", "2024-01-10"],
+            env={"REENTRY_LEDGER_ACTOR": "jdoe", "REENTRY_LEDGER_DB": None},
+        )  # fmt: skip
+        refused(result, "ORIGINATOR_ID_TYPE", "uuid")
+        with psycopg.connect(POSTGRES_URL) as connection:
+            found = connection.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = %s", (schema,)
+            ).fetchone()
+        assert found == (0,), "no table made"
+    finally:
+        drop_schema(schema)

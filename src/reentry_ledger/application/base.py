@@ -96,7 +96,16 @@ class LedgerBase(Application[UUID]):
         """The library's recorder; on PostgreSQL with `partitions=N`, over an event table in N
         hash partitions of the client id, made first if the ledger is new (partitioning.py)."""
         if self.backend.kind == "postgresql":
-            pool_ready(self.factory.datastore)  # type: ignore[attr-defined]
+            datastore = self.factory.datastore  # type: ignore[attr-defined]
+            if datastore.originator_id_type != "uuid":  # before the library makes its tables
+                datastore.close()
+                raise InvalidInput(
+                    f"ORIGINATOR_ID_TYPE={datastore.originator_id_type} (the event library's "
+                    "setting, from the environment) would keep client ids as text: the "
+                    "ledger's are uuids, which it could not then read back; unset it, or set "
+                    "it to uuid"
+                )
+            pool_ready(datastore)
         if self.backend.partitions and not self.backend.read_only:
             from reentry_ledger.partitioning import partition_events
 

@@ -160,11 +160,12 @@ class BulkWriter:
                 )
                 # In binary: the server takes each value as it is, where in text it parses
                 # every number and decodes every state from hex (ADR 45). A client id goes
-                # as its 16 bytes, as the event table's uuid column receives it.
-                binary = recorder.datastore.originator_id_type == "uuid"
+                # as its 16 bytes, as the event table's uuid column receives it (a ledger
+                # keeping ids as text is refused when it is opened: application/base.py).
                 copy = SQL(
-                    "COPY {} (originator_id, originator_version, topic, state) FROM STDIN{}"
-                ).format(table, SQL(" (FORMAT BINARY)" if binary else ""))
+                    "COPY {} (originator_id, originator_version, topic, state) "
+                    "FROM STDIN (FORMAT BINARY)"
+                ).format(table)
                 # One COPY takes batch after batch, so the server stores rows while we make
                 # more, until another statement is to be executed: that ends it first.
                 streams: list[Copy] = []
@@ -172,15 +173,9 @@ class BulkWriter:
                 def insert(rows: Sequence[Row]) -> None:
                     if not streams:
                         stream = copying.enter_context(cursor.copy(copy))
-                        if binary:
-                            stream.set_types(BINARY_COLUMNS)
+                        stream.set_types(BINARY_COLUMNS)
                         streams.append(stream)
-                    write_row = streams[0].write_row
-                    if not binary:
-                        for values in rows:
-                            write_row(values)
-                        return
-                    fromhex = bytes.fromhex
+                    write_row, fromhex = streams[0].write_row, bytes.fromhex
                     for client, version, topic, state in rows:
                         write_row((fromhex(client), version, topic, state))
 

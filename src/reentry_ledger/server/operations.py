@@ -368,7 +368,7 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
         suppress_below: Suppress = None,
         window: RevocationWindow = None,
         exclude_dismissed: ExcludeDismissed = None,
-    ) -> JSONResponse:
+    ) -> Response:
         with service.use() as ledger:
             request = ReportRequest(
                 today=ledger.clock(),
