@@ -244,10 +244,11 @@ class Reports:
         output: str = "table",
         keep: bool = True,
     ) -> tuple[Shown, Snapped | None]:
-        """The violation report as `output` (table, csv, json) shows it, and what its range was
-        snapped to: read back where the same report was shown at the projections' current
-        state, else made and kept (reports/shown.py). With `keep=False` (a chart, which draws
-        the rows), or read as they stand, made and not kept."""
+        """The violation report as `output` (table, csv, json, or the server's compact JSON
+        document, `shown.DOCUMENT`) shows it, and what its range was snapped to: read back
+        where the same report was shown at the projections' current state, else made and kept
+        (reports/shown.py). With `keep=False` (a chart, which draws the rows), or read as they
+        stand, made and not kept."""
         request, reader, earliest, snapped = self.violations_asked(request, known_at)
 
         def show() -> Shown:

@@ -294,7 +294,16 @@ class FindingsBody(ErrorBody):
 
 def answer(value: Any, ledger: Ledger, headers: dict[str, str] | None = None) -> JSONResponse:
     """The value as JSON, with the notices the command would print."""
-    return JSONResponse(to_jsonable_python(value), headers={**(headers or {}), **noticed(ledger)})
+    return JSONResponse(to_jsonable_python(value), headers=with_notices(ledger, headers))
+
+
+def json_answer(text: str, ledger: Ledger, headers: dict[str, str] | None = None) -> Response:
+    """JSON written already (a report read back as it was sent), as `answer` sends a value."""
+    return Response(text, media_type="application/json", headers=with_notices(ledger, headers))
+
+
+def with_notices(ledger: Ledger, headers: dict[str, str] | None) -> dict[str, str]:
+    return {**(headers or {}), **noticed(ledger)}
 
 
 def noticed(ledger: Ledger) -> dict[str, str]:
@@ -384,8 +393,7 @@ def reports_router(service: LedgerService, user: Callable[..., str]) -> APIRoute
             reports = ledger.reports(actor=who)
             shown, snapped = reports.violations_shown(request, known_at, output=DOCUMENT)
             # the document as sent before, read back while the projections stand (ADR 47)
-            headers = {**snapped_header(snapped), **noticed(ledger)}
-            return Response(shown.text, media_type="application/json", headers=headers)
+            return json_answer(shown.text, ledger, snapped_header(snapped))
 
     @router.get(
         "/responses",
