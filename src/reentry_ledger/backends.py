@@ -13,7 +13,7 @@ import getpass
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -367,10 +367,19 @@ def setting_up(backend: Backend) -> Iterator[None]:
     with connect_postgres(backend) as connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
         try:
+            made = False
             if backend.schema:
-                connection.execute(
-                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(backend.schema))
-                )
-            yield
+                schema = sql.Identifier(backend.schema)
+                there = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
+                if connection.execute(there, (backend.schema,)).fetchone() is None:
+                    connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+                    made = True
+            try:
+                yield
+            except BaseException:  # refused while set up (a setting, a key): no empty schema
+                if made:  # left behind; RESTRICT: never one that holds anything
+                    with suppress(Exception):
+                        connection.execute(sql.SQL("DROP SCHEMA {} RESTRICT").format(schema))
+                raise
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))

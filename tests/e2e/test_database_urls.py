@@ -65,7 +65,7 @@ def test_client_ids_kept_as_text_are_refused_before_anything_is_made(
     """The library's own setting `ORIGINATOR_ID_TYPE=text` makes a PostgreSQL event table keep
     ids as text, where the ledger's are uuids: every read of a client then failed with the
     database's "operator does not exist: text = uuid" (the first enrolment, reading the
-    directory). Refused at once, naming the setting, with no table made."""
+    directory). Refused at once, naming the setting, with no schema or table made."""
     require_postgres()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     monkeypatch.setenv("ORIGINATOR_ID_TYPE", "text")
@@ -76,11 +76,32 @@ def test_client_ids_kept_as_text_are_refused_before_anything_is_made(
              "--officer", "o", "--supervision", "parole", "--start", "2024-01-10"],
             env={"REENTRY_LEDGER_ACTOR": "jdoe", "REENTRY_LEDGER_DB": None},
         )  # fmt: skip
-        refused(result, "ORIGINATOR_ID_TYPE", "uuid")
+        refused(result, "ORIGINATOR_ID_TYPE", "REENTRYLEDGER_ORIGINATOR_ID_TYPE", "'text'")
         with psycopg.connect(POSTGRES_URL) as connection:
             found = connection.execute(
-                "SELECT count(*) FROM pg_tables WHERE schemaname = %s", (schema,)
+                "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (schema,)
             ).fetchone()
-        assert found == (0,), "no table made"
+        assert found == (0,), "no schema left behind, nor a table in it"
+    finally:
+        drop_schema(schema)
+
+
+@pytest.mark.postgres
+def test_a_ledger_opened_with_client_ids_as_text_is_refused_and_left_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = f"{POSTGRES_URL}?schema={schema}"
+    enroll = ["--db", url, "enroll", "GA-1", "--agency", "GA", "--officer", "o",
+              "--supervision", "parole", "--start", "2024-01-10"]  # fmt: skip
+    env = {"REENTRY_LEDGER_ACTOR": "jdoe", "REENTRY_LEDGER_DB": None}
+    try:
+        assert CliRunner().invoke(cli, enroll, env=env).exit_code == 0
+        monkeypatch.setenv("ORIGINATOR_ID_TYPE", "text")
+        refused(CliRunner().invoke(cli, ["--db", url, "show", "GA-1"], env=env), "uuid")
+        monkeypatch.delenv("ORIGINATOR_ID_TYPE")
+        shown = CliRunner().invoke(cli, ["--db", url, "show", "GA-1"], env=env)
+        assert shown.exit_code == 0 and "GA-1" in shown.output, shown.output
     finally:
         drop_schema(schema)

@@ -185,6 +185,23 @@ def test_projections_never_built_are_refused_not_read_as_empty(db_url: str) -> N
     assert "Traceback" not in refused.output
 
 
+def test_a_projection_table_dropped_by_hand_is_named_not_read(db_url: str) -> None:
+    """As the projections stand, a table dropped by hand (on the primary, or the replica's
+    copy) has nothing to read: named, not a database error."""
+    ledger_with_a_new_violation(db_url)
+    ledger = Ledger(db_url, clock=lambda: TODAY)
+    try:
+        store = ledger.reports(actor="jdoe").store
+        with store.transaction() as cursor:
+            cursor.execute(store.sql("DROP TABLE {audit_terms}", ["audit_terms"]))
+    finally:
+        ledger.close()
+    refused = invoke(db_url, "report", "violations", "--no-catch-up")
+    assert refused.exit_code == 1, refused.output
+    assert "projection clients has lost its table audit_terms" in refused.stderr
+    assert "Traceback" not in refused.output
+
+
 def test_no_catch_up_is_refused_with_a_server(tmp_path: Path) -> None:
     env = {"REENTRY_LEDGER_URL": "http://127.0.0.1:9", "REENTRY_LEDGER_DB": None}
     result = CliRunner().invoke(cli, ["report", "violations", "--no-catch-up"], env=env)

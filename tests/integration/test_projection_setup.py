@@ -18,6 +18,7 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.store import VERSIONS, ProjectionStore
+from reentry_ledger.projections.verify import verify
 from tests.builders import enroll_parolee
 
 
@@ -81,6 +82,28 @@ def test_a_projection_table_dropped_by_hand_is_built_again_from_the_start(
     assert count(store, "audit_terms") == 0, "its other tables emptied with it"
     runner.catch_up()
     assert {table: count(store, table) for table in before} == before
+
+
+def test_a_table_dropped_by_hand_is_said_and_verify_names_it(caught_up: Ledger) -> None:
+    """Built again from the start, the projection is not quietly mended: the command that
+    found the table missing says so (its notices), and `projections verify` names it as
+    damage (exit 6), whichever command comes first."""
+    store = ProjectionStore(caught_up)
+    with store.transaction() as cursor:
+        cursor.execute(store.sql("DROP TABLE {audit_terms}", ["audit_terms"]))
+    caught_up.notices.clear()
+
+    runner = ProjectionRunner(caught_up)
+    assert caught_up.notices == [
+        "projection clients: audit_terms was missing (dropped by hand?): its other tables "
+        "emptied, it is built again from the start of the log"
+    ]
+    findings = verify(runner)
+    assert [(f.name, f.why) for f in findings] == [
+        ("clients", "audit_terms missing; emptied, to be built again from the start")
+    ]
+    assert "rebuild clients" in findings[0].message
+    assert verify(ProjectionRunner(caught_up)) == [], "once built again, sound"
 
 
 def test_an_index_dropped_by_hand_is_made_again_by_the_next_runner(caught_up: Ledger) -> None:

@@ -100,10 +100,11 @@ class LedgerBase(Application[UUID]):
             if datastore.originator_id_type != "uuid":  # before the library makes its tables
                 datastore.close()
                 raise InvalidInput(
-                    f"ORIGINATOR_ID_TYPE={datastore.originator_id_type} (the event library's "
-                    "setting, from the environment) would keep client ids as text: the "
-                    "ledger's are uuids, which it could not then read back; unset it, or set "
-                    "it to uuid"
+                    f"the event library's setting ORIGINATOR_ID_TYPE (or {self.name.upper()}_"
+                    f"ORIGINATOR_ID_TYPE), from the environment, is "
+                    f"{datastore.originator_id_type!r}: it would keep client ids as text, "
+                    "where the ledger's are uuids, which it could not then read back; unset "
+                    "it, or set it to uuid"
                 )
             pool_ready(datastore)
         if self.backend.partitions and not self.backend.read_only:

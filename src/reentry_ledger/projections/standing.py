@@ -80,6 +80,11 @@ def standing(store: ProjectionStore, projections: Sequence[Projection] = PROJECT
                 f"is being built from empty (its staged rows reach position "
                 f"{builds[projection.name]}; its tables fill when the build reaches the head)",
             )
+    with store.transaction(commit=False) as cursor:  # a table dropped by hand: none to read
+        there = store.there(cursor, {table for p in projections for table in p.tables})
+    for projection in projections:
+        if lost := [table for table in projection.tables if table not in there]:
+            raise not_built(projection.name, f"has lost its table {lost[0]} in this database")
     positions = {projection.name: at for projection, at in store.positions(projections).items()}
     return Standing(positions, store.ledger.recorder.max_notification_id() or 0)
 

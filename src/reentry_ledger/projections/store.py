@@ -11,6 +11,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
+from reentry_ledger.application import Ledger
 from reentry_ledger.domain import events
 from reentry_ledger.projections.base import Projection
 from reentry_ledger.projections.builds import (
@@ -151,6 +152,12 @@ RESETS = "projection_resets"
 class ProjectionStore(LogReader, StagedBuilds, Sharing):
     """The projection tables and tracking rows, in the ledger's own database."""
 
+    def __init__(self, ledger: Ledger) -> None:
+        super().__init__(ledger)
+        # the projections this store found a table of missing, and built again from the start
+        # (`create`), with those tables: `projections verify` names them
+        self.lost_tables: dict[str, list[str]] = {}
+
     def set_up(self) -> None:
         """Drop the tables `RETIRED` names, where an earlier version left them, and make the
         tables every projection shares: the kept answers (`ANSWERS`, `ANSWER_PARTS`) and the
@@ -193,17 +200,8 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
         (`wanted`) is there, none that `RETIRED` names is, and the versions table holds each
         one's version."""
         wanted = self.wanted(projections)
-        names = sorted({*wanted, *RETIRED})
         with self.transaction(commit=False) as cursor:
-            if self.postgres:
-                statement = "SELECT n FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NOT NULL"
-                found = fetched(cursor, statement, ([self.prefix + name for name in names],))
-                there = {str(name).removeprefix(self.prefix) for (name,) in found}
-            else:
-                marks = ", ".join("?" * len(names))
-                statement = f"SELECT name FROM sqlite_master WHERE name IN ({marks})"
-                there = {str(name) for (name,) in fetched(cursor, statement, names)}
-            if there != wanted:
+            if self.there(cursor, {*wanted, *RETIRED}) != wanted:
                 return False
             found = fetched(cursor, f"SELECT name, version FROM {self.prefix}{VERSIONS}", ())
         versions = dict(found)
@@ -221,8 +219,8 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
 
     def create(self, projection: Projection) -> None:
         """Make the projection's tables, first dropping any made by another version of it, or
-        all of them where one is missing (`lost`): its position goes with them, so the next
-        catch-up builds it again from the start."""
+        all of them where one is missing (`missing`, said in the ledger's notices): its
+        position goes with them, so the next catch-up builds it again from the start."""
         with self.transaction() as cursor:
             if self.postgres:  # runners starting together: one creates, the others wait
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key(projection),))
@@ -248,7 +246,9 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
             found = fetched(
                 cursor, self.sql(f"SELECT version FROM {versions} WHERE name = ?"), name
             )
-            if not found or found[0][0] != projection.version or self.lost(cursor, projection):
+            current = bool(found) and found[0][0] == projection.version
+            missing = self.missing(cursor, projection) if current else []
+            if not current or missing:
                 self.moving(cursor)
                 for table in projection.tables:
                     cursor.execute(self.sql(f"DROP TABLE IF EXISTS {{{table}}}", [table]))
@@ -270,12 +270,26 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
                 made = index_name(index)
                 statement = f"CREATE INDEX IF NOT EXISTS {made} ON {{{table}}} ({columns}"
                 cursor.execute(self.sql(statement, [table]))
+        if missing:  # said once it is done: a table made again empty would have given
+            # whatever reads it nothing, at the position its rows had reached
+            self.lost_tables[projection.name] = missing
+            self.ledger.notices.append(lost_notice(projection.name, missing))
 
-    def lost(self, cursor: Any, projection: Projection) -> bool:
-        """Whether a table of the projection is missing (dropped by hand): made again empty,
-        it would answer from nothing at the position its rows had reached, so the projection
-        is built again from the start, as another version's is."""
-        return not all(self.has_table(cursor, table) for table in projection.tables)
+    def missing(self, cursor: Any, projection: Projection) -> list[str]:
+        """The projection's tables that are not there (dropped by hand)."""
+        there = self.there(cursor, set(projection.tables))
+        return [table for table in projection.tables if table not in there]
+
+    def there(self, cursor: Any, names: set[str]) -> set[str]:
+        """Those of the tables and indexes `names` that are there, looked for at once."""
+        ordered = sorted(names)
+        if self.postgres:
+            statement = "SELECT n FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NOT NULL"
+            found = fetched(cursor, statement, ([self.prefix + name for name in ordered],))
+            return {str(name).removeprefix(self.prefix) for (name,) in found}
+        marks = ", ".join("?" * len(ordered))
+        statement = f"SELECT name FROM sqlite_master WHERE name IN ({marks})"
+        return {str(name) for (name,) in fetched(cursor, statement, ordered)}
 
     def write(
         self,
@@ -445,3 +459,11 @@ def index_name(index: str) -> str:
     """The name of a projection's index, as `table(column, ...)`, in its schema."""
     table, _, columns = index.partition("(")
     return f"{table}_{columns.rstrip(')').replace(', ', '_')}_idx"
+
+
+def lost_notice(name: str, tables: Sequence[str]) -> str:
+    were = "was" if len(tables) == 1 else "were"
+    return (
+        f"projection {name}: {', '.join(tables)} {were} missing (dropped by hand?): its other "
+        "tables emptied, it is built again from the start of the log"
+    )

@@ -69,6 +69,9 @@ def verify(runner: ProjectionRunner, names: Sequence[str] = ()) -> list[Finding]
     statuses = {status.name: status for status in runner.status()}
     for projection in chosen:
         status = statuses[projection.name]
+        if lost := runner.store.lost_tables.get(projection.name):  # found as the runner opened
+            findings.append(Finding(projection.name, lost_why(lost)))
+            continue
         if status.damaged:
             findings.append(Finding(projection.name, past_the_head(status.position, status.head)))
             continue
@@ -82,6 +85,10 @@ def verify(runner: ProjectionRunner, names: Sequence[str] = ()) -> list[Finding]
         findings += compared(runner, sound, head)
     order = [p.name for p in chosen]
     return sorted(findings, key=lambda finding: order.index(finding.name))
+
+
+def lost_why(tables: Sequence[str]) -> str:
+    return f"{', '.join(tables)} missing; emptied, to be built again from the start"
 
 
 def compared(runner: ProjectionRunner, projections: list[Projection], head: int) -> list[Finding]:
