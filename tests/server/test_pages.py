@@ -24,6 +24,7 @@ from reentry_ledger.authorization import NotPermitted
 from reentry_ledger.cli import cli
 from reentry_ledger.credentials import utc_now
 from reentry_ledger.domain.errors import ClientNotFound, InvalidInput
+from reentry_ledger.reports import chart
 from reentry_ledger.reports.violations import DEFINITIONS_VERSION
 from reentry_ledger.server.app import SECURITY_HEADERS
 from reentry_ledger.server.auth import SESSION_COOKIE
@@ -586,6 +587,30 @@ def test_the_chart_is_drawn_on_the_server_with_the_same_filters(served: Served) 
     assert chart.headers["content-type"] == "image/svg+xml"
     assert b"<svg" in chart.content[:500]
     assert chart.content.count(b"<path") > 10  # the axes, the points and their intervals
+
+
+def test_a_report_of_more_groups_than_a_chart_draws_has_no_chart_and_says_why(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page asks for its chart itself: a report of 11,000 groups took 69 s to draw, holding
+    the server's one drawing lock. Past `MOST_GROUPS` the page draws none and says so, and the
+    chart's address, asked directly, is refused."""
+    monkeypatch.setattr(chart, "MOST_GROUPS", 2)
+    supervised(served, 3)
+    for ref, supervision in (("GA-8", "probation"), ("GA-9", "parole")):
+        served.ledger.enroll(ref, actor="cw-ga", start=START, agency="GA", officer="o-2",
+                             supervision=supervision, name=NAME)  # fmt: skip
+    supervisor = signed_in(served, "sup-ga")
+    page = supervisor.get("/reports/violations?by=officer&by=supervision")
+    assert page.status_code == 200
+    assert "<img" not in page.text
+    assert "No chart: 3 groups, more than the 2 a chart draws (a row each)" in text_of(page)
+    assert text_of(page).count("probation") >= 2, "the table has every group"
+    refused = supervisor.get("/reports/violations/chart.svg?by=officer&by=supervision")
+    assert refused.status_code == 400
+    assert "draws at most 2 groups" in refused.text
+    few = supervisor.get("/reports/violations?by=supervision")
+    assert '<img src="/reports/violations/chart.svg?' in few.text
 
 
 @pytest.mark.parametrize(

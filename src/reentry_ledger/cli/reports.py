@@ -232,7 +232,8 @@ def cycles_left_alone() -> Iterator[None]:
 @known_at_option
 @format_option
 @click.option("--chart", "chart_path", type=click.Path(path_type=Path), default=None,
-              help="Also draw the rates with their intervals (.png or .svg).")  # fmt: skip
+              help="Also draw the rates with their intervals (.png or .svg), a row a group "
+              f"(at most {chart.MOST_GROUPS:,} groups).")  # fmt: skip
 @click.option("--window", type=click.IntRange(min=1), default=REVOCATION_WINDOW_DAYS,
               show_default=True, metavar="DAYS",
               help="A revoked term is attributed to the most serious violation dated in the "
@@ -287,6 +288,8 @@ def report_violations(
     reports = reports_for(state, no_catch_up)
     # as shown the last time it was asked, if nothing moved since; a chart draws the rows
     shown, snapped = reports.violations_shown(request, known_at, output, keep=not chart_path)
+    if chart_path:  # before anything is printed or written
+        chart.check_groups(len(shown.groups or ()), "--chart")
     click.echo(shown.text, nl=False)
     lines_under(shown.legend, snapped, output)
     standing_note(reports)

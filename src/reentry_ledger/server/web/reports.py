@@ -141,7 +141,7 @@ def routes(site: Site) -> APIRouter:
             request, "report.html", **page, error=None, report=report, columns=columns,
             rows=rows, query=filters.query(),
             snapped=report.snapped.describe() if report.snapped else None,
-            withheld=legend(report.groups, columns),
+            withheld=legend(report.groups, columns), no_chart=chart.too_many(len(rows)),
         )  # fmt: skip
 
     @router.get("/reports/violations.csv")
@@ -157,6 +157,7 @@ def routes(site: Site) -> APIRouter:
     def report_chart(request: Request) -> Response:
         visitor = site.visitor(request)
         report = violations(site, visitor, Filters.read(request.query_params))
+        chart.check_groups(len(report.groups), "the chart")  # the page asks for none
         stream = BytesIO()
         with _drawing:
             chart.draw(report.groups, report.request.dimensions, stream, "svg")
