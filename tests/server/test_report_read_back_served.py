@@ -196,3 +196,23 @@ def test_a_report_known_at_two_moments_of_one_day_is_sent_each_moments_counts(
     for moment in (after, before):  # the other order, each read back
         with never_made():
             assert technical(moment) == counts[moment]
+
+
+def test_a_custodian_is_refused_a_report_another_reader_left_kept_and_nothing_moves(
+    worked: Served,
+) -> None:
+    """Custodians take backups and read no report: a text kept by an auditor's request, asked
+    for with the same query, is refused them (API and CSV) as before, and the kept rows
+    stand as they were."""
+    params = {"by": "agency", "to": "2025-12-31"}
+    assert worked.get("aud", API, params=params).status_code == 200
+    assert signed_in(worked, "aud").get(CSV, params=params).status_code == 200
+    store = ProjectionStore(worked.ledger)
+    kept = store.rows(f"SELECT digest, state, answer FROM {{{ANSWERS}}}", tables=[ANSWERS])
+    assert any(str(digest).startswith("shown:") for digest, _, _ in kept)
+    refused = worked.get("cust", API, params=params)
+    assert refused.status_code == 403 and b"groups" not in refused.content
+    page = signed_in(worked, "cust").get(CSV, params=params)
+    assert page.status_code == 403 and "agency,clients" not in page.text
+    after = store.rows(f"SELECT digest, state, answer FROM {{{ANSWERS}}}", tables=[ANSWERS])
+    assert sorted(map(tuple, after)) == sorted(map(tuple, kept))

@@ -36,7 +36,7 @@ def too_many(groups: int) -> str | None:
 
 def check_groups(groups: int, name: str) -> None:
     """Refuse a chart (`name`, as the user asked for it) of more groups than one draws."""
-    if groups > MOST_GROUPS:
+    if too_many(groups):
         raise InvalidInput(
             f"{name} draws at most {MOST_GROUPS:,} groups, a row each; this report has "
             f"{groups:,}: ask it by fewer dimensions or a longer period (its table, CSV and "
