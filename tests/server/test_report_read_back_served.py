@@ -20,7 +20,7 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.projections.store import ANSWERS, ProjectionStore
 from reentry_ledger.server.operations import SNAPPED
 from tests.server.test_operations_api import cli_json
-from tests.server.test_pages import signed_in
+from tests.server.test_pages import signed_in, table_cells
 from tests.serving import Served
 
 API = "/api/reports/violations"
@@ -216,3 +216,46 @@ def test_a_custodian_is_refused_a_report_another_reader_left_kept_and_nothing_mo
     assert page.status_code == 403 and "agency,clients" not in page.text
     after = store.rows(f"SELECT digest, state, answer FROM {{{ANSWERS}}}", tables=[ANSWERS])
     assert sorted(map(tuple, after)) == sorted(map(tuple, kept))
+
+
+def test_the_report_page_and_its_chart_asked_again_show_the_table_without_working_out_a_row(
+    worked: Served,
+) -> None:
+    """The web page reads its groups from the document the API sends, kept (the same reader,
+    request and moment): asked again, its table and chart are made from it; the rows are
+    those made afresh; and the API after the page is sent what the page was made from."""
+    query = "by=agency&by=officer&period=quarter&to=2025-12-31"
+    supervisor = signed_in(worked, "sup-ga")
+    first = supervisor.get(f"/reports/violations?{query}")
+    assert first.status_code == 200, first.text
+    assert len(table_cells(first.text)) > 4, "rows to compare"
+    with never_made():
+        again = supervisor.get(f"/reports/violations?{query}")
+        chart = supervisor.get(f"/reports/violations/chart.svg?{query}")
+        sent_after = worked.get("sup-ga", API, params={**ASKED, "by": "agency,officer"})
+    assert table_cells(again.text) == table_cells(first.text)
+    assert chart.status_code == 200 and b"<svg" in chart.content[:500]
+    assert sent_after.status_code == 200
+    forget(worked)
+    assert table_cells(supervisor.get(f"/reports/violations?{query}").text) == table_cells(
+        first.text
+    )  # made afresh: the same rows
+
+
+def test_the_report_page_shows_each_reader_their_own_whoever_asked_first(
+    worked: Served,
+) -> None:
+    query = "by=agency&by=officer&from=2025-01-10&to=2025-11-20"
+    pages = {user: signed_in(worked, user) for user in ("sup-ga", "ovs")}
+    afresh = {}
+    for user, page in pages.items():
+        forget(worked)
+        afresh[user] = table_cells(page.get(f"/reports/violations?{query}").text)
+    assert any("withheld" in row for row in afresh["ovs"])
+    assert not any("withheld" in row for row in afresh["sup-ga"])
+    for order in (("sup-ga", "ovs"), ("ovs", "sup-ga")):
+        forget(worked)
+        for user in (*order, *order):
+            assert (
+                table_cells(pages[user].get(f"/reports/violations?{query}").text) == (afresh[user])
+            ), order

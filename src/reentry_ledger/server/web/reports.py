@@ -12,6 +12,7 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import QueryParams
@@ -20,6 +21,7 @@ from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports import chart
 from reentry_ledger.reports.dimensions import DIMENSIONS
 from reentry_ledger.reports.periods import UNITS
+from reentry_ledger.reports.shown import DOCUMENT, Shown
 from reentry_ledger.reports.snapping import Snapped
 from reentry_ledger.reports.suppression import legend
 from reentry_ledger.reports.violations import TABLE_METRICS, ReportRequest
@@ -30,6 +32,7 @@ from reentry_ledger.server.web.site import Site, Visitor
 # The rates drawn in the chart: the table shows their 95% intervals beside them.
 WITH_INTERVALS = tuple(metric for metric, _, _ in chart.SERIES)
 _drawing = threading.Lock()  # matplotlib's figures are not drawn by two threads at once
+GROUPS_PAGE = 500  # groups a page of the report shows (its CSV and chart have them all)
 
 
 def local(moment: datetime) -> str:
@@ -86,6 +89,40 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Page:
+    """Which of a report's groups a page shows: page `number` of `pages`, of `total` groups."""
+
+    number: int
+    pages: int
+    total: int
+
+    @classmethod
+    def of(cls, total: int, number: int | None) -> Page:
+        """Page `number` (none: the first) of a report of `total` groups; refused past its last."""
+        pages = max(1, -(-total // GROUPS_PAGE))
+        number = number or 1
+        if number > pages:
+            raise InvalidInput(f"Page {number} is past the last page of this report ({pages})")
+        return cls(number, pages, total)
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * GROUPS_PAGE
+
+    @property
+    def end(self) -> int:
+        return min(self.total, self.start + GROUPS_PAGE)
+
+    def links(self, query: str) -> list[tuple[str, str]]:
+        """The pages around this one, as (label, address), for the same filters."""
+        around = [("First page", 1), ("Previous page", self.number - 1)] if self.number > 1 else []
+        if self.number < self.pages:
+            around += [("Next page", self.number + 1), ("Last page", self.pages)]
+        joined = f"{query}&" if query else ""
+        return [(label, f"/reports/violations?{joined}page={n}") for label, n in around]
+
+
+@dataclass(frozen=True)
 class Report:
     request: ReportRequest
     groups: list[dict[str, Any]]
@@ -93,23 +130,29 @@ class Report:
 
 
 def violations(site: Site, visitor: Visitor, filters: Filters) -> Report:
-    """The report as the signed-in user may see it (refused without the REPORT permission)."""
-    with site.service.use() as ledger:
-        request = filters.request(ledger.clock())
-        reports = ledger.reports(actor=visitor.name)
-        document, snapped = reports.violations_snapped(request, filters.known_at)
-    return Report(request, document["groups"], snapped)
+    """The report as the signed-in user may see it (refused without the REPORT permission):
+    its groups those of the document the API sends, read back where it was kept (ADR 47)."""
+    request, made, snapped = violations_shown(site, visitor, filters, DOCUMENT)
+    groups = made.groups if made.groups is not None else orjson.loads(made.text)["groups"]
+    return Report(request, groups, snapped)
 
 
 def violations_csv(site: Site, visitor: Visitor, filters: Filters) -> tuple[str, Snapped | None]:
-    """The report as `--format csv` prints it, read back while the projections stand where
-    they were when it was last sent (ADR 47), and what its range was snapped to."""
+    """The report as `--format csv` prints it, and what its range was snapped to."""
+    _, made, snapped = violations_shown(site, visitor, filters, "csv")
+    return made.text, snapped
+
+
+def violations_shown(
+    site: Site, visitor: Visitor, filters: Filters, output: str
+) -> tuple[ReportRequest, Shown, Snapped | None]:
+    """The report as `output` shows it, read back while the projections stand where they were
+    when it was last shown (ADR 47), as asked, and what its range was snapped to."""
     with site.service.use() as ledger:
+        request = filters.request(ledger.clock())
         reports = ledger.reports(actor=visitor.name)
-        shown, snapped = reports.violations_shown(
-            filters.request(ledger.clock()), filters.known_at, output="csv"
-        )
-    return shown.text, snapped
+        made, snapped = reports.violations_shown(request, filters.known_at, output=output)
+    return request, made, snapped
 
 
 def table_cell(row: dict[str, Any], column: str) -> str:
@@ -131,17 +174,20 @@ def routes(site: Site) -> APIRouter:
         page: dict[str, Any] = {"chosen": chosen, "dimensions": DIMENSIONS, "units": UNITS}
         try:
             filters = Filters.read(request.query_params)
+            number = forms.whole("Page", request.query_params.get("page"), minimum=1)
             report = violations(site, visitor, filters)
+            paged = Page.of(len(report.groups), number)
         except InvalidInput as error:
             message = forms.as_the_form_says(error)
             return render(request, "report.html", 400, **page, error=message, report=None)
         columns = [*report.request.dimensions, *TABLE_METRICS]
-        rows = [[table_cell(row, column) for column in columns] for row in report.groups]
+        groups = report.groups[paged.start : paged.end]
+        rows = [[table_cell(row, column) for column in columns] for row in groups]
         return render(
             request, "report.html", **page, error=None, report=report, columns=columns,
-            rows=rows, query=filters.query(),
+            rows=rows, query=filters.query(), paged=paged, page_links=paged.links(filters.query()),
             snapped=report.snapped.describe() if report.snapped else None,
-            withheld=legend(report.groups, columns), no_chart=chart.too_many(len(rows)),
+            withheld=legend(groups, columns), no_chart=chart.too_many(paged.total),
         )  # fmt: skip
 
     @router.get("/reports/violations.csv")
