@@ -113,18 +113,24 @@ def plan_lines(case: CaseState, today: date) -> list[str]:
     """`show`'s goals, one a line in order of priority (priority, id, need, text, status,
     target, and `overdue` while the term is open), then the plan's approval."""
     lines = [
-        ("goals        " if n == 1 else " " * 13) + goal_text(n, goal, case, today)
-        for n, goal in enumerate(case.plan_goals, start=1)
+        ("goals        " if n == 1 else " " * 13) + text
+        for n, text in enumerate(goal_texts(case, today), start=1)
     ] or ["goals        -"]
+    return [*lines, f"plan         {approval_text(case)}"]
+
+
+def goal_texts(case: CaseState, today: date) -> list[str]:
+    """The current plan's goals as `show` says them, in order of priority."""
+    return [goal_text(n, goal, case, today) for n, goal in enumerate(case.plan_goals, start=1)]
+
+
+def approval_text(case: CaseState) -> str:
+    """E.g. "approved on 2025-02-01 by sup (event 9); unchanged since", or "not approved"."""
     approval = case.plan_approved
     if approval is None:
-        return [*lines, "plan         not approved"]
+        return "not approved"
     since = "unchanged since" if case.plan_approved_as_it_stands else "changed since"
-    return [
-        *lines,
-        f"plan         approved on {approval.on} by {approval.by} (event {approval.number}); "
-        + since,
-    ]
+    return f"approved on {approval.on} by {approval.by} (event {approval.number}); {since}"
 
 
 def goal_text(priority: int, goal: GoalState, case: CaseState, today: date) -> str:

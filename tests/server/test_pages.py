@@ -212,6 +212,31 @@ def test_signing_out_ends_the_session_even_for_a_copy_of_its_cookie(served: Serv
 # --- each role's pages ----------------------------------------------------------------------
 
 
+def test_a_clients_page_shows_the_case_plan_as_show_prints_it(served: Served) -> None:
+    """A client with a case plan: the page answered 500 (the template read the plan's goals as
+    they were kept before the casework issue); it shows each goal in order of priority, and
+    the plan's approval, as `show` prints them."""
+    enrolled(served.ledger)
+    ledger = served.ledger
+    ledger.add_goal("GA-1", actor="cw-ga", need="school_work", description="Find a job")
+    ledger.revise_plan("GA-1", actor="cw-ga", goals=[("substance_use", "Start treatment"), "G1"])
+    ledger.approve_plan("GA-1", actor="sup-ga")
+    ledger.add_goal("GA-1", actor="cw-ga", need="family_marital", description="Call family")
+    page = signed_in(served, "cw-ga").get("/clients/GA-1")
+    assert page.status_code == 200, page.text
+    shown_by_cli = CliRunner().invoke(
+        cli, ["--db", served.db_url, "--actor", "cw-ga", "show", "GA-1"]
+    )
+    assert shown_by_cli.exit_code == 0, shown_by_cli.output
+    printed = shown_by_cli.stdout.splitlines()
+    goals = [line[13:] for line in printed if line.startswith(("goals ", " " * 13))]
+    plan = next(line[13:] for line in printed if line.startswith("plan "))
+    assert [goal.split(". ", 1)[1][:2] for goal in goals] == ["G2", "G1", "G3"]
+    assert "changed since" in plan
+    said = text_of(page)
+    assert all(" ".join(goal.split()) in said for goal in [*goals, plan]), said
+
+
 def test_oversight_cannot_open_a_clients_pages(served: Served) -> None:
     enrolled(served.ledger)
     with pytest.raises(NotPermitted) as refused:

@@ -67,8 +67,10 @@ def routes(site: Site) -> APIRouter:
             case = ledger.client_state(ref, actor=visitor.name)
             expected = last_event(ledger, ref)
             may_record = ledger.records_casework(visitor.name)
+            today = ledger.clock()
         return render(
             request, "client.html", ref=ref, case=case, expected=expected, recorded=recorded,
+            today=today,
             choices=CHOICES, values=DEFAULTS, open_form=None, error=None, may_record=may_record,
         )  # fmt: skip
 

@@ -17,6 +17,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.exceptions import HTTPException
 
 from reentry_ledger.case_summary import (
+    approval_text,
+    goal_texts,
     incentives_text,
     period_text,
     person_text,
@@ -80,6 +82,8 @@ TEMPLATES.filters.update(  # a case's term, status and person, as `show` prints 
     violation_said=violation_said,
     response_text=response_text,
     incentives_text=incentives_text,
+    goal_texts=goal_texts,
+    approval_text=approval_text,
     capitalize_first=lambda text: text[:1].upper() + text[1:],
 )
 
