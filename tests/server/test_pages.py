@@ -882,14 +882,56 @@ def test_every_template_and_static_file_is_installed_with_the_package() -> None:
 def test_an_auditor_sees_the_digest_and_verifies_against_it(served: Served) -> None:
     enrolled(served.ledger)
     auditor = signed_in(served, "aud")
-    page = auditor.get("/audit")
-    assert page.status_code == 200
-    line = re.search(r"reentry-ledger digest v1 position=\d+ sha256=[0-9a-f]{64}", page.text)
+    auditor.get("/audit")
+    run = auditor.post("/audit/verify", {"against": ""})
+    assert run.status_code == 200
+    line = re.search(r"reentry-ledger digest v1 position=\d+ sha256=[0-9a-f]{64}", run.text)
     assert line
     assert line.group(0) == served.ledger.verify(actor="aud").digest.line()
+    page = auditor.get("/audit")
+    assert page.status_code == 200
+    assert line.group(0) in page.text  # the latest verification's digest, to publish
     verified = auditor.post("/audit/verify", {"against": line.group(0)})
     assert verified.status_code == 200
     assert "and matches the digest at position" in text_of(verified)
+
+
+def test_opening_the_audit_page_verifies_nothing_and_shows_the_latest_verification(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The auditor's first page verified the whole ledger at every view: 12 s at a million
+    events, two minutes at ten million, a server thread held each time, and again at every
+    sign-in. It shows the latest verification this server ran, when and for whom; verifying
+    is the form's, asked for."""
+    enrolled(served.ledger)
+    ledger_type = type(served.ledger)
+    runs: list[str | None] = []
+    real = ledger_type.verify
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        runs.append(kwargs.get("actor"))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ledger_type, "verify", counted)
+    auditor = signed_in(served, "aud")
+    assert auditor.get("/").headers["location"] == "/audit"  # an auditor's first page
+    first = auditor.get("/audit")
+    assert first.status_code == 200 and runs == []
+    assert "Not verified since this server started" in text_of(first)
+    assert not re.search(r"sha256=[0-9a-f]{64}", first.text)
+    assert 'action="/audit/verify"' in first.text
+    run = auditor.post("/audit/verify", {"against": ""})
+    assert runs == ["aud"]
+    digest = re.search(r"reentry-ledger digest v1 position=(\d+) sha256=[0-9a-f]{64}", run.text)
+    assert digest
+    again = signed_in(served, "aud").get("/audit")  # another session: the same server
+    assert runs == ["aud"]
+    said = text_of(again)
+    assert "Verified by this server at " in said and "for aud" in said
+    assert digest.group(0) in again.text
+    assert f"verified {digest.group(1)} events of 1 client" in said
+    assert signed_in(served, "cw-ga").get("/audit").status_code == 403  # as before
+    assert runs == ["aud"]
 
 
 def test_verify_takes_a_pasted_digest_line_and_never_a_servers_file(
@@ -916,13 +958,17 @@ def test_verify_reports_a_broken_ledger_with_the_clis_words(
     broken = Verification(good.events, good.clients, good.digest,
                           Break(1, "GA-1", 1, "its hash does not match its contents"))  # fmt: skip
     monkeypatch.setattr(type(served.ledger), "verify", lambda *a, **k: broken)
-    answer = signed_in(served, "aud").get("/audit")
-    assert answer.status_code == 409
-    assert (
-        "Error: verification failed at position 1, client GA-1, event 1: "
-        "its hash does not match its contents"
-    ) in text_of(answer)
-    assert not re.search(r"sha256=[0-9a-f]{64}", answer.text)  # a broken ledger has no digest
+    auditor = signed_in(served, "aud")
+    auditor.get("/audit")
+    answer = auditor.post("/audit/verify", {"against": ""})
+    latest = auditor.get("/audit")
+    assert answer.status_code == 409 and latest.status_code == 200
+    for page in (answer, latest):
+        assert (
+            "Error: verification failed at position 1, client GA-1, event 1: "
+            "its hash does not match its contents"
+        ) in text_of(page)
+        assert not re.search(r"sha256=[0-9a-f]{64}", page.text)  # a broken ledger: no digest
 
 
 # --- what every page holds, and what no address holds ---------------------------------------
