@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partialmethod
@@ -32,7 +32,7 @@ from reentry_ledger.reports.kept import kept_segments
 from reentry_ledger.reports.output import shows_safely
 from reentry_ledger.reports.responses import COLUMNS as RESPONSE_COLUMNS
 from reentry_ledger.reports.responses import report as responses_report
-from reentry_ledger.reports.shown import Shown, kept_shown, shown_as
+from reentry_ledger.reports.shown import Shown, kept_rows, kept_shown, shown_as
 from reentry_ledger.reports.snapping import Snapped, moment_start, month_end, month_start
 from reentry_ledger.reports.suppression import suppress, threshold
 from reentry_ledger.reports.violations import (
@@ -224,6 +224,29 @@ class Reports:
         if self.runner is not None:
             self.runner.catch_up()
 
+    def rows_kept(
+        self,
+        name: str,
+        known_at: datetime | None,
+        arguments: tuple[Any, ...],
+        make: Callable[[], list[dict[str, Any]]],
+    ) -> list[dict[str, Any]]:
+        """The rows of report `name`, worked out by `make` from the clients' facts as known at
+        `known_at`, with `arguments` (as run: its range and options, snapped for oversight):
+        read back where the same reader asked the same at the projections' current state,
+        else made and kept (ADR 51). Read as the projections stand: made, not kept."""
+        if self.standing is not None:
+            return make()
+        known = self.known(known_at)
+        asked = {
+            "report": name,
+            "arguments": repr(arguments),
+            "known_at": known.isoformat() if known else None,
+            # the reader's role and agency, as for a report's text (ADR 47)
+            "reader": [self.who.role.value if self.who.role else None, self.who.agency],
+        }
+        return kept_rows(self.store, asked, make)
+
     def violations(
         self, request: ReportRequest, known_at: datetime | None = None
     ) -> dict[str, Any]:
@@ -329,7 +352,11 @@ class Reports:
     ) -> Table:
         """Clients supervised on a day (default: the date of `known_at`, else today)."""
         _, on, snapped = self.range(None, self.last_day(on, known_at, "--on"), known_at)
-        rows = casework.caseload(self.reader(known_at).clients(), on, by)
+        reader = self.reader(known_at)
+        rows = self.rows_kept(
+            "caseload", known_at, (on, tuple(by)),
+            lambda: list(casework.caseload(reader.clients(), on, by)),
+        )  # fmt: skip
         table = Table((*by, "active_clients"), rows, snapped)
         return self.shown(table, suppress_below, casework.CASELOAD_COUNTS)
 
@@ -348,9 +375,15 @@ class Reports:
             first, self.last_day(last, known_at, first=first), known_at, spec.casework_facts
         )
         if name == "referrals":  # by service, always
-            rows, by = casework.referrals(clients, start, end), ("service",)
+            by = ("service",)
+            rows = self.rows_kept(
+                name, known_at, (start, end), lambda: casework.referrals(clients, start, end)
+            )
         else:
-            rows = getattr(casework, name)(clients, start, end, by)
+            rows = self.rows_kept(
+                name, known_at, (start, end, tuple(by)),
+                lambda: list(getattr(casework, name)(clients, start, end, by)),
+            )  # fmt: skip
         table = Table((*by, *spec.columns), rows, snapped)
         return self.shown(table, suppress_below, spec.counts, spec.derived, spec.totals)
 
@@ -375,7 +408,11 @@ class Reports:
         self.catch_up()
         start = month_start(first or volunteer_reports.earliest(self.store) or last)
         end = month_end(last)
-        rows = volunteer_reports.supervision(self.store, start, end, by) if start <= end else []
+        rows = self.rows_kept(
+            "volunteer_supervision", None, (start, end, tuple(by)),
+            lambda: volunteer_reports.supervision(self.store, start, end, by)
+            if start <= end else [],
+        )  # fmt: skip
         table = Table((*by, *volunteer_reports.COLUMNS), rows, Snapped(start, end, None))
         return self.shown(table, suppress_below, volunteer_reports.COUNTS,
                           volunteer_reports.DERIVED, volunteer_reports.TOTALS)  # fmt: skip
@@ -409,7 +446,10 @@ class Reports:
         reader = self.reader(known_at)
         request = needs.NeedsRequest(first, last, as_of, tuple(by))
         empty = first is not None and first > last  # a snapped range holding no day
-        rows = [] if empty else needs.report(reader.store, request, reader.known_at)
+        rows = [] if empty else self.rows_kept(
+            "needs", known_at, (request,),
+            lambda: list(needs.report(reader.store, request, reader.known_at)),
+        )  # fmt: skip
         table = Table(("need", *by, *needs.COLUMNS[1:]), rows, snapped)
         return self.shown(table, suppress_below, needs.COUNTS, needs.DERIVED, needs.TOTALS)
 
@@ -447,7 +487,11 @@ class Reports:
                 else f"by {day}, the last day begun before --known-at"
             )
             raise InvalidInput(f"{asked}: {gone} ended ({by})")
-        rows = justice_counts(self.reader(known_at).clients(), year, months, annual)
+        reader = self.reader(known_at)
+        rows = self.rows_kept(
+            "justice_counts", known_at, (year, tuple(months), annual),
+            lambda: list(justice_counts(reader.clients(), year, months, annual)),
+        )  # fmt: skip
         return Table(COLUMNS, suppressed(rows, self.below(suppress_below)), snapped)
 
     def shown(
@@ -475,7 +519,10 @@ class Reports:
         """Per programme: places begun, sessions held, attendance, places ended by outcome,
         with the attendance and completion rates (reports/programmes.py)."""
         reader, start, end, snapped = self.span(first, last, known_at)
-        rows = programmes.report(reader, start, end) if start <= end else []
+        rows = self.rows_kept(
+            "programmes", known_at, (start, end),
+            lambda: list(programmes.report(reader, start, end)) if start <= end else [],
+        )  # fmt: skip
         table = Table(programmes.COLUMNS, rows, snapped)
         return self.shown(table, suppress_below, programmes.COUNTS, programmes.DERIVED)
 
@@ -490,7 +537,10 @@ class Reports:
         """Client-months measured against their level's contact standard and those that met
         it, and contacts by kind, by officer, agency or level (reports/contacts.py)."""
         reader, start, end, snapped = self.span(first, last, known_at)
-        rows = contacts.report(reader, start, end, by) if start <= end else []
+        rows = self.rows_kept(
+            "contacts", known_at, (start, end, tuple(by)),
+            lambda: list(contacts.report(reader, start, end, by)) if start <= end else [],
+        )  # fmt: skip
         table = Table((*by, *contacts.COLUMNS), rows, snapped)
         return self.shown(table, suppress_below, contacts.COUNTS, contacts.DERIVED,
                           contacts.TOTALS)  # fmt: skip
@@ -524,14 +574,19 @@ class Reports:
                 "below the floor"
             )
         _, as_of, snapped = self.range(None, self.last_day(None, known_at), known_at)
-        found = cohorts.cohorts(self.reader(known_at).clients(), unit, follow, as_of)
+        reader = self.reader(known_at)
+        rows_of = cohorts.month_rows if by_month else cohorts.summary_rows
+        rows = self.rows_kept(
+            "cohorts", known_at, (unit, follow, as_of, by_month),
+            lambda: rows_of(cohorts.cohorts(reader.clients(), unit, follow, as_of), follow),
+        )  # fmt: skip
         below = self.below(suppress_below)
         if by_month:
-            rows = cohorts.hidden_months(cohorts.month_rows(found, follow), below)
+            rows = cohorts.hidden_months(rows, below)
             columns = (*cohorts.MONTH_COLUMNS[:3], *cohorts.COLUMNS[3:])
             shown = cohorts.MONTH_COLUMNS
         else:
-            rows = [cohorts.hidden_summary(r, below) for r in cohorts.summary_rows(found, follow)]
+            rows = [cohorts.hidden_summary(r, below) for r in rows]
             columns, shown = cohorts.COLUMNS, cohorts.TABLE_COLUMNS
         return CohortTable(columns, rows, snapped, shown, unit, follow, as_of)
 

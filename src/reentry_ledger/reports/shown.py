@@ -20,6 +20,10 @@ read back, whatever the versions say. A table read back that holds a control cha
 that someone wrote into the database: `as_table` escapes every one) is made again. Nothing
 is kept where the ledger may not be written, nor a text holding a NUL (PostgreSQL's text
 holds none); a report that draws a chart makes its rows, and reads and keeps nothing.
+
+The reports worked out from every client's facts rather than from kept sums (cohorts, caseload,
+casework, needs, programmes, contacts, Justice Counts) keep their rows the same way (ADR 51,
+`kept_rows`), before their small counts are hidden, as JSON.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -90,21 +95,66 @@ def kept_shown(
     back where it was kept at the projections' current state (and is `safe` to show as it
     is: a table, with no control character), else made by `show` and kept (when the state
     did not move meanwhile)."""
-    made_of = [str(SHOWN_VERSION), __version__, made_by()]
+    found, keep = looked_up(store, asked, made_by())
+    if found is not None:
+        text, under = orjson.loads(found)
+        if safe(text) and (under is None or safe(under)):
+            return Shown(text, under)
+    made = show()
+    if "\x00" not in made.text:
+        keep(orjson.dumps([made.text, made.legend]).decode())
+    return made
+
+
+def kept_rows(
+    store: ProjectionStore, asked: dict[str, Any], make: Callable[[], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The rows of a report worked out from the clients' facts (`asked`: everything they are
+    made from, as JSON values), before its small counts are hidden: read back where they were
+    kept at the projections' current state, else made by `make` and kept, as JSON (a date
+    read back is its ISO text, as every output writes one). Kept as a report's text is, under
+    a digest of the code of every report module (`reports_code`)."""
+    found, keep = looked_up(store, asked, reports_code())
+    if found is not None:
+        rows: list[dict[str, Any]] = orjson.loads(found)
+        return rows
+    made = make()
+    with suppress(TypeError):  # a value JSON does not hold: not kept
+        keep(orjson.dumps(made).decode())
+    return made
+
+
+def looked_up(
+    store: ProjectionStore, asked: dict[str, Any], code: str
+) -> tuple[str | None, Callable[[str], None]]:
+    """The text kept for `asked`, made by `code` (a digest), at the projections' current
+    state (None: none), and what keeps one made now at that state (nothing where the ledger
+    may not be written, or on a ledger an earlier version set up)."""
+    made_of = [str(SHOWN_VERSION), __version__, code]
     digest = answers.SHOWN + answers.digest_of(made_of, asked)
     at, found = None, None
     with store.transaction(commit=False) as cursor:
         if store.has_table(cursor, ANSWERS):  # not on a ledger an earlier version set up
             at = answers.state(store, cursor)
             found = answers.kept_text(store, cursor, digest, at)
-    if found is not None:
-        text, under = orjson.loads(found)
-        if safe(text) and (under is None or safe(under)):
-            return Shown(text, under)
-    made = show()
-    if at is not None and not store.ledger.backend.read_only and "\x00" not in made.text:
-        answers.keep_shown(store, digest, at, orjson.dumps([made.text, made.legend]).decode())
-    return made
+
+    def keep(text: str) -> None:
+        if at is not None and not store.ledger.backend.read_only:
+            answers.keep_shown(store, digest, at, text)
+
+    return found, keep
+
+
+@cache
+def reports_code() -> str:
+    """A digest of the code of every module of the reports (read, not imported)."""
+    digest = hashlib.sha256()
+    try:
+        for path in sorted(Path(__file__).parent.glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    except OSError:  # as `made_by`: the versions alone
+        return ""
+    return digest.hexdigest()
 
 
 @cache
