@@ -18,6 +18,7 @@ from reentry_ledger.domain.access import ClientRecordRead, LedgerRead, access_lo
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.errors import Conflict, RuleViolated
 from reentry_ledger.domain.integrity import chained, stored_state
+from reentry_ledger.event_reads import none_there
 from reentry_ledger.persistence import event_from_state
 
 
@@ -121,11 +122,14 @@ class AccessLog(LedgerBase):
         self, client_ref: str | None, reader: str | None
     ) -> Iterator[ClientRecordRead | LedgerRead]:
         position = 0
-        while page := self.recorder.select_notifications(
-            start=position,
-            limit=PAGE_SIZE,
-            topics=[ClientRecordRead.TOPIC, LedgerRead.TOPIC],
-            inclusive_of_start=False,
+        in_event_table = not none_there(self)  # the reads logged there before, or imported
+        while in_event_table and (
+            page := self.recorder.select_notifications(
+                start=position,
+                limit=PAGE_SIZE,
+                topics=[ClientRecordRead.TOPIC, LedgerRead.TOPIC],
+                inclusive_of_start=False,
+            )
         ):
             for notification in page:
                 read = cast(ClientRecordRead | LedgerRead, self.mapper.ledger_event(notification))

@@ -111,7 +111,12 @@ class LedgerBase(Application[UUID]):
             from reentry_ledger.partitioning import partition_events
 
             partition_events(self.factory, self.backend.partitions)
-        return super().construct_recorder()
+        recorder = super().construct_recorder()
+        if not self.backend.read_only:  # made with the table, while it is empty (ADR 52)
+            from reentry_ledger.event_reads import index_if_new
+
+            index_if_new(recorder)
+        return recorder
 
     def construct_mapper(self) -> PydanticMapper:
         return PydanticMapper(

@@ -1,0 +1,68 @@
+"""The reads an event table holds, and an index of them that says at once whether it holds any
+(ADR 52).
+
+Reads have a store of their own (ADR 27). The event table still holds those a ledger logged
+before, and those an import of an export brings (an export writes the store's reads as event
+lines, and an import stores every line in the event table). To list the access log, those come
+first; finding them meant walking the whole event table (2.7 s at a million events, none
+there). A partial index of the event table's reads, made with the table while it is empty (a
+new ledger, an import's copy), holds only them: where it is, a ledger that holds no read is
+known to at once, and its event table is not walked. A ledger set up before it has none, and
+is walked as before (making the index on a full table would read it all, at whichever command
+opened it first).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from reentry_ledger.domain.access import ClientRecordRead, LedgerRead
+
+if TYPE_CHECKING:
+    from reentry_ledger.application.base import LedgerBase
+
+INDEX = "stored_events_reads_idx"
+# the topics as literals (our own constants): a partial index serves a query whose condition
+# is the index's own, which a bound parameter is not
+WHERE = f"topic IN ('{ClientRecordRead.TOPIC}', '{LedgerRead.TOPIC}')"
+
+
+def qualified(recorder: Any, name: str) -> str:
+    """`name` (the event table, the index) as the recorder's database finds it."""
+    schema = getattr(recorder.datastore, "schema", None)  # PostgreSQL's
+    return f'"{schema}"."{name}"' if schema else f'"{name}"'
+
+
+def index_if_new(recorder: Any) -> None:
+    """Make the index of reads where the event table is empty (a new ledger): at once."""
+    table = qualified(recorder, recorder.events_table_name)
+    with recorder.datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")
+        if cursor.fetchone() is None:
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {INDEX} ON {table} (topic) WHERE {WHERE}")
+
+
+def indexed(ledger: LedgerBase) -> bool:
+    """Whether the ledger's event table has the index of reads."""
+    datastore: Any = ledger.recorder.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=False) as cursor:
+        if ledger.backend.kind == "postgresql":
+            look = "SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s"
+            cursor.execute(look, (datastore.schema, INDEX))
+        else:
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (INDEX,)
+            )
+        return cursor.fetchone() is not None
+
+
+def none_there(ledger: LedgerBase) -> bool:
+    """True where the index of reads says the event table holds none; False where it holds
+    some, or cannot say (a ledger set up before the index)."""
+    if not indexed(ledger):
+        return False
+    recorder: Any = ledger.recorder
+    table = qualified(recorder, recorder.events_table_name)
+    with recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE {WHERE} LIMIT 1")
+        return cursor.fetchone() is None
