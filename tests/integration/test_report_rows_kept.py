@@ -22,6 +22,7 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.store import ANSWERS, ProjectionStore
+from reentry_ledger.reports import answers
 from tests.integration import test_report_shown
 
 demo_url = test_report_shown.demo_url  # the fixture: a demo ledger of 40 clients and users
@@ -169,3 +170,22 @@ def test_a_seal_caught_up_leaves_no_rows_kept_while_the_client_was_known(db_url:
     finally:
         ledger.close()
     assert test_report_shown.kept(db_url) == []
+
+
+def test_the_rows_kept_at_one_state_are_at_most_rows_most(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reports asked at many moments (a supervisor's --known-at is not snapped) each kept
+    their rows, none taking a turn among the answers: nothing was let go until the next
+    catch-up. At most `ROWS_MOST` are kept at once."""
+    monkeypatch.setattr(answers, "ROWS_MOST", 5)
+    forget(demo_url)
+    now = datetime.now(UTC)
+    for hours in range(12):
+        moment = (now - timedelta(hours=hours)).isoformat()
+        printed(demo_url, ("cohorts", "--known-at", moment), "csv", "sup")
+    rows_kept = [row for row in test_report_shown.kept(demo_url) if row[0].startswith(answers.ROWS)]
+    assert 0 < len(rows_kept) <= 5
+    latest = (now - timedelta(hours=11)).isoformat()
+    with never_worked_out("reentry_ledger.reports.cohorts.cohorts"):  # the latest still kept
+        printed(demo_url, ("cohorts", "--known-at", latest), "csv", "sup")

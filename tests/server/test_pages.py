@@ -693,6 +693,8 @@ def test_the_report_table_shows_its_groups_a_page_at_a_time_and_the_csv_has_them
         ("0", "Page: '0' is not a whole number of at least 1"),
         ("two", "Page: 'two' is not a whole number of at least 1"),
         ("4", "Page 4 is past the last page of this report (3)"),
+        ("%C2%B2", "Page: '\u00b2' is not a whole number of at least 1"),  # a digit, not 0-9
+        ("%D9%A3", "Page: '\u0663' is not a whole number of at least 1"),
     ],
 )
 def test_a_page_of_the_report_that_is_not_there_is_named_beside_the_form(

@@ -745,6 +745,34 @@ def keep_shown(store: ProjectionStore, digest: str, made_at: str, text: str) -> 
     keeping(store, made_at, write)
 
 
+# The rows of the reports worked out from every client's facts (reports/shown.py,
+# `kept_rows`) are kept under digests that start `ROWS`, beside the latest answer, taking no
+# turn of their own (as a text shown); at most `ROWS_MOST` at once: a report asked at many
+# moments (a supervisor's --known-at is any second) keeps each, and none would go before the
+# next catch-up. Past it, those kept are let go together (kept rows have no order of their own).
+ROWS = "rows:"
+ROWS_MOST = 32
+
+
+def keep_rows(store: ProjectionStore, digest: str, made_at: str, text: str) -> None:
+    """Keep a report's rows (`text`: reports/shown.py) under `digest` (which starts with
+    `ROWS`), made at the state `made_at`, if that is still the state; the rows kept before
+    are let go first if there are `ROWS_MOST` of them."""
+
+    def write(cursor: Any) -> None:
+        kept_at = latest(store, cursor, made_at, digest)
+        counted = store.sql(f"SELECT COUNT(*) FROM {{{ANSWERS}}} WHERE digest LIKE ?", (ANSWERS,))
+        if int(fetched(cursor, counted, (f"{ROWS}%",))[0][0]) >= ROWS_MOST:
+            statement = f"DELETE FROM {{{ANSWERS}}} WHERE digest LIKE ?"
+            cursor.execute(store.sql(statement, (ANSWERS,)), (f"{ROWS}%",))
+        statement = (
+            f"INSERT INTO {{{ANSWERS}}} (digest, state, answer, kept_at) VALUES (?, ?, ?, ?)"
+        )
+        cursor.execute(store.sql(statement, (ANSWERS,)), (digest, made_at, text, kept_at))
+
+    keeping(store, made_at, write)
+
+
 def keeping(store: ProjectionStore, made_at: str, write: Callable[[Any], None]) -> None:
     """`write` what was made at the state `made_at` into the kept answers, in a transaction of
     its own, if that is still the state; without waiting for another writer (the report is

@@ -95,7 +95,7 @@ def kept_shown(
     back where it was kept at the projections' current state (and is `safe` to show as it
     is: a table, with no control character), else made by `show` and kept (when the state
     did not move meanwhile)."""
-    found, keep = looked_up(store, asked, made_by())
+    found, keep = looked_up(store, asked, made_by(), answers.SHOWN, answers.keep_shown)
     if found is not None:
         text, under = orjson.loads(found)
         if safe(text) and (under is None or safe(under)):
@@ -114,7 +114,7 @@ def kept_rows(
     kept at the projections' current state, else made by `make` and kept, as JSON (a date
     read back is its ISO text, as every output writes one). Kept as a report's text is, under
     a digest of the code of every report module (`reports_code`)."""
-    found, keep = looked_up(store, asked, reports_code())
+    found, keep = looked_up(store, asked, reports_code(), answers.ROWS, answers.keep_rows)
     if found is not None:
         rows: list[dict[str, Any]] = orjson.loads(found)
         return rows
@@ -125,13 +125,18 @@ def kept_rows(
 
 
 def looked_up(
-    store: ProjectionStore, asked: dict[str, Any], code: str
+    store: ProjectionStore,
+    asked: dict[str, Any],
+    code: str,
+    kind: str,
+    keeps: Callable[[ProjectionStore, str, str, str], None],
 ) -> tuple[str | None, Callable[[str], None]]:
-    """The text kept for `asked`, made by `code` (a digest), at the projections' current
-    state (None: none), and what keeps one made now at that state (nothing where the ledger
-    may not be written, or on a ledger an earlier version set up)."""
+    """The text of `kind` (the start of its digest) kept for `asked`, made by `code` (a
+    digest), at the projections' current state (None: none), and what keeps one made now at
+    that state, by `keeps` (nothing where the ledger may not be written, or on a ledger an
+    earlier version set up)."""
     made_of = [str(SHOWN_VERSION), __version__, code]
-    digest = answers.SHOWN + answers.digest_of(made_of, asked)
+    digest = kind + answers.digest_of(made_of, asked)
     at, found = None, None
     with store.transaction(commit=False) as cursor:
         if store.has_table(cursor, ANSWERS):  # not on a ledger an earlier version set up
@@ -140,18 +145,21 @@ def looked_up(
 
     def keep(text: str) -> None:
         if at is not None and not store.ledger.backend.read_only:
-            answers.keep_shown(store, digest, at, text)
+            keeps(store, digest, at, text)
 
     return found, keep
 
 
 @cache
 def reports_code() -> str:
-    """A digest of the code of every module of the reports (read, not imported)."""
+    """A digest of the code of every module of the reports and of the domain (its codes'
+    standards and windows, how a term's months are counted: read, not imported)."""
     digest = hashlib.sha256()
+    package = Path(__file__).parents[1]
     try:
-        for path in sorted(Path(__file__).parent.glob("*.py")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        for path in sorted([*package.glob("reports/*.py"), *package.glob("domain/*.py")]):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
     except OSError:  # as `made_by`: the versions alone
         return ""
     return digest.hexdigest()

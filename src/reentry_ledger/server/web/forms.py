@@ -52,7 +52,8 @@ def whole(label: str, text: str | None, minimum: int = 0) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 9 or int(text) < minimum:
+    # 0 to 9 only: "²" and "٣" are digits to `isdigit`, and `int` refuses the first
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < minimum:
         raise InvalidInput(f"{label}: {text!r} is not a whole number of at least {minimum}")
     return int(text)
 
