@@ -143,6 +143,8 @@ def verify(
         clients = sum(1 for chain in chains.values() if chain.is_client)
         return Verification(position, clients, Digest(position, digest), broken)
 
+    if against and against.position == 0 and against.value != GENESIS:  # compared at each
+        return result(Break(0, "-", 0, against_problem(against)))  # event, so never at 0
     for page in notification_pages(ledger):
         for notification in page:
             position += 1

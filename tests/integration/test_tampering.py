@@ -222,3 +222,12 @@ def test_verify_and_digest_on_the_command_line(ledger: Ledger, db_url: str, tmp_
     bad = runner.invoke(cli, ["--db", db_url, "verify", "--against", str(other)])
     assert bad.exit_code == 2
     assert f"--against: the file '{other}' holds no line printed by `digest`" in bad.stderr
+
+
+def test_a_digest_at_position_0_matches_only_the_starting_digest(ledger: Ledger) -> None:
+    """A published line at position 0 with any hash "matched" (nothing was compared at 0)."""
+    forged = Digest(0, "f" * 64)
+    result = verify(ledger, forged)
+    assert not result.ok
+    assert "the running digest at position 0 differs from the published one" in str(result.broken)
+    assert verify(ledger, Digest(0, "0" * 64)).ok  # the digest before any event

@@ -485,6 +485,18 @@ def test_the_api_lists_the_clients_a_user_may_see(served: Served) -> None:
     assert served.get("ovs", "/api/clients").status_code == 403
 
 
+@pytest.mark.parametrize("after", ["99999999999999999999999", str(2**63), "-5"])
+def test_a_caseload_position_past_any_the_database_holds_is_refused_as_bad_input(
+    served: Served, after: str
+) -> None:
+    """`after=99999999999999999999999` answered 500 (the database's integers stop at 2**63-1)."""
+    enrolled(served.ledger)
+    answer = served.get("aud", f"/api/clients?after={after}")
+    assert answer.status_code == 400, answer.text
+    assert f"after {after}: give 0 or the next_after of a page" in answer.json()["error"]["message"]
+    assert signed_in(served, "aud").get(f"/clients?after={after}").status_code == 400
+
+
 def test_every_page_read_of_a_client_is_in_the_access_log(served: Served) -> None:
     enrolled(served.ledger)
     caseworker = signed_in(served, "cw-ga")

@@ -114,7 +114,7 @@ class Reads(AccessLog):
         who = self.require(actor, Permission.READ_CLIENT)
         if not 1 <= limit <= MAX_LISTED:
             raise InvalidInput(f"limit {limit}: give 1 to {MAX_LISTED} clients a page")
-        if after < 0:
+        if not 0 <= after < 2**63:  # the databases' integers: beyond them no position is
             raise InvalidInput(f"after {after}: give 0 or the next_after of a page")
         found = list(islice(self._visible_clients(who, after), limit + 1))  # one more: is there?
         listed = [client for _, client in found[:limit]]

@@ -14,15 +14,17 @@ name another. The application then checks what that user may do, as for the CLI.
 from __future__ import annotations
 
 import ipaddress
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_origin
 
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 
+from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.server.errors import Unauthenticated
 from reentry_ledger.server.service import LedgerService
 
@@ -108,14 +110,31 @@ def authenticated_first(user: Callable[[Request], str]) -> type[APIRoute]:
     class AuthenticatedFirst(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
+            lists = {
+                param.alias
+                for param in self.dependant.query_params
+                if get_origin(param.field_info.annotation) in (list, tuple, set)
+            }
 
             async def authenticated(request: Request) -> Response:
                 request.state.user = await run_in_threadpool(user, request)
+                given_once(request, lists)
                 return await handler(request)
 
             return authenticated
 
     return AuthenticatedFirst
+
+
+def given_once(request: Request, lists: set[str]) -> None:
+    """Refuse a query parameter given more than once that is not one of `lists`: the framework
+    takes the last, so `by=officer&by=race` was silently the report by race."""
+    for name, times in Counter(key for key, _ in request.query_params.multi_items()).items():
+        if times > 1 and name not in lists:
+            raise InvalidInput(
+                f"{name} is given {times} times: give it once (several groups or values are "
+                f"one, comma-separated: by=officer,race)"
+            )
 
 
 def authenticated_user(request: Request) -> str:
