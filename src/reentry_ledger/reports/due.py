@@ -19,10 +19,11 @@ stay out of the list: `show REF` gives them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from uuid import UUID
 
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.codes import (
@@ -31,6 +32,9 @@ from reentry_ledger.domain.codes import (
     REASSESSMENT_MONTHS,
 )
 from reentry_ledger.domain.state import CaseState, add_months, case_state
+from reentry_ledger.projections.base import keyed_client_id
+from reentry_ledger.projections.database import fetched
+from reentry_ledger.projections.store import ProjectionStore
 
 FIRST_ASSESSMENT_DAYS = INTAKE_ASSESSMENT_DAYS
 ITEMS = ("reassessment", "contacts", "goal")  # their order within a client
@@ -149,3 +153,43 @@ def in_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rows,
         key=lambda row: (row["agency"], row["officer"], row["client"], ITEMS.index(row["item"])),
     )
+
+
+def candidates(
+    store: ProjectionStore, agency: str | None, officer: str | None
+) -> Callable[[UUID], bool] | None:
+    """Which clients a work list of `agency`'s (None: every agency's) and `officer`'s (None:
+    every officer's) need be read for: each that a term or a reassignment ever put with them,
+    as the projections hold them (under their keyed ids), and each with an event they have
+    not taken in yet. None (read every client) where the projections cannot say: their
+    tables missing or of another version of their code, or no secret to key ids with. The
+    clients are still read whole and listed or not as before: this leaves out only those that
+    could not be listed (ADR 53)."""
+    from reentry_ledger.ledger_secrets import PROJECTION_IDS, LedgerSecrets
+    from reentry_ledger.projections.clients import ClientsProjection
+    from reentry_ledger.projections.status import StatusProjection
+
+    projections = [ClientsProjection(), StatusProjection()]
+    secret = LedgerSecrets(store.ledger).stored(PROJECTION_IDS)
+    if secret is None or not store.made(projections):  # tables, indexes, versions all there
+        return None
+    # (the column of terms, the column of reassignments, the value): the agency, the officer
+    asked = (("agency", "agency", agency), ("officer", "value", officer))
+    wanted = [(term, status, value) for term, status, value in asked if value is not None]
+    terms = " AND ".join(f"{column} = ?" for column, _, _ in wanted) or "1 = 1"
+    where = " AND ".join(["kind = 'officer'", *(f"{column} = ?" for _, column, _ in wanted)])
+    values = [value for _, _, value in wanted]
+    statement = (
+        f"SELECT client_id FROM {{audit_terms}} WHERE {terms} "
+        f"UNION SELECT client_id FROM {{audit_status}} WHERE {where}"
+    )
+    with store.transaction(commit=False) as cursor:
+        since = min(store.positions(projections, cursor).values())
+        tables = ("audit_terms", "audit_status")
+        keyed = {str(row[0]) for row in fetched(cursor, store.sql(statement, tables), values * 2)}
+    moved: set[str] = set()  # the clients of the events the projections have not taken in
+    recorder = store.ledger.recorder
+    while page := recorder.select_notifications(start=since, limit=1000, inclusive_of_start=False):
+        moved.update(str(notification.originator_id) for notification in page)
+        since = page[-1].id
+    return lambda client: str(client) in moved or keyed_client_id(secret, client) in keyed

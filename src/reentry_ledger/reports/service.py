@@ -8,10 +8,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partialmethod
 from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.persistence import PersistenceError
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import NotPermitted, Permission
 from reentry_ledger.domain.client import Client
+from reentry_ledger.domain.directory import Role
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
@@ -20,7 +24,7 @@ from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports import casework, cohorts, contacts, needs, programmes
 from reentry_ledger.reports import volunteers as volunteer_reports
 from reentry_ledger.reports.disparities import DisparityRequest, disparities
-from reentry_ledger.reports.due import WorkList, in_order, work_list
+from reentry_ledger.reports.due import WorkList, candidates, in_order, work_list
 from reentry_ledger.reports.facts import ClientFacts, FactReader
 from reentry_ledger.reports.justice_counts import (
     COLUMNS,
@@ -603,12 +607,29 @@ class Reports:
             )
         day = on or self.ledger.clock()
         ledger, rows = self.ledger, []
-        seen: Iterator[Client] = (ledger.repository.get(id_) for id_ in ledger.client_ids())
+        ids: Iterable[UUID] = ledger.client_ids()
+        if (wanted := self.due_candidates(officer)) is not None:  # in order of enrolment still
+            ids = filter(wanted, ids)
+        seen: Iterator[Client] = (ledger.repository.get(id_) for id_ in ids)
         visible = (client for client in seen if self.who.sees(client.state.agency))
         for client, found in work_list(visible, day, officer):
             ledger.log_read(self.who, client, "due", day, None)
             rows += found
         return WorkList(day, officer, in_order(rows))
+
+    def due_candidates(self, officer: str | None) -> Callable[[UUID], bool] | None:
+        """The clients the work list need read (`due.candidates`: those the projections, as
+        they stand, ever put with the reader's agency and the officer), or None: all of them
+        (an auditor's whole list, or projections that cannot say)."""
+        every_agency = self.who.role is None or self.who.role == Role.AUDITOR  # `Actor.sees`
+        if every_agency and officer is None:
+            return None
+        try:  # as they stand: the work list catches nothing up, and may not write
+            return candidates(
+                ProjectionStore(self.ledger), None if every_agency else self.who.agency, officer
+            )
+        except PersistenceError:  # projections that cannot be read as they stand
+            return None
 
 
 @dataclass(frozen=True)
