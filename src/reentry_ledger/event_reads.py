@@ -34,12 +34,16 @@ def qualified(recorder: Any, name: str) -> str:
 
 
 def index_if_new(recorder: Any) -> None:
-    """Make the index of reads where the event table is empty (a new ledger): at once."""
+    """Make the index of reads where the event table is empty (a new ledger): at once. Looked
+    at, then made in a transaction of its own that starts by writing: SQLite refuses at once,
+    rather than waiting, a read turned into a write while another connection wrote."""
     table = qualified(recorder, recorder.events_table_name)
-    with recorder.datastore.transaction(commit=True) as cursor:
+    with recorder.datastore.transaction(commit=False) as cursor:
         cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")
-        if cursor.fetchone() is None:
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {INDEX} ON {table} (topic) WHERE {WHERE}")
+        if cursor.fetchone() is not None:
+            return
+    with recorder.datastore.transaction(commit=True) as cursor:  # empty a moment ago: quick
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {INDEX} ON {table} (topic) WHERE {WHERE}")
 
 
 def indexed(ledger: LedgerBase) -> bool:

@@ -76,3 +76,24 @@ def test_the_work_list_reads_only_the_clients_it_could_list(demo: Ledger) -> Non
     with mock.patch.object(ledger.repository, "get", wraps=ledger.repository.get) as read:
         reports.due(None, None)
     assert 0 < read.call_count <= 15  # 12 clients began in AG2, of 60
+
+
+def test_a_past_days_list_of_an_officer_holds_a_client_another_agency_holds_now(
+    demo: Ledger,
+) -> None:
+    """Asked for an officer on a past day, the list holds the clients the officer had then
+    that the reader's agency holds now: no one term or reassignment names both (found by a
+    helper's review: the pair was asked of each row)."""
+    ledger = demo
+    moved, *_ = listed_refs(ledger, "sup-AG1")
+    day = ledger.clock()
+    before = day - timedelta(days=10)
+    officer = ledger.client_state(moved, actor="aud").officer
+    ledger.reassign(moved, actor="sup-AG1", on=day - timedelta(days=3), officer="AG2-new",
+                    agency="AG2")  # fmt: skip
+    ProjectionRunner(ledger).catch_up()
+    reports = ledger.reports(actor="sup-AG2")
+    through = reports.due(before, officer).rows
+    assert moved in {row["client"] for row in through}
+    with mock.patch.object(Reports, "due_candidates", return_value=None):
+        assert through == reports.due(before, officer).rows

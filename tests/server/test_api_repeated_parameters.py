@@ -39,3 +39,13 @@ def test_a_list_parameter_is_taken_repeated_and_groups_combine_by_comma(served: 
     both = served.get("aud", "/api/reports/violations?by=officer,race&to=2026-01-15")
     assert both.status_code == 200, both.text
     assert {"officer", "race"} <= set(both.json()["groups"][0])
+
+
+def test_a_list_is_known_as_one_whether_or_not_it_may_be_none() -> None:
+    from collections.abc import Sequence
+
+    from reentry_ledger.server.auth import is_list
+
+    assert all(is_list(kind) for kind in (list[str], list[str] | None, tuple[str, ...],
+                                          Sequence[str] | None, set[int]))  # fmt: skip
+    assert not any(is_list(kind) for kind in (str, str | None, int | None, bool))

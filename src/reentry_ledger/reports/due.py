@@ -33,7 +33,6 @@ from reentry_ledger.domain.codes import (
 )
 from reentry_ledger.domain.state import CaseState, add_months, case_state
 from reentry_ledger.projections.base import keyed_client_id
-from reentry_ledger.projections.database import fetched
 from reentry_ledger.projections.store import ProjectionStore
 
 FIRST_ASSESSMENT_DAYS = INTAKE_ASSESSMENT_DAYS
@@ -155,16 +154,22 @@ def in_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
+# Events the projections have not taken in past which the work list reads every client: the
+# walk of the log to find their clients would cost more than reading them all
+FAR_BEHIND = 20_000
+
+
 def candidates(
     store: ProjectionStore, agency: str | None, officer: str | None
 ) -> Callable[[UUID], bool] | None:
     """Which clients a work list of `agency`'s (None: every agency's) and `officer`'s (None:
-    every officer's) need be read for: each that a term or a reassignment ever put with them,
-    as the projections hold them (under their keyed ids), and each with an event they have
-    not taken in yet. None (read every client) where the projections cannot say: their
-    tables missing or of another version of their code, or no secret to key ids with. The
-    clients are still read whole and listed or not as before: this leaves out only those that
-    could not be listed (ADR 53)."""
+    every officer's) need be read for: each that a term or a reassignment ever put with the
+    agency and (not necessarily the same) with the officer, as the projections hold them
+    (under their keyed ids), and each with an event they have not taken in yet. None (read
+    every client) where the projections cannot say: their tables missing or of another
+    version of their code, no secret to key ids with, cleared or rebuilt while read, or far
+    behind. The clients are still read whole and listed or not as before: this leaves out
+    only those that could not be listed (ADR 53)."""
     from reentry_ledger.ledger_secrets import PROJECTION_IDS, LedgerSecrets
     from reentry_ledger.projections.clients import ClientsProjection
     from reentry_ledger.projections.status import StatusProjection
@@ -173,23 +178,32 @@ def candidates(
     secret = LedgerSecrets(store.ledger).stored(PROJECTION_IDS)
     if secret is None or not store.made(projections):  # tables, indexes, versions all there
         return None
-    # (the column of terms, the column of reassignments, the value): the agency, the officer
-    asked = (("agency", "agency", agency), ("officer", "value", officer))
-    wanted = [(term, status, value) for term, status, value in asked if value is not None]
-    terms = " AND ".join(f"{column} = ?" for column, _, _ in wanted) or "1 = 1"
-    where = " AND ".join(["kind = 'officer'", *(f"{column} = ?" for _, column, _ in wanted)])
-    values = [value for _, _, value in wanted]
-    statement = (
-        f"SELECT client_id FROM {{audit_terms}} WHERE {terms} "
-        f"UNION SELECT client_id FROM {{audit_status}} WHERE {where}"
-    )
-    with store.transaction(commit=False) as cursor:
-        since = min(store.positions(projections, cursor).values())
-        tables = ("audit_terms", "audit_status")
-        keyed = {str(row[0]) for row in fetched(cursor, store.sql(statement, tables), values * 2)}
-    moved: set[str] = set()  # the clients of the events the projections have not taken in
     recorder = store.ledger.recorder
+    before = standing_of(store, projections)
+    since = min(before[1])
+    if (recorder.max_notification_id() or 0) - since > FAR_BEHIND:
+        return None  # quicker to read every client than to walk the log for theirs
+    # Each asked apart: a client listed for an officer on a past day may be with another
+    # agency now (the agency is the one holding it now, the officer the one on the day)
+    keyed: set[str] | None = None
+    for term, status, value in (("agency", "agency", agency), ("officer", "value", officer)):
+        if value is not None:
+            ever = {str(row[0]) for row in store.rows(
+                f"SELECT client_id FROM {{audit_terms}} WHERE {term} = ? UNION SELECT client_id "
+                f"FROM {{audit_status}} WHERE kind = 'officer' AND {status} = ?",
+                (value, value), ("audit_terms", "audit_status"))}  # fmt: skip
+            keyed = ever if keyed is None else keyed & ever
+    if keyed is None or standing_of(store, projections) != before:  # nothing asked; cleared
+        return None  # or rebuilt meanwhile
+    moved: set[str] = set()  # the clients of the events the projections have not taken in
     while page := recorder.select_notifications(start=since, limit=1000, inclusive_of_start=False):
         moved.update(str(notification.originator_id) for notification in page)
         since = page[-1].id
     return lambda client: str(client) in moved or keyed_client_id(secret, client) in keyed
+
+
+def standing_of(store: ProjectionStore, projections: list[Any]) -> tuple[Any, list[int]]:
+    """The projections' clears and positions: read again after their rows, so that a clear or
+    a rebuild committed between (PostgreSQL reads each statement at its own moment) is seen."""
+    with store.transaction(commit=False) as cursor:
+        return store.resets(cursor), list(store.positions(projections, cursor).values())

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, get_origin
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -113,7 +114,7 @@ def authenticated_first(user: Callable[[Request], str]) -> type[APIRoute]:
             lists = {
                 param.alias
                 for param in self.dependant.query_params
-                if get_origin(param.field_info.annotation) in (list, tuple, set)
+                if is_list(param.field_info.annotation)
             }
 
             async def authenticated(request: Request) -> Response:
@@ -126,14 +127,21 @@ def authenticated_first(user: Callable[[Request], str]) -> type[APIRoute]:
     return AuthenticatedFirst
 
 
+def is_list(annotation: Any) -> bool:
+    """A list, tuple or set, or one of them or None."""
+    if get_origin(annotation) in (Union, UnionType):
+        return any(is_list(argument) for argument in get_args(annotation))
+    return get_origin(annotation) in (list, tuple, set, Sequence) or annotation in (list, tuple)
+
+
 def given_once(request: Request, lists: set[str]) -> None:
     """Refuse a query parameter given more than once that is not one of `lists`: the framework
     takes the last, so `by=officer&by=race` was silently the report by race."""
     for name, times in Counter(key for key, _ in request.query_params.multi_items()).items():
         if times > 1 and name not in lists:
+            several = " (several groups are one, comma-separated: by=officer,race)"
             raise InvalidInput(
-                f"{name} is given {times} times: give it once (several groups or values are "
-                f"one, comma-separated: by=officer,race)"
+                f"{name} is given {times} times: give it once" + (several if name == "by" else "")
             )
 
 
