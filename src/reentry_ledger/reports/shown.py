@@ -113,7 +113,8 @@ def kept_rows(
     made from, as JSON values), before its small counts are hidden: read back where they were
     kept at the projections' current state, else made by `make` and kept, as JSON (a date
     read back is its ISO text, as every output writes one). Kept as a report's text is, under
-    a digest of the code of every report module (`reports_code`)."""
+    a digest of the code of the reports and the domain (`reports_code`), at most
+    `answers.ROWS_MOST` at once."""
     found, keep = looked_up(store, asked, reports_code(), answers.ROWS, answers.keep_rows)
     if found is not None:
         rows: list[dict[str, Any]] = orjson.loads(found)
