@@ -112,9 +112,14 @@ class Actor:
             f"of agency {self.agency} only (and add the first auditor, while there is none)"
         )
 
+    @property
+    def sees_every_agency(self) -> bool:
+        """Single-user mode and auditors see every agency's clients (`sees`)."""
+        return self.role is None or self.role == Role.AUDITOR
+
     def sees(self, agency: str) -> bool:
         """May this actor see the records of this agency's clients at all?"""
-        if self.role is None or self.role == Role.AUDITOR:
+        if self.sees_every_agency:
             return True
         return self.role in AGENCY_ROLES and agency == self.agency
 

@@ -15,7 +15,6 @@ from eventsourcing.persistence import PersistenceError
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import NotPermitted, Permission
 from reentry_ledger.domain.client import Client
-from reentry_ledger.domain.directory import Role
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
@@ -228,6 +227,12 @@ class Reports:
         if self.runner is not None:
             self.runner.catch_up()
 
+    @property
+    def reader_key(self) -> list[str | None]:
+        """The reader's role and agency, in the key a report is kept under: what it may be
+        shown (no report is cut by agency today; a reader's own would never be another's)."""
+        return [self.who.role.value if self.who.role else None, self.who.agency]
+
     def rows_kept(
         self,
         name: str,
@@ -246,8 +251,7 @@ class Reports:
             "report": name,
             "arguments": repr(arguments),
             "known_at": known.isoformat() if known else None,
-            # the reader's role and agency, as for a report's text (ADR 47)
-            "reader": [self.who.role.value if self.who.role else None, self.who.agency],
+            "reader": self.reader_key,  # as for a report's text (ADR 47)
         }
         return kept_rows(self.store, asked, make)
 
@@ -293,9 +297,7 @@ class Reports:
             "known_at": reader.known_at,
             "earliest": repr(earliest),
             "snapped": snapped.as_json() if snapped else None,
-            # the reader's role and agency: what it may be shown (no report is cut by agency
-            # today; a reader's own would never be another's)
-            "reader": [self.who.role.value if self.who.role else None, self.who.agency],
+            "reader": self.reader_key,
             "output": output,
         }
         safe = shows_safely if output == "table" else (lambda text: True)
@@ -621,7 +623,7 @@ class Reports:
         """The clients the work list need read (`due.candidates`: those the projections, as
         they stand, ever put with the reader's agency and the officer), or None: all of them
         (an auditor's whole list, or projections that cannot say)."""
-        every_agency = self.who.role is None or self.who.role == Role.AUDITOR  # `Actor.sees`
+        every_agency = self.who.sees_every_agency
         if every_agency and officer is None:
             return None
         try:  # as they stand: the work list catches nothing up, and may not write
