@@ -26,13 +26,16 @@ from reentry_ledger.backends import (
     parse_db_url,
     read_only_uri,
 )
-from reentry_ledger.domain.access import WHOLE_LEDGER, LedgerRead
+from reentry_ledger.domain.access import WHOLE_LEDGER
 
-LEDGER_READ_TOPIC = LedgerRead.TOPIC
 SIDECAR_SUFFIX = ".access-log"
 BUSY_TIMEOUT_SECONDS = 15
 TABLE = "access_log"
 COLUMNS = "position, reader, number, topic, client_ref, view, state, event_hash, previous_hash"
+# A client's reads, found at once (an auditor asks who read a record): with the reads of the
+# whole ledger, whose rows name no client but WHOLE_LEDGER (`filters`)
+CLIENT_INDEX_NAME = "access_log_client_idx"
+CLIENT_INDEX = f"CREATE INDEX IF NOT EXISTS {CLIENT_INDEX_NAME} ON {TABLE} (client_ref, position)"
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class AccessStore:
                 "as_of TEXT, known_at TEXT, state TEXT NOT NULL, event_hash TEXT NOT NULL, "
                 "previous_hash TEXT NOT NULL, UNIQUE (reader, number))"
             )
+            connection.execute(CLIENT_INDEX)
         except sqlite3.OperationalError:
             connection.close()
             raise
@@ -124,12 +128,14 @@ class AccessStore:
             from psycopg import sql
 
             connection.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-        exists = connection.execute("SELECT to_regclass(%s)", (TABLE,)).fetchone()
-        if exists is None or exists[0] is None:
-            if not self.writable:
-                connection.close()
-                self._missing = True
-                return None
+        table, index = connection.execute(
+            "SELECT to_regclass(%s), to_regclass(%s)", (TABLE, CLIENT_INDEX_NAME)
+        ).fetchone()
+        if table is None and not self.writable:
+            connection.close()
+            self._missing = True
+            return None
+        if self.writable and (table is None or index is None):  # a log set up before: indexed
             connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
             try:
                 create_postgres_table(connection)
@@ -203,36 +209,65 @@ class AccessStore:
     ) -> Iterator[StoredRead]:
         """The rows in recorded order up to position `upto` (those of a client include reads of
         the whole ledger), page by page."""
-        where: list[str] = []
-        params: list[Any] = []
+        where, params = filters(client_ref, reader)
         if upto is not None:
             where.append("position <= ?")
             params.append(upto)
-        if client_ref is not None:
-            where.append("(client_ref = ? OR topic = ?)")
-            params += [client_ref, LEDGER_READ_TOPIC]
-        if reader is not None:
-            where.append("reader = ?")
-            params.append(reader)
         position = 0
         while True:
             clauses = " AND ".join(["position > ?", *where])
-            statement = self._sql(
-                f"SELECT {COLUMNS} FROM {TABLE} WHERE {clauses} ORDER BY position LIMIT 1000"
+            page = self._select(
+                f"SELECT {COLUMNS} FROM {TABLE} WHERE {clauses} ORDER BY position LIMIT 1000",
+                (position, *params),
             )
-            with self._lock:
-                connection = self._connect()
-                if connection is None:
-                    return
-                page = connection.execute(statement, (position, *params)).fetchall()
             if not page:
                 return
-            for row in page:
-                yield StoredRead(
-                    int(row[0]), row[1], int(row[2]), row[3], row[4], row[5],
-                    orjson.loads(row[6]), row[7], row[8],
-                )  # fmt: skip
-            position = int(page[-1][0])
+            yield from page
+            position = page[-1].position
+
+    def latest(
+        self, count: int, client_ref: str | None = None, reader: str | None = None
+    ) -> list[StoredRead]:
+        """The last `count` rows (of a client, with the reads of the whole ledger; of a
+        reader), newest first: read from the end, not by a walk of every row."""
+        where, params = filters(client_ref, reader)
+        clauses = " AND ".join(where) or "TRUE"
+        return self._select(
+            f"SELECT {COLUMNS} FROM {TABLE} WHERE {clauses} ORDER BY position DESC LIMIT ?",
+            (*params, count),
+        )
+
+    def _select(self, statement: str, params: tuple[Any, ...]) -> list[StoredRead]:
+        with self._lock:
+            connection = self._connect()
+            if connection is None:
+                return []
+            found = connection.execute(self._sql(statement), params).fetchall()
+        return [stored(row) for row in found]
+
+
+def stored(row: tuple[Any, ...]) -> StoredRead:
+    """A row of `COLUMNS` as a `StoredRead`."""
+    position, reader, number, topic, client_ref, view, state, event_hash, previous = row
+    return StoredRead(
+        int(position), reader, int(number), topic, client_ref, view, orjson.loads(state),
+        event_hash, previous,
+    )  # fmt: skip
+
+
+def filters(client_ref: str | None, reader: str | None) -> tuple[list[str], list[Any]]:
+    """The conditions (and their values) of the rows of a client, with the reads of the
+    whole ledger (their column says WHOLE_LEDGER, which no client's reference can be: found
+    by the same index), and of a reader."""
+    where: list[str] = []
+    params: list[Any] = []
+    if client_ref is not None:
+        where.append("client_ref IN (?, ?)")
+        params += [client_ref, WHOLE_LEDGER]
+    if reader is not None:
+        where.append("reader = ?")
+        params.append(reader)
+    return where, params
 
 
 def create_postgres_table(connection: Any) -> None:
@@ -245,6 +280,7 @@ def create_postgres_table(connection: Any) -> None:
         "known_at TIMESTAMPTZ, state TEXT NOT NULL, event_hash TEXT NOT NULL, "
         "previous_hash TEXT NOT NULL, PRIMARY KEY (reader, number))"
     )
+    connection.execute(CLIENT_INDEX)
 
 
 def _duplicate(error: Exception) -> bool:

@@ -28,6 +28,7 @@ from reentry_ledger.reports import chart
 from reentry_ledger.reports.violations import DEFINITIONS_VERSION, TABLE_METRICS
 from reentry_ledger.server.app import SECURITY_HEADERS
 from reentry_ledger.server.auth import SESSION_COOKIE
+from reentry_ledger.server.web import audit as audit_page
 from reentry_ledger.server.web import clients, forms
 from reentry_ledger.server.web import reports as reports_page
 from reentry_ledger.server.web.rendering import shown
@@ -514,6 +515,19 @@ def test_every_page_read_of_a_client_is_in_the_access_log(served: Served) -> Non
     assert text_of(filtered).count("cw-ga GA-1") == 3
     none = auditor.post("/audit/access-log", {"client": "GB-9"})
     assert "No reads recorded for these filters" in text_of(none)
+
+
+def test_the_access_log_page_shows_the_latest_reads_newest_first(served: Served) -> None:
+    enrolled(served.ledger)
+    reader, client = served.ledger.actor("cw-ga"), served.ledger.get_client("GA-1")
+    for day in range(audit_page.SHOWN_READS + 5):  # each read as of its own day
+        served.ledger.log_read(reader, client, "timeline", START + timedelta(days=day), None)
+    page = signed_in(served, "aud").get("/audit/access-log")
+    shown_days = re.findall(r"<td>(\d{4}-\d\d-\d\d)</td>", page.text)
+    newest = START + timedelta(days=audit_page.SHOWN_READS + 4)
+    assert shown_days == [
+        (newest - timedelta(days=back)).isoformat() for back in range(audit_page.SHOWN_READS)
+    ]
 
 
 def test_the_timeline_shows_a_correction_as_such_and_the_record_as_known_before_it(

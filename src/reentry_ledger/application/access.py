@@ -4,6 +4,7 @@ log of their own; it is never part of a client's timeline."""
 from __future__ import annotations
 
 import sqlite3
+from collections import deque
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, cast
@@ -11,15 +12,17 @@ from uuid import UUID
 
 from eventsourcing.persistence import OperationalError
 
-from reentry_ledger.access_store import AccessStore
+from reentry_ledger.access_store import AccessStore, StoredRead
 from reentry_ledger.application.base import PAGE_SIZE, LedgerBase
 from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.domain.access import ClientRecordRead, LedgerRead, access_log_id
 from reentry_ledger.domain.client import Client
-from reentry_ledger.domain.errors import Conflict, RuleViolated
+from reentry_ledger.domain.errors import Conflict, InvalidInput, RuleViolated
 from reentry_ledger.domain.integrity import chained, stored_state
 from reentry_ledger.event_reads import none_there
 from reentry_ledger.persistence import event_from_state
+
+LATEST_MOST = 1000  # reads a page of the latest may hold
 
 
 class AccessLog(LedgerBase):
@@ -118,9 +121,39 @@ class AccessLog(LedgerBase):
         self.require(actor, Permission.AUDIT)
         return self._reads(client_ref, reader)
 
+    def latest_reads(
+        self,
+        *,
+        actor: str | None,
+        client_ref: str | None = None,
+        reader: str | None = None,
+        limit: int = 200,
+    ) -> list[ClientRecordRead | LedgerRead]:
+        """The last `limit` reads `access_log` lists, newest first, read from the end of the
+        log (for a page of the latest reads: not a walk of every read). The reads an event
+        table holds (from before the log had a store of its own, or imported) come before
+        every read in the store: they are walked only where the store holds fewer."""
+        self.require(actor, Permission.AUDIT)
+        if not 1 <= limit <= LATEST_MOST:
+            raise InvalidInput(f"limit {limit}: give 1 to {LATEST_MOST} reads")
+        latest = [stored_read(row) for row in self.access_store.latest(limit, client_ref, reader)]
+        if len(latest) < limit:
+            older = deque(self._event_table_reads(client_ref, reader), maxlen=limit - len(latest))
+            latest += reversed(older)
+        return latest
+
     def _reads(
         self, client_ref: str | None, reader: str | None
     ) -> Iterator[ClientRecordRead | LedgerRead]:
+        yield from self._event_table_reads(client_ref, reader)
+        for row in self.access_store.rows(client_ref, reader):
+            yield stored_read(row)
+
+    def _event_table_reads(
+        self, client_ref: str | None, reader: str | None
+    ) -> Iterator[ClientRecordRead | LedgerRead]:
+        """The reads kept in the event table, in recorded order (where the index of reads
+        says there are any)."""
         position = 0
         in_event_table = not none_there(self)  # the reads logged there before, or imported
         while in_event_table and (
@@ -139,14 +172,19 @@ class AccessLog(LedgerBase):
                 ):
                     yield read
             position = page[-1].id
-        for row in self.access_store.rows(client_ref, reader):
-            event_class = ClientRecordRead if row.topic == ClientRecordRead.TOPIC else LedgerRead
-            state, log_id = {**row.state}, access_log_id(row.reader)
-            stored = event_from_state(event_class, state, log_id, row.number, stored=True)
-            yield cast(ClientRecordRead | LedgerRead, stored)
 
 
 def cannot_write(error: Exception) -> bool:
     """SQLite's words for a file, or folder, that may not be written."""
     text = str(error).lower()
     return "readonly" in text or "read-only" in text or "unable to open" in text
+
+
+def stored_read(row: StoredRead) -> ClientRecordRead | LedgerRead:
+    """A row of the access log's store as the read event it holds."""
+    event_class = ClientRecordRead if row.topic == ClientRecordRead.TOPIC else LedgerRead
+    state, log_id = {**row.state}, access_log_id(row.reader)
+    return cast(
+        ClientRecordRead | LedgerRead,
+        event_from_state(event_class, state, log_id, row.number, stored=True),
+    )

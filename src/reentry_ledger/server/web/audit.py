@@ -5,7 +5,6 @@ access log."""
 from __future__ import annotations
 
 import threading
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -103,11 +102,10 @@ def routes(site: Site) -> APIRouter:
     def access_log(request: Request, client: str = "", reader: str = "") -> HTMLResponse:
         visitor = site.visitor(request)
         with site.service.use() as ledger:
-            reads = ledger.access_log(
-                actor=visitor.name, client_ref=client.strip() or None, reader=reader.strip() or None
-            )
-            latest = list(deque(reads, maxlen=SHOWN_READS))
-        latest.reverse()
+            latest = ledger.latest_reads(
+                actor=visitor.name, client_ref=client.strip() or None,
+                reader=reader.strip() or None, limit=SHOWN_READS,
+            )  # fmt: skip
         return render(
             request, "access_log.html", reads=latest, client=client, reader=reader,
             shown=SHOWN_READS,
