@@ -205,15 +205,19 @@ class AccessStore:
         return int(row[0]) if row and row[0] is not None else 0
 
     def rows(
-        self, client_ref: str | None = None, reader: str | None = None, upto: int | None = None
+        self,
+        client_ref: str | None = None,
+        reader: str | None = None,
+        upto: int | None = None,
+        after: int = 0,
     ) -> Iterator[StoredRead]:
-        """The rows in recorded order up to position `upto` (those of a client include reads of
-        the whole ledger), page by page."""
+        """The rows in recorded order after position `after` and up to `upto` (those of a
+        client include reads of the whole ledger), page by page."""
         where, params = filters(client_ref, reader)
         if upto is not None:
             where.append("position <= ?")
             params.append(upto)
-        position = 0
+        position = after
         while True:
             clauses = " AND ".join(["position > ?", *where])
             page = self._select(

@@ -276,10 +276,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "users",
     ),
     Endpoint(
-        "access_log",
+        "access_log_page",
         "GET",
         "/api/access-log",
-        "Who read which client's record, and when (auditors).",
+        "Who read which client's record, and when (auditors), a page at a time.",
         "audit",
     ),
 )

@@ -338,3 +338,55 @@ def test_a_clients_reads_are_found_by_an_index_made_on_a_log_set_up_before_it_to
                 f"EXPLAIN QUERY PLAN SELECT * FROM {TABLE} WHERE {' AND '.join(where)}", params
             ).fetchall()
         assert CLIENT_INDEX_NAME in str(plan)
+
+
+def pages_of(ledger: Ledger, limit: int, **filters: Any) -> list[list[str]]:
+    """The event hashes of each page of the access log, `limit` a page, followed to the end."""
+    pages, after = [], None
+    while True:
+        page = ledger.access_log_page(actor="aud", limit=limit, after=after, **filters)
+        pages.append([read.event_hash for read in page.reads])
+        if page.next_after is None:
+            return pages
+        after = page.next_after
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 7, 1000])
+@pytest.mark.parametrize(("client", "reader"), [(None, None), ("GA-1", None), (None, "jdoe"),
+                                                ("GB-9", None), ("GA-1", "amy")])  # fmt: skip
+def test_the_access_log_a_page_at_a_time_is_the_whole_listing_in_order(
+    ledger: Ledger, limit: int, client: str | None, reader: str | None
+) -> None:
+    """The server sent the whole log in one answer, held in memory while it was made: at a
+    million reads, gigabytes, and every other request of the process waiting. Page after page
+    (the event table's reads, then the store's) is the listing, each read once."""
+    first = old_read(ledger, 1, "")
+    old_read(ledger, 2, first.event_hash)
+    jdoe, amy, ga1 = Actor("jdoe", None), Actor("amy", None), ledger.get_client("GA-1")
+    for who, view in [(jdoe, "timeline"), (amy, "show"), (jdoe, "show"), (amy, "timeline")]:
+        ledger.log_read(who, ga1, view, None, None)
+    ledger.log_ledger_read(amy, "replay")
+    pages = pages_of(ledger, limit, client_ref=client, reader=reader)
+    listed = [r.event_hash for r in ledger.access_log(actor="aud", client_ref=client,
+                                                       reader=reader)]  # fmt: skip
+    assert [hash_ for page in pages for hash_ in page] == listed
+    assert all(len(page) == limit for page in pages[:-1]) and len(pages[-1]) <= limit
+    assert len(pages) == max(1, -(-len(listed) // limit))  # no empty page after a full one
+
+
+@pytest.mark.parametrize(
+    "after", ["", "log", "log:", "log:-1", "log:x", "reads:3", f"log:{2**63}", "log:1 ", "é"]
+)
+def test_a_page_of_the_access_log_after_no_page_end_is_refused(
+    ledger: Ledger, after: str
+) -> None:
+    with pytest.raises(InvalidInput, match=r"give the next_after of a page \(events:N or log:N\)"):
+        ledger.access_log_page(actor="aud", after=after)
+
+
+@pytest.mark.parametrize("limit", [0, 1001])
+def test_a_page_of_the_access_log_of_a_size_out_of_range_is_refused(
+    ledger: Ledger, limit: int
+) -> None:
+    with pytest.raises(InvalidInput, match=f"limit {limit}: give 1 to 1000 reads a page"):
+        ledger.access_log_page(actor="aud", limit=limit)

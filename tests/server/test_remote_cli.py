@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 from reentry_ledger.application import Ledger
 from reentry_ledger.application.recording import Recording
 from reentry_ledger.cli import cli
+from reentry_ledger.cli import remote as remote_module
 from tests.integration.test_tampering import Rows
 from tests.serving import Live
 
@@ -709,3 +710,17 @@ def test_a_loopback_server_is_reached_directly_whatever_proxy_the_environment_na
         assert server.call("GET", "/api/whoami")["name"] == "cw-ga"
     finally:
         server.close()
+
+
+def test_the_access_log_is_listed_the_same_through_the_server_page_after_page(
+    server: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server sends the access log a page at a time: the command asks for one page after
+    another and prints the whole listing, as from the database."""
+    for user in ("cw-ga", "cw-ga", "cw-gb"):
+        local(server, user, "show", "GA-1" if user == "cw-ga" else "GB-1")
+    monkeypatch.setattr(remote_module, "READS_A_PAGE", 2)
+    listed = same(server, "aud", "access-log", "--json", code=0)
+    assert len(json.loads(listed.stdout)) >= 3
+    same(server, "aud", "access-log", "--client", "GA-1", code=0)
+    same(server, "aud", "access-log", "--by", "cw-gb", "--json", code=0)

@@ -10,23 +10,26 @@ import enum
 import io
 from typing import Any
 
+import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reentry_ledger.reports.output import as_csv, as_table, cell, csv_cell, escaped
+from reentry_ledger.cli.render import json_items
+from reentry_ledger.reports.output import as_csv, as_table, cell, csv_cell, escaped, table_blocks
 
 
 class Level(enum.IntEnum):
     LOW = 1
 
 
+def number(value: Any) -> bool:
+    if value is None or value == "withheld":  # a withheld count stays with the numbers
+        return True
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def reference_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """The table as its definition reads, a cell at a time."""
-
-    def number(value: Any) -> bool:
-        if value is None or value == "withheld":  # a withheld count stays with the numbers
-            return True
-        return isinstance(value, int | float) and not isinstance(value, bool)
 
     values = [[row.get(column) for column in columns] for row in rows]
     texts = [[escaped(cell(value)) for value in row] for row in values]
@@ -136,3 +139,54 @@ def test_rows_with_no_column_are_a_line_each() -> None:
     rows: list[dict[str, Any]] = [{"a": 1}, {"a": 2}]
     assert as_table(rows, []) == "\n\n\n"
     assert as_csv(rows, []) == "\n\n\n"
+
+
+def reference_blocks(rows: list[dict[str, Any]], columns: list[str], block: int) -> list[str]:
+    """A table written `block` rows at a time: the columns' names once, then each block as
+    `reference_table` writes its rows, but in columns as wide as any block's before it."""
+    texts = [[escaped(cell(row.get(column))) for column in columns] for row in rows]
+    widths, written = [len(column) for column in columns], []
+    for start in range(0, len(rows), block):
+        part, values = texts[start : start + block], rows[start : start + block]
+        widths = [max(width, *(len(t[i]) for t in part)) for i, width in enumerate(widths)]
+        right = [all(number(row.get(column)) for row in values) for column in columns]
+        lines = [columns, *part] if start == 0 else part
+        written.append("".join(
+            "  ".join(text.rjust(width) if at_right else text.ljust(width)
+                      for text, width, at_right in zip(line, widths, right, strict=True)
+                      ).rstrip() + "\n"
+            for line in lines
+        ))  # fmt: skip
+    return written
+
+
+@given(reports(), st.integers(1, 13))
+def test_a_table_written_a_block_at_a_time_widens_its_columns_as_blocks_need(
+    report: tuple[list[dict[str, Any]], list[str]], block: int
+) -> None:
+    """A listing of millions (the access log) is written a block of rows at a time, never
+    held whole: where one block holds every row, it is the table itself; else each block's
+    columns are as wide as its cells and those of every block before."""
+    rows, columns = report
+    written = list(table_blocks(iter(rows), columns, block))
+    assert written == reference_blocks(rows, columns, block)
+    if block >= len(rows):
+        assert written == [as_table(rows, columns)]
+
+
+def test_a_table_of_no_rows_written_a_block_at_a_time_says_so() -> None:
+    assert list(table_blocks(iter([]), ["a"])) == ["(no groups)\n"]
+    assert "".join(table_blocks(iter([{"a": 1}, {"a": 2}, {"a": 3}]), [], 2)) == "\n\n\n\n"
+
+
+JSON_VALUES = st.one_of(
+    st.none(), st.integers(-(2**63), 2**63 - 1), st.text(), st.lists(st.integers(0, 9), max_size=2)
+)
+
+
+@given(st.lists(st.dictionaries(st.text(max_size=4), JSON_VALUES), max_size=5))
+def test_a_json_list_printed_an_item_at_a_time_is_the_list_printed_whole(
+    items: list[dict[str, Any]],
+) -> None:
+    whole = orjson.dumps(items, option=orjson.OPT_INDENT_2).decode() + "\n"
+    assert "".join(json_items(iter(items))) == whole

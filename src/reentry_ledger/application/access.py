@@ -3,10 +3,13 @@ log of their own; it is never part of a client's timeline."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 from typing import Any, cast
 from uuid import UUID
 
@@ -16,13 +19,37 @@ from reentry_ledger.access_store import AccessStore, StoredRead
 from reentry_ledger.application.base import PAGE_SIZE, LedgerBase
 from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.domain.access import ClientRecordRead, LedgerRead, access_log_id
+from reentry_ledger.domain.checks import shown
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.errors import Conflict, InvalidInput, RuleViolated
 from reentry_ledger.domain.integrity import chained, stored_state
 from reentry_ledger.event_reads import none_there
 from reentry_ledger.persistence import event_from_state
 
-LATEST_MOST = 1000  # reads a page of the latest may hold
+LATEST_MOST = 1000  # reads a page may hold
+# Where a page of the access log ends (`ReadsPage.next_after`): after a read kept in the event
+# table (its notification id), or in the log's store (its position). The event table's come
+# first: those from before the store, and an import's.
+EVENTS, LOG = "events", "log"
+PAGE_END = re.compile(rf"({EVENTS}|{LOG}):([0-9]{{1,19}})")
+
+
+@dataclass(frozen=True)
+class ReadsPage:
+    reads: list[ClientRecordRead | LedgerRead]
+    next_after: str | None  # give as `after` for the next page; None when there is no more
+
+
+def page_start(after: str | None) -> tuple[str, int]:
+    """Where a page starts: after the read `after` names (none: the first of all)."""
+    if after is None:
+        return EVENTS, 0
+    found = PAGE_END.fullmatch(after)
+    if found is None or int(found[2]) >= 2**63:  # the databases' integers
+        raise InvalidInput(
+            f"after {shown(after)}: give the next_after of a page ({EVENTS}:N or {LOG}:N)"
+        )
+    return found[1], int(found[2])
 
 
 class AccessLog(LedgerBase):
@@ -139,22 +166,54 @@ class AccessLog(LedgerBase):
         latest = [stored_read(row) for row in self.access_store.latest(limit, client_ref, reader)]
         if len(latest) < limit:
             older = deque(self._event_table_reads(client_ref, reader), maxlen=limit - len(latest))
-            latest += reversed(older)
+            latest += (read for _, read in reversed(older))
         return latest
+
+    def access_log_page(
+        self,
+        *,
+        actor: str | None,
+        client_ref: str | None = None,
+        reader: str | None = None,
+        after: str | None = None,
+        limit: int = LATEST_MOST,
+    ) -> ReadsPage:
+        """The reads `access_log` lists, `limit` at a time (1 to 1000), in recorded order:
+        `after` is the `next_after` of the page before (none: from the first)."""
+        self.require(actor, Permission.AUDIT)
+        if not 1 <= limit <= LATEST_MOST:
+            raise InvalidInput(f"limit {limit}: give 1 to {LATEST_MOST} reads a page")
+        source, position = page_start(after)
+        listed = list(islice(self._listed(client_ref, reader, source, position), limit + 1))
+        next_after = None
+        if len(listed) > limit:
+            source, position, _ = listed[limit - 1]
+            next_after = f"{source}:{position}"
+        return ReadsPage([read for _, _, read in listed[:limit]], next_after)
 
     def _reads(
         self, client_ref: str | None, reader: str | None
     ) -> Iterator[ClientRecordRead | LedgerRead]:
-        yield from self._event_table_reads(client_ref, reader)
-        for row in self.access_store.rows(client_ref, reader):
-            yield stored_read(row)
+        for _, _, read in self._listed(client_ref, reader):
+            yield read
+
+    def _listed(
+        self, client_ref: str | None, reader: str | None, source: str = EVENTS, position: int = 0
+    ) -> Iterator[tuple[str, int, ClientRecordRead | LedgerRead]]:
+        """Each read after `position` of `source`, with where it is (its source and position,
+        as `next_after` names them): the event table's reads first, then the store's."""
+        if source == EVENTS:
+            for at, read in self._event_table_reads(client_ref, reader, position):
+                yield EVENTS, at, read
+            position = 0
+        for row in self.access_store.rows(client_ref, reader, after=position):
+            yield LOG, row.position, stored_read(row)
 
     def _event_table_reads(
-        self, client_ref: str | None, reader: str | None
-    ) -> Iterator[ClientRecordRead | LedgerRead]:
-        """The reads kept in the event table, in recorded order (where the index of reads
-        says there are any)."""
-        position = 0
+        self, client_ref: str | None, reader: str | None, position: int = 0
+    ) -> Iterator[tuple[int, ClientRecordRead | LedgerRead]]:
+        """The reads kept in the event table after `position`, in recorded order, with their
+        positions (where the index of reads says there are any)."""
         in_event_table = not none_there(self)  # the reads logged there before, or imported
         while in_event_table and (
             page := self.recorder.select_notifications(
@@ -170,7 +229,7 @@ class AccessLog(LedgerBase):
                 if (client_ref is None or whole or read.client_ref == client_ref) and (
                     reader is None or read.recorded_by == reader
                 ):
-                    yield read
+                    yield notification.id, read
             position = page[-1].id
 
 

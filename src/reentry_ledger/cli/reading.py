@@ -23,10 +23,10 @@ from reentry_ledger.case_summary import (
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, json_option
-from reentry_ledger.cli.render import Progress, echo_json, timeline_lines
+from reentry_ledger.cli.render import Progress, echo_json, echo_json_items, timeline_lines
 from reentry_ledger.domain.checks import WINDOW
 from reentry_ledger.domain.state import CaseState
-from reentry_ledger.reports.output import as_table, escaped
+from reentry_ledger.reports.output import escaped, table_blocks
 
 
 @cli.command()
@@ -188,7 +188,7 @@ def access_log(
       reentry-ledger access-log --client GA-1
     """
     reads = state.ledger.access_log(actor=state.actor_name, client_ref=client_ref, reader=reader)
-    rows = [
+    rows = (  # printed as they are read: a log of millions is never held whole
         {
             "recorded_at": read.recorded_at.isoformat().replace("+00:00", "Z"),
             "actor": read.recorded_by,
@@ -198,11 +198,10 @@ def access_log(
             "known_at": read.known_at.isoformat() if read.known_at else None,
         }
         for read in reads
-    ]
+    )
     if as_json:
-        echo_json(rows)
-    else:
-        click.echo(
-            as_table(rows, ["recorded_at", "actor", "client", "view", "as_of", "known_at"]),
-            nl=False,
-        )
+        echo_json_items(rows)
+        return
+    columns = ["recorded_at", "actor", "client", "view", "as_of", "known_at"]
+    for block in table_blocks(rows, columns):
+        click.echo(block, nl=False)

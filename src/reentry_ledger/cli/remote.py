@@ -29,9 +29,11 @@ from pydantic import TypeAdapter
 
 from reentry_ledger import __version__
 from reentry_ledger.application import Ledger, ReplayReport, utc_today
+from reentry_ledger.application.access import ReadsPage
 from reentry_ledger.authorization import NotPermitted
 from reentry_ledger.cli.context import TOKEN_ENV_VAR, URL_ENV_VAR
 from reentry_ledger.contract import ENDPOINTS, Endpoint, listed, parameters, result_type
+from reentry_ledger.domain.access import ClientRecordRead, LedgerRead
 from reentry_ledger.domain.errors import (
     ClientNotFound,
     Conflict,
@@ -57,6 +59,7 @@ Below = int | None
 LOOPBACK_NAMES = ("localhost",)
 # Connecting gives up after 10 s; an answer may take as long as the command does locally.
 TIMEOUT = httpx.Timeout(None, connect=10.0)
+READS_A_PAGE = 1000  # the access log is asked for a page at a time: the most the server sends
 
 # Commands an operator runs on the database's machine, with its credentials (ADR 0019).
 ON_THE_DATABASE = f"unset {URL_ENV_VAR} and run it there with --db"
@@ -560,6 +563,8 @@ class RemoteLedger:
     """The methods the CLI calls on a Ledger, over a server's API, as the token's user:
     their `actor` is never sent (the server knows who the token names)."""
 
+    access_log_page: Callable[..., ReadsPage]  # as every endpoint's call, set below
+
     def __init__(self, server: Server) -> None:
         self.server = server
         self.clock = utc_today  # a command's "today" is the user's, in UTC, as locally
@@ -570,6 +575,23 @@ class RemoteLedger:
 
     def close(self) -> None:
         self.server.close()
+
+    def access_log(
+        self, *, actor: str | None, client_ref: str | None = None, reader: str | None = None
+    ) -> Iterator[ClientRecordRead | LedgerRead]:
+        """Every read, as `Ledger.access_log` lists them: the server's pages, one after another
+        (it sends the log a page at a time). The first is asked at once, so a refusal is
+        raised here, as the ledger's own is."""
+        asked = {"actor": actor, "client_ref": client_ref, "reader": reader, "limit": READS_A_PAGE}
+        page = self.access_log_page(**asked)
+
+        def reads(page: ReadsPage) -> Iterator[ClientRecordRead | LedgerRead]:
+            yield from page.reads
+            while page.next_after is not None:
+                page = self.access_log_page(**asked, after=page.next_after)
+                yield from page.reads
+
+        return reads(page)
 
     def reports(self, *, actor: str | None, catch_up: bool = True) -> RemoteReports:
         """The server's reports: it catches its projections up (--no-catch-up is refused

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, is_dataclass
+from itertools import islice
 from typing import Any
 
 import click
@@ -24,6 +26,27 @@ def _default(value: Any) -> Any:
 
 def echo_json(value: Any) -> None:
     click.echo(orjson.dumps(value, default=_default, option=orjson.OPT_INDENT_2).decode())
+
+
+ITEMS_AT_ONCE = 1000  # items `echo_json_items` writes at a time
+
+
+def echo_json_items(items: Iterable[Any]) -> None:
+    """A JSON array of `items` as `echo_json` prints their list, an item at a time (a listing
+    of millions is never held whole)."""
+    pieces = json_items(items)
+    while written := "".join(islice(pieces, ITEMS_AT_ONCE)):  # not an item a write (a flush)
+        click.echo(written, nl=False)
+
+
+def json_items(items: Iterable[Any]) -> Iterator[str]:
+    """What `echo_json` prints of the list of `items`, in pieces, one an item."""
+    started = False
+    for item in items:
+        text = orjson.dumps(item, default=_default, option=orjson.OPT_INDENT_2).decode()
+        yield (",\n  " if started else "[\n  ") + text.replace("\n", "\n  ")
+        started = True
+    yield "\n]\n" if started else "[]\n"
 
 
 def brief(value: Any) -> str:

@@ -3,6 +3,7 @@
 # Annotations are evaluated as the module runs (no `from __future__ import annotations`):
 # pydantic would otherwise compile and evaluate each field's string again for every model
 # that inherits it, which made defining the models a large part of starting (ADR 0030).
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -11,6 +12,7 @@ from reentry_ledger.domain.directory import OpenedAggregate, OpeningEvent
 from reentry_ledger.domain.references import CLIENT_NAMESPACE
 
 
+@lru_cache(maxsize=4096)  # a listing of the access log asks it for every read: readers recur
 def access_log_id(actor: str) -> UUID:
     return uuid5(CLIENT_NAMESPACE, f"access log of {actor}")
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 import orjson
 
 from reentry_ledger.reports.suppression import WITHHELD
+
+TABLE_BLOCK = 10_000  # rows `table_blocks` writes at a time
 
 
 def as_json(report: dict[str, Any]) -> str:
@@ -83,19 +86,50 @@ def as_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
         return "(no groups)\n"
     if not columns:
         return "\n" * (len(rows) + 1)
+    return _table(rows, columns, [0] * len(columns), header=True)[0]
+
+
+def table_blocks(
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], block: int = TABLE_BLOCK
+) -> Iterator[str]:
+    """`rows` as `as_table` writes them, `block` rows at a time, so a listing of millions is
+    never held whole: each block's columns as wide as its cells and every block's before it
+    (a table of one block is `as_table`'s)."""
+    widths: list[int] | None = None
+    rows = iter(rows)
+    while chunk := list(islice(rows, block)):
+        if not columns:
+            yield "\n" * (len(chunk) + (widths is None))
+            widths = []
+            continue
+        text, widths = _table(chunk, columns, widths or [0] * len(columns), widths is None)
+        yield text
+    if widths is None:
+        yield as_table([], columns)
+
+
+def _table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], least: Sequence[int], header: bool
+) -> tuple[str, list[int]]:
+    """The rows' lines (after the columns' names, with `header`), each column as wide as its
+    cells, its name and `least`; and those widths."""
     made = [_column(rows, column, _table_cell) for column in columns]
     texts = [
         ["" if value is None else str(value) for value in values] if plain else values
         for values, _, plain in made
     ]
-    widths = [max(len(c), *map(len, cells)) for c, cells in zip(columns, texts, strict=True)]
+    widths = [
+        max(at_least, len(c), *map(len, cells))
+        for c, cells, at_least in zip(columns, texts, least, strict=True)
+    ]
     # one template a table: numbers to the right of their column, text to the left
     line = "  ".join(
         f"{{:{'>' if numeric else '<'}{width}}}"
         for width, (_, numeric, _) in zip(widths, made, strict=True)
     )
-    lines = [line.format(*columns), *map(line.format, *texts)]
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+    lines = [line.format(*columns)] if header else []
+    lines += map(line.format, *texts)
+    return "\n".join(line.rstrip() for line in lines) + "\n", widths
 
 
 def _table_cell(value: Any) -> str:
