@@ -377,9 +377,7 @@ def test_the_access_log_a_page_at_a_time_is_the_whole_listing_in_order(
 @pytest.mark.parametrize(
     "after", ["", "log", "log:", "log:-1", "log:x", "reads:3", f"log:{2**63}", "log:1 ", "é"]
 )
-def test_a_page_of_the_access_log_after_no_page_end_is_refused(
-    ledger: Ledger, after: str
-) -> None:
+def test_a_page_of_the_access_log_after_no_page_end_is_refused(ledger: Ledger, after: str) -> None:
     with pytest.raises(InvalidInput, match=r"give the next_after of a page \(events:N or log:N\)"):
         ledger.access_log_page(actor="aud", after=after)
 
