@@ -165,3 +165,21 @@ def test_verify_builds_its_scratch_copy_in_workers_and_by_staging_alike(
     assert [f.name for f in found] == ["volunteers"]
     assert scratch_left(ledger) == []
     assert {p.name for p in PROJECTIONS} >= {f.name for f in found}
+
+
+def test_a_projection_never_built_is_reported_not_built(db_url: str) -> None:
+    """`projections status` called a projection that had taken in no event of a ledger that
+    holds some `built` (position 0, its whole log to go): an operator read it as ready."""
+    ledger = Ledger(db_url, clock=lambda: TODAY)
+    try:
+        build_demo(ledger, clients=5, seed=3)
+        run = CliRunner().invoke
+        rows = json.loads(run(cli, ["--db", db_url, "projections", "status", "--json"]).stdout)
+        assert {row["state"] for row in rows} == {"not built: the next catch-up builds it"}
+        table = run(cli, ["--db", db_url, "projections", "status"]).stdout
+        assert " built " not in table and table.count("not built") == len(PROJECTIONS)
+        ProjectionRunner(ledger, workers=0).catch_up()
+        rows = json.loads(run(cli, ["--db", db_url, "projections", "status", "--json"]).stdout)
+        assert {row["state"] for row in rows} == {"built"}
+    finally:
+        ledger.close()

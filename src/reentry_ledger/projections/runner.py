@@ -57,7 +57,13 @@ class Status:
     def state(self) -> str:
         if self.damaged:
             return f"damaged ({past_the_head(self.position, self.head)}): rebuild {self.name}"
-        return "building" if self.building else "built"
+        if self.building:
+            return "building"
+        return NOT_BUILT if self.position == 0 < self.head else "built"
+
+
+# of a projection that has taken in no event of a log that holds some (never built, cleared)
+NOT_BUILT = "not built: the next catch-up builds it"
 
 
 def past_the_head(position: int, head: int) -> str:
