@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,23 @@ from reentry_ledger.domain.access import WHOLE_LEDGER
 
 SIDECAR_SUFFIX = ".access-log"
 BUSY_TIMEOUT_SECONDS = 15
+INDEX_WAIT_SECONDS = 5  # how long an open waits to make the log's index on a log set up before
 TABLE = "access_log"
 COLUMNS = "position, reader, number, topic, client_ref, view, state, event_hash, previous_hash"
+_COLUMNS_WRITTEN = (
+    "reader, number, topic, recorded_at, occurred_on, client_ref, view, as_of, known_at, state, "
+    "event_hash, previous_hash"
+)
+INSERT = f"INSERT INTO {TABLE} ({_COLUMNS_WRITTEN}) VALUES ({', '.join(['?'] * 12)})"
+# PostgreSQL takes a row's position (an identity) at insert and shows the row at commit: two
+# reads logged at once could be seen out of order, and a page of the log that ended past the
+# later skip the other for good. Each insert takes the log's turn first (a lock held to its
+# commit, of this schema's log alone), so a read is seen before the next takes a position.
+LOG_TURN = 0x61636C67  # the advisory lock's class, with the schema's hash ("aclg")
+INSERT_IN_TURN = (
+    f"WITH turn AS (SELECT pg_advisory_xact_lock({LOG_TURN}, hashtext(current_schema()))) "
+    f"INSERT INTO {TABLE} ({_COLUMNS_WRITTEN}) SELECT {', '.join(['%s'] * 12)} FROM turn"
+)
 # A client's reads, found at once (an auditor asks who read a record): with the reads of the
 # whole ledger, whose rows name no client but WHOLE_LEDGER (`filters`)
 CLIENT_INDEX_NAME = "access_log_client_idx"
@@ -115,10 +131,15 @@ class AccessStore:
                 "as_of TEXT, known_at TEXT, state TEXT NOT NULL, event_hash TEXT NOT NULL, "
                 "previous_hash TEXT NOT NULL, UNIQUE (reader, number))"
             )
-            connection.execute(CLIENT_INDEX)
         except sqlite3.OperationalError:
             connection.close()
             raise
+        # The index on a log set up before it: busy past the timeout (another process makes
+        # it), the disk full, it waits for a later open; the log is listed without it.
+        connection.execute(f"PRAGMA busy_timeout = {int(INDEX_WAIT_SECONDS * 1000)}")
+        with suppress(sqlite3.OperationalError):
+            connection.execute(CLIENT_INDEX)
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
         return connection
 
     def _connect_postgres(self) -> Any:
@@ -136,10 +157,21 @@ class AccessStore:
             self._missing = True
             return None
         if self.writable and (table is None or index is None):  # a log set up before: indexed
+            from psycopg import Error
+
             connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
             try:
-                create_postgres_table(connection)
+                if table is None:
+                    create_postgres_table(connection)
+                else:  # the index alone, waiting for the table no longer than SQLite would
+                    connection.execute(f"SET lock_timeout = '{INDEX_WAIT_SECONDS}s'")
+                    connection.execute(CLIENT_INDEX)
+            except Error:
+                if table is None:
+                    raise
+                # as on SQLite: the log is listed without it, and a later open makes it
             finally:
+                connection.execute("RESET lock_timeout")
                 connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
         return connection
 
@@ -177,11 +209,7 @@ class AccessStore:
             state.get("known_at"),
             orjson.dumps(state).decode(), state["event_hash"], state["previous_hash"],
         )  # fmt: skip
-        statement = self._sql(
-            f"INSERT INTO {TABLE} (reader, number, topic, recorded_at, occurred_on, client_ref, "
-            "view, as_of, known_at, state, event_hash, previous_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        )
+        statement = INSERT if self.backend.kind == "sqlite" else INSERT_IN_TURN
         with self._lock:
             connection = self._connect()
             if connection is None or self._unwritable is not None or not self.writable:

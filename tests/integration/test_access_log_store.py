@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,7 +16,7 @@ from unittest import mock
 import pytest
 from click.testing import CliRunner, Result
 
-from reentry_ledger import event_reads
+from reentry_ledger import access_store, event_reads
 from reentry_ledger.access_store import CLIENT_INDEX_NAME, TABLE, filters, sidecar_path
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import Actor
@@ -388,3 +390,84 @@ def test_a_page_of_the_access_log_of_a_size_out_of_range_is_refused(
 ) -> None:
     with pytest.raises(InvalidInput, match=f"limit {limit}: give 1 to 1000 reads a page"):
         ledger.access_log_page(actor="aud", limit=limit)
+
+
+def test_reads_become_visible_in_the_order_of_their_positions(ledger: Ledger, db_url: str) -> None:
+    """A page of the log ends at a position, and the next starts after it: a read that became
+    visible later than a read after it (PostgreSQL takes a position at insert, shows the row
+    at commit: a slow commit) would be skipped by every page that followed. Reads are logged
+    one at a time, each visible before the next takes its position."""
+    ga1 = ledger.get_client("GA-1")
+    for view in ("show", "show", "show"):
+        ledger.log_read(Actor("jdoe", None), ga1, view, None, None)
+    slow = Ledger(db_url, clock=lambda: TODAY)  # a read whose commit is slow
+    connection = slow.access_store._connect()
+    connection.execute("BEGIN")
+    slow.log_read(Actor("amy", None), slow.get_client("GA-1"), "timeline", None, None)
+
+    def log_two_later() -> None:
+        for _ in range(2):
+            ledger.log_read(Actor("jdoe", None), ga1, "timeline", None, None)
+
+    later = threading.Thread(target=log_two_later)
+    later.start()
+    time.sleep(0.5)  # the later reads logged meanwhile, had they not waited their turn
+    auditor = Ledger(db_url, clock=lambda: TODAY)  # its own connections: the thread's may wait
+    seen = [row.position for row in auditor.access_store.rows()]
+    connection.execute("COMMIT")
+    later.join(timeout=20)
+    slow.close()
+    every = [row.position for row in auditor.access_store.rows()]
+    auditor.close()
+    assert len(every) == 6 and set(seen) <= set(every)
+    assert all(position > max(seen) for position in set(every) - set(seen)), (seen, every)
+
+
+@contextmanager
+def log_locked(ledger: Ledger) -> Iterator[None]:
+    """Another process holds the access log's table (as one making its index does) until the
+    end."""
+    if ledger.backend.kind == "sqlite":
+        connection = sqlite3.connect(sidecar_path(ledger.backend), isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+            connection.close()
+        return
+    with connect_postgres(ledger.backend) as connection:
+        connection.execute("BEGIN")
+        connection.execute(f'LOCK TABLE "{ledger.backend.schema}".{TABLE} IN EXCLUSIVE MODE')
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+
+
+def test_a_log_whose_index_cannot_be_made_yet_is_still_written_and_listed(
+    ledger: Ledger, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Making the index on a log set up before it waits for the log's table; one that waited
+    past the timeout left the log unwritable for the process's life ("database is locked":
+    every read refused), where it had been written before the index existed."""
+    ledger.log_read(Actor("amy", None), ledger.get_client("GA-1"), "show", None, None)
+    ledger.close()
+    StoreRows(ledger).execute(f"DROP INDEX {CLIENT_INDEX_NAME}")
+    monkeypatch.setattr(access_store, "INDEX_WAIT_SECONDS", 0.2)
+    reopened = Ledger(db_url, clock=lambda: TODAY)
+    try:
+        with log_locked(reopened):
+            assert reopened.access_store.head() == 1  # opened meanwhile, without its index
+        assert not has_client_index(reopened)
+        reopened.log_read(Actor("amy", None), reopened.get_client("GA-1"), "timeline", None, None)
+        views = [read.view for read in reopened.access_log(actor="aud", client_ref="GA-1")]
+        assert views == ["show", "timeline"]
+    finally:
+        reopened.close()
+    again = Ledger(db_url, clock=lambda: TODAY)  # the next open makes it
+    try:
+        again.log_read(Actor("amy", None), again.get_client("GA-1"), "show", None, None)
+        assert has_client_index(again)
+    finally:
+        again.close()

@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.persistence import OperationalError
 
 from reentry_ledger.access_store import AccessStore, StoredRead
-from reentry_ledger.application.base import PAGE_SIZE, LedgerBase
+from reentry_ledger.application.base import PAGE_SIZE, LedgerBase, check_limit
 from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.domain.access import ClientRecordRead, LedgerRead, access_log_id
 from reentry_ledger.domain.checks import shown
@@ -146,7 +146,7 @@ class AccessLog(LedgerBase):
         read page by page: for auditors. Reads of the whole ledger count as reads of each
         client."""
         self.require(actor, Permission.AUDIT)
-        return self._reads(client_ref, reader)
+        return (read for _, _, read in self._listed(client_ref, reader))
 
     def latest_reads(
         self,
@@ -161,8 +161,7 @@ class AccessLog(LedgerBase):
         table holds (from before the log had a store of its own, or imported) come before
         every read in the store: they are walked only where the store holds fewer."""
         self.require(actor, Permission.AUDIT)
-        if not 1 <= limit <= LATEST_MOST:
-            raise InvalidInput(f"limit {limit}: give 1 to {LATEST_MOST} reads")
+        check_limit(limit, LATEST_MOST, "reads")
         latest = [stored_read(row) for row in self.access_store.latest(limit, client_ref, reader)]
         if len(latest) < limit:
             older = deque(self._event_table_reads(client_ref, reader), maxlen=limit - len(latest))
@@ -181,8 +180,7 @@ class AccessLog(LedgerBase):
         """The reads `access_log` lists, `limit` at a time (1 to 1000), in recorded order:
         `after` is the `next_after` of the page before (none: from the first)."""
         self.require(actor, Permission.AUDIT)
-        if not 1 <= limit <= LATEST_MOST:
-            raise InvalidInput(f"limit {limit}: give 1 to {LATEST_MOST} reads a page")
+        check_limit(limit, LATEST_MOST, "reads a page")
         source, position = page_start(after)
         listed = list(islice(self._listed(client_ref, reader, source, position), limit + 1))
         next_after = None
@@ -190,12 +188,6 @@ class AccessLog(LedgerBase):
             source, position, _ = listed[limit - 1]
             next_after = f"{source}:{position}"
         return ReadsPage([read for _, _, read in listed[:limit]], next_after)
-
-    def _reads(
-        self, client_ref: str | None, reader: str | None
-    ) -> Iterator[ClientRecordRead | LedgerRead]:
-        for _, _, read in self._listed(client_ref, reader):
-            yield read
 
     def _listed(
         self, client_ref: str | None, reader: str | None, source: str = EVENTS, position: int = 0

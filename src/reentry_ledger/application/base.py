@@ -253,3 +253,9 @@ class LedgerBase(Application[UUID]):
                     f"the database stayed busy; nothing was written for {what}: retry"
                 ) from None
             raise
+
+
+def check_limit(limit: int, most: int, what: str) -> None:
+    """A count of things asked for at once (a page): 1 to `most` `what`, else refused."""
+    if not 1 <= limit <= most:
+        raise InvalidInput(f"limit {limit}: give 1 to {most} {what}")

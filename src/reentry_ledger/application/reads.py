@@ -11,7 +11,7 @@ from itertools import islice
 from typing import cast
 
 from reentry_ledger.application.access import AccessLog
-from reentry_ledger.application.base import PAGE_SIZE
+from reentry_ledger.application.base import PAGE_SIZE, check_limit
 from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.errors import InvalidInput
@@ -112,8 +112,7 @@ class Reads(AccessLog):
         order of enrolment, `limit` at a time: `after` is the `next_after` of the page before.
         No personal data is listed; each listed client's reading is logged (view `caseload`)."""
         who = self.require(actor, Permission.READ_CLIENT)
-        if not 1 <= limit <= MAX_LISTED:
-            raise InvalidInput(f"limit {limit}: give 1 to {MAX_LISTED} clients a page")
+        check_limit(limit, MAX_LISTED, "clients a page")
         if not 0 <= after < 2**63:  # the databases' integers: beyond them no position is
             raise InvalidInput(f"after {after}: give 0 or the next_after of a page")
         found = list(islice(self._visible_clients(who, after), limit + 1))  # one more: is there?

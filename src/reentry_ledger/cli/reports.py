@@ -644,8 +644,8 @@ def projections_status(state: LedgerContext, as_json_flag: bool) -> None:
     A projection built from empty is "building" until it reaches the head: its rows are
     staged and go into its tables at the end, so until then its tables stay empty. One
     that has taken in no event yet is "not built" (a report, or `projections catch-up`,
-    builds it). A position past the head is "damaged": rebuild it. Status reads positions only; whether
-    the tables agree with the events is what `projections verify` checks.
+    builds it). A position past the head is "damaged": rebuild it. Status reads positions
+    only; whether the tables agree with the events is what `projections verify` checks.
 
     \b
     Example:

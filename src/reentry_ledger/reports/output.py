@@ -92,16 +92,12 @@ def as_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 def table_blocks(
     rows: Iterable[dict[str, Any]], columns: Sequence[str], block: int = TABLE_BLOCK
 ) -> Iterator[str]:
-    """`rows` as `as_table` writes them, `block` rows at a time, so a listing of millions is
-    never held whole: each block's columns as wide as its cells and every block's before it
-    (a table of one block is `as_table`'s)."""
+    """`rows` as `as_table` writes them (of one column or more), `block` rows at a time, so a
+    listing of millions is never held whole: each block's columns as wide as its cells and
+    every block's before it (a table of one block is `as_table`'s)."""
     widths: list[int] | None = None
     rows = iter(rows)
     while chunk := list(islice(rows, block)):
-        if not columns:
-            yield "\n" * (len(chunk) + (widths is None))
-            widths = []
-            continue
         text, widths = _table(chunk, columns, widths or [0] * len(columns), widths is None)
         yield text
     if widths is None:

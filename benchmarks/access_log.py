@@ -1,0 +1,164 @@
+"""Access log: an auditor's reads of a log of many reads (ADR 54), on a ledger whose access log
+holds `--reads` reads (20 readers, random clients, logged by the application's own `_log`):
+the page of the 200 latest reads (all of them, one client's, one reader's) and a page of the
+API's listing (1,000 reads, at its start and half-way), in-process, medians of 5; the whole
+listing as `access-log` prints it (a CLI process, to /dev/null): seconds and peak memory.
+Raw baselines in the same run: the same rows selected with the driver and their states
+decoded (`orjson.loads`); for the whole listing, a process doing that for every row.
+
+    python -m benchmarks.access_log [--reads 1000000] [--postgres postgresql://…/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import orjson
+
+from benchmarks.common import CACHE, record, timed
+from benchmarks.memory import SCRIPT, peak
+from reentry_ledger.access_store import TABLE, filters, sidecar_path
+from reentry_ledger.application import Ledger
+from reentry_ledger.backends import connect_postgres
+from reentry_ledger.domain.access import ClientRecordRead
+
+READERS = 20
+CLIENTS = 18_000  # as many as the million-event demo has
+RUNS = 5
+CLIENT, READER = "DEMO-0000123", "officer-07"
+RAW_LISTING = """
+import sys, orjson
+url, table = sys.argv[1], sys.argv[2]
+if not url.startswith("postgresql"):  # the SQLite log's file
+    import sqlite3
+    rows = sqlite3.connect(url).execute(f"SELECT state FROM {table} ORDER BY position")
+else:
+    import psycopg
+    base, _, schema = url.partition("?schema=")
+    rows = psycopg.connect(base).cursor(name="scan").execute(
+        f'SELECT state FROM "{schema}".{table} ORDER BY position')
+for (state,) in rows:
+    orjson.loads(state)
+"""
+
+
+def ledger_with_reads(reads: int, postgres: str | None) -> str:
+    """The URL of an empty ledger whose access log holds `reads` reads (made once, kept)."""
+    CACHE.mkdir(exist_ok=True)
+    url = (
+        f"{postgres}?schema=bench_reads_{reads}"
+        if postgres
+        else f"sqlite:///{CACHE}/reads-{reads}.db"
+    )
+    ledger = Ledger(url)
+    store = ledger.access_store
+    have = store.head()
+    if have < reads:
+        started = time.perf_counter()
+        # made without waiting for each read to reach the disk; measured as any ledger opens it
+        store._connect().execute(
+            "PRAGMA synchronous = OFF"
+            if ledger.backend.kind == "sqlite"
+            else "SET synchronous_commit = off"
+        )
+        actors = [ledger.actor(f"officer-{n:02d}") for n in range(READERS)]
+        chosen = random.Random(reads + have)
+        for _ in range(reads - have):
+            client = f"DEMO-{chosen.randrange(1, CLIENTS):07d}"
+            ledger._log(chosen.choice(actors), ClientRecordRead, client_ref=client,
+                        view="timeline", as_of=None, known_at=None)  # fmt: skip
+        print(f"logged {reads - have:,} reads in {time.perf_counter() - started:.0f} s")
+    ledger.close()
+    return url
+
+
+def median_seconds(work: Callable[[], object]) -> float:
+    return statistics.median(timed(work) for _ in range(RUNS))
+
+
+class Raw:
+    """The log's rows selected with the driver alone, their states decoded."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.target: str | None = None  # the SQLite log's file
+        if ledger.backend.kind == "sqlite":
+            import sqlite3
+
+            self.target = str(sidecar_path(ledger.backend))
+            self.connection: Any = sqlite3.connect(self.target)
+            self.mark = "?"
+        else:
+            self.connection = connect_postgres(ledger.backend)
+            self.connection.execute(f'SET search_path TO "{ledger.backend.schema}"')
+            self.mark = "%s"
+
+    def rows(self, where: str, params: tuple[Any, ...], order: str, limit: int) -> int:
+        statement = f"SELECT state FROM {TABLE} WHERE {where} ORDER BY position {order} LIMIT "
+        found = self.connection.execute(
+            (statement + "?").replace("?", self.mark), (*params, limit)
+        ).fetchall()
+        for (state,) in found:
+            orjson.loads(state)
+        return len(found)
+
+
+def measure(url: str, reads: int) -> list[tuple[str, str, str]]:
+    ledger = Ledger(url)
+    backend = "PostgreSQL" if ledger.backend.kind == "postgresql" else "SQLite"
+    size = f"{backend}, {reads:,} reads"
+    raw = Raw(ledger)
+    rows: list[tuple[str, str, str]] = []
+
+    def compared(what: str, ours: Callable[[], object], baseline: Callable[[], object]) -> None:
+        mine, theirs = median_seconds(ours), median_seconds(baseline)
+        figure = f"{mine * 1000:.1f} ms"
+        ratio = f"{mine / theirs:.1f}x raw ({theirs * 1000:.2f} ms)"
+        print(f"{what} ({size}): {figure}; {ratio}")
+        rows.append((f"{what} ({size})", figure, ratio))
+
+    for label, client, reader in (("all", None, None), ("one client's", CLIENT, None),
+                                  ("one reader's", None, READER)):  # fmt: skip
+        where, params = filters(client, reader)
+        compared(
+            f"the 200 latest reads, {label}",
+            partial(ledger.latest_reads, actor=None, client_ref=client, reader=reader, limit=200),
+            partial(raw.rows, " AND ".join(where) or "TRUE", tuple(params), "DESC", 200),
+        )
+    half = ledger.access_store.head() // 2
+    for label, after, position in (("the first", None, 0), ("half-way", f"log:{half}", half)):
+        compared(
+            f"a page of 1,000 reads of the API's listing, {label}",
+            partial(ledger.access_log_page, actor=None, after=after, limit=1000),
+            partial(raw.rows, "position > ?", (position,), "", 1001),
+        )
+    listing, seconds = peak([str(SCRIPT), "--db", url, "access-log"])
+    raw_peak, raw_seconds = peak([sys.executable, "-c", RAW_LISTING, raw.target or url, TABLE])
+    what = f"`access-log`, every read, as a CLI process ({size})"
+    figure = f"{seconds:.1f} s, peak {listing:.0f} MB"
+    ratio = f"{seconds / raw_seconds:.1f}x raw ({raw_seconds:.1f} s, peak {raw_peak:.0f} MB)"
+    print(f"{what}: {figure}; {ratio}")
+    rows.append((what, figure, ratio))
+    ledger.close()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reads", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default=None)
+    args = parser.parse_args()
+    rows = measure(ledger_with_reads(args.reads, None), args.reads)
+    if args.postgres:
+        rows += measure(ledger_with_reads(args.reads, args.postgres), args.reads)
+    record("access_log", rows)
+
+
+if __name__ == "__main__":
+    main()
