@@ -48,8 +48,16 @@ def invoke(db_url: str, *args: str, actor: str = "jdoe") -> Result:
 @contextmanager
 def write_lock_held(ledger: Ledger) -> Iterator[None]:
     """Another connection holds the ledger's write lock, as an import does, until the end."""
+    with held(ledger, ledger.backend.env.get("SQLITE_DBNAME"), "reentryledger_events"):
+        yield
+
+
+@contextmanager
+def held(ledger: Ledger, sqlite_file: Any, table: str) -> Iterator[None]:
+    """Another connection holds SQLite's `sqlite_file` for writing, or PostgreSQL's `table`
+    in exclusive mode, until the end."""
     if ledger.backend.kind == "sqlite":
-        connection = sqlite3.connect(ledger.backend.env["SQLITE_DBNAME"], isolation_level=None)
+        connection = sqlite3.connect(sqlite_file, isolation_level=None)
         connection.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -57,10 +65,9 @@ def write_lock_held(ledger: Ledger) -> Iterator[None]:
             connection.execute("ROLLBACK")
             connection.close()
         return
-    schema = ledger.backend.schema
     with connect_postgres(ledger.backend) as connection:
         connection.execute("BEGIN")
-        connection.execute(f'LOCK TABLE "{schema}".reentryledger_events IN EXCLUSIVE MODE')
+        connection.execute(f'LOCK TABLE "{ledger.backend.schema}".{table} IN EXCLUSIVE MODE')
         try:
             yield
         finally:
@@ -425,24 +432,10 @@ def test_reads_become_visible_in_the_order_of_their_positions(ledger: Ledger, db
 
 @contextmanager
 def log_locked(ledger: Ledger) -> Iterator[None]:
-    """Another process holds the access log's table (as one making its index does) until the
-    end."""
-    if ledger.backend.kind == "sqlite":
-        connection = sqlite3.connect(sidecar_path(ledger.backend), isolation_level=None)
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            connection.execute("ROLLBACK")
-            connection.close()
-        return
-    with connect_postgres(ledger.backend) as connection:
-        connection.execute("BEGIN")
-        connection.execute(f'LOCK TABLE "{ledger.backend.schema}".{TABLE} IN EXCLUSIVE MODE')
-        try:
-            yield
-        finally:
-            connection.execute("ROLLBACK")
+    """Another process holds the access log's table (as one making its index does)."""
+    sqlite = ledger.backend.kind == "sqlite"
+    with held(ledger, sidecar_path(ledger.backend) if sqlite else None, TABLE):
+        yield
 
 
 def test_a_log_whose_index_cannot_be_made_yet_is_still_written_and_listed(
