@@ -464,3 +464,20 @@ def test_a_log_whose_index_cannot_be_made_yet_is_still_written_and_listed(
         assert has_client_index(again)
     finally:
         again.close()
+
+
+def test_the_reads_of_a_malformed_reference_are_refused_naming_it(
+    ledger: Ledger, db_url: str
+) -> None:
+    """`access-log --client "GA 1"` printed an empty listing: a typing slip looked like a
+    record no one had read. A reference no client can have is refused, as every command's."""
+    result = invoke(db_url, "access-log", "--client", "GA 1")
+    assert result.exit_code == 2 and "client reference 'GA 1' is malformed" in result.output
+    for listing in (ledger.latest_reads, ledger.access_log_page):
+        with pytest.raises(InvalidInput, match="client reference 'GA 1' is malformed"):
+            listing(actor="aud", client_ref="GA 1")
+
+
+def test_an_empty_access_log_says_no_reads(ledger: Ledger, db_url: str) -> None:
+    result = invoke(db_url, "access-log", "--client", "GB-9")
+    assert result.exit_code == 0 and result.stdout == "(no reads)\n"

@@ -515,6 +515,10 @@ def test_every_page_read_of_a_client_is_in_the_access_log(served: Served) -> Non
     assert text_of(filtered).count("cw-ga GA-1") == 3
     none = auditor.post("/audit/access-log", {"client": "GB-9"})
     assert "No reads recorded for these filters" in text_of(none)
+    malformed = auditor.post("/audit/access-log", {"client": "GA 1"})
+    assert malformed.status_code == 400
+    assert "client reference 'GA 1' is malformed" in text_of(malformed)
+    assert 'value="GA 1"' in malformed.text  # kept in the form, to mend
 
 
 def test_the_access_log_page_shows_the_latest_reads_newest_first(served: Served) -> None:

@@ -724,3 +724,4 @@ def test_the_access_log_is_listed_the_same_through_the_server_page_after_page(
     assert len(json.loads(listed.stdout)) >= 3
     same(server, "aud", "access-log", "--client", "GA-1", code=0)
     same(server, "aud", "access-log", "--by", "cw-gb", "--json", code=0)
+    same(server, "aud", "access-log", "--client", "GA 1", code=2)  # no client's reference

@@ -23,6 +23,7 @@ from reentry_ledger.domain.checks import shown
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.errors import Conflict, InvalidInput, RuleViolated
 from reentry_ledger.domain.integrity import chained, stored_state
+from reentry_ledger.domain.references import check_reference
 from reentry_ledger.event_reads import none_there
 from reentry_ledger.persistence import event_from_state
 
@@ -146,6 +147,7 @@ class AccessLog(LedgerBase):
         read page by page: for auditors. Reads of the whole ledger count as reads of each
         client."""
         self.require(actor, Permission.AUDIT)
+        checked(client_ref)
         return (read for _, _, read in self._listed(client_ref, reader))
 
     def latest_reads(
@@ -162,6 +164,7 @@ class AccessLog(LedgerBase):
         every read in the store: they are walked only where the store holds fewer."""
         self.require(actor, Permission.AUDIT)
         check_limit(limit, LATEST_MOST, "reads")
+        checked(client_ref)
         latest = [stored_read(row) for row in self.access_store.latest(limit, client_ref, reader)]
         if len(latest) < limit:
             older = deque(self._event_table_reads(client_ref, reader), maxlen=limit - len(latest))
@@ -181,6 +184,7 @@ class AccessLog(LedgerBase):
         `after` is the `next_after` of the page before (none: from the first)."""
         self.require(actor, Permission.AUDIT)
         check_limit(limit, LATEST_MOST, "reads a page")
+        checked(client_ref)
         source, position = page_start(after)
         listed = list(islice(self._listed(client_ref, reader, source, position), limit + 1))
         next_after = None
@@ -239,3 +243,10 @@ def stored_read(row: StoredRead) -> ClientRecordRead | LedgerRead:
         ClientRecordRead | LedgerRead,
         event_from_state(event_class, state, log_id, row.number, stored=True),
     )
+
+
+def checked(client_ref: str | None) -> None:
+    """A client's reads are asked for by a reference a client can have (a slip in it would
+    list none, as of a record no one read)."""
+    if client_ref is not None:
+        check_reference(client_ref)

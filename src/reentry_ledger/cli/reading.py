@@ -203,5 +203,5 @@ def access_log(
         echo_json_items(rows)
         return
     columns = ["recorded_at", "actor", "client", "view", "as_of", "known_at"]
-    for block in table_blocks(rows, columns):
+    for block in table_blocks(rows, columns, empty="(no reads)\n"):
         click.echo(block, nl=False)

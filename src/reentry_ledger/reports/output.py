@@ -90,18 +90,21 @@ def as_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 
 
 def table_blocks(
-    rows: Iterable[dict[str, Any]], columns: Sequence[str], block: int = TABLE_BLOCK
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[str],
+    block: int = TABLE_BLOCK,
+    empty: str = "(no groups)\n",
 ) -> Iterator[str]:
     """`rows` as `as_table` writes them (of one column or more), `block` rows at a time, so a
     listing of millions is never held whole: each block's columns as wide as its cells and
-    every block's before it (a table of one block is `as_table`'s)."""
+    every block's before it (a table of one block is `as_table`'s); `empty` where none is."""
     widths: list[int] | None = None
     rows = iter(rows)
     while chunk := list(islice(rows, block)):
         text, widths = _table(chunk, columns, widths or [0] * len(columns), widths is None)
         yield text
     if widths is None:
-        yield as_table([], columns)
+        yield empty
 
 
 def _table(

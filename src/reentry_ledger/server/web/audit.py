@@ -101,14 +101,20 @@ def routes(site: Site) -> APIRouter:
 
     def access_log(request: Request, client: str = "", reader: str = "") -> HTMLResponse:
         visitor = site.visitor(request)
-        with site.service.use() as ledger:
-            latest = ledger.latest_reads(
-                actor=visitor.name, client_ref=client.strip() or None,
-                reader=reader.strip() or None, limit=SHOWN_READS,
+        try:
+            with site.service.use() as ledger:
+                latest = ledger.latest_reads(
+                    actor=visitor.name, client_ref=client.strip() or None,
+                    reader=reader.strip() or None, limit=SHOWN_READS,
+                )  # fmt: skip
+        except InvalidInput as error:  # beside the form, the filters kept to mend
+            return render(
+                request, "access_log.html", 400, reads=[], client=client, reader=reader,
+                shown=SHOWN_READS, error=str(error),
             )  # fmt: skip
         return render(
             request, "access_log.html", reads=latest, client=client, reader=reader,
-            shown=SHOWN_READS,
+            shown=SHOWN_READS, error=None,
         )  # fmt: skip
 
     @router.get("/audit/access-log")
