@@ -3,8 +3,9 @@ holds `--reads` reads (20 readers, random clients, logged by the application's o
 the page of the 200 latest reads (all of them, one client's, one reader's) and a page of the
 API's listing (1,000 reads, at its start and half-way), in-process, medians of 5; the whole
 listing as `access-log` prints it (a CLI process, to /dev/null): seconds and peak memory.
-Raw baselines in the same run: the same rows selected with the driver and their states
-decoded (`orjson.loads`); for the whole listing, a process doing that for every row.
+Raw baselines in the same run: the same rows selected with the driver (the same statement)
+and their states decoded (`orjson.loads`); for the whole listing, a process doing that for
+every row.
 
     python -m benchmarks.access_log [--reads 1000000] [--postgres postgresql://…/test]
 """
@@ -24,7 +25,7 @@ import orjson
 
 from benchmarks.common import CACHE, record, timed
 from benchmarks.memory import SCRIPT, peak
-from reentry_ledger.access_store import TABLE, filters, sidecar_path
+from reentry_ledger.access_store import TABLE, selected, sidecar_path
 from reentry_ledger.application import Ledger
 from reentry_ledger.backends import connect_postgres
 from reentry_ledger.domain.access import ClientRecordRead
@@ -99,13 +100,10 @@ class Raw:
             self.connection.execute(f'SET search_path TO "{ledger.backend.schema}"')
             self.mark = "%s"
 
-    def rows(self, where: str, params: tuple[Any, ...], order: str, limit: int) -> int:
-        statement = f"SELECT state FROM {TABLE} WHERE {where} ORDER BY position {order} LIMIT "
-        found = self.connection.execute(
-            (statement + "?").replace("?", self.mark), (*params, limit)
-        ).fetchall()
-        for (state,) in found:
-            orjson.loads(state)
+    def rows(self, statement: str, params: tuple[Any, ...]) -> int:
+        found = self.connection.execute(statement.replace("?", self.mark), params).fetchall()
+        for row in found:
+            orjson.loads(row[6])  # the state
         return len(found)
 
 
@@ -125,18 +123,17 @@ def measure(url: str, reads: int) -> list[tuple[str, str, str]]:
 
     for label, client, reader in (("all", None, None), ("one client's", CLIENT, None),
                                   ("one reader's", None, READER)):  # fmt: skip
-        where, params = filters(client, reader)
         compared(
             f"the 200 latest reads, {label}",
             partial(ledger.latest_reads, actor=None, client_ref=client, reader=reader, limit=200),
-            partial(raw.rows, " AND ".join(where) or "TRUE", tuple(params), "DESC", 200),
+            partial(raw.rows, *selected([], [], client, reader, "DESC", 200)),
         )
     half = ledger.access_store.head() // 2
     for label, after, position in (("the first", None, 0), ("half-way", f"log:{half}", half)):
         compared(
             f"a page of 1,000 reads of the API's listing, {label}",
             partial(ledger.access_log_page, actor=None, after=after, limit=1000),
-            partial(raw.rows, "position > ?", (position,), "", 1001),
+            partial(raw.rows, *selected(["position > ?"], [position], None, None, "", 1001)),
         )
     listing, seconds = peak([str(SCRIPT), "--db", url, "access-log"])
     raw_peak, raw_seconds = peak([sys.executable, "-c", RAW_LISTING, raw.target or url, TABLE])

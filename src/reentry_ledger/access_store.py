@@ -31,6 +31,7 @@ from reentry_ledger.domain.access import WHOLE_LEDGER
 
 SIDECAR_SUFFIX = ".access-log"
 BUSY_TIMEOUT_SECONDS = 15
+PAGE_ROWS = 1000  # rows `rows` reads at a time
 INDEX_WAIT_SECONDS = 5  # how long an open waits to make the log's index on a log set up before
 TABLE = "access_log"
 COLUMNS = "position, reader, number, topic, client_ref, view, state, event_hash, previous_hash"
@@ -49,7 +50,7 @@ INSERT_IN_TURN = (
     f"INSERT INTO {TABLE} ({_COLUMNS_WRITTEN}) SELECT {', '.join(['%s'] * 12)} FROM turn"
 )
 # A client's reads, found at once (an auditor asks who read a record): with the reads of the
-# whole ledger, whose rows name no client but WHOLE_LEDGER (`filters`)
+# whole ledger, whose rows name no client but WHOLE_LEDGER (`selected`)
 CLIENT_INDEX_NAME = "access_log_client_idx"
 CLIENT_INDEX = f"CREATE INDEX IF NOT EXISTS {CLIENT_INDEX_NAME} ON {TABLE} (client_ref, position)"
 
@@ -241,17 +242,11 @@ class AccessStore:
     ) -> Iterator[StoredRead]:
         """The rows in recorded order after position `after` and up to `upto` (those of a
         client include reads of the whole ledger), page by page."""
-        where, params = filters(client_ref, reader)
-        if upto is not None:
-            where.append("position <= ?")
-            params.append(upto)
+        conditions = ["position > ?", *(["position <= ?"] if upto is not None else [])]
         position = after
         while True:
-            clauses = " AND ".join(["position > ?", *where])
-            page = self._select(
-                f"SELECT {COLUMNS} FROM {TABLE} WHERE {clauses} ORDER BY position LIMIT 1000",
-                (position, *params),
-            )
+            params = [position, *([upto] if upto is not None else [])]
+            page = self._select(*selected(conditions, params, client_ref, reader, "", PAGE_ROWS))
             if not page:
                 return
             yield from page
@@ -262,12 +257,7 @@ class AccessStore:
     ) -> list[StoredRead]:
         """The last `count` rows (of a client, with the reads of the whole ledger; of a
         reader), newest first: read from the end, not by a walk of every row."""
-        where, params = filters(client_ref, reader)
-        clauses = " AND ".join(where) or "TRUE"
-        return self._select(
-            f"SELECT {COLUMNS} FROM {TABLE} WHERE {clauses} ORDER BY position DESC LIMIT ?",
-            (*params, count),
-        )
+        return self._select(*selected([], [], client_ref, reader, "DESC", count))
 
     def _select(self, statement: str, params: tuple[Any, ...]) -> list[StoredRead]:
         with self._lock:
@@ -287,19 +277,35 @@ def stored(row: tuple[Any, ...]) -> StoredRead:
     )  # fmt: skip
 
 
-def filters(client_ref: str | None, reader: str | None) -> tuple[list[str], list[Any]]:
-    """The conditions (and their values) of the rows of a client, with the reads of the
-    whole ledger (their column says WHOLE_LEDGER, which no client's reference can be: found
-    by the same index), and of a reader."""
-    where: list[str] = []
-    params: list[Any] = []
-    if client_ref is not None:
-        where.append("client_ref IN (?, ?)")
-        params += [client_ref, WHOLE_LEDGER]
+def selected(
+    conditions: list[str],
+    params: list[Any],
+    client_ref: str | None,
+    reader: str | None,
+    order: str,
+    limit: int,
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement (and its values) of the first `limit` rows by position (`order`: "" or
+    "DESC") where `conditions` hold, of the `reader`, of the client `client_ref` with the
+    reads of the whole ledger (whose column says WHOLE_LEDGER, which no client's reference can
+    be). A client's are two runs of the client index, each in order, merged: as one condition,
+    a planner without the table's statistics took it for common and walked every row by
+    position (PostgreSQL, 0.8 s a million reads) to find a client's few."""
+    where, values = list(conditions), list(params)
     if reader is not None:
         where.append("reader = ?")
-        params.append(reader)
-    return where, params
+        values.append(reader)
+    if client_ref is None:
+        clauses = " AND ".join(where) or "TRUE"
+        statement = f"SELECT {COLUMNS} FROM {TABLE} WHERE {clauses} ORDER BY position {order}"
+        return f"{statement} LIMIT ?", (*values, limit)
+    clauses = " AND ".join(["client_ref = ?", *where])
+    run = f"SELECT {COLUMNS} FROM {TABLE} WHERE {clauses} ORDER BY position {order} LIMIT ?"
+    statement = (
+        f"SELECT * FROM ({run}) AS client_reads UNION ALL SELECT * FROM ({run}) AS whole_reads "
+        f"ORDER BY position {order} LIMIT ?"
+    )
+    return statement, (client_ref, *values, limit, WHOLE_LEDGER, *values, limit, limit)
 
 
 def create_postgres_table(connection: Any) -> None:
