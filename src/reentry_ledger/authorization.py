@@ -33,6 +33,7 @@ class Permission(StrEnum):
     BACKUP = "back up the ledger with its client keys"
     SET_POLICY = "set an agency's policy (custody caps)"
     APPROVE_PLAN = "approve case plans"
+    TRANSFER = "move a client to another agency"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -48,6 +49,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_USERS,
             Permission.SET_POLICY,
             Permission.APPROVE_PLAN,
+            Permission.TRANSFER,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -90,6 +92,15 @@ class Actor:
         """Agency staff enrol their own agency's clients only."""
         if self.role in AGENCY_ROLES and agency != self.agency:
             raise NotPermitted(f"{self.name} may enroll clients of agency {self.agency} only")
+
+    def check_transfers(self) -> None:
+        """Moving a case to another agency hands its record to that agency's staff, and out
+        of sight of its own: a supervisor's act (ADR 55)."""
+        if not self.may(Permission.TRANSFER):
+            raise NotPermitted(
+                f"{self.name} ({self.role}) may not {Permission.TRANSFER}: a supervisor of "
+                "the client's agency does"
+            )
 
     def check_sets_policy_of(self, agency: str) -> None:
         """A supervisor sets its own agency's policy only."""

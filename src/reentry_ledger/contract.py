@@ -120,8 +120,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     client_write(
         "reassign",
         "/reassignments",
-        "Move the caseload to another officer, and perhaps another agency (the old agency then "
-        "reads the record only as it stood up to the move).",
+        "Move the caseload to another officer, and perhaps another agency (a supervisor's act; "
+        "the old agency then reads the record only as it stood up to the move).",
     ),
     client_write("change_level", "/level", "Set the supervision level in force from a date."),
     client_write(

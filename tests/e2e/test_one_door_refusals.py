@@ -250,3 +250,42 @@ def test_a_write_that_loses_the_race_to_a_seal_leaves_no_key(ledger: Ledger) -> 
     with pytest.raises(Conflict):
         ledger.log_contact("GA-1", actor="sup", on=date(2024, 2, 1), note="secret")
     assert ledger.keys.get(str(loaded_before_the_seal.id)) is None
+
+
+TRANSFER_MAPPING = (
+    CSV_MAPPING + '[kinds.move]\ncommand = "reassign"\nofficer = "officer"\nagency = "agency"\n'
+)
+
+
+def transfer_import(run: Run, actor: str, tmp_path: Path, rows: str) -> Result:
+    (tmp_path / "move.toml").write_text(TRANSFER_MAPPING)
+    (tmp_path / "moves.csv").write_text(CSV_HEADER + rows)
+    return run(actor, "import", str(tmp_path / "moves.csv"), "--format", "csv",
+               "--mapping", str(tmp_path / "move.toml"))  # fmt: skip
+
+
+def test_a_caseworker_cannot_move_a_client_to_another_agency(staffed: Run) -> None:
+    """Moving a case to another agency hands its whole record to that agency's staff (and
+    out of sight of the caseworker's own supervisor): a supervisor's act, not a caseworker's."""
+    before = events(staffed)
+    moved = staffed("cw-ga", "reassign", "GA-1", "--on", "2024-03-01", "--officer", "o-9",
+                    "--agency", "North")  # fmt: skip
+    assert moved.exit_code == 3, moved.output
+    assert "another agency" in moved.stderr and "supervisor" in moved.stderr
+    assert "moved from agency" not in moved.stderr  # no note of a move that was not made
+    assert events(staffed) == before
+    assert staffed("cw-ga", "show", "GA-1").exit_code == 0  # still GA's, in the caseworker's sight
+    assert staffed("sup-n", "show", "GA-1").exit_code == 4  # and not North's
+
+
+def test_a_caseworker_still_moves_a_case_within_the_agency_and_a_supervisor_across(
+    staffed: Run, tmp_path: Path
+) -> None:
+    within = staffed("cw-ga", "reassign", "GA-1", "--on", "2024-03-01", "--officer", "o-9")
+    assert within.exit_code == 0, within.output
+    assert staffed("sup-n", "show", "GA-1").exit_code == 4
+    # an import is an operator's (a supervisor's): its rows move clients across as it may
+    in_file = transfer_import(staffed, "sup-ga", tmp_path, "GA-1,move,2024-04-01,North,o-1,,\n")
+    assert in_file.exit_code == 0, in_file.output
+    assert staffed("sup-n", "show", "GA-1").exit_code == 0
+    assert staffed("cw-ga", "show", "GA-1").exit_code == 0  # as it stood up to the move

@@ -334,7 +334,7 @@ def test_a_client_moved_to_another_agency_is_read_by_the_old_one_as_it_stood(
     agencies: Run, db_url: str
 ) -> None:
     moved = ok(agencies, "reassign", "GA-1", "--on", "2024-03-01", "--officer", "o-gb",
-               "--agency", "GB")  # fmt: skip
+               "--agency", "GB", actor="sup-ga")  # fmt: skip
     assert moved.stderr == (
         "GA-1: recorded event 3 (Reassigned)\n"
         "Note: client 'GA-1' moved from agency GA to GB: from now on GA's staff see its record "

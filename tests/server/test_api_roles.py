@@ -342,3 +342,23 @@ def refusal_problems(served: Served, route: str, role: str, subject: str, answer
         if (missing.status_code, words) != (HIDDEN, error["message"]):
             return [f"{role}: {error} is not what a missing client gets: {missing.json()}"]
     return []
+
+
+def test_a_caseworker_cannot_move_a_client_to_another_agency_through_the_api(
+    served: Served,
+) -> None:
+    """A transfer is a supervisor's act whichever door it comes by (ADR 55): the API refuses
+    it to the client's own caseworker, writes nothing, and lets the supervisor do it."""
+    ledger = served.ledger
+    enrolled(ledger, "x-moved")
+    before = written(ledger, "x-moved")
+    move = {"officer": "o-2", "agency": "GB"}
+    refused = served.post("cw-ga", "/api/clients/x-moved/reassignments", json=move)
+    assert refused.status_code == FORBIDDEN, refused.text
+    assert refused.json()["error"]["type"] == "not_permitted"
+    assert "another agency" in refused.json()["error"]["message"]
+    assert written(ledger, "x-moved") == before
+    assert served.get("cw-gb", "/api/clients/x-moved").status_code == HIDDEN
+    moved = served.post("sup-ga", "/api/clients/x-moved/reassignments", json=move)
+    assert moved.status_code == OK, moved.text
+    assert served.get("cw-gb", "/api/clients/x-moved").status_code == OK

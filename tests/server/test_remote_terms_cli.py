@@ -65,7 +65,7 @@ def test_a_move_to_another_agency_says_so_through_the_server(live: Live) -> None
     ledger: Ledger = live.ledger
     ledger.enroll("GA-5", actor="cw-ga", start=date(2025, 1, 2), agency="GA", officer="o-1",
                   supervision="parole")  # fmt: skip
-    moved = remote(live, "cw-ga", "reassign", "GA-5", *ON, "--officer", "o-9", "--agency", "GB")
+    moved = remote(live, "sup-ga", "reassign", "GA-5", *ON, "--officer", "o-9", "--agency", "GB")
     assert moved.exit_code == 0, moved.output
     assert moved.stderr == (
         "GA-5: recorded event 2 (Reassigned)\n"

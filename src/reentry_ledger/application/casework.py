@@ -424,18 +424,23 @@ class Casework(Policies):
         officer: str,
         agency: str | None = None,
     ) -> Recorded:
-        """The caseload moves to `officer`, of `agency` if the case moves to another agency:
-        the old agency then sees the record only as it stood up to this move."""
+        """The caseload moves to `officer`, of `agency` if the case moves to another agency
+        (a supervisor's act, ADR 55): the old agency then sees the record only as it stood up
+        to this move."""
+        moved_from: list[str] = []
 
         def move(client: Client, stamp: Stamp) -> None:
             before = client.state.agency
             if client.reassign(stamp, officer=officer, agency=agency):
-                self.notices.append(
-                    f"client {ref!r} moved from agency {before} to {agency}: from now on "
-                    f"{before}'s staff see its record only as it stood up to this move"
-                )
+                moved_from.append(before)
 
-        return self._apply(ref, actor, on, move)
+        recorded = self._apply(ref, actor, on, move)
+        for before in moved_from:  # said once the move is saved, never of a refused one
+            self.notices.append(
+                f"client {ref!r} moved from agency {before} to {agency}: from now on "
+                f"{before}'s staff see its record only as it stood up to this move"
+            )
+        return recorded
 
     def change_level(
         self, ref: str, *, actor: str | None, on: date | None = None, level: CodeValue

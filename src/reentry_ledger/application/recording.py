@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from reentry_ledger.authorization import Actor, Permission
+from reentry_ledger.authorization import Actor, NotPermitted, Permission
 from reentry_ledger.domain.client import Client, checked_person
 from reentry_ledger.domain.errors import (
     ClientAlreadyEnrolled,
@@ -183,4 +183,13 @@ class Recording:
         the agency a new term places the client in, which the actor must be able to enrol in."""
         if agency is not None:
             self.who.check_enrols_in(agency)
-        return command(self.client(ref, permission), self.stamp(ref, on))
+        client = self.client(ref, permission)
+        before = client.state.agency
+        assigned = command(client, self.stamp(ref, on))
+        if client.state.agency != before:  # a transfer, whichever command or door it came by
+            try:
+                self.who.check_transfers()
+            except NotPermitted:
+                del self.clients[ref]  # its refused event is never saved
+                raise
+        return assigned

@@ -22,8 +22,9 @@ from reentry_ledger.domain.codes import Condition, CustodyReason, SupervisionLev
 @click.option(
     "--agency",
     default=None,
-    help="The agency the case moves to (default: it stays with its agency). The old agency "
-    "then sees the record only as it stood up to the move, and may not write to it.",
+    help="The agency the case moves to (default: it stays with its agency): a supervisor's "
+    "act. The old agency then sees the record only as it stood up to the move, and may not "
+    "write to it.",
 )
 @ledger_options
 @pass_context
