@@ -128,6 +128,21 @@ def test_signing_in_with_a_token_opens_a_session(served: Served) -> None:
     assert visitor.get("/clients").status_code == 200
 
 
+def test_revoking_the_token_a_session_was_opened_with_ends_the_session(served: Served) -> None:
+    """Someone who signed in with a leaked token stayed signed in for the session's eight
+    hours after that one token was revoked (`users revoke-token NAME --id ID`): only revoking
+    every token ended the web sessions, where the command says either does."""
+    leaked = served.tokens["cw-ga"]
+    visitor = Visitor(served)
+    visitor.get("/sign-in")
+    assert visitor.post("/sign-in", {"token": leaked}).status_code == 303
+    assert visitor.get("/clients").status_code == 200
+    token_id = leaked.removeprefix("rlt_").partition(".")[0]
+    served.ledger.revoke_tokens("cw-ga", actor="sup-ga", token_id=token_id)
+    answer = visitor.get("/clients")
+    assert answer.status_code == 303 and answer.headers["location"] == "/sign-in"
+
+
 @pytest.mark.parametrize(
     "form",
     [

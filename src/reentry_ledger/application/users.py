@@ -98,9 +98,11 @@ class Users(LedgerBase):
         # revoked unrecorded (retrying records it), never recorded revoked and still working.
         if token_id is None:
             self.credentials.delete_user(name, "token")
-            self.credentials.delete_user(name, "session")
         else:
             self.credentials.delete(token_id)
+        # Every web session of the user: a session does not say which token opened it, and
+        # one opened with a leaked token must not outlive the token (the user signs in again)
+        self.credentials.delete_user(name, "session")
         self._save(directory)
 
     def set_password(self, name: str, password: str, *, actor: str | None) -> None:
