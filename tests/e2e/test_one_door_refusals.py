@@ -289,3 +289,22 @@ def test_a_caseworker_still_moves_a_case_within_the_agency_and_a_supervisor_acro
     assert in_file.exit_code == 0, in_file.output
     assert staffed("sup-n", "show", "GA-1").exit_code == 0
     assert staffed("cw-ga", "show", "GA-1").exit_code == 0  # as it stood up to the move
+
+
+def test_an_agency_a_client_left_is_not_shown_the_new_agencys_volunteers(staffed: Run) -> None:
+    """The agency a client moved away from reads its record as it stood at the move, whose
+    agency is the new one: `volunteer suggest` then listed the new agency's register, names
+    and all, to the old agency's caseworker."""
+    north = ["--skill", "job_search", "--capacity", "2", "--agency", "North"]
+    assert (
+        staffed("sup-n", "volunteer", "register", "--name", "Marco Hidden", *north).exit_code == 0
+    )
+    moved = staffed("sup-ga", "reassign", "GA-1", "--on", "2024-03-01", "--officer", "o-n",
+                    "--agency", "North")  # fmt: skip
+    assert moved.exit_code == 0, moved.output
+    theirs = staffed("sup-n", "volunteer", "suggest", "GA-1")
+    assert theirs.exit_code == 0 and "Marco Hidden" in theirs.stdout  # the holder's own
+    asked = staffed("cw-ga", "volunteer", "suggest", "GA-1")
+    assert asked.exit_code == 3, asked.output
+    assert "Marco Hidden" not in asked.output and "VOL1" not in asked.output
+    assert "another agency" in asked.stderr

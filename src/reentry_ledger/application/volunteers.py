@@ -251,6 +251,13 @@ class Volunteers(AccessLog):
         latest assessment), then by capacity left, then by id. Reads the client: logged."""
         who = self.require(actor, Permission.READ_CLIENT)
         client = self.client_for(who, ref)
+        if not who.sees(client.state.agency):
+            # the agency it moved away from reads it as it stood at the move, whose agency
+            # is the new one: that agency's register is not the old one's to read
+            raise NotPermitted(
+                f"client {ref!r} has moved to another agency: volunteers are suggested by "
+                "the agency that holds it"
+            )
         self.log_read(who, client, "volunteer suggestions", None, None)
         wanted = check_codes(needs, Need, "need") or tuple(client.state.needs)
         store = self._caught_up()
