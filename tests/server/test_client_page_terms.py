@@ -28,3 +28,27 @@ def test_the_client_page_shows_the_term_as_show_does(served: Served) -> None:
     assert "Level low" in page
     assert "Conditions curfew" in page
     assert "Periods in custody (jail_hold) since 2025-05-01 " in page
+
+
+def test_the_agency_a_client_left_learns_nothing_of_what_the_new_one_records(
+    served: Served,
+) -> None:
+    """The agency a client moved away from reads the record as it stood at the move; the
+    number a write's If-Match carries (the API's ETag, the page's forms) was the whole
+    record's last event, which grew with every event the new agency recorded."""
+    ledger = served.ledger
+    ledger.enroll("GA-7", actor="cw-ga", start=date(2025, 1, 2), agency="GA", officer="o-1",
+                  supervision="parole")  # fmt: skip
+    ledger.reassign("GA-7", actor="sup-ga", on=date(2025, 2, 1), officer="o-9", agency="GB")
+    before = served.get("cw-ga", "/api/clients/GA-7")
+    page_before = signed_in(served, "cw-ga").get("/clients/GA-7").text
+    for day in (3, 4, 5):
+        ledger.log_contact("GA-7", actor="cw-gb", on=date(2025, 2, day), note="GB's own")
+    after = served.get("cw-ga", "/api/clients/GA-7")
+    page_after = signed_in(served, "cw-ga").get("/clients/GA-7").text
+    assert before.status_code == after.status_code == 200
+    assert "ETag" not in after.headers and after.json() == before.json()
+    assert 'name="expected"' not in page_after  # no forms: GA's writes would be refused
+    assert page_after.count("GB's own") == page_before.count("GB's own") == 0
+    holder = served.get("cw-gb", "/api/clients/GA-7")
+    assert holder.headers["ETag"] == '"5"'  # the agency holding it still gets its number

@@ -194,6 +194,14 @@ class LedgerBase(Application[UUID]):
             raise ClientNotFound(ref)
         return view
 
+    def last_event_held(self, ref: str, *, actor: str | None) -> int | None:
+        """The number of the client's last event, for a later write's If-Match, where the
+        actor sees the agency holding the client now; None where it reads the record as it
+        stood when the client moved away (the number would say how much the agency holding
+        it has recorded since). Asked only after the actor was let read the client."""
+        client = self.get_client(ref)
+        return client.version if self.actor(actor).sees(client.state.agency) else None
+
     def client_ids(self) -> Iterator[UUID]:
         """Every enrolled client's id, in order of enrolment, read page by page."""
         position = 0

@@ -116,7 +116,7 @@ def handler_for(
             value = getattr(ledger, endpoint.method)(actor=who, **arguments)
             if inspect.isgenerator(value) or isinstance(value, Iterator):
                 value = list(value)
-            headers = etag(ledger, arguments.get("ref"), endpoint)
+            headers = etag(ledger, who, arguments.get("ref"), endpoint)
             content = adapter.dump_python(value, mode="json")
             notices = list(ledger.notices)
         if notices:
@@ -129,14 +129,16 @@ def handler_for(
     return handle
 
 
-def etag(ledger: Ledger, ref: Any, endpoint: Endpoint) -> dict[str, str]:
-    """A client's last event number, as an ETag (for a later write's If-Match)."""
+def etag(ledger: Ledger, who: str, ref: Any, endpoint: Endpoint) -> dict[str, str]:
+    """A client's last event number, as an ETag (for a later write's If-Match), where the
+    reader's agency holds the client (`Ledger.last_event_held`)."""
     if not isinstance(ref, str) or endpoint.tag not in ("casework", "reads"):
         return {}
     try:
-        return {"ETag": f'"{ledger.get_client(ref).version}"'}
+        number = ledger.last_event_held(ref, actor=who)
     except Exception:
         return {}
+    return {} if number is None else {"ETag": f'"{number}"'}
 
 
 def install(app: FastAPI, service: LedgerService, user: Callable[..., str]) -> None:

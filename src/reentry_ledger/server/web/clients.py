@@ -19,10 +19,12 @@ from reentry_ledger.server.web.site import Site
 PAGE = 50  # clients a caseload page lists
 
 
-def last_event(ledger: Ledger, ref: str) -> int:
-    """The number of the client's last event, for a form's If-Match: asked only after the
-    application let the user read the client."""
-    return ledger.get_client(ref).version
+def last_event(ledger: Ledger, ref: str, name: str) -> int | str:
+    """The number of the client's last event, for a form's If-Match, where the user's agency
+    holds the client (else none: `Ledger.last_event_held`): asked only after the application
+    let the user read the client."""
+    number = ledger.last_event_held(ref, actor=name)
+    return "" if number is None else number
 
 
 def routes(site: Site) -> APIRouter:
@@ -65,8 +67,9 @@ def routes(site: Site) -> APIRouter:
         recorded = forms.whole("Recorded", request.query_params.get("recorded"), minimum=1)
         with site.service.use() as ledger:
             case = ledger.client_state(ref, actor=visitor.name)
-            expected = last_event(ledger, ref)
-            may_record = ledger.records_casework(visitor.name)
+            expected = last_event(ledger, ref, visitor.name)
+            # no forms for a client the user's agency no longer holds: its writes are refused
+            may_record = ledger.records_casework(visitor.name) and expected != ""
             today = ledger.clock()
         return render(
             request, "client.html", ref=ref, case=case, expected=expected, recorded=recorded,
