@@ -362,6 +362,32 @@ def test_the_cli_takes_the_window_and_sets_dismissed_offences_aside(
     assert "Traceback" not in refused.output
 
 
+def test_oversight_is_held_to_the_default_window(ledger: Ledger) -> None:
+    """The report with a window a day apart, compared, moves one revoked term from one
+    violation to another: it told an oversight reader that exactly one term had an absconding
+    47 days before its revocation, and (by each grouping in turn) who, withheld cells
+    recovered exactly. Oversight counts in the default window, as it counts cohorts of the
+    default length."""
+    enroll(ledger, "GA-1")
+    absconded = ledger.record_violation(
+        "GA-1", actor="jdoe", on=date(2025, 2, 13), absconding=True
+    ).new_id
+    assert absconded
+    v2 = technical(ledger, "GA-1", date(2025, 3, 20))
+    revoke(ledger, "GA-1", v2, date(2025, 4, 1))
+    ledger.add_user("aud", "auditor", None, actor="jdoe")  # users from here on
+    ledger.add_user("ov", "oversight", None, actor="aud")
+    for window in (46, 47, 1, 364):
+        with pytest.raises(NotPermitted, match="--window"):
+            Reports(ledger, "ov").violations(ReportRequest(today=TODAY, window=window))
+    default = Reports(ledger, "ov").violations(ReportRequest(today=TODAY))
+    spelt_out = Reports(ledger, "ov").violations(ReportRequest(today=TODAY, window=365))
+    assert default == spelt_out and default["groups"]
+    narrow = Reports(ledger, "aud").violations(ReportRequest(today=TODAY, window=46))
+    wide = Reports(ledger, "aud").violations(ReportRequest(today=TODAY, window=47))
+    assert revoked(narrow["groups"][0]) != revoked(wide["groups"][0])  # what the window moves
+
+
 def test_oversight_is_refused_the_report_without_dismissed_charges(ledger: Ledger) -> None:
     """Two readings, compared, would give away the dismissed charges hidden below the floor."""
     enroll(ledger, "GA-1")

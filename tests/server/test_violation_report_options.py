@@ -50,3 +50,15 @@ def test_a_window_of_no_days_is_refused(served: Served) -> None:
         served.get("aud", "/api/reports/violations", params={"window": 0})
     )
     assert (status, kind, code) == (400, "invalid_input", 2) and "window" in message
+
+
+def test_oversight_is_refused_another_window(served: Served) -> None:
+    """Windows a day apart, compared, tell one revoked term's violations apart (ADR 18's
+    differencing): oversight counts in the default window only, through the API too."""
+    revoked_while_charged(served.ledger)
+    status, kind, code, message = error(
+        served.get("ovs", "/api/reports/violations", params={"window": 30})
+    )
+    assert (status, kind, code) == (403, "not_permitted", 3) and "--window" in message
+    default = served.get("ovs", "/api/reports/violations", params={"window": 365})
+    assert default.status_code == 200, default.text

@@ -237,7 +237,7 @@ def cycles_left_alone() -> Iterator[None]:
 @click.option("--window", type=click.IntRange(min=1), default=REVOCATION_WINDOW_DAYS,
               show_default=True, metavar="DAYS",
               help="A revoked term is attributed to the most serious violation dated in the "
-              "DAYS before its revocation decision.")  # fmt: skip
+              "DAYS before its revocation decision (oversight: the default only).")  # fmt: skip
 @click.option("--exclude-dismissed", is_flag=True, default=False,
               help="Set aside new offences whose charge was dismissed or acquitted: in the "
               "counts and in what revocations are attributed to.")  # fmt: skip

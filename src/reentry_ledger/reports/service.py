@@ -15,6 +15,7 @@ from eventsourcing.persistence import PersistenceError
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import NotPermitted, Permission
 from reentry_ledger.domain.client import Client
+from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
@@ -306,12 +307,19 @@ class Reports:
     def violations_asked(
         self, request: ReportRequest, known_at: datetime | None
     ) -> tuple[ReportRequest, FactReader, date | None, Snapped | None]:
-        """`asked`, for the violation report: refused to oversight with --exclude-dismissed."""
+        """`asked`, for the violation report: refused to oversight with --exclude-dismissed
+        or another --window."""
         if self.snaps and request.exclude_dismissed:
             raise NotPermitted(
                 "the oversight role counts every new offence, with its current disposition: "
                 "the report with and without --exclude-dismissed, compared, would give away "
                 "dismissed and acquitted charges hidden below the floor"
+            )
+        if self.snaps and request.window != REVOCATION_WINDOW_DAYS:
+            raise NotPermitted(
+                f"the oversight role counts revocations in the default --window of "
+                f"{REVOCATION_WINDOW_DAYS} days: reports with windows a day apart, compared, "
+                "would tell one revoked term's violations apart"
             )
         return self.asked(request, known_at)
 
