@@ -16,9 +16,15 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reentry_ledger.domain.errors import InvalidInput
-from reentry_ledger.reports.disparities import DisparityRequest, rate_ratio, rows
+from reentry_ledger.reports.disparities import METRICS, DisparityRequest, rate_ratio, rows
+from reentry_ledger.reports.suppression import WITHHELD
+from reentry_ledger.reports.violations import COUNTS as REPORT_COUNTS
+from reentry_ledger.reports.violations import ReportRequest
+from reentry_ledger.reports.violations import rows as violation_rows
 
 WHITE = {"clients": 20, "days_at_risk": 7305, "technical_violations": 10, "new_offences": 4,
          "revocations_technical": 2}  # fmt: skip
@@ -93,3 +99,54 @@ def test_rate_ratio_is_undefined_without_days_at_risk() -> None:
 def test_a_reference_that_is_not_a_code_is_refused() -> None:
     with pytest.raises(InvalidInput, match="--reference: 'purple' is not a race code"):
         DisparityRequest(TODAY, reference="purple")
+
+
+def test_a_revocation_count_withheld_by_the_violation_report_is_withheld_here_too() -> None:
+    """The violation report hides the revoked terms by category as a block when one of them
+    is small (they sum to the decisions it shows); disparities showed black's revocations
+    for technical violations (51) where the report by race withheld them for a small
+    absconding count: with the decisions, that gave the hidden cells' sum away."""
+    black = {**BLACK, "revocations_technical": 51, "revocations_absconding": 3,
+             "revocations_new_offence": 44}  # fmt: skip
+    white = {**WHITE, "revocations_technical": 60, "revocations_absconding": 12,
+             "revocations_new_offence": 5}  # fmt: skip
+    asked = DisparityRequest(TODAY, metrics=("revocations_technical",), suppress_below=10)
+    shown = rows({("white",): white, ("black",): black}, asked)
+    assert by_metric(shown, "black")["revocations_technical"]["count"] == WITHHELD
+    reference = by_metric(shown, "black")["revocations_technical"]["reference_count"]
+    assert reference == WITHHELD  # white's own block: 5 new offence revocations
+    assert by_metric(shown, "white")["revocations_technical"]["count"] == WITHHELD
+
+
+@st.composite
+def group_counts(draw: st.DrawFn) -> dict[str, int]:
+    """A group's counts as the violation report sums them: clients with a violation among
+    the clients, days at risk within their days."""
+    counts = {column: draw(st.integers(0, 30)) for column in REPORT_COUNTS}
+    counts["clients"] = clients = draw(st.integers(1, 30))
+    counts["person_days"] = draw(st.integers(clients, clients * 400))
+    counts["days_at_risk"] = draw(st.integers(1, counts["person_days"]))
+    for column in ("clients_with_technical", "clients_with_new_offence"):
+        counts[column] = min(counts[column], clients)
+    return counts
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    groups=st.fixed_dictionaries({race: group_counts() for race in ("white", "black", "asian")}),
+    below=st.sampled_from([None, 3, 10]),
+)
+def test_disparities_show_no_count_the_violation_report_of_the_same_grouping_hides(
+    groups: dict[str, dict[str, int]], below: int | None
+) -> None:
+    counts = {(race,): values for race, values in groups.items()}
+    report = violation_rows(counts, ReportRequest(today=TODAY, by=("race",), suppress_below=below))
+    hidden = {(row["race"], column) for row in report for column in REPORT_COUNTS
+              if row[column] == WITHHELD}  # fmt: skip
+    shown = rows(counts, DisparityRequest(TODAY, suppress_below=below))
+    for row in shown:
+        column = METRICS[row["metric"]]
+        if (row["race"], column) in hidden:
+            assert row["count"] == WITHHELD, row
+        if (row["reference"], column) in hidden:
+            assert row["reference_count"] == WITHHELD, row

@@ -22,7 +22,8 @@ from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.stats import Z95
-from reentry_ledger.reports.suppression import suppress
+from reentry_ledger.reports.suppression import DERIVED_FROM, VIOLATION_LINKED, suppress, withheld
+from reentry_ledger.reports.violations import COUNTS as VIOLATION_COUNTS
 from reentry_ledger.reports.violations import counted, rounded
 
 DAYS_PER_YEAR = 365.25
@@ -138,8 +139,22 @@ def rows(
                 period = rest[0]
                 row["period"] = period.label if isinstance(period, Period) else period
             row |= compared(metric, reference, group, versus, key[0] == reference)
-            result.append(suppress(row, request.suppress_below, COUNTS, DERIVED))
+            # hidden where the violation report of the same grouping hides it (a revocation
+            # count of a block with a small part): shown here, it gave the block away
+            below, column = request.suppress_below, METRICS[metric]
+            seed = [cell for cell, of in (("count", group), ("reference_count", versus))
+                    if column in hidden_in_the_report(of, below)]  # fmt: skip
+            result.append(suppress(row, request.suppress_below, COUNTS, DERIVED, seed=seed))
     return result
+
+
+def hidden_in_the_report(group: dict[str, int], below: int | None) -> set[str]:
+    """The counts the violation report withholds in a group's row (`violations.rows`)."""
+    if not below:
+        return set()
+    values = {**dict.fromkeys(VIOLATION_COUNTS, 0), **group}
+    counts = [name for name in VIOLATION_COUNTS if name not in DERIVED_FROM]
+    return withheld(values, below, counts, DERIVED_FROM, VIOLATION_LINKED)
 
 
 def compared(

@@ -127,16 +127,18 @@ def suppress(
     counts: Iterable[str],
     derived: Mapping[str, Sequence[str]] = DERIVED_FROM,
     totals: Iterable[tuple[str, Sequence[str]]] = (),
+    seed: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The row with its small counts, and everything that would give them away, hidden
-    (a derived value's `_low` and `_high` with it); private columns dropped."""
+    (a derived value's `_low` and `_high` with it); private columns dropped. `seed`: cells
+    hidden whatever their value (hidden in another report that shows them)."""
     shown = dict(row)  # a copy, less the private columns (most rows have none)
     for key in [key for key in shown if key[:1] == PRIVATE]:
         del shown[key]
     if not below:
         return shown
     counted = [name for name in counts if name not in derived]
-    hidden = withheld(row, below, counted, derived, totals)
+    hidden = withheld(row, below, counted, derived, totals, seed)
     for name in hidden:
         for key in (name, f"{name}_low", f"{name}_high"):
             if key in shown:
