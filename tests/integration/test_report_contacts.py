@@ -85,3 +85,48 @@ def test_report_contacts_is_the_same_rebuilt_and_hides_small_counts(ledger: Ledg
     hidden = report(ledger, (), suppress_below=5)[()]
     assert hidden["client_months"] == 6 and hidden["met"] == hidden["share_met"] == "withheld"
     assert hidden["contacts_office"] == hidden["contacts"] == "withheld"  # a hidden part: its total
+
+
+def test_the_client_months_that_missed_the_standard_are_not_given_away_by_a_difference(
+    ledger: Ledger,
+) -> None:
+    """An oversight reader read 12 client-months and 11 met in one officer's row: one client
+    missed the standard that month, a count of 1 that no cell showed. A difference too small
+    to show hides what it is taken from: `met` (with its share), not the client-months."""
+    for number in range(12):
+        ledger.enroll(f"M-{number}", actor="jdoe", start=date(2024, 12, 20), agency="GA",
+                      officer="o-1", supervision="probation")  # fmt: skip
+        ledger.change_level(f"M-{number}", actor="jdoe", on=date(2024, 12, 20), level="medium")
+        if number:  # all but one seen in February
+            contact(ledger, f"M-{number}", date(2025, 2, 10), "office")
+    ledger.add_user("aud", "auditor", None, actor="jdoe")  # users from here on
+    ledger.add_user("ov", "oversight", None, actor="aud")
+    february = (date(2025, 2, 1), date(2025, 2, 28))
+    [exact] = ledger.reports(actor="aud").contacts(*february, ("officer",)).rows
+    assert (exact["client_months"], exact["met"]) == (12, 11)
+    [row] = ledger.reports(actor="ov").contacts(*february, ("officer",)).rows
+    assert row["client_months"] == 12
+    assert row["met"] == row["share_met"] == "withheld"
+    assert row["contacts"] == 11  # not tied to the months
+
+
+def test_referrals_awaiting_a_decision_are_not_given_away_by_a_difference(
+    ledger: Ledger,
+) -> None:
+    """An oversight reader read housing referrals made 12, accepted 11, declined 0: one was
+    still awaiting a decision, a count of 1 no cell showed. The statuses are hidden together
+    (each bounds the others), as they are when one of them is small."""
+    for number in range(12):
+        ledger.enroll(f"R-{number}", actor="jdoe", start=date(2025, 1, 6), agency="GA",
+                      officer="o-1", supervision="probation")  # fmt: skip
+        made = ledger.refer(f"R-{number}", actor="jdoe", on=date(2025, 2, 3), service="housing")
+        if number:
+            ledger.update_referral(f"R-{number}", str(made.new_id), "accepted", actor="jdoe",
+                                   on=date(2025, 2, 10))  # fmt: skip
+    ledger.add_user("aud", "auditor", None, actor="jdoe")  # users from here on
+    ledger.add_user("ov", "oversight", None, actor="aud")
+    february = (date(2025, 2, 1), date(2025, 2, 28))
+    [exact] = ledger.reports(actor="aud").referrals(*february).rows
+    assert (exact["made"], exact["accepted"], exact["declined"]) == (12, 11, 0)
+    [row] = ledger.reports(actor="ov").referrals(*february).rows
+    assert {row[status] for status in ("made", "accepted", "declined", "started")} == {"withheld"}

@@ -33,6 +33,8 @@ TABLE_COLUMNS = ("client_months", "met", "share_met", "contacts")
 COUNTS = ("client_months", "met", *BY_KIND, "contacts")
 DERIVED = {"share_met": ("met", "client_months")}
 TOTALS = (("contacts", BY_KIND),)
+# The client-months that did not meet the standard: shown as 12 and 11 met, it is 1
+REMAINDERS = (("client_months", ("met",)),)
 
 
 def parse_dimensions(text: str | None) -> tuple[str, ...]:
