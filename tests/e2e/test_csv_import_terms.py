@@ -284,6 +284,11 @@ def test_a_client_the_file_moves_to_another_agency_is_no_longer_the_importers(
     assert run("aud", "users", "add", "aud", "--role", "auditor").exit_code == 0
     added = run("aud", "users", "add", "sup", "--role", "supervisor", "--agency", "North")
     assert added.exit_code == 0, added.output
+    # a client moves only to an agency with staff (ADR 55)
+    assert (
+        run("aud", "users", "add", "sup-s", "--role", "supervisor", "--agency", "South").exit_code
+        == 0
+    )
     before = recorded(run("aud", "export").stdout)
     mapping = tmp_path / "mapping.toml"
     mapping.write_text(MAPPING, encoding="utf-8")

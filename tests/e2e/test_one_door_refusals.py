@@ -308,3 +308,21 @@ def test_an_agency_a_client_left_is_not_shown_the_new_agencys_volunteers(staffed
     assert asked.exit_code == 3, asked.output
     assert "Marco Hidden" not in asked.output and "VOL1" not in asked.output
     assert "another agency" in asked.stderr
+
+
+def test_a_supervisor_cannot_move_a_client_to_an_agency_without_staff(
+    staffed: Run, tmp_path: Path
+) -> None:
+    """Moved to an agency no user belongs to (a look-alike of its own, `ga`), a record is
+    read by no one who may write to it, and by its old agency, its supervisors included, only
+    as it stood: a way to put a case out of everyone's reach. Refused, by command and by file."""
+    before = events(staffed)
+    moved = staffed("sup-ga", "reassign", "GA-1", "--on", "2024-03-01", "--officer", "o-9",
+                    "--agency", "ga")  # fmt: skip
+    assert moved.exit_code == 2, moved.output
+    assert "agency 'ga' has no staff" in moved.stderr
+    in_file = transfer_import(staffed, "sup-ga", tmp_path, "GA-1,move,2024-03-01,ga,o-9,,\n")
+    assert in_file.exit_code == 2, in_file.output
+    assert "line 2" in in_file.stderr and "no staff" in in_file.stderr
+    assert events(staffed) == before
+    assert staffed("cw-ga", "contact", "GA-1", "--on", "2024-03-02", "--note", "n").exit_code == 0

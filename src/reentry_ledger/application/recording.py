@@ -171,6 +171,20 @@ class Recording:
             self.clients[ref] = client
         return self.clients[ref]
 
+    def check_staffed(self, agency: str) -> None:
+        """A client moves only to an agency with staff on this ledger (once it has users):
+        moved to one with none (a slip, or a look-alike such as `ga` for `GA`), its record
+        would be read by no one who may write to it, and by its old agency only as it stood."""
+        directory = self.ledger.known_directory()
+        if directory is None:
+            return
+        if not any(user.agency == agency for user in directory.users.values()):
+            raise InvalidInput(
+                f"agency {agency!r} has no staff on this ledger: a client moves only to an "
+                "agency whose caseworkers or supervisors are its users (check the spelling, or "
+                "add them first: users add)"
+            )
+
     def record(
         self,
         ref: str,
@@ -189,7 +203,8 @@ class Recording:
         if client.state.agency != before:  # a transfer, whichever command or door it came by
             try:
                 self.who.check_transfers()
-            except NotPermitted:
+                self.check_staffed(client.state.agency)
+            except (NotPermitted, InvalidInput):
                 del self.clients[ref]  # its refused event is never saved
                 raise
         return assigned
