@@ -97,19 +97,31 @@ def discharges(
 
 
 REFERRAL_COLUMNS = (*values(ReferralStatus), "median_days_to_start")
-# A median is shown only over enough people: how many clients the waits are of.
-REFERRAL_COUNTS = (*values(ReferralStatus), "_started_clients")
-REFERRAL_DERIVED = {"median_days_to_start": ("started", "_started_clients")}
-# A referral made reaches at most one of accepted or declined, then started, then completed
-# or dropped: each count bounds the others (made - accepted = 1 pins a hidden declined to 1).
-REFERRAL_LINKED = linked(*values(ReferralStatus))
-# Referrals awaiting a decision, accepted and not yet started, started and still running:
-# each a count not shown that the shown ones give away (made 74, accepted 57, declined 16: 1)
-REFERRAL_REMAINDERS = (
-    ("made", ("accepted", "declined")),
-    ("accepted", ("started",)),
-    ("started", ("completed", "dropped")),
+# Where each referral stands now, besides declined and completed (shown): not shown, but any
+# difference of the shown counts that is a count of referrals is a sum of these (made 74,
+# accepted 57, declined 16: one awaiting a decision; started 22, completed 21: one started
+# and not completed, whether running or dropped)
+REFERRAL_STANDING = (
+    "_awaiting_decision",
+    "_accepted_not_started",
+    "_dropped_before_starting",
+    "_running",
+    "_dropped_after_starting",
 )
+# A median is shown only over enough people: how many clients the waits are of.
+REFERRAL_COUNTS = (*values(ReferralStatus), "_started_clients", *REFERRAL_STANDING)
+REFERRAL_DERIVED = {"median_days_to_start": ("started", "_started_clients")}
+# A referral made reaches at most one of accepted or declined, then started or dropped, and
+# once started completed or dropped (domain/client.py, NEXT_REFERRAL_STATUSES): each count
+# bounds the others (made - accepted = 1 pins a hidden declined to 1), and every sum of where
+# the referrals stand is a difference of them, so where any is small all are hidden: a sum of
+# counts each 0 or at least K is 0 or at least K.
+REFERRAL_LINKED = linked(*values(ReferralStatus), *REFERRAL_STANDING)
+STANDING = {
+    ReferralStatus.MADE: "_awaiting_decision",
+    ReferralStatus.ACCEPTED: "_accepted_not_started",
+    ReferralStatus.STARTED: "_running",
+}
 
 
 def referrals(clients: Iterable[ClientFacts], first: date, last: date) -> list[dict]:
@@ -123,11 +135,14 @@ def referrals(clients: Iterable[ClientFacts], first: date, last: date) -> list[d
                 continue
             counter = counts[referral.service]
             counter["made"] += 1
+            reached = [status for _, status in referral.statuses]
             for on, status in referral.statuses:
                 counter[status] += 1
                 if status == "started":
                     waits[referral.service].append((on - referral.made_on).days)
                     waiting[referral.service].add(client.client_id)
+            if (now := standing(reached)) is not None:
+                counter[now] += 1
     rows = []
     for service in values(Service):
         if service in counts:
@@ -135,8 +150,19 @@ def referrals(clients: Iterable[ClientFacts], first: date, last: date) -> list[d
             row.update({s: counts[service][s] for s in values(ReferralStatus)})
             row["median_days_to_start"] = median(waits[service]) if waits[service] else None
             row["_started_clients"] = len(waiting[service])
+            row.update({name: counts[service][name] for name in REFERRAL_STANDING})
             rows.append(row)
     return rows
+
+
+def standing(reached: Sequence[str]) -> str | None:
+    """Where a referral that reached `reached` (after being made, in order) stands now: one
+    of `REFERRAL_STANDING`, or None where its last status is shown (declined, completed)."""
+    last = ReferralStatus(reached[-1]) if reached else ReferralStatus.MADE
+    if last == ReferralStatus.DROPPED:
+        started = ReferralStatus.STARTED in reached
+        return "_dropped_after_starting" if started else "_dropped_before_starting"
+    return STANDING.get(last)
 
 
 # Matches ended by how: taken_back is the professional taking the case back; term_ended,

@@ -23,6 +23,7 @@ from reentry_ledger.domain.state import add_months
 from reentry_ledger.reports.dimensions import ORDERS
 from reentry_ledger.reports.facts import ClientFacts, FactReader, TermFact
 from reentry_ledger.reports.paging import with_facts
+from reentry_ledger.reports.suppression import linked
 from reentry_ledger.reports.violations import rounded
 
 DIMENSIONS = ("officer", "agency", "level")
@@ -30,11 +31,11 @@ KINDS = tuple(kind.value for kind in ContactKind)
 BY_KIND = tuple(f"contacts_{kind}" for kind in KINDS)
 COLUMNS = ("client_months", "met", "share_met", *BY_KIND, "contacts")
 TABLE_COLUMNS = ("client_months", "met", "share_met", "contacts")
-COUNTS = ("client_months", "met", *BY_KIND, "contacts")
+# `_missed`: the client-months that did not meet the standard, not shown but given away by
+# the months and those met (12 and 11 met: 1), so hidden with `met` when small
+COUNTS = ("client_months", "met", *BY_KIND, "contacts", "_missed")
 DERIVED = {"share_met": ("met", "client_months")}
-TOTALS = (("contacts", BY_KIND),)
-# The client-months that did not meet the standard: shown as 12 and 11 met, it is 1
-REMAINDERS = (("client_months", ("met",)),)
+TOTALS = (("contacts", BY_KIND), *linked("met", "_missed"))
 
 
 def parse_dimensions(text: str | None) -> tuple[str, ...]:
@@ -68,12 +69,13 @@ def report(reader: FactReader, first: date, last: date, by: Sequence[str]) -> li
     for row in groups.values():
         months_counted = row["client_months"]
         row["share_met"] = rounded(row["met"] / months_counted) if months_counted else None
+        row["_missed"] = months_counted - row["met"]
     orders = [ORDERS.get(name) for name in by]
 
     def sort_key(key: tuple[str, ...]) -> list[Any]:
         return [(o.get(v, 9), v) if o else (0, v) for o, v in zip(orders, key, strict=True)]
 
-    columns = (*by, *COLUMNS)
+    columns = (*by, *COLUMNS, "_missed")  # a private column: never shown (`suppress`)
     return [{name: groups[key][name] for name in columns} for key in sorted(groups, key=sort_key)]
 
 

@@ -103,7 +103,6 @@ class CaseworkReport:
     derived: Mapping[str, Sequence[str]] = field(default_factory=dict)
     totals: tuple[tuple[str, tuple[str, ...]], ...] = ()
     casework_facts: bool = True  # referrals and matches read too
-    remainders: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 CASEWORK = {
@@ -118,7 +117,6 @@ CASEWORK = {
         casework.REFERRAL_COUNTS,
         casework.REFERRAL_DERIVED,
         casework.REFERRAL_LINKED,
-        remainders=casework.REFERRAL_REMAINDERS,
     ),
     "volunteers": CaseworkReport(
         casework.VOLUNTEER_COLUMNS,
@@ -401,9 +399,7 @@ class Reports:
                 lambda: list(getattr(casework, name)(clients, start, end, by)),
             )  # fmt: skip
         table = Table((*by, *spec.columns), rows, snapped)
-        return self.shown(
-            table, suppress_below, spec.counts, spec.derived, spec.totals, spec.remainders
-        )
+        return self.shown(table, suppress_below, spec.counts, spec.derived, spec.totals)
 
     discharges = partialmethod(over_range, "discharges")
     referrals = partialmethod(over_range, "referrals", by=())
@@ -519,14 +515,10 @@ class Reports:
         counts: Iterable[str],
         derived: Mapping[str, Sequence[str]] | None = None,
         totals: Iterable[tuple[str, Sequence[str]]] = (),
-        remainders: Iterable[tuple[str, Sequence[str]]] = (),
     ) -> Table:
         """The table with its small counts hidden, and all that would give them away."""
-        below, counts, totals = self.below(asked), tuple(counts), tuple(totals)
-        rows = [
-            suppress(row, below, counts, derived or {}, totals, remainders=tuple(remainders))
-            for row in table.rows
-        ]
+        below, counts = self.below(asked), tuple(counts)
+        rows = [suppress(row, below, counts, derived or {}, tuple(totals)) for row in table.rows]
         return replace(table, rows=rows)
 
     # --- programmes and contacts (docs/metrics.md, "Programmes and contacts") ------------
@@ -565,7 +557,7 @@ class Reports:
         )  # fmt: skip
         table = Table((*by, *contacts.COLUMNS), rows, snapped)
         return self.shown(table, suppress_below, contacts.COUNTS, contacts.DERIVED,
-                          contacts.TOTALS, contacts.REMAINDERS)  # fmt: skip
+                          contacts.TOTALS)  # fmt: skip
 
     def span(
         self, first: date | None, last: date | None, known_at: datetime | None

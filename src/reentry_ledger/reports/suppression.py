@@ -76,22 +76,6 @@ def withheld(
     return hidden
 
 
-def remainders_small(
-    values: Mapping[Cell, Any], below: int, remainders: Iterable[tuple[Cell, Sequence[Cell]]]
-) -> set[Cell]:
-    """The cells of each remainder that is small: a count not shown that is one shown count
-    less others (client-months that did not meet the standard, referrals awaiting a
-    decision), given away by the shown ones as surely as if it were shown. Each hides its
-    parts (the count they are taken from stays: without them it gives nothing away)."""
-    hidden: set[Cell] = set()
-    for whole, parts in remainders:
-        found = [values.get(cell) for cell in (whole, *parts)]
-        counts = [value for value in found if isinstance(value, int) and type(value) is not bool]
-        if len(counts) == len(found) and is_small(counts[0] - sum(counts[1:]), below):
-            hidden |= set(parts)
-    return hidden
-
-
 def linked(*cells: Cell) -> tuple[tuple[Cell, tuple[Cell, ...]], ...]:
     """Counts tied by arithmetic that is not a plain sum (one bounds another, or they balance
     with a count not shown): hidden together, so none bounds a hidden one down to its value.
@@ -144,19 +128,16 @@ def suppress(
     derived: Mapping[str, Sequence[str]] = DERIVED_FROM,
     totals: Iterable[tuple[str, Sequence[str]]] = (),
     seed: Iterable[str] = (),
-    remainders: Iterable[tuple[str, Sequence[str]]] = (),
 ) -> dict[str, Any]:
     """The row with its small counts, and everything that would give them away, hidden
     (a derived value's `_low` and `_high` with it); private columns dropped. `seed`: cells
-    hidden whatever their value (hidden in another report that shows them); `remainders`:
-    counts not shown that are one count less others (`remainders_small`)."""
+    hidden whatever their value (hidden in another report that shows them)."""
     shown = dict(row)  # a copy, less the private columns (most rows have none)
     for key in [key for key in shown if key[:1] == PRIVATE]:
         del shown[key]
     if not below:
         return shown
     counted = [name for name in counts if name not in derived]
-    seed = {*seed, *remainders_small(row, below, remainders)}
     hidden = withheld(row, below, counted, derived, totals, seed)
     for name in hidden:
         for key in (name, f"{name}_low", f"{name}_high"):
