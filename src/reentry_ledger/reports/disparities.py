@@ -22,9 +22,8 @@ from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.periods import Period
 from reentry_ledger.reports.stats import Z95
-from reentry_ledger.reports.suppression import DERIVED_FROM, VIOLATION_LINKED, suppress, withheld
-from reentry_ledger.reports.violations import COUNTS as VIOLATION_COUNTS
-from reentry_ledger.reports.violations import counted, rounded
+from reentry_ledger.reports.suppression import suppress
+from reentry_ledger.reports.violations import counted, rounded, withheld_counts
 
 DAYS_PER_YEAR = 365.25
 CODES: dict[str, type[StrEnum]] = {
@@ -129,32 +128,25 @@ def rows(
 ) -> list[dict[str, Any]]:
     reference = reference_group(counts, request)
     codes = values(CODES[request.by])
-    result = []
+    result, below = [], request.suppress_below
+    # what the violation report of the same grouping withholds, by group: hidden here too (a
+    # revocation count of a block with a small part: shown here, it gave the block away)
+    hidden = {key: withheld_counts(group, below) for key, group in counts.items()}
     for key in sorted(counts, key=lambda k: (k[1:], codes.index(k[0]) if k[0] in codes else 99)):
         group, rest = counts[key], key[1:]
         versus = counts.get((reference, *rest), {})
+        versus_hidden = hidden.get((reference, *rest), set())
         for metric in request.metrics:
             row: dict[str, Any] = {request.by: key[0]}
             if rest:
                 period = rest[0]
                 row["period"] = period.label if isinstance(period, Period) else period
             row |= compared(metric, reference, group, versus, key[0] == reference)
-            # hidden where the violation report of the same grouping hides it (a revocation
-            # count of a block with a small part): shown here, it gave the block away
-            below, column = request.suppress_below, METRICS[metric]
-            seed = [cell for cell, of in (("count", group), ("reference_count", versus))
-                    if column in hidden_in_the_report(of, below)]  # fmt: skip
-            result.append(suppress(row, request.suppress_below, COUNTS, DERIVED, seed=seed))
+            seed = [cell for cell, withheld in (("count", hidden[key]),
+                                                ("reference_count", versus_hidden))
+                    if METRICS[metric] in withheld]  # fmt: skip
+            result.append(suppress(row, below, COUNTS, DERIVED, seed=seed))
     return result
-
-
-def hidden_in_the_report(group: dict[str, int], below: int | None) -> set[str]:
-    """The counts the violation report withholds in a group's row (`violations.rows`)."""
-    if not below:
-        return set()
-    values = {**dict.fromkeys(VIOLATION_COUNTS, 0), **group}
-    counts = [name for name in VIOLATION_COUNTS if name not in DERIVED_FROM]
-    return withheld(values, below, counts, DERIVED_FROM, VIOLATION_LINKED)
 
 
 def compared(

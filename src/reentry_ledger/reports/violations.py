@@ -17,7 +17,7 @@ from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.dimensions import DIMENSIONS, ORDERS
 from reentry_ledger.reports.periods import Period, split
 from reentry_ledger.reports.stats import dispersion, overdispersed_interval, wilson
-from reentry_ledger.reports.suppression import VIOLATION_LINKED, suppress
+from reentry_ledger.reports.suppression import DERIVED_FROM, VIOLATION_LINKED, suppress, withheld
 from reentry_ledger.reports.tallies import BY_BASIS, BY_DISPOSITION, DISPERSION, tallies
 
 # 2: terms, days at risk, people, level; 3: revoked terms attributed in a window, decisions,
@@ -178,6 +178,16 @@ def rows(
     return [
         suppress(row, request.suppress_below, COUNTS, totals=VIOLATION_LINKED) for row in result
     ]
+
+
+def withheld_counts(counts: dict[str, int], below: int | None) -> set[str]:
+    """The counts a group's row withholds (`rows`: small ones, what is derived from them,
+    the blocks they are part of), for a report that shows them otherwise (disparities)."""
+    if not below:
+        return set()
+    values = {**dict.fromkeys(COUNTS, 0), **counts}
+    return withheld(values, below, [c for c in COUNTS if c not in DERIVED_FROM], DERIVED_FROM,
+                    VIOLATION_LINKED)  # fmt: skip
 
 
 def rounded(value: float | None) -> float | None:

@@ -97,7 +97,8 @@ def routes(site: Site) -> APIRouter:
         except LedgerError as error:
             if isinstance(error, Conflict):  # the form now expects what the client holds now
                 with site.service.use() as ledger:
-                    expected = str(ledger.get_client(ref).version)
+                    held = ledger.last_event_held(ref, actor=visitor.name)
+                expected = "" if held is None else str(held)
             kind = error_kind(error)
             return render(
                 request, "record.html", STATUS_BY_ERROR[kind], ref=ref, form=form,
