@@ -251,7 +251,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "skills meet (access-logged).",
         "volunteers",
     ),
-    Endpoint("list_users", "GET", "/api/users", "The users, their roles and agencies.", "users"),
+    Endpoint(
+        "list_users",
+        "GET",
+        "/api/users",
+        "The users, their roles and agencies (a supervisor: its agency's).",
+        "users",
+    ),
     Endpoint("add_user", "POST", "/api/users", "Add a user with a role.", "users"),
     Endpoint("remove_user", "DELETE", "/api/users/{name}", "Remove a user.", "users"),
     Endpoint(

@@ -326,3 +326,14 @@ def test_a_supervisor_cannot_move_a_client_to_an_agency_without_staff(
     assert "line 2" in in_file.stderr and "no staff" in in_file.stderr
     assert events(staffed) == before
     assert staffed("cw-ga", "contact", "GA-1", "--on", "2024-03-02", "--note", "n").exit_code == 0
+
+
+def test_a_supervisor_lists_its_own_agencys_staff_only(staffed: Run) -> None:
+    """`users list` showed a supervisor every agency's staff and who added them: beyond what
+    it manages (its own agency's). An auditor lists everyone."""
+    theirs = staffed("sup-ga", "users", "list")
+    assert theirs.exit_code == 0, theirs.output
+    assert "cw-ga" in theirs.stdout and "sup-ga" in theirs.stdout
+    assert "sup-n" not in theirs.stdout and "North" not in theirs.stdout
+    everyone = staffed("aud", "users", "list")
+    assert all(name in everyone.stdout for name in ("aud", "sup-ga", "sup-n", "cw-ga"))

@@ -19,7 +19,7 @@ from reentry_ledger.credentials import (
     split_bearer,
     utc_now,
 )
-from reentry_ledger.domain.directory import MANAGERS, Directory, User, new_directory
+from reentry_ledger.domain.directory import AGENCY_ROLES, MANAGERS, Directory, User, new_directory
 from reentry_ledger.domain.errors import InvalidInput, RuleViolated
 
 
@@ -50,9 +50,14 @@ class Users(LedgerBase):
         self.credentials.delete_user(name)  # a removed user's tokens and sessions end with it
 
     def list_users(self, *, actor: str | None) -> list[User]:
-        self.require(actor, Permission.MANAGE_USERS)
+        """The users, by name: an auditor's every one, a supervisor's those of its agency
+        (the staff it manages; not other agencies' staff, nor who added them)."""
+        who = self.require(actor, Permission.MANAGE_USERS)
         directory = self.directory()
-        return sorted(directory.users.values(), key=lambda u: u.name) if directory else []
+        users = sorted(directory.users.values(), key=lambda u: u.name) if directory else []
+        if who.role in AGENCY_ROLES:
+            return [user for user in users if user.agency == who.agency]
+        return users
 
     # --- credentials: who a server's request comes from ----------------------------------------
 

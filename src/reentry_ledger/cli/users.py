@@ -64,7 +64,7 @@ def users_remove(state: LedgerContext, name: str, reason: str | None) -> None:
 @ledger_options
 @pass_context
 def users_list(state: LedgerContext, as_json: bool) -> None:
-    """List the users, their roles and agencies.
+    """List the users, their roles and agencies (a supervisor: its agency's).
 
     \b
     Example:
