@@ -9,22 +9,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from reentry_ledger.application import Ledger
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.server.web import forms
-from reentry_ledger.server.web.recording import CHOICES, DEFAULTS
+from reentry_ledger.server.web.recording import CHOICES, DEFAULTS, last_event
 from reentry_ledger.server.web.rendering import PageRoute, render
 from reentry_ledger.server.web.site import Site
 
 PAGE = 50  # clients a caseload page lists
-
-
-def last_event(ledger: Ledger, ref: str, name: str) -> int | str:
-    """The number of the client's last event, for a form's If-Match, where the user's agency
-    holds the client (else none: `Ledger.last_event_held`): asked only after the application
-    let the user read the client."""
-    number = ledger.last_event_held(ref, actor=name)
-    return "" if number is None else number
 
 
 def routes(site: Site) -> APIRouter:

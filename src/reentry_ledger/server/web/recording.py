@@ -64,6 +64,14 @@ Write = Callable[[Ledger, str], Recorded]  # records as the user named
 NONE_TICKED = Form([])  # checkboxes: a list of the ticked values
 
 
+def last_event(ledger: Ledger, ref: str, name: str) -> str:
+    """The number of the client's last event, for a form's If-Match, where the user's agency
+    holds the client (else none, "": `Ledger.last_event_held`): asked only after the
+    application let the user read the client."""
+    number = ledger.last_event_held(ref, actor=name)
+    return "" if number is None else str(number)
+
+
 def expected_number(text: str) -> int:
     number = forms.whole("Last event", text, minimum=1)
     if number is None:
@@ -97,8 +105,7 @@ def routes(site: Site) -> APIRouter:
         except LedgerError as error:
             if isinstance(error, Conflict):  # the form now expects what the client holds now
                 with site.service.use() as ledger:
-                    held = ledger.last_event_held(ref, actor=visitor.name)
-                expected = "" if held is None else str(held)
+                    expected = last_event(ledger, ref, visitor.name)
             kind = error_kind(error)
             return render(
                 request, "record.html", STATUS_BY_ERROR[kind], ref=ref, form=form,
