@@ -362,3 +362,27 @@ def test_a_caseworker_cannot_move_a_client_to_another_agency_through_the_api(
     moved = served.post("sup-ga", "/api/clients/x-moved/reassignments", json=move)
     assert moved.status_code == OK, moved.text
     assert served.get("cw-gb", "/api/clients/x-moved").status_code == OK
+
+
+def test_a_write_whose_notice_names_an_agency_beyond_latin_1_answers_what_it_did(
+    served: Served,
+) -> None:
+    """The move was stored, but its notice (naming the new agency) went into a header as it
+    was, which HTTP headers cannot carry beyond Latin-1: the server answered 500 "unexpected
+    error" to a write it had made (found by a probe of the server). The notice is sent
+    percent-encoded, and the CLI's client decodes it."""
+    ledger = served.ledger
+    ledger.add_user("cw-u", "caseworker", "AG→Ü", actor="aud")
+    enrolled(ledger, "x-moved")
+    moved = served.post(
+        "sup-ga", "/api/clients/x-moved/reassignments", json={"officer": "o", "agency": "AG→Ü"}
+    )
+    assert moved.status_code == OK, moved.text
+    from urllib.parse import unquote
+
+    from reentry_ledger.notices import notices_of
+
+    header = moved.headers["X-Ledger-Notice"]
+    assert header.isascii() and "AG→Ü" in unquote(header)
+    assert any("AG→Ü" in notice for notice in notices_of(header))
+    assert ledger.client_state("x-moved", actor="aud").agency == "AG→Ü"

@@ -27,7 +27,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 from pydantic import TypeAdapter
 
-from reentry_ledger import __version__
+from reentry_ledger import __version__, notices
 from reentry_ledger.application import Ledger, ReplayReport, utc_today
 from reentry_ledger.application.access import ReadsPage
 from reentry_ledger.authorization import NotPermitted
@@ -213,9 +213,9 @@ class Server:
             raise LedgerError(
                 f"the connection to the server at {self.url} failed: {error}"
             ) from None
-        notice = response.headers.get("X-Ledger-Notice")
-        if notice:
-            self.notices.extend(notice.split(" | "))
+        sent = response.headers.get(notices.HEADER)
+        if sent:
+            self.notices.extend(notices.notices_of(sent))
         return response
 
     def checked(self, response: httpx.Response) -> httpx.Response:

@@ -13,6 +13,7 @@ from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request, Securi
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, create_model
 
+from reentry_ledger import notices
 from reentry_ledger.application import Ledger
 from reentry_ledger.contract import ENDPOINTS, Endpoint, listed, parameters, result_type
 from reentry_ledger.domain.errors import InvalidInput
@@ -118,9 +119,9 @@ def handler_for(
                 value = list(value)
             headers = etag(ledger, who, arguments.get("ref"), endpoint)
             content = adapter.dump_python(value, mode="json")
-            notices = list(ledger.notices)
-        if notices:
-            headers["X-Ledger-Notice"] = " | ".join(notices)
+            said = list(ledger.notices)
+        if said:
+            headers[notices.HEADER] = notices.header_value(said)
         return JSONResponse(content, headers=headers)
 
     handle.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]

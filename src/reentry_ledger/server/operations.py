@@ -24,6 +24,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import to_jsonable_python
 from starlette.background import BackgroundTask
 
+from reentry_ledger import notices
 from reentry_ledger.application import Ledger
 from reentry_ledger.contract import EXIT_BY_ERROR, STATUS_BY_ERROR
 from reentry_ledger.domain.checks import EARLIEST, LATEST, EventDate, EventMoment, Line
@@ -48,7 +49,6 @@ from reentry_ledger.server.service import LedgerService
 from reentry_ledger.verification import DIGEST_LINE, Digest, Verification
 
 # Headers beside a JSON answer (the CLI's client reads them back).
-NOTICE = "X-Ledger-Notice"  # what the CLI prints as "Note: ..." (as api.py sends it)
 COLUMNS = "X-Report-Columns"  # a report table's columns, comma-separated
 SNAPPED = "X-Report-Snapped"  # JSON: the range (and moment) a report was snapped to
 SHOWN = "X-Report-Table-Columns"  # a cohort table's columns as a table shows them (fewer)
@@ -307,7 +307,7 @@ def with_notices(ledger: Ledger, headers: dict[str, str] | None) -> dict[str, st
 
 
 def noticed(ledger: Ledger) -> dict[str, str]:
-    return {NOTICE: " | ".join(ledger.notices)} if ledger.notices else {}
+    return {notices.HEADER: notices.header_value(ledger.notices)} if ledger.notices else {}
 
 
 def snapped_header(snapped: Snapped | None) -> dict[str, str]:

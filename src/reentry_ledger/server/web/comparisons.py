@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import QueryParams
 
+from reentry_ledger import notices
 from reentry_ledger.domain.codes import values
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports.cohorts import FOLLOW, START_PERIODS
@@ -181,7 +182,7 @@ def add_page(router: APIRouter, site: Site, page: Page) -> None:
         table = page.read(request.query_params).table(site, visitor)
         headers = {"Content-Disposition": f'attachment; filename="{page.name}.csv"'}
         if table.snapped:
-            headers["X-Ledger-Notice"] = table.snapped.describe()
+            headers[notices.HEADER] = notices.header_value([table.snapped.describe()])
         text = as_csv(table.rows, table.columns)
         return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 

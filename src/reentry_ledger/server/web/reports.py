@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import QueryParams
 
+from reentry_ledger import notices
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports import chart
 from reentry_ledger.reports.dimensions import DIMENSIONS
@@ -196,7 +197,7 @@ def routes(site: Site) -> APIRouter:
         text, snapped = violations_csv(site, visitor, Filters.read(request.query_params))
         headers = {"Content-Disposition": 'attachment; filename="violations.csv"'}
         if snapped:
-            headers["X-Ledger-Notice"] = snapped.describe()
+            headers[notices.HEADER] = notices.header_value([snapped.describe()])
         return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 
     @router.get("/reports/violations/chart.svg")
