@@ -237,6 +237,14 @@ def test_a_file_in_the_wrong_encoding_is_refused(run, tmp_path: Path) -> None:  
             "reference = 'case_no'\nkind_column = 'record'\n[kinds.X]\ncommand = 'enroll'\nofficer = 'officer'\n",
             "kinds.X (enroll) must name the column of agency, supervision",
         ),
+        (
+            "reference = 'case_no'\nkind_column = 'record'\nencoding = 'rot13'\n[kinds.X]\ncommand = 'abscond'\n",
+            "encoding 'rot13' is not a text encoding",
+        ),
+        (
+            "reference = 'case_no'\nkind_column = 'record'\nencoding = 8\n[kinds.X]\ncommand = 'abscond'\n",
+            "encoding 8 is not a text encoding",
+        ),
     ],
 )
 def test_a_bad_mapping_is_refused(run, tmp_path: Path, mapping: str, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -245,6 +253,32 @@ def test_a_bad_mapping_is_refused(run, tmp_path: Path, mapping: str, message: st
     result = import_csv(run, EXAMPLES / "records.csv", path)
     assert result.exit_code == 2
     assert message in result.stderr
+    assert "unexpected" not in result.stderr
+
+
+def test_a_contact_rule_without_a_kind_column_records_casework_contacts(
+    run, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """As `contact` does without --kind (the rule's fields are optional but its command's
+    reason, docs/import.md): it stopped the import with "unexpected TypeError"."""
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(
+        "reference = 'ref'\nkind_column = 'kind'\n[kinds.I]\ncommand = 'enroll'\n"
+        "agency = 'agency'\nsupervision = 'supervision'\n[kinds.C]\ncommand = 'contact'\n"
+        "note = 'note'\n",
+        encoding="utf-8",
+    )
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "ref,kind,date,agency,supervision,note\n"
+        "GA-9,I,2025-01-10,GA,parole,\nGA-9,C,2025-01-20,,,called in\n",
+        encoding="utf-8",
+    )
+    result = import_csv(run, rows, mapping)
+    assert result.exit_code == 0, result.output
+    events = json.loads(run("timeline", "GA-9", "--json").stdout)
+    [contact] = [e for e in events if e["type"] == "ContactLogged"]
+    assert contact["data"]["kind"]["code"] == "casework"
 
 
 def test_csv_without_a_mapping_is_bad_usage(run) -> None:  # type: ignore[no-untyped-def]

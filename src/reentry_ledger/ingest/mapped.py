@@ -9,6 +9,7 @@ transaction, or not at all.
 
 from __future__ import annotations
 
+import io
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +70,9 @@ REQUIRED = {"enroll": ("agency", "supervision"), "assess": ("instrument", "risk_
             "reassign": ("officer",), "level": ("level",), "custody": ("reason",)}  # fmt: skip
 # Of which a rule must name at least one.
 ONE_OF = {"conditions": ("add", "remove")}
+# Codes a field takes where its rule names no column, as the command takes them left out
+# (`contact --kind`)
+DEFAULTS: dict[str, dict[str, str]] = {"contact": {"kind": "casework"}}
 CODED = {"supervision", "conditions", "risk_level", "needs", "need", "service", "status",
          "technical",
          "new_offence", "response", "outcome", "kind", "decided_by", "start_reason",
@@ -143,6 +147,14 @@ def load_mapping(path: Path) -> Mapping:
     missing = [key for key in ("reference", "kind_column", "kinds") if key not in document]
     if missing:
         raise InvalidInput(f"mapping {where}: missing {', '.join(missing)}")
+    encoding = document.get("encoding", "utf-8")
+    try:  # a text encoding, as the file will be opened with it (not rot13, not a number)
+        io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+    except (LookupError, TypeError):
+        raise InvalidInput(
+            f"mapping {where}: encoding {encoding!r} is not a text encoding (e.g. utf-8, "
+            "latin-1, cp1252)"
+        ) from None
     try:
         rules = {
             str(kind): parse_rule(str(kind), spec, where)
@@ -152,7 +164,7 @@ def load_mapping(path: Path) -> Mapping:
             reference=document["reference"],
             kind_column=document["kind_column"],
             date_format=document.get("date_format", "%Y-%m-%d"),
-            encoding=document.get("encoding", "utf-8"),
+            encoding=encoding,
             codes={
                 name: {str(k): str(v) for k, v in table.items()}
                 for name, table in document.get("codes", {}).items()
@@ -345,6 +357,8 @@ class MappedImport:
             self.remember(ref, "referral", key, new_id)
         else:
             method = METHODS[command]
+            for name, code in DEFAULTS.get(command, {}).items():
+                values.setdefault(name, coded(code))
             recording.record(ref, on, lambda c, stamp: getattr(c, method)(stamp, **values) and None)
 
     def enroll(self, ref: str, on: date, values: dict[str, Any]) -> None:
