@@ -8,12 +8,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from reentry_ledger.server.auth import SESSION_COOKIE, page_user
+from reentry_ledger.server.throttle import Busy
 from reentry_ledger.server.web import csrf
 from reentry_ledger.server.web.rendering import SIGN_IN, PageRoute, render
 from reentry_ledger.server.web.site import Site
 
 # One message whatever was wrong: nothing says whether the name exists.
 FAILED = "sign-in failed: the user name and password, or the token, are not right"
+HELD_BACK = (
+    "too many failed sign-ins for this name or from this address: try again in {minutes} "
+    "minute(s), or sign in with a token"
+)
+BUSY = "the server is checking other sign-ins: try again in a moment"
 
 
 def routes(site: Site) -> APIRouter:
@@ -35,11 +41,21 @@ def routes(site: Site) -> APIRouter:
     ) -> Response:
         csrf.check(request, csrf_value)
         session, user, matches = None, None, False
+        address = request.client.host if request.client else ""
         if not token.strip() and name:
+            minutes = site.throttle.held_back(name, address)
+            if minutes is not None:  # before any check: the right password too, as a guess
+                error = HELD_BACK.format(minutes=minutes)
+                return render(request, "sign_in.html", 429, name=name, error=error)
             with site.service.use() as ledger:
                 stored = ledger.password_of(name)
-            # Argon2 outside the lock: a flood of wrong passwords must not stall everyone
-            matches = stored.matches(password)
+            # Argon2 outside the lock (a flood of wrong passwords must not stall everyone),
+            # a few at once (each holds some 64 MiB while it runs)
+            try:
+                with site.throttle.checking():
+                    matches = stored.matches(password)
+            except Busy:
+                return render(request, "sign_in.html", 503, name=name, error=BUSY)
         with site.service.use() as ledger:
             if token.strip():
                 user = ledger.authenticate_bearer(token.strip())
@@ -48,7 +64,11 @@ def routes(site: Site) -> APIRouter:
             if user is not None:
                 session = ledger.open_session(user, site.settings.session_minutes)
         if session is None:
+            if not token.strip():
+                site.throttle.failed(name, address)
             return render(request, "sign_in.html", 401, name=name, error=FAILED)
+        if not token.strip():
+            site.throttle.succeeded(name)
         response = RedirectResponse("/", status_code=303)
         seconds = int(site.settings.session_minutes * 60)
         csrf.set_cookie(response, SESSION_COOKIE, session, site.settings, max_age=seconds)

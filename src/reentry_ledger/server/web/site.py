@@ -3,13 +3,14 @@ navigation only: what a user may do is the application's to decide, on every req
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
 from reentry_ledger.domain.directory import Role
 from reentry_ledger.server.auth import Settings, page_user
 from reentry_ledger.server.service import LedgerService
+from reentry_ledger.server.throttle import SignInThrottle
 
 REPORT = ("Violation report", "/reports/violations")
 REPORTS = (REPORT, ("Disparities", "/reports/disparities"), ("Cohorts", "/reports/cohorts"))
@@ -46,6 +47,7 @@ class Site:
 
     service: LedgerService
     settings: Settings
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)  # password guessing
 
     def visitor(self, request: Request) -> Visitor:
         """The signed-in user (by session cookie, or a trusted proxy), else SignInNeeded."""
