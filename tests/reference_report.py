@@ -54,10 +54,12 @@ class Term:
 
 def terms_of(client: ClientFacts) -> list[Term]:
     """Each term's days: from its start to its discharge (the first one recorded after its
-    start and before the next term's start), never past the day before the next term starts.
+    start and before the next term's start), never past the next term's start; without a
+    discharge, through the day before the next term's start. A term that ends on the day the
+    next one starts keeps that day: the next one's days begin the day after.
     Its status changes: those recorded after its start and before the next term's."""
     ordered = sorted(client.terms, key=lambda t: t.number)
-    terms = []
+    terms: list[Term] = []
     for position, term in enumerate(ordered):
         following = ordered[position + 1] if position + 1 < len(ordered) else None
         limit = following.number if following else None
@@ -67,15 +69,17 @@ def terms_of(client: ClientFacts) -> list[Term]:
                 last = discharge.on
                 break
         if following is not None:
-            day_before = following.start_on - ONE_DAY
-            last = day_before if last is None else min(last, day_before)
+            last = following.start_on - ONE_DAY if last is None else min(last, following.start_on)
+        first = term.start_on
+        if terms and terms[-1].last is not None and terms[-1].last >= first:
+            first = terms[-1].last + ONE_DAY
         changes = [
             change
             for change in client.status
             if change.number > term.number and (limit is None or change.number < limit)
         ]
         changes.sort(key=lambda c: (c.on, c.number))
-        terms.append(Term(term, term.start_on, last, changes))
+        terms.append(Term(term, first, last, changes))
     return terms
 
 

@@ -478,3 +478,36 @@ def test_a_range_counts_the_violations_dated_on_its_first_and_last_days_and_none
         ]  # fmt: skip
         assert by_month["2025-04"]["new_offences_convicted"] == 1
         assert by_month["2025-03"]["revocations_technical"] == 1
+
+
+def test_oversight_is_not_shown_the_custody_days_of_one_sanction_in_a_later_month(
+    ledger: Ledger,
+) -> None:
+    """A curfew breach on 30 Jan, a custody sanction of 5 days decided on 3 Feb: February's
+    group has no technical violation nor revocation, whose hiding hid the custody days, so
+    they showed: one decision's days (found by a probe of the server as oversight). They are
+    hidden with the count of the decisions that imposed them."""
+    for n in range(1, 13):
+        enroll(ledger, f"GA-{n}")
+    breach = technical(ledger, "GA-1", date(2025, 1, 30))
+    ledger.respond_to_violation("GA-1", breach, "custody_sanction", actor="jdoe",
+                                on=date(2025, 2, 3), custody_days=5)  # fmt: skip
+    ledger.add_user("aud", "auditor", None, actor="jdoe")
+    ledger.add_user("jdoe", "supervisor", "GA", actor="aud")
+    ledger.add_user("ov", "oversight", None, actor="aud")
+    asked = ReportRequest(today=TODAY, period="month", last=date(2025, 3, 31))
+    exact = {g["period"]: g for g in Reports(ledger, "aud").violations(asked)["groups"]}
+    assert (exact["2025-02"]["technical_violations"], exact["2025-02"]["custody_days_technical"],
+            exact["2025-02"]["revocations_technical"]) == (0, 5, 0)  # fmt: skip
+    shown = {g["period"]: g for g in Reports(ledger, "ov").violations(asked)["groups"]}
+    february = shown["2025-02"]
+    assert (february["clients"], february["technical_violations"]) == (12, 0)
+    assert february["custody_days_technical"] == "withheld"
+    assert not any(key.startswith("_") for key in february)
+    # ten decisions' days are shown
+    for n in range(2, 11):
+        found = technical(ledger, f"GA-{n}", date(2025, 1, 30))
+        ledger.respond_to_violation(f"GA-{n}", found, "custody_sanction", actor="jdoe",
+                                    on=date(2025, 2, 3), custody_days=5)  # fmt: skip
+    shown = {g["period"]: g for g in Reports(ledger, "ov").violations(asked)["groups"]}
+    assert shown["2025-02"]["custody_days_technical"] == 50

@@ -14,6 +14,7 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.domain.events import CustodyStarted
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.store import ProjectionStore
+from reentry_ledger.reports.kept import KEPT_VERSION
 from reentry_ledger.reports.service import Reports
 from reentry_ledger.reports.violations import ReportRequest
 from tests.builders import START, TODAY, enroll_parolee
@@ -271,7 +272,7 @@ def test_the_segments_an_earlier_version_kept_with_age_bands_are_dropped_at_catc
     kept = store.rows("SELECT * FROM {report_kept_segments}", tables=tables)
     assert len(kept) == 1 and not [row for row in kept if "45_54" in map(str, row)]
     (state,) = store.rows("SELECT versions FROM {report_segments_state}", tables=tables)
-    assert str(state[0]).startswith("2;")
+    assert str(state[0]).startswith(f"{KEPT_VERSION};")
 
 
 def test_rates_per_person_year_are_per_year_at_risk(ledger: Ledger) -> None:

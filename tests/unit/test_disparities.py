@@ -71,6 +71,14 @@ def test_another_reference_and_no_ratio_without_reference_events() -> None:
     )
 
 
+def test_the_reference_against_itself_has_no_ratio_without_events_of_its_own() -> None:
+    """0 over 0 is no ratio (docs/metrics.md: null when the reference count is 0); the
+    reference's own row said 1 (found by a domain expert's probe)."""
+    request = DisparityRequest(TODAY, reference="black", metrics=("new_offence",))
+    black = by_metric(rows(COUNTS, request), "black")["new_offence"]
+    assert (black["count"], black["rate_ratio"], black["rate_ratio_low"]) == (0, None, None)
+
+
 def test_without_a_default_the_reference_is_the_group_with_most_days_at_risk() -> None:
     counts = {("female",): {**BLACK}, ("male",): {**WHITE}}
     [female, male] = rows(counts, DisparityRequest(TODAY, by="sex", metrics=("technical",)))

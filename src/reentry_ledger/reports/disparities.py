@@ -159,9 +159,9 @@ def compared(
         per_100_person_years(count, days),
         per_100_person_years(reference_count, reference_days),
     )
-    ratio, low, high = (
-        (1.0, None, None) if same else rate_ratio(count, days, reference_count, reference_days)
-    )
+    ratio, low, high = rate_ratio(count, days, reference_count, reference_days)
+    if same and ratio is not None:  # the reference against itself: 1, with no interval
+        ratio, low, high = 1.0, None, None
     return {
         "metric": metric,
         "reference": reference,

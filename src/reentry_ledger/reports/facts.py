@@ -78,7 +78,9 @@ class Discharge:
 
 @dataclass
 class TermFact:
-    """One term: the values it started with, and its end as known (None: still open)."""
+    """One term: the values it started with, and its end as known (None: still open). Its
+    days run from its first (its start; the day after, where the term before ended on that
+    day: the day is the ending term's) through its end (`ends`)."""
 
     term: int
     number: int  # its starting event's
@@ -91,9 +93,15 @@ class TermFact:
     end_on: date | None = None
     outcome: str | None = None
     end_number: int | None = None  # the discharge's event number
+    first_on: date | None = None  # its first day, where not its start (`ends`)
+    next_number: int | None = None  # the next term's starting event's number
+
+    @property
+    def first_day(self) -> date:
+        return self.start_on if self.first_on is None else self.first_on
 
     def covers(self, day: date) -> bool:
-        return self.start_on <= day and (self.end_on is None or day <= self.end_on)
+        return self.first_day <= day and (self.end_on is None or day <= self.end_on)
 
 
 @dataclass(frozen=True)
@@ -153,7 +161,7 @@ class ClientFacts:
     def term_on(self, day: date) -> TermFact | None:
         """The term the client was under on that day, if any."""
         for term in reversed(self.terms):
-            if term.start_on <= day:
+            if term.first_day <= day:
                 return term if term.covers(day) else None
         return None
 
@@ -163,7 +171,12 @@ class ClientFacts:
         for change in self.status:
             if change.on > day:
                 break
-            if change.kind == kind and change.number > term.number and change.on >= term.start_on:
+            if (
+                change.kind == kind
+                and change.number > term.number
+                and (term.next_number is None or change.number < term.next_number)
+                and change.on >= term.start_on
+            ):
                 found = change
         return found
 
@@ -375,7 +388,9 @@ class FactReader:
 
 def ends(client: ClientFacts) -> None:
     """Each term's end: its discharge (the first recorded after its start and before the next
-    term's start), and never past the day before the next term's start."""
+    term's start), never past the next term's start; without one, the day before the next
+    term's start. A term that ended on the day the next one starts keeps that day (its end,
+    and all else dated that day, are its own): the next term's days begin the day after."""
     client.terms.sort(key=lambda term: term.number)
     for position, term in enumerate(client.terms):
         following = client.terms[position + 1] if position + 1 < len(client.terms) else None
@@ -387,5 +402,10 @@ def ends(client: ClientFacts) -> None:
                 term.end_number = discharge.number
                 break
         if following is not None:
-            day_before = following.start_on - timedelta(days=1)
-            term.end_on = day_before if term.end_on is None else min(term.end_on, day_before)
+            term.next_number = following.number
+            if term.end_on is None:
+                term.end_on = following.start_on - timedelta(days=1)
+            else:
+                term.end_on = min(term.end_on, following.start_on)
+            if term.end_on >= following.first_day:
+                following.first_on = term.end_on + timedelta(days=1)

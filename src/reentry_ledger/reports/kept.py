@@ -49,8 +49,8 @@ STATE = "report_segments_state"
 # assessments, who people are)
 SOURCES = ("clients", "status", "risk", "people")
 # of the kept table's definition: a new one cuts every term again (2: a table of its own,
-# without age bands)
-KEPT_VERSION = 2
+# without age bands; 3: a term that ended on the day the next began keeps that day)
+KEPT_VERSION = 3
 KEPT_ROW = tuple(column for column in SEGMENT_ROW if column != "age_band")
 WHOLE_AFTER = 200_000  # events since the kept position past which every term is cut again
 CHUNK = 400  # clients cut again per statement

@@ -64,6 +64,6 @@ def revoked_terms(
             first[term.number] = (term, response.on, response.number, category)
     dated = [(violation.on, violation.category) for violation in client.violations]
     return [
-        (term, on, attributed(on, term.start_on, dated, window) or category)
+        (term, on, attributed(on, term.first_day, dated, window) or category)
         for term, on, _, category in first.values()
     ]

@@ -98,7 +98,14 @@ DERIVED_FROM = {
         "revocations_absconding",
         "revocations_new_offence",
     ),
-    "custody_days_technical": ("revocations_technical", "technical_violations"),
+    # the days the decisions on technical violations imposed, in the group of the decision's
+    # date: hidden with the count of those decisions (never shown), so that one or two
+    # custody sanctions in a group of few people do not show through
+    "custody_days_technical": (
+        "revocations_technical",
+        "technical_violations",
+        "_custody_decisions_technical",
+    ),
 }
 # The violation report's breakdowns, each hidden as a block when any of its parts is: the
 # parts by basis, and those by disposition, each sum to `new_offences` (shown: with two parts

@@ -119,9 +119,11 @@ EXPOSURE = ("person_days", "days_at_risk", "clients")  # `EXPOSURE_SUMS`, for ot
 # person-days, days at risk and clients, over `Query.per_client`'s rows
 EXPOSURE_SUMS = ("SUM(person_days)", "SUM(days_at_risk)",
                  "SUM(CASE WHEN person_days > 0 THEN 1 ELSE 0 END)")  # fmt: skip
+# (`custody_decisions_technical`, the decisions that carry those custody days, is not shown:
+# the report hides the days with it, `violations.rows`)
 RESPONSES = ("revocations_technical", "revocations_absconding", "revocations_new_offence",
              "revocations_named_technical", "revocation_decisions",
-             "custody_days_technical")  # fmt: skip
+             "custody_days_technical", "custody_decisions_technical")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -691,21 +693,30 @@ class Query:
             self.among_clients("t")
         }{terms_of}
             ),
-            spans AS MATERIALIZED (
-                SELECT t.client_id, t.number, t.term, t.agency, t.officer, t.supervision,
-                    t.start_day, {age_band_sql("t", "t.start_on")} AS age_band,
-                    {sql.greatest("t.start_day", first_day)} AS begin_day,
-                    {
+            ended AS (
+                SELECT t.*, {
             sql.least(
-                f"COALESCE(t.discharge_day, {last_day})",
-                f"COALESCE(t.next_day - 1, {last_day})",
-                last_day,
+                f"COALESCE(t.discharge_day, t.next_day - 1, {FAR})", f"COALESCE(t.next_day, {FAR})"
             )
-        } AS end_day,
-                    {
-            sql.least(f"COALESCE(t.discharge_day, {FAR})", f"COALESCE(t.next_day - 1, {FAR})")
         } AS term_end
                 FROM (SELECT t.*, {sql.day(discharge)} AS discharge_day FROM terms t) t
+            ),
+            spans AS MATERIALIZED (
+                SELECT t.client_id, t.number, t.next_number, t.term, t.agency, t.officer,
+                    t.supervision, t.start_day, t.first_day,
+                    {age_band_sql("t", "t.start_on")} AS age_band,
+                    {sql.greatest("t.first_day", first_day)} AS begin_day,
+                    {sql.least("t.term_end", last_day)} AS end_day, t.term_end
+                FROM (
+                    SELECT e.*, {
+            sql.greatest(
+                "e.start_day",
+                "COALESCE(LAG(e.term_end) OVER "
+                "(PARTITION BY e.client_id ORDER BY e.number) + 1, e.start_day)",
+            )
+        } AS first_day
+                    FROM ended e
+                ) t
             )"""
         violations = self.violations(violations_of_range)
         return f"WITH RECURSIVE {periods}, {terms}, {self.segments()}, {violations}"
@@ -815,6 +826,7 @@ class Query:
                     NULL
                 FROM spans s JOIN {{audit_status}} st ON st.client_id = s.client_id
                     AND st.number > s.number AND {self.known("st")}
+                    AND (s.next_number IS NULL OR st.number < s.next_number)
                     AND {sql.day("st.occurred_on")} BETWEEN s.start_day AND s.end_day
                 WHERE s.begin_day <= s.end_day{risk_rows}
             ),
@@ -1101,11 +1113,11 @@ class Query:
                         OR {revoked("r.client_id")})
             ),
             firsts AS (
-                SELECT d.client_id, d.number, d.day, d.named, s.start_day AS term_start,
+                SELECT d.client_id, d.number, d.day, d.named, s.first_day AS term_start,
                     ROW_NUMBER() OVER (
                         PARTITION BY d.client_id, s.number ORDER BY d.day, d.number) AS nth
                 FROM decisions d JOIN spans s ON s.client_id = d.client_id
-                    AND d.day BETWEEN s.start_day AND s.term_end
+                    AND d.day BETWEEN s.first_day AND s.term_end
                 WHERE {revocation}
             ),
             revoked AS (
@@ -1133,6 +1145,7 @@ class Query:
             number_where("g.named = 'technical'"),
             "SUM(g.decided)",
             "SUM(g.custody)",
+            "SUM(CASE WHEN g.custody > 0 THEN 1 ELSE 0 END)",
         ]
         placed = (self.kept_segments_of if self.kept else in_segments)(
             "response_events", ("decided", "custody", "category", "named")

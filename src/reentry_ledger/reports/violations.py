@@ -21,8 +21,9 @@ from reentry_ledger.reports.suppression import DERIVED_FROM, VIOLATION_LINKED, s
 from reentry_ledger.reports.tallies import BY_BASIS, BY_DISPOSITION, DISPERSION, tallies
 
 # 2: terms, days at risk, people, level; 3: revoked terms attributed in a window, decisions,
-# new offences by basis and disposition, intervals corrected for overdispersion
-DEFINITIONS_VERSION = "3"
+# new offences by basis and disposition, intervals corrected for overdispersion; 4: the day
+# one term ends and the next begins is the ending term's
+DEFINITIONS_VERSION = "4"
 DAYS_PER_YEAR = 365.25
 
 REVOCATIONS = ("revocations_technical", "revocations_absconding", "revocations_new_offence")
@@ -172,12 +173,25 @@ def rows(
         dict(zip(columns, _values(key, {**zeros, **counts}, limits), strict=True))
         for key, counts in counts_by_group.items()
     ]
-    result.sort(key=sorting(dimensions))
     if not request.suppress_below:
+        result.sort(key=sorting(dimensions))
         return result  # nothing to hide: a row holds no private column (`suppress`)
+    for row, counts in zip(result, counts_by_group.values(), strict=True):
+        row.update(_private(counts))
+    result.sort(key=sorting(dimensions))
     return [
-        suppress(row, request.suppress_below, COUNTS, totals=VIOLATION_LINKED) for row in result
+        suppress(row, request.suppress_below, HIDDEN_BY, totals=VIOLATION_LINKED) for row in result
     ]
+
+
+# the counts a row is not shown but hides others with (`DERIVED_FROM`), by their names in the
+# report's sums
+PRIVATE_COUNTS = {"_custody_decisions_technical": "custody_decisions_technical"}
+HIDDEN_BY = (*COUNTS, *PRIVATE_COUNTS)  # every count whose small values are hidden
+
+
+def _private(counts: Mapping[str, int]) -> dict[str, int]:
+    return {name: counts.get(summed, 0) for name, summed in PRIVATE_COUNTS.items()}
 
 
 def withheld_counts(counts: dict[str, int], below: int | None) -> set[str]:
@@ -185,8 +199,8 @@ def withheld_counts(counts: dict[str, int], below: int | None) -> set[str]:
     the blocks they are part of), for a report that shows them otherwise (disparities)."""
     if not below:
         return set()
-    values = {**dict.fromkeys(COUNTS, 0), **counts}
-    return withheld(values, below, [c for c in COUNTS if c not in DERIVED_FROM], DERIVED_FROM,
+    values = {**dict.fromkeys(COUNTS, 0), **counts, **_private(counts)}
+    return withheld(values, below, [c for c in HIDDEN_BY if c not in DERIVED_FROM], DERIVED_FROM,
                     VIOLATION_LINKED)  # fmt: skip
 
 
