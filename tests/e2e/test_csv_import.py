@@ -180,6 +180,16 @@ BAD_FILES = {
         replace_row(5, ",3", ",three"),
         "line 7, column 'days': 'three' is not a number",
     ),
+    # a column named twice: the values were read from the last (blank), the custody days lost
+    "repeated column": (
+        "\n".join([HEADER + ",days", *(row + "," for row in ROWS)]) + "\n",
+        "line 1, column 'days': the header names it twice",
+    ),
+    # a quote opened and never closed reads on to the end of the file
+    "unclosed quote": (
+        replace_row(2, ",ORAS,", ',"ORAS,'),
+        "line 4: malformed CSV (unexpected end of data): a quote opened on this line is not closed",
+    ),
 }
 
 
@@ -208,6 +218,16 @@ def test_a_bad_file_is_refused_whole_and_the_ledger_is_unchanged(
     assert f"{bad}, {message}" in result.stderr, result.stderr
     assert "Traceback" not in result.output
     assert recorded(run("export").stdout) == before
+
+
+def test_a_file_saved_with_a_byte_order_mark_imports(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """As a spreadsheet saves UTF-8: the mark was read into the first column's name, and the
+    file refused for a missing column that is there."""
+    marked = tmp_path / "marked.csv"
+    marked.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
+    result = import_csv(run, marked)
+    assert result.exit_code == 0, result.output
+    assert "imported 11 rows as 11 events" in result.stderr
 
 
 def test_a_file_in_the_wrong_encoding_is_refused(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -253,6 +273,39 @@ def test_a_bad_mapping_is_refused(run, tmp_path: Path, mapping: str, message: st
     result = import_csv(run, EXAMPLES / "records.csv", path)
     assert result.exit_code == 2
     assert message in result.stderr
+    assert "unexpected" not in result.stderr
+
+
+EXAMPLE_MAPPING = MAPPING.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('date_format = "%d/%m/%Y"', "date_format = 5", "date_format 5 is not text"),
+        ('date_format = "%d/%m/%Y"', 'date_format = "%d/%m/%Q"',
+         "date_format '%d/%m/%Q' is not a date format ('Q' is a bad directive"),
+        ('reference = "case_no"', 'reference = ["a"]', "reference ['a'] is not a column name"),
+        ('kind_column = "record"', "kind_column = 1", "kind_column 1 is not a column name"),
+        ('risk_level = { column = "detail", codes = "risk" }',
+         'risk_level = { column = "detail", codes = "rsk" }',
+         "kinds.ASSESS.risk_level.codes: no table [codes.rsk]"),
+        ('risk_level = { column = "detail", codes = "risk" }',
+         'risk_level = { column = "detail", codes = "risk", split = 1 }',
+         "kinds.ASSESS.risk_level.split 1 is not text"),
+    ],
+)  # fmt: skip
+def test_a_mapping_value_of_the_wrong_kind_is_refused_naming_it(
+    run, tmp_path: Path, old: str, new: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Each stopped the import with "unexpected TypeError" (exit 1), or only at the first row
+    using it (found by an operator's probe)."""
+    assert old in EXAMPLE_MAPPING
+    path = tmp_path / "mapping.toml"
+    path.write_text(EXAMPLE_MAPPING.replace(old, new), encoding="utf-8")
+    result = import_csv(run, EXAMPLES / "records.csv", path)
+    assert result.exit_code == 2, result.output
+    assert f"mapping {path}: {message}" in result.stderr
     assert "unexpected" not in result.stderr
 
 

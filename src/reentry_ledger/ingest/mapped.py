@@ -155,19 +155,28 @@ def load_mapping(path: Path) -> Mapping:
             f"mapping {where}: encoding {encoding!r} is not a text encoding (e.g. utf-8, "
             "latin-1, cp1252)"
         ) from None
+    for key in ("reference", "kind_column"):
+        if not isinstance(document[key], str) or not document[key].strip():
+            raise InvalidInput(f"mapping {where}: {key} {document[key]!r} is not a column name")
+    date_format = document.get("date_format", "%Y-%m-%d")
+    check_date_format(date_format, where)
+    tables = document.get("codes", {})
+    if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+        raise InvalidInput(f"mapping {where}: [codes] must hold tables (e.g. [codes.risk])")
+    if not isinstance(document["kinds"], dict):
+        raise InvalidInput(f"mapping {where}: [kinds] must hold tables (e.g. [kinds.INTAKE])")
     try:
         rules = {
-            str(kind): parse_rule(str(kind), spec, where)
+            str(kind): parse_rule(str(kind), spec, where, set(tables))
             for kind, spec in document["kinds"].items()
         }
         return Mapping(
             reference=document["reference"],
             kind_column=document["kind_column"],
-            date_format=document.get("date_format", "%Y-%m-%d"),
+            date_format=date_format,
             encoding=encoding,
             codes={
-                name: {str(k): str(v) for k, v in table.items()}
-                for name, table in document.get("codes", {}).items()
+                name: {str(k): str(v) for k, v in table.items()} for name, table in tables.items()
             },
             rules=rules,
         )
@@ -175,7 +184,21 @@ def load_mapping(path: Path) -> Mapping:
         raise InvalidInput(f"mapping {where}: missing key {error}") from None
 
 
-def parse_rule(kind: str, spec: dict[str, Any], where: str) -> Rule:
+def check_date_format(date_format: Any, where: str) -> None:
+    """A strptime format that reads back a date it writes (not a number, no bad directive)."""
+    if not isinstance(date_format, str):
+        raise InvalidInput(f"mapping {where}: date_format {date_format!r} is not text")
+    try:
+        datetime.strptime(date(2001, 2, 3).strftime(date_format), date_format)
+    except ValueError as error:
+        raise InvalidInput(
+            f"mapping {where}: date_format {date_format!r} is not a date format ({error})"
+        ) from None
+
+
+def parse_rule(kind: str, spec: Any, where: str, tables: set[str]) -> Rule:
+    if not isinstance(spec, dict):
+        raise InvalidInput(f"mapping {where}: kinds.{kind} must be a table (its command, fields)")
     command = spec.get("command")
     if command not in COMMANDS:
         raise InvalidInput(
@@ -193,9 +216,17 @@ def parse_rule(kind: str, spec: dict[str, Any], where: str) -> Rule:
             )
         if isinstance(value, str):
             fields[name] = Field(column=value)
-        elif isinstance(value, dict) and "column" in value:
-            true = tuple(str(t).upper() for t in value.get("true", Field.true))
-            false = tuple(str(f).upper() for f in value.get("false", Field.false))
+        elif isinstance(value, dict) and isinstance(value.get("column"), str):
+            named = f"mapping {where}: kinds.{kind}.{name}"
+            for option in ("codes", "split", "ids", "blank"):
+                if option in value and not isinstance(value[option], str):
+                    raise InvalidInput(f"{named}.{option} {value[option]!r} is not text")
+            if "codes" in value and value["codes"] not in tables:
+                raise InvalidInput(f"{named}.codes: no table [codes.{value['codes']}]")
+            true, false = (
+                tuple(str(t).upper() for t in words_of(value.get(option, default), named, option))
+                for option, default in (("true", Field.true), ("false", Field.false))
+            )
             ids = value.get("ids", "file")
             if ids not in ("file", "ledger") or (ids != "file" and name not in LINKS):
                 raise InvalidInput(
@@ -231,6 +262,15 @@ def parse_rule(kind: str, spec: dict[str, Any], where: str) -> Rule:
             f"{' or '.join(either)}"
         )
     return Rule(kind, command, spec.get("on", "date"), fields)
+
+
+def words_of(value: Any, named: str, option: str) -> list[Any]:
+    """A yes/no column's words: a list, or one word (not its letters)."""
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list | tuple):
+        raise InvalidInput(f"{named}.{option} {value!r} is not a word or a list of words")
+    return list(value)
 
 
 class MappedImport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,18 +31,30 @@ class RowRefused(RuleViolated):
 def read_rows(
     path: Path, required: tuple[str, ...], encoding: str = "utf-8"
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row) for each data row; the header is line 1."""
+    """Yield (line number, row) for each data row; the header is line 1. A UTF-8 file may
+    start with a byte-order mark (as spreadsheets save it)."""
     source = str(path)
+    reading = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     try:
-        with path.open(encoding=encoding, newline="") as stream:
+        with path.open(encoding=reading, newline="") as stream:
             reader = csv.reader(stream, strict=True)
             header = next(reader, None)
             if header is None:
                 raise RowError(source, 1, None, "the file is empty (no header row)")
+            twice = next((name for n, name in enumerate(header) if name in header[:n]), None)
+            if twice is not None:  # its values would be read from one of them, silently
+                raise RowError(source, 1, twice, "the header names it twice")
             missing = [column for column in required if column not in header]
             if missing:
                 raise RowError(source, 1, None, f"missing column(s): {', '.join(missing)}")
-            for cells in reader:
+            while True:
+                start = reader.line_num + 1  # the row's first line (a quoted cell spans more)
+                try:
+                    cells = next(reader, None)
+                except csv.Error as error:
+                    raise RowError(source, start, None, malformed(error)) from None
+                if cells is None:
+                    return
                 line = reader.line_num
                 if not any(cell.strip() for cell in cells):
                     continue
@@ -57,5 +70,18 @@ def read_rows(
             f"{source}: not valid {encoding} text at byte {error.start} ({error.reason}); "
             "save the file as UTF-8 or name its encoding"
         ) from None
-    except csv.Error as error:
-        raise InvalidInput(f"{source}: malformed CSV: {error}") from None
+    except UnicodeError as error:  # a stream the encoding cannot start with (utf-16, no mark)
+        raise InvalidInput(f"{source}: not {encoding} text ({error})") from None
+    except csv.Error as error:  # the header's own
+        raise RowError(source, 1, None, malformed(error)) from None
+
+
+# what the reader says of a quote left open: it reads on to the end of the file
+UNCLOSED = ("unexpected end of data", "field larger than field limit")
+
+
+def malformed(error: csv.Error) -> str:
+    said = f"malformed CSV ({error})"
+    if str(error).startswith(UNCLOSED):
+        return f"{said}: a quote opened on this line is not closed"
+    return said
