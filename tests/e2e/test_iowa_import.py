@@ -258,3 +258,37 @@ def test_a_bad_row_stores_nothing_and_names_line_and_column(tmp_path: Path, db_u
     )
     shown = CliRunner().invoke(cli, ["show", "IA-2014-1"], env=env)
     assert shown.exit_code == 2 and "no ledger" in shown.stderr  # not even its tables
+
+
+@pytest.mark.parametrize(
+    ("year", "days", "column", "message"),
+    [
+        ("1800", "30", "Fiscal Year Released",
+         "1800 is not a fiscal year the ledger takes (released 1800-01-01: dates run from "
+         "1900-01-01 to today"),
+        ("2030", "30", "Fiscal Year Released", "2030 is not a fiscal year the ledger takes"),
+        ("2014", "99999", "Days to Return",
+         "99999 is past the three-year follow-up (0 to 1095 days)"),
+        ("2014", "1096", "Days to Return", "1096 is past the three-year follow-up"),
+    ],
+)  # fmt: skip
+def test_a_date_out_of_range_names_its_line_and_column(
+    tmp_path: Path, db_url: str, year: str, days: str, column: str, message: str
+) -> None:
+    """Each said only "occurred_on: 2283-10-16 is outside the dates..." or "is in the future",
+    with no file, line or column; a return 13 years into the three-year follow-up was stored
+    (found by an operator's probe)."""
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        HEADER
+        + "2014,2017,3JD,Parole,White,25-34,Female,C Felony,Drug,Trafficking,No,,No Recidivism,,,,No\n"
+        + f"{year},2017,3JD,Parole,White,25-34,Female,C Felony,Drug,Trafficking,Yes,{days},"
+        "Tech,,,,No\n",
+        encoding="utf-8",
+    )
+    env = {"REENTRY_LEDGER_DB": db_url, "REENTRY_LEDGER_ACTOR": "importer"}
+    result = CliRunner().invoke(cli, ["import", str(path), "--format", "iowa"], env=env)
+    assert result.exit_code == 2, result.output
+    assert f"{path}, line 3, column '{column}': {message}" in result.stderr
+    shown = CliRunner().invoke(cli, ["show", "IA-2014-1"], env=env)
+    assert shown.exit_code == 2 and "no ledger" in shown.stderr

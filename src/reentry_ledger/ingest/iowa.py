@@ -17,6 +17,7 @@ from typing import Any
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import Actor
+from reentry_ledger.domain.checks import EARLIEST
 from reentry_ledger.domain.client import Client, CodedInput, Stamp, coded
 from reentry_ledger.domain.references import client_id
 from reentry_ledger.ingest.bulk import BulkWriter
@@ -154,6 +155,12 @@ class IowaImport:
         if not year_text.isdigit():
             raise self.fail(line, "Fiscal Year Released", f"{year_text!r} is not a year")
         released = release_date(int(year_text))
+        if not EARLIEST <= released <= self.today:
+            raise self.fail(
+                line, "Fiscal Year Released",
+                f"{year_text} is not a fiscal year the ledger takes (released {released}: "
+                f"dates run from {EARLIEST} to today, {self.today})",
+            )  # fmt: skip
         ref = reference(int(year_text), row_number)
         self.protect = self.writer.protector(str(client_id(ref)))
         district = row["Main Supervising District"].strip()
@@ -228,7 +235,17 @@ class IowaImport:
             days = int(days_text)
         else:
             raise self.fail(line, "Days to Return", f"{days_text!r} is not a number of days")
-        stamp = self.stamp(released + timedelta(days=days))
+        if days > FOLLOW_UP_DAYS:  # the file's returns are those within it (its README)
+            raise self.fail(
+                line, "Days to Return",
+                f"{days} is past the three-year follow-up (0 to {FOLLOW_UP_DAYS} days)",
+            )  # fmt: skip
+        returned = released + timedelta(days=days)
+        if returned > self.today:
+            raise self.fail(
+                line, "Days to Return", f"{days} days after release is {returned}, after today"
+            )
+        stamp = self.stamp(returned)
         if kind == "Tech":
             violation = client.record_violation(
                 stamp, technical=[coded("other_condition", "Tech")], description=flagged
