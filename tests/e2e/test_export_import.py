@@ -252,6 +252,7 @@ def test_a_copy_keeps_its_sealed_client_sealed_and_the_others_readable(
     [
         (lambda lines: [*lines[:-1], b'{"topic": "nonsense"}\n'], "line {n}: unknown event topic"),
         (lambda lines: [*lines[:-1], lines[-1][:40] + b"\n"], "line {n}: not a JSON object"),
+        # a line repeated: an edited file (exit 6), as one removed or moved
         (lambda lines: [*lines, lines[-1]], "line {n1}: client"),
         (
             lambda lines: [*lines[:-1], lines[-1].replace(b'"occurred_on":"', b'"occurred_on":"x')],
@@ -269,7 +270,7 @@ def test_a_faulty_line_stores_nothing(
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(b"".join(lines))
     result = CliRunner().invoke(cli, ["--db", second_db, "import", str(bad), "--format", "jsonl"])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == (6 if message.endswith("client") else 2), result.output
     assert message.format(n=len(lines), n1=len(lines)) in result.stderr
     copy = Ledger(second_db, clock=lambda: TODAY)
     assert copy.recorder.max_notification_id() in (None, 0)
@@ -285,17 +286,34 @@ def test_a_fault_far_into_a_file_read_in_many_blocks_is_named_by_its_line(
     build_demo(original, clients=30, seed=2)
     lines = write_lines(original, tmp_path / "good.jsonl")
     fault = 300  # the line that is wrong, dozens of blocks in
+    error: type = InvalidInput
     if where == "a bad line":
         lines[fault - 1] = b'{"topic": "nonsense"}\n'
         expected = "unknown event topic"
-    else:  # two events of one client swapped
+    else:  # two events of one client swapped: an edited file (exit 6), as a line removed is
+        error = VerificationFailed
         clients = [orjson.loads(line)["client_id"] for line in lines]
         fault = next(n for n in range(fault, len(lines)) if clients[n - 1] == clients[n])
         lines[fault - 1], lines[fault] = lines[fault], lines[fault - 1]
         number = orjson.loads(lines[fault])["number"]
         expected = f"client {clients[fault]} event {number + 1} where event {number} was expected"
     monkeypatch.setattr(jsonl, "BLOCK", 2000)  # a few lines a block, cut mid-line
-    refused_in_blocks(tmp_path, lines, InvalidInput, f"line {fault}: {expected}")
+    refused_in_blocks(tmp_path, lines, error, f"line {fault}: {expected}")
+    original.close()
+
+
+def test_an_export_with_one_event_removed_is_refused_as_edited(tmp_path: Path) -> None:
+    """Exit 6, as README says of an edited file (found by an operator's probe: exit 2)."""
+    original = Ledger(f"sqlite:///{tmp_path}/original.db", clock=lambda: TODAY)
+    build_demo(original, clients=3, seed=2)
+    lines = write_lines(original, tmp_path / "good.jsonl")
+    del lines[1]  # the first client's second event
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"".join(lines))
+    second = f"sqlite:///{tmp_path}/second.db"
+    result = CliRunner().invoke(cli, ["--db", second, "import", str(bad), "--format", "jsonl"])
+    assert result.exit_code == 6, result.output
+    assert "line 2: client" in result.stderr and "where event 2 was expected" in result.stderr
     original.close()
 
 

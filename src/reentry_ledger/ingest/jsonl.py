@@ -200,8 +200,8 @@ def import_lines(
                 )
             for run in parsed.runs:  # each client's events numbered on from where they were
                 following, last = chains.get(run.client, (1, ""))
-                if run.first != following:
-                    raise InvalidInput(
+                if run.first != following:  # an event removed, or moved: an edited file
+                    raise VerificationFailed(
                         f"{source}, line {run.line}: client {UUID(run.client)} event "
                         f"{run.first} where event {following} was expected"
                     )
