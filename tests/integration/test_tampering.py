@@ -231,3 +231,22 @@ def test_a_digest_at_position_0_matches_only_the_starting_digest(ledger: Ledger)
     assert not result.ok
     assert "the running digest at position 0 differs from the published one" in str(result.broken)
     assert verify(ledger, Digest(0, "0" * 64)).ok  # the digest before any event
+
+
+@pytest.mark.parametrize("command", [["timeline", "GA-1"], ["show", "GA-1"], ["replay"]])
+def test_reading_a_client_with_an_event_deleted_says_the_ledger_fails_verification(
+    ledger: Ledger, db_url: str, command: list[str]
+) -> None:
+    """As `verify` says it (exit 6), naming the client: reading commands stopped with
+    "unexpected OriginatorVersionError: (4, 3)" (exit 1; found by an operator's probe)."""
+    from click.testing import CliRunner
+
+    from reentry_ledger.cli import cli
+
+    rows = Rows(ledger)
+    key = rows.row(5)[0]  # GA-1, event 3
+    rows.execute(f"DELETE FROM {rows.table} WHERE {rows.order} = ?", (key,))
+    result = CliRunner().invoke(cli, ["--db", db_url, "--actor", "jdoe", *command])
+    assert result.exit_code == 6, result.output
+    assert "unexpected" not in result.stderr
+    assert "client GA-1" in result.stderr and "`reentry-ledger verify`" in result.stderr

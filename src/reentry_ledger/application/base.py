@@ -7,12 +7,14 @@ mixin over this one, and every permission is checked in them, never in a front e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
@@ -25,7 +27,12 @@ from reentry_ledger.backends import Backend, parse_db_url, pool_ready, setting_u
 from reentry_ledger.domain.access import ClientRecordRead
 from reentry_ledger.domain.client import Client, coded
 from reentry_ledger.domain.directory import DIRECTORY_ID, Directory, OpenedAggregate
-from reentry_ledger.domain.errors import ClientNotFound, Conflict, InvalidInput
+from reentry_ledger.domain.errors import (
+    ClientNotFound,
+    Conflict,
+    InvalidInput,
+    VerificationFailed,
+)
 from reentry_ledger.domain.events import Enrolled
 from reentry_ledger.domain.recording import Stamp
 from reentry_ledger.domain.references import client_id
@@ -177,10 +184,30 @@ class LedgerBase(Application[UUID]):
         """The client, whoever asks: for the application's own use, never handed to a reader
         without `client_for`."""
         try:
-            client: Client = self.repository.get(client_id(ref))
+            with self.unbroken(client_id(ref), ref):
+                client: Client = self.repository.get(client_id(ref))
         except AggregateNotFoundError:
             raise ClientNotFound(ref) from None
         return client
+
+    @contextmanager
+    def unbroken(self, aggregate_id: UUID, ref: str | None = None) -> Iterator[None]:
+        """A client's events read back that are not numbered on from one another (one deleted
+        or moved in the database) fail as `verify` fails (exit 6), naming the client."""
+        try:
+            yield
+        except OriginatorVersionError as error:
+            found, expected = (*error.args, "?", "?")[:2]
+            raise VerificationFailed(
+                f"client {ref or self.client_named(aggregate_id)}: event {found} where event "
+                f"{expected} was expected (an event was deleted or moved in the database): "
+                "run `reentry-ledger verify`"
+            ) from None
+
+    def client_named(self, aggregate_id: UUID) -> str:
+        """A client's reference, from its enrolment as stored (its id where that is gone)."""
+        first = next(iter(self.events.get(aggregate_id, lte=1)), None)
+        return str(getattr(first, "client_ref", None) or aggregate_id)
 
     def client_for(self, who: Actor, ref: str, writing: bool = False) -> Client:
         """The client, if the actor may see it; otherwise exactly as if it did not exist.

@@ -60,7 +60,8 @@ class Operations(AccessLog):
         self.log_ledger_read(who, "replay")
         clients = events = 0
         for aggregate_id in self.client_ids():
-            replayed: Client = self.repository.get(aggregate_id)
+            with self.unbroken(aggregate_id):
+                replayed: Client = self.repository.get(aggregate_id)
             replayed.state  # noqa: B018 - folding the events is the work being done
             clients += 1
             events += replayed.version
