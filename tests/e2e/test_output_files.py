@@ -216,3 +216,16 @@ def test_a_chart_of_more_groups_than_one_draws_is_refused_before_anything_is_wri
     )
     assert ungrouped.exit_code == 0, ungrouped.output  # one group: drawn
     assert target.read_bytes().lstrip().startswith(b"<?xml")
+
+
+def test_an_export_to_a_folder_is_refused_before_anything_is_read(sqlite_ledger: Path) -> None:
+    """It read the whole ledger, then failed with exit 1, "the database could not be used:
+    [Errno 21] Is a directory" (found by an operator's probe)."""
+    folder = sqlite_ledger.parent / "exports"
+    folder.mkdir()
+    result = CliRunner().invoke(
+        cli, ["--db", f"sqlite:///{sqlite_ledger}", "export", "-o", str(folder)]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"-o {str(folder)!r} is a folder: give a file's name" in result.stderr
+    assert list(folder.iterdir()) == [] and not list(sqlite_ledger.parent.glob(".exports.*"))

@@ -78,6 +78,8 @@ def write_whole(
     folder = target.resolve().parent
     if not folder.is_dir():
         raise InvalidInput(f"folder {str(folder)!r} does not exist (from {option} {str(target)!r})")
+    if target.is_dir():
+        raise InvalidInput(f"{option} {str(target)!r} is a folder: give a file's name in it")
     with terminating():
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.")
         try:
