@@ -49,7 +49,7 @@ def demo(state: LedgerContext, clients: int, seed: int) -> None:
 
 def demo_report(state: LedgerContext, clients: int, seed: int) -> tuple[list[str], str]:
     """What the demo built, and its audit report as a table."""
-    progress = Progress("events written", every=1)
+    progress = Progress("events written", every=1, batches=True)
     built = state.ledger.build_demo(clients, seed, progress, actor=state.actor_name)
     progress.done()
     from reentry_ledger.ingest.demo import reference
@@ -150,7 +150,7 @@ def export_command(
         raise click.UsageError("--with-keys makes a backup: it does not go with --deidentified")
     if output_file is not None:
         refuse_the_ledger(state.db, output_file, "-o")
-    progress = Progress("events exported", every=1)
+    progress = Progress("events exported", every=1, batches=True)
     ledger, actor = state.ledger, state.actor_name
     summary = None
     if deidentified:
@@ -222,7 +222,7 @@ def imported(
 ) -> list[str]:
     """What was imported, in lines to say."""
     ledger, actor = state.ledger, state.actor_name
-    progress = Progress("events imported", every=1)
+    progress = Progress("events imported", every=1, batches=True)
     if kind == "jsonl":
         with source.open("rb") as stream:
             count = ledger.import_jsonl(

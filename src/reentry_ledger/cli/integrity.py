@@ -34,7 +34,7 @@ def verify(state: LedgerContext, against: str | None) -> None:
       reentry-ledger verify --against published-digest.txt
     """
     reference = Digest.parse(against) if against else None
-    progress = Progress("events verified", every=1)
+    progress = Progress("events verified", every=1, batches=True)
     result = state.ledger.verify(reference, progress, actor=state.actor_name)
     progress.done()
     if result.broken:

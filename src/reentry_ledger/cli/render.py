@@ -87,11 +87,14 @@ def timeline_lines(entries: list[TimelineEntry]) -> list[str]:
 
 
 class Progress:
-    """Counts long work on a terminal's stderr; says nothing when stderr is not a terminal."""
+    """Counts long work on a terminal's stderr; says nothing when stderr is not a terminal.
+    Each call is an item (a client replayed) with its events, or with `batches` a batch,
+    counted by its events alone."""
 
-    def __init__(self, label: str, every: int = 1000) -> None:
+    def __init__(self, label: str, every: int = 1000, batches: bool = False) -> None:
         self.label = label
         self.every = every
+        self.batches = batches
         self.items = 0
         self.units = 0
         self.enabled = sys.stderr.isatty()
@@ -100,9 +103,10 @@ class Progress:
         self.items += 1
         self.units += units
         if self.enabled and self.items % self.every == 0:
-            click.echo(
-                f"\r{self.label}: {self.items:,} ({self.units:,} events)", err=True, nl=False
+            counted = (
+                f"{self.units:,}" if self.batches else f"{self.items:,} ({self.units:,} events)"
             )
+            click.echo(f"\r{self.label}: {counted}", err=True, nl=False)
 
     def done(self) -> None:
         if self.enabled and self.items >= self.every:

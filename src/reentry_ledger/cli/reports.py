@@ -701,7 +701,7 @@ def projections_catch_up(
       reentry-ledger projections catch-up violations clients --follow 5
     """
     runner = state.ledger.projection_runner(names, page_size, actor=state.actor_name)
-    progress = Progress("events applied", every=1)
+    progress = Progress("events applied", every=1, batches=True)
     applied = runner.catch_up(progress)
     progress.done()
     click.echo(f"applied {applied} events", err=True)
@@ -735,7 +735,7 @@ def projections_rebuild(state: LedgerContext, names: tuple[str, ...], page_size:
       reentry-ledger projections rebuild violations
     """
     runner = state.ledger.projection_runner(page_size=page_size, actor=state.actor_name)
-    progress = Progress("events applied", every=1)
+    progress = Progress("events applied", every=1, batches=True)
     applied = runner.rebuild(names, progress)
     progress.done()
     click.echo(f"rebuilt from {applied} events", err=True)
