@@ -132,5 +132,25 @@ def test_only_a_few_password_checks_run_at_once() -> None:
 def test_the_failures_kept_stay_bounded() -> None:
     gate = SignInThrottle()
     for n in range(throttle.KEPT_MOST * 2):
-        gate.failed(f"name-{n}", f"10.0.{n // 250}.{n % 250}")
+        gate.admitted(f"name-{n}", f"10.0.{n // 250}.{n % 250}")
     assert gate.kept() <= throttle.KEPT_MOST
+
+
+def test_guesses_sent_together_are_held_back_as_those_sent_one_by_one() -> None:
+    """Each attempt counts as it is admitted, not once its check has failed: forty wrong
+    passwords sent at once were all checked (found by a review)."""
+    gate = SignInThrottle()
+    together = threading.Barrier(40)
+    admitted: list[bool] = []
+
+    def attempt() -> None:
+        together.wait()
+        minutes, _ = gate.admitted("cw-ga", "10.0.0.1")
+        admitted.append(minutes is None)
+
+    threads = [threading.Thread(target=attempt) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert admitted.count(True) == throttle.NAME_FAILURES

@@ -7,7 +7,9 @@ exhaust the server (120 attempts at once took it from 230 MB to 2.4 GB). So:
 - **A name, or an address, with too many failed sign-ins is held back** for the rest of the
   window, before any password is checked: `NAME_FAILURES` failures of one name (known or not:
   the refusal says nothing of whether it exists) or `ADDRESS_FAILURES` from one address
-  within `WINDOW_SECONDS`. A sign-in clears its name's failures. Held back, the right password
+  within `WINDOW_SECONDS`. An attempt counts as a failure as it is admitted (guesses sent at
+  once are held back as those sent one by one); a sign-in takes it back and clears its
+  name's failures. Held back, the right password
   is refused too, as a guess would be (429).
 - **At most `CHECKS_AT_ONCE` passwords are checked at once**; an attempt that cannot start
   within `wait_seconds` is answered busy (503) unchecked.
@@ -51,33 +53,33 @@ class SignInThrottle:
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._checks = threading.BoundedSemaphore(CHECKS_AT_ONCE)
 
-    def held_back(self, name: str, address: str) -> int | None:
-        """The minutes until `name` from `address` may try again, or None: it may now."""
+    def admitted(self, name: str, address: str) -> tuple[int | None, float]:
+        """Whether `name` may try a password from `address` now: (None, the attempt's time),
+        the attempt counted at once as a failure (`succeeded` takes it back), so that guesses
+        sent together are held back as those sent one by one; else (the minutes until it may,
+        0)."""
         now = self.clock()
+        keys = ((_name(name), NAME_FAILURES), (_address(address), ADDRESS_FAILURES))
         with self._lock:
-            waits = [
-                self._until(key, most, now)
-                for key, most in (
-                    (_name(name), NAME_FAILURES),
-                    (_address(address), ADDRESS_FAILURES),
-                )
-            ]
-        longest = max((wait for wait in waits if wait is not None), default=None)
-        return None if longest is None else max(1, math.ceil(longest / 60))
-
-    def failed(self, name: str, address: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for key in (_name(name), _address(address)):
+            waits = [wait for key, most in keys if (wait := self._until(key, most, now))]
+            if waits:
+                return max(1, math.ceil(max(waits) / 60)), 0.0
+            for key, _ in keys:
                 times = self._failures.pop(key, None) or deque()
                 times.append(now)
                 self._failures[key] = times  # the latest last
             while len(self._failures) > KEPT_MOST:
                 self._failures.popitem(last=False)
+        return None, now
 
-    def succeeded(self, name: str) -> None:
+    def succeeded(self, name: str, address: str, at: float) -> None:
+        """The attempt admitted at `at` signed in: its name's failures are cleared, and the
+        attempt is no failure of its address."""
         with self._lock:
             self._failures.pop(_name(name), None)
+            times = self._failures.get(_address(address))
+            if times is not None and at in times:
+                times.remove(at)
 
     def kept(self) -> int:
         with self._lock:

@@ -42,8 +42,9 @@ def routes(site: Site) -> APIRouter:
         csrf.check(request, csrf_value)
         session, user, matches = None, None, False
         address = request.client.host if request.client else ""
+        attempt = 0.0
         if not token.strip() and name:
-            minutes = site.throttle.held_back(name, address)
+            minutes, attempt = site.throttle.admitted(name, address)
             if minutes is not None:  # before any check: the right password too, as a guess
                 error = HELD_BACK.format(minutes=minutes)
                 return render(request, "sign_in.html", 429, name=name, error=error)
@@ -63,12 +64,10 @@ def routes(site: Site) -> APIRouter:
                 user = name
             if user is not None:
                 session = ledger.open_session(user, site.settings.session_minutes)
-        if session is None:
-            if not token.strip():
-                site.throttle.failed(name, address)
+        if session is None:  # a password's attempt was counted as a failure when admitted
             return render(request, "sign_in.html", 401, name=name, error=FAILED)
-        if not token.strip():
-            site.throttle.succeeded(name)
+        if attempt:
+            site.throttle.succeeded(name, address, attempt)
         response = RedirectResponse("/", status_code=303)
         seconds = int(site.settings.session_minutes * 60)
         csrf.set_cookie(response, SESSION_COOKIE, session, site.settings, max_age=seconds)
