@@ -265,6 +265,14 @@ def test_a_file_in_the_wrong_encoding_is_refused(run, tmp_path: Path) -> None:  
             "reference = 'case_no'\nkind_column = 'record'\nencoding = 8\n[kinds.X]\ncommand = 'abscond'\n",
             "encoding 8 is not a text encoding",
         ),
+        (
+            "reference = 'case_no'\nkind_column = 'record'\nencoding = 'undefined'\n[kinds.X]\ncommand = 'abscond'\n",
+            "encoding 'undefined' is not a text encoding",
+        ),
+        (
+            "reference = 'case_no'\nkind_column = 'record'\nencoding = 'utf-8\\u0000'\n[kinds.X]\ncommand = 'abscond'\n",
+            "is not a text encoding",
+        ),
     ],
 )
 def test_a_bad_mapping_is_refused(run, tmp_path: Path, mapping: str, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -318,20 +326,22 @@ def test_a_contact_rule_without_a_kind_column_records_casework_contacts(
     mapping.write_text(
         "reference = 'ref'\nkind_column = 'kind'\n[kinds.I]\ncommand = 'enroll'\n"
         "agency = 'agency'\nsupervision = 'supervision'\n[kinds.C]\ncommand = 'contact'\n"
-        "note = 'note'\n",
+        "note = 'note'\n[kinds.K]\ncommand = 'contact'\nnote = 'note'\n"
+        "kind = 'supervision'\n",
         encoding="utf-8",
     )
     rows = tmp_path / "rows.csv"
     rows.write_text(
         "ref,kind,date,agency,supervision,note\n"
-        "GA-9,I,2025-01-10,GA,parole,\nGA-9,C,2025-01-20,,,called in\n",
+        "GA-9,I,2025-01-10,GA,parole,\nGA-9,C,2025-01-20,,,called in\n"
+        "GA-9,K,2025-01-21,,,called again\n",  # a kind column left blank: the same
         encoding="utf-8",
     )
     result = import_csv(run, rows, mapping)
     assert result.exit_code == 0, result.output
     events = json.loads(run("timeline", "GA-9", "--json").stdout)
-    [contact] = [e for e in events if e["type"] == "ContactLogged"]
-    assert contact["data"]["kind"]["code"] == "casework"
+    contacts = [e for e in events if e["type"] == "ContactLogged"]
+    assert [c["data"]["kind"]["code"] for c in contacts] == ["casework", "casework"]
 
 
 def test_csv_without_a_mapping_is_bad_usage(run) -> None:  # type: ignore[no-untyped-def]

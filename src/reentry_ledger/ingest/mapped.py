@@ -148,9 +148,10 @@ def load_mapping(path: Path) -> Mapping:
     if missing:
         raise InvalidInput(f"mapping {where}: missing {', '.join(missing)}")
     encoding = document.get("encoding", "utf-8")
-    try:  # a text encoding, as the file will be opened with it (not rot13, not a number)
+    try:  # a text encoding that reads text back (not rot13, "undefined", nor a number)
         io.TextIOWrapper(io.BytesIO(), encoding=encoding)
-    except (LookupError, TypeError):
+        "a".encode(encoding).decode(encoding)
+    except (LookupError, TypeError, ValueError):  # UnicodeError is a ValueError
         raise InvalidInput(
             f"mapping {where}: encoding {encoding!r} is not a text encoding (e.g. utf-8, "
             "latin-1, cp1252)"
@@ -398,7 +399,8 @@ class MappedImport:
         else:
             method = METHODS[command]
             for name, code in DEFAULTS.get(command, {}).items():
-                values.setdefault(name, coded(code))
+                if values.get(name) is None:  # no column, or a blank cell
+                    values[name] = coded(code)
             recording.record(ref, on, lambda c, stamp: getattr(c, method)(stamp, **values) and None)
 
     def enroll(self, ref: str, on: date, values: dict[str, Any]) -> None:
