@@ -119,3 +119,36 @@ def test_a_violation_recorded_on_the_day_between_two_terms_is_the_ending_terms(
     # ending term's last day is not taken by it
     assert (first["person_days"], first["days_at_risk"]) == (32, 32)
     assert (later["person_days"], later["days_at_risk"]) == (28, 0)
+
+
+def ended_and_restarted_on(ledger: Ledger, day: date) -> None:
+    """Term 1 (probation, o1) discharged on `day`, term 2 (parole, o2) starting that day."""
+    ledger.discharge("DR", actor="jdoe", on=day, outcome="successful")
+    enroll(ledger, day, "parole", "o2")
+
+
+def test_an_assessment_on_the_day_between_two_terms_is_the_ending_terms(ledger: Ledger) -> None:
+    """The needs report took the latest term begun by the assessment's day (found by a
+    review): the other reports count the day in the ending term."""
+    enroll(ledger, JAN, "probation", "o1")
+    ledger.assess("DR", actor="jdoe", on=FEB_1, instrument="ORAS", risk_level="high",
+                  needs=("substance_use",))  # fmt: skip
+    ended_and_restarted_on(ledger, FEB_1)
+    rows = Reports(ledger, "jdoe").needs(JAN, FEB_END, by=("supervision", "officer")).rows
+    found = {(r["need"], r["supervision"], r["officer"]) for r in rows if r["clients"]}
+    assert found == {("substance_use", "probation", "o1"), ("all_needs", "probation", "o1")}
+
+
+def test_a_month_is_measured_for_contacts_only_where_the_term_held_its_whole_window(
+    ledger: Ledger,
+) -> None:
+    """April's window (its one month at medium) begins on 1 April, the ending term's day: the
+    new term, whose days begin on 2 April, did not hold it (a review found April measured for
+    it, met by a contact the report files under the ending term)."""
+    enroll(ledger, JAN, "probation", "o1")
+    ledger.change_level("DR", actor="jdoe", on=JAN, level="medium")
+    ledger.log_contact("DR", actor="jdoe", on=date(2024, 4, 1), note="office visit")
+    ended_and_restarted_on(ledger, date(2024, 4, 1))
+    ledger.change_level("DR", actor="jdoe", on=date(2024, 4, 1), level="medium")
+    rows = Reports(ledger, "jdoe").contacts(date(2024, 4, 1), date(2024, 4, 30), by=("officer",))
+    assert [r for r in rows.rows if r["officer"] == "o2" and r["client_months"]] == []

@@ -89,7 +89,7 @@ def measure(
     key = key_on(client, term, month_end)
     asked, months = CONTACT_STANDARDS.get(key[2], (0, 1))
     window_start = add_months(month_end.replace(day=1), 1 - months)
-    if asked == 0 or term.start_on > window_start:
+    if asked == 0 or term.first_day > window_start:  # the whole window within the term
         return None
     made = sum(
         1 for day, kind in contacts if window_start <= day <= month_end and kind in CLIENT_CONTACTS

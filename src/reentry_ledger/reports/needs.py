@@ -47,7 +47,7 @@ ALL_NEEDS = "all_needs"
 DIMENSIONS = ("risk", *CLIENT_DIMENSIONS)  # what `--by` takes
 TABLES = ("audit_assessed_needs", "audit_assessments", "audit_clients", "audit_terms",
           "audit_status", "audit_referrals", "audit_referral_updates",
-          "audit_goal_needs")  # fmt: skip
+          "audit_goal_needs", "audit_discharges")  # fmt: skip
 MEASURES = ("referred_30", "referred_90", "started", "completed")
 COUNTS = ("clients", "incomplete", "followed", *MEASURES, "matching_referrals")
 COLUMNS = ("need", "clients", "incomplete", "followed",
@@ -150,9 +150,15 @@ class Statements:
             for need, meeting in sorted(NEED_SERVICES.items())
             for service in sorted(meeting)
         )
+        # the term in force on the assessment's day: the latest begun by then, but one begun
+        # that very day where the term before ended (was discharged) on it: the day is the
+        # ending term's (docs/metrics.md, "Terms and status periods")
         term = (
             "SELECT t.number FROM {audit_terms} t WHERE t.client_id = r.client_id "
             f"AND t.occurred_on <= r.occurred_on AND {self.known('t')} "
+            "AND NOT (t.occurred_on = r.occurred_on AND EXISTS (SELECT 1 FROM "
+            "{audit_discharges} d WHERE d.client_id = t.client_id AND d.number < t.number "
+            f"AND d.occurred_on = t.occurred_on AND {self.known('d')})) "
             "ORDER BY t.occurred_on DESC, t.number DESC LIMIT 1"
         )
         moved = (
