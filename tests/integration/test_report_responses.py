@@ -337,3 +337,26 @@ def test_events_spread_one_a_client_keep_the_poisson_interval(concentrated: Ledg
     assert (ga["incentives"], ga[name]) == (3, per_100_person_years(3, 1098))
     assert ga[f"{name}_low"] == pytest.approx(per_100_person_years(0.6187, 1098), abs=0.01)
     assert ga[f"{name}_high"] == pytest.approx(per_100_person_years(8.7673, 1098), abs=0.01)
+
+
+def test_oversight_is_not_shown_the_custody_days_of_one_decision_among_many(
+    ledger: Ledger,
+) -> None:
+    """Twelve revocations, one carrying 20 custody days: the days were shown beside the
+    twelve decisions (hidden with the decisions' counts only), the days of one decision
+    (found by a review). They are hidden with the count of the decisions that carry them."""
+    for n in range(1, 13):
+        enroll(ledger, f"GA-{n}", date(2024, 1, 1))
+        found = ledger.record_violation(f"GA-{n}", actor="jdoe", on=date(2024, 2, 1),
+                                        technical=("curfew",))  # fmt: skip
+        days = {"custody_days": 20} if n == 1 else {}
+        ledger.respond_to_violation(f"GA-{n}", found.new_id, "revocation", actor="jdoe",
+                                    on=date(2024, 2, 20), decided_by="court", **days)  # fmt: skip
+    ledger.add_user("aud", "auditor", None, actor="jdoe")
+    ledger.add_user("ov", "oversight", None, actor="aud")
+    [exact] = groups(ledger, actor="aud")
+    assert (exact["decisions_revocation"], exact["custody_days_decided"]) == (12, 20)
+    [seen] = groups(ledger, actor="ov")
+    assert seen["decisions_revocation"] == 12
+    assert seen["custody_days_decided"] == "withheld"
+    assert not any(name.startswith("_") for name in seen)

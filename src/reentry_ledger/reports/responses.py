@@ -60,8 +60,10 @@ SANCTION = f"{DECISION} AND r.response IN ({quoted(SANCTION_CODES)})"
 KINDS = tuple(kind.value for kind in Incentive)
 DECISIONS = tuple(f"decisions_{code}" for code in CODES)
 INCENTIVES = tuple(f"incentives_{kind}" for kind in KINDS)
+# (`custody_decisions`, the decisions that carry custody days, is not shown: the days are
+# hidden with it)
 RESPONSES = (*DECISIONS, "decisions", "sanctions", "recommendations", "recommendations_followed",
-             "custody_days_decided")  # fmt: skip
+             "custody_days_decided", "custody_decisions")  # fmt: skip
 GRANTED = (*INCENTIVES, "incentives")
 RATES = ("sanctions_per_100_person_years", "incentives_per_100_person_years")
 RATE_COUNTS = ("sanctions", "incentives")  # each rate's count, in RATES's order
@@ -70,7 +72,7 @@ BY_CLIENT = (*EXPOSURE, *dispersion_names(RATE_COUNTS))
 COLUMNS = (
     "clients",
     "days_at_risk",
-    *RESPONSES[:-1],
+    *RESPONSES[:-2],
     *GRANTED,
     *(f"{rate}{suffix}" for rate in RATES for suffix in ("", "_low", "_high")),
     "incentive_to_sanction_ratio",
@@ -85,14 +87,21 @@ TABLE_COLUMNS = ("clients", "days_at_risk", "decisions", "sanctions", "recommend
 # derived value is computed from, and the totals hidden with any hidden part, so that a hidden
 # decision or incentive count cannot be had from a total less the parts shown.
 COUNTS = ("clients", *DECISIONS, "decisions", "sanctions", "recommendations",
-          "recommendations_followed", *INCENTIVES, "incentives")  # fmt: skip
+          "recommendations_followed", *INCENTIVES, "incentives",
+          "_custody_decisions")  # fmt: skip
 DERIVED = {
     "days_at_risk": ("clients",),
     "sanctions_per_100_person_years": ("sanctions", "days_at_risk"),
     "incentives_per_100_person_years": ("incentives", "days_at_risk"),
     "incentive_to_sanction_ratio": ("incentives", "sanctions"),
-    # custody days are imposed by custody sanctions and revocations only
-    "custody_days_decided": ("decisions_custody_sanction", "decisions_revocation"),
+    # custody days are imposed by custody sanctions and revocations only, and hidden with
+    # the count of the decisions that carry them (one revocation of twelve with 20 days
+    # showed its 20: found by a review)
+    "custody_days_decided": (
+        "decisions_custody_sanction",
+        "decisions_revocation",
+        "_custody_decisions",
+    ),
 }
 TOTALS = (
     ("decisions", DECISIONS),
@@ -198,6 +207,7 @@ class Statements:
             number_where("r.recommendation = 1"),
             number_where(f"r.recommendation = 1 AND {decided_alike}"),
             f"SUM(CASE WHEN {decision} THEN COALESCE(r.custody_days, 0) ELSE 0 END)",
+            number_where(f"{decision} AND COALESCE(r.custody_days, 0) > 0"),
         ]
         return query.grouped(values, self.answered())
 
@@ -223,4 +233,5 @@ def row(dimensions: Sequence[str], key: tuple[Any, ...], found: dict[str, int]) 
     result["incentive_to_sanction_ratio"] = (
         rounded(counts["incentives"] / sanctions) if sanctions else None
     )
-    return {name: result[name] for name in (*dimensions, *COLUMNS)}
+    result["_custody_decisions"] = counts["custody_decisions"]  # private: `suppress` drops it
+    return {name: result[name] for name in (*dimensions, *COLUMNS, "_custody_decisions")}
