@@ -1,6 +1,6 @@
 """The violation report counted client by client and day by day, in Python: the reference the
 database's query (reentry_ledger/reports/tallies.py) is checked against, read straight from
-the definitions (docs/metrics.md, definitions version 3, and tallies.py's docstring).
+the definitions (docs/metrics.md, definitions version 4, and tallies.py's docstring).
 
 Slow and plain on purpose: for every client and every day of the range it works out, from the
 facts' data alone (none of ClientFacts' or Violation's helper methods, nor the ends

@@ -218,8 +218,9 @@ def notifications(store: ProjectionStore, since: int, until: int) -> Iterator[An
 
 def changed_from(store: ProjectionStore, since: int, until: int) -> date | None:
     """The first day the events recorded after `since` up to `until` could change a report's
-    counts on: the day before the earliest day one occurred on (a term that starts ends the
-    one before the day before); None where one could change an earlier day than its own
+    counts on: the day before the earliest day one occurred on (a margin: a term that starts
+    ended the one before the day before, before definitions version 4, and still ends one with
+    no discharge so); None where one could change an earlier day than its own
     (its topic not in `DATED_TOPICS`: a correction, a seal, a disposition...). With none,
     `date.max`."""
     unpack = store.ledger.mapper.unpack

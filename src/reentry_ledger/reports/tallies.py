@@ -4,9 +4,11 @@ A ledger of ten million events holds hundreds of thousands of clients: counting 
 in Python takes seconds, where the database's own engine takes a fraction of one. Each
 definition in docs/metrics.md is one part of the queries below:
 
-- a term's supervised span: from its start (or the range's first day) to its discharge (the
-  first recorded after its start, as known; a revocation decision that ended the term is one),
-  never past the day before the next term's start, nor the range's last day;
+- a term's supervised span: from its first day (its start; the day after, where the term
+  before ended on that day: the day is the ending term's), or the range's first day, to its
+  discharge (the first recorded after its start, as known; a revocation decision that ended
+  the term is one), never past the next term's start (without a discharge, the day before
+  it), nor the range's last day;
 - segments: each span cut wherever a status changes (officer, level, custody, absconding; and
   the risk level, when grouping by risk), each segment holding what was in force on its days: a
   change holds from its date (the latest by date, then number, of each kind); a term's start
@@ -25,8 +27,8 @@ definition in docs/metrics.md is one part of the queries below:
   their violation counts: `revocation_decisions`, custody days on technical violations;
 - revoked terms: a term with a revocation decision dated within it counts once, in the group
   of its first one (by date, then number), attributed to the most serious violation dated in
-  the window before that decision (from the term's start, or `window` days before it, to its
-  day), else to the violation it names (`domain/revocation.py`);
+  the window before that decision (from the term's first day, or `window` days before it, to
+  its day), else to the violation it names (`domain/revocation.py`);
 - for the intervals of the per-person-year rates: per group, each client's own count and days
   at risk summed as squares and products (`DISPERSION`), for the overdispersion correction
   (`Query.per_client`, which reports/responses.py uses too, with its own events).
