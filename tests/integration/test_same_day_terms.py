@@ -36,6 +36,21 @@ def revoked_then_paroled_the_same_day(ledger: Ledger) -> None:
     enroll(ledger, FEB_1, "parole", "o2")
 
 
+def ended_and_restarted_on(ledger: Ledger, day: date) -> None:
+    """Term 1 (probation, o1) discharged on `day`, term 2 (parole, o2) starting that day."""
+    ledger.discharge("DR", actor="jdoe", on=day, outcome="successful")
+    enroll(ledger, day, "parole", "o2")
+
+
+def justice_counts(reports: Reports, month: int) -> dict[tuple[str, str, str | None], Any]:
+    """The Justice Counts cells of a month of 2024: (system, metric type, breakdown)."""
+    return {
+        (row["system"], row["metric"].removeprefix(f"{row['system']}_"), row["breakdown"]):
+            row["value"]
+        for row in reports.justice_counts(2024, month).rows
+    }  # fmt: skip
+
+
 def groups(ledger: Ledger, *by: str, **asked: Any) -> list[dict[str, Any]]:
     request = ReportRequest(today=TODAY, by=by, first=JAN, last=FEB_END, **asked)
     return list(Reports(ledger, "jdoe").violations(request)["groups"])
@@ -70,11 +85,7 @@ def test_the_facts_reports_count_the_revocation_on_the_term_it_ended(ledger: Led
     assert reports.discharges(JAN, date(2024, 1, 31), ("supervision",)).rows == []
     cohorts = {row["start_period"]: row for row in reports.cohorts("month", follow=2).rows}
     assert (cohorts["2024-01"]["revoked"], cohorts["2024-02"]["revoked"]) == (1, 0)
-    february_counts = {
-        (row["system"], row["metric"].removeprefix(f"{row['system']}_"), row["breakdown"]):
-            row["value"]
-        for row in reports.justice_counts(2024, 2).rows
-    }  # fmt: skip
+    february_counts = justice_counts(reports, 2)
     revocations = "Revocations for New Offense Violations"
     assert february_counts["PROBATION", "REVOCATIONS", revocations] == 1
     assert february_counts.get(("PAROLE", "REVOCATIONS", None), 0) == 0
@@ -86,18 +97,13 @@ def test_a_discharge_on_the_day_the_next_term_starts_is_counted_on_its_own_date(
     ledger: Ledger,
 ) -> None:
     enroll(ledger, JAN, "probation", "o1")
-    ledger.discharge("DR", actor="jdoe", on=FEB_1, outcome="successful")
-    enroll(ledger, FEB_1, "parole", "o1")
+    ended_and_restarted_on(ledger, FEB_1)
     ledger.record_violation("DR", actor="jdoe", on=date(2024, 2, 2), technical=("curfew",))
     reports = Reports(ledger, "jdoe")
     [february] = reports.discharges(FEB_1, FEB_END).rows
     assert february["successful"] == 1
     assert reports.discharges(JAN, date(2024, 1, 31)).rows == []
-    january = {
-        (row["system"], row["metric"].removeprefix(f"{row['system']}_"), row["breakdown"]):
-            row["value"]
-        for row in reports.justice_counts(2024, 1).rows
-    }  # fmt: skip
+    january = justice_counts(reports, 1)
     assert january.get(("PROBATION", "SUPERVISION_TERMINATIONS", None), 0) == 0
     by_term = {g["term"]: g for g in groups(ledger, "term")}
     assert (by_term["first"]["person_days"], by_term["later"]["person_days"]) == (32, 28)
@@ -108,8 +114,7 @@ def test_a_violation_recorded_on_the_day_between_two_terms_is_the_ending_terms(
     ledger: Ledger,
 ) -> None:
     enroll(ledger, JAN, "probation", "o1")
-    ledger.discharge("DR", actor="jdoe", on=FEB_1, outcome="successful")
-    enroll(ledger, FEB_1, "parole", "o2")
+    ended_and_restarted_on(ledger, FEB_1)
     ledger.start_custody("DR", actor="jdoe", on=FEB_1, reason="jail_hold")
     ledger.record_violation("DR", actor="jdoe", on=FEB_1, technical=("curfew",))
     by_term = {g["term"]: g for g in groups(ledger, "term", "officer")}
@@ -119,12 +124,6 @@ def test_a_violation_recorded_on_the_day_between_two_terms_is_the_ending_terms(
     # ending term's last day is not taken by it
     assert (first["person_days"], first["days_at_risk"]) == (32, 32)
     assert (later["person_days"], later["days_at_risk"]) == (28, 0)
-
-
-def ended_and_restarted_on(ledger: Ledger, day: date) -> None:
-    """Term 1 (probation, o1) discharged on `day`, term 2 (parole, o2) starting that day."""
-    ledger.discharge("DR", actor="jdoe", on=day, outcome="successful")
-    enroll(ledger, day, "parole", "o2")
 
 
 def test_an_assessment_on_the_day_between_two_terms_is_the_ending_terms(ledger: Ledger) -> None:
