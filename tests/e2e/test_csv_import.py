@@ -334,14 +334,15 @@ def test_a_contact_rule_without_a_kind_column_records_casework_contacts(
     rows.write_text(
         "ref,kind,date,agency,supervision,note\n"
         "GA-9,I,2025-01-10,GA,parole,\nGA-9,C,2025-01-20,,,called in\n"
-        "GA-9,K,2025-01-21,,,called again\n",  # a kind column left blank: the same
+        "GA-9,K,2025-01-21,,,called again\n"  # a kind column left blank: the same
+        "GA-9,K,2025-01-22,,,\n",  # and a note left blank: none, as `contact` takes it
         encoding="utf-8",
     )
     result = import_csv(run, rows, mapping)
     assert result.exit_code == 0, result.output
     events = json.loads(run("timeline", "GA-9", "--json").stdout)
     contacts = [e for e in events if e["type"] == "ContactLogged"]
-    assert [c["data"]["kind"]["code"] for c in contacts] == ["casework", "casework"]
+    assert [c["data"]["kind"]["code"] for c in contacts] == ["casework"] * 3
 
 
 def test_csv_without_a_mapping_is_bad_usage(run) -> None:  # type: ignore[no-untyped-def]
