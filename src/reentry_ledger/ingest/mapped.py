@@ -401,9 +401,8 @@ class MappedImport:
             for name, code in DEFAULTS.get(command, {}).items():
                 if values.get(name) is None:  # no column, or a blank cell
                     values[name] = coded(code)
-            for name in [n for n, v in values.items() if v is None and n not in REQUIRED.get(
-                command, ())]:  # fmt: skip
-                del values[name]  # a blank optional cell: as the command takes it left out
+            required = REQUIRED.get(command, ())  # a blank optional cell: as if left out
+            values = {name: v for name, v in values.items() if v is not None or name in required}
             recording.record(ref, on, lambda c, stamp: getattr(c, method)(stamp, **values) and None)
 
     def enroll(self, ref: str, on: date, values: dict[str, Any]) -> None:
