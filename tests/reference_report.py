@@ -192,7 +192,7 @@ def compute(
     last = request.last or request.today
     periods = split(first, last, request.period)
     counts: dict[tuple[Any, ...], dict[str, int]] = defaultdict(
-        lambda: dict.fromkeys((*COUNTS, *DISPERSION), 0)
+        lambda: dict.fromkeys((*COUNTS, *DISPERSION, "custody_decisions_technical"), 0)
     )
     for facts in clients:
         _count_client(Client(facts, periods), request, first, last, counts)
@@ -280,6 +280,7 @@ def _count_client(
         counts[group]["revocation_decisions"] += decision.response == "revocation"
         if category[decision.violation_id] == "technical" and decision.custody_days:
             counts[group]["custody_days_technical"] += decision.custody_days
+            counts[group]["custody_decisions_technical"] += 1  # not shown: hides the days
 
     for term in client.terms:
         revoking = [d for d in decisions if d.response == "revocation" and term.covers(d.on)]
