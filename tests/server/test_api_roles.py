@@ -386,3 +386,27 @@ def test_a_write_whose_notice_names_an_agency_beyond_latin_1_answers_what_it_did
     assert header.isascii() and "AG→Ü" in unquote(header)
     assert any("AG→Ü" in notice for notice in notices_of(header))
     assert ledger.client_state("x-moved", actor="aud").agency == "AG→Ü"
+
+
+def test_an_aggregate_read_out_of_sequence_answers_as_a_failed_verification(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any read of events with one deleted or moved in the database (the work list's,
+    a volunteer's, a programme's as well as a client's) answers 409 pointing to verify, as
+    the CLI exits 6; it answered 500 "unexpected error"."""
+    from eventsourcing.domain import OriginatorVersionError
+
+    enrolled(served.ledger, "x-read")
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise OriginatorVersionError(4, 3)
+
+    monkeypatch.setattr(Ledger, "client_state", broken)
+    from fastapi.testclient import TestClient
+
+    client = TestClient(served.client.app, raise_server_exceptions=False)  # as served
+    answer = client.get("/api/clients/x-read", headers=served.headers("cw-ga"))
+    assert answer.status_code == 409, answer.text
+    error = answer.json()["error"]
+    assert error["type"] == "verification_failed" and error["exit_code"] == 6
+    assert "`reentry-ledger verify`" in error["message"]

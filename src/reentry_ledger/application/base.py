@@ -56,6 +56,17 @@ def as_coded_list(values: list[CodeValue] | tuple[CodeValue, ...]) -> list[dict[
     return [as_coded(value) for value in values]
 
 
+def sequence_broken(error: OriginatorVersionError, subject: str) -> VerificationFailed:
+    """Events of one aggregate read back that are not numbered on from one another, as
+    `verify` would fail on them (exit 6): wherever an aggregate is read (`unbroken` names the
+    client; the CLI and the server take any other read's the same way)."""
+    found, expected = (*error.args, "?", "?")[:2]
+    return VerificationFailed(
+        f"{subject}: event {found} where event {expected} was expected (an event was deleted "
+        "or moved in the database): run `reentry-ledger verify`"
+    )
+
+
 @dataclass(frozen=True)
 class Recorded:
     """What a command recorded: the event's number and type, and any id it assigned."""
@@ -197,12 +208,8 @@ class LedgerBase(Application[UUID]):
         try:
             yield
         except OriginatorVersionError as error:
-            found, expected = (*error.args, "?", "?")[:2]
-            raise VerificationFailed(
-                f"client {ref or self.client_named(aggregate_id)}: event {found} where event "
-                f"{expected} was expected (an event was deleted or moved in the database): "
-                "run `reentry-ledger verify`"
-            ) from None
+            subject = f"client {ref or self.client_named(aggregate_id)}"
+            raise sequence_broken(error, subject) from None
 
     def client_named(self, aggregate_id: UUID) -> str:
         """A client's reference, from its enrolment as stored (its id where that is gone)."""

@@ -6,6 +6,7 @@ import sqlite3
 import traceback
 
 import click
+from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import PersistenceError
 
 from reentry_ledger.contention import is_driver_error
@@ -58,6 +59,10 @@ def report(error: Exception, *, debug: bool) -> int:
     """Print the error for a person and return the exit code."""
     if debug:
         traceback.print_exception(error)
+    if isinstance(error, OriginatorVersionError):  # a read other than by a client's reference
+        from reentry_ledger.application.base import sequence_broken
+
+        error = sequence_broken(error, "the ledger")
     if isinstance(error, LedgerError):
         click.echo(f"Error: {error}", err=True)
         return exit_code(error)

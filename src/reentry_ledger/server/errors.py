@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 
+from eventsourcing.domain import OriginatorVersionError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
+from reentry_ledger.application.base import sequence_broken
 from reentry_ledger.authorization import NotPermitted
 from reentry_ledger.cli.errors import STORAGE_ERRORS, is_locked
 from reentry_ledger.contract import EXIT_BY_ERROR, STATUS_BY_ERROR
@@ -134,6 +136,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        if isinstance(error, OriginatorVersionError):  # as the CLI reports it (cli/errors.py)
+            return await ledger_error(request, sequence_broken(error, "the ledger"))
         if is_locked(error):
             return error_response(
                 "conflict",

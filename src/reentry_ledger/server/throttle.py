@@ -9,8 +9,7 @@ exhaust the server (120 attempts at once took it from 230 MB to 2.4 GB). So:
   the refusal says nothing of whether it exists) or `ADDRESS_FAILURES` from one address
   within `WINDOW_SECONDS`. An attempt counts as a failure as it is admitted (guesses sent at
   once are held back as those sent one by one); a sign-in takes it back and clears its
-  name's failures. Held back, the right password
-  is refused too, as a guess would be (429).
+  name's failures. Held back, the right password is refused too, as a guess would be (429).
 - **At most `CHECKS_AT_ONCE` passwords are checked at once**; an attempt that cannot start
   within `wait_seconds` is answered busy (503) unchecked.
 
