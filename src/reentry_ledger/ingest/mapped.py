@@ -32,6 +32,7 @@ from reentry_ledger.domain.personal import Protect, encrypt
 from reentry_ledger.domain.policy import AgencyPolicy
 from reentry_ledger.domain.references import check_reference
 from reentry_ledger.ingest.bulk import BulkWriter
+from reentry_ledger.ingest.grouped import by_client
 from reentry_ledger.ingest.rows import RowError, RowRefused, read_rows
 
 PERSON = ("sex", "race", "ethnicity", "birth_year")  # who the client is: a first term's only
@@ -291,13 +292,21 @@ class MappedImport:
         self.seen_rows: dict[tuple[str, ...], int] = {}
 
     def run(self, writer: BulkWriter) -> int:
+        """Client by client (grouped.py), each handed to the writer once its rows are
+        recorded: memory holds one client's rows and events at a time."""
         rows = 0
-        for line, row in read_rows(self.path, self.mapping.columns, self.mapping.encoding):
-            self.check_not_repeated(line, row)
-            self.apply(line, row)
-            rows += 1
-        for client in self.recording.clients.values():
-            writer.add(client.collect_events())
+        reference = self.mapping.reference
+        lines = read_rows(self.path, self.mapping.columns, self.mapping.encoding)
+        with by_client(lines, lambda row: row[reference].strip()) as clients:
+            for ref, client_rows in clients:
+                self.seen_rows, self.ids = {}, {}  # a client's own: an exact repeat names it
+                for line, row in client_rows:
+                    self.check_not_repeated(line, row)
+                    self.apply(line, row)
+                rows += len(client_rows)
+                client = self.recording.clients.pop(ref, None)
+                if client is not None:
+                    writer.add(client.collect_events())
         return rows
 
     def check_not_repeated(self, line: int, row: dict[str, str]) -> None:
