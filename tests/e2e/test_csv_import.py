@@ -240,6 +240,24 @@ def test_a_file_in_the_wrong_encoding_is_refused(run, tmp_path: Path) -> None:  
     assert no_ledger.exit_code == 2 and "no ledger" in no_ledger.stderr, no_ledger.output
 
 
+def test_a_byte_not_in_the_encoding_is_named_by_its_line_and_place_in_the_file(
+    run, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Deep in a file, past the reader's first chunk: the byte was named by its place in the
+    chunk the reader had decoded (byte 2672 of a file where it was at byte 100,976)."""
+    rows = [row.replace("NW-01", f"NW-{n:04d}") for n in range(300) for row in ROWS]
+    rows[1999] = rows[1999].replace("NW-", "NW-\N{LATIN SMALL LETTER E WITH ACUTE}")
+    text = "\n".join([HEADER, *rows]) + "\n"
+    latin = tmp_path / "deep.csv"
+    latin.write_bytes(text.encode("latin-1"))
+    at = text.encode("latin-1").index(b"\xe9")
+    result = import_csv(run, latin)
+    assert result.exit_code == 2
+    assert f"deep.csv, line 2001: not valid utf-8 text at byte {at:,} " in result.stderr
+    no_ledger = run("export")
+    assert no_ledger.exit_code == 2 and "no ledger" in no_ledger.stderr, no_ledger.output
+
+
 @pytest.mark.parametrize(
     ("mapping", "message"),
     [

@@ -66,14 +66,31 @@ def read_rows(
                     )  # fmt: skip
                 yield line, dict(zip(header, cells, strict=True))
     except UnicodeDecodeError as error:
+        line, at = undecodable(path, reading)
         raise InvalidInput(
-            f"{source}: not valid {encoding} text at byte {error.start} ({error.reason}); "
-            "save the file as UTF-8 or name its encoding"
+            f"{where(source, line, None)}: not valid {encoding} text at byte {at:,} "
+            f"({error.reason}); save the file as UTF-8 or name its encoding"
         ) from None
     except UnicodeError as error:  # a stream the encoding cannot start with (utf-16, no mark)
         raise InvalidInput(f"{source}: not {encoding} text ({error})") from None
     except csv.Error as error:  # the header's own
         raise RowError(source, 1, None, malformed(error)) from None
+
+
+def undecodable(path: Path, encoding: str) -> tuple[int, int]:
+    """The line and the place in the file (from 0) of the first byte `encoding` cannot
+    decode. The reader's own error places it in the chunk it was decoding, not the file."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    number = offset = 0
+    with path.open("rb") as stream:
+        for number, raw in enumerate(stream, start=1):
+            try:
+                decoder.decode(raw)
+            except UnicodeDecodeError as error:
+                return number, offset + error.start
+            offset += len(raw)
+    held, _ = decoder.getstate()  # the file ends part-way through a character
+    return number, offset - len(held)
 
 
 # what the reader says of a quote left open: it reads on to the end of the file
