@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 import pytest
@@ -189,10 +190,37 @@ def test_unreachable_database_fails_without_a_traceback_unless_debug(run) -> Non
     url = "postgresql://nobody@127.0.0.1:1/nothing"
     result = run("show", "GA-1", "--db", url)
     assert result.exit_code == 1
-    assert "database could not be used" in result.stderr
+    assert f"the database at {url} could not be used" in result.stderr
     assert "Traceback" not in result.stderr
     debug = run("--debug", "show", "GA-1", "--db", url)
     assert "Traceback" in debug.stderr
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [("folder", "unable to open database file"), ("notes.txt", "file is not a database")],
+)
+def test_a_database_that_cannot_be_opened_is_named_with_what_is_wrong(
+    run, tmp_path: Path, target: str, said: str
+) -> None:  # type: ignore[no-untyped-def]
+    """--db naming a folder, or a file that is not SQLite's: the message said what was wrong
+    but not where, and a user with several ledgers could not tell which."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "notes.txt").write_text("not a ledger\n")
+    before = sorted(tmp_path.iterdir())
+    url = f"sqlite:///{tmp_path}/{target}"
+    result = run("contact", "GA-1", "--note", "x", "--db", url)
+    assert result.exit_code == 1
+    assert f"Error: the database at {url} could not be used: {said}" in result.stderr
+    assert sorted(tmp_path.iterdir()) == before
+    assert (tmp_path / "notes.txt").read_text() == "not a ledger\n"
+
+
+def test_a_password_in_the_database_url_is_not_printed(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("show", "GA-1", "--db", "postgresql://nobody:s3cret@127.0.0.1:1/nothing")
+    assert result.exit_code == 1
+    assert "the database at postgresql://nobody:***@127.0.0.1:1/nothing could" in result.stderr
+    assert "s3cret" not in result.stderr
 
 
 def test_timeline_text_marks_retractions(run) -> None:  # type: ignore[no-untyped-def]

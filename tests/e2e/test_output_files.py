@@ -3,18 +3,22 @@ over the ledger they read (its database file, or the SQLite files beside it)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from click.testing import CliRunner
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
+from reentry_ledger.cli.files import write_whole
+from reentry_ledger.domain.errors import LedgerError
 from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.reports import chart
 from tests.builders import TODAY
@@ -229,3 +233,35 @@ def test_an_export_to_a_folder_is_refused_before_anything_is_read(sqlite_ledger:
     assert result.exit_code == 2, result.output
     assert f"-o {str(folder)!r} is a folder: give a file's name" in result.stderr
     assert list(folder.iterdir()) == [] and not list(sqlite_ledger.parent.glob(".exports.*"))
+
+
+def test_an_export_where_no_file_may_be_made_names_the_file_not_the_database(
+    sqlite_ledger: Path,
+) -> None:
+    """/proc takes no new files: the message named the database ("the database could not be
+    used: [Errno 2] ...") and a temporary name the user never gave."""
+    result = CliRunner().invoke(
+        cli, ["--db", f"sqlite:///{sqlite_ledger}", "export", "-o", "/proc/ledger.jsonl"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "-o '/proc/ledger.jsonl': cannot write in its folder" in result.stderr
+    assert "database" not in result.stderr
+
+
+def test_a_file_that_fails_part_way_is_named_and_nothing_is_left(tmp_path: Path) -> None:
+    """A disk that fills as the file is written: the target named, the part written removed,
+    the file that was there before kept."""
+    target = tmp_path / "report.svg"
+    target.write_text("before")
+
+    def fill(stream: BinaryIO) -> None:
+        stream.write(b"<svg")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(LedgerError) as refused:
+        write_whole(target, fill, option="--chart")
+    assert str(refused.value) == (
+        f"--chart {str(target)!r} could not be written (No space left on device): "
+        "nothing was written"
+    )
+    assert list(tmp_path.iterdir()) == [target] and target.read_text() == "before"

@@ -123,7 +123,7 @@ class LedgerGroup(LazyGroup):
                 os._exit(EXIT_INTERRUPTED)  # not waiting, at exit, on their queues' threads
             ctx.exit(EXIT_INTERRUPTED)
         except Exception as error:  # every other error is reported, never dumped
-            ctx.exit(report(error, debug=state.debug))
+            ctx.exit(report(error, debug=state.debug, database=state.database))
         finally:
             state.close()
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from reentry_ledger.backends import DB_ENV_VAR, check_ledger_exists, parse_db_url, resolve_db
+from reentry_ledger.domain.errors import LedgerError
 
 if TYPE_CHECKING:  # imported when a command opens the ledger: `--help` needs none of it
     from reentry_ledger.application import Ledger
@@ -76,6 +77,16 @@ class LedgerContext:
             else:
                 self._ledger = opened(resolve_db(self.db), running())
         return self._ledger
+
+    @property
+    def database(self) -> str | None:
+        """The local ledger's database as messages name it (without a password)."""
+        if server_url() is not None:
+            return None
+        try:
+            return parse_db_url(resolve_db(self.db)).display
+        except LedgerError:  # a URL refused on its own, with its own message
+            return None
 
     @property
     def actor_name(self) -> str | None:

@@ -48,6 +48,13 @@ def is_locked(error: Exception) -> bool:
     return isinstance(error, STORAGE_ERRORS) and "database is locked" in str(error)
 
 
+def is_database_error(error: Exception) -> bool:
+    """An error of the database or its driver, not of a file a command reads or writes (an
+    OSError of Python's own)."""
+    storage = isinstance(error, STORAGE_ERRORS) and type(error).__module__ != "builtins"
+    return storage or is_driver_error(error)
+
+
 def exit_code(error: LedgerError) -> int:
     for kind, code in EXIT_CODES.items():
         if isinstance(error, kind):
@@ -55,8 +62,9 @@ def exit_code(error: LedgerError) -> int:
     return EXIT_FAILED
 
 
-def report(error: Exception, *, debug: bool) -> int:
-    """Print the error for a person and return the exit code."""
+def report(error: Exception, *, debug: bool, database: str | None = None) -> int:
+    """Print the error for a person and return the exit code. `database`: the ledger's, as
+    messages name it (no password), for an error of the database itself."""
     if debug:
         traceback.print_exception(error)
     if isinstance(error, OriginatorVersionError):  # a read other than by a client's reference
@@ -73,8 +81,11 @@ def report(error: Exception, *, debug: bool) -> int:
             err=True,
         )
         return EXIT_CONFLICT
-    if isinstance(error, STORAGE_ERRORS) or is_driver_error(error):
-        click.echo(f"Error: the database could not be used: {error}", err=True)
+    if is_database_error(error):
+        at = f" at {database}" if database else ""
+        click.echo(f"Error: the database{at} could not be used: {error}", err=True)
+    elif isinstance(error, OSError):
+        click.echo(f"Error: a file could not be read or written: {error}", err=True)
     else:
         click.echo(f"Error: unexpected {type(error).__name__}: {error}", err=True)
     if not debug:

@@ -21,7 +21,7 @@ from typing import BinaryIO
 import click
 
 from reentry_ledger.backends import SQLITE_SIDECARS, parse_db_url, resolve_db
-from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.domain.errors import InvalidInput, LedgerError
 from reentry_ledger.encryption import KEY_FILE_ENV_VAR
 
 
@@ -81,7 +81,12 @@ def write_whole(
     if target.is_dir():
         raise InvalidInput(f"{option} {str(target)!r} is a folder: give a file's name in it")
     with terminating():
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.")
+        try:
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.")
+        except OSError as error:  # a folder we may not write in, a read-only file system
+            raise InvalidInput(
+                f"{option} {str(target)!r}: cannot write in its folder ({error.strerror})"
+            ) from None
         try:
             if not private:  # mkstemp makes it 0600
                 os.fchmod(handle, 0o666 & ~current_umask())
@@ -92,6 +97,11 @@ def write_whole(
             Path(temporary).unlink(missing_ok=True)
             if isinstance(error, Terminated):
                 click.echo(f"Error: stopped by SIGTERM; nothing was written to {target}", err=True)
+            if type(error).__module__ == "builtins" and isinstance(error, OSError):  # the disk full
+                raise LedgerError(
+                    f"{option} {str(target)!r} could not be written ({error.strerror or error}): "
+                    "nothing was written"
+                ) from error
             raise
 
 

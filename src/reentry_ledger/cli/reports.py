@@ -16,7 +16,7 @@ import click
 
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context, server_url
-from reentry_ledger.cli.errors import EXIT_TAMPERED, STORAGE_ERRORS, is_driver_error
+from reentry_ledger.cli.errors import EXIT_TAMPERED, is_database_error
 from reentry_ledger.cli.files import refuse_the_ledger, write_whole
 from reentry_ledger.cli.params import ISO_DATE, TIMESTAMP, F
 from reentry_ledger.cli.render import Progress, echo_json
@@ -91,8 +91,7 @@ def no_catch_up_option(func: F) -> F:
 def refuses_writes(error: Exception) -> bool:
     """A driver's words for a write refused: a read-only transaction (a hot standby), a role
     without the privilege, a read-only file."""
-    database = isinstance(error, STORAGE_ERRORS) and type(error).__module__ != "builtins"
-    if isinstance(error, LedgerError) or not (database or is_driver_error(error)):
+    if isinstance(error, LedgerError) or not is_database_error(error):
         return False  # a file the report writes (--chart) that may not be written is not one
     text = str(error).lower()
     return any(
