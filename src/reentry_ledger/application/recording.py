@@ -53,8 +53,12 @@ class Recording:
         ledger: LedgerBase,
         who: Actor,
         protector: Callable[[str], Protect] | None = None,
+        stored: Callable[[str], bool] | None = None,
     ) -> None:
+        """`stored`: whether a reference is a client on the ledger, where the caller knows
+        (an import asks of all its clients at once); else the ledger is asked of each."""
         self.ledger = ledger
+        self.stored = stored or ledger.exists
         self.who = who
         self.today = ledger.clock()
         self.protector = protector or self.protect_with_stored_or_new_key
@@ -86,7 +90,7 @@ class Recording:
         """A new client of `agency`, made by `enrol` (Client.enroll with its values)."""
         check_reference(ref)
         self.who.require(Permission.WRITE).check_enrols_in(agency)
-        if ref in self.clients or self.ledger.exists(ref):
+        if ref in self.clients or self.stored(ref):
             raise ClientAlreadyEnrolled(ref)
         client = self.clients[ref] = enrol(self.stamp(ref, on))
         return client
@@ -145,7 +149,7 @@ class Recording:
         """Whether `ref` is a client already enrolled that the actor may see, so an `enroll`
         is a later term; one the actor may not see is refused as already enrolled."""
         check_reference(ref)
-        if ref not in self.clients and not self.ledger.exists(ref):
+        if ref not in self.clients and not self.stored(ref):
             return False
         try:
             self.client(ref)

@@ -24,6 +24,14 @@ def check_reference(ref: str) -> str:
     return ref
 
 
+def well_formed(ref: str) -> bool:
+    try:
+        check_reference(ref)
+    except InvalidInput:
+        return False
+    return True
+
+
 def client_id(ref: str) -> UUID:
     """The aggregate id of the client with this reference (case-sensitive, stable)."""
     return uuid5(CLIENT_NAMESPACE, check_reference(ref))

@@ -26,8 +26,8 @@ SPILL = 10_000  # rows written to the spill at a time
 @contextmanager
 def by_client(
     rows: Iterable[Row], client_of: Callable[[dict[str, str]], str]
-) -> Iterator[Iterator[tuple[str, list[Row]]]]:
-    """(client, its rows) for each client of `rows`, read through first."""
+) -> Iterator[tuple[list[str], Iterator[tuple[str, list[Row]]]]]:
+    """Every client of `rows`, read through first, and then (client, its rows) for each."""
     spill = sqlite3.connect("")  # a private temporary database, removed when closed
     try:
         spill.execute("CREATE TABLE spilled (client INTEGER, line INTEGER, cells BLOB)")
@@ -42,7 +42,8 @@ def by_client(
                 spill.executemany("INSERT INTO spilled VALUES (?, ?, ?)", batch)
                 batch = []
         spill.executemany("INSERT INTO spilled VALUES (?, ?, ?)", batch)
-        yield read_back(spill, list(numbers), header)
+        clients = list(numbers)
+        yield clients, read_back(spill, clients, header)
     finally:
         spill.close()
 

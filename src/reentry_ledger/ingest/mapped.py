@@ -30,7 +30,7 @@ from reentry_ledger.domain.errors import (
 )
 from reentry_ledger.domain.personal import Protect, encrypt
 from reentry_ledger.domain.policy import AgencyPolicy
-from reentry_ledger.domain.references import check_reference
+from reentry_ledger.domain.references import check_reference, client_id
 from reentry_ledger.ingest.bulk import BulkWriter
 from reentry_ledger.ingest.grouped import by_client
 from reentry_ledger.ingest.rows import RowError, RowRefused, read_rows
@@ -286,7 +286,9 @@ class MappedImport:
         self.writer = writer
         self.mapping = mapping
         self.path = path
-        self.recording = Recording(ledger, who, self.protector)
+        self.stored: set[str] = set()  # the file's clients already on the ledger (run)
+        self.stored_ids: set[str] = set()  # and their ids
+        self.recording = Recording(ledger, who, self.protector, lambda ref: ref in self.stored)
         self.ids: dict[tuple[str, str, str], str] = {}  # (ref, kind of id, agency's id) -> ours
         self.policies: dict[str, AgencyPolicy | None] = {}  # read once per agency
         self.seen_rows: dict[tuple[str, ...], int] = {}
@@ -297,7 +299,9 @@ class MappedImport:
         rows = 0
         reference = self.mapping.reference
         lines = read_rows(self.path, self.mapping.columns, self.mapping.encoding)
-        with by_client(lines, lambda row: row[reference].strip()) as clients:
+        with by_client(lines, lambda row: row[reference].strip()) as (refs, clients):
+            self.stored = self.ledger.stored_among(refs)
+            self.stored_ids = {str(client_id(ref)) for ref in self.stored}
             for ref, client_rows in clients:
                 self.seen_rows, self.ids = {}, {}  # a client's own: an exact repeat names it
                 for line, row in client_rows:
@@ -445,7 +449,8 @@ class MappedImport:
 
     def protector(self, client: str) -> Protect:
         """New clients' keys go with the import; clients already stored keep theirs."""
-        key = None if client in self.writer.keys else self.ledger.keys.get(client)
+        stored = client in self.stored_ids and client not in self.writer.keys
+        key = self.ledger.keys.get(client) if stored else None
         if key is not None:
             return lambda text: encrypt(key, client, text)
         return self.writer.protector(client)
