@@ -223,6 +223,24 @@ def test_a_password_in_the_database_url_is_not_printed(run) -> None:  # type: ig
     assert "s3cret" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [("--score", "nan", "score nan is not a number"), ("--score", "inf", "score inf is not"),
+     ("--instrument", " ", "instrument is blank")],
+)  # fmt: skip
+def test_an_assessment_without_a_number_or_a_tool_is_refused(  # type: ignore[no-untyped-def]
+    run, option: str, value: str, said: str
+) -> None:
+    """A score of nan was stored and shown as null; a blank tool as `other`, unnamed."""
+    enroll(run)
+    given = {"--instrument": "ORAS", "--score": "12", option: value}
+    result = run("assess", "GA-1", "--on", "2024-01-15", "--risk", "high",
+                 *(part for pair in given.items() for part in pair))  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr
+    assert [event["type"] for event in timeline_json(run)] == ["Enrolled"]
+
+
 def test_timeline_text_marks_retractions(run) -> None:  # type: ignore[no-untyped-def]
     enroll(run)
     run("contact", "GA-1", "--on", "2024-02-01", "--note", "wrong client")

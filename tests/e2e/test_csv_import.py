@@ -178,7 +178,7 @@ BAD_FILES = {
     ),
     "bad number": (
         replace_row(5, ",3", ",three"),
-        "line 7, column 'days': 'three' is not a number",
+        "line 7, column 'days': 'three' is not a whole number",
     ),
     # a column named twice: the values were read from the last (blank), the custody days lost
     "repeated column": (

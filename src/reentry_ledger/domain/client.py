@@ -6,6 +6,7 @@ A refused command raises a domain error before anything is recorded.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from copy import copy
@@ -246,6 +247,10 @@ class Client(Aggregate):
         responsivity: Sequence[str] = (),
         strengths: Sequence[str] = (),
     ) -> None:
+        if not instrument.strip():
+            raise InvalidInput.of("instrument", "instrument is blank: name the assessment tool")
+        if score is not None and not math.isfinite(score):
+            raise InvalidInput.of("score", f"score {score} is not a number")
         known = instrument in values(Instrument)
         self._record(
             Assessed,
@@ -384,18 +389,20 @@ class Client(Aggregate):
         """A referral's next status; a declined or dropped one says why (`reason`)."""
         code = status.get("code") if isinstance(status, dict) else status
         if code not in values(ReferralStatus):
-            raise InvalidInput(
-                f"status {code!r} is not a referral status: {', '.join(values(ReferralStatus))}"
+            raise InvalidInput.of(
+                "status",
+                f"status {code!r} is not a referral status: {', '.join(values(ReferralStatus))}",
             )
         new_status = ReferralStatus(code)
         ending = new_status in ENDINGS_NEEDING_REASON
         if ending and reason is None:
-            raise InvalidInput(
-                f"a {new_status} referral says why (--reason {'|'.join(values(ReferralReason))})"
+            raise InvalidInput.of(
+                "reason",
+                f"a {new_status} referral says why (--reason {'|'.join(values(ReferralReason))})",
             )
         if reason is not None and not ending:
-            raise InvalidInput(
-                f"a reason goes with a declined or dropped referral, not {new_status}"
+            raise InvalidInput.of(
+                "reason", f"a reason goes with a declined or dropped referral, not {new_status}"
             )
         self.check_referral_transition(stamp, referral_id, new_status)
         self._record(ReferralUpdated, stamp, referral_id=referral_id, status=status, reason=reason)

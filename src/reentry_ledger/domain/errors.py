@@ -12,6 +12,13 @@ class InvalidInput(LedgerError):
 
     field: str | None = None  # the event field at fault, when one is (its first)
 
+    @classmethod
+    def of(cls, field: str, message: str) -> InvalidInput:
+        """The error, naming the field at fault (a CSV import names its column)."""
+        error = cls(message)
+        error.field = field
+        return error
+
 
 class VerificationFailed(LedgerError):
     """Hashes or a digest do not hold: the events were changed, removed or reordered."""

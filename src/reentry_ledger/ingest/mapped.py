@@ -10,6 +10,7 @@ transaction, or not at all.
 from __future__ import annotations
 
 import io
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,10 +81,12 @@ CODED = {"supervision", "conditions", "risk_level", "needs", "need", "service", 
          "age_band", "sex", "race", "ethnicity", "level", "add", "remove", "reason", "basis",
          "offence_type", "disposition"}  # fmt: skip
 LISTS = {"conditions", "needs", "technical", "responsivity", "strengths", "add", "remove"}
-FLAGS = {"juvenile", "absconding", "violent", "confidential"}
-# A yes/no column read strictly: a value that is neither (say `yse`) refuses the row, as a
-# recommendation misread would be counted as a decision.
-YES_NO = {"recommendation"}
+# Yes/no columns, read strictly: a value that is neither (say `maybe`) refuses the row, as an
+# absconding misread as no would go uncounted, a recommendation misread as yes would not be
+# counted as a decision. A blank cell is no.
+FLAGS = {"juvenile", "absconding", "violent", "confidential", "recommendation"}
+# The agency's ids that name an incident or a referral for later rows: (command, what it names)
+KEYED = {"violation": "violation", "refer": "referral"}
 NUMBERS = {"custody_days", "score"}
 DATES = {"expected_end"}
 # The client's method each of the other commands calls, with the row's values.
@@ -292,6 +295,7 @@ class MappedImport:
         self.ids: dict[tuple[str, str, str], str] = {}  # (ref, kind of id, agency's id) -> ours
         self.policies: dict[str, AgencyPolicy | None] = {}  # read once per agency
         self.seen_rows: dict[tuple[str, ...], int] = {}
+        self.key_lines: dict[tuple[str, str], int] = {}  # (kind of id, agency's id) -> line
 
     def run(self, writer: BulkWriter) -> int:
         """Client by client (grouped.py), each handed to the writer once its rows are
@@ -303,7 +307,7 @@ class MappedImport:
             self.stored = self.ledger.stored_among(refs)
             self.stored_ids = {str(client_id(ref)) for ref in self.stored}
             for ref, client_rows in clients:
-                self.seen_rows, self.ids = {}, {}  # a client's own: an exact repeat names it
+                self.seen_rows, self.ids, self.key_lines = {}, {}, {}  # the client's own
                 for line, row in client_rows:
                     self.check_not_repeated(line, row)
                     self.apply(line, row)
@@ -339,6 +343,14 @@ class MappedImport:
             raise self.fail(line, self.mapping.reference, str(error)) from None
         values = {name: self.value(line, row, name, spec) for name, spec in rule.fields.items()}
         self.blank_reason(line, rule, values)
+        for name in REQUIRED.get(rule.command, ()):
+            if values[name] is None:
+                raise self.fail(
+                    line, rule.fields[name].column,
+                    f"{rule.command} {ref}: the cell is blank, and {rule.command} needs its "
+                    f"{name}",
+                )  # fmt: skip
+        self.check_key_new(line, rule, ref, values.get("key"))
         on = self.date(line, row, rule.on)
         try:
             self.link(ref, rule, values)
@@ -362,6 +374,20 @@ class MappedImport:
             spec = rule.fields.get(field) if field else None
             column = spec.column if spec else rule.on if field == "occurred_on" else None
             raise self.fail(line, column, f"{rule.command} {ref}: {error}") from None
+
+    def check_key_new(self, line: int, rule: Rule, ref: str, key: str | None) -> None:
+        """An agency's id of an incident or a referral names one of the client's: given
+        twice, a later row naming it would be linked to the last, silently."""
+        kind = KEYED.get(rule.command)
+        if kind is None or key is None:
+            return
+        first = self.key_lines.setdefault((kind, key), line)
+        if first != line:
+            raise self.fail(
+                line, rule.fields["key"].column,
+                f"{rule.command} {ref}: {key!r} was given on line {first} already: an agency's "
+                f"id names one {kind}",
+            )  # fmt: skip
 
     def blank_reason(self, line: int, rule: Rule, values: dict[str, Any]) -> None:
         """A declined or dropped row's blank reason, read as the mapping's `blank` wording."""
@@ -423,7 +449,8 @@ class MappedImport:
         ended, as `enroll` takes them (Recording.enroll_or_start_term)."""
         person = {name: values.pop(name) for name in PERSON if name in values}
         juvenile = values.pop("juvenile", False)
-        values.setdefault("officer", "unknown")
+        if values.get("officer") is None:  # no column, or a blank cell
+            values["officer"] = "unknown"
         values.setdefault("agency", "")
         self.recording.enroll_or_start_term(ref, on, values, person, juvenile)
 
@@ -486,8 +513,6 @@ class MappedImport:
     def value(self, line: int, row: dict[str, str], name: str, spec: Field) -> Any:
         text = row[spec.column].strip()
         if name in FLAGS:
-            return text.upper() in spec.true
-        if name in YES_NO:
             if text.upper() in spec.true:
                 return True
             if not text or text.upper() in spec.false:
@@ -501,11 +526,12 @@ class MappedImport:
             return [] if name in LISTS else None
         if name in DATES:
             return self.date(line, row, spec.column)
-        if name in NUMBERS:
-            try:
-                return int(text) if name == "custody_days" else float(text)
-            except ValueError:
-                raise self.fail(line, spec.column, f"{text!r} is not a number") from None
+        if name in NUMBERS:  # as written in ASCII digits: not 1_0, nan, 1e400
+            whole = name == "custody_days"
+            if not re.fullmatch(r"-?[0-9]+" if whole else r"-?[0-9]+(\.[0-9]+)?", text):
+                said = "a whole number" if whole else "a number"
+                raise self.fail(line, spec.column, f"{text!r} is not {said}")
+            return int(text) if whole else float(text)
         if name in LISTS:
             parts = [p.strip() for p in text.split(spec.split or ";") if p.strip()]
             return [self.code(line, spec, p) for p in parts] if name in CODED else parts
