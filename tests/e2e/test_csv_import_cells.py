@@ -22,16 +22,23 @@ command = "enroll"
 agency = "agency"
 officer = "officer"
 supervision = "supervision"
+expected_end = "expected_end"
+age_band = "age_band"
+birth_year = "birth_year"
 [kinds.VIO]
 command = "violation"
 key = "key"
 technical = { column = "technical", split = ";" }
 absconding = "absconding"
+violent = "violent"
+new_offence = "new_offence"
 [kinds.RSP]
 command = "respond"
 violation = "violation"
 response = "response"
 custody_days = "custody_days"
+decided_by = "decided_by"
+recommendation = "recommendation"
 [kinds.ASS]
 command = "assess"
 instrument = "instrument"
@@ -52,10 +59,13 @@ level = "level"
 [kinds.DIS]
 command = "discharge"
 outcome = "outcome"
+decision = { column = "decision", ids = "ledger" }
 """
 COLUMNS = ["ref", "kind", "date", "agency", "officer", "supervision", "key", "technical",
            "absconding", "violation", "response", "custody_days", "instrument", "risk_level",
-           "score", "service", "referral", "status", "reason", "level", "outcome"]  # fmt: skip
+           "score", "service", "referral", "status", "reason", "level", "outcome",
+           "expected_end", "age_band", "birth_year", "violent", "new_offence", "decided_by",
+           "recommendation", "decision"]  # fmt: skip
 ENROL = {"kind": "ENR", "date": "2024-01-02", "agency": "GA", "officer": "o1",
          "supervision": "parole"}  # fmt: skip
 BREACH = {"kind": "VIO", "date": "2024-02-01", "key": "K1", "technical": "curfew"}
@@ -213,3 +223,33 @@ def test_a_number_that_is_not_one_is_refused(  # type: ignore[no-untyped-def]
     )
     result = importing(ENROL, BREACH, {**row, column: cell})
     refused_whole(importing, result, f"line 4, column {column!r}", said)
+
+
+RESPONSE = {"kind": "RSP", "date": "2024-02-05", "violation": "K1"}
+
+
+@pytest.mark.parametrize(
+    ("rows", "column", "said"),
+    [
+        ([{**ENROL, "expected_end": "2023-12-01"}], "expected_end", "expected end 2023-12-01"),
+        ([{**ENROL, "age_band": "25-34"}], "age_band", "age band '25-34' is not one of"),
+        ([{**ENROL, "birth_year": "2030"}], "birth_year", "birth year 2030 is after"),
+        ([ENROL, {**BREACH, "violent": "Y"}], "violent", "violent describes a new offence"),
+        ([ENROL, BREACH, {**RESPONSE, "response": "warning", "custody_days": "3"}],
+         "custody_days", "custody days go with"),
+        ([ENROL, BREACH, {**RESPONSE, "response": "warning", "decided_by": "court",
+                          "recommendation": "Y"}], "recommendation", "a recommendation is"),
+        ([ENROL, BREACH, {"kind": "DIS", "date": "2024-03-01", "outcome": "successful",
+                          "decision": "V1"}], "decision", "a successful discharge cites no"),
+    ],
+    ids=["expected_end", "age_band", "birth_year", "violent", "custody_days", "recommendation",
+         "decision"],
+)  # fmt: skip
+def test_a_value_the_command_refuses_names_its_column(  # type: ignore[no-untyped-def]
+    importing, rows: list[dict[str, str]], column: str, said: str
+) -> None:
+    """Each named its line, not the column at fault."""
+    result = importing(*rows)
+    assert result.exit_code == 2, result.output
+    assert f"records.csv, line {len(rows) + 1}, column {column!r}: " in result.stderr
+    assert said in result.stderr

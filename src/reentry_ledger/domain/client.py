@@ -70,6 +70,7 @@ from reentry_ledger.domain.events import (
     ViolationResponded,
     VolunteerMatched,
     VolunteerMatchEnded,
+    check_expected_end,
 )
 from reentry_ledger.domain.integrity import chained
 from reentry_ledger.domain.recording import (
@@ -145,10 +146,12 @@ class Client(Aggregate):
         """The client's first term. `person`: sex, race and ethnicity (coded values) and
         birth_year; `age_band` only where the birth year is not known (an import's band)."""
         check_not_future(stamp)
+        check_end_after_start(expected_end, stamp.on)
         who = checked_person(person or {})
         if who.get("birth_year") and int(who["birth_year"]) > stamp.on.year:
-            raise InvalidInput(
-                f"birth year {who['birth_year']} is after the start of supervision ({stamp.on})"
+            raise InvalidInput.of(
+                "birth_year",
+                f"birth year {who['birth_year']} is after the start of supervision ({stamp.on})",
             )
         event: Enrolled = validated(
             lambda: Enrolled(
@@ -509,8 +512,11 @@ class Client(Aggregate):
         """One incident; `new_offence` is its severity, and `violent`, `basis` (arrest, charge,
         conviction) and `offence_type` say more of that offence."""
         if new_offence is None and (violent or basis or offence_type):
-            said = "violent" if violent else "basis" if basis else "offence type"
-            raise InvalidInput(f"{said} describes a new offence: give the new offence too")
+            field = "violent" if violent else "basis" if basis else "offence_type"
+            said = field.replace("_", " ")
+            raise InvalidInput.of(
+                field, f"{said} describes a new offence: give the new offence too"
+            )
         offence = None
         if new_offence is not None:
             offence = {"severity": new_offence, "violent": violent, "basis": basis,
@@ -553,13 +559,15 @@ class Client(Aggregate):
         decided_by = decided_by or coded(DecidingBody.OFFICER)
         by_officer = decided_by.get("code") == DecidingBody.OFFICER
         if recommendation and not by_officer:
-            raise InvalidInput(
+            raise InvalidInput.of(
+                "recommendation",
                 f"a recommendation is the officer's, not the {decided_by.get('code')}'s: a "
-                "court's or a board's response is its decision (leave out --recommendation)"
+                "court's or a board's response is its decision (leave out --recommendation)",
             )
         if custody_days is not None and code not in CUSTODY_RESPONSES:
-            raise InvalidInput(
-                f"custody days go with a custody_sanction or a revocation, not a {code}"
+            raise InvalidInput.of(
+                "custody_days",
+                f"custody days go with a custody_sanction or a revocation, not a {code}",
             )
         decided = violation.decision
         if decided is not None:
@@ -637,7 +645,9 @@ class Client(Aggregate):
         code = outcome.get("code")
         revoked = code in (DischargeOutcome.REVOKED_TECHNICAL, DischargeOutcome.REVOKED_NEW_OFFENCE)
         if decision is not None and not revoked:
-            raise InvalidInput(f"a {code} discharge cites no decision: only a revoked outcome does")
+            raise InvalidInput.of(
+                "decision", f"a {code} discharge cites no decision: only a revoked outcome does"
+            )
         if revoked:
             self._check_cited_decision(decision)
         self._check_last_of_term(stamp)
@@ -665,6 +675,7 @@ class Client(Aggregate):
         self.check_not_sealed()
         assert state.discharged_on is not None
         check_not_before(stamp, state.discharged_on, f"the end of term {state.term}")
+        check_end_after_start(expected_end, stamp.on)
         self._record(
             TermStarted,
             stamp,
@@ -1070,9 +1081,9 @@ def checked_year(value: Any) -> int:
     try:
         year = int(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"birth year {value!r} is not a year") from None
+        raise InvalidInput.of("birth_year", f"birth year {value!r} is not a year") from None
     if not 1900 <= year <= 2100:
-        raise InvalidInput(f"birth year {year} is not between 1900 and 2100")
+        raise InvalidInput.of("birth_year", f"birth year {year} is not between 1900 and 2100")
     return year
 
 
@@ -1081,10 +1092,20 @@ def checked_band(band: CodedInput | None) -> CodedInput | None:
         return None
     band = band if isinstance(band, dict) else coded(str(band))
     if band.get("code") not in values(AgeBand):
-        raise InvalidInput(
-            f"age band {band.get('code')!r} is not one of {', '.join(values(AgeBand))}"
+        raise InvalidInput.of(
+            "age_band", f"age band {band.get('code')!r} is not one of {', '.join(values(AgeBand))}"
         )
     return band
+
+
+def check_end_after_start(expected_end: date | None, start: date) -> None:
+    """As the term's event checks it, naming the field at fault (a CSV import's column)."""
+    if not isinstance(expected_end, date):  # text: the event parses it, then checks it
+        return
+    try:
+        check_expected_end(expected_end, start)
+    except ValueError as error:
+        raise InvalidInput.of("expected_end", str(error)) from None
 
 
 def check_not_future(stamp: Stamp) -> None:
