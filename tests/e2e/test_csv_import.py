@@ -411,3 +411,27 @@ def test_a_csv_import_into_a_ledger_in_memory_is_refused_at_once_naming_why(
     assert "Timed out" not in result.output
     assert "imported" not in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fault_after_progress_starts_its_own_line_and_nothing_is_called_imported(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """On a terminal, a fault found after 2,000 events had been checked was printed on the
+    progress line, after `events imported: 2,000`, of events that were then not imported."""
+    from reentry_ledger.cli.render import Progress
+
+    made = Progress.__init__
+
+    def on_a_terminal(self: Progress, *args: object, **kwargs: object) -> None:
+        made(self, *args, **kwargs)  # type: ignore[arg-type]
+        self.enabled = True
+
+    monkeypatch.setattr(Progress, "__init__", on_a_terminal)
+    rows = [f"C-{n},INTAKE,02/01/2024,North,jt,PROB,report_weekly,," for n in range(2100)]
+    late = tmp_path / "late.csv"
+    late.write_text("\n".join([HEADER, *rows, "Z-9,ASSESS,10/01/2024,,ORAS,H,,,"]) + "\n")
+    result = import_csv(run, late)
+    assert result.exit_code == 3, result.output
+    assert "events checked: 2,000\nError: " in result.stderr
+    assert "client 'Z-9' is not enrolled" in result.stderr
+    assert "imported" not in result.stderr

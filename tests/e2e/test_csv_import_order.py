@@ -68,3 +68,43 @@ def test_any_interleaving_of_clients_imports_the_same_events(
     tmp_path: Path, rows: list[str]
 ) -> None:
     assert imported(tmp_path, rows) == imported(tmp_path, ROWS)
+
+
+def test_the_import_holds_one_client_at_a_time(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """However interleaved the file, each client's events go to the writer before the next
+    client's rows are read: memory does not grow with the file (ADR 57; before, every client
+    of a file was held to its end, 3.9 GB for a million rows)."""
+    from reentry_ledger.ingest.mapped import MappedImport
+
+    held: list[int] = []
+    apply = MappedImport.apply
+
+    def counting(self: MappedImport, line: int, row: dict[str, str]) -> None:
+        apply(self, line, row)
+        held.append(len(self.recording.clients))
+
+    monkeypatch.setattr(MappedImport, "apply", counting)
+    by_date = sorted(ROWS, key=lambda row: row.split(",")[2][6:] + row.split(",")[2][3:5])
+    imported(tmp_path, by_date)
+    assert len(held) == len(ROWS) and max(held) == 1
+
+
+def test_a_cell_of_any_text_its_encoding_decodes_to_is_set_aside_and_read_back(
+    tmp_path: Path,
+) -> None:
+    """A lone surrogate (UTF-7's +2AA-) in a column no rule reads: the import stopped with
+    "unexpected TypeError" (the rows set aside as JSON) where it had imported."""
+    mapping = tmp_path / "utf7.toml"
+    mapping.write_text(MAPPING.read_text().replace('encoding = "utf-8"', 'encoding = "utf-7"'))
+    source = tmp_path / "records.csv"
+    source.write_text(
+        f"{HEADER},extra\n"
+        "A-1,INTAKE,02/01/2024,North,jt,PROB,report_weekly,,,x+2AA-\n"
+        "A-1,ASSESS,10/01/2024,,ORAS,H,,,,\n"
+    )
+    env = {"REENTRY_LEDGER_DB": f"sqlite:///{tmp_path}/utf7.db", "REENTRY_LEDGER_ACTOR": "m"}
+    result = CliRunner().invoke(
+        cli, ["import", str(source), "--format", "csv", "--mapping", str(mapping)], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert "imported 2 rows as 2 events" in result.stderr

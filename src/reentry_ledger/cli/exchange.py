@@ -220,22 +220,31 @@ def import_command(
 def imported(
     state: LedgerContext, source: Path, kind: str, mapping: Path | None, wrap_key_file: Path | None
 ) -> list[str]:
-    """What was imported, in lines to say."""
+    """What was imported, in lines to say. Progress counts events checked and written in the
+    import's transaction: imported once it commits, at the end (its line ended, whatever
+    happens, so that an error starts a line of its own)."""
+    progress = Progress("events checked", every=1, batches=True)
+    try:
+        return imported_with(progress, state, source, kind, mapping, wrap_key_file)
+    finally:
+        progress.done()
+
+
+def imported_with(
+    progress: Progress, state: LedgerContext, source: Path, kind: str, mapping: Path | None,
+    wrap_key_file: Path | None,
+) -> list[str]:  # fmt: skip
     ledger, actor = state.ledger, state.actor_name
-    progress = Progress("events imported", every=1, batches=True)
     if kind == "jsonl":
         with source.open("rb") as stream:
             count = ledger.import_jsonl(
                 stream, str(source), progress, actor=actor, wrap_key_file=wrap_key_file
             )
-        progress.done()
         return [f"imported {count} events from {source}"]
     if kind == "csv" and mapping is not None:  # (a mapping: checked before the ledger opened)
         rows, events = ledger.import_csv(source, mapping, progress, actor=actor)
-        progress.done()
         return [f"imported {rows} rows as {events} events from {source}"]
     summary = ledger.import_iowa(source, progress, actor=actor)
-    progress.done()
     said = [f"imported {summary.clients} clients, {summary.events} events from {source}"]
     if summary.unmapped:
         said.append("could not map (kept as written, counted as unknown or no violation):")

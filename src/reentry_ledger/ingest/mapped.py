@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -33,7 +33,7 @@ from reentry_ledger.domain.personal import Protect, encrypt
 from reentry_ledger.domain.policy import AgencyPolicy
 from reentry_ledger.domain.references import check_reference, client_id
 from reentry_ledger.ingest.bulk import BulkWriter
-from reentry_ledger.ingest.grouped import by_client
+from reentry_ledger.ingest.grouped import Row, by_client
 from reentry_ledger.ingest.rows import RowError, RowRefused, read_rows
 
 PERSON = ("sex", "race", "ethnicity", "birth_year")  # who the client is: a first term's only
@@ -297,24 +297,23 @@ class MappedImport:
         self.seen_rows: dict[tuple[str, ...], int] = {}
         self.key_lines: dict[tuple[str, str], int] = {}  # (kind of id, agency's id) -> line
 
-    def run(self, writer: BulkWriter) -> int:
+    def run(self, refs: list[str], clients: Iterator[tuple[str, list[Row]]]) -> int:
         """Client by client (grouped.py), each handed to the writer once its rows are
         recorded: memory holds one client's rows and events at a time."""
         rows = 0
-        reference = self.mapping.reference
-        lines = read_rows(self.path, self.mapping.columns, self.mapping.encoding)
-        with by_client(lines, lambda row: row[reference].strip()) as (refs, clients):
-            self.stored = self.ledger.stored_among(refs)
-            self.stored_ids = {str(client_id(ref)) for ref in self.stored}
-            for ref, client_rows in clients:
-                self.seen_rows, self.ids, self.key_lines = {}, {}, {}  # the client's own
-                for line, row in client_rows:
-                    self.check_not_repeated(line, row)
-                    self.apply(line, row)
-                rows += len(client_rows)
-                client = self.recording.clients.pop(ref, None)
-                if client is not None:
-                    writer.add(client.collect_events())
+        self.stored = self.ledger.stored_among(refs)
+        self.stored_ids = {str(client_id(ref)) for ref in self.stored}
+        for ref, client_rows in clients:
+            self.seen_rows, self.ids, self.key_lines = {}, {}, {}  # the client's own
+            for line, row in client_rows:
+                self.check_not_repeated(line, row)
+                self.apply(line, row)
+            rows += len(client_rows)
+            client = self.recording.clients.pop(ref, None)
+            if client is not None:
+                self.writer.add(client.collect_events())
+        for client in self.recording.clients.values():  # none: each was its own rows'
+            self.writer.add(client.collect_events())
         return rows
 
     def check_not_repeated(self, line: int, row: dict[str, str]) -> None:
@@ -582,6 +581,11 @@ def import_mapped(
     mapping = load_mapping(mapping_path)
     writer = BulkWriter(ledger, progress)
     job = MappedImport(ledger, who, mapping, path, writer)
-    with writer.transaction():
-        rows = job.run(writer)
+    lines = read_rows(path, mapping.columns, mapping.encoding)
+    # The file read through before the transaction begins: no lock is held meanwhile.
+    with (
+        by_client(lines, lambda row: row[mapping.reference].strip()) as (refs, clients),
+        writer.transaction(),
+    ):
+        rows = job.run(refs, clients)
     return rows, writer.written
