@@ -234,6 +234,8 @@ RESPONSE = {"kind": "RSP", "date": "2024-02-05", "violation": "K1"}
         ([{**ENROL, "expected_end": "2023-12-01"}], "expected_end", "expected end 2023-12-01"),
         ([{**ENROL, "age_band": "25-34"}], "age_band", "age band '25-34' is not one of"),
         ([{**ENROL, "birth_year": "2030"}], "birth_year", "birth year 2030 is after"),
+        ([{**ENROL, "birth_year": "1960", "age_band": "under_25"}], "age_band",
+         "age band under_25 disagrees with birth year 1960 (band 55_and_older at the start"),
         ([ENROL, {**BREACH, "violent": "Y"}], "violent", "violent describes a new offence"),
         ([ENROL, BREACH, {**RESPONSE, "response": "warning", "custody_days": "3"}],
          "custody_days", "custody days go with"),
@@ -242,7 +244,7 @@ RESPONSE = {"kind": "RSP", "date": "2024-02-05", "violation": "K1"}
         ([ENROL, BREACH, {"kind": "DIS", "date": "2024-03-01", "outcome": "successful",
                           "decision": "V1"}], "decision", "a successful discharge cites no"),
     ],
-    ids=["expected_end", "age_band", "birth_year", "violent", "custody_days", "recommendation",
+    ids=["expected_end", "age_band", "birth_year", "band_and_year", "violent", "custody_days", "recommendation",
          "decision"],
 )  # fmt: skip
 def test_a_value_the_command_refuses_names_its_column(  # type: ignore[no-untyped-def]
@@ -253,3 +255,8 @@ def test_a_value_the_command_refuses_names_its_column(  # type: ignore[no-untype
     assert result.exit_code == 2, result.output
     assert f"records.csv, line {len(rows) + 1}, column {column!r}: " in result.stderr
     assert said in result.stderr
+
+
+def test_a_band_that_agrees_with_the_birth_year_is_kept(importing) -> None:  # type: ignore[no-untyped-def]
+    result = importing({**ENROL, "birth_year": "2001", "age_band": "under_25"})
+    assert result.exit_code == 0, result.output

@@ -44,8 +44,8 @@ def plant(ledger: Ledger, ref: str) -> None:
         supervision=raw("parole", "supervision"), conditions=(raw("curfew", "condition"),),
         details={"address": mark("details")}, name=mark("name"),
         start_reason=raw("new_sentence", "start_reason"), sex=raw("female", "sex"),
-        race=raw("asian", "race"), ethnicity=raw("not_hispanic", "ethnicity"), birth_year=1980,
-        age_band=raw("35_44", "age_band"),
+        race=raw("asian", "race"), ethnicity=raw("not_hispanic", "ethnicity"), birth_year=1985,
+        age_band=raw("35_44", "age_band"),  # as the year makes it
     )  # fmt: skip
     ledger.assess(
         ref, actor=actor, on=date(2025, 1, 7), instrument=mark("instrument"),

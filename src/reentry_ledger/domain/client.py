@@ -34,6 +34,7 @@ from reentry_ledger.domain.codes import (
     Response,
     Sex,
     ViolationCategory,
+    age_band,
     values,
 )
 from reentry_ledger.domain.errors import InvalidInput, NotOnRecord, RuleViolated
@@ -171,7 +172,7 @@ class Client(Aggregate):
                 details=details or {},
                 name=name,
                 start_reason=start_reason,
-                age_band=checked_band(age_band),
+                age_band=checked_band(age_band, who.get("birth_year"), stamp.on),
                 person=who,
             )
         )
@@ -1087,14 +1088,28 @@ def checked_year(value: Any) -> int:
     return year
 
 
-def checked_band(band: CodedInput | None) -> CodedInput | None:
+def checked_band(
+    band: CodedInput | None, birth_year: str | None = None, start: date | None = None
+) -> CodedInput | None:
+    """A band of our codes; given with the birth year (at a first term), the band that year
+    makes at the start: reports count a term's band before its birth year, so a band that
+    disagrees would be counted silently over the year."""
     if band is None:
         return None
     band = band if isinstance(band, dict) else coded(str(band))
-    if band.get("code") not in values(AgeBand):
+    code = band.get("code")
+    if code not in values(AgeBand):
         raise InvalidInput.of(
-            "age_band", f"age band {band.get('code')!r} is not one of {', '.join(values(AgeBand))}"
+            "age_band", f"age band {code!r} is not one of {', '.join(values(AgeBand))}"
         )
+    if birth_year and start is not None and code != AgeBand.UNKNOWN:
+        made = age_band(int(birth_year), start.year)
+        if code != made:
+            raise InvalidInput.of(
+                "age_band",
+                f"age band {code} disagrees with birth year {birth_year} (band {made} at the "
+                f"start, {start}): give the birth year alone, or the band where it is not known",
+            )
     return band
 
 
