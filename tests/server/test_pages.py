@@ -767,6 +767,12 @@ def test_a_page_of_the_report_that_is_not_there_is_named_beside_the_form(
         ("k=1", "Hide counts below: '1' is not a whole number of at least 2",
          'name="k" value="1"'),
         ("known_at=soon", "As known at: 'soon' is not a moment", 'name="known_at" value="soon"'),
+        # past the first moment Python can hold, once made UTC: it answered 500
+        ("known_at=0001-01-01T00:00%2B01:00",
+         "As known at: '0001-01-01T00:00+01:00' is outside the dates the ledger takes",
+         'name="known_at" value="0001-01-01T00:00+01:00"'),
+        ("known_at=9999-12-31T23:59-01:00", "'9999-12-31T23:59-01:00' is outside the dates",
+         'name="known_at"'),
     ],
 )  # fmt: skip
 def test_a_bad_filter_is_named_beside_the_form_with_its_values_kept(

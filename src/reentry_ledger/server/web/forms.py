@@ -38,13 +38,13 @@ def moment(label: str, text: str | None) -> datetime | None:
     try:
         if len(text) > 40:
             raise ValueError
-        value = as_utc(datetime.fromisoformat(text))
+        value = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
             f"{label}: {text!r} is not a moment of the form YYYY-MM-DDTHH:MM (UTC)"
         ) from None
-    within_window(label, text, value.date())
-    return value
+    within_window(label, text, value.date())  # first: made UTC, year 1 or 9999 overflows
+    return as_utc(value)
 
 
 def whole(label: str, text: str | None, minimum: int = 0) -> int | None:
