@@ -70,6 +70,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 OVERSIGHT_SUPPRESS_BELOW = 10
 
 
+def suppression_floor(role: str | None) -> int | None:
+    """The least K a role's reports are shown with (counts below it hidden), if any."""
+    return OVERSIGHT_SUPPRESS_BELOW if role == Role.OVERSIGHT else None
+
+
+def raised_floor_note(role: str | None, asked: int | None, option: str) -> str | None:
+    """What to tell a user who asked (with `option`) for a K below the role's floor: the
+    report is shown with the floor instead."""
+    floor = suppression_floor(role)
+    if asked is None or floor is None or asked >= floor:
+        return None
+    return (
+        f"{option} {asked} is below the {role} role's floor: counts from 1 to {floor - 1} are "
+        "hidden"
+    )
+
+
 class NotPermitted(RuleViolated):
     """Refused for who the actor is, not for anything about a record."""
 
@@ -140,7 +157,7 @@ class Actor:
 
     @property
     def default_suppression(self) -> int | None:
-        return OVERSIGHT_SUPPRESS_BELOW if self.role == Role.OVERSIGHT else None
+        return suppression_floor(self.role)
 
 
 def actor_named(name: str, directory: Directory | None) -> Actor:

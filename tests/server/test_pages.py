@@ -1116,3 +1116,17 @@ def test_an_auditor_reading_a_case_is_offered_no_forms_it_may_not_use(served: Se
     assert "Record a contact" not in page.text and "Record the response" not in page.text
     staff = signed_in(served, "cw-ga").get("/clients/GA-1")
     assert "Record a contact" in staff.text and "Record the response" in staff.text
+
+
+@pytest.mark.parametrize("page", ["violations?by=officer&", "disparities?", "cohorts?"])
+def test_oversight_is_told_when_its_hide_below_is_raised_to_the_floor(
+    served: Served, page: str
+) -> None:
+    """Counts were hidden below 10 while the form said 2, with no word of it on the page (the
+    CLI says so); staff, who have no floor, are told nothing."""
+    said = "Hide counts below 2 is below the oversight role's floor: counts from 1 to 9 are hidden"
+    shown = signed_in(served, "ovs").get(f"/reports/{page}k=2")
+    assert shown.status_code == 200
+    assert said in text_of(shown)
+    assert "is below the" not in text_of(signed_in(served, "aud").get(f"/reports/{page}k=2"))
+    assert "is below the" not in text_of(signed_in(served, "ovs").get(f"/reports/{page}k=12"))

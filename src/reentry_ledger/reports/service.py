@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.persistence import PersistenceError
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.authorization import NotPermitted, Permission
+from reentry_ledger.authorization import NotPermitted, Permission, raised_floor_note
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS
 from reentry_ledger.domain.errors import InvalidInput
@@ -168,13 +168,10 @@ class Reports:
     def below(self, asked: int | None) -> int | None:
         """The K the report is shown with (`threshold`); a K asked below the role's floor is
         raised to it, and the user told so."""
-        floor = self.who.default_suppression
-        if asked is not None and floor is not None and asked < floor and self.who.role:
-            self.ledger.notices.append(
-                f"--suppress-below {asked} is below the {self.who.role.value} role's floor: "
-                f"counts from 1 to {floor - 1} are hidden"
-            )
-        return threshold(asked, floor)
+        note = raised_floor_note(self.who.role, asked, "--suppress-below")
+        if note:
+            self.ledger.notices.append(note)
+        return threshold(asked, self.who.default_suppression)
 
     def known(self, known_at: datetime | None) -> datetime | None:
         return moment_start(known_at) if known_at and self.snaps else known_at

@@ -25,7 +25,7 @@ from reentry_ledger.reports.service import CohortTable, Table
 from reentry_ledger.reports.suppression import legend
 from reentry_ledger.server.web import forms
 from reentry_ledger.server.web.rendering import PageRoute, render, shown
-from reentry_ledger.server.web.reports import local
+from reentry_ledger.server.web.reports import local, notes
 from reentry_ledger.server.web.site import Site, Visitor
 
 MOST_MONTHS = 240  # as the CLI's --follow
@@ -172,7 +172,7 @@ def add_page(router: APIRouter, site: Site, page: Page) -> None:
         return render(
             request, page.template, **context, error=None, table=table, columns=columns,
             rows=rows, labels=page.labels, query=filters.query(),
-            snapped=table.snapped.describe() if table.snapped else None,
+            notes=notes(table.snapped, visitor, filters.suppress_below),
             withheld=legend(table.rows, columns),
         )  # fmt: skip
 

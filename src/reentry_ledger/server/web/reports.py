@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import QueryParams
 
 from reentry_ledger import notices
+from reentry_ledger.authorization import raised_floor_note
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.reports import chart
 from reentry_ledger.reports.dimensions import DIMENSIONS
@@ -156,6 +157,13 @@ def violations_shown(
     return request, made, snapped
 
 
+def notes(snapped: Snapped | None, visitor: Visitor, asked: int | None) -> list[str]:
+    """What the page says of how it was made: the range snapped to whole months, a K below
+    the role's floor raised to it (as the CLI tells it)."""
+    raised = raised_floor_note(visitor.role, asked, "Hide counts below")
+    return [note for note in (snapped and snapped.describe(), raised) if note]
+
+
 def table_cell(row: dict[str, Any], column: str) -> str:
     """A cell as the CLI shows it; a charted rate with its interval when it has one."""
     text = shown(row.get(column))
@@ -187,7 +195,7 @@ def routes(site: Site) -> APIRouter:
         return render(
             request, "report.html", **page, error=None, report=report, columns=columns,
             rows=rows, query=filters.query(), paged=paged, page_links=paged.links(filters.query()),
-            snapped=report.snapped.describe() if report.snapped else None,
+            notes=notes(report.snapped, visitor, filters.suppress_below),
             withheld=legend(groups, columns), no_chart=chart.too_many(paged.total),
         )  # fmt: skip
 
