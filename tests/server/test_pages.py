@@ -13,6 +13,7 @@ from html import unescape
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 import pytest
@@ -140,7 +141,10 @@ def test_revoking_the_token_a_session_was_opened_with_ends_the_session(served: S
     token_id = leaked.removeprefix("rlt_").partition(".")[0]
     served.ledger.revoke_tokens("cw-ga", actor="sup-ga", token_id=token_id)
     answer = visitor.get("/clients")
-    assert answer.status_code == 303 and answer.headers["location"] == "/sign-in"
+    assert (
+        answer.status_code == 303
+        and answer.headers["location"] == "/sign-in?next=%2Fclients&ended=yes"
+    )
 
 
 @pytest.mark.parametrize(
@@ -164,7 +168,7 @@ def test_a_failed_sign_in_says_the_same_whatever_was_wrong(
         text_of(answer)
     )
     assert SESSION_COOKIE not in answer.headers.get("set-cookie", "")
-    assert visitor.get("/clients").headers["location"] == "/sign-in"
+    assert visitor.get("/clients").headers["location"] == "/sign-in?next=%2Fclients"
 
 
 def test_a_sign_in_posted_without_the_sign_in_pages_token_is_refused(served: Served) -> None:
@@ -188,7 +192,8 @@ def test_a_page_without_a_session_sends_the_browser_to_sign_in(served: Served, p
     enrolled(served.ledger)
     answer = Visitor(served).get(path)
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/sign-in"
+    back = f"?next={quote(path, safe='')}" if path != "/" else ""  # to come back after
+    assert answer.headers["location"] == f"/sign-in{back}"
 
 
 def test_a_post_without_a_session_writes_nothing(served: Served) -> None:
@@ -210,7 +215,59 @@ def test_a_session_past_its_time_is_refused(
     monkeypatch.setattr(users, "utc_now", lambda: later)
     answer = visitor.get("/clients")
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/sign-in"
+    assert answer.headers["location"] == "/sign-in?next=%2Fclients&ended=yes"
+
+
+def test_signing_in_goes_back_to_the_page_asked_for(served: Served) -> None:
+    """A link to a client's page, opened signed out, landed on the caseload after sign-in."""
+    enrolled(served.ledger)
+    visitor = Visitor(served)
+    asked = visitor.get("/clients/GA-1/timeline?as_of=2025-06-01")
+    visitor.get(asked.headers["location"])
+    assert 'name="next" value="/clients/GA-1/timeline?as_of=2025-06-01"' in visitor.last.text
+    answer = visitor.post(
+        "/sign-in", {"name": "cw-ga", "password": PASSWORD,
+                     "next": "/clients/GA-1/timeline?as_of=2025-06-01"},
+    )  # fmt: skip
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/clients/GA-1/timeline?as_of=2025-06-01"
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)",
+     "/\tevil", "evil.example"],
+)  # fmt: skip
+def test_signing_in_never_goes_on_to_another_site(served: Served, elsewhere: str) -> None:
+    """The page to go back to comes in the address: an attacker's link may name any."""
+    visitor = Visitor(served)
+    page = visitor.get(f"/sign-in?next={quote(elsewhere, safe='')}")
+    assert 'name="next" value="/"' in page.text
+    answer = visitor.post("/sign-in", {"name": "cw-ga", "password": PASSWORD, "next": elsewhere})
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+def test_a_form_sent_after_the_session_ended_says_so_and_goes_back_to_its_page(
+    served: Served,
+) -> None:
+    """The note was lost with no word of why: the sign-in page, plain, then the caseload."""
+    enrolled(served.ledger)
+    visitor = signed_in(served, "cw-ga")
+    visitor.get("/clients/GA-1")
+    form = {"note": NOTE, "expected": "1", "csrf": visitor.csrf()}
+    served.ledger.revoke_tokens("cw-ga", actor="sup-ga")  # its web sessions end with them
+    answer = visitor.client.post(
+        "/clients/GA-1/contacts", data=form, follow_redirects=False,
+        headers={"referer": "http://testserver/clients/GA-1"},
+    )  # fmt: skip
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in?next=%2Fclients%2FGA-1&ended=unsaved"
+    told = text_of(visitor.get(answer.headers["location"]))
+    assert "Your session had ended, so what you had just sent was not recorded" in told
+    assert events(served) == 1
+    back = visitor.post("/sign-in", {"name": "cw-ga", "password": PASSWORD,
+                                     "next": "/clients/GA-1"})  # fmt: skip
+    assert back.headers["location"] == "/clients/GA-1"
 
 
 def test_signing_out_ends_the_session_even_for_a_copy_of_its_cookie(served: Served) -> None:
@@ -222,7 +279,10 @@ def test_signing_out_ends_the_session_even_for_a_copy_of_its_cookie(served: Serv
     assert answer.headers["location"] == "/sign-in"
     assert f'{SESSION_COOKIE}="";' in answer.headers["set-cookie"]  # the browser drops it
     replay = TestClient(served.client.app, cookies={SESSION_COOKIE: copied})
-    assert replay.get("/clients", follow_redirects=False).headers["location"] == "/sign-in"
+    assert (
+        replay.get("/clients", follow_redirects=False).headers["location"]
+        == "/sign-in?next=%2Fclients&ended=yes"
+    )
 
 
 # --- each role's pages ----------------------------------------------------------------------

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -33,6 +33,7 @@ from reentry_ledger.cli.render import brief
 from reentry_ledger.contract import STATUS_BY_ERROR
 from reentry_ledger.domain.errors import LedgerError
 from reentry_ledger.reports.output import cell, escaped
+from reentry_ledger.server.auth import SESSION_COOKIE
 from reentry_ledger.server.errors import BodyTooLarge, error_kind
 from reentry_ledger.server.web import csrf
 from reentry_ledger.server.web.site import SignInNeeded, site_of
@@ -111,10 +112,38 @@ def refusal(request: Request, kind: str, message: str, status: int | None = None
     )
 
 
+def sign_in_address(request: Request) -> str:
+    """The sign-in page, to come back to the page asked for (a form's: the page it was on)
+    and, where a session had been (its cookie sent), saying that it ended, and that a form
+    sent was not recorded."""
+    if request.method == "GET":
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:
+        referer = urlsplit(request.headers.get("referer", ""))
+        same = referer.netloc == request.url.netloc
+        back = referer.path + (f"?{referer.query}" if referer.query else "") if same else "/"
+    asked = {"next": back} if local_path(back) and back != "/" else {}
+    if request.cookies.get(SESSION_COOKIE):
+        asked["ended"] = "unsaved" if request.method != "GET" else "yes"
+    return f"{SIGN_IN}?{urlencode(asked)}" if asked else SIGN_IN
+
+
+def local_path(address: str) -> bool:
+    """An address on this site: a path, never another site's (`//host`, `/\\host`, a
+    scheme), so that coming back after sign-in cannot send anyone elsewhere."""
+    return (
+        address.startswith("/")
+        and not address.startswith(("//", "/\\"))
+        and "\\" not in address
+        and address.isprintable()
+        and not urlsplit(address).netloc
+    )
+
+
 def error_page(request: Request, error: Exception) -> Response:
     """Any error of a page, as a page."""
     if isinstance(error, SignInNeeded):
-        return RedirectResponse(SIGN_IN, status_code=303)
+        return RedirectResponse(sign_in_address(request), status_code=303)
     if isinstance(error, csrf.CsrfRefused):
         return refusal(request, "not_permitted", str(error))
     if isinstance(error, LedgerError):

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from reentry_ledger.server.auth import SESSION_COOKIE, page_user
 from reentry_ledger.server.throttle import Busy
 from reentry_ledger.server.web import csrf
-from reentry_ledger.server.web.rendering import SIGN_IN, PageRoute, render
+from reentry_ledger.server.web.rendering import SIGN_IN, PageRoute, local_path, render
 from reentry_ledger.server.web.site import Site
 
 # One message whatever was wrong: nothing says whether the name exists.
@@ -20,6 +20,18 @@ HELD_BACK = (
     "minute(s), or sign in with a token"
 )
 BUSY = "the server is checking other sign-ins: try again in a moment"
+# Why the sign-in page is shown to someone who had a session (`ended` in its address).
+ENDED = {
+    "yes": "Your session has ended (its time was up, you signed out, or your password or "
+    "tokens changed): sign in again to go back to the page you asked for.",
+    "unsaved": "Your session had ended, so what you had just sent was not recorded: sign in "
+    "again to go back to the page, and send it again.",
+}
+
+
+def returning_to(address: str) -> str:
+    """Where a sign-in goes on to: the page asked for, if it is one of this site's."""
+    return address if local_path(address) else "/"
 
 
 def routes(site: Site) -> APIRouter:
@@ -27,9 +39,11 @@ def routes(site: Site) -> APIRouter:
 
     @router.get(SIGN_IN)
     def sign_in_page(request: Request) -> Response:
+        back = returning_to(request.query_params.get("next", ""))
         if page_user(request, site.service, site.settings) is not None:
-            return RedirectResponse("/", status_code=303)
-        return render(request, "sign_in.html", name="", error=None)
+            return RedirectResponse(back, status_code=303)
+        ended = ENDED.get(request.query_params.get("ended", ""))
+        return render(request, "sign_in.html", name="", error=None, ended=ended, next=back)
 
     @router.post(SIGN_IN)
     def sign_in(
@@ -38,8 +52,16 @@ def routes(site: Site) -> APIRouter:
         password: str = Form(""),
         token: str = Form(""),
         csrf_value: str = Form("", alias=csrf.FIELD),
+        next_page: str = Form("/", alias="next"),
     ) -> Response:
         csrf.check(request, csrf_value)
+        back = returning_to(next_page)
+
+        def refused(status: int, error: str) -> Response:
+            return render(
+                request, "sign_in.html", status, name=name, error=error, ended=None, next=back
+            )
+
         session, user, matches = None, None, False
         address = request.client.host if request.client else ""
         attempt = 0.0
@@ -47,7 +69,7 @@ def routes(site: Site) -> APIRouter:
             minutes, attempt = site.throttle.admitted(name, address)
             if minutes is not None:  # before any check: the right password too, as a guess
                 error = HELD_BACK.format(minutes=minutes)
-                return render(request, "sign_in.html", 429, name=name, error=error)
+                return refused(429, error)
             with site.service.use() as ledger:
                 stored = ledger.password_of(name)
             # Argon2 outside the lock (a flood of wrong passwords must not stall everyone),
@@ -56,7 +78,7 @@ def routes(site: Site) -> APIRouter:
                 with site.throttle.checking():
                     matches = stored.matches(password)
             except Busy:
-                return render(request, "sign_in.html", 503, name=name, error=BUSY)
+                return refused(503, BUSY)
         with site.service.use() as ledger:
             if token.strip():
                 user = ledger.authenticate_bearer(token.strip())
@@ -65,10 +87,10 @@ def routes(site: Site) -> APIRouter:
             if user is not None:
                 session = ledger.open_session(user, site.settings.session_minutes)
         if session is None:  # a password's attempt was counted as a failure when admitted
-            return render(request, "sign_in.html", 401, name=name, error=FAILED)
+            return refused(401, FAILED)
         if attempt:
             site.throttle.succeeded(name, address, attempt)
-        response = RedirectResponse("/", status_code=303)
+        response = RedirectResponse(back, status_code=303)
         seconds = int(site.settings.session_minutes * 60)
         csrf.set_cookie(response, SESSION_COOKIE, session, site.settings, max_age=seconds)
         return response
