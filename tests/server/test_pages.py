@@ -33,7 +33,7 @@ from reentry_ledger.server.web import audit as audit_page
 from reentry_ledger.server.web import clients, forms
 from reentry_ledger.server.web import reports as reports_page
 from reentry_ledger.server.web.rendering import shown
-from tests.builders import START
+from tests.builders import START, TODAY
 from tests.serving import PASSWORD, Served, enrolled
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -1190,3 +1190,34 @@ def test_oversight_is_told_when_its_hide_below_is_raised_to_the_floor(
     assert said in text_of(shown)
     assert "is below the" not in text_of(signed_in(served, "aud").get(f"/reports/{page}k=2"))
     assert "is below the" not in text_of(signed_in(served, "ovs").get(f"/reports/{page}k=12"))
+
+
+def test_a_form_for_a_client_moved_away_since_it_was_opened_says_so_with_the_note_kept(
+    served: Served,
+) -> None:
+    """It answered a 404 page, "no client with reference", and the note was lost, though the
+    caseworker could still open the client's page (as it stood at the move)."""
+    enrolled(served.ledger)
+    visitor = signed_in(served, "cw-ga")
+    visitor.get("/clients/GA-1")
+    form = {"note": NOTE, "expected": "1", "csrf": visitor.csrf()}
+    served.ledger.reassign("GA-1", actor="sup-ga", on=TODAY, officer="o-9", agency="GB")
+    moved = events(served)
+    answer = visitor.post("/clients/GA-1/contacts", form)
+    assert answer.status_code == 422
+    assert "client 'GA-1' has moved to another agency since you opened it" in text_of(answer)
+    assert "Nothing was recorded" in text_of(answer) and NOTE in answer.text
+    assert events(served) == moved
+
+
+def test_a_form_for_another_agencys_client_is_still_not_found(served: Served) -> None:
+    """Only a client the user's agency held is told as moved: one it never held is a 404,
+    as one that does not exist."""
+    enrolled(served.ledger, "GB-1", agency="GB", by="cw-gb")
+    visitor = signed_in(served, "cw-ga")
+    visitor.get("/clients")
+    for ref in ("GB-1", "GB-404"):
+        answer = visitor.post(f"/clients/{ref}/contacts", {"note": NOTE, "expected": "1"})
+        assert answer.status_code == 404
+        assert "moved" not in text_of(answer)
+    assert events(served, "GB-1") == 1

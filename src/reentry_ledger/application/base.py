@@ -229,6 +229,18 @@ class LedgerBase(Application[UUID]):
             raise ClientNotFound(ref)
         return view
 
+    def moved_away_from(self, ref: str, *, actor: str | None) -> bool:
+        """Whether the client moved to another agency from the actor's, which reads it as it
+        stood at the move (`client_for`) and may not write to it."""
+        who = self.actor(actor)
+        try:
+            client = self.get_client(ref)
+        except ClientNotFound:
+            return False
+        if who.sees(client.state.agency) or who.agency is None:
+            return False
+        return client.as_held_by(who.agency) is not None
+
     def last_event_held(self, ref: str, *, actor: str | None) -> int | None:
         """The number of the client's last event, for a later write's If-Match, where the
         actor sees the agency holding the client now; None where it reads the record as it

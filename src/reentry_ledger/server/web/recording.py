@@ -28,7 +28,13 @@ from reentry_ledger.domain.codes import (
     TechnicalViolation,
     values,
 )
-from reentry_ledger.domain.errors import ClientNotFound, Conflict, InvalidInput, LedgerError
+from reentry_ledger.domain.errors import (
+    ClientNotFound,
+    Conflict,
+    InvalidInput,
+    LedgerError,
+    RuleViolated,
+)
 from reentry_ledger.server.errors import error_kind
 from reentry_ledger.server.web import csrf, forms
 from reentry_ledger.server.web.rendering import TITLES, PageRoute, path, render
@@ -100,9 +106,18 @@ def routes(site: Site) -> APIRouter:
             write = make()  # the form's values, read and checked
             with site.service.use(number) as ledger:
                 recorded = write(ledger, visitor.name)
-        except (NotPermitted, ClientNotFound):
+        except NotPermitted:
             raise
         except LedgerError as error:
+            if isinstance(error, ClientNotFound):
+                with site.service.use() as ledger:
+                    if not ledger.moved_away_from(ref, actor=visitor.name):
+                        raise  # another agency's, or none: a page, as if it did not exist
+                error = RuleViolated(
+                    f"client {ref!r} has moved to another agency since you opened it: your "
+                    "agency reads its record as it stood at the move, and records on it no "
+                    "more. Nothing was recorded"
+                )
             if isinstance(error, Conflict):  # the form now expects what the client holds now
                 with site.service.use() as ledger:
                     expected = last_event(ledger, ref, visitor.name)
