@@ -483,10 +483,30 @@ def test_a_form_behind_the_client_shows_a_conflict_and_keeps_what_was_typed(
     assert "has moved on: its last event is number 2, not 1" in text_of(answer)
     assert f">{NOTE}</textarea>" in answer.text
     assert 'name="expected" value="2"' in answer.text  # to record after what is there now
+    assert "its latest event is number 2, ContactLogged, recorded by sup-ga at" in (text_of(answer))
+    assert "recorded already" not in text_of(answer)
     assert events(served) == 2
     again = caseworker.post("/clients/GA-1/contacts", {"note": NOTE, "expected": "2"})
     assert again.status_code == 303
     assert events(served) == 3
+
+
+def test_a_form_sent_twice_says_the_first_is_recorded_already(served: Served) -> None:
+    """The second of a double submission was told to submit again, which recorded the note
+    twice (a caseworker's probe)."""
+    enrolled(served.ledger)
+    caseworker = signed_in(served, "cw-ga")
+    caseworker.get("/clients/GA-1")
+    form = {"note": NOTE, "expected": "1", "csrf": caseworker.csrf()}
+    assert caseworker.post("/clients/GA-1/contacts", form).status_code == 303
+    second = caseworker.post("/clients/GA-1/contacts", form)
+    assert second.status_code == 409
+    told = text_of(second)
+    assert "its latest event is number 2, ContactLogged, recorded by you at" in told
+    assert "If that is what you have just sent, it is recorded already: do not send it again" in (
+        told
+    )
+    assert events(served) == 2
 
 
 @pytest.mark.parametrize(

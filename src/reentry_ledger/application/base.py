@@ -41,6 +41,18 @@ from reentry_ledger.keys import KeyStore
 from reentry_ledger.persistence import OrjsonTranscoder, PydanticMapper
 
 CodeValue = str | dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Latest:
+    """A client's last event, as a form that lost a race is told of it."""
+
+    number: int
+    kind: str
+    recorded_by: str
+    recorded_at: datetime
+
+
 PAGE_SIZE = 1000
 STORED_AMONG = 500  # clients asked of at once (under SQLite's old limit of 999 parameters)
 
@@ -228,6 +240,16 @@ class LedgerBase(Application[UUID]):
         if view is None or not who.sees(who.agency or ""):
             raise ClientNotFound(ref)
         return view
+
+    def latest_held(self, ref: str, *, actor: str | None) -> Latest | None:
+        """The client's last event as a lost race tells of it (its number, its kind, who
+        recorded it and when: nothing it says), where the actor sees the agency holding the
+        client (as `last_event_held`)."""
+        client = self.get_client(ref)
+        if not self.actor(actor).sees(client.state.agency):
+            return None
+        last = client.history[-1]
+        return Latest(client.version, type(last).__name__, last.recorded_by, last.timestamp)
 
     def moved_away_from(self, ref: str, *, actor: str | None) -> bool:
         """Whether the client moved to another agency from the actor's, which reads it as it

@@ -118,15 +118,18 @@ def routes(site: Site) -> APIRouter:
                     "agency reads its record as it stood at the move, and records on it no "
                     "more. Nothing was recorded"
                 )
+            latest = None
             if isinstance(error, Conflict):  # the form now expects what the client holds now
                 with site.service.use() as ledger:
-                    expected = last_event(ledger, ref, visitor.name)
+                    latest = ledger.latest_held(ref, actor=visitor.name)
+                expected = str(latest.number) if latest else ""
             kind = error_kind(error)
             return render(
                 request, "record.html", STATUS_BY_ERROR[kind], ref=ref, form=form,
                 title=TITLE[form], values={**DEFAULTS[form], **given}, expected=expected,
                 error=str(error), error_title=TITLES[kind], choices=CHOICES,
                 violation_id=violation_id, conflict=isinstance(error, Conflict),
+                latest=latest, yours=latest is not None and latest.recorded_by == visitor.name,
             )  # fmt: skip
         return RedirectResponse(f"{then}?recorded={recorded.number}", status_code=303)
 
