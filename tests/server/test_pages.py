@@ -1241,3 +1241,22 @@ def test_a_form_for_another_agencys_client_is_still_not_found(served: Served) ->
         assert answer.status_code == 404
         assert "moved" not in text_of(answer)
     assert events(served, "GB-1") == 1
+
+
+def test_a_discharged_or_sealed_clients_page_offers_no_forms_that_would_be_refused(
+    served: Served,
+) -> None:
+    """The contact, violation and incentive forms were offered on an ended term and a sealed
+    record, and every one sent was refused (a caseworker's probe)."""
+    enrolled(served.ledger)
+    enrolled(served.ledger, "GA-2")
+    served.ledger.discharge("GA-1", actor="cw-ga", on=TODAY, outcome="successful")
+    served.ledger.discharge("GA-2", actor="cw-ga", on=TODAY, outcome="successful")
+    served.ledger.seal("GA-2", actor="sup-ga", reason="court order")
+    caseworker = signed_in(served, "cw-ga")
+    ended = caseworker.get("/clients/GA-1")
+    assert f"The client's term ended on {TODAY} (successful)" in text_of(ended)
+    assert 'action="/clients/GA-1/contacts"' not in ended.text
+    sealed = caseworker.get("/clients/GA-2")
+    assert "This record is sealed: nothing more is recorded on it." in text_of(sealed)
+    assert "<form" not in sealed.text.split("<h2>Record</h2>")[-1].split("</main>")[0]
