@@ -39,6 +39,24 @@ def test_an_officers_revocation_is_refused_unless_a_recommendation() -> None:
     assert [r.response for r in client.state.violations[v1].recommendations] == ["revocation"]
 
 
+def test_a_decision_is_not_dated_before_the_recommendation_it_follows() -> None:
+    """A curfew recommended on 5 March, a warning decided on 2 March: accepted, and the case
+    read "recommended curfew on 2025-03-05; decided: warning on 2025-03-02" (a probe)."""
+    client = new_client()
+    v1 = technical(client, date(2025, 3, 1))
+    client.respond_to_violation(
+        stamp(date(2025, 3, 5)), v1, response=coded("curfew"), recommendation=True
+    )
+    with pytest.raises(RuleViolated, match=r"before the recommendation on violation V1 \(2025-03"):
+        client.respond_to_violation(stamp(date(2025, 3, 2)), v1, response=coded("warning"))
+    unchanged(
+        client,
+        lambda: client.respond_to_violation(stamp(date(2025, 3, 4)), v1, response=coded("warning")),
+    )
+    client.respond_to_violation(stamp(date(2025, 3, 5)), v1, response=coded("warning"))
+    assert client.state.violations[v1].decision is not None
+
+
 def test_a_revocation_decision_ends_the_term_revoked_and_refuses_a_discharge_after_it() -> None:
     client = new_client()
     v1 = technical(client, date(2025, 3, 1))

@@ -578,6 +578,9 @@ class Client(Aggregate):
                 "to reverse or amend it, correct that decision's event and record the new one"
             )
         check_not_before(stamp, violation.occurred_on, f"violation {violation_id}")
+        if not recommendation and violation.recommendations:  # a decision follows them
+            latest = max(r.occurred_on for r in violation.recommendations)
+            check_not_before(stamp, latest, f"the recommendation on violation {violation_id}")
         revocation = code == Response.REVOCATION and not recommendation
         if revocation and by_officer:
             raise RuleViolated(
