@@ -4,6 +4,7 @@ writes this one: the tables must be exactly those one process builds event by ev
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
 from ast import literal_eval
 from collections.abc import Iterator
@@ -26,12 +27,12 @@ from reentry_ledger.ingest.jsonl import import_lines
 from reentry_ledger.ledger_secrets import PROJECTION_IDS, LedgerSecrets
 from reentry_ledger.projections.base import keyed_client_id
 from reentry_ledger.projections.builds import BUILD_UPDATES, BUILDS
-from reentry_ledger.projections.catalogue import PROJECTIONS
+from reentry_ledger.projections.catalogue import PROJECTIONS, projection_named
 from reentry_ledger.projections.database import staged_name
 from reentry_ledger.projections.log import LogSource
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.store import ProjectionStore
-from tests.builders import TODAY, projection_contents
+from tests.builders import TODAY, enroll_parolee, projection_contents
 from tests.conftest import POSTGRES_URL, drop_schema, require_postgres
 
 
@@ -373,3 +374,32 @@ def in_ids_of(there: Ledger, here: Ledger, contents: dict[str, list[str]]) -> di
 
 def secret(ledger: Ledger) -> bytes:
     return LedgerSecrets(ledger).secret(PROJECTION_IDS)
+
+
+def test_a_clear_waits_for_a_page_being_applied_and_leaves_nothing_of_it(ledger: Ledger) -> None:
+    """A rebuild beside another runner (PostgreSQL) cleared a projection while that runner
+    applied a page: the page's rows and position, read before the clear, were committed after
+    it, and the projection said "built" with the rows before the page lost (an operator's
+    probe: 884 clients missing, the report's figures wrong with exit 0). A clear now waits
+    for the page, then empties it too."""
+    enroll_parolee(ledger)
+    runner = ProjectionRunner(ledger, workers=0)
+    runner.catch_up()
+    store, people = runner.store, projection_named("people")
+    table = "audit_age_bands"
+    with store.transaction() as cursor:  # a runner's page, under its claim
+        assert store.claim(cursor, [people], 1) == [people]
+        cursor.execute(
+            store.sql(f"INSERT INTO {{{table}}} (client_id, number, age_band) VALUES (?, ?, ?)",
+                      [table]),
+            ("page", 1, "under_25"),
+        )  # fmt: skip
+        store.track(cursor, people, 10**6)
+        clearing = threading.Thread(target=store.clear, args=(people,))
+        clearing.start()
+        clearing.join(timeout=1.0)
+        assert clearing.is_alive(), "the clear went ahead of the page"
+    clearing.join(timeout=60)
+    assert not clearing.is_alive()
+    assert store.rows(store.sql(f"SELECT COUNT(*) FROM {{{table}}}", [table]))[0][0] == 0
+    assert store.positions([people])[people] == 0

@@ -37,6 +37,12 @@ class Sharing(ProjectionDatabase):
                 claimed.append(projection)
         return claimed
 
+    def hold(self, cursor: Any, projection: Projection) -> None:
+        """Claim the projection for this transaction, waiting for the runner that holds it
+        (to change it otherwise than by a page: a clear)."""
+        if self.postgres:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key(projection),))
+
     @contextmanager
     def present(self) -> Iterator[Callable[[], int]]:
         """While a runner works, it is counted among the runners of this ledger (PostgreSQL: a

@@ -393,8 +393,12 @@ class ProjectionStore(LogReader, StagedBuilds, Sharing):
 
     def clear(self, projection: Projection) -> None:
         """Empty the projection's tables and forget its position, in one transaction, and
-        count the clear (`RESETS`)."""
+        count the clear (`RESETS`). On PostgreSQL, under the projection's claim (`hold`): a
+        runner applying a page to it finishes first, so that no page read from a position
+        before the clear is committed after it (a rebuild beside another runner kept that
+        page's rows and position over the emptied tables: the rows before it lost, silently)."""
         with self.transaction() as cursor:
+            self.hold(cursor, projection)
             self.moving(cursor)
             for table in projection.tables:
                 cursor.execute(self.sql(f"DELETE FROM {{{table}}}", [table]))
