@@ -27,6 +27,7 @@ DEFAULT_DB = "sqlite:///reentry-ledger.db"
 SQLITE_SIDECARS = ("", "-wal", "-shm", "-journal")
 DB_ENV_VAR = "REENTRY_LEDGER_DB"
 SQLITE_LOCK_TIMEOUT_SECONDS = 15
+POSTGRES_LOCK_TIMEOUT_SECONDS = 15  # a write waits this long for a lock an import holds
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ def _postgres(url: str) -> Backend:
         "POSTGRES_USER": unquote(parts.username) if parts.username else getpass.getuser(),
         "POSTGRES_PASSWORD": unquote(parts.password) if parts.password else "",
         "POSTGRES_CONNECT_TIMEOUT": "5",
-        "POSTGRES_LOCK_TIMEOUT": "15",
+        "POSTGRES_LOCK_TIMEOUT": str(POSTGRES_LOCK_TIMEOUT_SECONDS),
         # the pool opens one connection at first, others as work asks for them (up to 15, as
         # the library's 5 + 10): a command that needs one no longer opens five (ADR 41)
         "POSTGRES_POOL_SIZE": "1",

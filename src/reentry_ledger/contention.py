@@ -15,7 +15,8 @@ SQLITE_BUSY_SNAPSHOT = 517  # sqlite3.h: SQLITE_BUSY | (2 << 8)
 # deadlock), a connection failed (class 08); a lock not got, a lock or statement timeout, the
 # server ending the connection (shut down, crashed, restarting: a failover)
 LOST_CLASSES = ("40", "08")
-LOST_STATES = ("55P03", "57014", "57P01", "57P02", "57P03")
+LOCK_NOT_AVAILABLE = "55P03"  # a lock not got in time (lock_timeout), or NOWAIT
+LOST_STATES = (LOCK_NOT_AVAILABLE, "57014", "57P01", "57P02", "57P03")
 DRIVERS = ("psycopg", "psycopg_pool")
 
 
@@ -63,3 +64,14 @@ def lost_to_another(error: BaseException) -> bool:
         return False
     state = getattr(cause, "sqlstate", None)
     return state is None or state[:2] in LOST_CLASSES or state in LOST_STATES
+
+
+def lock_not_got(error: BaseException) -> bool:
+    """Was the work refused because another connection held what it needed for longer than
+    it waited: SQLite's busy wait run out (SQLITE_BUSY, SQLITE_LOCKED), PostgreSQL's lock
+    timeout (55P03, lock not available: an import holding the event table)? Nothing was
+    written: trying again later may succeed."""
+    cause = driver_error(error)
+    if isinstance(cause, sqlite3.Error):
+        return busy(cause)
+    return is_driver_error(cause) and getattr(cause, "sqlstate", None) == LOCK_NOT_AVAILABLE

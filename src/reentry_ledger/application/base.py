@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
 
 from reentry_ledger.authorization import Actor, Permission, actor_named
 from reentry_ledger.backends import Backend, parse_db_url, pool_ready, setting_up
+from reentry_ledger.contention import lock_not_got
 from reentry_ledger.domain.access import ClientRecordRead
 from reentry_ledger.domain.client import Client, coded
 from reentry_ledger.domain.directory import DIRECTORY_ID, Directory, OpenedAggregate
@@ -354,7 +355,7 @@ class LedgerBase(Application[UUID]):
                 "nothing was written: look again and retry"
             ) from None
         except OperationalError as error:
-            if "locked" in str(error) or "busy" in str(error):
+            if "locked" in str(error) or "busy" in str(error) or lock_not_got(error):
                 raise Conflict(
                     f"the database stayed busy; nothing was written for {what}: retry"
                 ) from None

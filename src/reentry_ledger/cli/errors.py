@@ -9,7 +9,7 @@ import click
 from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import PersistenceError
 
-from reentry_ledger.contention import is_driver_error
+from reentry_ledger.contention import is_driver_error, lock_not_got
 from reentry_ledger.domain.errors import (
     ClientNotFound,
     Conflict,
@@ -44,8 +44,10 @@ STORAGE_ERRORS = (PersistenceError, OSError, sqlite3.Error)
 
 
 def is_locked(error: Exception) -> bool:
-    """SQLite's busy timeout ran out: another connection holds the file."""
-    return isinstance(error, STORAGE_ERRORS) and "database is locked" in str(error)
+    """Another connection held the ledger longer than we waited: SQLite's busy timeout ran
+    out, or PostgreSQL's lock timeout (an import holds the event table until it is done)."""
+    said = isinstance(error, STORAGE_ERRORS) and "database is locked" in str(error)
+    return said or lock_not_got(error)
 
 
 def is_database_error(error: Exception) -> bool:
