@@ -1260,3 +1260,18 @@ def test_a_discharged_or_sealed_clients_page_offers_no_forms_that_would_be_refus
     sealed = caseworker.get("/clients/GA-2")
     assert "This record is sealed: nothing more is recorded on it." in text_of(sealed)
     assert "<form" not in sealed.text.split("<h2>Record</h2>")[-1].split("</main>")[0]
+
+
+@pytest.mark.parametrize("page", ["/clients/GA-1", "/clients/GA-1/timeline"])
+def test_a_page_says_recorded_only_of_the_users_own_latest_event(served: Served, page: str) -> None:
+    """`?recorded=999` showed "Recorded event 999." on a client of a few events: a link may
+    carry any number, and make someone believe a write went through."""
+    enrolled(served.ledger)
+    served.ledger.log_contact("GA-1", actor="sup-ga", note="by another")  # event 2
+    caseworker = signed_in(served, "cw-ga")
+    for number in (999, 2, 1):
+        assert "Recorded event" not in text_of(caseworker.get(f"{page}?recorded={number}"))
+    caseworker.get("/clients/GA-1")
+    sent = caseworker.post("/clients/GA-1/contacts", {"note": NOTE, "expected": "2"})
+    assert "Recorded event 3." in text_of(caseworker.get(sent.headers["location"]))
+    assert "Recorded event 3." in text_of(caseworker.get(f"{page}?recorded=3"))

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from reentry_ledger.application import Ledger
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.server.web import forms
 from reentry_ledger.server.web.recording import CHOICES, DEFAULTS, last_event
@@ -16,6 +17,16 @@ from reentry_ledger.server.web.rendering import PageRoute, render
 from reentry_ledger.server.web.site import Site
 
 PAGE = 50  # clients a caseload page lists
+
+
+def just_recorded(ledger: Ledger, ref: str, name: str, recorded: int | None) -> int | None:
+    """The event a page says was just recorded (`?recorded=N`, where a form sends the user
+    after writing): only the client's latest, by this user. A link may carry any number:
+    "Recorded event 999." was shown on a client of 45 events."""
+    if recorded is None:
+        return None
+    latest = ledger.latest_held(ref, actor=name)
+    return recorded if latest and (latest.number, latest.recorded_by) == (recorded, name) else None
 
 
 def routes(site: Site) -> APIRouter:
@@ -49,6 +60,7 @@ def routes(site: Site) -> APIRouter:
             return render(request, "timeline.html", 400, **{**context, "error": str(error)})
         with site.service.use() as ledger:
             entries = ledger.timeline(ref, actor=visitor.name, as_of=as_of, known_at=known_at)
+            recorded = just_recorded(ledger, ref, visitor.name, recorded)
         context.update(entries=entries, recorded=recorded)
         return render(request, "timeline.html", **context)
 
@@ -59,6 +71,7 @@ def routes(site: Site) -> APIRouter:
         with site.service.use() as ledger:
             case = ledger.client_state(ref, actor=visitor.name)
             expected = last_event(ledger, ref, visitor.name)
+            recorded = just_recorded(ledger, ref, visitor.name, recorded)
             # no forms for a client the user's agency no longer holds: its writes are refused
             may_record = ledger.records_casework(visitor.name) and expected != ""
             today = ledger.clock()
