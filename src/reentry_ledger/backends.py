@@ -244,8 +244,9 @@ def _postgres(url: str) -> Backend:
         # the library's 5 + 10): a command that needs one no longer opens five (ADR 41)
         "POSTGRES_POOL_SIZE": "1",
         "POSTGRES_MAX_OVERFLOW": "14",
-        # the library's recorder, but at home in an event table partitioned by client id
-        "APPLICATION_RECORDER_TOPIC": "reentry_ledger.partitioning:LedgerRecorder",
+        # the library's recorder, which opens a ledger an import holds, and at home in an event
+        # table partitioned by client id
+        "APPLICATION_RECORDER_TOPIC": "reentry_ledger.postgres_recorder:LedgerRecorder",
     }
     if schema:
         env["POSTGRES_SCHEMA"] = schema

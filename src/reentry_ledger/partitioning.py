@@ -7,8 +7,8 @@ from the one sequence (`bigserial`), so the notification log keeps one order, an
 the notification id under the library's name. PostgreSQL refuses a unique index on a
 partitioned table that leaves out the partition key, and checks that before it looks whether
 the index exists, so the library's `CREATE UNIQUE INDEX IF NOT EXISTS` would fail on it: the
-ledger's recorder (`LedgerRecorder`, the library's with that one statement left out where the
-table is partitioned) opens it. The sequence is what makes the ids unique, as it did before.
+ledger's recorder (postgres_recorder.py) makes no index that exists, so leaves it out. The
+sequence is what makes the ids unique, as it did before.
 
 The layout is chosen once, when the ledger is created. Given again for a ledger whose table is
 already so partitioned, it does nothing; for a ledger whose table is plain, or has another
@@ -19,8 +19,6 @@ ledger opens as any other.
 from __future__ import annotations
 
 from typing import Any
-
-from eventsourcing.postgres import PostgresApplicationRecorder
 
 from reentry_ledger.domain.errors import InvalidInput
 
@@ -95,31 +93,3 @@ def check_layout(table: str, kind: str, count: int, partitions: int) -> None:
         "partitions= out to open it as it is, or export it and import it into a new schema "
         "created with the layout wanted)"
     )
-
-
-class LedgerRecorder(PostgresApplicationRecorder):
-    """The library's PostgreSQL recorder, which also opens an event table partitioned by hash
-    of the client id: there it leaves out the unique index on the notification id, which
-    PostgreSQL cannot make on such a table (the table has its plain index of that name)."""
-
-    def create_table(self) -> None:
-        if self.partitioned():
-            index = self.notification_id_index_name
-            self.sql_create_statements = [
-                statement
-                for statement in self.sql_create_statements
-                if not (
-                    "CREATE UNIQUE INDEX" in statement.as_string()
-                    and index in statement.as_string()
-                )
-            ]
-        super().create_table()
-
-    def partitioned(self) -> bool:
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(LAYOUT, (self.datastore.schema, self.events_table_name))
-            found = cursor.fetchone()
-        if found is None:
-            return False
-        kind = found["relkind"] if isinstance(found, dict) else found[0]
-        return str(kind) == "p"

@@ -331,13 +331,8 @@ class LedgerBase(Application[UUID]):
             self._save(client)
             return
         events = [self.mapper.to_stored_event(event) for event in client.collect_events()]
-        try:
+        with refused_as_conflict(f"client {client.ref!r}"):
             self.keys.store_with(events, new={str(client.id): key})
-        except Conflict:
-            raise Conflict(
-                f"another write to client {client.ref!r} was recorded first; "
-                "nothing was written: look again and retry"
-            ) from None
 
     def _save(self, aggregate: Client | OpenedAggregate, **kwargs: Any) -> None:
         what = (
@@ -347,19 +342,27 @@ class LedgerBase(Application[UUID]):
             if isinstance(aggregate, Directory)
             else "the agency's policy"
         )
-        try:
+        with refused_as_conflict(what):
             self.save(aggregate, **kwargs)
-        except IntegrityError:
+
+
+@contextmanager
+def refused_as_conflict(what: str) -> Iterator[None]:
+    """A write refused because another got there first (a race lost), or because another
+    connection held the ledger past the wait (an import; SQLite's busy wait, PostgreSQL's lock
+    timeout), as a Conflict saying so: nothing was written, and trying again may succeed."""
+    try:
+        yield
+    except (IntegrityError, Conflict):
+        raise Conflict(
+            f"another write to {what} was recorded first; nothing was written: look again and retry"
+        ) from None
+    except OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error) or lock_not_got(error):
             raise Conflict(
-                f"another write to {what} was recorded first; "
-                "nothing was written: look again and retry"
+                f"the database stayed busy; nothing was written for {what}: retry"
             ) from None
-        except OperationalError as error:
-            if "locked" in str(error) or "busy" in str(error) or lock_not_got(error):
-                raise Conflict(
-                    f"the database stayed busy; nothing was written for {what}: retry"
-                ) from None
-            raise
+        raise
 
 
 def check_limit(limit: int, most: int, what: str) -> None:
