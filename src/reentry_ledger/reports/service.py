@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from functools import partialmethod
-from typing import Any, TypeVar
+from functools import partialmethod, wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
@@ -16,7 +16,7 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import NotPermitted, Permission, raised_floor_note
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS
-from reentry_ledger.domain.errors import InvalidInput
+from reentry_ledger.domain.errors import Conflict, InvalidInput
 from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.standing import Standing, as_they_stand
@@ -48,6 +48,43 @@ from reentry_ledger.reports.violations import (
 from reentry_ledger.timeline import as_utc
 
 Asked = TypeVar("Asked", ReportRequest, DisparityRequest)
+Made = TypeVar("Made")
+Given = ParamSpec("Given")
+READINGS = 2  # a report read again once where a rebuild cleared its projections meanwhile
+
+
+def settled(
+    make: Callable[Concatenate[Reports, Given], Made],
+) -> Callable[Concatenate[Reports, Given], Made]:
+    """A report made from projections no rebuild cleared while it read them.
+
+    A report catches its projections up, then reads them in several transactions; a
+    `projections rebuild` elsewhere may clear them in between, and the report read emptied
+    tables (it printed "(no groups)", exit 0). So the projections' count of clears is read
+    as the report's reading begins (after its catch-up) and again once it is made: where it
+    moved, the report is made again, its catch-up joining the rebuild to its end; where it
+    moves again, or the projections are read as they stand (nothing to catch up), Conflict
+    (busy, exit 5): nothing is shown from them."""
+
+    @wraps(make)
+    def made(reports: Reports, /, *args: Given.args, **kwargs: Given.kwargs) -> Made:
+        if reports.reading:  # a report made of another: checked once, by the outer one
+            return make(reports, *args, **kwargs)
+        reports.reading = True
+        try:
+            for _ in range(READINGS if reports.catches_up else 1):
+                reports.cleared_at = reports.clears() if not reports.catches_up else None
+                result = make(reports, *args, **kwargs)
+                if reports.cleared_at is None or reports.clears() == reports.cleared_at:
+                    return result
+        finally:
+            reports.reading = False
+        raise Conflict(
+            "the projections were rebuilt while the report read them (a `projections "
+            "rebuild` is under way): nothing is shown from them; report again when it ends"
+        )
+
+    return made
 
 
 @dataclass(frozen=True)
@@ -145,6 +182,8 @@ class Reports:
         self.standing: Standing | None = None
         if not catch_up:
             self._store, self.standing = as_they_stand(ledger)
+        self.reading = False  # a report is being made (`settled`)
+        self.cleared_at: list[tuple[str, int]] | None = None  # the clears its reading began at
         # the role whose reports are always suppressed (oversight) gets whole months too
         self.snaps = self.who.default_suppression is not None
 
@@ -224,6 +263,12 @@ class Reports:
     def catch_up(self) -> None:
         if self.runner is not None:
             self.runner.catch_up()
+            self.cleared_at = self.clears()
+
+    def clears(self) -> list[tuple[str, int]]:
+        """How many times each projection was cleared (a rebuild), as it stands."""
+        with self.store.transaction(commit=False) as cursor:
+            return self.store.resets(cursor)
 
     @property
     def reader_key(self) -> list[str | None]:
@@ -253,11 +298,13 @@ class Reports:
         }
         return kept_rows(self.store, asked, make)
 
+    @settled
     def violations(
         self, request: ReportRequest, known_at: datetime | None = None
     ) -> dict[str, Any]:
         return self.violations_snapped(request, known_at)[0]
 
+    @settled
     def violations_snapped(
         self, request: ReportRequest, known_at: datetime | None = None
     ) -> tuple[dict[str, Any], Snapped | None]:
@@ -266,6 +313,7 @@ class Reports:
         groups = report(reader.store, request, reader.known_at, earliest)
         return document(groups, snapped), snapped
 
+    @settled
     def violations_shown(
         self,
         request: ReportRequest,
@@ -339,6 +387,7 @@ class Reports:
             request = replace(request, first=first, last=last)
         return request, reader, earliest, snapped
 
+    @settled
     def responses(self, request: ReportRequest, known_at: datetime | None = None) -> Table:
         """Incentives beside sanctions per 100 person-years at risk, decisions by code and
         recommendations (reports/responses.py), over the violation report's groups and range
@@ -347,6 +396,7 @@ class Reports:
         rows = responses_report(reader.store, request, reader.known_at, earliest)
         return Table((*request.dimensions, *RESPONSE_COLUMNS), rows, snapped)
 
+    @settled
     def disparities(self, request: DisparityRequest, known_at: datetime | None = None) -> Table:
         """Each group's rate beside the reference group's, with their ratio (disparities.py);
         its range is the violation report's (snapped for oversight, ending at `known_at`)."""
@@ -354,6 +404,7 @@ class Reports:
         rows = disparities(reader.store, request, reader.known_at, earliest)
         return Table(request.columns, rows, snapped)
 
+    @settled
     def caseload(
         self,
         on: date | None,
@@ -371,6 +422,7 @@ class Reports:
         table = Table((*by, "active_clients"), rows, snapped)
         return self.shown(table, suppress_below, casework.CASELOAD_COUNTS)
 
+    @settled
     def over_range(
         self,
         name: str,
@@ -402,6 +454,7 @@ class Reports:
     referrals = partialmethod(over_range, "referrals", by=())
     volunteers = partialmethod(over_range, "volunteers")
 
+    @settled
     def volunteer_supervision(
         self,
         first: date | None,
@@ -438,6 +491,7 @@ class Reports:
         start = start or last
         return (reader.clients() if start <= last else ()), start, last, snapped
 
+    @settled
     def needs(
         self,
         first: date | None,
@@ -464,6 +518,7 @@ class Reports:
         table = Table(("need", *by, *needs.COLUMNS[1:]), rows, snapped)
         return self.shown(table, suppress_below, needs.COUNTS, needs.DERIVED, needs.TOTALS)
 
+    @settled
     def justice_counts(
         self,
         year: int,
@@ -520,6 +575,7 @@ class Reports:
 
     # --- programmes and contacts (docs/metrics.md, "Programmes and contacts") ------------
 
+    @settled
     def programmes(
         self,
         first: date | None,
@@ -537,6 +593,7 @@ class Reports:
         table = Table(programmes.COLUMNS, rows, snapped)
         return self.shown(table, suppress_below, programmes.COUNTS, programmes.DERIVED)
 
+    @settled
     def contacts(
         self,
         first: date | None,
@@ -568,6 +625,7 @@ class Reports:
 
     # --- cohorts (docs/metrics.md, "Cohorts") ---------------------------------------------
 
+    @settled
     def cohorts(
         self,
         unit: str,
