@@ -210,7 +210,7 @@ def test_an_import_stopped_by_sigterm_into_a_new_sqlite_file_leaves_no_file(
     """SIGTERM (a service stopped, `kill`): as Ctrl-C, nothing stays, and it says so."""
     returncode, errors = import_signalled(folder, tmp_path, signal.SIGTERM)
     assert returncode == 128 + signal.SIGTERM, errors
-    assert b"stopped by SIGTERM" in errors and b"Traceback" not in errors
+    assert b"stopped by SIGTERM; nothing was written" in errors and b"Traceback" not in errors
     assert sorted(p.name for p in folder.iterdir()) == []
 
 

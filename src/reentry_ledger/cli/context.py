@@ -109,8 +109,12 @@ class LedgerContext:
             with terminating(), made_or_nothing(resolve_db(given), self.close) as url:
                 self.db = url
                 yield
-        except Terminated:  # SIGTERM (a service stopped): a new ledger unmade, as on Ctrl-C
-            click.echo("Error: stopped by SIGTERM; a ledger it was making was not kept", err=True)
+        except Terminated:  # SIGTERM (a service stopped): rolled back whole, as on Ctrl-C
+            # (into an existing ledger nothing was being made: it is as it was)
+            click.echo(
+                "Error: stopped by SIGTERM; nothing was written (a new ledger is not kept)",
+                err=True,
+            )
             raise
         finally:
             self.db = given
