@@ -130,6 +130,29 @@ def test_reads_are_logged_and_never_enter_a_timeline(ledger) -> None:  # type: i
     assert ledger("aud", "verify").exit_code == 0  # access records are chained and digested too
 
 
+def test_refused_attempts_to_read_a_client_are_in_the_access_log(ledger) -> None:  # type: ignore[no-untyped-def]
+    # CJIS asks that unsuccessful attempts be logged as well as reads: a caseworker of another
+    # agency browsing a client's record, or a role that may not read records, left no trace
+    attempts = [
+        ("cw-gb", "timeline", "GA-1", HIDDEN),
+        ("cw-gb", "show", "GA-1", HIDDEN),
+        ("cw-gb", "timeline", "GA-404", HIDDEN),  # one that does not exist, told apart by no one
+        ("ov", "timeline", "GA-1", REFUSED),
+        ("ov", "show", "GA-1", REFUSED),
+    ]
+    for actor, view, ref, refused in attempts:
+        assert ledger(actor, view, ref).exit_code == refused
+    assert ledger("stranger", "timeline", "GA-1").exit_code == REFUSED  # no user: no log of theirs
+    log = json.loads(ledger("aud", "access-log", "--json").stdout)
+    assert [(r["actor"], r["client"], r["view"]) for r in log] == [
+        (actor, ref, f"refused {view}") for actor, view, ref, _ in attempts
+    ]
+    assert ledger("cw-gb", "timeline", "GA-1").stderr.replace("GA-1", "X") == ledger(
+        "cw-gb", "timeline", "GA-404"
+    ).stderr.replace("GA-404", "X")  # the one refused is told nothing of the log either
+    assert ledger("aud", "verify").exit_code == 0
+
+
 def test_supervisors_add_only_their_own_agencys_casework_staff(ledger) -> None:  # type: ignore[no-untyped-def]
     assert (
         ledger("sup-ga", "users", "add", "x", "--role", "caseworker", "--agency", "GB").exit_code

@@ -6,22 +6,29 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import wraps
 from itertools import islice
-from typing import Any, cast
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import OperationalError
 
 from reentry_ledger.access_store import AccessStore, StoredRead
 from reentry_ledger.application.base import PAGE_SIZE, LedgerBase, check_limit
-from reentry_ledger.authorization import Actor, Permission
+from reentry_ledger.authorization import Actor, NotPermitted, Permission
 from reentry_ledger.domain.access import ClientRecordRead, LedgerRead, access_log_id
 from reentry_ledger.domain.checks import shown
 from reentry_ledger.domain.client import Client
-from reentry_ledger.domain.errors import Conflict, InvalidInput, RuleViolated
+from reentry_ledger.domain.errors import (
+    ClientNotFound,
+    Conflict,
+    InvalidInput,
+    LedgerError,
+    RuleViolated,
+)
 from reentry_ledger.domain.integrity import chained, stored_state
 from reentry_ledger.domain.references import check_reference
 from reentry_ledger.event_reads import none_there
@@ -92,6 +99,22 @@ class AccessLog(LedgerBase):
             raise RuleViolated(  # every read is logged: not a conflict a retry clears
                 f"the access log cannot be written ({error}); the record was not shown"
             ) from None
+
+    def log_refused(self, actor: str | None, ref: str, view: str) -> None:
+        """Log an attempt to read a client's record that was refused (view `refused VIEW`): a
+        client of another agency, one that does not exist (the two are refused alike), or a
+        role that may not read records. CJIS asks that unsuccessful attempts be logged as well
+        as reads. Only a user's: a name no user has keeps no log. The refusal stands whether
+        or not it can be logged (a ledger no one may write; the log busy)."""
+        try:
+            who = self.actor(actor)
+            check_reference(ref)
+            self._log(who, ClientRecordRead, client_ref=ref, view=f"refused {view}", as_of=None,
+                      known_at=None)  # fmt: skip
+        except (LedgerError, OperationalError, sqlite3.OperationalError) as error:
+            if isinstance(error, LedgerError) or cannot_write(error):
+                return
+            raise
 
     def log_ledger_read(self, who: Actor, view: str) -> None:
         """Log a read of the whole ledger (a replay, an export). A ledger no one may write (an
@@ -227,6 +250,35 @@ class AccessLog(LedgerBase):
                 ):
                     yield notification.id, read
             position = page[-1].id
+
+
+Read = TypeVar("Read")
+Given = ParamSpec("Given")
+
+
+def refusals_logged(
+    view: str,
+) -> Callable[
+    [Callable[Concatenate[Any, str, Given], Read]], Callable[Concatenate[Any, str, Given], Read]
+]:
+    """A read of the client `ref` (the method's first argument, as `actor` asks it) whose
+    refusal, as not found or not permitted, is logged (`AccessLog.log_refused`) as `view`."""
+
+    def logging(
+        read: Callable[Concatenate[Any, str, Given], Read],
+    ) -> Callable[Concatenate[Any, str, Given], Read]:
+        @wraps(read)
+        def logged(ledger: Any, ref: str, /, *args: Given.args, **kwargs: Given.kwargs) -> Read:
+            try:
+                return read(ledger, ref, *args, **kwargs)
+            except (ClientNotFound, NotPermitted):
+                if ref:
+                    ledger.log_refused(cast(str | None, kwargs.get("actor")), ref, view)
+                raise
+
+        return logged
+
+    return logging
 
 
 def cannot_write(error: Exception) -> bool:

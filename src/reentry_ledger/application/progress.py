@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from reentry_ledger.application.access import refusals_logged
 from reentry_ledger.application.reads import Reads, holder
 from reentry_ledger.authorization import NotPermitted, Permission
 from reentry_ledger.domain.errors import InvalidInput
@@ -20,6 +21,7 @@ ANNOTATION_TYPES = {"ProgressReport": "reentry_ledger.reports.progress:ProgressR
 
 
 class ProgressReports(Reads):
+    @refusals_logged("progress report")  # reports.progress.VIEW
     def progress_report(
         self,
         ref: str,

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from itertools import islice
 from typing import cast
 
-from reentry_ledger.application.access import AccessLog
+from reentry_ledger.application.access import AccessLog, refusals_logged
 from reentry_ledger.application.base import PAGE_SIZE, check_limit
 from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.domain.client import Client
@@ -78,6 +78,7 @@ def redacted(entry: TimelineEntry) -> TimelineEntry:
 
 
 class Reads(AccessLog):
+    @refusals_logged("timeline")
     def timeline(
         self,
         ref: str,
@@ -99,6 +100,7 @@ class Reads(AccessLog):
             return entries
         return [redacted(entry) for entry in entries]
 
+    @refusals_logged("show")
     def client_state(self, ref: str, *, actor: str | None = None) -> CaseState:
         """The case as it stands, every personal field decrypted; the reading is logged."""
         who = self.require(actor, Permission.READ_CLIENT)

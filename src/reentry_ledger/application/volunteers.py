@@ -17,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from reentry_ledger.application.access import AccessLog
+from reentry_ledger.application.access import AccessLog, refusals_logged
 from reentry_ledger.application.base import LedgerBase
 from reentry_ledger.application.recording import Recording
 from reentry_ledger.authorization import Actor, NotPermitted, Permission
@@ -243,6 +243,7 @@ class Volunteers(AccessLog):
             for volunteer in listed
         ]
 
+    @refusals_logged("volunteer suggestions")
     def suggest_volunteers(
         self, ref: str, *, actor: str | None, needs: tuple[str, ...] = ()
     ) -> list[Suggestion]:
