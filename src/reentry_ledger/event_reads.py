@@ -34,25 +34,38 @@ def qualified(recorder: Any, name: str) -> str:
 
 
 def index_if_new(recorder: Any) -> None:
-    """Make the index of reads where the event table is empty (a new ledger): at once. Looked
-    at, then made in a transaction of its own that starts by writing: SQLite refuses at once,
-    rather than waiting, a read turned into a write while another connection wrote."""
+    """Make the index of reads where the event table is empty (a new ledger) and has none: at
+    once. Looked for in the catalogue first, which takes no lock: `CREATE INDEX IF NOT EXISTS`
+    waits for the table's lock before it looks, and an import into a new ledger holds it, its
+    rows not yet seen (ADR 58). Then the table looked at, and the index made in a transaction
+    of its own that starts by writing: SQLite refuses at once, rather than waiting, a read
+    turned into a write while another connection wrote; PostgreSQL waits no longer than a
+    write would."""
+    if index_there(recorder.datastore):
+        return
     table = qualified(recorder, recorder.events_table_name)
     with recorder.datastore.transaction(commit=False) as cursor:
         cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")
         if cursor.fetchone() is not None:
             return
     with recorder.datastore.transaction(commit=True) as cursor:  # empty a moment ago: quick
+        if hasattr(recorder.datastore, "lock_timeout"):  # PostgreSQL's
+            cursor.execute(f"SET LOCAL lock_timeout = '{int(recorder.datastore.lock_timeout)}s'")
         cursor.execute(f"CREATE INDEX IF NOT EXISTS {INDEX} ON {table} (topic) WHERE {WHERE}")
 
 
 def indexed(ledger: LedgerBase) -> bool:
     """Whether the ledger's event table has the index of reads."""
-    datastore: Any = ledger.recorder.datastore  # type: ignore[attr-defined]
+    return index_there(ledger.recorder.datastore)  # type: ignore[attr-defined]
+
+
+def index_there(datastore: Any) -> bool:
+    """Whether the index of reads is in the datastore's catalogue (PostgreSQL's: its schema)."""
     with datastore.transaction(commit=False) as cursor:
-        if ledger.backend.kind == "postgresql":
+        schema = getattr(datastore, "schema", None)
+        if schema is not None:
             look = "SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s"
-            cursor.execute(look, (datastore.schema, INDEX))
+            cursor.execute(look, (schema, INDEX))
         else:
             cursor.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (INDEX,)

@@ -53,13 +53,17 @@ def hold_events(url: str) -> Any:
     return importer
 
 
-@pytest.fixture
-def import_holding(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, int]]:
-    """A ledger of one client (GA-1), whose event table another connection holds as an
+@pytest.fixture(params=[1, 0], ids=["a ledger of one client", "a new ledger"])
+def import_holding(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[tuple[Any, int]]:
+    """A ledger of one client (GA-1), or a new one (as an import into a new ledger is making
+    it: its `COPY`'s rows not yet seen), whose event table another connection holds as an
     import's `COPY` does, until the test ends; and the count of its events."""
     monkeypatch.setattr(backends, "POSTGRES_LOCK_TIMEOUT_SECONDS", LOCK_TIMEOUT)
     setup = Ledger(postgres_url, clock=lambda: TODAY)
-    enroll_parolee(setup)
+    if request.param:
+        enroll_parolee(setup)
     setup.close()
     before = events_of(postgres_url)
     importer = hold_events(postgres_url)

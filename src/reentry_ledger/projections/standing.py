@@ -10,7 +10,7 @@ build from empty not yet at the head, whose tables stay empty) are refused, not 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import PersistenceError
@@ -34,6 +34,9 @@ class Standing:
 
     positions: dict[str, int]
     head: int
+    # each projection's count of clears (a rebuild), read before the positions: a report
+    # read from them checks it has not moved (reports.service.settled)
+    clears: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def behind(self) -> int:
@@ -59,6 +62,8 @@ class Standing:
 def standing(store: ProjectionStore, projections: Sequence[Projection] = PROJECTIONS) -> Standing:
     """The projections' positions as they stand, or ProjectionsNotBuilt naming the first that
     was never built in this database (nothing is created or written either way)."""
+    with store.transaction(commit=False) as cursor:
+        clears = store.resets(cursor, [projection.name for projection in PROJECTIONS])
     versions = built_versions(store)
     try:
         builds = store.staged_positions()
@@ -86,7 +91,7 @@ def standing(store: ProjectionStore, projections: Sequence[Projection] = PROJECT
         if lost := [table for table in projection.tables if table not in there]:
             raise not_built(projection.name, f"has lost its table {lost[0]} in this database")
     positions = {projection.name: at for projection, at in store.positions(projections).items()}
-    return Standing(positions, store.ledger.recorder.max_notification_id() or 0)
+    return Standing(positions, store.ledger.recorder.max_notification_id() or 0, clears)
 
 
 def built_versions(store: ProjectionStore) -> dict[str, int]:

@@ -18,6 +18,7 @@ from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS
 from reentry_ledger.domain.errors import Conflict, InvalidInput
 from reentry_ledger.projections.base import moment
+from reentry_ledger.projections.catalogue import PROJECTIONS
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.standing import Standing, as_they_stand
 from reentry_ledger.projections.store import ProjectionStore
@@ -51,6 +52,7 @@ Asked = TypeVar("Asked", ReportRequest, DisparityRequest)
 Made = TypeVar("Made")
 Given = ParamSpec("Given")
 READINGS = 2  # a report read again once where a rebuild cleared its projections meanwhile
+LIVE = tuple(projection.name for projection in PROJECTIONS)
 
 
 def settled(
@@ -61,19 +63,22 @@ def settled(
     A report catches its projections up, then reads them in several transactions; a
     `projections rebuild` elsewhere may clear them in between, and the report read emptied
     tables (it printed "(no groups)", exit 0). So the projections' count of clears is read
-    as the report's reading begins (after its catch-up) and again once it is made: where it
-    moved, the report is made again, its catch-up joining the rebuild to its end; where it
-    moves again, or the projections are read as they stand (nothing to catch up), Conflict
-    (busy, exit 5): nothing is shown from them."""
+    as the report's reading begins (before its catch-up; as they stand, before their
+    positions) and again once it is made: where it moved, the report is made again, its
+    catch-up joining the rebuild to its end; where it moves again, or the projections are
+    read as they stand (nothing to catch up), Conflict (busy, exit 5): nothing is shown from
+    them. The notes the first reading told are told once (ADR 59)."""
 
     @wraps(make)
     def made(reports: Reports, /, *args: Given.args, **kwargs: Given.kwargs) -> Made:
-        if reports.reading:  # a report made of another: checked once, by the outer one
+        if reports.reading:  # a report made through another: checked once, by the outer one
             return make(reports, *args, **kwargs)
         reports.reading = True
+        notices = len(reports.ledger.notices)
         try:
             for _ in range(READINGS if reports.catches_up else 1):
-                reports.cleared_at = reports.clears() if not reports.catches_up else None
+                del reports.ledger.notices[notices:]  # a report read again tells them once
+                reports.cleared_at = None if reports.standing is None else reports.standing.clears
                 result = make(reports, *args, **kwargs)
                 if reports.cleared_at is None or reports.clears() == reports.cleared_at:
                     return result
@@ -262,13 +267,15 @@ class Reports:
 
     def catch_up(self) -> None:
         if self.runner is not None:
+            if self.cleared_at is None:  # before: a clear during the catch-up is seen too
+                self.cleared_at = self.clears()
             self.runner.catch_up()
-            self.cleared_at = self.clears()
 
     def clears(self) -> list[tuple[str, int]]:
-        """How many times each projection was cleared (a rebuild), as it stands."""
+        """How many times each projection was cleared (a rebuild), as it stands; not the
+        scratch projections of `projections verify`, cleared on every run."""
         with self.store.transaction(commit=False) as cursor:
-            return self.store.resets(cursor)
+            return self.store.resets(cursor, LIVE)
 
     @property
     def reader_key(self) -> list[str | None]:
