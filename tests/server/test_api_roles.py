@@ -410,3 +410,21 @@ def test_an_aggregate_read_out_of_sequence_answers_as_a_failed_verification(
     error = answer.json()["error"]
     assert error["type"] == "verification_failed" and error["exit_code"] == 6
     assert "`reentry-ledger verify`" in error["message"]
+
+
+def test_refused_reads_through_the_api_are_in_the_access_log(served: Served) -> None:
+    # as through the CLI (tests/e2e/test_access_control.py): an unsuccessful attempt to read
+    # a client's record is logged for auditors (CJIS), whichever front end it came through
+    enrolled(served.ledger, "GA-77")
+    for role, path in (
+        ("cw-gb", "/api/clients/GA-77/timeline"),
+        ("cw-gb", "/api/clients/GA-77"),
+        ("ovs", "/api/clients/GA-77/progress-report"),
+    ):
+        assert served.get(role, path).status_code in (FORBIDDEN, HIDDEN)
+    log = served.get("aud", "/api/access-log", params={"client_ref": "GA-77"}).json()
+    assert [(read["recorded_by"], read["view"]) for read in log["reads"]] == [
+        ("cw-gb", "refused timeline"),
+        ("cw-gb", "refused show"),
+        ("ovs", "refused progress report"),
+    ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
 from itertools import islice
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import OperationalError
@@ -258,21 +258,19 @@ Given = ParamSpec("Given")
 
 def refusals_logged(
     view: str,
-) -> Callable[
-    [Callable[Concatenate[Any, str, Given], Read]], Callable[Concatenate[Any, str, Given], Read]
-]:
-    """A read of the client `ref` (the method's first argument, as `actor` asks it) whose
-    refusal, as not found or not permitted, is logged (`AccessLog.log_refused`) as `view`."""
+) -> Callable[[Callable[Given, Read]], Callable[Given, Read]]:
+    """A read of the client `ref` (the method's argument, given by place or by name, as
+    `actor` asks it) whose refusal, as not found or not permitted, is logged
+    (`AccessLog.log_refused`) as `view`."""
 
-    def logging(
-        read: Callable[Concatenate[Any, str, Given], Read],
-    ) -> Callable[Concatenate[Any, str, Given], Read]:
+    def logging(read: Callable[Given, Read]) -> Callable[Given, Read]:
         @wraps(read)
-        def logged(ledger: Any, ref: str, /, *args: Given.args, **kwargs: Given.kwargs) -> Read:
+        def logged(*args: Given.args, **kwargs: Given.kwargs) -> Read:
             try:
-                return read(ledger, ref, *args, **kwargs)
+                return read(*args, **kwargs)
             except (ClientNotFound, NotPermitted):
-                if ref:
+                ledger, ref = args[0], args[1] if len(args) > 1 else kwargs.get("ref")
+                if isinstance(ledger, AccessLog) and isinstance(ref, str):
                     ledger.log_refused(cast(str | None, kwargs.get("actor")), ref, view)
                 raise
 
