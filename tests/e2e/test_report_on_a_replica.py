@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 from reentry_ledger.application import Ledger
 from reentry_ledger.backends import connect_postgres, parse_db_url
 from reentry_ledger.cli import cli
-from tests.builders import TODAY, projection_contents
+from tests.builders import TODAY, execute, projection_contents
 from tests.conftest import POSTGRES_URL, drop_schema, require_postgres
 
 Run = Callable[..., Result]
@@ -183,6 +183,25 @@ def test_projections_never_built_are_refused_not_read_as_empty(db_url: str) -> N
     assert "has never been built in this database" in refused.stderr
     assert "projections catch-up" in refused.stderr
     assert "Traceback" not in refused.output
+
+
+def test_a_projection_being_built_from_empty_is_busy_not_a_failure(db_url: str) -> None:
+    """A rebuild's build from empty (its tables empty until it reaches the head): a report read
+    as the projections stand meanwhile was exit 1 with advice to run a catch-up on the primary
+    (an operator's probe); it is a state that passes, so busy, exit 5: report again later."""
+    result = invoke(db_url, "enroll", "GA-1", "--agency", "GA", "--officer", "o-1",
+                    "--supervision", "probation", "--start", "2024-01-01")  # fmt: skip
+    assert invoke(db_url, "projections", "catch-up").exit_code == 0, result.output
+    ledger = Ledger(db_url, clock=lambda: TODAY)
+    try:  # as a rebuild leaves it while it stages its rows
+        execute(ledger, "INSERT INTO {projection_builds} (name, position) VALUES ('clients', 1)",
+                ["projection_builds"])  # fmt: skip
+    finally:
+        ledger.close()
+    refused = invoke(db_url, "report", "violations", "--no-catch-up")
+    assert refused.exit_code == 5, refused.output
+    assert "is being built from empty" in refused.stderr
+    assert "report again when it" in refused.stderr and "Traceback" not in refused.output
 
 
 def test_a_projection_table_dropped_by_hand_is_named_not_read(db_url: str) -> None:

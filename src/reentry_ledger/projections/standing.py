@@ -16,7 +16,7 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.domain.errors import LedgerError
+from reentry_ledger.domain.errors import Conflict, LedgerError
 from reentry_ledger.projections.base import Projection
 from reentry_ledger.projections.catalogue import PROJECTIONS
 from reentry_ledger.projections.store import VERSIONS, ProjectionStore
@@ -61,7 +61,8 @@ class Standing:
 
 def standing(store: ProjectionStore, projections: Sequence[Projection] = PROJECTIONS) -> Standing:
     """The projections' positions as they stand, or ProjectionsNotBuilt naming the first that
-    was never built in this database (nothing is created or written either way)."""
+    was never built in this database, or Conflict (busy) where one is being built from empty
+    (nothing is created or written either way)."""
     with store.transaction(commit=False) as cursor:
         clears = store.resets(cursor, [projection.name for projection in PROJECTIONS])
     versions = built_versions(store)
@@ -79,11 +80,12 @@ def standing(store: ProjectionStore, projections: Sequence[Projection] = PROJECT
                 f"is at version {found} in this database, and this program reads version "
                 f"{projection.version}",
             )
-        if projection.name in builds:
-            raise not_built(
-                projection.name,
-                f"is being built from empty (its staged rows reach position "
-                f"{builds[projection.name]}; its tables fill when the build reaches the head)",
+        if projection.name in builds:  # a rebuild, or a first catch-up, under way: it passes
+            raise Conflict(
+                f"projection {projection.name} is being built from empty (its staged rows "
+                f"reach position {builds[projection.name]}; its tables fill when the build "
+                "reaches the head), so there is nothing to read as it stands yet: report "
+                "again when it ends (`projections status` says how far it is)"
             )
     with store.transaction(commit=False) as cursor:  # a table dropped by hand: none to read
         there = store.there(cursor, {table for p in projections for table in p.tables})
