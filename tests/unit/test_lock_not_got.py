@@ -28,6 +28,7 @@ def test_a_lock_timeout_is_a_lock_not_got_and_told_as_busy(
     assert report(timed_out, debug=False, database="postgresql://x/y") == EXIT_CONFLICT
     said = capsys.readouterr().err
     assert "the ledger is busy" in said and "could not be used" not in said
+    assert "empty ledger" not in said  # an import into one that is not empty holds it too
 
 
 def test_another_database_fault_is_not_told_as_busy(capsys: pytest.CaptureFixture[str]) -> None:

@@ -158,7 +158,7 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, debug: bool) -> N
     Every write records one immutable event on a client's ledger; nothing is ever edited.
     Exit codes: 0 done, 1 failed (e.g. database unreachable), 2 bad usage or input,
     3 refused by a rule, 4 not found, 5 conflict (retry), 6 verification failed,
-    130 interrupted (Ctrl-C).
+    130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
 
     Every date and moment, given or imported, lies between 1900-01-01 and 2199-12-31. Names
     and codes (agency, officer, volunteer, actor...) take no control characters and no

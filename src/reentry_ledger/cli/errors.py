@@ -79,7 +79,7 @@ def report(error: Exception, *, debug: bool, database: str | None = None) -> int
     if is_locked(error):
         click.echo(
             "Error: the ledger is busy: another process held it longer than we waited (an "
-            "import or demo into an empty ledger holds it until it is done); try again",
+            "import or demo holds it until it is done); nothing was written: try again",
             err=True,
         )
         return EXIT_CONFLICT
