@@ -22,6 +22,9 @@ from reentry_ledger.projections.catalogue import PROJECTIONS
 from reentry_ledger.projections.store import VERSIONS, ProjectionStore
 
 CATCH_UP = "reentry-ledger projections catch-up"
+# the live projections' names: their clears are a rebuild's (`projections verify` clears
+# scratch projections of its own on every run)
+LIVE = tuple(projection.name for projection in PROJECTIONS)
 
 
 class ProjectionsNotBuilt(LedgerError):
@@ -64,7 +67,7 @@ def standing(store: ProjectionStore, projections: Sequence[Projection] = PROJECT
     was never built in this database, or Conflict (busy) where one is being built from empty
     (nothing is created or written either way)."""
     with store.transaction(commit=False) as cursor:
-        clears = store.resets(cursor, [projection.name for projection in PROJECTIONS])
+        clears = store.resets(cursor, LIVE)
     versions = built_versions(store)
     try:
         builds = store.staged_positions()

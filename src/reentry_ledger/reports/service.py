@@ -18,9 +18,8 @@ from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.codes import REVOCATION_WINDOW_DAYS
 from reentry_ledger.domain.errors import Conflict, InvalidInput
 from reentry_ledger.projections.base import moment
-from reentry_ledger.projections.catalogue import PROJECTIONS
 from reentry_ledger.projections.runner import ProjectionRunner
-from reentry_ledger.projections.standing import Standing, as_they_stand
+from reentry_ledger.projections.standing import LIVE, Standing, as_they_stand
 from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports import casework, cohorts, contacts, needs, programmes
 from reentry_ledger.reports import volunteers as volunteer_reports
@@ -52,7 +51,6 @@ Asked = TypeVar("Asked", ReportRequest, DisparityRequest)
 Made = TypeVar("Made")
 Given = ParamSpec("Given")
 READINGS = 2  # a report read again once where a rebuild cleared its projections meanwhile
-LIVE = tuple(projection.name for projection in PROJECTIONS)
 
 
 def settled(
