@@ -216,6 +216,11 @@ def rollback_journal(connection: sqlite3.Connection, into_empty: bool) -> Iterat
         (changed,) = connection.execute("PRAGMA journal_mode = DELETE").fetchone()
     except sqlite3.OperationalError:  # another connection has the file open (fails at once)
         changed = mode
+    if changed.lower() != "wal":
+        # SQLite (3.40) keeps the connection's cached pages across the switch: pages it read
+        # before another process committed through the log (a user added to the new ledger)
+        # would be written back over that commit. Its cache is let go of, to be read again.
+        connection.execute("PRAGMA shrink_memory")
     try:
         yield
     finally:
