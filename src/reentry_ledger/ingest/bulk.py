@@ -25,6 +25,7 @@ from psycopg import Copy
 from psycopg.sql import SQL, Identifier
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.authorization import Actor, NotPermitted
 from reentry_ledger.domain.errors import Conflict, RuleViolated
 from reentry_ledger.domain.events import LedgerEvent
 from reentry_ledger.domain.integrity import stored_state
@@ -59,8 +60,15 @@ def encoded(state: dict[str, Any]) -> bytes:
 
 
 class BulkWriter:
-    def __init__(self, ledger: Ledger, progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        progress: Callable[[int], None] | None = None,
+        *,
+        by: Actor | None = None,
+    ) -> None:
         self.ledger = ledger
+        self.by = by  # the importer, as checked before the import began: checked again
         self.progress = progress
         self.pending: list[Row] = []
         self.written = 0
@@ -73,12 +81,40 @@ class BulkWriter:
         self.into_empty = False  # set by require_empty: then SQLite may use a rollback journal
 
     def require_empty(self) -> None:
+        """Asked before the work begins, and asked again once the ledger is held."""
         if self.ledger.recorder.max_notification_id():
             raise RuleViolated(
                 f"the ledger at {self.ledger.backend.display} already holds events: "
                 "import and demo write only into an empty ledger"
             )
         self.into_empty = True
+
+    def check_again(self, holds_events: Callable[[], bool]) -> None:
+        """Once this transaction holds the ledger (no other write can commit until it ends),
+        what was asked before it did: an empty ledger may have been written to since; a CSV
+        import reads its whole file first, minutes for a large one, in which its importer
+        may have been removed, or a single-user ledger given users. `holds_events` asks
+        through this transaction; the importer is read on other connections, which see
+        every write committed before the ledger was held."""
+        if self.into_empty:
+            if holds_events():
+                raise RuleViolated(
+                    f"the ledger at {self.ledger.backend.display} already holds events, "
+                    "written by another process since this import found it empty: nothing "
+                    "was written"
+                )
+            return  # still empty, so without users: its importer acts as when it was asked
+        if self.by is None or self.ledger.backend.in_memory:  # no other process reaches it
+            return
+        try:
+            now: Actor | None = self.ledger.actor(self.by.name)
+        except NotPermitted:
+            now = None
+        if now != self.by:
+            raise NotPermitted(
+                f"{self.by.name} no longer acts as when this import began (removed, or the "
+                "ledger given users, while it read its file): nothing was written"
+            )
 
     def add(self, events: Iterable[DomainEventProtocol[UUID]]) -> None:
         self.add_rows([row(event) for event in events])
@@ -116,8 +152,9 @@ class BulkWriter:
     def transaction(self) -> Iterator[BulkWriter]:
         recorder: Any = self.ledger.recorder
         try:
-            with self._cursor(recorder) as (execute, insert):
+            with self._cursor(recorder) as (execute, insert, holds_events):
                 self._insert, self._execute = insert, execute
+                self.check_again(holds_events)
                 yield self
                 self.flush()
         except IntegrityError as error:
@@ -139,9 +176,16 @@ class BulkWriter:
     @contextmanager
     def _cursor(
         self, recorder: Any
-    ) -> Iterator[tuple[Callable[[str, Sequence[Any]], Any], Callable[[Sequence[Row]], Any]]]:
-        """How to execute another statement (for each of its params) and how to insert rows,
-        in the one transaction."""
+    ) -> Iterator[
+        tuple[
+            Callable[[str, Sequence[Any]], Any],
+            Callable[[Sequence[Row]], Any],
+            Callable[[], bool],
+        ]
+    ]:
+        """How to execute another statement (for each of its params), how to insert rows, and
+        how to ask whether the ledger holds events, in the one transaction, which holds the
+        ledger's write lock from the start."""
         if self.ledger.backend.kind == "postgresql":
             with (
                 recorder.datastore.get_connection() as connection,
@@ -185,7 +229,11 @@ class BulkWriter:
                         streams.clear()
                     cursor.executemany(statement, params)
 
-                yield execute, insert
+                def holds_events() -> bool:
+                    cursor.execute(SQL("SELECT 1 FROM {} LIMIT 1").format(table))
+                    return cursor.fetchone() is not None
+
+                yield execute, insert, holds_events
         else:
             with (
                 recorder.datastore.get_connection(commit=True) as connection,
@@ -193,8 +241,22 @@ class BulkWriter:
                 rollback_journal(driver_cursor.connection, self.into_empty),
                 connection.transaction(commit=True) as cursor,
             ):
+                # The write lock, taken now (the transaction's "BEGIN" defers it to its first
+                # write), by a statement that writes and deletes nothing: from here, no other
+                # write can commit until this one ends.
+                table = recorder.events_table_name
+                cursor.execute(f"DELETE FROM {table} WHERE 0")
                 statement = recorder.insert_events_statement
-                yield cursor.executemany, lambda rows: cursor.executemany(statement, rows)
+
+                def holds_events() -> bool:
+                    cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")
+                    return cursor.fetchone() is not None
+
+                yield (
+                    cursor.executemany,
+                    lambda rows: cursor.executemany(statement, rows),
+                    holds_events,
+                )
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
 
 from reentry_ledger.application import Ledger
+from reentry_ledger.authorization import Actor
 from reentry_ledger.domain.errors import InvalidInput, LedgerError, VerificationFailed
 from reentry_ledger.domain.integrity import content_hash
 from reentry_ledger.encryption import unwrap
@@ -176,6 +177,7 @@ def import_lines(
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
     wrap_key: bytes | None = None,
+    by: Actor | None = None,
 ) -> int:
     """Check every line and store them all in one transaction; any fault stores nothing.
     A backup's client keys are unwrapped with `wrap_key`.
@@ -184,7 +186,7 @@ def import_lines(
     the event before it within their chunk; this one links each client's runs across chunks,
     keeps the running digest and the counts, and writes the rows in file order. Nothing is
     committed unless the file ends with its closing record and agrees with it."""
-    writer = BulkWriter(ledger, progress)
+    writer = BulkWriter(ledger, progress, by=by)
     writer.require_empty()
     work = ((source, first, block) for first, block in blocks(lines))
     chains: dict[str, tuple[int, str]] = {}  # each client's next number and last hash

@@ -579,7 +579,7 @@ def import_mapped(
 ) -> tuple[int, int]:
     """(rows read, events written): all of them in one transaction, or none."""
     mapping = load_mapping(mapping_path)
-    writer = BulkWriter(ledger, progress)
+    writer = BulkWriter(ledger, progress, by=who)
     job = MappedImport(ledger, who, mapping, path, writer)
     lines = read_rows(path, mapping.columns, mapping.encoding)
     # The file read through before the transaction begins: no lock is held meanwhile.
