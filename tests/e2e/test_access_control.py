@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reentry_ledger.cli import cli
+from tests.builders import recorded
 
 ROLES = ("cw-ga", "sup-ga", "cw-gb", "aud", "ov", "stranger")
 OK, REFUSED, HIDDEN = 0, 3, 4
@@ -150,6 +151,33 @@ def test_refused_attempts_to_read_a_client_are_in_the_access_log(ledger) -> None
     assert ledger("cw-gb", "timeline", "GA-1").stderr.replace("GA-1", "X") == ledger(
         "cw-gb", "timeline", "GA-404"
     ).stderr.replace("GA-404", "X")  # the one refused is told nothing of the log either
+    assert ledger("aud", "verify").exit_code == 0
+
+
+def test_refused_attempts_to_write_to_a_client_are_in_the_access_log(ledger) -> None:  # type: ignore[no-untyped-def]
+    # as refused reads are: another agency's caseworker adding to a record it may not see, a
+    # role that may not record casework, a caseworker correcting or sealing
+    before = recorded(ledger("aud", "export").stdout)
+    attempts = [
+        ("cw-gb", "contact", ["GA-1", "--on", "2024-02-01", "--note", "n"], HIDDEN),
+        ("cw-gb", "violation", ["GA-1", "--on", "2024-02-01", "--absconding"], HIDDEN),
+        ("cw-gb", "contact", ["GA-404", "--on", "2024-02-01"], HIDDEN),  # none such: alike
+        ("ov", "assess", ["GA-1", "--on", "2024-02-01", "--instrument", "ORAS", "--risk", "low"],
+         REFUSED),
+        ("aud", "discharge", ["GA-1", "--on", "2024-06-01", "--outcome", "successful"], REFUSED),
+        ("cw-ga", "correct", ["GA-1", "2", "--reason", "wrong"], REFUSED),
+        ("cw-gb", "seal", ["GA-1", "--ground", "expungement", "--reference", "R-1"], REFUSED),
+    ]  # fmt: skip
+    for actor, command, args, refused in attempts:
+        assert ledger(actor, command, *args).exit_code == refused, (actor, command)
+    log = json.loads(ledger("aud", "access-log", "--json").stdout)
+    assert [(r["actor"], r["client"], r["view"]) for r in log if r["view"] != "export"] == [
+        (actor, args[0], f"refused {command}") for actor, command, args, _ in attempts
+    ]
+    assert ledger("cw-gb", "contact", "GA-1").stderr.replace("GA-1", "X") == ledger(
+        "cw-gb", "contact", "GA-404"
+    ).stderr.replace("GA-404", "X")  # the one refused is told nothing of the log either
+    assert recorded(ledger("aud", "export").stdout) == before  # nothing written
     assert ledger("aud", "verify").exit_code == 0
 
 

@@ -428,3 +428,17 @@ def test_refused_reads_through_the_api_are_in_the_access_log(served: Served) -> 
         ("cw-gb", "refused show"),
         ("ovs", "refused progress report"),
     ]
+
+
+def test_refused_writes_through_the_api_are_in_the_access_log(served: Served) -> None:
+    # as through the CLI: another agency's caseworker adding to a record, oversight writing
+    enrolled(served.ledger, "GA-78")
+    for role in ("cw-gb", "ovs"):
+        note = {"note": "spoke about work"}
+        answer = served.post(role, "/api/clients/GA-78/contacts", json=note)
+        assert answer.status_code in (FORBIDDEN, HIDDEN), answer.text
+    log = served.get("aud", "/api/access-log", params={"client_ref": "GA-78"}).json()
+    assert [(read["recorded_by"], read["view"]) for read in log["reads"]] == [
+        ("cw-gb", "refused contact"),
+        ("ovs", "refused contact"),
+    ]

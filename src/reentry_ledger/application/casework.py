@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from reentry_ledger.application.access import refusals_logged
 from reentry_ledger.application.base import (
     CodeValue,
     Recorded,
@@ -25,6 +26,7 @@ from reentry_ledger.domain.recording import Stamp
 
 
 class Casework(Policies):
+    @refusals_logged("enroll")
     def enroll(
         self,
         ref: str,
@@ -65,6 +67,7 @@ class Casework(Policies):
         recording.save(ref)
         return Recorded.latest(client)
 
+    @refusals_logged("assess")
     def assess(
         self,
         ref: str,
@@ -95,6 +98,7 @@ class Casework(Policies):
             ),
         )
 
+    @refusals_logged("plan")
     def revise_plan(
         self,
         ref: str,
@@ -117,6 +121,7 @@ class Casework(Policies):
             ),
         )
 
+    @refusals_logged("goal")
     def add_goal(
         self,
         ref: str,
@@ -142,6 +147,7 @@ class Casework(Policies):
             ),
         )
 
+    @refusals_logged("goal")
     def progress_goal(
         self,
         ref: str,
@@ -161,6 +167,7 @@ class Casework(Policies):
             ),
         )
 
+    @refusals_logged("goal")
     def reorder_goal(
         self, ref: str, goal_id: str, *, actor: str | None, on: date | None = None, priority: int
     ) -> Recorded:
@@ -171,6 +178,7 @@ class Casework(Policies):
             lambda client, stamp: client.reorder_goal(stamp, goal_id, priority=priority),
         )
 
+    @refusals_logged("plan approve")
     def approve_plan(self, ref: str, *, actor: str | None, on: date | None = None) -> Recorded:
         """A supervisor approves the client's plan as it stands."""
         return self._apply(
@@ -181,6 +189,7 @@ class Casework(Policies):
             Permission.APPROVE_PLAN,
         )
 
+    @refusals_logged("refer")
     def refer(
         self,
         ref: str,
@@ -206,6 +215,7 @@ class Casework(Policies):
             ),
         )
 
+    @refusals_logged("referral")
     def update_referral(
         self,
         ref: str,
@@ -226,6 +236,7 @@ class Casework(Policies):
             ),
         )
 
+    @refusals_logged("contact")
     def log_contact(
         self,
         ref: str,
@@ -250,6 +261,7 @@ class Casework(Policies):
             ),
         )
 
+    @refusals_logged("match")
     def match_volunteer(
         self,
         ref: str,
@@ -272,6 +284,7 @@ class Casework(Policies):
 
         return self._apply(ref, actor, on, match)
 
+    @refusals_logged("unmatch")
     def end_volunteer_match(
         self,
         ref: str,
@@ -290,6 +303,7 @@ class Casework(Policies):
             ),
         )
 
+    @refusals_logged("violation")
     def record_violation(
         self,
         ref: str,
@@ -320,6 +334,7 @@ class Casework(Policies):
             ),
         )
 
+    @refusals_logged("respond")
     def respond_to_violation(
         self,
         ref: str,
@@ -357,6 +372,7 @@ class Casework(Policies):
 
         return self._apply(ref, actor, on, respond)
 
+    @refusals_logged("disposition")
     def record_disposition(
         self,
         ref: str,
@@ -380,6 +396,7 @@ class Casework(Policies):
             ),
         )
 
+    @refusals_logged("incentive")
     def grant_incentive(
         self,
         ref: str,
@@ -396,6 +413,7 @@ class Casework(Policies):
             lambda client, stamp: client.grant_incentive(stamp, kind=as_coded(kind), note=note),
         )
 
+    @refusals_logged("discharge")
     def discharge(
         self,
         ref: str,
@@ -415,6 +433,7 @@ class Casework(Policies):
             ),
         )
 
+    @refusals_logged("reassign")
     def reassign(
         self,
         ref: str,
@@ -442,6 +461,7 @@ class Casework(Policies):
             )
         return recorded
 
+    @refusals_logged("level")
     def change_level(
         self, ref: str, *, actor: str | None, on: date | None = None, level: CodeValue
     ) -> Recorded:
@@ -450,6 +470,7 @@ class Casework(Policies):
             ref, actor, on, lambda client, stamp: client.change_level(stamp, level=as_coded(level))
         )
 
+    @refusals_logged("conditions")
     def change_conditions(
         self,
         ref: str,
@@ -469,6 +490,7 @@ class Casework(Policies):
             ),
         )
 
+    @refusals_logged("custody")
     def start_custody(
         self, ref: str, *, actor: str | None, on: date | None = None, reason: CodeValue
     ) -> Recorded:
@@ -480,18 +502,22 @@ class Casework(Policies):
             lambda client, stamp: client.start_custody(stamp, reason=as_coded(reason)),
         )
 
+    @refusals_logged("custody-end")
     def end_custody(self, ref: str, *, actor: str | None, on: date | None = None) -> Recorded:
         """Out of custody, at risk again, from `on`."""
         return self._apply(ref, actor, on, lambda client, stamp: client.end_custody(stamp))
 
+    @refusals_logged("abscond")
     def abscond(self, ref: str, *, actor: str | None, on: date | None = None) -> Recorded:
         """Whereabouts unknown from `on`."""
         return self._apply(ref, actor, on, lambda client, stamp: client.abscond(stamp))
 
+    @refusals_logged("return")
     def record_return(self, ref: str, *, actor: str | None, on: date | None = None) -> Recorded:
         """The absconded client is found, or came back, on `on`."""
         return self._apply(ref, actor, on, lambda client, stamp: client.return_(stamp))
 
+    @refusals_logged("correct")
     def correct(
         self, ref: str, number: int, *, actor: str | None, reason: str, on: date | None = None
     ) -> Recorded:
@@ -503,6 +529,7 @@ class Casework(Policies):
             Permission.CORRECT,
         )
 
+    @refusals_logged("seal")
     def seal(
         self,
         ref: str,
