@@ -18,6 +18,8 @@ LOST_CLASSES = ("40", "08")
 LOCK_NOT_AVAILABLE = "55P03"  # a lock not got in time (lock_timeout), or NOWAIT
 LOST_STATES = (LOCK_NOT_AVAILABLE, "57014", "57P01", "57P02", "57P03")
 DRIVERS = ("psycopg", "psycopg_pool")
+# PostgreSQL: no such table (42P01), schema (3F000), function (42883) or type (42704)
+GONE_STATES = ("42P01", "3F000", "42883", "42704")
 
 
 def driver_error(error: BaseException) -> BaseException:
@@ -75,3 +77,11 @@ def lock_not_got(error: BaseException) -> bool:
     if isinstance(cause, sqlite3.Error):
         return busy(cause)
     return is_driver_error(cause) and getattr(cause, "sqlstate", None) == LOCK_NOT_AVAILABLE
+
+
+def ledger_gone(error: BaseException) -> bool:
+    """Was the work refused because the ledger's tables, or its schema, are not there: removed
+    while it ran (an import or demo making a new ledger drops what it made when it is
+    stopped: making.py), or by hand?"""
+    cause = driver_error(error)
+    return is_driver_error(cause) and getattr(cause, "sqlstate", None) in GONE_STATES

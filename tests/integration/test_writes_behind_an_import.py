@@ -147,3 +147,44 @@ def test_a_write_through_an_open_ledger_during_an_import_says_busy_after_one_loc
         assert [entry.type for entry in ledger.timeline("GA-1", actor="jdoe")] == held
     finally:
         ledger.close()
+
+
+@pytest.mark.parametrize("unmade", ["tables", "schema"])
+def test_a_write_behind_an_import_whose_new_ledger_is_unmade_says_the_ledger_is_not_there(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, unmade: str
+) -> None:
+    """An import into a new ledger that is stopped (Ctrl-C, SIGTERM) drops what it made: its
+    tables, and its schema where it made that too (making.py). A command that waited behind
+    it was told the database's own words, exit 1 ("could not be used: relation ... does not
+    exist"), as if the database had failed."""
+    monkeypatch.setattr(backends, "POSTGRES_LOCK_TIMEOUT_SECONDS", GIVE_UP)
+    Ledger(postgres_url, clock=lambda: TODAY).close()
+    importer = hold_events(postgres_url)
+    outcome: list[Result] = []
+    waiting = threading.Thread(
+        target=lambda: outcome.append(
+            CliRunner().invoke(
+                cli,
+                ["enroll", "GA-2", "--agency", "GA", "--officer", "o1", "--supervision", "parole"],
+                env={"REENTRY_LEDGER_DB": postgres_url, "REENTRY_LEDGER_ACTOR": "jdoe"},
+            )
+        ),
+        daemon=True,
+    )
+    waiting.start()
+    waiting.join(2)  # the write waits for the import's lock
+    schema = parse_db_url(postgres_url).schema
+    if unmade == "schema":
+        importer.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    else:
+        found = importer.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))
+        tables = ", ".join(f'"{schema}"."{table}"' for (table,) in found.fetchall())
+        importer.execute(f"DROP TABLE {tables} CASCADE")
+    importer.commit()
+    importer.close()
+    waiting.join(GIVE_UP)
+    assert outcome, "the write still waited"
+    result = outcome[0]
+    assert result.exit_code == 4, result.output
+    assert "not there" in result.stderr and "nothing was written" in result.stderr
+    assert "does not exist" not in result.stderr and "Traceback" not in result.output

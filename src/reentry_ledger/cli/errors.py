@@ -9,7 +9,7 @@ import click
 from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import PersistenceError
 
-from reentry_ledger.contention import is_driver_error, lock_not_got
+from reentry_ledger.contention import is_driver_error, ledger_gone, lock_not_got
 from reentry_ledger.domain.errors import (
     ClientNotFound,
     Conflict,
@@ -83,8 +83,16 @@ def report(error: Exception, *, debug: bool, database: str | None = None) -> int
             err=True,
         )
         return EXIT_CONFLICT
+    at = f" at {database}" if database else ""
+    if ledger_gone(error):
+        click.echo(
+            f"Error: the ledger{at} is not there: its tables are gone, removed while this "
+            "command ran (an import or demo making a new ledger removes what it made when it "
+            "is stopped) or by hand; nothing was written",
+            err=True,
+        )
+        return EXIT_NOT_FOUND
     if is_database_error(error):
-        at = f" at {database}" if database else ""
         click.echo(f"Error: the database{at} could not be used: {error}", err=True)
     elif isinstance(error, OSError):
         click.echo(f"Error: a file could not be read or written: {error}", err=True)
