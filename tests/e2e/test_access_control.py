@@ -181,6 +181,29 @@ def test_refused_attempts_to_write_to_a_client_are_in_the_access_log(ledger) -> 
     assert ledger("aud", "verify").exit_code == 0
 
 
+def test_refused_attempts_to_give_a_client_a_programme_place_are_in_the_access_log(ledger) -> None:  # type: ignore[no-untyped-def]
+    add = ["programme", "add", "T4C", "--service", "mental_health", "--agency", "GB",
+           "--on", "2024-01-01"]  # fmt: skip
+    assert (
+        ledger("aud", "users", "add", "sup-gb", "--role", "supervisor", "--agency", "GB").exit_code
+        == 0
+    )
+    assert ledger("sup-gb", *add).exit_code == 0
+    attempts = [  # GB's programme, GA's client: seen by GB's staff as not there
+        ("cw-gb", ["programme", "enrol", "T4C", "GA-1", "--on", "2024-02-01"], "programme enrol"),
+        ("cw-gb", ["programme", "session", "T4C", "--on", "2024-02-08", "--attended", "GA-1"],
+         "programme session"),
+        ("cw-gb", ["programme", "end", "T4C", "GA-1", "--on", "2024-03-01", "--outcome",
+                   "completed"], "programme end"),
+    ]  # fmt: skip
+    for actor, args, _ in attempts:
+        assert ledger(actor, *args).exit_code == HIDDEN, args
+    log = json.loads(ledger("aud", "access-log", "--json").stdout)
+    assert [(r["actor"], r["client"], r["view"]) for r in log] == [
+        (actor, "GA-1", f"refused {view}") for actor, _, view in attempts
+    ]
+
+
 def test_supervisors_add_only_their_own_agencys_casework_staff(ledger) -> None:  # type: ignore[no-untyped-def]
     assert (
         ledger("sup-ga", "users", "add", "x", "--role", "caseworker", "--agency", "GB").exit_code

@@ -7,6 +7,7 @@ import re
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import wraps
@@ -100,12 +101,21 @@ class AccessLog(LedgerBase):
                 f"the access log cannot be written ({error}); the record was not shown"
             ) from None
 
+    @contextmanager
+    def refusal_logged(self, actor: str | None, ref: str, view: str) -> Iterator[None]:
+        """Work on the client `ref` whose refusal, as not found or not permitted, is logged."""
+        try:
+            yield
+        except (ClientNotFound, NotPermitted):
+            self.log_refused(actor, ref, view)
+            raise
+
     def log_refused(self, actor: str | None, ref: str, view: str) -> None:
-        """Log an attempt to read a client's record that was refused (view `refused VIEW`): a
-        client of another agency, one that does not exist (the two are refused alike), or a
-        role that may not read records. CJIS asks that unsuccessful attempts be logged as well
-        as reads. Only a user's: a name no user has keeps no log. The refusal stands whether
-        or not it can be logged (a ledger no one may write; the log busy)."""
+        """Log an attempt to read or write a client's record that was refused (view `refused
+        VIEW`): a client of another agency, one that does not exist (the two are refused
+        alike), or a role that may not. CJIS asks that unsuccessful attempts be logged as
+        well as reads. Only a user's: a name no user has keeps no log. The refusal stands
+        whether or not it can be logged (a ledger no one may write; the log busy)."""
         try:
             who = self.actor(actor)
             check_reference(ref)
@@ -259,20 +269,18 @@ Given = ParamSpec("Given")
 def refusals_logged(
     view: str,
 ) -> Callable[[Callable[Given, Read]], Callable[Given, Read]]:
-    """A read of the client `ref` (the method's argument, given by place or by name, as
-    `actor` asks it) whose refusal, as not found or not permitted, is logged
+    """A read or write of the client `ref` (the method's argument, given by place or by name,
+    as `actor` asks it) whose refusal, as not found or not permitted, is logged
     (`AccessLog.log_refused`) as `view`."""
 
-    def logging(read: Callable[Given, Read]) -> Callable[Given, Read]:
-        @wraps(read)
+    def logging(work: Callable[Given, Read]) -> Callable[Given, Read]:
+        @wraps(work)
         def logged(*args: Given.args, **kwargs: Given.kwargs) -> Read:
-            try:
-                return read(*args, **kwargs)
-            except (ClientNotFound, NotPermitted):
-                ledger, ref = args[0], args[1] if len(args) > 1 else kwargs.get("ref")
-                if isinstance(ledger, AccessLog) and isinstance(ref, str):
-                    ledger.log_refused(cast(str | None, kwargs.get("actor")), ref, view)
-                raise
+            ledger, ref = args[0], args[1] if len(args) > 1 else kwargs.get("ref")
+            if not isinstance(ledger, AccessLog) or not isinstance(ref, str):
+                return work(*args, **kwargs)
+            with ledger.refusal_logged(cast(str | None, kwargs.get("actor")), ref, view):
+                return work(*args, **kwargs)
 
         return logged
 

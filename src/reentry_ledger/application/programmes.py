@@ -13,7 +13,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from reentry_ledger.application.base import PAGE_SIZE, CodeValue, LedgerBase, Recorded, as_coded
+from reentry_ledger.application.access import AccessLog, refusals_logged
+from reentry_ledger.application.base import PAGE_SIZE, CodeValue, Recorded, as_coded
 from reentry_ledger.application.recording import Command, Recording
 from reentry_ledger.authorization import Actor, NotPermitted, Permission
 from reentry_ledger.domain.client import Client, coded
@@ -56,7 +57,7 @@ class SessionRecorded:
     missed: list[Recorded]
 
 
-class Programmes(LedgerBase):
+class Programmes(AccessLog):
     def add_programme(
         self,
         name: str,
@@ -86,7 +87,9 @@ class Programmes(LedgerBase):
         recording = Recording(self, who)
         check_distinct(refs, "client")
         for ref in refs:
-            held = self._programme_of(recording.client(ref).state.agency, programme)
+            with self.refusal_logged(actor, ref, "programme enrol"):
+                client = recording.client(ref)
+            held = self._programme_of(client.state.agency, programme)
             if on is not None and on < (held.added_on or on):
                 raise RuleViolated(
                     f"programme {programme!r} was added on {held.added_on}: no place before it"
@@ -112,7 +115,10 @@ class Programmes(LedgerBase):
         recording = Recording(self, who)
         day = on or recording.today
         check_distinct([*attended, *(missed or ())], "client")
-        named = [recording.client(ref) for ref in (*attended, *(missed or ()))]  # seen first
+        named = []  # each seen first
+        for ref in (*attended, *(missed or ())):
+            with self.refusal_logged(actor, ref, "programme session"):
+                named.append(recording.client(ref))
         if agency is None and who.agency is None and attended:
             agency = named[0].state.agency
         agency = self._own_agency(who, agency)
@@ -135,6 +141,7 @@ class Programmes(LedgerBase):
 
         return SessionRecorded(agency, programme, day, written(attended), written(missed))
 
+    @refusals_logged("programme end")
     def end_programme_place(
         self,
         ref: str,
