@@ -18,7 +18,7 @@ COMMANDS: dict[str, Entry] = {
     ),
     "access-log": (
         "reading:access_log",
-        "List who read which client's record, and when (auditors).",
+        "List who read which client's record, and when, and refused attempts (auditors).",
     ),
     "assess": ("casework:assess", "Record a risk/needs assessment of client REF."),
     "conditions": (

@@ -181,7 +181,10 @@ def replay(state: LedgerContext, ref: str | None, as_json: bool) -> None:
 def access_log(
     state: LedgerContext, client_ref: str | None, reader: str | None, as_json: bool
 ) -> None:
-    """List who read which client's record, and when (auditors).
+    """List who read which client's record, and when, and refused attempts (auditors).
+
+    An attempt to read or write a client's record that was refused is listed as view
+    `refused COMMAND`.
 
     \b
     Example:
