@@ -224,6 +224,14 @@ class AccessStore:
                 raise
         return True
 
+    def holds_reads(self) -> bool:
+        """Whether the log holds any read, without making its store where there is none (a
+        new SQLite ledger's file beside it)."""
+        path = sidecar_path(self.backend) if self.backend.kind == "sqlite" else None
+        if path is not None and not path.is_file():
+            return False
+        return self.head() > 0
+
     def head(self) -> int:
         """The position of the last row (0 when there is none)."""
         with self._lock:

@@ -114,10 +114,14 @@ class AccessLog(LedgerBase):
         """Log an attempt to read or write a client's record that was refused (view `refused
         VIEW`): a client of another agency, one that does not exist (the two are refused
         alike), or a role that may not. CJIS asks that unsuccessful attempts be logged as
-        well as reads. Only a user's: a name no user has keeps no log. The refusal stands
+        well as reads. Only a user's: a name no user has keeps no log, nor does a ledger
+        without users (single-user mode refuses only clients not there; a new ledger's log
+        would then hold a read that a restore into it numbers again). The refusal stands
         whether or not it can be logged (a ledger no one may write; the log busy)."""
         try:
             who = self.actor(actor)
+            if who.role is None:
+                return
             check_reference(ref)
             self._log(who, ClientRecordRead, client_ref=ref, view=f"refused {view}", as_of=None,
                       known_at=None)  # fmt: skip

@@ -19,7 +19,12 @@ from pydantic import ValidationError
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import Actor
-from reentry_ledger.domain.errors import InvalidInput, LedgerError, VerificationFailed
+from reentry_ledger.domain.errors import (
+    InvalidInput,
+    LedgerError,
+    RuleViolated,
+    VerificationFailed,
+)
 from reentry_ledger.domain.integrity import content_hash
 from reentry_ledger.encryption import unwrap
 from reentry_ledger.ingest.bulk import BulkWriter, Row, encoded
@@ -188,6 +193,12 @@ def import_lines(
     committed unless the file ends with its closing record and agrees with it."""
     writer = BulkWriter(ledger, progress, by=by)
     writer.require_empty()
+    if ledger.access_store.holds_reads():  # the restored reads are numbered as they were
+        raise RuleViolated(
+            f"the ledger at {ledger.backend.display} holds no events, but its access log holds "
+            "reads made since it was made (an export of it, say): a restore goes into a new "
+            "ledger"
+        )
     work = ((source, first, block) for first, block in blocks(lines))
     chains: dict[str, tuple[int, str]] = {}  # each client's next number and last hash
     counted = Closing()
