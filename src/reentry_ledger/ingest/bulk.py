@@ -104,17 +104,23 @@ class BulkWriter:
                     "was written"
                 )
             return  # still empty, so without users: its importer acts as when it was asked
-        if self.by is None or self.ledger.backend.in_memory:  # no other process reaches it
+        # In memory, the one connection is this transaction's (and a CSV import refuses it)
+        if self.by is None or self.ledger.backend.in_memory:
             return
         try:
             now: Actor | None = self.ledger.actor(self.by.name)
         except NotPermitted:
             now = None
-        if now != self.by:
-            raise NotPermitted(
-                f"{self.by.name} no longer acts as when this import began (removed, or the "
-                "ledger given users, while it read its file): nothing was written"
-            )
+        if now == self.by:
+            return
+        name = self.by.name
+        if self.by.role is None:
+            happened = f"the ledger was given users, and {name} is not one of them"
+        elif now is None:
+            happened = f"{name} was removed"
+        else:
+            happened = f"{name}'s role or agency changed"
+        raise NotPermitted(f"{happened} while this import read its file: nothing was written")
 
     def add(self, events: Iterable[DomainEventProtocol[UUID]]) -> None:
         self.add_rows([row(event) for event in events])
