@@ -18,8 +18,8 @@ LOST_CLASSES = ("40", "08")
 LOCK_NOT_AVAILABLE = "55P03"  # a lock not got in time (lock_timeout), or NOWAIT
 LOST_STATES = (LOCK_NOT_AVAILABLE, "57014", "57P01", "57P02", "57P03")
 DRIVERS = ("psycopg", "psycopg_pool")
-# PostgreSQL: no such table (42P01), schema (3F000), function (42883) or type (42704)
-GONE_STATES = ("42P01", "3F000", "42883", "42704")
+# PostgreSQL: no such table (42P01), no such schema (3F000)
+GONE_STATES = ("42P01", "3F000")
 
 
 def driver_error(error: BaseException) -> BaseException:
@@ -80,8 +80,8 @@ def lock_not_got(error: BaseException) -> bool:
 
 
 def ledger_gone(error: BaseException) -> bool:
-    """Was the work refused because the ledger's tables, or its schema, are not there: removed
-    while it ran (an import or demo making a new ledger drops what it made when it is
-    stopped: making.py), or by hand?"""
+    """Was the work refused because a table of the ledger, or its schema, is not there:
+    removed while it ran (an import or demo making a new ledger drops what it made when it
+    is stopped: making.py), or by hand?"""
     cause = driver_error(error)
     return is_driver_error(cause) and getattr(cause, "sqlstate", None) in GONE_STATES

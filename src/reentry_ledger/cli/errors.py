@@ -86,11 +86,14 @@ def report(error: Exception, *, debug: bool, database: str | None = None) -> int
     at = f" at {database}" if database else ""
     if ledger_gone(error):
         click.echo(
-            f"Error: the ledger{at} is not there: its tables are gone, removed while this "
-            "command ran (an import or demo making a new ledger removes what it made when it "
-            "is stopped) or by hand; nothing was written",
+            f"Error: the database{at} could not be used: {error}: a table of the ledger, or "
+            "its schema, is gone, removed while this command ran (an import or demo making a "
+            "new ledger removes what it made when it is stopped) or by hand; nothing was "
+            "written",
             err=True,
         )
+        if not debug:
+            click.echo("(run again with --debug for details)", err=True)
         return EXIT_NOT_FOUND
     if is_database_error(error):
         click.echo(f"Error: the database{at} could not be used: {error}", err=True)
