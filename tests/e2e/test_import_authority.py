@@ -17,20 +17,14 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
 from reentry_ledger.ingest import jsonl, mapped
 from tests.builders import CSV_HEADER, CSV_MAPPING, TODAY, recorded
+from tests.e2e.acting import Run, invoker
 
-Run = Callable[..., Result]
 ROWS = "GA-7,intake,2024-02-01,GA,o,parole,\nGA-7,note,2024-02-03,,,,seen\n"
 
 
 @pytest.fixture
 def run(db_url: str) -> Run:
-    runner = CliRunner()
-
-    def invoke(actor: str | None, *args: str) -> Result:
-        who = ["--actor", actor] if actor else []
-        return runner.invoke(cli, ["--db", db_url, *who, *args], catch_exceptions=False)
-
-    return invoke
+    return invoker(db_url)
 
 
 def meanwhile(db_url: str, act: Callable[[Ledger], None]) -> None:
