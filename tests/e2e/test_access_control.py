@@ -181,6 +181,18 @@ def test_refused_attempts_to_write_to_a_client_are_in_the_access_log(ledger) -> 
     assert ledger("aud", "verify").exit_code == 0
 
 
+def test_an_attempt_to_enrol_another_agencys_client_again_is_in_the_access_log(ledger) -> None:  # type: ignore[no-untyped-def]
+    # "already enrolled" tells a caseworker of another agency that the reference is taken (a
+    # reference is one person across agencies): the probe, at least, is logged
+    enroll = ["--officer", "o", "--supervision", "parole", "--start", "2024-05-01"]
+    refused = ledger("cw-gb", "enroll", "GA-1", "--agency", "GB", *enroll)
+    assert refused.exit_code == REFUSED and "already enrolled" in refused.stderr
+    log = json.loads(ledger("aud", "access-log", "--json").stdout)
+    assert [(r["actor"], r["client"], r["view"]) for r in log] == [
+        ("cw-gb", "GA-1", "refused enroll")
+    ]
+
+
 def test_refused_attempts_to_give_a_client_a_programme_place_are_in_the_access_log(ledger) -> None:  # type: ignore[no-untyped-def]
     add = ["programme", "add", "T4C", "--service", "mental_health", "--agency", "GB",
            "--on", "2024-01-01"]  # fmt: skip

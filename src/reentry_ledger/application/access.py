@@ -24,6 +24,7 @@ from reentry_ledger.domain.access import ClientRecordRead, LedgerRead, access_lo
 from reentry_ledger.domain.checks import shown
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.errors import (
+    ClientAlreadyEnrolled,
     ClientNotFound,
     Conflict,
     InvalidInput,
@@ -103,10 +104,12 @@ class AccessLog(LedgerBase):
 
     @contextmanager
     def refusal_logged(self, actor: str | None, ref: str, view: str) -> Iterator[None]:
-        """Work on the client `ref` whose refusal, as not found or not permitted, is logged."""
+        """Work on the client `ref` whose refusal, as not found or not permitted, is logged;
+        so is an enrolment of a reference already enrolled, which tells another agency's
+        staff that it is taken (a reference is one person across agencies)."""
         try:
             yield
-        except (ClientNotFound, NotPermitted):
+        except (ClientNotFound, NotPermitted, ClientAlreadyEnrolled):
             self.log_refused(actor, ref, view)
             raise
 
@@ -274,8 +277,7 @@ def refusals_logged(
     view: str,
 ) -> Callable[[Callable[Given, Read]], Callable[Given, Read]]:
     """A read or write of the client `ref` (the method's argument, given by place or by name,
-    as `actor` asks it) whose refusal, as not found or not permitted, is logged
-    (`AccessLog.log_refused`) as `view`."""
+    as `actor` asks it) whose refusal is logged as `view` (`AccessLog.refusal_logged`)."""
 
     def logging(work: Callable[Given, Read]) -> Callable[Given, Read]:
         @wraps(work)
