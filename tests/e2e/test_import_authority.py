@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.cli import cli
 from reentry_ledger.ingest import jsonl, mapped
 from tests.builders import CSV_HEADER, CSV_MAPPING, TODAY, recorded
 from tests.e2e.acting import Run, invoker
@@ -66,6 +65,16 @@ def events(run: Run, actor: str) -> list[str]:
     return recorded(exported.stdout)
 
 
+def backup_of_one_client(tmp_path: Path) -> Path:
+    """A backup of a ledger of one client whose record jdoe read (the export holds the read)."""
+    source = invoker(f"sqlite:///{tmp_path}/source.db")
+    assert source("jdoe", "enroll", "GA-1", "--agency", "GA", "--officer", "o",
+                  "--supervision", "parole").exit_code == 0  # fmt: skip
+    assert source("jdoe", "show", "GA-1").exit_code == 0
+    (tmp_path / "backup.jsonl").write_text(source("jdoe", "export").stdout)
+    return tmp_path / "backup.jsonl"
+
+
 def test_a_supervisor_removed_while_their_import_reads_its_file_writes_nothing(
     run: Run, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,13 +114,7 @@ def test_a_single_user_import_writes_nothing_once_the_ledger_has_users(
 def test_a_restore_into_a_ledger_written_to_after_it_was_found_empty_writes_nothing(
     run: Run, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = f"sqlite:///{tmp_path}/source.db"
-    original = CliRunner().invoke(cli, ["--db", source, "--actor", "jdoe", "enroll", "GA-1",
-                                        "--agency", "GA", "--officer", "o", "--supervision",
-                                        "parole", "--start", "2024-01-01"])  # fmt: skip
-    assert original.exit_code == 0, original.output
-    exported = CliRunner().invoke(cli, ["--db", source, "--actor", "jdoe", "export"])
-    (tmp_path / "backup.jsonl").write_text(exported.stdout)
+    backup = backup_of_one_client(tmp_path)
     meanwhile(db_url, lambda _: None)  # the ledger made, empty
     blocks = jsonl.blocks
 
@@ -120,21 +123,10 @@ def test_a_restore_into_a_ledger_written_to_after_it_was_found_empty_writes_noth
         return blocks(*args, **kwargs)
 
     monkeypatch.setattr(jsonl, "blocks", found_empty_then_written)
-    result = run("jdoe", "import", str(tmp_path / "backup.jsonl"), "--format", "jsonl")
+    result = run("jdoe", "import", str(backup), "--format", "jsonl")
     assert result.exit_code != 0, result.output
     assert "already holds events" in result.stderr and "Traceback" not in result.output
     assert not any("GA-1" in line for line in events(run, "aud"))
-
-
-def backup_of_one_client(tmp_path: Path) -> Path:
-    """A backup of a ledger of one client whose record jdoe read (the export holds the read)."""
-    source = ["--db", f"sqlite:///{tmp_path}/source.db", "--actor", "jdoe"]
-    runner = CliRunner()
-    assert runner.invoke(cli, [*source, "enroll", "GA-1", "--agency", "GA", "--officer", "o",
-                               "--supervision", "parole"]).exit_code == 0  # fmt: skip
-    assert runner.invoke(cli, [*source, "show", "GA-1"]).exit_code == 0
-    (tmp_path / "backup.jsonl").write_text(runner.invoke(cli, [*source, "export"]).stdout)
-    return tmp_path / "backup.jsonl"
 
 
 def test_a_refused_attempt_on_a_new_ledger_does_not_spoil_a_restore_into_it(

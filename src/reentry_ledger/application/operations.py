@@ -158,9 +158,9 @@ class Operations(AccessLog):
         from reentry_ledger.encryption import wrap_key_from
         from reentry_ledger.ingest.jsonl import import_lines
 
-        who = self.require(actor, Permission.OPERATE)
+        self.require(actor, Permission.OPERATE)
         wrap_key = wrap_key_from(wrap_key_file) if wrap_key_file else None
-        return import_lines(self.whole, lines, source, progress, wrap_key=wrap_key, by=who)
+        return import_lines(self.whole, lines, source, progress, wrap_key=wrap_key)
 
     def import_csv(
         self, source: Path, mapping: Path, progress: Progress = None, *, actor: str | None
@@ -194,8 +194,8 @@ class Operations(AccessLog):
     ) -> DemoReport:
         from reentry_ledger.ingest.demo import build_demo
 
-        who = self.require(actor, Permission.OPERATE).require(Permission.WRITE)
-        return build_demo(self.whole, clients, seed, progress, by=who)
+        self.require(actor, Permission.OPERATE).require(Permission.WRITE)
+        return build_demo(self.whole, clients, seed, progress)
 
     def projection_runner(
         self, names: tuple[str, ...] = (), page_size: int | None = None, *, actor: str | None

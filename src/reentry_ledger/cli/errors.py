@@ -83,24 +83,21 @@ def report(error: Exception, *, debug: bool, database: str | None = None) -> int
             err=True,
         )
         return EXIT_CONFLICT
-    at = f" at {database}" if database else ""
-    if ledger_gone(error):
-        click.echo(
-            f"Error: the database{at} could not be used: {error}: a table of the ledger, or "
-            "its schema, is gone, removed while this command ran (an import or demo making a "
-            "new ledger removes what it made when it is stopped) or by hand; nothing was "
-            "written",
-            err=True,
-        )
-        if not debug:
-            click.echo("(run again with --debug for details)", err=True)
-        return EXIT_NOT_FOUND
+    gone = ledger_gone(error)
     if is_database_error(error):
-        click.echo(f"Error: the database{at} could not be used: {error}", err=True)
+        at = f" at {database}" if database else ""
+        why = (
+            ": a table of the ledger, or its schema, is gone, removed while this command ran "
+            "(an import or demo making a new ledger removes what it made when it is stopped) "
+            "or by hand; nothing was written"
+            if gone
+            else ""
+        )
+        click.echo(f"Error: the database{at} could not be used: {error}{why}", err=True)
     elif isinstance(error, OSError):
         click.echo(f"Error: a file could not be read or written: {error}", err=True)
     else:
         click.echo(f"Error: unexpected {type(error).__name__}: {error}", err=True)
     if not debug:
         click.echo("(run again with --debug for details)", err=True)
-    return EXIT_FAILED
+    return EXIT_NOT_FOUND if gone else EXIT_FAILED

@@ -68,7 +68,9 @@ class BulkWriter:
         by: Actor | None = None,
     ) -> None:
         self.ledger = ledger
-        self.by = by  # the importer, as checked before the import began: checked again
+        # the importer of an import into a ledger in use (a CSV import), as checked before it
+        # began: checked again (an import into an empty ledger checks that it still is)
+        self.by = by
         self.progress = progress
         self.pending: list[Row] = []
         self.written = 0

@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.authorization import Actor
 from reentry_ledger.domain.client import Client, Stamp, coded
 from reentry_ledger.domain.codes import (
     CONTACT_STANDARDS,
@@ -1077,14 +1076,13 @@ def build_demo(
     seed: int,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
-    by: Actor | None = None,
 ) -> DemoReport:
     """Write the whole population in one transaction, into an empty ledger.
 
     Worker processes tell the stories, a run of clients at a time; this one writes them,
     after the agencies' programmes and volunteer registers, and then the programmes' sessions
     with the attendance the stories counted."""
-    writer = BulkWriter(ledger, by=by)
+    writer = BulkWriter(ledger)
     writer.require_empty()
     today, officers = ledger.clock(), officers_for(clients)
     register = volunteer_register(seed, today, clients)

@@ -295,7 +295,7 @@ def import_iowa(
 ) -> IowaSummary:
     """All rows in one transaction, into an empty ledger; any bad row stores nothing.
     Each client's agency (its district) is one the actor may enrol into, as for `enroll`."""
-    writer = BulkWriter(ledger, by=who)
+    writer = BulkWriter(ledger)
     job = IowaImport(path, who, ledger.clock(), writer)
     writer.require_empty()
     with writer.transaction():

@@ -18,7 +18,6 @@ from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
 
 from reentry_ledger.application import Ledger
-from reentry_ledger.authorization import Actor
 from reentry_ledger.domain.errors import (
     InvalidInput,
     LedgerError,
@@ -182,7 +181,6 @@ def import_lines(
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
     wrap_key: bytes | None = None,
-    by: Actor | None = None,
 ) -> int:
     """Check every line and store them all in one transaction; any fault stores nothing.
     A backup's client keys are unwrapped with `wrap_key`.
@@ -191,13 +189,13 @@ def import_lines(
     the event before it within their chunk; this one links each client's runs across chunks,
     keeps the running digest and the counts, and writes the rows in file order. Nothing is
     committed unless the file ends with its closing record and agrees with it."""
-    writer = BulkWriter(ledger, progress, by=by)
+    writer = BulkWriter(ledger, progress)
     writer.require_empty()
     if ledger.access_store.holds_reads():  # the restored reads are numbered as they were
         raise RuleViolated(
             f"the ledger at {ledger.backend.display} holds no events, but its access log holds "
-            "reads made since it was made (an export of it, say): a restore goes into a new "
-            "ledger"
+            "reads made since it was made (an export of it, say): restore into a new ledger "
+            "(another path or schema); nothing was written"
         )
     work = ((source, first, block) for first, block in blocks(lines))
     chains: dict[str, tuple[int, str]] = {}  # each client's next number and last hash
