@@ -272,3 +272,27 @@ def test_oversight_cannot_lower_its_suppression_or_read_person_days_back_from_ra
     [group] = json.loads(ledger("ov", "report", "violations", "--format", "json").stdout)["groups"]
     rates = [key for key in group if "per_100_person_years" in key]
     assert rates and all(group[key] == "withheld" for key in rates), group
+
+
+def test_refused_replays_of_a_client_are_in_the_access_log(ledger) -> None:  # type: ignore[no-untyped-def]
+    # `replay REF` reads the client's record as `timeline` does: another agency's supervisor
+    # trying it (told "not found", as for a reference no one has) and a caseworker (whose role
+    # may not replay) leave a trace as their refused timelines do
+    add = ["users", "add", "sup-gb", "--role", "supervisor", "--agency", "GB"]
+    assert ledger("aud", *add).exit_code == 0
+    attempts = [
+        ("sup-gb", "GA-1", HIDDEN),
+        ("sup-gb", "GA-404", HIDDEN),
+        ("cw-ga", "GA-1", REFUSED),
+    ]
+    for actor, ref, refused in attempts:
+        assert ledger(actor, "replay", ref).exit_code == refused, (actor, ref)
+    log = json.loads(ledger("aud", "access-log", "--json").stdout)
+    assert [(r["actor"], r["client"], r["view"]) for r in log] == [
+        (actor, ref, "refused replay") for actor, ref, _ in attempts
+    ]
+    assert ledger("sup-gb", "replay", "GA-1").stderr.replace("GA-1", "X") == ledger(
+        "sup-gb", "replay", "GA-404"
+    ).stderr.replace("GA-404", "X")
+    assert ledger("sup-ga", "replay", "GA-1").exit_code == OK
+    assert ledger("aud", "verify").exit_code == 0

@@ -288,6 +288,7 @@ def refusals_logged(
             with ledger.refusal_logged(cast(str | None, kwargs.get("actor")), ref, view):
                 return work(*args, **kwargs)
 
+        logged.logs_refusals_as = view  # type: ignore[attr-defined]  # looked for by a test
         return logged
 
     return logging

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from reentry_ledger.application.access import AccessLog
+from reentry_ledger.application.access import AccessLog, refusals_logged
 from reentry_ledger.authorization import Actor, Permission
 from reentry_ledger.domain.client import Client
 from reentry_ledger.domain.directory import Role
@@ -43,6 +43,7 @@ class Operations(AccessLog):
         """This ledger, as the modules that work on a whole ledger take it."""
         return cast("Ledger", self)
 
+    @refusals_logged("replay")
     def replay(
         self, ref: str | None = None, progress: Progress = None, *, actor: str | None
     ) -> ReplayReport:
