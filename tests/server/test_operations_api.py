@@ -476,3 +476,35 @@ def test_a_refused_csv_import_takes_no_upload(
         headers=served.headers("ovs", **{"Content-Type": "text/csv"}),
     )
     assert answer.status_code == 403 and spooled == []
+
+
+def test_a_token_revoked_while_its_upload_is_read_has_nothing_imported(
+    api: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import checks its importer again once it holds the ledger (ADR 60): the token the
+    upload was sent with too. A stolen token revoked while a large upload is read must not
+    have the file committed under its user's name afterwards."""
+    from reentry_ledger.ingest import mapped
+
+    before = api.ledger.recorder.max_notification_id()
+    read_rows = mapped.read_rows
+
+    def reading(*args: Any, **kwargs: Any) -> Iterator[tuple[int, dict[str, str]]]:
+        rows = read_rows(*args, **kwargs)
+        first = next(rows, None)
+        api.ledger.revoke_tokens("sup-ga", actor="aud")  # the administrator, meanwhile
+        if first is not None:
+            yield first
+        yield from rows
+
+    monkeypatch.setattr(mapped, "read_rows", reading)
+    refused = csv_import(api, "sup-ga", LEGACY.format(p="GA-N", agency="GA"))
+    assert error(refused) == (
+        403,
+        "not_permitted",
+        3,
+        "sup-ga's token was revoked or expired while this import read its file: nothing was "
+        "written",
+    )
+    assert not api.ledger.exists("GA-N-1")
+    assert api.ledger.recorder.max_notification_id() == before + 1  # the revocation alone

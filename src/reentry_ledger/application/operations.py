@@ -164,10 +164,18 @@ class Operations(AccessLog):
         return import_lines(self.whole, lines, source, progress, wrap_key=wrap_key)
 
     def import_csv(
-        self, source: Path, mapping: Path, progress: Progress = None, *, actor: str | None
+        self,
+        source: Path,
+        mapping: Path,
+        progress: Progress = None,
+        *,
+        actor: str | None,
+        signed_in: Callable[[], bool] | None = None,
     ) -> tuple[int, int]:
         """Legacy records: each row is recorded through the one write path, as the command it
-        stands for would be, by this actor; the first refused row refuses the whole file."""
+        stands for would be, by this actor; the first refused row refuses the whole file.
+        `signed_in`: is the credential the import was asked with (a server's token) still
+        valid, asked again once the import holds the ledger, as its actor is (ADR 60)."""
         from reentry_ledger.ingest.mapped import import_mapped
 
         if self.backend.in_memory:
@@ -176,7 +184,8 @@ class Operations(AccessLog):
                 "returning client's terms, an agency's policy), which a ledger in memory, one "
                 "connection held by the write, cannot: import into a file (sqlite:///PATH)"
             )
-        return import_mapped(self.whole, self.csv_importer(actor), source, mapping, progress)
+        who = self.csv_importer(actor)
+        return import_mapped(self.whole, who, source, mapping, progress, signed_in)
 
     def csv_importer(self, actor: str | None) -> Actor:
         """The actor, if it may import legacy records at all (asked before a file is taken)."""

@@ -66,11 +66,14 @@ class BulkWriter:
         progress: Callable[[int], None] | None = None,
         *,
         by: Actor | None = None,
+        signed_in: Callable[[], bool] | None = None,
     ) -> None:
         self.ledger = ledger
         # the importer of an import into a ledger in use (a CSV import), as checked before it
-        # began: checked again (an import into an empty ledger checks that it still is)
+        # began: checked again (an import into an empty ledger checks that it still is), and
+        # the credential it was asked with, where one was (a server's token)
         self.by = by
+        self.signed_in = signed_in
         self.progress = progress
         self.pending: list[Row] = []
         self.written = 0
@@ -95,7 +98,8 @@ class BulkWriter:
         """Once this transaction holds the ledger (no other write can commit until it ends),
         what was asked before it did: an empty ledger may have been written to since; a CSV
         import reads its whole file first, minutes for a large one, in which its importer
-        may have been removed, or a single-user ledger given users. `holds_events` asks
+        may have been removed, or a single-user ledger given users, or the credential it was
+        asked with (`signed_in`, a server's token) revoked. `holds_events` asks
         through this transaction; the importer is read on other connections, which see
         every write committed before the ledger was held."""
         if self.into_empty:
@@ -113,9 +117,14 @@ class BulkWriter:
             now: Actor | None = self.ledger.actor(self.by.name)
         except NotPermitted:
             now = None
-        if now == self.by:
-            return
         name = self.by.name
+        if now == self.by:
+            if self.signed_in is None or self.signed_in():
+                return
+            raise NotPermitted(
+                f"{name}'s token was revoked or expired while this import read its file: "
+                "nothing was written"
+            )
         if self.by.role is None:
             happened = f"the ledger was given users, and {name} is not one of them"
         elif now is None:

@@ -576,10 +576,12 @@ def import_mapped(
     path: Path,
     mapping_path: Path,
     progress: Callable[[int], None] | None = None,
+    signed_in: Callable[[], bool] | None = None,
 ) -> tuple[int, int]:
-    """(rows read, events written): all of them in one transaction, or none."""
+    """(rows read, events written): all of them in one transaction, or none. `signed_in`: is
+    the importer's credential still valid (`BulkWriter`)."""
     mapping = load_mapping(mapping_path)
-    writer = BulkWriter(ledger, progress, by=who)
+    writer = BulkWriter(ledger, progress, by=who, signed_in=signed_in)
     job = MappedImport(ledger, who, mapping, path, writer)
     lines = read_rows(path, mapping.columns, mapping.encoding)
     # The file read through before the transaction begins: no lock is held meanwhile.

@@ -99,6 +99,7 @@ def api_user(request: Request, service: LedgerService, settings: Settings) -> st
         user = ledger.authenticate_bearer(token)
     if user is None:
         raise Unauthenticated("the token is not valid: unknown, revoked or expired")
+    request.state.bearer = token  # for work that outlasts the request's start (an import)
     return user
 
 

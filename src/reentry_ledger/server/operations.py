@@ -859,9 +859,17 @@ def operations_router(service: LedgerService, user: Callable[..., str]) -> APIRo
                 async for chunk in request.stream():
                     stream.write(chunk)
 
+            token: str | None = getattr(request.state, "bearer", None)  # None: a proxy named who
+
             def run() -> JSONResponse:
                 with service.use() as ledger:
-                    rows, events = ledger.import_csv(source, rules, actor=who)
+
+                    def signed_in() -> bool:
+                        return token is not None and ledger.authenticate_bearer(token) == who
+
+                    rows, events = ledger.import_csv(
+                        source, rules, actor=who, signed_in=signed_in if token else None
+                    )
                     return answer({"rows": rows, "events": events}, ledger)
 
             try:
