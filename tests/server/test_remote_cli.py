@@ -24,7 +24,8 @@ from reentry_ledger.application.recording import Recording
 from reentry_ledger.cli import cli
 from reentry_ledger.cli import remote as remote_module
 from tests.integration.test_tampering import Rows
-from tests.serving import Live
+from tests.builders import TODAY
+from tests.serving import Live, enrolled
 
 URL, TOKEN = "REENTRY_LEDGER_URL", "REENTRY_LEDGER_TOKEN"
 DB, ACTOR = "REENTRY_LEDGER_DB", "REENTRY_LEDGER_ACTOR"
@@ -725,3 +726,18 @@ def test_the_access_log_is_listed_the_same_through_the_server_page_after_page(
     same(server, "aud", "access-log", "--client", "GA-1", code=0)
     same(server, "aud", "access-log", "--by", "cw-gb", "--json", code=0)
     same(server, "aud", "access-log", "--client", "GA 1", code=2)  # no client's reference
+
+
+def test_a_client_whose_reference_holds_a_slash_is_reached_through_the_server(
+    server: Live,
+) -> None:
+    # a reference may hold '/' (an agency's "2024/0153"): the web pages reached such a client,
+    # the API and the remote CLI answered "no such endpoint" for every read and write of it
+    enrolled(server.ledger, "GA/7")
+    assert "GA/7" in same(server, "cw-ga", "show", "GA/7", code=0).stdout
+    same(server, "cw-ga", "timeline", "GA/7", "--json", code=0)
+    contact = remote(server, "cw-ga", "contact", "GA/7", "--on", TODAY.isoformat())
+    assert contact.exit_code == 0, contact.output
+    assert len(json.loads(local(server, "cw-ga", "timeline", "GA/7", "--json").stdout)) == 2
+    same(server, "cw-gb", "timeline", "GA/7", code=4)  # another agency's: as any other client
+    same(server, "cw-ga", "timeline", "GA/8", code=4)

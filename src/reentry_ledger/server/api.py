@@ -142,12 +142,20 @@ def etag(ledger: Ledger, who: str, ref: Any, endpoint: Endpoint) -> dict[str, st
     return {} if number is None else {"ETag": f'"{number}"'}
 
 
+def routed(path: str) -> str:
+    """An endpoint's path as the server routes it: a client's reference may hold '/' (as
+    the web pages take it, `{ref:path}`)."""
+    return path.replace("{ref}", "{ref:path}")
+
+
 def install(app: FastAPI, service: LedgerService, user: Callable[..., str]) -> None:
     route_class = authenticated_first(user)
-    for endpoint in ENDPOINTS:
+    # a path ending with a reference after those that go on past it: GET /api/clients/A/7/
+    # timeline is the timeline of A/7, not the client "A/7/timeline" (routes match in order)
+    for endpoint in sorted(ENDPOINTS, key=lambda endpoint: endpoint.path.endswith("{ref}")):
         function = getattr(Ledger, endpoint.method)
         app.router.add_api_route(
-            endpoint.path,
+            routed(endpoint.path),
             handler_for(endpoint, service, authenticated_user),
             methods=[endpoint.verb],
             summary=endpoint.summary,
