@@ -163,3 +163,34 @@ def test_justice_counts_hides_the_population_total_with_its_parts(run: Run, term
     assert shown["SUPERVISION", "SUPERVISION_POPULATION", HOLD] == "withheld"
     assert shown["SUPERVISION", "SUPERVISION_POPULATION", None] == "withheld"
     assert shown["SUPERVISION", "SUPERVISION_CASELOADS_PEOPLE", None] == "withheld"
+
+
+def test_a_term_revoked_after_a_changeover_day_is_attributed_without_that_days_violations(
+    run: Run, ledger: Ledger
+) -> None:
+    # X1's first term ends on 31 Mar, the day its second begins: that day, and a new offence
+    # recorded on it, are the first term's (docs/metrics.md, "Terms and status periods"). The
+    # second term, revoked for its own technical violation, was stored (and counted by
+    # `report discharges`) as revoked for a new offence, where the violation report and
+    # Justice Counts called it technical.
+    enroll(ledger, "X1", date(2024, 1, 1), "probation")
+    ledger.discharge("X1", actor="jdoe", on=date(2024, 3, 31), outcome="successful")
+    enroll(ledger, "X1", date(2024, 3, 31), "parole", officer="o-2")
+    ledger.record_violation("X1", actor="jdoe", on=date(2024, 3, 31), new_offence="felony")
+    ledger.record_violation("X1", actor="jdoe", on=date(2024, 4, 10), technical=("curfew",))
+    ledger.respond_to_violation("X1", "V2", "revocation", actor="jdoe", on=date(2024, 5, 1),
+                                decided_by="court")  # fmt: skip
+    assert ledger.client_state("X1", actor="jdoe").terms[-1].outcome == "revoked_technical"
+    year = ("--from", "2024-01-01", "--to", "2024-12-31")
+    [discharged] = groups(run, "discharges", *year)
+    assert (discharged["revoked_technical"], discharged["revoked_new_offence"]) == (1, 0)
+    by_term = {row["term"]: row for row in groups(run, "violations", *year, "--by", "term")}
+    assert (by_term["first"]["new_offences"], by_term["later"]["revocations_technical"]) == (1, 1)
+    assert by_term["later"]["revocations_new_offence"] == 0
+    revoked = {
+        row["breakdown"]: row["value"]
+        for row in groups(run, "justice-counts", "--year", "2024", "--month", "5")
+        if row["metric"] == "PAROLE_REVOCATIONS"
+    }
+    assert revoked["Revocations for Technical Violations"] == 1
+    assert revoked["Revocations for New Offense Violations"] == 0

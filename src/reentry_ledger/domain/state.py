@@ -277,6 +277,16 @@ class CaseState:
     def current_term(self) -> TermState:
         return self.terms[-1]
 
+    @property
+    def first_day(self) -> date:
+        """The current term's first day of its own: its start, or the day after it where the
+        term before ended that day (a changeover day, and what is dated on it, is the ending
+        term's: docs/metrics.md, "Terms and status periods"; reports/facts.py does the same)."""
+        before = self.terms[-2].ended_on if len(self.terms) > 1 else None
+        if before is not None and before >= self.start:
+            return before + timedelta(days=1)
+        return self.start
+
     def open_period(self, kind: str) -> StatusPeriod | None:
         """The term's custody or absconding period still running, if there is one."""
         for period in reversed(self.periods):
@@ -508,7 +518,7 @@ class CaseState:
         (domain/revocation.py)."""
         category = attributed(
             decided_on,
-            self.start,
+            self.first_day,
             ((v.occurred_on, v.category.value) for v in self.violations.values()),
         )
         return revoked_outcome(category or named.category.value)
