@@ -23,8 +23,8 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.application.recording import Recording
 from reentry_ledger.cli import cli
 from reentry_ledger.cli import remote as remote_module
-from tests.integration.test_tampering import Rows
 from tests.builders import TODAY
+from tests.integration.test_tampering import Rows
 from tests.serving import Live, enrolled
 
 URL, TOKEN = "REENTRY_LEDGER_URL", "REENTRY_LEDGER_TOKEN"
