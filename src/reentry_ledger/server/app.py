@@ -22,6 +22,9 @@ Every request is made as the user its credentials name: `Authorization: Bearer T
 answers a JSON body `{"error": {"type", "exit_code", "message"}}`, its exit code the CLI's.
 A write to a client may take `If-Match: "N"`, the number of the client's last event as you
 saw it (the ETag of `GET /api/clients/{ref}`): it then answers 409 if the client has moved on.
+A reference may hold `/` (`GET /api/clients/2024/0153/timeline` is client 2024/0153's
+timeline); so `GET /api/clients/A/timeline` is client A's timeline, never the case of a client
+`A/timeline` (whose case the command line reads).
 """
 
 # Sent with every answer: no framing, no sniffing, no referrer, nothing cached; pages load
