@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import islice
-from typing import cast
+from typing import TYPE_CHECKING, cast
+from uuid import UUID
 
 from reentry_ledger.application.access import AccessLog, refusals_logged
 from reentry_ledger.application.base import PAGE_SIZE, check_limit
@@ -19,6 +20,9 @@ from reentry_ledger.domain.events import ContactLogged, Enrolled
 from reentry_ledger.domain.personal import decrypt, reveal_value
 from reentry_ledger.domain.state import CaseState
 from reentry_ledger.timeline import TimelineEntry, timeline
+
+if TYPE_CHECKING:
+    from reentry_ledger.application import Ledger
 
 MAX_LISTED = 200  # clients in one page of `list_clients`
 
@@ -125,17 +129,30 @@ class Reads(AccessLog):
         return ClientList([summary(client) for client in listed], next_after)
 
     def _visible_clients(self, who: Actor, after: int) -> Iterator[tuple[int, Client]]:
-        """(position, client) of each client the actor may see, enrolled after `position`."""
+        """(position, client) of each client the actor may see, enrolled after `position`:
+        read only where the projections, as they stand, say the client could be the reader's
+        (`listing_candidates`)."""
+        wanted = self.listing_candidates(who)
         position = after
         while page := self.recorder.select_notifications(
             start=position, limit=PAGE_SIZE, topics=[Enrolled.TOPIC], inclusive_of_start=False
         ):
             for notification in page:
+                if wanted is not None and not wanted(UUID(str(notification.originator_id))):
+                    continue
                 enrolled = cast(Enrolled, self.mapper.ledger_event(notification))
                 client = self.get_client(enrolled.client_ref)
                 if who.sees(client.state.agency):  # the agency holding it now
                     yield notification.id, client
             position = page[-1].id
+
+    def listing_candidates(self, who: Actor) -> Callable[[UUID], bool] | None:
+        """The clients a caseload of `who`'s need read (ADR 53, as the work list's: those the
+        projections, as they stand, ever put with the reader's agency, and those with events
+        they have not taken in), or None: every one."""
+        from reentry_ledger.reports.due import readable_candidates
+
+        return readable_candidates(cast("Ledger", self), who, None)
 
     def records_casework(self, actor: str | None) -> bool:
         """May the actor record casework at all (for a front end to offer its forms)?"""

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from reentry_ledger.domain.client import Client
@@ -34,6 +34,10 @@ from reentry_ledger.domain.codes import (
 from reentry_ledger.domain.state import CaseState, add_months, case_state
 from reentry_ledger.projections.base import keyed_client_id
 from reentry_ledger.projections.store import ProjectionStore
+
+if TYPE_CHECKING:
+    from reentry_ledger.application import Ledger
+    from reentry_ledger.authorization import Actor
 
 FIRST_ASSESSMENT_DAYS = INTAKE_ASSESSMENT_DAYS
 ITEMS = ("reassessment", "contacts", "goal")  # their order within a client
@@ -157,6 +161,23 @@ def in_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # Events the projections have not taken in past which the work list reads every client: the
 # walk of the log to find their clients would cost more than reading them all
 FAR_BEHIND = 20_000
+
+
+def readable_candidates(
+    ledger: Ledger, who: Actor, officer: str | None
+) -> Callable[[UUID], bool] | None:
+    """`candidates` of the clients `who` may read (and of `officer`, if asked), for the work
+    list and a caseload (`Ledger.list_clients`), or None: all of them (a reader of every
+    agency asking for no officer, or projections that cannot be read as they stand)."""
+    from eventsourcing.persistence import PersistenceError
+
+    every_agency = who.sees_every_agency
+    if every_agency and officer is None:
+        return None
+    try:  # as they stand: these reads catch nothing up, and may not write
+        return candidates(ProjectionStore(ledger), None if every_agency else who.agency, officer)
+    except PersistenceError:
+        return None
 
 
 def candidates(

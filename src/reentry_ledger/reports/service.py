@@ -10,8 +10,6 @@ from functools import partialmethod, wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import PersistenceError
-
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import NotPermitted, Permission, raised_floor_note
 from reentry_ledger.domain.client import Client
@@ -24,7 +22,7 @@ from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports import casework, cohorts, contacts, needs, programmes
 from reentry_ledger.reports import volunteers as volunteer_reports
 from reentry_ledger.reports.disparities import DisparityRequest, disparities
-from reentry_ledger.reports.due import WorkList, candidates, in_order, work_list
+from reentry_ledger.reports.due import WorkList, in_order, readable_candidates, work_list
 from reentry_ledger.reports.facts import ClientFacts, FactReader
 from reentry_ledger.reports.justice_counts import (
     COLUMNS,
@@ -691,15 +689,7 @@ class Reports:
         """The clients the work list need read (`due.candidates`: those the projections, as
         they stand, ever put with the reader's agency and the officer), or None: all of them
         (an auditor's whole list, or projections that cannot say)."""
-        every_agency = self.who.sees_every_agency
-        if every_agency and officer is None:
-            return None
-        try:  # as they stand: the work list catches nothing up, and may not write
-            return candidates(
-                ProjectionStore(self.ledger), None if every_agency else self.who.agency, officer
-            )
-        except PersistenceError:  # projections that cannot be read as they stand
-            return None
+        return readable_candidates(self.ledger, self.who, officer)
 
 
 @dataclass(frozen=True)
