@@ -38,7 +38,7 @@ from reentry_ledger.projections.store import ProjectionStore
 from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS, ORDERS
 from reentry_ledger.reports.known_at import enrolled, known
 from reentry_ledger.reports.requests import once
-from reentry_ledger.reports.suppression import linked
+from reentry_ledger.reports.suppression import linked, suppress, withheld
 from reentry_ledger.reports.tallies import Dialect
 from reentry_ledger.reports.violations import rounded
 
@@ -59,7 +59,19 @@ DERIVED = {
     **{f"{m}_share": (m, "followed") for m in MEASURES},
     "referrals_per_client": ("matching_referrals", "followed"),
 }
-TOTALS = linked("clients", "incomplete", "followed")
+# The followed clients not referred within 90 days, referred only after 30, referred and not
+# started, started and not completed: counts no cell shows, each the difference of two that
+# are (the measures are nested within `followed`), computed to be hidden (`row`).
+DIFFERENCES = {
+    "_not_referred": ("followed", "referred_90"),
+    "_referred_late": ("referred_90", "referred_30"),
+    "_not_started": ("referred_90", "started"),
+    "_not_completed": ("started", "completed"),
+}
+# ... so where any of them, or any measure, holds 1 to K-1, every measure is hidden (as the
+# places a referral stands are, in `report referrals`); `followed` stays
+TOTALS = (*linked("clients", "incomplete", "followed"), *linked(*MEASURES, *DIFFERENCES))
+HIDDEN_BY = (*COUNTS, *DIFFERENCES)  # every count whose small values are hidden
 
 
 @dataclass(frozen=True)
@@ -124,7 +136,43 @@ def row(dimensions: Sequence[str], key: tuple[Any, ...], found: dict[str, int]) 
         result[f"{measure}_share"] = rounded(found[measure] / followed) if followed else None
     per_client = found["matching_referrals"] / followed if followed else None
     result["referrals_per_client"] = rounded(per_client)
-    return {name: result[name] for name in ("need", *dimensions, *COLUMNS[1:])}
+    shown = {name: result[name] for name in ("need", *dimensions, *COLUMNS[1:])}
+    return shown | {name: found[more] - found[less] for name, (more, less) in DIFFERENCES.items()}
+
+
+def suppressed(
+    rows: Sequence[dict[str, Any]], dimensions: Sequence[str], below: int | None
+) -> list[dict[str, Any]]:
+    """The rows with their small counts hidden, and all that would give them away: within a
+    row (`DERIVED`, `TOTALS`), and across the rows of a group, whose `all_needs` row is a total
+    of its need rows (each client once, so their sum where no client has two of the needs):
+    a count hidden in a need row is hidden in `all_needs`, and one hidden in `all_needs` in
+    a need row at least (the smallest), so that no hidden count is the total less the counts
+    shown, nor the total the sum of the parts shown."""
+    seeds: list[set[str]] = [set() for _ in rows]
+    if below:
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for number, found in enumerate(rows):
+            groups.setdefault(tuple(found[d] for d in dimensions), []).append(number)
+        changed = True
+        while changed:
+            hidden = [withheld(found, below, HIDDEN_BY, DERIVED, TOTALS, seeds[number])
+                      for number, found in enumerate(rows)]  # fmt: skip
+            changed = False
+            for members in groups.values():
+                totals = [n for n in members if rows[n]["need"] == ALL_NEEDS]
+                parts = [n for n in members if n not in totals]
+                for total, cell in ((total, cell) for total in totals for cell in HIDDEN_BY):
+                    hidden_parts = [n for n in parts if cell in hidden[n]]
+                    if hidden_parts and cell not in hidden[total]:
+                        seeds[total].add(cell)
+                        changed = True
+                    counted = [n for n in parts if rows[n][cell]]
+                    if cell in hidden[total] and counted and not hidden_parts:
+                        seeds[min(counted, key=lambda n: rows[n][cell])].add(cell)
+                        changed = True
+    return [suppress(found, below, HIDDEN_BY, DERIVED, TOTALS, seeds[number])
+            for number, found in enumerate(rows)]  # fmt: skip
 
 
 class Statements:

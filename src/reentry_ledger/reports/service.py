@@ -518,8 +518,8 @@ class Reports:
             "needs", known_at, (request,),
             lambda: list(needs.report(reader.store, request, reader.known_at)),
         )  # fmt: skip
-        table = Table(("need", *by, *needs.COLUMNS[1:]), rows, snapped)
-        return self.shown(table, suppress_below, needs.COUNTS, needs.DERIVED, needs.TOTALS)
+        rows = needs.suppressed(rows, by, self.below(suppress_below))
+        return Table(("need", *by, *needs.COLUMNS[1:]), rows, snapped)
 
     @settled
     def justice_counts(
