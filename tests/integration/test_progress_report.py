@@ -359,3 +359,23 @@ def test_the_pdf_holds_the_reports_text(report: ProgressReport) -> None:
     assert "Goals of the plan: 1 of 2 achieved, 0 abandoned, 1 open (events 3, 4, 17)" in text
     assert "talked about relapse" not in text  # confidential, not asked for
     assert "GA-1, as of 2024-06-30: page 1 of" in text
+
+
+def test_an_assessment_due_in_a_new_term_cites_the_terms_start(ledger: Ledger) -> None:
+    # "none in this term: due 30 days after its start" rests on the term's start, not on the
+    # assessment of the term before (found by a probe as a domain expert, 2026-12-07)
+    a = {"actor": "jdoe"}
+    ledger.enroll("E", **a, start=at(1, 1), agency="GA", officer="o-1",
+                  supervision="probation")  # fmt: skip  # 1
+    ledger.assess("E", **a, on=at(1, 2), instrument="ORAS", risk_level="low",
+                  needs=("school_work",))  # fmt: skip  # 2
+    ledger.discharge("E", **a, on=at(2, 28), outcome="successful")  # 3
+    ledger.enroll("E", **a, start=at(3, 1), agency="GA", officer="o-1",
+                  supervision="probation")  # fmt: skip  # 4
+    report = ledger.progress_report("E", actor="jdoe", as_of=at(4, 15))
+    due = section(report, "Assessments")[-1]
+    assert due == s(
+        "Next assessment due by 2024-03-31 (none in this term: due 30 days after its start): "
+        "overdue on 2024-04-15",
+        4,
+    )

@@ -461,7 +461,7 @@ class Builder:
             return said(
                 f"Next assessment due by {due} (none in this term: due {INTAKE_ASSESSMENT_DAYS} "
                 f"days after its start){overdue}",
-                latest.number,
+                self.start.number,  # the term's start: the latest assessment is an earlier term's
             )
         months = REASSESSMENT_MONTHS[risk]
         return said(
