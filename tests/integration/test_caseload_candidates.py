@@ -6,7 +6,6 @@ million-event demo. The caseload is the one read from every client, page by page
 
 from __future__ import annotations
 
-from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -15,6 +14,7 @@ from reentry_ledger.application import Ledger
 from reentry_ledger.application.reads import Reads
 from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.runner import ProjectionRunner
+from tests.integration.test_work_list_candidates import moved_around_a_catch_up
 
 
 @pytest.fixture
@@ -48,15 +48,8 @@ def test_a_caseload_through_the_projections_is_the_one_read_from_every_client(
     demo: Ledger,
 ) -> None:
     ledger = demo
-    first_of_ag1 = caseload(ledger, "sup-AG1")[0]
-    moved_before, moved_after = first_of_ag1[:2]
-    day = ledger.clock()
-    ledger.reassign(moved_before, actor="sup-AG1", on=day - timedelta(days=3), officer="o-new",
-                    agency="AG2")  # fmt: skip
-    ProjectionRunner(ledger).catch_up()
-    ledger.reassign(
-        moved_after, actor="sup-AG1", on=day - timedelta(days=2), officer="o-late", agency="AG2"
-    )  # fmt: skip  (not taken in by the projections)
+    moved_before, moved_after = caseload(ledger, "sup-AG1")[0][:2]
+    moved_around_a_catch_up(ledger, moved_before, moved_after)
     for actor in ("sup-AG1", "cw-AG2", "cw-AG9", "aud"):
         assert caseload(ledger, actor) == read_from_every_client(ledger, actor), actor
     ag2 = [ref for page in caseload(ledger, "cw-AG2") for ref in page]

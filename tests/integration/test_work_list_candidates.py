@@ -38,18 +38,23 @@ def every_client(reports: Reports, officer: str | None) -> list[dict]:
         return reports.due(None, officer).rows
 
 
+def moved_around_a_catch_up(ledger: Ledger, before: str, after: str) -> None:
+    """Two of AG1's clients moved to AG2 (officers AG2-new and AG2-late), the first before the
+    projections catch up, the second after (not taken in by them)."""
+    day = ledger.clock()
+    ledger.reassign(before, actor="sup-AG1", on=day - timedelta(days=3), officer="AG2-new",
+                    agency="AG2")  # fmt: skip
+    ProjectionRunner(ledger).catch_up()
+    ledger.reassign(after, actor="sup-AG1", on=day - timedelta(days=2), officer="AG2-late",
+                    agency="AG2")  # fmt: skip
+
+
 def test_the_work_list_through_the_projections_is_the_one_read_from_every_client(
     demo: Ledger,
 ) -> None:
     ledger = demo
     moved_before, moved_after, *_ = listed_refs(ledger, "sup-AG1")
-    day = ledger.clock()
-    ledger.reassign(moved_before, actor="sup-AG1", on=day - timedelta(days=3), officer="AG2-new",
-                    agency="AG2")  # fmt: skip
-    ProjectionRunner(ledger).catch_up()
-    ledger.reassign(
-        moved_after, actor="sup-AG1", on=day - timedelta(days=2), officer="AG2-late", agency="AG2"
-    )  # fmt: skip  (not taken in by the projections)
+    moved_around_a_catch_up(ledger, moved_before, moved_after)
     officers = {row["officer"] for row in every_client(ledger.reports(actor="aud"), None)}
     assert len(officers) > 3, "officers to ask for"
     asked = [(actor, None) for actor in ("sup-AG1", "sup-AG2", "cw-AG1", "cw-AG2")]
