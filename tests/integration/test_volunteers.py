@@ -240,3 +240,29 @@ def test_report_volunteers_counts_endings_by_kind_with_term_ends(staffed: Ledger
     assert (row["matched"], row["ended"], row["active_at_end"]) == (2, 2, 0)
     assert (row["ended_taken_back"], row["ended_term_ended"], row["ended_failed"]) == (1, 1, 0)
     assert row["median_days_matched"] == 9  # 9 days and 9 days
+
+
+def test_a_register_is_read_only_for_the_readers_own_agency(
+    staffed: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the register of another agency was read volunteer by volunteer and then left out: a
+    # caseworker of an agency with none waited 3 s at a million events for an empty list
+    from reentry_ledger.application import volunteers
+
+    for number in range(3):
+        register(staffed, f"G{number}", "tutoring")  # GA's
+    register(staffed, "Bob B", "job_search", actor="cw-gb")  # VOL4, GB's
+    staffed.add_user("cw-gc", "caseworker", "GC", actor="aud")
+    read: list[str] = []
+    stored = volunteers.stored_volunteer
+
+    def reading(ledger: Ledger, volunteer_id: str) -> object:
+        read.append(volunteer_id)
+        return stored(ledger, volunteer_id)
+
+    monkeypatch.setattr(volunteers, "stored_volunteer", reading)
+    assert staffed.list_volunteers(actor="cw-gc") == [] and read == []
+    assert [v.volunteer_id for v in staffed.list_volunteers(actor="cw-gb")] == ["VOL4"]
+    assert read == ["VOL4"]
+    assert len(staffed.list_volunteers(actor="aud")) == 4  # every agency's
+    assert staffed.list_volunteers(actor="cw-gb", agency="GA") == []  # another's: none seen

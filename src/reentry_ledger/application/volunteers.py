@@ -228,7 +228,8 @@ class Volunteers(AccessLog):
         store = self._caught_up()
         counts = dict(store.rows(OPEN_MATCHES, (), ["audit_matches"]))
         listed = []
-        for volunteer_id in self._register(store, agency):
+        own = None if who.sees_every_agency else who.agency  # others' would be left out
+        for volunteer_id in self._register(store, agency or own):
             volunteer = stored_volunteer(self, volunteer_id)
             if volunteer is None or not who.sees(volunteer.state.agency):
                 continue
