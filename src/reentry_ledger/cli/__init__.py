@@ -112,16 +112,18 @@ class LedgerGroup(LazyGroup):
             # The reader went away (e.g. `| head`): stop quietly, as pipes expect.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(EXIT_BROKEN_PIPE)
-        except KeyboardInterrupt:  # Ctrl-C: what was done is rolled back or kept whole
+        except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM: rolled back or kept whole
             from reentry_ledger.workers import stop_all
 
-            click.echo("Interrupted.", err=True)
+            sigterm = isinstance(stop, StoppedBySigterm)
+            click.echo("Error: stopped by SIGTERM." if sigterm else "Interrupted.", err=True)
+            code = 128 + signal.SIGTERM if sigterm else EXIT_INTERRUPTED
             if stop_all():  # worker processes were started (they ignore Ctrl-C: ours to stop)
                 state.close()
                 sys.stdout.flush()
                 sys.stderr.flush()
-                os._exit(EXIT_INTERRUPTED)  # not waiting, at exit, on their queues' threads
-            ctx.exit(EXIT_INTERRUPTED)
+                os._exit(code)  # not waiting, at exit, on their queues' threads
+            ctx.exit(code)
         except Exception as error:  # every other error is reported, never dumped
             ctx.exit(report(error, debug=state.debug, database=state.database))
         finally:
@@ -184,7 +186,19 @@ def main() -> None:
     without_plugin_scan()  # the ledger uses no pydantic plugin: none is looked for (ADR 0030)
     without_memory_statistics()  # SQLite's statements side by side, none queued (ADR 0031)
     signal.signal(signal.SIGINT, interrupted_once)
+    signal.signal(signal.SIGTERM, terminated_once)
     cli.main(prog_name="reentry-ledger")
+
+
+class StoppedBySigterm(KeyboardInterrupt):
+    """SIGTERM (a service manager's stop, `kill`): the command winds down as on Ctrl-C, and
+    exits 143. Commands that make a ledger or write a file say what they left, by their own
+    handler while they run (cli/files.py's `terminating`)."""
+
+
+def terminated_once(*_: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one lets the winding down end
+    raise StoppedBySigterm
 
 
 def interrupted_once(*_: object) -> None:
