@@ -86,7 +86,8 @@ def programme_add(
 
     \b
     Example:
-      reentry-ledger programme add "Thinking for a Change" --service mental_health --sessions 12
+      reentry-ledger programme add "Thinking for a Change" --service mental_health \\
+        --sessions 12 --agency GA
     """
     added = state.ledger.add_programme(
         name, actor=state.actor_name, service=service, agency=agency, sessions=sessions, on=on

@@ -35,8 +35,11 @@ def users() -> None:
 def users_add(state: LedgerContext, name: str, role: str, agency: str | None) -> None:
     """Add user NAME with a role (the first user ends single-user mode).
 
+    The first user is an auditor or a supervisor, who adds the others.
+
     \b
-    Example:
+    Examples:
+      reentry-ledger --actor admin users add admin --role auditor
       reentry-ledger --actor admin users add jdoe --role caseworker --agency GA
     """
     state.ledger.add_user(name, role, agency, actor=state.actor_name)
