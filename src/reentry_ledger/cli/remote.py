@@ -651,8 +651,15 @@ class RemoteLedger:
         )
 
     def import_csv(
-        self, source: Path, mapping: Path, progress: Progress = None, *, actor: str | None
+        self,
+        source: Path,
+        mapping: Path,
+        progress: Progress = None,
+        *,
+        actor: str | None,
+        signed_in: Callable[[], bool] | None = None,
     ) -> tuple[int, int]:
+        """`signed_in` is the server's to ask, of the token this client sent: none here."""
         from reentry_ledger.ingest.mapped import load_mapping
 
         load_mapping(mapping)  # a bad mapping is refused here, naming the file as given
