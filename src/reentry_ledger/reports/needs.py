@@ -137,7 +137,11 @@ def row(dimensions: Sequence[str], key: tuple[Any, ...], found: dict[str, int]) 
     per_client = found["matching_referrals"] / followed if followed else None
     result["referrals_per_client"] = rounded(per_client)
     shown = {name: result[name] for name in ("need", *dimensions, *COLUMNS[1:])}
-    return shown | {name: found[more] - found[less] for name, (more, less) in DIFFERENCES.items()}
+    # a difference's size: one measure may pass the one it is nested in (a correction took a
+    # referral's start back and left its completion), and that gap is a count of people too
+    return shown | {
+        name: abs(found[more] - found[less]) for name, (more, less) in DIFFERENCES.items()
+    }
 
 
 def suppressed(
