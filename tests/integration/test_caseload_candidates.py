@@ -66,3 +66,20 @@ def test_a_caseload_reads_only_the_clients_it_could_list(demo: Ledger) -> None:
         assert read.call_count == 0
         listed = sum(map(len, caseload(ledger, "cw-AG2", limit=50)))
     assert 0 < listed <= read.call_count <= 15  # 12 clients began in AG2, of 60
+
+
+def test_a_projection_past_the_head_of_the_log_is_not_asked(demo: Ledger) -> None:
+    # a tracking position moved past the head (a damaged projection, `projections status`)
+    # would take the events after it as taken in: a client enrolled since left off the list
+    from tests.integration.test_projection_damage import move_position
+
+    ledger = demo
+    ProjectionRunner(ledger).catch_up()
+    head = ProjectionRunner(ledger, workers=0).head()
+    for name in ("clients", "status"):
+        move_position(ledger, name, head + 500)
+    ledger.enroll("AG2-NEW", actor="sup-AG2", agency="AG2", officer="o", supervision="parole",
+                  start=ledger.clock())  # fmt: skip
+    listed = [ref for page in caseload(ledger, "cw-AG2") for ref in page]
+    assert "AG2-NEW" in listed
+    assert caseload(ledger, "cw-AG2") == read_from_every_client(ledger, "cw-AG2")

@@ -201,9 +201,11 @@ def candidates(
         return None
     recorder = store.ledger.recorder
     before = standing_of(store, projections)
-    since = min(before[1])
-    if (recorder.max_notification_id() or 0) - since > FAR_BEHIND:
+    since, head = min(before[1]), recorder.max_notification_id() or 0
+    if head - since > FAR_BEHIND:
         return None  # quicker to read every client than to walk the log for theirs
+    if max(before[1]) > head:  # a position past the head: damaged (projections status), so
+        return None  # the events after the head would be taken as taken in
     # Each asked apart: a client listed for an officer on a past day may be with another
     # agency now (the agency is the one holding it now, the officer the one on the day)
     keyed: set[str] | None = None
