@@ -508,3 +508,19 @@ def test_a_token_revoked_while_its_upload_is_read_has_nothing_imported(
     )
     assert not api.ledger.exists("GA-N-1")
     assert api.ledger.recorder.max_notification_id() == before + 1  # the revocation alone
+
+
+def test_a_file_uploaded_twice_is_refused_unless_again(api: Served) -> None:
+    # ADR 62: the same bytes are the same file, whatever name it is sent under
+    rows = LEGACY.format(p="GA-T", agency="GA")
+    assert csv_import(api, "sup-ga", rows).json() == {"rows": 5, "events": 5}
+    before = api.ledger.recorder.max_notification_id()
+    refused = csv_import(api, "sup-ga", rows, filename="renamed.csv")
+    status, kind, code, message = error(refused)
+    assert (status, kind, code) == (422, "refused", 3)
+    assert message.startswith("renamed.csv: this file was imported already, as upload.csv on ")
+    assert api.ledger.recorder.max_notification_id() == before
+    again = csv_import(api, "sup-ga", rows, again="true")  # let through, to its rows: the
+    assert error(again)[:3] == (422, "refused", 3)  # same intakes, of open terms, refused
+    assert "imported already" not in error(again)[3] and "enroll GA-T-1" in error(again)[3]
+    assert api.ledger.recorder.max_notification_id() == before

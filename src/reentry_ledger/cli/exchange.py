@@ -181,11 +181,21 @@ def export_command(
     default=None,
     help="For csv: which columns and rows make which events (TOML).",
 )
+@click.option(
+    "--again",
+    is_flag=True,
+    help="For csv: import a file imported before once more (else refused, exit 3).",
+)
 @wrap_key_option
 @ledger_options
 @pass_context
 def import_command(
-    state: LedgerContext, source: Path, kind: str, mapping: Path | None, wrap_key_file: Path | None
+    state: LedgerContext,
+    source: Path,
+    kind: str,
+    mapping: Path | None,
+    again: bool,
+    wrap_key_file: Path | None,
 ) -> None:
     """Import SOURCE, all or nothing (jsonl and iowa: into an empty ledger).
 
@@ -194,7 +204,8 @@ def import_command(
            Every hash chain, the digest and the counts of its closing record (its last
            line) are checked first: exit 6 if they do not hold, exit 2 if it has none.
     csv    legacy records, with --mapping naming what each column and row means
-           (docs/import.md); into a new or an existing ledger.
+           (docs/import.md); into a new or an existing ledger. A file imported before
+           (the same bytes) is refused, naming when and by whom, unless --again.
     iowa   the Iowa DoC "3-Year Recidivism for Offenders Released from Prison" CSV
            (rules in docs/iowa.md); ends with what it could not map.
 
@@ -212,27 +223,34 @@ def import_command(
     """
     if kind == "csv" and mapping is None:
         raise click.UsageError("--format csv needs --mapping MAPPING.toml")
+    if again and kind != "csv":
+        raise click.UsageError("--again is for --format csv (jsonl and iowa: into an empty ledger)")
     with state.making():  # said once the ledger is there (a new one: once it has its name)
-        said = imported(state, source, kind, mapping, wrap_key_file)
+        said = imported(state, source, kind, mapping, wrap_key_file, again)
     click.echo("\n".join(said), err=True)
 
 
 def imported(
-    state: LedgerContext, source: Path, kind: str, mapping: Path | None, wrap_key_file: Path | None
+    state: LedgerContext,
+    source: Path,
+    kind: str,
+    mapping: Path | None,
+    wrap_key_file: Path | None,
+    again: bool = False,
 ) -> list[str]:
     """What was imported, in lines to say. Progress counts events checked and written in the
     import's transaction: imported once it commits, at the end (its line ended, whatever
     happens, so that an error starts a line of its own)."""
     progress = Progress("events checked", every=1, batches=True)
     try:
-        return imported_with(progress, state, source, kind, mapping, wrap_key_file)
+        return imported_with(progress, state, source, kind, mapping, wrap_key_file, again)
     finally:
         progress.done()
 
 
 def imported_with(
     progress: Progress, state: LedgerContext, source: Path, kind: str, mapping: Path | None,
-    wrap_key_file: Path | None,
+    wrap_key_file: Path | None, again: bool = False,
 ) -> list[str]:  # fmt: skip
     ledger, actor = state.ledger, state.actor_name
     if kind == "jsonl":
@@ -242,7 +260,7 @@ def imported_with(
             )
         return [f"imported {count} events from {source}"]
     if kind == "csv" and mapping is not None:  # (a mapping: checked before the ledger opened)
-        rows, events = ledger.import_csv(source, mapping, progress, actor=actor)
+        rows, events = ledger.import_csv(source, mapping, progress, actor=actor, again=again)
         return [f"imported {rows} rows as {events} events from {source}"]
     summary = ledger.import_iowa(source, progress, actor=actor)
     said = [f"imported {summary.clients} clients, {summary.events} events from {source}"]

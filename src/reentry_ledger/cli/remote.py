@@ -658,16 +658,19 @@ class RemoteLedger:
         *,
         actor: str | None,
         signed_in: Callable[[], bool] | None = None,
+        again: bool = False,
     ) -> tuple[int, int]:
         """`signed_in` is the server's to ask, of the token this client sent: none here."""
         from reentry_ledger.ingest.mapped import load_mapping
 
         load_mapping(mapping)  # a bad mapping is refused here, naming the file as given
-        values = {
+        values: dict[str, Any] = {
             "mapping": mapping.read_text(encoding="utf-8"),
             "filename": str(source),
             "mapping_filename": str(mapping),
         }
+        if again:
+            values["again"] = "true"
         with source.open("rb") as body:
             answer = self.server.call(
                 "POST",

@@ -152,6 +152,13 @@ class BulkWriter:
         """Store a client's key with the events (held until the next flush, not kept)."""
         self.pending_keys.append((client, key))
 
+    def execute(self, statement: str, params: Sequence[Sequence[Any]]) -> None:
+        """Another statement (once for each of `params`) in the load's transaction, after the
+        rows and keys added so far (`written` counts them)."""
+        self.flush()
+        if self._execute is not None:
+            self._execute(statement, params)
+
     def flush(self) -> None:
         if self.pending_keys and self._execute is not None:
             store = self.ledger.keys

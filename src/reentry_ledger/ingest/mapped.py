@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from reentry_ledger.domain.policy import AgencyPolicy
 from reentry_ledger.domain.references import check_reference, client_id
 from reentry_ledger.ingest.bulk import BulkWriter
 from reentry_ledger.ingest.grouped import Row, by_client
+from reentry_ledger.ingest.imported import ImportRegister, file_digest
 from reentry_ledger.ingest.rows import RowError, RowRefused, read_rows
 
 PERSON = ("sex", "race", "ethnicity", "birth_year")  # who the client is: a first term's only
@@ -577,10 +578,20 @@ def import_mapped(
     mapping_path: Path,
     progress: Callable[[int], None] | None = None,
     signed_in: Callable[[], bool] | None = None,
+    again: bool = False,
 ) -> tuple[int, int]:
     """(rows read, events written): all of them in one transaction, or none. `signed_in`: is
-    the importer's credential still valid (`BulkWriter`)."""
+    the importer's credential still valid (`BulkWriter`). A file imported before is refused
+    unless `again` (imported.py); the file is added to the register with its events."""
     mapping = load_mapping(mapping_path)
+    register, digest = ImportRegister(ledger), file_digest(path)
+    before = register.found(digest)
+    if before and not again:
+        times = f" ({len(before)} times; the last: {before[-1].said()})" if len(before) > 1 else ""
+        raise RuleViolated(
+            f"{path}: this file was imported already, as {before[0].said()}{times}: nothing "
+            "was written (to import it once more, give --again)"
+        )
     writer = BulkWriter(ledger, progress, by=who, signed_in=signed_in)
     job = MappedImport(ledger, who, mapping, path, writer)
     lines = read_rows(path, mapping.columns, mapping.encoding)
@@ -590,4 +601,9 @@ def import_mapped(
         writer.transaction(),
     ):
         rows = job.run(refs, clients)
+        create, insert = register.statements()
+        writer.execute(create, [()])
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        writer.execute(insert, [(digest, len(before), path.name, now, who.name, rows,
+                                 writer.written)])  # fmt: skip
     return rows, writer.written

@@ -846,6 +846,7 @@ def operations_router(service: LedgerService, user: Callable[..., str]) -> APIRo
         who: str = Depends(authenticated_user),
         filename: FileName = "upload.csv",
         mapping_filename: FileName = "mapping.toml",
+        again: bool = False,
     ) -> JSONResponse:
         def may_import() -> None:  # before a byte is taken: a refused upload fills no disk
             with service.use() as ledger:
@@ -868,8 +869,9 @@ def operations_router(service: LedgerService, user: Callable[..., str]) -> APIRo
                         return token is not None and ledger.authenticate_bearer(token) == who
 
                     rows, events = ledger.import_csv(
-                        source, rules, actor=who, signed_in=signed_in if token else None
-                    )
+                        source, rules, actor=who, signed_in=signed_in if token else None,
+                        again=again,
+                    )  # fmt: skip
                     return answer({"rows": rows, "events": events}, ledger)
 
             try:
