@@ -65,3 +65,21 @@ def test_again_is_for_csv_only(run: Run, tmp_path: Path) -> None:
     (tmp_path / "e.jsonl").write_text("")
     refused = run("jdoe", "import", str(tmp_path / "e.jsonl"), "--format", "jsonl", "--again")
     assert refused.exit_code == 2 and "--again is for --format csv" in refused.stderr
+
+
+def test_two_imports_of_a_file_at_once_cannot_both_commit(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the second found the file not imported before the first committed (its look-up made
+    # to say so): its entry collides with the first's, and nothing of it is written
+    from reentry_ledger.ingest.imported import ImportRegister
+
+    assert csv_import(run, tmp_path, ROWS).exit_code == 0
+    notes = "GA-7,note,2024-02-05,,,,later\n"
+    assert csv_import(run, tmp_path, notes).exit_code == 0
+    before = events(run)
+    monkeypatch.setattr(ImportRegister, "found", lambda self, digest: [])
+    second = csv_import(run, tmp_path, notes)
+    assert second.exit_code == 5, second.output  # a conflict: run again, it is refused
+    assert "nothing was written" in second.stderr and "Traceback" not in second.output
+    assert events(run) == before
