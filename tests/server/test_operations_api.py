@@ -518,7 +518,7 @@ def test_a_file_uploaded_twice_is_refused_unless_again(api: Served) -> None:
     refused = csv_import(api, "sup-ga", rows, filename="renamed.csv")
     status, kind, code, message = error(refused)
     assert (status, kind, code) == (422, "refused", 3)
-    assert message.startswith("renamed.csv: this file was imported already, as upload.csv on ")
+    assert message.startswith("renamed.csv: this file was imported already, as records.csv on ")
     assert api.ledger.recorder.max_notification_id() == before
     again = csv_import(api, "sup-ga", rows, again="true")  # let through, to its rows: the
     assert error(again)[:3] == (422, "refused", 3)  # same intakes, of open terms, refused

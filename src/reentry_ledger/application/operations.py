@@ -172,12 +172,14 @@ class Operations(AccessLog):
         actor: str | None,
         signed_in: Callable[[], bool] | None = None,
         again: bool = False,
+        name: str | None = None,
     ) -> tuple[int, int]:
         """Legacy records: each row is recorded through the one write path, as the command it
         stands for would be, by this actor; the first refused row refuses the whole file.
         `signed_in`: is the credential the import was asked with (a server's token) still
         valid, asked again once the import holds the ledger, as its actor is (ADR 60). A file
-        imported before is refused unless `again` (ADR 62)."""
+        imported before is refused unless `again` (ADR 62); `name`: the file's name as its
+        sender gave it (a server's upload), else its own."""
         from reentry_ledger.ingest.mapped import import_mapped
 
         if self.backend.in_memory:
@@ -187,7 +189,7 @@ class Operations(AccessLog):
                 "connection held by the write, cannot: import into a file (sqlite:///PATH)"
             )
         who = self.csv_importer(actor)
-        return import_mapped(self.whole, who, source, mapping, progress, signed_in, again)
+        return import_mapped(self.whole, who, source, mapping, progress, signed_in, again, name)
 
     def csv_importer(self, actor: str | None) -> Actor:
         """The actor, if it may import legacy records at all (asked before a file is taken)."""

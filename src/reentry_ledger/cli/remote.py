@@ -659,14 +659,16 @@ class RemoteLedger:
         actor: str | None,
         signed_in: Callable[[], bool] | None = None,
         again: bool = False,
+        name: str | None = None,
     ) -> tuple[int, int]:
-        """`signed_in` is the server's to ask, of the token this client sent: none here."""
+        """`signed_in` is the server's to ask, of the token this client sent: none here; the
+        file's `name` is sent as `filename` (its own, unless given)."""
         from reentry_ledger.ingest.mapped import load_mapping
 
         load_mapping(mapping)  # a bad mapping is refused here, naming the file as given
         values: dict[str, Any] = {
             "mapping": mapping.read_text(encoding="utf-8"),
-            "filename": str(source),
+            "filename": name or str(source),
             "mapping_filename": str(mapping),
         }
         if again:

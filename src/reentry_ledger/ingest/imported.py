@@ -11,9 +11,7 @@ is made by the first CSV import.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 TABLE = "imported_files"
@@ -38,15 +36,6 @@ class ImportedFile:
             f"{self.name} on {self.imported_at[:16].replace('T', ' ')} UTC by "
             f"{self.imported_by} ({self.rows} rows, {self.events} events)"
         )
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of the file's bytes, read a block at a time."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while block := stream.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class ImportRegister:

@@ -9,6 +9,7 @@ transaction, or not at all.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import tomllib
@@ -34,7 +35,7 @@ from reentry_ledger.domain.policy import AgencyPolicy
 from reentry_ledger.domain.references import check_reference, client_id
 from reentry_ledger.ingest.bulk import BulkWriter
 from reentry_ledger.ingest.grouped import Row, by_client
-from reentry_ledger.ingest.imported import ImportRegister, file_digest
+from reentry_ledger.ingest.imported import ImportRegister
 from reentry_ledger.ingest.rows import RowError, RowRefused, read_rows
 
 PERSON = ("sex", "race", "ethnicity", "birth_year")  # who the client is: a first term's only
@@ -579,31 +580,39 @@ def import_mapped(
     progress: Callable[[int], None] | None = None,
     signed_in: Callable[[], bool] | None = None,
     again: bool = False,
+    name: str | None = None,
 ) -> tuple[int, int]:
     """(rows read, events written): all of them in one transaction, or none. `signed_in`: is
     the importer's credential still valid (`BulkWriter`). A file imported before is refused
-    unless `again` (imported.py); the file is added to the register with its events."""
+    unless `again` (imported.py): looked up once the file is read and the ledger held, and
+    added with its events, under `name` (default: the file's own)."""
     mapping = load_mapping(mapping_path)
-    register, digest = ImportRegister(ledger), file_digest(path)
-    before = register.found(digest)
-    if before and not again:
-        times = f" ({len(before)} times; the last: {before[-1].said()})" if len(before) > 1 else ""
-        raise RuleViolated(
-            f"{path}: this file was imported already, as {before[0].said()}{times}: nothing "
-            "was written (to import it once more, give --again)"
-        )
+    register, digest = ImportRegister(ledger), hashlib.sha256()
     writer = BulkWriter(ledger, progress, by=who, signed_in=signed_in)
     job = MappedImport(ledger, who, mapping, path, writer)
-    lines = read_rows(path, mapping.columns, mapping.encoding)
+    lines = read_rows(path, mapping.columns, mapping.encoding, digest)
     # The file read through before the transaction begins: no lock is held meanwhile.
     with (
         by_client(lines, lambda row: row[mapping.reference].strip()) as (refs, clients),
         writer.transaction(),
     ):
+        # the file whole (its digest with it), the ledger held: an import of the same file
+        # committed meanwhile is seen
+        before = register.found(digest.hexdigest())
+        if before and not again:
+            times = (
+                f" ({len(before)} times; the last: {before[-1].said()})" if len(before) > 1 else ""
+            )
+            raise RuleViolated(
+                f"{path}: this file was imported already, as {before[0].said()}{times}: "
+                "nothing was written (to import it once more, give --again; through the API, "
+                "again=true)"
+            )
         rows = job.run(refs, clients)
         create, insert = register.statements()
         writer.execute(create, [()])
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        writer.execute(insert, [(digest, len(before), path.name, now, who.name, rows,
-                                 writer.written)])  # fmt: skip
+        occurrence = max((found.occurrence for found in before), default=-1) + 1
+        writer.execute(insert, [(digest.hexdigest(), occurrence, name or path.name, now,
+                                 who.name, rows, writer.written)])  # fmt: skip
     return rows, writer.written

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from reentry_ledger.domain.errors import InvalidInput, RuleViolated
 
@@ -28,15 +30,40 @@ class RowRefused(RuleViolated):
         super().__init__(f"{where(source, line, column)}: {reason}")
 
 
+class Digesting(io.RawIOBase):
+    """A binary file read through, every byte added to `digest` as it is read: the digest
+    is of the bytes the rows are read from (a pipe is read once)."""
+
+    def __init__(self, raw: BinaryIO, digest: Any) -> None:
+        self.raw, self.digest = raw, digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        got = self.raw.readinto(buffer)  # type: ignore[attr-defined]
+        if got:
+            self.digest.update(memoryview(buffer)[:got])
+        return got or 0
+
+
 def read_rows(
-    path: Path, required: tuple[str, ...], encoding: str = "utf-8"
+    path: Path, required: tuple[str, ...], encoding: str = "utf-8", digest: Any = None
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row) for each data row; the header is line 1. A UTF-8 file may
-    start with a byte-order mark (as spreadsheets save it)."""
+    start with a byte-order mark (as spreadsheets save it). `digest` (a hashlib object), if
+    given, takes every byte read: the whole file's once its last row is read."""
     source = str(path)
     reading = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     try:
-        with path.open(encoding=reading, newline="") as stream:
+        with (
+            path.open("rb", buffering=0) as raw,
+            io.TextIOWrapper(
+                io.BufferedReader(Digesting(raw, digest) if digest is not None else raw),
+                encoding=reading,
+                newline="",
+            ) as stream,
+        ):
             reader = csv.reader(stream, strict=True)
             header = next(reader, None)
             if header is None:

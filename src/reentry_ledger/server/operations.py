@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Annotated, Any
 
 import orjson
@@ -870,7 +870,7 @@ def operations_router(service: LedgerService, user: Callable[..., str]) -> APIRo
 
                     rows, events = ledger.import_csv(
                         source, rules, actor=who, signed_in=signed_in if token else None,
-                        again=again,
+                        again=again, name=PurePath(filename).name,
                     )  # fmt: skip
                     return answer({"rows": rows, "events": events}, ledger)
 
