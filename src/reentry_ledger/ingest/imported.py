@@ -1,8 +1,9 @@
 """The CSV files imported into a ledger, by their contents' digest (ADR 62): a file imported
 twice recorded every row twice (its violations counted twice in the audit report), and only
-an agency's ids within one file were checked. An import looks here first, and is refused a
-file it holds unless told to import it once more (`--again`); it adds the file in the
-transaction that writes its events, so a file is held exactly when its events are.
+an agency's ids within one file were checked. An import looks here once it has read its
+file (the digest of the bytes read) and holds the ledger, and is refused a file held unless
+told to import it once more (`--again`); it adds the file in the transaction that writes its
+events, so a file is held exactly when its events are.
 
 The register is a guard, not a record: the events are the record, and the register is not
 part of the hash chain, an export or a restore (a restored copy holds no imports). Its table
@@ -69,8 +70,7 @@ class ImportRegister:
 
     def statements(self) -> tuple[str, str]:
         """What makes the table where it is not, and what adds a file to it: the digest and
-        its occurrence are its key, so two imports of one file racing, each found it not
-        imported, cannot both commit (the second fails as a conflict, nothing written)."""
+        its occurrence are its key, a backstop behind the look-up made under the lock."""
         create = (
             f"CREATE TABLE IF NOT EXISTS {self.table} (digest TEXT NOT NULL, occurrence "
             "INTEGER NOT NULL, name TEXT NOT NULL, imported_at TEXT NOT NULL, imported_by "
