@@ -38,7 +38,7 @@ REPORTS = [
     (("volunteers",), "reentry_ledger.reports.casework.volunteers"),
     (("needs",), "reentry_ledger.reports.needs.report"),
     (("programmes",), "reentry_ledger.reports.programmes.report"),
-    (("contacts", "--by", "officer"), "reentry_ledger.reports.contacts.report"),
+    (("contacts", "--by", "officer"), "reentry_ledger.reports.contacts.counted"),
     (("volunteer-supervision", "--by-agency"), "reentry_ledger.reports.volunteers.supervision"),
     (("justice-counts", "--year", YEAR), "reentry_ledger.reports.service.justice_counts"),
 ]  # fmt: skip

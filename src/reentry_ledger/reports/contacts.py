@@ -24,6 +24,7 @@ from reentry_ledger.reports.dimensions import ORDERS
 from reentry_ledger.reports.facts import ClientFacts, FactReader, TermFact
 from reentry_ledger.reports.paging import with_facts
 from reentry_ledger.reports.suppression import linked
+from reentry_ledger.reports.tallies import Sums
 from reentry_ledger.reports.violations import rounded
 
 DIMENSIONS = ("officer", "agency", "level")
@@ -48,35 +49,61 @@ def parse_dimensions(text: str | None) -> tuple[str, ...]:
     return asked
 
 
+# What each group sums, in this order, over its clients (a part's, or every client's): the
+# rest of a row is worked out from them (`rows`)
+SUMMED = ("client_months", "met", *BY_KIND, "contacts")
+NAMES = ("contacts",)  # the one list of sums by group (tallies.Sums)
+
+
 def report(reader: FactReader, first: date, last: date, by: Sequence[str]) -> list[dict[str, Any]]:
-    groups: dict[tuple[str, ...], dict[str, Any]] = {}
+    return rows(counted(reader, first, last, by).get("", {}), by)
+
+
+def counted(
+    reader: FactReader, first: date, last: date, by: Sequence[str], length: int = 0
+) -> dict[str, Sums]:
+    """The sums of each group (`SUMMED`, by the values of `by`) over the clients of each part
+    (the first `length` characters of their ids: "" for every client): every sum is a sum
+    over clients, so the parts' add up to the whole's."""
+    parts: dict[str, dict[tuple[Any, ...], list[int]]] = {}
     months = month_ends(first, last)
+    place = {name: number for number, name in enumerate(SUMMED)}
     for client, contacts in with_facts(reader, "audit_contacts", "kind"):
+        groups = parts.setdefault(client.client_id[:length], {})
         days = [(date.fromisoformat(on), kind) for on, _, kind in contacts]
         for month_end in months:
             measured = measure(client, month_end, days)
             if measured is not None:
                 key, met = measured
-                row = group(groups, by, key)
-                row["client_months"] += 1
-                row["met"] += met
+                sums = group(groups, by, key)
+                sums[0] += 1  # client_months
+                sums[1] += met
         for day, kind in days:
             term = client.term_on(day) if first <= day <= last else None
             if term is not None:
-                row = group(groups, by, key_on(client, term, day))
-                row[f"contacts_{kind}"] += 1
-                row["contacts"] += 1
-    for row in groups.values():
-        months_counted = row["client_months"]
-        row["share_met"] = rounded(row["met"] / months_counted) if months_counted else None
-        row["_missed"] = months_counted - row["met"]
+                sums = group(groups, by, key_on(client, term, day))
+                sums[place[f"contacts_{kind}"]] += 1
+                sums[-1] += 1  # contacts
+    return {part: {NAMES: groups} for part, groups in parts.items()}
+
+
+def rows(sums: Sums, by: Sequence[str]) -> list[dict[str, Any]]:
+    """A row for each group of `sums` (`counted`), in the order of `by`'s values."""
+    groups = sums.get(NAMES, {})
     orders = [ORDERS.get(name) for name in by]
 
-    def sort_key(key: tuple[str, ...]) -> list[Any]:
+    def sort_key(key: tuple[Any, ...]) -> list[Any]:
         return [(o.get(v, 9), v) if o else (0, v) for o, v in zip(orders, key, strict=True)]
 
-    columns = (*by, *COLUMNS, "_missed")  # a private column: never shown (`suppress`)
-    return [{name: groups[key][name] for name in columns} for key in sorted(groups, key=sort_key)]
+    found = []
+    for key in sorted(groups, key=sort_key):
+        row: dict[str, Any] = dict(zip(by, key, strict=True))
+        row.update(zip(SUMMED, groups[key], strict=True))
+        months_counted = row["client_months"]
+        row["share_met"] = rounded(row["met"] / months_counted) if months_counted else None
+        row["_missed"] = months_counted - row["met"]  # a private column: never shown
+        found.append({name: row[name] for name in (*by, *COLUMNS, "_missed")})
+    return found
 
 
 def measure(
@@ -103,13 +130,15 @@ def key_on(client: ClientFacts, term: TermFact, day: date) -> tuple[str, str, st
 
 
 def group(
-    groups: dict[tuple[str, ...], dict[str, Any]], by: Sequence[str], key: tuple[str, str, str]
-) -> dict[str, Any]:
+    groups: dict[tuple[Any, ...], list[int]], by: Sequence[str], key: tuple[str, str, str]
+) -> list[int]:
+    """The sums (`SUMMED`) of the group of `key` (officer, agency, level) by `by`."""
     values = dict(zip(DIMENSIONS, key, strict=True))
     chosen = tuple(values[name] for name in by)
-    if chosen not in groups:
-        groups[chosen] = {**{name: values[name] for name in by}, **dict.fromkeys(COUNTS, 0)}
-    return groups[chosen]
+    sums = groups.get(chosen)
+    if sums is None:
+        sums = groups[chosen] = [0] * len(SUMMED)
+    return sums
 
 
 def month_ends(first: date, last: date) -> list[date]:

@@ -8,7 +8,7 @@ violation it answers counts: a retracted violation takes its responses with it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -208,11 +208,23 @@ class ClientFacts:
 
 class FactReader:
     def __init__(
-        self, store: ProjectionStore, known_at: str | None, casework: bool = False
+        self,
+        store: ProjectionStore,
+        known_at: str | None,
+        casework: bool = False,
+        parts: Sequence[str] = (),
     ) -> None:
         self.store = store
         self.known_at = known_at
         self.casework = casework  # also read referrals and volunteer matches
+        # `clients` gives only the clients whose ids start with one of these (none: every one)
+        self.parts = tuple(sorted(parts))
+
+    def of_parts(self, parts: Sequence[str]) -> FactReader:
+        """The same facts, of the clients whose ids start with one of `parts` (reports/
+        answers.py: the first characters of the ids as the projections key them, hexadecimal
+        in lower case)."""
+        return FactReader(self.store, self.known_at, self.casework, parts)
 
     def earliest_start(self) -> date | None:
         where, params = self._clients_filter()
@@ -222,14 +234,22 @@ class FactReader:
         return date.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
 
     def clients(self) -> Iterator[ClientFacts]:
-        last = ""
+        if not self.parts:
+            yield from self._clients_between("", None)
+        for part in self.parts:  # the ids that start so: from the part to the next after it
+            yield from self._clients_between(part, part[:-1] + chr(ord(part[-1]) + 1))
+
+    def _clients_between(self, last: str, following: str | None) -> Iterator[ClientFacts]:
+        """The clients whose ids come after `last` (a part: every id that starts with it comes
+        after it) and before `following` (None: every one after), a page at a time."""
+        before, bound = ("", ()) if following is None else ("client_id < ? AND ", (following,))
         while True:
             where, params = self._clients_filter()
             page = self.store.rows(
                 "SELECT client_id, agency, officer, supervision, juvenile, start_on "
-                f"FROM {{audit_clients}} WHERE client_id > ? AND {where} "
+                f"FROM {{audit_clients}} WHERE client_id > ? AND {before}{where} "
                 "ORDER BY client_id LIMIT ?",
-                (last, *params, CLIENT_PAGE),
+                (last, *bound, *params, CLIENT_PAGE),
                 ["audit_clients"],
             )
             if not page:

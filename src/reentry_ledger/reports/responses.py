@@ -38,11 +38,14 @@ from reentry_ledger.reports.tallies import (
     Query,
     Sums,
     added,
+    by_part,
     consistent_rows,
     counts_of,
     dispersion_names,
     dispersion_sums,
     number_where,
+    part_ranges,
+    parts_for,
     quoted,
 )
 from reentry_ledger.reports.violations import (
@@ -143,8 +146,25 @@ def counted(
     def count() -> Sums:
         return added(len(dimensions), consistent_rows(store, asked, tables, parameters))
 
+    def count_parts(parts: Sequence[str]) -> dict[str, Sums]:
+        """Each of `parts` of the clients counted on its own (as the violation report counts
+        its parts: `tallies.counted_by_part`), over ranges of clients that hold them."""
+        grouped = Query(Dialect(store.postgres), dimensions, periods, bool(known_at),
+                        part_length=len(parts[0]))  # fmt: skip
+        statements = [
+            statement
+            for clients in part_ranges(parts)
+            for statement in Statements(grouped.among(clients)).all()
+        ]
+        found = consistent_rows(store, statements, tables, parameters)
+        return by_part(len(dimensions), parts, found)
+
+    # after new events, only the parts of the clients they are of are counted again (ADR 63)
+    parts = parts_for(store, dimensions, periods)
+    parted = (parts, count_parts) if parts else None
     definition = [statement for statement, _ in asked]
-    return counts_of(dimensions, periods, answers.answered(store, definition, parameters, count))
+    sums = answers.answered(store, definition, parameters, count, parted)
+    return counts_of(dimensions, periods, sums)
 
 
 class Statements:

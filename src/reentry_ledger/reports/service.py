@@ -10,6 +10,7 @@ from functools import partialmethod, wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
+from reentry_ledger import __version__
 from reentry_ledger.application import Ledger
 from reentry_ledger.authorization import NotPermitted, Permission, raised_floor_note
 from reentry_ledger.domain.client import Client
@@ -19,7 +20,7 @@ from reentry_ledger.projections.base import moment
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.standing import LIVE, Standing, as_they_stand
 from reentry_ledger.projections.store import ProjectionStore
-from reentry_ledger.reports import casework, cohorts, contacts, needs, programmes
+from reentry_ledger.reports import answers, casework, cohorts, contacts, needs, programmes, tallies
 from reentry_ledger.reports import volunteers as volunteer_reports
 from reentry_ledger.reports.disparities import DisparityRequest, disparities
 from reentry_ledger.reports.due import WorkList, in_order, readable_candidates, work_list
@@ -34,9 +35,10 @@ from reentry_ledger.reports.kept import kept_segments
 from reentry_ledger.reports.output import shows_safely
 from reentry_ledger.reports.responses import COLUMNS as RESPONSE_COLUMNS
 from reentry_ledger.reports.responses import report as responses_report
-from reentry_ledger.reports.shown import Shown, kept_rows, kept_shown, shown_as
+from reentry_ledger.reports.shown import Shown, kept_rows, kept_shown, reports_code, shown_as
 from reentry_ledger.reports.snapping import Snapped, moment_start, month_end, month_start
 from reentry_ledger.reports.suppression import suppress, threshold
+from reentry_ledger.reports.tallies import Sums
 from reentry_ledger.reports.violations import (
     DEFINITIONS_VERSION,
     ReportRequest,
@@ -48,6 +50,9 @@ from reentry_ledger.timeline import as_utc
 Asked = TypeVar("Asked", ReportRequest, DisparityRequest)
 Made = TypeVar("Made")
 Given = ParamSpec("Given")
+# The start of the statements a report's sums by part of the clients are kept under
+# (`Reports.rows_by_part`): no statement of the violation report's starts so
+BY_PART = "sums by part of the clients: "
 READINGS = 2  # a report read again once where a rebuild cleared its projections meanwhile
 
 
@@ -300,6 +305,46 @@ class Reports:
             "reader": self.reader_key,  # as for a report's text (ADR 47)
         }
         return kept_rows(self.store, asked, make)
+
+    def rows_by_part(
+        self,
+        name: str,
+        known_at: datetime | None,
+        arguments: tuple[Any, ...],
+        reader: FactReader,
+        count: Callable[[FactReader, int], dict[str, Sums]],
+        parts: tuple[str, ...],
+    ) -> Sums:
+        """The sums of report `name`, by group, that `count` gives over the clients of
+        `reader` (with `arguments`, as run: its range and options, snapped for oversight):
+        each a sum over clients, by part of them (`count(reader, length)`: the sums of each
+        part, the first `length` characters of its clients' ids; "" for every client). Kept
+        as the violation report's answers are (reports/answers.py, ADR 63): read back where
+        the same reader asked the same at the projections' current state; after new events,
+        the `parts` (answers.PARTS or FINE_PARTS) none of whose clients has an event since
+        read back and the others counted again, on a ledger of more than `PARTS_FROM` events
+        (below, counted whole). Read as the projections stand: counted, not kept."""
+
+        def whole() -> Sums:
+            return count(reader, 0).get("", {})
+
+        def by_part(asked: Sequence[str]) -> dict[str, Sums]:
+            found = count(reader.of_parts(asked), len(asked[0]))
+            return {part: found.get(part, {}) for part in asked}
+
+        if self.standing is not None:
+            return whole()
+        known = self.known(known_at)
+        asked = {
+            "arguments": repr(arguments),
+            "known_at": known.isoformat() if known else None,
+            "reader": self.reader_key,  # as for a report's text (ADR 47)
+            "version": __version__,
+        }
+        parted = (parts, by_part) if tallies.projected(self.store) > tallies.PARTS_FROM else None
+        # the code of the reports and the domain they are counted by (ADR 51, `reports_code`)
+        statements = [f"{BY_PART}{name}", reports_code()]
+        return answers.answered(self.store, statements, asked, whole, parted)
 
     @settled
     def violations(
@@ -608,10 +653,13 @@ class Reports:
         """Client-months measured against their level's contact standard and those that met
         it, and contacts by kind, by officer, agency or level (reports/contacts.py)."""
         reader, start, end, snapped = self.span(first, last, known_at)
-        rows = self.rows_kept(
-            "contacts", known_at, (start, end, tuple(by)),
-            lambda: list(contacts.report(reader, start, end, by)) if start <= end else [],
-        )  # fmt: skip
+        # by officer in 16 parts, else in 256: some 3,000 officers at ten million events, in
+        # each of 256 parts, would be too many groups to keep by part (answers.PART_GROUPS_MOST)
+        parts = answers.PARTS if "officer" in by else answers.FINE_PARTS
+        rows = [] if start > end else contacts.rows(self.rows_by_part(
+            "contacts", known_at, (start, end, tuple(by)), reader,
+            lambda facts, length: contacts.counted(facts, start, end, by, length), parts,
+        ), by)  # fmt: skip
         table = Table((*by, *contacts.COLUMNS), rows, snapped)
         return self.shown(table, suppress_below, contacts.COUNTS, contacts.DERIVED,
                           contacts.TOTALS)  # fmt: skip

@@ -621,9 +621,13 @@ class Query:
 
     def of_clients(self, clients: ClientRange) -> list[tuple[str, tuple[str, ...]]]:
         """`statements`, counting only the clients whose ids are in the range `clients`."""
+        return self.among(clients).statements()
+
+    def among(self, clients: ClientRange) -> Query:
+        """This query, counting only the clients whose ids are in the range `clients`."""
         part = copy(self)
         part.clients = clients
-        return part.statements()
+        return part
 
     def among_clients(self, alias: str) -> str:
         """A condition on the rows `alias` of a table keyed by client: those of the clients
