@@ -174,6 +174,20 @@ def test_revoking_a_token_that_is_not_the_users_is_refused(staffed: Run) -> None
 # --- users password ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("command", [("token",), ("revoke-token",), ("remove",), ("password",)])
+def test_a_user_that_is_not_there_is_not_found(
+    staffed: Run, db_url: str, command: tuple[str, ...]
+) -> None:
+    """A mistyped name is told as not found (exit 4), as a client that is not there, not as a
+    refusal by a rule (3); nothing is written."""
+    before = stored_credentials(db_url)
+    result = staffed("users", command[0], "nbody", *command[1:], actor="aud",
+                     input="a long enough password\n")  # fmt: skip
+    assert result.exit_code == 4, result.output
+    assert "no user 'nbody'" in result.output
+    assert stored_credentials(db_url) == before
+
+
 def test_users_password_reads_standard_input_and_stores_an_argon2id_hash(
     staffed: Run, db_url: str
 ) -> None:

@@ -20,7 +20,7 @@ from reentry_ledger.credentials import (
     utc_now,
 )
 from reentry_ledger.domain.directory import AGENCY_ROLES, MANAGERS, Directory, User, new_directory
-from reentry_ledger.domain.errors import InvalidInput, RuleViolated
+from reentry_ledger.domain.errors import InvalidInput, NotOnRecord, RuleViolated
 
 
 class Users(LedgerBase):
@@ -42,7 +42,7 @@ class Users(LedgerBase):
         who = self.writer(actor, Permission.MANAGE_USERS)
         directory = self.directory()
         if directory is None:
-            raise InvalidInput(f"no user {name!r}: this ledger has no users")
+            raise NotOnRecord(f"no user {name!r}: this ledger has no users")
         user = directory.user(name)
         who.check_manages(user.role, user.agency, directory)
         directory.remove_user(self.stamp(who.name, None), name, reason)
@@ -72,7 +72,7 @@ class Users(LedgerBase):
         who = self.writer(actor, Permission.MANAGE_USERS)
         directory = self.directory()
         if directory is None:
-            raise InvalidInput(f"no user {name!r}: this ledger has no users")
+            raise NotOnRecord(f"no user {name!r}: this ledger has no users")
         user = directory.user(name)
         who.check_manages(user.role, user.agency, directory)
         return directory, who

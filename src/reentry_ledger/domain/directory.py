@@ -17,7 +17,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from reentry_ledger.domain.checks import Name, Text, shown
-from reentry_ledger.domain.errors import InvalidInput, RuleViolated
+from reentry_ledger.domain.errors import InvalidInput, NotOnRecord, RuleViolated
 from reentry_ledger.domain.events import LedgerEvent
 from reentry_ledger.domain.recording import Stamp, keep, next_event
 from reentry_ledger.domain.references import CLIENT_NAMESPACE
@@ -177,7 +177,7 @@ class Directory(OpenedAggregate):
 
     def user(self, name: str) -> User:
         if name not in self.users:
-            raise RuleViolated(f"no user {name!r}")
+            raise NotOnRecord(f"no user {name!r}")  # not found (exit 4), as a client
         return self.users[name]
 
     def count(self, role: Role) -> int:
