@@ -7,21 +7,26 @@ the client was known."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 from unittest import mock
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
+from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.base import keyed_client_id
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.store import ANSWER_PARTS, ANSWERS, ProjectionStore
-from reentry_ledger.reports import responses, tallies
+from reentry_ledger.reports import contacts, responses, tallies
 from reentry_ledger.reports.facts import FactReader
+from tests.conftest import POSTGRES_URL, require_postgres
 from tests.integration import test_report_shown
 
 demo_url = test_report_shown.demo_url  # the fixture: a demo ledger of 40 clients and users
@@ -40,14 +45,14 @@ def by_part(monkeypatch: pytest.MonkeyPatch) -> None:
 def clients_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The ids of the clients whose facts a report reads."""
     read: list[str] = []
-    original = FactReader.clients
+    original = FactReader.pages
 
     def spied(reader: FactReader) -> Iterator[Any]:
-        for client in original(reader):
-            read.append(client.client_id)
-            yield client
+        for page in original(reader):
+            read.extend(client.client_id for client in page)
+            yield page
 
-    monkeypatch.setattr(FactReader, "clients", spied)
+    monkeypatch.setattr(FactReader, "pages", spied)
     return read
 
 
@@ -240,3 +245,82 @@ def test_responses_read_back_and_counted_again_are_what_every_client_counted_afr
     after = printed(demo_url, command)
     assert after == afresh(demo_url, command)
     assert printed(demo_url, command) == after  # read back whole
+
+
+@pytest.mark.parametrize("command", [BY_OFFICER, WHOLE, *RESPONSES])
+def test_a_report_whose_whole_was_let_go_reads_back_every_part(
+    demo_url: str, clients_read: list[str], command: tuple[str, ...]
+) -> None:
+    """The whole kept let go (as another answer kept at another state lets it go) and every
+    part current: every part is read back, none counted (an empty list of parts to count
+    raised IndexError)."""
+    made = printed(demo_url, command)
+    ledger = Ledger(demo_url)
+    try:
+        store = ProjectionStore(ledger)
+        with store.transaction() as cursor:
+            cursor.execute(store.sql(f"DELETE FROM {{{ANSWERS}}}", [ANSWERS]))
+    finally:
+        ledger.close()
+    clients_read.clear()
+    assert printed(demo_url, command) == made
+    assert clients_read == []
+
+
+def test_the_facts_of_the_parts_counted_again_are_read_alone(demo_url: str) -> None:
+    """Two parts far apart, counted again: only their clients' contacts are read (a page of
+    clients spanning both read every contact between them)."""
+    ledger = Ledger(demo_url)
+    try:
+        ProjectionRunner(ledger).catch_up()
+        store = ProjectionStore(ledger)
+        reader = FactReader(store, None)
+        ids = sorted(client.client_id for client in reader.clients())
+        parts = sorted({ids[0][0], ids[-1][0]})
+        assert parts[0] != parts[-1]
+        fetched: list[str] = []
+        original = store.rows
+
+        def spied(statement: str, *args: Any, **kwargs: Any) -> Any:
+            found = original(statement, *args, **kwargs)
+            if "audit_contacts" in statement:
+                fetched.extend(row[0] for row in found)
+            return found
+
+        with mock.patch.object(store, "rows", spied):
+            counted = contacts.counted(reader.of_parts(parts), date(2000, 1, 1), TODAY, (), 1)
+        assert set(counted) <= set(parts)
+        assert fetched and {client[0] for client in fetched} <= set(parts)
+    finally:
+        ledger.close()
+
+
+@pytest.mark.postgres
+def test_every_part_is_read_where_the_collation_sorts_punctuation_before_digits() -> None:
+    """PostgreSQL with an ICU collation (as an agency's server may be set up: en-US) sorts
+    ':' before the digits: a part's clients bounded by the character after its last (':'
+    after '9') were read as none, and the report printed and kept too few."""
+    require_postgres()
+    name = f"t_icu_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} LOCALE_PROVIDER icu ICU_LOCALE 'en-US' "
+                      "LOCALE 'C.UTF-8' TEMPLATE template0")  # fmt: skip
+    try:
+        url = urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
+        with psycopg.connect(url) as connection:
+            assert connection.execute("SELECT '9a' < ':'").fetchone() == (False,)
+        ledger = Ledger(url)
+        try:
+            build_demo(ledger, clients=60, seed=3)
+        finally:
+            ledger.close()
+        for command in (BY_OFFICER, WHOLE):
+            arguments = ["--db", url, "--actor", "demo", "report", *command, "--format", "csv"]
+            with mock.patch.object(tallies, "PARTS_FROM", 10**12):
+                whole = CliRunner().invoke(cli, arguments, catch_exceptions=False).stdout
+            test_report_shown.forget(url)
+            by_part = CliRunner().invoke(cli, arguments, catch_exceptions=False).stdout
+            assert by_part == whole and whole.count("\n") > 1, command
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

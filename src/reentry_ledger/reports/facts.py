@@ -206,6 +206,15 @@ class ClientFacts:
         return age_band(self.birth_year, term.start_on.year).value
 
 
+def following(part: str) -> str | None:
+    """The first id of the part after `part` (hexadecimal, as long), as the bound of the ids
+    that start with `part` (None: the last part, which every later id starts with). In
+    hexadecimal digits, which sort alike in every collation (a bound such as ':' after '9'
+    sorts before the digits in PostgreSQL's ICU and glibc collations)."""
+    number = int(part, 16) + 1
+    return None if number == 16 ** len(part) else f"{number:0{len(part)}x}"
+
+
 class FactReader:
     def __init__(
         self,
@@ -234,22 +243,28 @@ class FactReader:
         return date.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
 
     def clients(self) -> Iterator[ClientFacts]:
-        if not self.parts:
-            yield from self._clients_between("", None)
-        for part in self.parts:  # the ids that start so: from the part to the next after it
-            yield from self._clients_between(part, part[:-1] + chr(ord(part[-1]) + 1))
+        for page in self.pages():
+            yield from page
 
-    def _clients_between(self, last: str, following: str | None) -> Iterator[ClientFacts]:
+    def pages(self) -> Iterator[list[ClientFacts]]:
+        """The clients a page at a time, in the order of their ids; a page never holds
+        clients of two of `parts` (the ids between its first and last are of one part)."""
+        if not self.parts:
+            yield from self._pages_between("", None)
+        for part in self.parts:  # the ids that start so: from the part to the next after it
+            yield from self._pages_between(part, following(part))
+
+    def _pages_between(self, last: str, bound: str | None) -> Iterator[list[ClientFacts]]:
         """The clients whose ids come after `last` (a part: every id that starts with it comes
-        after it) and before `following` (None: every one after), a page at a time."""
-        before, bound = ("", ()) if following is None else ("client_id < ? AND ", (following,))
+        after it) and before `bound` (None: every one after), a page at a time."""
+        before, bounds = ("", ()) if bound is None else ("client_id < ? AND ", (bound,))
         while True:
             where, params = self._clients_filter()
             page = self.store.rows(
                 "SELECT client_id, agency, officer, supervision, juvenile, start_on "
                 f"FROM {{audit_clients}} WHERE client_id > ? AND {before}{where} "
                 "ORDER BY client_id LIMIT ?",
-                (last, *bound, *params, CLIENT_PAGE),
+                (last, *bounds, *params, CLIENT_PAGE),
                 ["audit_clients"],
             )
             if not page:
@@ -261,7 +276,7 @@ class FactReader:
                 for row in page
             }
             self._attach(clients, page[0][0], page[-1][0])
-            yield from clients.values()
+            yield list(clients.values())
             last = page[-1][0]
 
     def _clients_filter(self) -> tuple[str, tuple[str, ...]]:

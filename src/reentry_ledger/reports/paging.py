@@ -1,13 +1,12 @@
-"""A report's own facts beside each page of `FactReader.clients()`: read for the page's range of
+"""A report's own facts beside each page of `FactReader.pages()`: read for the page's range of
 client ids, as known at the report's moment."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from itertools import islice
 
-from reentry_ledger.reports.facts import CLIENT_PAGE, ClientFacts, FactReader
+from reentry_ledger.reports.facts import ClientFacts, FactReader
 from reentry_ledger.reports.known_at import known, positional
 
 
@@ -15,8 +14,7 @@ def with_facts(
     reader: FactReader, table: str, columns: str
 ) -> Iterator[tuple[ClientFacts, list[tuple]]]:
     """Each client, with its rows of `table` (occurred_on, number, `columns`...) in order."""
-    clients = reader.clients()
-    while page := list(islice(clients, CLIENT_PAGE)):
+    for page in reader.pages():  # each of one part of the clients, if the reader reads some
         where, params = positional(known, reader.known_at)
         found: dict[str, list[tuple]] = defaultdict(list)
         for client_id, *values in reader.store.rows(

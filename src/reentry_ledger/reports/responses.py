@@ -149,6 +149,8 @@ def counted(
     def count_parts(parts: Sequence[str]) -> dict[str, Sums]:
         """Each of `parts` of the clients counted on its own (as the violation report counts
         its parts: `tallies.counted_by_part`), over ranges of clients that hold them."""
+        if not parts:
+            return {}  # every part read back
         grouped = Query(Dialect(store.postgres), dimensions, periods, bool(known_at),
                         part_length=len(parts[0]))  # fmt: skip
         statements = [

@@ -328,7 +328,9 @@ class Reports:
         def whole() -> Sums:
             return count(reader, 0).get("", {})
 
-        def by_part(asked: Sequence[str]) -> dict[str, Sums]:
+        def count_parts(asked: Sequence[str]) -> dict[str, Sums]:
+            if not asked:
+                return {}  # every part read back
             found = count(reader.of_parts(asked), len(asked[0]))
             return {part: found.get(part, {}) for part in asked}
 
@@ -341,7 +343,8 @@ class Reports:
             "reader": self.reader_key,  # as for a report's text (ADR 47)
             "version": __version__,
         }
-        parted = (parts, by_part) if tallies.projected(self.store) > tallies.PARTS_FROM else None
+        many = tallies.projected(self.store) > tallies.PARTS_FROM
+        parted = (parts, count_parts) if many else None
         # the code of the reports and the domain they are counted by (ADR 51, `reports_code`)
         statements = [f"{BY_PART}{name}", reports_code()]
         return answers.answered(self.store, statements, asked, whole, parted)
