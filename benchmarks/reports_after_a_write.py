@@ -1,4 +1,5 @@
-"""Reports after a write: seconds of `report contacts` and `report responses` as CLI calls,
+"""Reports after a write: seconds of `report contacts`, `responses`, `caseload` and
+`discharges` as CLI calls,
 each asked right after a contact is recorded for one client (ADR 63: only the parts of the
 clients with events since are counted again), against the raw baseline measured in the same
 run: the same call with every kept answer deleted first, so that every client is counted.
@@ -26,6 +27,8 @@ ASKED = [
     ("responses",),
     ("responses", "--by", "officer"),
     ("responses", "--by", "agency,risk", "--period", "quarter"),
+    ("caseload", "--by", "officer"),
+    ("discharges", "--by", "agency"),
 ]
 
 

@@ -32,6 +32,14 @@ from tests.integration import test_report_shown
 demo_url = test_report_shown.demo_url  # the fixture: a demo ledger of 40 clients and users
 BY_OFFICER = ("contacts", "--by", "officer,level")  # kept in 16 parts
 WHOLE = ("contacts",)  # kept in 256 parts
+# the reports of counts alone (`Reports.counted_rows`), and how many characters their parts are
+COUNTS_ALONE = [
+    (("caseload", "--by", "officer"), 1),
+    (("caseload", "--by", "agency,supervision"), 2),
+    (("discharges", "--by", "agency"), 2),
+]
+FROM_FACTS = [(BY_OFFICER, 1), (WHOLE, 2), *COUNTS_ALONE]
+FROM_FACTS_IDS = ["contacts-16", "contacts-256", "caseload-16", "caseload-256", "discharges"]
 TODAY = date.today()
 
 
@@ -109,11 +117,13 @@ def recorded(db_url: str, write: str, ref: str) -> None:
             ledger.correct(ref, 3, actor="sup", reason="entered on the wrong client")
         elif write == "reassignment":
             ledger.reassign(ref, actor="sup", on=day, officer="AG1-o002")
+        elif write == "discharge":
+            ledger.discharge(ref, actor="sup", on=day, outcome="successful")
     finally:
         ledger.close()
 
 
-@pytest.mark.parametrize("command, length", [(BY_OFFICER, 1), (WHOLE, 2)], ids=["16", "256"])
+@pytest.mark.parametrize("command, length", FROM_FACTS, ids=FROM_FACTS_IDS)
 def test_after_a_new_contact_only_the_part_of_its_client_is_read(
     demo_url: str, clients_read: list[str], command: tuple[str, ...], length: int
 ) -> None:
@@ -129,8 +139,10 @@ def test_after_a_new_contact_only_the_part_of_its_client_is_read(
     assert after == afresh(demo_url, command)
 
 
-@pytest.mark.parametrize("write", ["contact", "level", "custody", "correction", "reassignment"])
-@pytest.mark.parametrize("command", [BY_OFFICER, WHOLE], ids=["16", "256"])
+@pytest.mark.parametrize(
+    "write", ["contact", "level", "custody", "correction", "reassignment", "discharge"]
+)
+@pytest.mark.parametrize("command", [c for c, _ in FROM_FACTS], ids=FROM_FACTS_IDS)
 def test_what_is_read_back_and_counted_again_is_what_every_client_counted_afresh_gives(
     demo_url: str, command: tuple[str, ...], write: str
 ) -> None:
@@ -247,7 +259,7 @@ def test_responses_read_back_and_counted_again_are_what_every_client_counted_afr
     assert printed(demo_url, command) == after  # read back whole
 
 
-@pytest.mark.parametrize("command", [BY_OFFICER, WHOLE, *RESPONSES])
+@pytest.mark.parametrize("command", [*(c for c, _ in FROM_FACTS), *RESPONSES])
 def test_a_report_whose_whole_was_let_go_reads_back_every_part(
     demo_url: str, clients_read: list[str], command: tuple[str, ...]
 ) -> None:

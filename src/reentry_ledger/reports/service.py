@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partialmethod, wraps
+from itertools import groupby
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
@@ -54,6 +55,13 @@ Given = ParamSpec("Given")
 # (`Reports.rows_by_part`): no statement of the violation report's starts so
 BY_PART = "sums by part of the clients: "
 READINGS = 2  # a report read again once where a rebuild cleared its projections meanwhile
+
+
+def parts_by(dimensions: Sequence[str]) -> tuple[str, ...]:
+    """The parts of the clients a report by `dimensions` is kept in (`Reports.rows_by_part`):
+    by officer 16, else 256; some 3,000 officers at ten million events, in each of 256 parts,
+    would be too many groups to keep by part (answers.PART_GROUPS_MOST)."""
+    return answers.PARTS if "officer" in dimensions else answers.FINE_PARTS
 
 
 def settled(
@@ -349,6 +357,41 @@ class Reports:
         statements = [f"{BY_PART}{name}", reports_code()]
         return answers.answered(self.store, statements, asked, whole, parted)
 
+    def counted_rows(
+        self,
+        name: str,
+        known_at: datetime | None,
+        arguments: tuple[Any, ...],
+        reader: FactReader,
+        make: Callable[[Iterable[ClientFacts]], list[dict[str, Any]]],
+        dimensions: Sequence[str],
+        columns: Sequence[str],
+    ) -> list[dict[str, Any]]:
+        """The rows of a report of counts alone: `make` gives, from some clients' facts, a row
+        of `columns` (each a sum over those clients) for each group of values of `dimensions`.
+        Kept by part of the clients (`rows_by_part`), each part's rows made from its clients
+        alone, then added up by group, in the order of their values."""
+        names = (name,)
+
+        def count(facts: FactReader, length: int) -> dict[str, Sums]:
+            found: dict[str, Sums] = {}
+            for part, clients in groupby(facts.clients(), key=lambda c: c.client_id[:length]):
+                rows = make(clients)
+                found[part] = {
+                    names: {
+                        tuple(row[d] for d in dimensions): [row[c] for c in columns] for row in rows
+                    }
+                }
+            return found
+
+        groups = self.rows_by_part(
+            name, known_at, arguments, reader, count, parts_by(dimensions)
+        ).get(names, {})
+        return [
+            {**dict(zip(dimensions, key, strict=True)), **dict(zip(columns, values, strict=True))}
+            for key, values in sorted(groups.items())
+        ]
+
     @settled
     def violations(
         self, request: ReportRequest, known_at: datetime | None = None
@@ -466,9 +509,9 @@ class Reports:
         """Clients supervised on a day (default: the date of `known_at`, else today)."""
         _, on, snapped = self.range(None, self.last_day(on, known_at, "--on"), known_at)
         reader = self.reader(known_at)
-        rows = self.rows_kept(
-            "caseload", known_at, (on, tuple(by)),
-            lambda: list(casework.caseload(reader.clients(), on, by)),
+        rows = self.counted_rows(
+            "caseload", known_at, (on, tuple(by)), reader,
+            lambda clients: casework.caseload(clients, on, by), by, casework.CASELOAD_COUNTS,
         )  # fmt: skip
         table = Table((*by, "active_clients"), rows, snapped)
         return self.shown(table, suppress_below, casework.CASELOAD_COUNTS)
@@ -485,14 +528,20 @@ class Reports:
     ) -> Table:
         """A casework report over a range (`CASEWORK`): discharges, referrals, volunteers."""
         spec = CASEWORK[name]
-        clients, start, end, snapped = self.ranged(
+        reader, start, end, snapped = self.ranged(
             first, self.last_day(last, known_at, first=first), known_at, spec.casework_facts
         )
+        clients = reader.clients() if start <= end else ()  # a snapped range of no day: none
         if name == "referrals":  # by service, always
             by = ("service",)
             rows = self.rows_kept(
                 name, known_at, (start, end), lambda: casework.referrals(clients, start, end)
             )
+        elif name == "discharges":  # counts alone, each a sum over clients: kept by part
+            rows = [] if start > end else self.counted_rows(
+                name, known_at, (start, end, tuple(by)), reader,
+                lambda some: casework.discharges(some, start, end, by), by, spec.columns,
+            )  # fmt: skip
         else:
             rows = self.rows_kept(
                 name, known_at, (start, end, tuple(by)),
@@ -534,13 +583,13 @@ class Reports:
 
     def ranged(
         self, first: date | None, last: date, known_at: datetime | None, casework: bool = False
-    ) -> tuple[Iterable[ClientFacts], date, date, Snapped | None]:
-        """The clients and the range of a casework report (from the earliest enrolment unless
-        told), snapped for oversight: no clients when a snapped range holds no day."""
+    ) -> tuple[FactReader, date, date, Snapped | None]:
+        """The facts and the range of a casework report (from the earliest enrolment unless
+        told), snapped for oversight (a snapped range may hold no day: it starts after it
+        ends)."""
         reader = self.reader(known_at, casework)
         start, last, snapped = self.range(first or reader.earliest_start() or last, last, known_at)
-        start = start or last
-        return (reader.clients() if start <= last else ()), start, last, snapped
+        return reader, start or last, last, snapped
 
     @settled
     def needs(
@@ -656,12 +705,9 @@ class Reports:
         """Client-months measured against their level's contact standard and those that met
         it, and contacts by kind, by officer, agency or level (reports/contacts.py)."""
         reader, start, end, snapped = self.span(first, last, known_at)
-        # by officer in 16 parts, else in 256: some 3,000 officers at ten million events, in
-        # each of 256 parts, would be too many groups to keep by part (answers.PART_GROUPS_MOST)
-        parts = answers.PARTS if "officer" in by else answers.FINE_PARTS
         rows = [] if start > end else contacts.rows(self.rows_by_part(
             "contacts", known_at, (start, end, tuple(by)), reader,
-            lambda facts, length: contacts.counted(facts, start, end, by, length), parts,
+            lambda facts, length: contacts.counted(facts, start, end, by, length), parts_by(by),
         ), by)  # fmt: skip
         table = Table((*by, *contacts.COLUMNS), rows, snapped)
         return self.shown(table, suppress_below, contacts.COUNTS, contacts.DERIVED,
