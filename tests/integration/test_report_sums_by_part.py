@@ -37,9 +37,12 @@ COUNTS_ALONE = [
     (("caseload", "--by", "officer"), 1),
     (("caseload", "--by", "agency,supervision"), 2),
     (("discharges", "--by", "agency"), 2),
+    (("cohorts", "--follow", "12"), 2),
+    (("cohorts", "--by-month", "--follow", "12", "--start-period", "quarter"), 2),
 ]
 FROM_FACTS = [(BY_OFFICER, 1), (WHOLE, 2), *COUNTS_ALONE]
-FROM_FACTS_IDS = ["contacts-16", "contacts-256", "caseload-16", "caseload-256", "discharges"]
+FROM_FACTS_IDS = ["contacts-16", "contacts-256", "caseload-16", "caseload-256", "discharges",
+                  "cohorts", "cohorts-by-month"]  # fmt: skip
 TODAY = date.today()
 
 
@@ -137,6 +140,7 @@ def test_after_a_new_contact_only_the_part_of_its_client_is_read(
     assert {client[:length] for client in clients_read} == {moved[:length]}
     assert len(clients_read) < everyone
     assert after == afresh(demo_url, command)
+    assert after.count("\n") > 1, after  # rows to compare
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -111,6 +111,25 @@ class Cohort:
     def within(self, measure: str, month: int) -> int:
         """Terms with a first `measure` by the end of month `month` of follow-up."""
         return sum(self.by_month.get(measure, [])[1 : month + 1])
+
+
+def summed(cohort: Cohort, follow: int) -> list[int]:
+    """A cohort as the sums it is made of: its terms, those incomplete, and each measure's
+    new firsts in each month of follow-up (from month 0), measure after measure; the sums of
+    two cohorts of different clients, added value by value, are their cohort together."""
+    empty = [0] * (follow + 1)
+    return [cohort.terms, cohort.incomplete,
+            *(n for measure in MEASURES for n in cohort.by_month.get(measure, empty))]  # fmt: skip
+
+
+def of_sums(values: Sequence[int], follow: int) -> Cohort:
+    """The cohort whose sums (`summed`) are `values`."""
+    months = follow + 1
+    by_month = {
+        measure: list(values[2 + n * months : 2 + (n + 1) * months])
+        for n, measure in enumerate(MEASURES)
+    }
+    return Cohort(values[0], values[1], by_month)
 
 
 def cohorts(

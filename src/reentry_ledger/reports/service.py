@@ -745,10 +745,22 @@ class Reports:
         _, as_of, snapped = self.range(None, self.last_day(None, known_at), known_at)
         reader = self.reader(known_at)
         rows_of = cohorts.month_rows if by_month else cohorts.summary_rows
-        rows = self.rows_kept(
-            "cohorts", known_at, (unit, follow, as_of, by_month),
-            lambda: rows_of(cohorts.cohorts(reader.clients(), unit, follow, as_of), follow),
-        )  # fmt: skip
+        names = ("cohorts",)
+
+        def count(facts: FactReader, length: int) -> dict[str, Sums]:
+            """Each part's cohorts (each a sum over its clients' terms), as sums by period."""
+            found: dict[str, Sums] = {}
+            for part, clients in groupby(facts.clients(), key=lambda c: c.client_id[:length]):
+                made = cohorts.cohorts(clients, unit, follow, as_of)
+                found[part] = {names: {(period,): cohorts.summed(cohort, follow)
+                                       for period, cohort in made.items()}}  # fmt: skip
+            return found
+
+        # kept by part of the clients (ADR 63), the same sums for either form of the report
+        sums = self.rows_by_part("cohorts", known_at, (unit, follow, as_of), reader, count,
+                                 answers.FINE_PARTS).get(names, {})  # fmt: skip
+        found = {key[0]: cohorts.of_sums(values, follow) for key, values in sorted(sums.items())}
+        rows = rows_of(found, follow)
         below = self.below(suppress_below)
         if by_month:
             rows = cohorts.hidden_months(rows, below)
