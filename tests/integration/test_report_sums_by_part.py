@@ -8,7 +8,7 @@ the client was known."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 from unittest import mock
@@ -152,14 +152,24 @@ def test_what_is_read_back_and_counted_again_is_what_every_client_counted_afresh
 ) -> None:
     for ref in ("P-1", "P-2", "P-3"):
         enrolled(demo_url, ref)
-    printed(demo_url, command)
+    counted_again_as_afresh(demo_url, command, lambda ref: recorded(demo_url, write, ref),
+                            lambda: recorded(demo_url, "contact", "P-2"))  # fmt: skip
+
+
+def counted_again_as_afresh(
+    db_url: str, command: tuple[str, ...], write: Callable[[str], None], last: Callable[[], None]
+) -> None:
+    """The report kept; `write` for P-1, then P-3, the report asked after each (read back in
+    part, kept again); then `last`: what is printed is the report counted over every client
+    at once, and is read back whole when asked again."""
+    printed(db_url, command)
     for ref in ("P-1", "P-3"):
-        recorded(demo_url, write, ref)
-        printed(demo_url, command)  # read back in part, kept again
-    recorded(demo_url, "contact", "P-2")
-    after = printed(demo_url, command)
-    assert after == afresh(demo_url, command)
-    assert printed(demo_url, command) == after  # read back whole
+        write(ref)
+        printed(db_url, command)
+    last()
+    after = printed(db_url, command)
+    assert after == afresh(db_url, command)
+    assert printed(db_url, command) == after
 
 
 def test_a_report_asked_again_reads_no_client(demo_url: str, clients_read: list[str]) -> None:
@@ -253,14 +263,8 @@ def test_responses_read_back_and_counted_again_are_what_every_client_counted_afr
     for ref in ("P-1", "P-2", "P-3"):
         enrolled(demo_url, ref)
         responded(demo_url, "violation and response", ref)
-    printed(demo_url, command)
-    for ref in ("P-1", "P-3"):
-        responded(demo_url, write, ref)
-        printed(demo_url, command)  # read back in part, kept again
-    responded(demo_url, "incentive", "P-2")
-    after = printed(demo_url, command)
-    assert after == afresh(demo_url, command)
-    assert printed(demo_url, command) == after  # read back whole
+    counted_again_as_afresh(demo_url, command, lambda ref: responded(demo_url, write, ref),
+                            lambda: responded(demo_url, "incentive", "P-2"))  # fmt: skip
 
 
 @pytest.mark.parametrize("command", [*(c for c, _ in FROM_FACTS), *RESPONSES])
