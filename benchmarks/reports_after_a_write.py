@@ -1,5 +1,5 @@
 """Reports after a write: seconds of `report contacts`, `responses`, `caseload`,
-`discharges` and `cohorts` as CLI calls,
+`discharges`, `cohorts` and `needs` as CLI calls,
 each asked right after a contact is recorded for one client (ADR 63: only the parts of the
 clients with events since are counted again), against the raw baseline measured in the same
 run: the same call with every kept answer deleted first, so that every client is counted.
@@ -30,6 +30,7 @@ ASKED = [
     ("caseload", "--by", "officer"),
     ("discharges", "--by", "agency"),
     ("cohorts",),
+    ("needs",),
 ]
 
 

@@ -24,7 +24,7 @@ from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.base import keyed_client_id
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.store import ANSWER_PARTS, ANSWERS, ProjectionStore
-from reentry_ledger.reports import contacts, responses, tallies
+from reentry_ledger.reports import contacts, needs, responses, tallies
 from reentry_ledger.reports.facts import FactReader
 from tests.conftest import POSTGRES_URL, require_postgres
 from tests.integration import test_report_shown
@@ -344,3 +344,55 @@ def test_every_part_is_read_where_the_collation_sorts_punctuation_before_digits(
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+NEEDS = [("needs",), ("needs", "--by", "officer"), ("needs", "--by", "agency,risk")]
+
+
+def assessed(db_url: str, write: str, ref: str) -> None:
+    ledger = Ledger(db_url)
+    try:
+        day = TODAY - timedelta(days=200)
+        if write == "assessment":
+            ledger.assess(ref, actor="sup", on=day, instrument="LSI-R", risk_level="high",
+                          needs=("substance_use", "school_work"))  # fmt: skip
+        elif write == "referral":
+            ledger.refer(ref, actor="sup", on=day + timedelta(days=3), service="substance_use")
+        elif write == "correction":  # of the latest event
+            number = len(ledger.get_client(ref).history)
+            ledger.correct(ref, number, actor="sup", reason="recorded in error")
+    finally:
+        ledger.close()
+
+
+@pytest.mark.parametrize("command", NEEDS, ids=["whole", "officer", "agency-risk"])
+def test_needs_after_an_assessment_count_only_the_part_of_its_client(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    moved = enrolled(demo_url, "P-1")
+    printed(demo_url, command)  # counted, and kept by part
+    asked: list[list[str]] = []
+    original = needs.part_ranges
+
+    def spied(parts: list[str]) -> Any:
+        asked.append(list(parts))
+        return original(parts)
+
+    monkeypatch.setattr(needs, "part_ranges", spied)
+    assessed(demo_url, "assessment", "P-1")
+    after = printed(demo_url, command)
+    assert asked == [[moved[: len(asked[0][0])]]]
+    assert after == afresh(demo_url, command)
+    assert after.count("\n") > 1, after
+
+
+@pytest.mark.parametrize("write", ["assessment", "referral", "correction"])
+@pytest.mark.parametrize("command", NEEDS, ids=["whole", "officer", "agency-risk"])
+def test_needs_read_back_and_counted_again_are_what_every_client_counted_afresh_gives(
+    demo_url: str, command: tuple[str, ...], write: str
+) -> None:
+    for ref in ("P-1", "P-2", "P-3"):
+        enrolled(demo_url, ref)
+        assessed(demo_url, "assessment", ref)
+    counted_again_as_afresh(demo_url, command, lambda ref: assessed(demo_url, write, ref),
+                            lambda: assessed(demo_url, "referral", "P-2"))  # fmt: skip

@@ -39,7 +39,7 @@ from reentry_ledger.reports.dimensions import CLIENT_DIMENSIONS, ORDERS
 from reentry_ledger.reports.known_at import enrolled, known
 from reentry_ledger.reports.requests import once
 from reentry_ledger.reports.suppression import linked, suppress, withheld
-from reentry_ledger.reports.tallies import Dialect
+from reentry_ledger.reports.tallies import ClientRange, Dialect, Sums, bounds, part_ranges
 from reentry_ledger.reports.violations import rounded
 
 SOON, LATER = 30, 90  # days after the assessment
@@ -50,6 +50,7 @@ TABLES = ("audit_assessed_needs", "audit_assessments", "audit_clients", "audit_t
           "audit_goal_needs", "audit_discharges")  # fmt: skip
 MEASURES = ("referred_30", "referred_90", "started", "completed")
 COUNTS = ("clients", "incomplete", "followed", *MEASURES, "matching_referrals")
+NAMES = ("needs",)  # the one list of counts by group and need (tallies.Sums)
 COLUMNS = ("need", "clients", "incomplete", "followed",
            *(c for m in MEASURES for c in (m, f"{m}_share")),
            "matching_referrals", "referrals_per_client")  # fmt: skip
@@ -96,7 +97,18 @@ def report(
     store: ProjectionStore, request: NeedsRequest, known_at: str | None
 ) -> list[dict[str, Any]]:
     """One row per need found (in the order of the codes) and group, then `all_needs`."""
-    sql = Statements(Dialect(store.postgres), request.dimensions, known_at is not None)
+    return rows(request.dimensions, counted(store, request, known_at).get("", {}))
+
+
+def counted(
+    store: ProjectionStore, request: NeedsRequest, known_at: str | None, parts: Sequence[str] = ()
+) -> dict[str, Sums]:
+    """The counts (`COUNTS`, in order) of each group and need, over the clients of each of
+    `parts` (the first characters of their ids, all as long: reports/answers.py), or of every
+    client (the part ""). Every count is of clients, or of their referrals, and each client
+    is in one part: the parts' counts add up to the whole's (`all_needs` counts each client
+    once, within a part as over every client)."""
+    length = len(parts[0]) if parts else 0
     parameters: dict[str, Any] = {
         "first": (request.first or date.min).isoformat(),
         "last": request.last.isoformat(),
@@ -104,19 +116,34 @@ def report(
     }
     if known_at:
         parameters["known"] = known_at
-    counts: dict[tuple[Any, ...], dict[str, int]] = {}
+    found: dict[str, dict[tuple[Any, ...], list[int]]] = {part: {} for part in parts}
+    width = len(request.dimensions) + 1 + bool(length)  # (the part,) the groups, the need
     with store.transaction(commit=False) as cursor:
-        for statement, names in ((sql.clients(), COUNTS[:-1]), (sql.referrals(), COUNTS[-1:])):
-            for found in fetched(cursor, store.sql(statement, TABLES), parameters):
-                width = len(request.dimensions) + 1
-                key = tuple(found[:width])
-                group = counts.setdefault(key, dict.fromkeys(COUNTS, 0))
-                group.update({n: int(v or 0) for n, v in zip(names, found[width:], strict=True)})
-    rows = [row(request.dimensions, key, found) for key, found in counts.items()]
-    rows = [r for r in rows if r["clients"]]
+        for clients in part_ranges(parts) if parts else [(None, None)]:
+            sql = Statements(Dialect(store.postgres), request.dimensions, known_at is not None,
+                             length, clients)  # fmt: skip
+            for statement, at in ((sql.clients(), 0), (sql.referrals(), len(COUNTS) - 1)):
+                for values in fetched(cursor, store.sql(statement, TABLES), parameters):
+                    part = str(values[0]) if length else ""
+                    if part not in found and length:
+                        continue  # of a part between two asked for, in one range of ids
+                    key = tuple(values[bool(length) : width])
+                    counts = found.setdefault(part, {}).setdefault(key, [0] * len(COUNTS))
+                    for n, value in enumerate(values[width:], start=at):
+                        counts[n] = int(value or 0)
+    return {part: {NAMES: groups} for part, groups in found.items()}
+
+
+def rows(dimensions: Sequence[str], sums: Sums) -> list[dict[str, Any]]:
+    """A row for each need and group of `sums` (`counted`) that has clients, needs in the
+    order of the codes, then `all_needs`, each need's groups in the order of their values."""
+    groups = sums.get(NAMES, {})
+    found = [row(dimensions, key, dict(zip(COUNTS, counts, strict=True)))
+             for key, counts in groups.items()]  # fmt: skip
+    shown = [r for r in found if r["clients"]]
     order = {need: n for n, need in enumerate((*values(Need), ALL_NEEDS))}
-    rows.sort(key=lambda r: (order[r["need"]], *group_order(request.dimensions, r)))
-    return rows
+    shown.sort(key=lambda r: (order[r["need"]], *group_order(dimensions, r)))
+    return shown
 
 
 def group_order(dimensions: Sequence[str], row: dict[str, Any]) -> tuple[Any, ...]:
@@ -184,10 +211,20 @@ class Statements:
     referrals likewise. Both start from `units`: each client's first assessment in the range
     finding each need, with its groups and whether its follow-up is complete."""
 
-    def __init__(self, sql: Dialect, dimensions: Sequence[str], known_at: bool) -> None:
+    def __init__(
+        self,
+        sql: Dialect,
+        dimensions: Sequence[str],
+        known_at: bool,
+        part_length: int = 0,
+        clients: ClientRange = (None, None),
+    ) -> None:
         self.sql = sql
-        self.dimensions = tuple(dimensions)
+        # grouped by the first `part_length` characters of the client id first, where given
+        self.part_length = part_length
+        self.dimensions = ("part", *dimensions) if part_length else tuple(dimensions)
         self.moment = sql.parameter("known") if known_at else None
+        self.client_range = clients  # the ids counted (our own hexadecimal bounds)
 
     def known(self, alias: str) -> str:
         return known(alias, self.moment)
@@ -225,7 +262,8 @@ class Statements:
             "(PARTITION BY n.client_id, n.need ORDER BY n.occurred_on, n.number) AS k "
             "FROM {audit_assessed_needs} n "
             f"WHERE {self.known('n')} AND n.occurred_on >= {p('first')} "
-            f"AND n.occurred_on <= {p('last')}), "
+            f"AND n.occurred_on <= {p('last')}"
+            f"{''.join(f' AND {bound}' for bound in bounds('n.client_id', self.client_range))}), "
             "found AS (SELECT r.client_id, r.need, r.occurred_on AS assessed_on, "
             f"a.risk_level AS risk, c.juvenile, ({term}) AS term_number "
             "FROM ranked r JOIN {audit_assessments} a "
@@ -239,7 +277,7 @@ class Statements:
             "FROM found f LEFT JOIN {audit_terms} t "
             "ON t.client_id = f.client_id AND t.number = f.term_number), "
             "units AS (SELECT p.client_id, p.need, p.assessed_on, p.risk, p.juvenile, "
-            "p.supervision, "
+            f"p.supervision, SUBSTR(p.client_id, 1, {int(self.part_length)}) AS part, "
             "CASE WHEN m.number IS NULL THEN COALESCE(p.term_agency, 'unknown') "
             "ELSE COALESCE(m.agency, '') END AS agency, "
             "COALESCE(m.value, p.term_officer, 'unknown') AS officer, "

@@ -611,10 +611,12 @@ class Reports:
         reader = self.reader(known_at)
         request = needs.NeedsRequest(first, last, as_of, tuple(by))
         empty = first is not None and first > last  # a snapped range holding no day
-        rows = [] if empty else self.rows_kept(
-            "needs", known_at, (request,),
-            lambda: list(needs.report(reader.store, request, reader.known_at)),
-        )  # fmt: skip
+        # kept by part of the clients (ADR 63): each part's counts from its own clients
+        rows = [] if empty else needs.rows(by, self.rows_by_part(
+            "needs", known_at, (request,), reader,
+            lambda facts, _: needs.counted(facts.store, request, facts.known_at, facts.parts),
+            parts_by(by),
+        ))  # fmt: skip
         rows = needs.suppressed(rows, by, self.below(suppress_below))
         return Table(("need", *by, *needs.COLUMNS[1:]), rows, snapped)
 
