@@ -20,25 +20,28 @@ from click.testing import CliRunner, Result
 
 from reentry_ledger.application import Ledger
 from reentry_ledger.cli import cli
+from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.ingest.demo import build_demo
 from reentry_ledger.projections.base import keyed_client_id
 from reentry_ledger.projections.runner import ProjectionRunner
 from reentry_ledger.projections.store import ANSWER_PARTS, ANSWERS, ProjectionStore
 from reentry_ledger.reports import contacts, needs, responses, tallies
 from reentry_ledger.reports.facts import FactReader
+from reentry_ledger.reports.service import Reports
 from tests.conftest import POSTGRES_URL, require_postgres
 from tests.integration import test_report_shown
 
 demo_url = test_report_shown.demo_url  # the fixture: a demo ledger of 40 clients and users
 BY_OFFICER = ("contacts", "--by", "officer,level")  # kept in 16 parts
 WHOLE = ("contacts",)  # kept in 256 parts
-# the reports of counts alone (`Reports.counted_rows`), and how many characters their parts are
+# the reports of counts alone (`Reports.counted_rows`) and cohorts, and how many characters their
+# parts are
 COUNTS_ALONE = [
     (("caseload", "--by", "officer"), 1),
     (("caseload", "--by", "agency,supervision"), 2),
     (("discharges", "--by", "agency"), 2),
-    (("cohorts", "--follow", "12"), 2),
-    (("cohorts", "--by-month", "--follow", "12", "--start-period", "quarter"), 2),
+    (("cohorts", "--follow", "12"), 1),
+    (("cohorts", "--by-month", "--follow", "12", "--start-period", "quarter"), 1),
 ]
 FROM_FACTS = [(BY_OFFICER, 1), (WHOLE, 2), *COUNTS_ALONE]
 FROM_FACTS_IDS = ["contacts-16", "contacts-256", "caseload-16", "caseload-256", "discharges",
@@ -396,3 +399,17 @@ def test_needs_read_back_and_counted_again_are_what_every_client_counted_afresh_
         assessed(demo_url, "assessment", ref)
     counted_again_as_afresh(demo_url, command, lambda ref: assessed(demo_url, write, ref),
                             lambda: assessed(demo_url, "referral", "P-2"))  # fmt: skip
+
+
+def test_cohorts_of_an_unknown_start_period_are_refused_on_a_ledger_with_no_client(
+    db_url: str,
+) -> None:
+    """Asked of the service (as the server's callers and scripts may), an unknown start
+    period was refused only where some client's terms were counted: on a ledger with none,
+    an empty report came back."""
+    ledger = Ledger(db_url)
+    try:
+        with pytest.raises(InvalidInput, match="--start-period: 'decade'"):
+            Reports(ledger, "jdoe").cohorts("decade")
+    finally:
+        ledger.close()

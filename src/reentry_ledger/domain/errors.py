@@ -38,7 +38,8 @@ class ClientNotFound(LedgerError):
 
 class NotOnRecord(RuleViolated):
     """A client's event, referral, goal or violation that a command names is not on its
-    record: refused, and told as not found (exit 4, as a client that is not there)."""
+    record, or a user not in the ledger's directory: refused, and told as not found (exit 4,
+    as a client that is not there)."""
 
 
 class ClientAlreadyEnrolled(RuleViolated):

@@ -113,6 +113,12 @@ class Cohort:
         return sum(self.by_month.get(measure, [])[1 : month + 1])
 
 
+def known_unit(unit: str) -> None:
+    """Refuse a start period that is not one of `START_PERIODS`."""
+    if unit not in START_PERIODS:
+        raise InvalidInput(f"--start-period: {unit!r} is not one of {', '.join(START_PERIODS)}")
+
+
 def summed(cohort: Cohort, follow: int) -> list[int]:
     """A cohort as the sums it is made of: its terms, those incomplete, and each measure's
     new firsts in each month of follow-up (from month 0), measure after measure; the sums of
@@ -136,8 +142,7 @@ def cohorts(
     clients: Iterable[ClientFacts], unit: str, follow: int, as_of: date
 ) -> dict[str, Cohort]:
     """Each start period's cohort, followed `follow` months; complete by `as_of`."""
-    if unit not in START_PERIODS:
-        raise InvalidInput(f"--start-period: {unit!r} is not one of {', '.join(START_PERIODS)}")
+    known_unit(unit)
     found: dict[str, Cohort] = defaultdict(Cohort)
     for client in clients:
         for term in client.terms:

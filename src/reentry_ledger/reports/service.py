@@ -64,6 +64,20 @@ def parts_by(dimensions: Sequence[str]) -> tuple[str, ...]:
     return answers.PARTS if "officer" in dimensions else answers.FINE_PARTS
 
 
+def by_parts(
+    sums_of: Callable[[Iterable[ClientFacts]], Sums],
+) -> Callable[[FactReader, int], dict[str, Sums]]:
+    """What counts a report by part of the clients (`Reports.rows_by_part`) where `sums_of`
+    gives the sums of any clients' facts: each part's from its own clients (the first
+    `length` characters of their ids; "" for every client)."""
+
+    def count(facts: FactReader, length: int) -> dict[str, Sums]:
+        parts = groupby(facts.clients(), key=lambda client: client.client_id[:length])
+        return {part: sums_of(clients) for part, clients in parts}
+
+    return count
+
+
 def settled(
     make: Callable[Concatenate[Reports, Given], Made],
 ) -> Callable[Concatenate[Reports, Given], Made]:
@@ -373,19 +387,13 @@ class Reports:
         alone, then added up by group, in the order of their values."""
         names = (name,)
 
-        def count(facts: FactReader, length: int) -> dict[str, Sums]:
-            found: dict[str, Sums] = {}
-            for part, clients in groupby(facts.clients(), key=lambda c: c.client_id[:length]):
-                rows = make(clients)
-                found[part] = {
-                    names: {
-                        tuple(row[d] for d in dimensions): [row[c] for c in columns] for row in rows
-                    }
-                }
-            return found
+        def sums_of(clients: Iterable[ClientFacts]) -> Sums:
+            rows = make(clients)
+            return {names: {tuple(row[d] for d in dimensions): [row[c] for c in columns]
+                            for row in rows}}  # fmt: skip
 
         groups = self.rows_by_part(
-            name, known_at, arguments, reader, count, parts_by(dimensions)
+            name, known_at, arguments, reader, by_parts(sums_of), parts_by(dimensions)
         ).get(names, {})
         return [
             {**dict(zip(dimensions, key, strict=True)), **dict(zip(columns, values, strict=True))}
@@ -528,24 +536,25 @@ class Reports:
     ) -> Table:
         """A casework report over a range (`CASEWORK`): discharges, referrals, volunteers."""
         spec = CASEWORK[name]
-        reader, start, end, snapped = self.ranged(
-            first, self.last_day(last, known_at, first=first), known_at, spec.casework_facts
-        )
-        clients = reader.clients() if start <= end else ()  # a snapped range of no day: none
+        reader, start, end, snapped = self.span(first, last, known_at, spec.casework_facts)
         if name == "referrals":  # by service, always
             by = ("service",)
-            rows = self.rows_kept(
-                name, known_at, (start, end), lambda: casework.referrals(clients, start, end)
-            )
+        if start > end:  # a range snapped for oversight that holds no day
+            rows: list[dict[str, Any]] = []
         elif name == "discharges":  # counts alone, each a sum over clients: kept by part
-            rows = [] if start > end else self.counted_rows(
+            rows = self.counted_rows(
                 name, known_at, (start, end, tuple(by)), reader,
                 lambda some: casework.discharges(some, start, end, by), by, spec.columns,
+            )  # fmt: skip
+        elif name == "referrals":
+            rows = self.rows_kept(
+                name, known_at, (start, end),
+                lambda: casework.referrals(reader.clients(), start, end),
             )  # fmt: skip
         else:
             rows = self.rows_kept(
                 name, known_at, (start, end, tuple(by)),
-                lambda: list(getattr(casework, name)(clients, start, end, by)),
+                lambda: list(getattr(casework, name)(reader.clients(), start, end, by)),
             )  # fmt: skip
         table = Table((*by, *spec.columns), rows, snapped)
         return self.shown(table, suppress_below, spec.counts, spec.derived, spec.totals)
@@ -580,16 +589,6 @@ class Reports:
         table = Table((*by, *volunteer_reports.COLUMNS), rows, Snapped(start, end, None))
         return self.shown(table, suppress_below, volunteer_reports.COUNTS,
                           volunteer_reports.DERIVED, volunteer_reports.TOTALS)  # fmt: skip
-
-    def ranged(
-        self, first: date | None, last: date, known_at: datetime | None, casework: bool = False
-    ) -> tuple[FactReader, date, date, Snapped | None]:
-        """The facts and the range of a casework report (from the earliest enrolment unless
-        told), snapped for oversight (a snapped range may hold no day: it starts after it
-        ends)."""
-        reader = self.reader(known_at, casework)
-        start, last, snapped = self.range(first or reader.earliest_start() or last, last, known_at)
-        return reader, start or last, last, snapped
 
     @settled
     def needs(
@@ -716,12 +715,17 @@ class Reports:
                           contacts.TOTALS)  # fmt: skip
 
     def span(
-        self, first: date | None, last: date | None, known_at: datetime | None
+        self,
+        first: date | None,
+        last: date | None,
+        known_at: datetime | None,
+        casework: bool = False,
     ) -> tuple[FactReader, date, date, Snapped | None]:
-        """The facts and the range of a report (from the earliest enrolment unless told, to
-        `last_day`), snapped for oversight."""
+        """The facts (`casework`: with referrals and volunteer matches) and the range of a
+        report (from the earliest enrolment unless told, to `last_day`), snapped for oversight
+        (a snapped range may hold no day: it starts after it ends)."""
         end = self.last_day(last, known_at, first=first)
-        reader = self.reader(known_at)
+        reader = self.reader(known_at, casework)
         start, end, snapped = self.range(first or reader.earliest_start() or end, end, known_at)
         return reader, start or end, end, snapped
 
@@ -738,6 +742,7 @@ class Reports:
     ) -> CohortTable:
         """Terms by start period, followed `follow` months: complete by the report's day
         (known_at's date, or today; for oversight the end of the last whole month)."""
+        cohorts.known_unit(unit)  # before any client is read: a ledger may have none
         if self.snaps and follow != cohorts.FOLLOW:
             raise NotPermitted(
                 f"the oversight role follows terms {cohorts.FOLLOW} months only: cohorts "
@@ -749,18 +754,16 @@ class Reports:
         rows_of = cohorts.month_rows if by_month else cohorts.summary_rows
         names = ("cohorts",)
 
-        def count(facts: FactReader, length: int) -> dict[str, Sums]:
-            """Each part's cohorts (each a sum over its clients' terms), as sums by period."""
-            found: dict[str, Sums] = {}
-            for part, clients in groupby(facts.clients(), key=lambda c: c.client_id[:length]):
-                made = cohorts.cohorts(clients, unit, follow, as_of)
-                found[part] = {names: {(period,): cohorts.summed(cohort, follow)
-                                       for period, cohort in made.items()}}  # fmt: skip
-            return found
+        def sums_of(clients: Iterable[ClientFacts]) -> Sums:
+            """Some clients' cohorts (each a sum over their terms), as sums by period."""
+            made = cohorts.cohorts(clients, unit, follow, as_of)
+            return {names: {(period,): cohorts.summed(cohort, follow)
+                            for period, cohort in made.items()}}  # fmt: skip
 
-        # kept by part of the clients (ADR 63), the same sums for either form of the report
-        sums = self.rows_by_part("cohorts", known_at, (unit, follow, as_of), reader, count,
-                                 answers.FINE_PARTS).get(names, {})  # fmt: skip
+        # kept by part of the clients (ADR 63), the same sums for either form of the report;
+        # in 16 parts: a cohort is some 3 x `follow` sums, and monthly cohorts many
+        sums = self.rows_by_part("cohorts", known_at, (unit, follow, as_of), reader,
+                                 by_parts(sums_of), answers.PARTS).get(names, {})  # fmt: skip
         found = {key[0]: cohorts.of_sums(values, follow) for key, values in sorted(sums.items())}
         rows = rows_of(found, follow)
         below = self.below(suppress_below)
