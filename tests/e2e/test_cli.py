@@ -225,13 +225,15 @@ def test_a_password_in_the_database_url_is_not_printed(run) -> None:  # type: ig
 
 @pytest.mark.parametrize(
     ("option", "value", "said"),
-    [("--score", "nan", "score nan is not a number"), ("--score", "inf", "score inf is not"),
-     ("--instrument", " ", "instrument is blank")],
+    [("--score", "nan", "'nan' is not a number"), ("--score", "inf", "'inf' is not a number"),
+     ("--score", "-1e308", "'-1e308' is not a number written in digits"),
+     ("--score", "1_0", "'1_0' is not a number"), ("--instrument", " ", "instrument is blank")],
 )  # fmt: skip
 def test_an_assessment_without_a_number_or_a_tool_is_refused(  # type: ignore[no-untyped-def]
     run, option: str, value: str, said: str
 ) -> None:
-    """A score of nan was stored and shown as null; a blank tool as `other`, unnamed."""
+    """A score of nan was stored and shown as null; a blank tool as `other`, unnamed; a score
+    written -1e308 was taken where an import refuses it."""
     enroll(run)
     given = {"--instrument": "ORAS", "--score": "12", option: value}
     result = run("assess", "GA-1", "--on", "2024-01-15", "--risk", "high",

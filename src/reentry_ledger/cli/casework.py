@@ -10,7 +10,7 @@ import click
 from reentry_ledger.application import Recorded
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
-from reentry_ledger.cli.params import DAYS, ISO_DATE, codes, json_option, on_option
+from reentry_ledger.cli.params import DAYS, DECIMAL, ISO_DATE, codes, json_option, on_option
 from reentry_ledger.cli.render import echo_json
 from reentry_ledger.domain.codes import (
     GRADUATED_RESPONSES,
@@ -139,7 +139,7 @@ def enroll(
     "personal data.",
 )
 @click.option("--instrument-version", default=None)
-@click.option("--score", type=float, default=None)
+@click.option("--score", type=DECIMAL, default=None, help="The tool's score, in digits (12.5).")
 @click.option("--risk", required=True, type=codes(RiskLevel), help="Risk level.")
 @click.option("--need", "needs", multiple=True, type=codes(Need), help="Criminogenic need.")
 @click.option("--responsivity", multiple=True, help="Responsivity factor (free text).")

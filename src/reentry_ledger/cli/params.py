@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from reentry_ledger.cli.context import F
-from reentry_ledger.domain.checks import EARLIEST, LATEST, WINDOW, iso_day
+from reentry_ledger.domain.checks import DECIMAL_NUMBER, EARLIEST, LATEST, WINDOW, iso_day
 from reentry_ledger.domain.codes import values
 
 
@@ -57,7 +57,24 @@ class Timestamp(click.ParamType):
         return moment
 
 
+class Decimal(click.ParamType):
+    """A number written in digits, as a CSV import takes it (12, -3, 12.5): not 1e3, 1_0, nan
+    or inf, which click's float reads."""
+
+    name = "NUMBER"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float):
+            return value
+        if not DECIMAL_NUMBER.fullmatch(str(value)):
+            self.fail(f"{value!r} is not a number written in digits (12 or 12.5)", param, ctx)
+        return float(value)
+
+
 ISO_DATE = IsoDate()
+DECIMAL = Decimal()
 TIMESTAMP = Timestamp()
 # A number of days in custody, or a cap on it: at most a century, so no number too large to
 # store reaches an event.

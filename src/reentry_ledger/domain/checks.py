@@ -31,6 +31,10 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(2199, 12, 31)
 WINDOW = f"{EARLIEST.isoformat()} to {LATEST.isoformat()}"
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A number as a person writes it, in ASCII digits, and as a CSV import and the command line take
+# it: not 1e400 or -1e308, 1_0, nan or inf, which Python's float() would read
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+DECIMAL_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def iso_day(text: str) -> date:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import Any
 from reentry_ledger.application import Ledger
 from reentry_ledger.application.recording import Recording
 from reentry_ledger.authorization import Actor
+from reentry_ledger.domain.checks import DECIMAL_NUMBER, WHOLE_NUMBER
 from reentry_ledger.domain.client import ENDINGS_NEEDING_REASON, coded
 from reentry_ledger.domain.codes import DEFAULT_CUSTODY_CAPS, ReferralReason, values
 from reentry_ledger.domain.errors import (
@@ -529,7 +529,7 @@ class MappedImport:
             return self.date(line, row, spec.column)
         if name in NUMBERS:  # as written in ASCII digits: not 1_0, nan, 1e400
             whole = name == "custody_days"
-            if not re.fullmatch(r"-?[0-9]+" if whole else r"-?[0-9]+(\.[0-9]+)?", text):
+            if not (WHOLE_NUMBER if whole else DECIMAL_NUMBER).fullmatch(text):
                 said = "a whole number" if whole else "a number"
                 raise self.fail(line, spec.column, f"{text!r} is not {said}")
             return int(text) if whole else float(text)
