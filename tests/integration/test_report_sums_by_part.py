@@ -238,26 +238,6 @@ def responded(db_url: str, write: str, ref: str) -> None:
         ledger.close()
 
 
-@pytest.mark.parametrize("command", RESPONSES, ids=["officer", "agency-risk-quarter"])
-def test_responses_after_a_response_count_only_the_part_of_its_client(
-    demo_url: str, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
-) -> None:
-    moved = enrolled(demo_url, "P-1")
-    printed(demo_url, command)  # counted, and kept by part
-    asked: list[list[str]] = []
-    original = responses.part_ranges
-
-    def spied(parts: list[str]) -> Any:
-        asked.append(list(parts))
-        return original(parts)
-
-    monkeypatch.setattr(responses, "part_ranges", spied)
-    responded(demo_url, "violation and response", "P-1")
-    after = printed(demo_url, command)
-    assert asked == [[moved[: len(asked[0][0])]]]
-    assert after == afresh(demo_url, command)
-
-
 @pytest.mark.parametrize("write", ["violation and response", "incentive", "correction"])
 @pytest.mark.parametrize("command", RESPONSES, ids=["officer", "agency-risk-quarter"])
 def test_responses_read_back_and_counted_again_are_what_every_client_counted_afresh_gives(
@@ -368,21 +348,35 @@ def assessed(db_url: str, write: str, ref: str) -> None:
         ledger.close()
 
 
-@pytest.mark.parametrize("command", NEEDS, ids=["whole", "officer", "agency-risk"])
-def test_needs_after_an_assessment_count_only_the_part_of_its_client(
-    demo_url: str, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+# the reports counted in SQL by part (over ranges of ids), what records for a client, and what
+SQL_REPORTS = [
+    *((responses, responded, "violation and response", command) for command in RESPONSES),
+    *((needs, assessed, "assessment", command) for command in NEEDS),
+]
+
+
+@pytest.mark.parametrize(
+    "module, write, what, command", SQL_REPORTS, ids=lambda value: getattr(value, "__name__", None)
+)
+def test_a_report_counted_in_sql_counts_again_only_the_part_of_the_client_recorded_for(
+    demo_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    module: Any,
+    write: Callable[[str, str, str], None],
+    what: str,
+    command: tuple[str, ...],
 ) -> None:
     moved = enrolled(demo_url, "P-1")
     printed(demo_url, command)  # counted, and kept by part
     asked: list[list[str]] = []
-    original = needs.part_ranges
+    original = module.part_ranges
 
     def spied(parts: list[str]) -> Any:
         asked.append(list(parts))
         return original(parts)
 
-    monkeypatch.setattr(needs, "part_ranges", spied)
-    assessed(demo_url, "assessment", "P-1")
+    monkeypatch.setattr(module, "part_ranges", spied)
+    write(demo_url, what, "P-1")
     after = printed(demo_url, command)
     assert asked == [[moved[: len(asked[0][0])]]]
     assert after == afresh(demo_url, command)
