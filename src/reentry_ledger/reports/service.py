@@ -52,13 +52,13 @@ Asked = TypeVar("Asked", ReportRequest, DisparityRequest)
 Made = TypeVar("Made")
 Given = ParamSpec("Given")
 # The start of the statements a report's sums by part of the clients are kept under
-# (`Reports.rows_by_part`): no statement of the violation report's starts so
+# (`Reports.sums_by_part`): no statement of the violation report's starts so
 BY_PART = "sums by part of the clients: "
 READINGS = 2  # a report read again once where a rebuild cleared its projections meanwhile
 
 
 def parts_by(dimensions: Sequence[str]) -> tuple[str, ...]:
-    """The parts of the clients a report by `dimensions` is kept in (`Reports.rows_by_part`):
+    """The parts of the clients a report by `dimensions` is kept in (`Reports.sums_by_part`):
     by officer 16, else 256; some 3,000 officers at ten million events, in each of 256 parts,
     would be too many groups to keep by part (answers.PART_GROUPS_MOST)."""
     return answers.PARTS if "officer" in dimensions else answers.FINE_PARTS
@@ -67,7 +67,7 @@ def parts_by(dimensions: Sequence[str]) -> tuple[str, ...]:
 def by_parts(
     sums_of: Callable[[Iterable[ClientFacts]], Sums],
 ) -> Callable[[FactReader, int], dict[str, Sums]]:
-    """What counts a report by part of the clients (`Reports.rows_by_part`) where `sums_of`
+    """What counts a report by part of the clients (`Reports.sums_by_part`) where `sums_of`
     gives the sums of any clients' facts: each part's from its own clients (the first
     `length` characters of their ids; "" for every client)."""
 
@@ -328,7 +328,7 @@ class Reports:
         }
         return kept_rows(self.store, asked, make)
 
-    def rows_by_part(
+    def sums_by_part(
         self,
         name: str,
         known_at: datetime | None,
@@ -383,7 +383,7 @@ class Reports:
     ) -> list[dict[str, Any]]:
         """The rows of a report of counts alone: `make` gives, from some clients' facts, a row
         of `columns` (each a sum over those clients) for each group of values of `dimensions`.
-        Kept by part of the clients (`rows_by_part`), each part's rows made from its clients
+        Kept by part of the clients (`sums_by_part`), each part's rows made from its clients
         alone, then added up by group, in the order of their values."""
         names = (name,)
 
@@ -392,7 +392,7 @@ class Reports:
             return {names: {tuple(row[d] for d in dimensions): [row[c] for c in columns]
                             for row in rows}}  # fmt: skip
 
-        groups = self.rows_by_part(
+        groups = self.sums_by_part(
             name, known_at, arguments, reader, by_parts(sums_of), parts_by(dimensions)
         ).get(names, {})
         return [
@@ -611,7 +611,7 @@ class Reports:
         request = needs.NeedsRequest(first, last, as_of, tuple(by))
         empty = first is not None and first > last  # a snapped range holding no day
         # kept by part of the clients (ADR 63): each part's counts from its own clients
-        rows = [] if empty else needs.rows(by, self.rows_by_part(
+        rows = [] if empty else needs.rows(by, self.sums_by_part(
             "needs", known_at, (request,), reader,
             lambda facts, _: needs.counted(facts.store, request, facts.known_at, facts.parts),
             parts_by(by),
@@ -706,7 +706,7 @@ class Reports:
         """Client-months measured against their level's contact standard and those that met
         it, and contacts by kind, by officer, agency or level (reports/contacts.py)."""
         reader, start, end, snapped = self.span(first, last, known_at)
-        rows = [] if start > end else contacts.rows(self.rows_by_part(
+        rows = [] if start > end else contacts.rows(self.sums_by_part(
             "contacts", known_at, (start, end, tuple(by)), reader,
             lambda facts, length: contacts.counted(facts, start, end, by, length), parts_by(by),
         ), by)  # fmt: skip
@@ -762,7 +762,7 @@ class Reports:
 
         # kept by part of the clients (ADR 63), the same sums for either form of the report;
         # in 16 parts: a cohort is some 3 x `follow` sums, and monthly cohorts many
-        sums = self.rows_by_part("cohorts", known_at, (unit, follow, as_of), reader,
+        sums = self.sums_by_part("cohorts", known_at, (unit, follow, as_of), reader,
                                  by_parts(sums_of), answers.PARTS).get(names, {})  # fmt: skip
         found = {key[0]: cohorts.of_sums(values, follow) for key, values in sorted(sums.items())}
         rows = rows_of(found, follow)
