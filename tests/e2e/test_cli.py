@@ -243,6 +243,28 @@ def test_an_assessment_without_a_number_or_a_tool_is_refused(  # type: ignore[no
     assert [event["type"] for event in timeline_json(run)] == ["Enrolled"]
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(["custody-caps", ""], "Invalid value for 'AGENCY': '' is blank"),
+     (["custody-caps", " GA"], "' GA' has space at its start or end"),
+     (["report", "due", "--officer", "o-17 "], "'--officer': 'o-17 ' has space"),
+     (["programme", "list", "--agency", "G\x1bA"], "control character U+001B (ESCAPE)"),
+     (["volunteer", "list", "--agency", " "], "Invalid value for '--agency': ' ' is blank")],
+)  # fmt: skip
+def test_a_name_no_one_could_have_is_refused_not_looked_up(  # type: ignore[no-untyped-def]
+    run, args: list[str], said: str
+) -> None:
+    """`custody-caps ""` answered the default caps of a blank agency, and the lists filtered
+    by a padded name answered an empty list: a typo read as a fact."""
+    enroll(run)
+    before = timeline_json(run)
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr
+    assert result.stdout == ""
+    assert timeline_json(run) == before
+
+
 def test_timeline_text_marks_retractions(run) -> None:  # type: ignore[no-untyped-def]
     enroll(run)
     run("contact", "GA-1", "--on", "2024-02-01", "--note", "wrong client")

@@ -10,7 +10,15 @@ import click
 from reentry_ledger.application import Recorded
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
-from reentry_ledger.cli.params import DAYS, DECIMAL, ISO_DATE, codes, json_option, on_option
+from reentry_ledger.cli.params import (
+    DAYS,
+    DECIMAL,
+    ISO_DATE,
+    NAME,
+    codes,
+    json_option,
+    on_option,
+)
 from reentry_ledger.cli.render import echo_json
 from reentry_ledger.domain.codes import (
     GRADUATED_RESPONSES,
@@ -583,7 +591,7 @@ def discharge(
 
 
 @cli.command("custody-caps")
-@click.argument("agency")
+@click.argument("agency", type=NAME)
 @click.option(
     "--first",
     type=DAYS,

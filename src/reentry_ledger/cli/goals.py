@@ -10,7 +10,7 @@ import click
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.casework import confirm
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context, server_url
-from reentry_ledger.cli.params import ISO_DATE, codes, json_option, on_option
+from reentry_ledger.cli.params import ISO_DATE, NAME, codes, json_option, on_option
 from reentry_ledger.cli.reports import format_option, report
 from reentry_ledger.domain.checks import WINDOW
 from reentry_ledger.domain.client import parse_goal
@@ -174,7 +174,7 @@ def plan(
 
 @report.command("due")
 @click.option("--on", type=ISO_DATE, default=None, help=f"The day (default: today, UTC; {WINDOW}).")
-@click.option("--officer", default=None, help="Only this officer's clients.")
+@click.option("--officer", type=NAME, default=None, help="Only this officer's clients.")
 @format_option
 @json_option
 @ledger_options

@@ -7,9 +7,17 @@ from enum import StrEnum
 from typing import Any
 
 import click
+from pydantic_core import PydanticCustomError
 
 from reentry_ledger.cli.context import F
-from reentry_ledger.domain.checks import DECIMAL_NUMBER, EARLIEST, LATEST, WINDOW, iso_day
+from reentry_ledger.domain.checks import (
+    DECIMAL_NUMBER,
+    EARLIEST,
+    LATEST,
+    WINDOW,
+    iso_day,
+    refuse_bad_name,
+)
 from reentry_ledger.domain.codes import values
 
 
@@ -73,8 +81,25 @@ class Decimal(click.ParamType):
         return float(value)
 
 
+class Name(click.ParamType):
+    """A name a command looks something up by (an agency, an officer): one an event could
+    hold (domain/checks.py), so a blank or padded name is refused, not answered as one no
+    one has (an agency's default caps, an empty list)."""
+
+    name = "NAME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            refuse_bad_name(str(value))
+        except PydanticCustomError as error:
+            said = error.message()  # some say the value themselves
+            self.fail(said if said.startswith(repr(value)) else f"{value!r} {said}", param, ctx)
+        return str(value)
+
+
 ISO_DATE = IsoDate()
 DECIMAL = Decimal()
+NAME = Name()
 TIMESTAMP = Timestamp()
 # A number of days in custody, or a cap on it: at most a century, so no number too large to
 # store reaches an event.

@@ -13,7 +13,7 @@ from reentry_ledger.application import Recorded
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.casework import confirm
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
-from reentry_ledger.cli.params import codes, json_option, on_option
+from reentry_ledger.cli.params import NAME, codes, json_option, on_option
 from reentry_ledger.cli.render import echo_json
 from reentry_ledger.cli.reports import (
     emit,
@@ -190,7 +190,7 @@ def programme_end(state: LedgerContext, name: str, ref: str, on: date | None, ou
 
 
 @programme.command("list")
-@click.option("--agency", default=None, help="One agency's programmes only.")
+@click.option("--agency", type=NAME, default=None, help="One agency's programmes only.")
 @json_option
 @ledger_options
 @pass_context

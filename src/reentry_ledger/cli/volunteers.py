@@ -10,7 +10,7 @@ import click
 
 from reentry_ledger.cli import cli
 from reentry_ledger.cli.context import LedgerContext, ledger_options, pass_context
-from reentry_ledger.cli.params import ISO_DATE, codes, json_option, on_option
+from reentry_ledger.cli.params import ISO_DATE, NAME, codes, json_option, on_option
 from reentry_ledger.cli.render import echo_json
 from reentry_ledger.cli.reports import (
     emit,
@@ -171,7 +171,7 @@ def volunteer_leave(
 
 
 @volunteer.command("list")
-@click.option("--agency", default=None, help="Only this agency's volunteers.")
+@click.option("--agency", type=NAME, default=None, help="Only this agency's volunteers.")
 @click.option("--include-left", is_flag=True, help="Also those who left.")
 @json_option
 @ledger_options

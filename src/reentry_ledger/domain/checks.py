@@ -115,6 +115,13 @@ def check_name(value: str, info: ValidationInfo) -> str:
         return value  # a good name, stored or new: the common case, decided at once
     if _stored(info):
         return value
+    refuse_bad_name(value)
+    return value
+
+
+def refuse_bad_name(value: str) -> None:
+    """What a name may not be (`check_name`), refused with what is wrong: also what a command
+    asks a name of the ledger by (an agency, an officer), which no event could hold."""
     _refuse_length(value, NAME_MOST)
     if not value.isprintable():
         _refuse_control(value, _CONTROL)
@@ -124,7 +131,6 @@ def check_name(value: str, info: ValidationInfo) -> str:
         raise PydanticCustomError(
             "padded", "{value} has space at its start or end", {"value": repr(value)}
         )
-    return value
 
 
 def check_line(value: str, info: ValidationInfo) -> str:
