@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from tests.e2e.test_responses_cli import ENROL, Run, ok, refused
@@ -63,6 +64,28 @@ def test_a_pdf_without_a_file_is_refused_before_anything_is_read(staffed: Run, d
     said = refused(staffed, db_url, "cw-ga", "report", "progress", "GA-1", "--format", "pdf",
                    code=2)  # fmt: skip
     assert said == "Error: --format pdf writes a file: give it with -o FILE.pdf\n"
+
+
+@pytest.mark.parametrize("name", ["GA-1.docx", "GA-1.odt", "GA-1.PNG"])
+def test_a_file_named_as_another_kind_of_document_is_refused_not_written_as_markdown(
+    staffed: Run, db_url: str, tmp_path: Path, name: str
+) -> None:
+    """`-o GA-1.docx` wrote Markdown into a file a word processor could not open."""
+    target = tmp_path / name
+    said = refused(staffed, db_url, "cw-ga", "report", "progress", "GA-1", "-o", str(target),
+                   code=2)  # fmt: skip
+    assert f"-o {str(target)!r}: the report is written as Markdown (.md)" in said
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(("name", "starts"), [("GA-1.txt", "# Progress"), ("GA-1", "# Progress"),
+                                              ("GA-1.HTM", "<!DOCTYPE html>")])  # fmt: skip
+def test_a_file_named_as_text_or_without_a_suffix_is_written_as_markdown(
+    staffed: Run, tmp_path: Path, name: str, starts: str
+) -> None:
+    target = tmp_path / name
+    ok(staffed, "cw-ga", "report", "progress", "GA-1", "-o", str(target))
+    assert target.read_text().startswith(starts)
 
 
 def test_the_report_is_never_written_over_the_ledger(

@@ -29,23 +29,39 @@ SUFFIXES = {
 }
 
 
-def chosen_format(given: str | None, output: Path | None) -> str:
-    """The format given, else the one the output file's name ends in, else Markdown."""
+# what a file named so gets without --format: Markdown, text that reads as it is
+AS_TEXT = ("", ".txt")
+
+
+def chosen_format(given: str | None, output: Path | None) -> str | None:
+    """The format given, else the one the output file's name ends in (Markdown for a name
+    ending in none, or .txt), else Markdown; None for a file named as another kind of
+    document (`check_output` refuses it)."""
     if given is not None:
         return given
-    return SUFFIXES.get(output.suffix.lower(), "md") if output else "md"
+    if output is None:
+        return "md"
+    suffix = output.suffix.lower()
+    return "md" if suffix in AS_TEXT else SUFFIXES.get(suffix)
 
 
-def check_output(db: str | None, output: Path | None, kind: str) -> None:
+def check_output(db: str | None, output: Path | None, kind: str | None) -> str:
     """Before anything is read: a PDF goes to a file, in a folder that exists, never over
-    the ledger."""
+    the ledger, and a file named as a document this report is not written as (out.docx)
+    is not written as Markdown. The format."""
     if output is None:
         if kind == "pdf":
             raise InvalidInput("--format pdf writes a file: give it with -o FILE.pdf")
-        return
+        return kind or "md"
     refuse_the_ledger(db, output, "-o")
     if not output.resolve().parent.is_dir():
         raise InvalidInput(f"-o {str(output)!r}: its folder does not exist")
+    if kind is None:
+        raise InvalidInput(
+            f"-o {str(output)!r}: the report is written as Markdown (.md), HTML (.html), PDF "
+            f"(.pdf) or JSON (.json), not as {output.suffix}: name the file so, or give --format"
+        )
+    return kind
 
 
 def rendered(document: ProgressReport, kind: str) -> str:
@@ -111,8 +127,7 @@ def report_progress(
       reentry-ledger report progress GA-1 --as-of 2024-06-30 --format html -o GA-1.html
       reentry-ledger report progress GA-1 --as-of 2024-06-30 -o GA-1.pdf --include-confidential
     """
-    kind = chosen_format(kind, output)
-    check_output(state.db, output, kind)
+    kind = check_output(state.db, output, chosen_format(kind, output))
     document = state.ledger.progress_report(
         ref, actor=state.actor_name, as_of=as_of, include_confidential=include_confidential
     )
