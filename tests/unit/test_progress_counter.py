@@ -29,3 +29,23 @@ def test_work_reported_item_by_item_counts_items_and_events(
     assert shown(capsys, Progress("replayed clients", every=1), 55, 55) == (
         "replayed clients: 2 (110 events)"
     )
+
+
+def test_the_line_left_when_the_work_is_done_holds_the_final_count(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`replay` counted every thousandth client, and its line stayed at the last thousand."""
+    progress = Progress("replayed clients", every=1000)
+    progress.enabled = True
+    for _ in range(2500):
+        progress(3)
+    progress.done()
+    assert capsys.readouterr().err.rsplit("\r", 1)[-1] == "replayed clients: 2,500 (7,500 events)\n"
+
+
+def test_nothing_is_shown_when_not_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    progress = Progress("events imported", every=1, batches=True)
+    progress.enabled = False  # stderr piped
+    progress(2000)
+    progress.done()
+    assert capsys.readouterr().err == ""

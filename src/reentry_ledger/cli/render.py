@@ -103,11 +103,14 @@ class Progress:
         self.items += 1
         self.units += units
         if self.enabled and self.items % self.every == 0:
-            counted = (
-                f"{self.units:,}" if self.batches else f"{self.items:,} ({self.units:,} events)"
-            )
-            click.echo(f"\r{self.label}: {counted}", err=True, nl=False)
+            self.show()
+
+    def show(self) -> None:
+        counted = f"{self.units:,}" if self.batches else f"{self.items:,} ({self.units:,} events)"
+        click.echo(f"\r{self.label}: {counted}", err=True, nl=False)
 
     def done(self) -> None:
+        """Ends the line with the final count (the last shown may be short of it)."""
         if self.enabled and self.items >= self.every:
+            self.show()
             click.echo("", err=True)
