@@ -2,10 +2,11 @@
 holds `--reads` reads (20 readers, random clients, logged by the application's own `_log`):
 the page of the 200 latest reads (all of them, one client's, one reader's) and a page of the
 API's listing (1,000 reads, at its start and half-way), in-process, medians of 5; the whole
-listing as `access-log` prints it (a CLI process, to /dev/null): seconds and peak memory.
-Raw baselines in the same run: the same rows selected with the driver (the same statement)
-and their states decoded (`orjson.loads`); for the whole listing, a process doing that for
-every row.
+listing as `access-log` prints it (a CLI process, to /dev/null): seconds and peak memory; and
+the 500 reads of a work list logged at once, and one at a time. Raw baselines in the same run:
+the same rows selected with the driver (the same statement) and their states decoded
+(`orjson.loads`); for the whole listing, a process doing that for every row; for the reads
+logged, the same rows inserted with the driver in one transaction.
 
     python -m benchmarks.access_log [--reads 1000000] [--postgres postgresql://…/test]
 """
@@ -34,6 +35,7 @@ READERS = 20
 CLIENTS = 18_000  # as many as the million-event demo has
 RUNS = 5
 CLIENT, READER = "DEMO-0000123", "officer-07"
+LISTED = 500  # clients of a work list whose reads are logged at once
 RAW_LISTING = """
 import sys, orjson
 url, table = sys.argv[1], sys.argv[2]
@@ -135,6 +137,7 @@ def measure(url: str, reads: int) -> list[tuple[str, str, str]]:
             partial(ledger.access_log_page, actor=None, after=after, limit=1000),
             partial(raw.rows, *selected(["position > ?"], [position], None, None, "", 1001)),
         )
+    logged_at_once(ledger, raw, rows, size)
     listing, seconds = peak([str(SCRIPT), "--db", url, "access-log"])
     raw_peak, raw_seconds = peak([sys.executable, "-c", RAW_LISTING, raw.target or url, TABLE])
     what = f"`access-log`, every read, as a CLI process ({size})"
@@ -144,6 +147,44 @@ def measure(url: str, reads: int) -> list[tuple[str, str, str]]:
     rows.append((what, figure, ratio))
     ledger.close()
     return rows
+
+
+def logged_at_once(ledger: Ledger, raw: Raw, rows: list[tuple[str, str, str]], size: str) -> None:
+    """A work list's reads (`LISTED` clients) logged at once, as `report due` and a caseload
+    page log them (one transaction), and one at a time (a commit each, as they were), against
+    the same rows inserted with the driver in one transaction (medians of `RUNS`)."""
+    who, refs = ledger.actor("officer-list"), [f"DEMO-{n:07d}" for n in range(1, LISTED + 1)]
+    at_once = median_seconds(partial(ledger.log_reads, who, refs, "due", None, None))
+
+    def one_at_a_time() -> None:
+        for ref in refs:
+            ledger.log_reads(who, [ref], "due", None, None)
+
+    singly = median_seconds(one_at_a_time)
+    numbers = iter(range(1, 10**9))
+    states = [read.state for read in ledger.access_store.rows(reader="officer-list")][:LISTED]
+    columns = (
+        "reader, number, topic, recorded_at, client_ref, view, state, event_hash, previous_hash"
+    )
+    statement = f"INSERT INTO {TABLE} ({columns}) VALUES ({', '.join([raw.mark] * 9)})"
+
+    def raw_insert() -> None:
+        values = [("raw-list", next(numbers), ClientRecordRead.TOPIC, state["recorded_at"],
+                   state["client_ref"], "due", orjson.dumps(state).decode(),
+                   state["event_hash"], state["previous_hash"]) for state in states]  # fmt: skip
+        # one transaction, committed (sqlite3's connection as a context; psycopg's own)
+        with raw.connection if raw.target else raw.connection.transaction():
+            raw.connection.cursor().executemany(statement, values)
+
+    baseline = median_seconds(raw_insert)
+    for what, mine in (("at once", at_once), ("one at a time, a commit each", singly)):
+        label = f"{LISTED} reads of a work list logged {what} ({size})"
+        figure, ratio = (
+            f"{mine * 1000:.1f} ms",
+            f"{mine / baseline:.1f}x raw ({baseline * 1000:.2f} ms)",
+        )
+        print(f"{label}: {figure}; {ratio}")
+        rows.append((label, figure, ratio))
 
 
 def main() -> None:

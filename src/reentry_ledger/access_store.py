@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,22 +202,32 @@ class AccessStore:
             ).fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
-    def insert(self, reader: str, number: int, topic: str, state: dict[str, Any]) -> bool:
-        """Store one read; False when the reader's number was taken meanwhile."""
-        values = (
-            reader, number, topic, state["recorded_at"], state.get("occurred_on"),
-            state.get("client_ref", WHOLE_LEDGER), state["view"], state.get("as_of"),
-            state.get("known_at"),
-            orjson.dumps(state).decode(), state["event_hash"], state["previous_hash"],
-        )  # fmt: skip
-        statement = INSERT if self.backend.kind == "sqlite" else INSERT_IN_TURN
+    def insert(
+        self, reader: str, topic: str, numbered: Sequence[tuple[int, dict[str, Any]]]
+    ) -> bool:
+        """Store reads of one reader (each its number and state), all or none, in one
+        transaction (one commit, one flush to disk, for a page of a caseload or a work list);
+        False when one of the numbers was taken meanwhile (none is stored)."""
+        rows = [
+            (
+                reader, number, topic, state["recorded_at"], state.get("occurred_on"),
+                state.get("client_ref", WHOLE_LEDGER), state["view"], state.get("as_of"),
+                state.get("known_at"),
+                orjson.dumps(state).decode(), state["event_hash"], state["previous_hash"],
+            )
+            for number, state in numbered
+        ]  # fmt: skip
         with self._lock:
             connection = self._connect()
             if connection is None or self._unwritable is not None or not self.writable:
                 why = self._unwritable or "attempt to write a readonly database"
                 raise sqlite3.OperationalError(why)
             try:
-                connection.execute(statement, values)
+                if self.backend.kind == "sqlite":
+                    _insert_sqlite(connection, rows)
+                else:
+                    with connection.transaction():
+                        connection.cursor().executemany(INSERT_IN_TURN, rows)
             except Exception as error:
                 if _duplicate(error):
                     return False
@@ -327,6 +337,20 @@ def create_postgres_table(connection: Any) -> None:
         "previous_hash TEXT NOT NULL, PRIMARY KEY (reader, number))"
     )
     connection.execute(CLIENT_INDEX)
+
+
+def _insert_sqlite(connection: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """`rows` in one transaction of a connection in autocommit (one row: as it is)."""
+    if len(rows) == 1:
+        connection.execute(INSERT, rows[0])
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.executemany(INSERT, rows)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 def _duplicate(error: Exception) -> bool:

@@ -24,7 +24,7 @@ from reentry_ledger.backends import connect_postgres
 from reentry_ledger.cli import cli
 from reentry_ledger.domain.access import ClientRecordRead, access_log_id
 from reentry_ledger.domain.errors import InvalidInput
-from reentry_ledger.domain.integrity import chained
+from reentry_ledger.domain.integrity import chained, stored_state
 from reentry_ledger.export.full import export_lines
 from reentry_ledger.ingest.jsonl import import_lines
 from reentry_ledger.verification import verify
@@ -520,3 +520,66 @@ def test_a_clients_latest_reads_are_found_by_the_index_in_a_log_of_many_without_
         statement, values_ = selected(conditions, params, "DEMO-0000123", None, order, 200)
         plan = StoreRows(ledger).plan(f"{explain} {statement}", values_)
         assert CLIENT_INDEX_NAME in plan and "position_key" not in plan, plan
+
+
+def numbered_reads(first: int, refs: list[str], previous_hash: str) -> list[tuple[int, dict]]:
+    """jdoe's reads of `refs`, numbered from `first` and chained on from `previous_hash`, as
+    the ledger stores them."""
+    numbered = []
+    for number, ref in enumerate(refs, start=first):
+        event = ClientRecordRead(
+            originator_id=access_log_id("jdoe"), originator_version=number,
+            timestamp=ClientRecordRead.create_timestamp(), occurred_on=TODAY,
+            recorded_by="jdoe", client_ref=ref, view="due",
+        )  # fmt: skip
+        state = stored_state(chained(event, previous_hash))
+        numbered.append((number, state))
+        previous_hash = state["event_hash"]
+    return numbered
+
+
+def test_a_work_list_logs_the_clients_it_lists_in_the_order_read_one_chain(
+    ledger: Ledger, db_url: str
+) -> None:
+    """The work list logs its clients at once (one commit, not one a client: most of a long
+    list's time on a disk that flushes each), each listed client once, in the order read."""
+    for ref in ("GA-2", "GA-3", "GA-4"):
+        enroll_parolee(ledger, ref)
+    listed = invoke(db_url, "report", "due", "--format", "json")
+    assert listed.exit_code == 0, listed.output
+    clients = list(dict.fromkeys(row["client"] for row in json.loads(listed.stdout)["items"]))
+    assert sorted(clients) == ["GA-1", "GA-2", "GA-3", "GA-4"]  # each overdue for something
+    rows = [row for row in Ledger(db_url).access_store.rows(reader="jdoe") if row.view == "due"]
+    assert [row.client_ref for row in rows] == ["GA-1", "GA-2", "GA-3", "GA-4"]  # enrolled so
+    assert [row.number for row in rows] == list(range(rows[0].number, rows[0].number + 4))
+    assert verify(ledger).ok
+
+
+def test_reads_stored_at_once_are_stored_all_or_none(ledger: Ledger) -> None:
+    """A batch one of whose numbers another process took meanwhile leaves none of its reads:
+    a list whose reads cannot all be logged shows none (and is logged again, whole)."""
+    ledger.log_reads(Actor("jdoe", None), ["GA-1"], "show", None, None)
+    store = ledger.access_store
+    first = store.last("jdoe")
+    assert first is not None
+    batch = numbered_reads(2, ["GA-1", "GA-2", "GA-3"], first[1])
+    assert store.insert("jdoe", ClientRecordRead.TOPIC, [batch[1]])  # number 3 taken meanwhile
+    assert not store.insert("jdoe", ClientRecordRead.TOPIC, batch)
+    assert [row.number for row in store.rows(reader="jdoe")] == [1, 3]
+
+
+def test_a_batch_whose_numbers_were_taken_is_logged_again_after_them_chained(
+    ledger: Ledger,
+) -> None:
+    ledger.log_reads(Actor("jdoe", None), ["GA-1"], "show", None, None)
+    store = ledger.access_store
+    stale, last = store.last("jdoe"), store.last
+    calls = iter([stale])  # the first look at the log sees it before another read landed
+    ledger.timeline("GA-1", actor="jdoe")  # that other read: number 2
+    with mock.patch.object(store, "last", lambda reader: next(calls, None) or last(reader)):
+        ledger.log_reads(Actor("jdoe", None), ["GA-1", "GA-1", "GA-1"], "caseload", None, None)
+    rows = list(store.rows(reader="jdoe"))
+    assert [(row.number, row.view) for row in rows] == [
+        (1, "show"), (2, "timeline"), (3, "caseload"), (4, "caseload"), (5, "caseload")
+    ]  # fmt: skip
+    assert verify(ledger).ok

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -92,9 +92,26 @@ class AccessLog(LedgerBase):
     ) -> None:
         """Log a read of one client's record: never in the client's timeline. A read that
         cannot be logged is not shown."""
+        self.log_reads(who, [client.ref], view, as_of, known_at)
+
+    def log_reads(
+        self,
+        who: Actor,
+        refs: Sequence[str],
+        view: str,
+        as_of: date | None,
+        known_at: datetime | None,
+    ) -> None:
+        """Log reads of several clients' records (by their references) at once (a page of a
+        caseload, a work list), in the order given: all in one transaction, or none, and then
+        none is shown."""
+        if not refs:
+            return
         try:
-            self._log(who, ClientRecordRead, client_ref=client.ref, view=view, as_of=as_of,
-                      known_at=known_at)  # fmt: skip
+            self._log_all(who, ClientRecordRead, [
+                {"client_ref": ref, "view": view, "as_of": as_of, "known_at": known_at}
+                for ref in refs
+            ])  # fmt: skip
         except (OperationalError, sqlite3.OperationalError) as error:
             if not cannot_write(error):
                 raise
@@ -148,26 +165,37 @@ class AccessLog(LedgerBase):
             self.notices.append(unwritable)
 
     def _log(self, who: Actor, kind: type[ClientRecordRead | LedgerRead], **fields: Any) -> None:
-        """Append to the actor's access log, in its own store (never the event table, whose
-        writers a reader would wait for), without loading it. Its chain goes on from the reads
-        a ledger stored in the event table before the store existed."""
+        self._log_all(who, kind, [fields])
+
+    def _log_all(
+        self, who: Actor, kind: type[ClientRecordRead | LedgerRead], reads: list[dict[str, Any]]
+    ) -> None:
+        """Append `reads` (each one's fields) to the actor's access log, chained in order and
+        stored at once, in its own store (never the event table, whose writers a reader would
+        wait for), without loading it. Its chain goes on from the reads a ledger stored in the
+        event table before the store existed."""
         log_id = access_log_id(who.name)
         store = self.access_store
         for _ in range(5):
             last = store.last(who.name) or self._last_in_event_table(log_id)
             number, previous_hash = last if last else (0, "")
-            event = kind(
-                originator_id=log_id,
-                originator_version=number + 1,
-                timestamp=self._now(),
-                occurred_on=self.clock(),
-                recorded_by=who.name,
-                **fields,
-            )
-            linked = chained(event, previous_hash)
-            if store.insert(who.name, number + 1, kind.TOPIC, stored_state(linked)):
+            numbered = []
+            for fields in reads:
+                number += 1
+                event = kind(
+                    originator_id=log_id,
+                    originator_version=number,
+                    timestamp=self._now(),
+                    occurred_on=self.clock(),
+                    recorded_by=who.name,
+                    **fields,
+                )
+                state = stored_state(chained(event, previous_hash))
+                numbered.append((number, state))
+                previous_hash = state["event_hash"]
+            if store.insert(who.name, kind.TOPIC, numbered):
                 return
-            # another read by the same actor took that number: try the next
+            # another read by the same actor took one of those numbers: try the next
         raise Conflict("the access log stayed busy; the record was not shown: retry")
 
     def _last_in_event_table(self, log_id: UUID) -> tuple[int, str] | None:

@@ -123,8 +123,7 @@ class Reads(AccessLog):
             raise InvalidInput(f"after {after}: give 0 or the next_after of a page")
         found = list(islice(self._visible_clients(who, after), limit + 1))  # one more: is there?
         listed = [client for _, client in found[:limit]]
-        for client in listed:
-            self.log_read(who, client, "caseload", None, None)
+        self.log_reads(who, [client.ref for client in listed], "caseload", None, None)
         next_after = found[limit - 1][0] if len(found) > limit else None
         return ClientList([summary(client) for client in listed], next_after)
 

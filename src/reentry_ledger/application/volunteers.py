@@ -371,6 +371,7 @@ class Volunteers(AccessLog):
         if not volunteer_ids:
             return found
         seen: set[str] = set()
+        listed: list[str] = []  # logged at once, in the order read, before any is shown
         position = 0
         while page := self.recorder.select_notifications(
             start=position,
@@ -389,9 +390,10 @@ class Volunteers(AccessLog):
                 if match is None or match.volunteer_id is None:
                     continue
                 if match.volunteer_id in volunteer_ids and who.sees(client.state.agency):
-                    self.log_read(who, client, "volunteers", None, None)
+                    listed.append(client.ref)
                     found.setdefault(match.volunteer_id, []).append(client.ref)
             position = page[-1].id
+        self.log_reads(who, listed, "volunteers", None, None)
         return found
 
     def _summary(

@@ -788,15 +788,18 @@ class Reports:
                 "the work list names clients"
             )
         day = on or self.ledger.clock()
-        ledger, rows = self.ledger, []
+        ledger, rows, listed = self.ledger, [], []
         ids: Iterable[UUID] = ledger.client_ids()
         if (wanted := self.due_candidates(officer)) is not None:  # in order of enrolment still
             ids = filter(wanted, ids)
         seen: Iterator[Client] = (ledger.repository.get(id_) for id_ in ids)
         visible = (client for client in seen if self.who.sees(client.state.agency))
         for client, found in work_list(visible, day, officer):
-            ledger.log_read(self.who, client, "due", day, None)
+            listed.append(client.ref)
             rows += found
+        # logged at once, in the order read (one commit: one per client took most of a list's
+        # time), before any is shown
+        ledger.log_reads(self.who, listed, "due", day, None)
         return WorkList(day, officer, in_order(rows))
 
     def due_candidates(self, officer: str | None) -> Callable[[UUID], bool] | None:
