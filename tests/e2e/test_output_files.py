@@ -4,6 +4,7 @@ over the ledger they read (its database file, or the SQLite files beside it)."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import subprocess
@@ -265,3 +266,27 @@ def test_a_file_that_fails_part_way_is_named_and_nothing_is_left(tmp_path: Path)
         "nothing was written"
     )
     assert list(tmp_path.iterdir()) == [target] and target.read_text() == "before"
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+def test_no_output_writes_over_the_ledgers_access_log(sqlite_ledger: Path, suffix: str) -> None:
+    """`report progress REF -o ledger.db.access-log`, which anyone who may read a client may
+    ask, replaced the access log with the report: every read logged was gone, and every
+    later read failed on a file that is not a database."""
+    url = f"sqlite:///{sqlite_ledger}"
+    read = CliRunner().invoke(cli, ["--db", url, "--actor", "cw", "timeline", "DEMO-0000001"])
+    assert read.exit_code == 0, read.output
+    target = Path(f"{sqlite_ledger}.access-log{suffix}")
+    target.touch(exist_ok=True)
+    before = contents(sqlite_ledger.parent)
+    for command in (["report", "progress", "DEMO-0000001"], ["export"]):
+        result = CliRunner().invoke(
+            cli, ["--db", url, "--actor", "cw", *command, "-o", str(target)]
+        )
+        assert result.exit_code == 2, result.output
+        assert f"-o {str(target)!r} is the ledger's own access log's file" in result.stderr
+        assert contents(sqlite_ledger.parent) == before
+    verified = CliRunner().invoke(cli, ["--db", url, "verify"])
+    assert verified.exit_code == 0, verified.output
+    listed = CliRunner().invoke(cli, ["--db", url, "--actor", "aud", "access-log", "--json"])
+    assert [read["view"] for read in json.loads(listed.stdout)] == ["timeline"]

@@ -2,8 +2,8 @@
 
 A file is written to a temporary file beside its target, then renamed over it. A failure, or
 SIGTERM, removes the temporary file: the target is as it was. An output path that is the open
-ledger's SQLite database, or one of the files SQLite keeps beside it, is refused before
-anything is read or written.
+ledger's SQLite database, its access log's (`<ledger>.access-log`), or one of the files SQLite
+keeps beside either, is refused before anything is read or written.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 import click
 
+from reentry_ledger.access_store import SIDECAR_SUFFIX as ACCESS_LOG
 from reentry_ledger.backends import SQLITE_SIDECARS, parse_db_url, resolve_db
 from reentry_ledger.domain.errors import InvalidInput, LedgerError
 from reentry_ledger.encryption import KEY_FILE_ENV_VAR
@@ -43,7 +44,7 @@ def ledger_files(db: str | None) -> list[Path]:
     backend = parse_db_url(resolve_db(db))
     name = backend.env.get("SQLITE_DBNAME", ":memory:")
     files = [] if backend.kind != "sqlite" or name == ":memory:" else [
-        Path(name + suffix) for suffix in SQLITE_SIDECARS
+        Path(base + suffix) for base in (name, name + ACCESS_LOG) for suffix in SQLITE_SIDECARS
     ]  # fmt: skip
     key_file = os.environ.get(KEY_FILE_ENV_VAR)
     return [*files, Path(key_file)] if key_file else files
@@ -63,7 +64,11 @@ def refuse_the_ledger(db: str | None, target: Path, option: str) -> None:
     key_file = os.environ.get(KEY_FILE_ENV_VAR)
     for own in ledger_files(db):
         if same_file(target, own):
-            what = "key file" if key_file and own == Path(key_file) else "database file"
+            what = (
+                "key file" if key_file and own == Path(key_file)
+                else "access log's file" if ACCESS_LOG in own.name
+                else "database file"
+            )  # fmt: skip
             raise InvalidInput(
                 f"{option} {str(target)!r} is the ledger's own {what} {str(own)!r}: "
                 "write it somewhere else (nothing was written)"
