@@ -285,6 +285,43 @@ def test_a_trusted_proxy_naming_no_user_is_unauthenticated(served: Served) -> No
     assert events(served) == 1
 
 
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [("/api/clients/GA-1/absconding", {"Content-Type": "application/x-www-form-urlencoded"}),
+     ("/api/clients/GA-1/absconding", {}),
+     ("/api/clients/GA-1/absconding", {"Content-Type": "multipart/form-data; boundary=x"}),
+     (CONTACT, {"Content-Type": "text/plain"})],
+)  # fmt: skip
+def test_a_write_another_sites_form_could_send_is_refused_on_a_proxys_word(
+    served: Served, path: str, headers: dict[str, str]
+) -> None:
+    """A browser sends the proxy's credentials with a form another site's page posts: the API
+    took an empty form post as the signed-in caseworker's write (a client marked absconded)."""
+    enrolled(served.ledger)
+    client = behind(served, PROXY, "127.0.0.1")
+    body = '{"note": "n"}' if path == CONTACT else ""
+    answer = client.post(path, content=body, headers={"X-Remote-User": "cw-ga", **headers})
+    assert answer.status_code == 403, answer.text
+    assert "proxy's word" in answer.json()["error"]["message"]
+    assert events(served) == 1
+
+
+def test_a_read_another_sites_page_asks_for_is_refused_on_a_proxys_word(served: Served) -> None:
+    """Nor is a read another site's page makes logged as the user's (its answer the page could
+    not see, but the access log would say the caseworker read the client)."""
+    enrolled(served.ledger)
+    client = behind(served, PROXY, "127.0.0.1")
+    cross = {"X-Remote-User": "cw-ga", "Sec-Fetch-Site": "cross-site"}
+    assert client.get("/api/clients/GA-1/timeline", headers=cross).status_code == 403
+    answer = client.post(CONTACT, json={"note": "n"}, headers=cross)
+    assert answer.status_code == 403
+    assert served.get("aud", "/api/access-log", params={"client_ref": "GA-1"}).json()["reads"] == []
+    same = {"X-Remote-User": "cw-ga", "Sec-Fetch-Site": "same-origin"}
+    assert client.get("/api/clients/GA-1/timeline", headers=same).status_code == 200
+    assert client.post("/api/clients/GA-1/absconding", json={}, headers=same).status_code == 200
+    assert events(served) == 2
+
+
 # --- If-Match ----------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 
+from reentry_ledger.authorization import NotPermitted
 from reentry_ledger.domain.errors import InvalidInput
 from reentry_ledger.server.errors import Unauthenticated
 from reentry_ledger.server.service import LedgerService
@@ -85,12 +86,39 @@ def bearer(request: Request) -> str | None:
     return token.strip()
 
 
+# What a page of another site can make a browser send without asking the server first (a form,
+# a plain `fetch`): the media types of a "simple" request in the Fetch standard, and none
+SIMPLE_MEDIA = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data",
+                          "text/plain"})  # fmt: skip
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def refuse_cross_site(request: Request) -> None:
+    """A browser sends what a single sign-on proxy knows its user by (Kerberos, Basic, the
+    proxy's cookie) with every request to the server, whatever site's page made it. So a
+    request the proxy vouches for is refused where a page of another site could have made
+    it: one the browser marks as from another site (`Sec-Fetch-Site: cross-site`), and a write
+    not sent as JSON or a file (a form post, a plain `fetch`; JSON from another site needs the
+    server's leave first, which it never gives). A token is never sent by a browser unasked,
+    so the API's bearer tokens need none of this; the web pages' forms carry their own
+    CSRF token."""
+    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+        raise NotPermitted("a request from another site's page is not taken on a proxy's word")
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if request.method not in SAFE_METHODS and media in SIMPLE_MEDIA:
+        raise NotPermitted(
+            f"a {request.method} on a proxy's word is taken only as application/json (or a "
+            f"file's own type), not as {media or 'no type'}: a form of another site can send that"
+        )
+
+
 def api_user(request: Request, service: LedgerService, settings: Settings) -> str:
     """The user an API request comes from (a bearer token, or a trusted proxy), else 401."""
     named = proxy_user(request, settings)
     with service.use() as ledger:
         if named is not None:
             if ledger.is_user(named):
+                refuse_cross_site(request)
                 return named
             raise Unauthenticated(f"the proxy named {named!r}, who is not a user of this ledger")
         token = bearer(request)
