@@ -242,6 +242,25 @@ def test_an_officers_custody_sanction_over_the_cap_is_refused_but_a_courts_is_no
     )
 
 
+def test_the_terms_first_technical_violation_is_the_first_recorded_of_its_day_past_v9() -> None:
+    """Violations of one day were put in order by their ids as text: V10 before V9, so V9,
+    the term's first technical violation, was taken as a later one, under the later cap."""
+    client = new_client()
+    for day in range(1, 9):  # V1 to V8: new offences
+        client.record_violation(stamp(date(2025, 2, day)), new_offence=coded("misdemeanor"))
+    v9, v10 = technical(client, date(2025, 3, 1)), technical(client, date(2025, 3, 1))
+    assert (v9, v10) == ("V9", "V10")
+    unchanged(
+        client,
+        lambda: client.respond_to_violation(
+            stamp(date(2025, 3, 2)), v9, response=coded("custody_sanction"), custody_days=20
+        ),
+    )
+    client.respond_to_violation(  # V10 is the later one: up to 30 days
+        stamp(date(2025, 3, 2)), v10, response=coded("custody_sanction"), custody_days=20
+    )
+
+
 def test_an_agencys_own_cap_replaces_the_default() -> None:
     client = new_client()
     v1 = technical(client, date(2025, 3, 1))

@@ -118,6 +118,13 @@ def coded(code: str, raw_text: str | None = None) -> dict[str, Any]:
     return {"code": code, "raw_text": raw_text}
 
 
+def recorded_order(violation: Any) -> tuple[date, int, str]:
+    """Violations in the order they took effect, those of one day in the order recorded: by
+    the number in their ids (V9 before V10, which their text sorts after)."""
+    number = violation.violation_id.removeprefix("V")
+    return violation.occurred_on, int(number) if number.isdigit() else 0, violation.violation_id
+
+
 class Client(Aggregate):
     def __init__(self) -> None:
         self.history: list[ClientEvent] = []
@@ -949,7 +956,7 @@ class Client(Aggregate):
             for v in self.state.violations.values()
             if v.category == ViolationCategory.TECHNICAL
             and v.occurred_on >= self.state.start
-            and (v.occurred_on, v.violation_id) < (violation.occurred_on, violation.violation_id)
+            and recorded_order(v) < recorded_order(violation)
         ]
         first = not earlier
         cap = caps[0] if first else caps[1]
