@@ -284,6 +284,30 @@ def test_a_reinstated_term_is_no_revocation_and_no_discharge(run: Run, ledger: L
     assert reinstated[2, "PROBATION", POPULATION, ACTIVE] == 1
 
 
+def test_a_new_case_is_told_by_why_its_term_began(run: Run, ledger: Ledger) -> None:
+    """A transfer in from another district, after a gap, was counted a new case; a new
+    sentence starting the day after the last term ended was not; a reinstated term was."""
+    enroll(ledger, "T1", date(2025, 1, 10), "probation", "o-1")
+    ledger.discharge("T1", actor="jdoe", on=date(2025, 3, 20), outcome="transferred")
+    ledger.enroll("T1", actor="jdoe", start=date(2025, 4, 5), agency="GB", officer="o-9",
+                  supervision="probation", start_reason="transfer_in")  # fmt: skip
+    enroll(ledger, "S1", date(2025, 1, 10), "parole", "o-1")
+    ledger.discharge("S1", actor="jdoe", on=date(2025, 3, 31), outcome="successful")
+    ledger.enroll("S1", actor="jdoe", start=date(2025, 4, 1), agency="GA", officer="o-1",
+                  supervision="probation", start_reason="new_sentence")  # fmt: skip
+    enroll(ledger, "R1", date(2025, 1, 10), "parole", "o-1")
+    breach = violation(ledger, "R1", date(2025, 5, 1), technical=("curfew",))
+    ledger.respond_to_violation("R1", breach, "revocation", actor="jdoe", on=date(2025, 6, 1),
+                                decided_by="parole_board")  # fmt: skip
+    ledger.enroll("R1", actor="jdoe", start=date(2025, 6, 5), agency="GA", officer="o-1",
+                  supervision="parole", start_reason="reinstated")  # fmt: skip
+    found = values(rows(run, "--year", "2025"))
+    assert found[1, "SUPERVISION", STARTS, None] == 3  # the three first terms
+    assert found[4, "PROBATION", STARTS, None] == 1  # S1's new sentence, not T1's transfer
+    assert found[4, "SUPERVISION", STARTS, None] == 1
+    assert found[6, "PAROLE", STARTS, None] == 0  # R1 reinstated
+
+
 def test_a_month_asked_alone_gives_that_months_rows_of_the_year(run: Run, year: Ledger) -> None:
     for hidden in ([], ["--suppress-below", "2"]):
         whole = rows(run, "--year", "2025", *hidden)

@@ -128,6 +128,25 @@ def systems_of(term: TermFact | None) -> tuple[str, ...]:
     return "SUPERVISION", system_of(term.supervision)
 
 
+# Why a term began that makes it no new case: moved in from another district or office of the
+# jurisdiction (the framework leaves transfers out of New Cases, as out of discharges), or the
+# revoked term going on; and what makes it one whatever came the day before: a new sentence, a
+# release from custody to supervision
+NOT_NEW_CASE = frozenset({"transfer_in", "reinstated"})
+NEW_CASE = frozenset({"new_sentence", "release_to_parole", "release_to_post_release"})
+
+
+def new_case(client: ClientFacts, term: TermFact) -> bool:
+    """Whether `term` starts a new case (SUPERVISION_STARTS): by why it began where that was
+    recorded; else (no reason, or `other`) when the client was under no supervision term the
+    day before, a term straight after another being the same case going on."""
+    if term.start_reason in NOT_NEW_CASE:
+        return False
+    if term.start_reason in NEW_CASE:
+        return True
+    return not systems_of(client.term_on(term.start_on - timedelta(days=1)))
+
+
 def last_of_month(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -218,8 +237,8 @@ def _tally(
 
     for term in client.terms:
         started = month_of(term.start_on)
-        if started and not systems_of(client.term_on(term.start_on - timedelta(days=1))):
-            tally.person(started, term, STARTS.kind, client.client_id)  # new to supervision
+        if started and new_case(client, term):
+            tally.person(started, term, STARTS.kind, client.client_id)
         ended = month_of(term.end_on) if term.end_on else None
         if ended and term.outcome != TRANSFERRED:
             label = DISCHARGE_TYPE.get(term.outcome or "", UNKNOWN_DISCHARGE)
