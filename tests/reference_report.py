@@ -273,12 +273,19 @@ def _count_client(
             counts[group][f"{name}_by_days"] += count * days
 
     decisions = [r for r in facts.responses if not r.recommendation and r.violation_id in category]
+    # each term's first revocation decision: its custody days go with what it is attributed to
+    firsts = {
+        min(revoking, key=lambda d: (d.on, d.number)).number
+        for term in client.terms
+        if (revoking := [d for d in decisions if d.response == "revocation" and term.covers(d.on)])
+    }
     for decision in decisions:
         group = counted_group(decision.on)
         if group is None:
             continue
         counts[group]["revocation_decisions"] += decision.response == "revocation"
-        if category[decision.violation_id] == "technical" and decision.custody_days:
+        technical = category[decision.violation_id] == "technical"
+        if technical and decision.custody_days and decision.number not in firsts:
             counts[group]["custody_days_technical"] += decision.custody_days
             counts[group]["custody_decisions_technical"] += 1  # not shown: hides the days
 
@@ -300,6 +307,9 @@ def _count_client(
         attributed = max(in_window, key=SEVERITY.__getitem__) if in_window else named
         counts[group][f"revocations_{attributed}"] += 1
         counts[group]["revocations_named_technical"] += named == "technical"
+        if attributed == "technical" and decided.custody_days:
+            counts[group]["custody_days_technical"] += decided.custody_days
+            counts[group]["custody_decisions_technical"] += 1
 
 
 def day_by_day(facts: ClientFacts, first: date, last: date) -> list[tuple[Any, ...]]:

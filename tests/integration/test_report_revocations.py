@@ -235,6 +235,25 @@ def test_custody_days_count_decisions_only(ledger: Ledger) -> None:
     assert revoked(group) == (0, 0, 0) and group["revocation_decisions"] == 0
 
 
+def test_a_revocations_custody_goes_with_what_the_revocation_is_attributed_to(
+    ledger: Ledger,
+) -> None:
+    """A revocation on a technical violation, with a felony charge in its window, is a
+    revocation for a new offence: its 180 days in custody were counted as technical all the
+    same (`custody_days_technical`), on the same row that called it a new offence's."""
+    enroll(ledger, "GA-1")
+    ledger.record_violation("GA-1", actor="jdoe", on=date(2025, 3, 1), new_offence="felony",
+                            basis="charge")  # fmt: skip
+    v2 = technical(ledger, "GA-1", date(2025, 4, 1))
+    revoke(ledger, "GA-1", v2, date(2025, 5, 1), custody_days=180)
+    enroll(ledger, "GA-2")  # revoked on a technical violation alone: its days are technical
+    revoke(ledger, "GA-2", technical(ledger, "GA-2", date(2025, 4, 1)), date(2025, 5, 1),
+           custody_days=90)  # fmt: skip
+    assert revoked(total(ledger)) == (1, 0, 1)
+    group = total(ledger)
+    assert group["custody_days_technical"] == 90
+
+
 def test_a_term_with_two_revocation_decisions_stored_before_counts_once_on_the_first(
     ledger: Ledger,
 ) -> None:

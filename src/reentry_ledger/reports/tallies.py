@@ -1080,7 +1080,10 @@ class Query:
 
     def responses(self) -> str:
         """Decisions in the group of their date; revoked terms in the group of their first
-        revocation decision, by the category attributed and by the one named.
+        revocation decision, by the category attributed and by the one named. Custody days
+        are technical where the decision's violation is counted technical, and for a term's
+        first revocation decision where the revocation is attributed technical (a revocation
+        on a technical violation attributed to a new offence in its window is none).
 
         Of the decisions, only those dated in the range and every one of the clients with a
         revocation decision in it (ADR 40: a term's first may lie before the range); where the
@@ -1119,32 +1122,39 @@ class Query:
                         OR {revoked("r.client_id")})
             ),
             firsts AS (
-                SELECT d.client_id, d.number, d.day, d.named, s.first_day AS term_start,
-                    ROW_NUMBER() OVER (
+                SELECT d.client_id, d.number, d.day, d.named, d.custody_days,
+                    s.first_day AS term_start, ROW_NUMBER() OVER (
                         PARTITION BY d.client_id, s.number ORDER BY d.day, d.number) AS nth
                 FROM decisions d JOIN spans s ON s.client_id = d.client_id
                     AND d.day BETWEEN s.first_day AND s.term_end
                 WHERE {revocation}
             ),
             revoked AS (
-                SELECT f.client_id, f.day, f.named,
+                SELECT f.client_id, f.day, f.named, f.custody_days,
                     MAX(CASE v.counted {severity} END) AS severity
                 FROM firsts f LEFT JOIN counted_violations v ON v.client_id = f.client_id
                     AND v.day BETWEEN {sql.greatest("f.term_start", f"f.day - {self.window}")}
                         AND f.day
                 WHERE f.nth = 1
-                GROUP BY f.client_id, f.number, f.day, f.named
+                GROUP BY f.client_id, f.number, f.day, f.named, f.custody_days
+            ),
+            attributed AS (
+                SELECT rv.client_id, rv.day, rv.named, rv.custody_days,
+                    COALESCE(CASE rv.severity {category} END, rv.named) AS category
+                FROM revoked rv
             ),
             response_events AS (
                 SELECT d.client_id, d.day, CASE WHEN {revocation} THEN 1 ELSE 0 END AS decided,
-                    CASE WHEN d.counted = 'technical' THEN COALESCE(d.custody_days, 0) ELSE 0 END
-                        AS custody,
+                    CASE WHEN d.counted = 'technical' AND f.number IS NULL
+                        THEN COALESCE(d.custody_days, 0) ELSE 0 END AS custody,
                     NULL AS category, NULL AS named
-                FROM decisions d
+                FROM decisions d LEFT JOIN firsts f ON f.client_id = d.client_id
+                    AND f.number = d.number AND f.nth = 1
                 UNION ALL
-                SELECT rv.client_id, rv.day, 0, 0,
-                    COALESCE(CASE rv.severity {category} END, rv.named), rv.named
-                FROM revoked rv
+                SELECT a.client_id, a.day, 0,
+                    CASE WHEN a.category = 'technical' THEN COALESCE(a.custody_days, 0) ELSE 0 END,
+                    a.category, a.named
+                FROM attributed a
             )"""
         values = [
             *(number_where(f"g.category = '{c}'") for c in CATEGORIES),
