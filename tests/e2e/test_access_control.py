@@ -107,6 +107,18 @@ def test_confidential_notes_are_for_the_clients_agency_only(ledger) -> None:  # 
     assert "family court" not in ledger("aud", "timeline", "GA-1").stdout
 
 
+def test_a_confidential_group_sessions_name_is_for_the_clients_agency_only(ledger) -> None:  # type: ignore[no-untyped-def]
+    """The auditor read the note as [confidential] and the group session's name in full."""
+    written = ledger("cw-ga", "contact", "GA-1", "--on", "2024-02-01", "--kind", "group",
+                     "--group-session", "ZQ-RELAPSE-GROUP", "--note", "n")  # fmt: skip
+    assert written.exit_code == 0, written.output
+    own = json.loads(ledger("cw-ga", "timeline", "GA-1", "--json").stdout)[-1]["data"]
+    audited = json.loads(ledger("aud", "timeline", "GA-1", "--json").stdout)[-1]["data"]
+    assert own["group_session"] == "ZQ-RELAPSE-GROUP"
+    assert (audited["note"], audited["group_session"]) == ("[confidential]", "[confidential]")
+    assert "ZQ-RELAPSE" not in ledger("aud", "timeline", "GA-1").stdout
+
+
 def test_oversight_sees_small_counts_suppressed(ledger) -> None:  # type: ignore[no-untyped-def]
     [group] = json.loads(ledger("ov", "report", "violations", "--format", "json").stdout)["groups"]
     assert group["clients"] == "withheld" and group["technical_violations"] == "withheld"

@@ -74,11 +74,25 @@ def holder(who: Actor, client: Client) -> str:
     return agency if who.sees(agency) or who.agency is None else who.agency
 
 
+CONFIDENTIAL = "[confidential]"
+
+
 def redacted(entry: TimelineEntry) -> TimelineEntry:
-    """A confidential case note, as someone outside the client's agency sees it."""
+    """A confidential case note, as someone outside the client's agency sees it: each of its
+    personal fields (`ContactLogged.PERSONAL`: the note, the group session's name, the kind in
+    the agency's own words) that holds anything, marked confidential."""
     if entry.type != ContactLogged.__name__ or not entry.data.get("confidential"):
         return entry
-    return replace(entry, data={**entry.data, "note": "[confidential]"})
+    data = dict(entry.data)
+    for path in ContactLogged.PERSONAL:
+        name, _, inner = path.partition(".")
+        value = data.get(name)
+        if inner and isinstance(value, dict) and value.get(inner) is not None:
+            data[name] = {**value, inner: CONFIDENTIAL}
+        elif not inner and value not in (None, ""):
+            data[name] = CONFIDENTIAL
+    data["note"] = CONFIDENTIAL  # said even of an empty note, as before
+    return replace(entry, data=data)
 
 
 class Reads(AccessLog):
