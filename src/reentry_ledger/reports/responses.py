@@ -21,7 +21,7 @@ periods, spans and segments (`tallies.Query`; the exposure and the sums by clien
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -36,6 +36,7 @@ from reentry_ledger.reports.tallies import (
     TABLES,
     Dialect,
     Query,
+    SegmentsBehind,
     Sums,
     added,
     by_part,
@@ -137,29 +138,53 @@ def counted(
     known_at: str | None,
 ) -> dict[tuple[Any, ...], dict[str, int]]:
     """Each group's counts (group key: the dimensions' values, a period as its `Period`)."""
+    from reentry_ledger.reports.kept import kept_segments, source_names
+
     if not periods:
         return {}
     parameters = {"known": known_at} if known_at else {}
-    query = Query(Dialect(store.postgres), dimensions, periods, bool(known_at))
-    asked, tables = Statements(query).all(), (*TABLES, "audit_incentives")
+
+    def query(kept: bool, part_length: int = 0) -> Query:
+        return Query(Dialect(store.postgres), dimensions, periods, bool(known_at),
+                     kept=kept, part_length=part_length)  # fmt: skip
+
+    asked, tables = Statements(query(False)).all(), (*TABLES, "audit_incentives")
+    # the terms' segments read as kept ahead of time where they are current (ADR 25), as the
+    # violation report reads them; else every term cut again by each statement
+    current = known_at is None and kept_segments(store)
+
+    def rows(statements: Callable[[bool], Asked]) -> list[tuple[tuple[str, ...], list[Any]]]:
+        """What `statements` (made to read the kept segments, or not) give, as of one state:
+        from the kept segments where they are current (again if another process caught up
+        meanwhile), else with every term cut again."""
+        for attempt in range(2 if current else 0):
+            if attempt and not kept_segments(store):
+                break
+            try:
+                return consistent_rows(store, statements(True), tables, parameters,
+                                       source_names())  # fmt: skip
+            except SegmentsBehind:
+                continue
+        return consistent_rows(store, statements(False), tables, parameters)
 
     def count() -> Sums:
-        return added(len(dimensions), consistent_rows(store, asked, tables, parameters))
+        return added(len(dimensions), rows(lambda kept: Statements(query(kept)).all()))
 
     def count_parts(parts: Sequence[str]) -> dict[str, Sums]:
         """Each of `parts` of the clients counted on its own (as the violation report counts
         its parts: `tallies.counted_by_part`), over ranges of clients that hold them."""
         if not parts:
             return {}  # every part read back
-        grouped = Query(Dialect(store.postgres), dimensions, periods, bool(known_at),
-                        part_length=len(parts[0]))  # fmt: skip
-        statements = [
-            statement
-            for clients in part_ranges(parts)
-            for statement in Statements(grouped.among(clients)).all()
-        ]
-        found = consistent_rows(store, statements, tables, parameters)
-        return by_part(len(dimensions), parts, found)
+
+        def statements(kept: bool) -> Asked:
+            grouped = query(kept, len(parts[0]))
+            return [
+                statement
+                for clients in part_ranges(parts)
+                for statement in Statements(grouped.among(clients)).all()
+            ]
+
+        return by_part(len(dimensions), parts, rows(statements))
 
     # after new events, only the parts of the clients they are of are counted again (ADR 63)
     parts = parts_for(store, dimensions, periods)
@@ -167,6 +192,9 @@ def counted(
     definition = [statement for statement, _ in asked]
     sums = answers.answered(store, definition, parameters, count, parted)
     return counts_of(dimensions, periods, sums)
+
+
+Asked = list[tuple[str, tuple[str, ...]]]  # statements, each with the names of its values
 
 
 class Statements:
