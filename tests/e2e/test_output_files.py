@@ -284,7 +284,7 @@ def test_no_output_writes_over_the_ledgers_access_log(sqlite_ledger: Path, suffi
             cli, ["--db", url, "--actor", "cw", *command, "-o", str(target)]
         )
         assert result.exit_code == 2, result.output
-        assert f"-o {str(target)!r} is the ledger's own access log's file" in result.stderr
+        assert f"-o {str(target)!r} is the ledger's own access log file" in result.stderr
         assert contents(sqlite_ledger.parent) == before
     verified = CliRunner().invoke(cli, ["--db", url, "verify"])
     assert verified.exit_code == 0, verified.output

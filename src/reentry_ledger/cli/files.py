@@ -66,7 +66,7 @@ def refuse_the_ledger(db: str | None, target: Path, option: str) -> None:
         if same_file(target, own):
             what = (
                 "key file" if key_file and own == Path(key_file)
-                else "access log's file" if ACCESS_LOG in own.name
+                else "access log file" if ACCESS_LOG in own.name
                 else "database file"
             )  # fmt: skip
             raise InvalidInput(
