@@ -10,7 +10,7 @@ import pytest
 from click.testing import Result
 
 from tests.builders import CSV_HEADER, CSV_MAPPING, recorded
-from tests.e2e.acting import Run, invoker
+from tests.e2e.acting import Run, invoker, ok, stored
 
 ROWS = "GA-7,intake,2024-02-01,GA,o,parole,\nGA-7,note,2024-02-03,,,,seen\n"
 
@@ -139,3 +139,25 @@ def test_an_entry_deleted_from_the_register_lets_the_file_in_again(
     ledger.close()
     again = csv_import(run, tmp_path, notes, "--again")
     assert again.exit_code == 0, again.output
+
+
+def test_another_agency_importing_the_same_file_is_refused_its_rows_not_told_of_the_import(
+    run: Run, tmp_path: Path, db_url: str
+) -> None:
+    """GB's supervisor sending the bytes of GA's import was told "imported already, as
+    rows.csv on ... by sup-ga": a guess of another agency's records confirmed, with who made
+    them. Now the rows are refused as any of GA's would be, and nothing is said of the import."""
+    ok(run, "aud", "users", "add", "aud", "--role", "auditor")
+    for name, agency in (("sup-ga", "GA"), ("sup-gb", "GB")):
+        ok(run, "aud", "users", "add", name, "--role", "supervisor", "--agency", agency)
+    (tmp_path / "m.toml").write_text(CSV_MAPPING)
+    (tmp_path / "rows.csv").write_text(CSV_HEADER + ROWS)
+    args = ["import", str(tmp_path / "rows.csv"), "--format", "csv",
+            "--mapping", str(tmp_path / "m.toml")]  # fmt: skip
+    ok(run, "sup-ga", *args)
+    before = stored(db_url)
+    guessed = run("sup-gb", *args)
+    assert guessed.exit_code == 3, guessed.output
+    assert "imported already" not in guessed.stderr and "sup-ga" not in guessed.stderr
+    assert stored(db_url) == before
+    assert "imported already, as rows.csv" in run("sup-ga", *args).stderr  # its own, told

@@ -572,6 +572,19 @@ def on_field(error: InvalidInput, field: str) -> InvalidInput:
     return error
 
 
+def may_be_told(ledger: Ledger, who: Actor, importer: str) -> bool:
+    """Whether `who` may be told of an import `importer` made (what file, when, by whom): a
+    reader of every agency, the single user, or someone of the importer's own agency (one of
+    another agency, sending the same bytes, would learn what it recorded)."""
+    if who.role is None or who.sees_every_agency:
+        return True
+    try:
+        made_by = ledger.actor(importer)
+    except LedgerError:  # no longer a user: their agency unknown
+        return False
+    return made_by.agency == who.agency
+
+
 def import_mapped(
     ledger: Ledger,
     who: Actor,
@@ -600,13 +613,16 @@ def import_mapped(
         # committed meanwhile is seen
         before = register.found(digest.hexdigest())
         if before and not again:
+            told = all(may_be_told(ledger, who, found.imported_by) for found in before)
+            if not told:  # another agency's import: its rows refused as any of theirs would be
+                job.run(refs, clients)
             times = (
                 f" ({len(before)} times; the last: {before[-1].said()})" if len(before) > 1 else ""
             )
+            said = f", as {before[0].said()}{times}" if told else ""
             raise RuleViolated(
-                f"{path}: this file was imported already, as {before[0].said()}{times}: "
-                "nothing was written (to import it once more, give --again; through the API, "
-                "again=true)"
+                f"{path}: this file was imported already{said}: nothing was written (to import "
+                "it once more, give --again; through the API, again=true)"
             )
         rows = job.run(refs, clients)
         create, insert = register.statements()
