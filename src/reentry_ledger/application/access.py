@@ -33,7 +33,7 @@ from reentry_ledger.domain.errors import (
 )
 from reentry_ledger.domain.integrity import chained, stored_state
 from reentry_ledger.domain.references import check_reference
-from reentry_ledger.event_reads import none_there
+from reentry_ledger.event_reads import none_there, reads_after
 from reentry_ledger.persistence import event_from_state
 
 LATEST_MOST = 1000  # reads a page may hold
@@ -279,14 +279,7 @@ class AccessLog(LedgerBase):
         """The reads kept in the event table after `position`, in recorded order, with their
         positions (where the index of reads says there are any)."""
         in_event_table = not none_there(self)  # the reads logged there before, or imported
-        while in_event_table and (
-            page := self.recorder.select_notifications(
-                start=position,
-                limit=PAGE_SIZE,
-                topics=[ClientRecordRead.TOPIC, LedgerRead.TOPIC],
-                inclusive_of_start=False,
-            )
-        ):
+        while in_event_table and (page := reads_after(self, position, PAGE_SIZE)):
             for notification in page:
                 read = cast(ClientRecordRead | LedgerRead, self.mapper.ledger_event(notification))
                 whole = isinstance(read, LedgerRead)
