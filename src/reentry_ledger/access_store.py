@@ -347,10 +347,11 @@ def _insert_sqlite(connection: sqlite3.Connection, rows: list[tuple[Any, ...]]) 
     connection.execute("BEGIN IMMEDIATE")
     try:
         connection.executemany(INSERT, rows)
+        connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:  # not where SQLite rolled it back itself
+            connection.execute("ROLLBACK")
         raise
-    connection.execute("COMMIT")
 
 
 def _duplicate(error: Exception) -> bool:

@@ -79,7 +79,8 @@ def test_a_file_named_as_another_kind_of_document_is_refused_not_written_as_mark
 
 
 @pytest.mark.parametrize(("name", "starts"), [("GA-1.txt", "# Progress"), ("GA-1", "# Progress"),
-                                              ("GA-1.HTM", "<!DOCTYPE html>")])  # fmt: skip
+                                              ("GA-1.HTM", "<!DOCTYPE html>"),
+                                              ("GA-1_as-of_2024.06.30", "# Progress")])  # fmt: skip
 def test_a_file_named_as_text_or_without_a_suffix_is_written_as_markdown(
     staffed: Run, tmp_path: Path, name: str, starts: str
 ) -> None:

@@ -600,3 +600,30 @@ def test_the_reads_an_event_table_holds_are_found_by_their_index_not_by_a_walk(
             cursor.execute("EXPLAIN QUERY PLAN " + reads_statement(ledger.recorder), (0, 10))
             plan = str([tuple(row) for row in cursor.fetchall()])
         assert event_reads.INDEX in plan, plan
+
+
+def test_a_batch_whose_commit_fails_leaves_the_log_out_of_any_transaction(tmp_path: Any) -> None:
+    """A COMMIT refused (the log's file locked by a reader, out of WAL mode) left the log's
+    connection inside the batch's transaction: later reads were "logged" into it, never
+    committed, and shown (the review)."""
+    real = sqlite3.connect(tmp_path / "log.db", isolation_level=None)
+    real.execute(f"CREATE TABLE {TABLE} (reader TEXT, number INTEGER, topic TEXT, "
+                 "recorded_at TEXT, occurred_on TEXT, client_ref TEXT, view TEXT, as_of TEXT, "
+                 "known_at TEXT, state TEXT, event_hash TEXT, previous_hash TEXT)")  # fmt: skip
+
+    class CommitRefused:
+        in_transaction = property(lambda self: real.in_transaction)
+
+        def execute(self, statement: str, *args: Any) -> Any:
+            if statement == "COMMIT":
+                raise sqlite3.OperationalError("database is locked")
+            return real.execute(statement, *args)
+
+        def executemany(self, statement: str, rows: Any) -> Any:
+            return real.executemany(statement, rows)
+
+    rows = [("jdoe", n, "t", "", None, "GA-1", "show", None, None, "{}", "h", "p") for n in (1, 2)]
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        access_store._insert_sqlite(CommitRefused(), rows)  # type: ignore[arg-type]
+    assert not real.in_transaction
+    assert real.execute(f"SELECT COUNT(*) FROM {TABLE}").fetchone()[0] == 0

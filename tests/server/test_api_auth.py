@@ -322,6 +322,33 @@ def test_a_read_another_sites_page_asks_for_is_refused_on_a_proxys_word(served: 
     assert events(served) == 2
 
 
+def test_a_delete_on_a_proxys_word_needs_no_body_type(served: Served) -> None:
+    """Another site's page cannot send a DELETE without the server's leave: refusing one with
+    no body type refused a supervisor's own revocation of a token (the review)."""
+    enrolled(served.ledger)
+    client = behind(served, PROXY, "127.0.0.1")
+    issued = served.client.post("/api/users/cw-ga/tokens", headers=served.headers("sup-ga"))
+    assert issued.status_code == 200, issued.text
+    revoked = client.delete("/api/users/cw-ga/tokens", headers={"X-Remote-User": "sup-ga"})
+    assert revoked.status_code == 200, revoked.text
+
+
+def test_a_page_another_site_embeds_is_not_the_users_on_a_proxys_word(served: Served) -> None:
+    """A web page another site's page asks for (an image, a frame) logged a read as the
+    user's; the user following a link from another site still reads it."""
+    enrolled(served.ledger)
+    client = behind(served, PROXY, "127.0.0.1")
+    embedded = {"X-Remote-User": "cw-ga", "Sec-Fetch-Site": "cross-site",
+                "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}  # fmt: skip
+    page = client.get("/clients/GA-1/timeline", headers=embedded, follow_redirects=False)
+    assert page.status_code in (302, 303, 401), page.status_code
+    assert served.get("aud", "/api/access-log", params={"client_ref": "GA-1"}).json()["reads"] == []
+    followed = {**embedded, "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+    assert client.get("/clients/GA-1/timeline", headers=followed).status_code == 200
+    reads = served.get("aud", "/api/access-log", params={"client_ref": "GA-1"}).json()["reads"]
+    assert [read["recorded_by"] for read in reads] == ["cw-ga"]
+
+
 # --- If-Match ----------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from reentry_ledger.domain.checks import (
     WINDOW,
     iso_day,
     refuse_bad_name,
+    shown,
 )
 from reentry_ledger.domain.codes import values
 
@@ -93,7 +94,9 @@ class Name(click.ParamType):
             refuse_bad_name(str(value))
         except PydanticCustomError as error:
             said = error.message()  # some say the value themselves
-            self.fail(said if said.startswith(repr(value)) else f"{value!r} {said}", param, ctx)
+            if said.startswith(repr(value)):
+                said = said.removeprefix(repr(value)).lstrip()
+            self.fail(f"{shown(str(value))} {said}", param, ctx)
         return str(value)
 
 

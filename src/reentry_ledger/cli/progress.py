@@ -42,7 +42,9 @@ def chosen_format(given: str | None, output: Path | None) -> str | None:
     if output is None:
         return "md"
     suffix = output.suffix.lower()
-    return "md" if suffix in AS_TEXT else SUFFIXES.get(suffix)
+    if suffix in AS_TEXT or not suffix[1:].isalpha():  # GA-1_as-of_2024.06.30: a name's dots
+        return "md"
+    return SUFFIXES.get(suffix)
 
 
 def check_output(db: str | None, output: Path | None, kind: str | None) -> str:

@@ -90,25 +90,25 @@ def bearer(request: Request) -> str | None:
 # a plain `fetch`): the media types of a "simple" request in the Fetch standard, and none
 SIMPLE_MEDIA = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data",
                           "text/plain"})  # fmt: skip
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def refuse_cross_site(request: Request) -> None:
     """A browser sends what a single sign-on proxy knows its user by (Kerberos, Basic, the
     proxy's cookie) with every request to the server, whatever site's page made it. So a
     request the proxy vouches for is refused where a page of another site could have made
-    it: one the browser marks as from another site (`Sec-Fetch-Site: cross-site`), and a write
-    not sent as JSON or a file (a form post, a plain `fetch`; JSON from another site needs the
-    server's leave first, which it never gives). A token is never sent by a browser unasked,
-    so the API's bearer tokens need none of this; the web pages' forms carry their own
-    CSRF token."""
+    it: one the browser marks as from another site (`Sec-Fetch-Site: cross-site`), and a POST
+    not sent as JSON or a file (a form post, a plain `fetch`; JSON from another site, and any
+    other method, needs the server's leave first, which it never gives). A token is never
+    sent by a browser unasked, so the API's bearer tokens need none of this; the web pages'
+    forms carry their own CSRF token."""
     if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
         raise NotPermitted("a request from another site's page is not taken on a proxy's word")
     media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if request.method not in SAFE_METHODS and media in SIMPLE_MEDIA:
+    # a PUT, PATCH or DELETE from another site's page needs the server's leave, never given
+    if request.method == "POST" and media in SIMPLE_MEDIA:
         raise NotPermitted(
-            f"a {request.method} on a proxy's word is taken only as application/json (or a "
-            f"file's own type), not as {media or 'no type'}: a form of another site can send that"
+            f"a POST on a proxy's word is taken only as application/json (or a file's own "
+            f"type), not as {media or 'no type'}: another site's page can send that"
         )
 
 
@@ -179,12 +179,23 @@ def authenticated_user(request: Request) -> str:
     return str(request.state.user)
 
 
+def embedded_elsewhere(request: Request) -> bool:
+    """A page request another site's page made (an image, a frame, a script's `fetch`), not the
+    user following a link to it: on a proxy's word it is not the user's (its read would be
+    logged as theirs). The forms carry CSRF tokens of their own."""
+    if request.headers.get("sec-fetch-site", "").lower() != "cross-site":
+        return False
+    navigated = request.headers.get("sec-fetch-mode", "").lower() == "navigate"
+    as_page = request.headers.get("sec-fetch-dest", "document").lower() == "document"
+    return not (request.method == "GET" and navigated and as_page)
+
+
 def page_user(request: Request, service: LedgerService, settings: Settings) -> str | None:
     """The user a web page request comes from (a session cookie, or a trusted proxy)."""
     named = proxy_user(request, settings)
     with service.use() as ledger:
         if named is not None:
-            return named if ledger.is_user(named) else None
+            return named if ledger.is_user(named) and not embedded_elsewhere(request) else None
         session = request.cookies.get(SESSION_COOKIE)
         if not session:
             return None
